@@ -1,0 +1,1 @@
+"""gql-crm: a multi-user sales CRM served as one GraphQL graph."""

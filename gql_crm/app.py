@@ -1,0 +1,128 @@
+"""The ASGI application: ``create_app()`` wires settings, database, bus and GraphQL."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import orjson
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from gql_crm.clock import Clock, SystemClock
+from gql_crm.context import Context
+from gql_crm.db.engine import Database
+from gql_crm.schema import build_schema
+from gql_crm.services.auth import authenticate
+from gql_crm.services.unit_of_work import Services
+from gql_crm.settings import Settings
+from gql_crm.subscriptions.bus import Bus
+
+logger = logging.getLogger("gql_crm")
+
+
+class CrmGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI view with our authentication and JSON encoding."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            build_schema(settings),
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            allowed_origins=settings.allowed_origins,
+        )
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        services: Services = request.app.state.services
+        principal = None
+        if isinstance(request, Request):
+            token = _bearer_token(request.headers.get("authorization"))
+            if token:
+                principal = await authenticate(services, token)
+        return Context(services, principal, request, response)
+
+    async def on_ws_connect(self, context: Context) -> None:
+        """The connection_init payload must carry a valid token: {"token": "..."}."""
+        params = context.connection_params
+        token = params.get("token") or _bearer_token(params.get("Authorization"))
+        principal = await authenticate(context.services, token) if isinstance(token, str) else None
+        if principal is None:
+            raise ConnectionRejectionError({"reason": "a valid token is required"})
+        context.principal = principal
+
+    def encode_json(self, data: GraphQLHTTPResponse | object) -> bytes:
+        return orjson.dumps(data)
+
+
+def _bearer_token(header: object) -> str | None:
+    if not isinstance(header, str):
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def _healthz(_request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def _readyz(request: Request) -> Response:
+    services: Services = request.app.state.services
+    checks: dict[str, str] = {}
+    try:
+        await services.database.ping()
+        checks["database"] = "ok"
+    except Exception as error:  # readiness reports any failure, whatever its kind
+        checks["database"] = f"unavailable: {type(error).__name__}"
+    redis_url = services.settings.redis_url
+    if redis_url:
+        try:
+            async with Redis.from_url(redis_url, socket_timeout=2) as redis:
+                await redis.ping()
+            checks["redis"] = "ok"
+        except Exception as error:
+            checks["redis"] = f"unavailable: {type(error).__name__}"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
+    settings = settings or Settings()
+    _ = settings.signing_key  # fail at start-up, not at the first login, when it is missing
+    graphql = CrmGraphQL(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        database = Database(settings)
+        bus = Bus(settings.broadcast_url)
+        await bus.connect()
+        app.state.services = Services(
+            settings=settings, database=database, clock=clock or SystemClock(), bus=bus
+        )
+        try:
+            yield
+        finally:
+            await bus.disconnect()
+            await database.dispose()
+
+    return Starlette(
+        debug=settings.debug,
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", _healthz),
+            Route("/readyz", _readyz),
+        ],
+        lifespan=lifespan,
+    )

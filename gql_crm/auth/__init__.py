@@ -1,0 +1,1 @@
+"""Passwords, tokens, permission codes and the Principal that carries them."""

@@ -1,0 +1,75 @@
+"""Permission codes (F1.3): basic ``module:action`` codes and advanced rights.
+
+A position holds a set of these codes. Services check them (``principal.require``) and the
+schema shows them (``@requiresPermission``); this module is the one list both draw from.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Module(enum.StrEnum):
+    CUSTOMER = "customer"
+    CONTACT = "contact"
+    FOLLOWUP = "followup"
+    TASK = "task"
+    OPPORTUNITY = "opportunity"
+    ORDER = "order"
+    PAYMENT = "payment"
+    REFUND = "refund"
+    EXPENSE = "expense"
+    PRODUCT = "product"
+    DOCUMENT = "document"
+    ANNOUNCEMENT = "announcement"
+    STATISTICS = "statistics"
+    ADMIN = "admin"
+
+
+class Action(enum.StrEnum):
+    VIEW = "view"
+    CREATE = "create"
+    EDIT = "edit"
+    DELETE = "delete"
+    EXPORT = "export"
+    IMPORT = "import"
+
+
+def basic(module: Module, action: Action) -> str:
+    return f"{module}:{action}"
+
+
+BASIC_PERMISSIONS: tuple[str, ...] = tuple(basic(m, a) for m in Module for a in Action)
+
+
+class Advanced(enum.StrEnum):
+    """Finer rights over contact details, follow-ups, closed orders, payments and pools."""
+
+    VIEW_CONTACT_DETAILS = "customer:view_contact_details"
+    CLAIM_SPECIAL_POOL = "customer:claim_special_pool"
+    EDIT_OTHERS_FOLLOWUPS = "followup:edit_others"
+    EDIT_CLOSED_ORDERS = "order:edit_closed"
+    RECORD_ANY_PAYMENT = "payment:record_any"
+    APPROVE_EXPENSES = "expense:approve"
+
+
+ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
+    Advanced.VIEW_CONTACT_DETAILS: "See phone numbers and e-mails unmasked.",
+    Advanced.CLAIM_SPECIAL_POOL: "Claim customers from the public special pool.",
+    Advanced.EDIT_OTHERS_FOLLOWUPS: "Edit and delete other people's follow-up records.",
+    Advanced.EDIT_CLOSED_ORDERS: "Edit orders that are fully paid or expired.",
+    Advanced.RECORD_ANY_PAYMENT: "Record payments and refunds for any visible order.",
+    Advanced.APPROVE_EXPENSES: "Approve or reject sales expenses.",
+}
+
+ALL_PERMISSIONS: frozenset[str] = frozenset(BASIC_PERMISSIONS) | frozenset(Advanced)
+
+# Shorthands for the codes the foundation itself checks.
+ADMIN_VIEW = basic(Module.ADMIN, Action.VIEW)
+ADMIN_CREATE = basic(Module.ADMIN, Action.CREATE)
+ADMIN_EDIT = basic(Module.ADMIN, Action.EDIT)
+ADMIN_DELETE = basic(Module.ADMIN, Action.DELETE)
+
+
+def unknown_permissions(codes: list[str]) -> list[str]:
+    return [code for code in codes if code not in ALL_PERMISSIONS]

@@ -1,0 +1,40 @@
+"""Signed, expiring bearer tokens (JWT, HS256)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+_ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: int
+    token_version: int
+
+
+def issue_token(
+    key: str, *, user_id: int, token_version: int, now: datetime, ttl: timedelta
+) -> tuple[str, datetime]:
+    expires_at = now + ttl
+    payload = {"sub": str(user_id), "ver": token_version, "iat": now, "exp": expires_at}
+    return jwt.encode(payload, key, algorithm=_ALGORITHM), expires_at
+
+
+def read_token(key: str, token: str, *, now: datetime) -> TokenClaims | None:
+    """The claims of a valid, unexpired token; None for anything else."""
+    try:
+        payload = jwt.decode(
+            token,
+            key,
+            algorithms=[_ALGORITHM],
+            options={"require": ["sub", "exp", "ver"], "verify_exp": False},
+        )
+        if payload["exp"] <= now.timestamp():
+            return None
+        return TokenClaims(user_id=int(payload["sub"]), token_version=int(payload["ver"]))
+    except (jwt.InvalidTokenError, ValueError, TypeError):
+        return None

@@ -1,0 +1,107 @@
+"""Keyset pagination: opaque cursors over a stable sort ending in a unique key."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+import orjson
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+T = TypeVar("T")
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    column: ColumnElement[Any] | InstrumentedAttribute[Any]
+    descending: bool = False
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"d": str(value)}
+    return value
+
+
+def _decode_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "t" in value:
+            return datetime.fromisoformat(value["t"])
+        if "d" in value:
+            return Decimal(value["d"])
+    return value
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = orjson.dumps([_encode_value(v) for v in values])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, size: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = orjson.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, orjson.JSONDecodeError) as error:
+        raise InvalidCursor(f"'{cursor}' is not a cursor this list produced") from error
+    if not isinstance(values, list) or len(values) != size:
+        raise InvalidCursor(f"'{cursor}' is not a cursor this list produced")
+    return [_decode_value(v) for v in values]
+
+
+def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+    """Rows strictly after ``values`` in the order given by ``keys``."""
+    clauses: list[ColumnElement[bool]] = []
+    for i, key in enumerate(keys):
+        equal_prefix = [keys[j].column == values[j] for j in range(i)]
+        beyond = key.column < values[i] if key.descending else key.column > values[i]
+        clauses.append(and_(*equal_prefix, beyond))
+    return or_(false(), *clauses)
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    count_statement: Select[int]
+
+
+async def keyset_page(
+    session: AsyncSession,
+    stmt: Select[T],
+    keys: Sequence[SortKey],
+    *,
+    first: int,
+    after: str | None,
+) -> Page[T]:
+    """One page of ``stmt``; the last key must be unique (usually the primary key)."""
+    count_statement = select(func.count()).select_from(stmt.order_by(None).subquery())
+    page_stmt = stmt
+    if after is not None:
+        page_stmt = page_stmt.where(_after(keys, decode_cursor(after, len(keys))))
+    order = [key.column.desc() if key.descending else key.column.asc() for key in keys]
+    page_stmt = page_stmt.order_by(*order).limit(first + 1)
+    key_labels = [key.column.label(f"_k{i}") for i, key in enumerate(keys)]
+    rows = (await session.execute(page_stmt.add_columns(*key_labels))).all()
+    items = [row[0] for row in rows[:first]]
+    cursors = [encode_cursor(row[1:]) for row in rows[:first]]
+    return Page(
+        items=items,
+        cursors=cursors,
+        has_next_page=len(rows) > first,
+        has_previous_page=after is not None,
+        count_statement=count_statement,
+    )

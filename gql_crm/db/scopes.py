@@ -1,0 +1,82 @@
+"""Data scope in SQL: who a principal may see, and the filter every query applies.
+
+This is the one place that turns a data scope into SQL. Lists, loaders, aggregates, exports
+and subscriptions call ``scope_filter`` (or ``Principal.can_see_owner`` for a single event)
+rather than testing scopes themselves.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from gql_crm.auth.principal import Principal
+from gql_crm.db.models import DataScope, Department, Position, User
+
+
+def scope_filter(
+    principal: Principal,
+    owner_column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None],
+) -> ColumnElement[bool]:
+    """A WHERE clause keeping only rows whose owner is within the principal's scope."""
+    if principal.visible_owner_ids is None:
+        return true()
+    return owner_column.in_(sorted(principal.visible_owner_ids))
+
+
+def department_subtree(roots: Select[int]) -> Select[int]:
+    """Ids of the given departments and of all departments below them."""
+    tree = roots.cte("department_tree", recursive=True)
+    children = select(Department.id).join(tree, Department.parent_id == tree.c.id)
+    tree = tree.union(children)
+    return select(tree.c.id)
+
+
+async def visible_owner_ids(
+    session: AsyncSession, user: User, scope: DataScope
+) -> frozenset[int] | None:
+    if scope is DataScope.ALL:
+        return None
+    if scope is DataScope.OWN:
+        return frozenset({user.id})
+    if scope is DataScope.OWN_AND_SUBORDINATES:
+        roots = select(Department.id).where(Department.manager_id == user.id)
+    elif user.department_id is None:
+        return frozenset({user.id})
+    else:
+        roots = select(Department.id).where(Department.id == user.department_id)
+    members = select(User.id).where(User.department_id.in_(department_subtree(roots)))
+    ids = set((await session.scalars(members)).all())
+    ids.add(user.id)
+    return frozenset(ids)
+
+
+async def load_principal(
+    session: AsyncSession, user_id: int, token_version: int
+) -> Principal | None:
+    """The principal for a token's user, or None if the user may no longer act."""
+    row = (
+        await session.execute(
+            select(User, Position)
+            .outerjoin(Position, User.position_id == Position.id)
+            .where(
+                User.id == user_id,
+                User.token_version == token_version,
+                User.is_active.is_(True),
+                User.deleted_at.is_(None),
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    user, position = row
+    scope = position.data_scope if position is not None else DataScope.OWN
+    return Principal(
+        user_id=user.id,
+        login_name=user.login_name,
+        department_id=user.department_id,
+        permissions=frozenset(position.permissions if position is not None else ()),
+        data_scope=scope,
+        visible_owner_ids=await visible_owner_ids(session, user, scope),
+    )

@@ -1,0 +1,1 @@
+"""GraphQL-facing functions: arguments -> service call -> result type. No rules, no SQL."""

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select
+
+from gql_crm.context import Info
+from gql_crm.db.pagination import SortKey, keyset_page
+from gql_crm.schema.common import Connection, error_from
+from gql_crm.schema.errors import BadRequest
+from gql_crm.services.errors import DomainError
+from gql_crm.services.unit_of_work import UnitOfWork
+
+R = TypeVar("R")
+S = TypeVar("S")
+M = TypeVar("M")
+N = TypeVar("N")
+
+
+async def mutate(
+    info: Info, operation: Callable[[UnitOfWork], Awaitable[R]], success: Callable[[R], S]
+) -> Any:
+    """Run ``operation`` in one unit of work and wrap its result in the success type.
+
+    Expected failures (domain errors) become the matching error type. The result is typed
+    ``Any`` because each mutation declares its own union of these types.
+    """
+    try:
+        async with info.context.unit_of_work() as uow:
+            result = await operation(uow)
+    except DomainError as error:
+        return error_from(error)
+    return success(result)
+
+
+def page_size(info: Info, first: int | None) -> int:
+    settings = info.context.services.settings
+    if first is None:
+        return settings.default_page_size
+    if first < 0 or first > settings.max_page_size:
+        raise BadRequest(f"first must be between 0 and {settings.max_page_size} (got {first}).")
+    return first
+
+
+async def paginate(
+    info: Info,
+    stmt: Select[M],
+    keys: Sequence[SortKey],
+    *,
+    first: int | None,
+    after: str | None,
+    to_node: Callable[[M], N],
+) -> Connection[N]:
+    database = info.context.services.database
+    async with database.reader() as session:
+        page = await keyset_page(session, stmt, keys, first=page_size(info, first), after=after)
+    return Connection.build(page, [to_node(item) for item in page.items], database)

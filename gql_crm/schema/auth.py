@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from gql_crm.schema.user import UserType
+
+
+@strawberry.type(
+    description="Send `token` as `Authorization: Bearer <token>` (HTTP) or as "
+    '`{"token": ...}` in the WebSocket connection_init payload.'
+)
+class LoginSuccess:
+    token: str
+    expires_at: datetime
+    user: UserType

@@ -1,0 +1,141 @@
+"""Shapes shared by every domain: the Error interface, connections, the permission directive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import Select
+from strawberry.schema_directive import Location
+
+from gql_crm.db.engine import Database
+from gql_crm.db.pagination import Page
+from gql_crm.services import errors
+
+T = TypeVar("T")
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="requiresPermission",
+    description="The field needs this permission code (see the permissionCatalog query).",
+)
+class RequiresPermission:
+    permission: str
+
+
+def requires(*codes: str) -> list[object]:
+    return [RequiresPermission(permission=code) for code in codes]
+
+
+@strawberry.interface(description="An expected failure, returned as data by mutations.")
+class Error:
+    code: str = strawberry.field(description="Stable machine-readable code.")
+    message: str = strawberry.field(description="What went wrong, for people.")
+    field: str | None = strawberry.field(description="The input field concerned, if one.")
+
+
+@strawberry.type
+class FieldProblem:
+    field: str
+    message: str
+
+
+@strawberry.type(description="Input was refused; `problems` names every bad field.")
+class InvalidInputError(Error):
+    problems: list[FieldProblem]
+
+
+@strawberry.type(description="The record does not exist or is not visible to you.")
+class NotFoundError(Error):
+    pass
+
+
+@strawberry.type(description="The change contradicts the current state (in use, duplicate, cycle).")
+class ConflictError(Error):
+    pass
+
+
+@strawberry.type
+class InvalidCredentialsError(Error):
+    pass
+
+
+@strawberry.type
+class TooManyAttemptsError(Error):
+    retry_at: datetime
+
+
+def error_from(error: errors.DomainError) -> Error:
+    """The GraphQL error type for a domain error."""
+    match error:
+        case errors.InvalidInput(problems=problems):
+            return InvalidInputError(
+                code=error.code,
+                message=error.message,
+                field=error.field,
+                problems=[FieldProblem(field=p.field, message=p.message) for p in problems],
+            )
+        case errors.NotFound():
+            return NotFoundError(code=error.code, message=error.message, field=error.field)
+        case errors.TooManyAttempts(retry_at=retry_at):
+            return TooManyAttemptsError(
+                code=error.code, message=error.message, field=error.field, retry_at=retry_at
+            )
+        case errors.InvalidCredentials():
+            return InvalidCredentialsError(
+                code=error.code, message=error.message, field=error.field
+            )
+        case _:
+            return ConflictError(code=error.code, message=error.message, field=error.field)
+
+
+@strawberry.type
+class DeleteSuccess:
+    id: int
+
+
+def deleted(record_id: int) -> DeleteSuccess:
+    return DeleteSuccess(id=record_id)
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    node: T
+    cursor: str
+
+
+@strawberry.type(description="A page of a list; `totalCount` counts the whole filtered list.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    _count_statement: strawberry.Private[Select[int]]
+    _database: strawberry.Private[Database]
+
+    @strawberry.field(description="Counted only when asked for.")
+    async def total_count(self) -> int:
+        async with self._database.reader() as session:
+            return int(await session.scalar(self._count_statement) or 0)
+
+    @classmethod
+    def build(cls, page: Page[Any], nodes: list[T], database: Database) -> Connection[T]:
+        return cls(
+            edges=[Edge(node=n, cursor=c) for n, c in zip(nodes, page.cursors, strict=True)],
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+            _count_statement=page.count_statement,
+            _database=database,
+        )

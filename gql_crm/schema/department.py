@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from gql_crm.context import Info
+from gql_crm.db.models import Department
+from gql_crm.schema.user import UserType
+
+
+@strawberry.type(name="Department", description="A node of the department tree.")
+class DepartmentType:
+    id: int
+    name: str
+    parent_id: int | None
+    manager_id: int | None
+    sort_order: int
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, department: Department) -> DepartmentType:
+        return cls(
+            id=department.id,
+            name=department.name,
+            parent_id=department.parent_id,
+            manager_id=department.manager_id,
+            sort_order=department.sort_order,
+            created_at=department.created_at,
+        )
+
+    @strawberry.field
+    async def parent(self, info: Info) -> DepartmentType | None:
+        if self.parent_id is None:
+            return None
+        parent = await info.context.loaders.department.load(self.parent_id)
+        return DepartmentType.from_model(parent) if parent else None
+
+    @strawberry.field(description="Direct sub-departments, in display order.")
+    async def children(self, info: Info) -> list[DepartmentType]:
+        children = await info.context.loaders.department_children.load(self.id)
+        return [DepartmentType.from_model(child) for child in children]
+
+    @strawberry.field
+    async def manager(self, info: Info) -> UserType | None:
+        if self.manager_id is None:
+            return None
+        manager = await info.context.loaders.user.load(self.manager_id)
+        return UserType.from_model(manager) if manager else None
+
+    @strawberry.field(description="Current members (deactivated included, deleted not).")
+    async def members(self, info: Info) -> list[UserType]:
+        members = await info.context.loaders.department_members.load(self.id)
+        return [UserType.from_model(member) for member in members]
+
+
+@strawberry.type
+class DepartmentSuccess:
+    department: DepartmentType

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gql_crm.context import Info
+from gql_crm.db.models import OperationLog
+from gql_crm.schema.user import UserType
+
+
+@strawberry.type(name="OperationLogEntry", description="Who did what to which record.")
+class OperationLogEntryType:
+    id: int
+    entity_type: str
+    entity_id: int
+    action: str
+    changes: JSON = strawberry.field(description="field -> [from, to]")
+    created_at: datetime
+    actor_id: int | None
+
+    @classmethod
+    def from_model(cls, entry: OperationLog) -> OperationLogEntryType:
+        return cls(
+            id=entry.id,
+            entity_type=entry.entity_type,
+            entity_id=entry.entity_id,
+            action=entry.action,
+            changes=cast(JSON, entry.changes),
+            created_at=entry.created_at,
+            actor_id=entry.actor_id,
+        )
+
+    @strawberry.field(description="Null for the system (scheduled jobs).")
+    async def actor(self, info: Info) -> UserType | None:
+        if self.actor_id is None:
+            return None
+        actor = await info.context.loaders.user.load(self.actor_id)
+        return UserType.from_model(actor) if actor else None

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import strawberry
+
+from gql_crm.auth.permissions import ADVANCED_DESCRIPTIONS, Action, Module
+from gql_crm.db.models import DataScope, Position
+
+DataScopeEnum = strawberry.enum(
+    DataScope,
+    name="DataScope",
+    description="Whose records a position sees: own; own and subordinates' (users of the "
+    "departments the user manages, recursively); own department and its sub-departments; all.",
+)
+
+
+@strawberry.type(name="Position", description="A named permission set with a data scope.")
+class PositionType:
+    id: int
+    name: str
+    description: str
+    permissions: list[str]
+    data_scope: DataScopeEnum  # type: ignore[valid-type]
+
+    @classmethod
+    def from_model(cls, position: Position) -> PositionType:
+        return cls(
+            id=position.id,
+            name=position.name,
+            description=position.description,
+            permissions=list(position.permissions),
+            data_scope=position.data_scope,
+        )
+
+
+@strawberry.type
+class PositionSuccess:
+    position: PositionType
+
+
+@strawberry.input
+class PositionInput:
+    name: str
+    description: str = ""
+    permissions: list[str] = strawberry.field(default_factory=list)
+    data_scope: DataScopeEnum = DataScope.OWN  # type: ignore[valid-type]
+
+
+@strawberry.type
+class ModulePermissions:
+    module: str
+    permissions: list[str] = strawberry.field(description="`module:action` codes.")
+
+
+@strawberry.type
+class AdvancedPermission:
+    code: str
+    description: str
+
+
+@strawberry.type(description="Every permission code a position can hold.")
+class PermissionCatalog:
+    modules: list[ModulePermissions]
+    advanced: list[AdvancedPermission]
+
+
+def permission_catalog() -> PermissionCatalog:
+    return PermissionCatalog(
+        modules=[
+            ModulePermissions(module=str(m), permissions=[f"{m}:{a}" for a in Action])
+            for m in Module
+        ],
+        advanced=[
+            AdvancedPermission(code=str(code), description=text)
+            for code, text in ADVANCED_DESCRIPTIONS.items()
+        ],
+    )

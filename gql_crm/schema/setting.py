@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import strawberry
+
+from gql_crm.db.models import MaturityOption, Pool, SystemSettings
+
+PoolEnum = strawberry.enum(
+    Pool,
+    name="Pool",
+    description="Customer pools: private and temporary belong to an owner; public is open to "
+    "claims; special is the public junk pool, not claimable by default.",
+)
+
+
+@strawberry.type(name="MaturityOption", description="A maturity grade and the pool it sends to.")
+class MaturityOptionType:
+    id: int
+    label: str
+    sort_order: int
+    pool: PoolEnum  # type: ignore[valid-type]
+
+    @classmethod
+    def from_model(cls, option: MaturityOption) -> MaturityOptionType:
+        return cls(id=option.id, label=option.label, sort_order=option.sort_order, pool=option.pool)
+
+
+@strawberry.type(name="SystemSettings", description="Company settings and pool rules (F1.4).")
+class SystemSettingsType:
+    company_name: str
+    timezone: str = strawberry.field(description="IANA zone that decides what a 'day' is.")
+    temporary_release_days: int = strawberry.field(
+        description="A temporary-pool customer with no follow-up for this long falls back to "
+        "the public pool."
+    )
+    temporary_reclaim_ban_days: int = strawberry.field(
+        description="An employee may not reclaim a customer they entered into the temporary pool "
+        "that fell back, for this long."
+    )
+    public_claim_ban_days: int = strawberry.field(
+        description="An employee may not reclaim a customer they claimed from public that fell "
+        "back, for this long."
+    )
+    private_no_contact_days: int = strawberry.field(
+        description="A private-pool customer not contacted for this long falls back to public; "
+        "its owner may never claim it again."
+    )
+    private_pool_cap: int = strawberry.field(description="Most private customers per employee.")
+    temporary_pool_cap: int = strawberry.field(description="Most temporary customers per employee.")
+    release_warning_days: int = strawberry.field(
+        description="Owners are warned this many days before a customer falls back."
+    )
+    maturity_options: list[MaturityOptionType]
+
+    @classmethod
+    def from_model(
+        cls, settings: SystemSettings, options: list[MaturityOption]
+    ) -> SystemSettingsType:
+        return cls(
+            company_name=settings.company_name,
+            timezone=settings.timezone,
+            temporary_release_days=settings.temporary_release_days,
+            temporary_reclaim_ban_days=settings.temporary_reclaim_ban_days,
+            public_claim_ban_days=settings.public_claim_ban_days,
+            private_no_contact_days=settings.private_no_contact_days,
+            private_pool_cap=settings.private_pool_cap,
+            temporary_pool_cap=settings.temporary_pool_cap,
+            release_warning_days=settings.release_warning_days,
+            maturity_options=[MaturityOptionType.from_model(o) for o in options],
+        )
+
+
+@strawberry.input
+class MaturityOptionInput:
+    id: int
+    label: str | None = None
+    pool: PoolEnum | None = None  # type: ignore[valid-type]
+
+
+@strawberry.input(description="Fields left out stay as they are.")
+class SystemSettingsInput:
+    company_name: str | None = None
+    timezone: str | None = None
+    temporary_release_days: int | None = None
+    temporary_reclaim_ban_days: int | None = None
+    public_claim_ban_days: int | None = None
+    private_no_contact_days: int | None = None
+    private_pool_cap: int | None = None
+    temporary_pool_cap: int | None = None
+    release_warning_days: int | None = None
+    maturity_options: list[MaturityOptionInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class SystemSettingsSuccess:
+    settings: SystemSettingsType

@@ -1,0 +1,143 @@
+"""Departments (F1.1): a tree with managers; create, rename, move, delete."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_crm.auth.permissions import ADMIN_CREATE, ADMIN_DELETE, ADMIN_EDIT
+from gql_crm.db.models import Department, User
+from gql_crm.db.scopes import department_subtree
+from gql_crm.services.errors import Conflict, InvalidInput, NotFound
+from gql_crm.services.unit_of_work import UnitOfWork
+from gql_crm.services.validation import text_problem
+
+ENTITY = "department"
+
+
+async def all_departments(session: AsyncSession) -> list[Department]:
+    stmt = select(Department).order_by(Department.sort_order, Department.name, Department.id)
+    return list((await session.scalars(stmt)).all())
+
+
+async def _get(uow: UnitOfWork, department_id: int, field: str = "id") -> Department:
+    department = await uow.session.get(Department, department_id)
+    if department is None:
+        raise NotFound("Department", department_id, field)
+    return department
+
+
+async def _active_user(uow: UnitOfWork, user_id: int, field: str) -> User:
+    user = await uow.session.get(User, user_id)
+    if user is None or user.deleted_at is not None or not user.is_active:
+        raise InvalidInput.single(field, f"user {user_id} does not exist or is deactivated")
+    return user
+
+
+def _checked_name(name: str) -> str:
+    if problem := text_problem(name, max_length=100):
+        raise InvalidInput.single("name", problem)
+    return name.strip()
+
+
+async def create_department(
+    uow: UnitOfWork, *, name: str, parent_id: int | None, manager_id: int | None, sort_order: int
+) -> Department:
+    uow.principal.require(ADMIN_CREATE)
+    clean_name = _checked_name(name)
+    if parent_id is not None:
+        await _get(uow, parent_id, "parentId")
+    if manager_id is not None:
+        await _active_user(uow, manager_id, "managerId")
+    department = Department(
+        name=clean_name,
+        parent_id=parent_id,
+        manager_id=manager_id,
+        sort_order=sort_order,
+        created_at=uow.now,
+    )
+    uow.session.add(department)
+    await uow.session.flush()
+    uow.log(
+        ENTITY, department.id, "create", {"name": [None, clean_name], "parentId": [None, parent_id]}
+    )
+    return department
+
+
+async def rename_department(uow: UnitOfWork, department_id: int, name: str) -> Department:
+    uow.principal.require(ADMIN_EDIT)
+    department = await _get(uow, department_id)
+    clean_name = _checked_name(name)
+    if clean_name != department.name:
+        uow.log(ENTITY, department.id, "rename", {"name": [department.name, clean_name]})
+        department.name = clean_name
+    return department
+
+
+async def move_department(uow: UnitOfWork, department_id: int, parent_id: int | None) -> Department:
+    """Put a department under another one (or at the top when ``parent_id`` is None)."""
+    uow.principal.require(ADMIN_EDIT)
+    department = await _get(uow, department_id)
+    if parent_id is not None:
+        await _get(uow, parent_id, "parentId")
+        if parent_id in await _subtree_ids(uow, department_id):
+            raise Conflict(
+                "A department cannot be moved under itself or one of its own sub-departments.",
+                "parentId",
+            )
+    if parent_id != department.parent_id:
+        uow.log(ENTITY, department.id, "move", {"parentId": [department.parent_id, parent_id]})
+        department.parent_id = parent_id
+    return department
+
+
+async def set_department_manager(
+    uow: UnitOfWork, department_id: int, manager_id: int | None
+) -> Department:
+    uow.principal.require(ADMIN_EDIT)
+    department = await _get(uow, department_id)
+    if manager_id is not None:
+        await _active_user(uow, manager_id, "managerId")
+    if manager_id != department.manager_id:
+        uow.log(
+            ENTITY, department.id, "set_manager", {"managerId": [department.manager_id, manager_id]}
+        )
+        department.manager_id = manager_id
+    return department
+
+
+async def delete_department(uow: UnitOfWork, department_id: int) -> int:
+    uow.principal.require(ADMIN_DELETE)
+    department = await _get(uow, department_id)
+    session = uow.session
+    children = await session.scalar(
+        select(func.count()).where(Department.parent_id == department_id)
+    )
+    members = await session.scalar(
+        select(func.count()).where(User.department_id == department_id, User.deleted_at.is_(None))
+    )
+    if children or members:
+        reasons = []
+        if children:
+            reasons.append(f"{children} sub-department(s)")
+        if members:
+            reasons.append(f"{members} member(s)")
+        raise Conflict(
+            f"Department '{department.name}' still has {' and '.join(reasons)}; "
+            "move or remove them first.",
+            "id",
+        )
+    # Deleted users keep their department for history; detach them so the row can go.
+    await session.execute(
+        update(User)
+        .where(User.department_id == department_id, User.deleted_at.is_not(None))
+        .values(department_id=None)
+    )
+    await session.delete(department)
+    uow.log(ENTITY, department_id, "delete", {"name": [department.name, None]})
+    return department_id
+
+
+async def _subtree_ids(uow: UnitOfWork, department_id: int) -> set[int]:
+    roots = select(Department.id).where(Department.id == department_id)
+    return set((await uow.session.scalars(department_subtree(roots))).all())

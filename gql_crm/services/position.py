@@ -1,0 +1,110 @@
+"""Positions (F1.3): named permission sets with a data scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+
+from gql_crm.auth.permissions import (
+    ADMIN_CREATE,
+    ADMIN_DELETE,
+    ADMIN_EDIT,
+    ALL_PERMISSIONS,
+    unknown_permissions,
+)
+from gql_crm.db.models import DataScope, Position, User
+from gql_crm.services.errors import Conflict, NotFound, Problems
+from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.validation import text_problem
+
+ENTITY = "position"
+
+
+@dataclass(frozen=True, slots=True)
+class PositionFields:
+    name: str
+    description: str
+    permissions: tuple[str, ...]
+    data_scope: DataScope
+
+
+async def _check(uow: UnitOfWork, fields: PositionFields, position_id: int | None) -> None:
+    problems = Problems()
+    if p := text_problem(fields.name, max_length=100):
+        problems.add("name", p)
+    if p := text_problem(fields.description, max_length=500, required=False):
+        problems.add("description", p)
+    if unknown := unknown_permissions(list(fields.permissions)):
+        problems.add(
+            "permissions",
+            f"unknown permission code(s): {', '.join(unknown)} "
+            f"(see the permissionCatalog query; {len(ALL_PERMISSIONS)} codes exist)",
+        )
+    problems.raise_if_any()
+    same_name = select(Position.id).where(Position.name == fields.name.strip())
+    if position_id is not None:
+        same_name = same_name.where(Position.id != position_id)
+    if await uow.session.scalar(same_name) is not None:
+        raise Conflict(f"A position named '{fields.name.strip()}' already exists.", "name")
+
+
+def _values(fields: PositionFields) -> dict[str, object]:
+    return {
+        "name": fields.name.strip(),
+        "description": fields.description.strip(),
+        "permissions": sorted(set(fields.permissions)),
+        "data_scope": fields.data_scope,
+    }
+
+
+async def create_position(uow: UnitOfWork, fields: PositionFields) -> Position:
+    uow.principal.require(ADMIN_CREATE)
+    await _check(uow, fields, None)
+    position = Position(**_values(fields), created_at=uow.now)
+    uow.session.add(position)
+    await uow.session.flush()
+    uow.log(ENTITY, position.id, "create", {"name": [None, position.name]})
+    return position
+
+
+async def update_position(uow: UnitOfWork, position_id: int, fields: PositionFields) -> Position:
+    uow.principal.require(ADMIN_EDIT)
+    position = await uow.session.get(Position, position_id)
+    if position is None:
+        raise NotFound("Position", position_id)
+    await _check(uow, fields, position_id)
+    values = _values(fields)
+    before = {name: getattr(position, name) for name in values}
+    for name, value in values.items():
+        setattr(position, name, value)
+    if changes := diff(
+        {k: str(v) if k == "data_scope" else v for k, v in before.items()},
+        {k: str(v) if k == "data_scope" else v for k, v in values.items()},
+    ):
+        uow.log(ENTITY, position.id, "update", changes)
+    return position
+
+
+async def delete_position(uow: UnitOfWork, position_id: int) -> int:
+    uow.principal.require(ADMIN_DELETE)
+    position = await uow.session.get(Position, position_id)
+    if position is None:
+        raise NotFound("Position", position_id)
+    holders = await uow.session.scalar(
+        select(func.count()).where(User.position_id == position_id, User.deleted_at.is_(None))
+    )
+    if holders:
+        raise Conflict(
+            f"Position '{position.name}' is held by {holders} user(s); give them another first.",
+            "id",
+        )
+    # Deleted users keep their position for history; detach them so the row can go.
+    await uow.session.execute(
+        update(User)
+        .where(User.position_id == position_id, User.deleted_at.is_not(None))
+        .values(position_id=None)
+    )
+    await uow.session.delete(position)
+    uow.log(ENTITY, position_id, "delete", {"name": [position.name, None]})
+    return position_id

@@ -1,0 +1,163 @@
+"""System settings (F1.4): maturity grades with their pools, the pool time limits and caps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_crm.auth.permissions import ADMIN_EDIT
+from gql_crm.db.models import MaturityOption, Pool, SystemSettings
+from gql_crm.services.errors import Problems
+from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.validation import non_negative_problem, text_problem
+
+SETTINGS_ID = 1
+MATURITY_POOLS = (Pool.PRIVATE, Pool.TEMPORARY, Pool.PUBLIC)
+
+DEFAULTS = {
+    "company_name": "My Company",
+    "timezone": "Asia/Shanghai",
+    "temporary_release_days": 7,
+    "temporary_reclaim_ban_days": 30,
+    "public_claim_ban_days": 15,
+    "private_no_contact_days": 30,
+    "private_pool_cap": 100,
+    "temporary_pool_cap": 50,
+    "release_warning_days": 3,
+}
+# A-C -> private, D-F -> temporary, G-J -> public, as in the manual.
+DEFAULT_MATURITY = [
+    (label, Pool.PRIVATE if i < 3 else Pool.TEMPORARY if i < 6 else Pool.PUBLIC)
+    for i, label in enumerate("ABCDEFGHIJ")
+]
+_DAY_FIELDS = (
+    "temporary_release_days",
+    "temporary_reclaim_ban_days",
+    "public_claim_ban_days",
+    "private_no_contact_days",
+    "release_warning_days",
+)
+_CAP_FIELDS = ("private_pool_cap", "temporary_pool_cap")
+
+
+async def ensure_defaults(session: AsyncSession) -> None:
+    """Create the settings row and the default maturity grades where they are missing."""
+    if await session.get(SystemSettings, SETTINGS_ID) is None:
+        session.add(SystemSettings(id=SETTINGS_ID, **DEFAULTS))
+    if (await session.scalars(select(MaturityOption.id).limit(1))).first() is None:
+        session.add_all(
+            MaturityOption(label=label, sort_order=i, pool=pool)
+            for i, (label, pool) in enumerate(DEFAULT_MATURITY)
+        )
+    await session.flush()
+
+
+async def get_settings(session: AsyncSession) -> SystemSettings:
+    settings = await session.get(SystemSettings, SETTINGS_ID)
+    if settings is None:
+        raise RuntimeError("system settings are missing: run 'gql-crm migrate'")
+    return settings
+
+
+async def maturity_options(session: AsyncSession) -> list[MaturityOption]:
+    stmt = select(MaturityOption).order_by(MaturityOption.sort_order, MaturityOption.id)
+    return list((await session.scalars(stmt)).all())
+
+
+@dataclass(frozen=True, slots=True)
+class MaturityOptionChange:
+    id: int
+    label: str | None = None
+    pool: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChange:
+    """Fields left None stay as they are."""
+
+    company_name: str | None = None
+    timezone: str | None = None
+    temporary_release_days: int | None = None
+    temporary_reclaim_ban_days: int | None = None
+    public_claim_ban_days: int | None = None
+    private_no_contact_days: int | None = None
+    private_pool_cap: int | None = None
+    temporary_pool_cap: int | None = None
+    release_warning_days: int | None = None
+    maturity_options: tuple[MaturityOptionChange, ...] = ()
+
+
+async def update_settings(uow: UnitOfWork, change: SettingsChange) -> SystemSettings:
+    uow.principal.require(ADMIN_EDIT)
+    session = uow.session
+    settings = await get_settings(session)
+    options = {option.id: option for option in await maturity_options(session)}
+
+    problems = Problems()
+    values = {name: getattr(change, name) for name in DEFAULTS if getattr(change, name) is not None}
+    if "company_name" in values and (p := text_problem(values["company_name"], max_length=200)):
+        problems.add("companyName", p)
+    if "timezone" in values and (p := _timezone_problem(values["timezone"])):
+        problems.add("timezone", p)
+    for name in (*_DAY_FIELDS, *_CAP_FIELDS):
+        if name in values and (p := non_negative_problem(values[name])):
+            problems.add(_camel(name), p)
+    if values.get("temporary_release_days") == 0:
+        problems.add("temporaryReleaseDays", "must be at least 1 day")
+    if values.get("private_no_contact_days") == 0:
+        problems.add("privateNoContactDays", "must be at least 1 day")
+
+    labels = {option.id: option.label for option in options.values()}
+    for index, option_change in enumerate(change.maturity_options):
+        field = f"maturityOptions[{index}]"
+        if option_change.id not in options:
+            problems.add(f"{field}.id", f"maturity option {option_change.id} does not exist")
+            continue
+        if option_change.label is not None:
+            if p := text_problem(option_change.label, max_length=50):
+                problems.add(f"{field}.label", p)
+            labels[option_change.id] = option_change.label.strip()
+        if option_change.pool is not None and option_change.pool not in MATURITY_POOLS:
+            allowed = ", ".join(p.name for p in MATURITY_POOLS)
+            problems.add(
+                f"{field}.pool",
+                f"'{option_change.pool}' is not a pool a maturity grade can send customers to "
+                f"(one of {allowed})",
+            )
+    if len(set(labels.values())) != len(labels):
+        problems.add("maturityOptions", "maturity labels must be unique")
+    problems.raise_if_any()
+
+    before = {name: getattr(settings, name) for name in values}
+    for name, value in values.items():
+        setattr(settings, name, value.strip() if isinstance(value, str) else value)
+    if changes := diff(before, {name: getattr(settings, name) for name in values}):
+        uow.log("system_settings", settings.id, "update", changes)
+
+    for option_change in change.maturity_options:
+        option = options[option_change.id]
+        old = {"label": option.label, "pool": str(option.pool)}
+        if option_change.label is not None:
+            option.label = option_change.label.strip()
+        if option_change.pool is not None:
+            option.pool = Pool(option_change.pool)
+        if changes := diff(old, {"label": option.label, "pool": str(option.pool)}):
+            uow.log("maturity_option", option.id, "update", changes)
+    await session.flush()
+    return settings
+
+
+def _timezone_problem(name: str) -> str | None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"'{name}' is not a known time zone (e.g. Asia/Shanghai)"
+    return None
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)

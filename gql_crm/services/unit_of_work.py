@@ -1,0 +1,105 @@
+"""One transaction, its operation-log entries and the events it publishes after commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_crm.auth.principal import Principal, Unauthenticated
+from gql_crm.clock import Clock
+from gql_crm.db.engine import Database
+from gql_crm.db.models import OperationLog
+from gql_crm.settings import Settings
+from gql_crm.subscriptions.bus import Bus, Event
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What every unit of work needs from the running application."""
+
+    settings: Settings
+    database: Database
+    clock: Clock
+    bus: Bus
+
+
+class UnitOfWork:
+    """``async with UnitOfWork(services, principal) as uow:`` — commit on success.
+
+    Events given to ``emit`` are published only after the commit succeeded, so no subscriber
+    ever hears of a change that was rolled back.
+    """
+
+    def __init__(self, services: Services, principal: Principal | None) -> None:
+        self.services = services
+        self._principal = principal
+        self.now: datetime = services.clock.now()
+        self._events: list[Event] = []
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside 'async with'")
+        return self._session
+
+    @property
+    def principal(self) -> Principal:
+        if self._principal is None:
+            raise Unauthenticated()
+        return self._principal
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self.services.database.writer()
+        await self._session.begin()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            if exc_type is None:
+                await session.commit()
+            else:
+                await session.rollback()
+        finally:
+            await session.close()
+            self._session = None
+        if exc_type is None:
+            for event in self._events:
+                await self.services.bus.publish(event)
+
+    def log(
+        self, entity_type: str, entity_id: int, action: str, changes: dict[str, Any] | None = None
+    ) -> None:
+        """Record who did what to which record; ``changes`` maps field -> [from, to]."""
+        self.session.add(
+            OperationLog(
+                actor_id=self._principal.user_id if self._principal else None,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                action=action,
+                changes=changes or {},
+                created_at=self.now,
+            )
+        )
+
+    def emit(
+        self, channel: str, type_: str, entity_id: int | None, payload: dict[str, Any]
+    ) -> None:
+        self._events.append(
+            Event(channel=channel, type=type_, id=entity_id, payload=payload, time=self.now)
+        )
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """field -> [old, new] for the fields whose value changed."""
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}

@@ -1,0 +1,175 @@
+"""Employee accounts (F1.2): create, edit, deactivate, soft-delete, reset passwords."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlalchemy import Select, or_, select
+
+from gql_crm.auth.passwords import hash_password, password_problem
+from gql_crm.auth.permissions import ADMIN_CREATE, ADMIN_DELETE, ADMIN_EDIT
+from gql_crm.db.models import Department, Position, User
+from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
+from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.validation import (
+    email_problem,
+    login_name_problem,
+    phone_problem,
+    text_problem,
+)
+from gql_crm.subscriptions.bus import user_channel
+
+ENTITY = "user"
+
+
+@dataclass(frozen=True, slots=True)
+class UserFields:
+    name: str
+    department_id: int | None
+    position_id: int | None
+    phone: str | None
+    email: str | None
+
+
+async def _check_fields(uow: UnitOfWork, fields: UserFields, problems: Problems) -> None:
+    if p := text_problem(fields.name, max_length=100):
+        problems.add("name", p)
+    if p := phone_problem(fields.phone):
+        problems.add("phone", p)
+    if p := email_problem(fields.email):
+        problems.add("email", p)
+    if fields.department_id is not None and not await uow.session.get(
+        Department, fields.department_id
+    ):
+        problems.add("departmentId", f"department {fields.department_id} does not exist")
+    if fields.position_id is not None and not await uow.session.get(Position, fields.position_id):
+        problems.add("positionId", f"position {fields.position_id} does not exist")
+
+
+def _values(fields: UserFields) -> dict[str, object]:
+    return {
+        "name": fields.name.strip(),
+        "department_id": fields.department_id,
+        "position_id": fields.position_id,
+        "phone": fields.phone or None,
+        "email": fields.email or None,
+    }
+
+
+async def get_live_user(uow: UnitOfWork, user_id: int) -> User:
+    """A user that is not deleted (active or not)."""
+    user = await uow.session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        raise NotFound("User", user_id)
+    return user
+
+
+async def create_user(uow: UnitOfWork, login_name: str, password: str, fields: UserFields) -> User:
+    uow.principal.require(ADMIN_CREATE)
+    problems = Problems()
+    if p := login_name_problem(login_name):
+        problems.add("loginName", p)
+    if p := password_problem(password):
+        problems.add("password", p)
+    await _check_fields(uow, fields, problems)
+    problems.raise_if_any()
+    if await uow.session.scalar(select(User.id).where(User.login_name == login_name)):
+        raise Conflict(f"The login name '{login_name}' is taken.", "loginName")
+    user = User(
+        login_name=login_name,
+        password_hash=await asyncio.to_thread(hash_password, password),
+        created_at=uow.now,
+        **_values(fields),
+    )
+    uow.session.add(user)
+    await uow.session.flush()
+    uow.log(ENTITY, user.id, "create", {"loginName": [None, login_name]})
+    return user
+
+
+async def update_user(uow: UnitOfWork, user_id: int, fields: UserFields) -> User:
+    uow.principal.require(ADMIN_EDIT)
+    user = await get_live_user(uow, user_id)
+    problems = Problems()
+    await _check_fields(uow, fields, problems)
+    problems.raise_if_any()
+    values = _values(fields)
+    before = {name: getattr(user, name) for name in values}
+    for name, value in values.items():
+        setattr(user, name, value)
+    if changes := diff(before, values):
+        uow.log(ENTITY, user.id, "update", changes)
+    return user
+
+
+def _revoke_tokens(uow: UnitOfWork, user: User, reason: str) -> None:
+    user.token_version += 1
+    uow.emit(user_channel(user.id), "session.revoked", user.id, {"reason": reason})
+
+
+async def set_user_active(uow: UnitOfWork, user_id: int, active: bool) -> User:
+    uow.principal.require(ADMIN_EDIT)
+    user = await get_live_user(uow, user_id)
+    if not active and user.id == uow.principal.user_id:
+        raise Conflict("You cannot deactivate your own account.", "id")
+    if user.is_active != active:
+        uow.log(
+            ENTITY,
+            user.id,
+            "activate" if active else "deactivate",
+            {"isActive": [user.is_active, active]},
+        )
+        user.is_active = active
+        if not active:
+            _revoke_tokens(uow, user, "deactivated")
+    return user
+
+
+async def delete_user(uow: UnitOfWork, user_id: int) -> int:
+    """Soft delete: the row stays for history (and keeps its login name reserved)."""
+    uow.principal.require(ADMIN_DELETE)
+    user = await get_live_user(uow, user_id)
+    if user.id == uow.principal.user_id:
+        raise Conflict("You cannot delete your own account.", "id")
+    user.deleted_at = uow.now
+    user.is_active = False
+    _revoke_tokens(uow, user, "deleted")
+    uow.log(ENTITY, user.id, "delete", {"deletedAt": [None, uow.now.isoformat()]})
+    return user.id
+
+
+async def reset_password(uow: UnitOfWork, user_id: int, new_password: str) -> User:
+    uow.principal.require(ADMIN_EDIT)
+    user = await get_live_user(uow, user_id)
+    await set_password(uow, user, new_password)
+    uow.log(ENTITY, user.id, "reset_password")
+    return user
+
+
+async def set_password(uow: UnitOfWork, user: User, new_password: str) -> None:
+    """Store a new password hash and end every session of the user."""
+    if p := password_problem(new_password):
+        raise InvalidInput.single("newPassword", p)
+    user.password_hash = await asyncio.to_thread(hash_password, new_password)
+    _revoke_tokens(uow, user, "password changed")
+
+
+def user_search(
+    *, search: str | None, department_id: int | None, include_inactive: bool
+) -> Select[User]:
+    """Colleagues for directories and pickers; deleted users never appear."""
+    stmt = select(User).where(User.deleted_at.is_(None))
+    if not include_inactive:
+        stmt = stmt.where(User.is_active.is_(True))
+    if department_id is not None:
+        stmt = stmt.where(User.department_id == department_id)
+    if search:
+        term = search.strip()
+        stmt = stmt.where(
+            or_(
+                User.name.icontains(term, autoescape=True),
+                User.login_name.icontains(term, autoescape=True),
+            )
+        )
+    return stmt

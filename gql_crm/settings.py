@@ -1,0 +1,92 @@
+"""Runtime configuration, read from the environment (prefix ``GQL_CRM_``)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot work; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GQL_CRM_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str | None = None
+    secret_key: str | None = None
+    debug: bool = False
+
+    # None means "on in debug mode and in the embedded (SQLite) configuration".
+    graphiql: bool | None = None
+    introspection: bool | None = None
+    allowed_origins: list[str] = Field(default_factory=list)
+
+    token_ttl_minutes: int = Field(default=12 * 60, gt=0)
+    login_max_failures: int = Field(default=5, gt=0)
+    login_lockout_minutes: int = Field(default=15, gt=0)
+
+    max_query_depth: int = Field(default=12, gt=0)
+    max_aliases: int = Field(default=30, gt=0)
+    max_tokens: int = Field(default=4000, gt=0)
+    max_page_size: int = Field(default=100, gt=0)
+    default_page_size: int = Field(default=20, gt=0)
+    max_subscriptions_per_connection: int = Field(default=20, gt=0)
+
+    db_pool_size: int = Field(default=10, gt=0)
+    demo_password: str = "demo-password"
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'gql-crm.sqlite3'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.is_sqlite and not self.redis_url
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else self.debug or self.is_embedded
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.introspection is not None:
+            return self.introspection
+        return self.debug or self.is_embedded
+
+    @property
+    def broadcast_url(self) -> str:
+        return self.redis_url or "memory://"
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The token signing key.
+
+        Production must configure it (every server process has to share it). The embedded
+        default keeps a generated key beside its SQLite file so tokens survive restarts.
+        """
+        if self.secret_key:
+            return self.secret_key
+        if not self.is_sqlite:
+            raise ConfigurationError(
+                "GQL_CRM_SECRET_KEY must be set when GQL_CRM_DATABASE_URL points to a server "
+                "database: every server process has to sign tokens with the same key."
+            )
+        key_file = self.data_dir / "secret_key"
+        if not key_file.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()

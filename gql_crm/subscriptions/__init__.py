@@ -1,0 +1,1 @@
+"""Live updates: the event bus and the subscription resolvers per topic."""

@@ -1,0 +1,149 @@
+"""Fixtures shared by the whole suite.
+
+The suite runs on SQLite by default. With GQL_CRM_TEST_DATABASE_URL (PostgreSQL) and
+GQL_CRM_TEST_REDIS_URL set, the same tests run against those services, and a service that
+is configured but unreachable fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy import text
+from starlette.applications import Starlette
+
+from gql_crm.app import create_app
+from gql_crm.clock import FrozenClock
+from gql_crm.db.base import Base
+from gql_crm.db.engine import Database
+from gql_crm.db.migrate import upgrade
+from gql_crm.services.demo import seed_demo
+from gql_crm.services.setting import ensure_defaults
+from gql_crm.services.unit_of_work import Services
+from gql_crm.settings import Settings
+from tests.graphql_client import GraphQLClient
+
+DEMO_PASSWORD = "demo-password"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+TEST_DATABASE_URL = os.environ.get("GQL_CRM_TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("GQL_CRM_TEST_REDIS_URL")
+
+
+def pytest_report_header() -> list[str]:
+    return [
+        f"database: {TEST_DATABASE_URL or 'SQLite (temporary file)'}",
+        f"redis: {TEST_REDIS_URL or 'not configured (Redis tests skip)'}",
+    ]
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir: Path = tmp_path_factory.mktemp("data")
+    return Settings(
+        data_dir=data_dir,
+        database_url=TEST_DATABASE_URL or f"sqlite+aiosqlite:///{data_dir / 'test.sqlite3'}",
+        redis_url=TEST_REDIS_URL,
+        secret_key="test-secret-key-that-is-long-enough-for-hs256",
+        debug=False,
+        graphiql=True,
+        introspection=True,
+    )
+
+
+@pytest.fixture(scope="session")
+async def migrated(settings: Settings) -> None:
+    """A fresh schema built by the migrations themselves (not by metadata.create_all)."""
+    database = Database(settings)
+    try:
+        await database.ping()  # a configured but unreachable database fails here, loudly
+        async with database.engine.begin() as connection:
+            if database.dialect == "postgresql":
+                await connection.execute(text("DROP SCHEMA public CASCADE"))
+                await connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        await database.dispose()
+    await asyncio.to_thread(upgrade, settings)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+async def database(settings: Settings, migrated: None) -> AsyncIterator[Database]:
+    """The database, emptied and given its default settings and the demo company."""
+    database = Database(settings)
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    async with database.writer() as session, session.begin():
+        if database.dialect == "postgresql":
+            await session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            await session.execute(text("UPDATE departments SET manager_id = NULL"))
+            for table in tables:
+                await session.execute(text(f"DELETE FROM {table}"))
+        await ensure_defaults(session)
+        await seed_demo(session, password=DEMO_PASSWORD, now=START)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, database: Database, clock: FrozenClock
+) -> AsyncIterator[Starlette]:
+    application = create_app(settings, clock=clock)
+    async with LifespanManager(application):
+        yield application
+
+
+@pytest.fixture
+def services(app: Starlette) -> Services:
+    return app.state.services  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def gql(http: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http)
+
+
+@pytest.fixture
+async def admin(gql: GraphQLClient) -> GraphQLClient:
+    return await gql.as_user("admin")
+
+
+@pytest.fixture
+async def manager1(gql: GraphQLClient) -> GraphQLClient:
+    return await gql.as_user("manager1")
+
+
+@pytest.fixture
+async def sales1(gql: GraphQLClient) -> GraphQLClient:
+    return await gql.as_user("sales1")
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    if not TEST_REDIS_URL:
+        pytest.skip("GQL_CRM_TEST_REDIS_URL is not set")
+    yield TEST_REDIS_URL
+
+
+def ids(items: list[dict[str, Any]]) -> set[int]:
+    return {item["id"] for item in items}
