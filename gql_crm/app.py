@@ -17,6 +17,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from gql_crm.clock import Clock, SystemClock
 from gql_crm.context import Context
@@ -53,7 +54,7 @@ class CrmGraphQL(GraphQL[Context, None]):
                 principal = await authenticate(services, token)
         return Context(services, principal, request, response)
 
-    async def on_ws_connect(self, context: Context) -> None:
+    async def on_ws_connect(self, context: Context) -> UnsetType:
         """The connection_init payload must carry a valid token: {"token": "..."}."""
         params = context.connection_params
         token = params.get("token") or _bearer_token(params.get("Authorization"))
@@ -61,9 +62,12 @@ class CrmGraphQL(GraphQL[Context, None]):
         if principal is None:
             raise ConnectionRejectionError({"reason": "a valid token is required"})
         context.principal = principal
+        acknowledged: UnsetType = UNSET  # a plain connection_ack, without payload
+        return acknowledged
 
-    def encode_json(self, data: GraphQLHTTPResponse | object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: GraphQLHTTPResponse | object) -> str:
+        # Text, not bytes: WebSocket clients expect graphql-transport-ws messages as text frames.
+        return orjson.dumps(data).decode()
 
 
 def _bearer_token(header: object) -> str | None:

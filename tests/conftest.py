@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from redis.asyncio import Redis
 from sqlalchemy import text
 from starlette.applications import Starlette
 
@@ -74,6 +75,14 @@ async def migrated(settings: Settings) -> None:
     await asyncio.to_thread(upgrade, settings)
 
 
+@pytest.fixture(scope="session", autouse=True)
+async def configured_services_are_reachable(settings: Settings) -> None:
+    """A configured Redis that cannot be reached fails the run; it never skips."""
+    if settings.redis_url:
+        async with Redis.from_url(settings.redis_url, socket_timeout=5) as redis:
+            await redis.ping()
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(START)
@@ -88,7 +97,11 @@ async def database(settings: Settings, migrated: None) -> AsyncIterator[Database
         if database.dialect == "postgresql":
             await session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
-            await session.execute(text("UPDATE departments SET manager_id = NULL"))
+            # SQLite checks RESTRICT keys row by row, so cut the tree before emptying it.
+            await session.execute(
+                text("UPDATE departments SET manager_id = NULL, parent_id = NULL")
+            )
+            await session.execute(text("UPDATE users SET department_id = NULL"))
             for table in tables:
                 await session.execute(text(f"DELETE FROM {table}"))
         await ensure_defaults(session)

@@ -1,0 +1,71 @@
+"""The HTTP surface: /graphql over POST and GET, GraphiQL, health and readiness."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from gql_crm.app import create_app
+from gql_crm.settings import Settings
+from tests.graphql_client import GraphQLClient
+
+
+async def test_healthz_and_readyz(http: httpx.AsyncClient, settings: Settings) -> None:
+    assert (await http.get("/healthz")).json() == {"status": "ok"}
+    ready = await http.get("/readyz")
+    assert ready.status_code == 200
+    expected = {"ready": True, "database": "ok"}
+    if settings.redis_url:
+        expected["redis"] = "ok"
+    assert ready.json() == expected
+
+
+async def test_readyz_reports_an_unreachable_redis(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"redis_url": None}))
+    async with LifespanManager(app):
+        # Redis goes away after start-up: readiness must say so.
+        broken = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+        app.state.services = dataclasses.replace(app.state.services, settings=broken)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["redis"].startswith("unavailable")
+    assert response.json()["database"] == "ok"
+
+
+async def test_queries_over_get(http: httpx.AsyncClient, sales1: GraphQLClient) -> None:
+    response = await http.get(
+        "/graphql",
+        params={"query": "{ me { loginName } }"},
+        headers={"Authorization": f"Bearer {sales1.token}"},
+    )
+    assert response.json() == {"data": {"me": {"loginName": "sales1"}}}
+
+
+async def test_mutations_are_refused_over_get(http: httpx.AsyncClient) -> None:
+    response = await http.get(
+        "/graphql",
+        params={"query": 'mutation { login(loginName: "a", password: "b") { __typename } }'},
+    )
+    assert response.status_code == 400
+    assert "mutations are not allowed" in response.text.lower()
+
+
+async def test_graphiql_is_served_to_browsers(http: httpx.AsyncClient) -> None:
+    response = await http.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+@pytest.mark.parametrize("header", ["Basic abc", "Bearer", "Bearer not-a-jwt"])
+async def test_malformed_authorization_is_unauthenticated(
+    http: httpx.AsyncClient, header: str
+) -> None:
+    response = await http.post(
+        "/graphql", json={"query": "{ me { id } }"}, headers={"Authorization": header}
+    )
+    assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -1,0 +1,85 @@
+"""Baseline protection: depth, alias and token limits, introspection switch, error masking."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy import text
+
+from gql_crm.app import create_app
+from gql_crm.db.engine import Database
+from gql_crm.settings import Settings
+from tests.graphql_client import GraphQLClient
+
+
+async def test_an_over_deep_query_is_refused_with_a_clear_message(sales1: GraphQLClient) -> None:
+    nested = "parent { " * 12 + "id" + " }" * 12
+    body = await sales1.execute(f"{{ departments {{ {nested} }} }}")
+    assert body.get("data") is None
+    error = body["errors"][0]
+    assert "exceeds maximum operation depth" in error["message"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_a_query_within_the_depth_limit_runs(sales1: GraphQLClient) -> None:
+    nested = "parent { " * 8 + "id" + " }" * 8
+    assert "departments" in await sales1.data(f"{{ departments {{ {nested} }} }}")
+
+
+async def test_too_many_aliases_are_refused(sales1: GraphQLClient) -> None:
+    aliases = " ".join(f"a{i}: me {{ id }}" for i in range(31))
+    body = await sales1.execute(f"{{ {aliases} }}")
+    assert "aliases found" in body["errors"][0]["message"].lower()
+
+
+async def test_too_many_tokens_are_refused(sales1: GraphQLClient) -> None:
+    fields = " ".join(["id"] * 4100)
+    body = await sales1.execute(f"{{ me {{ {fields} }} }}")
+    assert "more than 4000 tokens" in body["errors"][0]["message"]
+
+
+async def test_introspection_is_on_when_enabled(sales1: GraphQLClient) -> None:
+    data = await sales1.data("{ __schema { queryType { name } } }")
+    assert data["__schema"]["queryType"]["name"] == "Query"
+
+
+@pytest.fixture
+async def production_http(
+    settings: Settings, database: Database
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A server configured as in production: no debug, introspection and GraphiQL off."""
+    prod = settings.model_copy(update={"introspection": False, "graphiql": False, "debug": False})
+    app = create_app(prod)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://prod") as client:
+            yield client
+
+
+async def test_introspection_and_graphiql_can_be_switched_off(
+    production_http: httpx.AsyncClient,
+) -> None:
+    response = await production_http.post(
+        "/graphql", json={"query": "{ __schema { queryType { name } } }"}
+    )
+    assert "introspection" in response.json()["errors"][0]["message"].lower()
+    page = await production_http.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 404
+
+
+async def test_unexpected_errors_are_masked(
+    production_http: httpx.AsyncClient, database: Database
+) -> None:
+    client = GraphQLClient(production_http)
+    token = (await client.login("sales1", "demo-password"))["token"]
+    signed_in = GraphQLClient(production_http, token)
+    # Break the database under the server: the failure must not leak SQL to the client.
+    async with database.writer() as session, session.begin():
+        await session.execute(text("UPDATE maturity_options SET pool = 'bogus'"))
+    body = await signed_in.execute("{ systemSettings { maturityOptions { pool } } }")
+    error = body["errors"][0]
+    assert error["message"] == "Unexpected error."
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
