@@ -16,12 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from asgi_lifespan import LifespanManager
 from redis.asyncio import Redis
 from sqlalchemy import text
 from starlette.applications import Starlette
 
 from gql_crm.app import create_app
+from gql_crm.auth import passwords
 from gql_crm.clock import FrozenClock
 from gql_crm.db.base import Base
 from gql_crm.db.engine import Database
@@ -73,6 +75,16 @@ async def migrated(settings: Settings) -> None:
     finally:
         await database.dispose()
     await asyncio.to_thread(upgrade, settings)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Real Argon2, at minimal cost: default parameters would make every login 0.2 s slower."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        )
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

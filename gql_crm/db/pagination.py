@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -27,20 +27,28 @@ class SortKey:
     descending: bool = False
 
 
+# Values JSON cannot carry are tagged: {"t": datetime}, {"day": date}, {"d": Decimal}.
+_DECODERS: dict[str, Any] = {"t": datetime.fromisoformat, "day": date.fromisoformat, "d": Decimal}
+
+
 def _encode_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return {"t": value.isoformat()}
+    if isinstance(value, date):
+        return {"day": value.isoformat()}
     if isinstance(value, Decimal):
         return {"d": str(value)}
     return value
 
 
-def _decode_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        if "t" in value:
-            return datetime.fromisoformat(value["t"])
-        if "d" in value:
-            return Decimal(value["d"])
+def _decode_value(value: Any, expected: type) -> Any:
+    if isinstance(value, dict) and len(value) == 1:
+        tag, raw = next(iter(value.items()))
+        value = _DECODERS[tag](raw) if tag in _DECODERS and isinstance(raw, str) else value
+    if expected is float and isinstance(value, int):
+        value = float(value)
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise ValueError(f"expected {expected.__name__}")
     return value
 
 
@@ -49,15 +57,16 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, size: int) -> list[Any]:
+def decode_cursor(cursor: str, types: Sequence[type]) -> list[Any]:
+    """The sort-key values in ``cursor``, each checked against its column's Python type."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = orjson.loads(base64.urlsafe_b64decode(padded))
-    except (ValueError, orjson.JSONDecodeError) as error:
+        if not isinstance(values, list) or len(values) != len(types):
+            raise ValueError("wrong shape")
+        return [_decode_value(v, t) for v, t in zip(values, types, strict=True)]
+    except (ValueError, TypeError, orjson.JSONDecodeError) as error:
         raise InvalidCursor(f"'{cursor}' is not a cursor this list produced") from error
-    if not isinstance(values, list) or len(values) != size:
-        raise InvalidCursor(f"'{cursor}' is not a cursor this list produced")
-    return [_decode_value(v) for v in values]
 
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
@@ -91,7 +100,8 @@ async def keyset_page(
     count_statement = select(func.count()).select_from(stmt.order_by(None).subquery())
     page_stmt = stmt
     if after is not None:
-        page_stmt = page_stmt.where(_after(keys, decode_cursor(after, len(keys))))
+        types = [key.column.type.python_type for key in keys]
+        page_stmt = page_stmt.where(_after(keys, decode_cursor(after, types)))
     order = [key.column.desc() if key.descending else key.column.asc() for key in keys]
     page_stmt = page_stmt.order_by(*order).limit(first + 1)
     key_labels = [key.column.label(f"_k{i}") for i, key in enumerate(keys)]

@@ -33,6 +33,9 @@ def _code_for(error: GraphQLError) -> str | None:
             return "FORBIDDEN"
         case BadRequest() | InvalidCursor():
             return "BAD_USER_INPUT"
+        case GraphQLError():
+            # graphql-core wraps variable coercion failures (wrong type, unknown enum value).
+            return "BAD_USER_INPUT"
         case DomainError(code=code):
             return code
     return None

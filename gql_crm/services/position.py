@@ -78,10 +78,7 @@ async def update_position(uow: UnitOfWork, position_id: int, fields: PositionFie
     before = {name: getattr(position, name) for name in values}
     for name, value in values.items():
         setattr(position, name, value)
-    if changes := diff(
-        {k: str(v) if k == "data_scope" else v for k, v in before.items()},
-        {k: str(v) if k == "data_scope" else v for k, v in values.items()},
-    ):
+    if changes := diff(before, values):
         uow.log(ENTITY, position.id, "update", changes)
     return position
 

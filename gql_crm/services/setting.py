@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gql_crm.auth.permissions import ADMIN_EDIT
 from gql_crm.db.models import MaturityOption, Pool, SystemSettings
 from gql_crm.services.errors import Problems
-from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.unit_of_work import UnitOfWork, camel, diff
 from gql_crm.services.validation import non_negative_problem, text_problem
 
 SETTINGS_ID = 1
@@ -104,7 +104,7 @@ async def update_settings(uow: UnitOfWork, change: SettingsChange) -> SystemSett
         problems.add("timezone", p)
     for name in (*_DAY_FIELDS, *_CAP_FIELDS):
         if name in values and (p := non_negative_problem(values[name])):
-            problems.add(_camel(name), p)
+            problems.add(camel(name), p)
     if values.get("temporary_release_days") == 0:
         problems.add("temporaryReleaseDays", "must be at least 1 day")
     if values.get("private_no_contact_days") == 0:
@@ -137,9 +137,16 @@ async def update_settings(uow: UnitOfWork, change: SettingsChange) -> SystemSett
     if changes := diff(before, {name: getattr(settings, name) for name in values}):
         uow.log("system_settings", settings.id, "update", changes)
 
+    before_options = {o.id: {"label": o.label, "pool": str(o.pool)} for o in options.values()}
+    # Labels are unique: park the renamed ones first so that two labels can swap.
+    for option_change in change.maturity_options:
+        if option_change.label is not None:
+            options[option_change.id].label = f"~{option_change.id}~"
+    await session.flush()
     for option_change in change.maturity_options:
         option = options[option_change.id]
-        old = {"label": option.label, "pool": str(option.pool)}
+        old = before_options[option.id]
+        option.label = old["label"]
         if option_change.label is not None:
             option.label = option_change.label.strip()
         if option_change.pool is not None:
@@ -153,11 +160,6 @@ async def update_settings(uow: UnitOfWork, change: SettingsChange) -> SystemSett
 def _timezone_problem(name: str) -> str | None:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Asia" is a directory: OSError
         return f"'{name}' is not a known time zone (e.g. Asia/Shanghai)"
     return None
-
-
-def _camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part.title() for part in rest)

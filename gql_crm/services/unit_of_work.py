@@ -101,5 +101,13 @@ class UnitOfWork:
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    """field -> [old, new] for the fields whose value changed."""
-    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    """camelCase field -> [old, new] for the fields whose value changed.
+
+    Keys are given as attribute names and logged as the API's field names.
+    """
+    return {camel(k): [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)

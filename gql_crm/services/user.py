@@ -134,6 +134,10 @@ async def delete_user(uow: UnitOfWork, user_id: int) -> int:
         raise Conflict("You cannot delete your own account.", "id")
     user.deleted_at = uow.now
     user.is_active = False
+    managed = await uow.session.scalars(select(Department).where(Department.manager_id == user.id))
+    for department in managed:
+        uow.log("department", department.id, "set_manager", {"managerId": [user.id, None]})
+        department.manager_id = None
     _revoke_tokens(uow, user, "deleted")
     uow.log(ENTITY, user.id, "delete", {"deletedAt": [None, uow.now.isoformat()]})
     return user.id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{4,30}$")
+_PHONE = re.compile(r"^\+?[0-9(][0-9 ()-]{4,30}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _LOGIN_NAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 

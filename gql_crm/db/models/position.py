@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base
+from gql_crm.db.base import Base, str_enum
 
 
 class DataScope(enum.StrEnum):
@@ -24,9 +24,5 @@ class Position(Base):
     description: Mapped[str] = mapped_column(String(500), default="")
     # Permission codes such as "customer:delete" (see gql_crm.auth.permissions).
     permissions: Mapped[list[str]] = mapped_column(JSON, default=list)
-    data_scope: Mapped[DataScope] = mapped_column(
-        Enum(
-            DataScope, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]
-        )
-    )
+    data_scope: Mapped[DataScope] = mapped_column(str_enum(DataScope, 32))
     created_at: Mapped[datetime]

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Enum, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base
+from gql_crm.db.base import Base, str_enum
 
 
 class Pool(enum.StrEnum):
@@ -15,7 +15,7 @@ class Pool(enum.StrEnum):
     SPECIAL = "special"
 
 
-POOL_TYPE = Enum(Pool, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+POOL_TYPE = str_enum(Pool, 16)
 
 
 class SystemSettings(Base):
