@@ -7,12 +7,20 @@ rather than testing scopes themselves.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from gql_crm.auth.principal import Principal
-from gql_crm.db.models import DataScope, Department, Position, User
+from gql_crm.db.models import (
+    Customer,
+    CustomerShare,
+    DataScope,
+    Department,
+    Pool,
+    Position,
+    User,
+)
 
 
 def scope_filter(
@@ -79,4 +87,20 @@ async def load_principal(
         permissions=frozenset(position.permissions if position is not None else ()),
         data_scope=scope,
         visible_owner_ids=await visible_owner_ids(session, user, scope),
+    )
+
+
+def customer_visibility(principal: Principal) -> ColumnElement[bool]:
+    """Customers the principal may see: public and special pools, owners within the data
+    scope, and customers shared with the principal. Deleted customers are never visible."""
+    shared_with_me = exists().where(
+        CustomerShare.customer_id == Customer.id, CustomerShare.user_id == principal.user_id
+    )
+    return and_(
+        Customer.deleted_at.is_(None),
+        or_(
+            Customer.pool.in_((Pool.PUBLIC, Pool.SPECIAL)),
+            scope_filter(principal, Customer.owner_id),
+            shared_with_me,
+        ),
     )

@@ -11,15 +11,45 @@ from functools import cached_property
 from strawberry.dataloader import DataLoader
 
 from gql_crm.db.engine import Database
-from gql_crm.db.models import Department, Position, User
+from gql_crm.db.models import (
+    Contact,
+    Customer,
+    Department,
+    FollowUp,
+    MaturityOption,
+    OperationLog,
+    OptionItem,
+    Position,
+    SystemSettings,
+    User,
+)
+from gql_crm.loaders.customer import (
+    load_contacts,
+    load_contacts_by_id,
+    load_customers,
+    load_follow_ups,
+    load_maturity_options,
+    load_operation_log,
+    load_options,
+    load_shared_with,
+)
 from gql_crm.loaders.department import load_children, load_departments
 from gql_crm.loaders.position import load_positions
 from gql_crm.loaders.user import load_members, load_users
+from gql_crm.services.setting import get_settings
 
 
 class Loaders:
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._settings: SystemSettings | None = None
+
+    async def settings(self) -> SystemSettings:
+        """The company settings, read once per request."""
+        if self._settings is None:
+            async with self._database.reader() as session:
+                self._settings = await get_settings(session)
+        return self._settings
 
     @cached_property
     def user(self) -> DataLoader[int, User | None]:
@@ -40,3 +70,36 @@ class Loaders:
     @cached_property
     def position(self) -> DataLoader[int, Position | None]:
         return DataLoader(lambda ids: load_positions(self._database, ids))
+
+    @cached_property
+    def customer(self) -> DataLoader[int, Customer | None]:
+        return DataLoader(lambda ids: load_customers(self._database, ids))
+
+    @cached_property
+    def customer_contacts(self) -> DataLoader[int, list[Contact]]:
+        return DataLoader(lambda ids: load_contacts(self._database, ids))
+
+    @cached_property
+    def contact(self) -> DataLoader[int, Contact | None]:
+        return DataLoader(lambda ids: load_contacts_by_id(self._database, ids))
+
+    @cached_property
+    def customer_follow_ups(self) -> DataLoader[tuple[int, int], list[FollowUp]]:
+        """Keys: (customer id, how many newest)."""
+        return DataLoader(lambda keys: load_follow_ups(self._database, keys))
+
+    @cached_property
+    def customer_operation_log(self) -> DataLoader[tuple[int, int], list[OperationLog]]:
+        return DataLoader(lambda keys: load_operation_log(self._database, keys))
+
+    @cached_property
+    def customer_shared_with(self) -> DataLoader[int, list[int]]:
+        return DataLoader(lambda ids: load_shared_with(self._database, ids))
+
+    @cached_property
+    def option(self) -> DataLoader[int, OptionItem | None]:
+        return DataLoader(lambda ids: load_options(self._database, ids))
+
+    @cached_property
+    def maturity(self) -> DataLoader[int, MaturityOption | None]:
+        return DataLoader(lambda ids: load_maturity_options(self._database, ids))

@@ -14,30 +14,16 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
-from strawberry.tools import merge_types
 
-from gql_crm.resolvers.auth import AuthMutation, AuthQuery
-from gql_crm.resolvers.department import DepartmentMutation, DepartmentQuery
-from gql_crm.resolvers.operation_log import OperationLogQuery
-from gql_crm.resolvers.position import PositionMutation, PositionQuery
-from gql_crm.resolvers.setting import SettingMutation, SettingQuery
-from gql_crm.resolvers.user import UserMutation, UserQuery
-from gql_crm.schema.common import ConflictError, InvalidInputError, NotFoundError
 from gql_crm.schema.errors import ErrorPolicy
 from gql_crm.settings import Settings
-
-Query = merge_types(
-    "Query",
-    (AuthQuery, UserQuery, DepartmentQuery, PositionQuery, SettingQuery, OperationLogQuery),
-)
-Mutation = merge_types(
-    "Mutation",
-    (AuthMutation, UserMutation, DepartmentMutation, PositionMutation, SettingMutation),
-)
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     """The schema with the protections ``settings`` ask for (defaults when None)."""
+    # Resolvers import the types of this package, so the root types are assembled here.
+    from gql_crm.resolvers import root
+
     settings = settings or Settings()
     # Factories: Strawberry builds fresh extension instances for every operation.
     extensions: list[Callable[[], SchemaExtension]] = [
@@ -51,10 +37,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
+        query=root.Query,
+        mutation=root.Mutation,
         extensions=extensions,
-        types=[InvalidInputError, NotFoundError, ConflictError],
+        types=root.ERROR_TYPES,
     )
 
 

@@ -11,6 +11,7 @@ from strawberry.schema_directive import Location
 
 from gql_crm.db.engine import Database
 from gql_crm.db.pagination import Page
+from gql_crm.schema.setting import PoolEnum
 from gql_crm.services import errors
 
 T = TypeVar("T")
@@ -67,6 +68,36 @@ class TooManyAttemptsError(Error):
     retry_at: datetime
 
 
+@strawberry.type(description="The owner's private or temporary pool is full.")
+class PoolCapReachedError(Error):
+    pool: PoolEnum  # type: ignore[valid-type]
+    cap: int
+
+
+@strawberry.type(description="You may not claim this customer yet (or ever: `until` is null).")
+class ClaimBannedError(Error):
+    reason: str
+    until: datetime | None
+
+
+@strawberry.type(description="The customer is not in a pool you may claim from.")
+class NotClaimableError(Error):
+    pass
+
+
+@strawberry.type
+class BatchFailure:
+    customer_id: int = strawberry.field(description="0 when the failure is not about a customer.")
+    reason: str
+
+
+@strawberry.type(
+    description="Nothing was changed; `failures` names every customer that blocked it."
+)
+class BatchRefusedError(Error):
+    failures: list[BatchFailure]
+
+
 def error_from(error: errors.DomainError) -> Error:
     """The GraphQL error type for a domain error."""
     match error:
@@ -82,6 +113,27 @@ def error_from(error: errors.DomainError) -> Error:
         case errors.TooManyAttempts(retry_at=retry_at):
             return TooManyAttemptsError(
                 code=error.code, message=error.message, field=error.field, retry_at=retry_at
+            )
+        case errors.CapReached(pool=pool, cap=cap):
+            return PoolCapReachedError(
+                code=error.code, message=error.message, field=error.field, pool=pool, cap=cap
+            )
+        case errors.ClaimBanned(reason=reason, until=until):
+            return ClaimBannedError(
+                code=error.code,
+                message=error.message,
+                field=error.field,
+                reason=str(reason),
+                until=until,
+            )
+        case errors.NotClaimable():
+            return NotClaimableError(code=error.code, message=error.message, field=error.field)
+        case errors.BatchRefused(failures=failures):
+            return BatchRefusedError(
+                code=error.code,
+                message=error.message,
+                field=error.field,
+                failures=[BatchFailure(customer_id=c, reason=r) for c, r in failures],
             )
         case errors.InvalidCredentials():
             return InvalidCredentialsError(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from gql_crm.db.models import BanReason, Pool
+
 
 class DomainError(Exception):
     code = "DOMAIN_ERROR"
@@ -81,3 +83,47 @@ class Problems:
     def raise_if_any(self) -> None:
         if self.items:
             raise InvalidInput(self.items)
+
+
+class CapReached(DomainError):
+    code = "POOL_CAP_REACHED"
+
+    def __init__(self, user_name: str, pool: Pool, cap: int) -> None:
+        super().__init__(
+            f"{user_name} already has {cap} customer(s) in the {pool} pool, the most allowed.",
+            "pool",
+        )
+        self.pool = pool
+        self.cap = cap
+
+
+class ClaimBanned(DomainError):
+    code = "CLAIM_BANNED"
+
+    def __init__(self, reason: BanReason, until: datetime | None) -> None:
+        why = {
+            BanReason.TEMPORARY_ENTERED: "it fell back to the public pool from your temporary "
+            "pool (entered by you) without a follow-up",
+            BanReason.PUBLIC_CLAIMED: "it fell back to the public pool after you claimed it "
+            "without following it up",
+            BanReason.PRIVATE_NO_CONTACT: "it fell back from your private pool without contact",
+        }[reason]
+        end = "never again" if until is None else f"until {until.isoformat(timespec='seconds')}"
+        super().__init__(f"You may not claim this customer {end}: {why}.", "id")
+        self.reason = reason
+        self.until = until
+
+
+class NotClaimable(DomainError):
+    code = "NOT_CLAIMABLE"
+
+
+class BatchRefused(DomainError):
+    """A batch changed nothing because of the listed customers."""
+
+    code = "BATCH_REFUSED"
+
+    def __init__(self, failures: list[tuple[int, str]]) -> None:
+        listed = "; ".join(f"customer {cid}: {why}" for cid, why in failures)
+        super().__init__(f"Nothing was changed. {listed}", "customerIds")
+        self.failures = failures

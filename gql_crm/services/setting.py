@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gql_crm.auth.permissions import ADMIN_EDIT
 from gql_crm.db.models import MaturityOption, Pool, SystemSettings
 from gql_crm.services.errors import Problems
+from gql_crm.services.option import ensure_default_options
 from gql_crm.services.unit_of_work import UnitOfWork, camel, diff
 from gql_crm.services.validation import non_negative_problem, text_problem
 
@@ -44,7 +45,7 @@ _CAP_FIELDS = ("private_pool_cap", "temporary_pool_cap")
 
 
 async def ensure_defaults(session: AsyncSession) -> None:
-    """Create the settings row and the default maturity grades where they are missing."""
+    """Create the settings row, maturity grades, option lists and form settings where missing."""
     if await session.get(SystemSettings, SETTINGS_ID) is None:
         session.add(SystemSettings(id=SETTINGS_ID, **DEFAULTS))
     if (await session.scalars(select(MaturityOption.id).limit(1))).first() is None:
@@ -53,6 +54,7 @@ async def ensure_defaults(session: AsyncSession) -> None:
             for i, (label, pool) in enumerate(DEFAULT_MATURITY)
         )
     await session.flush()
+    await ensure_default_options(session)
 
 
 async def get_settings(session: AsyncSession) -> SystemSettings:

@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection
 
-from gql_crm.db.base import Base
+from gql_crm.db.base import Base, exists_on
 from gql_crm.db.engine import Database
 from gql_crm.schema import export_sdl
 
@@ -25,7 +25,11 @@ def test_committed_schema_matches_the_code() -> None:
 
 
 def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    dialect = connection.dialect.name
+    context = MigrationContext.configure(
+        connection,
+        opts={"compare_type": True, "include_object": lambda obj, *_: exists_on(obj, dialect)},
+    )
     return list(compare_metadata(context, Base.metadata))
 
 

@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from gql_crm.db import models  # noqa: F401  (registers every table)
-from gql_crm.db.base import Base, UTCDateTime
+from gql_crm.db.base import Base, UTCDateTime, exists_on
 from gql_crm.db.engine import Database
 from gql_crm.settings import Settings
 
@@ -24,9 +24,11 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
 
 
 def _configure(connection: Connection) -> None:
+    dialect = connection.dialect.name
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_object=lambda obj, *_: exists_on(obj, dialect),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,

@@ -1,20 +1,43 @@
 """All models, imported here so that metadata (and Alembic) sees every table."""
 
 from gql_crm.db.models.auth import LoginThrottle
+from gql_crm.db.models.contact import Contact
+from gql_crm.db.models.customer import (
+    BanReason,
+    Customer,
+    CustomerBan,
+    CustomerKind,
+    CustomerShare,
+    TemporaryOrigin,
+)
 from gql_crm.db.models.department import Department
+from gql_crm.db.models.follow_up import FollowUp
 from gql_crm.db.models.operation_log import OperationLog
+from gql_crm.db.models.option import FormField, FormName, OptionItem, OptionList
 from gql_crm.db.models.position import DataScope, Position
 from gql_crm.db.models.setting import MaturityOption, Pool, SystemSettings
 from gql_crm.db.models.user import User
 
 __all__ = [
+    "BanReason",
+    "Contact",
+    "Customer",
+    "CustomerBan",
+    "CustomerKind",
+    "CustomerShare",
     "DataScope",
     "Department",
+    "FollowUp",
+    "FormField",
+    "FormName",
     "LoginThrottle",
     "MaturityOption",
     "OperationLog",
+    "OptionItem",
+    "OptionList",
     "Pool",
     "Position",
     "SystemSettings",
+    "TemporaryOrigin",
     "User",
 ]

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gql_crm.db.base import Base, str_enum, trigram_indexes
+from gql_crm.db.models.setting import POOL_TYPE, Pool
+
+
+class CustomerKind(enum.StrEnum):
+    ENTERPRISE = "enterprise"
+    INDIVIDUAL = "individual"
+
+
+class TemporaryOrigin(enum.StrEnum):
+    """How a customer came into its owner's temporary pool; decides the reclaim ban."""
+
+    ENTERED = "entered"
+    CLAIMED = "claimed"
+
+
+class BanReason(enum.StrEnum):
+    TEMPORARY_ENTERED = "temporary_entered"
+    PUBLIC_CLAIMED = "public_claimed"
+    PRIVATE_NO_CONTACT = "private_no_contact"
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        Index("ix_customers_pool_owner", "pool", "owner_id"),
+        Index("ix_customers_deleted_by", "deleted_by_id"),
+        *trigram_indexes("customers", "name", "short_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[CustomerKind] = mapped_column(str_enum(CustomerKind, 16))
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str | None] = mapped_column(String(100))
+    acquired_on: Mapped[date | None]
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
+    status_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
+    industry_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
+    maturity_id: Mapped[int | None] = mapped_column(ForeignKey("maturity_options.id"), index=True)
+    city: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(300))
+    website: Mapped[str | None] = mapped_column(String(200))
+    remarks: Mapped[str | None] = mapped_column(Text)
+
+    # Ownership and the pool clocks.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    pool: Mapped[Pool] = mapped_column(POOL_TYPE)
+    pool_entered_at: Mapped[datetime]
+    temporary_origin: Mapped[TemporaryOrigin | None] = mapped_column(str_enum(TemporaryOrigin, 16))
+    last_follow_up_at: Mapped[datetime | None] = mapped_column(index=True)
+    closed_won_at: Mapped[datetime | None]
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+    # Recycle bin: a deleted customer is hidden everywhere but its deleter's bin.
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class CustomerShare(Base):
+    """A colleague the owner shared the customer with: they see it and may follow it up."""
+
+    __tablename__ = "customer_shares"
+
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class CustomerBan(Base):
+    """A user may not claim this customer until ``until`` (None: never again)."""
+
+    __tablename__ = "customer_bans"
+    __table_args__ = (Index("ix_customer_bans_customer_user", "customer_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[BanReason] = mapped_column(str_enum(BanReason, 32))
+    until: Mapped[datetime | None]
+    created_at: Mapped[datetime]

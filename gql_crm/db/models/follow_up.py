@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gql_crm.db.base import Base
+
+
+class FollowUp(Base):
+    """A contact with the customer (F4.2); it resets the customer's pool clock."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (Index("ix_follow_ups_customer_time", "customer_id", "followed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    method_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
+    content: Mapped[str] = mapped_column(Text)
+    followed_at: Mapped[datetime]
+    next_step: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]

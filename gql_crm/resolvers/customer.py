@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.context import Info
+from gql_crm.db.models import Customer
+from gql_crm.db.pagination import SortKey
+from gql_crm.resolvers.common import mutate, paginate
+from gql_crm.schema.common import (
+    ConflictError,
+    Connection,
+    DeleteSuccess,
+    InvalidInputError,
+    NotFoundError,
+    PoolCapReachedError,
+    deleted,
+    requires,
+)
+from gql_crm.schema.contact import ContactInput
+from gql_crm.schema.customer import (
+    CustomerFilterInput,
+    CustomerInput,
+    CustomerSortInput,
+    CustomerSuccess,
+    CustomerType,
+    SortDirection,
+)
+from gql_crm.services import customer as customer_service
+from gql_crm.services.contact import ContactFields
+from gql_crm.services.unit_of_work import UnitOfWork
+
+CreateCustomerResult = Annotated[
+    CustomerSuccess | InvalidInputError | NotFoundError | PoolCapReachedError,
+    strawberry.union("CreateCustomerResult"),
+]
+UpdateCustomerResult = Annotated[
+    CustomerSuccess | InvalidInputError | NotFoundError | ConflictError | PoolCapReachedError,
+    strawberry.union("UpdateCustomerResult"),
+]
+DeleteCustomerResult = Annotated[
+    CustomerSuccess | NotFoundError | ConflictError, strawberry.union("DeleteCustomerResult")
+]
+PurgeCustomerResult = Annotated[
+    DeleteSuccess | NotFoundError, strawberry.union("PurgeCustomerResult")
+]
+
+
+def _sort_keys(sort: CustomerSortInput) -> list[SortKey]:
+    descending = sort.direction is SortDirection.DESC
+    column = customer_service.SORT_COLUMNS[sort.field.value]
+    return [SortKey(column, descending), SortKey(Customer.id, descending)]
+
+
+def customer_fields(
+    data: CustomerInput, contacts: list[ContactInput] | None = None
+) -> customer_service.CustomerFields:
+    return customer_service.CustomerFields(
+        kind=data.kind,
+        name=data.name,
+        short_name=data.short_name,
+        acquired_on=data.acquired_on,
+        category_id=data.category_id,
+        source_id=data.source_id,
+        status_id=data.status_id,
+        industry_id=data.industry_id,
+        maturity_id=data.maturity_id,
+        city=data.city,
+        address=data.address,
+        website=data.website,
+        remarks=data.remarks,
+        contacts=tuple(contact_fields(c) for c in contacts or ()),
+    )
+
+
+def contact_fields(data: ContactInput) -> ContactFields:
+    return ContactFields(
+        name=data.name,
+        gender=data.gender,
+        mobile=data.mobile,
+        phone=data.phone,
+        email=data.email,
+        title=data.title,
+        is_primary=data.is_primary,
+    )
+
+
+def _success(customer: Customer) -> CustomerSuccess:
+    return CustomerSuccess(customer=CustomerType.from_model(customer))
+
+
+@strawberry.type
+class CustomerQuery:
+    @strawberry.field(
+        directives=requires(basic(Module.CUSTOMER, Action.VIEW)),
+        description="A customer you may see (null otherwise).",
+    )
+    async def customer(self, info: Info, id: int) -> CustomerType | None:
+        principal = info.context.require_principal()
+        stmt = customer_service.customer_query(principal, customer_service.CustomerFilter())
+        async with info.context.services.database.reader() as session:
+            customer = await session.scalar(stmt.where(Customer.id == id))
+        return CustomerType.from_model(customer) if customer else None
+
+    @strawberry.field(
+        directives=requires(basic(Module.CUSTOMER, Action.VIEW)),
+        description="Customer lists (F2.6) and quick search (F2.7); filters combine.",
+    )
+    async def customers(
+        self,
+        info: Info,
+        filter: CustomerFilterInput | None = None,
+        sort: CustomerSortInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CustomerType]:
+        principal = info.context.require_principal()
+        f = filter or CustomerFilterInput()
+        stmt = customer_service.customer_query(
+            principal,
+            customer_service.CustomerFilter(
+                view=f.view,
+                pool=f.pool,
+                kind=f.kind,
+                category_id=f.category_id,
+                source_id=f.source_id,
+                status_id=f.status_id,
+                industry_id=f.industry_id,
+                maturity_id=f.maturity_id,
+                owner_id=f.owner_id,
+                search=f.search,
+            ),
+        )
+        keys = _sort_keys(sort or CustomerSortInput())
+        return await paginate(
+            info, stmt, keys, first=first, after=after, to_node=CustomerType.from_model
+        )
+
+    @strawberry.field(description="Customers you deleted: restore or purge them.")
+    async def recycle_bin(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[CustomerType]:
+        principal = info.context.require_principal()
+        stmt = customer_service.recycle_bin_query(principal)
+        keys = [SortKey(Customer.deleted_at, True), SortKey(Customer.id, True)]
+        return await paginate(
+            info, stmt, keys, first=first, after=after, to_node=CustomerType.from_model
+        )
+
+
+@strawberry.type
+class CustomerMutation:
+    @strawberry.mutation(
+        directives=requires(basic(Module.CUSTOMER, Action.CREATE)),
+        description="Enter a customer with its contacts; the maturity decides the pool.",
+    )
+    async def create_customer(
+        self, info: Info, input: CustomerInput, contacts: list[ContactInput] | None = None
+    ) -> CreateCustomerResult:
+        async def operation(uow: UnitOfWork) -> Customer:
+            settings = await info.context.loaders.settings()
+            fields = customer_fields(input, contacts)
+            return await customer_service.create_customer(uow, settings, fields)
+
+        return await mutate(info, operation, _success)
+
+    @strawberry.mutation(directives=requires(basic(Module.CUSTOMER, Action.EDIT)))
+    async def update_customer(
+        self, info: Info, id: int, input: CustomerInput
+    ) -> UpdateCustomerResult:
+        async def operation(uow: UnitOfWork) -> Customer:
+            settings = await info.context.loaders.settings()
+            return await customer_service.update_customer(uow, settings, id, customer_fields(input))
+
+        return await mutate(info, operation, _success)
+
+    @strawberry.mutation(
+        directives=requires(basic(Module.CUSTOMER, Action.DELETE)),
+        description="Move to your recycle bin (with contacts and follow-ups).",
+    )
+    async def delete_customer(self, info: Info, id: int) -> DeleteCustomerResult:
+        return await mutate(info, lambda uow: customer_service.delete_customer(uow, id), _success)
+
+    @strawberry.mutation(directives=requires(basic(Module.CUSTOMER, Action.DELETE)))
+    async def restore_customer(self, info: Info, id: int) -> DeleteCustomerResult:
+        return await mutate(info, lambda uow: customer_service.restore_customer(uow, id), _success)
+
+    @strawberry.mutation(
+        directives=requires(basic(Module.CUSTOMER, Action.DELETE)),
+        description="Delete for good a customer from your recycle bin.",
+    )
+    async def purge_customer(self, info: Info, id: int) -> PurgeCustomerResult:
+        return await mutate(info, lambda uow: customer_service.purge_customer(uow, id), deleted)

@@ -1,0 +1,57 @@
+"""The root Query and Mutation types, merged from every domain's resolvers."""
+
+from __future__ import annotations
+
+from strawberry.tools import merge_types
+
+from gql_crm.resolvers.auth import AuthMutation, AuthQuery
+from gql_crm.resolvers.contact import ContactMutation
+from gql_crm.resolvers.customer import CustomerMutation, CustomerQuery
+from gql_crm.resolvers.department import DepartmentMutation, DepartmentQuery
+from gql_crm.resolvers.follow_up import FollowUpMutation
+from gql_crm.resolvers.operation_log import OperationLogQuery
+from gql_crm.resolvers.option import OptionMutation, OptionQuery
+from gql_crm.resolvers.pool import PoolMutation
+from gql_crm.resolvers.position import PositionMutation, PositionQuery
+from gql_crm.resolvers.setting import SettingMutation, SettingQuery
+from gql_crm.resolvers.user import UserMutation, UserQuery
+from gql_crm.schema import common
+
+Query = merge_types(
+    "Query",
+    (
+        AuthQuery,
+        UserQuery,
+        DepartmentQuery,
+        PositionQuery,
+        SettingQuery,
+        OptionQuery,
+        CustomerQuery,
+        OperationLogQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        AuthMutation,
+        UserMutation,
+        DepartmentMutation,
+        PositionMutation,
+        SettingMutation,
+        OptionMutation,
+        CustomerMutation,
+        PoolMutation,
+        ContactMutation,
+        FollowUpMutation,
+    ),
+)
+# Every error type, so clients can spread `... on X` on any of them.
+ERROR_TYPES = [
+    common.InvalidInputError,
+    common.NotFoundError,
+    common.ConflictError,
+    common.PoolCapReachedError,
+    common.ClaimBannedError,
+    common.NotClaimableError,
+    common.BatchRefusedError,
+]

@@ -1,0 +1,252 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import strawberry
+
+from gql_crm.context import Info
+from gql_crm.db.models import Customer, CustomerKind, TemporaryOrigin
+from gql_crm.schema.contact import ContactType
+from gql_crm.schema.follow_up import FollowUpType
+from gql_crm.schema.operation_log import OperationLogEntryType
+from gql_crm.schema.option import OptionType
+from gql_crm.schema.setting import MaturityOptionType, PoolEnum
+from gql_crm.schema.user import UserType
+from gql_crm.services.customer import CustomerView, can_manage
+from gql_crm.services.pool import release_forecast
+
+CustomerKindEnum = strawberry.enum(CustomerKind, name="CustomerKind")
+TemporaryOriginEnum = strawberry.enum(
+    TemporaryOrigin,
+    name="TemporaryOrigin",
+    description="How a customer came into the temporary pool: entered directly or claimed from "
+    "the public pool; decides the reclaim ban if it falls back.",
+)
+CustomerViewEnum = strawberry.enum(
+    CustomerView,
+    name="CustomerView",
+    description="ALL: everything you may see; MINE; SUBORDINATES: owned by users in your "
+    "scope other than you; SHARED: shared with you; PUBLIC / SPECIAL pools; CLOSED_WON.",
+)
+
+MAX_NESTED_PAGE = 100
+
+
+def _nested_limit(first: int) -> int:
+    from gql_crm.schema.errors import BadRequest
+
+    if first < 0 or first > MAX_NESTED_PAGE:
+        raise BadRequest(f"first must be between 0 and {MAX_NESTED_PAGE} (got {first}).")
+    return first
+
+
+@strawberry.type(description="When a customer falls back to the public pool if nothing happens.")
+class PoolRelease:
+    at: datetime
+    reason: str
+
+
+@strawberry.type(name="Customer", description="An enterprise or individual customer.")
+class CustomerType:
+    id: int
+    kind: CustomerKindEnum  # type: ignore[valid-type]
+    name: str
+    short_name: str | None
+    acquired_on: date | None
+    city: str | None
+    address: str | None
+    website: str | None
+    remarks: str | None
+    pool: PoolEnum  # type: ignore[valid-type]
+    pool_entered_at: datetime
+    temporary_origin: TemporaryOriginEnum | None  # type: ignore[valid-type]
+    last_follow_up_at: datetime | None
+    closed_won_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    owner_id: int | None
+    category_id: int | None
+    source_id: int | None
+    status_id: int | None
+    industry_id: int | None
+    maturity_id: int | None
+    _model: strawberry.Private[Customer]
+
+    @classmethod
+    def from_model(cls, c: Customer) -> CustomerType:
+        return cls(
+            id=c.id,
+            kind=c.kind,
+            name=c.name,
+            short_name=c.short_name,
+            acquired_on=c.acquired_on,
+            city=c.city,
+            address=c.address,
+            website=c.website,
+            remarks=c.remarks,
+            pool=c.pool,
+            pool_entered_at=c.pool_entered_at,
+            temporary_origin=c.temporary_origin,
+            last_follow_up_at=c.last_follow_up_at,
+            closed_won_at=c.closed_won_at,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            deleted_at=c.deleted_at,
+            owner_id=c.owner_id,
+            category_id=c.category_id,
+            source_id=c.source_id,
+            status_id=c.status_id,
+            industry_id=c.industry_id,
+            maturity_id=c.maturity_id,
+            _model=c,
+        )
+
+    async def _option(self, info: Info, option_id: int | None) -> OptionType | None:
+        if option_id is None:
+            return None
+        item = await info.context.loaders.option.load(option_id)
+        return OptionType.from_model(item) if item else None
+
+    @strawberry.field
+    async def category(self, info: Info) -> OptionType | None:
+        return await self._option(info, self.category_id)
+
+    @strawberry.field
+    async def source(self, info: Info) -> OptionType | None:
+        return await self._option(info, self.source_id)
+
+    @strawberry.field
+    async def status(self, info: Info) -> OptionType | None:
+        return await self._option(info, self.status_id)
+
+    @strawberry.field
+    async def industry(self, info: Info) -> OptionType | None:
+        return await self._option(info, self.industry_id)
+
+    @strawberry.field
+    async def maturity(self, info: Info) -> MaturityOptionType | None:
+        if self.maturity_id is None:
+            return None
+        option = await info.context.loaders.maturity.load(self.maturity_id)
+        return MaturityOptionType.from_model(option) if option else None
+
+    @strawberry.field
+    async def owner(self, info: Info) -> UserType | None:
+        if self.owner_id is None:
+            return None
+        user = await info.context.loaders.user.load(self.owner_id)
+        return UserType.from_model(user) if user else None
+
+    async def _sees_details(self, info: Info) -> bool:
+        principal = info.context.require_principal()
+        if principal.sees_contact_details or can_manage(principal, self._model):
+            return True
+        shared = await info.context.loaders.customer_shared_with.load(self.id)
+        return principal.user_id in shared
+
+    @strawberry.field(description="All contacts, the primary one first.")
+    async def contacts(self, info: Info) -> list[ContactType]:
+        details = await self._sees_details(info)
+        contacts = await info.context.loaders.customer_contacts.load(self.id)
+        return [ContactType.from_model(c, details=details) for c in contacts]
+
+    @strawberry.field
+    async def primary_contact(self, info: Info) -> ContactType | None:
+        contacts = await info.context.loaders.customer_contacts.load(self.id)
+        primary = next((c for c in contacts if c.is_primary), None)
+        if primary is None:
+            return None
+        return ContactType.from_model(primary, details=await self._sees_details(info))
+
+    @strawberry.field(description="Newest first.")
+    async def follow_ups(self, info: Info, first: int = 20) -> list[FollowUpType]:
+        rows = await info.context.loaders.customer_follow_ups.load((self.id, _nested_limit(first)))
+        return [FollowUpType.from_model(row) for row in rows]
+
+    @strawberry.field(description="Colleagues the customer is shared with.")
+    async def shared_with(self, info: Info) -> list[UserType]:
+        user_ids = await info.context.loaders.customer_shared_with.load(self.id)
+        users = await info.context.loaders.user.load_many(user_ids)
+        return [UserType.from_model(u) for u in users if u is not None]
+
+    @strawberry.field(
+        description="When it falls back to the public pool if nothing happens (null: never, "
+        "e.g. public, special or closed-won customers)."
+    )
+    async def pool_release(self, info: Info) -> PoolRelease | None:
+        forecast = release_forecast(self._model, await info.context.loaders.settings())
+        return PoolRelease(at=forecast.at, reason=forecast.reason) if forecast else None
+
+    @strawberry.field(description="Newest first: creation, claims, releases, shares, transfers…")
+    async def operation_log(self, info: Info, first: int = 20) -> list[OperationLogEntryType]:
+        key = (self.id, _nested_limit(first))
+        rows = await info.context.loaders.customer_operation_log.load(key)
+        return [OperationLogEntryType.from_model(row) for row in rows]
+
+
+@strawberry.type
+class CustomerSuccess:
+    customer: CustomerType
+
+
+@strawberry.type
+class CustomersSuccess:
+    customers: list[CustomerType]
+
+
+@strawberry.input
+class CustomerInput:
+    kind: CustomerKindEnum = CustomerKind.ENTERPRISE  # type: ignore[valid-type]
+    name: str
+    short_name: str | None = None
+    acquired_on: date | None = None
+    category_id: int | None = None
+    source_id: int | None = None
+    status_id: int | None = None
+    industry_id: int | None = None
+    maturity_id: int | None = strawberry.field(
+        default=None, description="Decides the pool; none puts the customer in the public pool."
+    )
+    city: str | None = None
+    address: str | None = None
+    website: str | None = None
+    remarks: str | None = None
+
+
+@strawberry.input
+class CustomerFilterInput:
+    view: CustomerViewEnum = CustomerView.ALL  # type: ignore[valid-type]
+    pool: PoolEnum | None = None  # type: ignore[valid-type]
+    kind: CustomerKindEnum | None = None  # type: ignore[valid-type]
+    category_id: int | None = None
+    source_id: int | None = None
+    status_id: int | None = None
+    industry_id: int | None = None
+    maturity_id: int | None = None
+    owner_id: int | None = None
+    search: str | None = strawberry.field(
+        default=None,
+        description="Company name, short name, or a contact's name, phone, mobile or e-mail.",
+    )
+
+
+@strawberry.enum
+class CustomerSortField(enum.Enum):
+    ACQUIRED_ON = "acquired_on"
+    LAST_FOLLOW_UP_AT = "last_follow_up_at"
+    NAME = "name"
+    CREATED_AT = "created_at"
+
+
+@strawberry.enum
+class SortDirection(enum.Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.input
+class CustomerSortInput:
+    field: CustomerSortField = CustomerSortField.CREATED_AT
+    direction: SortDirection = SortDirection.DESC

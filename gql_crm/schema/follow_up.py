@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from gql_crm.context import Info
+from gql_crm.db.models import FollowUp
+from gql_crm.schema.option import OptionType
+from gql_crm.schema.user import UserType
+
+
+@strawberry.type(
+    name="FollowUp", description="A contact with the customer; restarts its pool clock."
+)
+class FollowUpType:
+    id: int
+    customer_id: int
+    contact_id: int | None
+    method_id: int | None
+    content: str
+    followed_at: datetime
+    next_step: str | None
+    author_id: int | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, row: FollowUp) -> FollowUpType:
+        return cls(
+            id=row.id,
+            customer_id=row.customer_id,
+            contact_id=row.contact_id,
+            method_id=row.method_id,
+            content=row.content,
+            followed_at=row.followed_at,
+            next_step=row.next_step,
+            author_id=row.author_id,
+            created_at=row.created_at,
+        )
+
+    @strawberry.field
+    async def method(self, info: Info) -> OptionType | None:
+        if self.method_id is None:
+            return None
+        item = await info.context.loaders.option.load(self.method_id)
+        return OptionType.from_model(item) if item else None
+
+    @strawberry.field
+    async def author(self, info: Info) -> UserType | None:
+        if self.author_id is None:
+            return None
+        user = await info.context.loaders.user.load(self.author_id)
+        return UserType.from_model(user) if user else None
+
+    @strawberry.field
+    async def contact_name(self, info: Info) -> str | None:
+        if self.contact_id is None:
+            return None
+        contact = await info.context.loaders.contact.load(self.contact_id)
+        return contact.name if contact else None
+
+
+@strawberry.input
+class FollowUpInput:
+    content: str
+    contact_id: int | None = None
+    method_id: int | None = None
+    followed_at: datetime | None = strawberry.field(default=None, description="Defaults to now.")
+    next_step: str | None = None
+
+
+@strawberry.type
+class FollowUpSuccess:
+    follow_up: FollowUpType

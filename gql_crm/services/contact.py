@@ -1,0 +1,172 @@
+"""Contacts of a customer (F2.1): at most one primary contact, validated against the form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.db.models import Contact, Customer, FormName
+from gql_crm.services.errors import InvalidInput, NotFound, Problems
+from gql_crm.services.option import required_fields
+from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.validation import email_problem, phone_problem, text_problem
+
+CONTACT_CREATE = basic(Module.CONTACT, Action.CREATE)
+CONTACT_EDIT = basic(Module.CONTACT, Action.EDIT)
+CONTACT_DELETE = basic(Module.CONTACT, Action.DELETE)
+GENDERS = ("male", "female", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFields:
+    name: str
+    gender: str | None = None
+    mobile: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    title: str | None = None
+    is_primary: bool = False
+
+
+def _values(fields: ContactFields) -> dict[str, object]:
+    def clean(value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    return {
+        "name": fields.name.strip(),
+        "gender": clean(fields.gender),
+        "mobile": clean(fields.mobile),
+        "phone": clean(fields.phone),
+        "email": clean(fields.email),
+        "title": clean(fields.title),
+        "is_primary": fields.is_primary,
+    }
+
+
+async def contact_problems(
+    session: AsyncSession, contacts: list[ContactFields], problems: Problems, prefix: str
+) -> None:
+    """Check contacts against the rules and the contact form settings."""
+    required = await required_fields(session, FormName.CONTACT)
+    for index, contact in enumerate(contacts):
+        at = f"{prefix}[{index}]." if prefix else ""
+        if p := text_problem(contact.name, max_length=100):
+            problems.add(f"{at}name", p)
+        if p := phone_problem(contact.mobile):
+            problems.add(f"{at}mobile", p)
+        if p := phone_problem(contact.phone):
+            problems.add(f"{at}phone", p)
+        if p := email_problem(contact.email):
+            problems.add(f"{at}email", p)
+        if contact.title is not None and (
+            p := text_problem(contact.title, max_length=100, required=False)
+        ):
+            problems.add(f"{at}title", p)
+        if contact.gender is not None and contact.gender not in GENDERS:
+            problems.add(f"{at}gender", f"must be one of {', '.join(GENDERS)}")
+        values = _values(contact)
+        for name in sorted(required):
+            if values.get(name) is None:
+                problems.add(f"{at}{name}", "is required by the contact form settings")
+    if sum(1 for c in contacts if c.is_primary) > 1:
+        problems.add(prefix or "isPrimary", "a customer has at most one primary contact")
+
+
+async def add_contacts(uow: UnitOfWork, customer: Customer, contacts: list[ContactFields]) -> None:
+    """Add already-checked contacts; the first becomes primary when none is marked."""
+    has_primary = any(c.is_primary for c in contacts)
+    for index, fields in enumerate(contacts):
+        values = _values(fields)
+        if not has_primary and index == 0:
+            values["is_primary"] = not await _has_primary(uow, customer.id)
+        uow.session.add(
+            Contact(customer_id=customer.id, created_at=uow.now, updated_at=uow.now, **values)
+        )
+    await uow.session.flush()
+
+
+async def _has_primary(uow: UnitOfWork, customer_id: int) -> bool:
+    stmt = select(Contact.id).where(
+        Contact.customer_id == customer_id, Contact.is_primary.is_(True)
+    )
+    return await uow.session.scalar(stmt) is not None
+
+
+async def _clear_primary(uow: UnitOfWork, customer_id: int) -> None:
+    await uow.session.execute(
+        update(Contact)
+        .where(Contact.customer_id == customer_id, Contact.is_primary.is_(True))
+        .values(is_primary=False)
+        .execution_options(synchronize_session="fetch")
+    )
+    await uow.session.flush()
+
+
+async def create_contact(uow: UnitOfWork, customer: Customer, fields: ContactFields) -> Contact:
+    uow.principal.require(CONTACT_CREATE)
+    problems = Problems()
+    await contact_problems(uow.session, [fields], problems, prefix="")
+    problems.raise_if_any()
+    if fields.is_primary:
+        await _clear_primary(uow, customer.id)
+    values = _values(fields)
+    if not fields.is_primary:
+        values["is_primary"] = not await _has_primary(uow, customer.id)
+    contact = Contact(customer_id=customer.id, created_at=uow.now, updated_at=uow.now, **values)
+    uow.session.add(contact)
+    await uow.session.flush()
+    uow.log(
+        "contact",
+        contact.id,
+        "create",
+        {"customerId": [None, customer.id], "name": [None, contact.name]},
+    )
+    return contact
+
+
+async def contact_of(uow: UnitOfWork, contact_id: int) -> Contact:
+    contact = await uow.session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound("Contact", contact_id)
+    return contact
+
+
+async def update_contact(uow: UnitOfWork, contact: Contact, fields: ContactFields) -> Contact:
+    uow.principal.require(CONTACT_EDIT)
+    problems = Problems()
+    await contact_problems(uow.session, [fields], problems, prefix="")
+    problems.raise_if_any()
+    if fields.is_primary and not contact.is_primary:
+        await _clear_primary(uow, contact.customer_id)
+        await uow.session.refresh(contact)
+    if contact.is_primary and not fields.is_primary:
+        raise InvalidInput.single(
+            "isPrimary", "make another contact primary instead of un-marking the primary one"
+        )
+    values = _values(fields)
+    before = {name: getattr(contact, name) for name in values}
+    for name, value in values.items():
+        setattr(contact, name, value)
+    contact.updated_at = uow.now
+    if changes := diff(before, values):
+        uow.log("contact", contact.id, "update", changes)
+    return contact
+
+
+async def delete_contact(uow: UnitOfWork, contact: Contact) -> int:
+    """Delete a contact; if it was primary, the oldest remaining contact becomes primary."""
+    uow.principal.require(CONTACT_DELETE)
+    was_primary, customer_id, contact_id = contact.is_primary, contact.customer_id, contact.id
+    await uow.session.delete(contact)
+    await uow.session.flush()
+    if was_primary:
+        successor = await uow.session.scalar(
+            select(Contact).where(Contact.customer_id == customer_id).order_by(Contact.id).limit(1)
+        )
+        if successor is not None:
+            successor.is_primary = True
+    uow.log("contact", contact_id, "delete", {"customerId": [customer_id, None]})
+    return contact_id

@@ -1,0 +1,389 @@
+"""Customers (F2.1, F2.2, F2.6, F2.7, F2.12): entry with form rules and pool placement,
+edits, lists and search within the caller's scope, and the recycle bin."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, Select, delete, exists, func, literal, or_, select
+
+from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.auth.principal import Principal
+from gql_crm.db.base import UTCDateTime
+from gql_crm.db.models import (
+    Contact,
+    Customer,
+    CustomerKind,
+    CustomerShare,
+    FormName,
+    OptionList,
+    Pool,
+    SystemSettings,
+    TemporaryOrigin,
+)
+from gql_crm.db.scopes import customer_visibility, scope_filter
+from gql_crm.services.contact import ContactFields, add_contacts, contact_problems
+from gql_crm.services.errors import Conflict, NotFound, Problems
+from gql_crm.services.option import option_problem, required_fields
+from gql_crm.services.pool import (
+    check_cap,
+    lock_owner,
+    owner_customer_event,
+    pool_for_maturity,
+)
+from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.validation import text_problem
+
+CUSTOMER_VIEW = basic(Module.CUSTOMER, Action.VIEW)
+CUSTOMER_CREATE = basic(Module.CUSTOMER, Action.CREATE)
+CUSTOMER_EDIT = basic(Module.CUSTOMER, Action.EDIT)
+CUSTOMER_DELETE = basic(Module.CUSTOMER, Action.DELETE)
+ENTITY = "customer"
+# Changes to these fields are logged one by one (F2.11); other edits as one "update".
+POOL_FIELDS = ("maturity_id", "pool", "owner_id")
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFields:
+    kind: CustomerKind
+    name: str
+    short_name: str | None = None
+    acquired_on: date | None = None
+    category_id: int | None = None
+    source_id: int | None = None
+    status_id: int | None = None
+    industry_id: int | None = None
+    maturity_id: int | None = None
+    city: str | None = None
+    address: str | None = None
+    website: str | None = None
+    remarks: str | None = None
+    contacts: tuple[ContactFields, ...] = field(default=())
+
+
+_TEXT_LIMITS = {"short_name": 100, "city": 100, "address": 300, "website": 200, "remarks": 5000}
+_OPTION_FIELDS = {
+    "category_id": OptionList.CATEGORY,
+    "source_id": OptionList.SOURCE,
+    "status_id": OptionList.STATUS,
+    "industry_id": OptionList.INDUSTRY,
+}
+_FORM_NAMES = {
+    "short_name": "shortName",
+    "acquired_on": "acquiredOn",
+    "category_id": "categoryId",
+    "source_id": "sourceId",
+    "status_id": "statusId",
+    "maturity_id": "maturityId",
+    "industry_id": "industryId",
+    "city": "city",
+    "address": "address",
+    "website": "website",
+    "remarks": "remarks",
+}
+
+
+def _values(fields: CustomerFields) -> dict[str, object]:
+    values: dict[str, object] = {"kind": fields.kind, "name": fields.name.strip()}
+    for name in _FORM_NAMES:
+        value = getattr(fields, name)
+        values[name] = value.strip() or None if isinstance(value, str) else value
+    return values
+
+
+async def _check(uow: UnitOfWork, fields: CustomerFields, problems: Problems) -> None:
+    session = uow.session
+    if p := text_problem(fields.name, max_length=200):
+        problems.add("name", p)
+    for name, limit in _TEXT_LIMITS.items():
+        value = getattr(fields, name)
+        if value is not None and (p := text_problem(value, max_length=limit, required=False)):
+            problems.add(_FORM_NAMES[name], p)
+    for name, option_list in _OPTION_FIELDS.items():
+        if p := await option_problem(session, option_list, getattr(fields, name)):
+            problems.add(_FORM_NAMES[name], p)
+    if fields.maturity_id is not None:
+        try:
+            await pool_for_maturity(session, fields.maturity_id)
+        except NotFound:
+            problems.add("maturityId", f"maturity option {fields.maturity_id} does not exist")
+    values = _values(fields)
+    for name in await required_fields(session, FormName.COMPANY):
+        python_name = next(k for k, v in _FORM_NAMES.items() if v == name)
+        if values.get(python_name) in (None, ""):
+            problems.add(name, "is required by the company form settings")
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+
+class CustomerView(enum.StrEnum):
+    """The customer lists of the manual (F2.6)."""
+
+    ALL = "all"  # everything the caller may see
+    MINE = "mine"
+    SUBORDINATES = "subordinates"
+    SHARED = "shared"
+    PUBLIC = "public"
+    SPECIAL = "special"
+    CLOSED_WON = "closed_won"
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFilter:
+    view: CustomerView = CustomerView.ALL
+    pool: Pool | None = None
+    kind: CustomerKind | None = None
+    category_id: int | None = None
+    source_id: int | None = None
+    status_id: int | None = None
+    industry_id: int | None = None
+    maturity_id: int | None = None
+    owner_id: int | None = None
+    search: str | None = None
+
+
+def _view_clause(principal: Principal, view: CustomerView) -> ColumnElement[bool] | None:
+    me = principal.user_id
+    match view:
+        case CustomerView.MINE:
+            return Customer.owner_id == me
+        case CustomerView.SUBORDINATES:
+            return scope_filter(principal, Customer.owner_id) & (Customer.owner_id != me)
+        case CustomerView.SHARED:
+            return exists().where(
+                CustomerShare.customer_id == Customer.id, CustomerShare.user_id == me
+            )
+        case CustomerView.PUBLIC:
+            return Customer.pool == Pool.PUBLIC
+        case CustomerView.SPECIAL:
+            return Customer.pool == Pool.SPECIAL
+        case CustomerView.CLOSED_WON:
+            return Customer.closed_won_at.is_not(None)
+    return None
+
+
+def search_clause(term: str) -> ColumnElement[bool]:
+    """Company name, short name, or a contact's name, phone, mobile or e-mail contains term."""
+    contact_match = exists().where(
+        Contact.customer_id == Customer.id,
+        or_(
+            *(
+                column.icontains(term, autoescape=True)
+                for column in (Contact.name, Contact.mobile, Contact.phone, Contact.email)
+            )
+        ),
+    )
+    return or_(
+        Customer.name.icontains(term, autoescape=True),
+        Customer.short_name.icontains(term, autoescape=True),
+        contact_match,
+    )
+
+
+def customer_query(principal: Principal, filters: CustomerFilter) -> Select[Customer]:
+    """Visible customers matching every given filter."""
+    principal.require(CUSTOMER_VIEW)
+    stmt = select(Customer).where(customer_visibility(principal))
+    if (clause := _view_clause(principal, filters.view)) is not None:
+        stmt = stmt.where(clause)
+    for name in (
+        "pool",
+        "kind",
+        "category_id",
+        "source_id",
+        "status_id",
+        "industry_id",
+        "maturity_id",
+        "owner_id",
+    ):
+        value = getattr(filters, name)
+        if value is not None:
+            stmt = stmt.where(getattr(Customer, name) == value)
+    if filters.search and filters.search.strip():
+        stmt = stmt.where(search_clause(filters.search.strip()))
+    return stmt
+
+
+# Sort orders of the lists; empty dates sort as the earliest, so keyset cursors stay defined.
+SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
+    "name": Customer.name.expression,
+    "created_at": Customer.created_at.expression,
+    "acquired_on": func.coalesce(Customer.acquired_on, literal(date(1900, 1, 1), Date())),
+    "last_follow_up_at": func.coalesce(
+        Customer.last_follow_up_at, literal(datetime(1900, 1, 1, tzinfo=UTC), UTCDateTime())
+    ),
+}
+
+
+def recycle_bin_query(principal: Principal) -> Select[Customer]:
+    """Customers the caller deleted (what the caller may restore or purge)."""
+    return select(Customer).where(
+        Customer.deleted_at.is_not(None), Customer.deleted_by_id == principal.user_id
+    )
+
+
+# ---- writing -------------------------------------------------------------------------------
+
+
+def can_manage(principal: Principal, customer: Customer) -> bool:
+    """Owner within scope; pool customers only for callers who see everyone."""
+    if customer.owner_id is None:
+        return principal.visible_owner_ids is None
+    return principal.can_see_owner(customer.owner_id)
+
+
+async def managed_customer(uow: UnitOfWork, customer_id: int) -> Customer:
+    """A live customer the caller may edit; invisible ones are 'not found', visible but
+    foreign ones a conflict naming why."""
+    customer = await uow.session.get(Customer, customer_id, with_for_update=True)
+    if customer is None or customer.deleted_at is not None:
+        raise NotFound("Customer", customer_id)
+    if not can_manage(uow.principal, customer):
+        raise Conflict(
+            "Only the owner, their managers or an administrator may change this customer; "
+            "claim it first if it is in a pool.",
+            "id",
+        )
+    return customer
+
+
+async def create_customer(
+    uow: UnitOfWork, settings: SystemSettings, fields: CustomerFields
+) -> Customer:
+    """Enter a customer; its maturity decides its pool (none: public)."""
+    principal = uow.principal
+    principal.require(CUSTOMER_CREATE)
+    problems = Problems()
+    await _check(uow, fields, problems)
+    await contact_problems(uow.session, list(fields.contacts), problems, prefix="contacts")
+    problems.raise_if_any()
+
+    pool = await pool_for_maturity(uow.session, fields.maturity_id)
+    owner_id = None
+    if pool in (Pool.PRIVATE, Pool.TEMPORARY):
+        me = await lock_owner(uow, principal.user_id)
+        await check_cap(uow, settings, me, pool)
+        owner_id = me.id
+    customer = Customer(
+        **_values(fields),
+        owner_id=owner_id,
+        pool=pool,
+        pool_entered_at=uow.now,
+        temporary_origin=TemporaryOrigin.ENTERED if pool is Pool.TEMPORARY else None,
+        created_by_id=principal.user_id,
+        created_at=uow.now,
+        updated_at=uow.now,
+    )
+    uow.session.add(customer)
+    await uow.session.flush()
+    await add_contacts(uow, customer, list(fields.contacts))
+    uow.log(ENTITY, customer.id, "create", {"pool": [None, str(pool)], "ownerId": [None, owner_id]})
+    owner_customer_event(uow, customer, "customer.created")
+    return customer
+
+
+async def update_customer(
+    uow: UnitOfWork, settings: SystemSettings, customer_id: int, fields: CustomerFields
+) -> Customer:
+    """Edit a customer; a maturity change moves it between the owner's private and temporary
+    pools (subject to caps), or to the public pool for a public grade."""
+    uow.principal.require(CUSTOMER_EDIT)
+    customer = await managed_customer(uow, customer_id)
+    problems = Problems()
+    await _check(uow, fields, problems)
+    problems.raise_if_any()
+
+    values = _values(fields)
+    before = {name: getattr(customer, name) for name in (*values, "pool", "owner_id")}
+    if fields.maturity_id != customer.maturity_id and customer.owner_id is not None:
+        target = await pool_for_maturity(uow.session, fields.maturity_id)
+        if target is not customer.pool and customer.closed_won_at is None:
+            await _move_for_maturity(uow, settings, customer, target)
+    for name, value in values.items():
+        setattr(customer, name, value)
+    customer.updated_at = uow.now
+
+    after = {name: getattr(customer, name) for name in before}
+    changes = diff(
+        {k: str(v) if isinstance(v, enum.Enum) else v for k, v in before.items()},
+        {k: str(v) if isinstance(v, enum.Enum) else v for k, v in after.items()},
+    )
+    pool_changes = {k: v for k, v in changes.items() if k in ("maturityId", "pool", "ownerId")}
+    other_changes = {k: v for k, v in changes.items() if k not in pool_changes}
+    if pool_changes:
+        uow.log(ENTITY, customer.id, "change_pool", pool_changes)
+        owner_customer_event(uow, customer, "customer.updated")
+    if other_changes:
+        uow.log(ENTITY, customer.id, "update", other_changes)
+    return customer
+
+
+async def _move_for_maturity(
+    uow: UnitOfWork, settings: SystemSettings, customer: Customer, target: Pool
+) -> None:
+    assert customer.owner_id is not None
+    if target in (Pool.PRIVATE, Pool.TEMPORARY):
+        owner = await lock_owner(uow, customer.owner_id)
+        await check_cap(uow, settings, owner, target)
+        customer.temporary_origin = (
+            (customer.temporary_origin or TemporaryOrigin.ENTERED)
+            if target is Pool.TEMPORARY
+            else None
+        )
+    else:
+        customer.owner_id = None
+        customer.temporary_origin = None
+    customer.pool = target
+    customer.pool_entered_at = uow.now
+
+
+async def delete_customer(uow: UnitOfWork, customer_id: int) -> Customer:
+    """Move a customer (with its contacts and follow-ups) to the caller's recycle bin."""
+    uow.principal.require(CUSTOMER_DELETE)
+    customer = await managed_customer(uow, customer_id)
+    customer.deleted_at = uow.now
+    customer.deleted_by_id = uow.principal.user_id
+    uow.log(ENTITY, customer.id, "delete", {"deletedAt": [None, uow.now.isoformat()]})
+    owner_customer_event(uow, customer, "customer.deleted")
+    return customer
+
+
+async def _binned(uow: UnitOfWork, customer_id: int) -> Customer:
+    customer = await uow.session.get(Customer, customer_id, with_for_update=True)
+    if (
+        customer is None
+        or customer.deleted_at is None
+        or customer.deleted_by_id != uow.principal.user_id
+    ):
+        raise NotFound("Customer in your recycle bin", customer_id)
+    return customer
+
+
+async def restore_customer(uow: UnitOfWork, customer_id: int) -> Customer:
+    """Bring a customer back from the recycle bin exactly as it was."""
+    uow.principal.require(CUSTOMER_DELETE)
+    customer = await _binned(uow, customer_id)
+    deleted_at = customer.deleted_at
+    customer.deleted_at = None
+    customer.deleted_by_id = None
+    uow.log(
+        ENTITY,
+        customer.id,
+        "restore",
+        {"deletedAt": [deleted_at.isoformat() if deleted_at else None, None]},
+    )
+    owner_customer_event(uow, customer, "customer.restored")
+    return customer
+
+
+async def purge_customer(uow: UnitOfWork, customer_id: int) -> int:
+    """Remove a customer from the recycle bin for good, with everything that hangs on it."""
+    uow.principal.require(CUSTOMER_DELETE)
+    customer = await _binned(uow, customer_id)
+    await uow.session.execute(delete(Customer).where(Customer.id == customer.id))
+    uow.log(ENTITY, customer_id, "purge", {"name": [customer.name, None]})
+    return customer_id

@@ -1,0 +1,149 @@
+"""Follow-up records (F4.2): each one is a contact with the customer and restarts its pool
+clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from gql_crm.auth.permissions import Action, Advanced, Module, basic
+from gql_crm.db.models import Contact, Customer, CustomerShare, FollowUp, OptionList
+from gql_crm.services.customer import can_manage
+from gql_crm.services.errors import Conflict, NotFound, Problems
+from gql_crm.services.option import option_problem
+from gql_crm.services.pool import owner_customer_event
+from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.validation import text_problem
+
+FOLLOWUP_CREATE = basic(Module.FOLLOWUP, Action.CREATE)
+FOLLOWUP_EDIT = basic(Module.FOLLOWUP, Action.EDIT)
+FOLLOWUP_DELETE = basic(Module.FOLLOWUP, Action.DELETE)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpFields:
+    content: str
+    contact_id: int | None = None
+    method_id: int | None = None
+    followed_at: datetime | None = None  # defaults to now
+    next_step: str | None = None
+
+
+async def _followable(uow: UnitOfWork, customer_id: int) -> Customer:
+    """A customer the caller may follow up: managed by them, or shared with them."""
+    customer = await uow.session.get(Customer, customer_id, with_for_update=True)
+    if customer is None or customer.deleted_at is not None:
+        raise NotFound("Customer", customer_id, "customerId")
+    if can_manage(uow.principal, customer):
+        return customer
+    shared = await uow.session.get(CustomerShare, (customer_id, uow.principal.user_id))
+    if shared is None:
+        raise Conflict(
+            "Only the owner, their managers and colleagues it is shared with may follow up "
+            "this customer; claim it first if it is in a pool.",
+            "customerId",
+        )
+    return customer
+
+
+async def _check(uow: UnitOfWork, customer_id: int, fields: FollowUpFields) -> datetime:
+    problems = Problems()
+    if p := text_problem(fields.content, max_length=5000):
+        problems.add("content", p)
+    if fields.next_step is not None and (
+        p := text_problem(fields.next_step, max_length=2000, required=False)
+    ):
+        problems.add("nextStep", p)
+    if p := await option_problem(uow.session, OptionList.FOLLOW_UP_METHOD, fields.method_id):
+        problems.add("methodId", p)
+    if fields.contact_id is not None:
+        contact = await uow.session.get(Contact, fields.contact_id)
+        if contact is None or contact.customer_id != customer_id:
+            problems.add(
+                "contactId", f"contact {fields.contact_id} is not a contact of this customer"
+            )
+    followed_at = fields.followed_at or uow.now
+    if followed_at.tzinfo is None:
+        problems.add("followedAt", "must include a time zone")
+    elif followed_at > uow.now:
+        # A follow-up in the future would hold the pool clock back for work not yet done.
+        problems.add("followedAt", "cannot be in the future")
+    problems.raise_if_any()
+    return followed_at
+
+
+async def _refresh_clock(uow: UnitOfWork, customer: Customer) -> None:
+    latest = await uow.session.scalar(
+        select(func.max(FollowUp.followed_at)).where(FollowUp.customer_id == customer.id)
+    )
+    customer.last_follow_up_at = latest
+
+
+async def create_follow_up(uow: UnitOfWork, customer_id: int, fields: FollowUpFields) -> FollowUp:
+    uow.principal.require(FOLLOWUP_CREATE)
+    customer = await _followable(uow, customer_id)
+    followed_at = await _check(uow, customer_id, fields)
+    follow_up = FollowUp(
+        customer_id=customer.id,
+        contact_id=fields.contact_id,
+        method_id=fields.method_id,
+        content=fields.content.strip(),
+        followed_at=followed_at,
+        next_step=(fields.next_step or "").strip() or None,
+        author_id=uow.principal.user_id,
+        created_at=uow.now,
+    )
+    uow.session.add(follow_up)
+    await uow.session.flush()
+    if customer.last_follow_up_at is None or followed_at > customer.last_follow_up_at:
+        customer.last_follow_up_at = followed_at
+    owner_customer_event(uow, customer, "customer.followed_up", followUpId=follow_up.id)
+    return follow_up
+
+
+async def _own_or_permitted(uow: UnitOfWork, follow_up_id: int) -> tuple[FollowUp, Customer]:
+    follow_up = await uow.session.get(FollowUp, follow_up_id)
+    customer = await uow.session.get(Customer, follow_up.customer_id) if follow_up else None
+    if follow_up is None or customer is None or customer.deleted_at is not None:
+        raise NotFound("Follow-up", follow_up_id)
+    if follow_up.author_id != uow.principal.user_id:
+        uow.principal.require(Advanced.EDIT_OTHERS_FOLLOWUPS)
+        if not can_manage(uow.principal, customer):
+            raise NotFound("Follow-up", follow_up_id)
+    return follow_up, customer
+
+
+async def update_follow_up(uow: UnitOfWork, follow_up_id: int, fields: FollowUpFields) -> FollowUp:
+    uow.principal.require(FOLLOWUP_EDIT)
+    follow_up, customer = await _own_or_permitted(uow, follow_up_id)
+    followed_at = await _check(uow, customer.id, fields)
+    values = {
+        "content": fields.content.strip(),
+        "contact_id": fields.contact_id,
+        "method_id": fields.method_id,
+        "followed_at": followed_at,
+        "next_step": (fields.next_step or "").strip() or None,
+    }
+    before = {name: getattr(follow_up, name) for name in values}
+    for name, value in values.items():
+        setattr(follow_up, name, value)
+    await uow.session.flush()
+    await _refresh_clock(uow, customer)
+    if changes := diff(
+        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in before.items()},
+        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()},
+    ):
+        uow.log("follow_up", follow_up.id, "update", changes)
+    return follow_up
+
+
+async def delete_follow_up(uow: UnitOfWork, follow_up_id: int) -> int:
+    uow.principal.require(FOLLOWUP_DELETE)
+    follow_up, customer = await _own_or_permitted(uow, follow_up_id)
+    await uow.session.delete(follow_up)
+    await uow.session.flush()
+    await _refresh_clock(uow, customer)
+    uow.log("follow_up", follow_up_id, "delete", {"customerId": [customer.id, None]})
+    return follow_up_id

@@ -1,0 +1,237 @@
+"""Option lists (F2.3) and entry-form settings (F2.2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_crm.auth.permissions import ADMIN_CREATE, ADMIN_DELETE, ADMIN_EDIT
+from gql_crm.db.models import Customer, FollowUp, FormField, FormName, OptionItem, OptionList
+from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
+from gql_crm.services.unit_of_work import UnitOfWork
+from gql_crm.services.validation import text_problem
+
+DEFAULT_OPTIONS: dict[OptionList, tuple[str, ...]] = {
+    OptionList.CATEGORY: ("Old customer", "Normal customer", "VIP customer"),
+    OptionList.SOURCE: ("Advertising", "Partner", "Referral", "Website", "Exhibition"),
+    OptionList.STATUS: ("Potential", "Intent", "No intent"),
+    OptionList.INDUSTRY: ("Manufacturing", "Retail", "IT and software", "Finance", "Other"),
+    OptionList.FOLLOW_UP_METHOD: ("Phone call", "Visit", "E-mail", "Instant message", "Other"),
+}
+
+# Which column refers to each list: deleting an option in use must re-map these rows.
+_USED_BY = {
+    OptionList.CATEGORY: (Customer.category_id,),
+    OptionList.SOURCE: (Customer.source_id,),
+    OptionList.STATUS: (Customer.status_id,),
+    OptionList.INDUSTRY: (Customer.industry_id,),
+    OptionList.FOLLOW_UP_METHOD: (FollowUp.method_id,),
+}
+
+# Entry-form fields an administrator can show/hide and make required; "name" always is both.
+FORM_FIELDS: dict[FormName, tuple[str, ...]] = {
+    FormName.COMPANY: (
+        "shortName",
+        "acquiredOn",
+        "categoryId",
+        "sourceId",
+        "statusId",
+        "maturityId",
+        "industryId",
+        "city",
+        "address",
+        "website",
+        "remarks",
+    ),
+    FormName.CONTACT: ("gender", "mobile", "phone", "email", "title"),
+}
+
+
+async def ensure_default_options(session: AsyncSession) -> None:
+    if (await session.scalars(select(OptionItem.id).limit(1))).first() is None:
+        session.add_all(
+            OptionItem(list=option_list, label=label, sort_order=i)
+            for option_list, labels in DEFAULT_OPTIONS.items()
+            for i, label in enumerate(labels)
+        )
+    if (await session.scalars(select(FormField.field).limit(1))).first() is None:
+        session.add_all(
+            FormField(form=form, field=field, shown=True, required=False)
+            for form, fields in FORM_FIELDS.items()
+            for field in fields
+        )
+    await session.flush()
+
+
+async def options(session: AsyncSession, option_list: OptionList | None = None) -> list[OptionItem]:
+    stmt = select(OptionItem).order_by(OptionItem.list, OptionItem.sort_order, OptionItem.id)
+    if option_list is not None:
+        stmt = stmt.where(OptionItem.list == option_list)
+    return list((await session.scalars(stmt)).all())
+
+
+async def _get(uow: UnitOfWork, option_id: int, field: str = "id") -> OptionItem:
+    item = await uow.session.get(OptionItem, option_id)
+    if item is None:
+        raise NotFound("Option", option_id, field)
+    return item
+
+
+def _clean_label(label: str) -> str:
+    if problem := text_problem(label, max_length=50):
+        raise InvalidInput.single("label", problem)
+    return label.strip()
+
+
+async def _refuse_duplicate(uow: UnitOfWork, option_list: OptionList, label: str) -> None:
+    stmt = select(OptionItem.id).where(OptionItem.list == option_list, OptionItem.label == label)
+    if await uow.session.scalar(stmt) is not None:
+        raise Conflict(f"The {option_list} list already has '{label}'.", "label")
+
+
+async def add_option(uow: UnitOfWork, option_list: OptionList, label: str) -> OptionItem:
+    uow.principal.require(ADMIN_CREATE)
+    clean = _clean_label(label)
+    await _refuse_duplicate(uow, option_list, clean)
+    last = await uow.session.scalar(
+        select(func.max(OptionItem.sort_order)).where(OptionItem.list == option_list)
+    )
+    item = OptionItem(list=option_list, label=clean, sort_order=(last or 0) + 1)
+    uow.session.add(item)
+    await uow.session.flush()
+    uow.log("option", item.id, "create", {"list": [None, str(option_list)], "label": [None, clean]})
+    return item
+
+
+async def rename_option(uow: UnitOfWork, option_id: int, label: str) -> OptionItem:
+    uow.principal.require(ADMIN_EDIT)
+    item = await _get(uow, option_id)
+    clean = _clean_label(label)
+    if clean != item.label:
+        await _refuse_duplicate(uow, item.list, clean)
+        uow.log("option", item.id, "rename", {"label": [item.label, clean]})
+        item.label = clean
+    return item
+
+
+async def reorder_options(
+    uow: UnitOfWork, option_list: OptionList, ordered_ids: list[int]
+) -> list[OptionItem]:
+    """Put a whole list in the given order; every id of the list must appear once."""
+    uow.principal.require(ADMIN_EDIT)
+    items = await options(uow.session, option_list)
+    current = {item.id: item for item in items}
+    if sorted(ordered_ids) != sorted(current):
+        raise InvalidInput.single(
+            "ids", f"give every option of the {option_list} list exactly once: {sorted(current)}"
+        )
+    for position, option_id in enumerate(ordered_ids):
+        current[option_id].sort_order = position
+    uow.log(
+        "option_list",
+        0,
+        "reorder",
+        {"list": [None, str(option_list)], "order": [None, ordered_ids]},
+    )
+    return [current[option_id] for option_id in ordered_ids]
+
+
+async def delete_option(uow: UnitOfWork, option_id: int, replacement_id: int | None) -> int:
+    """Delete an option; records that use it move to ``replacement_id`` or the delete is refused."""
+    uow.principal.require(ADMIN_DELETE)
+    item = await _get(uow, option_id)
+    if replacement_id is not None:
+        replacement = await _get(uow, replacement_id, "replacementId")
+        if replacement.list != item.list or replacement.id == item.id:
+            raise InvalidInput.single(
+                "replacementId", f"must be another option of the {item.list} list"
+            )
+    in_use = 0
+    for column in _USED_BY[item.list]:
+        in_use += await uow.session.scalar(select(func.count()).where(column == option_id)) or 0
+    if in_use and replacement_id is None:
+        raise Conflict(
+            f"'{item.label}' is used by {in_use} record(s); give a replacementId to move them.",
+            "id",
+        )
+    for column in _USED_BY[item.list]:
+        await uow.session.execute(
+            update(column.class_).where(column == option_id).values({column.key: replacement_id})
+        )
+    await uow.session.delete(item)
+    uow.log(
+        "option",
+        option_id,
+        "delete",
+        {
+            "label": [item.label, None],
+            "replacementId": [None, replacement_id],
+            "moved": [0, in_use],
+        },
+    )
+    return option_id
+
+
+async def option_problem(
+    session: AsyncSession, option_list: OptionList, option_id: int | None
+) -> str | None:
+    """Why ``option_id`` cannot be used for ``option_list``, or None."""
+    if option_id is None:
+        return None
+    item = await session.get(OptionItem, option_id)
+    if item is None or item.list != option_list:
+        return f"option {option_id} is not in the {option_list} list"
+    return None
+
+
+# ---- entry forms -----------------------------------------------------------------------
+
+
+async def form_fields(session: AsyncSession, form: FormName) -> list[FormField]:
+    rows = {
+        row.field: row
+        for row in await session.scalars(select(FormField).where(FormField.form == form))
+    }
+    return [rows[name] for name in FORM_FIELDS[form] if name in rows]
+
+
+async def required_fields(session: AsyncSession, form: FormName) -> set[str]:
+    return {row.field for row in await form_fields(session, form) if row.required}
+
+
+@dataclass(frozen=True, slots=True)
+class FormFieldChange:
+    field: str
+    shown: bool
+    required: bool
+
+
+async def update_form(
+    uow: UnitOfWork, form: FormName, changes: list[FormFieldChange]
+) -> list[FormField]:
+    uow.principal.require(ADMIN_EDIT)
+    problems = Problems()
+    for index, change in enumerate(changes):
+        if change.field not in FORM_FIELDS[form]:
+            problems.add(
+                f"fields[{index}].field",
+                f"'{change.field}' is not a {form} form field ({', '.join(FORM_FIELDS[form])})",
+            )
+        elif change.required and not change.shown:
+            problems.add(f"fields[{index}].required", "a hidden field cannot be required")
+    problems.raise_if_any()
+    rows = {row.field: row for row in await form_fields(uow.session, form)}
+    for change in changes:
+        row = rows[change.field]
+        before = [row.shown, row.required]
+        row.shown, row.required = change.shown, change.required
+        if before != [row.shown, row.required]:
+            uow.log(
+                "form_field",
+                0,
+                "update",
+                {f"{form}.{change.field}": [before, [row.shown, row.required]]},
+            )
+    return list(rows.values())

@@ -1,0 +1,425 @@
+"""The pool rules (F1.4, F2.4, F2.5): placement, claims, caps, bans, transfers, shares, and
+the rule that decides when a customer falls back to the public pool.
+
+``release_forecast`` (one customer, for ``poolReleaseAt``) and ``due_for_release`` (SQL, for
+the release job) state the same rule; a test holds them to each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_crm.auth.permissions import Action, Advanced, Module, basic
+from gql_crm.db.models import (
+    BanReason,
+    Customer,
+    CustomerBan,
+    CustomerShare,
+    MaturityOption,
+    Pool,
+    SystemSettings,
+    TemporaryOrigin,
+    User,
+)
+from gql_crm.db.upsert import insert_ignore
+from gql_crm.services.errors import (
+    BatchRefused,
+    CapReached,
+    ClaimBanned,
+    Conflict,
+    NotClaimable,
+    NotFound,
+)
+from gql_crm.services.unit_of_work import UnitOfWork
+from gql_crm.subscriptions.bus import user_channel
+
+CUSTOMER_EDIT = basic(Module.CUSTOMER, Action.EDIT)
+OWNED_POOLS = (Pool.PRIVATE, Pool.TEMPORARY)
+RELEASE_REASONS = {
+    Pool.TEMPORARY: "no follow-up within the temporary-pool release time",
+    Pool.PRIVATE: "not contacted within the private-pool no-contact time",
+}
+
+
+# ---- the release rule ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseForecast:
+    at: datetime
+    reason: str
+
+
+def _limit_days(settings: SystemSettings, pool: Pool) -> int:
+    if pool is Pool.TEMPORARY:
+        return settings.temporary_release_days
+    return settings.private_no_contact_days
+
+
+def release_forecast(customer: Customer, settings: SystemSettings) -> ReleaseForecast | None:
+    """When the customer falls back to the public pool if nothing happens, and why.
+
+    The clock starts when the customer entered its current pool and restarts with every
+    follow-up; closed-won customers and customers without owner never fall back.
+    """
+    if customer.pool not in OWNED_POOLS or customer.closed_won_at is not None:
+        return None
+    if customer.owner_id is None or customer.deleted_at is not None:
+        return None
+    start = customer.pool_entered_at
+    if customer.last_follow_up_at is not None and customer.last_follow_up_at > start:
+        start = customer.last_follow_up_at
+    return ReleaseForecast(
+        at=start + timedelta(days=_limit_days(settings, customer.pool)),
+        reason=RELEASE_REASONS[customer.pool],
+    )
+
+
+def due_for_release(settings: SystemSettings, now: datetime) -> ColumnElement[bool]:
+    """SQL form of ``release_forecast(...).at <= now``: rows the release job moves."""
+
+    def clock_started_before(cutoff: datetime) -> ColumnElement[bool]:
+        # max(pool_entered_at, last_follow_up_at) <= cutoff, without dialect-specific GREATEST.
+        return and_(
+            Customer.pool_entered_at <= cutoff,
+            or_(Customer.last_follow_up_at.is_(None), Customer.last_follow_up_at <= cutoff),
+        )
+
+    return and_(
+        Customer.deleted_at.is_(None),
+        Customer.closed_won_at.is_(None),
+        Customer.owner_id.is_not(None),
+        or_(
+            and_(
+                Customer.pool == Pool.TEMPORARY,
+                clock_started_before(now - timedelta(days=settings.temporary_release_days)),
+            ),
+            and_(
+                Customer.pool == Pool.PRIVATE,
+                clock_started_before(now - timedelta(days=settings.private_no_contact_days)),
+            ),
+        ),
+    )
+
+
+def ban_for(
+    customer: Customer, settings: SystemSettings, now: datetime
+) -> tuple[BanReason, datetime | None]:
+    """The reclaim ban a release puts on the former owner."""
+    if customer.pool is Pool.PRIVATE:
+        return BanReason.PRIVATE_NO_CONTACT, None
+    if customer.temporary_origin is TemporaryOrigin.CLAIMED:
+        return BanReason.PUBLIC_CLAIMED, now + timedelta(days=settings.public_claim_ban_days)
+    return BanReason.TEMPORARY_ENTERED, now + timedelta(days=settings.temporary_reclaim_ban_days)
+
+
+# ---- placement and caps ----------------------------------------------------------------
+
+
+async def pool_for_maturity(session: AsyncSession, maturity_id: int | None) -> Pool:
+    """The pool a customer of this maturity belongs in; no maturity means public."""
+    if maturity_id is None:
+        return Pool.PUBLIC
+    option = await session.get(MaturityOption, maturity_id)
+    if option is None:
+        raise NotFound("Maturity option", maturity_id, "maturityId")
+    return option.pool
+
+
+async def lock_owner(uow: UnitOfWork, user_id: int) -> User:
+    """Serialise pool changes per owner, so that concurrent claims cannot pass a cap together.
+
+    On PostgreSQL this is a row lock on the user; SQLite units of work are serialised anyway.
+    """
+    user = await uow.session.scalar(select(User).where(User.id == user_id).with_for_update())
+    if user is None or user.deleted_at is not None or not user.is_active:
+        raise NotFound("User", user_id, "userId")
+    return user
+
+
+async def check_cap(
+    uow: UnitOfWork, settings: SystemSettings, owner: User, pool: Pool, adding: int = 1
+) -> None:
+    cap = settings.private_pool_cap if pool is Pool.PRIVATE else settings.temporary_pool_cap
+    held = await uow.session.scalar(
+        select(func.count()).where(
+            Customer.owner_id == owner.id,
+            Customer.pool == pool,
+            Customer.deleted_at.is_(None),
+            Customer.closed_won_at.is_(None),
+        )
+    )
+    if (held or 0) + adding > cap:
+        raise CapReached(owner.name, pool, cap)
+
+
+def owner_customer_event(uow: UnitOfWork, customer: Customer, kind: str, **extra: object) -> None:
+    """Tell the owner (and whoever watches the customer) about an ownership change."""
+    payload = {"customerId": customer.id, "pool": str(customer.pool), "ownerId": customer.owner_id}
+    payload.update(extra)
+    uow.emit(f"customer:{customer.id}", kind, customer.id, payload)
+    if customer.owner_id is not None:
+        uow.emit(user_channel(customer.owner_id), kind, customer.id, payload)
+
+
+# ---- claim -----------------------------------------------------------------------------
+
+
+async def claim(uow: UnitOfWork, settings: SystemSettings, customer_id: int) -> Customer:
+    """Take a public (or, with the right, special) customer into one's temporary pool."""
+    principal = uow.principal
+    principal.require(CUSTOMER_EDIT)
+    session = uow.session
+    customer = await session.get(Customer, customer_id)
+    if customer is None or customer.deleted_at is not None:
+        raise NotFound("Customer", customer_id)
+    claimable = [Pool.PUBLIC]
+    if principal.has(Advanced.CLAIM_SPECIAL_POOL):
+        claimable.append(Pool.SPECIAL)
+    if customer.pool is Pool.SPECIAL and Pool.SPECIAL not in claimable:
+        raise NotClaimable(
+            "Customers in the public special pool cannot be claimed without the "
+            f"'{Advanced.CLAIM_SPECIAL_POOL}' permission.",
+            "id",
+        )
+    ban = await session.scalar(
+        select(CustomerBan)
+        .where(
+            CustomerBan.customer_id == customer_id,
+            CustomerBan.user_id == principal.user_id,
+            or_(CustomerBan.until.is_(None), CustomerBan.until > uow.now),
+        )
+        .order_by(CustomerBan.until.is_(None).desc(), CustomerBan.until.desc())
+        .limit(1)
+    )
+    if ban is not None:
+        raise ClaimBanned(ban.reason, ban.until)
+    me = await lock_owner(uow, principal.user_id)
+    await check_cap(uow, settings, me, Pool.TEMPORARY)
+    from_pool = customer.pool
+    claimed = await session.execute(
+        update(Customer)
+        .where(
+            Customer.id == customer_id,
+            Customer.pool.in_(claimable),
+            Customer.owner_id.is_(None),
+            Customer.deleted_at.is_(None),
+        )
+        .values(
+            owner_id=me.id,
+            pool=Pool.TEMPORARY,
+            temporary_origin=TemporaryOrigin.CLAIMED,
+            pool_entered_at=uow.now,
+            updated_at=uow.now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("This customer has already been claimed by someone else.", "id")
+    await session.refresh(customer)
+    uow.log(
+        "customer",
+        customer.id,
+        "claim",
+        {"pool": [str(from_pool), str(Pool.TEMPORARY)], "ownerId": [None, me.id]},
+    )
+    owner_customer_event(uow, customer, "customer.claimed")
+    return customer
+
+
+# ---- transfer and share ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TransferTarget:
+    """Exactly one of: a colleague, or a pool (PUBLIC or SPECIAL)."""
+
+    user_id: int | None = None
+    pool: Pool | None = None
+
+
+async def _editable(
+    uow: UnitOfWork, customer_ids: list[int]
+) -> tuple[dict[int, Customer], list[tuple[int, str]]]:
+    """The customers the caller may manage (owner within scope), and why the others fail."""
+    found = {
+        c.id: c
+        for c in await uow.session.scalars(
+            select(Customer).where(Customer.id.in_(customer_ids)).with_for_update()
+        )
+    }
+    failures: list[tuple[int, str]] = []
+    for customer_id in dict.fromkeys(customer_ids):
+        customer = found.get(customer_id)
+        if customer is None or customer.deleted_at is not None:
+            failures.append((customer_id, "does not exist"))
+        elif customer.owner_id is None or not uow.principal.can_see_owner(customer.owner_id):
+            failures.append((customer_id, "is not yours (nor a subordinate's) to manage"))
+    return found, failures
+
+
+async def transfer(
+    uow: UnitOfWork, settings: SystemSettings, customer_ids: list[int], target: TransferTarget
+) -> list[Customer]:
+    """Move customers to a colleague or to the public / special pool: all or nothing."""
+    uow.principal.require(CUSTOMER_EDIT)
+    if not customer_ids:
+        raise BatchRefused([])
+    found, failures = await _editable(uow, customer_ids)
+    recipient: User | None = None
+    if target.user_id is not None:
+        recipient = await lock_owner(uow, target.user_id)
+        failures += [
+            (cid, f"already belongs to {recipient.name}")
+            for cid in dict.fromkeys(customer_ids)
+            if cid in found and found[cid].owner_id == recipient.id
+        ]
+    if failures:
+        raise BatchRefused(failures)
+    customers = [found[cid] for cid in dict.fromkeys(customer_ids)]
+    if recipient is not None:
+        for pool in OWNED_POOLS:
+            moving = sum(1 for c in customers if c.pool is pool and c.closed_won_at is None)
+            if moving:
+                await check_cap(uow, settings, recipient, pool, adding=moving)
+    for customer in customers:
+        former_owner, former_pool = customer.owner_id, customer.pool
+        if recipient is not None:
+            customer.owner_id = recipient.id
+            if customer.pool is Pool.TEMPORARY:
+                customer.temporary_origin = TemporaryOrigin.ENTERED
+        else:
+            assert target.pool in (Pool.PUBLIC, Pool.SPECIAL)
+            customer.owner_id = None
+            customer.pool = target.pool
+            customer.temporary_origin = None
+        customer.pool_entered_at = uow.now
+        customer.updated_at = uow.now
+        changes: dict[str, list[object]] = {"ownerId": [former_owner, customer.owner_id]}
+        if former_pool is not customer.pool:
+            changes["pool"] = [str(former_pool), str(customer.pool)]
+        uow.log("customer", customer.id, "transfer", changes)
+        owner_customer_event(uow, customer, "customer.transferred", fromOwnerId=former_owner)
+        if former_owner is not None and former_owner != customer.owner_id:
+            uow.emit(
+                user_channel(former_owner),
+                "customer.transferred",
+                customer.id,
+                {"customerId": customer.id, "ownerId": customer.owner_id},
+            )
+    return customers
+
+
+async def share(
+    uow: UnitOfWork, customer_ids: list[int], user_ids: list[int], shared: bool
+) -> list[Customer]:
+    """Share customers with colleagues (or stop sharing): all or nothing."""
+    uow.principal.require(CUSTOMER_EDIT)
+    if not customer_ids or not user_ids:
+        raise BatchRefused([])
+    found, failures = await _editable(uow, customer_ids)
+    colleagues = {
+        u.id: u
+        for u in await uow.session.scalars(
+            select(User).where(
+                User.id.in_(user_ids), User.deleted_at.is_(None), User.is_active.is_(True)
+            )
+        )
+    }
+    missing = [uid for uid in user_ids if uid not in colleagues]
+    if missing:
+        raise BatchRefused([(0, f"user {uid} does not exist or is deactivated") for uid in missing])
+    if failures:
+        raise BatchRefused(failures)
+    customers = [found[cid] for cid in dict.fromkeys(customer_ids)]
+    for customer in customers:
+        for user_id in dict.fromkeys(user_ids):
+            if user_id == customer.owner_id:
+                continue
+            if shared:
+                result = await uow.session.execute(
+                    insert_ignore(
+                        uow.services.database.dialect,
+                        CustomerShare,
+                        {
+                            "customer_id": customer.id,
+                            "user_id": user_id,
+                            "shared_by_id": uow.principal.user_id,
+                            "created_at": uow.now,
+                        },
+                    )
+                )
+            else:
+                result = await uow.session.execute(
+                    delete(CustomerShare).where(
+                        CustomerShare.customer_id == customer.id, CustomerShare.user_id == user_id
+                    )
+                )
+            if result.rowcount:  # type: ignore[attr-defined]
+                action = "share" if shared else "unshare"
+                uow.log(
+                    "customer",
+                    customer.id,
+                    action,
+                    {"sharedWith": [None, user_id] if shared else [user_id, None]},
+                )
+                uow.emit(
+                    user_channel(user_id),
+                    f"customer.{action}d",
+                    customer.id,
+                    {"customerId": customer.id},
+                )
+    return customers
+
+
+# ---- release -------------------------------------------------------------------------------
+
+
+async def release_due(uow: UnitOfWork, settings: SystemSettings, limit: int = 1000) -> list[int]:
+    """Move up to ``limit`` customers that are due back to the public pool, banning their
+    former owners from reclaiming them as the rules say. Returns the released ids."""
+    session = uow.session
+    due = list(
+        await session.scalars(
+            select(Customer)
+            .where(due_for_release(settings, uow.now))
+            .order_by(Customer.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for customer in due:
+        assert customer.owner_id is not None
+        reason, until = ban_for(customer, settings, uow.now)
+        former_owner, former_pool = customer.owner_id, customer.pool
+        session.add(
+            CustomerBan(
+                customer_id=customer.id,
+                user_id=former_owner,
+                reason=reason,
+                until=until,
+                created_at=uow.now,
+            )
+        )
+        customer.owner_id = None
+        customer.pool = Pool.PUBLIC
+        customer.temporary_origin = None
+        customer.pool_entered_at = uow.now
+        customer.updated_at = uow.now
+        uow.log(
+            "customer",
+            customer.id,
+            "release",
+            {"pool": [str(former_pool), str(Pool.PUBLIC)], "ownerId": [former_owner, None]},
+        )
+        uow.emit(
+            user_channel(former_owner),
+            "customer.released",
+            customer.id,
+            {"customerId": customer.id, "reason": str(reason)},
+        )
+    return [c.id for c in due]
