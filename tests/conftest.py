@@ -117,7 +117,7 @@ async def database(settings: Settings, migrated: None) -> AsyncIterator[Database
             for table in tables:
                 await session.execute(text(f"DELETE FROM {table}"))
         await ensure_defaults(session)
-        await seed_demo(session, password=DEMO_PASSWORD, now=START)
+        await seed_demo(session, password=DEMO_PASSWORD, now=START, customers=False)
     yield database
     await database.dispose()
 

@@ -36,20 +36,24 @@ from gql_crm.loaders.customer import (
 from gql_crm.loaders.department import load_children, load_departments
 from gql_crm.loaders.position import load_positions
 from gql_crm.loaders.user import load_members, load_users
-from gql_crm.services.setting import get_settings
+from gql_crm.services.setting import SETTINGS_ID, get_settings
 
 
 class Loaders:
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._settings: SystemSettings | None = None
 
     async def settings(self) -> SystemSettings:
-        """The company settings, read once per request."""
-        if self._settings is None:
-            async with self._database.reader() as session:
-                self._settings = await get_settings(session)
-        return self._settings
+        """The company settings, read once per request however many fields ask at once."""
+        return await self._settings.load(SETTINGS_ID)
+
+    @cached_property
+    def _settings(self) -> DataLoader[int, SystemSettings]:
+        return DataLoader(lambda keys: self._load_settings(len(keys)))
+
+    async def _load_settings(self, count: int) -> list[SystemSettings]:
+        async with self._database.reader() as session:
+            return [await get_settings(session)] * count
 
     @cached_property
     def user(self) -> DataLoader[int, User | None]:

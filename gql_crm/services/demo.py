@@ -1,15 +1,31 @@
-"""Demo data: one company, a department tree, three positions and five users. Idempotent."""
+"""Demo data: one company, a department tree, three positions, five users and 200 customers
+spread over every pool, with contacts and follow-ups. Idempotent."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import random
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.passwords import hash_password
 from gql_crm.auth.permissions import ALL_PERMISSIONS, Action, Advanced, Module, basic
-from gql_crm.db.models import DataScope, Department, Position, User
+from gql_crm.db.models import (
+    Contact,
+    Customer,
+    CustomerKind,
+    DataScope,
+    Department,
+    FollowUp,
+    MaturityOption,
+    OptionItem,
+    OptionList,
+    Pool,
+    Position,
+    TemporaryOrigin,
+    User,
+)
 from gql_crm.services.setting import ensure_defaults, get_settings
 
 _SALES_MODULES = (
@@ -61,8 +77,13 @@ DEPARTMENTS = {
 }
 
 
-async def seed_demo(session: AsyncSession, *, password: str, now: datetime) -> bool:
-    """Create what is missing of the demo company; True if anything was created."""
+async def seed_demo(
+    session: AsyncSession, *, password: str, now: datetime, customers: bool = True
+) -> bool:
+    """Create the demo company unless it exists; True if it was created.
+
+    ``customers=False`` creates the organisation only (what most tests start from).
+    """
     await ensure_defaults(session)
     if await session.scalar(select(User.id).where(User.login_name == "admin")):
         return False
@@ -112,4 +133,118 @@ async def seed_demo(session: AsyncSession, *, password: str, now: datetime) -> b
         if manager is not None:
             departments[name].manager_id = users[manager].id
     await session.flush()
+    if customers:
+        # A small temporary cap, so that trying the demo shows a claim refused at the cap.
+        settings.temporary_pool_cap = 10
+        await _seed_customers(session, users, now)
     return True
+
+
+# owner -> (private, temporary) customers; the rest of the 200 are public or special.
+_HOLDINGS = {"manager1": (4, 2), "sales1": (12, 8), "sales2": (10, 9), "sales3": (14, 6)}
+_PUBLIC, _SPECIAL = 125, 10
+_COMPANY_WORDS = (
+    "Acme",
+    "Blue River",
+    "Golden Gate",
+    "Harbor",
+    "Jade",
+    "Lotus",
+    "Maple",
+    "Northstar",
+    "Orchid",
+    "Pioneer",
+    "Red Lantern",
+    "Silverline",
+    "Summit",
+    "Sunrise",
+    "Tianfu",
+    "Zenith",
+)
+_COMPANY_KINDS = ("Trading", "Logistics", "Software", "Foods", "Machinery", "Textiles", "Media")
+_CITIES = ("Shanghai", "Beijing", "Shenzhen", "Chengdu", "Hangzhou", "Wuhan", "Nanjing")
+_PEOPLE = ("Chen", "Li", "Wang", "Zhang", "Liu", "Yang", "Zhao", "Huang", "Zhou", "Wu")
+_GIVEN = ("Wei", "Fang", "Jun", "Lei", "Min", "Na", "Qiang", "Xin", "Yan", "Hui")
+
+
+async def _seed_customers(session: AsyncSession, users: dict[str, User], now: datetime) -> None:
+    """200 customers over every pool and salesperson, with contacts and follow-ups.
+
+    Deterministic (fixed random seed) so that every demo looks the same.
+    """
+    rng = random.Random(20260301)
+    grades = {o.label: o for o in await session.scalars(select(MaturityOption))}
+    options = list(await session.scalars(select(OptionItem)))
+    by_list = {kind: [o for o in options if o.list is kind] for kind in OptionList}
+    plan: list[tuple[User | None, Pool]] = []
+    for login_name, (private, temporary) in _HOLDINGS.items():
+        plan += [(users[login_name], Pool.PRIVATE)] * private
+        plan += [(users[login_name], Pool.TEMPORARY)] * temporary
+    plan += [(None, Pool.PUBLIC)] * _PUBLIC + [(None, Pool.SPECIAL)] * _SPECIAL
+    grade_for = {Pool.PRIVATE: "ABC", Pool.TEMPORARY: "DEF", Pool.PUBLIC: "GHIJ", Pool.SPECIAL: "J"}
+
+    for index, (owner, pool) in enumerate(plan):
+        entered = now - timedelta(days=rng.randint(0, 6), hours=rng.randint(0, 23))
+        name = f"{rng.choice(_COMPANY_WORDS)} {rng.choice(_COMPANY_KINDS)} {index + 1:03d}"
+        customer = Customer(
+            kind=CustomerKind.INDIVIDUAL if index % 9 == 0 else CustomerKind.ENTERPRISE,
+            name=name,
+            short_name=name.split()[0],
+            acquired_on=(entered - timedelta(days=rng.randint(0, 300))).date(),
+            category_id=rng.choice(by_list[OptionList.CATEGORY]).id,
+            source_id=rng.choice(by_list[OptionList.SOURCE]).id,
+            status_id=rng.choice(by_list[OptionList.STATUS]).id,
+            industry_id=rng.choice(by_list[OptionList.INDUSTRY]).id,
+            maturity_id=grades[rng.choice(grade_for[pool])].id,
+            city=rng.choice(_CITIES),
+            owner_id=owner.id if owner else None,
+            pool=pool,
+            pool_entered_at=entered,
+            temporary_origin=TemporaryOrigin.ENTERED if pool is Pool.TEMPORARY else None,
+            created_by_id=owner.id if owner else users["admin"].id,
+            created_at=entered,
+            updated_at=entered,
+        )
+        session.add(customer)
+        await session.flush()
+        contacts = []
+        for number in range(rng.randint(1, 3)):
+            person = f"{rng.choice(_PEOPLE)} {rng.choice(_GIVEN)}"
+            contacts.append(
+                Contact(
+                    customer_id=customer.id,
+                    name=person,
+                    mobile=f"13{rng.randint(100000000, 999999999)}",
+                    email=f"{person.lower().replace(' ', '.')}{index}@example.com",
+                    title=rng.choice(("Manager", "Buyer", "Director", "Engineer")),
+                    is_primary=number == 0,
+                    created_at=entered,
+                    updated_at=entered,
+                )
+            )
+        session.add_all(contacts)
+        if owner is not None:
+            for _ in range(rng.randint(0, 4)):
+                followed_at = entered + (now - entered) * rng.random()
+                session.add(
+                    FollowUp(
+                        customer_id=customer.id,
+                        contact_id=None,
+                        method_id=rng.choice(by_list[OptionList.FOLLOW_UP_METHOD]).id,
+                        content=rng.choice(
+                            (
+                                "Introduced our catalogue.",
+                                "Discussed prices.",
+                                "Sent samples.",
+                                "Asked for a quotation.",
+                                "Visited their office.",
+                            )
+                        ),
+                        followed_at=followed_at,
+                        author_id=owner.id,
+                        created_at=followed_at,
+                    )
+                )
+                if customer.last_follow_up_at is None or followed_at > customer.last_follow_up_at:
+                    customer.last_follow_up_at = followed_at
+    await session.flush()

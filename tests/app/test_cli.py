@@ -47,8 +47,15 @@ def test_migrate_then_seed_demo_is_idempotent(embedded: Path) -> None:
     with sqlite3.connect(embedded / "gql-crm.sqlite3") as connection:
         logins = {row[0] for row in connection.execute("SELECT login_name FROM users")}
         options = connection.execute("SELECT count(*) FROM maturity_options").fetchone()
+        pools = dict(connection.execute("SELECT pool, count(*) FROM customers GROUP BY pool"))
+        contactless = connection.execute(
+            "SELECT count(*) FROM customers c WHERE NOT EXISTS "
+            "(SELECT 1 FROM contacts k WHERE k.customer_id = c.id AND k.is_primary)"
+        ).fetchone()
     assert logins == {"admin", "manager1", "sales1", "sales2", "sales3"}
     assert options == (10,)
+    assert pools == {"private": 40, "temporary": 25, "public": 125, "special": 10}
+    assert contactless == (0,), "every demo customer has a primary contact"
     assert (embedded / "secret_key").exists() is False, "migrating needs no signing key"
 
 

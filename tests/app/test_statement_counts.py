@@ -1,0 +1,127 @@
+"""No N+1: the number of SQL statements for a page does not grow with the data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event, select
+
+from gql_crm.clock import FrozenClock
+from gql_crm.db.engine import Database
+from gql_crm.db.models import (
+    Contact,
+    Customer,
+    CustomerKind,
+    CustomerShare,
+    FollowUp,
+    OptionItem,
+    Pool,
+    User,
+)
+from gql_crm.services.unit_of_work import Services
+from tests.graphql_client import GraphQLClient
+
+LIST = """
+{
+  customers(first: 50, sort: {field: LAST_FOLLOW_UP_AT, direction: DESC}) {
+    totalCount
+    edges { node {
+      id name pool poolRelease { at reason }
+      owner { name department { name } }
+      category { label } maturity { label pool }
+      primaryContact { name mobile }
+      contacts { name email }
+      followUps(first: 3) { content author { name } method { label } }
+      sharedWith { name }
+      operationLog(first: 2) { action actor { name } }
+    } }
+  }
+}
+"""
+
+
+@contextmanager
+def counting(database: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(*args: Any) -> None:
+        statement: str = args[2]
+        if statement != "BEGIN" and not statement.startswith("BEGIN "):  # SQLite's explicit BEGIN
+            statements.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def _add_customers(services: Services, clock: FrozenClock, count: int, per_part: int) -> None:
+    database = services.database
+    async with database.writer() as session, session.begin():
+        owners = list(await session.scalars(select(User).order_by(User.id)))
+        option = await session.scalar(select(OptionItem).limit(1))
+        assert option is not None
+        for i in range(count):
+            owner = owners[i % len(owners)]
+            customer = Customer(
+                kind=CustomerKind.ENTERPRISE,
+                name=f"Customer {i}",
+                category_id=option.id,
+                owner_id=owner.id,
+                pool=Pool.PRIVATE,
+                pool_entered_at=clock.now(),
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+            session.add(customer)
+            await session.flush()
+            for j in range(per_part):
+                session.add(
+                    Contact(
+                        customer_id=customer.id,
+                        name=f"Contact {j}",
+                        email=f"c{i}.{j}@example.com",
+                        is_primary=j == 0,
+                        created_at=clock.now(),
+                        updated_at=clock.now(),
+                    )
+                )
+                session.add(
+                    FollowUp(
+                        customer_id=customer.id,
+                        content=f"call {j}",
+                        method_id=option.id,
+                        followed_at=clock.now() - timedelta(hours=j),
+                        author_id=owners[j % len(owners)].id,
+                        created_at=clock.now(),
+                    )
+                )
+            session.add(
+                CustomerShare(
+                    customer_id=customer.id,
+                    user_id=owners[(i + 1) % len(owners)].id,
+                    created_at=clock.now(),
+                )
+            )
+
+
+async def _statements_for_list(admin: GraphQLClient, database: Database) -> int:
+    with counting(database) as statements:
+        data = await admin.data(LIST)
+    assert data["customers"]["edges"]
+    return len(statements)
+
+
+async def test_customer_list_costs_the_same_for_5_or_50_customers(
+    admin: GraphQLClient, services: Services, clock: FrozenClock
+) -> None:
+    await _add_customers(services, clock, count=5, per_part=1)
+    small = await _statements_for_list(admin, services.database)
+    await _add_customers(services, clock, count=45, per_part=6)
+    large = await _statements_for_list(admin, services.database)
+    assert small == large
+    assert large <= 16, f"{large} statements for one page of customers"
