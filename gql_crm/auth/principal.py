@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from gql_crm.auth.permissions import Advanced
 from gql_crm.db.models.position import DataScope
@@ -34,6 +35,8 @@ class Principal:
     data_scope: DataScope
     # The owners whose records this principal may see; None means everyone (scope ALL).
     visible_owner_ids: frozenset[int] | None
+    # When the token this principal came from expires (ends live subscriptions too).
+    token_expires_at: datetime | None = None
 
     def has(self, permission: str) -> bool:
         return permission in self.permissions

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 
@@ -14,6 +14,7 @@ _ALGORITHM = "HS256"
 class TokenClaims:
     user_id: int
     token_version: int
+    expires_at: datetime
 
 
 def issue_token(
@@ -35,6 +36,10 @@ def read_token(key: str, token: str, *, now: datetime) -> TokenClaims | None:
         )
         if payload["exp"] <= now.timestamp():
             return None
-        return TokenClaims(user_id=int(payload["sub"]), token_version=int(payload["ver"]))
+        return TokenClaims(
+            user_id=int(payload["sub"]),
+            token_version=int(payload["ver"]),
+            expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+        )
     except (jwt.InvalidTokenError, ValueError, TypeError):
         return None

@@ -6,12 +6,15 @@ loaders cache per request only, never across requests.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
 from gql_crm.db.engine import Database
 from gql_crm.db.models import (
+    ApprovalHistory,
+    ApprovalStep,
     Contact,
     Customer,
     Department,
@@ -22,7 +25,9 @@ from gql_crm.db.models import (
     Position,
     SystemSettings,
     User,
+    WorkLogComment,
 )
+from gql_crm.loaders.approval import load_approval_history, load_approval_steps
 from gql_crm.loaders.customer import (
     load_contacts,
     load_contacts_by_id,
@@ -34,8 +39,10 @@ from gql_crm.loaders.customer import (
     load_shared_with,
 )
 from gql_crm.loaders.department import load_children, load_departments
+from gql_crm.loaders.message import load_read_at
 from gql_crm.loaders.position import load_positions
 from gql_crm.loaders.user import load_members, load_users
+from gql_crm.loaders.work_log import load_work_log_comments
 from gql_crm.services.setting import SETTINGS_ID, get_settings
 
 
@@ -107,3 +114,20 @@ class Loaders:
     @cached_property
     def maturity(self) -> DataLoader[int, MaturityOption | None]:
         return DataLoader(lambda ids: load_maturity_options(self._database, ids))
+
+    @cached_property
+    def approval_steps(self) -> DataLoader[int, list[ApprovalStep]]:
+        return DataLoader(lambda ids: load_approval_steps(self._database, ids))
+
+    @cached_property
+    def approval_history(self) -> DataLoader[int, list[ApprovalHistory]]:
+        return DataLoader(lambda ids: load_approval_history(self._database, ids))
+
+    @cached_property
+    def work_log_comments(self) -> DataLoader[int, list[WorkLogComment]]:
+        return DataLoader(lambda ids: load_work_log_comments(self._database, ids))
+
+    @cached_property
+    def message_read_at(self) -> DataLoader[tuple[int, int], datetime | None]:
+        """Keys: (message id, recipient id)."""
+        return DataLoader(lambda keys: load_read_at(self._database, keys))

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from gql_crm.resolvers.announcement import AnnouncementMutation, AnnouncementQuery
+from gql_crm.resolvers.approval import ApprovalMutation, ApprovalQuery
 from gql_crm.resolvers.auth import AuthMutation, AuthQuery
 from gql_crm.resolvers.contact import ContactMutation
 from gql_crm.resolvers.customer import CustomerMutation, CustomerQuery
 from gql_crm.resolvers.department import DepartmentMutation, DepartmentQuery
 from gql_crm.resolvers.follow_up import FollowUpMutation
+from gql_crm.resolvers.message import MessageMutation, MessageQuery
+from gql_crm.resolvers.notification import NotificationMutation, NotificationQuery
 from gql_crm.resolvers.operation_log import OperationLogQuery
 from gql_crm.resolvers.option import OptionMutation, OptionQuery
 from gql_crm.resolvers.pool import PoolMutation
 from gql_crm.resolvers.position import PositionMutation, PositionQuery
 from gql_crm.resolvers.setting import SettingMutation, SettingQuery
 from gql_crm.resolvers.user import UserMutation, UserQuery
+from gql_crm.resolvers.work_log import WorkLogMutation, WorkLogQuery
 from gql_crm.schema import common
+from gql_crm.subscriptions.approval import ApprovalSubscription
+from gql_crm.subscriptions.customer import CustomerSubscription
+from gql_crm.subscriptions.notification import NotificationSubscription
 
 Query = merge_types(
     "Query",
@@ -28,6 +36,11 @@ Query = merge_types(
         OptionQuery,
         CustomerQuery,
         OperationLogQuery,
+        NotificationQuery,
+        MessageQuery,
+        ApprovalQuery,
+        WorkLogQuery,
+        AnnouncementQuery,
     ),
 )
 Mutation = merge_types(
@@ -43,7 +56,15 @@ Mutation = merge_types(
         PoolMutation,
         ContactMutation,
         FollowUpMutation,
+        NotificationMutation,
+        MessageMutation,
+        ApprovalMutation,
+        WorkLogMutation,
+        AnnouncementMutation,
     ),
+)
+Subscription = merge_types(
+    "Subscription", (NotificationSubscription, ApprovalSubscription, CustomerSubscription)
 )
 # Every error type, so clients can spread `... on X` on any of them.
 ERROR_TYPES = [

@@ -39,6 +39,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return strawberry.Schema(
         query=root.Query,
         mutation=root.Mutation,
+        subscription=root.Subscription,
         extensions=extensions,
         types=root.ERROR_TYPES,
     )

@@ -10,6 +10,7 @@ from strawberry.extensions import MaskErrors
 from gql_crm.auth.principal import Forbidden, Unauthenticated
 from gql_crm.db.pagination import InvalidCursor
 from gql_crm.services.errors import DomainError
+from gql_crm.subscriptions.bus import BusUnavailable, SlowSubscriber
 
 logger = logging.getLogger("gql_crm.errors")
 
@@ -33,6 +34,10 @@ def _code_for(error: GraphQLError) -> str | None:
             return "FORBIDDEN"
         case BadRequest() | InvalidCursor():
             return "BAD_USER_INPUT"
+        case BusUnavailable():
+            return "LIVE_UPDATES_INTERRUPTED"
+        case SlowSubscriber():
+            return "SLOW_CONSUMER"
         case GraphQLError():
             # graphql-core wraps variable coercion failures (wrong type, unknown enum value).
             return "BAD_USER_INPUT"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -117,4 +117,5 @@ async def authenticate(services: Services, token: str) -> Principal | None:
     if claims is None:
         return None
     async with services.database.reader() as session:
-        return await load_principal(session, claims.user_id, claims.token_version)
+        principal = await load_principal(session, claims.user_id, claims.token_version)
+    return replace(principal, token_expires_at=claims.expires_at) if principal else None

@@ -157,13 +157,14 @@ async def check_cap(
         raise CapReached(owner.name, pool, cap)
 
 
+CUSTOMER_TOPIC = "customers"
+
+
 def owner_customer_event(uow: UnitOfWork, customer: Customer, kind: str, **extra: object) -> None:
-    """Tell the owner (and whoever watches the customer) about an ownership change."""
+    """Tell whoever watches the customer (and may see it) that it changed."""
     payload = {"customerId": customer.id, "pool": str(customer.pool), "ownerId": customer.owner_id}
     payload.update(extra)
-    uow.emit(f"customer:{customer.id}", kind, customer.id, payload)
-    if customer.owner_id is not None:
-        uow.emit(user_channel(customer.owner_id), kind, customer.id, payload)
+    uow.emit(CUSTOMER_TOPIC, kind, customer.id, payload)
 
 
 # ---- claim -----------------------------------------------------------------------------

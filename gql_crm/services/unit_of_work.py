@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -15,6 +16,8 @@ from gql_crm.db.engine import Database
 from gql_crm.db.models import OperationLog
 from gql_crm.settings import Settings
 from gql_crm.subscriptions.bus import Bus, Event
+
+logger = logging.getLogger("gql_crm.events")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +77,16 @@ class UnitOfWork:
             await session.close()
             self._session = None
         if exc_type is None:
-            for event in self._events:
+            await self._publish()
+
+    async def _publish(self) -> None:
+        # The commit is the truth and events are hints: a failed publish is logged, never
+        # turned into a failure of the request that already succeeded.
+        for event in self._events:
+            try:
                 await self.services.bus.publish(event)
+            except Exception:
+                logger.warning("could not publish %s on %s", event.type, event.channel)
 
     def log(
         self, entity_type: str, entity_id: int, action: str, changes: dict[str, Any] | None = None

@@ -1,5 +1,14 @@
 """All models, imported here so that metadata (and Alembic) sees every table."""
 
+from gql_crm.db.models.announcement import Announcement, Audience
+from gql_crm.db.models.approval import (
+    Approval,
+    ApprovalAction,
+    ApprovalHistory,
+    ApprovalStatus,
+    ApprovalStep,
+    ApprovalType,
+)
 from gql_crm.db.models.auth import LoginThrottle
 from gql_crm.db.models.contact import Contact
 from gql_crm.db.models.customer import (
@@ -12,13 +21,24 @@ from gql_crm.db.models.customer import (
 )
 from gql_crm.db.models.department import Department
 from gql_crm.db.models.follow_up import FollowUp
+from gql_crm.db.models.message import Message, MessageRecipient
+from gql_crm.db.models.notification import Notification, NotificationCategory
 from gql_crm.db.models.operation_log import OperationLog
 from gql_crm.db.models.option import FormField, FormName, OptionItem, OptionList
 from gql_crm.db.models.position import DataScope, Position
 from gql_crm.db.models.setting import MaturityOption, Pool, SystemSettings
 from gql_crm.db.models.user import User
+from gql_crm.db.models.work_log import WorkLog, WorkLogComment
 
 __all__ = [
+    "Announcement",
+    "Approval",
+    "ApprovalAction",
+    "ApprovalHistory",
+    "ApprovalStatus",
+    "ApprovalStep",
+    "ApprovalType",
+    "Audience",
     "BanReason",
     "Contact",
     "Customer",
@@ -32,6 +52,10 @@ __all__ = [
     "FormName",
     "LoginThrottle",
     "MaturityOption",
+    "Message",
+    "MessageRecipient",
+    "Notification",
+    "NotificationCategory",
     "OperationLog",
     "OptionItem",
     "OptionList",
@@ -40,4 +64,6 @@ __all__ = [
     "SystemSettings",
     "TemporaryOrigin",
     "User",
+    "WorkLog",
+    "WorkLogComment",
 ]

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gql_crm.db.base import Base, str_enum
+
+
+class Audience(enum.StrEnum):
+    EVERYONE = "everyone"
+    DEPARTMENTS = "departments"
+    USERS = "users"
+
+
+class Announcement(Base):
+    """A company announcement (F7.4) for everyone, some departments or some users."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    # How the title is shown, e.g. {"color": "#c00", "bold": true}; free-form for front ends.
+    title_style: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    audience: Mapped[Audience] = mapped_column(str_enum(Audience, 16))
+    # Department ids (DEPARTMENTS: those and their sub-departments) or user ids (USERS).
+    audience_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]

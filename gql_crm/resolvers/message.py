@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from sqlalchemy import func, select
+
+from gql_crm.context import Info
+from gql_crm.db.models import Message, MessageRecipient
+from gql_crm.db.pagination import SortKey
+from gql_crm.resolvers.common import mutate, paginate
+from gql_crm.schema.common import Connection, InvalidInputError, NotFoundError
+from gql_crm.schema.message import MessageSuccess, MessageType
+from gql_crm.services import message as message_service
+
+SendMessageResult = Annotated[
+    MessageSuccess | InvalidInputError, strawberry.union("SendMessageResult")
+]
+MarkMessageReadResult = Annotated[
+    MessageSuccess | NotFoundError, strawberry.union("MarkMessageReadResult")
+]
+
+
+def _success(message: Message) -> MessageSuccess:
+    return MessageSuccess(message=MessageType.from_model(message))
+
+
+@strawberry.type
+class MessageQuery:
+    @strawberry.field(description="Messages sent to you, newest first.")
+    async def inbox(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        unread_only: bool = False,
+    ) -> Connection[MessageType]:
+        principal = info.context.require_principal()
+        stmt = message_service.inbox_query(principal, unread_only=unread_only)
+        return await paginate(
+            info,
+            stmt,
+            [SortKey(Message.id, descending=True)],
+            first=first,
+            after=after,
+            to_node=MessageType.from_model,
+        )
+
+    @strawberry.field(description="Messages you sent, newest first.")
+    async def sent_messages(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[MessageType]:
+        principal = info.context.require_principal()
+        return await paginate(
+            info,
+            message_service.sent_query(principal),
+            [SortKey(Message.id, descending=True)],
+            first=first,
+            after=after,
+            to_node=MessageType.from_model,
+        )
+
+    @strawberry.field
+    async def unread_message_count(self, info: Info) -> int:
+        principal = info.context.require_principal()
+        stmt = select(func.count()).where(
+            MessageRecipient.user_id == principal.user_id, MessageRecipient.read_at.is_(None)
+        )
+        async with info.context.services.database.reader() as session:
+            return int(await session.scalar(stmt) or 0)
+
+
+@strawberry.type
+class MessageMutation:
+    @strawberry.mutation(description="Delivered live to recipients online; kept for the others.")
+    async def send_message(
+        self, info: Info, recipient_ids: list[int], subject: str, body: str
+    ) -> SendMessageResult:
+        info.context.require_principal()
+        return await mutate(
+            info,
+            lambda uow: message_service.send_message(uow, recipient_ids, subject, body),
+            _success,
+        )
+
+    @strawberry.mutation
+    async def mark_message_read(self, info: Info, id: int) -> MarkMessageReadResult:
+        info.context.require_principal()
+        return await mutate(info, lambda uow: message_service.mark_message_read(uow, id), _success)

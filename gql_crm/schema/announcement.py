@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gql_crm.context import Info
+from gql_crm.db.models import Announcement, Audience
+from gql_crm.schema.user import UserType
+
+AudienceEnum = strawberry.enum(Audience, name="Audience")
+
+
+@strawberry.type(name="Announcement", description="A company announcement (F7.4).")
+class AnnouncementType:
+    id: int
+    title: str
+    content: str
+    title_style: JSON = strawberry.field(description='e.g. {"color": "#c00", "bold": true}')
+    audience: AudienceEnum  # type: ignore[valid-type]
+    audience_ids: list[int] = strawberry.field(description="Department or user ids.")
+    author_id: int | None
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, row: Announcement) -> AnnouncementType:
+        return cls(
+            id=row.id,
+            title=row.title,
+            content=row.content,
+            title_style=cast(JSON, row.title_style),
+            audience=row.audience,
+            audience_ids=list(row.audience_ids),
+            author_id=row.author_id,
+            published_at=row.published_at,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    @strawberry.field
+    async def author(self, info: Info) -> UserType | None:
+        if self.author_id is None:
+            return None
+        user = await info.context.loaders.user.load(self.author_id)
+        return UserType.from_model(user) if user else None
+
+
+@strawberry.input
+class AnnouncementInput:
+    title: str
+    content: str
+    audience: AudienceEnum = Audience.EVERYONE  # type: ignore[valid-type]
+    audience_ids: list[int] = strawberry.field(default_factory=list)
+    title_style: JSON = strawberry.field(default_factory=dict)
+
+
+@strawberry.type
+class AnnouncementSuccess:
+    announcement: AnnouncementType
+
+
+@strawberry.type(description="An instant notice: shown once to users online when it is sent.")
+class InstantNotice:
+    title: str
+    body: str
+    sender_id: int
+    sent_at: datetime
+
+
+@strawberry.type
+class NoticeSent:
+    delivered_live: bool = strawberry.field(description="False if live updates are interrupted.")

@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+
+from gql_crm.context import Info
+from gql_crm.db.models import Approval, ApprovalAction, ApprovalStatus, ApprovalType
+from gql_crm.schema.user import UserType
+
+ApprovalTypeEnum = strawberry.enum(ApprovalType, name="ApprovalType")
+ApprovalStatusEnum = strawberry.enum(ApprovalStatus, name="ApprovalStatus")
+ApprovalActionEnum = strawberry.enum(ApprovalAction, name="ApprovalAction")
+
+
+@strawberry.type
+class ApprovalStepType:
+    step: int
+    approver_id: int
+    decision: ApprovalActionEnum | None  # type: ignore[valid-type]
+    comment: str | None
+    decided_at: datetime | None
+
+    @strawberry.field
+    async def approver(self, info: Info) -> UserType | None:
+        user = await info.context.loaders.user.load(self.approver_id)
+        return UserType.from_model(user) if user else None
+
+
+@strawberry.type
+class ApprovalHistoryEntry:
+    actor_id: int
+    action: ApprovalActionEnum  # type: ignore[valid-type]
+    step: int | None
+    comment: str | None
+    created_at: datetime
+
+    @strawberry.field
+    async def actor(self, info: Info) -> UserType | None:
+        user = await info.context.loaders.user.load(self.actor_id)
+        return UserType.from_model(user) if user else None
+
+
+@strawberry.type(name="Approval", description="An application decided step by step (F7.2).")
+class ApprovalType_:
+    id: int
+    applicant_id: int
+    type: ApprovalTypeEnum  # type: ignore[valid-type]
+    title: str
+    content: str
+    amount: Decimal | None
+    starts_on: date | None
+    ends_on: date | None
+    status: ApprovalStatusEnum  # type: ignore[valid-type]
+    current_step: int
+    created_at: datetime
+    updated_at: datetime
+    decided_at: datetime | None
+
+    @classmethod
+    def from_model(cls, row: Approval) -> ApprovalType_:
+        return cls(
+            id=row.id,
+            applicant_id=row.applicant_id,
+            type=row.type,
+            title=row.title,
+            content=row.content,
+            amount=row.amount,
+            starts_on=row.starts_on,
+            ends_on=row.ends_on,
+            status=row.status,
+            current_step=row.current_step,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            decided_at=row.decided_at,
+        )
+
+    @strawberry.field
+    async def applicant(self, info: Info) -> UserType | None:
+        user = await info.context.loaders.user.load(self.applicant_id)
+        return UserType.from_model(user) if user else None
+
+    @strawberry.field
+    async def steps(self, info: Info) -> list[ApprovalStepType]:
+        rows = await info.context.loaders.approval_steps.load(self.id)
+        return [
+            ApprovalStepType(
+                step=s.step,
+                approver_id=s.approver_id,
+                decision=s.decision,
+                comment=s.comment,
+                decided_at=s.decided_at,
+            )
+            for s in rows
+        ]
+
+    @strawberry.field(description="Everything that happened, oldest first.")
+    async def history(self, info: Info) -> list[ApprovalHistoryEntry]:
+        rows = await info.context.loaders.approval_history.load(self.id)
+        return [
+            ApprovalHistoryEntry(
+                actor_id=h.actor_id,
+                action=h.action,
+                step=h.step,
+                comment=h.comment,
+                created_at=h.created_at,
+            )
+            for h in rows
+        ]
+
+
+@strawberry.input
+class ApprovalInput:
+    type: ApprovalTypeEnum  # type: ignore[valid-type]
+    title: str
+    approver_ids: list[int] = strawberry.field(
+        description="One approver per step, in order; each decides after the previous approved."
+    )
+    content: str = ""
+    amount: Decimal | None = strawberry.field(
+        default=None, description="Required for REIMBURSEMENT and EXPENSE."
+    )
+    starts_on: date | None = strawberry.field(
+        default=None, description="Required for LEAVE and BUSINESS_TRIP, with endsOn."
+    )
+    ends_on: date | None = None
+
+
+@strawberry.type
+class ApprovalSuccess:
+    approval: ApprovalType_
+
+
+@strawberry.type(description="Something happened to an approval you may watch.")
+class ApprovalUpdate:
+    action: ApprovalActionEnum  # type: ignore[valid-type]
+    actor_id: int
+    approval: ApprovalType_

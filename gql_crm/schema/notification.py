@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from gql_crm.db.models import Notification, NotificationCategory
+from gql_crm.services.notification import UnreadCounts
+
+NotificationCategoryEnum = strawberry.enum(NotificationCategory, name="NotificationCategory")
+
+
+@strawberry.type(name="Notification", description="An entry of your notification bell.")
+class NotificationType:
+    id: int
+    category: NotificationCategoryEnum  # type: ignore[valid-type]
+    kind: str
+    title: str
+    body: str
+    link_type: str | None = strawberry.field(description="The record it is about, e.g. approval.")
+    link_id: int | None
+    read_at: datetime | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, row: Notification) -> NotificationType:
+        return cls(
+            id=row.id,
+            category=row.category,
+            kind=row.kind,
+            title=row.title,
+            body=row.body,
+            link_type=row.link_type,
+            link_id=row.link_id,
+            read_at=row.read_at,
+            created_at=row.created_at,
+        )
+
+    @classmethod
+    def from_payload(cls, notification_id: int, payload: dict[str, object]) -> NotificationType:
+        return cls(
+            id=notification_id,
+            category=NotificationCategory(str(payload["category"])),
+            kind=str(payload["kind"]),
+            title=str(payload["title"]),
+            body=str(payload["body"]),
+            link_type=payload["linkType"],  # type: ignore[arg-type]
+            link_id=payload["linkId"],  # type: ignore[arg-type]
+            read_at=None,
+            created_at=datetime.fromisoformat(str(payload["createdAt"])),
+        )
+
+
+@strawberry.type(name="UnreadCounts")
+class UnreadCountsType:
+    personal: int
+    system: int
+    total: int
+
+    @classmethod
+    def of(cls, counts: UnreadCounts) -> UnreadCountsType:
+        return cls(personal=counts.personal, system=counts.system, total=counts.total)
+
+
+@strawberry.type(description="A new notification and your unread counts after it.")
+class NotificationPush:
+    notification: NotificationType
+    unread_counts: UnreadCountsType
+
+
+@strawberry.type
+class NotificationSuccess:
+    notification: NotificationType
+
+
+@strawberry.type
+class MarkAllReadSuccess:
+    marked: int

@@ -1,0 +1,205 @@
+"""Announcements (F7.4) and instant notices (F7.9).
+
+Publishing puts a system notification in the bell of everyone in the audience; that set of
+notifications is also what decides who may read the announcement later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, or_, select
+
+from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.auth.principal import Principal
+from gql_crm.db.models import (
+    Announcement,
+    Audience,
+    Department,
+    Notification,
+    NotificationCategory,
+    User,
+)
+from gql_crm.db.scopes import department_subtree
+from gql_crm.services.errors import Conflict, NotFound, Problems
+from gql_crm.services.notification import NotificationDraft, notify
+from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.validation import text_problem
+
+ANNOUNCEMENT_CREATE = basic(Module.ANNOUNCEMENT, Action.CREATE)
+ANNOUNCEMENT_EDIT = basic(Module.ANNOUNCEMENT, Action.EDIT)
+ANNOUNCEMENT_DELETE = basic(Module.ANNOUNCEMENT, Action.DELETE)
+NOTICE_TOPIC = "notices"
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementFields:
+    title: str
+    content: str
+    audience: Audience
+    audience_ids: tuple[int, ...] = ()
+    title_style: dict[str, Any] = field(default_factory=dict)
+
+
+def visibility(principal: Principal) -> ColumnElement[bool]:
+    """Published, not deleted, and the reader was in its audience (or wrote it)."""
+    notified = exists().where(
+        Notification.user_id == principal.user_id,
+        Notification.link_type == "announcement",
+        Notification.link_id == Announcement.id,
+    )
+    return (
+        Announcement.deleted_at.is_(None)
+        & Announcement.published_at.is_not(None)
+        & or_(Announcement.author_id == principal.user_id, notified)
+    )
+
+
+def announcements_query(principal: Principal) -> Select[Announcement]:
+    return select(Announcement).where(visibility(principal))
+
+
+def drafts_query(principal: Principal) -> Select[Announcement]:
+    return select(Announcement).where(
+        Announcement.author_id == principal.user_id,
+        Announcement.published_at.is_(None),
+        Announcement.deleted_at.is_(None),
+    )
+
+
+async def _check(uow: UnitOfWork, fields: AnnouncementFields) -> None:
+    problems = Problems()
+    if p := text_problem(fields.title, max_length=200):
+        problems.add("title", p)
+    if p := text_problem(fields.content, max_length=50000):
+        problems.add("content", p)
+    if fields.audience is Audience.EVERYONE and fields.audience_ids:
+        problems.add("audienceIds", "leave empty for an announcement to everyone")
+    if fields.audience is not Audience.EVERYONE:
+        model = Department if fields.audience is Audience.DEPARTMENTS else User
+        wanted = set(fields.audience_ids)
+        found = set(await uow.session.scalars(select(model.id).where(model.id.in_(wanted))))
+        if not wanted:
+            problems.add("audienceIds", f"name the {fields.audience} to address")
+        elif missing := sorted(wanted - found):
+            problems.add(
+                "audienceIds", f"unknown {fields.audience}: {', '.join(map(str, missing))}"
+            )
+    problems.raise_if_any()
+
+
+async def _audience(uow: UnitOfWork, announcement: Announcement) -> list[int]:
+    stmt = select(User.id).where(User.is_active.is_(True), User.deleted_at.is_(None))
+    if announcement.audience is Audience.DEPARTMENTS:
+        roots = select(Department.id).where(Department.id.in_(announcement.audience_ids))
+        stmt = stmt.where(User.department_id.in_(department_subtree(roots)))
+    elif announcement.audience is Audience.USERS:
+        stmt = stmt.where(User.id.in_(announcement.audience_ids))
+    return list(await uow.session.scalars(stmt.order_by(User.id)))
+
+
+async def create_announcement(
+    uow: UnitOfWork, fields: AnnouncementFields, publish: bool
+) -> Announcement:
+    uow.principal.require(ANNOUNCEMENT_CREATE)
+    await _check(uow, fields)
+    announcement = Announcement(
+        title=fields.title.strip(),
+        content=fields.content,
+        title_style=dict(fields.title_style),
+        audience=fields.audience,
+        audience_ids=sorted(set(fields.audience_ids)),
+        author_id=uow.principal.user_id,
+        created_at=uow.now,
+        updated_at=uow.now,
+    )
+    uow.session.add(announcement)
+    await uow.session.flush()
+    uow.log("announcement", announcement.id, "create", {"title": [None, announcement.title]})
+    if publish:
+        await _publish(uow, announcement)
+    return announcement
+
+
+async def _own(uow: UnitOfWork, announcement_id: int) -> Announcement:
+    announcement = await uow.session.get(Announcement, announcement_id, with_for_update=True)
+    if announcement is None or announcement.deleted_at is not None:
+        raise NotFound("Announcement", announcement_id)
+    return announcement
+
+
+async def publish_announcement(uow: UnitOfWork, announcement_id: int) -> Announcement:
+    uow.principal.require(ANNOUNCEMENT_CREATE)
+    announcement = await _own(uow, announcement_id)
+    if announcement.published_at is not None:
+        raise Conflict("This announcement is already published.", "id")
+    await _publish(uow, announcement)
+    return announcement
+
+
+async def _publish(uow: UnitOfWork, announcement: Announcement) -> None:
+    announcement.published_at = uow.now
+    recipients = await _audience(uow, announcement)
+    await notify(
+        uow,
+        recipients,
+        NotificationDraft(
+            category=NotificationCategory.SYSTEM,
+            kind="announcement",
+            title=announcement.title,
+            body=announcement.content[:500],
+            link_type="announcement",
+            link_id=announcement.id,
+        ),
+    )
+    uow.log("announcement", announcement.id, "publish", {"audienceSize": [None, len(recipients)]})
+
+
+async def update_announcement(
+    uow: UnitOfWork, announcement_id: int, fields: AnnouncementFields
+) -> Announcement:
+    """Edit title, content and style; the audience of a published announcement stays."""
+    uow.principal.require(ANNOUNCEMENT_EDIT)
+    announcement = await _own(uow, announcement_id)
+    await _check(uow, fields)
+    values: dict[str, Any] = {
+        "title": fields.title.strip(),
+        "content": fields.content,
+        "title_style": dict(fields.title_style),
+    }
+    if announcement.published_at is None:
+        values["audience"] = fields.audience
+        values["audience_ids"] = sorted(set(fields.audience_ids))
+    before = {k: getattr(announcement, k) for k in values}
+    for name, value in values.items():
+        setattr(announcement, name, value)
+    announcement.updated_at = uow.now
+    if changes := diff(before, values):
+        uow.log("announcement", announcement.id, "update", changes)
+    return announcement
+
+
+async def delete_announcement(uow: UnitOfWork, announcement_id: int) -> int:
+    uow.principal.require(ANNOUNCEMENT_DELETE)
+    announcement = await _own(uow, announcement_id)
+    announcement.deleted_at = uow.now
+    uow.log("announcement", announcement.id, "delete", {"title": [announcement.title, None]})
+    return announcement.id
+
+
+async def send_instant_notice(uow: UnitOfWork, title: str, body: str) -> None:
+    """Shown once to whoever is online now; nothing is stored."""
+    uow.principal.require(ANNOUNCEMENT_CREATE)
+    problems = Problems()
+    if p := text_problem(title, max_length=200):
+        problems.add("title", p)
+    if p := text_problem(body, max_length=2000, required=False):
+        problems.add("body", p)
+    problems.raise_if_any()
+    uow.emit(
+        NOTICE_TOPIC,
+        "notice",
+        None,
+        {"title": title.strip(), "body": body, "senderId": uow.principal.user_id},
+    )

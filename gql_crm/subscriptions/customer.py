@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from gql_crm.context import Info
+from gql_crm.db.models import Customer, Pool
+from gql_crm.schema.customer import CustomerType
+from gql_crm.schema.setting import PoolEnum
+from gql_crm.services.customer import CustomerFilter, customer_query
+from gql_crm.services.pool import CUSTOMER_TOPIC
+from gql_crm.subscriptions.live import live_events
+
+_OPEN_POOLS = (str(Pool.PUBLIC), str(Pool.SPECIAL))
+
+
+@strawberry.type(description="A customer you may see was created, claimed, transferred…")
+class CustomerEvent:
+    type: str = strawberry.field(description="e.g. customer.claimed, customer.transferred")
+    customer_id: int
+    pool: PoolEnum  # type: ignore[valid-type]
+    owner_id: int | None
+
+    @strawberry.field(description="The customer as it is now (null if you may no longer see it).")
+    async def customer(self, info: Info) -> CustomerType | None:
+        principal = info.context.require_principal()
+        stmt = customer_query(principal, CustomerFilter()).where(Customer.id == self.customer_id)
+        async with info.context.services.database.reader() as session:
+            row = await session.scalar(stmt)
+        return CustomerType.from_model(row) if row else None
+
+
+@strawberry.type
+class CustomerSubscription:
+    @strawberry.subscription(
+        description="Changes to customers you may see (public pools and owners in your scope); "
+        "give customerId to follow one customer."
+    )
+    async def customer_events(
+        self, info: Info, customer_id: int | None = None
+    ) -> AsyncGenerator[CustomerEvent, None]:
+        principal = info.context.require_principal()
+        async for event in live_events(info, CUSTOMER_TOPIC):
+            if event.channel != CUSTOMER_TOPIC or event.id is None:
+                continue
+            if customer_id is not None and event.id != customer_id:
+                continue
+            p = event.payload
+            previous = p.get("fromOwnerId")
+            visible = (
+                p["pool"] in _OPEN_POOLS
+                or principal.can_see_owner(p["ownerId"])
+                or (previous is not None and principal.can_see_owner(previous))
+            )
+            if visible:
+                yield CustomerEvent(
+                    type=event.type,
+                    customer_id=event.id,
+                    pool=Pool(p["pool"]),
+                    owner_id=p["ownerId"],
+                )
