@@ -32,7 +32,8 @@ def read_token(key: str, token: str, *, now: datetime) -> TokenClaims | None:
             token,
             key,
             algorithms=[_ALGORITHM],
-            options={"require": ["sub", "exp", "ver"], "verify_exp": False},
+            # Expiry (and issue time) are judged by the injectable clock, not the wall clock.
+            options={"require": ["sub", "exp", "ver"], "verify_exp": False, "verify_iat": False},
         )
         if payload["exp"] <= now.timestamp():
             return None

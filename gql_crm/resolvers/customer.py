@@ -43,6 +43,10 @@ UpdateCustomerResult = Annotated[
 DeleteCustomerResult = Annotated[
     CustomerSuccess | NotFoundError | ConflictError, strawberry.union("DeleteCustomerResult")
 ]
+RestoreCustomerResult = Annotated[
+    CustomerSuccess | NotFoundError | PoolCapReachedError,
+    strawberry.union("RestoreCustomerResult"),
+]
 PurgeCustomerResult = Annotated[
     DeleteSuccess | NotFoundError, strawberry.union("PurgeCustomerResult")
 ]
@@ -184,8 +188,12 @@ class CustomerMutation:
         return await mutate(info, lambda uow: customer_service.delete_customer(uow, id), _success)
 
     @strawberry.mutation(directives=requires(basic(Module.CUSTOMER, Action.DELETE)))
-    async def restore_customer(self, info: Info, id: int) -> DeleteCustomerResult:
-        return await mutate(info, lambda uow: customer_service.restore_customer(uow, id), _success)
+    async def restore_customer(self, info: Info, id: int) -> RestoreCustomerResult:
+        async def operation(uow: UnitOfWork) -> Customer:
+            settings = await info.context.loaders.settings()
+            return await customer_service.restore_customer(uow, settings, id)
+
+        return await mutate(info, operation, _success)
 
     @strawberry.mutation(
         directives=requires(basic(Module.CUSTOMER, Action.DELETE)),

@@ -13,8 +13,8 @@ from gql_crm.schema.operation_log import OperationLogEntryType
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.setting import MaturityOptionType, PoolEnum
 from gql_crm.schema.user import UserType
-from gql_crm.services.customer import CustomerView, can_manage
-from gql_crm.services.pool import release_forecast
+from gql_crm.services.customer import CustomerView
+from gql_crm.services.pool import can_manage, release_forecast
 
 CustomerKindEnum = strawberry.enum(CustomerKind, name="CustomerKind")
 TemporaryOriginEnum = strawberry.enum(

@@ -29,6 +29,7 @@ from gql_crm.services.contact import ContactFields, add_contacts, contact_proble
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem, required_fields
 from gql_crm.services.pool import (
+    can_manage,
     check_cap,
     lock_owner,
     owner_customer_event,
@@ -229,13 +230,6 @@ def recycle_bin_query(principal: Principal) -> Select[Customer]:
 # ---- writing -------------------------------------------------------------------------------
 
 
-def can_manage(principal: Principal, customer: Customer) -> bool:
-    """Owner within scope; pool customers only for callers who see everyone."""
-    if customer.owner_id is None:
-        return principal.visible_owner_ids is None
-    return principal.can_see_owner(customer.owner_id)
-
-
 async def managed_customer(uow: UnitOfWork, customer_id: int) -> Customer:
     """A live customer the caller may edit; invisible ones are 'not found', visible but
     foreign ones a conflict naming why."""
@@ -363,10 +357,14 @@ async def _binned(uow: UnitOfWork, customer_id: int) -> Customer:
     return customer
 
 
-async def restore_customer(uow: UnitOfWork, customer_id: int) -> Customer:
-    """Bring a customer back from the recycle bin exactly as it was."""
+async def restore_customer(uow: UnitOfWork, settings: SystemSettings, customer_id: int) -> Customer:
+    """Bring a customer back from the recycle bin exactly as it was (its owner's caps apply)."""
     uow.principal.require(CUSTOMER_DELETE)
     customer = await _binned(uow, customer_id)
+    if customer.owner_id is not None and customer.pool in (Pool.PRIVATE, Pool.TEMPORARY):
+        owner = await lock_owner(uow, customer.owner_id)
+        if customer.closed_won_at is None:
+            await check_cap(uow, settings, owner, customer.pool)
     deleted_at = customer.deleted_at
     customer.deleted_at = None
     customer.deleted_by_id = None

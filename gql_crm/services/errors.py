@@ -88,9 +88,11 @@ class Problems:
 class CapReached(DomainError):
     code = "POOL_CAP_REACHED"
 
-    def __init__(self, user_name: str, pool: Pool, cap: int) -> None:
+    def __init__(self, user_name: str, pool: Pool, cap: int, held: int, adding: int) -> None:
+        more = "one more" if adding == 1 else f"{adding} more"
         super().__init__(
-            f"{user_name} already has {cap} customer(s) in the {pool} pool, the most allowed.",
+            f"{user_name} holds {held} customer(s) in the {pool} pool, where at most {cap} are "
+            f"allowed; {more} would exceed that.",
             "pool",
         )
         self.pool = pool
@@ -108,8 +110,12 @@ class ClaimBanned(DomainError):
             "without following it up",
             BanReason.PRIVATE_NO_CONTACT: "it fell back from your private pool without contact",
         }[reason]
-        end = "never again" if until is None else f"until {until.isoformat(timespec='seconds')}"
-        super().__init__(f"You may not claim this customer {end}: {why}.", "id")
+        if until is None:
+            text = f"You may never claim this customer again: {why}."
+        else:
+            end = until.isoformat(timespec="seconds")
+            text = f"You may not claim this customer until {end}: {why}."
+        super().__init__(text, "id")
         self.reason = reason
         self.until = until
 

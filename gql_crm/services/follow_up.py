@@ -10,10 +10,9 @@ from sqlalchemy import func, select
 
 from gql_crm.auth.permissions import Action, Advanced, Module, basic
 from gql_crm.db.models import Contact, Customer, CustomerShare, FollowUp, OptionList
-from gql_crm.services.customer import can_manage
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem
-from gql_crm.services.pool import owner_customer_event
+from gql_crm.services.pool import can_manage, owner_customer_event
 from gql_crm.services.unit_of_work import UnitOfWork, diff
 from gql_crm.services.validation import text_problem
 

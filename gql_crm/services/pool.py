@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import Action, Advanced, Module, basic
+from gql_crm.auth.principal import Principal
 from gql_crm.db.models import (
     BanReason,
     Customer,
@@ -117,6 +118,13 @@ def ban_for(
     return BanReason.TEMPORARY_ENTERED, now + timedelta(days=settings.temporary_reclaim_ban_days)
 
 
+def can_manage(principal: Principal, customer: Customer) -> bool:
+    """Owner within scope; pool customers only for callers who see everyone."""
+    if customer.owner_id is None:
+        return principal.visible_owner_ids is None
+    return principal.can_see_owner(customer.owner_id)
+
+
 # ---- placement and caps ----------------------------------------------------------------
 
 
@@ -154,7 +162,7 @@ async def check_cap(
         )
     )
     if (held or 0) + adding > cap:
-        raise CapReached(owner.name, pool, cap)
+        raise CapReached(owner.name, pool, cap, held or 0, adding)
 
 
 CUSTOMER_TOPIC = "customers"
@@ -235,6 +243,16 @@ async def claim(uow: UnitOfWork, settings: SystemSettings, customer_id: int) -> 
 # ---- transfer and share ------------------------------------------------------------------
 
 
+def _pool_with_owner(pool: Pool) -> Pool:
+    """Where a customer lands when given to a colleague: a pool customer starts temporary."""
+    return pool if pool in OWNED_POOLS else Pool.TEMPORARY
+
+
+async def _drop_shares(uow: UnitOfWork, customer_id: int) -> None:
+    """Shares are the owner's choice: they end when the customer changes hands."""
+    await uow.session.execute(delete(CustomerShare).where(CustomerShare.customer_id == customer_id))
+
+
 @dataclass(frozen=True, slots=True)
 class TransferTarget:
     """Exactly one of: a colleague, or a pool (PUBLIC or SPECIAL)."""
@@ -258,7 +276,7 @@ async def _editable(
         customer = found.get(customer_id)
         if customer is None or customer.deleted_at is not None:
             failures.append((customer_id, "does not exist"))
-        elif customer.owner_id is None or not uow.principal.can_see_owner(customer.owner_id):
+        elif not can_manage(uow.principal, customer):
             failures.append((customer_id, "is not yours (nor a subordinate's) to manage"))
     return found, failures
 
@@ -271,26 +289,31 @@ async def transfer(
     if not customer_ids:
         raise BatchRefused([])
     found, failures = await _editable(uow, customer_ids)
-    recipient: User | None = None
     if target.user_id is not None:
-        recipient = await lock_owner(uow, target.user_id)
         failures += [
-            (cid, f"already belongs to {recipient.name}")
+            (cid, "already belongs to the recipient")
             for cid in dict.fromkeys(customer_ids)
-            if cid in found and found[cid].owner_id == recipient.id
+            if cid in found and found[cid].owner_id == target.user_id
         ]
     if failures:
         raise BatchRefused(failures)
     customers = [found[cid] for cid in dict.fromkeys(customer_ids)]
-    if recipient is not None:
+    recipient: User | None = None
+    if target.user_id is not None:
+        # Locked only once the batch is known to be valid: a refused batch holds no lock.
+        recipient = await lock_owner(uow, target.user_id)
         for pool in OWNED_POOLS:
-            moving = sum(1 for c in customers if c.pool is pool and c.closed_won_at is None)
+            moving = sum(
+                1 for c in customers if _pool_with_owner(c.pool) is pool and c.closed_won_at is None
+            )
             if moving:
                 await check_cap(uow, settings, recipient, pool, adding=moving)
     for customer in customers:
         former_owner, former_pool = customer.owner_id, customer.pool
+        await _drop_shares(uow, customer.id)
         if recipient is not None:
             customer.owner_id = recipient.id
+            customer.pool = _pool_with_owner(customer.pool)
             if customer.pool is Pool.TEMPORARY:
                 customer.temporary_origin = TemporaryOrigin.ENTERED
         else:
@@ -397,6 +420,7 @@ async def release_due(uow: UnitOfWork, settings: SystemSettings, limit: int = 10
         assert customer.owner_id is not None
         reason, until = ban_for(customer, settings, uow.now)
         former_owner, former_pool = customer.owner_id, customer.pool
+        await _drop_shares(uow, customer.id)
         session.add(
             CustomerBan(
                 customer_id=customer.id,

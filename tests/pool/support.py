@@ -1,0 +1,369 @@
+"""Queries and helpers shared by the pool tests (placement, claims, bans, transfers, shares)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from gql_crm.auth.passwords import hash_password
+from gql_crm.auth.principal import Principal
+from gql_crm.db.models import (
+    Customer,
+    CustomerBan,
+    CustomerKind,
+    CustomerShare,
+    Department,
+    FollowUp,
+    MaturityOption,
+    OperationLog,
+    Position,
+    User,
+)
+from gql_crm.db.scopes import load_principal
+from gql_crm.services.customer import CustomerFields, create_customer
+from gql_crm.services.pool import release_due
+from gql_crm.services.setting import get_settings
+from gql_crm.services.unit_of_work import Services, UnitOfWork
+from tests.graphql_client import GraphQLClient
+
+PASSWORD = "demo-password"
+
+CUSTOMER_FIELDS = """
+  id name pool ownerId temporaryOrigin poolEnteredAt lastFollowUpAt closedWonAt maturityId
+  poolRelease { at reason }
+"""
+_DETAILS = {
+    "PoolCapReachedError": "pool cap",
+    "ClaimBannedError": "reason until",
+    "BatchRefusedError": "failures { customerId reason }",
+    "InvalidInputError": "problems { field message }",
+}
+
+
+def errors(*types: str) -> str:
+    """Selections for the error members of a result union (every Error, plus details)."""
+    details = " ".join(f"... on {t} {{ {_DETAILS[t]} }}" for t in types)
+    return f"... on Error {{ code message field }} {details}"
+
+
+CREATE = f"""
+mutation($input: CustomerInput!, $contacts: [ContactInput!]) {{
+  result: createCustomer(input: $input, contacts: $contacts) {{
+    __typename
+    ... on CustomerSuccess {{ customer {{ {CUSTOMER_FIELDS} }} }}
+    {errors("PoolCapReachedError", "InvalidInputError")}
+  }}
+}}
+"""
+UPDATE = f"""
+mutation($id: Int!, $input: CustomerInput!) {{
+  result: updateCustomer(id: $id, input: $input) {{
+    __typename
+    ... on CustomerSuccess {{ customer {{ {CUSTOMER_FIELDS} }} }}
+    {errors("PoolCapReachedError", "InvalidInputError")}
+  }}
+}}
+"""
+CLAIM = f"""
+mutation($id: Int!) {{
+  result: claimCustomer(id: $id) {{
+    __typename
+    ... on CustomerSuccess {{ customer {{ {CUSTOMER_FIELDS} }} }}
+    {errors("PoolCapReachedError", "ClaimBannedError")}
+  }}
+}}
+"""
+TRANSFER = f"""
+mutation($ids: [Int!]!, $toUserId: Int, $toPool: TransferPool) {{
+  result: transferCustomers(customerIds: $ids, toUserId: $toUserId, toPool: $toPool) {{
+    __typename
+    ... on CustomersSuccess {{ customers {{ {CUSTOMER_FIELDS} }} }}
+    {errors("PoolCapReachedError", "BatchRefusedError", "InvalidInputError")}
+  }}
+}}
+"""
+SHARE = f"""
+mutation($ids: [Int!]!, $userIds: [Int!]!) {{
+  result: shareCustomers(customerIds: $ids, userIds: $userIds) {{
+    __typename
+    ... on CustomersSuccess {{ customers {{ id sharedWith {{ id }} }} }}
+    {errors("PoolCapReachedError", "BatchRefusedError", "InvalidInputError")}
+  }}
+}}
+"""
+UNSHARE = f"""
+mutation($ids: [Int!]!, $userIds: [Int!]!) {{
+  result: unshareCustomers(customerIds: $ids, userIds: $userIds) {{
+    __typename
+    ... on CustomersSuccess {{ customers {{ id sharedWith {{ id }} }} }}
+    {errors("PoolCapReachedError", "BatchRefusedError", "InvalidInputError")}
+  }}
+}}
+"""
+FOLLOW_UP = """
+mutation($customerId: Int!, $input: FollowUpInput!) {
+  result: createFollowUp(customerId: $customerId, input: $input) {
+    __typename
+    ... on FollowUpSuccess { followUp { id customerId followedAt authorId } }
+    ... on Error { code message field }
+  }
+}
+"""
+CUSTOMER = f"""
+query($id: Int!) {{
+  customer(id: $id) {{
+    {CUSTOMER_FIELDS}
+    sharedWith {{ id }}
+    operationLog(first: 100) {{ action changes actorId }}
+  }}
+}}
+"""
+SETTINGS = """
+mutation($input: SystemSettingsInput!) {
+  result: updateSystemSettings(input: $input) {
+    __typename
+    ... on Error { code message field }
+  }
+}
+"""
+MATURITY = "{ systemSettings { maturityOptions { id label pool } } }"
+
+
+def uid(client: GraphQLClient) -> int:
+    """The signed-in user's id."""
+    assert client.user_id is not None
+    return client.user_id
+
+
+def when(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    assert parsed.tzinfo is not None, value
+    return parsed
+
+
+async def maturity_ids(client: GraphQLClient) -> dict[str, int]:
+    """Maturity label -> id (A-J)."""
+    data = await client.data(MATURITY)
+    return {o["label"]: o["id"] for o in data["systemSettings"]["maturityOptions"]}
+
+
+async def result(client: GraphQLClient, query: str, **variables: Any) -> dict[str, Any]:
+    """The ``result`` of a mutation that must not raise top-level errors."""
+    data: dict[str, Any] = (await client.data(query, **variables))["result"]
+    return data
+
+
+async def create(
+    client: GraphQLClient,
+    name: str,
+    maturity_id: int | None = None,
+    contacts: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Enter a customer; it must succeed. Returns the customer."""
+    out = await result(
+        client, CREATE, input={"name": name, "maturityId": maturity_id}, contacts=contacts
+    )
+    assert out["__typename"] == "CustomerSuccess", out
+    customer: dict[str, Any] = out["customer"]
+    return customer
+
+
+async def update_maturity(
+    client: GraphQLClient, customer_id: int, name: str, maturity_id: int | None
+) -> dict[str, Any]:
+    return await result(
+        client, UPDATE, id=customer_id, input={"name": name, "maturityId": maturity_id}
+    )
+
+
+async def claim(client: GraphQLClient, customer_id: int) -> dict[str, Any]:
+    return await result(client, CLAIM, id=customer_id)
+
+
+async def transfer(
+    client: GraphQLClient,
+    ids: list[int],
+    to_user_id: int | None = None,
+    to_pool: str | None = None,
+) -> dict[str, Any]:
+    return await result(client, TRANSFER, ids=ids, toUserId=to_user_id, toPool=to_pool)
+
+
+async def follow_up(
+    client: GraphQLClient, customer_id: int, followed_at: datetime | None = None
+) -> dict[str, Any]:
+    payload: dict[str, Any] = {"content": "Called the buyer"}
+    if followed_at is not None:
+        payload["followedAt"] = followed_at.isoformat()
+    return await result(client, FOLLOW_UP, customerId=customer_id, input=payload)
+
+
+async def customer(client: GraphQLClient, customer_id: int) -> dict[str, Any] | None:
+    found: dict[str, Any] | None = (await client.data(CUSTOMER, id=customer_id))["customer"]
+    return found
+
+
+async def visible(client: GraphQLClient, customer_id: int) -> dict[str, Any]:
+    found = await customer(client, customer_id)
+    assert found is not None, f"customer {customer_id} is not visible"
+    return found
+
+
+async def set_settings(admin: GraphQLClient, **fields: Any) -> None:
+    out = await result(admin, SETTINGS, input=fields)
+    assert out["__typename"] == "SystemSettingsSuccess", out
+
+
+def log_actions(found: dict[str, Any]) -> list[str]:
+    """Operation-log actions of a customer, oldest first."""
+    return [entry["action"] for entry in reversed(found["operationLog"])]
+
+
+async def user_id(services: Services, login_name: str) -> int:
+    async with services.database.reader() as session:
+        found = await session.scalar(select(User.id).where(User.login_name == login_name))
+    assert found is not None, login_name
+    return found
+
+
+async def principal(services: Services, login_name: str) -> Principal:
+    async with services.database.reader() as session:
+        user = await session.scalar(select(User).where(User.login_name == login_name))
+        assert user is not None, login_name
+        loaded = await load_principal(session, user.id, user.token_version)
+    assert loaded is not None
+    return loaded
+
+
+async def release(services: Services) -> list[int]:
+    """Run the release job once, at the clock's current time, as the system (no actor)."""
+    async with UnitOfWork(services, None) as uow:
+        settings = await get_settings(uow.session)
+        return await release_due(uow, settings)
+
+
+async def add_sales_staff(services: Services, logins: list[str]) -> list[int]:
+    """Sales-staff users in Sales Dept 2 (scope OWN), with the demo password."""
+    async with services.database.writer() as session, session.begin():
+        staff = await session.scalar(select(Position).where(Position.name == "Sales staff"))
+        department = await session.scalar(
+            select(Department).where(Department.name == "Sales Dept 2")
+        )
+        assert staff is not None and department is not None
+        password_hash = hash_password(PASSWORD)
+        users = [
+            User(
+                login_name=login,
+                password_hash=password_hash,
+                name=f"Claimer {login}",
+                department_id=department.id,
+                position_id=staff.id,
+                created_at=services.clock.now(),
+            )
+            for login in logins
+        ]
+        session.add_all(users)
+        await session.flush()
+        return [u.id for u in users]
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """Everything a pool operation may change, to prove that a refusal changed nothing."""
+
+    customers: tuple[tuple[Any, ...], ...]
+    log: tuple[tuple[Any, ...], ...]
+    shares: tuple[tuple[Any, ...], ...]
+    bans: tuple[tuple[Any, ...], ...]
+    follow_ups: tuple[tuple[Any, ...], ...]
+
+
+async def snapshot(services: Services) -> State:
+    async with services.database.reader() as session:
+        customers = await session.execute(
+            select(
+                Customer.id,
+                Customer.owner_id,
+                Customer.pool,
+                Customer.temporary_origin,
+                Customer.pool_entered_at,
+                Customer.last_follow_up_at,
+                Customer.maturity_id,
+                Customer.closed_won_at,
+                Customer.updated_at,
+                Customer.deleted_at,
+            ).order_by(Customer.id)
+        )
+        log = await session.execute(
+            select(
+                OperationLog.id,
+                OperationLog.actor_id,
+                OperationLog.entity_type,
+                OperationLog.entity_id,
+                OperationLog.action,
+                OperationLog.changes,
+            ).order_by(OperationLog.id)
+        )
+        shares = await session.execute(
+            select(CustomerShare.customer_id, CustomerShare.user_id).order_by(
+                CustomerShare.customer_id, CustomerShare.user_id
+            )
+        )
+        bans = await session.execute(
+            select(
+                CustomerBan.id,
+                CustomerBan.customer_id,
+                CustomerBan.user_id,
+                CustomerBan.reason,
+                CustomerBan.until,
+            ).order_by(CustomerBan.id)
+        )
+        follow_ups = await session.execute(
+            select(FollowUp.id, FollowUp.customer_id, FollowUp.followed_at).order_by(FollowUp.id)
+        )
+        return State(
+            customers=tuple(tuple(row) for row in customers),
+            log=tuple((*row[:5], json.dumps(row[5], sort_keys=True)) for row in log),
+            shares=tuple(tuple(row) for row in shares),
+            bans=tuple(tuple(row) for row in bans),
+            follow_ups=tuple(tuple(row) for row in follow_ups),
+        )
+
+
+async def bans(services: Services, customer_id: int) -> list[tuple[int, str, datetime | None]]:
+    """(user id, reason, until) of every ban on the customer, oldest first."""
+    async with services.database.reader() as session:
+        rows = await session.execute(
+            select(CustomerBan.user_id, CustomerBan.reason, CustomerBan.until)
+            .where(CustomerBan.customer_id == customer_id)
+            .order_by(CustomerBan.id)
+        )
+        return [(uid, str(reason), until) for uid, reason, until in rows]
+
+
+async def create_many(
+    services: Services, login_name: str, names: list[str], maturity_label: str | None
+) -> list[int]:
+    """Enter customers through the service in one unit of work (fast set-up for batches)."""
+    who = await principal(services, login_name)
+    async with UnitOfWork(services, who) as uow:
+        settings = await get_settings(uow.session)
+        maturity_id = None
+        if maturity_label is not None:
+            maturity_id = await uow.session.scalar(
+                select(MaturityOption.id).where(MaturityOption.label == maturity_label)
+            )
+            assert maturity_id is not None
+        created = [
+            await create_customer(
+                uow,
+                settings,
+                CustomerFields(kind=CustomerKind.ENTERPRISE, name=name, maturity_id=maturity_id),
+            )
+            for name in names
+        ]
+        return [c.id for c in created]
