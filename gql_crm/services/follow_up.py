@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from gql_crm.auth.permissions import Action, Advanced, Module, basic
 from gql_crm.db.models import Contact, Customer, CustomerShare, FollowUp, OptionList
+from gql_crm.services.customer import is_visible
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem
 from gql_crm.services.pool import can_manage, owner_customer_event
@@ -39,6 +40,8 @@ async def _followable(uow: UnitOfWork, customer_id: int) -> Customer:
         return customer
     shared = await uow.session.get(CustomerShare, (customer_id, uow.principal.user_id))
     if shared is None:
+        if not await is_visible(uow, customer):
+            raise NotFound("Customer", customer_id, "customerId")
         raise Conflict(
             "Only the owner, their managers and colleagues it is shared with may follow up "
             "this customer; claim it first if it is in a pool.",
@@ -130,10 +133,7 @@ async def update_follow_up(uow: UnitOfWork, follow_up_id: int, fields: FollowUpF
         setattr(follow_up, name, value)
     await uow.session.flush()
     await _refresh_clock(uow, customer)
-    if changes := diff(
-        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in before.items()},
-        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()},
-    ):
+    if changes := diff(before, values):
         uow.log("follow_up", follow_up.id, "update", changes)
     return follow_up
 

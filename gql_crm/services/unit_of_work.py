@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
 from types import TracebackType
 from typing import Any
 
@@ -116,7 +118,20 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
 
     Keys are given as attribute names and logged as the API's field names.
     """
-    return {camel(k): [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+    return {
+        camel(k): [_jsonable(before.get(k)), _jsonable(v)]
+        for k, v in after.items()
+        if before.get(k) != v
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    """Log values as JSON can hold them: dates as ISO text, enums and Decimals as text."""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Enum | Decimal):
+        return str(value)
+    return value
 
 
 def camel(name: str) -> str:

@@ -282,7 +282,7 @@ async def test_share_lets_a_colleague_see_and_follow_up(
     assert await customer(sales2, cid) is None
     before = await snapshot(services)
     out = await follow_up(sales2, cid)
-    assert (out["__typename"], out["code"]) == ("ConflictError", "CONFLICT")
+    assert (out["__typename"], out["code"]) == ("NotFoundError", "NOT_FOUND")
     assert await snapshot(services) == before
 
     out = await result(sales1, SHARE, ids=[cid], userIds=[uid(sales2)])
@@ -313,7 +313,7 @@ async def test_share_lets_a_colleague_see_and_follow_up(
     assert await customer(sales2, cid) is None
     before = await snapshot(services)
     out = await follow_up(sales2, cid)
-    assert (out["__typename"], out["code"]) == ("ConflictError", "CONFLICT")
+    assert (out["__typename"], out["code"]) == ("NotFoundError", "NOT_FOUND")
     assert await snapshot(services) == before
     assert (await visible(sales1, cid))["operationLog"][0] == {
         "action": "unshare",
