@@ -77,6 +77,9 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         port=port,
         workers=workers,
         log_level="debug" if settings.debug else "info",
+        # Compression buys little on small JSON events and costs ~100 KB of zlib state per
+        # WebSocket connection.
+        ws_per_message_deflate=False,
     )
 
 

@@ -45,7 +45,7 @@ def _fields(data: AnnouncementInput) -> announcement_service.AnnouncementFields:
         content=data.content,
         audience=data.audience,
         audience_ids=tuple(data.audience_ids),
-        title_style=dict(style) if isinstance(style, dict) else {},
+        title_style=style,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, delete, exists, or_, select
 
 from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.auth.principal import Principal
@@ -39,7 +39,7 @@ class AnnouncementFields:
     content: str
     audience: Audience
     audience_ids: tuple[int, ...] = ()
-    title_style: dict[str, Any] = field(default_factory=dict)
+    title_style: Any = field(default_factory=dict)
 
 
 def visibility(principal: Principal) -> ColumnElement[bool]:
@@ -74,6 +74,8 @@ async def _check(uow: UnitOfWork, fields: AnnouncementFields) -> None:
         problems.add("title", p)
     if p := text_problem(fields.content, max_length=50000):
         problems.add("content", p)
+    if not isinstance(fields.title_style, dict):
+        problems.add("titleStyle", 'must be an object, e.g. {"color": "#c00", "bold": true}')
     if fields.audience is Audience.EVERYONE and fields.audience_ids:
         problems.add("audienceIds", "leave empty for an announcement to everyone")
     if fields.audience is not Audience.EVERYONE:
@@ -184,6 +186,12 @@ async def delete_announcement(uow: UnitOfWork, announcement_id: int) -> int:
     uow.principal.require(ANNOUNCEMENT_DELETE)
     announcement = await _own(uow, announcement_id)
     announcement.deleted_at = uow.now
+    # Its bell entries go with it, so unread counts do not point at something gone.
+    await uow.session.execute(
+        delete(Notification).where(
+            Notification.link_type == "announcement", Notification.link_id == announcement.id
+        )
+    )
     uow.log("announcement", announcement.id, "delete", {"title": [announcement.title, None]})
     return announcement.id
 

@@ -24,7 +24,7 @@ from gql_crm.db.scopes import scope_filter
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
 from gql_crm.services.notification import NotificationDraft, notify
 from gql_crm.services.unit_of_work import UnitOfWork
-from gql_crm.services.validation import text_problem
+from gql_crm.services.validation import CENT, money_problem, text_problem
 
 TOPIC = "approvals"
 MAX_STEPS = 10
@@ -98,10 +98,19 @@ def _check(application: Application) -> None:
             problems.add("startsOn", f"a {application.type} application needs start and end dates")
         elif application.ends_on < application.starts_on:
             problems.add("endsOn", "must not be before startsOn")
-    if application.type in _MONEY and (application.amount is None or application.amount <= 0):
-        problems.add("amount", f"a {application.type} application needs an amount above zero")
-    if application.amount is not None and application.amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        problems.add("amount", "at most two decimal places")
+    if application.type in _MONEY and application.amount is None:
+        problems.add("amount", f"a {application.type} application needs an amount")
+    if application.amount is not None and (p := money_problem(application.amount, positive=True)):
+        problems.add("amount", p)
+    if len(set(application.approver_ids)) != len(application.approver_ids):
+        problems.add("approverIds", "name each approver once")
+    if (
+        application.type not in _DATED
+        and application.starts_on is not None
+        and application.ends_on is not None
+        and application.ends_on < application.starts_on
+    ):
+        problems.add("endsOn", "must not be before startsOn")
     problems.raise_if_any()
 
 
@@ -189,7 +198,7 @@ async def apply(uow: UnitOfWork, application: Application) -> Approval:
         type=application.type,
         title=application.title.strip(),
         content=application.content,
-        amount=application.amount,
+        amount=None if application.amount is None else application.amount.quantize(CENT),
         starts_on=application.starts_on,
         ends_on=application.ends_on,
         status=ApprovalStatus.PENDING,

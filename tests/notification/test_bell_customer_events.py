@@ -1,0 +1,177 @@
+"""The customerEvents subscription: who hears of a customer's changes, and what they see."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+
+from tests.graphql_client import GraphQLClient
+from tests.ws_client import LiveClient, live_client
+
+CUSTOMER = "id name pool ownerId"
+CREATE = (
+    "mutation($name: String!) { r: createCustomer(input: {name: $name}) { __typename"
+    " ... on CustomerSuccess { customer { " + CUSTOMER + " } }"
+    " ... on Error { code message field } } }"
+)
+CLAIM = (
+    "mutation($id: Int!) { r: claimCustomer(id: $id) { __typename"
+    " ... on CustomerSuccess { customer { " + CUSTOMER + " } }"
+    " ... on Error { code message field } } }"
+)
+TRANSFER = (
+    "mutation($ids: [Int!]!, $to: Int!) {"
+    " r: transferCustomers(customerIds: $ids, toUserId: $to) { __typename"
+    " ... on CustomersSuccess { customers { " + CUSTOMER + " } }"
+    " ... on Error { code message field } } }"
+)
+EVENTS = (
+    "subscription($id: Int) { customerEvents(customerId: $id) {"
+    " type customerId pool ownerId customer { " + CUSTOMER + " } } }"
+)
+
+
+@pytest.fixture
+async def sales2(gql: GraphQLClient) -> GraphQLClient:
+    return await gql.as_user("sales2")
+
+
+@pytest.fixture
+async def sales3(gql: GraphQLClient) -> GraphQLClient:
+    return await gql.as_user("sales3")
+
+
+def uid(client: GraphQLClient) -> int:
+    assert client.user_id is not None
+    return client.user_id
+
+
+async def run(client: GraphQLClient, mutation: str, **variables: Any) -> dict[str, Any]:
+    result: dict[str, Any] = (await client.data(mutation, **variables))["r"]
+    assert result["__typename"] in ("CustomerSuccess", "CustomersSuccess"), result
+    return result
+
+
+async def public_customer(client: GraphQLClient, name: str) -> dict[str, Any]:
+    customer: dict[str, Any] = (await run(client, CREATE, name=name))["customer"]
+    assert (customer["pool"], customer["ownerId"]) == ("PUBLIC", None)
+    return customer
+
+
+async def event(live: LiveClient) -> dict[str, Any]:
+    found: dict[str, Any] = (await live.next_data())["customerEvents"]
+    return found
+
+
+async def test_a_claim_is_heard_by_those_who_may_see_the_new_owner_only(
+    app: Starlette,
+    sales1: GraphQLClient,
+    sales2: GraphQLClient,
+    sales3: GraphQLClient,
+    manager1: GraphQLClient,
+) -> None:
+    async with (
+        live_client(app, sales3.token) as outsider,
+        live_client(app, manager1.token) as manager,
+        live_client(app, sales1.token) as claimer,
+    ):
+        for live in (outsider, manager, claimer):
+            await live.subscribe(EVENTS)
+        await asyncio.sleep(0.05)
+
+        customer = await public_customer(sales2, "Acme Trading")
+        created = {
+            "type": "customer.created",
+            "customerId": customer["id"],
+            "pool": "PUBLIC",
+            "ownerId": None,
+            "customer": customer,
+        }
+        for live in (outsider, manager, claimer):  # a public customer: everybody may see it
+            assert await event(live) == created
+
+        claimed = (await run(sales1, CLAIM, id=customer["id"]))["customer"]
+        assert (claimed["pool"], claimed["ownerId"]) == ("TEMPORARY", uid(sales1))
+        expected = {
+            "type": "customer.claimed",
+            "customerId": customer["id"],
+            "pool": "TEMPORARY",
+            "ownerId": uid(sales1),
+            "customer": claimed,
+        }
+        assert await event(manager) == expected  # sales1 is in manager1's scope
+        assert await event(claimer) == expected
+        assert await outsider.nothing_within(0.3)  # now sales1's: not sales3's business
+
+
+async def test_customer_id_filters_the_events(
+    app: Starlette, sales1: GraphQLClient, sales2: GraphQLClient, sales3: GraphQLClient
+) -> None:
+    first = await public_customer(sales2, "First Co")
+    second = await public_customer(sales2, "Second Co")
+    async with (
+        live_client(app, sales3.token) as follower,
+        live_client(app, sales1.token) as everything,
+    ):
+        await follower.subscribe(EVENTS, id=second["id"])
+        await everything.subscribe(EVENTS)
+        await asyncio.sleep(0.05)
+        await run(sales1, CLAIM, id=first["id"])
+        assert (await event(everything))["customerId"] == first["id"]
+        assert await follower.nothing_within(0.2)
+        third = await public_customer(sales2, "Third Co")
+        assert (await event(everything))["customerId"] == third["id"]
+        assert await follower.nothing_within(0.1)
+
+        await run(sales3, CLAIM, id=second["id"])
+        heard = await event(follower)
+        assert (heard["type"], heard["customerId"], heard["ownerId"]) == (
+            "customer.claimed",
+            second["id"],
+            uid(sales3),
+        )
+        assert heard["customer"]["id"] == second["id"]
+        assert await follower.nothing_within(0.1)
+        assert await everything.nothing_within(0.01)  # sales3's customer: not sales1's
+
+
+async def test_the_customer_field_resolves_only_for_those_who_may_see_it_now(
+    app: Starlette,
+    sales1: GraphQLClient,
+    sales2: GraphQLClient,
+    sales3: GraphQLClient,
+    manager1: GraphQLClient,
+) -> None:
+    customer = await public_customer(sales2, "Moving Co")
+    await run(sales1, CLAIM, id=customer["id"])
+    async with (
+        live_client(app, manager1.token) as former_manager,
+        live_client(app, sales3.token) as new_owner,
+        live_client(app, sales2.token) as bystander,
+    ):
+        for live in (former_manager, new_owner, bystander):
+            await live.subscribe(EVENTS, id=customer["id"])
+        await asyncio.sleep(0.05)
+        moved = (await run(sales1, TRANSFER, ids=[customer["id"]], to=uid(sales3)))["customers"]
+        assert [(c["pool"], c["ownerId"]) for c in moved] == [("TEMPORARY", uid(sales3))]
+
+        heard_by_manager = await event(former_manager)
+        assert heard_by_manager == {
+            "type": "customer.transferred",
+            "customerId": customer["id"],
+            "pool": "TEMPORARY",
+            "ownerId": uid(sales3),
+            "customer": None,  # it left manager1's scope
+        }
+        heard_by_owner = await event(new_owner)
+        assert heard_by_owner["type"] == "customer.transferred"
+        assert heard_by_owner["customer"] == {
+            "id": customer["id"],
+            "name": "Moving Co",
+            "pool": "TEMPORARY",
+            "ownerId": uid(sales3),
+        }
+        assert await bystander.nothing_within(0.2)
