@@ -10,9 +10,13 @@ from gql_crm.resolvers.customer import CustomerMutation, CustomerQuery
 from gql_crm.resolvers.department import DepartmentMutation, DepartmentQuery
 from gql_crm.resolvers.follow_up import FollowUpMutation
 from gql_crm.resolvers.operation_log import OperationLogQuery
+from gql_crm.resolvers.opportunity import OpportunityMutation, OpportunityQuery
 from gql_crm.resolvers.option import OptionMutation, OptionQuery
+from gql_crm.resolvers.order import OrderMutation, OrderQuery
+from gql_crm.resolvers.payment import PaymentMutation
 from gql_crm.resolvers.pool import PoolMutation
 from gql_crm.resolvers.position import PositionMutation, PositionQuery
+from gql_crm.resolvers.product import ProductMutation, ProductQuery
 from gql_crm.resolvers.setting import SettingMutation, SettingQuery
 from gql_crm.resolvers.user import UserMutation, UserQuery
 from gql_crm.schema import common
@@ -28,6 +32,9 @@ Query = merge_types(
         OptionQuery,
         CustomerQuery,
         OperationLogQuery,
+        ProductQuery,
+        OpportunityQuery,
+        OrderQuery,
     ),
 )
 Mutation = merge_types(
@@ -43,6 +50,10 @@ Mutation = merge_types(
         PoolMutation,
         ContactMutation,
         FollowUpMutation,
+        ProductMutation,
+        OpportunityMutation,
+        OrderMutation,
+        PaymentMutation,
     ),
 )
 # Every error type, so clients can spread `... on X` on any of them.
@@ -54,4 +65,6 @@ ERROR_TYPES = [
     common.ClaimBannedError,
     common.NotClaimableError,
     common.BatchRefusedError,
+    common.AmountExceededError,
+    common.AlreadyDecidedError,
 ]

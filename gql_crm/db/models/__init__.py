@@ -13,8 +13,25 @@ from gql_crm.db.models.customer import (
 from gql_crm.db.models.department import Department
 from gql_crm.db.models.follow_up import FollowUp
 from gql_crm.db.models.operation_log import OperationLog
+from gql_crm.db.models.opportunity import (
+    DetailKind,
+    Opportunity,
+    OpportunityChange,
+    OpportunityDetail,
+    OpportunityStage,
+    StageOutcome,
+)
 from gql_crm.db.models.option import FormField, FormName, OptionItem, OptionList
+from gql_crm.db.models.order import (
+    DeliveryPlan,
+    DeliveryRecord,
+    Invoice,
+    Order,
+    OrderLine,
+)
+from gql_crm.db.models.payment import PaymentPlan, PaymentRecord, Refund
 from gql_crm.db.models.position import DataScope, Position
+from gql_crm.db.models.product import Product
 from gql_crm.db.models.setting import MaturityOption, Pool, SystemSettings
 from gql_crm.db.models.user import User
 
@@ -26,17 +43,32 @@ __all__ = [
     "CustomerKind",
     "CustomerShare",
     "DataScope",
+    "DeliveryPlan",
+    "DeliveryRecord",
     "Department",
+    "DetailKind",
     "FollowUp",
     "FormField",
     "FormName",
+    "Invoice",
     "LoginThrottle",
     "MaturityOption",
     "OperationLog",
+    "Opportunity",
+    "OpportunityChange",
+    "OpportunityDetail",
+    "OpportunityStage",
     "OptionItem",
     "OptionList",
+    "Order",
+    "OrderLine",
+    "PaymentPlan",
+    "PaymentRecord",
     "Pool",
     "Position",
+    "Product",
+    "Refund",
+    "StageOutcome",
     "SystemSettings",
     "TemporaryOrigin",
     "User",
