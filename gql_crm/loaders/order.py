@@ -5,14 +5,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, literal, select, union_all
 
 from gql_crm.auth.principal import Principal
-from gql_crm.db.base import ZERO
+from gql_crm.db.base import ZERO, Money
 from gql_crm.db.engine import Database
 from gql_crm.db.models import (
     DeliveryPlan,
     DeliveryRecord,
+    Expense,
+    ExpenseKind,
+    ExpenseStatus,
     Invoice,
     Order,
     OrderLine,
@@ -21,7 +24,13 @@ from gql_crm.db.models import (
     Refund,
 )
 from gql_crm.loaders.batch import first_per_parent, grouped, in_keys
-from gql_crm.services.order import OrderMoney, order_money_statement, order_visibility
+from gql_crm.services.expense import expense_visibility
+from gql_crm.services.order import (
+    OrderMoney,
+    order_money_statement,
+    order_visibility,
+    sum_for_order,
+)
 
 
 async def load_customer_orders(
@@ -97,16 +106,34 @@ class CustomerMoney:
 
 def customer_money_statement(principal: Principal, customer_ids: Sequence[int]) -> Any:
     """One statement for any number of customers: per-order sums (correlated subqueries
-    over the order's own payments and refunds) grouped by customer."""
-    per_order = order_money_statement(
-        in_keys(Order.customer_id, customer_ids) & order_visibility(principal)
-    ).subquery()
+    over the order's own payments and refunds) and approved expenses, grouped by customer."""
+    per_order = select(
+        Order.customer_id.label("customer_id"),
+        Order.amount.label("contract"),
+        sum_for_order(PaymentRecord).label("received"),
+        sum_for_order(Refund).label("refunded"),
+        literal(ZERO, Money).label("expenses"),
+    ).where(in_keys(Order.customer_id, customer_ids), order_visibility(principal))
+    approved = select(
+        Expense.customer_id.label("customer_id"),
+        literal(ZERO, Money),
+        literal(ZERO, Money),
+        literal(ZERO, Money),
+        Expense.amount,
+    ).where(
+        in_keys(Expense.customer_id, customer_ids),
+        Expense.kind == ExpenseKind.EXPENSE,
+        Expense.status == ExpenseStatus.APPROVED,
+        expense_visibility(principal),
+    )
+    rows = union_all(per_order, approved).subquery()
     return select(
-        per_order.c.customer_id,
-        func.sum(per_order.c.amount).label("contract"),
-        func.sum(per_order.c.received).label("received"),
-        func.sum(per_order.c.refunded).label("refunded"),
-    ).group_by(per_order.c.customer_id)
+        rows.c.customer_id,
+        func.sum(rows.c.contract).label("contract"),
+        func.sum(rows.c.received).label("received"),
+        func.sum(rows.c.refunded).label("refunded"),
+        func.sum(rows.c.expenses).label("expenses"),
+    ).group_by(rows.c.customer_id)
 
 
 async def load_customer_money(
@@ -123,7 +150,7 @@ async def load_customer_money(
                 contract_total=Decimal(row.contract) if row else ZERO,
                 received_total=Decimal(row.received) if row else ZERO,
                 refunded_total=Decimal(row.refunded) if row else ZERO,
-                approved_expense_total=ZERO,
+                approved_expense_total=Decimal(row.expenses) if row else ZERO,
             )
         )
     return result

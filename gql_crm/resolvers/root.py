@@ -8,6 +8,7 @@ from gql_crm.resolvers.auth import AuthMutation, AuthQuery
 from gql_crm.resolvers.contact import ContactMutation
 from gql_crm.resolvers.customer import CustomerMutation, CustomerQuery
 from gql_crm.resolvers.department import DepartmentMutation, DepartmentQuery
+from gql_crm.resolvers.expense import ExpenseMutation, ExpenseQuery
 from gql_crm.resolvers.follow_up import FollowUpMutation
 from gql_crm.resolvers.operation_log import OperationLogQuery
 from gql_crm.resolvers.opportunity import OpportunityMutation, OpportunityQuery
@@ -35,6 +36,7 @@ Query = merge_types(
         ProductQuery,
         OpportunityQuery,
         OrderQuery,
+        ExpenseQuery,
     ),
 )
 Mutation = merge_types(
@@ -54,6 +56,7 @@ Mutation = merge_types(
         OpportunityMutation,
         OrderMutation,
         PaymentMutation,
+        ExpenseMutation,
     ),
 )
 # Every error type, so clients can spread `... on X` on any of them.

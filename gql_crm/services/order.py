@@ -108,7 +108,7 @@ def days_left(expires_on: date | None, today: date) -> int | None:
     return None if expires_on is None else (expires_on - today).days
 
 
-def _sum_for_order(model: Any) -> Any:
+def sum_for_order(model: Any) -> Any:
     return (
         select(func.coalesce(func.sum(model.amount), ZERO))
         .where(model.order_id == Order.id)
@@ -123,9 +123,9 @@ def order_money_statement(where: ColumnElement[bool]) -> Select[Any]:
         Order.id.label("order_id"),
         Order.customer_id.label("customer_id"),
         Order.amount.label("amount"),
-        _sum_for_order(PaymentRecord).label("received"),
-        _sum_for_order(Refund).label("refunded"),
-        _sum_for_order(Invoice).label("invoiced"),
+        sum_for_order(PaymentRecord).label("received"),
+        sum_for_order(Refund).label("refunded"),
+        sum_for_order(Invoice).label("invoiced"),
     ).where(where)
 
 

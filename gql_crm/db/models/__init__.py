@@ -11,6 +11,7 @@ from gql_crm.db.models.customer import (
     TemporaryOrigin,
 )
 from gql_crm.db.models.department import Department
+from gql_crm.db.models.expense import Expense, ExpenseKind, ExpenseStatus
 from gql_crm.db.models.follow_up import FollowUp
 from gql_crm.db.models.operation_log import OperationLog
 from gql_crm.db.models.opportunity import (
@@ -47,6 +48,9 @@ __all__ = [
     "DeliveryRecord",
     "Department",
     "DetailKind",
+    "Expense",
+    "ExpenseKind",
+    "ExpenseStatus",
     "FollowUp",
     "FormField",
     "FormName",

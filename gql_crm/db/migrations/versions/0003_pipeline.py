@@ -52,6 +52,52 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_products_category_id"), ["category_id"], unique=False)
 
     op.create_table(
+        "expenses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum("income", "expense", name="expensekind", native_enum=False, length=8),
+            nullable=False,
+        ),
+        sa.Column("category", sa.String(length=50), nullable=True),
+        sa.Column("amount", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("occurred_on", sa.Date(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("pending", "approved", "rejected", name="expensestatus", native_enum=False),
+            nullable=False,
+        ),
+        sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
+        sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("review_comment", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customers.id"],
+            name=op.f("fk_expenses_customer_id_customers"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_expenses_owner_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["reviewed_by_id"], ["users.id"], name=op.f("fk_expenses_reviewed_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_expenses")),
+    )
+    with op.batch_alter_table("expenses", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_expenses_customer_id"), ["customer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_expenses_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_expenses_reviewed_by_id"), ["reviewed_by_id"], unique=False
+        )
+        batch_op.create_index("ix_expenses_status_owner", ["status", "owner_id"], unique=False)
+
+    op.create_table(
         "opportunities",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=False),
@@ -511,6 +557,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_opportunities_created_by_id"))
 
     op.drop_table("opportunities")
+    with op.batch_alter_table("expenses", schema=None) as batch_op:
+        batch_op.drop_index("ix_expenses_status_owner")
+        batch_op.drop_index(batch_op.f("ix_expenses_reviewed_by_id"))
+        batch_op.drop_index(batch_op.f("ix_expenses_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_expenses_customer_id"))
+
+    op.drop_table("expenses")
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_products_category_id"))
 
