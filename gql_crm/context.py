@@ -26,7 +26,7 @@ class Context:
         self.principal = principal
         self.request = request
         self.response = response
-        self.loaders = Loaders(services.database)
+        self.loaders = Loaders(services.database, self.require_principal)
         # Filled by the graphql-transport-ws handler from the connection_init payload.
         self.connection_params: dict[str, Any] = {}
 

@@ -104,3 +104,27 @@ def customer_visibility(principal: Principal) -> ColumnElement[bool]:
             shared_with_me,
         ),
     )
+
+
+def customer_record_visibility(
+    principal: Principal,
+    owner_column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None],
+    customer_column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None],
+) -> ColumnElement[bool]:
+    """Records hanging on a customer (opportunities, orders, expenses) the principal may see.
+
+    The customer must be visible, and either the record's owner or the customer's owner must
+    be within the data scope: a manager sees every order on a subordinate's customer, while a
+    colleague a customer is shared with (or anyone, for a public-pool customer) sees only the
+    records they or their subordinates own. Records without a customer (expenses) go by
+    their owner alone.
+    """
+    on_visible_customer = exists().where(
+        Customer.id == customer_column,
+        customer_visibility(principal),
+        or_(scope_filter(principal, owner_column), scope_filter(principal, Customer.owner_id)),
+    )
+    return or_(
+        on_visible_customer,
+        and_(customer_column.is_(None), scope_filter(principal, owner_column)),
+    )

@@ -6,23 +6,38 @@ loaders cache per request only, never across requests.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
+from gql_crm.auth.principal import Principal
 from gql_crm.db.engine import Database
 from gql_crm.db.models import (
     ApprovalHistory,
     ApprovalStep,
     Contact,
     Customer,
+    DeliveryPlan,
+    DeliveryRecord,
     Department,
     FollowUp,
+    Invoice,
     MaturityOption,
     OperationLog,
+    Opportunity,
+    OpportunityChange,
+    OpportunityDetail,
+    OpportunityStage,
     OptionItem,
+    Order,
+    OrderLine,
+    PaymentPlan,
+    PaymentRecord,
     Position,
+    Product,
+    Refund,
     SystemSettings,
     User,
     WorkLogComment,
@@ -40,15 +55,47 @@ from gql_crm.loaders.customer import (
 )
 from gql_crm.loaders.department import load_children, load_departments
 from gql_crm.loaders.message import load_read_at
+from gql_crm.loaders.opportunity import (
+    load_customer_opportunities,
+    load_details,
+    load_history,
+    load_stages,
+)
+from gql_crm.loaders.order import (
+    CustomerMoney,
+    load_customer_money,
+    load_customer_orders,
+    load_deliveries,
+    load_delivery_plans,
+    load_invoices,
+    load_lines,
+    load_order_money,
+    load_payment_plans,
+    load_payments,
+    load_refunds,
+)
 from gql_crm.loaders.position import load_positions
+from gql_crm.loaders.product import load_products
 from gql_crm.loaders.user import load_members, load_users
 from gql_crm.loaders.work_log import load_work_log_comments
+from gql_crm.services.order import OrderMoney
 from gql_crm.services.setting import SETTINGS_ID, get_settings
 
 
 class Loaders:
-    def __init__(self, database: Database) -> None:
+    def __init__(
+        self, database: Database, principal: Callable[[], Principal] | None = None
+    ) -> None:
         self._database = database
+        # Loaders of scoped records (opportunities, orders, money) filter by the caller; the
+        # principal is asked for lazily, since a WebSocket context learns it after creation.
+        self._principal = principal
+
+    @property
+    def principal(self) -> Principal:
+        if self._principal is None:
+            raise RuntimeError("these loaders were built without a principal")
+        return self._principal()
 
     async def settings(self) -> SystemSettings:
         """The company settings, read once per request however many fields ask at once."""
@@ -131,3 +178,68 @@ class Loaders:
     def message_read_at(self) -> DataLoader[tuple[int, int], datetime | None]:
         """Keys: (message id, recipient id)."""
         return DataLoader(lambda keys: load_read_at(self._database, keys))
+
+    @cached_property
+    def product(self) -> DataLoader[int, Product | None]:
+        return DataLoader(lambda ids: load_products(self._database, ids))
+
+    @cached_property
+    def opportunity_stage(self) -> DataLoader[int, OpportunityStage | None]:
+        return DataLoader(lambda ids: load_stages(self._database, ids))
+
+    @cached_property
+    def customer_opportunities(self) -> DataLoader[tuple[int, int], list[Opportunity]]:
+        """Keys: (customer id, how many newest); only those the caller may see."""
+        return DataLoader(
+            lambda keys: load_customer_opportunities(self._database, self.principal, keys)
+        )
+
+    @cached_property
+    def opportunity_history(self) -> DataLoader[int, list[OpportunityChange]]:
+        return DataLoader(lambda ids: load_history(self._database, ids))
+
+    @cached_property
+    def opportunity_details(self) -> DataLoader[int, list[OpportunityDetail]]:
+        return DataLoader(lambda ids: load_details(self._database, ids))
+
+    @cached_property
+    def customer_orders(self) -> DataLoader[tuple[int, int], list[Order]]:
+        """Keys: (customer id, how many newest); only those the caller may see."""
+        return DataLoader(lambda keys: load_customer_orders(self._database, self.principal, keys))
+
+    @cached_property
+    def customer_money(self) -> DataLoader[int, CustomerMoney]:
+        """Totals per customer over what the caller may see: one statement per level."""
+        return DataLoader(lambda ids: load_customer_money(self._database, self.principal, ids))
+
+    @cached_property
+    def order_money(self) -> DataLoader[int, OrderMoney]:
+        return DataLoader(lambda ids: load_order_money(self._database, ids))
+
+    @cached_property
+    def order_lines(self) -> DataLoader[int, list[OrderLine]]:
+        return DataLoader(lambda ids: load_lines(self._database, ids))
+
+    @cached_property
+    def order_invoices(self) -> DataLoader[int, list[Invoice]]:
+        return DataLoader(lambda ids: load_invoices(self._database, ids))
+
+    @cached_property
+    def order_payment_plans(self) -> DataLoader[int, list[PaymentPlan]]:
+        return DataLoader(lambda ids: load_payment_plans(self._database, ids))
+
+    @cached_property
+    def order_payments(self) -> DataLoader[int, list[PaymentRecord]]:
+        return DataLoader(lambda ids: load_payments(self._database, ids))
+
+    @cached_property
+    def order_refunds(self) -> DataLoader[int, list[Refund]]:
+        return DataLoader(lambda ids: load_refunds(self._database, ids))
+
+    @cached_property
+    def line_delivery_plans(self) -> DataLoader[int, list[DeliveryPlan]]:
+        return DataLoader(lambda ids: load_delivery_plans(self._database, ids))
+
+    @cached_property
+    def line_deliveries(self) -> DataLoader[int, list[DeliveryRecord]]:
+        return DataLoader(lambda ids: load_deliveries(self._database, ids))

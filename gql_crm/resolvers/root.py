@@ -10,13 +10,18 @@ from gql_crm.resolvers.auth import AuthMutation, AuthQuery
 from gql_crm.resolvers.contact import ContactMutation
 from gql_crm.resolvers.customer import CustomerMutation, CustomerQuery
 from gql_crm.resolvers.department import DepartmentMutation, DepartmentQuery
+from gql_crm.resolvers.expense import ExpenseMutation, ExpenseQuery
 from gql_crm.resolvers.follow_up import FollowUpMutation
 from gql_crm.resolvers.message import MessageMutation, MessageQuery
 from gql_crm.resolvers.notification import NotificationMutation, NotificationQuery
 from gql_crm.resolvers.operation_log import OperationLogQuery
+from gql_crm.resolvers.opportunity import OpportunityMutation, OpportunityQuery
 from gql_crm.resolvers.option import OptionMutation, OptionQuery
+from gql_crm.resolvers.order import OrderMutation, OrderQuery
+from gql_crm.resolvers.payment import PaymentMutation
 from gql_crm.resolvers.pool import PoolMutation
 from gql_crm.resolvers.position import PositionMutation, PositionQuery
+from gql_crm.resolvers.product import ProductMutation, ProductQuery
 from gql_crm.resolvers.setting import SettingMutation, SettingQuery
 from gql_crm.resolvers.user import UserMutation, UserQuery
 from gql_crm.resolvers.work_log import WorkLogMutation, WorkLogQuery
@@ -41,6 +46,10 @@ Query = merge_types(
         ApprovalQuery,
         WorkLogQuery,
         AnnouncementQuery,
+        ProductQuery,
+        OpportunityQuery,
+        OrderQuery,
+        ExpenseQuery,
     ),
 )
 Mutation = merge_types(
@@ -61,6 +70,11 @@ Mutation = merge_types(
         ApprovalMutation,
         WorkLogMutation,
         AnnouncementMutation,
+        ProductMutation,
+        OpportunityMutation,
+        OrderMutation,
+        PaymentMutation,
+        ExpenseMutation,
     ),
 )
 Subscription = merge_types(
@@ -75,4 +89,6 @@ ERROR_TYPES = [
     common.ClaimBannedError,
     common.NotClaimableError,
     common.BatchRefusedError,
+    common.AmountExceededError,
+    common.AlreadyDecidedError,
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -98,6 +99,19 @@ class BatchRefusedError(Error):
     failures: list[BatchFailure]
 
 
+@strawberry.type(
+    description="Beyond what the record allows: paying more than the order amount, refunding "
+    "more than was paid, delivering more than was ordered... `limit` is what is still allowed."
+)
+class AmountExceededError(Error):
+    limit: Decimal
+
+
+@strawberry.type(description="The record was already approved or rejected.")
+class AlreadyDecidedError(Error):
+    pass
+
+
 def error_from(error: errors.DomainError) -> Error:
     """The GraphQL error type for a domain error."""
     match error:
@@ -135,6 +149,12 @@ def error_from(error: errors.DomainError) -> Error:
                 field=error.field,
                 failures=[BatchFailure(customer_id=c, reason=r) for c, r in failures],
             )
+        case errors.AmountExceeded(limit=limit):
+            return AmountExceededError(
+                code=error.code, message=error.message, field=error.field, limit=limit
+            )
+        case errors.AlreadyDecided():
+            return AlreadyDecidedError(code=error.code, message=error.message, field=error.field)
         case errors.InvalidCredentials():
             return InvalidCredentialsError(
                 code=error.code, message=error.message, field=error.field

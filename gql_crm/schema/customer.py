@@ -2,18 +2,23 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 
 import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db.models import Customer, CustomerKind, TemporaryOrigin
+from gql_crm.schema.common import requires
 from gql_crm.schema.contact import ContactType
 from gql_crm.schema.follow_up import FollowUpType
 from gql_crm.schema.operation_log import OperationLogEntryType
+from gql_crm.schema.opportunity import OpportunityType
 from gql_crm.schema.option import OptionType
+from gql_crm.schema.order import OrderType
 from gql_crm.schema.setting import MaturityOptionType, PoolEnum
 from gql_crm.schema.user import UserType
 from gql_crm.services.customer import CustomerView
+from gql_crm.services.order import ORDER_VIEW
 from gql_crm.services.pool import can_manage, release_forecast
 
 CustomerKindEnum = strawberry.enum(CustomerKind, name="CustomerKind")
@@ -45,6 +50,21 @@ def _nested_limit(first: int) -> int:
 class PoolRelease:
     at: datetime
     reason: str
+
+
+@strawberry.type(
+    name="CustomerMoney",
+    description="A customer's totals: contractTotal = sum of order amounts; outstandingTotal "
+    "= contractTotal - receivedTotal; netContractTotal and netReceivedTotal subtract refunds.",
+)
+class CustomerMoneyType:
+    contract_total: Decimal
+    received_total: Decimal
+    refunded_total: Decimal
+    net_contract_total: Decimal
+    net_received_total: Decimal
+    outstanding_total: Decimal
+    approved_expense_total: Decimal
 
 
 @strawberry.type(name="Customer", description="An enterprise or individual customer.")
@@ -164,6 +184,34 @@ class CustomerType:
     async def follow_ups(self, info: Info, first: int = 20) -> list[FollowUpType]:
         rows = await info.context.loaders.customer_follow_ups.load((self.id, _nested_limit(first)))
         return [FollowUpType.from_model(row) for row in rows]
+
+    @strawberry.field(description="Opportunities you may see, most recently changed first.")
+    async def opportunities(self, info: Info, first: int = 20) -> list[OpportunityType]:
+        key = (self.id, _nested_limit(first))
+        rows = await info.context.loaders.customer_opportunities.load(key)
+        return [OpportunityType.from_model(row) for row in rows]
+
+    @strawberry.field(description="Orders / contracts you may see, newest first.")
+    async def orders(self, info: Info, first: int = 20) -> list[OrderType]:
+        rows = await info.context.loaders.customer_orders.load((self.id, _nested_limit(first)))
+        return [OrderType.from_model(row) for row in rows]
+
+    @strawberry.field(
+        directives=requires(ORDER_VIEW),
+        description="Money totals over the orders and expenses you may see (F2.13).",
+    )
+    async def money(self, info: Info) -> CustomerMoneyType:
+        info.context.require_principal().require(ORDER_VIEW)
+        totals = await info.context.loaders.customer_money.load(self.id)
+        return CustomerMoneyType(
+            contract_total=totals.contract_total,
+            received_total=totals.received_total,
+            refunded_total=totals.refunded_total,
+            net_contract_total=totals.net_contract_total,
+            net_received_total=totals.net_received_total,
+            outstanding_total=totals.outstanding_total,
+            approved_expense_total=totals.approved_expense_total,
+        )
 
     @strawberry.field(description="Colleagues the customer is shared with.")
     async def shared_with(self, info: Info) -> list[UserType]:

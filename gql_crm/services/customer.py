@@ -407,3 +407,24 @@ async def purge_customer(uow: UnitOfWork, customer_id: int) -> int:
     await uow.session.execute(delete(Customer).where(Customer.id == customer.id))
     uow.log(ENTITY, customer_id, "purge", {"name": [customer.name, None]})
     return customer_id
+
+
+async def customer_for_sales(uow: UnitOfWork, customer_id: int) -> Customer:
+    """A customer the caller may sell to: visible to them and not sitting in a pool.
+
+    Invisible (or deleted) customers are 'not found'; public and special pool customers must
+    be claimed first. The row is locked: orders change its closed-won state.
+    """
+    customer = await uow.session.scalar(
+        select(Customer)
+        .where(Customer.id == customer_id, customer_visibility(uow.principal))
+        .with_for_update(of=Customer)
+    )
+    if customer is None:
+        raise NotFound("Customer", customer_id, "customerId")
+    if customer.pool in (Pool.PUBLIC, Pool.SPECIAL):
+        raise Conflict(
+            f"Customer {customer_id} is in the {customer.pool} pool; claim it first.",
+            "customerId",
+        )
+    return customer

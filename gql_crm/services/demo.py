@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,16 +17,33 @@ from gql_crm.db.models import (
     Customer,
     CustomerKind,
     DataScope,
+    DeliveryPlan,
+    DeliveryRecord,
     Department,
+    Expense,
+    ExpenseKind,
+    ExpenseStatus,
     FollowUp,
+    Invoice,
     MaturityOption,
+    Opportunity,
+    OpportunityChange,
+    OpportunityStage,
     OptionItem,
     OptionList,
+    Order,
+    OrderLine,
+    PaymentPlan,
+    PaymentRecord,
     Pool,
     Position,
+    Product,
+    Refund,
+    StageOutcome,
     TemporaryOrigin,
     User,
 )
+from gql_crm.services.order import line_amount
 from gql_crm.services.setting import ensure_defaults, get_settings
 
 _SALES_MODULES = (
@@ -137,6 +155,7 @@ async def seed_demo(
         # A small temporary cap, so that trying the demo shows a claim refused at the cap.
         settings.temporary_pool_cap = 10
         await _seed_customers(session, users, now)
+        await _seed_pipeline(session, users, now)
     return True
 
 
@@ -248,3 +267,230 @@ async def _seed_customers(session: AsyncSession, users: dict[str, User], now: da
                 if customer.last_follow_up_at is None or followed_at > customer.last_follow_up_at:
                     customer.last_follow_up_at = followed_at
     await session.flush()
+
+
+# code -> (name, price, cost, unit)
+_PRODUCTS = {
+    "CRM-STD": ("CRM seat, standard", "1200.00", "300.00", "seat/year"),
+    "CRM-PRO": ("CRM seat, professional", "2400.00", "550.00", "seat/year"),
+    "IMPL": ("Implementation service", "800.00", "500.00", "day"),
+    "TRAIN": ("On-site training", "650.00", "300.00", "day"),
+    "SCAN": ("Card scanner", "199.90", "120.00", "piece"),
+}
+
+
+async def _seed_pipeline(session: AsyncSession, users: dict[str, User], now: datetime) -> None:
+    """Products, opportunities over every stage (with history), orders with lines, payment
+    plans, payments, a refund, invoices, deliveries, and expenses waiting for approval."""
+    rng = random.Random(20260302)
+    categories = list(
+        await session.scalars(
+            select(OptionItem).where(OptionItem.list == OptionList.PRODUCT_CATEGORY)
+        )
+    )
+    products = []
+    for code, (name, price, cost, unit) in _PRODUCTS.items():
+        product = Product(
+            name=name,
+            code=code,
+            category_id=categories[0 if code.startswith("CRM") else 2 if code != "SCAN" else 1].id,
+            price=Decimal(price),
+            cost=Decimal(cost),
+            unit=unit,
+            is_active=True,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(product)
+        products.append(product)
+    stages = list(
+        await session.scalars(select(OpportunityStage).order_by(OpportunityStage.sort_order))
+    )
+    await session.flush()
+    today = now.date()
+    for login_name in ("sales1", "sales2", "sales3", "manager1"):
+        owner = users[login_name]
+        customers = list(
+            await session.scalars(
+                select(Customer)
+                .where(Customer.owner_id == owner.id, Customer.pool == Pool.PRIVATE)
+                .order_by(Customer.id)
+                .limit(4)
+            )
+        )
+        for index, customer in enumerate(customers):
+            stage = stages[(index * 2 + len(login_name)) % len(stages)]
+            amount = Decimal(rng.randint(20, 400) * 100)
+            probability = {StageOutcome.WON: 100, StageOutcome.LOST: 0}.get(
+                stage.outcome, rng.choice((10, 20, 40, 60, 80))
+            )
+            opportunity = Opportunity(
+                customer_id=customer.id,
+                title=f"{customer.short_name or customer.name} CRM roll-out",
+                stage_id=stage.id,
+                amount=amount,
+                probability=probability,
+                expected_sign_date=today + timedelta(days=rng.randint(5, 80)),
+                owner_id=owner.id,
+                created_by_id=owner.id,
+                created_at=now - timedelta(days=10),
+                updated_at=now,
+            )
+            session.add(opportunity)
+            await session.flush()
+            session.add(
+                OpportunityChange(
+                    opportunity_id=opportunity.id,
+                    changed_by_id=owner.id,
+                    changed_at=now - timedelta(days=10),
+                    to_stage_id=stages[0].id,
+                    to_amount=amount,
+                    to_probability=10,
+                    to_expected_sign_date=opportunity.expected_sign_date,
+                )
+            )
+            if stage.id != stages[0].id:
+                session.add(
+                    OpportunityChange(
+                        opportunity_id=opportunity.id,
+                        changed_by_id=owner.id,
+                        changed_at=now - timedelta(days=2),
+                        from_stage_id=stages[0].id,
+                        to_stage_id=stage.id,
+                        from_amount=amount,
+                        to_amount=amount,
+                        from_probability=10,
+                        to_probability=probability,
+                        from_expected_sign_date=opportunity.expected_sign_date,
+                        to_expected_sign_date=opportunity.expected_sign_date,
+                    )
+                )
+            if index < 2:
+                await _seed_order(session, rng, customer, owner, products, now, refund=index == 0)
+            session.add(
+                Expense(
+                    customer_id=customer.id,
+                    kind=ExpenseKind.EXPENSE,
+                    category="Entertainment" if index % 2 else "Travel",
+                    amount=Decimal(rng.randint(5000, 90000)) / 100,
+                    occurred_on=today - timedelta(days=index + 1),
+                    description=f"Visit to {customer.name}",
+                    owner_id=owner.id,
+                    status=ExpenseStatus.PENDING,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    await session.flush()
+
+
+async def _seed_order(
+    session: AsyncSession,
+    rng: random.Random,
+    customer: Customer,
+    owner: User,
+    products: list[Product],
+    now: datetime,
+    *,
+    refund: bool,
+) -> None:
+    today = now.date()
+    order = Order(
+        customer_id=customer.id,
+        title=f"{customer.short_name or customer.name} contract",
+        amount=Decimal(0),
+        amount_is_explicit=False,
+        signed_on=today - timedelta(days=20),
+        starts_on=today - timedelta(days=20),
+        expires_on=today + timedelta(days=rng.randint(30, 365)),
+        owner_id=owner.id,
+        created_by_id=owner.id,
+        created_at=now - timedelta(days=20),
+        updated_at=now,
+    )
+    session.add(order)
+    await session.flush()
+    lines = []
+    for position, product in enumerate(rng.sample(products, 2)):
+        quantity = Decimal(rng.randint(1, 10))
+        discount = Decimal(rng.choice(("0", "0.05", "0.1")))
+        line = OrderLine(
+            order_id=order.id,
+            position=position,
+            product_id=product.id,
+            quantity=quantity,
+            unit_price=product.price,
+            discount=discount,
+            amount=line_amount(quantity, product.price, discount),
+        )
+        session.add(line)
+        lines.append(line)
+    order.amount = sum((line.amount for line in lines), Decimal(0))
+    await session.flush()
+    half = (order.amount / 2).quantize(Decimal("0.01"))
+    plans = [
+        PaymentPlan(
+            order_id=order.id, due_on=today - timedelta(days=10), amount=half, created_at=now
+        ),
+        PaymentPlan(
+            order_id=order.id,
+            due_on=today + timedelta(days=20),
+            amount=order.amount - half,
+            created_at=now,
+        ),
+    ]
+    session.add_all(plans)
+    await session.flush()
+    session.add(
+        PaymentRecord(
+            order_id=order.id,
+            plan_id=plans[0].id,
+            sequence=1,
+            paid_on=today - timedelta(days=9),
+            amount=half,
+            handler_id=owner.id,
+            invoiced=True,
+            created_by_id=owner.id,
+            created_at=now,
+        )
+    )
+    session.add(
+        Invoice(
+            order_id=order.id,
+            number=f"INV-{order.id:05d}",
+            amount=half,
+            issued_on=today - timedelta(days=9),
+            created_by_id=owner.id,
+            created_at=now,
+        )
+    )
+    first = lines[0]
+    session.add(
+        DeliveryPlan(
+            order_line_id=first.id,
+            due_on=today + timedelta(days=7),
+            quantity=first.quantity,
+            created_at=now,
+        )
+    )
+    session.add(
+        DeliveryRecord(
+            order_line_id=first.id,
+            delivered_on=today - timedelta(days=5),
+            quantity=first.quantity,
+            handler_id=owner.id,
+            created_at=now,
+        )
+    )
+    if refund:
+        session.add(
+            Refund(
+                order_id=order.id,
+                amount=Decimal("100.00"),
+                refunded_at=now - timedelta(days=3),
+                reason="One seat returned",
+                created_by_id=owner.id,
+                created_at=now,
+            )
+        )
+    customer.closed_won_at = now - timedelta(days=20)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from gql_crm.db.models import BanReason, Pool
 
@@ -133,3 +134,20 @@ class BatchRefused(DomainError):
         listed = "; ".join(f"customer {cid}: {why}" for cid, why in failures)
         super().__init__(f"Nothing was changed. {listed}", "customerIds")
         self.failures = failures
+
+
+class AmountExceeded(DomainError):
+    """An amount or quantity goes beyond what the record allows (over-payment, a refund
+    beyond what was paid, a delivery beyond what was ordered); ``limit`` is what is left."""
+
+    code = "AMOUNT_EXCEEDED"
+
+    def __init__(self, message: str, field: str, limit: Decimal) -> None:
+        super().__init__(message, field)
+        self.limit = limit
+
+
+class AlreadyDecided(DomainError):
+    """An approval was asked for a record that is no longer pending."""
+
+    code = "ALREADY_DECIDED"

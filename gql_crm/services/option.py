@@ -8,7 +8,18 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import ADMIN_CREATE, ADMIN_DELETE, ADMIN_EDIT
-from gql_crm.db.models import Customer, FollowUp, FormField, FormName, OptionItem, OptionList
+from gql_crm.db.models import (
+    Customer,
+    FollowUp,
+    FormField,
+    FormName,
+    Opportunity,
+    OpportunityStage,
+    OptionItem,
+    OptionList,
+    Product,
+    StageOutcome,
+)
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.validation import text_problem
@@ -19,15 +30,30 @@ DEFAULT_OPTIONS: dict[OptionList, tuple[str, ...]] = {
     OptionList.STATUS: ("Potential", "Intent", "No intent"),
     OptionList.INDUSTRY: ("Manufacturing", "Retail", "IT and software", "Finance", "Other"),
     OptionList.FOLLOW_UP_METHOD: ("Phone call", "Visit", "E-mail", "Instant message", "Other"),
+    OptionList.PRODUCT_CATEGORY: ("Hardware", "Software", "Service"),
+    OptionList.OPPORTUNITY_TYPE: ("New business", "Existing business", "Renewal"),
 }
+
+# The sales stages of the manual (F2.9), then the two outcomes.
+DEFAULT_STAGES: tuple[tuple[str, StageOutcome], ...] = (
+    ("Initial contact", StageOutcome.OPEN),
+    ("Project evaluation", StageOutcome.OPEN),
+    ("Requirements & solution", StageOutcome.OPEN),
+    ("Competitive bidding", StageOutcome.OPEN),
+    ("Business negotiation", StageOutcome.OPEN),
+    ("Signed", StageOutcome.WON),
+    ("Lost", StageOutcome.LOST),
+)
 
 # Which column refers to each list: deleting an option in use must re-map these rows.
 _USED_BY = {
     OptionList.CATEGORY: (Customer.category_id,),
-    OptionList.SOURCE: (Customer.source_id,),
+    OptionList.SOURCE: (Customer.source_id, Opportunity.source_id),
     OptionList.STATUS: (Customer.status_id,),
     OptionList.INDUSTRY: (Customer.industry_id,),
     OptionList.FOLLOW_UP_METHOD: (FollowUp.method_id,),
+    OptionList.PRODUCT_CATEGORY: (Product.category_id,),
+    OptionList.OPPORTUNITY_TYPE: (Opportunity.type_id,),
 }
 
 # Entry-form fields an administrator can show/hide and make required; "name" always is both.
@@ -50,11 +76,18 @@ FORM_FIELDS: dict[FormName, tuple[str, ...]] = {
 
 
 async def ensure_default_options(session: AsyncSession) -> None:
-    if (await session.scalars(select(OptionItem.id).limit(1))).first() is None:
+    # List by list, so that a list added by a later release gets its defaults too.
+    present = set(await session.scalars(select(OptionItem.list).distinct()))
+    session.add_all(
+        OptionItem(list=option_list, label=label, sort_order=i)
+        for option_list, labels in DEFAULT_OPTIONS.items()
+        if option_list not in present
+        for i, label in enumerate(labels)
+    )
+    if (await session.scalars(select(OpportunityStage.id).limit(1))).first() is None:
         session.add_all(
-            OptionItem(list=option_list, label=label, sort_order=i)
-            for option_list, labels in DEFAULT_OPTIONS.items()
-            for i, label in enumerate(labels)
+            OpportunityStage(name=name, sort_order=i, outcome=outcome)
+            for i, (name, outcome) in enumerate(DEFAULT_STAGES)
         )
     if (await session.scalars(select(FormField.field).limit(1))).first() is None:
         session.add_all(

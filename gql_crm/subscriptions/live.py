@@ -38,5 +38,5 @@ async def live_events(info: Info, *channels: str) -> AsyncIterator[Event]:
                 reason = event.payload.get("reason", "revoked")
                 raise Unauthenticated(f"Your session ended ({reason}): sign in again.")
             # Loaders cache per request; for a subscription every event is a new request.
-            context.loaders = Loaders(services.database)
+            context.loaders = Loaders(services.database, context.require_principal)
             yield event

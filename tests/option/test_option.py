@@ -96,11 +96,19 @@ async def test_every_list_has_its_defaults_in_order(sales1: GraphQLClient) -> No
     everything = (await sales1.data(OPTIONS))["options"]
     # All lists at once: each list together, in its display order.
     lists = [row["list"] for row in everything]
-    assert sorted(set(lists)) == ["CATEGORY", "FOLLOW_UP_METHOD", "INDUSTRY", "SOURCE", "STATUS"]
+    assert sorted(set(lists)) == [
+        "CATEGORY",
+        "FOLLOW_UP_METHOD",
+        "INDUSTRY",
+        "OPPORTUNITY_TYPE",
+        "PRODUCT_CATEGORY",
+        "SOURCE",
+        "STATUS",
+    ]
     assert lists == sorted(lists)
     for name in set(lists):
         assert [row for row in everything if row["list"] == name] == await option_rows(sales1, name)
-    assert len(everything) == 3 + 5 + 3 + 5 + 5
+    assert len(everything) == 3 + 5 + 3 + 5 + 5 + 3 + 3
 
 
 async def test_add_option_appends_to_its_list(admin: GraphQLClient) -> None:

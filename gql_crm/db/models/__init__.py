@@ -20,12 +20,30 @@ from gql_crm.db.models.customer import (
     TemporaryOrigin,
 )
 from gql_crm.db.models.department import Department
+from gql_crm.db.models.expense import Expense, ExpenseKind, ExpenseStatus
 from gql_crm.db.models.follow_up import FollowUp
 from gql_crm.db.models.message import Message, MessageRecipient
 from gql_crm.db.models.notification import Notification, NotificationCategory
 from gql_crm.db.models.operation_log import OperationLog
+from gql_crm.db.models.opportunity import (
+    DetailKind,
+    Opportunity,
+    OpportunityChange,
+    OpportunityDetail,
+    OpportunityStage,
+    StageOutcome,
+)
 from gql_crm.db.models.option import FormField, FormName, OptionItem, OptionList
+from gql_crm.db.models.order import (
+    DeliveryPlan,
+    DeliveryRecord,
+    Invoice,
+    Order,
+    OrderLine,
+)
+from gql_crm.db.models.payment import PaymentPlan, PaymentRecord, Refund
 from gql_crm.db.models.position import DataScope, Position
+from gql_crm.db.models.product import Product
 from gql_crm.db.models.setting import MaturityOption, Pool, SystemSettings
 from gql_crm.db.models.user import User
 from gql_crm.db.models.work_log import WorkLog, WorkLogComment
@@ -46,10 +64,17 @@ __all__ = [
     "CustomerKind",
     "CustomerShare",
     "DataScope",
+    "DeliveryPlan",
+    "DeliveryRecord",
     "Department",
+    "DetailKind",
+    "Expense",
+    "ExpenseKind",
+    "ExpenseStatus",
     "FollowUp",
     "FormField",
     "FormName",
+    "Invoice",
     "LoginThrottle",
     "MaturityOption",
     "Message",
@@ -57,10 +82,21 @@ __all__ = [
     "Notification",
     "NotificationCategory",
     "OperationLog",
+    "Opportunity",
+    "OpportunityChange",
+    "OpportunityDetail",
+    "OpportunityStage",
     "OptionItem",
     "OptionList",
+    "Order",
+    "OrderLine",
+    "PaymentPlan",
+    "PaymentRecord",
     "Pool",
     "Position",
+    "Product",
+    "Refund",
+    "StageOutcome",
     "SystemSettings",
     "TemporaryOrigin",
     "User",

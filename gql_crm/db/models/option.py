@@ -16,6 +16,8 @@ class OptionList(enum.StrEnum):
     STATUS = "status"
     INDUSTRY = "industry"
     FOLLOW_UP_METHOD = "follow_up_method"
+    PRODUCT_CATEGORY = "product_category"
+    OPPORTUNITY_TYPE = "opportunity_type"
 
 
 class OptionItem(Base):

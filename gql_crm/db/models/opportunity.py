@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gql_crm.db.base import Base, Money, str_enum
+
+
+class StageOutcome(enum.StrEnum):
+    """What reaching a stage means: still open, won (signed) or lost."""
+
+    OPEN = "open"
+    WON = "won"
+    LOST = "lost"
+
+
+class OpportunityStage(Base):
+    """One step of the sales process (F2.9); the list is editable."""
+
+    __tablename__ = "opportunity_stages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    sort_order: Mapped[int]
+    outcome: Mapped[StageOutcome] = mapped_column(str_enum(StageOutcome, 8))
+
+
+class Opportunity(Base):
+    __tablename__ = "opportunities"
+    __table_args__ = (Index("ix_opportunities_owner_expected", "owner_id", "expected_sign_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    type_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
+    stage_id: Mapped[int] = mapped_column(ForeignKey("opportunity_stages.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    probability: Mapped[int]  # whole percent, 0-100
+    expected_sign_date: Mapped[date | None]
+    remarks: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class OpportunityChange(Base):
+    """One entry of an opportunity's stage history: who changed what, from -> to."""
+
+    __tablename__ = "opportunity_changes"
+    __table_args__ = (Index("ix_opportunity_changes_opportunity", "opportunity_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    changed_at: Mapped[datetime]
+    from_stage_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opportunity_stages.id"), index=True
+    )
+    to_stage_id: Mapped[int] = mapped_column(ForeignKey("opportunity_stages.id"), index=True)
+    from_amount: Mapped[Decimal | None] = mapped_column(Money)
+    to_amount: Mapped[Decimal] = mapped_column(Money)
+    from_probability: Mapped[int | None]
+    to_probability: Mapped[int]
+    from_expected_sign_date: Mapped[date | None]
+    to_expected_sign_date: Mapped[date | None]
+
+
+class DetailKind(enum.StrEnum):
+    REQUIREMENT = "requirement"
+    SOLUTION = "solution"
+    QUOTE = "quote"
+    COMPETITOR = "competitor"
+
+
+class OpportunityDetail(Base):
+    """A requirement, solution, quote or competitor recorded on an opportunity."""
+
+    __tablename__ = "opportunity_details"
+    __table_args__ = (Index("ix_opportunity_details_opportunity", "opportunity_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
+    kind: Mapped[DetailKind] = mapped_column(str_enum(DetailKind, 16))
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str | None] = mapped_column(Text)
+    amount: Mapped[Decimal | None] = mapped_column(Money)  # quotes
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gql_crm.db.base import Base, Money
+
+Quantity = Numeric(14, 2, asdecimal=True)
+Rate = Numeric(5, 4, asdecimal=True)
+
+
+class Order(Base):
+    """An order / contract (F5.2). Deleting one moves it to the deleter's recycle bin."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_customer_deleted", "customer_id", "deleted_at"),
+        Index("ix_orders_deleted_by", "deleted_by_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    opportunity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    # True when the amount was set by hand; otherwise it is the sum of the line amounts.
+    amount_is_explicit: Mapped[bool]
+    signed_on: Mapped[date | None]
+    starts_on: Mapped[date | None]
+    expires_on: Mapped[date | None]
+    remarks: Mapped[str | None] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class OrderLine(Base):
+    """A product on an order: quantity x unit price x (1 - discount), rounded to the cent."""
+
+    __tablename__ = "order_lines"
+    __table_args__ = (Index("ix_order_lines_order_position", "order_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    discount: Mapped[Decimal] = mapped_column(Rate)  # a fraction: 0.1 is 10 % off
+    amount: Mapped[Decimal] = mapped_column(Money)
+
+
+class Invoice(Base):
+    """An invoice issued for an order (F5.5)."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(50))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    issued_on: Mapped[date]
+    remarks: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class DeliveryPlan(Base):
+    """A planned delivery of part of an order line (F5.6)."""
+
+    __tablename__ = "delivery_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="CASCADE"), index=True
+    )
+    due_on: Mapped[date]
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    remarks: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class DeliveryRecord(Base):
+    """A delivery that happened; the delivered total never exceeds the line's quantity."""
+
+    __tablename__ = "delivery_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="CASCADE"), index=True
+    )
+    plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("delivery_plans.id", ondelete="SET NULL"), index=True
+    )
+    delivered_on: Mapped[date]
+    quantity: Mapped[Decimal] = mapped_column(Quantity)
+    remarks: Mapped[str | None] = mapped_column(Text)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]

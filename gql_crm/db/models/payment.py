@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gql_crm.db.base import Base, Money
+
+
+class PaymentPlan(Base):
+    """A planned instalment of an order (F5.4)."""
+
+    __tablename__ = "payment_plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    due_on: Mapped[date]
+    amount: Mapped[Decimal] = mapped_column(Money)
+    remarks: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class PaymentRecord(Base):
+    """Money received for an order; the received total never exceeds the order amount."""
+
+    __tablename__ = "payment_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(
+        ForeignKey("payment_plans.id", ondelete="SET NULL"), index=True
+    )
+    sequence: Mapped[int]  # the n-th payment of the order
+    paid_on: Mapped[date]
+    amount: Mapped[Decimal] = mapped_column(Money)
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    invoiced: Mapped[bool]
+    remarks: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class Refund(Base):
+    """Money paid back on an order (F5.3); the refunded total never exceeds what was paid."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    refunded_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]

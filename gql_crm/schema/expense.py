@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+
+from gql_crm.context import Info
+from gql_crm.db.models import Expense, ExpenseKind, ExpenseStatus
+from gql_crm.schema.user import UserType
+
+ExpenseKindEnum = strawberry.enum(ExpenseKind, name="ExpenseKind")
+ExpenseStatusEnum = strawberry.enum(
+    ExpenseStatus,
+    name="ExpenseStatus",
+    description="Expenses start PENDING until approved or rejected; income is APPROVED.",
+)
+
+
+@strawberry.type(name="Expense", description="An income or expense record (F5.7).")
+class ExpenseType:
+    id: int
+    customer_id: int | None
+    kind: ExpenseKindEnum  # type: ignore[valid-type]
+    category: str | None
+    amount: Decimal
+    occurred_on: date
+    description: str
+    owner_id: int
+    status: ExpenseStatusEnum  # type: ignore[valid-type]
+    reviewed_by_id: int | None
+    reviewed_at: datetime | None
+    review_comment: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, e: Expense) -> ExpenseType:
+        return cls(
+            id=e.id,
+            customer_id=e.customer_id,
+            kind=e.kind,
+            category=e.category,
+            amount=e.amount,
+            occurred_on=e.occurred_on,
+            description=e.description,
+            owner_id=e.owner_id,
+            status=e.status,
+            reviewed_by_id=e.reviewed_by_id,
+            reviewed_at=e.reviewed_at,
+            review_comment=e.review_comment,
+            created_at=e.created_at,
+        )
+
+    @strawberry.field
+    async def owner(self, info: Info) -> UserType | None:
+        user = await info.context.loaders.user.load(self.owner_id)
+        return UserType.from_model(user) if user else None
+
+    @strawberry.field
+    async def reviewed_by(self, info: Info) -> UserType | None:
+        if self.reviewed_by_id is None:
+            return None
+        user = await info.context.loaders.user.load(self.reviewed_by_id)
+        return UserType.from_model(user) if user else None
+
+
+@strawberry.input
+class ExpenseInput:
+    amount: Decimal = strawberry.field(description="More than zero.")
+    occurred_on: date
+    description: str
+    kind: ExpenseKindEnum = ExpenseKind.EXPENSE  # type: ignore[valid-type]
+    customer_id: int | None = None
+    category: str | None = None
+
+
+@strawberry.input
+class ExpenseFilterInput:
+    status: ExpenseStatusEnum | None = None  # type: ignore[valid-type]
+    kind: ExpenseKindEnum | None = None  # type: ignore[valid-type]
+    customer_id: int | None = None
+    owner_id: int | None = None
+
+
+@strawberry.type
+class ExpenseSuccess:
+    expense: ExpenseType
+
+
+@strawberry.type
+class ExpensesSuccess:
+    expenses: list[ExpenseType]

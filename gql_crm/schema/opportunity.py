@@ -1,0 +1,292 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+
+from gql_crm.context import Info
+from gql_crm.db.models import (
+    DetailKind,
+    Opportunity,
+    OpportunityChange,
+    OpportunityDetail,
+    OpportunityStage,
+    StageOutcome,
+)
+from gql_crm.schema.department import DepartmentType
+from gql_crm.schema.option import OptionType
+from gql_crm.schema.user import UserType
+
+StageOutcomeEnum = strawberry.enum(
+    StageOutcome,
+    name="StageOutcome",
+    description="OPEN stages are the funnel; reaching a WON or LOST stage closes the opportunity.",
+)
+DetailKindEnum = strawberry.enum(DetailKind, name="OpportunityDetailKind")
+
+
+async def _user(info: Info, user_id: int | None) -> UserType | None:
+    if user_id is None:
+        return None
+    user = await info.context.loaders.user.load(user_id)
+    return UserType.from_model(user) if user else None
+
+
+async def _stage(info: Info, stage_id: int | None) -> OpportunityStageType | None:
+    if stage_id is None:
+        return None
+    stage = await info.context.loaders.opportunity_stage.load(stage_id)
+    return OpportunityStageType.from_model(stage) if stage else None
+
+
+@strawberry.type(name="OpportunityStage", description="A step of the sales process (editable).")
+class OpportunityStageType:
+    id: int
+    name: str
+    sort_order: int
+    outcome: StageOutcomeEnum  # type: ignore[valid-type]
+
+    @classmethod
+    def from_model(cls, s: OpportunityStage) -> OpportunityStageType:
+        return cls(id=s.id, name=s.name, sort_order=s.sort_order, outcome=s.outcome)
+
+
+@strawberry.type(
+    name="OpportunityChange",
+    description="One entry of the stage history, appended automatically when a save changes "
+    "the stage, amount, probability or expected sign date. `from*` fields are null for the "
+    "entry written when the opportunity was created.",
+)
+class OpportunityChangeType:
+    id: int
+    changed_at: datetime
+    changed_by_id: int | None
+    from_stage_id: int | None
+    to_stage_id: int
+    from_amount: Decimal | None
+    to_amount: Decimal
+    from_probability: int | None
+    to_probability: int
+    from_expected_sign_date: date | None
+    to_expected_sign_date: date | None
+
+    @classmethod
+    def from_model(cls, c: OpportunityChange) -> OpportunityChangeType:
+        return cls(
+            id=c.id,
+            changed_at=c.changed_at,
+            changed_by_id=c.changed_by_id,
+            from_stage_id=c.from_stage_id,
+            to_stage_id=c.to_stage_id,
+            from_amount=c.from_amount,
+            to_amount=c.to_amount,
+            from_probability=c.from_probability,
+            to_probability=c.to_probability,
+            from_expected_sign_date=c.from_expected_sign_date,
+            to_expected_sign_date=c.to_expected_sign_date,
+        )
+
+    @strawberry.field
+    async def changed_by(self, info: Info) -> UserType | None:
+        return await _user(info, self.changed_by_id)
+
+    @strawberry.field
+    async def from_stage(self, info: Info) -> OpportunityStageType | None:
+        return await _stage(info, self.from_stage_id)
+
+    @strawberry.field
+    async def to_stage(self, info: Info) -> OpportunityStageType | None:
+        return await _stage(info, self.to_stage_id)
+
+
+@strawberry.type(
+    name="OpportunityDetail", description="A requirement, solution, quote or competitor."
+)
+class OpportunityDetailType:
+    id: int
+    kind: DetailKindEnum  # type: ignore[valid-type]
+    title: str
+    content: str | None
+    amount: Decimal | None
+    created_by_id: int | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, d: OpportunityDetail) -> OpportunityDetailType:
+        return cls(
+            id=d.id,
+            kind=d.kind,
+            title=d.title,
+            content=d.content,
+            amount=d.amount,
+            created_by_id=d.created_by_id,
+            created_at=d.created_at,
+        )
+
+
+@strawberry.type(name="Opportunity", description="A sales opportunity (F2.9).")
+class OpportunityType:
+    id: int
+    customer_id: int
+    title: str
+    type_id: int | None
+    source_id: int | None
+    stage_id: int
+    amount: Decimal = strawberry.field(description="Expected amount.")
+    probability: int = strawberry.field(description="Whole percent, 0-100.")
+    expected_sign_date: date | None
+    remarks: str | None
+    owner_id: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_model(cls, o: Opportunity) -> OpportunityType:
+        return cls(
+            id=o.id,
+            customer_id=o.customer_id,
+            title=o.title,
+            type_id=o.type_id,
+            source_id=o.source_id,
+            stage_id=o.stage_id,
+            amount=o.amount,
+            probability=o.probability,
+            expected_sign_date=o.expected_sign_date,
+            remarks=o.remarks,
+            owner_id=o.owner_id,
+            created_at=o.created_at,
+            updated_at=o.updated_at,
+        )
+
+    @strawberry.field
+    async def stage(self, info: Info) -> OpportunityStageType | None:
+        return await _stage(info, self.stage_id)
+
+    @strawberry.field
+    async def owner(self, info: Info) -> UserType | None:
+        return await _user(info, self.owner_id)
+
+    @strawberry.field
+    async def type(self, info: Info) -> OptionType | None:
+        item = await info.context.loaders.option.load(self.type_id) if self.type_id else None
+        return OptionType.from_model(item) if item else None
+
+    @strawberry.field
+    async def source(self, info: Info) -> OptionType | None:
+        item = await info.context.loaders.option.load(self.source_id) if self.source_id else None
+        return OptionType.from_model(item) if item else None
+
+    @strawberry.field(description="Oldest first.")
+    async def history(self, info: Info) -> list[OpportunityChangeType]:
+        rows = await info.context.loaders.opportunity_history.load(self.id)
+        return [OpportunityChangeType.from_model(row) for row in rows]
+
+    @strawberry.field(description="Requirements, solutions, quotes and competitors.")
+    async def details(
+        self,
+        info: Info,
+        kind: DetailKindEnum | None = None,  # type: ignore[valid-type]
+    ) -> list[OpportunityDetailType]:
+        rows = await info.context.loaders.opportunity_details.load(self.id)
+        return [
+            OpportunityDetailType.from_model(row)
+            for row in rows
+            if kind is None or row.kind == kind
+        ]
+
+
+@strawberry.input
+class OpportunityInput:
+    title: str
+    stage_id: int
+    amount: Decimal = strawberry.field(description="Expected amount; not negative.")
+    probability: int = strawberry.field(description="Whole percent, 0-100.")
+    expected_sign_date: date | None = None
+    type_id: int | None = strawberry.field(
+        default=None, description="An option of the OPPORTUNITY_TYPE list."
+    )
+    source_id: int | None = strawberry.field(default=None, description="A SOURCE option.")
+    remarks: str | None = None
+    owner_id: int | None = strawberry.field(
+        default=None,
+        description="You or someone in your scope; defaults to you (create) or stays (update).",
+    )
+
+
+@strawberry.input
+class OpportunityDetailInput:
+    kind: DetailKindEnum  # type: ignore[valid-type]
+    title: str
+    content: str | None = None
+    amount: Decimal | None = strawberry.field(default=None, description="For quotes.")
+
+
+@strawberry.input(
+    description="Filters combine. The period filters on the expected sign date; the "
+    "department includes its sub-departments and applies to the owner."
+)
+class OpportunityFilterInput:
+    customer_id: int | None = None
+    owner_id: int | None = None
+    department_id: int | None = None
+    stage_id: int | None = None
+    outcome: StageOutcomeEnum | None = None  # type: ignore[valid-type]
+    expected_from: date | None = None
+    expected_to: date | None = None
+    search: str | None = strawberry.field(default=None, description="Title contains.")
+
+
+@strawberry.type
+class OpportunitySuccess:
+    opportunity: OpportunityType
+
+
+@strawberry.type
+class OpportunityStageSuccess:
+    stage: OpportunityStageType
+
+
+@strawberry.type
+class OpportunityDetailSuccess:
+    detail: OpportunityDetailType
+
+
+@strawberry.type(description="One stage of the sales funnel.")
+class FunnelStage:
+    stage: OpportunityStageType
+    count: int
+    amount: Decimal = strawberry.field(description="Sum of the expected amounts.")
+
+
+@strawberry.type(description="Forecast of one user or department.")
+class ForecastRow:
+    count: int
+    amount: Decimal = strawberry.field(description="Sum of the expected amounts.")
+    weighted_amount: Decimal = strawberry.field(
+        description="Sum of amount x probability / 100, exact (up to four decimal places)."
+    )
+    user_id: strawberry.Private[int | None]
+    department_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="Set on the rows by user.")
+    async def user(self, info: Info) -> UserType | None:
+        return await _user(info, self.user_id)
+
+    @strawberry.field(description="Set on the rows by department; null: users without one.")
+    async def department(self, info: Info) -> DepartmentType | None:
+        if self.department_id is None:
+            return None
+        department = await info.context.loaders.department.load(self.department_id)
+        return DepartmentType.from_model(department) if department else None
+
+
+@strawberry.type(
+    description="Open opportunities expected to sign in a period, within your data scope."
+)
+class SalesForecast:
+    expected_from: date
+    expected_to: date
+    total: ForecastRow
+    by_user: list[ForecastRow]
+    by_department: list[ForecastRow]

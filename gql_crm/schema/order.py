@@ -1,0 +1,320 @@
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+
+from gql_crm.context import Info
+from gql_crm.db.models import DeliveryPlan, DeliveryRecord, Invoice, Order, OrderLine
+from gql_crm.schema.payment import PaymentPlanType, PaymentRecordType, RefundType
+from gql_crm.schema.product import ProductType
+from gql_crm.schema.user import UserType
+from gql_crm.services.order import OrderStatus, company_today, days_left, order_status
+from gql_crm.services.payment import plans_met
+
+OrderStatusEnum = strawberry.enum(
+    OrderStatus,
+    name="OrderStatus",
+    description="PAID when payments cover the amount; otherwise EXPIRED after the expiry "
+    "date; otherwise PARTLY_PAID or UNPAID.",
+)
+
+
+@strawberry.type(name="DeliveryPlan")
+class DeliveryPlanType:
+    id: int
+    order_line_id: int
+    due_on: date
+    quantity: Decimal
+    remarks: str | None
+
+    @classmethod
+    def from_model(cls, p: DeliveryPlan) -> DeliveryPlanType:
+        return cls(
+            id=p.id,
+            order_line_id=p.order_line_id,
+            due_on=p.due_on,
+            quantity=p.quantity,
+            remarks=p.remarks,
+        )
+
+
+@strawberry.type(name="DeliveryRecord")
+class DeliveryRecordType:
+    id: int
+    order_line_id: int
+    plan_id: int | None
+    delivered_on: date
+    quantity: Decimal
+    remarks: str | None
+    handler_id: int | None
+
+    @classmethod
+    def from_model(cls, r: DeliveryRecord) -> DeliveryRecordType:
+        return cls(
+            id=r.id,
+            order_line_id=r.order_line_id,
+            plan_id=r.plan_id,
+            delivered_on=r.delivered_on,
+            quantity=r.quantity,
+            remarks=r.remarks,
+            handler_id=r.handler_id,
+        )
+
+
+@strawberry.type(
+    name="OrderLine",
+    description="amount = quantity x unitPrice x (1 - discount), rounded half up to the cent.",
+)
+class OrderLineType:
+    id: int
+    order_id: int
+    product_id: int
+    quantity: Decimal
+    unit_price: Decimal
+    discount: Decimal = strawberry.field(description="A fraction: 0.1 is 10 % off.")
+    amount: Decimal
+
+    @classmethod
+    def from_model(cls, line: OrderLine) -> OrderLineType:
+        return cls(
+            id=line.id,
+            order_id=line.order_id,
+            product_id=line.product_id,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount=line.discount,
+            amount=line.amount,
+        )
+
+    @strawberry.field
+    async def product(self, info: Info) -> ProductType | None:
+        product = await info.context.loaders.product.load(self.product_id)
+        return ProductType.from_model(product) if product else None
+
+    @strawberry.field
+    async def delivery_plans(self, info: Info) -> list[DeliveryPlanType]:
+        rows = await info.context.loaders.line_delivery_plans.load(self.id)
+        return [DeliveryPlanType.from_model(r) for r in rows]
+
+    @strawberry.field
+    async def deliveries(self, info: Info) -> list[DeliveryRecordType]:
+        rows = await info.context.loaders.line_deliveries.load(self.id)
+        return [DeliveryRecordType.from_model(r) for r in rows]
+
+    @strawberry.field(description="Quantity delivered so far (never more than ordered).")
+    async def delivered_quantity(self, info: Info) -> Decimal:
+        rows = await info.context.loaders.line_deliveries.load(self.id)
+        return sum((r.quantity for r in rows), Decimal("0.00"))
+
+
+@strawberry.type(name="Invoice")
+class InvoiceType:
+    id: int
+    order_id: int
+    number: str
+    amount: Decimal
+    issued_on: date
+    remarks: str | None
+
+    @classmethod
+    def from_model(cls, i: Invoice) -> InvoiceType:
+        return cls(
+            id=i.id,
+            order_id=i.order_id,
+            number=i.number,
+            amount=i.amount,
+            issued_on=i.issued_on,
+            remarks=i.remarks,
+        )
+
+
+@strawberry.type(
+    name="Order",
+    description="An order / contract (F5.2). Its amount is the sum of its line amounts unless "
+    "it was set explicitly (`amountIsExplicit`). Money fields add up exactly: outstanding = "
+    "amount - received; netAmount = amount - refunded; netReceived = received - refunded.",
+)
+class OrderType:
+    id: int
+    customer_id: int
+    opportunity_id: int | None
+    title: str
+    amount: Decimal
+    amount_is_explicit: bool
+    signed_on: date | None
+    starts_on: date | None
+    expires_on: date | None
+    remarks: str | None
+    owner_id: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+    @classmethod
+    def from_model(cls, o: Order) -> OrderType:
+        return cls(
+            id=o.id,
+            customer_id=o.customer_id,
+            opportunity_id=o.opportunity_id,
+            title=o.title,
+            amount=o.amount,
+            amount_is_explicit=o.amount_is_explicit,
+            signed_on=o.signed_on,
+            starts_on=o.starts_on,
+            expires_on=o.expires_on,
+            remarks=o.remarks,
+            owner_id=o.owner_id,
+            created_at=o.created_at,
+            updated_at=o.updated_at,
+            deleted_at=o.deleted_at,
+        )
+
+    async def _today(self, info: Info) -> date:
+        settings = await info.context.loaders.settings()
+        return company_today(settings, info.context.services.clock.now())
+
+    @strawberry.field
+    async def owner(self, info: Info) -> UserType | None:
+        user = await info.context.loaders.user.load(self.owner_id)
+        return UserType.from_model(user) if user else None
+
+    @strawberry.field
+    async def customer_name(self, info: Info) -> str | None:
+        customer = await info.context.loaders.customer.load(self.customer_id)
+        return customer.name if customer else None
+
+    @strawberry.field
+    async def received(self, info: Info) -> Decimal:
+        return (await info.context.loaders.order_money.load(self.id)).received
+
+    @strawberry.field
+    async def refunded(self, info: Info) -> Decimal:
+        return (await info.context.loaders.order_money.load(self.id)).refunded
+
+    @strawberry.field
+    async def invoiced(self, info: Info) -> Decimal:
+        return (await info.context.loaders.order_money.load(self.id)).invoiced
+
+    @strawberry.field
+    async def net_amount(self, info: Info) -> Decimal:
+        return (await info.context.loaders.order_money.load(self.id)).net_amount
+
+    @strawberry.field
+    async def net_received(self, info: Info) -> Decimal:
+        return (await info.context.loaders.order_money.load(self.id)).net_received
+
+    @strawberry.field
+    async def outstanding(self, info: Info) -> Decimal:
+        return (await info.context.loaders.order_money.load(self.id)).outstanding
+
+    @strawberry.field
+    async def status(self, info: Info) -> OrderStatusEnum:  # type: ignore[valid-type]
+        money = await info.context.loaders.order_money.load(self.id)
+        return order_status(money, self.expires_on, await self._today(info))
+
+    @strawberry.field(description="Days until the expiry date (negative: past it; null: none).")
+    async def days_left(self, info: Info) -> int | None:
+        return days_left(self.expires_on, await self._today(info))
+
+    @strawberry.field
+    async def lines(self, info: Info) -> list[OrderLineType]:
+        rows = await info.context.loaders.order_lines.load(self.id)
+        return [OrderLineType.from_model(r) for r in rows]
+
+    @strawberry.field(description="By due date.")
+    async def payment_plans(self, info: Info) -> list[PaymentPlanType]:
+        plans = await info.context.loaders.order_payment_plans.load(self.id)
+        money = await info.context.loaders.order_money.load(self.id)
+        met = plans_met(plans, money.received)
+        return [PaymentPlanType.from_model(p, m) for p, m in zip(plans, met, strict=True)]
+
+    @strawberry.field(description="In the order they were recorded.")
+    async def payments(self, info: Info) -> list[PaymentRecordType]:
+        rows = await info.context.loaders.order_payments.load(self.id)
+        return [PaymentRecordType.from_model(r) for r in rows]
+
+    @strawberry.field
+    async def refunds(self, info: Info) -> list[RefundType]:
+        rows = await info.context.loaders.order_refunds.load(self.id)
+        return [RefundType.from_model(r) for r in rows]
+
+    @strawberry.field
+    async def invoices(self, info: Info) -> list[InvoiceType]:
+        rows = await info.context.loaders.order_invoices.load(self.id)
+        return [InvoiceType.from_model(r) for r in rows]
+
+
+@strawberry.input
+class OrderLineInput:
+    product_id: int
+    quantity: Decimal = strawberry.field(description="More than zero, two decimal places.")
+    unit_price: Decimal | None = strawberry.field(
+        default=None, description="Defaults to the product's price."
+    )
+    discount: Decimal = strawberry.field(
+        default=Decimal("0"), description="A fraction from 0 to 1: 0.1 is 10 % off."
+    )
+
+
+@strawberry.input
+class OrderInput:
+    title: str
+    lines: list[OrderLineInput] | None = strawberry.field(
+        default=None,
+        description="On create: the lines (none needs an explicit amount). On update: null "
+        "keeps the lines; a list replaces them (refused once goods were delivered).",
+    )
+    amount: Decimal | None = strawberry.field(
+        default=None,
+        description="Set it to fix the amount by hand; null: the sum of the line amounts.",
+    )
+    signed_on: date | None = None
+    starts_on: date | None = None
+    expires_on: date | None = None
+    opportunity_id: int | None = None
+    owner_id: int | None = strawberry.field(
+        default=None, description="You or someone in your scope; defaults to you."
+    )
+    remarks: str | None = None
+
+
+@strawberry.input
+class OrderFilterInput:
+    customer_id: int | None = None
+    owner_id: int | None = None
+    refunded_only: bool = strawberry.field(
+        default=False, description="The refunded orders list (F5.3)."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Order title, customer name or refund reason contains."
+    )
+
+
+@strawberry.enum
+class OrderSortField(enum.Enum):
+    CREATED_AT = "created_at"
+    SIGNED_ON = "signed_on"
+    AMOUNT = "amount"
+
+
+@strawberry.type
+class OrderSuccess:
+    order: OrderType
+
+
+@strawberry.type
+class InvoiceSuccess:
+    invoice: InvoiceType
+
+
+@strawberry.type
+class DeliveryPlanSuccess:
+    plan: DeliveryPlanType
+
+
+@strawberry.type
+class DeliverySuccess:
+    delivery: DeliveryRecordType

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+
+from gql_crm.context import Info
+from gql_crm.db.models import PaymentPlan, PaymentRecord, Refund
+from gql_crm.schema.user import UserType
+
+
+@strawberry.type(name="PaymentPlan", description="A planned instalment of an order.")
+class PaymentPlanType:
+    id: int
+    order_id: int
+    due_on: date
+    amount: Decimal
+    remarks: str | None
+    met: bool = strawberry.field(
+        description="The order's payments cover this plan and every plan due before it."
+    )
+
+    @classmethod
+    def from_model(cls, p: PaymentPlan, met: bool) -> PaymentPlanType:
+        return cls(
+            id=p.id,
+            order_id=p.order_id,
+            due_on=p.due_on,
+            amount=p.amount,
+            remarks=p.remarks,
+            met=met,
+        )
+
+
+@strawberry.type(name="PaymentRecord", description="Money received for an order.")
+class PaymentRecordType:
+    id: int
+    order_id: int
+    plan_id: int | None
+    sequence: int = strawberry.field(description="The n-th payment of the order.")
+    paid_on: date
+    amount: Decimal
+    handler_id: int | None
+    invoiced: bool
+    remarks: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_model(cls, r: PaymentRecord) -> PaymentRecordType:
+        return cls(
+            id=r.id,
+            order_id=r.order_id,
+            plan_id=r.plan_id,
+            sequence=r.sequence,
+            paid_on=r.paid_on,
+            amount=r.amount,
+            handler_id=r.handler_id,
+            invoiced=r.invoiced,
+            remarks=r.remarks,
+            created_at=r.created_at,
+        )
+
+    @strawberry.field
+    async def handler(self, info: Info) -> UserType | None:
+        if self.handler_id is None:
+            return None
+        user = await info.context.loaders.user.load(self.handler_id)
+        return UserType.from_model(user) if user else None
+
+
+@strawberry.type(name="Refund", description="Money paid back on an order.")
+class RefundType:
+    id: int
+    order_id: int
+    amount: Decimal
+    refunded_at: datetime
+    reason: str
+    created_by_id: int | None
+
+    @classmethod
+    def from_model(cls, r: Refund) -> RefundType:
+        return cls(
+            id=r.id,
+            order_id=r.order_id,
+            amount=r.amount,
+            refunded_at=r.refunded_at,
+            reason=r.reason,
+            created_by_id=r.created_by_id,
+        )
+
+
+@strawberry.input
+class PaymentInput:
+    amount: Decimal = strawberry.field(description="More than zero; at most what is outstanding.")
+    paid_on: date
+    plan_id: int | None = None
+    invoiced: bool = False
+    handler_id: int | None = strawberry.field(default=None, description="Defaults to you.")
+    remarks: str | None = None
+
+
+@strawberry.type
+class PaymentPlanSuccess:
+    plan: PaymentPlanType
+
+
+@strawberry.type
+class PaymentSuccess:
+    payment: PaymentRecordType
+
+
+@strawberry.type
+class RefundSuccess:
+    refund: RefundType

@@ -1,0 +1,156 @@
+"""Income and expense records and the approval of sales expenses (F5.7)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Select, select
+
+from gql_crm.auth.permissions import Action, Advanced, Module, basic
+from gql_crm.auth.principal import Principal
+from gql_crm.db.models import Expense, ExpenseKind, ExpenseStatus
+from gql_crm.db.scopes import customer_record_visibility
+from gql_crm.services.customer import customer_for_sales
+from gql_crm.services.errors import AlreadyDecided, Conflict, InvalidInput, NotFound, Problems
+from gql_crm.services.money import cents, money_problem
+from gql_crm.services.unit_of_work import UnitOfWork
+from gql_crm.services.validation import text_problem
+from gql_crm.subscriptions.bus import user_channel
+
+EXPENSE_VIEW = basic(Module.EXPENSE, Action.VIEW)
+EXPENSE_CREATE = basic(Module.EXPENSE, Action.CREATE)
+ENTITY = "expense"
+
+
+def expense_visibility(principal: Principal) -> ColumnElement[bool]:
+    return customer_record_visibility(principal, Expense.owner_id, Expense.customer_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenseFields:
+    amount: Decimal
+    occurred_on: date
+    description: str
+    kind: ExpenseKind = ExpenseKind.EXPENSE
+    customer_id: int | None = None
+    category: str | None = None
+
+
+async def create_expense(uow: UnitOfWork, fields: ExpenseFields) -> Expense:
+    """Record income or an expense; an expense waits for approval by someone with
+    expense:approve, income is recorded as approved."""
+    uow.principal.require(EXPENSE_CREATE)
+    if fields.customer_id is not None:
+        await customer_for_sales(uow, fields.customer_id)
+    problems = Problems()
+    if p := money_problem(fields.amount, positive=True):
+        problems.add("amount", p)
+    if p := text_problem(fields.description, max_length=2000):
+        problems.add("description", p)
+    if fields.category is not None and (
+        p := text_problem(fields.category, max_length=50, required=False)
+    ):
+        problems.add("category", p)
+    if fields.occurred_on > uow.now.date():
+        problems.add("occurredOn", "cannot be in the future")
+    problems.raise_if_any()
+    expense = Expense(
+        customer_id=fields.customer_id,
+        kind=fields.kind,
+        category=(fields.category or "").strip() or None,
+        amount=cents(fields.amount),
+        occurred_on=fields.occurred_on,
+        description=fields.description.strip(),
+        owner_id=uow.principal.user_id,
+        status=ExpenseStatus.PENDING
+        if fields.kind is ExpenseKind.EXPENSE
+        else ExpenseStatus.APPROVED,
+        created_at=uow.now,
+        updated_at=uow.now,
+    )
+    uow.session.add(expense)
+    await uow.session.flush()
+    uow.log(ENTITY, expense.id, "create", {"amount": [None, str(expense.amount)]})
+    return expense
+
+
+async def review_expenses(
+    uow: UnitOfWork, expense_ids: Sequence[int], approve: bool, comment: str | None
+) -> list[Expense]:
+    """Approve or reject pending expenses of people in your scope, all or none. Your own
+    expenses need someone else; a decided expense cannot be decided again."""
+    uow.principal.require(Advanced.APPROVE_EXPENSES)
+    wanted = list(dict.fromkeys(expense_ids))
+    if not wanted:
+        raise InvalidInput.single("ids", "give at least one expense")
+    if not approve and not (comment or "").strip():
+        raise InvalidInput.single("comment", "say why the expense is rejected")
+    if comment is not None and (p := text_problem(comment, max_length=2000, required=False)):
+        raise InvalidInput.single("comment", p)
+    found = {
+        e.id: e
+        for e in await uow.session.scalars(
+            select(Expense)
+            .where(Expense.id.in_(wanted), expense_visibility(uow.principal))
+            .with_for_update(of=Expense)
+        )
+    }
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise NotFound("Expense", ", ".join(map(str, missing)), "ids")
+    decided = [i for i in wanted if found[i].status is not ExpenseStatus.PENDING]
+    if decided:
+        raise AlreadyDecided(
+            f"Expense(s) {', '.join(map(str, decided))} were already approved or rejected; "
+            "nothing was changed.",
+            "ids",
+        )
+    own = [i for i in wanted if found[i].owner_id == uow.principal.user_id]
+    if own:
+        raise Conflict(
+            f"Expense(s) {', '.join(map(str, own))} are your own; someone else must review them.",
+            "ids",
+        )
+    foreign = [i for i in wanted if not uow.principal.can_see_owner(found[i].owner_id)]
+    if foreign:
+        raise Conflict(
+            f"Expense(s) {', '.join(map(str, foreign))} belong to people outside your scope.",
+            "ids",
+        )
+    status = ExpenseStatus.APPROVED if approve else ExpenseStatus.REJECTED
+    for expense_id in wanted:
+        expense = found[expense_id]
+        expense.status = status
+        expense.reviewed_by_id = uow.principal.user_id
+        expense.reviewed_at = uow.now
+        expense.review_comment = (comment or "").strip() or None
+        expense.updated_at = uow.now
+        uow.log(ENTITY, expense.id, str(status), {"status": ["pending", str(status)]})
+        uow.emit(
+            user_channel(expense.owner_id),
+            f"expense.{status}",
+            expense.id,
+            {"expenseId": expense.id, "status": str(status)},
+        )
+    return [found[i] for i in wanted]
+
+
+@dataclass(frozen=True, slots=True)
+class ExpenseFilter:
+    status: ExpenseStatus | None = None
+    kind: ExpenseKind | None = None
+    customer_id: int | None = None
+    owner_id: int | None = None
+
+
+def expense_query(principal: Principal, filters: ExpenseFilter) -> Select[Expense]:
+    principal.require(EXPENSE_VIEW)
+    stmt = select(Expense).where(expense_visibility(principal))
+    for name in ("status", "kind", "customer_id", "owner_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            stmt = stmt.where(getattr(Expense, name) == value)
+    return stmt

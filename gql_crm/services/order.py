@@ -1,0 +1,648 @@
+"""Orders and contracts (F5.2, F2.10, F2.12): lines, amount, derived status, closed-won
+customers, the recycle bin, invoices (F5.5) and deliveries per line (F5.6)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_crm.auth.permissions import Action, Advanced, Module, basic
+from gql_crm.auth.principal import Principal
+from gql_crm.db.base import ZERO
+from gql_crm.db.models import (
+    Customer,
+    DeliveryPlan,
+    DeliveryRecord,
+    Invoice,
+    Opportunity,
+    Order,
+    OrderLine,
+    PaymentPlan,
+    PaymentRecord,
+    Product,
+    Refund,
+    SystemSettings,
+)
+from gql_crm.db.scopes import customer_record_visibility
+from gql_crm.services.customer import customer_for_sales
+from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
+from gql_crm.services.money import cents, money_problem, quantity_problem
+from gql_crm.services.setting import get_settings
+from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.validation import text_problem
+
+ORDER_VIEW = basic(Module.ORDER, Action.VIEW)
+ORDER_CREATE = basic(Module.ORDER, Action.CREATE)
+ORDER_EDIT = basic(Module.ORDER, Action.EDIT)
+ORDER_DELETE = basic(Module.ORDER, Action.DELETE)
+ENTITY = "order"
+
+
+def order_visibility(principal: Principal) -> ColumnElement[bool]:
+    """Live orders on a visible customer whose owner (or the customer's) is in scope."""
+    return and_(
+        Order.deleted_at.is_(None),
+        customer_record_visibility(principal, Order.owner_id, Order.customer_id),
+    )
+
+
+# ---- money and status: computed here and nowhere else --------------------------------------
+
+
+class OrderStatus(enum.StrEnum):
+    UNPAID = "unpaid"
+    PARTLY_PAID = "partly_paid"
+    PAID = "paid"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderMoney:
+    """An order's amounts. Payments never exceed the amount and refunds never exceed the
+    payments, so every derived figure is between zero and the amount."""
+
+    amount: Decimal
+    received: Decimal
+    refunded: Decimal
+    invoiced: Decimal
+
+    @property
+    def net_received(self) -> Decimal:
+        return self.received - self.refunded
+
+    @property
+    def net_amount(self) -> Decimal:
+        """The deal after refunds: what the customer ends up paying."""
+        return self.amount - self.refunded
+
+    @property
+    def outstanding(self) -> Decimal:
+        """Still to be received: amount - received (= net amount - net received)."""
+        return self.amount - self.received
+
+
+def order_status(money: OrderMoney, expires_on: date | None, today: date) -> OrderStatus:
+    """Paid when payments cover the amount; otherwise expired after the expiry date;
+    otherwise partly paid or unpaid."""
+    if money.received >= money.amount:
+        return OrderStatus.PAID
+    if expires_on is not None and expires_on < today:
+        return OrderStatus.EXPIRED
+    return OrderStatus.PARTLY_PAID if money.received > 0 else OrderStatus.UNPAID
+
+
+def company_today(settings: SystemSettings, now: datetime) -> date:
+    """What day it is for the company (its time zone decides)."""
+    return now.astimezone(ZoneInfo(settings.timezone)).date()
+
+
+def days_left(expires_on: date | None, today: date) -> int | None:
+    return None if expires_on is None else (expires_on - today).days
+
+
+def sum_for_order(model: Any) -> Any:
+    return (
+        select(func.coalesce(func.sum(model.amount), ZERO))
+        .where(model.order_id == Order.id)
+        .correlate(Order)
+        .scalar_subquery()
+    )
+
+
+def order_money_statement(where: ColumnElement[bool]) -> Select[Any]:
+    """Per order: id, customer, amount, received, refunded, invoiced — one statement."""
+    return select(
+        Order.id.label("order_id"),
+        Order.customer_id.label("customer_id"),
+        Order.amount.label("amount"),
+        sum_for_order(PaymentRecord).label("received"),
+        sum_for_order(Refund).label("refunded"),
+        sum_for_order(Invoice).label("invoiced"),
+    ).where(where)
+
+
+async def order_money(session: AsyncSession, order_ids: Sequence[int]) -> dict[int, OrderMoney]:
+    rows = (await session.execute(order_money_statement(Order.id.in_(list(order_ids))))).all()
+    return {
+        row.order_id: OrderMoney(
+            Decimal(row.amount), Decimal(row.received), Decimal(row.refunded), Decimal(row.invoiced)
+        )
+        for row in rows
+    }
+
+
+# ---- input ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineFields:
+    product_id: int
+    quantity: Decimal
+    unit_price: Decimal | None = None  # defaults to the product's price
+    discount: Decimal = ZERO  # a fraction: 0.1 is 10 % off
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFields:
+    title: str
+    lines: tuple[LineFields, ...] | None = field(default=())  # None on update: keep the lines
+    amount: Decimal | None = None  # None: the sum of the line amounts
+    signed_on: date | None = None
+    starts_on: date | None = None
+    expires_on: date | None = None
+    opportunity_id: int | None = None
+    owner_id: int | None = None
+    remarks: str | None = None
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal, discount: Decimal) -> Decimal:
+    return cents(quantity * unit_price * (1 - discount))
+
+
+async def _check(
+    uow: UnitOfWork, customer_id: int, fields: OrderFields
+) -> list[dict[str, Any]] | None:
+    """Every problem of the input at once; the line values to write (None: keep lines)."""
+    problems = Problems()
+    if p := text_problem(fields.title, max_length=200):
+        problems.add("title", p)
+    if fields.remarks is not None and (
+        p := text_problem(fields.remarks, max_length=5000, required=False)
+    ):
+        problems.add("remarks", p)
+    if fields.amount is not None and (p := money_problem(fields.amount)):
+        problems.add("amount", p)
+    if fields.starts_on and fields.expires_on and fields.expires_on < fields.starts_on:
+        problems.add("expiresOn", "must not be before startsOn")
+    if fields.owner_id is not None and not uow.principal.can_see_owner(fields.owner_id):
+        problems.add("ownerId", "must be you or someone within your data scope")
+    if fields.opportunity_id is not None:
+        opportunity = await uow.session.get(Opportunity, fields.opportunity_id)
+        if opportunity is None or opportunity.customer_id != customer_id:
+            problems.add(
+                "opportunityId", f"opportunity {fields.opportunity_id} is not of this customer"
+            )
+    lines: list[dict[str, Any]] | None = None
+    if fields.lines is not None:
+        wanted = {line.product_id for line in fields.lines}
+        products = {
+            p.id: p
+            for p in await uow.session.scalars(select(Product).where(Product.id.in_(wanted)))
+        }
+        lines = []
+        for i, line in enumerate(fields.lines):
+            where = f"lines[{i}]"
+            product = products.get(line.product_id)
+            if product is None:
+                problems.add(f"{where}.productId", f"product {line.product_id} does not exist")
+            elif not product.is_active:
+                problems.add(f"{where}.productId", f"product {product.code} is not sold any more")
+            if p := quantity_problem(line.quantity):
+                problems.add(f"{where}.quantity", p)
+            if line.unit_price is not None and (p := money_problem(line.unit_price)):
+                problems.add(f"{where}.unitPrice", p)
+            if not (line.discount.is_finite() and 0 <= line.discount <= 1) or (
+                line.discount != line.discount.quantize(Decimal("0.0001"))
+            ):
+                problems.add(f"{where}.discount", "must be a fraction from 0 to 1 (0.1 = 10 % off)")
+            if product is not None:
+                price = line.unit_price if line.unit_price is not None else product.price
+                lines.append(
+                    {
+                        "position": i,
+                        "product_id": product.id,
+                        "quantity": cents(line.quantity),
+                        "unit_price": cents(price),
+                        "discount": line.discount.quantize(Decimal("0.0001")),
+                    }
+                )
+        if fields.amount is None and not fields.lines:
+            problems.add("lines", "give at least one line, or an explicit amount")
+    problems.raise_if_any()
+    if lines is not None:
+        for values in lines:
+            values["amount"] = line_amount(
+                values["quantity"], values["unit_price"], values["discount"]
+            )
+        total = sum((values["amount"] for values in lines), ZERO)
+        if fields.amount is None and (p := money_problem(total)):
+            problems.add("lines", f"the total {p}")
+            problems.raise_if_any()
+    return lines
+
+
+def _order_values(fields: OrderFields) -> dict[str, Any]:
+    return {
+        "title": fields.title.strip(),
+        "signed_on": fields.signed_on,
+        "starts_on": fields.starts_on,
+        "expires_on": fields.expires_on,
+        "opportunity_id": fields.opportunity_id,
+        "remarks": (fields.remarks or "").strip() or None,
+    }
+
+
+def _event(uow: UnitOfWork, order: Order, kind: str) -> None:
+    payload = {"orderId": order.id, "customerId": order.customer_id}
+    uow.emit(f"customer:{order.customer_id}", kind, order.id, payload)
+    uow.emit(f"user:{order.owner_id}", kind, order.id, payload)
+
+
+async def _refresh_closed_won(uow: UnitOfWork, customer: Customer) -> None:
+    """A customer with a live order is closed-won (off the pool clocks); one whose last
+    order went to the recycle bin goes back on them, with a fresh clock."""
+    live = await uow.session.scalar(
+        select(exists().where(Order.customer_id == customer.id, Order.deleted_at.is_(None)))
+    )
+    if live and customer.closed_won_at is None:
+        customer.closed_won_at = uow.now
+        uow.log("customer", customer.id, "closed_won", {"closedWonAt": [None, uow.now.isoformat()]})
+    elif not live and customer.closed_won_at is not None:
+        uow.log(
+            "customer",
+            customer.id,
+            "closed_won_undone",
+            {"closedWonAt": [customer.closed_won_at.isoformat(), None]},
+        )
+        customer.closed_won_at = None
+        customer.pool_entered_at = uow.now
+
+
+def _write_lines(uow: UnitOfWork, order: Order, lines: list[dict[str, Any]]) -> None:
+    uow.session.add_all(OrderLine(order_id=order.id, **line) for line in lines)
+
+
+async def create_order(uow: UnitOfWork, customer_id: int, fields: OrderFields) -> Order:
+    """Sign an order; the customer's first order makes it closed-won (F2.10)."""
+    uow.principal.require(ORDER_CREATE)
+    customer = await customer_for_sales(uow, customer_id)
+    lines = await _check(uow, customer.id, fields) or []
+    explicit = fields.amount is not None
+    order = Order(
+        customer_id=customer.id,
+        **_order_values(fields),
+        amount=cents(fields.amount)
+        if fields.amount is not None
+        else sum((line["amount"] for line in lines), ZERO),
+        amount_is_explicit=explicit,
+        owner_id=fields.owner_id or uow.principal.user_id,
+        created_by_id=uow.principal.user_id,
+        created_at=uow.now,
+        updated_at=uow.now,
+    )
+    uow.session.add(order)
+    await uow.session.flush()
+    _write_lines(uow, order, lines)
+    await uow.session.flush()
+    await _refresh_closed_won(uow, customer)
+    uow.log(ENTITY, order.id, "create", {"amount": [None, str(order.amount)]})
+    _event(uow, order, "order.created")
+    return order
+
+
+async def managed_order(uow: UnitOfWork, order_id: int, field: str = "id") -> Order:
+    """A live, visible order the caller may change (its owner is in their scope), locked."""
+    order = await visible_order(uow, order_id, field)
+    if not uow.principal.can_see_owner(order.owner_id):
+        raise Conflict("Only the owner of the order or their managers may change it.", field)
+    return order
+
+
+async def visible_order(uow: UnitOfWork, order_id: int, field: str = "id") -> Order:
+    """A live order the caller may see, locked for the rest of the unit of work: payments,
+    refunds and deliveries on one order are serialised by this lock."""
+    order = await uow.session.scalar(
+        select(Order)
+        .where(Order.id == order_id, order_visibility(uow.principal))
+        .with_for_update(of=Order)
+    )
+    if order is None:
+        raise NotFound("Order", order_id, field)
+    return order
+
+
+async def status_of(uow: UnitOfWork, order: Order) -> tuple[OrderMoney, OrderStatus]:
+    money = (await order_money(uow.session, [order.id]))[order.id]
+    today = company_today(await get_settings(uow.session), uow.now)
+    return money, order_status(money, order.expires_on, today)
+
+
+async def update_order(uow: UnitOfWork, order_id: int, fields: OrderFields) -> Order:
+    """Edit an order. Paid or expired orders need order:edit_closed. Lines given replace the
+    old ones (refused once something was delivered); without an explicit amount the amount
+    follows the lines."""
+    uow.principal.require(ORDER_EDIT)
+    order = await managed_order(uow, order_id)
+    money, status = await status_of(uow, order)
+    if status in (OrderStatus.PAID, OrderStatus.EXPIRED):
+        uow.principal.require(Advanced.EDIT_CLOSED_ORDERS)
+    lines = await _check(uow, order.customer_id, fields)
+    values = _order_values(fields)
+    if fields.owner_id is not None:
+        values["owner_id"] = fields.owner_id
+    if lines is not None:
+        delivered = await uow.session.scalar(
+            select(
+                exists().where(
+                    DeliveryRecord.order_line_id == OrderLine.id, OrderLine.order_id == order.id
+                )
+            )
+        )
+        if delivered:
+            raise Conflict(
+                "Goods were delivered against these lines; they stay as they are.", "lines"
+            )
+        await uow.session.execute(delete(OrderLine).where(OrderLine.order_id == order.id))
+        _write_lines(uow, order, lines)
+        line_total = sum((line["amount"] for line in lines), ZERO)
+    else:
+        line_total = (
+            await uow.session.scalar(
+                select(func.coalesce(func.sum(OrderLine.amount), ZERO)).where(
+                    OrderLine.order_id == order.id
+                )
+            )
+            or ZERO
+        )
+    values["amount"] = cents(fields.amount if fields.amount is not None else Decimal(line_total))
+    values["amount_is_explicit"] = fields.amount is not None
+    if values["amount"] < money.received:
+        raise Conflict(
+            f"{money.received} was already received; the amount cannot be less.", "amount"
+        )
+    planned = await uow.session.scalar(
+        select(func.coalesce(func.sum(PaymentPlan.amount), ZERO)).where(
+            PaymentPlan.order_id == order.id
+        )
+    )
+    if values["amount"] < Decimal(planned or 0):
+        raise Conflict(f"{planned} is planned in instalments; the amount cannot be less.", "amount")
+    before = {name: getattr(order, name) for name in values}
+    for name, value in values.items():
+        setattr(order, name, value)
+    order.updated_at = uow.now
+    changes = diff(
+        {k: _loggable(v) for k, v in before.items()}, {k: _loggable(v) for k, v in values.items()}
+    )
+    if changes or lines is not None:
+        uow.log(ENTITY, order.id, "update", changes)
+        _event(uow, order, "order.updated")
+    return order
+
+
+def _loggable(value: object) -> object:
+    return str(value) if isinstance(value, Decimal | date) else value
+
+
+async def delete_order(uow: UnitOfWork, order_id: int) -> Order:
+    """Move an order (with its lines, payments and everything on it) to the recycle bin."""
+    uow.principal.require(ORDER_DELETE)
+    order = await managed_order(uow, order_id)
+    order.deleted_at = uow.now
+    order.deleted_by_id = uow.principal.user_id
+    await uow.session.flush()
+    customer = await uow.session.get(Customer, order.customer_id, with_for_update=True)
+    assert customer is not None
+    await _refresh_closed_won(uow, customer)
+    uow.log(ENTITY, order.id, "delete", {"deletedAt": [None, uow.now.isoformat()]})
+    _event(uow, order, "order.deleted")
+    return order
+
+
+async def _binned(uow: UnitOfWork, order_id: int) -> Order:
+    order = await uow.session.get(Order, order_id, with_for_update=True)
+    if order is None or order.deleted_at is None or order.deleted_by_id != uow.principal.user_id:
+        raise NotFound("Order in your recycle bin", order_id)
+    return order
+
+
+async def restore_order(uow: UnitOfWork, order_id: int) -> Order:
+    uow.principal.require(ORDER_DELETE)
+    order = await _binned(uow, order_id)
+    customer = await uow.session.get(Customer, order.customer_id, with_for_update=True)
+    if customer is None or customer.deleted_at is not None:
+        raise Conflict("Restore the customer of this order first.", "id")
+    deleted_at = order.deleted_at
+    order.deleted_at = None
+    order.deleted_by_id = None
+    await uow.session.flush()
+    await _refresh_closed_won(uow, customer)
+    uow.log(
+        ENTITY,
+        order.id,
+        "restore",
+        {"deletedAt": [deleted_at.isoformat() if deleted_at else None, None]},
+    )
+    _event(uow, order, "order.restored")
+    return order
+
+
+async def purge_order(uow: UnitOfWork, order_id: int) -> int:
+    uow.principal.require(ORDER_DELETE)
+    order = await _binned(uow, order_id)
+    await uow.session.execute(delete(Order).where(Order.id == order.id))
+    uow.log(ENTITY, order_id, "purge", {"title": [order.title, None]})
+    return order_id
+
+
+# ---- lists ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilter:
+    customer_id: int | None = None
+    owner_id: int | None = None
+    refunded_only: bool = False
+    search: str | None = None
+
+
+def order_query(principal: Principal, filters: OrderFilter) -> Select[Order]:
+    principal.require(ORDER_VIEW)
+    stmt = select(Order).where(order_visibility(principal))
+    if filters.customer_id is not None:
+        stmt = stmt.where(Order.customer_id == filters.customer_id)
+    if filters.owner_id is not None:
+        stmt = stmt.where(Order.owner_id == filters.owner_id)
+    if filters.refunded_only:
+        stmt = stmt.where(exists().where(Refund.order_id == Order.id))
+    if filters.search and filters.search.strip():
+        term = filters.search.strip()
+        stmt = stmt.where(
+            or_(
+                Order.title.icontains(term, autoescape=True),
+                exists().where(
+                    Customer.id == Order.customer_id, Customer.name.icontains(term, autoescape=True)
+                ),
+                exists().where(
+                    Refund.order_id == Order.id, Refund.reason.icontains(term, autoescape=True)
+                ),
+            )
+        )
+    return stmt
+
+
+def recycle_bin_query(principal: Principal) -> Select[Order]:
+    return select(Order).where(
+        Order.deleted_at.is_not(None), Order.deleted_by_id == principal.user_id
+    )
+
+
+# ---- invoices and deliveries ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceFields:
+    number: str
+    amount: Decimal
+    issued_on: date
+    remarks: str | None = None
+
+
+async def add_invoice(uow: UnitOfWork, order_id: int, fields: InvoiceFields) -> Invoice:
+    """Record an invoice; the invoiced total stays within the order's net amount."""
+    uow.principal.require(ORDER_EDIT)
+    order = await managed_order(uow, order_id, "orderId")
+    problems = Problems()
+    if p := text_problem(fields.number, max_length=50):
+        problems.add("number", p)
+    if p := money_problem(fields.amount, positive=True):
+        problems.add("amount", p)
+    problems.raise_if_any()
+    money, _ = await status_of(uow, order)
+    room = money.net_amount - money.invoiced
+    if fields.amount > room:
+        raise AmountExceeded(
+            f"Only {room} of the order is not invoiced yet (got {fields.amount}).", "amount", room
+        )
+    invoice = Invoice(
+        order_id=order.id,
+        number=fields.number.strip(),
+        amount=cents(fields.amount),
+        issued_on=fields.issued_on,
+        remarks=(fields.remarks or "").strip() or None,
+        created_by_id=uow.principal.user_id,
+        created_at=uow.now,
+    )
+    uow.session.add(invoice)
+    await uow.session.flush()
+    uow.log(ENTITY, order.id, "invoice", {"invoice": [None, invoice.number]})
+    return invoice
+
+
+async def delete_invoice(uow: UnitOfWork, invoice_id: int) -> int:
+    uow.principal.require(ORDER_EDIT)
+    invoice = await uow.session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise NotFound("Invoice", invoice_id)
+    try:
+        order = await managed_order(uow, invoice.order_id)
+    except NotFound:
+        raise NotFound("Invoice", invoice_id) from None
+    await uow.session.delete(invoice)
+    uow.log(ENTITY, order.id, "delete_invoice", {"invoice": [invoice.number, None]})
+    return invoice_id
+
+
+async def _line_of_managed_order(uow: UnitOfWork, line_id: int) -> tuple[OrderLine, Order]:
+    line = await uow.session.get(OrderLine, line_id)
+    if line is None:
+        raise NotFound("Order line", line_id, "orderLineId")
+    try:
+        order = await managed_order(uow, line.order_id, "orderLineId")
+    except NotFound:
+        raise NotFound("Order line", line_id, "orderLineId") from None
+    return line, order
+
+
+async def _quantity_problems(quantity: Decimal) -> None:
+    if p := quantity_problem(quantity):
+        problems = Problems()
+        problems.add("quantity", p)
+        problems.raise_if_any()
+
+
+async def add_delivery_plan(
+    uow: UnitOfWork, line_id: int, due_on: date, quantity: Decimal, remarks: str | None
+) -> DeliveryPlan:
+    uow.principal.require(ORDER_EDIT)
+    line, order = await _line_of_managed_order(uow, line_id)
+    await _quantity_problems(quantity)
+    planned = Decimal(
+        await uow.session.scalar(
+            select(func.coalesce(func.sum(DeliveryPlan.quantity), ZERO)).where(
+                DeliveryPlan.order_line_id == line.id
+            )
+        )
+        or 0
+    )
+    room = line.quantity - planned
+    if quantity > room:
+        raise AmountExceeded(
+            f"Only {room} of {line.quantity} is not planned yet (got {quantity}).", "quantity", room
+        )
+    plan = DeliveryPlan(
+        order_line_id=line.id,
+        due_on=due_on,
+        quantity=cents(quantity),
+        remarks=(remarks or "").strip() or None,
+        created_at=uow.now,
+    )
+    uow.session.add(plan)
+    await uow.session.flush()
+    uow.log(ENTITY, order.id, "plan_delivery", {"quantity": [None, str(quantity)]})
+    return plan
+
+
+async def record_delivery(
+    uow: UnitOfWork,
+    line_id: int,
+    delivered_on: date,
+    quantity: Decimal,
+    plan_id: int | None = None,
+    remarks: str | None = None,
+) -> DeliveryRecord:
+    """Record goods delivered; never more in total than the line's quantity."""
+    uow.principal.require(ORDER_EDIT)
+    line, order = await _line_of_managed_order(uow, line_id)  # locks the order
+    await _quantity_problems(quantity)
+    if plan_id is not None:
+        plan = await uow.session.get(DeliveryPlan, plan_id)
+        if plan is None or plan.order_line_id != line.id:
+            raise NotFound("Delivery plan of this line", plan_id, "planId")
+    delivered = Decimal(
+        await uow.session.scalar(
+            select(func.coalesce(func.sum(DeliveryRecord.quantity), ZERO)).where(
+                DeliveryRecord.order_line_id == line.id
+            )
+        )
+        or 0
+    )
+    room = line.quantity - delivered
+    if quantity > room:
+        raise AmountExceeded(
+            f"Only {room} of {line.quantity} is still to deliver (got {quantity}).",
+            "quantity",
+            room,
+        )
+    record = DeliveryRecord(
+        order_line_id=line.id,
+        plan_id=plan_id,
+        delivered_on=delivered_on,
+        quantity=cents(quantity),
+        remarks=(remarks or "").strip() or None,
+        handler_id=uow.principal.user_id,
+        created_at=uow.now,
+    )
+    uow.session.add(record)
+    await uow.session.flush()
+    uow.log(ENTITY, order.id, "deliver", {"quantity": [None, str(quantity)]})
+    _event(uow, order, "order.delivered")
+    return record

@@ -1,0 +1,250 @@
+"""Payment plans and records (F5.4) and refunds (F5.3).
+
+Every write locks the order row first (``visible_order``), so two payments racing on one
+order are serialised and the over-payment check cannot be passed by both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from gql_crm.auth.permissions import Action, Advanced, Module, basic
+from gql_crm.db.base import ZERO
+from gql_crm.db.models import Order, PaymentPlan, PaymentRecord, Refund
+from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
+from gql_crm.services.money import cents, money_problem
+from gql_crm.services.order import ORDER_EDIT, managed_order, status_of, visible_order
+from gql_crm.services.unit_of_work import UnitOfWork
+from gql_crm.services.validation import text_problem
+
+PAYMENT_CREATE = basic(Module.PAYMENT, Action.CREATE)
+PAYMENT_DELETE = basic(Module.PAYMENT, Action.DELETE)
+REFUND_CREATE = basic(Module.REFUND, Action.CREATE)
+ENTITY = "order"
+
+
+async def _payable_order(uow: UnitOfWork, order_id: int) -> Order:
+    """A visible order, locked; others' orders need payment:record_any."""
+    order = await visible_order(uow, order_id, "orderId")
+    if order.owner_id != uow.principal.user_id:
+        uow.principal.require(Advanced.RECORD_ANY_PAYMENT)
+    return order
+
+
+def _amount(amount: Decimal) -> None:
+    if p := money_problem(amount, positive=True):
+        problems = Problems()
+        problems.add("amount", p)
+        problems.raise_if_any()
+
+
+def _event(uow: UnitOfWork, order: Order, kind: str, amount: Decimal) -> None:
+    payload = {"orderId": order.id, "customerId": order.customer_id, "amount": str(amount)}
+    uow.emit(f"customer:{order.customer_id}", kind, order.id, payload)
+    uow.emit(f"user:{order.owner_id}", kind, order.id, payload)
+
+
+# ---- plans ---------------------------------------------------------------------------------
+
+
+async def add_payment_plan(
+    uow: UnitOfWork, order_id: int, due_on: date, amount: Decimal, remarks: str | None = None
+) -> PaymentPlan:
+    """Plan an instalment; the planned total stays within the order amount."""
+    uow.principal.require(ORDER_EDIT)
+    order = await managed_order(uow, order_id, "orderId")
+    _amount(amount)
+    planned = Decimal(
+        await uow.session.scalar(
+            select(func.coalesce(func.sum(PaymentPlan.amount), ZERO)).where(
+                PaymentPlan.order_id == order.id
+            )
+        )
+        or 0
+    )
+    room = order.amount - planned
+    if amount > room:
+        raise AmountExceeded(
+            f"Only {room} of the order amount {order.amount} is not planned yet.", "amount", room
+        )
+    plan = PaymentPlan(
+        order_id=order.id,
+        due_on=due_on,
+        amount=cents(amount),
+        remarks=(remarks or "").strip() or None,
+        created_at=uow.now,
+    )
+    uow.session.add(plan)
+    await uow.session.flush()
+    uow.log(ENTITY, order.id, "plan_payment", {"plannedAmount": [None, str(amount)]})
+    return plan
+
+
+async def delete_payment_plan(uow: UnitOfWork, plan_id: int) -> int:
+    uow.principal.require(ORDER_EDIT)
+    plan = await uow.session.get(PaymentPlan, plan_id)
+    if plan is None:
+        raise NotFound("Payment plan", plan_id)
+    try:
+        order = await managed_order(uow, plan.order_id)
+    except NotFound:
+        raise NotFound("Payment plan", plan_id) from None
+    await uow.session.delete(plan)
+    uow.log(ENTITY, order.id, "delete_payment_plan", {"plannedAmount": [str(plan.amount), None]})
+    return plan_id
+
+
+def plans_met(plans: list[PaymentPlan], received: Decimal) -> list[bool]:
+    """Whether each plan is met: payments are applied to plans in due-date order, so a plan
+    is met once the order's payments cover it and every plan due before it."""
+    ordered = sorted(plans, key=lambda p: (p.due_on, p.id))
+    met: dict[int, bool] = {}
+    covered = ZERO
+    for plan in ordered:
+        covered += plan.amount
+        met[plan.id] = received >= covered
+    return [met[plan.id] for plan in plans]
+
+
+# ---- payments ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFields:
+    amount: Decimal
+    paid_on: date
+    plan_id: int | None = None
+    invoiced: bool = False
+    handler_id: int | None = None  # defaults to the caller
+    remarks: str | None = None
+
+
+async def record_payment(uow: UnitOfWork, order_id: int, fields: PaymentFields) -> PaymentRecord:
+    """Record money received; refused when the order would be paid beyond its amount."""
+    uow.principal.require(PAYMENT_CREATE)
+    order = await _payable_order(uow, order_id)
+    problems = Problems()
+    if p := money_problem(fields.amount, positive=True):
+        problems.add("amount", p)
+    if fields.remarks is not None and (
+        p := text_problem(fields.remarks, max_length=2000, required=False)
+    ):
+        problems.add("remarks", p)
+    if fields.plan_id is not None:
+        plan = await uow.session.get(PaymentPlan, fields.plan_id)
+        if plan is None or plan.order_id != order.id:
+            problems.add("planId", f"payment plan {fields.plan_id} is not a plan of this order")
+    if fields.handler_id is not None and not uow.principal.can_see_owner(fields.handler_id):
+        problems.add("handlerId", "must be you or someone within your data scope")
+    problems.raise_if_any()
+    money, _ = await status_of(uow, order)
+    if fields.amount > money.outstanding:
+        raise AmountExceeded(
+            f"Over-payment refused: the order amount is {money.amount}, {money.received} is "
+            f"already received, so at most {money.outstanding} can still be paid.",
+            "amount",
+            money.outstanding,
+        )
+    sequence = await uow.session.scalar(
+        select(func.count()).where(PaymentRecord.order_id == order.id)
+    )
+    record = PaymentRecord(
+        order_id=order.id,
+        plan_id=fields.plan_id,
+        sequence=(sequence or 0) + 1,
+        paid_on=fields.paid_on,
+        amount=cents(fields.amount),
+        handler_id=fields.handler_id or uow.principal.user_id,
+        invoiced=fields.invoiced,
+        remarks=(fields.remarks or "").strip() or None,
+        created_by_id=uow.principal.user_id,
+        created_at=uow.now,
+    )
+    uow.session.add(record)
+    await uow.session.flush()
+    uow.log(
+        ENTITY,
+        order.id,
+        "payment",
+        {"received": [str(money.received), str(money.received + fields.amount)]},
+    )
+    _event(uow, order, "order.paid", fields.amount)
+    return record
+
+
+async def delete_payment(uow: UnitOfWork, payment_id: int) -> int:
+    """Remove a payment recorded by mistake; refused while refunds depend on it."""
+    uow.principal.require(PAYMENT_DELETE)
+    record = await uow.session.get(PaymentRecord, payment_id)
+    if record is None:
+        raise NotFound("Payment", payment_id)
+    try:
+        order = await _payable_order(uow, record.order_id)
+    except NotFound:
+        raise NotFound("Payment", payment_id) from None
+    money, _ = await status_of(uow, order)
+    if money.received - record.amount < money.refunded:
+        raise Conflict(
+            f"{money.refunded} was refunded on this order; the payments cannot drop below it.",
+            "id",
+        )
+    await uow.session.delete(record)
+    uow.log(
+        ENTITY,
+        order.id,
+        "delete_payment",
+        {"received": [str(money.received), str(money.received - record.amount)]},
+    )
+    return payment_id
+
+
+# ---- refunds -------------------------------------------------------------------------------
+
+
+async def record_refund(
+    uow: UnitOfWork, order_id: int, amount: Decimal, reason: str, refunded_at: datetime | None
+) -> Refund:
+    """Pay money back; never more in total than was received."""
+    uow.principal.require(REFUND_CREATE)
+    order = await _payable_order(uow, order_id)
+    problems = Problems()
+    if p := money_problem(amount, positive=True):
+        problems.add("amount", p)
+    if p := text_problem(reason, max_length=500):
+        problems.add("reason", p)
+    when = refunded_at or uow.now
+    if when.tzinfo is None:
+        problems.add("refundedAt", "must include a time zone")
+    elif when > uow.now:
+        problems.add("refundedAt", "cannot be in the future")
+    problems.raise_if_any()
+    money, _ = await status_of(uow, order)
+    if amount > money.net_received:
+        raise AmountExceeded(
+            f"Refund refused: {money.received} was paid and {money.refunded} already refunded, "
+            f"so at most {money.net_received} can be refunded.",
+            "amount",
+            money.net_received,
+        )
+    refund = Refund(
+        order_id=order.id,
+        amount=cents(amount),
+        refunded_at=when,
+        reason=reason.strip(),
+        created_by_id=uow.principal.user_id,
+        created_at=uow.now,
+    )
+    uow.session.add(refund)
+    await uow.session.flush()
+    uow.log(
+        ENTITY,
+        order.id,
+        "refund",
+        {"refunded": [str(money.refunded), str(money.refunded + amount)]},
+    )
+    _event(uow, order, "order.refunded", amount)
+    return refund
