@@ -113,8 +113,13 @@ class Subscription:
 
     async def next(self, within: float | None) -> Event | None:
         """The next event, or None when ``within`` seconds pass first."""
+        if not self._queue.empty():
+            return await self.__anext__()
         try:
-            return await asyncio.wait_for(self.__anext__(), within)
+            # asyncio.timeout, unlike wait_for, creates no task per wait: thousands of idle
+            # subscribers re-check their session every few seconds.
+            async with asyncio.timeout(within):
+                return await self.__anext__()
         except TimeoutError:
             return None
 

@@ -1,0 +1,305 @@
+"""Fan-out benchmark: live events from one server process to many WebSocket subscribers.
+
+    python -m bench.fanout --subscribers 5000 [--rate 1000] [--seconds 10]
+
+Runs on PostgreSQL + Redis (GQL_CRM_BENCH_DATABASE_URL, GQL_CRM_BENCH_REDIS_URL), starts one
+`gql-crm serve` process and spreads the subscribers over client processes. It prints:
+- the floor: a raw Redis publish -> receive round trip, measured in the same run;
+- (a) one announcement to every subscriber, latency from the mutation's response to receipt;
+- (b) per-user messages at a steady rate, latency from each mutation's response to receipt;
+- delivered / expected, p50 / p99, and server memory per idle subscribed connection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+import httpx
+import orjson
+import websockets
+from redis.asyncio import Redis
+
+from bench.common import (
+    ServerProcess,
+    bench_settings,
+    percentile,
+    prepare_database,
+    summary,
+    token_for,
+)
+
+NOTIFICATIONS = "subscription { notifications { notification { id kind linkId } } }"
+MESSAGES = "subscription { messages { id subject } }"
+ANNOUNCE = """mutation($title: String!) { createAnnouncement(publish: true,
+  input: {title: $title, content: "benchmark"}) { __typename } }"""
+SEND = """mutation($to: [Int!]!, $subject: String!) {
+  sendMessage(recipientIds: $to, subject: $subject, body: "benchmark") { __typename } }"""
+
+
+# ---- client processes ---------------------------------------------------------------------
+
+
+async def _client(
+    url: str,
+    token: str,
+    query: str,
+    ready: asyncio.Event,
+    received: list[Any],
+    subscribed: asyncio.Event,
+) -> None:
+    protocols: Any = ["graphql-transport-ws"]
+    async with websockets.connect(url, subprotocols=protocols, max_queue=None) as ws:
+        await ws.send(
+            orjson.dumps({"type": "connection_init", "payload": {"token": token}}).decode()
+        )
+        assert orjson.loads(await ws.recv())["type"] == "connection_ack"
+        await ws.send(
+            orjson.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}).decode()
+        )
+        subscribed.set()
+        await ready.wait()
+        async for raw in ws:
+            message = orjson.loads(raw)
+            if message.get("type") == "next":
+                received.append((time.time(), message["payload"]["data"]))
+            elif message.get("type") in ("error", "complete"):
+                received.append((time.time(), {"error": message}))
+                return
+
+
+async def _clients(url: str, tokens: list[str], query: str, pipe: Connection) -> None:
+    received: list[Any] = []
+    opened: list[int] = []
+    ready = asyncio.Event()
+    tasks = []
+    limit = asyncio.Semaphore(100)  # don't overrun the server's accept backlog
+
+    async def start(token: str) -> None:
+        async with limit:
+            subscribed = asyncio.Event()
+            task = asyncio.create_task(_client(url, token, query, ready, received, subscribed))
+            tasks.append(task)
+            await asyncio.wait(
+                [asyncio.ensure_future(subscribed.wait()), task],
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if subscribed.is_set():
+                opened.append(1)
+
+    await asyncio.gather(*(start(t) for t in tokens))
+    pipe.send(("connected", len(opened)))
+    await asyncio.to_thread(pipe.recv)  # "go": the driver is about to act
+    ready.set()
+    await asyncio.to_thread(pipe.recv)  # "report"
+    pipe.send(("received", received))
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _client_process(url: str, tokens: list[str], query: str, pipe: Connection) -> None:
+    asyncio.run(_clients(url, tokens, query, pipe))
+
+
+class ClientFleet:
+    def __init__(self, url: str, tokens: list[str], query: str, processes: int) -> None:
+        self.pipes: list[Connection] = []
+        self.processes: list[multiprocessing.Process] = []
+        share = -(-len(tokens) // processes)
+        for i in range(processes):
+            chunk = tokens[i * share : (i + 1) * share]
+            if not chunk:
+                continue
+            ours, theirs = multiprocessing.Pipe()
+            process = multiprocessing.Process(
+                target=_client_process, args=(url, chunk, query, theirs), daemon=True
+            )
+            process.start()
+            self.pipes.append(ours)
+            self.processes.append(process)
+
+    def wait_connected(self) -> int:
+        return sum(pipe.recv()[1] for pipe in self.pipes)
+
+    def go(self) -> None:
+        for pipe in self.pipes:
+            pipe.send("go")
+
+    def collect(self) -> list[Any]:
+        received: list[Any] = []
+        for pipe in self.pipes:
+            pipe.send("report")
+        for pipe in self.pipes:
+            received += pipe.recv()[1]
+        for process in self.processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+        return received
+
+
+LOGIN = """mutation($name: String!) { login(loginName: $name, password: "demo-password") {
+  ... on LoginSuccess { token } } }"""
+
+
+async def login(base_url: str, login_name: str) -> str:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            base_url + "/graphql", json={"query": LOGIN, "variables": {"name": login_name}}
+        )
+    token: str = response.json()["data"]["login"]["token"]
+    return token
+
+
+# ---- measurements --------------------------------------------------------------------------
+
+
+async def redis_floor(redis_url: str, samples: int = 1000) -> list[float]:
+    """Raw publish -> receive round trips through Redis, in ms."""
+    async with Redis.from_url(redis_url) as redis:
+        pubsub = redis.pubsub()
+        await pubsub.subscribe("bench:floor")
+        await pubsub.get_message(timeout=1)
+        times = []
+        for _ in range(samples):
+            start = time.perf_counter()
+            await redis.publish("bench:floor", "x")
+            while await pubsub.get_message(timeout=1) is None:
+                pass
+            times.append((time.perf_counter() - start) * 1000)
+        await pubsub.aclose()
+    return times
+
+
+async def _post(
+    client: httpx.AsyncClient, url: str, token: str, query: str, **variables: Any
+) -> float:
+    response = await client.post(
+        url,
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    body = response.json()
+    assert not body.get("errors"), body
+    return time.time()
+
+
+async def announcement(
+    server: ServerProcess, admin_token: str, user_ids: list[int], processes: int
+) -> None:
+    ws_url = server.url.replace("http", "ws") + "/graphql"
+    rss_before = server.rss_kib()
+    fleet = ClientFleet(ws_url, [token_for(u) for u in user_ids], NOTIFICATIONS, processes)
+    connected = fleet.wait_connected()
+    await asyncio.sleep(2)
+    per_connection = (server.rss_kib() - rss_before) / max(connected, 1)
+    fleet.go()
+    async with httpx.AsyncClient(timeout=60) as client:
+        responded = await _post(
+            client, server.url + "/graphql", admin_token, ANNOUNCE, title="Fan-out"
+        )
+    await asyncio.sleep(max(3.0, len(user_ids) / 2000))
+    received = fleet.collect()
+    latencies = [(at - responded) * 1000 for at, data in received if "notifications" in data]
+    errors = [data for _, data in received if "error" in data]
+    print(
+        f"(a) announcement to {len(user_ids)} subscribers ({connected} connected): "
+        f"delivered {len(latencies)}/{len(user_ids)}, {summary(latencies)}; errors {len(errors)}"
+    )
+    print(f"    server memory per idle subscribed connection: {per_connection:.1f} KiB")
+
+
+async def messages(
+    server: ServerProcess,
+    sender_token: str,
+    user_ids: list[int],
+    rate: int,
+    seconds: float,
+    processes: int,
+) -> None:
+    ws_url = server.url.replace("http", "ws") + "/graphql"
+    fleet = ClientFleet(ws_url, [token_for(u) for u in user_ids], MESSAGES, processes)
+    fleet.wait_connected()
+    await asyncio.sleep(1)
+    fleet.go()
+    sent: dict[str, float] = {}
+    total = int(rate * seconds)
+    interval = 1 / rate
+    start = time.perf_counter()
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=64)) as client:
+        in_flight: set[asyncio.Task[None]] = set()
+
+        async def send(n: int) -> None:
+            subject = f"m{n}"
+            sent[subject] = await _post(
+                client,
+                server.url + "/graphql",
+                sender_token,
+                SEND,
+                to=[user_ids[n % len(user_ids)]],
+                subject=subject,
+            )
+
+        for n in range(total):
+            await asyncio.sleep(max(0.0, start + n * interval - time.perf_counter()))
+            task = asyncio.create_task(send(n))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+        await asyncio.gather(*in_flight)
+    achieved = total / (time.perf_counter() - start)
+    await asyncio.sleep(2)
+    received = fleet.collect()
+    latencies = [
+        (at - sent[d["messages"]["subject"]]) * 1000
+        for at, d in received
+        if "messages" in d and d["messages"]["subject"] in sent
+    ]
+    late = sum(1 for value in latencies if value > 2000)
+    print(
+        f"(b) per-user messages to {len(user_ids)} subscribers at {achieved:.0f}/s "
+        f"(asked {rate}/s): delivered {len(latencies)}/{total}, {summary(latencies)}, "
+        f"later than 2 s: {late}"
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--subscribers", type=int, default=1000)
+    parser.add_argument("--rate", type=int, default=200, help="per-user messages per second")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--client-processes", type=int, default=4)
+    args = parser.parse_args()
+    settings = bench_settings(
+        os.environ.get(
+            "GQL_CRM_BENCH_DATABASE_URL",
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/gqlcrm_bench",
+        ),
+        os.environ.get("GQL_CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"),
+    )
+    print(f"preparing {args.subscribers} users ...", flush=True)
+    user_ids = await prepare_database(settings, args.subscribers)
+    floor = await redis_floor(settings.redis_url or "")
+    print(f"floor: raw Redis publish->receive {summary(floor)}")
+    server = ServerProcess(settings)
+    try:
+        await server.wait_ready()
+        admin_token = await login(server.url, "admin")
+        await announcement(server, admin_token, user_ids, args.client_processes)
+        await messages(
+            server, admin_token, user_ids, args.rate, args.seconds, args.client_processes
+        )
+    finally:
+        server.stop()
+    print(f"floor p50 {percentile(floor, 0.5):.2f} ms / p99 {percentile(floor, 0.99):.2f} ms")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
