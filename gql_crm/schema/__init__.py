@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -25,12 +26,17 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     from gql_crm.resolvers import root
 
     settings = settings or Settings()
+    # The limiters' validation rules are built once: the validation cache is keyed by the
+    # rule classes, and a limiter built per operation makes new classes (and never hits).
+    limits = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     # Factories: Strawberry builds fresh extension instances for every operation.
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: ParserCache(maxsize=512),
+        lambda: AddValidationRules(limits),
         lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ErrorPolicy(debug=settings.debug),
     ]
