@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,11 +43,6 @@ class Principal:
     def require(self, permission: str) -> None:
         if permission not in self.permissions:
             raise Forbidden(f"This needs the permission '{permission}'.")
-
-    def require_any(self, permissions: Iterable[str]) -> None:
-        wanted = list(permissions)
-        if not any(p in self.permissions for p in wanted):
-            raise Forbidden(f"This needs one of the permissions {', '.join(wanted)}.")
 
     def can_see_owner(self, owner_id: int | None) -> bool:
         """Whether a record owned by ``owner_id`` is within this principal's data scope."""

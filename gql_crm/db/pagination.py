@@ -49,6 +49,8 @@ def _decode_value(value: Any, expected: type) -> Any:
         value = float(value)
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
         raise ValueError(f"expected {expected.__name__}")
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise ValueError("integer out of range")
     if isinstance(value, datetime) and value.tzinfo is None:
         raise ValueError("timestamps in cursors carry their time zone")
     return value

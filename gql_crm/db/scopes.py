@@ -90,6 +90,17 @@ async def load_principal(
     )
 
 
+def contact_details_visibility(principal: Principal) -> ColumnElement[bool]:
+    """Customers whose contacts' phones and e-mails the principal sees unmasked (F1.3): all
+    with the contact-details right, otherwise their own and those shared with them."""
+    if principal.sees_contact_details:
+        return true()
+    shared_with_me = exists().where(
+        CustomerShare.customer_id == Customer.id, CustomerShare.user_id == principal.user_id
+    )
+    return or_(Customer.owner_id == principal.user_id, shared_with_me)
+
+
 def customer_visibility(principal: Principal) -> ColumnElement[bool]:
     """Customers the principal may see: public and special pools, owners within the data
     scope, and customers shared with the principal. Deleted customers are never visible."""

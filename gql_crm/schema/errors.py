@@ -11,6 +11,7 @@ from gql_crm.auth.principal import Forbidden, Unauthenticated
 from gql_crm.db.pagination import InvalidCursor
 from gql_crm.services.errors import DomainError
 from gql_crm.subscriptions.bus import BusUnavailable, SlowSubscriber
+from gql_crm.subscriptions.live import PermissionsChanged
 
 logger = logging.getLogger("gql_crm.errors")
 
@@ -38,6 +39,8 @@ def _code_for(error: GraphQLError) -> str | None:
             return "LIVE_UPDATES_INTERRUPTED"
         case SlowSubscriber():
             return "SLOW_CONSUMER"
+        case PermissionsChanged():
+            return "PERMISSIONS_CHANGED"
         case GraphQLError():
             # graphql-core wraps variable coercion failures (wrong type, unknown enum value).
             return "BAD_USER_INPUT"

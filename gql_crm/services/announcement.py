@@ -125,8 +125,13 @@ async def create_announcement(
 
 
 async def _own(uow: UnitOfWork, announcement_id: int) -> Announcement:
+    """An announcement the caller wrote: only its author publishes, edits or deletes it."""
     announcement = await uow.session.get(Announcement, announcement_id, with_for_update=True)
-    if announcement is None or announcement.deleted_at is not None:
+    if (
+        announcement is None
+        or announcement.deleted_at is not None
+        or announcement.author_id != uow.principal.user_id
+    ):
         raise NotFound("Announcement", announcement_id)
     return announcement
 

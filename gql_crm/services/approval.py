@@ -22,9 +22,10 @@ from gql_crm.db.models import (
 )
 from gql_crm.db.scopes import scope_filter
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
+from gql_crm.services.money import CENT, money_problem
 from gql_crm.services.notification import NotificationDraft, notify
 from gql_crm.services.unit_of_work import UnitOfWork
-from gql_crm.services.validation import CENT, money_problem, text_problem
+from gql_crm.services.validation import text_problem
 
 TOPIC = "approvals"
 MAX_STEPS = 10

@@ -36,15 +36,15 @@ from gql_crm.db.models import (
     SystemSettings,
     TemporaryOrigin,
 )
-from gql_crm.db.scopes import customer_visibility, scope_filter
+from gql_crm.db.scopes import contact_details_visibility, customer_visibility, scope_filter
 from gql_crm.services.contact import ContactFields, add_contacts, contact_problems
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem, required_fields
 from gql_crm.services.pool import (
     can_manage,
     check_cap,
+    customer_event,
     lock_owner,
-    owner_customer_event,
     pool_for_maturity,
 )
 from gql_crm.services.unit_of_work import UnitOfWork, diff
@@ -179,23 +179,28 @@ def _view_clause(principal: Principal, view: CustomerView) -> ColumnElement[bool
     return None
 
 
-def search_clause(term: str) -> ColumnElement[bool]:
+def search_clause(principal: Principal, term: str) -> ColumnElement[bool]:
     """Company name, short name, or a contact's name, phone, mobile or e-mail contains term.
 
-    Written as a UNION of one lookup per table, not as one OR across tables: each branch can
-    then use its own trigram index on PostgreSQL (an OR with an EXISTS scans everything).
+    Phones and e-mails are searched only where the caller sees them unmasked: otherwise a
+    search would reveal a masked number digit by digit. Written as a UNION of one lookup per
+    table, not one OR across tables, so that PostgreSQL uses each trigram index.
     """
 
-    def like(
-        column: InstrumentedAttribute[str] | InstrumentedAttribute[str | None],
-    ) -> ColumnElement[bool]:
+    def like(column: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
         return column.icontains(term, autoescape=True)
 
     by_company = select(Customer.id).where(or_(like(Customer.name), like(Customer.short_name)))
-    by_contact = select(Contact.customer_id).where(
-        or_(like(Contact.name), like(Contact.mobile), like(Contact.phone), like(Contact.email))
+    by_contact_name = select(Contact.customer_id).where(like(Contact.name))
+    by_contact_details = (
+        select(Contact.customer_id)
+        .join(Customer, Customer.id == Contact.customer_id)
+        .where(
+            or_(like(Contact.mobile), like(Contact.phone), like(Contact.email)),
+            contact_details_visibility(principal),
+        )
     )
-    return Customer.id.in_(union(by_company, by_contact))
+    return Customer.id.in_(union(by_company, by_contact_name, by_contact_details))
 
 
 def customer_query(principal: Principal, filters: CustomerFilter) -> Select[Customer]:
@@ -218,7 +223,7 @@ def customer_query(principal: Principal, filters: CustomerFilter) -> Select[Cust
         if value is not None:
             stmt = stmt.where(getattr(Customer, name) == value)
     if filters.search and filters.search.strip():
-        stmt = stmt.where(search_clause(filters.search.strip()))
+        stmt = stmt.where(search_clause(principal, filters.search.strip()))
     return stmt
 
 
@@ -301,7 +306,7 @@ async def create_customer(
     await uow.session.flush()
     await add_contacts(uow, customer, list(fields.contacts))
     uow.log(ENTITY, customer.id, "create", {"pool": [None, str(pool)], "ownerId": [None, owner_id]})
-    owner_customer_event(uow, customer, "customer.created")
+    customer_event(uow, customer, "customer.created")
     return customer
 
 
@@ -332,7 +337,7 @@ async def update_customer(
     other_changes = {k: v for k, v in changes.items() if k not in pool_changes}
     if pool_changes:
         uow.log(ENTITY, customer.id, "change_pool", pool_changes)
-        owner_customer_event(uow, customer, "customer.updated")
+        customer_event(uow, customer, "customer.updated")
     if other_changes:
         uow.log(ENTITY, customer.id, "update", other_changes)
     return customer
@@ -364,7 +369,7 @@ async def delete_customer(uow: UnitOfWork, customer_id: int) -> Customer:
     customer.deleted_at = uow.now
     customer.deleted_by_id = uow.principal.user_id
     uow.log(ENTITY, customer.id, "delete", {"deletedAt": [None, uow.now.isoformat()]})
-    owner_customer_event(uow, customer, "customer.deleted")
+    customer_event(uow, customer, "customer.deleted")
     return customer
 
 
@@ -396,7 +401,7 @@ async def restore_customer(uow: UnitOfWork, settings: SystemSettings, customer_i
         "restore",
         {"deletedAt": [deleted_at.isoformat() if deleted_at else None, None]},
     )
-    owner_customer_event(uow, customer, "customer.restored")
+    customer_event(uow, customer, "customer.restored")
     return customer
 
 

@@ -10,6 +10,7 @@ from gql_crm.db.models import Department, User
 from gql_crm.db.scopes import department_subtree
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound
 from gql_crm.services.unit_of_work import UnitOfWork
+from gql_crm.services.user import permissions_changed
 from gql_crm.services.validation import text_problem
 
 ENTITY = "department"
@@ -102,6 +103,7 @@ async def set_department_manager(
         uow.log(
             ENTITY, department.id, "set_manager", {"managerId": [department.manager_id, manager_id]}
         )
+        permissions_changed(uow, [m for m in (department.manager_id, manager_id) if m is not None])
         department.manager_id = manager_id
     return department
 

@@ -16,6 +16,8 @@ from gql_crm.db.scopes import customer_record_visibility
 from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import AlreadyDecided, Conflict, InvalidInput, NotFound, Problems
 from gql_crm.services.money import cents, money_problem
+from gql_crm.services.order import company_today
+from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.validation import text_problem
 from gql_crm.subscriptions.bus import user_channel
@@ -54,7 +56,8 @@ async def create_expense(uow: UnitOfWork, fields: ExpenseFields) -> Expense:
         p := text_problem(fields.category, max_length=50, required=False)
     ):
         problems.add("category", p)
-    if fields.occurred_on > uow.now.date():
+    settings = await get_settings(uow.session)
+    if fields.occurred_on > company_today(settings, uow.now):
         problems.add("occurredOn", "cannot be in the future")
     problems.raise_if_any()
     expense = Expense(

@@ -13,7 +13,7 @@ from gql_crm.db.models import Contact, Customer, CustomerShare, FollowUp, Option
 from gql_crm.services.customer import is_visible
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem
-from gql_crm.services.pool import can_manage, owner_customer_event
+from gql_crm.services.pool import can_manage, customer_event
 from gql_crm.services.unit_of_work import UnitOfWork, diff
 from gql_crm.services.validation import text_problem
 
@@ -101,15 +101,24 @@ async def create_follow_up(uow: UnitOfWork, customer_id: int, fields: FollowUpFi
     await uow.session.flush()
     if customer.last_follow_up_at is None or followed_at > customer.last_follow_up_at:
         customer.last_follow_up_at = followed_at
-    owner_customer_event(uow, customer, "customer.followed_up", followUpId=follow_up.id)
+    uow.log("follow_up", follow_up.id, "create", {"customerId": [None, customer.id]})
+    customer_event(uow, customer, "customer.followed_up", followUpId=follow_up.id)
     return follow_up
 
 
 async def _own_or_permitted(uow: UnitOfWork, follow_up_id: int) -> tuple[FollowUp, Customer]:
+    """A follow-up the caller may change, with its customer locked (its pool clock moves).
+
+    Authors keep that right only while they may still follow the customer up (it may have
+    been transferred or released since); others' follow-ups need followup:edit_others.
+    """
     follow_up = await uow.session.get(FollowUp, follow_up_id)
-    customer = await uow.session.get(Customer, follow_up.customer_id) if follow_up else None
-    if follow_up is None or customer is None or customer.deleted_at is not None:
+    if follow_up is None:
         raise NotFound("Follow-up", follow_up_id)
+    try:
+        customer = await _followable(uow, follow_up.customer_id)
+    except (NotFound, Conflict) as refused:
+        raise NotFound("Follow-up", follow_up_id) from refused
     if follow_up.author_id != uow.principal.user_id:
         uow.principal.require(Advanced.EDIT_OTHERS_FOLLOWUPS)
         if not can_manage(uow.principal, customer):

@@ -197,11 +197,6 @@ def _history(
     return change
 
 
-def _event(uow: UnitOfWork, opportunity: Opportunity, kind: str) -> None:
-    payload = {"opportunityId": opportunity.id, "customerId": opportunity.customer_id}
-    uow.emit(f"customer:{opportunity.customer_id}", kind, opportunity.id, payload)
-
-
 async def create_opportunity(
     uow: UnitOfWork, customer_id: int, fields: OpportunityFields
 ) -> Opportunity:
@@ -220,7 +215,6 @@ async def create_opportunity(
     await uow.session.flush()
     _history(uow, opportunity, None)
     uow.log(ENTITY, opportunity.id, "create", {"customerId": [None, customer.id]})
-    _event(uow, opportunity, "opportunity.created")
     return opportunity
 
 
@@ -261,7 +255,6 @@ async def update_opportunity(
     if changes:
         opportunity.updated_at = uow.now
         uow.log(ENTITY, opportunity.id, "update", changes)
-        _event(uow, opportunity, "opportunity.updated")
     return opportunity
 
 

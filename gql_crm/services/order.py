@@ -250,12 +250,6 @@ def _order_values(fields: OrderFields) -> dict[str, Any]:
     }
 
 
-def _event(uow: UnitOfWork, order: Order, kind: str) -> None:
-    payload = {"orderId": order.id, "customerId": order.customer_id}
-    uow.emit(f"customer:{order.customer_id}", kind, order.id, payload)
-    uow.emit(f"user:{order.owner_id}", kind, order.id, payload)
-
-
 async def _refresh_closed_won(uow: UnitOfWork, customer: Customer) -> None:
     """A customer with a live order is closed-won (off the pool clocks); one whose last
     order went to the recycle bin goes back on them, with a fresh clock."""
@@ -304,7 +298,6 @@ async def create_order(uow: UnitOfWork, customer_id: int, fields: OrderFields) -
     await uow.session.flush()
     await _refresh_closed_won(uow, customer)
     uow.log(ENTITY, order.id, "create", {"amount": [None, str(order.amount)]})
-    _event(uow, order, "order.created")
     return order
 
 
@@ -372,11 +365,21 @@ async def update_order(uow: UnitOfWork, order_id: int, fields: OrderFields) -> O
             )
             or ZERO
         )
-    values["amount"] = cents(fields.amount if fields.amount is not None else Decimal(line_total))
-    values["amount_is_explicit"] = fields.amount is not None
+    if fields.amount is None and lines is None and order.amount_is_explicit:
+        # Neither a new amount nor new lines: the explicit amount stays as it is.
+        values["amount"], values["amount_is_explicit"] = order.amount, True
+    else:
+        values["amount"] = cents(
+            fields.amount if fields.amount is not None else Decimal(line_total)
+        )
+        values["amount_is_explicit"] = fields.amount is not None
     if values["amount"] < money.received:
         raise Conflict(
             f"{money.received} was already received; the amount cannot be less.", "amount"
+        )
+    if values["amount"] - money.refunded < money.invoiced:
+        raise Conflict(
+            f"{money.invoiced} is already invoiced; the amount cannot be less.", "amount"
         )
     planned = await uow.session.scalar(
         select(func.coalesce(func.sum(PaymentPlan.amount), ZERO)).where(
@@ -394,7 +397,6 @@ async def update_order(uow: UnitOfWork, order_id: int, fields: OrderFields) -> O
     )
     if changes or lines is not None:
         uow.log(ENTITY, order.id, "update", changes)
-        _event(uow, order, "order.updated")
     return order
 
 
@@ -413,7 +415,6 @@ async def delete_order(uow: UnitOfWork, order_id: int) -> Order:
     assert customer is not None
     await _refresh_closed_won(uow, customer)
     uow.log(ENTITY, order.id, "delete", {"deletedAt": [None, uow.now.isoformat()]})
-    _event(uow, order, "order.deleted")
     return order
 
 
@@ -441,7 +442,6 @@ async def restore_order(uow: UnitOfWork, order_id: int) -> Order:
         "restore",
         {"deletedAt": [deleted_at.isoformat() if deleted_at else None, None]},
     )
-    _event(uow, order, "order.restored")
     return order
 
 
@@ -644,5 +644,4 @@ async def record_delivery(
     uow.session.add(record)
     await uow.session.flush()
     uow.log(ENTITY, order.id, "deliver", {"quantity": [None, str(quantity)]})
-    _event(uow, order, "order.delivered")
     return record

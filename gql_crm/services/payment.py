@@ -42,12 +42,6 @@ def _amount(amount: Decimal) -> None:
         problems.raise_if_any()
 
 
-def _event(uow: UnitOfWork, order: Order, kind: str, amount: Decimal) -> None:
-    payload = {"orderId": order.id, "customerId": order.customer_id, "amount": str(amount)}
-    uow.emit(f"customer:{order.customer_id}", kind, order.id, payload)
-    uow.emit(f"user:{order.owner_id}", kind, order.id, payload)
-
-
 # ---- plans ---------------------------------------------------------------------------------
 
 
@@ -149,8 +143,9 @@ async def record_payment(uow: UnitOfWork, order_id: int, fields: PaymentFields) 
             "amount",
             money.outstanding,
         )
+    # The highest number so far, not the count: numbers never repeat after a deletion.
     sequence = await uow.session.scalar(
-        select(func.count()).where(PaymentRecord.order_id == order.id)
+        select(func.max(PaymentRecord.sequence)).where(PaymentRecord.order_id == order.id)
     )
     record = PaymentRecord(
         order_id=order.id,
@@ -172,7 +167,6 @@ async def record_payment(uow: UnitOfWork, order_id: int, fields: PaymentFields) 
         "payment",
         {"received": [str(money.received), str(money.received + fields.amount)]},
     )
-    _event(uow, order, "order.paid", fields.amount)
     return record
 
 
@@ -246,5 +240,4 @@ async def record_refund(
         "refund",
         {"refunded": [str(money.refunded), str(money.refunded + amount)]},
     )
-    _event(uow, order, "order.refunded", amount)
     return refund

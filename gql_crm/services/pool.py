@@ -168,8 +168,9 @@ async def check_cap(
 CUSTOMER_TOPIC = "customers"
 
 
-def owner_customer_event(uow: UnitOfWork, customer: Customer, kind: str, **extra: object) -> None:
-    """Tell whoever watches the customer (and may see it) that it changed."""
+def customer_event(uow: UnitOfWork, customer: Customer, kind: str, **extra: object) -> None:
+    """Publish a change of the customer on the customers topic; each subscriber's
+    visibility is checked when it is delivered."""
     payload = {"customerId": customer.id, "pool": str(customer.pool), "ownerId": customer.owner_id}
     payload.update(extra)
     uow.emit(CUSTOMER_TOPIC, kind, customer.id, payload)
@@ -236,7 +237,7 @@ async def claim(uow: UnitOfWork, settings: SystemSettings, customer_id: int) -> 
         "claim",
         {"pool": [str(from_pool), str(Pool.TEMPORARY)], "ownerId": [None, me.id]},
     )
-    owner_customer_event(uow, customer, "customer.claimed")
+    customer_event(uow, customer, "customer.claimed")
     return customer
 
 
@@ -327,7 +328,7 @@ async def transfer(
         if former_pool is not customer.pool:
             changes["pool"] = [str(former_pool), str(customer.pool)]
         uow.log("customer", customer.id, "transfer", changes)
-        owner_customer_event(uow, customer, "customer.transferred", fromOwnerId=former_owner)
+        customer_event(uow, customer, "customer.transferred", fromOwnerId=former_owner)
         if former_owner is not None and former_owner != customer.owner_id:
             uow.emit(
                 user_channel(former_owner),

@@ -16,6 +16,7 @@ from gql_crm.auth.permissions import (
 from gql_crm.db.models import DataScope, Position, User
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.user import permissions_changed
 from gql_crm.services.validation import text_problem
 
 ENTITY = "position"
@@ -80,6 +81,10 @@ async def update_position(uow: UnitOfWork, position_id: int, fields: PositionFie
         setattr(position, name, value)
     if changes := diff(before, values):
         uow.log(ENTITY, position.id, "update", changes)
+        holders = await uow.session.scalars(
+            select(User.id).where(User.position_id == position.id, User.deleted_at.is_(None))
+        )
+        permissions_changed(uow, list(holders))
     return position
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gql_crm.auth.masking import mask_email, mask_phone
 from gql_crm.auth.principal import Principal, Unauthenticated
 from gql_crm.clock import Clock
 from gql_crm.db.engine import Database
@@ -93,7 +94,13 @@ class UnitOfWork:
     def log(
         self, entity_type: str, entity_id: int, action: str, changes: dict[str, Any] | None = None
     ) -> None:
-        """Record who did what to which record; ``changes`` maps field -> [from, to]."""
+        """Record who did what to which record; ``changes`` maps field -> [from, to].
+
+        Phone numbers and e-mails are logged masked: the log is read by people who may not
+        see contact details.
+        """
+        if changes:
+            changes = {k: _masked(k, v) for k, v in changes.items()}
         self.session.add(
             OperationLog(
                 actor_id=self._principal.user_id if self._principal else None,
@@ -123,6 +130,16 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
         for k, v in after.items()
         if before.get(k) != v
     }
+
+
+_MASKERS = {"phone": mask_phone, "mobile": mask_phone, "email": mask_email}
+
+
+def _masked(field: str, values: Any) -> Any:
+    mask = _MASKERS.get(field)
+    if mask is None or not isinstance(values, list):
+        return values
+    return [mask(v) if isinstance(v, str) else v for v in values]
 
 
 def _jsonable(value: Any) -> Any:

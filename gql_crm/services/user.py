@@ -100,7 +100,16 @@ async def update_user(uow: UnitOfWork, user_id: int, fields: UserFields) -> User
         setattr(user, name, value)
     if changes := diff(before, values):
         uow.log(ENTITY, user.id, "update", changes)
+        if {"departmentId", "positionId"} & changes.keys():
+            permissions_changed(uow, [user.id])
     return user
+
+
+def permissions_changed(uow: UnitOfWork, user_ids: list[int]) -> None:
+    """Live subscriptions of these users end so that they re-subscribe with their new
+    permissions and data scope (their tokens stay valid)."""
+    for user_id in dict.fromkeys(user_ids):
+        uow.emit(user_channel(user_id), "session.changed", user_id, {})
 
 
 def _revoke_tokens(uow: UnitOfWork, user: User, reason: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 _PHONE = re.compile(r"^\+?[0-9(][0-9 ()-]{4,30}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -33,25 +32,6 @@ def email_problem(value: str | None) -> str | None:
 def login_name_problem(value: str) -> str | None:
     if not _LOGIN_NAME.match(value):
         return "must be 2-64 letters, digits or the characters _ . @ -"
-    return None
-
-
-MONEY_LIMIT = Decimal("1000000000000")  # Numeric(14, 2) holds up to 12 digits before the point
-CENT = Decimal("0.01")
-
-
-def money_problem(value: Decimal, *, positive: bool = False) -> str | None:
-    """Why an amount is not acceptable as money: finite, two places, in range, sign."""
-    if not value.is_finite():
-        return f"'{value}' is not an amount"
-    if value != value.quantize(CENT):
-        return "at most two decimal places"
-    if abs(value) >= MONEY_LIMIT:
-        return f"must be less than {MONEY_LIMIT:,}"
-    if positive and value <= 0:
-        return f"must be above zero (got {value})"
-    if value < 0:
-        return f"must not be negative (got {value})"
     return None
 
 

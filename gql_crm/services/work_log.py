@@ -80,7 +80,3 @@ async def add_comment(uow: UnitOfWork, work_log_id: int, content: str) -> WorkLo
         ),
     )
     return comment
-
-
-def comments_query(work_log_ids: list[int]) -> Select[WorkLogComment]:
-    return select(WorkLogComment).where(WorkLogComment.work_log_id.in_(work_log_ids))

@@ -8,7 +8,7 @@ from gql_crm.context import Info
 from gql_crm.db.models import Customer, Pool
 from gql_crm.schema.customer import CustomerType
 from gql_crm.schema.setting import PoolEnum
-from gql_crm.services.customer import CustomerFilter, customer_query
+from gql_crm.services.customer import CUSTOMER_VIEW, CustomerFilter, customer_query
 from gql_crm.services.pool import CUSTOMER_TOPIC
 from gql_crm.subscriptions.live import live_events
 
@@ -41,6 +41,7 @@ class CustomerSubscription:
         self, info: Info, customer_id: int | None = None
     ) -> AsyncGenerator[CustomerEvent, None]:
         principal = info.context.require_principal()
+        principal.require(CUSTOMER_VIEW)
         async for event in live_events(info, CUSTOMER_TOPIC):
             if event.channel != CUSTOMER_TOPIC or event.id is None:
                 continue

@@ -9,6 +9,11 @@ from gql_crm.context import Info
 from gql_crm.loaders import Loaders
 from gql_crm.subscriptions.bus import Event, user_channel
 
+
+class PermissionsChanged(Exception):
+    """The subscriber's permissions or data scope changed; it must subscribe again."""
+
+
 # How often a waiting subscription re-checks its token's expiry.
 _RECHECK_SECONDS = 5.0
 
@@ -37,6 +42,8 @@ async def live_events(info: Info, *channels: str) -> AsyncIterator[Event]:
             if event.channel == own and event.type == "session.revoked":
                 reason = event.payload.get("reason", "revoked")
                 raise Unauthenticated(f"Your session ended ({reason}): sign in again.")
+            if event.channel == own and event.type == "session.changed":
+                raise PermissionsChanged("Your permissions changed: subscribe again.")
             # Loaders cache per request; for a subscription every event is a new request.
             context.loaders = Loaders(services.database, context.require_principal)
             yield event

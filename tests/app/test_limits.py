@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import AsyncIterator
 
 import httpx
@@ -83,3 +85,14 @@ async def test_unexpected_errors_are_masked(
     error = body["errors"][0]
     assert error["message"] == "Unexpected error."
     assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR"}
+
+
+async def test_a_cursor_with_an_integer_out_of_range_is_bad_user_input(
+    sales1: GraphQLClient,
+) -> None:
+    raw = json.dumps(["Li Na", 2**64]).encode()
+    cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    codes = await sales1.error_codes(
+        "query($after: String) { users(after: $after) { totalCount } }", after=cursor
+    )
+    assert codes == ["BAD_USER_INPUT"]

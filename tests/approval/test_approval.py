@@ -652,3 +652,12 @@ async def test_an_approver_named_twice_is_invalid_input(
     assert result["__typename"] == "InvalidInputError", result
     assert result["field"] == "approverIds"
     assert await visible_ids(sales1) == []
+
+
+async def test_an_amount_beyond_any_column_is_invalid_input(
+    sales1: GraphQLClient, manager1: GraphQLClient
+) -> None:
+    result = await apply(
+        sales1, leave(manager1, type="EXPENSE", amount="1e29", startsOn=None, endsOn=None)
+    )
+    assert (result["__typename"], result["field"]) == ("InvalidInputError", "amount")

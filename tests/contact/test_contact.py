@@ -149,7 +149,7 @@ async def test_update_contact_edits_fields_and_can_take_the_primary_flag(
             "action": "update",
             "changes": {
                 "name": ["Carol", "Carol King"],
-                "email": [None, "carol@acme.example"],
+                "email": [None, "c***@acme.example"],
                 "isPrimary": [False, True],
             },
             "actor": {"loginName": "sales1"},
