@@ -7,8 +7,10 @@ import logging
 from collections.abc import AsyncIterator
 
 import orjson
+from cross_web import HTTPException
 from redis.asyncio import Redis
 from starlette.applications import Starlette
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -19,9 +21,11 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
+from gql_crm.auth.tokens import bearer_token
 from gql_crm.clock import Clock, SystemClock
 from gql_crm.context import Context
 from gql_crm.db.engine import Database
+from gql_crm.resolvers.attachment import download_attachment
 from gql_crm.schema import build_schema
 from gql_crm.services.auth import authenticate
 from gql_crm.services.unit_of_work import Services
@@ -41,6 +45,7 @@ class CrmGraphQL(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
             allowed_origins=settings.allowed_origins,
+            multipart_uploads_enabled=True,
         )
 
     async def get_context(
@@ -49,7 +54,11 @@ class CrmGraphQL(GraphQL[Context, None]):
         services: Services = request.app.state.services
         principal = None
         if isinstance(request, Request):
-            token = _bearer_token(request.headers.get("authorization"))
+            if _check_multipart(request, services.settings) and isinstance(response, Response):
+                # Strawberry never closes the parsed form: its spooled upload files would
+                # linger until garbage collection. Close them once the response is sent.
+                response.background = BackgroundTask(request.close)
+            token = bearer_token(request.headers.get("authorization"))
             if token:
                 principal = await authenticate(services, token)
         return Context(services, principal, request, response)
@@ -57,7 +66,7 @@ class CrmGraphQL(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """The connection_init payload must carry a valid token: {"token": "..."}."""
         params = context.connection_params
-        token = params.get("token") or _bearer_token(params.get("Authorization"))
+        token = params.get("token") or bearer_token(params.get("Authorization"))
         principal = await authenticate(context.services, token) if isinstance(token, str) else None
         if principal is None:
             raise ConnectionRejectionError({"reason": "a valid token is required"})
@@ -70,11 +79,37 @@ class CrmGraphQL(GraphQL[Context, None]):
         return orjson.dumps(data).decode()
 
 
-def _bearer_token(header: object) -> str | None:
-    if not isinstance(header, str):
-        return None
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+# Room for the multipart envelope (operations, map, part headers) around the file itself.
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def _check_multipart(request: Request, settings: Settings) -> bool:
+    """Refuse multipart requests a browser could send cross-site without asking first.
+
+    A multipart/form-data POST is a "simple" request: any page may send one, with the user's
+    cookies, and no CORS preflight. Strawberry only keeps multipart off by default; it has no
+    check of its own once it is on. Our tokens travel in the Authorization header (which a
+    page cannot add without a preflight), but we also require a header that forces the
+    preflight, as Apollo Server does, so that uploads stay safe whatever authentication is
+    added later. Bodies far beyond the attachment limit are refused before they are read.
+    """
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "multipart/form-data":
+        return False
+    if not (
+        request.headers.get("apollo-require-preflight")
+        or request.headers.get("x-apollo-operation-name")
+    ):
+        raise HTTPException(
+            400,
+            "Multipart requests must carry a non-empty 'Apollo-Require-Preflight' (or "
+            "'X-Apollo-Operation-Name') header.",
+        )
+    length = request.headers.get("content-length", "")
+    limit = settings.max_attachment_bytes
+    if length.isdigit() and int(length) > limit + _MULTIPART_OVERHEAD:
+        raise HTTPException(413, f"The request is over the attachment limit ({limit} bytes).")
+    return True
 
 
 async def _healthz(_request: Request) -> Response:
@@ -125,6 +160,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route("/attachments/{id:int}", download_attachment, methods=["GET"]),
             Route("/healthz", _healthz),
             Route("/readyz", _readyz),
         ],

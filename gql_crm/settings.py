@@ -42,6 +42,21 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, gt=0)
     demo_password: str = "demo-password"
 
+    # Attachment files live on disk; the database holds their metadata and a random key.
+    attachments_dir: Path = Field(default_factory=lambda data: data["data_dir"] / "attachments")
+    max_attachment_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    attachment_content_types: list[str] = Field(
+        default_factory=lambda: [
+            "application/pdf",
+            "image/png",
+            "image/jpeg",
+            "text/plain",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/msword",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ]
+    )
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:

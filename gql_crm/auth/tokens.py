@@ -44,3 +44,11 @@ def read_token(key: str, token: str, *, now: datetime) -> TokenClaims | None:
         )
     except (jwt.InvalidTokenError, ValueError, TypeError):
         return None
+
+
+def bearer_token(header: object) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header value, if that is what it is."""
+    if not isinstance(header, str):
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None

@@ -17,6 +17,8 @@ from gql_crm.db.engine import Database
 from gql_crm.db.models import (
     ApprovalHistory,
     ApprovalStep,
+    Attachment,
+    AttachmentRecordType,
     Contact,
     Customer,
     DeliveryPlan,
@@ -43,6 +45,7 @@ from gql_crm.db.models import (
     WorkLogComment,
 )
 from gql_crm.loaders.approval import load_approval_history, load_approval_steps
+from gql_crm.loaders.attachment import load_attachments
 from gql_crm.loaders.customer import (
     load_contacts,
     load_contacts_by_id,
@@ -243,3 +246,19 @@ class Loaders:
     @cached_property
     def line_deliveries(self) -> DataLoader[int, list[DeliveryRecord]]:
         return DataLoader(lambda ids: load_deliveries(self._database, ids))
+
+    @cached_property
+    def order_attachments(self) -> DataLoader[int, list[Attachment]]:
+        return DataLoader(
+            lambda ids: load_attachments(
+                self._database, self.principal, AttachmentRecordType.ORDER, ids
+            )
+        )
+
+    @cached_property
+    def customer_attachments(self) -> DataLoader[int, list[Attachment]]:
+        return DataLoader(
+            lambda ids: load_attachments(
+                self._database, self.principal, AttachmentRecordType.CUSTOMER, ids
+            )
+        )

@@ -6,6 +6,7 @@ from strawberry.tools import merge_types
 
 from gql_crm.resolvers.announcement import AnnouncementMutation, AnnouncementQuery
 from gql_crm.resolvers.approval import ApprovalMutation, ApprovalQuery
+from gql_crm.resolvers.attachment import AttachmentMutation
 from gql_crm.resolvers.auth import AuthMutation, AuthQuery
 from gql_crm.resolvers.contact import ContactMutation
 from gql_crm.resolvers.customer import CustomerMutation, CustomerQuery
@@ -74,6 +75,7 @@ Mutation = merge_types(
         OpportunityMutation,
         OrderMutation,
         PaymentMutation,
+        AttachmentMutation,
         ExpenseMutation,
     ),
 )

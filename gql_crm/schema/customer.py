@@ -8,6 +8,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db.models import Customer, CustomerKind, TemporaryOrigin
+from gql_crm.schema.attachment import AttachmentType
 from gql_crm.schema.common import requires
 from gql_crm.schema.contact import ContactType
 from gql_crm.schema.follow_up import FollowUpType
@@ -196,6 +197,11 @@ class CustomerType:
     async def orders(self, info: Info, first: int = 20) -> list[OrderType]:
         rows = await info.context.loaders.customer_orders.load((self.id, _nested_limit(first)))
         return [OrderType.from_model(row) for row in rows]
+
+    @strawberry.field(description="Files on the customer, newest first.")
+    async def attachments(self, info: Info) -> list[AttachmentType]:
+        rows = await info.context.loaders.customer_attachments.load(self.id)
+        return [AttachmentType.from_model(r) for r in rows]
 
     @strawberry.field(
         directives=requires(ORDER_VIEW),

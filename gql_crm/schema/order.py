@@ -8,6 +8,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db.models import DeliveryPlan, DeliveryRecord, Invoice, Order, OrderLine
+from gql_crm.schema.attachment import AttachmentType
 from gql_crm.schema.payment import PaymentPlanType, PaymentRecordType, RefundType
 from gql_crm.schema.product import ProductType
 from gql_crm.schema.user import UserType
@@ -245,6 +246,11 @@ class OrderType:
     async def invoices(self, info: Info) -> list[InvoiceType]:
         rows = await info.context.loaders.order_invoices.load(self.id)
         return [InvoiceType.from_model(r) for r in rows]
+
+    @strawberry.field(description="Files on the order (the contract text), newest first.")
+    async def attachments(self, info: Info) -> list[AttachmentType]:
+        rows = await info.context.loaders.order_attachments.load(self.id)
+        return [AttachmentType.from_model(r) for r in rows]
 
 
 @strawberry.input

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -45,6 +46,7 @@ class UnitOfWork:
         self._principal = principal
         self.now: datetime = services.clock.now()
         self._events: list[Event] = []
+        self._undo: list[Callable[[], None]] = []
         self._session: AsyncSession | None = None
 
     @property
@@ -71,16 +73,32 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session = self.session
+        committed = False
         try:
             if exc_type is None:
                 await session.commit()
+                committed = True
             else:
                 await session.rollback()
         finally:
             await session.close()
             self._session = None
-        if exc_type is None:
+            if not committed:
+                self._run_undo()
+        if committed:
             await self._publish()
+
+    def on_rollback(self, undo: Callable[[], None]) -> None:
+        """Undo a change made outside the database (a file written) if this unit of work
+        does not commit, whether it failed before the commit or in it."""
+        self._undo.append(undo)
+
+    def _run_undo(self) -> None:
+        for undo in reversed(self._undo):
+            try:
+                undo()
+            except Exception:
+                logger.exception("could not undo a change outside the database")
 
     async def _publish(self) -> None:
         # The commit is the truth and events are hints: a failed publish is logged, never

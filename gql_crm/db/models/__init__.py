@@ -9,6 +9,7 @@ from gql_crm.db.models.approval import (
     ApprovalStep,
     ApprovalType,
 )
+from gql_crm.db.models.attachment import Attachment, AttachmentRecordType
 from gql_crm.db.models.auth import LoginThrottle
 from gql_crm.db.models.contact import Contact
 from gql_crm.db.models.customer import (
@@ -56,6 +57,8 @@ __all__ = [
     "ApprovalStatus",
     "ApprovalStep",
     "ApprovalType",
+    "Attachment",
+    "AttachmentRecordType",
     "Audience",
     "BanReason",
     "Contact",

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from gql_crm.context import Info
+from gql_crm.db.models import Attachment, AttachmentRecordType
+from gql_crm.schema.user import UserType
+
+AttachmentRecordTypeEnum = strawberry.enum(
+    AttachmentRecordType,
+    name="AttachmentRecordType",
+    description="The kind of record a file is attached to.",
+)
+
+
+def download_path(attachment_id: int) -> str:
+    return f"/attachments/{attachment_id}"
+
+
+@strawberry.type(
+    name="Attachment",
+    description="A file on an order (the contract text) or a customer. Fetch its bytes with "
+    "GET `downloadUrl` and the same `Authorization: Bearer` token as for /graphql.",
+)
+class AttachmentType:
+    id: int
+    record_type: AttachmentRecordTypeEnum  # type: ignore[valid-type]
+    record_id: int
+    file_name: str = strawberry.field(description="As uploaded, without any directory part.")
+    content_type: str
+    size: int = strawberry.field(description="In bytes.")
+    sha256: str = strawberry.field(description="Hex SHA-256 of the content.")
+    created_at: datetime
+    uploaded_by_id: strawberry.Private[int | None]
+
+    @classmethod
+    def from_model(cls, a: Attachment) -> AttachmentType:
+        return cls(
+            id=a.id,
+            record_type=a.record_type,
+            record_id=a.record_id,
+            file_name=a.file_name,
+            content_type=a.content_type,
+            size=a.size,
+            sha256=a.sha256,
+            created_at=a.created_at,
+            uploaded_by_id=a.uploaded_by_id,
+        )
+
+    @strawberry.field
+    async def uploaded_by(self, info: Info) -> UserType | None:
+        if self.uploaded_by_id is None:
+            return None
+        user = await info.context.loaders.user.load(self.uploaded_by_id)
+        return UserType.from_model(user) if user else None
+
+    @strawberry.field(description="Path of the download, relative to this server.")
+    def download_url(self) -> str:
+        return download_path(self.id)
+
+
+@strawberry.type
+class AttachmentSuccess:
+    attachment: AttachmentType
