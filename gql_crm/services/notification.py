@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.principal import Principal
+from gql_crm.db.base import core_table
 from gql_crm.db.models import Notification, NotificationCategory
 from gql_crm.services.errors import NotFound
 from gql_crm.services.unit_of_work import UnitOfWork
@@ -136,7 +137,9 @@ async def notify_each(uow: UnitOfWork, items: Sequence[tuple[int, NotificationDr
     for start in range(0, len(items), _CHUNK // 8):  # eight bound values per row
         chunk = items[start : start + _CHUNK // 8]
         rows = await session.execute(
-            insert(Notification).returning(Notification.id, sort_by_parameter_order=True),
+            insert(core_table(Notification)).returning(
+                core_table(Notification).c.id, sort_by_parameter_order=True
+            ),
             [
                 {
                     "user_id": uid,

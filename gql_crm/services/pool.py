@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import Action, Advanced, Module, basic
 from gql_crm.auth.principal import Principal
+from gql_crm.db.base import core_table
 from gql_crm.db.models import (
     BanReason,
     Customer,
@@ -478,7 +479,7 @@ async def release_due(
     await session.execute(delete(CustomerShare).where(CustomerShare.customer_id.in_(ids)))
     bans = {c.id: release_ban(c.pool, c.temporary_origin, settings, now) for c in released}
     await session.execute(
-        insert(CustomerBan),
+        insert(core_table(CustomerBan)),
         [
             {
                 "customer_id": c.id,

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.principal import Principal, Unauthenticated
 from gql_crm.clock import Clock
+from gql_crm.db.base import core_table
 from gql_crm.db.engine import Database
 from gql_crm.db.models import OperationLog
 from gql_crm.settings import Settings
@@ -114,7 +115,7 @@ class UnitOfWork:
             return
         actor_id = self._principal.user_id if self._principal else None
         await self.session.execute(
-            insert(OperationLog),
+            insert(core_table(OperationLog)),
             [
                 {
                     "actor_id": actor_id,
