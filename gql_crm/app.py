@@ -31,6 +31,8 @@ from gql_crm.services.auth import authenticate
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 from gql_crm.subscriptions.bus import Bus
+from gql_crm.workers.jobs import schedules
+from gql_crm.workers.scheduler import Scheduler
 
 logger = logging.getLogger("gql_crm")
 
@@ -146,12 +148,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         database = Database(settings)
         bus = Bus(settings.broadcast_url)
         await bus.connect()
-        app.state.services = Services(
+        services = Services(
             settings=settings, database=database, clock=clock or SystemClock(), bus=bus
         )
+        app.state.services = services
+        scheduler = None
+        if settings.scheduler_enabled:
+            scheduler = Scheduler(services, schedules(settings))
+            scheduler.start()
+        app.state.scheduler = scheduler
         try:
             yield
         finally:
+            if scheduler is not None:
+                await scheduler.stop()
             await bus.disconnect()
             await database.dispose()
 

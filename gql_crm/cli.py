@@ -1,13 +1,18 @@
-"""The ``gql-crm`` command: serve, migrate, seed-demo, create-admin, export-schema."""
+"""The ``gql-crm`` command: serve, worker, migrate, seed-demo, create-admin, export-schema,
+release-pool, report."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from gql_crm.clock import SystemClock
+from gql_crm.clock import Clock, FrozenClock, SystemClock
 from gql_crm.settings import ConfigurationError, Settings
 
 
@@ -32,6 +37,48 @@ async def _prepare(settings: Settings, *, demo: bool) -> None:
                     )
     finally:
         await database.dispose()
+
+
+if TYPE_CHECKING:
+    from gql_crm.services.unit_of_work import Services
+
+T = TypeVar("T")
+
+
+async def _with_services(
+    settings: Settings, clock: Clock, work: Callable[[Services], Awaitable[T]]
+) -> T:
+    """Run ``work`` with what a job needs; events reach live clients through Redis, if set."""
+    from gql_crm.db.engine import Database
+    from gql_crm.services.unit_of_work import Services
+    from gql_crm.subscriptions.bus import Bus
+
+    database = Database(settings)
+    bus = Bus(settings.broadcast_url)
+    await bus.connect()
+    try:
+        return await work(Services(settings=settings, database=database, clock=clock, bus=bus))
+    finally:
+        await bus.disconnect()
+        await database.dispose()
+
+
+def _log_progress() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+
+def _parse_now(value: str | None) -> Clock:
+    if value is None:
+        return SystemClock()
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(f"not an ISO 8601 time: {value!r}", param_hint="--now") from error
+    if at.tzinfo is None:
+        raise click.BadParameter(
+            "give a time zone, e.g. 2026-04-01T09:00+08:00", param_hint="--now"
+        )
+    return FrozenClock(at)
 
 
 def _migrate(settings: Settings) -> None:
@@ -118,3 +165,69 @@ def export_schema() -> None:
     from gql_crm.schema import export_sdl
 
     sys.stdout.write(export_sdl())
+
+
+@main.command()
+@click.option("--check", is_flag=True, help="Exit 0 if a worker reported health recently.")
+def worker(check: bool) -> None:
+    """Run the background jobs on arq (needs GQL_CRM_REDIS_URL); start as many as needed."""
+    from arq.worker import check_health, run_worker
+
+    from gql_crm.workers.settings import worker_settings
+
+    try:
+        arq_settings = worker_settings(Settings())
+    except ConfigurationError as error:
+        raise click.UsageError(str(error)) from error
+    if check:
+        sys.exit(check_health(arq_settings))
+    _log_progress()
+    run_worker(arq_settings)
+
+
+@main.command("release-pool")
+@click.option(
+    "--now",
+    metavar="ISO-TIME",
+    help="Run as if it were this time (demos), e.g. 2026-04-01T09:00+08:00.",
+)
+def release_pool(now: str | None) -> None:
+    """Release due customers to the public pool and send advance warnings, once, now."""
+    from gql_crm.services import pool
+
+    clock = _parse_now(now)
+    _log_progress()
+
+    async def work(services: Services) -> tuple[int, int]:
+        released = await pool.release_pool(services)
+        warned = await pool.warn_pool(services)
+        return len(released), len(warned)
+
+    released, warned = asyncio.run(_with_services(Settings(), clock, work))
+    click.echo(
+        f"{released} customers released and {warned} release warnings sent "
+        f"at {clock.now():%Y-%m-%d %H:%M} UTC."
+    )
+
+
+@main.command()
+@click.option(
+    "--date",
+    "day",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The company day (in the company time zone) to (re)generate.",
+)
+@click.option("--notify", is_flag=True, help="Also tell every user that the report is ready.")
+def report(day: datetime, notify: bool) -> None:
+    """(Re)generate the daily reports of one day; replaces that day's reports."""
+    from gql_crm.services import report as report_service
+
+    _log_progress()
+    the_day: date = day.date()
+
+    async def work(services: Services) -> int:
+        return await report_service.generate(services, the_day, notify_users=notify)
+
+    written = asyncio.run(_with_services(Settings(), SystemClock(), work))
+    click.echo(f"{written} daily reports written for {the_day.isoformat()}.")

@@ -6,7 +6,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     max_subscriptions_per_connection: int = Field(default=20, gt=0)
 
     db_pool_size: int = Field(default=10, gt=0)
+
+    # Background jobs. None: the server runs them itself unless Redis is configured (then
+    # `gql-crm worker` does, on arq).
+    scheduler: bool | None = None
+    pool_release_interval_seconds: int = Field(default=300, gt=0)
+    worker_queue: str = "gql-crm:jobs"
     demo_password: str = "demo-password"
 
     # Attachment files live on disk; the database holds their metadata and a random key.
@@ -56,6 +62,18 @@ class Settings(BaseSettings):
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ]
     )
+
+    @field_validator("pool_release_interval_seconds")
+    @classmethod
+    def _aligned_on_the_hour(cls, value: int) -> int:
+        whole_minutes = value % 60 == 0 and 60 % (value // 60) == 0
+        if not (value < 60 and 60 % value == 0) and not whole_minutes:
+            raise ValueError("must divide a minute (e.g. 10) or an hour in whole minutes (300)")
+        return value
+
+    @property
+    def scheduler_enabled(self) -> bool:
+        return self.scheduler if self.scheduler is not None else not self.redis_url
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -59,6 +59,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         debug=False,
         graphiql=True,
         introspection=True,
+        scheduler=False,  # jobs run when a test runs them, not when the wall clock says
     )
 
 

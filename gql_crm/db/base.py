@@ -5,9 +5,9 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Enum, Index, MetaData, Numeric
+from sqlalchemy import DateTime, Enum, Index, MetaData, Numeric, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -92,3 +92,8 @@ ZERO = Decimal("0.00")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+def core_table(model: type[Base]) -> Table:
+    """The model's Table, for Core multi-row INSERTs (no ORM bookkeeping per row)."""
+    return cast(Table, model.__table__)

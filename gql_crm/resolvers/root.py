@@ -23,6 +23,7 @@ from gql_crm.resolvers.payment import PaymentMutation
 from gql_crm.resolvers.pool import PoolMutation
 from gql_crm.resolvers.position import PositionMutation, PositionQuery
 from gql_crm.resolvers.product import ProductMutation, ProductQuery
+from gql_crm.resolvers.report import ReportQuery
 from gql_crm.resolvers.setting import SettingMutation, SettingQuery
 from gql_crm.resolvers.user import UserMutation, UserQuery
 from gql_crm.resolvers.work_log import WorkLogMutation, WorkLogQuery
@@ -51,6 +52,7 @@ Query = merge_types(
         OpportunityQuery,
         OrderQuery,
         ExpenseQuery,
+        ReportQuery,
     ),
 )
 Mutation = merge_types(

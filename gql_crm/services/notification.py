@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.principal import Principal
+from gql_crm.db.base import core_table
 from gql_crm.db.models import Notification, NotificationCategory
 from gql_crm.services.errors import NotFound
 from gql_crm.services.unit_of_work import UnitOfWork
@@ -118,6 +119,53 @@ async def notify(uow: UnitOfWork, user_ids: Sequence[int], draft: NotificationDr
                     str(uid): [ids[uid], counts[uid].personal, counts[uid].system]
                     for uid in recipients
                 },
+            },
+        )
+
+
+async def notify_each(uow: UnitOfWork, items: Sequence[tuple[int, NotificationDraft]]) -> None:
+    """Put a different notification in each given bell, in a few multi-row INSERTs.
+
+    Live, each recipient hears of their newest notification of the batch with their unread
+    counts (the push is a hint; the bell query has them all), so a job that writes thousands
+    of notifications publishes one event per recipient, not one per notification.
+    """
+    if not items:
+        return
+    session = uow.session
+    newest: dict[int, tuple[int, NotificationDraft]] = {}
+    for start in range(0, len(items), _CHUNK // 8):  # eight bound values per row
+        chunk = items[start : start + _CHUNK // 8]
+        rows = await session.execute(
+            insert(core_table(Notification)).returning(
+                core_table(Notification).c.id, sort_by_parameter_order=True
+            ),
+            [
+                {
+                    "user_id": uid,
+                    "category": draft.category,
+                    "kind": draft.kind,
+                    "title": draft.title,
+                    "body": draft.body,
+                    "link_type": draft.link_type,
+                    "link_id": draft.link_id,
+                    "created_at": uow.now,
+                }
+                for uid, draft in chunk
+            ],
+        )
+        for (uid, draft), notification_id in zip(chunk, rows.scalars(), strict=True):
+            newest[uid] = (notification_id, draft)
+    counts = await unread_counts(session, list(newest))
+    created_at = uow.now.isoformat()
+    for uid, (notification_id, draft) in newest.items():
+        uow.emit(
+            user_channel(uid),
+            "notification.created",
+            notification_id,
+            {
+                **as_payload(draft, created_at),
+                "unread": [counts[uid].personal, counts[uid].system],
             },
         )
 

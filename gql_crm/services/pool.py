@@ -7,20 +7,25 @@ the release job) state the same rule; a test holds them to each other.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import Action, Advanced, Module, basic
 from gql_crm.auth.principal import Principal
+from gql_crm.db.base import core_table
 from gql_crm.db.models import (
     BanReason,
     Customer,
     CustomerBan,
     CustomerShare,
     MaturityOption,
+    NotificationCategory,
     Pool,
     SystemSettings,
     TemporaryOrigin,
@@ -35,7 +40,9 @@ from gql_crm.services.errors import (
     NotClaimable,
     NotFound,
 )
-from gql_crm.services.unit_of_work import UnitOfWork
+from gql_crm.services.notification import NotificationDraft, notify_each
+from gql_crm.services.setting import get_settings
+from gql_crm.services.unit_of_work import Services, UnitOfWork
 from gql_crm.subscriptions.bus import user_channel
 
 CUSTOMER_EDIT = basic(Module.CUSTOMER, Action.EDIT)
@@ -111,11 +118,7 @@ def ban_for(
     customer: Customer, settings: SystemSettings, now: datetime
 ) -> tuple[BanReason, datetime | None]:
     """The reclaim ban a release puts on the former owner."""
-    if customer.pool is Pool.PRIVATE:
-        return BanReason.PRIVATE_NO_CONTACT, None
-    if customer.temporary_origin is TemporaryOrigin.CLAIMED:
-        return BanReason.PUBLIC_CLAIMED, now + timedelta(days=settings.public_claim_ban_days)
-    return BanReason.TEMPORARY_ENTERED, now + timedelta(days=settings.temporary_reclaim_ban_days)
+    return release_ban(customer.pool, customer.temporary_origin, settings, now)
 
 
 def can_manage(principal: Principal, customer: Customer) -> bool:
@@ -401,51 +404,267 @@ async def share(
     return customers
 
 
-# ---- release -------------------------------------------------------------------------------
+# ---- release and warnings ----------------------------------------------------------------
+
+RELEASE_BATCH = 1000
+logger = logging.getLogger("gql_crm.workers.pool")
 
 
-async def release_due(uow: UnitOfWork, settings: SystemSettings, limit: int = 1000) -> list[int]:
-    """Move up to ``limit`` customers that are due back to the public pool, banning their
-    former owners from reclaiming them as the rules say. Returns the released ids."""
-    session = uow.session
-    due = list(
+def release_ban(
+    pool: Pool, origin: TemporaryOrigin | None, settings: SystemSettings, now: datetime
+) -> tuple[BanReason, datetime | None]:
+    """The reclaim ban a release from ``pool`` (entered as ``origin``) puts on the owner."""
+    if pool is Pool.PRIVATE:
+        return BanReason.PRIVATE_NO_CONTACT, None
+    if origin is TemporaryOrigin.CLAIMED:
+        return BanReason.PUBLIC_CLAIMED, now + timedelta(days=settings.public_claim_ban_days)
+    return BanReason.TEMPORARY_ENTERED, now + timedelta(days=settings.temporary_reclaim_ban_days)
+
+
+def _local(at: datetime, settings: SystemSettings) -> str:
+    return at.astimezone(ZoneInfo(settings.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+async def release_due(
+    uow: UnitOfWork, settings: SystemSettings, limit: int = RELEASE_BATCH, after_id: int = 0
+) -> list[int]:
+    """Move up to ``limit`` due customers (ids above ``after_id``) back to the public pool, in
+    the caller's transaction: ban the former owners as the rules say, log each release and
+    notify each former owner. Returns the released ids, ascending.
+
+    A bounded number of statements whatever ``limit`` is. The rows are locked with SKIP
+    LOCKED (PostgreSQL; SQLite serialises writers), so a concurrent run takes other customers,
+    and the UPDATE re-checks the rule, so a customer is released once however many runs race.
+    """
+    session, now = uow.session, uow.now
+    due = due_for_release(settings, now)
+    candidates = (
+        await session.execute(
+            select(
+                Customer.id,
+                Customer.name,
+                Customer.owner_id,
+                Customer.pool,
+                Customer.temporary_origin,
+            )
+            .where(due, Customer.id > after_id)
+            .order_by(Customer.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    if not candidates:
+        return []
+    moved = set(
+        (
+            await session.execute(
+                update(Customer)
+                .where(Customer.id.in_([c.id for c in candidates]), due)
+                .values(
+                    owner_id=None,
+                    pool=Pool.PUBLIC,
+                    temporary_origin=None,
+                    pool_entered_at=now,
+                    updated_at=now,
+                    release_warned_for=None,
+                )
+                .returning(Customer.id)
+                .execution_options(synchronize_session=False)
+            )
+        ).scalars()
+    )
+    released = [c for c in candidates if c.id in moved]
+    if not released:
+        return []
+    ids = [c.id for c in released]
+    await session.execute(delete(CustomerShare).where(CustomerShare.customer_id.in_(ids)))
+    bans = {c.id: release_ban(c.pool, c.temporary_origin, settings, now) for c in released}
+    await session.execute(
+        insert(core_table(CustomerBan)),
+        [
+            {
+                "customer_id": c.id,
+                "user_id": c.owner_id,
+                "reason": bans[c.id][0],
+                "until": bans[c.id][1],
+                "created_at": now,
+            }
+            for c in released
+        ],
+    )
+    await uow.log_many(
+        "customer",
+        "release",
+        [
+            (c.id, {"pool": [str(c.pool), str(Pool.PUBLIC)], "ownerId": [c.owner_id, None]})
+            for c in released
+        ],
+    )
+    drafts = []
+    for c in released:
+        _reason, until = bans[c.id]
+        ban = (
+            "You may never claim it again."
+            if until is None
+            else f"You may claim it again after {_local(until, settings)}."
+        )
+        drafts.append(
+            (
+                c.owner_id,
+                NotificationDraft(
+                    category=NotificationCategory.PERSONAL,
+                    kind="customer.released",
+                    title=f"{c.name} went back to the public pool",
+                    body=f"Released: {RELEASE_REASONS[c.pool]}. {ban}",
+                    link_type="customer",
+                    link_id=c.id,
+                ),
+            )
+        )
+    await notify_each(uow, drafts)
+    by_owner: dict[int, list[int]] = {}
+    for c in released:
+        by_owner.setdefault(c.owner_id, []).append(c.id)
+    for owner_id, customer_ids in by_owner.items():
+        uow.emit(user_channel(owner_id), "customers.released", None, {"customerIds": customer_ids})
+    return ids
+
+
+BatchHook = Callable[[int, list[int]], Awaitable[None]]
+
+
+async def release_pool(
+    services: Services, *, batch_size: int = RELEASE_BATCH, on_batch: BatchHook | None = None
+) -> list[int]:
+    """Release every due customer, one transaction per batch, at the clock's time.
+
+    A crash between batches leaves whole batches done and the rest untouched; the next run
+    (or a concurrent one) picks the rest up. Returns the ids this run released.
+    """
+    released: list[int] = []
+    after_id = 0
+    batch = 0
+    while True:
+        async with UnitOfWork(services, None) as uow:
+            settings = await get_settings(uow.session)
+            ids = await release_due(uow, settings, batch_size, after_id)
+        if not ids:
+            break
+        batch += 1
+        released += ids
+        after_id = ids[-1]
+        logger.info(
+            "pool release: batch %d, %d released (%d so far)", batch, len(ids), len(released)
+        )
+        if on_batch is not None:
+            await on_batch(batch, ids)
+    return released
+
+
+def release_cycle_start() -> ColumnElement[datetime]:
+    """When the customer's current release cycle began: max(pool entry, last follow-up)."""
+    return case(
+        (
+            and_(
+                Customer.last_follow_up_at.is_not(None),
+                Customer.last_follow_up_at > Customer.pool_entered_at,
+            ),
+            Customer.last_follow_up_at,
+        ),
+        else_=Customer.pool_entered_at,
+    )
+
+
+def due_for_warning(settings: SystemSettings, now: datetime) -> ColumnElement[bool]:
+    """Customers falling back within ``release_warning_days`` whose owner has not yet been
+    warned in this cycle (the marker holds the cycle start it warned about, so any restart
+    of the clock - follow-up, claim, transfer, maturity move - makes a new warning due)."""
+    start = release_cycle_start()
+    warn = timedelta(days=settings.release_warning_days)
+
+    def window(pool: Pool, days: int) -> ColumnElement[bool]:
+        limit = timedelta(days=days)
+        return and_(Customer.pool == pool, start <= now - (limit - warn), start > now - limit)
+
+    return and_(
+        Customer.deleted_at.is_(None),
+        Customer.closed_won_at.is_(None),
+        Customer.owner_id.is_not(None),
+        or_(
+            window(Pool.TEMPORARY, settings.temporary_release_days),
+            window(Pool.PRIVATE, settings.private_no_contact_days),
+        ),
+        Customer.release_warned_for.is_distinct_from(start),
+    )
+
+
+async def warn_due(
+    uow: UnitOfWork, settings: SystemSettings, limit: int = RELEASE_BATCH, after_id: int = 0
+) -> list[int]:
+    """Warn owners of up to ``limit`` customers (ids above ``after_id``) that fall back soon;
+    once per customer and release cycle. Returns the warned customer ids, ascending."""
+    if settings.release_warning_days <= 0:
+        return []
+    session, now = uow.session, uow.now
+    due = due_for_warning(settings, now)
+    ids = list(
         await session.scalars(
-            select(Customer)
-            .where(due_for_release(settings, uow.now))
+            select(Customer.id)
+            .where(due, Customer.id > after_id)
             .order_by(Customer.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
     )
-    for customer in due:
-        assert customer.owner_id is not None
-        reason, until = ban_for(customer, settings, uow.now)
-        former_owner, former_pool = customer.owner_id, customer.pool
-        await _drop_shares(uow, customer.id)
-        session.add(
-            CustomerBan(
-                customer_id=customer.id,
-                user_id=former_owner,
-                reason=reason,
-                until=until,
-                created_at=uow.now,
+    if not ids:
+        return []
+    rows = (
+        await session.execute(
+            update(Customer)
+            .where(Customer.id.in_(ids), due)
+            .values(release_warned_for=release_cycle_start())
+            .returning(
+                Customer.id,
+                Customer.name,
+                Customer.owner_id,
+                Customer.pool,
+                Customer.release_warned_for,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    warned = sorted(rows, key=lambda row: row.id)
+    drafts = []
+    for row in warned:
+        at = row.release_warned_for + timedelta(days=_limit_days(settings, row.pool))
+        drafts.append(
+            (
+                row.owner_id,
+                NotificationDraft(
+                    category=NotificationCategory.PERSONAL,
+                    kind="customer.release_warning",
+                    title=f"{row.name} goes back to the public pool on {_local(at, settings)}",
+                    body=f"Unless you act first: {RELEASE_REASONS[row.pool]}.",
+                    link_type="customer",
+                    link_id=row.id,
+                ),
             )
         )
-        customer.owner_id = None
-        customer.pool = Pool.PUBLIC
-        customer.temporary_origin = None
-        customer.pool_entered_at = uow.now
-        customer.updated_at = uow.now
-        uow.log(
-            "customer",
-            customer.id,
-            "release",
-            {"pool": [str(former_pool), str(Pool.PUBLIC)], "ownerId": [former_owner, None]},
-        )
-        uow.emit(
-            user_channel(former_owner),
-            "customer.released",
-            customer.id,
-            {"customerId": customer.id, "reason": str(reason)},
-        )
-    return [c.id for c in due]
+    await notify_each(uow, drafts)
+    return [row.id for row in warned]
+
+
+async def warn_pool(services: Services, *, batch_size: int = RELEASE_BATCH) -> list[int]:
+    """Send every due advance warning, one transaction per batch."""
+    warned: list[int] = []
+    after_id = 0
+    while True:
+        async with UnitOfWork(services, None) as uow:
+            settings = await get_settings(uow.session)
+            ids = await warn_due(uow, settings, batch_size, after_id)
+        if not ids:
+            break
+        warned += ids
+        after_id = ids[-1]
+        logger.info("release warnings: %d sent (%d so far)", len(ids), len(warned))
+    return warned

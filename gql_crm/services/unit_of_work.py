@@ -11,11 +11,13 @@ from enum import Enum
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.masking import mask_email, mask_phone
 from gql_crm.auth.principal import Principal, Unauthenticated
 from gql_crm.clock import Clock
+from gql_crm.db.base import core_table
 from gql_crm.db.engine import Database
 from gql_crm.db.models import OperationLog
 from gql_crm.settings import Settings
@@ -128,6 +130,28 @@ class UnitOfWork:
                 changes=changes or {},
                 created_at=self.now,
             )
+        )
+
+    async def log_many(
+        self, entity_type: str, action: str, entries: list[tuple[int, dict[str, Any]]]
+    ) -> None:
+        """``log`` for many records at once, as multi-row INSERTs (jobs touching thousands)."""
+        if not entries:
+            return
+        actor_id = self._principal.user_id if self._principal else None
+        await self.session.execute(
+            insert(core_table(OperationLog)),
+            [
+                {
+                    "actor_id": actor_id,
+                    "entity_type": entity_type,
+                    "entity_id": entity_id,
+                    "action": action,
+                    "changes": changes,
+                    "created_at": self.now,
+                }
+                for entity_id, changes in entries
+            ],
         )
 
     def emit(

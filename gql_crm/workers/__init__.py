@@ -1,1 +1,2 @@
-"""Background jobs (arq worker settings, cron and job functions, the in-process runner)."""
+"""Background work (F10): the job functions, their schedule, and the two ways to run them
+(arq workers with Redis; an in-process scheduler inside ``gql-crm serve`` without it)."""

@@ -45,6 +45,7 @@ from gql_crm.db.models.order import (
 from gql_crm.db.models.payment import PaymentPlan, PaymentRecord, Refund
 from gql_crm.db.models.position import DataScope, Position
 from gql_crm.db.models.product import Product
+from gql_crm.db.models.report import DailyReport
 from gql_crm.db.models.setting import MaturityOption, Pool, SystemSettings
 from gql_crm.db.models.user import User
 from gql_crm.db.models.work_log import WorkLog, WorkLogComment
@@ -66,6 +67,7 @@ __all__ = [
     "CustomerBan",
     "CustomerKind",
     "CustomerShare",
+    "DailyReport",
     "DataScope",
     "DeliveryPlan",
     "DeliveryRecord",

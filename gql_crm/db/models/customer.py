@@ -58,6 +58,9 @@ class Customer(Base):
     temporary_origin: Mapped[TemporaryOrigin | None] = mapped_column(str_enum(TemporaryOrigin, 16))
     last_follow_up_at: Mapped[datetime | None] = mapped_column(index=True)
     closed_won_at: Mapped[datetime | None]
+    # The start of the release cycle (max of pool_entered_at and last_follow_up_at) the owner
+    # was last warned about: a warning is due again only once the clock has restarted.
+    release_warned_for: Mapped[datetime | None]
 
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(index=True)

@@ -24,4 +24,4 @@ class FollowUp(Base):
     followed_at: Mapped[datetime]
     next_step: Mapped[str | None] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)

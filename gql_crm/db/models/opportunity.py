@@ -47,7 +47,7 @@ class Opportunity(Base):
     remarks: Mapped[str | None] = mapped_column(Text)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
 
 
@@ -60,7 +60,7 @@ class OpportunityChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    changed_at: Mapped[datetime]
+    changed_at: Mapped[datetime] = mapped_column(index=True)
     from_stage_id: Mapped[int | None] = mapped_column(
         ForeignKey("opportunity_stages.id"), index=True
     )

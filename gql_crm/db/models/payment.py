@@ -39,7 +39,7 @@ class PaymentRecord(Base):
     invoiced: Mapped[bool]
     remarks: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Refund(Base):

@@ -1,0 +1,89 @@
+"""The job functions and when they run.
+
+Each takes arq's ``ctx`` (a dict holding ``services``), so arq workers and the in-process
+scheduler call the very same functions; each takes its ``now`` from ``services.clock``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from gql_crm.services import pool, report
+from gql_crm.services.unit_of_work import Services
+from gql_crm.settings import Settings
+
+logger = logging.getLogger("gql_crm.workers")
+
+JobFunction = Callable[[dict[str, Any]], Awaitable[Any]]
+
+
+def _services(ctx: dict[str, Any]) -> Services:
+    services: Services = ctx["services"]
+    return services
+
+
+async def release_pool(ctx: dict[str, Any]) -> int:
+    """Move every customer that is due back to the public pool (F1.4)."""
+    started = time.perf_counter()
+    released = await pool.release_pool(_services(ctx))
+    logger.info("release_pool: %d released in %.2fs", len(released), time.perf_counter() - started)
+    return len(released)
+
+
+async def warn_pool_releases(ctx: dict[str, Any]) -> int:
+    """Warn owners of customers that fall back within the warning days."""
+    started = time.perf_counter()
+    warned = await pool.warn_pool(_services(ctx))
+    logger.info(
+        "warn_pool_releases: %d warned in %.2fs", len(warned), time.perf_counter() - started
+    )
+    return len(warned)
+
+
+async def nightly_report(ctx: dict[str, Any]) -> int:
+    """Write yesterday's daily reports (company time) if they are not written yet."""
+    started = time.perf_counter()
+    written = await report.nightly(_services(ctx))
+    if written is None:
+        logger.debug("nightly_report: yesterday's reports exist")
+        return 0
+    logger.info("nightly_report: %d reports in %.2fs", written, time.perf_counter() - started)
+    return written
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When a job runs, in arq's cron terms (UTC): every listed minute and second."""
+
+    function: JobFunction
+    minute: set[int] | None  # None: every minute
+    second: set[int]
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__
+
+
+def every(seconds: int) -> tuple[set[int] | None, set[int]]:
+    """(minute, second) sets for "every ``seconds``", aligned on the hour."""
+    if seconds < 60:
+        return None, set(range(0, 60, seconds))
+    return set(range(0, 60, seconds // 60)), {0}
+
+
+def schedules(settings: Settings) -> list[Schedule]:
+    minute, second = every(settings.pool_release_interval_seconds)
+    return [
+        Schedule(release_pool, minute, second),
+        # Warnings are day-grained: hourly is plenty. The report waits for the company's
+        # midnight, whichever hour that is in UTC, so it looks every hour.
+        Schedule(warn_pool_releases, {7}, {0}),
+        Schedule(nightly_report, {20}, {0}),
+    ]
+
+
+JOBS: tuple[JobFunction, ...] = (release_pool, warn_pool_releases, nightly_report)
