@@ -146,7 +146,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         database = Database(settings)
-        bus = Bus(settings.broadcast_url)
+        bus = Bus(settings.broadcast_url, namespace=settings.bus_namespace)
         await bus.connect()
         services = Services(
             settings=settings, database=database, clock=clock or SystemClock(), bus=bus

@@ -54,7 +54,7 @@ async def _with_services(
     from gql_crm.subscriptions.bus import Bus
 
     database = Database(settings)
-    bus = Bus(settings.broadcast_url)
+    bus = Bus(settings.broadcast_url, namespace=settings.bus_namespace)
     await bus.connect()
     try:
         return await work(Services(settings=settings, database=database, clock=clock, bus=bus))

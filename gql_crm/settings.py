@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     redis_url: str | None = None
+    # Prefix of every live-update channel in Redis: deployments sharing a Redis need their own.
+    bus_namespace: str = "gql-crm"
     secret_key: str | None = None
     debug: bool = False
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +61,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         graphiql=True,
         introspection=True,
         scheduler=False,  # jobs run when a test runs them, not when the wall clock says
+        # Runs sharing a Redis (a developer's and CI's) must not hear each other's events.
+        bus_namespace=f"gql-crm-test-{uuid.uuid4().hex[:12]}",
     )
 
 

@@ -47,6 +47,7 @@ async def serve(settings: Settings, redis_url: str, data_dir: Path) -> AsyncIter
         "GQL_CRM_REDIS_URL": redis_url,
         "GQL_CRM_SECRET_KEY": settings.secret_key or "",
         "GQL_CRM_DATA_DIR": str(data_dir),
+        "GQL_CRM_BUS_NAMESPACE": settings.bus_namespace,
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -129,11 +129,15 @@ class Bus:
         self,
         url: str,
         *,
+        namespace: str = "gql-crm",
         queue_size: int = 256,
         heartbeat_interval: float = 1.0,
         heartbeat_timeout: float = 3.0,
     ) -> None:
         self.url = url
+        # Redis pub/sub channels ignore the database number: deployments (or test runs)
+        # sharing one Redis are kept apart by prefixing every channel with a namespace.
+        self._prefix = f"{namespace}:"
         self.queue_size = queue_size
         self._supervised = not url.startswith("memory://")
         self._heartbeat_interval = heartbeat_interval
@@ -143,7 +147,7 @@ class Bus:
         self._pumps: dict[str, asyncio.Task[None]] = {}
         self._healthy = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
-        self._heartbeat_channel = f"gql-crm:heartbeat:{uuid.uuid4().hex}"
+        self._heartbeat_channel = f"heartbeat:{uuid.uuid4().hex}"
 
     @property
     def healthy(self) -> bool:
@@ -165,7 +169,7 @@ class Bus:
     async def publish(self, event: Event) -> None:
         if self._broadcast is None or not self.healthy:
             raise BusUnavailable("live updates are interrupted")
-        await self._broadcast.publish(channel=event.channel, message=event.encode())
+        await self._broadcast.publish(channel=self._prefix + event.channel, message=event.encode())
 
     @contextlib.asynccontextmanager
     async def subscribe(self, *channels: str) -> AsyncIterator[Subscription]:
@@ -222,7 +226,7 @@ class Bus:
         broadcast = self._broadcast
         assert broadcast is not None
         try:
-            async with broadcast.subscribe(channel) as subscriber:
+            async with broadcast.subscribe(self._prefix + channel) as subscriber:
                 ready.set()
                 async for message in subscriber:  # type: ignore[union-attr]
                     if message is None:

@@ -32,7 +32,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         )
 
     async def on_startup(ctx: dict[str, Any]) -> None:
-        bus = Bus(settings.broadcast_url)
+        bus = Bus(settings.broadcast_url, namespace=settings.bus_namespace)
         await bus.connect()
         ctx["services"] = Services(
             settings=settings, database=Database(settings), clock=SystemClock(), bus=bus

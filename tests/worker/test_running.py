@@ -79,6 +79,7 @@ async def test_an_arq_worker_process_runs_a_cron_tick_end_to_end(
         "GQL_CRM_DATA_DIR": str(settings.data_dir),
         "GQL_CRM_POOL_RELEASE_INTERVAL_SECONDS": "1",
         "GQL_CRM_WORKER_QUEUE": f"gql-crm:test:{uuid.uuid4().hex}",
+        "GQL_CRM_BUS_NAMESPACE": settings.bus_namespace,
     }
     worker = await asyncio.create_subprocess_exec(
         sys.executable,
