@@ -19,8 +19,11 @@ from gql_crm.db.models import (
     ApprovalStep,
     Attachment,
     AttachmentRecordType,
+    CallRecord,
+    Complaint,
     Contact,
     Customer,
+    CustomerNote,
     DeliveryPlan,
     DeliveryRecord,
     Department,
@@ -40,7 +43,10 @@ from gql_crm.db.models import (
     Position,
     Product,
     Refund,
+    Schedule,
+    ServiceRecord,
     SystemSettings,
+    Task,
     User,
     WorkLogComment,
 )
@@ -55,6 +61,14 @@ from gql_crm.loaders.customer import (
     load_operation_log,
     load_options,
     load_shared_with,
+)
+from gql_crm.loaders.customer_record import (
+    load_calls,
+    load_complaints,
+    load_notes,
+    load_schedules,
+    load_services,
+    load_tasks,
 )
 from gql_crm.loaders.department import load_children, load_departments
 from gql_crm.loaders.message import load_read_at
@@ -262,3 +276,28 @@ class Loaders:
                 self._database, self.principal, AttachmentRecordType.CUSTOMER, ids
             )
         )
+
+    # Customer records per (customer id, how many); live records only.
+    @cached_property
+    def customer_tasks(self) -> DataLoader[tuple[int, int], list[Task]]:
+        return DataLoader(lambda keys: load_tasks(self._database, keys))
+
+    @cached_property
+    def customer_schedules(self) -> DataLoader[tuple[int, int], list[Schedule]]:
+        return DataLoader(lambda keys: load_schedules(self._database, keys))
+
+    @cached_property
+    def customer_notes(self) -> DataLoader[tuple[int, int], list[CustomerNote]]:
+        return DataLoader(lambda keys: load_notes(self._database, keys))
+
+    @cached_property
+    def customer_calls(self) -> DataLoader[tuple[int, int], list[CallRecord]]:
+        return DataLoader(lambda keys: load_calls(self._database, keys))
+
+    @cached_property
+    def customer_complaints(self) -> DataLoader[tuple[int, int], list[Complaint]]:
+        return DataLoader(lambda keys: load_complaints(self._database, keys))
+
+    @cached_property
+    def customer_services(self) -> DataLoader[tuple[int, int], list[ServiceRecord]]:
+        return DataLoader(lambda keys: load_services(self._database, keys))

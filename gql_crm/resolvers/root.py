@@ -10,6 +10,11 @@ from gql_crm.resolvers.attachment import AttachmentMutation
 from gql_crm.resolvers.auth import AuthMutation, AuthQuery
 from gql_crm.resolvers.contact import ContactMutation
 from gql_crm.resolvers.customer import CustomerMutation, CustomerQuery
+from gql_crm.resolvers.customer_record import (
+    RECORD_TYPES,
+    CustomerRecordMutation,
+    CustomerRecordQuery,
+)
 from gql_crm.resolvers.department import DepartmentMutation, DepartmentQuery
 from gql_crm.resolvers.expense import ExpenseMutation, ExpenseQuery
 from gql_crm.resolvers.follow_up import FollowUpMutation
@@ -42,6 +47,7 @@ Query = merge_types(
         SettingQuery,
         OptionQuery,
         CustomerQuery,
+        CustomerRecordQuery,
         OperationLogQuery,
         NotificationQuery,
         MessageQuery,
@@ -68,6 +74,7 @@ Mutation = merge_types(
         PoolMutation,
         ContactMutation,
         FollowUpMutation,
+        CustomerRecordMutation,
         NotificationMutation,
         MessageMutation,
         ApprovalMutation,
@@ -96,3 +103,5 @@ ERROR_TYPES = [
     common.AmountExceededError,
     common.AlreadyDecidedError,
 ]
+# Implementations of interfaces that fields return only as the interface.
+OTHER_TYPES = RECORD_TYPES

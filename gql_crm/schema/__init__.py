@@ -47,7 +47,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=root.Mutation,
         subscription=root.Subscription,
         extensions=extensions,
-        types=root.ERROR_TYPES,
+        types=[*root.ERROR_TYPES, *root.OTHER_TYPES],
     )
 
 

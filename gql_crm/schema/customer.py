@@ -11,6 +11,14 @@ from gql_crm.db.models import Customer, CustomerKind, TemporaryOrigin
 from gql_crm.schema.attachment import AttachmentType
 from gql_crm.schema.common import requires
 from gql_crm.schema.contact import ContactType
+from gql_crm.schema.customer_record import (
+    CallRecordType,
+    ComplaintType,
+    CustomerNoteType,
+    ScheduleType,
+    ServiceRecordType,
+    TaskType,
+)
 from gql_crm.schema.follow_up import FollowUpType
 from gql_crm.schema.operation_log import OperationLogEntryType
 from gql_crm.schema.opportunity import OpportunityType
@@ -197,6 +205,39 @@ class CustomerType:
     async def orders(self, info: Info, first: int = 20) -> list[OrderType]:
         rows = await info.context.loaders.customer_orders.load((self.id, _nested_limit(first)))
         return [OrderType.from_model(row) for row in rows]
+
+    @strawberry.field(description="Open to-dos first, by due time (F4.1).")
+    async def tasks(self, info: Info, first: int = 20) -> list[TaskType]:
+        rows = await info.context.loaders.customer_tasks.load((self.id, _nested_limit(first)))
+        return [TaskType.from_model(row) for row in rows]
+
+    @strawberry.field(description="Latest start first, so upcoming appointments lead (F4.3).")
+    async def schedules(self, info: Info, first: int = 20) -> list[ScheduleType]:
+        key = (self.id, _nested_limit(first))
+        rows = await info.context.loaders.customer_schedules.load(key)
+        return [ScheduleType.from_model(row) for row in rows]
+
+    @strawberry.field(description="Newest first (F4.4).")
+    async def notes(self, info: Info, first: int = 20) -> list[CustomerNoteType]:
+        rows = await info.context.loaders.customer_notes.load((self.id, _nested_limit(first)))
+        return [CustomerNoteType.from_model(row) for row in rows]
+
+    @strawberry.field(description="Unprocessed first, then newest (F4.5).")
+    async def call_records(self, info: Info, first: int = 20) -> list[CallRecordType]:
+        rows = await info.context.loaders.customer_calls.load((self.id, _nested_limit(first)))
+        return [CallRecordType.from_model(row) for row in rows]
+
+    @strawberry.field(description="Unresolved first, then newest (F2.8).")
+    async def complaints(self, info: Info, first: int = 20) -> list[ComplaintType]:
+        key = (self.id, _nested_limit(first))
+        rows = await info.context.loaders.customer_complaints.load(key)
+        return [ComplaintType.from_model(row) for row in rows]
+
+    @strawberry.field(description="Newest first.")
+    async def service_records(self, info: Info, first: int = 20) -> list[ServiceRecordType]:
+        key = (self.id, _nested_limit(first))
+        rows = await info.context.loaders.customer_services.load(key)
+        return [ServiceRecordType.from_model(row) for row in rows]
 
     @strawberry.field(description="Files on the customer, newest first.")
     async def attachments(self, info: Info) -> list[AttachmentType]:

@@ -20,6 +20,15 @@ from gql_crm.db.models.customer import (
     CustomerShare,
     TemporaryOrigin,
 )
+from gql_crm.db.models.customer_record import (
+    CallRecord,
+    Complaint,
+    ComplaintStatus,
+    CustomerNote,
+    Schedule,
+    ServiceRecord,
+    Task,
+)
 from gql_crm.db.models.department import Department
 from gql_crm.db.models.expense import Expense, ExpenseKind, ExpenseStatus
 from gql_crm.db.models.follow_up import FollowUp
@@ -62,10 +71,14 @@ __all__ = [
     "AttachmentRecordType",
     "Audience",
     "BanReason",
+    "CallRecord",
+    "Complaint",
+    "ComplaintStatus",
     "Contact",
     "Customer",
     "CustomerBan",
     "CustomerKind",
+    "CustomerNote",
     "CustomerShare",
     "DailyReport",
     "DataScope",
@@ -101,8 +114,11 @@ __all__ = [
     "Position",
     "Product",
     "Refund",
+    "Schedule",
+    "ServiceRecord",
     "StageOutcome",
     "SystemSettings",
+    "Task",
     "TemporaryOrigin",
     "User",
     "WorkLog",

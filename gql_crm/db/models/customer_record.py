@@ -1,0 +1,106 @@
+"""Records kept with a customer as their context (F2.8, F4.1, F4.3-F4.5): to-do tasks,
+schedules, notes, call records, complaints and service records.
+
+Each has a responsible user (``owner_id``: the task's assignee, the schedule's owner, the
+note's author, the call's handler, the complaint's handler, the service's handler) and goes
+to its deleter's recycle bin when deleted (``deleted_at``/``deleted_by_id``).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gql_crm.db.base import Base, str_enum
+
+
+class ComplaintStatus(enum.StrEnum):
+    UNHANDLED = "unhandled"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+
+
+class _CustomerRecord:
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+class Task(_CustomerRecord, Base):
+    """A to-do (F4.1); ``owner_id`` is the assignee."""
+
+    __tablename__ = "tasks"
+
+    content: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    remind_at: Mapped[datetime | None]
+    done: Mapped[bool] = mapped_column(default=False)
+    done_at: Mapped[datetime | None]
+
+
+class Schedule(_CustomerRecord, Base):
+    """An appointment in someone's calendar (F4.3)."""
+
+    __tablename__ = "schedules"
+
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    remind_at: Mapped[datetime | None]
+    place: Mapped[str | None] = mapped_column(String(200))
+    content: Mapped[str | None] = mapped_column(Text)
+
+
+class CustomerNote(_CustomerRecord, Base):
+    """A free note on the customer (F4.4); ``owner_id`` is the author."""
+
+    __tablename__ = "customer_notes"
+
+    content: Mapped[str] = mapped_column(Text)
+
+
+class CallRecord(_CustomerRecord, Base):
+    """An incoming call to process (F4.5); ``owner_id`` is the handler."""
+
+    __tablename__ = "call_records"
+
+    caller_number: Mapped[str] = mapped_column(String(50))
+    called_at: Mapped[datetime]
+    content: Mapped[str] = mapped_column(Text)
+    processed: Mapped[bool] = mapped_column(default=False)
+    processed_at: Mapped[datetime | None]
+
+
+class Complaint(_CustomerRecord, Base):
+    """A customer complaint (F2.8); ``owner_id`` is the member assigned to handle it."""
+
+    __tablename__ = "complaints"
+
+    complaint_type: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str | None] = mapped_column(String(50))
+    complained_at: Mapped[datetime]
+    content: Mapped[str] = mapped_column(Text)
+    status: Mapped[ComplaintStatus] = mapped_column(
+        str_enum(ComplaintStatus, 16), default=ComplaintStatus.UNHANDLED
+    )
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class ServiceRecord(_CustomerRecord, Base):
+    """A service given to the customer; ``owner_id`` is the handler."""
+
+    __tablename__ = "service_records"
+
+    service_type: Mapped[str] = mapped_column(String(100))
+    served_at: Mapped[datetime]
+    content: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,359 @@
+"""Records kept with a customer as their context (F2.8, F4.1, F4.3-F4.5): to-do tasks,
+schedules, notes, call records, complaints and service records.
+
+They are written by whoever may follow the customer up (its manager, or a colleague it is
+shared with); invisible customers are 'not found', visible but foreign ones a conflict.
+Deleting moves a record to its deleter's recycle bin; a record is hidden everywhere while it
+is there or while its customer is.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, delete, select
+
+from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.db.models import (
+    CallRecord,
+    Complaint,
+    ComplaintStatus,
+    Customer,
+    CustomerNote,
+    Schedule,
+    ServiceRecord,
+    Task,
+    User,
+)
+from gql_crm.services.errors import Conflict, NotFound, Problems
+from gql_crm.services.follow_up import _followable
+from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.validation import text_problem
+
+
+class RecordKind(enum.StrEnum):
+    TASK = "task"
+    SCHEDULE = "schedule"
+    NOTE = "note"
+    CALL = "call"
+    COMPLAINT = "complaint"
+    SERVICE = "service"
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    model: Any
+    entity: str  # operation-log entity type
+    label: str  # for messages
+    module: Module
+
+    @property
+    def create(self) -> str:
+        return basic(self.module, Action.CREATE if self.module is Module.TASK else Action.EDIT)
+
+    @property
+    def edit(self) -> str:
+        return basic(self.module, Action.EDIT)
+
+    @property
+    def delete(self) -> str:
+        return basic(self.module, Action.DELETE)
+
+
+SPECS: dict[RecordKind, Spec] = {
+    RecordKind.TASK: Spec(Task, "task", "Task", Module.TASK),
+    RecordKind.SCHEDULE: Spec(Schedule, "schedule", "Schedule", Module.CUSTOMER),
+    RecordKind.NOTE: Spec(CustomerNote, "customer_note", "Note", Module.CUSTOMER),
+    RecordKind.CALL: Spec(CallRecord, "call_record", "Call record", Module.CUSTOMER),
+    RecordKind.COMPLAINT: Spec(Complaint, "complaint", "Complaint", Module.CUSTOMER),
+    RecordKind.SERVICE: Spec(ServiceRecord, "service_record", "Service record", Module.CUSTOMER),
+}
+
+
+# ---- fields per kind -----------------------------------------------------------------------
+
+
+def _time(problems: Problems, field: str, value: datetime | None) -> None:
+    if value is not None and value.tzinfo is None:
+        problems.add(field, "must include a time zone")
+
+
+def _text(problems: Problems, field: str, value: str | None, limit: int, *, required: bool) -> Any:
+    if value is None:
+        if required:
+            problems.add(field, "must not be empty")
+        return None
+    if p := text_problem(value, max_length=limit, required=required):
+        problems.add(field, p)
+    return value.strip() or None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFields:
+    content: str
+    due_at: datetime
+    remind_at: datetime | None = None
+    done: bool = False
+    owner_id: int | None = None  # the assignee; defaults to the caller
+
+    def values(self, problems: Problems) -> dict[str, Any]:
+        _time(problems, "dueAt", self.due_at)
+        _time(problems, "remindAt", self.remind_at)
+        return {
+            "content": _text(problems, "content", self.content, 2000, required=True),
+            "due_at": self.due_at,
+            "remind_at": self.remind_at,
+            "done": self.done,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleFields:
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    remind_at: datetime | None = None
+    place: str | None = None
+    content: str | None = None
+    owner_id: int | None = None
+
+    def values(self, problems: Problems) -> dict[str, Any]:
+        _time(problems, "startsAt", self.starts_at)
+        _time(problems, "endsAt", self.ends_at)
+        _time(problems, "remindAt", self.remind_at)
+        if self.starts_at.tzinfo and self.ends_at.tzinfo and self.ends_at < self.starts_at:
+            problems.add("endsAt", "must not be before startsAt")
+        return {
+            "title": _text(problems, "title", self.title, 200, required=True),
+            "starts_at": self.starts_at,
+            "ends_at": self.ends_at,
+            "remind_at": self.remind_at,
+            "place": _text(problems, "place", self.place, 200, required=False),
+            "content": _text(problems, "content", self.content, 5000, required=False),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NoteFields:
+    content: str
+    owner_id: int | None = None
+
+    def values(self, problems: Problems) -> dict[str, Any]:
+        return {"content": _text(problems, "content", self.content, 5000, required=True)}
+
+
+@dataclass(frozen=True, slots=True)
+class CallFields:
+    caller_number: str
+    called_at: datetime
+    content: str
+    processed: bool = False
+    owner_id: int | None = None  # the handler
+
+    def values(self, problems: Problems) -> dict[str, Any]:
+        _time(problems, "calledAt", self.called_at)
+        return {
+            "caller_number": _text(problems, "callerNumber", self.caller_number, 50, required=True),
+            "called_at": self.called_at,
+            "content": _text(problems, "content", self.content, 5000, required=True),
+            "processed": self.processed,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintFields:
+    complaint_type: str
+    complained_at: datetime
+    content: str
+    channel: str | None = None
+    status: ComplaintStatus = ComplaintStatus.UNHANDLED
+    resolution: str | None = None
+    owner_id: int | None = None  # the member assigned to handle it
+
+    def values(self, problems: Problems) -> dict[str, Any]:
+        _time(problems, "complainedAt", self.complained_at)
+        resolution = _text(problems, "resolution", self.resolution, 5000, required=False)
+        if self.status is ComplaintStatus.RESOLVED and not resolution:
+            problems.add("resolution", "is required once the complaint is resolved")
+        return {
+            "complaint_type": _text(
+                problems, "complaintType", self.complaint_type, 100, required=True
+            ),
+            "channel": _text(problems, "channel", self.channel, 50, required=False),
+            "complained_at": self.complained_at,
+            "content": _text(problems, "content", self.content, 5000, required=True),
+            "status": self.status,
+            "resolution": resolution,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFields:
+    service_type: str
+    served_at: datetime
+    content: str
+    owner_id: int | None = None  # the handler
+
+    def values(self, problems: Problems) -> dict[str, Any]:
+        _time(problems, "servedAt", self.served_at)
+        return {
+            "service_type": _text(problems, "serviceType", self.service_type, 100, required=True),
+            "served_at": self.served_at,
+            "content": _text(problems, "content", self.content, 5000, required=True),
+        }
+
+
+RecordFields = (
+    TaskFields | ScheduleFields | NoteFields | CallFields | ComplaintFields | ServiceFields
+)
+KIND_OF_FIELDS: dict[type, RecordKind] = {
+    TaskFields: RecordKind.TASK,
+    ScheduleFields: RecordKind.SCHEDULE,
+    NoteFields: RecordKind.NOTE,
+    CallFields: RecordKind.CALL,
+    ComplaintFields: RecordKind.COMPLAINT,
+    ServiceFields: RecordKind.SERVICE,
+}
+
+
+async def _values(uow: UnitOfWork, fields: RecordFields) -> dict[str, Any]:
+    problems = Problems()
+    values = fields.values(problems)
+    owner_id = fields.owner_id if fields.owner_id is not None else uow.principal.user_id
+    if fields.owner_id is not None:
+        user = await uow.session.get(User, fields.owner_id)
+        if user is None or user.deleted_at is not None or not user.is_active:
+            problems.add("ownerId", f"user {fields.owner_id} is not an active user")
+        elif not uow.principal.can_see_owner(fields.owner_id):
+            problems.add("ownerId", "must be you or someone within your data scope")
+    problems.raise_if_any()
+    values["owner_id"] = owner_id
+    return values
+
+
+def _stamp_state(row: Any, values: dict[str, Any], now: datetime) -> None:
+    """Done and processed flags remember when they were set."""
+    if isinstance(row, Task) and values["done"] != bool(row.done):
+        row.done_at = now if values["done"] else None
+    if isinstance(row, CallRecord) and values["processed"] != bool(row.processed):
+        row.processed_at = now if values["processed"] else None
+
+
+# ---- writing -------------------------------------------------------------------------------
+
+
+async def create_record(uow: UnitOfWork, customer_id: int, fields: RecordFields) -> Any:
+    spec = SPECS[KIND_OF_FIELDS[type(fields)]]
+    uow.principal.require(spec.create)
+    customer = await _followable(uow, customer_id)
+    values = await _values(uow, fields)
+    row = spec.model(
+        customer_id=customer.id,
+        created_by_id=uow.principal.user_id,
+        created_at=uow.now,
+        updated_at=uow.now,
+    )
+    _stamp_state(row, values, uow.now)
+    for name, value in values.items():
+        setattr(row, name, value)
+    uow.session.add(row)
+    await uow.session.flush()
+    uow.log(spec.entity, row.id, "create", {"customerId": [None, customer.id]})
+    return row
+
+
+async def _editable(uow: UnitOfWork, kind: RecordKind, record_id: int) -> Any:
+    """A live record whose customer the caller may still follow up; else 'not found'."""
+    spec = SPECS[kind]
+    row = await uow.session.get(spec.model, record_id)
+    if row is None or row.deleted_at is not None:
+        raise NotFound(spec.label, record_id)
+    try:
+        await _followable(uow, row.customer_id)
+    except (NotFound, Conflict) as refused:
+        raise NotFound(spec.label, record_id) from refused
+    return row
+
+
+async def update_record(uow: UnitOfWork, record_id: int, fields: RecordFields) -> Any:
+    kind = KIND_OF_FIELDS[type(fields)]
+    spec = SPECS[kind]
+    uow.principal.require(spec.edit)
+    row = await _editable(uow, kind, record_id)
+    values = await _values(uow, fields)
+    before = {name: getattr(row, name) for name in values}
+    _stamp_state(row, values, uow.now)
+    for name, value in values.items():
+        setattr(row, name, value)
+    if changes := diff(before, values):
+        row.updated_at = uow.now
+        uow.log(spec.entity, row.id, "update", changes)
+    await uow.session.flush()
+    return row
+
+
+async def delete_record(uow: UnitOfWork, kind: RecordKind, record_id: int) -> int:
+    """Move a record to the caller's recycle bin."""
+    spec = SPECS[kind]
+    uow.principal.require(spec.delete)
+    row = await _editable(uow, kind, record_id)
+    row.deleted_at = uow.now
+    row.deleted_by_id = uow.principal.user_id
+    uow.log(spec.entity, row.id, "delete", {"deletedAt": [None, uow.now.isoformat()]})
+    return record_id
+
+
+async def _binned(uow: UnitOfWork, kind: RecordKind, record_id: int) -> Any:
+    spec = SPECS[kind]
+    row = await uow.session.get(spec.model, record_id)
+    if row is None or row.deleted_at is None or row.deleted_by_id != uow.principal.user_id:
+        raise NotFound(f"{spec.label} in your recycle bin", record_id)
+    return row
+
+
+async def restore_record(uow: UnitOfWork, kind: RecordKind, record_id: int) -> Any:
+    """Bring a record back from the recycle bin; its customer must still be yours to follow."""
+    spec = SPECS[kind]
+    uow.principal.require(spec.delete)
+    row = await _binned(uow, kind, record_id)
+    await _followable(uow, row.customer_id)
+    deleted_at = row.deleted_at
+    row.deleted_at = None
+    row.deleted_by_id = None
+    uow.log(
+        spec.entity,
+        row.id,
+        "restore",
+        {"deletedAt": [deleted_at.isoformat() if deleted_at else None, None]},
+    )
+    return row
+
+
+async def purge_record(uow: UnitOfWork, kind: RecordKind, record_id: int) -> int:
+    """Remove a record from the recycle bin for good."""
+    spec = SPECS[kind]
+    uow.principal.require(spec.delete)
+    row = await _binned(uow, kind, record_id)
+    await uow.session.execute(delete(spec.model).where(spec.model.id == row.id))
+    uow.log(spec.entity, record_id, "purge", {"customerId": [row.customer_id, None]})
+    return record_id
+
+
+# ---- reading -------------------------------------------------------------------------------
+
+
+def live(model: Any) -> Any:
+    """Records not in a recycle bin, of customers not in one."""
+    return model.deleted_at.is_(None) & model.customer_id.in_(
+        select(Customer.id).where(Customer.deleted_at.is_(None))
+    )
+
+
+def recycle_bin_query(principal: Any, kind: RecordKind) -> Select[Any]:
+    model = SPECS[kind].model
+    return select(model).where(
+        model.deleted_at.is_not(None), model.deleted_by_id == principal.user_id
+    )
