@@ -32,6 +32,7 @@ from gql_crm.resolvers.report import ReportQuery
 from gql_crm.resolvers.setting import SettingMutation, SettingQuery
 from gql_crm.resolvers.user import UserMutation, UserQuery
 from gql_crm.resolvers.work_log import WorkLogMutation, WorkLogQuery
+from gql_crm.resolvers.workbench import WorkbenchQuery
 from gql_crm.schema import common
 from gql_crm.subscriptions.approval import ApprovalSubscription
 from gql_crm.subscriptions.customer import CustomerSubscription
@@ -59,6 +60,7 @@ Query = merge_types(
         OrderQuery,
         ExpenseQuery,
         ReportQuery,
+        WorkbenchQuery,
     ),
 )
 Mutation = merge_types(

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import strawberry
+
+from gql_crm.context import Info
+from gql_crm.schema.customer import _nested_limit
+from gql_crm.schema.workbench import WorkbenchType
+from gql_crm.services import workbench as workbench_service
+
+
+@strawberry.type
+class WorkbenchQuery:
+    @strawberry.field(description="Your workbench: a constant number of statements.")
+    async def workbench(self, info: Info, first: int = 10) -> WorkbenchType:
+        principal = info.context.require_principal()
+        settings = await info.context.loaders.settings()
+        now = info.context.services.clock.now()
+        async with info.context.services.database.reader() as session:
+            bench = await workbench_service.workbench(
+                session, principal, settings, now, _nested_limit(first)
+            )
+        return WorkbenchType.from_model(bench)

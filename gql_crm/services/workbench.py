@@ -1,0 +1,234 @@
+"""The workbench (F9.1): what needs the caller's attention today, in one read.
+
+Every section is one statement, whatever the amount of data: the caller's own schedules,
+to-dos, calls and complaints; receivables and delivery plans on orders they may see; sales
+this month (the company's time zone decides the month); customers of theirs that fall back
+to the public pool within three days; the latest announcements they received.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_crm.auth.principal import Principal
+from gql_crm.db.base import ZERO
+from gql_crm.db.models import (
+    Announcement,
+    CallRecord,
+    Complaint,
+    ComplaintStatus,
+    Customer,
+    DeliveryPlan,
+    DeliveryRecord,
+    Order,
+    OrderLine,
+    PaymentPlan,
+    PaymentRecord,
+    Schedule,
+    SystemSettings,
+    Task,
+)
+from gql_crm.services.announcement import visibility as announcement_visibility
+from gql_crm.services.customer_record import live
+from gql_crm.services.order import company_today, order_visibility, sum_for_order
+from gql_crm.services.payment import plans_met
+from gql_crm.services.pool import due_for_release
+
+SCHEDULE_DAYS = 7
+RECEIVABLE_DAYS = 30
+DELIVERY_DAYS = 7
+RELEASE_DAYS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Receivable:
+    plan: PaymentPlan
+    order: Order
+    overdue: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReminder:
+    plan: DeliveryPlan
+    order: Order
+    delivered: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Workbench:
+    today: date
+    schedules: list[Schedule]
+    tasks: list[Task]
+    announcements: list[Announcement]
+    receivables: list[Receivable]
+    calls: list[CallRecord]
+    complaints: list[Complaint]
+    deliveries: list[DeliveryReminder]
+    my_sales: Decimal
+    company_sales: Decimal
+    releasing: list[Customer]
+
+
+def month_start(today: date) -> date:
+    return today.replace(day=1)
+
+
+async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
+    return list((await session.scalars(stmt)).all())
+
+
+async def _receivables(
+    session: AsyncSession, principal: Principal, today: date, limit: int
+) -> list[Receivable]:
+    """Plans due within 30 days (or overdue) that the order's payments do not yet meet."""
+    horizon = today + timedelta(days=RECEIVABLE_DAYS)
+    due_orders = select(PaymentPlan.order_id).where(PaymentPlan.due_on <= horizon)
+    stmt = (
+        select(PaymentPlan, Order, sum_for_order(PaymentRecord).label("received"))
+        .join(Order, Order.id == PaymentPlan.order_id)
+        .where(Order.id.in_(due_orders), order_visibility(principal))
+        .order_by(PaymentPlan.due_on, PaymentPlan.id)
+    )
+    plans: dict[int, list[PaymentPlan]] = defaultdict(list)
+    orders: dict[int, tuple[Order, Decimal]] = {}
+    for plan, order, received in (await session.execute(stmt)).all():
+        plans[order.id].append(plan)
+        orders[order.id] = (order, Decimal(received))
+    found = []
+    for order_id, order_plans in plans.items():
+        order, received = orders[order_id]
+        for plan, met in zip(order_plans, plans_met(order_plans, received), strict=True):
+            if not met and plan.due_on <= horizon:
+                found.append(Receivable(plan, order, plan.due_on < today))
+    found.sort(key=lambda r: (r.plan.due_on, r.plan.id))
+    return found[:limit]
+
+
+async def _deliveries(
+    session: AsyncSession, principal: Principal, today: date, limit: int
+) -> list[DeliveryReminder]:
+    """Delivery plans due within 7 days (or overdue) not yet delivered in full."""
+    delivered = (
+        select(func.coalesce(func.sum(DeliveryRecord.quantity), ZERO))
+        .where(DeliveryRecord.plan_id == DeliveryPlan.id)
+        .correlate(DeliveryPlan)
+        .scalar_subquery()
+    )
+    stmt = (
+        select(DeliveryPlan, Order, delivered.label("delivered"))
+        .join(OrderLine, OrderLine.id == DeliveryPlan.order_line_id)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            DeliveryPlan.due_on <= today + timedelta(days=DELIVERY_DAYS),
+            delivered < DeliveryPlan.quantity,
+            order_visibility(principal),
+        )
+        .order_by(DeliveryPlan.due_on, DeliveryPlan.id)
+        .limit(limit)
+    )
+    return [
+        DeliveryReminder(plan, order, Decimal(done))
+        for plan, order, done in (await session.execute(stmt)).all()
+    ]
+
+
+async def _sales(
+    session: AsyncSession, principal: Principal, today: date
+) -> tuple[Decimal, Decimal]:
+    """Order amounts signed this month: the caller's own, and all the caller may see."""
+    stmt = select(
+        func.coalesce(func.sum(Order.amount).filter(Order.owner_id == principal.user_id), ZERO),
+        func.coalesce(func.sum(Order.amount), ZERO),
+    ).where(
+        order_visibility(principal),
+        Order.signed_on >= month_start(today),
+        Order.signed_on <= today,
+    )
+    mine, everyone = (await session.execute(stmt)).one()
+    return Decimal(mine), Decimal(everyone)
+
+
+async def workbench(
+    session: AsyncSession,
+    principal: Principal,
+    settings: SystemSettings,
+    now: datetime,
+    limit: int,
+) -> Workbench:
+    me = principal.user_id
+    today = company_today(settings, now)
+    schedules = await _rows(
+        session,
+        select(Schedule)
+        .where(
+            live(Schedule),
+            Schedule.owner_id == me,
+            Schedule.ends_at >= now,
+            Schedule.starts_at < now + timedelta(days=SCHEDULE_DAYS),
+        )
+        .order_by(Schedule.starts_at, Schedule.id)
+        .limit(limit),
+    )
+    tasks = await _rows(
+        session,
+        select(Task)
+        .where(live(Task), Task.owner_id == me, Task.done.is_(False))
+        .order_by(Task.due_at, Task.id)
+        .limit(limit),
+    )
+    calls = await _rows(
+        session,
+        select(CallRecord)
+        .where(live(CallRecord), CallRecord.owner_id == me, CallRecord.processed.is_(False))
+        .order_by(CallRecord.called_at, CallRecord.id)
+        .limit(limit),
+    )
+    complaints = await _rows(
+        session,
+        select(Complaint)
+        .where(
+            live(Complaint),
+            Complaint.owner_id == me,
+            Complaint.status != ComplaintStatus.RESOLVED,
+        )
+        .order_by(Complaint.complained_at, Complaint.id)
+        .limit(limit),
+    )
+    announcements = await _rows(
+        session,
+        select(Announcement)
+        .where(announcement_visibility(principal))
+        .order_by(Announcement.published_at.desc(), Announcement.id.desc())
+        .limit(limit),
+    )
+    releasing = await _rows(
+        session,
+        select(Customer)
+        .where(
+            Customer.owner_id == me,
+            due_for_release(settings, now + timedelta(days=RELEASE_DAYS)),
+        )
+        .order_by(Customer.id)
+        .limit(limit),
+    )
+    my_sales, company_sales = await _sales(session, principal, today)
+    return Workbench(
+        today=today,
+        schedules=schedules,
+        tasks=tasks,
+        announcements=announcements,
+        receivables=await _receivables(session, principal, today, limit),
+        calls=calls,
+        complaints=complaints,
+        deliveries=await _deliveries(session, principal, today, limit),
+        my_sales=my_sales,
+        company_sales=company_sales,
+        releasing=releasing,
+    )

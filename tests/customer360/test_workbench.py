@@ -1,0 +1,230 @@
+"""The workbench (F9.1): its figures against a recomputation from the rows put in, its
+scope, and a statement count that does not grow with the data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from gql_crm.db.models import (
+    CallRecord,
+    Complaint,
+    ComplaintStatus,
+    Customer,
+    DeliveryPlan,
+    DeliveryRecord,
+    Order,
+    OrderLine,
+    PaymentPlan,
+    PaymentRecord,
+    Schedule,
+    SystemSettings,
+    Task,
+    User,
+)
+from gql_crm.services.unit_of_work import Services
+from tests.app.test_statement_counts import counting
+from tests.conftest import START
+from tests.graphql_client import GraphQLClient
+from tests.sales import make_customer, make_product
+
+WORKBENCH = """
+{ workbench(first: 100) {
+  today
+  schedules { id title startsAt }
+  tasks { id dueAt }
+  announcements { id }
+  receivables { overdue plan { id amount dueOn } order { id title } }
+  callRecords { id }
+  complaints { id status }
+  deliveryReminders { deliveredQuantity plan { id quantity } order { id } }
+  mySalesThisMonth companySalesThisMonth
+  releasingCustomers { id name owner { loginName } }
+} }
+"""
+
+
+async def _seed(services: Services, owner: str, n: int) -> dict[str, Any]:
+    """n of everything that belongs on the owner's workbench, plus rows that must not."""
+    customer_id = await make_customer(services, owner, f"{owner} customer {n}")
+    product = await make_product(services, f"P-{owner}-{n}")
+    now = START
+    expected: dict[str, Any] = {"schedules": 0, "tasks": 0, "calls": 0, "complaints": 0}
+    async with services.database.writer() as session, session.begin():
+        settings = await session.scalar(select(SystemSettings))
+        assert settings is not None
+        me = await session.scalar(select(User.id).where(User.login_name == owner))
+        assert me is not None
+        common = {
+            "customer_id": customer_id,
+            "owner_id": me,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for j in range(n):
+            soon = now + timedelta(days=1, hours=j)
+            session.add(Schedule(**common, title=f"s{j}", starts_at=soon, ends_at=soon))
+            session.add(Task(**common, content=f"t{j}", due_at=soon))
+            session.add(CallRecord(**common, caller_number="1", called_at=now, content="c"))
+            session.add(Complaint(**common, complaint_type="x", complained_at=now, content="c"))
+        expected.update(schedules=n, tasks=n, calls=n, complaints=n)
+        # Not on the workbench: too far ahead, done, processed, resolved, deleted.
+        far = now + timedelta(days=10)
+        session.add(Schedule(**common, title="far", starts_at=far, ends_at=far))
+        session.add(Task(**common, content="done", due_at=now, done=True))
+        session.add(Task(**common, content="binned", due_at=now, deleted_at=now))
+        session.add(
+            CallRecord(**common, caller_number="1", called_at=now, content="c", processed=True)
+        )
+        session.add(
+            Complaint(
+                **common,
+                complaint_type="x",
+                complained_at=now,
+                content="c",
+                status=ComplaintStatus.RESOLVED,
+                resolution="ok",
+            )
+        )
+        # Orders: n signed this month, one last month; plans 40 (overdue, met by a 40
+        # payment) and 60 (due in 10 days, open) on each; one line delivered 2 of 5.
+        for j in range(n + 1):
+            this_month = j < n
+            order = Order(
+                customer_id=customer_id,
+                title=f"o{j}",
+                amount=Decimal("100.00"),
+                amount_is_explicit=True,
+                signed_on=(now if this_month else now - timedelta(days=40)).date(),
+                owner_id=me,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(order)
+            await session.flush()
+            first = PaymentPlan(
+                order_id=order.id,
+                due_on=(now - timedelta(days=5)).date(),
+                amount=Decimal("40.00"),
+                created_at=now,
+            )
+            second = PaymentPlan(
+                order_id=order.id,
+                due_on=(now + timedelta(days=10)).date(),
+                amount=Decimal("60.00"),
+                created_at=now,
+            )
+            session.add_all([first, second])
+            await session.flush()
+            session.add(
+                PaymentRecord(
+                    order_id=order.id,
+                    plan_id=first.id,
+                    sequence=1,
+                    paid_on=now.date(),
+                    amount=Decimal("40.00"),
+                    invoiced=False,
+                    created_at=now,
+                )
+            )
+            line = OrderLine(
+                order_id=order.id,
+                position=1,
+                product_id=product,
+                quantity=Decimal("5"),
+                unit_price=Decimal("20.00"),
+                discount=Decimal("0"),
+                amount=Decimal("100.00"),
+            )
+            session.add(line)
+            await session.flush()
+            plan = DeliveryPlan(
+                order_line_id=line.id,
+                due_on=(now + timedelta(days=3)).date(),
+                quantity=Decimal("5"),
+                created_at=now,
+            )
+            session.add(plan)
+            await session.flush()
+            session.add(
+                DeliveryRecord(
+                    order_line_id=line.id,
+                    plan_id=plan.id,
+                    delivered_on=now.date(),
+                    quantity=Decimal("2"),
+                    created_at=now,
+                )
+            )
+        expected["orders"] = n + 1
+        expected["sales"] = Decimal("100.00") * n
+        # Falls back to the public pool in two days; another only much later.
+        entered = now - timedelta(days=settings.private_no_contact_days - 2)
+        releasing = await session.get(Customer, customer_id)
+        assert releasing is not None
+        releasing.pool_entered_at = entered
+        expected["releasing"] = [customer_id]
+    await make_customer(services, owner, f"{owner} fresh {n}")
+    return expected
+
+
+async def test_workbench_figures(
+    sales1: GraphQLClient, gql: GraphQLClient, services: Services
+) -> None:
+    expected = await _seed(services, "sales1", 3)
+    other = await _seed(services, "sales2", 2)
+    bench = (await sales1.data(WORKBENCH))["workbench"]
+    assert len(bench["schedules"]) == expected["schedules"]
+    assert [s["title"] for s in bench["schedules"]] == ["s0", "s1", "s2"]
+    assert len(bench["tasks"]) == expected["tasks"]
+    assert len(bench["callRecords"]) == expected["calls"]
+    assert len(bench["complaints"]) == expected["complaints"]
+    assert all(c["status"] != "RESOLVED" for c in bench["complaints"])
+    # Each order has its 60 plan open (due in 10 days); the overdue 40 plan is met.
+    assert len(bench["receivables"]) == expected["orders"]
+    assert {r["plan"]["amount"] for r in bench["receivables"]} == {"60.00"}
+    assert not any(r["overdue"] for r in bench["receivables"])
+    assert len(bench["deliveryReminders"]) == expected["orders"]
+    assert {Decimal(r["deliveredQuantity"]) for r in bench["deliveryReminders"]} == {2}
+    assert Decimal(bench["mySalesThisMonth"]) == expected["sales"]
+    # sales1 sees only their own orders: company sales within scope equal their own.
+    assert Decimal(bench["companySalesThisMonth"]) == expected["sales"]
+    assert [c["id"] for c in bench["releasingCustomers"]] == expected["releasing"]
+    assert bench["announcements"] == []
+
+    manager = await gql.as_user("manager1")
+    theirs = (await manager.data(WORKBENCH))["workbench"]
+    assert Decimal(theirs["mySalesThisMonth"]) == 0
+    assert Decimal(theirs["companySalesThisMonth"]) == expected["sales"] + other["sales"]
+    assert len(theirs["receivables"]) == expected["orders"] + other["orders"]
+    assert theirs["tasks"] == [] and theirs["releasingCustomers"] == []
+
+
+async def test_overdue_receivables(sales1: GraphQLClient, services: Services) -> None:
+    await _seed(services, "sales1", 1)
+    async with services.database.writer() as session, session.begin():
+        for record in await session.scalars(select(PaymentRecord)):
+            await session.delete(record)
+    bench = (await sales1.data(WORKBENCH))["workbench"]
+    overdue = [r["plan"]["amount"] for r in bench["receivables"] if r["overdue"]]
+    assert overdue == ["40.00", "40.00"]
+    assert len(bench["receivables"]) == 4
+
+
+async def _statements(client: GraphQLClient, services: Services) -> int:
+    with counting(services.database) as statements:
+        await client.data(WORKBENCH)
+    return len(statements)
+
+
+async def test_workbench_statement_count_is_constant(
+    sales1: GraphQLClient, services: Services
+) -> None:
+    await _seed(services, "sales1", 1)
+    small = await _statements(sales1, services)
+    await _seed(services, "sales1", 20)
+    large = await _statements(sales1, services)
+    print(f"workbench: {small} statements with little data, {large} with more")
+    assert small == large
