@@ -27,6 +27,7 @@ from gql_crm.db.models import (
     DeliveryPlan,
     DeliveryRecord,
     Department,
+    Expense,
     FollowUp,
     Invoice,
     MaturityOption,
@@ -80,8 +81,12 @@ from gql_crm.loaders.opportunity import (
 )
 from gql_crm.loaders.order import (
     CustomerMoney,
+    load_customer_expenses,
+    load_customer_invoices,
     load_customer_money,
     load_customer_orders,
+    load_customer_payment_plans,
+    load_customer_payments,
     load_deliveries,
     load_delivery_plans,
     load_invoices,
@@ -301,3 +306,22 @@ class Loaders:
     @cached_property
     def customer_services(self) -> DataLoader[tuple[int, int], list[ServiceRecord]]:
         return DataLoader(lambda keys: load_services(self._database, keys))
+
+    # Money records per (customer id, how many), over the orders / expenses the caller sees.
+    @cached_property
+    def customer_payment_plans(self) -> DataLoader[tuple[int, int], list[tuple[PaymentPlan, bool]]]:
+        return DataLoader(
+            lambda keys: load_customer_payment_plans(self._database, self.principal, keys)
+        )
+
+    @cached_property
+    def customer_payments(self) -> DataLoader[tuple[int, int], list[PaymentRecord]]:
+        return DataLoader(lambda keys: load_customer_payments(self._database, self.principal, keys))
+
+    @cached_property
+    def customer_invoices(self) -> DataLoader[tuple[int, int], list[Invoice]]:
+        return DataLoader(lambda keys: load_customer_invoices(self._database, self.principal, keys))
+
+    @cached_property
+    def customer_expenses(self) -> DataLoader[tuple[int, int], list[Expense]]:
+        return DataLoader(lambda keys: load_customer_expenses(self._database, self.principal, keys))

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, union_all
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from gql_crm.auth.principal import Principal
 from gql_crm.db.base import ZERO, Money
@@ -154,3 +156,92 @@ async def load_customer_money(
             )
         )
     return result
+
+
+async def _per_customer_through_orders(
+    database: Database,
+    principal: Principal,
+    model: Any,
+    order_by: list[Any],
+    keys: Sequence[tuple[int, int]],
+    *extra: Any,
+) -> list[list[Any]]:
+    """The first ``limit`` rows of an order's child per customer, over the orders the caller
+    may see, in one windowed statement; each row comes with the ``extra`` labelled values."""
+    largest = max(limit for _, limit in keys)
+    parents = list(dict.fromkeys(parent for parent, _ in keys))
+    numbered = (
+        select(
+            model,
+            Order.customer_id.label("parent_customer_id"),
+            *extra,
+            func.row_number().over(partition_by=Order.customer_id, order_by=order_by).label("n"),
+        )
+        .join(Order, Order.id == model.order_id)
+        .where(Order.customer_id.in_(parents), order_visibility(principal))
+        .subquery()
+    )
+    entity = aliased(model, numbered)
+    stmt = (
+        select(entity, numbered.c.parent_customer_id, *(numbered.c[e.name] for e in extra))
+        .where(numbered.c.n <= largest)
+        .order_by(numbered.c.n)
+    )
+    async with database.reader() as session:
+        rows = (await session.execute(stmt)).all()
+    groups: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        groups[row[1]].append((row[0], *row[2:]) if extra else row[0])
+    return [groups.get(parent, [])[:limit] for parent, limit in keys]
+
+
+async def load_customer_payment_plans(
+    database: Database, principal: Principal, keys: Sequence[tuple[int, int]]
+) -> list[list[tuple[PaymentPlan, bool]]]:
+    """Payment plans per customer by due date, each with whether it is met (the order's
+    payments cover it and every plan of the order due before it)."""
+    earlier = aliased(PaymentPlan)
+    covered = (
+        select(func.coalesce(func.sum(earlier.amount), ZERO))
+        .where(
+            earlier.order_id == PaymentPlan.order_id,
+            or_(
+                earlier.due_on < PaymentPlan.due_on,
+                and_(earlier.due_on == PaymentPlan.due_on, earlier.id <= PaymentPlan.id),
+            ),
+        )
+        .correlate(PaymentPlan)
+        .scalar_subquery()
+    )
+    met = (sum_for_order(PaymentRecord) >= covered).label("met")
+    return await _per_customer_through_orders(
+        database,
+        principal,
+        PaymentPlan,
+        [PaymentPlan.due_on, PaymentPlan.id],
+        keys,
+        met,
+    )
+
+
+async def load_customer_payments(
+    database: Database, principal: Principal, keys: Sequence[tuple[int, int]]
+) -> list[list[PaymentRecord]]:
+    order = [PaymentRecord.paid_on.desc(), PaymentRecord.id.desc()]
+    return await _per_customer_through_orders(database, principal, PaymentRecord, order, keys)
+
+
+async def load_customer_invoices(
+    database: Database, principal: Principal, keys: Sequence[tuple[int, int]]
+) -> list[list[Invoice]]:
+    order = [Invoice.issued_on.desc(), Invoice.id.desc()]
+    return await _per_customer_through_orders(database, principal, Invoice, order, keys)
+
+
+async def load_customer_expenses(
+    database: Database, principal: Principal, keys: Sequence[tuple[int, int]]
+) -> list[list[Expense]]:
+    order: list[ColumnElement[Any]] = [Expense.occurred_on.desc(), Expense.id.desc()]
+    return await first_per_parent(
+        database, Expense, Expense.customer_id, order, keys, expense_visibility(principal)
+    )

@@ -19,14 +19,17 @@ from gql_crm.schema.customer_record import (
     ServiceRecordType,
     TaskType,
 )
+from gql_crm.schema.expense import ExpenseType
 from gql_crm.schema.follow_up import FollowUpType
 from gql_crm.schema.operation_log import OperationLogEntryType
 from gql_crm.schema.opportunity import OpportunityType
 from gql_crm.schema.option import OptionType
-from gql_crm.schema.order import OrderType
+from gql_crm.schema.order import InvoiceType, OrderType
+from gql_crm.schema.payment import PaymentPlanType, PaymentRecordType
 from gql_crm.schema.setting import MaturityOptionType, PoolEnum
 from gql_crm.schema.user import UserType
 from gql_crm.services.customer import CustomerView
+from gql_crm.services.expense import EXPENSE_VIEW
 from gql_crm.services.order import ORDER_VIEW
 from gql_crm.services.pool import release_forecast
 
@@ -238,6 +241,46 @@ class CustomerType:
         key = (self.id, _nested_limit(first))
         rows = await info.context.loaders.customer_services.load(key)
         return [ServiceRecordType.from_model(row) for row in rows]
+
+    @strawberry.field(
+        directives=requires(ORDER_VIEW),
+        description="Payment plans of the orders you may see, by due date.",
+    )
+    async def payment_plans(self, info: Info, first: int = 20) -> list[PaymentPlanType]:
+        info.context.require_principal().require(ORDER_VIEW)
+        key = (self.id, _nested_limit(first))
+        rows = await info.context.loaders.customer_payment_plans.load(key)
+        return [PaymentPlanType.from_model(plan, bool(met)) for plan, met in rows]
+
+    @strawberry.field(
+        directives=requires(ORDER_VIEW),
+        description="Payments on the orders you may see, newest first.",
+    )
+    async def payments(self, info: Info, first: int = 20) -> list[PaymentRecordType]:
+        info.context.require_principal().require(ORDER_VIEW)
+        key = (self.id, _nested_limit(first))
+        rows = await info.context.loaders.customer_payments.load(key)
+        return [PaymentRecordType.from_model(row) for row in rows]
+
+    @strawberry.field(
+        directives=requires(ORDER_VIEW),
+        description="Invoices on the orders you may see, newest first.",
+    )
+    async def invoices(self, info: Info, first: int = 20) -> list[InvoiceType]:
+        info.context.require_principal().require(ORDER_VIEW)
+        key = (self.id, _nested_limit(first))
+        rows = await info.context.loaders.customer_invoices.load(key)
+        return [InvoiceType.from_model(row) for row in rows]
+
+    @strawberry.field(
+        directives=requires(EXPENSE_VIEW),
+        description="Expenses you may see on this customer, newest first.",
+    )
+    async def expenses(self, info: Info, first: int = 20) -> list[ExpenseType]:
+        info.context.require_principal().require(EXPENSE_VIEW)
+        key = (self.id, _nested_limit(first))
+        rows = await info.context.loaders.customer_expenses.load(key)
+        return [ExpenseType.from_model(row) for row in rows]
 
     @strawberry.field(description="Files on the customer, newest first.")
     async def attachments(self, info: Info) -> list[AttachmentType]:

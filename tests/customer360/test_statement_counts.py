@@ -4,6 +4,7 @@ part, and stays within 25 statements."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -13,7 +14,14 @@ from gql_crm.db.models import (
     Complaint,
     Contact,
     CustomerNote,
+    Expense,
+    ExpenseKind,
+    ExpenseStatus,
     FollowUp,
+    Invoice,
+    Order,
+    PaymentPlan,
+    PaymentRecord,
     Schedule,
     ServiceRecord,
     Task,
@@ -41,6 +49,10 @@ query($id: Int!) {
     serviceRecords(first: 30) { id serviceType owner { loginName } }
     notes(first: 30) { id content owner { loginName } }
     callRecords(first: 30) { id processed }
+    paymentPlans(first: 30) { id dueOn amount met }
+    payments(first: 30) { id amount }
+    invoices(first: 30) { id number }
+    expenses(first: 30) { id amount }
     attachments { id }
     operationLog(first: 30) { action actor { loginName } }
     sharedWith { loginName }
@@ -88,6 +100,55 @@ async def _customer_with(services: Services, clock: FrozenClock, per_part: int) 
                     created_at=now,
                 )
             )
+            order = Order(
+                customer_id=customer_id,
+                title=f"o{j}",
+                amount=Decimal("100.00"),
+                amount_is_explicit=True,
+                owner_id=owner,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(order)
+            await session.flush()
+            plan = PaymentPlan(
+                order_id=order.id, due_on=at.date(), amount=Decimal("50.00"), created_at=now
+            )
+            session.add(plan)
+            await session.flush()
+            session.add(
+                PaymentRecord(
+                    order_id=order.id,
+                    plan_id=plan.id,
+                    sequence=1,
+                    paid_on=now.date(),
+                    amount=Decimal("50.00"),
+                    invoiced=True,
+                    created_at=now,
+                )
+            )
+            session.add(
+                Invoice(
+                    order_id=order.id,
+                    number=f"I-{customer_id}-{j}",
+                    amount=Decimal("50.00"),
+                    issued_on=now.date(),
+                    created_at=now,
+                )
+            )
+            session.add(
+                Expense(
+                    customer_id=customer_id,
+                    kind=ExpenseKind.EXPENSE,
+                    amount=Decimal("10.00"),
+                    occurred_on=now.date(),
+                    description="lunch",
+                    owner_id=owner,
+                    status=ExpenseStatus.APPROVED,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
     return customer_id
 
 
@@ -106,7 +167,39 @@ async def test_full_customer_view_is_constant(
     small = await _statements(admin, services, one)
     large = await _statements(admin, services, thirty)
     data = await admin.data(VIEW, id=thirty)
-    assert len(data["customer"]["tasks"]) == 30 and len(data["customer"]["notes"]) == 30
+    parts = [
+        "schedules", "tasks", "followUps", "orders", "complaints", "serviceRecords", "notes",
+        "callRecords", "paymentPlans", "payments", "invoices", "expenses", "contacts",
+    ]  # fmt: skip
+    assert {part: len(data["customer"][part]) for part in parts} == dict.fromkeys(parts, 30)
+    assert all(plan["met"] for plan in data["customer"]["paymentPlans"])
     print(f"customer view: {small} statements with 1 record per part, {large} with 30")
     assert small == large, (small, large)
     assert large <= 25, f"{large} statements for the full customer view"
+
+
+LIST = """
+{ customers(first: 50) { edges { node {
+  id name lastFollowUpAt owner { loginName } primaryContact { name }
+  followUps(first: 1) { content followedAt }
+  money { contractTotal receivedTotal outstandingTotal }
+} } } }
+"""
+
+
+async def test_list_of_50_customers_is_constant(
+    admin: GraphQLClient, services: Services, clock: FrozenClock
+) -> None:
+    async def statements() -> int:
+        with counting(services.database) as seen:
+            data = await admin.data(LIST)
+        assert data["customers"]["edges"]
+        return len(seen)
+
+    await _customer_with(services, clock, 1)
+    small = await statements()
+    for _ in range(49):
+        await _customer_with(services, clock, 3)
+    large = await statements()
+    print(f"list of 50 customers: {small} statements for 1 customer, {large} for 50")
+    assert small == large

@@ -1,0 +1,90 @@
+"""The money parts of the customer view go through the orders and expenses the caller may
+see, and show whether each payment plan is met."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from gql_crm.db.models import Invoice, Order, PaymentPlan, PaymentRecord, Pool, User
+from gql_crm.services.unit_of_work import Services
+from tests.conftest import START
+from tests.graphql_client import GraphQLClient
+from tests.sales import make_customer
+
+VIEW = """
+query($id: Int!) { customer(id: $id) {
+  paymentPlans { amount met } payments { amount } invoices { number }
+} }
+"""
+
+
+async def _order(services: Services, customer_id: int, owner: str, paid: str) -> None:
+    async with services.database.writer() as session, session.begin():
+        owner_id = await session.scalar(select(User.id).where(User.login_name == owner))
+        assert owner_id is not None
+        order = Order(
+            customer_id=customer_id,
+            title=f"{owner} order",
+            amount=Decimal("100.00"),
+            amount_is_explicit=True,
+            owner_id=owner_id,
+            created_at=START,
+            updated_at=START,
+        )
+        session.add(order)
+        await session.flush()
+        for days, amount in ((1, "40.00"), (2, "60.00")):
+            session.add(
+                PaymentPlan(
+                    order_id=order.id,
+                    due_on=START.date().replace(day=days),
+                    amount=Decimal(amount),
+                    created_at=START,
+                )
+            )
+        session.add(
+            PaymentRecord(
+                order_id=order.id,
+                sequence=1,
+                paid_on=START.date(),
+                amount=Decimal(paid),
+                invoiced=False,
+                created_at=START,
+            )
+        )
+        session.add(
+            Invoice(
+                order_id=order.id,
+                number=f"{owner}-1",
+                amount=Decimal(paid),
+                issued_on=START.date(),
+                created_at=START,
+            )
+        )
+
+
+async def test_money_parts_follow_order_visibility(
+    sales1: GraphQLClient, manager1: GraphQLClient, services: Services
+) -> None:
+    public = await make_customer(services, None, "Public", Pool.PUBLIC)
+    await _order(services, public, "sales1", "50.00")
+    await _order(services, public, "sales2", "100.00")
+
+    mine = (await sales1.data(VIEW, id=public))["customer"]
+    assert mine["paymentPlans"] == [
+        {"amount": "40.00", "met": True},
+        {"amount": "60.00", "met": False},
+    ]
+    assert mine["payments"] == [{"amount": "50.00"}]
+    assert mine["invoices"] == [{"number": "sales1-1"}]
+
+    everyone = (await manager1.data(VIEW, id=public))["customer"]
+    assert sorted((p["amount"], p["met"]) for p in everyone["paymentPlans"]) == [
+        ("40.00", True),
+        ("40.00", True),
+        ("60.00", False),
+        ("60.00", True),
+    ]
+    assert sorted(i["number"] for i in everyone["invoices"]) == ["sales1-1", "sales2-1"]
