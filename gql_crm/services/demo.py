@@ -7,15 +7,19 @@ import random
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.passwords import hash_password
 from gql_crm.auth.permissions import ALL_PERMISSIONS, Action, Advanced, Module, basic
 from gql_crm.db.models import (
+    CallRecord,
+    Complaint,
+    ComplaintStatus,
     Contact,
     Customer,
     CustomerKind,
+    CustomerNote,
     DataScope,
     DeliveryPlan,
     DeliveryRecord,
@@ -39,7 +43,10 @@ from gql_crm.db.models import (
     Position,
     Product,
     Refund,
+    Schedule,
+    ServiceRecord,
     StageOutcome,
+    Task,
     TemporaryOrigin,
     User,
 )
@@ -156,6 +163,7 @@ async def seed_demo(
         settings.temporary_pool_cap = 10
         await _seed_customers(session, users, now)
         await _seed_pipeline(session, users, now)
+        await _seed_customer_records(session, now)
     return True
 
 
@@ -266,6 +274,77 @@ async def _seed_customers(session: AsyncSession, users: dict[str, User], now: da
                 )
                 if customer.last_follow_up_at is None or followed_at > customer.last_follow_up_at:
                     customer.last_follow_up_at = followed_at
+    await session.flush()
+
+
+async def _seed_customer_records(session: AsyncSession, now: datetime) -> None:
+    """A few to-dos, schedules, notes, calls, complaints and service records on three
+    customers of each salesperson (those with orders first), so the customer view and the
+    workbench show something."""
+    rng = random.Random(20260302)  # its own sequence: the customers above stay as they were
+    owned = list(
+        await session.scalars(
+            select(Customer)
+            .where(Customer.owner_id.is_not(None))
+            .order_by(exists().where(Order.customer_id == Customer.id).desc(), Customer.id)
+        )
+    )
+    per_owner: dict[int, int] = {}
+    for customer in owned:
+        owner_id = customer.owner_id
+        assert owner_id is not None
+        if per_owner.get(owner_id, 0) >= 3:
+            continue
+        per_owner[owner_id] = per_owner.get(owner_id, 0) + 1
+        common = {
+            "customer_id": customer.id,
+            "owner_id": owner_id,
+            "created_by_id": owner_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+        soon = now + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8))
+        session.add_all(
+            [
+                Task(**common, content="Send the revised quotation", due_at=soon),
+                Task(
+                    **common,
+                    content="Confirm the contact's title",
+                    due_at=now,
+                    done=True,
+                    done_at=now,
+                ),
+                Schedule(
+                    **common,
+                    title="Visit " + (customer.short_name or customer.name),
+                    starts_at=soon,
+                    ends_at=soon + timedelta(hours=1),
+                    remind_at=soon - timedelta(hours=1),
+                    place=customer.city,
+                ),
+                CustomerNote(**common, content="Prefers e-mail before calls."),
+                CallRecord(
+                    **common,
+                    caller_number=f"0{rng.randint(100000000, 999999999)}",
+                    called_at=now - timedelta(hours=rng.randint(1, 30)),
+                    content="Asked about delivery times.",
+                ),
+                Complaint(
+                    **common,
+                    complaint_type="Delivery",
+                    channel="phone",
+                    complained_at=now - timedelta(days=rng.randint(1, 5)),
+                    content="The last shipment arrived late.",
+                    status=ComplaintStatus.IN_PROGRESS,
+                ),
+                ServiceRecord(
+                    **common,
+                    service_type="Training",
+                    served_at=now - timedelta(days=rng.randint(1, 20)),
+                    content="Trained two new users.",
+                ),
+            ]
+        )
     await session.flush()
 
 
