@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.principal import Principal
@@ -35,8 +35,8 @@ from gql_crm.db.models import (
     SystemSettings,
     Task,
 )
+from gql_crm.db.scopes import customer_record_visibility
 from gql_crm.services.announcement import visibility as announcement_visibility
-from gql_crm.services.customer_record import live
 from gql_crm.services.order import company_today, order_visibility, sum_for_order
 from gql_crm.services.payment import plans_met
 from gql_crm.services.pool import due_for_release
@@ -78,6 +78,15 @@ class Workbench:
 
 def month_start(today: date) -> date:
     return today.replace(day=1)
+
+
+def _mine(model: Any, principal: Principal) -> Any:
+    """Live records the caller is responsible for, on customers they may still see."""
+    return and_(
+        model.deleted_at.is_(None),
+        model.owner_id == principal.user_id,
+        customer_record_visibility(principal, model.owner_id, model.customer_id),
+    )
 
 
 async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
@@ -168,8 +177,7 @@ async def workbench(
         session,
         select(Schedule)
         .where(
-            live(Schedule),
-            Schedule.owner_id == me,
+            _mine(Schedule, principal),
             Schedule.ends_at >= now,
             Schedule.starts_at < now + timedelta(days=SCHEDULE_DAYS),
         )
@@ -179,14 +187,14 @@ async def workbench(
     tasks = await _rows(
         session,
         select(Task)
-        .where(live(Task), Task.owner_id == me, Task.done.is_(False))
+        .where(_mine(Task, principal), Task.done.is_(False))
         .order_by(Task.due_at, Task.id)
         .limit(limit),
     )
     calls = await _rows(
         session,
         select(CallRecord)
-        .where(live(CallRecord), CallRecord.owner_id == me, CallRecord.processed.is_(False))
+        .where(_mine(CallRecord, principal), CallRecord.processed.is_(False))
         .order_by(CallRecord.called_at, CallRecord.id)
         .limit(limit),
     )
@@ -194,8 +202,7 @@ async def workbench(
         session,
         select(Complaint)
         .where(
-            live(Complaint),
-            Complaint.owner_id == me,
+            _mine(Complaint, principal),
             Complaint.status != ComplaintStatus.RESOLVED,
         )
         .order_by(Complaint.complained_at, Complaint.id)

@@ -228,3 +228,15 @@ async def test_workbench_statement_count_is_constant(
     large = await _statements(sales1, services)
     print(f"workbench: {small} statements with little data, {large} with more")
     assert small == large
+
+
+async def test_records_leave_with_their_customer(sales1: GraphQLClient, services: Services) -> None:
+    await _seed(services, "sales1", 2)
+    async with services.database.writer() as session, session.begin():
+        sales2 = await session.scalar(select(User.id).where(User.login_name == "sales2"))
+        for customer in await session.scalars(select(Customer)):
+            customer.owner_id = sales2
+    bench = (await sales1.data(WORKBENCH))["workbench"]
+    parts = ("schedules", "tasks", "callRecords", "complaints", "receivables")
+    assert {part: bench[part] for part in parts} == {part: [] for part in parts}
+    assert Decimal(bench["mySalesThisMonth"]) == 0
