@@ -288,7 +288,8 @@ class Loaders:
         return DataLoader(lambda keys: load_tasks(self._database, keys))
 
     @cached_property
-    def customer_schedules(self) -> DataLoader[tuple[int, int], list[Schedule]]:
+    def customer_schedules(self) -> DataLoader[tuple[int, int, datetime], list[Schedule]]:
+        """Keys: (customer id, how many, now to the minute)."""
         return DataLoader(lambda keys: load_schedules(self._database, keys))
 
     @cached_property

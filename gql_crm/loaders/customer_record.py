@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case
@@ -30,11 +31,28 @@ async def load_tasks(database: Database, keys: Keys) -> list[list[Task]]:
     )
 
 
-async def load_schedules(database: Database, keys: Keys) -> list[list[Schedule]]:
-    """Latest start first, so upcoming appointments lead."""
-    order: list[ColumnElement[Any]] = [Schedule.starts_at.desc(), Schedule.id.desc()]
+async def load_schedules(
+    database: Database, keys: Sequence[tuple[int, int, datetime]]
+) -> list[list[Schedule]]:
+    """Upcoming first (soonest first), then past ones (latest first).
+
+    Keys: (customer id, how many, now); one request asks with one ``now``.
+    """
+    now = min(key[2] for key in keys)
+    upcoming = Schedule.starts_at >= now
+    order: list[ColumnElement[Any]] = [
+        case((upcoming, 0), else_=1),
+        case((upcoming, Schedule.starts_at), else_=None).asc(),
+        Schedule.starts_at.desc(),
+        Schedule.id.asc(),
+    ]
     return await first_per_parent(
-        database, Schedule, Schedule.customer_id, order, keys, Schedule.deleted_at.is_(None)
+        database,
+        Schedule,
+        Schedule.customer_id,
+        order,
+        [(customer_id, limit) for customer_id, limit, _ in keys],
+        Schedule.deleted_at.is_(None),
     )
 
 

@@ -214,9 +214,12 @@ class CustomerType:
         rows = await info.context.loaders.customer_tasks.load((self.id, _nested_limit(first)))
         return [TaskType.from_model(row) for row in rows]
 
-    @strawberry.field(description="Latest start first, so upcoming appointments lead (F4.3).")
+    @strawberry.field(
+        description="Upcoming first, soonest first; then past ones, latest first (F4.3)."
+    )
     async def schedules(self, info: Info, first: int = 20) -> list[ScheduleType]:
-        key = (self.id, _nested_limit(first))
+        now = info.context.services.clock.now().replace(second=0, microsecond=0)
+        key = (self.id, _nested_limit(first), now)
         rows = await info.context.loaders.customer_schedules.load(key)
         return [ScheduleType.from_model(row) for row in rows]
 

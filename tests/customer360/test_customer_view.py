@@ -3,11 +3,12 @@ see, and show whether each payment plan is met."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
-from gql_crm.db.models import Invoice, Order, PaymentPlan, PaymentRecord, Pool, User
+from gql_crm.db.models import Invoice, Order, PaymentPlan, PaymentRecord, Pool, Schedule, User
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
 from tests.graphql_client import GraphQLClient
@@ -88,3 +89,25 @@ async def test_money_parts_follow_order_visibility(
         ("60.00", True),
     ]
     assert sorted(i["number"] for i in everyone["invoices"]) == ["sales1-1", "sales2-1"]
+
+
+async def test_upcoming_schedules_come_first(sales1: GraphQLClient, services: Services) -> None:
+    customer_id = await make_customer(services, "sales1")
+    async with services.database.writer() as session, session.begin():
+        owner = await session.scalar(select(User.id).where(User.login_name == "sales1"))
+        for title, hours in (("past-far", -48), ("soon", 2), ("past-near", -1), ("later", 30)):
+            at = START + timedelta(hours=hours)
+            session.add(
+                Schedule(
+                    customer_id=customer_id,
+                    owner_id=owner,
+                    title=title,
+                    starts_at=at,
+                    ends_at=at,
+                    created_at=START,
+                    updated_at=START,
+                )
+            )
+    query = "query($id: Int!) { customer(id: $id) { schedules { title } } }"
+    rows = (await sales1.data(query, id=customer_id))["customer"]["schedules"]
+    assert [row["title"] for row in rows] == ["soon", "later", "past-near", "past-far"]
