@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     # `gql-crm worker` does, on arq).
     scheduler: bool | None = None
     pool_release_interval_seconds: int = Field(default=300, gt=0)
+    reminder_interval_seconds: int = Field(default=60, gt=0)
     worker_queue: str = "gql-crm:jobs"
     demo_password: str = "demo-password"
 
@@ -65,7 +66,7 @@ class Settings(BaseSettings):
         ]
     )
 
-    @field_validator("pool_release_interval_seconds")
+    @field_validator("pool_release_interval_seconds", "reminder_interval_seconds")
     @classmethod
     def _aligned_on_the_hour(cls, value: int) -> int:
         whole_minutes = value % 60 == 0 and 60 % (value // 60) == 0

@@ -235,7 +235,9 @@ async def _values(uow: UnitOfWork, fields: RecordFields) -> dict[str, Any]:
 
 
 def _stamp_state(row: Any, values: dict[str, Any], now: datetime) -> None:
-    """Done and processed flags remember when they were set."""
+    """Done and processed flags remember when they were set; a moved reminder fires again."""
+    if isinstance(row, Task | Schedule) and values["remind_at"] != row.remind_at:
+        row.reminded_at = None
     if isinstance(row, Task) and values["done"] != bool(row.done):
         row.done_at = now if values["done"] else None
     if isinstance(row, CallRecord) and values["processed"] != bool(row.processed):

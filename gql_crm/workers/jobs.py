@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gql_crm.services import pool, report
+from gql_crm.services import pool, reminder, report
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 
@@ -42,6 +42,11 @@ async def warn_pool_releases(ctx: dict[str, Any]) -> int:
         "warn_pool_releases: %d warned in %.2fs", len(warned), time.perf_counter() - started
     )
     return len(warned)
+
+
+async def send_reminders(ctx: dict[str, Any]) -> int:
+    """Turn due task and schedule reminders into notifications, each exactly once."""
+    return await reminder.send_reminders(_services(ctx))
 
 
 async def nightly_report(ctx: dict[str, Any]) -> int:
@@ -81,9 +86,10 @@ def schedules(settings: Settings) -> list[Schedule]:
         Schedule(release_pool, minute, second),
         # Warnings are day-grained: hourly is plenty. The report waits for the company's
         # midnight, whichever hour that is in UTC, so it looks every hour.
+        Schedule(send_reminders, *every(settings.reminder_interval_seconds)),
         Schedule(warn_pool_releases, {7}, {0}),
         Schedule(nightly_report, {20}, {0}),
     ]
 
 
-JOBS: tuple[JobFunction, ...] = (release_pool, warn_pool_releases, nightly_report)
+JOBS: tuple[JobFunction, ...] = (release_pool, send_reminders, warn_pool_releases, nightly_report)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from gql_crm.app import create_app
 from gql_crm.clock import FrozenClock
 from gql_crm.db.engine import Database
-from gql_crm.db.models import Customer, Pool
+from gql_crm.db.models import Customer, Pool, Task
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 from gql_crm.workers.scheduler import Scheduler
@@ -71,6 +71,19 @@ async def test_an_arq_worker_process_runs_a_cron_tick_end_to_end(
     ids = await seed_customers(
         services, [Seed("due", Pool.TEMPORARY, owner, real_now - 8 * DAY)], real_now
     )
+    async with services.database.writer() as session, session.begin():
+        task = Task(
+            customer_id=ids["due"],
+            owner_id=owner,
+            content="Call back",
+            due_at=real_now + DAY,
+            remind_at=real_now - timedelta(minutes=1),
+            created_at=real_now,
+            updated_at=real_now,
+        )
+        session.add(task)
+        await session.flush()
+        task_id = task.id
     env = {
         **os.environ,
         "GQL_CRM_DATABASE_URL": settings.resolved_database_url,
@@ -78,6 +91,7 @@ async def test_an_arq_worker_process_runs_a_cron_tick_end_to_end(
         "GQL_CRM_SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
         "GQL_CRM_DATA_DIR": str(settings.data_dir),
         "GQL_CRM_POOL_RELEASE_INTERVAL_SECONDS": "1",
+        "GQL_CRM_REMINDER_INTERVAL_SECONDS": "1",
         "GQL_CRM_WORKER_QUEUE": f"gql-crm:test:{uuid.uuid4().hex}",
         "GQL_CRM_BUS_NAMESPACE": settings.bus_namespace,
     }
@@ -92,6 +106,10 @@ async def test_an_arq_worker_process_runs_a_cron_tick_end_to_end(
     )
     try:
         assert await _wait_until_public(services.database, ids["due"], 30)
+        for _ in range(150):  # the reminder tick runs every second too
+            if await notifications(services, "task_reminder"):
+                break
+            await asyncio.sleep(0.1)
         check = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "gql_crm", "worker", "--check", env=env
         )
@@ -102,3 +120,4 @@ async def test_an_arq_worker_process_runs_a_cron_tick_end_to_end(
     log = output.decode()
     assert "release_pool: 1 released" in log, log
     assert await notifications(services, "customer.released") == [(owner, ids["due"])]
+    assert await notifications(services, "task_reminder") == [(owner, task_id)]

@@ -43,7 +43,9 @@ class Task(_CustomerRecord, Base):
 
     content: Mapped[str] = mapped_column(Text)
     due_at: Mapped[datetime] = mapped_column(index=True)
-    remind_at: Mapped[datetime | None]
+    remind_at: Mapped[datetime | None] = mapped_column(index=True)
+    # When the reminder became a notification: each reminder fires once.
+    reminded_at: Mapped[datetime | None]
     done: Mapped[bool] = mapped_column(default=False)
     done_at: Mapped[datetime | None]
 
@@ -56,7 +58,8 @@ class Schedule(_CustomerRecord, Base):
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime]
-    remind_at: Mapped[datetime | None]
+    remind_at: Mapped[datetime | None] = mapped_column(index=True)
+    reminded_at: Mapped[datetime | None]
     place: Mapped[str | None] = mapped_column(String(200))
     content: Mapped[str | None] = mapped_column(Text)
 
