@@ -4,7 +4,7 @@ Every figure is one aggregate statement grouped by user over the day's records (
 per user), and a day is replaced as a whole: delete and insert in one transaction. What
 counts as the day's activity is what was recorded in the CRM during that day (``created_at``;
 ``changed_at`` for stage moves), so a record entered late still lands in exactly one report.
-Tasks do not exist yet: ``tasks_completed`` stays 0 until they do.
+Tasks completed count the day's to-dos marked done by their assignee.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from gql_crm.db.models import (
     OpportunityChange,
     Order,
     PaymentRecord,
+    Task,
     User,
 )
 from gql_crm.db.scopes import scope_filter
@@ -56,7 +57,7 @@ class Figures:
     customers_transferred: int = 0
     follow_ups: int = 0
     follow_ups_by_method: dict[str, int] = field(default_factory=dict)
-    tasks_completed: int = 0  # tasks are not built yet
+    tasks_completed: int = 0
     opportunities_created: int = 0
     opportunity_stage_moves: int = 0
     orders: int = 0
@@ -79,7 +80,11 @@ def company_today(now: datetime, timezone: str) -> date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
 
-def _within(column: InstrumentedAttribute[datetime], start: datetime, end: datetime) -> Any:
+def _within(
+    column: InstrumentedAttribute[datetime] | InstrumentedAttribute[datetime | None],
+    start: datetime,
+    end: datetime,
+) -> Any:
     return (column >= start) & (column < end)
 
 
@@ -138,6 +143,18 @@ async def compute(uow: UnitOfWork, start: datetime, end: datetime) -> dict[int, 
         mine = of(user_id)
         mine.follow_ups += n
         mine.follow_ups_by_method[NO_METHOD if method_id is None else str(method_id)] = n
+
+    for user_id, n in await per_user(
+        select(Task.owner_id, func.count())
+        .where(
+            _within(Task.done_at, start, end),
+            Task.done.is_(True),
+            Task.deleted_at.is_(None),
+            Task.owner_id.is_not(None),
+        )
+        .group_by(Task.owner_id)
+    ):
+        of(user_id).tasks_completed = n
 
     for user_id, n in await per_user(
         select(Opportunity.created_by_id, func.count())

@@ -29,6 +29,7 @@ from gql_crm.db.models import (
     Order,
     PaymentRecord,
     Pool,
+    Task,
     User,
 )
 from gql_crm.services import report
@@ -77,6 +78,7 @@ async def _seed(services: Services) -> dict[int, dict[str, Any]]:
             "paymentAmount": Decimal("0.00"),
             "expenses": 0,
             "expenseAmount": Decimal("0.00"),
+            "tasksCompleted": 0,
         }
     )
 
@@ -264,6 +266,26 @@ async def _seed(services: Services) -> dict[int, dict[str, Any]]:
             if counts(paid_at):
                 expected[payer]["payments"] += 1
                 expected[payer]["paymentAmount"] += paid
+    async with services.database.writer() as session, session.begin():
+        for i in range(60):
+            owner, done_at = rng.choice(users), _moments(rng)
+            done, deleted = i % 3 != 0, i % 11 == 0
+            session.add(
+                Task(
+                    customer_id=customer_id,
+                    owner_id=owner,
+                    content=f"t{i}",
+                    due_at=done_at,
+                    done=done,
+                    done_at=done_at if done else None,
+                    deleted_at=done_at if deleted else None,
+                    created_at=base,
+                    updated_at=base,
+                )
+            )
+            if done and not deleted and counts(done_at):
+                expected[owner]["tasksCompleted"] += 1
+    assert any(e["tasksCompleted"] for e in expected.values()), "the seed covers done tasks"
     return expected
 
 
@@ -302,7 +324,7 @@ def _as_expected(e: dict[str, Any], uid: int) -> dict[str, Any]:
         "customersTransferred": e["customersTransferred"],
         "followUps": e["followUps"],
         "followUpsByMethod": [{"methodId": m, "count": n} for m, n in methods],
-        "tasksCompleted": 0,
+        "tasksCompleted": e["tasksCompleted"],
         "opportunitiesCreated": e["opportunitiesCreated"],
         "opportunityStageMoves": e["opportunityStageMoves"],
         "orders": e["orders"],
