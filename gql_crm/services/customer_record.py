@@ -29,7 +29,7 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.services.errors import Conflict, NotFound, Problems
-from gql_crm.services.follow_up import _followable
+from gql_crm.services.follow_up import followable_customer
 from gql_crm.services.unit_of_work import UnitOfWork, diff
 from gql_crm.services.validation import text_problem
 
@@ -250,7 +250,7 @@ def _stamp_state(row: Any, values: dict[str, Any], now: datetime) -> None:
 async def create_record(uow: UnitOfWork, customer_id: int, fields: RecordFields) -> Any:
     spec = SPECS[KIND_OF_FIELDS[type(fields)]]
     uow.principal.require(spec.create)
-    customer = await _followable(uow, customer_id)
+    customer = await followable_customer(uow, customer_id)
     values = await _values(uow, fields)
     row = spec.model(
         customer_id=customer.id,
@@ -274,7 +274,7 @@ async def _editable(uow: UnitOfWork, kind: RecordKind, record_id: int) -> Any:
     if row is None or row.deleted_at is not None:
         raise NotFound(spec.label, record_id)
     try:
-        await _followable(uow, row.customer_id)
+        await followable_customer(uow, row.customer_id)
     except (NotFound, Conflict) as refused:
         raise NotFound(spec.label, record_id) from refused
     return row
@@ -321,7 +321,7 @@ async def restore_record(uow: UnitOfWork, kind: RecordKind, record_id: int) -> A
     spec = SPECS[kind]
     uow.principal.require(spec.delete)
     row = await _binned(uow, kind, record_id)
-    await _followable(uow, row.customer_id)
+    await followable_customer(uow, row.customer_id)
     deleted_at = row.deleted_at
     row.deleted_at = None
     row.deleted_by_id = None

@@ -31,7 +31,7 @@ class FollowUpFields:
     next_step: str | None = None
 
 
-async def _followable(uow: UnitOfWork, customer_id: int) -> Customer:
+async def followable_customer(uow: UnitOfWork, customer_id: int) -> Customer:
     """A customer the caller may follow up: managed by them, or shared with them."""
     customer = await uow.session.get(Customer, customer_id, with_for_update=True)
     if customer is None or customer.deleted_at is not None:
@@ -85,7 +85,7 @@ async def _refresh_clock(uow: UnitOfWork, customer: Customer) -> None:
 
 async def create_follow_up(uow: UnitOfWork, customer_id: int, fields: FollowUpFields) -> FollowUp:
     uow.principal.require(FOLLOWUP_CREATE)
-    customer = await _followable(uow, customer_id)
+    customer = await followable_customer(uow, customer_id)
     followed_at = await _check(uow, customer_id, fields)
     follow_up = FollowUp(
         customer_id=customer.id,
@@ -116,7 +116,7 @@ async def _own_or_permitted(uow: UnitOfWork, follow_up_id: int) -> tuple[FollowU
     if follow_up is None:
         raise NotFound("Follow-up", follow_up_id)
     try:
-        customer = await _followable(uow, follow_up.customer_id)
+        customer = await followable_customer(uow, follow_up.customer_id)
     except (NotFound, Conflict) as refused:
         raise NotFound("Follow-up", follow_up_id) from refused
     if follow_up.author_id != uow.principal.user_id:
