@@ -522,11 +522,14 @@ async def release_due(
             )
         )
     await notify_each(uow, drafts)
-    by_owner: dict[int, list[int]] = {}
-    for c in released:
-        by_owner.setdefault(c.owner_id, []).append(c.id)
-    for owner_id, customer_ids in by_owner.items():
-        uow.emit(user_channel(owner_id), "customers.released", None, {"customerIds": customer_ids})
+    # One event for the batch: the released customers are public now, so every subscriber
+    # to customer events may hear of them.
+    uow.emit(
+        CUSTOMER_TOPIC,
+        "customer.released",
+        None,
+        {"customerIds": ids, "pool": str(Pool.PUBLIC), "ownerId": None},
+    )
     return ids
 
 

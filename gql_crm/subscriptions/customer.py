@@ -43,21 +43,22 @@ class CustomerSubscription:
         principal = info.context.require_principal()
         principal.require(CUSTOMER_VIEW)
         async for event in live_events(info, CUSTOMER_TOPIC):
-            if event.channel != CUSTOMER_TOPIC or event.id is None:
-                continue
-            if customer_id is not None and event.id != customer_id:
+            if event.channel != CUSTOMER_TOPIC:
                 continue
             p = event.payload
+            # A release job batch names many customers in one event.
+            ids = [event.id] if event.id is not None else list(p.get("customerIds", ()))
+            if customer_id is not None:
+                ids = [i for i in ids if i == customer_id]
             previous = p.get("fromOwnerId")
             visible = (
                 p["pool"] in _OPEN_POOLS
                 or principal.can_see_owner(p["ownerId"])
                 or (previous is not None and principal.can_see_owner(previous))
             )
-            if visible:
+            if not visible:
+                continue
+            for one in ids:
                 yield CustomerEvent(
-                    type=event.type,
-                    customer_id=event.id,
-                    pool=Pool(p["pool"]),
-                    owner_id=p["ownerId"],
+                    type=event.type, customer_id=one, pool=Pool(p["pool"]), owner_id=p["ownerId"]
                 )

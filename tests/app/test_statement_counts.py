@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from gql_crm.clock import FrozenClock
 from gql_crm.db.engine import Database
@@ -23,6 +20,7 @@ from gql_crm.db.models import (
 )
 from gql_crm.services.unit_of_work import Services
 from tests.graphql_client import GraphQLClient
+from tests.sql_statements import counting
 
 LIST = """
 {
@@ -41,22 +39,6 @@ LIST = """
   }
 }
 """
-
-
-@contextmanager
-def counting(database: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statement: str = args[2]
-        if statement != "BEGIN" and not statement.startswith("BEGIN "):  # SQLite's explicit BEGIN
-            statements.append(statement)
-
-    event.listen(database.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", record)
 
 
 async def _add_customers(services: Services, clock: FrozenClock, count: int, per_part: int) -> None:

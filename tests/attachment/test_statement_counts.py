@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from gql_crm.db.models import Attachment, AttachmentRecordType, Order, User
 from gql_crm.services.unit_of_work import Services
-from tests.app.test_statement_counts import counting
 from tests.conftest import START
 from tests.graphql_client import GraphQLClient
 from tests.sales import make_customer
+from tests.sql_statements import counting
 
 LIST = """
 {

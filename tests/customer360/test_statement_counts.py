@@ -28,9 +28,9 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.services.unit_of_work import Services
-from tests.app.test_statement_counts import counting
 from tests.graphql_client import GraphQLClient
 from tests.sales import make_customer
+from tests.sql_statements import counting
 
 VIEW = """
 query($id: Int!) {
@@ -173,7 +173,6 @@ async def test_full_customer_view_is_constant(
     ]  # fmt: skip
     assert {part: len(data["customer"][part]) for part in parts} == dict.fromkeys(parts, 30)
     assert all(plan["met"] for plan in data["customer"]["paymentPlans"])
-    print(f"customer view: {small} statements with 1 record per part, {large} with 30")
     assert small == large, (small, large)
     assert large <= 25, f"{large} statements for the full customer view"
 
@@ -201,5 +200,4 @@ async def test_list_of_50_customers_is_constant(
     for _ in range(49):
         await _customer_with(services, clock, 3)
     large = await statements()
-    print(f"list of 50 customers: {small} statements for 1 customer, {large} for 50")
     assert small == large

@@ -26,10 +26,10 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.services.unit_of_work import Services
-from tests.app.test_statement_counts import counting
 from tests.conftest import START
 from tests.graphql_client import GraphQLClient
 from tests.sales import make_customer, make_product
+from tests.sql_statements import counting
 
 WORKBENCH = """
 { workbench(first: 100) {
@@ -226,7 +226,6 @@ async def test_workbench_statement_count_is_constant(
     small = await _statements(sales1, services)
     await _seed(services, "sales1", 20)
     large = await _statements(sales1, services)
-    print(f"workbench: {small} statements with little data, {large} with more")
     assert small == large
 
 

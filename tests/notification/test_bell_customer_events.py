@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
 
+from gql_crm.clock import FrozenClock
+from gql_crm.services import pool
+from gql_crm.services.unit_of_work import Services
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import LiveClient, live_client
 
@@ -175,3 +179,30 @@ async def test_the_customer_field_resolves_only_for_those_who_may_see_it_now(
             "ownerId": uid(sales3),
         }
         assert await bystander.nothing_within(0.2)
+
+
+async def test_a_release_is_heard_by_everyone(
+    app: Starlette,
+    sales1: GraphQLClient,
+    sales2: GraphQLClient,
+    gql: GraphQLClient,
+    services: Services,
+    clock: FrozenClock,
+) -> None:
+    customer = await public_customer(sales2, "Fading Lead")
+    claimed = (await run(sales1, CLAIM, id=customer["id"]))["customer"]
+    assert claimed["pool"] == "TEMPORARY"
+    clock.advance(timedelta(days=8))
+    sales3 = await gql.as_user("sales3")  # a token of the new day
+    async with live_client(app, sales3.token) as listener:
+        await listener.subscribe(EVENTS)
+        await asyncio.sleep(0.05)
+        released = await pool.release_pool(services)
+        assert released == [customer["id"]]
+        heard = await event(listener)
+        assert (heard["type"], heard["customerId"], heard["pool"], heard["ownerId"]) == (
+            "customer.released",
+            customer["id"],
+            "PUBLIC",
+            None,
+        )
