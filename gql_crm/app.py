@@ -14,6 +14,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -24,7 +25,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from gql_crm.auth.tokens import bearer_token
 from gql_crm.clock import Clock, SystemClock
 from gql_crm.context import Context
-from gql_crm.db.engine import Database
+from gql_crm.db.engine import Database, SharedReads
 from gql_crm.resolvers.attachment import download_attachment
 from gql_crm.schema import build_schema
 from gql_crm.services.auth import authenticate
@@ -55,15 +56,30 @@ class CrmGraphQL(GraphQL[Context, None]):
     ) -> Context:
         services: Services = request.app.state.services
         principal = None
+        reads = None
         if isinstance(request, Request):
+            reads = request.state.reads
             if _check_multipart(request, services.settings) and isinstance(response, Response):
                 # Strawberry never closes the parsed form: its spooled upload files would
                 # linger until garbage collection. Close them once the response is sent.
                 response.background = BackgroundTask(request.close)
             token = bearer_token(request.headers.get("authorization"))
             if token:
-                principal = await authenticate(services, token)
-        return Context(services, principal, request, response)
+                principal = await authenticate(services, token, reads)
+        return Context(services, principal, request, response, reads)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        # Every read of an HTTP request, authentication included, takes turns on one pooled
+        # connection, checked out once and given back when the request is answered.
+        request = Request(scope)
+        services: Services = request.app.state.services
+        request.state.reads = reads = SharedReads(services.database, held=True)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await reads.close()
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """The connection_init payload must carry a valid token: {"token": "..."}."""

@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from gql_crm.auth.principal import Principal, Unauthenticated
+from gql_crm.db.engine import SharedReads
 from gql_crm.loaders import Loaders
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 
@@ -21,12 +22,13 @@ class Context:
         principal: Principal | None,
         request: Request | WebSocket | None = None,
         response: Response | WebSocket | None = None,
+        reads: SharedReads | None = None,
     ) -> None:
         self.services = services
         self.principal = principal
         self.request = request
         self.response = response
-        self.loaders = Loaders(services.database, self.require_principal)
+        self.loaders = Loaders(reads or SharedReads(services.database), self.require_principal)
         # Filled by the graphql-transport-ws handler from the connection_init payload.
         self.connection_params: dict[str, Any] = {}
 

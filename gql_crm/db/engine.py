@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import (
@@ -18,7 +21,8 @@ SessionFactory = async_sessionmaker[AsyncSession]
 
 
 class Database:
-    """The engine plus two session factories: one for reads, one for units of work.
+    """The engine plus session factories: for reads, for units of work, and for the reads a
+    request shares (``SharedReads``), which run without a transaction around them.
 
     They differ only on SQLite, where a unit of work begins with ``BEGIN IMMEDIATE`` so that a
     read-then-write transaction takes the write lock up front (instead of failing with
@@ -36,6 +40,15 @@ class Database:
             expire_on_commit=False,
             autoflush=False,
         )
+        # For SharedReads: every statement on its own, without a transaction around them, so
+        # that a request's reads after its own commit see that commit.
+        if self.dialect == "postgresql":
+            reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            reads = self.engine.execution_options(no_begin=True)
+        self.shared_reader: SessionFactory = async_sessionmaker(
+            reads, expire_on_commit=False, autoflush=False
+        )
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
@@ -43,6 +56,55 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class Reads(Protocol):
+    """Where loaders and list queries read from: a ``Database`` or one request's ``SharedReads``."""
+
+    dialect: str
+
+    def reader(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]: ...
+
+
+class SharedReads:
+    """The reads of one request take turns on one connection.
+
+    DataLoaders dispatch a wave of batches at once (a customer view sends about twenty). With a
+    pooled connection per batch, every wave emptied the pool, opened overflow connections and
+    paid a check-out, ``BEGIN`` and ``ROLLBACK`` per statement. Here the first batch checks
+    out one connection and the others queue behind it. An HTTP request holds it (``held``)
+    until ``close()``, one check-out per request; a subscription event gives it back when the
+    last batch of a wave is done. Either way a request holds at most one connection. On PostgreSQL
+    the statements run in autocommit: each already sees its own committed snapshot, so a
+    read-only transaction around them would only add two round trips.
+    """
+
+    def __init__(self, database: Database, *, held: bool = False) -> None:
+        self.dialect = database.dialect
+        self._sessions = database.shared_reader
+        self._held = held
+        self._turn = asyncio.Lock()
+        self._users = 0
+        self._session: AsyncSession | None = None
+
+    @contextlib.asynccontextmanager
+    async def reader(self) -> AsyncIterator[AsyncSession]:
+        self._users += 1
+        try:
+            async with self._turn:
+                if self._session is None:
+                    self._session = self._sessions()
+                yield self._session
+        finally:
+            self._users -= 1
+            if self._users == 0 and not self._held:
+                await self.close()
+
+    async def close(self) -> None:
+        """Give the connection back to the pool (it is checked out again when needed)."""
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
 
 
 def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
@@ -76,5 +138,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get("begin_immediate", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get("no_begin", False):
+            return  # SQLite then runs each statement in its own implicit transaction
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get("begin_immediate") else "BEGIN")

@@ -13,7 +13,7 @@ from functools import cached_property
 from strawberry.dataloader import DataLoader
 
 from gql_crm.auth.principal import Principal
-from gql_crm.db.engine import Database
+from gql_crm.db.engine import Reads
 from gql_crm.db.models import (
     ApprovalHistory,
     ApprovalStep,
@@ -62,6 +62,7 @@ from gql_crm.loaders.customer import (
     load_operation_log,
     load_options,
     load_shared_with,
+    load_visible_customers,
 )
 from gql_crm.loaders.customer_record import (
     load_calls,
@@ -105,13 +106,16 @@ from gql_crm.services.setting import SETTINGS_ID, get_settings
 
 
 class Loaders:
-    def __init__(
-        self, database: Database, principal: Callable[[], Principal] | None = None
-    ) -> None:
+    def __init__(self, database: Reads, principal: Callable[[], Principal] | None = None) -> None:
         self._database = database
         # Loaders of scoped records (opportunities, orders, money) filter by the caller; the
         # principal is asked for lazily, since a WebSocket context learns it after creation.
         self._principal = principal
+
+    @property
+    def reads(self) -> Reads:
+        """The request's reads: list queries outside the loaders take their turn here too."""
+        return self._database
 
     @property
     def principal(self) -> Principal:
@@ -154,6 +158,10 @@ class Loaders:
     @cached_property
     def customer(self) -> DataLoader[int, Customer | None]:
         return DataLoader(lambda ids: load_customers(self._database, ids))
+
+    @cached_property
+    def visible_customer(self) -> DataLoader[int, Customer | None]:
+        return DataLoader(lambda ids: load_visible_customers(self._database, self.principal, ids))
 
     @cached_property
     def customer_contacts(self) -> DataLoader[int, list[Contact]]:

@@ -2,29 +2,34 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from gql_crm.auth.principal import Principal
-from gql_crm.db.engine import Database
+from gql_crm.db.engine import Reads
 from gql_crm.db.models import Attachment, AttachmentRecordType
-from gql_crm.loaders.batch import grouped, in_keys
+from gql_crm.loaders.batch import grouped, in_keys, per_principal
 from gql_crm.services.attachment import attachment_visibility
 
 
+@per_principal
+def _attachments(principal: Principal) -> Select[Attachment]:
+    return (
+        select(Attachment)
+        .where(
+            Attachment.record_type == bindparam("record_type"),
+            in_keys(Attachment.record_id),
+            attachment_visibility(principal),
+        )
+        .order_by(Attachment.created_at.desc(), Attachment.id.desc())
+    )
+
+
 async def load_attachments(
-    database: Database,
+    database: Reads,
     principal: Principal,
     record_type: AttachmentRecordType,
     record_ids: Sequence[int],
 ) -> list[list[Attachment]]:
     """Visible attachments per record of one kind, newest first: one statement for all."""
-    stmt = (
-        select(Attachment)
-        .where(
-            Attachment.record_type == record_type,
-            in_keys(Attachment.record_id, record_ids),
-            attachment_visibility(principal),
-        )
-        .order_by(Attachment.created_at.desc(), Attachment.id.desc())
-    )
-    return await grouped(database, stmt, lambda a: a.record_id, record_ids)
+    stmt = _attachments(principal)
+    return await grouped(database, stmt, lambda a: a.record_id, record_ids, record_type=record_type)

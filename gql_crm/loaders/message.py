@@ -5,13 +5,11 @@ from datetime import datetime
 
 from sqlalchemy import select, tuple_
 
-from gql_crm.db.engine import Database
+from gql_crm.db.engine import Reads
 from gql_crm.db.models import MessageRecipient
 
 
-async def load_read_at(
-    database: Database, keys: Sequence[tuple[int, int]]
-) -> list[datetime | None]:
+async def load_read_at(database: Reads, keys: Sequence[tuple[int, int]]) -> list[datetime | None]:
     stmt = select(MessageRecipient).where(
         tuple_(MessageRecipient.message_id, MessageRecipient.user_id).in_(list(set(keys)))
     )

@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from gql_crm.auth.principal import Principal
 from gql_crm.db.base import ZERO, Money
-from gql_crm.db.engine import Database
+from gql_crm.db.engine import Reads
 from gql_crm.db.models import (
     DeliveryPlan,
     DeliveryRecord,
@@ -25,7 +24,16 @@ from gql_crm.db.models import (
     PaymentRecord,
     Refund,
 )
-from gql_crm.loaders.batch import first_per_parent, grouped, in_keys
+from gql_crm.loaders.batch import (
+    LIMIT,
+    children,
+    first_per_parent,
+    first_rows,
+    in_keys,
+    per_parent,
+    per_principal,
+    windowed,
+)
 from gql_crm.services.expense import expense_visibility
 from gql_crm.services.order import (
     OrderMoney,
@@ -35,44 +43,36 @@ from gql_crm.services.order import (
 )
 
 
+@per_principal
+def _customer_orders(principal: Principal) -> Select[Order]:
+    order: list[ColumnElement[Any]] = [Order.created_at.desc(), Order.id.desc()]
+    return windowed(Order, Order.customer_id, order, order_visibility(principal))
+
+
 async def load_customer_orders(
-    database: Database, principal: Principal, keys: Sequence[tuple[int, int]]
+    database: Reads, principal: Principal, keys: Sequence[tuple[int, int]]
 ) -> list[list[Order]]:
     """The newest visible orders per (customer id, how many)."""
-    order: list[ColumnElement[Any]] = [Order.created_at.desc(), Order.id.desc()]
-    return await first_per_parent(
-        database, Order, Order.customer_id, order, keys, order_visibility(principal)
-    )
+    return await first_per_parent(database, _customer_orders(principal), "customer_id", keys)
 
 
-def _children(model: Any, parent: Any, *order_by: Any) -> Any:
-    async def load(database: Database, keys: Sequence[int]) -> list[list[Any]]:
-        stmt = select(model).where(in_keys(parent, keys)).order_by(*order_by)
-        return await grouped(database, stmt, lambda row: getattr(row, parent.key), keys)
-
-    return load
-
-
-load_lines = _children(OrderLine, OrderLine.order_id, OrderLine.position, OrderLine.id)
-load_invoices = _children(Invoice, Invoice.order_id, Invoice.issued_on, Invoice.id)
-load_payment_plans = _children(
-    PaymentPlan, PaymentPlan.order_id, PaymentPlan.due_on, PaymentPlan.id
+load_lines = children(OrderLine.order_id, OrderLine.position, OrderLine.id)
+load_invoices = children(Invoice.order_id, Invoice.issued_on, Invoice.id)
+load_payment_plans = children(PaymentPlan.order_id, PaymentPlan.due_on, PaymentPlan.id)
+load_payments = children(PaymentRecord.order_id, PaymentRecord.sequence)
+load_refunds = children(Refund.order_id, Refund.refunded_at, Refund.id)
+load_delivery_plans = children(DeliveryPlan.order_line_id, DeliveryPlan.due_on, DeliveryPlan.id)
+load_deliveries = children(
+    DeliveryRecord.order_line_id, DeliveryRecord.delivered_on, DeliveryRecord.id
 )
-load_payments = _children(PaymentRecord, PaymentRecord.order_id, PaymentRecord.sequence)
-load_refunds = _children(Refund, Refund.order_id, Refund.refunded_at, Refund.id)
-load_delivery_plans = _children(
-    DeliveryPlan, DeliveryPlan.order_line_id, DeliveryPlan.due_on, DeliveryPlan.id
-)
-load_deliveries = _children(
-    DeliveryRecord, DeliveryRecord.order_line_id, DeliveryRecord.delivered_on, DeliveryRecord.id
-)
+_order_money = order_money_statement(in_keys(Order.id))
 
 
-async def load_order_money(database: Database, order_ids: Sequence[int]) -> list[OrderMoney]:
+async def load_order_money(database: Reads, order_ids: Sequence[int]) -> list[OrderMoney]:
     """Amount, received, refunded and invoiced per order: one statement for all of them."""
-    stmt = order_money_statement(in_keys(Order.id, order_ids))
     async with database.reader() as session:
-        rows = {row.order_id: row for row in (await session.execute(stmt)).all()}
+        result = await session.execute(_order_money, {"keys": list(dict.fromkeys(order_ids))})
+        rows = {row.order_id: row for row in result.all()}
     zero = OrderMoney(ZERO, ZERO, ZERO, ZERO)
     return [
         OrderMoney(
@@ -106,7 +106,8 @@ class CustomerMoney:
         return self.contract_total - self.received_total
 
 
-def customer_money_statement(principal: Principal, customer_ids: Sequence[int]) -> Any:
+@per_principal
+def _customer_money(principal: Principal) -> Select[Any]:
     """One statement for any number of customers: per-order sums (correlated subqueries
     over the order's own payments and refunds) and approved expenses, grouped by customer."""
     per_order = select(
@@ -115,7 +116,7 @@ def customer_money_statement(principal: Principal, customer_ids: Sequence[int]) 
         sum_for_order(PaymentRecord).label("received"),
         sum_for_order(Refund).label("refunded"),
         literal(ZERO, Money).label("expenses"),
-    ).where(in_keys(Order.customer_id, customer_ids), order_visibility(principal))
+    ).where(in_keys(Order.customer_id), order_visibility(principal))
     approved = select(
         Expense.customer_id.label("customer_id"),
         literal(ZERO, Money),
@@ -123,7 +124,7 @@ def customer_money_statement(principal: Principal, customer_ids: Sequence[int]) 
         literal(ZERO, Money),
         Expense.amount,
     ).where(
-        in_keys(Expense.customer_id, customer_ids),
+        in_keys(Expense.customer_id),
         Expense.kind == ExpenseKind.EXPENSE,
         Expense.status == ExpenseStatus.APPROVED,
         expense_visibility(principal),
@@ -139,11 +140,12 @@ def customer_money_statement(principal: Principal, customer_ids: Sequence[int]) 
 
 
 async def load_customer_money(
-    database: Database, principal: Principal, customer_ids: Sequence[int]
+    database: Reads, principal: Principal, customer_ids: Sequence[int]
 ) -> list[CustomerMoney]:
-    stmt = customer_money_statement(principal, customer_ids)
+    stmt = _customer_money(principal)
     async with database.reader() as session:
-        rows = {row.customer_id: row for row in (await session.execute(stmt)).all()}
+        result = await session.execute(stmt, {"keys": list(dict.fromkeys(customer_ids))})
+        rows = {row.customer_id: row for row in result.all()}
     result = []
     for customer_id in customer_ids:
         row = rows.get(customer_id)
@@ -158,48 +160,40 @@ async def load_customer_money(
     return result
 
 
-async def _per_customer_through_orders(
-    database: Database,
-    principal: Principal,
-    model: Any,
-    order_by: list[Any],
-    keys: Sequence[tuple[int, int]],
-    *extra: Any,
-) -> list[list[Any]]:
-    """The first ``limit`` rows of an order's child per customer, over the orders the caller
-    may see, in one windowed statement; each row comes with the ``extra`` labelled values."""
-    largest = max(limit for _, limit in keys)
-    parents = list(dict.fromkeys(parent for parent, _ in keys))
+def _through_orders(
+    principal: Principal, model: Any, order_by: list[Any], *extra: Any
+) -> Select[Any]:
+    """The first ``:limit`` rows of an order's child per customer in ``:keys``, over the
+    orders the caller may see, numbered by a window over the keys (as in ``windowed``); each
+    row comes with its customer id and the ``extra`` labelled values."""
     numbered = (
         select(
-            model,
+            model.id.label("id"),
             Order.customer_id.label("parent_customer_id"),
             *extra,
             func.row_number().over(partition_by=Order.customer_id, order_by=order_by).label("n"),
         )
         .join(Order, Order.id == model.order_id)
-        .where(Order.customer_id.in_(parents), order_visibility(principal))
+        .where(in_keys(Order.customer_id), order_visibility(principal))
         .subquery()
     )
-    entity = aliased(model, numbered)
-    stmt = (
-        select(entity, numbered.c.parent_customer_id, *(numbered.c[e.name] for e in extra))
-        .where(numbered.c.n <= largest)
+    return (
+        select(model, numbered.c.parent_customer_id, *(numbered.c[e.name] for e in extra))
+        .join(numbered, model.id == numbered.c.id)
+        .where(numbered.c.n <= LIMIT)
         .order_by(numbered.c.n)
     )
-    async with database.reader() as session:
-        rows = (await session.execute(stmt)).all()
-    groups: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        groups[row[1]].append((row[0], *row[2:]) if extra else row[0])
-    return [groups.get(parent, [])[:limit] for parent, limit in keys]
 
 
-async def load_customer_payment_plans(
-    database: Database, principal: Principal, keys: Sequence[tuple[int, int]]
-) -> list[list[tuple[PaymentPlan, bool]]]:
-    """Payment plans per customer by due date, each with whether it is met (the order's
-    payments cover it and every plan of the order due before it)."""
+async def _per_customer(
+    database: Reads, stmt: Select[Any], keys: Sequence[tuple[int, int]]
+) -> list[list[Any]]:
+    rows = await first_rows(database, stmt, keys)
+    return per_parent(rows, keys, lambda row: row[1])
+
+
+@per_principal
+def _customer_payment_plans(principal: Principal) -> Select[Any]:
     earlier = aliased(PaymentPlan)
     covered = (
         select(func.coalesce(func.sum(earlier.amount), ZERO))
@@ -214,34 +208,50 @@ async def load_customer_payment_plans(
         .scalar_subquery()
     )
     met = (sum_for_order(PaymentRecord) >= covered).label("met")
-    return await _per_customer_through_orders(
-        database,
-        principal,
-        PaymentPlan,
-        [PaymentPlan.due_on, PaymentPlan.id],
-        keys,
-        met,
-    )
+    return _through_orders(principal, PaymentPlan, [PaymentPlan.due_on, PaymentPlan.id], met)
+
+
+async def load_customer_payment_plans(
+    database: Reads, principal: Principal, keys: Sequence[tuple[int, int]]
+) -> list[list[tuple[PaymentPlan, bool]]]:
+    """Payment plans per customer by due date, each with whether it is met (the order's
+    payments cover it and every plan of the order due before it)."""
+    groups = await _per_customer(database, _customer_payment_plans(principal), keys)
+    return [[(row[0], row[2]) for row in group] for group in groups]
+
+
+@per_principal
+def _customer_payments(principal: Principal) -> Select[Any]:
+    order = [PaymentRecord.paid_on.desc(), PaymentRecord.id.desc()]
+    return _through_orders(principal, PaymentRecord, order)
 
 
 async def load_customer_payments(
-    database: Database, principal: Principal, keys: Sequence[tuple[int, int]]
+    database: Reads, principal: Principal, keys: Sequence[tuple[int, int]]
 ) -> list[list[PaymentRecord]]:
-    order = [PaymentRecord.paid_on.desc(), PaymentRecord.id.desc()]
-    return await _per_customer_through_orders(database, principal, PaymentRecord, order, keys)
+    groups = await _per_customer(database, _customer_payments(principal), keys)
+    return [[row[0] for row in group] for group in groups]
+
+
+@per_principal
+def _customer_invoices(principal: Principal) -> Select[Any]:
+    return _through_orders(principal, Invoice, [Invoice.issued_on.desc(), Invoice.id.desc()])
 
 
 async def load_customer_invoices(
-    database: Database, principal: Principal, keys: Sequence[tuple[int, int]]
+    database: Reads, principal: Principal, keys: Sequence[tuple[int, int]]
 ) -> list[list[Invoice]]:
-    order = [Invoice.issued_on.desc(), Invoice.id.desc()]
-    return await _per_customer_through_orders(database, principal, Invoice, order, keys)
+    groups = await _per_customer(database, _customer_invoices(principal), keys)
+    return [[row[0] for row in group] for group in groups]
+
+
+@per_principal
+def _customer_expenses(principal: Principal) -> Select[Expense]:
+    order: list[ColumnElement[Any]] = [Expense.occurred_on.desc(), Expense.id.desc()]
+    return windowed(Expense, Expense.customer_id, order, expense_visibility(principal))
 
 
 async def load_customer_expenses(
-    database: Database, principal: Principal, keys: Sequence[tuple[int, int]]
+    database: Reads, principal: Principal, keys: Sequence[tuple[int, int]]
 ) -> list[list[Expense]]:
-    order: list[ColumnElement[Any]] = [Expense.occurred_on.desc(), Expense.id.desc()]
-    return await first_per_parent(
-        database, Expense, Expense.customer_id, order, keys, expense_visibility(principal)
-    )
+    return await first_per_parent(database, _customer_expenses(principal), "customer_id", keys)

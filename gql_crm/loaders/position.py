@@ -1,14 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy import select
-
-from gql_crm.db.engine import Database
 from gql_crm.db.models import Position
-from gql_crm.loaders.batch import by_key, in_keys
+from gql_crm.loaders.batch import rows_by_id
 
-
-async def load_positions(database: Database, ids: Sequence[int]) -> list[Position | None]:
-    stmt = select(Position).where(in_keys(Position.id, ids))
-    return await by_key(database, stmt, lambda p: p.id, ids)
+load_positions = rows_by_id(Position)

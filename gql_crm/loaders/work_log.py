@@ -1,20 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy import select
-
-from gql_crm.db.engine import Database
 from gql_crm.db.models import WorkLogComment
-from gql_crm.loaders.batch import grouped, in_keys
+from gql_crm.loaders.batch import children
 
-
-async def load_work_log_comments(
-    database: Database, ids: Sequence[int]
-) -> list[list[WorkLogComment]]:
-    stmt = (
-        select(WorkLogComment)
-        .where(in_keys(WorkLogComment.work_log_id, ids))
-        .order_by(WorkLogComment.id)
-    )
-    return await grouped(database, stmt, lambda c: c.work_log_id, ids)
+load_work_log_comments = children(WorkLogComment.work_log_id, WorkLogComment.id)

@@ -52,7 +52,7 @@ async def paginate(
     after: str | None,
     to_node: Callable[[M], N],
 ) -> Connection[N]:
-    database = info.context.services.database
-    async with database.reader() as session:
+    reads = info.context.loaders.reads
+    async with reads.reader() as session:
         page = await keyset_page(session, stmt, keys, first=page_size(info, first), after=after)
-    return Connection.build(page, [to_node(item) for item in page.items], database)
+    return Connection.build(page, [to_node(item) for item in page.items], reads)

@@ -102,10 +102,8 @@ class CustomerQuery:
         description="A customer you may see (null otherwise).",
     )
     async def customer(self, info: Info, id: int) -> CustomerType | None:
-        principal = info.context.require_principal()
-        stmt = customer_service.customer_query(principal, customer_service.CustomerFilter())
-        async with info.context.services.database.reader() as session:
-            customer = await session.scalar(stmt.where(Customer.id == id))
+        info.context.require_principal().require(customer_service.CUSTOMER_VIEW)
+        customer = await info.context.loaders.visible_customer.load(id)
         return CustomerType.from_model(customer) if customer else None
 
     @strawberry.field(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import strawberry
@@ -15,9 +16,23 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
+from strawberry.utils.str_converters import to_camel_case
 
 from gql_crm.schema.errors import ErrorPolicy
 from gql_crm.settings import Settings
+
+
+class _NameConverter(NameConverter):
+    """Strawberry converts each argument's name to camelCase again on every resolver call
+    (a regular expression per argument, per field, per request); the names never change."""
+
+    def apply_naming_config(self, name: str) -> str:
+        return _camel_case(name) if self.auto_camel_case else name
+
+
+_camel_case = functools.cache(to_camel_case)
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -48,6 +63,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         subscription=root.Subscription,
         extensions=extensions,
         types=[*root.ERROR_TYPES, *root.OTHER_TYPES],
+        config=StrawberryConfig(name_converter=_NameConverter()),
     )
 
 

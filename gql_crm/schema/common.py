@@ -10,7 +10,7 @@ import strawberry
 from sqlalchemy import Select
 from strawberry.schema_directive import Location
 
-from gql_crm.db.engine import Database
+from gql_crm.db.engine import Reads
 from gql_crm.db.pagination import Page
 from gql_crm.schema.setting import PoolEnum
 from gql_crm.services import errors
@@ -191,15 +191,15 @@ class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
     _count_statement: strawberry.Private[Select[int]]
-    _database: strawberry.Private[Database]
+    _reads: strawberry.Private[Reads]
 
     @strawberry.field(description="Counted only when asked for.")
     async def total_count(self) -> int:
-        async with self._database.reader() as session:
+        async with self._reads.reader() as session:
             return int(await session.scalar(self._count_statement) or 0)
 
     @classmethod
-    def build(cls, page: Page[Any], nodes: list[T], database: Database) -> Connection[T]:
+    def build(cls, page: Page[Any], nodes: list[T], reads: Reads) -> Connection[T]:
         return cls(
             edges=[Edge(node=n, cursor=c) for n, c in zip(nodes, page.cursors, strict=True)],
             page_info=PageInfo(
@@ -209,5 +209,5 @@ class Connection(Generic[T]):
                 end_cursor=page.cursors[-1] if page.cursors else None,
             ),
             _count_statement=page.count_statement,
-            _database=database,
+            _reads=reads,
         )

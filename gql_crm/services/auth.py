@@ -11,6 +11,7 @@ from sqlalchemy import select
 from gql_crm.auth.passwords import verify_password
 from gql_crm.auth.principal import Principal
 from gql_crm.auth.tokens import issue_token, read_token
+from gql_crm.db.engine import Reads
 from gql_crm.db.models import LoginThrottle, User
 from gql_crm.db.scopes import load_principal
 from gql_crm.db.upsert import insert_ignore
@@ -111,11 +112,16 @@ async def change_own_password(
     return _issue(uow.services.settings, user, uow.now)
 
 
-async def authenticate(services: Services, token: str) -> Principal | None:
-    """The principal behind a bearer token, or None if the token is not (or no longer) valid."""
+async def authenticate(
+    services: Services, token: str, reads: Reads | None = None
+) -> Principal | None:
+    """The principal behind a bearer token, or None if the token is not (or no longer) valid.
+
+    ``reads``: the request's own reads, when it has them (one connection per request).
+    """
     claims = read_token(services.settings.signing_key, token, now=services.clock.now())
     if claims is None:
         return None
-    async with services.database.reader() as session:
+    async with (reads or services.database).reader() as session:
         principal = await load_principal(session, claims.user_id, claims.token_version)
     return replace(principal, token_expires_at=claims.expires_at) if principal else None

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 from gql_crm.auth.principal import Unauthenticated
 from gql_crm.context import Info
+from gql_crm.db.engine import SharedReads
 from gql_crm.loaders import Loaders
 from gql_crm.subscriptions.bus import Event, user_channel
 
@@ -45,5 +46,5 @@ async def live_events(info: Info, *channels: str) -> AsyncIterator[Event]:
             if event.channel == own and event.type == "session.changed":
                 raise PermissionsChanged("Your permissions changed: subscribe again.")
             # Loaders cache per request; for a subscription every event is a new request.
-            context.loaders = Loaders(services.database, context.require_principal)
+            context.loaders = Loaders(SharedReads(services.database), context.require_principal)
             yield event

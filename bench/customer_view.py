@@ -1,0 +1,286 @@
+"""The customer 360 view: our server against PostGraphile v5, same data, same load, one run.
+
+    .venv/bin/gql-crm bench-seed --customers 10000      # once: fills the benchmark database
+    .venv/bin/python -m bench.customer_view              # ~1.5 minutes
+
+Both servers answer the same 16-part customer view (written in each one's names) for customer
+ids rotating over every seeded customer, passed as a GraphQL variable, under the same load
+(``../shared/peers/load.sh``: 16 connections, 10 s after a 3 s warm-up). Ours runs as
+``gql-crm serve`` in production configuration (PostgreSQL, Redis, two worker processes, and
+again with one); the benchmark user logs in and goes through the normal permission path.
+PostGraphile reads the same tables without any permission checks (the peer's reference setup).
+Nothing is cached across requests in either server beyond parsed and planned documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench.common import ServerProcess, bench_settings, free_port
+
+PEERS = Path(__file__).resolve().parents[2] / "shared" / "peers"
+DATABASE_URL = os.environ.get(
+    "GQL_CRM_BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/gqlcrm_bench"
+)
+REDIS_URL = os.environ.get("GQL_CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+BENCH_LOGIN, BENCH_PASSWORD = "bench", "bench-password"
+CONNECTIONS = 16
+PAGE = 5  # rows per list part: about 5 KB of JSON per view, as a customer page shows
+
+OURS = f"""
+query CustomerView($id: Int!) {{
+  customer(id: $id) {{
+    id name kind city pool lastFollowUpAt createdAt
+    owner {{ id name }}
+    category {{ label }}
+    maturity {{ label }}
+    money {{ contractTotal receivedTotal }}
+    primaryContact {{ id name mobile email }}
+    contacts {{ id name title mobile }}
+    schedules(first: {PAGE}) {{ id title startsAt endsAt }}
+    tasks(first: {PAGE}) {{ id content dueAt done }}
+    followUps(first: {PAGE}) {{ id content followedAt method {{ label }} author {{ name }} }}
+    opportunities(first: {PAGE}) {{ id title amount stage {{ name }} }}
+    orders(first: {PAGE}) {{ id title amount signedOn }}
+    paymentPlans(first: {PAGE}) {{ id dueOn amount }}
+    payments(first: {PAGE}) {{ id paidOn amount }}
+    invoices(first: {PAGE}) {{ id number amount issuedOn }}
+    complaints(first: {PAGE}) {{ id complaintType content status }}
+    serviceRecords(first: {PAGE}) {{ id serviceType servedAt content }}
+    notes(first: {PAGE}) {{ id content createdAt }}
+    expenses(first: {PAGE}) {{ id amount occurredOn description }}
+  }}
+}}
+"""
+
+# PostGraphile's names for the same parts. Payment plans, payments and invoices belong to
+# orders in the tables, so they are read through the customer's orders; the money totals are
+# computed columns (SQL functions, created below) as PostGraphile has no aggregates of its own.
+# PostGraphile filters only on indexed columns, so the primary contact comes with the list.
+POSTGRAPHILE = f"""
+query CustomerView($id: Int!) {{
+  customer(rowId: $id) {{
+    rowId name kind city pool lastFollowUpAt createdAt
+    owner {{ rowId name }}
+    category {{ label }}
+    maturity {{ label }}
+    contractTotal receivedTotal
+    contacts(orderBy: PRIMARY_KEY_ASC) {{ nodes {{ rowId name title mobile email isPrimary }} }}
+    schedules(first: {PAGE}, orderBy: STARTS_AT_DESC) {{ nodes {{ rowId title startsAt endsAt }} }}
+    tasks(first: {PAGE}, orderBy: DUE_AT_ASC) {{ nodes {{ rowId content dueAt done }} }}
+    followUps(first: {PAGE}, orderBy: FOLLOWED_AT_DESC) {{
+      nodes {{ rowId content followedAt method {{ label }} author {{ name }} }}
+    }}
+    opportunities(first: {PAGE}, orderBy: CREATED_AT_DESC) {{
+      nodes {{ rowId title amount stage {{ name }} }}
+    }}
+    orders(first: {PAGE}, orderBy: CREATED_AT_DESC) {{
+      nodes {{
+        rowId title amount signedOn
+        paymentPlans(first: {PAGE}) {{ nodes {{ rowId dueOn amount }} }}
+        paymentRecords(first: {PAGE}) {{ nodes {{ rowId paidOn amount }} }}
+        invoices(first: {PAGE}) {{ nodes {{ rowId number amount issuedOn }} }}
+      }}
+    }}
+    complaints(first: {PAGE}, orderBy: PRIMARY_KEY_DESC) {{
+      nodes {{ rowId complaintType content status }}
+    }}
+    serviceRecords(first: {PAGE}, orderBy: PRIMARY_KEY_DESC) {{
+      nodes {{ rowId serviceType servedAt content }}
+    }}
+    customerNotes(first: {PAGE}, orderBy: PRIMARY_KEY_DESC) {{
+      nodes {{ rowId content createdAt }}
+    }}
+    expenses(first: {PAGE}, orderBy: PRIMARY_KEY_DESC) {{
+      nodes {{ rowId amount occurredOn description }}
+    }}
+  }}
+}}
+"""
+
+COMPUTED_COLUMNS = [
+    """
+    CREATE OR REPLACE FUNCTION customers_contract_total(c customers) RETURNS numeric
+    LANGUAGE sql STABLE AS $$
+      SELECT coalesce(sum(amount), 0) FROM orders
+      WHERE customer_id = c.id AND deleted_at IS NULL
+    $$
+    """,
+    """
+    CREATE OR REPLACE FUNCTION customers_received_total(c customers) RETURNS numeric
+    LANGUAGE sql STABLE AS $$
+      SELECT coalesce(sum(p.amount), 0) FROM payment_records p
+      JOIN orders o ON o.id = p.order_id
+      WHERE o.customer_id = c.id AND o.deleted_at IS NULL
+    $$
+    """,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    name: str
+    rps: float
+    p50: float
+    p99: float
+    requests: int
+    failures: int
+    response_bytes: int
+
+    def row(self) -> str:
+        return (
+            f"| {self.name} | {self.rps:.0f} | {self.p50:.0f} ms | {self.p99:.0f} ms "
+            f"| {self.requests} | {self.failures} | {self.response_bytes / 1024:.1f} KB |"
+        )
+
+
+async def prepare(customers_needed: int) -> int:
+    """Checks the seeded data and adds PostGraphile's computed columns; the customer count."""
+    engine = create_async_engine(DATABASE_URL)
+    try:
+        async with engine.begin() as connection:
+            count = int(await connection.scalar(text("SELECT count(*) FROM customers")) or 0)
+            if count < customers_needed:
+                raise SystemExit(
+                    f"{DATABASE_URL} holds {count} customers; run "
+                    f"`gql-crm bench-seed --customers {customers_needed}` first."
+                )
+            for statement in COMPUTED_COLUMNS:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+    return count
+
+
+def load(
+    url: str, body: dict[str, object], ids: str, seconds: int, *headers: str
+) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        json.dump(body, file)
+    try:
+        command = [
+            str(PEERS / "load.sh"),
+            "--url", url,
+            "--body", file.name,
+            "--connections", str(CONNECTIONS),
+            "--seconds", str(seconds),
+            "--ids", ids,
+        ]  # fmt: skip
+        for header in headers:
+            command += ["--header", header]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    finally:
+        os.unlink(file.name)
+    result: dict[str, float] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+async def measure(
+    name: str, url: str, query: str, ids: str, seconds: int, *headers: str
+) -> Figures:
+    body: dict[str, object] = {"query": query, "variables": {"id": "__ID__"}}
+    async with httpx.AsyncClient(timeout=30) as client:
+        sample = await client.post(
+            url,
+            json={"query": query, "variables": {"id": 1}},
+            headers=dict(h.split(": ", 1) for h in headers),
+        )
+    answer = sample.json()
+    if answer.get("errors") or not answer.get("data", {}).get("customer"):
+        raise SystemExit(f"{name} answered the view with {sample.text[:500]}")
+    load(url, body, ids, 3, *headers)  # warm-up: connections, plans, caches
+    result = load(url, body, ids, seconds, *headers)
+    failures = int(result["errors"] + result["non2xx"] + result["graphql_errors"])
+    return Figures(
+        name,
+        result["rps"],
+        result["p50_ms"],
+        result["p99_ms"],
+        int(result["requests"]),
+        failures,
+        len(sample.content),
+    )
+
+
+async def ours(workers: int, ids: str, seconds: int) -> Figures:
+    settings = bench_settings(DATABASE_URL, REDIS_URL)
+    server = ServerProcess(settings, workers=workers)
+    try:
+        await server.wait_ready()
+        url = f"{server.url}/graphql"
+        login = {
+            "query": "mutation($login: String!, $password: String!) { login("
+            "loginName: $login, password: $password) { ... on LoginSuccess { token } } }",
+            "variables": {"login": BENCH_LOGIN, "password": BENCH_PASSWORD},
+        }
+        async with httpx.AsyncClient(timeout=30) as client:
+            answer = (await client.post(url, json=login)).json()
+        token = answer["data"]["login"]["token"]
+        name = f"gql-crm serve --workers {workers}"
+        return await measure(name, url, OURS, ids, seconds, f"authorization: Bearer {token}")
+    finally:
+        server.stop()
+
+
+def start_postgraphile(port: int) -> subprocess.Popen[bytes]:
+    plain_url = DATABASE_URL.replace("postgresql+asyncpg://", "postgres://")
+    return subprocess.Popen(
+        [str(PEERS / "postgraphile.sh"), plain_url, "public", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # the script's node process goes down with it
+    )
+
+
+async def postgraphile(ids: str, seconds: int) -> Figures:
+    port = free_port()
+    process = start_postgraphile(port)
+    url = f"http://127.0.0.1:{port}/graphql"
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(600):
+                try:
+                    await client.post(url, json={"query": "{ __typename }"})
+                    break
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.1)
+        return await measure("PostGraphile v5", url, POSTGRAPHILE, ids, seconds)
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=10)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--customers", type=int, default=10_000, help="ids rotate over 1..N")
+    args = parser.parse_args()
+    await prepare(args.customers)
+    ids = f"1-{args.customers}"
+    print(f"customer view, {CONNECTIONS} connections, {args.seconds} s, ids {ids}")
+    peer = await postgraphile(ids, args.seconds)
+    results = [peer, await ours(2, ids, args.seconds), await ours(1, ids, args.seconds)]
+    print("| server | req/s | p50 | p99 | requests | failed | response |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for figures in results:
+        print(figures.row())
+    for figures in results[1:]:
+        print(
+            f"{figures.name}: throughput {figures.rps / peer.rps:.2f}x PostGraphile, "
+            f"p99 {figures.p99 / peer.p99:.2f}x PostGraphile's"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
