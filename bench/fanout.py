@@ -2,8 +2,11 @@
 
     python -m bench.fanout --subscribers 5000 [--rate 1000] [--seconds 10]
 
-Runs on PostgreSQL + Redis (GQL_CRM_BENCH_DATABASE_URL, GQL_CRM_BENCH_REDIS_URL), starts one
-`gql-crm serve` process and spreads the subscribers over client processes. It prints:
+Runs on PostgreSQL + Redis (GQL_CRM_BENCH_DATABASE_URL, GQL_CRM_BENCH_REDIS_URL), starts the
+`gql-crm serve` process under test (every subscriber connects to it) and spreads the
+subscribers over client processes. The mutations (the announcement of (a), the `sendMessage`
+calls of (b)) go to a second server process sharing the database and Redis, as they would in
+a deployment of several processes: the process under test only delivers. It prints:
 - the floor: a raw Redis publish -> receive round trip, measured in the same run;
 - (a) one announcement to every subscriber, latency from the mutation's response to receipt;
 - (b) per-user messages at a steady rate, latency from each mutation's response to receipt;
@@ -16,6 +19,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import resource
 import time
 from multiprocessing.connection import Connection
 from typing import Any
@@ -191,7 +195,11 @@ async def _post(
 
 
 async def announcement(
-    server: ServerProcess, admin_token: str, user_ids: list[int], processes: int
+    server: ServerProcess,
+    sender: ServerProcess,
+    admin_token: str,
+    user_ids: list[int],
+    processes: int,
 ) -> None:
     ws_url = server.url.replace("http", "ws") + "/graphql"
     rss_before = server.rss_kib()
@@ -202,7 +210,7 @@ async def announcement(
     fleet.go()
     async with httpx.AsyncClient(timeout=60) as client:
         responded = await _post(
-            client, server.url + "/graphql", admin_token, ANNOUNCE, title="Fan-out"
+            client, sender.url + "/graphql", admin_token, ANNOUNCE, title="Fan-out"
         )
     await asyncio.sleep(max(3.0, len(user_ids) / 2000))
     received = fleet.collect()
@@ -217,6 +225,7 @@ async def announcement(
 
 async def messages(
     server: ServerProcess,
+    sender: ServerProcess,
     sender_token: str,
     user_ids: list[int],
     rate: int,
@@ -239,7 +248,7 @@ async def messages(
             subject = f"m{n}"
             sent[subject] = await _post(
                 client,
-                server.url + "/graphql",
+                sender.url + "/graphql",
                 sender_token,
                 SEND,
                 to=[user_ids[n % len(user_ids)]],
@@ -276,7 +285,17 @@ async def main() -> None:
     parser.add_argument("--rate", type=int, default=200, help="per-user messages per second")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--client-processes", type=int, default=4)
+    parser.add_argument(
+        "--sender-workers",
+        type=int,
+        default=1,
+        help="uvicorn workers of the second server process that runs the sendMessage mutations",
+    )
     args = parser.parse_args()
+    # One socket per subscriber on each side: lift the open-file limit as far as allowed.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     settings = bench_settings(
         os.environ.get(
             "GQL_CRM_BENCH_DATABASE_URL",
@@ -289,15 +308,24 @@ async def main() -> None:
     floor = await redis_floor(settings.redis_url or "")
     print(f"floor: raw Redis publish->receive {summary(floor)}")
     server = ServerProcess(settings)
+    sender = ServerProcess(settings, workers=args.sender_workers)
     try:
         await server.wait_ready()
+        await sender.wait_ready()
         admin_token = await login(server.url, "admin")
-        await announcement(server, admin_token, user_ids, args.client_processes)
+        await announcement(server, sender, admin_token, user_ids, args.client_processes)
         await messages(
-            server, admin_token, user_ids, args.rate, args.seconds, args.client_processes
+            server,
+            sender,
+            admin_token,
+            user_ids,
+            args.rate,
+            args.seconds,
+            args.client_processes,
         )
     finally:
         server.stop()
+        sender.stop()
     print(f"floor p50 {percentile(floor, 0.5):.2f} ms / p99 {percentile(floor, 0.99):.2f} ms")
 
 
