@@ -205,7 +205,10 @@ async def announcement(
     rss_before = server.rss_kib()
     fleet = ClientFleet(ws_url, [token_for(u) for u in user_ids], NOTIFICATIONS, processes)
     connected = fleet.wait_connected()
-    await asyncio.sleep(2)
+    # "Connected" means the subscribe frame was sent; the server registers each subscription
+    # (one Redis SUBSCRIBE for the subscriber's own channel) afterwards. An event published
+    # before that is not replayed, so give thousands of registrations time to finish.
+    await asyncio.sleep(max(2.0, len(user_ids) / 500))
     per_connection = (server.rss_kib() - rss_before) / max(connected, 1)
     fleet.go()
     async with httpx.AsyncClient(timeout=60) as client:
@@ -235,7 +238,7 @@ async def messages(
     ws_url = server.url.replace("http", "ws") + "/graphql"
     fleet = ClientFleet(ws_url, [token_for(u) for u in user_ids], MESSAGES, processes)
     fleet.wait_connected()
-    await asyncio.sleep(1)
+    await asyncio.sleep(max(1.0, len(user_ids) / 500))  # registrations, as in (a)
     fleet.go()
     sent: dict[str, float] = {}
     failed: list[int] = []
