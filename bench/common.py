@@ -115,6 +115,9 @@ class ServerProcess:
             "GQL_CRM_SECRET_KEY": SECRET,
             "GQL_CRM_DATA_DIR": str(settings.data_dir),
             "GQL_CRM_MAX_SUBSCRIPTIONS_PER_CONNECTION": "5",
+            # Redis pub/sub ignores database numbers: keep the benchmark's channels apart
+            # from other runs sharing this Redis.
+            "GQL_CRM_BUS_NAMESPACE": os.environ.get("GQL_CRM_BUS_NAMESPACE", "gql-crm-bench"),
         }
         self.process = subprocess.Popen(
             [

@@ -2,8 +2,11 @@
 
     python -m bench.fanout --subscribers 5000 [--rate 1000] [--seconds 10]
 
-Runs on PostgreSQL + Redis (GQL_CRM_BENCH_DATABASE_URL, GQL_CRM_BENCH_REDIS_URL), starts one
-`gql-crm serve` process and spreads the subscribers over client processes. It prints:
+Runs on PostgreSQL + Redis (GQL_CRM_BENCH_DATABASE_URL, GQL_CRM_BENCH_REDIS_URL), starts the
+`gql-crm serve` process under test (every subscriber connects to it) and spreads the
+subscribers over client processes. The mutations (the announcement of (a), the `sendMessage`
+calls of (b)) go to a second server process sharing the database and Redis, as they would in
+a deployment of several processes: the process under test only delivers. It prints:
 - the floor: a raw Redis publish -> receive round trip, measured in the same run;
 - (a) one announcement to every subscriber, latency from the mutation's response to receipt;
 - (b) per-user messages at a steady rate, latency from each mutation's response to receipt;
@@ -16,6 +19,7 @@ import argparse
 import asyncio
 import multiprocessing
 import os
+import resource
 import time
 from multiprocessing.connection import Connection
 from typing import Any
@@ -191,18 +195,25 @@ async def _post(
 
 
 async def announcement(
-    server: ServerProcess, admin_token: str, user_ids: list[int], processes: int
+    server: ServerProcess,
+    sender: ServerProcess,
+    admin_token: str,
+    user_ids: list[int],
+    processes: int,
 ) -> None:
     ws_url = server.url.replace("http", "ws") + "/graphql"
     rss_before = server.rss_kib()
     fleet = ClientFleet(ws_url, [token_for(u) for u in user_ids], NOTIFICATIONS, processes)
     connected = fleet.wait_connected()
-    await asyncio.sleep(2)
+    # "Connected" means the subscribe frame was sent; the server registers each subscription
+    # (one Redis SUBSCRIBE for the subscriber's own channel) afterwards. An event published
+    # before that is not replayed, so give thousands of registrations time to finish.
+    await asyncio.sleep(max(2.0, len(user_ids) / 500))
     per_connection = (server.rss_kib() - rss_before) / max(connected, 1)
     fleet.go()
     async with httpx.AsyncClient(timeout=60) as client:
         responded = await _post(
-            client, server.url + "/graphql", admin_token, ANNOUNCE, title="Fan-out"
+            client, sender.url + "/graphql", admin_token, ANNOUNCE, title="Fan-out"
         )
     await asyncio.sleep(max(3.0, len(user_ids) / 2000))
     received = fleet.collect()
@@ -217,6 +228,7 @@ async def announcement(
 
 async def messages(
     server: ServerProcess,
+    sender: ServerProcess,
     sender_token: str,
     user_ids: list[int],
     rate: int,
@@ -226,9 +238,10 @@ async def messages(
     ws_url = server.url.replace("http", "ws") + "/graphql"
     fleet = ClientFleet(ws_url, [token_for(u) for u in user_ids], MESSAGES, processes)
     fleet.wait_connected()
-    await asyncio.sleep(1)
+    await asyncio.sleep(max(1.0, len(user_ids) / 500))  # registrations, as in (a)
     fleet.go()
     sent: dict[str, float] = {}
+    failed: list[int] = []
     total = int(rate * seconds)
     interval = 1 / rate
     start = time.perf_counter()
@@ -237,14 +250,17 @@ async def messages(
 
         async def send(n: int) -> None:
             subject = f"m{n}"
-            sent[subject] = await _post(
-                client,
-                server.url + "/graphql",
-                sender_token,
-                SEND,
-                to=[user_ids[n % len(user_ids)]],
-                subject=subject,
-            )
+            try:
+                sent[subject] = await _post(
+                    client,
+                    sender.url + "/graphql",
+                    sender_token,
+                    SEND,
+                    to=[user_ids[n % len(user_ids)]],
+                    subject=subject,
+                )
+            except (httpx.HTTPError, AssertionError):
+                failed.append(n)  # reported: an overloaded sender must not end the run
 
         for n in range(total):
             await asyncio.sleep(max(0.0, start + n * interval - time.perf_counter()))
@@ -264,7 +280,7 @@ async def messages(
     print(
         f"(b) per-user messages to {len(user_ids)} subscribers at {achieved:.0f}/s "
         f"(asked {rate}/s): delivered {len(latencies)}/{total}, {summary(latencies)}, "
-        f"later than 2 s: {late}"
+        f"later than 2 s: {late}; mutations failed: {len(failed)}"
     )
 
 
@@ -276,7 +292,17 @@ async def main() -> None:
     parser.add_argument("--rate", type=int, default=200, help="per-user messages per second")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--client-processes", type=int, default=4)
+    parser.add_argument(
+        "--sender-workers",
+        type=int,
+        default=1,
+        help="uvicorn workers of the second server process that runs the sendMessage mutations",
+    )
     args = parser.parse_args()
+    # One socket per subscriber on each side: lift the open-file limit as far as allowed.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     settings = bench_settings(
         os.environ.get(
             "GQL_CRM_BENCH_DATABASE_URL",
@@ -289,15 +315,24 @@ async def main() -> None:
     floor = await redis_floor(settings.redis_url or "")
     print(f"floor: raw Redis publish->receive {summary(floor)}")
     server = ServerProcess(settings)
+    sender = ServerProcess(settings, workers=args.sender_workers)
     try:
         await server.wait_ready()
+        await sender.wait_ready()
         admin_token = await login(server.url, "admin")
-        await announcement(server, admin_token, user_ids, args.client_processes)
+        await announcement(server, sender, admin_token, user_ids, args.client_processes)
         await messages(
-            server, admin_token, user_ids, args.rate, args.seconds, args.client_processes
+            server,
+            sender,
+            admin_token,
+            user_ids,
+            args.rate,
+            args.seconds,
+            args.client_processes,
         )
     finally:
         server.stop()
+        sender.stop()
     print(f"floor p50 {percentile(floor, 0.5):.2f} ms / p99 {percentile(floor, 0.99):.2f} ms")
 
 

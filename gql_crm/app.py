@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
@@ -19,31 +20,114 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.schema import Schema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    CompleteMessage,
+    NextMessage,
+    NextMessagePayload,
+)
 from strawberry.types.unset import UNSET, UnsetType
+from strawberry.utils.aio import aclosing
 
 from gql_crm.auth.tokens import bearer_token
 from gql_crm.clock import Clock, SystemClock
 from gql_crm.context import Context
 from gql_crm.db.engine import Database, SharedReads
 from gql_crm.resolvers.attachment import download_attachment
-from gql_crm.schema import build_schema
+from gql_crm.schema import build_schema, validation_limits
+from gql_crm.schema.errors import ErrorPolicy
 from gql_crm.services.auth import authenticate
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 from gql_crm.subscriptions.bus import Bus
+from gql_crm.subscriptions.direct import (
+    DirectPlanner,
+    DirectSubscription,
+    NullInNonNull,
+    error_payload,
+)
+from gql_crm.subscriptions.live import FEEDS
 from gql_crm.workers.jobs import schedules
 from gql_crm.workers.scheduler import Scheduler
 
 logger = logging.getLogger("gql_crm")
 
 
+class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, with plain-data subscriptions served by projection.
+
+    See ``subscriptions/direct.py``: the feed (and with it every permission and scope check)
+    is the same as Strawberry's resolver runs; only graphql-core's per-event execution and
+    Strawberry's per-result extension hooks are left out. Everything else is Strawberry's.
+    """
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        view = self.view
+        assert isinstance(view, CrmGraphQL)
+        direct = view.planner.plan(operation.query, operation.variables, operation.operation_name)
+        if direct is None:
+            await super().run_operation(operation)
+            return
+        try:
+            await self._run_direct(operation, direct, view.error_policy.process)
+        except WebSocketDisconnected:
+            self.operations.pop(operation.id, None)
+
+    async def _run_direct(
+        self,
+        operation: Operation[Context, None],
+        direct: DirectSubscription,
+        process: Callable[[list[GraphQLError]], list[GraphQLError]],
+    ) -> None:
+        items = direct.feed(self.context, **direct.arguments)
+        try:
+            async with aclosing(items):
+                async for item in items:
+                    try:
+                        payload = NextMessagePayload(data=direct.data(item))
+                    except NullInNonNull as error:
+                        payload = NextMessagePayload(
+                            data=None, errors=error_payload(error, process)
+                        )
+                    await operation.send_operation_message(
+                        NextMessage(id=operation.id, type="next", payload=payload)
+                    )
+        except WebSocketDisconnected:
+            raise
+        except Exception as error:
+            # The feed ended the subscription (session over, permissions changed, bus
+            # interrupted, too slow): one result with the coded error, then complete,
+            # exactly as Strawberry reports an exception raised by the source stream.
+            payload = NextMessagePayload(data=None, errors=error_payload(error, process))
+            await operation.send_operation_message(
+                NextMessage(id=operation.id, type="next", payload=payload)
+            )
+        await operation.send_operation_message(CompleteMessage(id=operation.id, type="complete"))
+
+
 class CrmGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view with our authentication and JSON encoding."""
 
+    graphql_transport_ws_handler_class = LiveTransportWSHandler
+
     def __init__(self, settings: Settings) -> None:
+        limits = validation_limits(settings)
+        schema = build_schema(settings, limits)
+        self.planner = DirectPlanner(
+            schema._schema,
+            argument_names=_feed_arguments(schema),
+            validation_rules=limits,
+            max_tokens=settings.max_tokens,
+        )
+        self.error_policy = ErrorPolicy(debug=settings.debug)
         super().__init__(
-            build_schema(settings),
+            schema,
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
@@ -95,6 +179,24 @@ class CrmGraphQL(GraphQL[Context, None]):
     def encode_json(self, data: GraphQLHTTPResponse | object) -> str:
         # Text, not bytes: WebSocket clients expect graphql-transport-ws messages as text frames.
         return orjson.dumps(data).decode()
+
+
+def _feed_arguments(schema: Schema) -> dict[str, dict[str, str]]:
+    """Per subscription field with a feed: GraphQL argument name -> keyword of the feed."""
+    root = schema._schema.subscription_type
+    names: dict[str, dict[str, str]] = {}
+    if root is None:
+        return names
+    for field_name in FEEDS:
+        field = root.fields.get(field_name)
+        definition = field.extensions.get("strawberry-definition") if field else None
+        if definition is None:
+            continue
+        names[field_name] = {
+            schema.config.name_converter.from_argument(argument): argument.python_name
+            for argument in definition.arguments
+        }
+    return names
 
 
 # Room for the multipart envelope (operations, map, part headers) around the file itself.

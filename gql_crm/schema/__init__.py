@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 
 import strawberry
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -35,18 +36,25 @@ class _NameConverter(NameConverter):
 _camel_case = functools.cache(to_camel_case)
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+def validation_limits(settings: Settings) -> list[type[ASTValidationRule]]:
+    """The depth and alias limits as validation rules (also checked by the direct path)."""
+    # Built once per schema: the validation cache is keyed by the rule classes, and a limiter
+    # built per operation makes new classes (and never hits).
+    return [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
+
+
+def build_schema(
+    settings: Settings | None = None, limits: list[type[ASTValidationRule]] | None = None
+) -> strawberry.Schema:
     """The schema with the protections ``settings`` ask for (defaults when None)."""
     # Resolvers import the types of this package, so the root types are assembled here.
     from gql_crm.resolvers import root
 
     settings = settings or Settings()
-    # The limiters' validation rules are built once: the validation cache is keyed by the
-    # rule classes, and a limiter built per operation makes new classes (and never hits).
-    limits = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-    ]
+    limits = limits if limits is not None else validation_limits(settings)
     # Factories: Strawberry builds fresh extension instances for every operation.
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: ParserCache(maxsize=512),

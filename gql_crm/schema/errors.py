@@ -56,6 +56,10 @@ class ErrorPolicy(MaskErrors):
         super().__init__(error_message="Unexpected error.")
         self.debug = debug
 
+    def process(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        """The errors as clients see them (also used by the direct subscription path)."""
+        return self._process_errors(errors)
+
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = []
         for error in errors:

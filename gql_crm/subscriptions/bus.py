@@ -12,6 +12,11 @@ Supervision: broadcaster does not notice a lost Redis connection (its listener t
 dies). With Redis the bus sends itself a heartbeat every second; when one fails to come back,
 every local subscription ends with ``BusUnavailable`` (clients re-subscribe and re-query), and
 the bus reconnects with backoff. Subscribing while it is down fails at once, never hangs.
+
+A late heartbeat alone does not prove Redis lost: a process busy fanning an event out to
+thousands of sockets can delay its own beat by seconds. Ending every subscription then (and
+logging thousands of errors) made the overload feed itself. So a missed beat counts as a
+failure only when a direct PING to Redis fails too, or after several misses in a row.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any
 
 import orjson
 from broadcaster import Broadcast
+from redis.asyncio import Redis
 
 logger = logging.getLogger("gql_crm.bus")
 
@@ -133,6 +139,7 @@ class Bus:
         queue_size: int = 256,
         heartbeat_interval: float = 1.0,
         heartbeat_timeout: float = 3.0,
+        heartbeat_misses: int = 3,
     ) -> None:
         self.url = url
         # Redis pub/sub channels ignore the database number: deployments (or test runs)
@@ -142,6 +149,7 @@ class Bus:
         self._supervised = not url.startswith("memory://")
         self._heartbeat_interval = heartbeat_interval
         self._heartbeat_timeout = heartbeat_timeout
+        self._heartbeat_misses = heartbeat_misses
         self._broadcast: Broadcast | None = None
         self._local: dict[str, set[Subscription]] = {}
         self._pumps: dict[str, asyncio.Task[None]] = {}
@@ -260,12 +268,28 @@ class Bus:
         except Exception:
             return False
 
+    async def _redis_answers(self) -> bool:
+        """A PING over a fresh connection: tells a busy process from an unreachable Redis."""
+        try:
+            async with Redis.from_url(self.url, socket_timeout=self._heartbeat_timeout) as redis:
+                await asyncio.wait_for(redis.ping(), self._heartbeat_timeout)
+            return True
+        except Exception:
+            return False
+
     async def _supervise(self) -> None:
         backoff = 0.5
+        misses = 0
         while True:
             await asyncio.sleep(self._heartbeat_interval)
             if self.healthy and await self._heartbeat():
+                misses = 0
                 continue
+            misses += 1
+            if self.healthy and misses < self._heartbeat_misses and await self._redis_answers():
+                logger.info("event bus heartbeat late (%d in a row); Redis answers", misses)
+                continue
+            misses = 0
             logger.warning("event bus lost its connection; ending live subscriptions")
             self._fail_all(BusUnavailable("live updates were interrupted; re-subscribe"))
             await self._close()

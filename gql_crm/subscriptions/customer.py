@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 import strawberry
 
-from gql_crm.context import Info
+from gql_crm.context import Context, Info
 from gql_crm.db.models import Customer, Pool
 from gql_crm.schema.customer import CustomerType
 from gql_crm.schema.setting import PoolEnum
 from gql_crm.services.customer import CUSTOMER_VIEW, CustomerFilter, customer_query
 from gql_crm.services.pool import CUSTOMER_TOPIC
-from gql_crm.subscriptions.live import live_events
+from gql_crm.subscriptions.live import feed, live_events
 
 _OPEN_POOLS = (str(Pool.PUBLIC), str(Pool.SPECIAL))
 
@@ -31,6 +31,34 @@ class CustomerEvent:
         return CustomerType.from_model(row) if row else None
 
 
+@feed("customerEvents")
+async def customer_events(
+    context: Context, customer_id: int | None = None
+) -> AsyncIterator[CustomerEvent]:
+    principal = context.require_principal()
+    principal.require(CUSTOMER_VIEW)
+    async for event in live_events(context, CUSTOMER_TOPIC):
+        if event.channel != CUSTOMER_TOPIC:
+            continue
+        p = event.payload
+        # A release job batch names many customers in one event.
+        ids = [event.id] if event.id is not None else list(p.get("customerIds", ()))
+        if customer_id is not None:
+            ids = [i for i in ids if i == customer_id]
+        previous = p.get("fromOwnerId")
+        visible = (
+            p["pool"] in _OPEN_POOLS
+            or principal.can_see_owner(p["ownerId"])
+            or (previous is not None and principal.can_see_owner(previous))
+        )
+        if not visible:
+            continue
+        for one in ids:
+            yield CustomerEvent(
+                type=event.type, customer_id=one, pool=Pool(p["pool"]), owner_id=p["ownerId"]
+            )
+
+
 @strawberry.type
 class CustomerSubscription:
     @strawberry.subscription(
@@ -40,25 +68,5 @@ class CustomerSubscription:
     async def customer_events(
         self, info: Info, customer_id: int | None = None
     ) -> AsyncGenerator[CustomerEvent, None]:
-        principal = info.context.require_principal()
-        principal.require(CUSTOMER_VIEW)
-        async for event in live_events(info, CUSTOMER_TOPIC):
-            if event.channel != CUSTOMER_TOPIC:
-                continue
-            p = event.payload
-            # A release job batch names many customers in one event.
-            ids = [event.id] if event.id is not None else list(p.get("customerIds", ()))
-            if customer_id is not None:
-                ids = [i for i in ids if i == customer_id]
-            previous = p.get("fromOwnerId")
-            visible = (
-                p["pool"] in _OPEN_POOLS
-                or principal.can_see_owner(p["ownerId"])
-                or (previous is not None and principal.can_see_owner(previous))
-            )
-            if not visible:
-                continue
-            for one in ids:
-                yield CustomerEvent(
-                    type=event.type, customer_id=one, pool=Pool(p["pool"]), owner_id=p["ownerId"]
-                )
+        async for item in customer_events(info.context, customer_id=customer_id):
+            yield item

@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 from gql_crm.auth.principal import Unauthenticated
-from gql_crm.context import Info
+from gql_crm.context import Context
 from gql_crm.db.engine import SharedReads
 from gql_crm.loaders import Loaders
 from gql_crm.subscriptions.bus import Event, user_channel
+
+# A subscription's items: ``feed(context, **arguments)`` yields what the subscription field
+# returns, one item per event the subscriber may see. The Strawberry resolver iterates it, and
+# so does the direct path (subscriptions/direct.py), so both check every event the same way.
+Feed = Callable[..., AsyncIterator[Any]]
+FEEDS: dict[str, Feed] = {}  # by the subscription field's GraphQL name
+
+F = TypeVar("F", bound=Feed)
+
+
+def feed(field_name: str) -> Callable[[F], F]:
+    """Register ``function`` as the items of the subscription field ``field_name``."""
+
+    def register(function: F) -> F:
+        FEEDS[field_name] = function
+        return function
+
+    return register
 
 
 class PermissionsChanged(Exception):
@@ -19,13 +38,12 @@ class PermissionsChanged(Exception):
 _RECHECK_SECONDS = 5.0
 
 
-async def live_events(info: Info, *channels: str) -> AsyncIterator[Event]:
+async def live_events(context: Context, *channels: str) -> AsyncIterator[Event]:
     """Events of ``channels`` for the signed-in subscriber, until its session ends.
 
     The subscriber's own channel is always included: a revoked session (deactivation,
     password change) arrives there and ends the subscription, as does the token's expiry.
     """
-    context = info.context
     principal = context.require_principal()
     services = context.services
     own = user_channel(principal.user_id)

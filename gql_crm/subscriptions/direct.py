@@ -1,0 +1,310 @@
+"""Subscriptions delivered without running graphql-core for every event.
+
+Strawberry turns each event of a subscription into a full graphql-core execution (a map over
+the source stream, then ``execute``), runs the schema extensions over the result and logs
+every error with its traceback. An announcement to N subscribers pays that N times, on one
+core. Yet what a live payload selects is nearly always plain data already in the event
+(``notification { id kind linkId }``): fields without resolvers, arguments or abstract types.
+
+For such a document the selection set is compiled once, when the client subscribes, into a
+projection: a few nested functions that read the attributes the document selects and
+serialize them with the schema's own scalar and enum serializers. Each event then costs the
+feed's own checks (the same code the Strawberry resolver runs: permissions and scope are
+checked per event, whichever path delivers it) plus the projection and one frame.
+
+Anything else (a field with a resolver, arguments below the root, interfaces or unions,
+directives other than @skip/@include, a document that does not validate) goes through
+Strawberry unchanged, which also reports every error exactly as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLFormattedError,
+    GraphQLIncludeDirective,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLSkipDirective,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.execution.values import (
+    VariableValues,
+    get_argument_values,
+    get_directive_values,
+    get_variable_values,
+)
+from graphql.validation import ASTValidationRule
+
+from gql_crm.subscriptions.live import FEEDS, Feed
+
+logger = logging.getLogger("gql_crm.subscriptions")
+
+Projection = Callable[[Any], Any]
+
+
+class NullInNonNull(Exception):
+    """A value the schema declares non-null was None: a bug, reported as an internal error."""
+
+
+class _Unplannable(Exception):
+    """The selection needs graphql-core (resolvers, abstract types...): use Strawberry."""
+
+
+@dataclass(frozen=True, slots=True)
+class DirectSubscription:
+    """One subscribe message that can be served by projection."""
+
+    feed: Feed
+    arguments: dict[str, Any]
+    key: str  # the root field's response key (its alias, if any)
+    project: Projection
+
+    def data(self, item: object) -> dict[str, Any]:
+        return {self.key: self.project(item)}
+
+
+_SKIP_INCLUDE = {GraphQLSkipDirective.name, GraphQLIncludeDirective.name}
+
+
+class DirectPlanner:
+    """Decides, per subscribe message, whether a subscription can bypass graphql-core."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        *,
+        argument_names: dict[str, dict[str, str]],
+        validation_rules: Sequence[type[ASTValidationRule]],
+        max_tokens: int,
+        cache_size: int = 256,
+    ) -> None:
+        self.schema = schema
+        # Per feed, GraphQL argument name -> the feed's keyword argument.
+        self._argument_names = argument_names
+        self._rules = [*specified_rules, *validation_rules]
+        self._max_tokens = max_tokens
+        self._cache_size = cache_size
+        self._documents: OrderedDict[str, DocumentNode | None] = OrderedDict()
+
+    def plan(
+        self, query: object, variables: object, operation_name: object
+    ) -> DirectSubscription | None:
+        """The direct plan, or None to let Strawberry handle the operation as usual."""
+        if not isinstance(query, str) or not (variables is None or isinstance(variables, dict)):
+            return None
+        if operation_name is not None and not isinstance(operation_name, str):
+            return None
+        document = self._document(query)
+        if document is None:
+            return None
+        try:
+            return self._plan(document, variables or {}, operation_name)
+        except _Unplannable:
+            return None
+
+    def _document(self, query: str) -> DocumentNode | None:
+        """Parsed and validated with the server's own limits (cached): None if not clean."""
+        if query in self._documents:
+            self._documents.move_to_end(query)
+            return self._documents[query]
+        document: DocumentNode | None
+        try:
+            document = parse(query, max_tokens=self._max_tokens)
+        except GraphQLError:
+            document = None
+        if document is not None and validate(self.schema, document, self._rules):
+            document = None
+        self._documents[query] = document
+        if len(self._documents) > self._cache_size:
+            self._documents.popitem(last=False)
+        return document
+
+    def _plan(
+        self, document: DocumentNode, inputs: dict[str, Any], operation_name: str | None
+    ) -> DirectSubscription:
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if operation_name is None:
+            if len(operations) != 1:
+                raise _Unplannable
+            operation = operations[0]
+        else:
+            named = [o for o in operations if o.name and o.name.value == operation_name]
+            if len(named) != 1:
+                raise _Unplannable
+            operation = named[0]
+        if operation.operation is not OperationType.SUBSCRIPTION:
+            raise _Unplannable
+        root = self.schema.subscription_type
+        if root is None:
+            raise _Unplannable
+        coerced = get_variable_values(self.schema, operation.variable_definitions or (), inputs)
+        if not isinstance(coerced, VariableValues):
+            raise _Unplannable  # Strawberry reports the variables' errors
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        compiler = _Compiler(fragments, coerced)
+        fields = compiler.collect(root, [operation.selection_set])
+        if len(fields) != 1:
+            raise _Unplannable
+        [(key, nodes)] = fields.items()
+        name = nodes[0].name.value
+        feed = FEEDS.get(name)
+        if feed is None or len(nodes) != 1:
+            raise _Unplannable
+        field = root.fields[name]
+        raw = get_argument_values(field, nodes[0], coerced)
+        names = self._argument_names.get(name, {})
+        if any(arg not in names for arg in raw):
+            raise _Unplannable
+        arguments = {names[arg]: value for arg, value in raw.items()}
+        return DirectSubscription(feed, arguments, key, compiler.compile(field.type, nodes))
+
+
+class _Compiler:
+    def __init__(
+        self, fragments: dict[str, FragmentDefinitionNode], variables: VariableValues
+    ) -> None:
+        self.fragments = fragments
+        self.variables = variables
+
+    def _included(self, node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> bool:
+        for directive in node.directives or ():
+            if directive.name.value not in _SKIP_INCLUDE:
+                raise _Unplannable  # @defer, @stream, anything custom
+        skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
+        if skip and skip.get("if") is True:
+            return False
+        include = get_directive_values(GraphQLIncludeDirective, node, self.variables)
+        return not (include and include.get("if") is False)
+
+    def collect(
+        self, parent: GraphQLObjectType, selection_sets: list[SelectionSetNode]
+    ) -> dict[str, list[FieldNode]]:
+        """Response key -> field nodes, in document order (graphql-core's CollectFields)."""
+        fields: dict[str, list[FieldNode]] = {}
+        seen: set[str] = set()
+
+        def visit(selection_set: SelectionSetNode) -> None:
+            for selection in selection_set.selections:
+                if not self._included(selection):  # type: ignore[arg-type]
+                    continue
+                if isinstance(selection, FieldNode):
+                    key = selection.alias.value if selection.alias else selection.name.value
+                    fields.setdefault(key, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    condition = selection.type_condition
+                    if condition is not None and condition.name.value != parent.name:
+                        raise _Unplannable  # an interface or union condition
+                    visit(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    if name in seen:
+                        continue
+                    seen.add(name)
+                    fragment = self.fragments[name]
+                    if fragment.type_condition.name.value != parent.name:
+                        raise _Unplannable
+                    visit(fragment.selection_set)
+                else:  # pragma: no cover - the language has no other selection
+                    raise _Unplannable
+
+        for selection_set in selection_sets:
+            visit(selection_set)
+        return fields
+
+    def compile(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Projection:
+        if isinstance(type_, GraphQLNonNull):
+            inner = self.compile(type_.of_type, nodes)
+
+            def non_null(value: Any) -> Any:
+                if value is None:
+                    raise NullInNonNull(f"a non-null {type_} was null")
+                return inner(value)
+
+            return non_null
+        if isinstance(type_, GraphQLList):
+            item = self.compile(type_.of_type, nodes)
+            return lambda value: None if value is None else [item(v) for v in value]
+        if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
+            serialize = type_.serialize
+            return lambda value: None if value is None else serialize(value)
+        if isinstance(type_, GraphQLObjectType):
+            return self._object(type_, nodes)
+        raise _Unplannable  # interfaces and unions need graphql-core's type resolution
+
+    def _object(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> Projection:
+        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+        readers: list[tuple[str, Callable[[Any], Any]]] = []
+        for key, field_nodes in self.collect(type_, selection_sets).items():
+            name = field_nodes[0].name.value
+            if any(n.name.value != name for n in field_nodes):
+                raise _Unplannable  # validation forbids it; be safe anyway
+            if name == "__typename":
+                readers.append((key, _constant(type_.name)))
+                continue
+            field = type_.fields[name]
+            definition = (field.extensions or {}).get("strawberry-definition")
+            if (
+                definition is None
+                or field.args
+                or definition.base_resolver is not None
+                or definition.extensions
+                or definition.permission_classes
+                or definition.directives
+            ):
+                raise _Unplannable  # it runs code: only graphql-core runs it faithfully
+            readers.append(
+                (key, _attribute(definition.python_name, self.compile(field.type, field_nodes)))
+            )
+
+        def project(value: Any) -> Any:
+            if value is None:
+                return None
+            return {key: read(value) for key, read in readers}
+
+        return project
+
+
+def _constant(value: str) -> Callable[[Any], Any]:
+    return lambda _source: value
+
+
+def _attribute(name: str, project: Projection) -> Callable[[Any], Any]:
+    return lambda source: project(getattr(source, name))
+
+
+def error_payload(
+    error: Exception, process: Callable[[list[GraphQLError]], list[GraphQLError]]
+) -> list[GraphQLFormattedError]:
+    """``error`` as the ``errors`` of a result, coded and masked by the schema's policy."""
+    graphql_error = (
+        error if isinstance(error, GraphQLError) else GraphQLError(str(error), original_error=error)
+    )
+    with contextlib.suppress(Exception):
+        return [e.formatted for e in process([graphql_error])]
+    logger.exception("could not format a subscription error")
+    return [{"message": "Unexpected error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}]
