@@ -15,7 +15,6 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -140,9 +139,8 @@ class CrmGraphQL(GraphQL[Context, None]):
     ) -> Context:
         services: Services = request.app.state.services
         principal = None
-        reads = None
+        reads = SharedReads(services.database)
         if isinstance(request, Request):
-            reads = request.state.reads
             if _check_multipart(request, services.settings) and isinstance(response, Response):
                 # Strawberry never closes the parsed form: its spooled upload files would
                 # linger until garbage collection. Close them once the response is sent.
@@ -151,19 +149,6 @@ class CrmGraphQL(GraphQL[Context, None]):
             if token:
                 principal = await authenticate(services, token, reads)
         return Context(services, principal, request, response, reads)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await super().__call__(scope, receive, send)
-        # Every read of an HTTP request, authentication included, takes turns on one pooled
-        # connection, checked out once and given back when the request is answered.
-        request = Request(scope)
-        services: Services = request.app.state.services
-        request.state.reads = reads = SharedReads(services.database, held=True)
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            await reads.close()
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """The connection_init payload must carry a valid token: {"token": "..."}."""

@@ -71,18 +71,19 @@ class SharedReads:
 
     DataLoaders dispatch a wave of batches at once (a customer view sends about twenty). With a
     pooled connection per batch, every wave emptied the pool, opened overflow connections and
-    paid a check-out, ``BEGIN`` and ``ROLLBACK`` per statement. Here the first batch checks
-    out one connection and the others queue behind it. An HTTP request holds it (``held``)
-    until ``close()``, one check-out per request; a subscription event gives it back when the
-    last batch of a wave is done. Either way a request holds at most one connection. On PostgreSQL
-    the statements run in autocommit: each already sees its own committed snapshot, so a
-    read-only transaction around them would only add two round trips.
+    paid a check-out, ``BEGIN`` and ``ROLLBACK`` per statement. Here the first batch of a
+    wave checks out one connection, the others queue behind it, and the last one gives it back.
+    A request never holds a connection while it is not reading: a mutation's unit of work,
+    which needs its own connection, never waits for the pool behind its own request's reads
+    (twenty concurrent mutations holding two connections each would exhaust a pool of twenty
+    and wait for each other). The statements run without a transaction around them: each
+    already sees its own committed snapshot, and a request's reads after its own commit must
+    see that commit.
     """
 
-    def __init__(self, database: Database, *, held: bool = False) -> None:
+    def __init__(self, database: Database) -> None:
         self.dialect = database.dialect
         self._sessions = database.shared_reader
-        self._held = held
         self._turn = asyncio.Lock()
         self._users = 0
         self._session: AsyncSession | None = None
@@ -97,14 +98,9 @@ class SharedReads:
                 yield self._session
         finally:
             self._users -= 1
-            if self._users == 0 and not self._held:
-                await self.close()
-
-    async def close(self) -> None:
-        """Give the connection back to the pool (it is checked out again when needed)."""
-        if self._session is not None:
-            session, self._session = self._session, None
-            await session.close()
+            if self._users == 0 and self._session is not None:
+                session, self._session = self._session, None
+                await session.close()
 
 
 def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
