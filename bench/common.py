@@ -129,6 +129,7 @@ class ServerProcess:
                 str(self.port),
                 "--workers",
                 str(workers),
+                "--no-access-log",
             ],
             env=env,
             stdout=subprocess.DEVNULL,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -260,6 +261,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             scheduler = Scheduler(services, schedules(settings))
             scheduler.start()
         app.state.scheduler = scheduler
+        # What exists now (the schema, the models, the compiled statements) lives as long as
+        # the process: keep it out of the garbage collector's full passes.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

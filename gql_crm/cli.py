@@ -98,7 +98,13 @@ def main() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option("--demo", is_flag=True, help="Create the demo company if it is missing.")
-def serve(host: str, port: int, workers: int, demo: bool) -> None:
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="Log every request (behind a proxy that logs them, turn it off).",
+)
+def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> None:
     """Run the GraphQL server (SQLite file and in-memory events unless configured)."""
     import uvicorn
 
@@ -124,6 +130,7 @@ def serve(host: str, port: int, workers: int, demo: bool) -> None:
         port=port,
         workers=workers,
         log_level="debug" if settings.debug else "info",
+        access_log=access_log,
         # Compression buys little on small JSON events and costs ~100 KB of zlib state per
         # WebSocket connection.
         ws_per_message_deflate=False,
