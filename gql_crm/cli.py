@@ -1,5 +1,5 @@
 """The ``gql-crm`` command: serve, worker, migrate, seed-demo, create-admin, export-schema,
-release-pool, report."""
+release-pool, report, bench-seed."""
 
 from __future__ import annotations
 
@@ -238,3 +238,25 @@ def report(day: datetime, notify: bool) -> None:
 
     written = asyncio.run(_with_services(Settings(), SystemClock(), work))
     click.echo(f"{written} daily reports written for {the_day.isoformat()}.")
+
+
+@main.command("bench-seed")
+@click.option("--customers", default=10_000, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--database-url",
+    metavar="URL",
+    help="PostgreSQL to rebuild (default: GQL_CRM_BENCH_DATABASE_URL, else "
+    "postgresql+asyncpg://postgres@127.0.0.1:5432/gqlcrm_bench).",
+)
+def bench_seed(customers: int, database_url: str | None) -> None:
+    """Rebuild a PostgreSQL database with the customer-view benchmark data.
+
+    Drops every table of that database first: never point it at data you want to keep.
+    """
+    from gql_crm.services.bench_seed import SeedRefused, bench_database_url, seed_benchmark
+
+    settings = Settings(database_url=database_url or bench_database_url(), scheduler=False)
+    try:
+        asyncio.run(seed_benchmark(settings, customers, report=click.echo))
+    except SeedRefused as error:
+        raise click.UsageError(str(error)) from error
