@@ -13,7 +13,7 @@ from sqlalchemy import insert
 
 from gql_crm.clock import FrozenClock
 from gql_crm.db.models import CustomerShare, Pool, TemporaryOrigin
-from gql_crm.services import notification, pool
+from gql_crm.services import pool
 from gql_crm.services.pool import release_pool
 from gql_crm.services.unit_of_work import Services
 from tests.pool.support import snapshot, user_id
@@ -162,16 +162,16 @@ async def test_a_run_killed_between_batches_leaves_whole_batches_and_the_next_ru
 ) -> None:
     due = await _due(services, clock, 7)
     calls = 0
-    real_notify = notification.notify_each
+    real_announce = pool.announce_release
 
-    async def crash_in_second_batch(*args: Any) -> None:
+    def crash_in_second_batch(*args: Any) -> None:
         nonlocal calls
         calls += 1
-        if calls == 2:  # after the second batch's UPDATE, before its commit
+        if calls == 2:  # after the second batch's writes, before its commit
             raise RuntimeError("worker killed")
-        await real_notify(*args)
+        real_announce(*args)
 
-    monkeypatch.setattr(pool, "notify_each", crash_in_second_batch)
+    monkeypatch.setattr(pool, "announce_release", crash_in_second_batch)
     with pytest.raises(RuntimeError, match="worker killed"):
         await release_pool(services, batch_size=2)
 
@@ -182,7 +182,7 @@ async def test_a_run_killed_between_batches_leaves_whole_batches_and_the_next_ru
     assert [ban[0] for ban in await ban_rows(services)] == due[:2]
     assert [n[1] for n in await notifications(services, "customer.released")] == due[:2]
 
-    monkeypatch.setattr(pool, "notify_each", real_notify)
+    monkeypatch.setattr(pool, "announce_release", real_announce)
     assert await release_pool(services, batch_size=2) == due[2:]
     assert [log[0] for log in await release_logs(services)] == due
     assert [ban[0] for ban in await ban_rows(services)] == due
