@@ -12,7 +12,7 @@ module only says how PostgreSQL writes them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 from gql_crm.db.base import UTCDateTime, core_table
 from gql_crm.db.models import (
@@ -110,7 +111,8 @@ async def release_batch(
         .with_for_update(skip_locked=True)
         .cte("locked")
     )
-    # RETURNING sees the new row; the former owner, pool and origin come from the lock.
+    # RETURNING sees the new row; the former owner, pool and origin come from the lock (FOR
+    # UPDATE yields the newest committed version of each row it locks, so they are current).
     moved = (
         update(Customer)
         .where(Customer.id == locked.c.id, due)
@@ -125,7 +127,9 @@ async def release_batch(
         .cte("moved")
     )
 
-    def by_terms(value: Any, type_: Any) -> ColumnElement[Any]:
+    def by_terms(
+        value: Callable[[ReleaseTerms], object], type_: TypeEngine[Any]
+    ) -> ColumnElement[Any]:
         """The terms' ``value`` for each moved row, by its former pool and origin."""
         return case(
             *[
