@@ -1,11 +1,13 @@
 """Benchmark: release 100,000 due customers among 1,000,000 (PostgreSQL).
 
-Our job (``services.pool.release_pool``: batches of UPDATE ... with SKIP LOCKED, multi-row
-INSERTs of bans, log entries and notifications) against a row-by-row baseline doing the same
-writes one customer at a time (select it, update it, insert its ban, log entry and
-notification), committed every 1,000 customers like the job. The data is reset between the
-two. The baseline runs on a sample (default 10,000 customers) and is scaled linearly, so the
-whole benchmark stays within a few minutes; set BENCH_BASELINE_SAMPLE=100000 for all of it.
+Our job (``services.pool.release_pool``: on PostgreSQL one statement per batch that locks the
+candidates with SKIP LOCKED, moves them and derives bans, log entries and notifications from
+the UPDATE's RETURNING) against a row-by-row baseline doing the same writes one customer at a
+time (select it for update, update it, drop its shares, insert its ban, log entry and
+notification, with the same rule helpers and texts as the job), committed every 1,000
+customers. The data is reset between the two. The baseline runs on a sample (default 10,000
+customers) and is scaled linearly, so the whole benchmark stays within a few minutes; set
+BENCH_BASELINE_SAMPLE=100000 for all of it. BENCH_BATCH overrides the job's batch size.
 
     GQL_CRM_BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/gqlcrm_bench \\
         .venv/bin/python -m bench.release
@@ -14,6 +16,7 @@ whole benchmark stays within a few minutes; set BENCH_BASELINE_SAMPLE=100000 for
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from datetime import UTC, datetime, timedelta
 
@@ -22,12 +25,14 @@ from sqlalchemy import text
 from bench.jobs import bench_settings, bulk_users, fresh_schema, services_for, timed
 from gql_crm.clock import FrozenClock
 from gql_crm.db.engine import Database
-from gql_crm.services.pool import release_pool
+from gql_crm.db.models import Pool, TemporaryOrigin
+from gql_crm.services.pool import release_notice, release_pool, release_terms
+from gql_crm.services.setting import get_settings
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", 1_000_000))
 USERS = 500
 SAMPLE = int(os.environ.get("BENCH_BASELINE_SAMPLE", 10_000))
-BATCH = int(os.environ.get("BENCH_BATCH", 1000))
+BATCH = int(os.environ["BENCH_BATCH"]) if os.environ.get("BENCH_BATCH") else None
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DUE_AT = NOW - timedelta(days=10)
 RECENT = NOW - timedelta(days=1)
@@ -78,7 +83,7 @@ async def reset(database: Database) -> None:
 
 
 async def row_by_row(database: Database, limit: int) -> int:
-    """The naive job: find the due ids, then one customer at a time."""
+    """The naive job: find the due ids, then one customer at a time, writing what ours does."""
     due_sql = text(
         """
         SELECT id FROM customers
@@ -88,6 +93,8 @@ async def row_by_row(database: Database, limit: int) -> int:
         ORDER BY id LIMIT :limit
         """
     )
+    async with database.reader() as session:
+        settings = await get_settings(session)
     async with database.engine.connect() as connection:
         ids = list(
             (
@@ -109,36 +116,60 @@ async def row_by_row(database: Database, limit: int) -> int:
                         {"id": customer_id},
                     )
                 ).one()
+                pool = Pool(row.pool)
+                origin = TemporaryOrigin(row.temporary_origin) if row.temporary_origin else None
+                terms = release_terms(pool, origin, settings, NOW)
+                notice = release_notice(row.id, row.name, terms)
                 await connection.execute(
                     text(
                         "UPDATE customers SET owner_id = NULL, pool = 'public', "
-                        "temporary_origin = NULL, pool_entered_at = :now, updated_at = :now "
-                        "WHERE id = :id"
+                        "temporary_origin = NULL, pool_entered_at = :now, updated_at = :now, "
+                        "release_warned_for = NULL WHERE id = :id"
                     ),
                     {"id": customer_id, "now": NOW},
                 )
                 await connection.execute(
+                    text("DELETE FROM customer_shares WHERE customer_id = :id"),
+                    {"id": customer_id},
+                )
+                await connection.execute(
                     text(
                         "INSERT INTO customer_bans (customer_id, user_id, reason, until, "
-                        "created_at) VALUES (:id, :owner, 'temporary_entered', :until, :now)"
+                        "created_at) VALUES (:id, :owner, :reason, :until, :now)"
                     ),
-                    {"id": customer_id, "owner": row.owner_id, "until": NOW, "now": NOW},
+                    {
+                        "id": customer_id,
+                        "owner": row.owner_id,
+                        "reason": str(terms.reason),
+                        "until": terms.until,
+                        "now": NOW,
+                    },
                 )
+                changes = {"pool": [str(pool), str(Pool.PUBLIC)], "ownerId": [row.owner_id, None]}
                 await connection.execute(
                     text(
                         "INSERT INTO operation_logs (actor_id, entity_type, entity_id, action, "
                         "changes, created_at) VALUES (NULL, 'customer', :id, 'release', "
                         "CAST(:changes AS json), :now)"
                     ),
-                    {"id": customer_id, "changes": '{"pool": ["temporary", "public"]}', "now": NOW},
+                    {"id": customer_id, "changes": json.dumps(changes), "now": NOW},
                 )
                 await connection.execute(
                     text(
                         "INSERT INTO notifications (user_id, category, kind, title, body, "
-                        "created_at) VALUES (:owner, 'personal', 'customer.released', :title, "
-                        "'', :now)"
+                        "link_type, link_id, created_at) VALUES (:owner, :category, :kind, "
+                        ":title, :body, :link_type, :link_id, :now)"
                     ),
-                    {"owner": row.owner_id, "title": f"{row.name} went back", "now": NOW},
+                    {
+                        "owner": row.owner_id,
+                        "category": str(notice.category),
+                        "kind": notice.kind,
+                        "title": notice.title,
+                        "body": notice.body,
+                        "link_type": notice.link_type,
+                        "link_id": notice.link_id,
+                        "now": NOW,
+                    },
                 )
                 done += 1
     return done
@@ -152,7 +183,8 @@ async def count(database: Database, sql: str) -> int:
 async def main() -> None:
     settings = bench_settings()
     times: dict[str, float] = {}
-    print(f"release benchmark: {CUSTOMERS:,} customers, {CUSTOMERS // 10:,} due")
+    batch = "the job's default" if BATCH is None else f"{BATCH:,}"
+    print(f"release benchmark: {CUSTOMERS:,} customers, {CUSTOMERS // 10:,} due, batch {batch}")
     database = await fresh_schema(settings)
     try:
         await bulk_users(database, USERS)

@@ -156,7 +156,16 @@ async def notify_each(uow: UnitOfWork, items: Sequence[tuple[int, NotificationDr
         )
         for (uid, draft), notification_id in zip(chunk, rows.scalars(), strict=True):
             newest[uid] = (notification_id, draft)
-    counts = await unread_counts(session, list(newest))
+    announce_newest(uow, newest, await unread_counts(session, list(newest)))
+
+
+def announce_newest(
+    uow: UnitOfWork,
+    newest: dict[int, tuple[int, NotificationDraft]],
+    counts: dict[int, UnreadCounts],
+) -> None:
+    """Tell each recipient, after the commit, of their newest notification (id, draft) and
+    their unread counts."""
     created_at = uow.now.isoformat()
     for uid, (notification_id, draft) in newest.items():
         uow.emit(

@@ -63,6 +63,11 @@ class UnitOfWork:
             raise Unauthenticated()
         return self._principal
 
+    @property
+    def actor_id(self) -> int | None:
+        """Who the operation log names: the principal's user, or None for the system (jobs)."""
+        return self._principal.user_id if self._principal else None
+
     async def __aenter__(self) -> UnitOfWork:
         self._session = self.services.database.writer()
         await self._session.begin()
@@ -123,7 +128,7 @@ class UnitOfWork:
             changes = {k: _masked(k, v) for k, v in changes.items()}
         self.session.add(
             OperationLog(
-                actor_id=self._principal.user_id if self._principal else None,
+                actor_id=self.actor_id,
                 entity_type=entity_type,
                 entity_id=entity_id,
                 action=action,
@@ -138,12 +143,11 @@ class UnitOfWork:
         """``log`` for many records at once, as multi-row INSERTs (jobs touching thousands)."""
         if not entries:
             return
-        actor_id = self._principal.user_id if self._principal else None
         await self.session.execute(
             insert(core_table(OperationLog)),
             [
                 {
-                    "actor_id": actor_id,
+                    "actor_id": self.actor_id,
                     "entity_type": entity_type,
                     "entity_id": entity_id,
                     "action": action,

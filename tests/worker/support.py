@@ -87,6 +87,30 @@ async def notifications(services: Services, kind: str) -> list[tuple[int, int | 
         return [(uid, link) for uid, link in rows]
 
 
+async def notification_texts(
+    services: Services, kind: str
+) -> list[tuple[int, str, str, str, str | None, int | None]]:
+    """(user id, category, title, body, link type, link id) of every notification of this
+    kind, by link and id: what each former owner reads in the bell."""
+    async with services.database.reader() as session:
+        rows = await session.execute(
+            select(
+                Notification.user_id,
+                Notification.category,
+                Notification.title,
+                Notification.body,
+                Notification.link_type,
+                Notification.link_id,
+            )
+            .where(Notification.kind == kind)
+            .order_by(Notification.link_id, Notification.id)
+        )
+        return [
+            (uid, str(category), title, body, link_type, link_id)
+            for uid, category, title, body, link_type, link_id in rows
+        ]
+
+
 async def ban_rows(services: Services) -> list[tuple[int, int, str, datetime | None]]:
     async with services.database.reader() as session:
         rows = await session.execute(

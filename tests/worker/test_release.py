@@ -9,18 +9,26 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from gql_crm.clock import FrozenClock
-from gql_crm.db.models import CustomerShare, Pool, TemporaryOrigin
-from gql_crm.services import notification, pool
+from gql_crm.db.models import (
+    CustomerShare,
+    Notification,
+    NotificationCategory,
+    Pool,
+    TemporaryOrigin,
+)
+from gql_crm.services import pool
 from gql_crm.services.pool import release_pool
 from gql_crm.services.unit_of_work import Services
+from gql_crm.subscriptions.bus import Event, user_channel
 from tests.pool.support import snapshot, user_id
 from tests.worker.support import (
     Seed,
     ban_rows,
     customer_rows,
+    notification_texts,
     notifications,
     release_logs,
     seed_customers,
@@ -132,6 +140,46 @@ async def test_exactly_the_due_customers_fall_back_with_the_right_bans(
     assert await notifications(services, "customer.released") == sorted(
         ((owner, ids[name]) for name, (owner, _r, _u) in expected.items()), key=lambda n: n[1]
     )
+    # Word for word what the former owners read (company time is Asia/Shanghai, UTC+8).
+    temporary_why = "Released: no follow-up within the temporary-pool release time."
+    assert await notification_texts(services, "customer.released") == sorted(
+        [
+            (
+                sales1,
+                "personal",
+                "temp exactly at the limit went back to the public pool",
+                f"{temporary_why} You may claim it again after 2026-04-01 17:00.",
+                "customer",
+                ids["temp exactly at the limit"],
+            ),
+            (
+                sales2,
+                "personal",
+                "temp claimed, one second after went back to the public pool",
+                f"{temporary_why} You may claim it again after 2026-03-17 17:00.",
+                "customer",
+                ids["temp claimed, one second after"],
+            ),
+            (
+                sales2,
+                "personal",
+                "temp followed up too long ago went back to the public pool",
+                f"{temporary_why} You may claim it again after 2026-04-01 17:00.",
+                "customer",
+                ids["temp followed up too long ago"],
+            ),
+            (
+                sales1,
+                "personal",
+                "private exactly at the limit went back to the public pool",
+                "Released: not contacted within the private-pool no-contact time. "
+                "You may never claim it again.",
+                "customer",
+                ids["private exactly at the limit"],
+            ),
+        ],
+        key=lambda n: n[5],
+    )
     state = await snapshot(services)
     assert not [s for s in state.shares if s[0] == ids["temp exactly at the limit"]]
 
@@ -141,6 +189,111 @@ async def test_exactly_the_due_customers_fall_back_with_the_right_bans(
     assert await notifications(services, "customer.released") == sorted(
         ((owner, ids[name]) for name, (owner, _r, _u) in expected.items()), key=lambda n: n[1]
     )
+
+
+async def test_after_each_batch_the_former_owners_bells_ring_and_customer_watchers_hear(
+    services: Services, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = clock.now()
+    sales1 = await user_id(services, "sales1")
+    sales2 = await user_id(services, "sales2")
+    ids = await seed_customers(
+        services,
+        [
+            Seed("Alpha", Pool.TEMPORARY, sales1, now - 8 * DAY),
+            Seed("Beta", Pool.PRIVATE, sales2, now - 31 * DAY),
+            Seed("Gamma", Pool.TEMPORARY, sales1, now - 8 * DAY, origin=TemporaryOrigin.CLAIMED),
+        ],
+        now,
+    )
+    alpha, beta, gamma = ids["Alpha"], ids["Beta"], ids["Gamma"]
+    # Unread counts count what was there: an unread system notice, not a read personal one.
+    async with services.database.writer() as session, session.begin():
+        session.add_all(
+            [
+                Notification(
+                    user_id=sales1,
+                    category=NotificationCategory.SYSTEM,
+                    kind="announcement",
+                    title="Office closed Friday",
+                    created_at=now,
+                ),
+                Notification(
+                    user_id=sales1,
+                    category=NotificationCategory.PERSONAL,
+                    kind="approval",
+                    title="Seen already",
+                    read_at=now,
+                    created_at=now,
+                ),
+            ]
+        )
+    published: list[Event] = []
+    real_publish = services.bus.publish
+
+    async def record(event: Event) -> None:
+        published.append(event)
+        await real_publish(event)
+
+    monkeypatch.setattr(services.bus, "publish", record)
+
+    assert await release_pool(services, batch_size=2) == [alpha, beta, gamma]
+
+    async with services.database.reader() as session:
+        rows = await session.execute(
+            select(Notification.link_id, Notification.id).where(
+                Notification.kind == "customer.released"
+            )
+        )
+        notification_of = {link_id: notification_id for link_id, notification_id in rows}
+
+    def bell(owner: int, customer: int, title: str, body: str, unread: list[int]) -> Any:
+        payload = {
+            "category": "personal",
+            "kind": "customer.released",
+            "title": title,
+            "body": body,
+            "linkType": "customer",
+            "linkId": customer,
+            "createdAt": now.isoformat(),
+            "unread": unread,
+        }
+        return (user_channel(owner), "notification.created", notification_of[customer], payload)
+
+    def watchers(*customers: int) -> Any:
+        payload = {"customerIds": list(customers), "pool": "public", "ownerId": None}
+        return ("customers", "customer.released", None, payload)
+
+    claimed_ban = "You may claim it again after 2026-03-17 17:00."
+    assert [(e.channel, e.type, e.id, e.payload) for e in published] == [
+        # first batch: Alpha and Beta, one event per former owner, then one for watchers
+        bell(
+            sales1,
+            alpha,
+            "Alpha went back to the public pool",
+            "Released: no follow-up within the temporary-pool release time. "
+            "You may claim it again after 2026-04-01 17:00.",
+            [1, 1],
+        ),
+        bell(
+            sales2,
+            beta,
+            "Beta went back to the public pool",
+            "Released: not contacted within the private-pool no-contact time. "
+            "You may never claim it again.",
+            [1, 0],
+        ),
+        watchers(alpha, beta),
+        # second batch: Gamma; sales1's counts now hold both releases
+        bell(
+            sales1,
+            gamma,
+            "Gamma went back to the public pool",
+            f"Released: no follow-up within the temporary-pool release time. {claimed_ban}",
+            [2, 1],
+        ),
+        watchers(gamma),
+    ]
 
 
 async def _due(services: Services, clock: FrozenClock, n: int) -> list[int]:
@@ -162,16 +315,16 @@ async def test_a_run_killed_between_batches_leaves_whole_batches_and_the_next_ru
 ) -> None:
     due = await _due(services, clock, 7)
     calls = 0
-    real_notify = notification.notify_each
+    real_announce = pool.announce_release
 
-    async def crash_in_second_batch(*args: Any) -> None:
+    def crash_in_second_batch(*args: Any) -> None:
         nonlocal calls
         calls += 1
-        if calls == 2:  # after the second batch's UPDATE, before its commit
+        if calls == 2:  # after the second batch's writes, before its commit
             raise RuntimeError("worker killed")
-        await real_notify(*args)
+        real_announce(*args)
 
-    monkeypatch.setattr(pool, "notify_each", crash_in_second_batch)
+    monkeypatch.setattr(pool, "announce_release", crash_in_second_batch)
     with pytest.raises(RuntimeError, match="worker killed"):
         await release_pool(services, batch_size=2)
 
@@ -182,7 +335,7 @@ async def test_a_run_killed_between_batches_leaves_whole_batches_and_the_next_ru
     assert [ban[0] for ban in await ban_rows(services)] == due[:2]
     assert [n[1] for n in await notifications(services, "customer.released")] == due[:2]
 
-    monkeypatch.setattr(pool, "notify_each", real_notify)
+    monkeypatch.setattr(pool, "announce_release", real_announce)
     assert await release_pool(services, batch_size=2) == due[2:]
     assert [log[0] for log in await release_logs(services)] == due
     assert [ban[0] for ban in await ban_rows(services)] == due
