@@ -151,7 +151,10 @@ async def prepare(customers_needed: int) -> int:
     try:
         async with engine.begin() as connection:
             count = int(await connection.scalar(text("SELECT count(*) FROM customers")) or 0)
-            if count < customers_needed:
+            seeded = await connection.scalar(
+                text("SELECT count(*) FROM users WHERE login_name = :login"), {"login": BENCH_LOGIN}
+            )
+            if count < customers_needed or not seeded:
                 raise SystemExit(
                     f"{DATABASE_URL} holds {count} customers; run "
                     f"`gql-crm bench-seed --customers {customers_needed}` first."

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     default_page_size: int = Field(default=20, gt=0)
     max_subscriptions_per_connection: int = Field(default=20, gt=0)
 
-    db_pool_size: int = Field(default=10, gt=0)
+    # Connections per process: as many as the requests it serves at once (each holds one only
+    # while it reads or writes), so that the overflow, opened and closed per use, stays idle.
+    db_pool_size: int = Field(default=20, gt=0)
 
     # Background jobs. None: the server runs them itself unless Redis is configured (then
     # `gql-crm worker` does, on arq).
