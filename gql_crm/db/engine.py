@@ -49,12 +49,18 @@ class Database:
         self.shared_reader: SessionFactory = async_sessionmaker(
             reads, expire_on_commit=False, autoflush=False
         )
+        # SharedReads keeping a connection for their request's next wave.
+        self.idle_reads: set[SharedReads] = set()
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        # Connections checked out at dispose() would go back to the discarded pool, and stay
+        # open there: give back the ones request reads are keeping idle first.
+        for reads in list(self.idle_reads):
+            await reads.release()
         await self.engine.dispose()
 
 
@@ -88,6 +94,7 @@ class SharedReads:
 
     def __init__(self, database: Database) -> None:
         self.dialect = database.dialect
+        self._database = database
         self._sessions = database.shared_reader
         self._turn = asyncio.Lock()
         self._users = 0
@@ -111,15 +118,21 @@ class SharedReads:
             if self._users == 0 and self._session is not None:
                 loop = asyncio.get_running_loop()
                 self._release = loop.call_later(self.IDLE_SECONDS, self._release_when_idle)
+                self._database.idle_reads.add(self)
 
     def _release_when_idle(self) -> None:
         self._release = None
-        self._releasing = asyncio.get_running_loop().create_task(self._close_if_idle())
+        self._releasing = asyncio.get_running_loop().create_task(self.release())
 
-    async def _close_if_idle(self) -> None:
+    async def release(self) -> None:
+        """Give the connection back now, unless a reader is using it."""
+        if self._release is not None:
+            self._release.cancel()
+            self._release = None
         async with self._turn:
             if self._users == 0 and self._session is not None:
                 session, self._session = self._session, None
+                self._database.idle_reads.discard(self)
                 await session.close()
 
 
