@@ -7,7 +7,6 @@ the release job) state the same rule; a test holds them to each other.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -420,10 +419,6 @@ RELEASE_BATCH = 1000
 # releases took about 18 s of database CPU in batches of 1,000, 12-13 s in batches of 5,000,
 # and no less in batches of 20,000, which only hold more row locks for longer.
 RELEASE_BATCH_IN_DATABASE = 5000
-# On PostgreSQL the work is the database's: runs over disjoint sets of former owners (by owner
-# id modulo this) go side by side on their own connections and use every core. Disjoint owners
-# keep each former owner's unread counts (read once per batch) exact.
-RELEASE_PARTITIONS_IN_DATABASE = 2
 logger = logging.getLogger("gql_crm.workers.pool")
 
 
@@ -501,45 +496,34 @@ def announce_release(uow: UnitOfWork, ids: list[int]) -> None:
 
 
 async def release_due(
-    uow: UnitOfWork,
-    settings: SystemSettings,
-    limit: int = RELEASE_BATCH,
-    after_id: int = 0,
-    due: ColumnElement[bool] | None = None,
+    uow: UnitOfWork, settings: SystemSettings, limit: int = RELEASE_BATCH, after_id: int = 0
 ) -> list[int]:
-    """Move up to ``limit`` due customers (ids above ``after_id``; ``due``: the release rule,
-    narrowed by the caller if it likes) back to the public pool, in the caller's transaction:
-    ban the former owners as the rules say, log each release and notify each former owner.
-    Returns the released ids, ascending.
+    """Move up to ``limit`` due customers (ids above ``after_id``) back to the public pool, in
+    the caller's transaction: ban the former owners as the rules say, log each release and
+    notify each former owner. Returns the released ids, ascending.
 
     A bounded number of statements whatever ``limit`` is. The rows are locked with SKIP
     LOCKED (PostgreSQL; SQLite serialises writers), so a concurrent run takes other customers,
     and the UPDATE re-checks the rule, so a customer is released once however many runs race.
     """
-    if due is None:
-        due = due_for_release(settings, uow.now)
     if uow.services.database.dialect == "postgresql":
-        ids = await _release_in_database(uow, settings, limit, after_id, due)
+        ids = await _release_in_database(uow, settings, limit, after_id)
     else:
-        ids = await _release_row_sets(uow, settings, limit, after_id, due)
+        ids = await _release_row_sets(uow, settings, limit, after_id)
     if ids:
         announce_release(uow, ids)
     return ids
 
 
 async def _release_in_database(
-    uow: UnitOfWork,
-    settings: SystemSettings,
-    limit: int,
-    after_id: int,
-    due: ColumnElement[bool],
+    uow: UnitOfWork, settings: SystemSettings, limit: int, after_id: int
 ) -> list[int]:
     """PostgreSQL: one statement derives the bans, log entries and notifications from the
     UPDATE; Python only hears a summary per former owner, for the live bell."""
     now = uow.now
     owners = await release_batch(
         uow.session,
-        due=due,
+        due=due_for_release(settings, now),
         limit=limit,
         after_id=after_id,
         released_values=released_values(now),
@@ -574,15 +558,12 @@ async def _release_in_database(
 
 
 async def _release_row_sets(
-    uow: UnitOfWork,
-    settings: SystemSettings,
-    limit: int,
-    after_id: int,
-    due: ColumnElement[bool],
+    uow: UnitOfWork, settings: SystemSettings, limit: int, after_id: int
 ) -> list[int]:
     """Any dialect (SQLite serialises writers, so FOR UPDATE is moot there): one UPDATE,
     then multi-row INSERTs sent from Python."""
     session, now = uow.session, uow.now
+    due = due_for_release(settings, now)
     candidates = (
         await session.execute(
             select(
@@ -648,63 +629,37 @@ BatchHook = Callable[[int, list[int]], Awaitable[None]]
 
 
 async def release_pool(
-    services: Services,
-    *,
-    batch_size: int | None = None,
-    partitions: int | None = None,
-    on_batch: BatchHook | None = None,
+    services: Services, *, batch_size: int | None = None, on_batch: BatchHook | None = None
 ) -> list[int]:
     """Release every due customer, one transaction per batch, at the clock's time.
 
     Batches are of ``batch_size`` customers, by default RELEASE_BATCH_IN_DATABASE on
     PostgreSQL and RELEASE_BATCH elsewhere (SQLite holds its one write lock per batch).
-    ``partitions`` runs go side by side over disjoint former owners (by default
-    RELEASE_PARTITIONS_IN_DATABASE on PostgreSQL, one elsewhere).
 
     A crash between batches leaves whole batches done and the rest untouched; the next run
-    (or a concurrent one) picks the rest up. Returns the ids this run released, ascending.
+    (or a concurrent one) picks the rest up. Returns the ids this run released.
     """
-    in_database = services.database.dialect == "postgresql"
     if batch_size is None:
+        in_database = services.database.dialect == "postgresql"
         batch_size = RELEASE_BATCH_IN_DATABASE if in_database else RELEASE_BATCH
-    if partitions is None:
-        partitions = RELEASE_PARTITIONS_IN_DATABASE if in_database else 1
     released: list[int] = []
-    batches = 0
-
-    async def run(partition: int) -> None:
-        nonlocal batches
-        after_id = 0
-        while True:
-            async with UnitOfWork(services, None) as uow:
-                settings = await get_settings(uow.session)
-                due = due_for_release(settings, uow.now)
-                if partitions > 1:
-                    due = and_(due, Customer.owner_id % partitions == partition)
-                ids = await release_due(uow, settings, batch_size, after_id, due)
-            if not ids:
-                return
-            batches += 1
-            released.extend(ids)
-            after_id = ids[-1]
-            logger.info(
-                "pool release: batch %d, %d released (%d so far)",
-                batches,
-                len(ids),
-                len(released),
-            )
-            if on_batch is not None:
-                await on_batch(batches, ids)
-
-    # A failing run cancels the others (every batch is all or nothing either way), and the
-    # caller sees its error as it was raised.
-    try:
-        async with asyncio.TaskGroup() as runs:
-            for partition in range(partitions):
-                runs.create_task(run(partition))
-    except ExceptionGroup as failed:
-        raise failed.exceptions[0] from None
-    return sorted(released)
+    after_id = 0
+    batch = 0
+    while True:
+        async with UnitOfWork(services, None) as uow:
+            settings = await get_settings(uow.session)
+            ids = await release_due(uow, settings, batch_size, after_id)
+        if not ids:
+            break
+        batch += 1
+        released += ids
+        after_id = ids[-1]
+        logger.info(
+            "pool release: batch %d, %d released (%d so far)", batch, len(ids), len(released)
+        )
+        if on_batch is not None:
+            await on_batch(batch, ids)
+    return released
 
 
 def release_cycle_start() -> ColumnElement[datetime]:

@@ -237,8 +237,7 @@ async def test_after_each_batch_the_former_owners_bells_ring_and_customer_watche
 
     monkeypatch.setattr(services.bus, "publish", record)
 
-    # One run, so that the batches (and their events) come in id order.
-    assert await release_pool(services, batch_size=2, partitions=1) == [alpha, beta, gamma]
+    assert await release_pool(services, batch_size=2) == [alpha, beta, gamma]
 
     async with services.database.reader() as session:
         rows = await session.execute(
@@ -327,7 +326,7 @@ async def test_a_run_killed_between_batches_leaves_whole_batches_and_the_next_ru
 
     monkeypatch.setattr(pool, "announce_release", crash_in_second_batch)
     with pytest.raises(RuntimeError, match="worker killed"):
-        await release_pool(services, batch_size=2, partitions=1)  # batches in id order
+        await release_pool(services, batch_size=2)
 
     rows = await customer_rows(services)
     assert [cid for cid in due if rows[cid][0] is Pool.PUBLIC] == due[:2]
