@@ -106,16 +106,12 @@ from gql_crm.services.setting import SETTINGS_ID, get_settings
 
 
 class Loaders:
-    def __init__(self, database: Reads, principal: Callable[[], Principal] | None = None) -> None:
-        self._database = database
+    def __init__(self, reads: Reads, principal: Callable[[], Principal] | None = None) -> None:
+        # The request's reads: list queries outside the loaders take their turn here too.
+        self.reads = reads
         # Loaders of scoped records (opportunities, orders, money) filter by the caller; the
         # principal is asked for lazily, since a WebSocket context learns it after creation.
         self._principal = principal
-
-    @property
-    def reads(self) -> Reads:
-        """The request's reads: list queries outside the loaders take their turn here too."""
-        return self._database
 
     @property
     def principal(self) -> Principal:
@@ -132,153 +128,153 @@ class Loaders:
         return DataLoader(lambda keys: self._load_settings(len(keys)))
 
     async def _load_settings(self, count: int) -> list[SystemSettings]:
-        async with self._database.reader() as session:
+        async with self.reads.reader() as session:
             return [await get_settings(session)] * count
 
     @cached_property
     def user(self) -> DataLoader[int, User | None]:
-        return DataLoader(lambda ids: load_users(self._database, ids))
+        return DataLoader(lambda ids: load_users(self.reads, ids))
 
     @cached_property
     def department_members(self) -> DataLoader[int, list[User]]:
-        return DataLoader(lambda ids: load_members(self._database, ids))
+        return DataLoader(lambda ids: load_members(self.reads, ids))
 
     @cached_property
     def department(self) -> DataLoader[int, Department | None]:
-        return DataLoader(lambda ids: load_departments(self._database, ids))
+        return DataLoader(lambda ids: load_departments(self.reads, ids))
 
     @cached_property
     def department_children(self) -> DataLoader[int, list[Department]]:
-        return DataLoader(lambda ids: load_children(self._database, ids))
+        return DataLoader(lambda ids: load_children(self.reads, ids))
 
     @cached_property
     def position(self) -> DataLoader[int, Position | None]:
-        return DataLoader(lambda ids: load_positions(self._database, ids))
+        return DataLoader(lambda ids: load_positions(self.reads, ids))
 
     @cached_property
     def customer(self) -> DataLoader[int, Customer | None]:
-        return DataLoader(lambda ids: load_customers(self._database, ids))
+        return DataLoader(lambda ids: load_customers(self.reads, ids))
 
     @cached_property
     def visible_customer(self) -> DataLoader[int, Customer | None]:
-        return DataLoader(lambda ids: load_visible_customers(self._database, self.principal, ids))
+        return DataLoader(lambda ids: load_visible_customers(self.reads, self.principal, ids))
 
     @cached_property
     def customer_contacts(self) -> DataLoader[int, list[Contact]]:
-        return DataLoader(lambda ids: load_contacts(self._database, ids))
+        return DataLoader(lambda ids: load_contacts(self.reads, ids))
 
     @cached_property
     def contact(self) -> DataLoader[int, Contact | None]:
-        return DataLoader(lambda ids: load_contacts_by_id(self._database, ids))
+        return DataLoader(lambda ids: load_contacts_by_id(self.reads, ids))
 
     @cached_property
     def customer_follow_ups(self) -> DataLoader[tuple[int, int], list[FollowUp]]:
         """Keys: (customer id, how many newest)."""
-        return DataLoader(lambda keys: load_follow_ups(self._database, keys))
+        return DataLoader(lambda keys: load_follow_ups(self.reads, keys))
 
     @cached_property
     def customer_operation_log(self) -> DataLoader[tuple[int, int], list[OperationLog]]:
-        return DataLoader(lambda keys: load_operation_log(self._database, keys))
+        return DataLoader(lambda keys: load_operation_log(self.reads, keys))
 
     @cached_property
     def customer_shared_with(self) -> DataLoader[int, list[int]]:
-        return DataLoader(lambda ids: load_shared_with(self._database, ids))
+        return DataLoader(lambda ids: load_shared_with(self.reads, ids))
 
     @cached_property
     def option(self) -> DataLoader[int, OptionItem | None]:
-        return DataLoader(lambda ids: load_options(self._database, ids))
+        return DataLoader(lambda ids: load_options(self.reads, ids))
 
     @cached_property
     def maturity(self) -> DataLoader[int, MaturityOption | None]:
-        return DataLoader(lambda ids: load_maturity_options(self._database, ids))
+        return DataLoader(lambda ids: load_maturity_options(self.reads, ids))
 
     @cached_property
     def approval_steps(self) -> DataLoader[int, list[ApprovalStep]]:
-        return DataLoader(lambda ids: load_approval_steps(self._database, ids))
+        return DataLoader(lambda ids: load_approval_steps(self.reads, ids))
 
     @cached_property
     def approval_history(self) -> DataLoader[int, list[ApprovalHistory]]:
-        return DataLoader(lambda ids: load_approval_history(self._database, ids))
+        return DataLoader(lambda ids: load_approval_history(self.reads, ids))
 
     @cached_property
     def work_log_comments(self) -> DataLoader[int, list[WorkLogComment]]:
-        return DataLoader(lambda ids: load_work_log_comments(self._database, ids))
+        return DataLoader(lambda ids: load_work_log_comments(self.reads, ids))
 
     @cached_property
     def message_read_at(self) -> DataLoader[tuple[int, int], datetime | None]:
         """Keys: (message id, recipient id)."""
-        return DataLoader(lambda keys: load_read_at(self._database, keys))
+        return DataLoader(lambda keys: load_read_at(self.reads, keys))
 
     @cached_property
     def product(self) -> DataLoader[int, Product | None]:
-        return DataLoader(lambda ids: load_products(self._database, ids))
+        return DataLoader(lambda ids: load_products(self.reads, ids))
 
     @cached_property
     def opportunity_stage(self) -> DataLoader[int, OpportunityStage | None]:
-        return DataLoader(lambda ids: load_stages(self._database, ids))
+        return DataLoader(lambda ids: load_stages(self.reads, ids))
 
     @cached_property
     def customer_opportunities(self) -> DataLoader[tuple[int, int], list[Opportunity]]:
         """Keys: (customer id, how many newest); only those the caller may see."""
         return DataLoader(
-            lambda keys: load_customer_opportunities(self._database, self.principal, keys)
+            lambda keys: load_customer_opportunities(self.reads, self.principal, keys)
         )
 
     @cached_property
     def opportunity_history(self) -> DataLoader[int, list[OpportunityChange]]:
-        return DataLoader(lambda ids: load_history(self._database, ids))
+        return DataLoader(lambda ids: load_history(self.reads, ids))
 
     @cached_property
     def opportunity_details(self) -> DataLoader[int, list[OpportunityDetail]]:
-        return DataLoader(lambda ids: load_details(self._database, ids))
+        return DataLoader(lambda ids: load_details(self.reads, ids))
 
     @cached_property
     def customer_orders(self) -> DataLoader[tuple[int, int], list[Order]]:
         """Keys: (customer id, how many newest); only those the caller may see."""
-        return DataLoader(lambda keys: load_customer_orders(self._database, self.principal, keys))
+        return DataLoader(lambda keys: load_customer_orders(self.reads, self.principal, keys))
 
     @cached_property
     def customer_money(self) -> DataLoader[int, CustomerMoney]:
         """Totals per customer over what the caller may see: one statement per level."""
-        return DataLoader(lambda ids: load_customer_money(self._database, self.principal, ids))
+        return DataLoader(lambda ids: load_customer_money(self.reads, self.principal, ids))
 
     @cached_property
     def order_money(self) -> DataLoader[int, OrderMoney]:
-        return DataLoader(lambda ids: load_order_money(self._database, ids))
+        return DataLoader(lambda ids: load_order_money(self.reads, ids))
 
     @cached_property
     def order_lines(self) -> DataLoader[int, list[OrderLine]]:
-        return DataLoader(lambda ids: load_lines(self._database, ids))
+        return DataLoader(lambda ids: load_lines(self.reads, ids))
 
     @cached_property
     def order_invoices(self) -> DataLoader[int, list[Invoice]]:
-        return DataLoader(lambda ids: load_invoices(self._database, ids))
+        return DataLoader(lambda ids: load_invoices(self.reads, ids))
 
     @cached_property
     def order_payment_plans(self) -> DataLoader[int, list[PaymentPlan]]:
-        return DataLoader(lambda ids: load_payment_plans(self._database, ids))
+        return DataLoader(lambda ids: load_payment_plans(self.reads, ids))
 
     @cached_property
     def order_payments(self) -> DataLoader[int, list[PaymentRecord]]:
-        return DataLoader(lambda ids: load_payments(self._database, ids))
+        return DataLoader(lambda ids: load_payments(self.reads, ids))
 
     @cached_property
     def order_refunds(self) -> DataLoader[int, list[Refund]]:
-        return DataLoader(lambda ids: load_refunds(self._database, ids))
+        return DataLoader(lambda ids: load_refunds(self.reads, ids))
 
     @cached_property
     def line_delivery_plans(self) -> DataLoader[int, list[DeliveryPlan]]:
-        return DataLoader(lambda ids: load_delivery_plans(self._database, ids))
+        return DataLoader(lambda ids: load_delivery_plans(self.reads, ids))
 
     @cached_property
     def line_deliveries(self) -> DataLoader[int, list[DeliveryRecord]]:
-        return DataLoader(lambda ids: load_deliveries(self._database, ids))
+        return DataLoader(lambda ids: load_deliveries(self.reads, ids))
 
     @cached_property
     def order_attachments(self) -> DataLoader[int, list[Attachment]]:
         return DataLoader(
             lambda ids: load_attachments(
-                self._database, self.principal, AttachmentRecordType.ORDER, ids
+                self.reads, self.principal, AttachmentRecordType.ORDER, ids
             )
         )
 
@@ -286,51 +282,51 @@ class Loaders:
     def customer_attachments(self) -> DataLoader[int, list[Attachment]]:
         return DataLoader(
             lambda ids: load_attachments(
-                self._database, self.principal, AttachmentRecordType.CUSTOMER, ids
+                self.reads, self.principal, AttachmentRecordType.CUSTOMER, ids
             )
         )
 
     # Customer records per (customer id, how many); live records only.
     @cached_property
     def customer_tasks(self) -> DataLoader[tuple[int, int], list[Task]]:
-        return DataLoader(lambda keys: load_tasks(self._database, keys))
+        return DataLoader(lambda keys: load_tasks(self.reads, keys))
 
     @cached_property
     def customer_schedules(self) -> DataLoader[tuple[int, int, datetime], list[Schedule]]:
         """Keys: (customer id, how many, now to the minute)."""
-        return DataLoader(lambda keys: load_schedules(self._database, keys))
+        return DataLoader(lambda keys: load_schedules(self.reads, keys))
 
     @cached_property
     def customer_notes(self) -> DataLoader[tuple[int, int], list[CustomerNote]]:
-        return DataLoader(lambda keys: load_notes(self._database, keys))
+        return DataLoader(lambda keys: load_notes(self.reads, keys))
 
     @cached_property
     def customer_calls(self) -> DataLoader[tuple[int, int], list[CallRecord]]:
-        return DataLoader(lambda keys: load_calls(self._database, keys))
+        return DataLoader(lambda keys: load_calls(self.reads, keys))
 
     @cached_property
     def customer_complaints(self) -> DataLoader[tuple[int, int], list[Complaint]]:
-        return DataLoader(lambda keys: load_complaints(self._database, keys))
+        return DataLoader(lambda keys: load_complaints(self.reads, keys))
 
     @cached_property
     def customer_services(self) -> DataLoader[tuple[int, int], list[ServiceRecord]]:
-        return DataLoader(lambda keys: load_services(self._database, keys))
+        return DataLoader(lambda keys: load_services(self.reads, keys))
 
     # Money records per (customer id, how many), over the orders / expenses the caller sees.
     @cached_property
     def customer_payment_plans(self) -> DataLoader[tuple[int, int], list[tuple[PaymentPlan, bool]]]:
         return DataLoader(
-            lambda keys: load_customer_payment_plans(self._database, self.principal, keys)
+            lambda keys: load_customer_payment_plans(self.reads, self.principal, keys)
         )
 
     @cached_property
     def customer_payments(self) -> DataLoader[tuple[int, int], list[PaymentRecord]]:
-        return DataLoader(lambda keys: load_customer_payments(self._database, self.principal, keys))
+        return DataLoader(lambda keys: load_customer_payments(self.reads, self.principal, keys))
 
     @cached_property
     def customer_invoices(self) -> DataLoader[tuple[int, int], list[Invoice]]:
-        return DataLoader(lambda keys: load_customer_invoices(self._database, self.principal, keys))
+        return DataLoader(lambda keys: load_customer_invoices(self.reads, self.principal, keys))
 
     @cached_property
     def customer_expenses(self) -> DataLoader[tuple[int, int], list[Expense]]:
-        return DataLoader(lambda keys: load_customer_expenses(self._database, self.principal, keys))
+        return DataLoader(lambda keys: load_customer_expenses(self.reads, self.principal, keys))
