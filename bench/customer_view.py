@@ -145,8 +145,8 @@ class Figures:
         )
 
 
-async def prepare(customers_needed: int) -> int:
-    """Checks the seeded data and adds PostGraphile's computed columns; the customer count."""
+async def prepare(customers_needed: int) -> None:
+    """Checks the seeded data and adds PostGraphile's computed columns."""
     engine = create_async_engine(DATABASE_URL)
     try:
         async with engine.begin() as connection:
@@ -156,14 +156,14 @@ async def prepare(customers_needed: int) -> int:
             )
             if count < customers_needed or not seeded:
                 raise SystemExit(
-                    f"{DATABASE_URL} holds {count} customers; run "
+                    f"{DATABASE_URL} holds {count} customers"
+                    f"{'' if seeded else ' and no benchmark user'}; run "
                     f"`gql-crm bench-seed --customers {customers_needed}` first."
                 )
             for statement in COMPUTED_COLUMNS:
                 await connection.execute(text(statement))
     finally:
         await engine.dispose()
-    return count
 
 
 def load(
