@@ -37,6 +37,8 @@ from strawberry.utils.aio import aclosing
 
 from gql_crm.auth.tokens import bearer_token
 from gql_crm.clock import Clock, SystemClock
+from gql_crm.compiled.planner import Planner
+from gql_crm.compiled.sql import Fallback
 from gql_crm.context import Context
 from gql_crm.db.engine import Database, SharedReads
 from gql_crm.resolvers.attachment import download_attachment
@@ -126,6 +128,9 @@ class CrmGraphQL(GraphQL[Context, None]):
             max_tokens=settings.max_tokens,
         )
         self.error_policy = ErrorPolicy(debug=settings.debug)
+        self.compiled = Planner(
+            schema._schema, validation_rules=limits, max_tokens=settings.max_tokens
+        )
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
@@ -134,6 +139,60 @@ class CrmGraphQL(GraphQL[Context, None]):
             allowed_origins=settings.allowed_origins,
             multipart_uploads_enabled=True,
         )
+
+    async def run(  # type: ignore[override]
+        self,
+        request: Request | WebSocket,
+        context: Context | UnsetType = UNSET,
+        root_value: UnsetType | None = UNSET,
+    ) -> Response | WebSocket:
+        if (
+            isinstance(request, Request)
+            and request.method == "POST"
+            and isinstance(context, UnsetType)
+            and request.headers.get("content-type", "").startswith("application/json")
+        ):
+            return await self._run_compiled(request)
+        return await super().run(request, context, root_value)  # type: ignore[arg-type]
+
+    async def _run_compiled(self, request: Request) -> Response:
+        """A query answered by one SQL statement (``gql_crm.compiled``) where it can be, on
+        PostgreSQL; everything else, errors included, runs through Strawberry as usual."""
+        services: Services = request.app.state.services
+        try:
+            body = orjson.loads(await request.body())
+        except orjson.JSONDecodeError:
+            body = None
+        planned = None
+        if services.database.dialect == "postgresql" and isinstance(body, dict):
+            query, variables, name = (
+                body.get("query"),
+                body.get("variables"),
+                body.get("operationName"),
+            )
+            if (
+                isinstance(query, str)
+                and (variables is None or isinstance(variables, dict))
+                and (name is None or isinstance(name, str))
+            ):
+                planned = self.compiled.plan(query, name)
+        if planned is None:
+            return await super().run(request)
+        plan, operation = planned
+        context = await self.get_context(request, Response())
+        principal = context.principal
+        try:
+            if principal is None or not plan.permitted(principal):
+                raise Fallback
+            inputs = self.compiled.inputs(operation, variables, services.clock.now())
+            values = plan.parameters.values(inputs)
+        except Fallback:
+            return await super().run(request, context)
+        sql = plan.sql(principal)
+        async with context.loaders.reads.reader() as session:
+            connection = await session.connection()
+            data = (await connection.exec_driver_sql(sql, values)).scalar_one()
+        return Response(data, media_type="application/json")
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

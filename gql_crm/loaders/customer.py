@@ -48,7 +48,8 @@ async def load_visible_customers(
 load_options = rows_by_id(OptionItem)
 load_maturity_options = rows_by_id(MaturityOption)
 # Contacts per customer, primary first.
-load_contacts = children(Contact.customer_id, Contact.is_primary.desc(), Contact.id)
+CONTACT_ORDER: list[ColumnElement[Any]] = [Contact.is_primary.desc(), Contact.id.asc()]
+load_contacts = children(Contact.customer_id, *CONTACT_ORDER)
 _load_shares = children(CustomerShare.customer_id, CustomerShare.created_at, CustomerShare.user_id)
 
 
@@ -57,10 +58,12 @@ async def load_shared_with(database: Reads, customer_ids: Sequence[int]) -> list
     return [[share.user_id for share in group] for group in shares]
 
 
+FOLLOW_UP_ORDER: list[ColumnElement[Any]] = [FollowUp.followed_at.desc(), FollowUp.id.desc()]
+
+
 @once
 def _follow_ups() -> Select[FollowUp]:
-    order: list[ColumnElement[Any]] = [FollowUp.followed_at.desc(), FollowUp.id.desc()]
-    return windowed(FollowUp, FollowUp.customer_id, order)
+    return windowed(FollowUp, FollowUp.customer_id, FOLLOW_UP_ORDER)
 
 
 async def load_follow_ups(database: Reads, keys: Sequence[tuple[int, int]]) -> list[list[FollowUp]]:

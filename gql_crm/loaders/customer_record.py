@@ -41,37 +41,42 @@ def _live_records(
     return load
 
 
+# The orders a customer view lists them in (also read by the compiled view, gql_crm.compiled).
 # Open tasks first, then by due time.
-load_tasks = _live_records(Task, [Task.done.asc(), Task.due_at.asc(), Task.id.asc()])
-load_notes = _live_records(CustomerNote, [CustomerNote.created_at.desc(), CustomerNote.id.desc()])
+TASK_ORDER: list[ColumnElement[Any]] = [Task.done.asc(), Task.due_at.asc(), Task.id.asc()]
+NOTE_ORDER: list[ColumnElement[Any]] = [CustomerNote.created_at.desc(), CustomerNote.id.desc()]
 # Unprocessed first, newest first.
-load_calls = _live_records(
-    CallRecord, [CallRecord.processed.asc(), CallRecord.called_at.desc(), CallRecord.id.desc()]
-)
+CALL_ORDER: list[ColumnElement[Any]] = [
+    CallRecord.processed.asc(),
+    CallRecord.called_at.desc(),
+    CallRecord.id.desc(),
+]
 # Unresolved first, newest first.
-load_complaints = _live_records(
-    Complaint,
-    [
-        case((Complaint.status == ComplaintStatus.RESOLVED, 1), else_=0),
-        Complaint.complained_at.desc(),
-        Complaint.id.desc(),
-    ],
-)
-load_services = _live_records(
-    ServiceRecord, [ServiceRecord.served_at.desc(), ServiceRecord.id.desc()]
-)
+COMPLAINT_ORDER: list[ColumnElement[Any]] = [
+    case((Complaint.status == ComplaintStatus.RESOLVED, 1), else_=0),
+    Complaint.complained_at.desc(),
+    Complaint.id.desc(),
+]
+SERVICE_ORDER: list[ColumnElement[Any]] = [ServiceRecord.served_at.desc(), ServiceRecord.id.desc()]
 
-_upcoming = Schedule.starts_at >= bindparam("now")
-# Upcoming first (soonest first), then past ones (latest first).
-_load_schedules = _live_records(
-    Schedule,
-    [
-        case((_upcoming, 0), else_=1),
-        case((_upcoming, Schedule.starts_at), else_=None).asc(),
+
+def schedule_order(now: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+    """Upcoming first (soonest first), then past ones (latest first)."""
+    upcoming = Schedule.starts_at >= now
+    return [
+        case((upcoming, 0), else_=1),
+        case((upcoming, Schedule.starts_at), else_=None).asc(),
         Schedule.starts_at.desc(),
         Schedule.id.asc(),
-    ],
-)
+    ]
+
+
+load_tasks = _live_records(Task, TASK_ORDER)
+load_notes = _live_records(CustomerNote, NOTE_ORDER)
+load_calls = _live_records(CallRecord, CALL_ORDER)
+load_complaints = _live_records(Complaint, COMPLAINT_ORDER)
+load_services = _live_records(ServiceRecord, SERVICE_ORDER)
+_load_schedules = _live_records(Schedule, schedule_order(bindparam("now")))
 
 
 async def load_schedules(

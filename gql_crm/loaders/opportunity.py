@@ -17,10 +17,15 @@ load_history = children(OpportunityChange.opportunity_id, OpportunityChange.id)
 load_details = children(OpportunityDetail.opportunity_id, OpportunityDetail.id)
 
 
+# Most recently changed first.
+OPPORTUNITY_ORDER: list[ColumnElement[Any]] = [Opportunity.updated_at.desc(), Opportunity.id.desc()]
+
+
 @per_principal
 def _customer_opportunities(principal: Principal) -> Select[Opportunity]:
-    order: list[ColumnElement[Any]] = [Opportunity.updated_at.desc(), Opportunity.id.desc()]
-    return windowed(Opportunity, Opportunity.customer_id, order, opportunity_visibility(principal))
+    return windowed(
+        Opportunity, Opportunity.customer_id, OPPORTUNITY_ORDER, opportunity_visibility(principal)
+    )
 
 
 async def load_customer_opportunities(

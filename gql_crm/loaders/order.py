@@ -42,11 +42,17 @@ from gql_crm.services.order import (
     sum_for_order,
 )
 
+# The orders a customer view lists each part in (also read by the compiled view).
+ORDER_ORDER: list[ColumnElement[Any]] = [Order.created_at.desc(), Order.id.desc()]
+PAYMENT_PLAN_ORDER: list[ColumnElement[Any]] = [PaymentPlan.due_on.asc(), PaymentPlan.id.asc()]
+PAYMENT_ORDER: list[ColumnElement[Any]] = [PaymentRecord.paid_on.desc(), PaymentRecord.id.desc()]
+INVOICE_ORDER: list[ColumnElement[Any]] = [Invoice.issued_on.desc(), Invoice.id.desc()]
+EXPENSE_ORDER: list[ColumnElement[Any]] = [Expense.occurred_on.desc(), Expense.id.desc()]
+
 
 @per_principal
 def _customer_orders(principal: Principal) -> Select[Order]:
-    order: list[ColumnElement[Any]] = [Order.created_at.desc(), Order.id.desc()]
-    return windowed(Order, Order.customer_id, order, order_visibility(principal))
+    return windowed(Order, Order.customer_id, ORDER_ORDER, order_visibility(principal))
 
 
 async def load_customer_orders(
@@ -192,8 +198,9 @@ async def _per_customer(
     return per_parent(rows, keys, lambda row: row[1])
 
 
-@per_principal
-def _customer_payment_plans(principal: Principal) -> Select[Any]:
+def plan_met() -> ColumnElement[bool]:
+    """Whether a payment plan is met: its order's payments cover it and every plan of the
+    order due before it."""
     earlier = aliased(PaymentPlan)
     covered = (
         select(func.coalesce(func.sum(earlier.amount), ZERO))
@@ -207,8 +214,14 @@ def _customer_payment_plans(principal: Principal) -> Select[Any]:
         .correlate(PaymentPlan)
         .scalar_subquery()
     )
-    met = (sum_for_order(PaymentRecord) >= covered).label("met")
-    return _through_orders(principal, PaymentPlan, [PaymentPlan.due_on, PaymentPlan.id], met)
+    met: ColumnElement[bool] = sum_for_order(PaymentRecord) >= covered
+    return met
+
+
+@per_principal
+def _customer_payment_plans(principal: Principal) -> Select[Any]:
+    met = plan_met().label("met")
+    return _through_orders(principal, PaymentPlan, PAYMENT_PLAN_ORDER, met)
 
 
 async def load_customer_payment_plans(
@@ -222,8 +235,7 @@ async def load_customer_payment_plans(
 
 @per_principal
 def _customer_payments(principal: Principal) -> Select[Any]:
-    order = [PaymentRecord.paid_on.desc(), PaymentRecord.id.desc()]
-    return _through_orders(principal, PaymentRecord, order)
+    return _through_orders(principal, PaymentRecord, PAYMENT_ORDER)
 
 
 async def load_customer_payments(
@@ -235,7 +247,7 @@ async def load_customer_payments(
 
 @per_principal
 def _customer_invoices(principal: Principal) -> Select[Any]:
-    return _through_orders(principal, Invoice, [Invoice.issued_on.desc(), Invoice.id.desc()])
+    return _through_orders(principal, Invoice, INVOICE_ORDER)
 
 
 async def load_customer_invoices(
@@ -247,8 +259,7 @@ async def load_customer_invoices(
 
 @per_principal
 def _customer_expenses(principal: Principal) -> Select[Expense]:
-    order: list[ColumnElement[Any]] = [Expense.occurred_on.desc(), Expense.id.desc()]
-    return windowed(Expense, Expense.customer_id, order, expense_visibility(principal))
+    return windowed(Expense, Expense.customer_id, EXPENSE_ORDER, expense_visibility(principal))
 
 
 async def load_customer_expenses(

@@ -1,0 +1,353 @@
+"""Which GraphQL types and fields compiled reads can answer in SQL, and how.
+
+A type listed in ``TABLES`` is read from its model's table: every field without a resolver
+whose Python name is a mapped column is that column (the planner finds those by itself); the
+fields listed here are the others, each said in SQL the way its resolver and loader say it in
+Python. Lists reuse the loaders' orders and the services' visibility rules, so both paths
+list the same rows in the same order. A field that is neither makes the planner hand the
+document to Strawberry, which is always correct.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, and_, case, exists, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from gql_crm.auth.masking import mask_email_sql, mask_phone_sql
+from gql_crm.auth.principal import Principal
+from gql_crm.compiled.sql import Parameters
+from gql_crm.db.base import ZERO, Money
+from gql_crm.db.models import (
+    CallRecord,
+    Complaint,
+    Contact,
+    Customer,
+    CustomerNote,
+    CustomerShare,
+    Expense,
+    ExpenseKind,
+    ExpenseStatus,
+    FollowUp,
+    Invoice,
+    MaturityOption,
+    Opportunity,
+    OpportunityStage,
+    OptionItem,
+    Order,
+    PaymentPlan,
+    PaymentRecord,
+    Refund,
+    Schedule,
+    ServiceRecord,
+    Task,
+    User,
+)
+from gql_crm.loaders.customer import CONTACT_ORDER, FOLLOW_UP_ORDER
+from gql_crm.loaders.customer_record import (
+    CALL_ORDER,
+    COMPLAINT_ORDER,
+    NOTE_ORDER,
+    SERVICE_ORDER,
+    TASK_ORDER,
+    schedule_order,
+)
+from gql_crm.loaders.opportunity import OPPORTUNITY_ORDER
+from gql_crm.loaders.order import (
+    EXPENSE_ORDER,
+    INVOICE_ORDER,
+    ORDER_ORDER,
+    PAYMENT_ORDER,
+    PAYMENT_PLAN_ORDER,
+    plan_met,
+)
+from gql_crm.services.customer import CUSTOMER_VIEW, CustomerFilter, customer_query
+from gql_crm.services.expense import EXPENSE_VIEW, expense_visibility
+from gql_crm.services.opportunity import opportunity_visibility
+from gql_crm.services.order import ORDER_VIEW, order_visibility, sum_for_order
+
+Where = Callable[[Principal], Sequence[ColumnElement[bool]]]
+
+
+def _nothing(_principal: Principal) -> Sequence[ColumnElement[bool]]:
+    return ()
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A scalar computed from the row (and the caller), e.g. a masked phone number."""
+
+    build: Callable[[Principal], ColumnElement[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class One:
+    """A related row of ``model`` (or null): the first matching ``on`` in ``order_by``."""
+
+    model: type[Any]
+    on: Callable[[], ColumnElement[bool]]
+    order_by: Sequence[ColumnElement[Any]] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Many:
+    """A list of ``model`` rows under the parent ``parent``, as the loader lists them.
+
+    ``source`` is the FROM (the model's table, or a join through the orders); ``limited``
+    lists take the ``first`` argument (default 20, at most 100, as ``_nested_limit``).
+    """
+
+    model: type[Any]
+    parent: type[Any]
+    on: Callable[[], ColumnElement[bool]]
+    order_by: Callable[[Parameters], Sequence[ColumnElement[Any]]]
+    where: Where = _nothing
+    source: Callable[[], FromClause] | None = None
+    limited: bool = True
+    permission: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Inline:
+    """An object type without a table of its own, each field a value over the parent row."""
+
+    fields: dict[str, Callable[[Principal], ColumnElement[Any]]]
+    permission: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    model: type[Any]
+    fields: dict[str, Value | One | Many | Inline] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Root:
+    """A query field answered by one row of ``model`` found by its ``id`` argument."""
+
+    model: type[Any]
+    rows: Callable[[Principal, ColumnElement[Any]], Any]
+    permission: str
+
+
+def _user(column: Any) -> One:
+    return One(User, lambda: User.id == column)
+
+
+def _option(column: Any) -> One:
+    return One(OptionItem, lambda: OptionItem.id == column)
+
+
+def _order_ordering(order: Sequence[ColumnElement[Any]]) -> Callable[[Parameters], Any]:
+    return lambda _parameters: order
+
+
+def _live(model: Any) -> Where:
+    return lambda _principal: (model.deleted_at.is_(None),)
+
+
+def _on_customer(model: Any, order: Sequence[ColumnElement[Any]], **options: Any) -> Many:
+    """A list of ``model`` rows hanging on the customer by ``customer_id``."""
+    return Many(
+        model, Customer, lambda: model.customer_id == Customer.id, _order_ordering(order), **options
+    )
+
+
+def _through_orders(model: Any, order: Sequence[ColumnElement[Any]]) -> Many:
+    """A list of an order's child rows over the customer's orders the caller may see."""
+    return Many(
+        model,
+        Customer,
+        lambda: Order.customer_id == Customer.id,
+        _order_ordering(order),
+        where=lambda principal: (order_visibility(principal),),
+        source=lambda: model.__table__.join(Order.__table__, Order.id == model.order_id),
+        permission=ORDER_VIEW,
+    )
+
+
+def _contact_details(principal: Principal) -> ColumnElement[bool]:
+    """Whether the caller sees the contact's phone and e-mail unmasked, the rule of
+    ``contact_details_visibility`` for the contact's own customer."""
+    customer, share = aliased(Customer), aliased(CustomerShare)
+    shared_with_me = exists().where(
+        share.customer_id == customer.id, share.user_id == principal.user_id
+    )
+    return exists().where(
+        customer.id == Contact.customer_id,
+        or_(customer.owner_id == principal.user_id, shared_with_me),
+    )
+
+
+def _masked(column: Any, mask: Callable[[Any], ColumnElement[Any]]) -> Value:
+    def build(principal: Principal) -> ColumnElement[Any]:
+        if principal.sees_contact_details:
+            return column  # type: ignore[no-any-return]
+        return case((_contact_details(principal), column), else_=mask(column))
+
+    return Value(build)
+
+
+def _user_detail(column: Any, mask: Callable[[Any], ColumnElement[Any]]) -> Value:
+    """A user's phone or e-mail: unmasked for the user and for the contact-details right."""
+
+    def build(principal: Principal) -> ColumnElement[Any]:
+        if principal.sees_contact_details:
+            return column  # type: ignore[no-any-return]
+        return case((User.id == principal.user_id, column), else_=mask(column))
+
+    return Value(build)
+
+
+def _money(principal: Principal, total: str) -> ColumnElement[Any]:
+    """One of a customer's totals over what the caller may see (``load_customer_money``)."""
+    orders = (Order.customer_id == Customer.id, order_visibility(principal))
+    if total == "contract":
+        amount: Any = Order.amount
+    elif total in ("received", "refunded"):
+        amount = sum_for_order(PaymentRecord if total == "received" else Refund)
+    else:
+        approved = select(func.coalesce(func.sum(Expense.amount), literal(ZERO, Money))).where(
+            Expense.customer_id == Customer.id,
+            Expense.kind == ExpenseKind.EXPENSE,
+            Expense.status == ExpenseStatus.APPROVED,
+            expense_visibility(principal),
+        )
+        return approved.scalar_subquery()
+    return (
+        select(func.coalesce(func.sum(amount), literal(ZERO, Money))).where(*orders)
+    ).scalar_subquery()
+
+
+def _difference(minuend: str, subtrahend: str) -> Callable[[Principal], ColumnElement[Any]]:
+    return lambda p: _money(p, minuend) - _money(p, subtrahend)
+
+
+_CUSTOMER_MONEY = Inline(
+    {
+        "contractTotal": lambda p: _money(p, "contract"),
+        "receivedTotal": lambda p: _money(p, "received"),
+        "refundedTotal": lambda p: _money(p, "refunded"),
+        "netContractTotal": _difference("contract", "refunded"),
+        "netReceivedTotal": _difference("received", "refunded"),
+        "outstandingTotal": _difference("contract", "received"),
+        "approvedExpenseTotal": lambda p: _money(p, "expenses"),
+    },
+    permission=ORDER_VIEW,
+)
+
+
+def _record(model: Any) -> Table:
+    return Table(model, {"owner": _user(model.owner_id)})
+
+
+TABLES: dict[str, Table] = {
+    "Customer": Table(
+        Customer,
+        {
+            "owner": _user(Customer.owner_id),
+            "category": _option(Customer.category_id),
+            "source": _option(Customer.source_id),
+            "status": _option(Customer.status_id),
+            "industry": _option(Customer.industry_id),
+            "maturity": One(MaturityOption, lambda: MaturityOption.id == Customer.maturity_id),
+            "money": _CUSTOMER_MONEY,
+            "contacts": _on_customer(Contact, CONTACT_ORDER, limited=False),
+            "primaryContact": One(
+                Contact,
+                lambda: and_(Contact.customer_id == Customer.id, Contact.is_primary),
+                CONTACT_ORDER,
+            ),
+            "followUps": _on_customer(FollowUp, FOLLOW_UP_ORDER),
+            "opportunities": _on_customer(
+                Opportunity,
+                OPPORTUNITY_ORDER,
+                where=lambda principal: (opportunity_visibility(principal),),
+            ),
+            "orders": _on_customer(
+                Order, ORDER_ORDER, where=lambda principal: (order_visibility(principal),)
+            ),
+            "tasks": _on_customer(Task, TASK_ORDER, where=_live(Task)),
+            "schedules": Many(
+                Schedule,
+                Customer,
+                lambda: Schedule.customer_id == Customer.id,
+                lambda parameters: schedule_order(parameters.now),
+                where=_live(Schedule),
+            ),
+            "notes": _on_customer(CustomerNote, NOTE_ORDER, where=_live(CustomerNote)),
+            "callRecords": _on_customer(CallRecord, CALL_ORDER, where=_live(CallRecord)),
+            "complaints": _on_customer(Complaint, COMPLAINT_ORDER, where=_live(Complaint)),
+            "serviceRecords": _on_customer(
+                ServiceRecord, SERVICE_ORDER, where=_live(ServiceRecord)
+            ),
+            "paymentPlans": _through_orders(PaymentPlan, PAYMENT_PLAN_ORDER),
+            "payments": _through_orders(PaymentRecord, PAYMENT_ORDER),
+            "invoices": _through_orders(Invoice, INVOICE_ORDER),
+            "expenses": _on_customer(
+                Expense,
+                EXPENSE_ORDER,
+                where=lambda principal: (expense_visibility(principal),),
+                permission=EXPENSE_VIEW,
+            ),
+        },
+    ),
+    "User": Table(
+        User,
+        {
+            "phone": _user_detail(User.phone, mask_phone_sql),
+            "email": _user_detail(User.email, mask_email_sql),
+        },
+    ),
+    "Option": Table(OptionItem),
+    "MaturityOption": Table(MaturityOption),
+    "OpportunityStage": Table(OpportunityStage),
+    "Contact": Table(
+        Contact,
+        {
+            "mobile": _masked(Contact.mobile, mask_phone_sql),
+            "phone": _masked(Contact.phone, mask_phone_sql),
+            "email": _masked(Contact.email, mask_email_sql),
+        },
+    ),
+    "FollowUp": Table(
+        FollowUp, {"method": _option(FollowUp.method_id), "author": _user(FollowUp.author_id)}
+    ),
+    "Opportunity": Table(
+        Opportunity,
+        {
+            "stage": One(OpportunityStage, lambda: OpportunityStage.id == Opportunity.stage_id),
+            "owner": _user(Opportunity.owner_id),
+            "type": _option(Opportunity.type_id),
+            "source": _option(Opportunity.source_id),
+        },
+    ),
+    "Order": Table(Order, {"owner": _user(Order.owner_id)}),
+    "PaymentPlan": Table(PaymentPlan, {"met": Value(lambda _principal: plan_met())}),
+    "PaymentRecord": Table(PaymentRecord, {"handler": _user(PaymentRecord.handler_id)}),
+    "Invoice": Table(Invoice),
+    "Expense": Table(
+        Expense,
+        {"owner": _user(Expense.owner_id), "reviewedBy": _user(Expense.reviewed_by_id)},
+    ),
+    "Task": _record(Task),
+    "Schedule": _record(Schedule),
+    "CustomerNote": _record(CustomerNote),
+    "CallRecord": _record(CallRecord),
+    "Complaint": _record(Complaint),
+    "ServiceRecord": _record(ServiceRecord),
+}
+
+ROOTS: dict[str, Root] = {
+    # customer(id): the customer as the caller's lists show it, or null (resolvers/customer).
+    "customer": Root(
+        Customer,
+        lambda principal, id_: customer_query(principal, CustomerFilter()).where(
+            Customer.id == id_
+        ),
+        CUSTOMER_VIEW,
+    ),
+}

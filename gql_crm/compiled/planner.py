@@ -1,0 +1,385 @@
+"""GraphQL documents planned into one SQL statement each (see the package docstring)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from graphql.validation import ASTValidationRule
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    Text,
+    cast,
+    inspect,
+    literal_column,
+    select,
+)
+
+from gql_crm.auth.principal import Principal
+from gql_crm.compiled.graph import ROOTS, TABLES, Inline, Many, One, Table, Value
+from gql_crm.compiled.sql import (
+    Fallback,
+    Inputs,
+    Parameters,
+    Unplannable,
+    json_list,
+    json_object,
+    json_value,
+    to_sql,
+)
+
+Render = Callable[[Principal], ColumnElement[Any]]
+
+# Nested lists: the default and the largest ``first`` (as ``schema.customer._nested_limit``).
+DEFAULT_FIRST, MAX_FIRST = 20, 100
+# Distinct callers' statements kept per plan (a statement embeds its caller's scope).
+STATEMENTS_PER_PLAN = 1024
+
+
+class Plan:
+    """One operation of a document as SQL: rendered once per caller scope."""
+
+    def __init__(
+        self,
+        render: Callable[[Principal], Select[Any]],
+        parameters: Parameters,
+        permissions: frozenset[str],
+    ) -> None:
+        self._render = render
+        self.parameters = parameters
+        self.permissions = permissions
+        self._statements: OrderedDict[Principal, str] = OrderedDict()
+
+    def permitted(self, principal: Principal) -> bool:
+        """Without a permission the document needs, Strawberry reports the FORBIDDEN error."""
+        return self.permissions <= principal.permissions
+
+    def sql(self, principal: Principal) -> str:
+        key = replace(principal, token_expires_at=None)
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = self._statements[key] = to_sql(self._render(principal))
+            if len(self._statements) > STATEMENTS_PER_PLAN:
+                self._statements.popitem(last=False)
+        else:
+            self._statements.move_to_end(key)
+        return statement
+
+
+class Planner:
+    """Decides, per query, whether one SQL statement can answer it, and plans it once."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        *,
+        validation_rules: Sequence[type[ASTValidationRule]],
+        max_tokens: int,
+        cache_size: int = 256,
+    ) -> None:
+        self.schema = schema
+        self._rules = [*specified_rules, *validation_rules]
+        self._max_tokens = max_tokens
+        self._cache_size = cache_size
+        self._plans: OrderedDict[
+            tuple[str, str | None], tuple[Plan, OperationDefinitionNode] | None
+        ]
+        self._plans = OrderedDict()
+
+    def plan(
+        self, query: str, operation_name: str | None
+    ) -> tuple[Plan, OperationDefinitionNode] | None:
+        """The plan of a query (with its operation), or None to leave it to Strawberry."""
+        key = (query, operation_name)
+        if key in self._plans:
+            self._plans.move_to_end(key)
+            return self._plans[key]
+        try:
+            planned: tuple[Plan, OperationDefinitionNode] | None = self._plan(query, operation_name)
+        except Unplannable:
+            planned = None
+        self._plans[key] = planned
+        if len(self._plans) > self._cache_size:
+            self._plans.popitem(last=False)
+        return planned
+
+    def inputs(
+        self, operation: OperationDefinitionNode, variables: dict[str, Any] | None, now: Any
+    ) -> Inputs:
+        """The request's variables coerced as graphql-core coerces them (Fallback if bad)."""
+        coerced = get_variable_values(
+            self.schema, operation.variable_definitions or (), variables or {}
+        )
+        if not isinstance(coerced, VariableValues):
+            raise Fallback  # Strawberry reports the variables' errors
+        return Inputs(coerced, now)
+
+    def _plan(
+        self, query: str, operation_name: str | None
+    ) -> tuple[Plan, OperationDefinitionNode] | None:
+        try:
+            document = parse(query, max_tokens=self._max_tokens)
+        except GraphQLError:
+            return None
+        if validate(self.schema, document, self._rules):
+            return None
+        operation = _operation(document, operation_name)
+        root = self.schema.query_type
+        if operation.operation is not OperationType.QUERY or root is None:
+            raise Unplannable
+        walker = _Walker(document)
+        render = walker.root(root, operation.selection_set)
+        plan = Plan(render, walker.parameters, frozenset(walker.permissions))
+        return plan, operation
+
+
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is not None:
+        operations = [o for o in operations if o.name and o.name.value == name]
+    if len(operations) != 1:
+        raise Unplannable
+    return operations[0]
+
+
+class _Walker:
+    """Walks an operation once: checks every field can be said in SQL, numbers the
+    parameters, collects the permissions, and leaves a renderer per caller scope."""
+
+    def __init__(self, document: DocumentNode) -> None:
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.parameters = Parameters()
+        self.permissions: set[str] = set()
+
+    def collect(
+        self, parent: GraphQLObjectType, selection_sets: list[SelectionSetNode]
+    ) -> dict[str, list[FieldNode]]:
+        """Response key -> field nodes, in document order; directives are not planned."""
+        fields: dict[str, list[FieldNode]] = {}
+        seen: set[str] = set()
+
+        def visit(selection_set: SelectionSetNode) -> None:
+            for selection in selection_set.selections:
+                if selection.directives:
+                    raise Unplannable  # @skip/@include depend on variables: keep it simple
+                if isinstance(selection, FieldNode):
+                    key = selection.alias.value if selection.alias else selection.name.value
+                    fields.setdefault(key, []).append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    condition = selection.type_condition
+                    if condition is not None and condition.name.value != parent.name:
+                        raise Unplannable  # an interface or union condition
+                    visit(selection.selection_set)
+                elif isinstance(selection, FragmentSpreadNode):
+                    name = selection.name.value
+                    if name not in seen:
+                        seen.add(name)
+                        fragment = self.fragments[name]
+                        if fragment.type_condition.name.value != parent.name:
+                            raise Unplannable
+                        visit(fragment.selection_set)
+                else:  # pragma: no cover - the language has no other selection
+                    raise Unplannable
+
+        for selection_set in selection_sets:
+            visit(selection_set)
+        return fields
+
+    def root(
+        self, type_: GraphQLObjectType, selection_set: SelectionSetNode
+    ) -> Callable[[Principal], Select[Any]]:
+        pairs: list[tuple[str, Render]] = []
+        for key, nodes in self.collect(type_, [selection_set]).items():
+            name = nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, _constant(type_.name)))
+                continue
+            spec = ROOTS.get(name)
+            if spec is None:
+                raise Unplannable
+            field = type_.fields[name]
+            self.permissions.add(spec.permission)
+            id_ = self._argument(field, nodes[0], "id", "integer")
+            target = _object_type(field.type)
+            render_object = self.object(target, nodes, TABLES[target.name], frozenset({spec.model}))
+
+            def render_root(
+                principal: Principal, spec: Any = spec, id_: Any = id_, obj: Any = render_object
+            ) -> ColumnElement[Any]:
+                rows = spec.rows(principal, id_)
+                return rows.with_only_columns(obj(principal)).scalar_subquery()  # type: ignore[no-any-return]
+
+            pairs.append((key, render_root))
+
+        def render(principal: Principal) -> Select[Any]:
+            data = json_object([(key, value(principal)) for key, value in pairs])
+            # As text: the driver would decode json into a dict only for us to encode it again.
+            return select(cast(json_object([("data", data)]), Text))
+
+        return render
+
+    def _argument(
+        self,
+        field: GraphQLField,
+        node: FieldNode,
+        name: str,
+        sql_type: str,
+        check: Callable[[Any], bool] = lambda _value: True,
+    ) -> ColumnElement[Any]:
+        def read(inputs: Inputs) -> Any:
+            value = get_argument_values(field, node, inputs.variables).get(name)
+            if not check(value):
+                raise Fallback  # Strawberry raises the BadRequest with its message
+            return value
+
+        return self.parameters.add(read, sql_type)
+
+    def object(
+        self,
+        type_: GraphQLObjectType,
+        nodes: list[FieldNode],
+        table: Table | Inline,
+        path: frozenset[type[Any]],
+    ) -> Render:
+        """``json_build_object`` of the selected fields of one row."""
+        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+        pairs: list[tuple[str, Render]] = []
+        for key, field_nodes in self.collect(type_, selection_sets).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, _constant(type_.name)))
+                continue
+            pairs.append(
+                (key, self.field(type_, type_.fields[name], name, field_nodes, table, path))
+            )
+
+        def render(principal: Principal) -> ColumnElement[Any]:
+            return json_object([(key, value(principal)) for key, value in pairs])
+
+        return render
+
+    def field(
+        self,
+        parent: GraphQLObjectType,
+        field: GraphQLField,
+        name: str,
+        nodes: list[FieldNode],
+        table: Table | Inline,
+        path: frozenset[type[Any]],
+    ) -> Render:
+        if isinstance(table, Inline):
+            build = table.fields.get(name)
+            if build is None:
+                raise Unplannable
+            return lambda p, build=build: json_value(field.type, build(p))  # type: ignore[misc]
+        spec = table.fields.get(name)
+        if spec is None:
+            column = _plain_column(table.model, field)
+            return lambda _p: json_value(field.type, column)
+        if isinstance(spec, Value):
+            return lambda p: json_value(field.type, spec.build(p))
+        if isinstance(spec, Inline):
+            if spec.permission:
+                self.permissions.add(spec.permission)
+            return self.object(_object_type(field.type), nodes, spec, path)
+        target = _object_type(field.type)
+        target_table = TABLES.get(target.name)
+        if target_table is None or target_table.model is not spec.model or spec.model in path:
+            raise Unplannable  # a table inside itself would correlate to the wrong row
+        inner = self.object(target, nodes, target_table, path | {spec.model})
+        if isinstance(spec, One):
+            if field.args:
+                raise Unplannable
+            return _one(spec, inner)
+        return self._many(field, nodes, spec, inner)
+
+    def _many(
+        self, field: GraphQLField, nodes: list[FieldNode], spec: Many, inner: Render
+    ) -> Render:
+        list_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
+        if not isinstance(list_type, GraphQLList):
+            raise Unplannable
+        if set(field.args) != ({"first"} if spec.limited else set()) or len(nodes) != 1:
+            raise Unplannable
+        if spec.permission:
+            self.permissions.add(spec.permission)
+        limit = None
+        if spec.limited:
+            limit = self._argument(
+                field, nodes[0], "first", "integer", lambda v: 0 <= v <= MAX_FIRST
+            )
+        order_by = spec.order_by(self.parameters)
+
+        def render(principal: Principal) -> ColumnElement[Any]:
+            source: FromClause = spec.source() if spec.source else spec.model.__table__
+            where = [spec.on(), *spec.where(principal)]
+            return json_list(
+                inner(principal), source, where, order_by, spec.parent.__table__, limit
+            )
+
+        return render
+
+
+def _one(spec: One, inner: Render) -> Render:
+    def render(principal: Principal) -> ColumnElement[Any]:
+        rows = select(inner(principal)).where(spec.on()).order_by(*spec.order_by).limit(1)
+        return rows.scalar_subquery()
+
+    return render
+
+
+def _plain_column(model: type[Any], field: GraphQLField) -> ColumnElement[Any]:
+    """The column behind a field without a resolver, arguments or extensions."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    if (
+        definition is None
+        or field.args
+        or definition.base_resolver is not None
+        or definition.extensions
+        or definition.permission_classes
+        or definition.directives
+    ):
+        raise Unplannable
+    columns = inspect(model).columns
+    if definition.python_name not in columns:
+        raise Unplannable
+    return columns[definition.python_name]  # type: ignore[no-any-return]
+
+
+def _object_type(type_: GraphQLOutputType) -> GraphQLObjectType:
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    if not isinstance(type_, GraphQLObjectType):
+        raise Unplannable  # interfaces and unions need graphql-core's type resolution
+    return type_
+
+
+def _constant(value: str) -> Render:
+    return lambda _principal: literal_column(f"'{value}'")  # a GraphQL type name

@@ -1,0 +1,150 @@
+"""SQL pieces of compiled reads: scalar values serialized as GraphQL serializes them, JSON
+objects and lists, and the statement's ``$n`` parameters. PostgreSQL only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from graphql import GraphQLEnumType, GraphQLNonNull, GraphQLOutputType, GraphQLScalarType
+from graphql.execution.values import VariableValues
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Select,
+    String,
+    Text,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+
+
+class Unplannable(Exception):
+    """The document needs graphql-core (a resolver, an abstract type...): use Strawberry."""
+
+
+class Fallback(Exception):
+    """This request's arguments or caller need Strawberry's answer (an error, most often)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """What one request gives a plan: its coerced variables and the time."""
+
+    variables: VariableValues
+    now: datetime
+
+
+class Parameters:
+    """The ``$n`` parameters of one statement, each with how to read it from a request."""
+
+    def __init__(self) -> None:
+        self.readers: list[Callable[[Inputs], Any]] = []
+        self._now: ColumnElement[Any] | None = None
+
+    def add(self, read: Callable[[Inputs], Any], sql_type: str) -> ColumnElement[Any]:
+        self.readers.append(read)
+        return literal_column(f"CAST(${len(self.readers)} AS {sql_type})")
+
+    @property
+    def now(self) -> ColumnElement[Any]:
+        """The request's time to the minute (as the loaders are keyed)."""
+        if self._now is None:
+            self._now = self.add(
+                lambda inputs: inputs.now.replace(second=0, microsecond=0), "timestamptz"
+            )
+        return self._now
+
+    def values(self, inputs: Inputs) -> tuple[Any, ...]:
+        return tuple(read(inputs) for read in self.readers)
+
+
+def json_value(type_: GraphQLOutputType, value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``value`` as the JSON that Strawberry's serializer of ``type_`` would give."""
+    if isinstance(type_, GraphQLNonNull):
+        type_ = type_.of_type
+    if isinstance(type_, GraphQLEnumType):
+        names = {definition.value: name for name, definition in type_.values.items()}
+        return case(names, value=type_coerce(value, String()))
+    if not isinstance(type_, GraphQLScalarType):
+        raise Unplannable
+    serialize = _SCALARS.get(type_.name)
+    if serialize is None:
+        raise Unplannable  # Float (repr differs), JSON, Upload...
+    return serialize(value)
+
+
+def _iso_datetime(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``datetime.isoformat()`` of a UTC timestamp: microseconds only when there are any."""
+    utc = func.timezone("UTC", value)
+    micro = func.to_char(utc, "US")
+    return (
+        func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS')
+        .op("||")(case((micro == "000000", ""), else_=literal_column("'.'").op("||")(micro)))
+        .op("||")("+00:00")
+    )
+
+
+_SCALARS: dict[str, Callable[[ColumnElement[Any]], ColumnElement[Any]]] = {
+    "Int": lambda value: value,
+    "String": lambda value: value,
+    "Boolean": lambda value: value,
+    "Date": lambda value: value,  # PostgreSQL writes dates in JSON as ISO 8601, like Python
+    "Decimal": lambda value: cast(value, Text),  # keeps the column's scale, as str(Decimal)
+    "DateTime": _iso_datetime,
+}
+
+# json_build_object takes at most 100 arguments.
+MAX_KEYS = 50
+
+
+def json_object(pairs: Sequence[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
+    if len(pairs) > MAX_KEYS:
+        raise Unplannable
+    arguments: list[Any] = []
+    for key, value in pairs:
+        arguments += [literal_column(f"'{key}'"), value]  # keys are GraphQL names: [_A-Za-z0-9]
+    return func.json_build_object(*arguments)
+
+
+def json_list(
+    item: ColumnElement[Any],
+    source: FromClause,
+    where: Sequence[ColumnElement[bool]],
+    order_by: Sequence[ColumnElement[Any]],
+    correlate: FromClause,
+    limit: ColumnElement[Any] | None,
+) -> ColumnElement[Any]:
+    """A JSON array of ``item`` over the first ``limit`` rows of ``source`` in order."""
+    rows: Select[Any] = (
+        select(item.label("j"), func.row_number().over(order_by=list(order_by)).label("n"))
+        .select_from(source)
+        .where(*where)
+        .order_by(*order_by)
+    )
+    if limit is not None:
+        rows = rows.limit(limit)
+    numbered = rows.correlate(correlate).lateral()
+    items = func.json_agg(aggregate_order_by(numbered.c.j, numbered.c.n))
+    return (
+        select(func.coalesce(items, literal_column("'[]'::json")))
+        .select_from(numbered)
+        .scalar_subquery()
+    )
+
+
+def to_sql(statement: Select[Any]) -> str:
+    """The statement's text for asyncpg; every value but the ``$n`` parameters is a literal
+    the server chose (ids of a scope, enum values, column names), never a client's text."""
+    return str(statement.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
+
+
+_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
