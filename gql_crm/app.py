@@ -159,40 +159,20 @@ class CrmGraphQL(GraphQL[Context, None]):
         """A query answered by one SQL statement (``gql_crm.compiled``) where it can be, on
         PostgreSQL; everything else, errors included, runs through Strawberry as usual."""
         services: Services = request.app.state.services
-        try:
-            body = orjson.loads(await request.body())
-        except orjson.JSONDecodeError:
-            body = None
         planned = None
-        if services.database.dialect == "postgresql" and isinstance(body, dict):
-            query, variables, name = (
-                body.get("query"),
-                body.get("variables"),
-                body.get("operationName"),
-            )
-            if (
-                isinstance(query, str)
-                and (variables is None or isinstance(variables, dict))
-                and (name is None or isinstance(name, str))
-            ):
-                planned = self.compiled.plan(query, name)
+        if services.database.dialect == "postgresql":
+            with contextlib.suppress(orjson.JSONDecodeError):
+                planned = self.compiled.prepare(orjson.loads(await request.body()))
         if planned is None:
             return await super().run(request)
-        plan, operation = planned
         context = await self.get_context(request, Response())
-        principal = context.principal
         try:
-            if principal is None or not plan.permitted(principal):
-                raise Fallback
-            inputs = self.compiled.inputs(operation, variables, services.clock.now())
-            values = plan.parameters.values(inputs)
+            body = await planned.answer(
+                context.principal, services.clock.now(), context.loaders.reads
+            )
         except Fallback:
             return await super().run(request, context)
-        sql = plan.sql(principal)
-        async with context.loaders.reads.reader() as session:
-            connection = await session.connection()
-            data = (await connection.exec_driver_sql(sql, values)).scalar_one()
-        return Response(data, media_type="application/json")
+        return Response(body, media_type="application/json")
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from graphql import (
@@ -39,6 +41,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.exc import DBAPIError
 
 from gql_crm.auth.principal import Principal
 from gql_crm.compiled.graph import ROOTS, TABLES, Inline, Many, One, Table, Value
@@ -52,6 +55,9 @@ from gql_crm.compiled.sql import (
     json_value,
     to_sql,
 )
+from gql_crm.db.engine import Reads
+
+logger = logging.getLogger("gql_crm.compiled")
 
 Render = Callable[[Principal], ColumnElement[Any]]
 
@@ -111,6 +117,23 @@ class Planner:
         ]
         self._plans = OrderedDict()
 
+    def prepare(self, body: object) -> Prepared | None:
+        """A request body (decoded JSON) ready to be answered by SQL, or None."""
+        if not isinstance(body, dict):
+            return None  # a batch, or nonsense: Strawberry answers
+        query, variables, name = body.get("query"), body.get("variables"), body.get("operationName")
+        if not (
+            isinstance(query, str)
+            and (variables is None or isinstance(variables, dict))
+            and (name is None or isinstance(name, str))
+        ):
+            return None
+        planned = self.plan(query, name)
+        if planned is None:
+            return None
+        plan, operation = planned
+        return Prepared(self.schema, plan, operation, variables or {})
+
     def plan(
         self, query: str, operation_name: str | None
     ) -> tuple[Plan, OperationDefinitionNode] | None:
@@ -127,17 +150,6 @@ class Planner:
         if len(self._plans) > self._cache_size:
             self._plans.popitem(last=False)
         return planned
-
-    def inputs(
-        self, operation: OperationDefinitionNode, variables: dict[str, Any] | None, now: Any
-    ) -> Inputs:
-        """The request's variables coerced as graphql-core coerces them (Fallback if bad)."""
-        coerced = get_variable_values(
-            self.schema, operation.variable_definitions or (), variables or {}
-        )
-        if not isinstance(coerced, VariableValues):
-            raise Fallback  # Strawberry reports the variables' errors
-        return Inputs(coerced, now)
 
     def _plan(
         self, query: str, operation_name: str | None
@@ -156,6 +168,39 @@ class Planner:
         render = walker.root(root, operation.selection_set)
         plan = Plan(render, walker.parameters, frozenset(walker.permissions))
         return plan, operation
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One request's operation with its plan, before the caller is known."""
+
+    schema: GraphQLSchema
+    plan: Plan
+    operation: OperationDefinitionNode
+    variables: dict[str, Any]
+
+    async def answer(self, principal: Principal | None, now: datetime, reads: Reads) -> str:
+        """The response body; Fallback when Strawberry must answer instead (an error)."""
+        if principal is None or not self.plan.permitted(principal):
+            raise Fallback  # UNAUTHENTICATED / FORBIDDEN, worded by the resolvers
+        coerced = get_variable_values(
+            self.schema, self.operation.variable_definitions or (), self.variables
+        )
+        if not isinstance(coerced, VariableValues):
+            raise Fallback  # Strawberry reports the variables' errors
+        values = self.plan.parameters.values(Inputs(coerced, now))
+        sql = self.plan.sql(principal)
+        async with reads.reader() as session:
+            try:
+                connection = await session.connection()
+                body: str = (await connection.exec_driver_sql(sql, values)).scalar_one()
+            except DBAPIError as error:
+                # Never fail a request that Strawberry would answer (with its masked error);
+                # the rollback leaves the request's connection usable for that.
+                logger.error("compiled read failed, answering through Strawberry: %s", error)
+                await session.rollback()
+                raise Fallback from error
+        return body
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:

@@ -14,15 +14,18 @@ from graphql import GraphQLEnumType, GraphQLObjectType, GraphQLScalarType, get_n
 from sqlalchemy import String, inspect, literal, select, text
 
 from gql_crm.auth.masking import mask_email, mask_email_sql, mask_phone, mask_phone_sql
+from gql_crm.clock import FrozenClock
 from gql_crm.compiled.graph import TABLES, Inline, Many, One, Table
-from gql_crm.compiled.planner import Planner
+from gql_crm.compiled.planner import Plan, Planner
 from gql_crm.db.base import Base
 from gql_crm.db.engine import Database
 from gql_crm.db.models import Customer
 from gql_crm.schema import build_schema
 from gql_crm.services.demo import seed_demo
 from gql_crm.services.setting import ensure_defaults
+from gql_crm.services.unit_of_work import Services
 from tests.conftest import DEMO_PASSWORD, START
+from tests.customer360.test_statement_counts import customer_with
 from tests.graphql_client import GraphQLClient
 from tests.sql_statements import counting
 
@@ -153,3 +156,30 @@ def test_every_compiled_table_names_a_model_of_its_type() -> None:
     for name, table in TABLES.items():
         assert isinstance(SCHEMA.get_type(name), GraphQLObjectType), name
         assert isinstance(table, Table) and inspect(table.model).columns, name
+
+
+async def test_a_failing_statement_is_answered_by_strawberry(
+    demo_company: None,
+    gql: GraphQLClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    admin = await gql.as_user("admin")
+    reference = await admin.execute(FULL_VIEW, id=1)
+    monkeypatch.setattr(Plan, "sql", lambda _plan, _principal: "SELECT no_such_column")
+    assert await admin.execute(FULL_VIEW, id=1) == reference
+    assert "compiled read failed" in caplog.text
+
+
+async def test_one_statement_for_the_view_with_1_or_30_records_per_part(
+    demo_company: None, admin: GraphQLClient, services: Services, clock: FrozenClock
+) -> None:
+    one = await customer_with(services, clock, 1)
+    thirty = await customer_with(services, clock, 30)
+    counts = []
+    for customer_id in (one, thirty):
+        with counting(services.database) as statements:
+            data = await admin.data(FULL_VIEW, id=customer_id)
+        assert len(data["customer"]["tasks"]) == (1 if customer_id == one else 20)
+        counts.append(len(statements))
+    assert counts[0] == counts[1] <= 3, counts

@@ -61,7 +61,7 @@ query($id: Int!) {
 """
 
 
-async def _customer_with(services: Services, clock: FrozenClock, per_part: int) -> int:
+async def customer_with(services: Services, clock: FrozenClock, per_part: int) -> int:
     customer_id = await make_customer(services, "sales1", f"Customer x{per_part}")
     now = clock.now()
     async with services.database.writer() as session, session.begin():
@@ -162,8 +162,8 @@ async def _statements(client: GraphQLClient, services: Services, customer_id: in
 async def test_full_customer_view_is_constant(
     admin: GraphQLClient, services: Services, clock: FrozenClock
 ) -> None:
-    one = await _customer_with(services, clock, 1)
-    thirty = await _customer_with(services, clock, 30)
+    one = await customer_with(services, clock, 1)
+    thirty = await customer_with(services, clock, 30)
     small = await _statements(admin, services, one)
     large = await _statements(admin, services, thirty)
     data = await admin.data(VIEW, id=thirty)
@@ -195,9 +195,9 @@ async def test_list_of_50_customers_is_constant(
         assert data["customers"]["edges"]
         return len(seen)
 
-    await _customer_with(services, clock, 1)
+    await customer_with(services, clock, 1)
     small = await statements()
     for _ in range(49):
-        await _customer_with(services, clock, 3)
+        await customer_with(services, clock, 3)
     large = await statements()
     assert small == large
