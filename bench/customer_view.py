@@ -7,7 +7,8 @@ Both servers answer the same 16-part customer view (written in each one's names)
 ids rotating over every seeded customer, passed as a GraphQL variable, under the same load
 (``../shared/peers/load.sh``: 16 connections, 10 s after a 3 s warm-up). Ours runs as
 ``gql-crm serve`` in production configuration (PostgreSQL, Redis, two worker processes, and
-again with one); the benchmark user logs in and goes through the normal permission path.
+again with one, then with compiled reads switched off: every query through Strawberry and the
+loaders); the benchmark user logs in and goes through the normal permission path.
 PostGraphile reads the same tables without any permission checks (the peer's reference setup).
 Nothing is cached across requests in either server beyond parsed and planned documents.
 """
@@ -216,9 +217,14 @@ async def measure(
     )
 
 
-async def ours(workers: int, ids: str, seconds: int) -> Figures:
+async def ours(workers: int, ids: str, seconds: int, compiled: bool = True) -> Figures:
     settings = bench_settings(DATABASE_URL, REDIS_URL)
-    server = ServerProcess(settings, workers=workers)
+    # The server process reads its settings from the environment it starts with.
+    os.environ["GQL_CRM_COMPILED_READS"] = str(compiled).lower()
+    try:
+        server = ServerProcess(settings, workers=workers)
+    finally:
+        del os.environ["GQL_CRM_COMPILED_READS"]
     try:
         await server.wait_ready()
         url = f"{server.url}/graphql"
@@ -230,7 +236,7 @@ async def ours(workers: int, ids: str, seconds: int) -> Figures:
         async with httpx.AsyncClient(timeout=30) as client:
             answer = (await client.post(url, json=login)).json()
         token = answer["data"]["login"]["token"]
-        name = f"gql-crm serve --workers {workers}"
+        name = f"gql-crm serve --workers {workers}" + ("" if compiled else ", compiled reads off")
         return await measure(name, url, OURS, ids, seconds, f"authorization: Bearer {token}")
     finally:
         server.stop()
@@ -273,7 +279,13 @@ async def main() -> None:
     ids = f"1-{args.customers}"
     print(f"customer view, {CONNECTIONS} connections, {args.seconds} s, ids {ids}")
     peer = await postgraphile(ids, args.seconds)
-    results = [peer, await ours(2, ids, args.seconds), await ours(1, ids, args.seconds)]
+    results = [
+        peer,
+        await ours(2, ids, args.seconds),
+        await ours(1, ids, args.seconds),
+        # Every query through Strawberry and the loaders: what the compiled reads replace.
+        await ours(2, ids, args.seconds, compiled=False),
+    ]
     print("| server | req/s | p50 | p99 | requests | failed | response |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for figures in results:

@@ -128,8 +128,10 @@ class CrmGraphQL(GraphQL[Context, None]):
             max_tokens=settings.max_tokens,
         )
         self.error_policy = ErrorPolicy(debug=settings.debug)
-        self.compiled = Planner(
-            schema._schema, validation_rules=limits, max_tokens=settings.max_tokens
+        self.compiled = (
+            Planner(schema._schema, validation_rules=limits, max_tokens=settings.max_tokens)
+            if settings.compiled_reads and not settings.is_sqlite
+            else None
         )
         super().__init__(
             schema,
@@ -147,24 +149,24 @@ class CrmGraphQL(GraphQL[Context, None]):
         root_value: UnsetType | None = UNSET,
     ) -> Response | WebSocket:
         if (
-            isinstance(request, Request)
+            self.compiled is not None
+            and isinstance(request, Request)
             and request.method == "POST"
             and isinstance(context, UnsetType)
             and request.headers.get("content-type", "").startswith("application/json")
         ):
-            return await self._run_compiled(request)
+            return await self._run_compiled(self.compiled, request)
         return await super().run(request, context, root_value)  # type: ignore[arg-type]
 
-    async def _run_compiled(self, request: Request) -> Response:
-        """A query answered by one SQL statement (``gql_crm.compiled``) where it can be, on
-        PostgreSQL; everything else, errors included, runs through Strawberry as usual."""
-        services: Services = request.app.state.services
+    async def _run_compiled(self, planner: Planner, request: Request) -> Response:
+        """A query answered by one SQL statement (``gql_crm.compiled``) where it can be;
+        everything else, errors included, runs through Strawberry as usual."""
         planned = None
-        if services.database.dialect == "postgresql":
-            with contextlib.suppress(orjson.JSONDecodeError):
-                planned = self.compiled.prepare(orjson.loads(await request.body()))
+        with contextlib.suppress(orjson.JSONDecodeError):
+            planned = planner.prepare(orjson.loads(await request.body()))
         if planned is None:
             return await super().run(request)
+        services: Services = request.app.state.services
         context = await self.get_context(request, Response())
         try:
             body = await planned.answer(
