@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from asyncpg import InterfaceError, PostgresError
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -55,7 +56,7 @@ from gql_crm.compiled.sql import (
     json_value,
     to_sql,
 )
-from gql_crm.db.engine import Reads
+from gql_crm.db.engine import Reads, fetch_text
 
 logger = logging.getLogger("gql_crm.compiled")
 
@@ -192,9 +193,8 @@ class Prepared:
         sql = self.plan.sql(principal)
         async with reads.reader() as session:
             try:
-                connection = await session.connection()
-                body: str = (await connection.exec_driver_sql(sql, values)).scalar_one()
-            except DBAPIError as error:
+                body = await fetch_text(session, sql, values)
+            except (DBAPIError, PostgresError, InterfaceError) as error:
                 # Never fail a request that Strawberry would answer (with its masked error);
                 # the rollback leaves the request's connection usable for that.
                 logger.error("compiled read failed, answering through Strawberry: %s", error)

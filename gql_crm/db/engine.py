@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import event, text
@@ -134,6 +134,28 @@ class SharedReads:
                 session, self._session = self._session, None
                 self._database.idle_reads.discard(self)
                 await session.close()
+
+
+# Called with each statement fetch_text sends: SQLAlchemy's events do not see those (the
+# tests that count statements listen here too).
+raw_statement_listeners: list[Callable[[str], None]] = []
+
+
+async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> str:
+    """The one text value of a PostgreSQL statement, sent straight to asyncpg on the
+    session's connection.
+
+    For a statement whose answer is a single string (a response body built by the
+    database), SQLAlchemy's execution context, cursor adaptation and result objects cost
+    three times what asyncpg itself needs: 0.33 against 0.10 ms of CPU per customer view.
+    """
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    for listener in raw_statement_listeners:
+        listener(sql)
+    value: str = await driver.fetchval(sql, *values)
+    return value
 
 
 def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
