@@ -64,12 +64,33 @@ Render = Callable[[Principal], ColumnElement[Any]]
 
 # Nested lists: the default and the largest ``first`` (as ``schema.customer._nested_limit``).
 DEFAULT_FIRST, MAX_FIRST = 20, 100
-# Distinct callers' statements kept per plan (a statement embeds its caller's scope).
-STATEMENTS_PER_PLAN = 1024
+
+
+class Statements:
+    """Rendered statements by plan and caller scope, least recently used dropped first.
+
+    A statement embeds its caller's scope (the visible owners' ids, the caller's id for
+    shares), so each user has their own; one is some 20 KB of SQL text.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._cache: OrderedDict[tuple[Plan, Principal], str] = OrderedDict()
+
+    def get(self, plan: Plan, principal: Principal) -> str:
+        key = (plan, replace(principal, token_expires_at=None))
+        statement = self._cache.get(key)
+        if statement is None:
+            statement = self._cache[key] = to_sql(plan.render(principal))
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return statement
 
 
 class Plan:
-    """One operation of a document as SQL: rendered once per caller scope."""
+    """One operation of a document as SQL, rendered per caller scope (``Statements``)."""
 
     def __init__(
         self,
@@ -77,25 +98,13 @@ class Plan:
         parameters: Parameters,
         permissions: frozenset[str],
     ) -> None:
-        self._render = render
+        self.render = render
         self.parameters = parameters
         self.permissions = permissions
-        self._statements: OrderedDict[Principal, str] = OrderedDict()
 
     def permitted(self, principal: Principal) -> bool:
         """Without a permission the document needs, Strawberry reports the FORBIDDEN error."""
         return self.permissions <= principal.permissions
-
-    def sql(self, principal: Principal) -> str:
-        key = replace(principal, token_expires_at=None)
-        statement = self._statements.get(key)
-        if statement is None:
-            statement = self._statements[key] = to_sql(self._render(principal))
-            if len(self._statements) > STATEMENTS_PER_PLAN:
-                self._statements.popitem(last=False)
-        else:
-            self._statements.move_to_end(key)
-        return statement
 
 
 class Planner:
@@ -117,6 +126,7 @@ class Planner:
             tuple[str, str | None], tuple[Plan, OperationDefinitionNode] | None
         ]
         self._plans = OrderedDict()
+        self._statements = Statements()
 
     def prepare(self, body: object) -> Prepared | None:
         """A request body (decoded JSON) ready to be answered by SQL, or None."""
@@ -133,7 +143,7 @@ class Planner:
         if planned is None:
             return None
         plan, operation = planned
-        return Prepared(self.schema, plan, operation, variables or {})
+        return Prepared(self.schema, self._statements, plan, operation, variables or {})
 
     def plan(
         self, query: str, operation_name: str | None
@@ -176,6 +186,7 @@ class Prepared:
     """One request's operation with its plan, before the caller is known."""
 
     schema: GraphQLSchema
+    statements: Statements
     plan: Plan
     operation: OperationDefinitionNode
     variables: dict[str, Any]
@@ -190,7 +201,7 @@ class Prepared:
         if not isinstance(coerced, VariableValues):
             raise Fallback  # Strawberry reports the variables' errors
         values = self.plan.parameters.values(Inputs(coerced, now))
-        sql = self.plan.sql(principal)
+        sql = self.statements.get(self.plan, principal)
         async with reads.reader() as session:
             try:
                 body = await fetch_text(session, sql, values)

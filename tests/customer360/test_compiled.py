@@ -16,7 +16,7 @@ from sqlalchemy import String, inspect, literal, select, text
 from gql_crm.auth.masking import mask_email, mask_email_sql, mask_phone, mask_phone_sql
 from gql_crm.clock import FrozenClock
 from gql_crm.compiled.graph import TABLES, Inline, Many, One, Table
-from gql_crm.compiled.planner import Plan, Planner
+from gql_crm.compiled.planner import Planner, Statements
 from gql_crm.db.base import Base
 from gql_crm.db.engine import Database
 from gql_crm.db.models import Customer
@@ -166,7 +166,7 @@ async def test_a_failing_statement_is_answered_by_strawberry(
 ) -> None:
     admin = await gql.as_user("admin")
     reference = await admin.execute(FULL_VIEW, id=1)
-    monkeypatch.setattr(Plan, "sql", lambda _plan, _principal: "SELECT no_such_column")
+    monkeypatch.setattr(Statements, "get", lambda *_args: "SELECT no_such_column")
     assert await admin.execute(FULL_VIEW, id=1) == reference
     assert "compiled read failed" in caplog.text
 
