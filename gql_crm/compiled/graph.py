@@ -94,7 +94,7 @@ class One:
 
 @dataclass(frozen=True, slots=True)
 class Many:
-    """A list of ``model`` rows under the parent ``parent``, as the loader lists them.
+    """A list of ``model`` rows under a row of ``parent``, as the loader lists them.
 
     ``source`` is the FROM (the model's table, or a join through the orders); ``limited``
     lists take the ``first`` argument (default 20, at most 100, as ``_nested_limit``).
@@ -120,6 +120,9 @@ class Inline:
 
 @dataclass(frozen=True, slots=True)
 class Table:
+    """A GraphQL object type read from rows of ``model``; ``fields`` are those that are not
+    plain columns (the planner maps the plain ones itself)."""
+
     model: type[Any]
     fields: dict[str, Value | One | Many | Inline] = field(default_factory=dict)
 
@@ -141,7 +144,8 @@ def _option(column: Any) -> One:
     return One(OptionItem, lambda: OptionItem.id == column)
 
 
-def _order_ordering(order: Sequence[ColumnElement[Any]]) -> Callable[[Parameters], Any]:
+def _fixed_order(order: Sequence[ColumnElement[Any]]) -> Callable[[Parameters], Any]:
+    """An order that needs no request parameter (unlike the schedules', which needs now)."""
     return lambda _parameters: order
 
 
@@ -152,7 +156,7 @@ def _live(model: Any) -> Where:
 def _on_customer(model: Any, order: Sequence[ColumnElement[Any]], **options: Any) -> Many:
     """A list of ``model`` rows hanging on the customer by ``customer_id``."""
     return Many(
-        model, Customer, lambda: model.customer_id == Customer.id, _order_ordering(order), **options
+        model, Customer, lambda: model.customer_id == Customer.id, _fixed_order(order), **options
     )
 
 
@@ -162,7 +166,7 @@ def _through_orders(model: Any, order: Sequence[ColumnElement[Any]]) -> Many:
         model,
         Customer,
         lambda: Order.customer_id == Customer.id,
-        _order_ordering(order),
+        _fixed_order(order),
         where=lambda principal: (order_visibility(principal),),
         source=lambda: model.__table__.join(Order.__table__, Order.id == model.order_id),
         permission=ORDER_VIEW,

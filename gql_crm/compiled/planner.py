@@ -332,9 +332,7 @@ class _Walker:
             if name == "__typename":
                 pairs.append((key, _constant(type_.name)))
                 continue
-            pairs.append(
-                (key, self.field(type_, type_.fields[name], name, field_nodes, table, path))
-            )
+            pairs.append((key, self.field(type_.fields[name], name, field_nodes, table, path)))
 
         def render(principal: Principal) -> ColumnElement[Any]:
             return json_object([(key, value(principal)) for key, value in pairs])
@@ -343,7 +341,6 @@ class _Walker:
 
     def field(
         self,
-        parent: GraphQLObjectType,
         field: GraphQLField,
         name: str,
         nodes: list[FieldNode],
