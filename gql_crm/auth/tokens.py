@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +28,17 @@ def issue_token(
 
 def read_token(key: str, token: str, *, now: datetime) -> TokenClaims | None:
     """The claims of a valid, unexpired token; None for anything else."""
+    claims = _verified_claims(key, token)
+    if claims is None or claims.expires_at <= now:
+        return None
+    return claims
+
+
+# A client sends the same token with every request, and checking its signature and claims
+# cost more than the rest of authenticating it. The result depends on the key and the token
+# alone; expiry is judged per call, and the user's token version by the database.
+@functools.lru_cache(maxsize=4096)
+def _verified_claims(key: str, token: str) -> TokenClaims | None:
     try:
         payload = jwt.decode(
             token,
@@ -35,14 +47,12 @@ def read_token(key: str, token: str, *, now: datetime) -> TokenClaims | None:
             # Expiry (and issue time) are judged by the injectable clock, not the wall clock.
             options={"require": ["sub", "exp", "ver"], "verify_exp": False, "verify_iat": False},
         )
-        if payload["exp"] <= now.timestamp():
-            return None
         return TokenClaims(
             user_id=int(payload["sub"]),
             token_version=int(payload["ver"]),
             expires_at=datetime.fromtimestamp(payload["exp"], UTC),
         )
-    except (jwt.InvalidTokenError, ValueError, TypeError):
+    except (jwt.InvalidTokenError, ValueError, TypeError, OverflowError, OSError):
         return None
 
 
