@@ -23,9 +23,13 @@ from graphql import (
     GraphQLOutputType,
     GraphQLSchema,
     InlineFragmentNode,
+    ListValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    ValueNode,
+    VariableNode,
     parse,
     specified_rules,
     validate,
@@ -206,10 +210,10 @@ class Prepared:
             try:
                 body = await fetch_text(session, sql, values)
             except (DBAPIError, PostgresError, InterfaceError) as error:
-                # Never fail a request that Strawberry would answer (with its masked error);
-                # the rollback leaves the request's connection usable for that.
+                # Never fail a request that Strawberry would answer (with its masked error).
+                # The connection may be broken: the session gets a fresh one for that.
                 logger.error("compiled read failed, answering through Strawberry: %s", error)
-                await session.rollback()
+                await session.invalidate()
                 raise Fallback from error
         return body
 
@@ -309,8 +313,17 @@ class _Walker:
         sql_type: str,
         check: Callable[[Any], bool] = lambda _value: True,
     ) -> ColumnElement[Any]:
+        argument = next((a for a in node.arguments or () if a.name.value == name), None)
+        constant = argument is None or not _has_variables(argument.value)
+        known: list[Any] = []  # a literal's (or the default's) value, once read
+
         def read(inputs: Inputs) -> Any:
-            value = get_argument_values(field, node, inputs.variables).get(name)
+            if known:
+                value = known[0]
+            else:
+                value = get_argument_values(field, node, inputs.variables).get(name)
+                if constant:
+                    known.append(value)
             if not check(value):
                 raise Fallback  # Strawberry raises the BadRequest with its message
             return value
@@ -398,6 +411,16 @@ class _Walker:
             )
 
         return render
+
+
+def _has_variables(value: ValueNode) -> bool:
+    if isinstance(value, VariableNode):
+        return True
+    if isinstance(value, ListValueNode):
+        return any(_has_variables(v) for v in value.values)
+    if isinstance(value, ObjectValueNode):
+        return any(_has_variables(f.value) for f in value.fields)
+    return False
 
 
 def _one(spec: One, inner: Render) -> Render:

@@ -183,3 +183,17 @@ async def test_one_statement_for_the_view_with_1_or_30_records_per_part(
         assert len(data["customer"]["tasks"]) == (1 if customer_id == one else 20)
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 3, counts
+
+
+async def test_a_variable_page_size_is_read_per_request(
+    demo_company: None, gql: GraphQLClient, database: Database
+) -> None:
+    admin = await gql.as_user("admin")
+    query = "query($n: Int!) { customer(id: 1) { followUps(first: $n) { id } } }"
+    for n in (0, 2, 3):
+        with counting(database) as statements:
+            data = await admin.data(query, n=n)
+        assert len(data["customer"]["followUps"]) == n
+        assert len(statements) <= 3
+    too_many = await admin.execute(query, n=101)
+    assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
