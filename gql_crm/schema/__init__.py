@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -34,6 +36,13 @@ class _NameConverter(NameConverter):
 
 
 _camel_case = functools.cache(to_camel_case)
+
+
+class _Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Strawberry logs every error of a result with its traceback. A coded error (no
+        token, a missing permission, a bad argument) is an answer, not an incident, and
+        ``ErrorPolicy`` already logs the unexpected ones with theirs."""
 
 
 def validation_limits(settings: Settings) -> list[type[ASTValidationRule]]:
@@ -65,7 +74,7 @@ def build_schema(
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return _Schema(
         query=root.Query,
         mutation=root.Mutation,
         subscription=root.Subscription,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 import httpx
 import pytest
@@ -69,3 +70,15 @@ async def test_malformed_authorization_is_unauthenticated(
         "/graphql", json={"query": "{ me { id } }"}, headers={"Authorization": header}
     )
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_expected_errors_are_not_logged_as_incidents(
+    sales1: GraphQLClient, gql: GraphQLClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bad argument, a missing token, a missing permission: answers with a code, no trace."""
+    assert await sales1.error_codes("{ users(first: 101) { totalCount } }") == ["BAD_USER_INPUT"]
+    assert await gql.error_codes("{ me { id } }") == ["UNAUTHENTICATED"]
+    assert await sales1.error_codes("mutation { deleteCustomer(id: 1) { __typename } }") == [
+        "FORBIDDEN"
+    ]
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
