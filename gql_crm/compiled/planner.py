@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from asyncpg import InterfaceError, PostgresError
+from asyncpg import PostgresError
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -46,7 +46,6 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.exc import DBAPIError
 
 from gql_crm.auth.principal import Principal
 from gql_crm.compiled.graph import ROOTS, TABLES, Inline, Many, One, Table, Value
@@ -61,13 +60,11 @@ from gql_crm.compiled.sql import (
     to_sql,
 )
 from gql_crm.db.engine import Reads, fetch_text
+from gql_crm.schema.customer import MAX_NESTED_PAGE
 
 logger = logging.getLogger("gql_crm.compiled")
 
 Render = Callable[[Principal], ColumnElement[Any]]
-
-# Nested lists: the default and the largest ``first`` (as ``schema.customer._nested_limit``).
-DEFAULT_FIRST, MAX_FIRST = 20, 100
 
 
 class Statements:
@@ -205,15 +202,14 @@ class Prepared:
         if not isinstance(coerced, VariableValues):
             raise Fallback  # Strawberry reports the variables' errors
         values = self.plan.parameters.values(Inputs(coerced, now))
-        sql = self.statements.get(self.plan, principal)
         async with reads.reader() as session:
             try:
-                body = await fetch_text(session, sql, values)
-            except (DBAPIError, PostgresError, InterfaceError) as error:
-                # Never fail a request that Strawberry would answer (with its masked error).
-                # The connection may be broken: the session gets a fresh one for that.
-                logger.error("compiled read failed, answering through Strawberry: %s", error)
-                await session.invalidate()
+                body = await fetch_text(session, self.statements.get(self.plan, principal), values)
+            except Exception as error:  # whatever it is, Strawberry answers it as it would
+                logger.exception("compiled read failed, answering through Strawberry")
+                if not isinstance(error, PostgresError):
+                    # Not an error the server reported: the connection itself may be broken.
+                    await session.invalidate()
                 raise Fallback from error
         return body
 
@@ -321,7 +317,10 @@ class _Walker:
             if known:
                 value = known[0]
             else:
-                value = get_argument_values(field, node, inputs.variables).get(name)
+                try:
+                    value = get_argument_values(field, node, inputs.variables).get(name)
+                except GraphQLError as error:
+                    raise Fallback from error  # e.g. null for a non-null argument
                 if constant:
                     known.append(value)
             if not check(value):
@@ -399,7 +398,7 @@ class _Walker:
         limit = None
         if spec.limited:
             limit = self._argument(
-                field, nodes[0], "first", "integer", lambda v: 0 <= v <= MAX_FIRST
+                field, nodes[0], "first", "integer", lambda v: 0 <= v <= MAX_NESTED_PAGE
             )
         order_by = spec.order_by(self.parameters)
 

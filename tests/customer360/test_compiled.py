@@ -127,6 +127,13 @@ async def test_requests_that_fail_get_strawberrys_errors(
     assert too_many["data"] == {"customer": None}
     bad_variable = await admin.execute("query($id: Int!) { customer(id: $id) { id } }", id="x")
     assert bad_variable["errors"] and bad_variable.get("data") is None
+    # null for an argument whose default makes a nullable variable acceptable
+    for query, variables in [
+        ("query($n: Int) { customer(id: 1) { followUps(first: $n) { id } } }", {"n": None}),
+        ("query($id: Int = 1) { customer(id: $id) { id } }", {"id": None}),
+    ]:
+        answer = await admin.execute(query, **variables)
+        assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", answer
 
 
 @pytest.mark.parametrize(
