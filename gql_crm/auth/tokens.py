@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -28,17 +27,26 @@ def issue_token(
 
 def read_token(key: str, token: str, *, now: datetime) -> TokenClaims | None:
     """The claims of a valid, unexpired token; None for anything else."""
-    claims = _verified_claims(key, token)
-    if claims is None or claims.expires_at <= now:
-        return None
-    return claims
+    claims = _verified.get((key, token))
+    if claims is None:
+        claims = _verify(key, token)
+        if claims is None:
+            return None
+        _verified[(key, token)] = claims
+        if len(_verified) > _VERIFIED_MAX:
+            _verified.pop(next(iter(_verified)))  # the oldest
+    return claims if claims.expires_at > now else None
 
 
 # A client sends the same token with every request, and checking its signature and claims
 # cost more than the rest of authenticating it. The result depends on the key and the token
-# alone; expiry is judged per call, and the user's token version by the database.
-@functools.lru_cache(maxsize=4096)
-def _verified_claims(key: str, token: str) -> TokenClaims | None:
+# alone; expiry is judged per call, and the user's token version by the database. Only
+# tokens that verified are kept, so junk cannot push out the real ones.
+_verified: dict[tuple[str, str], TokenClaims] = {}
+_VERIFIED_MAX = 4096
+
+
+def _verify(key: str, token: str) -> TokenClaims | None:
     try:
         payload = jwt.decode(
             token,
