@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, FromClause, Select, and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from gql_crm.auth.masking import mask_email_sql, mask_phone_sql
@@ -27,7 +27,6 @@ from gql_crm.db.models import (
     Contact,
     Customer,
     CustomerNote,
-    CustomerShare,
     Expense,
     ExpenseKind,
     ExpenseStatus,
@@ -46,6 +45,7 @@ from gql_crm.db.models import (
     Task,
     User,
 )
+from gql_crm.db.scopes import contact_details_visibility
 from gql_crm.loaders.customer import CONTACT_ORDER, FOLLOW_UP_ORDER
 from gql_crm.loaders.customer_record import (
     CALL_ORDER,
@@ -97,7 +97,8 @@ class Many:
     """A list of ``model`` rows under a row of ``parent``, as the loader lists them.
 
     ``source`` is the FROM (the model's table, or a join through the orders); ``limited``
-    lists take the ``first`` argument (default 20, at most 100, as ``_nested_limit``).
+    lists take the ``first`` argument (its default from the schema, checked by the planner
+    against the same maximum as ``_nested_limit``).
     """
 
     model: type[Any]
@@ -132,7 +133,7 @@ class Root:
     """A query field answered by one row of ``model`` found by its ``id`` argument."""
 
     model: type[Any]
-    rows: Callable[[Principal, ColumnElement[Any]], Any]
+    rows: Callable[[Principal, ColumnElement[Any]], Select[Any]]
     permission: str
 
 
@@ -174,15 +175,10 @@ def _through_orders(model: Any, order: Sequence[ColumnElement[Any]]) -> Many:
 
 
 def _contact_details(principal: Principal) -> ColumnElement[bool]:
-    """Whether the caller sees the contact's phone and e-mail unmasked, the rule of
-    ``contact_details_visibility`` for the contact's own customer."""
-    customer, share = aliased(Customer), aliased(CustomerShare)
-    shared_with_me = exists().where(
-        share.customer_id == customer.id, share.user_id == principal.user_id
-    )
+    """``contact_details_visibility`` for the contact's own customer."""
+    customer = aliased(Customer)
     return exists().where(
-        customer.id == Contact.customer_id,
-        or_(customer.owner_id == principal.user_id, shared_with_me),
+        customer.id == Contact.customer_id, contact_details_visibility(principal, customer)
     )
 
 

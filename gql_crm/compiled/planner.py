@@ -48,7 +48,7 @@ from sqlalchemy import (
 )
 
 from gql_crm.auth.principal import Principal
-from gql_crm.compiled.graph import ROOTS, TABLES, Inline, Many, One, Table, Value
+from gql_crm.compiled.graph import ROOTS, TABLES, Inline, Many, One, Root, Table, Value
 from gql_crm.compiled.sql import (
     Fallback,
     Inputs,
@@ -71,22 +71,25 @@ class Statements:
     """Rendered statements by plan and caller scope, least recently used dropped first.
 
     A statement embeds its caller's scope (the visible owners' ids, the caller's id for
-    shares), so each user has their own; one is some 20 KB of SQL text.
+    shares), so each user has their own: 20-60 KB of SQL, more for a wide scope. The cache
+    is bounded by the text it holds.
     """
 
-    def __init__(self, size: int = 1024) -> None:
-        self._size = size
+    def __init__(self, max_chars: int = 32 * 1024 * 1024) -> None:
+        self._max_chars = max_chars
+        self._chars = 0
         self._cache: OrderedDict[tuple[Plan, Principal], str] = OrderedDict()
 
     def get(self, plan: Plan, principal: Principal) -> str:
         key = (plan, replace(principal, token_expires_at=None))
         statement = self._cache.get(key)
-        if statement is None:
-            statement = self._cache[key] = to_sql(plan.render(principal))
-            if len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        else:
+        if statement is not None:
             self._cache.move_to_end(key)
+            return statement
+        statement = self._cache[key] = to_sql(plan.render(principal))
+        self._chars += len(statement)
+        while self._chars > self._max_chars and len(self._cache) > 1:
+            self._chars -= len(self._cache.popitem(last=False)[1])
         return statement
 
 
@@ -117,7 +120,7 @@ class Planner:
         *,
         validation_rules: Sequence[type[ASTValidationRule]],
         max_tokens: int,
-        cache_size: int = 256,
+        cache_size: int = 1024,
     ) -> None:
         self.schema = schema
         self._rules = [*specified_rules, *validation_rules]
@@ -127,7 +130,7 @@ class Planner:
             tuple[str, str | None], tuple[Plan, OperationDefinitionNode] | None
         ]
         self._plans = OrderedDict()
-        self._statements = Statements()
+        self.statements = Statements()
 
     def prepare(self, body: object) -> Prepared | None:
         """A request body (decoded JSON) ready to be answered by SQL, or None."""
@@ -144,7 +147,7 @@ class Planner:
         if planned is None:
             return None
         plan, operation = planned
-        return Prepared(self.schema, self._statements, plan, operation, variables or {})
+        return Prepared(self, plan, operation, variables or {})
 
     def plan(
         self, query: str, operation_name: str | None
@@ -186,8 +189,7 @@ class Planner:
 class Prepared:
     """One request's operation with its plan, before the caller is known."""
 
-    schema: GraphQLSchema
-    statements: Statements
+    planner: Planner
     plan: Plan
     operation: OperationDefinitionNode
     variables: dict[str, Any]
@@ -197,14 +199,15 @@ class Prepared:
         if principal is None or not self.plan.permitted(principal):
             raise Fallback  # UNAUTHENTICATED / FORBIDDEN, worded by the resolvers
         coerced = get_variable_values(
-            self.schema, self.operation.variable_definitions or (), self.variables
+            self.planner.schema, self.operation.variable_definitions or (), self.variables
         )
         if not isinstance(coerced, VariableValues):
             raise Fallback  # Strawberry reports the variables' errors
         values = self.plan.parameters.values(Inputs(coerced, now))
         async with reads.reader() as session:
             try:
-                body = await fetch_text(session, self.statements.get(self.plan, principal), values)
+                sql = self.planner.statements.get(self.plan, principal)
+                body = await fetch_text(session, sql, values)
             except Exception as error:  # whatever it is, Strawberry answers it as it would
                 logger.exception("compiled read failed, answering through Strawberry")
                 if not isinstance(error, PostgresError):
@@ -286,13 +289,7 @@ class _Walker:
             target = _object_type(field.type)
             render_object = self.object(target, nodes, TABLES[target.name], frozenset({spec.model}))
 
-            def render_root(
-                principal: Principal, spec: Any = spec, id_: Any = id_, obj: Any = render_object
-            ) -> ColumnElement[Any]:
-                rows = spec.rows(principal, id_)
-                return rows.with_only_columns(obj(principal)).scalar_subquery()  # type: ignore[no-any-return]
-
-            pairs.append((key, render_root))
+            pairs.append((key, _root(spec, id_, render_object)))
 
         def render(principal: Principal) -> Select[Any]:
             data = json_object([(key, value(principal)) for key, value in pairs])
@@ -410,6 +407,13 @@ class _Walker:
             )
 
         return render
+
+
+def _root(spec: Root, id_: ColumnElement[Any], inner: Render) -> Render:
+    def render(principal: Principal) -> ColumnElement[Any]:
+        return spec.rows(principal, id_).with_only_columns(inner(principal)).scalar_subquery()
+
+    return render
 
 
 def _has_variables(value: ValueNode) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any, Protocol
 
@@ -152,7 +153,8 @@ async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> 
     """
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
+    if driver is None:
+        raise RuntimeError("the session's connection has no driver connection")
     for listener in raw_statement_listeners:
         listener(sql)
     value: str = await driver.fetchval(sql, *values)
@@ -180,20 +182,35 @@ def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
     return engine
 
 
+# A connection idle for longer than this is pinged before use, as pool_pre_ping would.
+IDLE_PING_SECONDS = 30.0
+
+
 def _check_on_checkout(engine: AsyncEngine) -> None:
-    """Pooled connections the server has closed are replaced before use.
+    """Pooled connections that died are replaced before use, at little cost under load.
 
     SQLAlchemy's ``pool_pre_ping`` costs asyncpg three round trips per check-out (BEGIN,
     the ping, ROLLBACK): three of a customer view's five. When PostgreSQL restarts or ends a
-    connection, it closes the socket and asyncpg marks the connection closed, which costs
-    nothing to ask. A connection that breaks silently fails its next statement, and
-    SQLAlchemy's disconnect handling discards it.
+    connection it closes the socket, and asyncpg marks the connection closed, which costs
+    nothing to ask. A connection can also die silently (a firewall's idle timeout, a
+    failover): that happens to idle ones, so those are pinged, as pre-ping does, once they
+    have been idle for ``IDLE_PING_SECONDS``; a busy pool never pays for it.
     """
 
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in_at"] = time.monotonic()
+
     @event.listens_for(engine.sync_engine, "checkout")
-    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         if dbapi_connection.driver_connection.is_closed():
             raise DisconnectionError("the server closed this connection")  # the pool retries
+        idle_since = record.info.get("checked_in_at")
+        if idle_since is not None and time.monotonic() - idle_since > IDLE_PING_SECONDS:
+            try:
+                dbapi_connection.ping()
+            except Exception as error:
+                raise DisconnectionError("the connection did not answer a ping") from error
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -7,6 +7,8 @@ rather than testing scopes themselves.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -95,15 +97,18 @@ async def load_principal(
     )
 
 
-def contact_details_visibility(principal: Principal) -> ColumnElement[bool]:
+def contact_details_visibility(
+    principal: Principal, customer: Any = Customer
+) -> ColumnElement[bool]:
     """Customers whose contacts' phones and e-mails the principal sees unmasked (F1.3): all
-    with the contact-details right, otherwise their own and those shared with them."""
+    with the contact-details right, otherwise their own and those shared with them.
+    ``customer``: the customers' table or an alias of it."""
     if principal.sees_contact_details:
         return true()
     shared_with_me = exists().where(
-        CustomerShare.customer_id == Customer.id, CustomerShare.user_id == principal.user_id
+        CustomerShare.customer_id == customer.id, CustomerShare.user_id == principal.user_id
     )
-    return or_(Customer.owner_id == principal.user_id, shared_with_me)
+    return or_(customer.owner_id == principal.user_id, shared_with_me)
 
 
 def customer_visibility(principal: Principal) -> ColumnElement[bool]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +27,8 @@ from strawberry.utils.str_converters import to_camel_case
 from gql_crm.schema.errors import ErrorPolicy
 from gql_crm.settings import Settings
 
+logger = logging.getLogger("gql_crm.errors")
+
 
 class _NameConverter(NameConverter):
     """Strawberry converts each argument's name to camelCase again on every resolver call
@@ -43,6 +46,8 @@ class _Schema(strawberry.Schema):
         """Strawberry logs every error of a result with its traceback. A coded error (no
         token, a missing permission, a bad argument) is an answer, not an incident, and
         ``ErrorPolicy`` already logs the unexpected ones with theirs."""
+        for error in errors:
+            logger.debug("GraphQL error: %s", error.message)
 
 
 def validation_limits(settings: Settings) -> list[type[ASTValidationRule]]:

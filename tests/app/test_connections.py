@@ -7,7 +7,9 @@ import asyncio
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 
+from gql_crm.db import engine
 from gql_crm.db.engine import Database
 from gql_crm.services.unit_of_work import Services
 from tests.graphql_client import GraphQLClient
@@ -26,10 +28,39 @@ async def test_requests_survive_the_server_closing_pooled_connections(
         pytest.skip("PostgreSQL's connections")
     view = "{ me { loginName } customer(id: 1) { id } }"
     await asyncio.gather(*(admin.data(view) for _ in range(5)))  # several pooled connections
+    await asyncio.sleep(0.1)  # the requests' reads give their connections back
     assert services.database.engine.pool.checkedin() > 0  # type: ignore[attr-defined]
     async with database.engine.connect() as connection:
         ended = await connection.scalar(text(TERMINATE_OTHERS))
     assert ended and ended > 0
     await asyncio.sleep(0.2)  # the sockets' ends reach the event loop
     for _ in range(5):
+        assert (await admin.data(view))["me"] == {"loginName": "admin"}
+
+
+@pytest.mark.postgres
+async def test_idle_connections_are_pinged_before_use(
+    admin: GraphQLClient, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection idle past the limit is pinged at check-out; a dead one is replaced."""
+    if database.dialect != "postgresql":
+        pytest.skip("PostgreSQL's connections")
+    view = "{ me { loginName } }"
+    await admin.data(view)
+    pings: list[object] = []
+    ping = AsyncAdapt_asyncpg_connection.ping
+
+    def counted_ping(connection: AsyncAdapt_asyncpg_connection) -> None:
+        pings.append(connection)
+        ping(connection)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted_ping)
+    await admin.data(view)
+    assert pings == []  # used a moment ago: no ping
+    monkeypatch.setattr(engine, "IDLE_PING_SECONDS", 0.0)
+    assert (await admin.data(view))["me"] == {"loginName": "admin"}
+    assert pings
+    async with database.engine.connect() as connection:
+        await connection.scalar(text(TERMINATE_OTHERS))
+    for _ in range(3):
         assert (await admin.data(view))["me"] == {"loginName": "admin"}
