@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, FromClause, Select, and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
-from gql_crm.auth.masking import mask_email_sql, mask_phone_sql
 from gql_crm.auth.principal import Principal
 from gql_crm.compiled.sql import Parameters
 from gql_crm.db.base import ZERO, Money
+from gql_crm.db.masking import mask_email_sql, mask_phone_sql
 from gql_crm.db.models import (
     CallRecord,
     Complaint,

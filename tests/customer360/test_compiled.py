@@ -13,12 +13,13 @@ import pytest
 from graphql import GraphQLEnumType, GraphQLObjectType, GraphQLScalarType, get_named_type
 from sqlalchemy import String, inspect, literal, select, text
 
-from gql_crm.auth.masking import mask_email, mask_email_sql, mask_phone, mask_phone_sql
+from gql_crm.auth.masking import mask_email, mask_phone
 from gql_crm.clock import FrozenClock
 from gql_crm.compiled.graph import TABLES, Inline, Many, One, Table
 from gql_crm.compiled.planner import Planner, Statements
 from gql_crm.db.base import Base
 from gql_crm.db.engine import Database
+from gql_crm.db.masking import mask_email_sql, mask_phone_sql
 from gql_crm.db.models import Customer
 from gql_crm.schema import build_schema
 from gql_crm.services.demo import seed_demo
