@@ -167,6 +167,9 @@ class CrmGraphQL(GraphQL[Context, None]):
         if planned is None:
             return await super().run(request)
         services: Services = request.app.state.services
+        # Authenticated once for both paths. Its response object is not the one Strawberry
+        # sends on a fallback: resolvers must not set headers or cookies through the context
+        # (none does).
         context = await self.get_context(request, Response())
         try:
             body = await planned.answer(
