@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -60,6 +60,7 @@ from gql_crm.compiled.sql import (
     to_sql,
 )
 from gql_crm.db.engine import Reads, fetch_text
+from gql_crm.db.models.position import DataScope
 from gql_crm.schema.customer import MAX_NESTED_PAGE
 
 logger = logging.getLogger("gql_crm.compiled")
@@ -67,30 +68,80 @@ logger = logging.getLogger("gql_crm.compiled")
 Render = Callable[[Principal], ColumnElement[Any]]
 
 
-class Statements:
-    """Rendered statements by plan and caller scope, least recently used dropped first.
+# Stand-ins for the caller's id and visible owners while a statement is rendered; in the
+# text they become parameters, so every caller with the same rights shares one statement
+# (and PostgreSQL one prepared plan). Ids are never negative.
+_CALLER, _OWNERS = -2147480001, -2147480002
+_OWNERS_SQL = f"IN ({_OWNERS})"
 
-    A statement embeds its caller's scope (the visible owners' ids, the caller's id for
-    shares), so each user has their own: 20-60 KB of SQL, more for a wide scope. The cache
-    is bounded by the text it holds.
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A plan's SQL for callers of one kind of scope, and what of the caller it needs."""
+
+    sql: str
+    # The $n numbers where the caller's visible owners (an array) and id go, if used.
+    owners: int | None
+    caller: int | None
+
+    def values(self, request: tuple[Any, ...], principal: Principal) -> tuple[Any, ...]:
+        extra: list[Any] = []
+        if self.owners is not None:
+            extra.append(sorted(principal.visible_owner_ids or ()))
+        if self.caller is not None:
+            extra.append(principal.user_id)
+        return (*request, *extra)
+
+
+class Statements:
+    """Rendered statements by plan and kind of caller, least recently used dropped first.
+
+    The kind is what a rule reads besides the caller's id and visible owners: the
+    permissions, the data scope and whether it covers everyone. The cache is bounded by the text it
+    holds (a statement is some 20-60 KB of SQL).
     """
 
     def __init__(self, max_chars: int = 32 * 1024 * 1024) -> None:
         self._max_chars = max_chars
         self._chars = 0
-        self._cache: OrderedDict[tuple[Plan, Principal], str] = OrderedDict()
+        self._cache: OrderedDict[tuple[Plan, frozenset[str], DataScope, bool], Statement]
+        self._cache = OrderedDict()
 
-    def get(self, plan: Plan, principal: Principal) -> str:
-        key = (plan, replace(principal, token_expires_at=None))
+    def get(self, plan: Plan, principal: Principal) -> Statement:
+        everyone = principal.visible_owner_ids is None
+        key = (plan, principal.permissions, principal.data_scope, everyone)
         statement = self._cache.get(key)
         if statement is not None:
             self._cache.move_to_end(key)
             return statement
-        statement = self._cache[key] = to_sql(plan.render(principal))
-        self._chars += len(statement)
+        statement = self._cache[key] = _render(plan, principal, everyone)
+        self._chars += len(statement.sql)
         while self._chars > self._max_chars and len(self._cache) > 1:
-            self._chars -= len(self._cache.popitem(last=False)[1])
+            self._chars -= len(self._cache.popitem(last=False)[1].sql)
         return statement
+
+
+def _render(plan: Plan, principal: Principal, everyone: bool) -> Statement:
+    stand_in = Principal(
+        user_id=_CALLER,
+        login_name="",
+        department_id=None,
+        permissions=principal.permissions,
+        data_scope=principal.data_scope,
+        visible_owner_ids=None if everyone else frozenset({_OWNERS}),
+    )
+    sql = to_sql(plan.render(stand_in))
+    number = len(plan.parameters.readers)
+    owners = caller = None
+    if _OWNERS_SQL in sql:
+        number = owners = number + 1
+        sql = sql.replace(_OWNERS_SQL, f"= ANY(CAST(${owners} AS INTEGER[]))")
+    if str(_CALLER) in sql:
+        caller = number + 1
+        sql = sql.replace(str(_CALLER), f"CAST(${caller} AS INTEGER)")
+    if str(_OWNERS) in sql:
+        raise RuntimeError(f"the visible owners stand in the SQL other than as IN ({_OWNERS})")
+    return Statement(sql, owners, caller)
 
 
 class Plan:
@@ -206,8 +257,9 @@ class Prepared:
         values = self.plan.parameters.values(Inputs(coerced, now))
         async with reads.reader() as session:
             try:
-                sql = self.planner.statements.get(self.plan, principal)
-                body = await fetch_text(session, sql, values)
+                statement = self.planner.statements.get(self.plan, principal)
+                sql_values = statement.values(values, principal)
+                body = await fetch_text(session, statement.sql, sql_values)
             except Exception as error:  # whatever it is, Strawberry answers it as it would
                 logger.exception("compiled read failed, answering through Strawberry")
                 if not isinstance(error, PostgresError):

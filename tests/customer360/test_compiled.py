@@ -12,11 +12,14 @@ import json
 import pytest
 from graphql import GraphQLEnumType, GraphQLObjectType, GraphQLScalarType, get_named_type
 from sqlalchemy import String, inspect, literal, select, text
+from starlette.applications import Starlette
+from starlette.routing import Route
 
+from gql_crm.app import CrmGraphQL
 from gql_crm.auth.masking import mask_email, mask_phone
 from gql_crm.clock import FrozenClock
 from gql_crm.compiled.graph import TABLES, Inline, Many, One, Table
-from gql_crm.compiled.planner import Planner, Statements
+from gql_crm.compiled.planner import Planner, Statement, Statements
 from gql_crm.db.base import Base
 from gql_crm.db.engine import Database
 from gql_crm.db.masking import mask_email_sql, mask_phone_sql
@@ -174,7 +177,8 @@ async def test_a_failing_statement_is_answered_by_strawberry(
 ) -> None:
     admin = await gql.as_user("admin")
     reference = await admin.execute(FULL_VIEW, id=1)
-    monkeypatch.setattr(Statements, "get", lambda *_args: "SELECT no_such_column")
+    broken = Statement("SELECT no_such_column", None, None)
+    monkeypatch.setattr(Statements, "get", lambda *_args: broken)
     assert await admin.execute(FULL_VIEW, id=1) == reference
     assert "compiled read failed" in caplog.text
 
@@ -205,3 +209,20 @@ async def test_a_variable_page_size_is_read_per_request(
         assert len(statements) <= 3
     too_many = await admin.execute(query, n=101)
     assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_callers_with_the_same_rights_share_one_statement(
+    demo_company: None, gql: GraphQLClient, app: Starlette, database: Database
+) -> None:
+    """The caller's id and visible owners are parameters, not part of the SQL text."""
+    view = next(route.endpoint for route in app.routes if isinstance(route, Route))
+    assert isinstance(view, CrmGraphQL) and view.compiled is not None
+    statements = view.compiled.statements
+    for login_name in ("sales1", "sales2"):
+        client = await gql.as_user(login_name)
+        assert (await client.data(FULL_VIEW, id=1))["__typename"] == "Query"
+    planned = view.compiled.plan(FULL_VIEW, None)
+    assert planned is not None
+    assert len(statements._cache) == 1  # both salespeople: one statement
+    (statement,) = statements._cache.values()
+    assert statement.owners is not None and statement.caller is not None
