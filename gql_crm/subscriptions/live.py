@@ -68,7 +68,9 @@ class _ExpirySweep:
     async def _sweep(self) -> None:
         while self.watched:
             await asyncio.sleep(_SWEEP_SECONDS)
-            for subscription, (expires_at, clock) in list(self.watched.items()):
+            # No copy of the watched set: fail() only wakes the subscriber, which leaves the
+            # set later, from its own task.
+            for subscription, (expires_at, clock) in self.watched.items():
                 if clock.now() >= expires_at:
                     subscription.fail(_expired())
 
