@@ -28,9 +28,26 @@ class Context:
         self.principal = principal
         self.request = request
         self.response = response
-        self.loaders = Loaders(reads or SharedReads(services.database), self.require_principal)
+        self._reads = reads
+        self._loaders: Loaders | None = None
         # Filled by the graphql-transport-ws handler from the connection_init payload.
         self.connection_params: dict[str, Any] = {}
+
+    @property
+    def loaders(self) -> Loaders:
+        # Built when first used: a live event delivered by projection never touches them, and
+        # thousands of subscribers each holding a fresh set per event kept the collector busy.
+        if self._loaders is None:
+            reads, self._reads = self._reads, None
+            self._loaders = Loaders(
+                reads or SharedReads(self.services.database), self.require_principal
+            )
+        return self._loaders
+
+    def renew_loaders(self) -> None:
+        """Forget what the loaders cached: the next use reads afresh (a new live event)."""
+        self._loaders = None
+        self._reads = None
 
     def require_principal(self) -> Principal:
         if self.principal is None:

@@ -76,6 +76,21 @@ _PRINCIPAL = (
 )
 
 
+# Every principal of a position has the same permission set (a few KB as a frozenset): a
+# process holding thousands of WebSocket connections keeps one copy per distinct set.
+_PERMISSION_SETS: dict[frozenset[str], frozenset[str]] = {}
+_PERMISSION_SETS_MAX = 1024
+
+
+def _shared(permissions: frozenset[str]) -> frozenset[str]:
+    shared = _PERMISSION_SETS.get(permissions)
+    if shared is None:
+        if len(_PERMISSION_SETS) >= _PERMISSION_SETS_MAX:
+            _PERMISSION_SETS.clear()  # positions changed a lot: start over, stay bounded
+        shared = _PERMISSION_SETS[permissions] = permissions
+    return shared
+
+
 async def load_principal(
     session: AsyncSession, user_id: int, token_version: int
 ) -> Principal | None:
@@ -91,7 +106,7 @@ async def load_principal(
         user_id=user_id,
         login_name=login_name,
         department_id=department_id,
-        permissions=frozenset(permissions or ()),
+        permissions=_shared(frozenset(permissions or ())),
         data_scope=scope,
         visible_owner_ids=await visible_owner_ids(session, user_id, department_id, scope),
     )

@@ -4,9 +4,12 @@ Events travel as JSON envelopes (channel, type, id, payload, time). The database
 truth and an event is a hint: a client that missed one re-queries.
 
 Fan-out: a process holds ONE broadcaster subscription per channel, however many local
-subscribers listen to it, decodes each message once, and hands it to every local subscriber's
-bounded queue. A subscriber that falls behind is dropped (``SlowSubscriber``) instead of
-letting memory grow.
+subscribers listen to it, and no task or queue per channel: broadcaster's single listener
+hands each message to the bus, which decodes it once and appends it to every local
+subscriber's bounded queue. (broadcaster's own ``subscribe`` gives each subscriber a queue
+and needs a task per subscriber to drain it: with a channel per user, that was a task, two
+queues and a Redis SUBSCRIBE of their own for every connection.) A subscriber that falls
+behind is dropped (``SlowSubscriber``) instead of letting memory grow.
 
 Supervision: broadcaster does not notice a lost Redis connection (its listener task just
 dies). With Redis the bus sends itself a heartbeat every second; when one fails to come back,
@@ -25,7 +28,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,8 +38,6 @@ from broadcaster import Broadcast
 from redis.asyncio import Redis
 
 logger = logging.getLogger("gql_crm.bus")
-
-_CLOSED = object()
 
 
 class BusUnavailable(Exception):
@@ -83,51 +84,93 @@ def user_channel(user_id: int) -> str:
 
 
 class Subscription:
-    """One local listener on some channels: a bounded queue of events."""
+    """One local listener on some channels: a bounded queue of events.
+
+    A plain list and at most one waiting future, rather than an ``asyncio.Queue`` (four deques
+    and an event, about 3 KB): a process holds one of these per subscribed connection, and
+    its queue is nearly always empty.
+    """
+
+    __slots__ = ("_events", "_failure", "_limit", "_waiter", "channels")
 
     def __init__(self, channels: tuple[str, ...], queue_size: int) -> None:
         self.channels = channels
-        self._queue: asyncio.Queue[Event | object] = asyncio.Queue(maxsize=queue_size)
+        self._limit = queue_size
+        self._events: list[Event] = []
         self._failure: Exception | None = None
+        self._waiter: asyncio.Future[None] | None = None
 
     def offer(self, event: Event) -> None:
         if self._failure is not None:
             return
-        try:
-            self._queue.put_nowait(event)
-        except asyncio.QueueFull:
+        if len(self._events) >= self._limit:
             self.fail(SlowSubscriber("events arrived faster than they were read"))
+            return
+        self._events.append(event)
+        self._wake()
 
     def fail(self, failure: Exception) -> None:
         if self._failure is not None:
             return
         self._failure = failure
-        while not self._queue.empty():  # drop the backlog: memory stays flat
-            self._queue.get_nowait()
-        self._queue.put_nowait(_CLOSED)
+        self._events.clear()  # drop the backlog: memory stays flat
+        self._wake()
+
+    @property
+    def failed(self) -> bool:
+        return self._failure is not None
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def __aiter__(self) -> Subscription:
         return self
 
     async def __anext__(self) -> Event:
-        item = await self._queue.get()
-        if item is _CLOSED:
-            assert self._failure is not None
-            raise self._failure
-        assert isinstance(item, Event)
-        return item
+        while not self._events:
+            if self._failure is not None:
+                raise self._failure
+            waiter = self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        return self._events.pop(0)  # at most queue_size long, usually one
 
     async def next(self, within: float | None) -> Event | None:
         """The next event, or None when ``within`` seconds pass first."""
-        if not self._queue.empty():
+        if self._events or self._failure is not None:
             return await self.__anext__()
         try:
-            # asyncio.timeout, unlike wait_for, creates no task per wait: thousands of idle
-            # subscribers re-check their session every few seconds.
             async with asyncio.timeout(within):
                 return await self.__anext__()
         except TimeoutError:
             return None
+
+
+class _Dispatching(Broadcast):
+    """broadcaster's ``Broadcast``, its listener handing every message to one callback.
+
+    ``Broadcast.subscribe`` would give each subscriber a queue that someone must drain; the bus
+    keeps its own subscribers, so it only needs the backend's channel set and its messages.
+    """
+
+    def __init__(self, url: str, deliver: Callable[[str, str], None]) -> None:
+        super().__init__(url)
+        self._deliver = deliver
+
+    async def _listener(self) -> None:
+        while True:
+            event = await self._backend.next_published()
+            self._deliver(event.channel, event.message)
+
+    async def listen(self, channel: str) -> None:
+        await self._backend.subscribe(channel)
+
+    async def unlisten(self, channel: str) -> None:
+        await self._backend.unsubscribe(channel)
 
 
 class Bus:
@@ -150,9 +193,16 @@ class Bus:
         self._heartbeat_interval = heartbeat_interval
         self._heartbeat_timeout = heartbeat_timeout
         self._heartbeat_misses = heartbeat_misses
-        self._broadcast: Broadcast | None = None
+        self._broadcast: _Dispatching | None = None
         self._local: dict[str, set[Subscription]] = {}
-        self._pumps: dict[str, asyncio.Task[None]] = {}
+        # Channels subscribed on the backend, and those whose local listeners changed since.
+        # One task (the reconciler) issues every SUBSCRIBE/UNSUBSCRIBE, in order, so that a
+        # channel left and rejoined at once is never unsubscribed after its new SUBSCRIBE.
+        self._active: set[str] = set()
+        self._dirty: set[str] = set()
+        self._wake = asyncio.Event()
+        self._pass: asyncio.Future[None] | None = None
+        self._reconciler: asyncio.Task[None] | None = None
         self._healthy = asyncio.Event()
         self._supervisor: asyncio.Task[None] | None = None
         self._heartbeat_channel = f"heartbeat:{uuid.uuid4().hex}"
@@ -188,7 +238,12 @@ class Bus:
         for channel in subscription.channels:
             self._local.setdefault(channel, set()).add(subscription)
         try:
-            await asyncio.gather(*(self._ensure_pump(c) for c in subscription.channels))
+            missing = [c for c in subscription.channels if c not in self._active]
+            if missing:
+                self._dirty.update(missing)
+                await asyncio.shield(self._next_pass())
+                if any(c not in self._active for c in missing):
+                    subscription.fail(BusUnavailable("live updates are interrupted"))
             yield subscription
         finally:
             for channel in subscription.channels:
@@ -198,58 +253,86 @@ class Bus:
                 listeners.discard(subscription)
                 if not listeners:
                     del self._local[channel]
-                    pump = self._pumps.pop(channel, None)
-                    if pump is not None:
-                        pump.cancel()
+                    self._dirty.add(channel)
+                    self._wake.set()
 
     # ---- internals ---------------------------------------------------------------------
 
+    def _next_pass(self) -> asyncio.Future[None]:
+        """Resolved when the reconciler has handled every channel marked dirty so far."""
+        if self._pass is None:
+            self._pass = asyncio.get_running_loop().create_future()
+        self._wake.set()
+        return self._pass
+
+    async def _reconcile(self, broadcast: _Dispatching) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            dirty, self._dirty = self._dirty, set()
+            done, self._pass = self._pass, None
+            added: list[str] = []
+            try:
+                for channel in dirty:
+                    wanted = channel in self._local
+                    if wanted and channel not in self._active:
+                        await broadcast.listen(self._prefix + channel)
+                        self._active.add(channel)
+                        added.append(channel)
+                    elif not wanted and channel in self._active:
+                        self._active.discard(channel)
+                        await broadcast.unlisten(self._prefix + channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("could not update the bus's channels")
+                for channel in dirty:
+                    if channel not in self._active:
+                        for subscription in self._local.get(channel, ()):
+                            subscription.fail(BusUnavailable("live updates are interrupted"))
+            finally:
+                if done is not None and not done.done():
+                    done.set_result(None)
+
+    def _deliver(self, channel: str, message: str) -> None:
+        """broadcaster's listener, for each message: decode once, queue for every listener."""
+        listeners = self._local.get(channel.removeprefix(self._prefix))
+        if not listeners:
+            return
+        try:
+            event = Event.decode(message)
+        except Exception:
+            logger.exception("could not decode an event on %s", channel)
+            return
+        for subscription in listeners:  # offer() never changes the set: no copy needed
+            subscription.offer(event)
+
     async def _open(self) -> None:
-        broadcast = Broadcast(self.url)
+        broadcast = _Dispatching(self.url, self._deliver)
         await asyncio.wait_for(broadcast.connect(), self._heartbeat_timeout)
         self._broadcast = broadcast
+        self._active.clear()
+        self._reconciler = asyncio.create_task(self._reconcile(broadcast), name="bus-channels")
         self._healthy.set()
 
     async def _close(self) -> None:
         self._healthy.clear()
-        for pump in self._pumps.values():
-            pump.cancel()
-        self._pumps.clear()
+        reconciler, self._reconciler = self._reconciler, None
+        if reconciler is not None:
+            reconciler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reconciler
+        # Whoever waits for a SUBSCRIBE finds its channel inactive and fails its subscription.
+        self._active.clear()
+        self._dirty.clear()
+        waiting, self._pass = self._pass, None
+        if waiting is not None and not waiting.done():
+            waiting.set_result(None)
         broadcast, self._broadcast = self._broadcast, None
         if broadcast is not None:
             # A dead Redis can make a clean disconnect hang or fail; neither matters here.
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(broadcast.disconnect(), 1.0)
-
-    async def _ensure_pump(self, channel: str) -> None:
-        if channel in self._pumps:
-            return
-        ready = asyncio.Event()
-        self._pumps[channel] = asyncio.create_task(
-            self._pump(channel, ready), name=f"bus:{channel}"
-        )
-        await ready.wait()
-
-    async def _pump(self, channel: str, ready: asyncio.Event) -> None:
-        broadcast = self._broadcast
-        assert broadcast is not None
-        try:
-            async with broadcast.subscribe(self._prefix + channel) as subscriber:
-                ready.set()
-                async for message in subscriber:  # type: ignore[union-attr]
-                    if message is None:
-                        continue
-                    event = Event.decode(message.message)
-                    for subscription in list(self._local.get(channel, ())):
-                        subscription.offer(event)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("event pump for %s failed", channel)
-            for subscription in list(self._local.get(channel, ())):
-                subscription.fail(BusUnavailable("live updates are interrupted"))
-        finally:
-            ready.set()
 
     def _fail_all(self, failure: Exception) -> None:
         for listeners in list(self._local.values()):

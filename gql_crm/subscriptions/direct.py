@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -108,6 +109,12 @@ class DirectPlanner:
         self._max_tokens = max_tokens
         self._cache_size = cache_size
         self._documents: OrderedDict[str, DocumentNode | None] = OrderedDict()
+        # Thousands of clients send the same subscribe message: its plan (the projection's
+        # closures, a few KB) is compiled once and shared. A plan holds no per-client state;
+        # its arguments are passed to each feed as keywords, never changed.
+        self._plans: OrderedDict[tuple[str, str | None, bytes], DirectSubscription | None] = (
+            OrderedDict()
+        )
 
     def plan(
         self, query: object, variables: object, operation_name: object
@@ -117,13 +124,20 @@ class DirectPlanner:
             return None
         if operation_name is not None and not isinstance(operation_name, str):
             return None
+        key = _plan_key(query, variables, operation_name)
+        if key is not None and key in self._plans:
+            self._plans.move_to_end(key)
+            return self._plans[key]
+        plan: DirectSubscription | None = None
         document = self._document(query)
-        if document is None:
-            return None
-        try:
-            return self._plan(document, variables or {}, operation_name)
-        except _Unplannable:
-            return None
+        if document is not None:
+            with contextlib.suppress(_Unplannable):
+                plan = self._plan(document, variables or {}, operation_name)
+        if key is not None:
+            self._plans[key] = plan
+            if len(self._plans) > self._cache_size:
+                self._plans.popitem(last=False)
+        return plan
 
     def _document(self, query: str) -> DocumentNode | None:
         """Parsed and validated with the server's own limits (cached): None if not clean."""
@@ -182,6 +196,16 @@ class DirectPlanner:
             raise _Unplannable
         arguments = {names[arg]: value for arg, value in raw.items()}
         return DirectSubscription(feed, arguments, key, compiler.compile(field.type, nodes))
+
+
+def _plan_key(
+    query: str, variables: dict[str, Any] | None, operation_name: str | None
+) -> tuple[str, str | None, bytes] | None:
+    try:
+        inputs = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # not JSON (an integer beyond 64 bits...): plan it afresh
+        return None
+    return (query, operation_name, inputs)
 
 
 class _Compiler:

@@ -102,3 +102,19 @@ def test_documents_over_the_servers_limits_are_left_to_strawberry() -> None:
     planner = CrmGraphQL(settings).planner
     query = "subscription { messages { a: id b: id c: id } }"
     assert planner.plan(query, None, None) is None
+
+
+def test_one_plan_is_shared_by_every_client_sending_the_same_message() -> None:
+    planner = _view().planner
+    query = """subscription($full: Boolean!) { notifications {
+      notification { id kind @include(if: $full) } } }"""
+    first = planner.plan(query, {"full": True}, None)
+    assert first is not None
+    assert planner.plan(query, {"full": True}, None) is first
+    other = planner.plan(query, {"full": False}, None)
+    assert other is not None
+    assert other is not first
+    assert other.data(_push()) == {"notifications": {"notification": {"id": 7}}}
+    assert first.data(_push()) == {
+        "notifications": {"notification": {"id": 7, "kind": "announcement"}}
+    }
