@@ -14,7 +14,6 @@ from graphql import (
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
-    FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
     GraphQLList,
@@ -22,7 +21,6 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
-    InlineFragmentNode,
     ListValueNode,
     ObjectValueNode,
     OperationDefinitionNode,
@@ -53,7 +51,6 @@ from gql_crm.compiled.sql import (
     Fallback,
     Inputs,
     Parameters,
-    Unplannable,
     json_list,
     json_object,
     json_value,
@@ -62,6 +59,7 @@ from gql_crm.compiled.sql import (
 from gql_crm.db.engine import Reads, fetch_text
 from gql_crm.db.models.position import DataScope
 from gql_crm.schema.customer import MAX_NESTED_PAGE
+from gql_crm.schema.selections import NotPlain, Selection, collect_fields, plain_field
 
 logger = logging.getLogger("gql_crm.compiled")
 
@@ -210,7 +208,7 @@ class Planner:
             return self._plans[key]
         try:
             planned: tuple[Plan, OperationDefinitionNode] | None = self._plan(query, operation_name)
-        except Unplannable:
+        except NotPlain:
             planned = None
         self._plans[key] = planned
         if len(self._plans) > self._cache_size:
@@ -229,7 +227,7 @@ class Planner:
         operation = _operation(document, operation_name)
         root = self.schema.query_type
         if operation.operation is not OperationType.QUERY or root is None:
-            raise Unplannable
+            raise NotPlain
         walker = _Walker(document)
         render = walker.root(root, operation.selection_set)
         plan = Plan(render, walker.parameters, frozenset(walker.permissions))
@@ -274,7 +272,7 @@ def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionN
     if name is not None:
         operations = [o for o in operations if o.name and o.name.value == name]
     if len(operations) != 1:
-        raise Unplannable
+        raise NotPlain
     return operations[0]
 
 
@@ -292,36 +290,7 @@ class _Walker:
     def collect(
         self, parent: GraphQLObjectType, selection_sets: list[SelectionSetNode]
     ) -> dict[str, list[FieldNode]]:
-        """Response key -> field nodes, in document order; directives are not planned."""
-        fields: dict[str, list[FieldNode]] = {}
-        seen: set[str] = set()
-
-        def visit(selection_set: SelectionSetNode) -> None:
-            for selection in selection_set.selections:
-                if selection.directives:
-                    raise Unplannable  # @skip/@include depend on variables: keep it simple
-                if isinstance(selection, FieldNode):
-                    key = selection.alias.value if selection.alias else selection.name.value
-                    fields.setdefault(key, []).append(selection)
-                elif isinstance(selection, InlineFragmentNode):
-                    condition = selection.type_condition
-                    if condition is not None and condition.name.value != parent.name:
-                        raise Unplannable  # an interface or union condition
-                    visit(selection.selection_set)
-                elif isinstance(selection, FragmentSpreadNode):
-                    name = selection.name.value
-                    if name not in seen:
-                        seen.add(name)
-                        fragment = self.fragments[name]
-                        if fragment.type_condition.name.value != parent.name:
-                            raise Unplannable
-                        visit(fragment.selection_set)
-                else:  # pragma: no cover - the language has no other selection
-                    raise Unplannable
-
-        for selection_set in selection_sets:
-            visit(selection_set)
-        return fields
+        return collect_fields(parent, selection_sets, self.fragments, _without_directives)
 
     def root(
         self, type_: GraphQLObjectType, selection_set: SelectionSetNode
@@ -334,7 +303,7 @@ class _Walker:
                 continue
             spec = ROOTS.get(name)
             if spec is None:
-                raise Unplannable
+                raise NotPlain
             field = type_.fields[name]
             self.permissions.add(spec.permission)
             id_ = self._argument(field, nodes[0], "id", "integer")
@@ -411,7 +380,7 @@ class _Walker:
         if isinstance(table, Inline):
             build = table.fields.get(name)
             if build is None:
-                raise Unplannable
+                raise NotPlain
             return lambda p, build=build: json_value(field.type, build(p))  # type: ignore[misc]
         spec = table.fields.get(name)
         if spec is None:
@@ -426,11 +395,11 @@ class _Walker:
         target = _object_type(field.type)
         target_table = TABLES.get(target.name)
         if target_table is None or target_table.model is not spec.model or spec.model in path:
-            raise Unplannable  # a table inside itself would correlate to the wrong row
+            raise NotPlain  # a table inside itself would correlate to the wrong row
         inner = self.object(target, nodes, target_table, path | {spec.model})
         if isinstance(spec, One):
             if field.args:
-                raise Unplannable
+                raise NotPlain
             return _one(spec, inner)
         return self._many(field, nodes, spec, inner)
 
@@ -439,9 +408,9 @@ class _Walker:
     ) -> Render:
         list_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
         if not isinstance(list_type, GraphQLList):
-            raise Unplannable
+            raise NotPlain
         if set(field.args) != ({"first"} if spec.limited else set()) or len(nodes) != 1:
-            raise Unplannable
+            raise NotPlain
         if spec.permission:
             self.permissions.add(spec.permission)
         limit = None
@@ -487,28 +456,25 @@ def _one(spec: One, inner: Render) -> Render:
 
 
 def _plain_column(model: type[Any], field: GraphQLField) -> ColumnElement[Any]:
-    """The column behind a field without a resolver, arguments or extensions."""
-    definition = (field.extensions or {}).get("strawberry-definition")
-    if (
-        definition is None
-        or field.args
-        or definition.base_resolver is not None
-        or definition.extensions
-        or definition.permission_classes
-        or definition.directives
-    ):
-        raise Unplannable
+    """The column behind a field that only reads an attribute."""
+    name = plain_field(field).python_name
     columns = inspect(model).columns
-    if definition.python_name not in columns:
-        raise Unplannable
-    return columns[definition.python_name]  # type: ignore[no-any-return]
+    if name not in columns:
+        raise NotPlain
+    return columns[name]  # type: ignore[no-any-return]
+
+
+def _without_directives(selection: Selection) -> bool:
+    if selection.directives:
+        raise NotPlain  # @skip/@include depend on variables: keep the plan independent of them
+    return True
 
 
 def _object_type(type_: GraphQLOutputType) -> GraphQLObjectType:
     while isinstance(type_, GraphQLNonNull | GraphQLList):
         type_ = type_.of_type
     if not isinstance(type_, GraphQLObjectType):
-        raise Unplannable  # interfaces and unions need graphql-core's type resolution
+        raise NotPlain  # interfaces and unions need graphql-core's type resolution
     return type_
 
 

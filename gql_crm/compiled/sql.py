@@ -26,9 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
-
-class Unplannable(Exception):
-    """The document needs graphql-core (a resolver, an abstract type...): use Strawberry."""
+from gql_crm.schema.selections import NotPlain
 
 
 class Fallback(Exception):
@@ -75,10 +73,10 @@ def json_value(type_: GraphQLOutputType, value: ColumnElement[Any]) -> ColumnEle
         names = {definition.value: name for name, definition in type_.values.items()}
         return case(names, value=type_coerce(value, String()))
     if not isinstance(type_, GraphQLScalarType):
-        raise Unplannable
+        raise NotPlain
     serialize = _SCALARS.get(type_.name)
     if serialize is None:
-        raise Unplannable  # Float (repr differs), JSON, Upload...
+        raise NotPlain  # Float (repr differs), JSON, Upload...
     return serialize(value)
 
 
@@ -108,7 +106,7 @@ MAX_KEYS = 50
 
 def json_object(pairs: Sequence[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
     if len(pairs) > MAX_KEYS:
-        raise Unplannable
+        raise NotPlain
     arguments: list[Any] = []
     for key, value in pairs:
         arguments += [literal_column(f"'{key}'"), value]  # keys are GraphQL names: [_A-Za-z0-9]

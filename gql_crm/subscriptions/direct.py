@@ -59,6 +59,7 @@ from graphql.execution.values import (
 )
 from graphql.validation import ASTValidationRule
 
+from gql_crm.schema.selections import NotPlain, collect_fields, plain_field
 from gql_crm.subscriptions.live import FEEDS, Feed
 
 logger = logging.getLogger("gql_crm.subscriptions")
@@ -68,10 +69,6 @@ Projection = Callable[[Any], Any]
 
 class NullInNonNull(Exception):
     """A value the schema declares non-null was None: a bug, reported as an internal error."""
-
-
-class _Unplannable(Exception):
-    """The selection needs graphql-core (resolvers, abstract types...): use Strawberry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +128,7 @@ class DirectPlanner:
         plan: DirectSubscription | None = None
         document = self._document(query)
         if document is not None:
-            with contextlib.suppress(_Unplannable):
+            with contextlib.suppress(NotPlain):
                 plan = self._plan(document, variables or {}, operation_name)
         if key is not None:
             self._plans[key] = plan
@@ -162,38 +159,38 @@ class DirectPlanner:
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         if operation_name is None:
             if len(operations) != 1:
-                raise _Unplannable
+                raise NotPlain
             operation = operations[0]
         else:
             named = [o for o in operations if o.name and o.name.value == operation_name]
             if len(named) != 1:
-                raise _Unplannable
+                raise NotPlain
             operation = named[0]
         if operation.operation is not OperationType.SUBSCRIPTION:
-            raise _Unplannable
+            raise NotPlain
         root = self.schema.subscription_type
         if root is None:
-            raise _Unplannable
+            raise NotPlain
         coerced = get_variable_values(self.schema, operation.variable_definitions or (), inputs)
         if not isinstance(coerced, VariableValues):
-            raise _Unplannable  # Strawberry reports the variables' errors
+            raise NotPlain  # Strawberry reports the variables' errors
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         compiler = _Compiler(fragments, coerced)
         fields = compiler.collect(root, [operation.selection_set])
         if len(fields) != 1:
-            raise _Unplannable
+            raise NotPlain
         [(key, nodes)] = fields.items()
         name = nodes[0].name.value
         feed = FEEDS.get(name)
         if feed is None or len(nodes) != 1:
-            raise _Unplannable
+            raise NotPlain
         field = root.fields[name]
         raw = get_argument_values(field, nodes[0], coerced)
         names = self._argument_names.get(name, {})
         if any(arg not in names for arg in raw):
-            raise _Unplannable
+            raise NotPlain
         arguments = {names[arg]: value for arg, value in raw.items()}
         return DirectSubscription(feed, arguments, key, compiler.compile(field.type, nodes))
 
@@ -218,7 +215,7 @@ class _Compiler:
     def _included(self, node: FieldNode | InlineFragmentNode | FragmentSpreadNode) -> bool:
         for directive in node.directives or ():
             if directive.name.value not in _SKIP_INCLUDE:
-                raise _Unplannable  # @defer, @stream, anything custom
+                raise NotPlain  # @defer, @stream, anything custom
         skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
         if skip and skip.get("if") is True:
             return False
@@ -228,37 +225,7 @@ class _Compiler:
     def collect(
         self, parent: GraphQLObjectType, selection_sets: list[SelectionSetNode]
     ) -> dict[str, list[FieldNode]]:
-        """Response key -> field nodes, in document order (graphql-core's CollectFields)."""
-        fields: dict[str, list[FieldNode]] = {}
-        seen: set[str] = set()
-
-        def visit(selection_set: SelectionSetNode) -> None:
-            for selection in selection_set.selections:
-                if not self._included(selection):  # type: ignore[arg-type]
-                    continue
-                if isinstance(selection, FieldNode):
-                    key = selection.alias.value if selection.alias else selection.name.value
-                    fields.setdefault(key, []).append(selection)
-                elif isinstance(selection, InlineFragmentNode):
-                    condition = selection.type_condition
-                    if condition is not None and condition.name.value != parent.name:
-                        raise _Unplannable  # an interface or union condition
-                    visit(selection.selection_set)
-                elif isinstance(selection, FragmentSpreadNode):
-                    name = selection.name.value
-                    if name in seen:
-                        continue
-                    seen.add(name)
-                    fragment = self.fragments[name]
-                    if fragment.type_condition.name.value != parent.name:
-                        raise _Unplannable
-                    visit(fragment.selection_set)
-                else:  # pragma: no cover - the language has no other selection
-                    raise _Unplannable
-
-        for selection_set in selection_sets:
-            visit(selection_set)
-        return fields
+        return collect_fields(parent, selection_sets, self.fragments, self._included)
 
     def compile(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Projection:
         if isinstance(type_, GraphQLNonNull):
@@ -278,7 +245,7 @@ class _Compiler:
             return lambda value: None if value is None else serialize(value)
         if isinstance(type_, GraphQLObjectType):
             return self._object(type_, nodes)
-        raise _Unplannable  # interfaces and unions need graphql-core's type resolution
+        raise NotPlain  # interfaces and unions need graphql-core's type resolution
 
     def _object(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> Projection:
         selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
@@ -286,21 +253,12 @@ class _Compiler:
         for key, field_nodes in self.collect(type_, selection_sets).items():
             name = field_nodes[0].name.value
             if any(n.name.value != name for n in field_nodes):
-                raise _Unplannable  # validation forbids it; be safe anyway
+                raise NotPlain  # validation forbids it; be safe anyway
             if name == "__typename":
                 readers.append((key, _constant(type_.name)))
                 continue
             field = type_.fields[name]
-            definition = (field.extensions or {}).get("strawberry-definition")
-            if (
-                definition is None
-                or field.args
-                or definition.base_resolver is not None
-                or definition.extensions
-                or definition.permission_classes
-                or definition.directives
-            ):
-                raise _Unplannable  # it runs code: only graphql-core runs it faithfully
+            definition = plain_field(field)
             readers.append(
                 (key, _attribute(definition.python_name, self.compile(field.type, field_nodes)))
             )

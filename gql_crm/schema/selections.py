@@ -1,0 +1,82 @@
+"""A document's selections read without graphql-core's executor, for the paths that answer
+plain selections themselves: live events by projection (``subscriptions/direct.py``) and
+reads compiled to SQL (``gql_crm.compiled``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLObjectType,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
+
+Selection = FieldNode | InlineFragmentNode | FragmentSpreadNode
+
+
+class NotPlain(Exception):
+    """The selection needs graphql-core (resolvers, abstract types...): use Strawberry."""
+
+
+def collect_fields(
+    parent: GraphQLObjectType,
+    selection_sets: list[SelectionSetNode],
+    fragments: dict[str, FragmentDefinitionNode],
+    included: Callable[[Selection], bool],
+) -> dict[str, list[FieldNode]]:
+    """Response key -> field nodes, in document order (graphql-core's CollectFields), for a
+    concrete type: a fragment on any other type raises NotPlain. ``included`` decides the
+    directives (and raises NotPlain for those it does not know)."""
+    fields: dict[str, list[FieldNode]] = {}
+    seen: set[str] = set()
+
+    def visit(selection_set: SelectionSetNode) -> None:
+        for selection in selection_set.selections:
+            if not included(selection):  # type: ignore[arg-type]
+                continue
+            if isinstance(selection, FieldNode):
+                key = selection.alias.value if selection.alias else selection.name.value
+                fields.setdefault(key, []).append(selection)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                if condition is not None and condition.name.value != parent.name:
+                    raise NotPlain  # an interface or union condition
+                visit(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in seen:
+                    continue
+                seen.add(name)
+                fragment = fragments[name]
+                if fragment.type_condition.name.value != parent.name:
+                    raise NotPlain
+                visit(fragment.selection_set)
+            else:  # pragma: no cover - the language has no other selection
+                raise NotPlain
+
+    for selection_set in selection_sets:
+        visit(selection_set)
+    return fields
+
+
+def plain_field(field: GraphQLField) -> Any:
+    """The Strawberry definition of a field that only reads an attribute: no resolver,
+    arguments, extensions, permission classes or directives. NotPlain otherwise: such a field
+    runs code, and only graphql-core runs it faithfully."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    if (
+        definition is None
+        or field.args
+        or definition.base_resolver is not None
+        or definition.extensions
+        or definition.permission_classes
+        or definition.directives
+    ):
+        raise NotPlain
+    return definition
