@@ -45,6 +45,7 @@ from gql_crm.db.engine import Database, SharedReads
 from gql_crm.resolvers.attachment import download_attachment
 from gql_crm.schema import build_schema, validation_limits
 from gql_crm.schema.errors import ErrorPolicy
+from gql_crm.schema.selections import Documents
 from gql_crm.services.auth import authenticate
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
@@ -131,17 +132,14 @@ class CrmGraphQL(GraphQL[Context, None]):
     def __init__(self, settings: Settings) -> None:
         limits = validation_limits(settings)
         schema = build_schema(settings, limits)
-        self.planner = DirectPlanner(
-            schema._schema,
-            argument_names=_feed_arguments(schema),
-            validation_rules=limits,
-            max_tokens=settings.max_tokens,
+        # Parsed and validated once for the paths that answer without graphql-core's executor.
+        documents = Documents(
+            schema._schema, validation_rules=limits, max_tokens=settings.max_tokens
         )
+        self.planner = DirectPlanner(documents, argument_names=_feed_arguments(schema))
         self.error_policy = ErrorPolicy(debug=settings.debug)
         self.compiled = (
-            Planner(schema._schema, validation_rules=limits, max_tokens=settings.max_tokens)
-            if settings.compiled_reads and not settings.is_sqlite
-            else None
+            Planner(documents) if settings.compiled_reads and not settings.is_sqlite else None
         )
         super().__init__(
             schema,

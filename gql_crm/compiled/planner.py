@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,14 +14,12 @@ from asyncpg import PostgresError
 from graphql import (
     DocumentNode,
     FieldNode,
-    FragmentDefinitionNode,
     GraphQLError,
     GraphQLField,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
-    GraphQLSchema,
     ListValueNode,
     ObjectValueNode,
     OperationDefinitionNode,
@@ -28,12 +27,8 @@ from graphql import (
     SelectionSetNode,
     ValueNode,
     VariableNode,
-    parse,
-    specified_rules,
-    validate,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
-from graphql.validation import ASTValidationRule
 from sqlalchemy import (
     ColumnElement,
     FromClause,
@@ -59,7 +54,15 @@ from gql_crm.compiled.sql import (
 from gql_crm.db.engine import Reads, fetch_text
 from gql_crm.db.models.position import DataScope
 from gql_crm.schema.customer import MAX_NESTED_PAGE
-from gql_crm.schema.selections import NotPlain, Selection, collect_fields, plain_field
+from gql_crm.schema.selections import (
+    Documents,
+    NotPlain,
+    Selection,
+    collect_fields,
+    fragments,
+    plain_field,
+)
+from gql_crm.schema.selections import operation as document_operation
 
 logger = logging.getLogger("gql_crm.compiled")
 
@@ -163,22 +166,11 @@ class Plan:
 class Planner:
     """Decides, per query, whether one SQL statement can answer it, and plans it once."""
 
-    def __init__(
-        self,
-        schema: GraphQLSchema,
-        *,
-        validation_rules: Sequence[type[ASTValidationRule]],
-        max_tokens: int,
-        cache_size: int = 1024,
-    ) -> None:
-        self.schema = schema
-        self._rules = [*specified_rules, *validation_rules]
-        self._max_tokens = max_tokens
-        self._cache_size = cache_size
-        self._plans: OrderedDict[
-            tuple[str, str | None], tuple[Plan, OperationDefinitionNode] | None
-        ]
-        self._plans = OrderedDict()
+    def __init__(self, documents: Documents, *, cache_size: int = 1024) -> None:
+        self.schema = documents.schema
+        self._documents = documents
+        self.plan: Callable[[str, str | None], tuple[Plan, OperationDefinitionNode] | None]
+        self.plan = functools.lru_cache(cache_size)(self._plan)
         self.statements = Statements()
 
     def prepare(self, body: object) -> Prepared | None:
@@ -198,40 +190,23 @@ class Planner:
         plan, operation = planned
         return Prepared(self, plan, operation, variables or {})
 
-    def plan(
-        self, query: str, operation_name: str | None
-    ) -> tuple[Plan, OperationDefinitionNode] | None:
-        """The plan of a query (with its operation), or None to leave it to Strawberry."""
-        key = (query, operation_name)
-        if key in self._plans:
-            self._plans.move_to_end(key)
-            return self._plans[key]
-        try:
-            planned: tuple[Plan, OperationDefinitionNode] | None = self._plan(query, operation_name)
-        except NotPlain:
-            planned = None
-        self._plans[key] = planned
-        if len(self._plans) > self._cache_size:
-            self._plans.popitem(last=False)
-        return planned
-
     def _plan(
         self, query: str, operation_name: str | None
     ) -> tuple[Plan, OperationDefinitionNode] | None:
-        try:
-            document = parse(query, max_tokens=self._max_tokens)
-        except GraphQLError:
-            return None
-        if validate(self.schema, document, self._rules):
-            return None
-        operation = _operation(document, operation_name)
+        """The plan of a query (with its operation), or None to leave it to Strawberry."""
+        document = self._documents.get(query)
         root = self.schema.query_type
-        if operation.operation is not OperationType.QUERY or root is None:
-            raise NotPlain
-        walker = _Walker(document)
-        render = walker.root(root, operation.selection_set)
-        plan = Plan(render, walker.parameters, frozenset(walker.permissions))
-        return plan, operation
+        if document is None or root is None:
+            return None
+        try:
+            operation = document_operation(document, operation_name)
+            if operation.operation is not OperationType.QUERY:
+                return None
+            walker = _Walker(document)
+            render = walker.root(root, operation.selection_set)
+        except NotPlain:
+            return None
+        return Plan(render, walker.parameters, frozenset(walker.permissions)), operation
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,23 +242,12 @@ class Prepared:
         return body
 
 
-def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if name is not None:
-        operations = [o for o in operations if o.name and o.name.value == name]
-    if len(operations) != 1:
-        raise NotPlain
-    return operations[0]
-
-
 class _Walker:
     """Walks an operation once: checks every field can be said in SQL, numbers the
     parameters, collects the permissions, and leaves a renderer per caller scope."""
 
     def __init__(self, document: DocumentNode) -> None:
-        self.fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
+        self.fragments = fragments(document)
         self.parameters = Parameters()
         self.permissions: set[str] = set()
 

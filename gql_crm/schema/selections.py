@@ -4,24 +4,75 @@ reads compiled to SQL (``gql_crm.compiled``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLError,
     GraphQLField,
     GraphQLObjectType,
+    GraphQLSchema,
     InlineFragmentNode,
+    OperationDefinitionNode,
     SelectionSetNode,
+    parse,
+    specified_rules,
+    validate,
 )
+from graphql.validation import ASTValidationRule
 
 Selection = FieldNode | InlineFragmentNode | FragmentSpreadNode
 
 
 class NotPlain(Exception):
     """The selection needs graphql-core (resolvers, abstract types...): use Strawberry."""
+
+
+class Documents:
+    """Query texts parsed and validated with the server's own rules and limits, cached: the
+    same few documents arrive again and again."""
+
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        *,
+        validation_rules: Sequence[type[ASTValidationRule]],
+        max_tokens: int,
+        cache_size: int = 1024,
+    ) -> None:
+        self.schema = schema
+        self._rules = [*specified_rules, *validation_rules]
+        self._max_tokens = max_tokens
+        self.get: Callable[[str], DocumentNode | None] = functools.lru_cache(cache_size)(
+            self._parse
+        )
+
+    def _parse(self, query: str) -> DocumentNode | None:
+        """The document, or None if it does not parse or validate (Strawberry reports why)."""
+        try:
+            document = parse(query, max_tokens=self._max_tokens)
+        except GraphQLError:
+            return None
+        return None if validate(self.schema, document, self._rules) else document
+
+
+def operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
+    """The operation a request names (or the only one), as graphql-core picks it."""
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name is not None:
+        operations = [o for o in operations if o.name and o.name.value == name]
+    if len(operations) != 1:
+        raise NotPlain  # ambiguous or missing: Strawberry reports it
+    return operations[0]
+
+
+def fragments(document: DocumentNode) -> dict[str, FragmentDefinitionNode]:
+    return {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
 
 
 def collect_fields(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,15 +41,10 @@ from graphql import (
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
-    GraphQLSchema,
     GraphQLSkipDirective,
     InlineFragmentNode,
-    OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
-    parse,
-    specified_rules,
-    validate,
 )
 from graphql.execution.values import (
     VariableValues,
@@ -57,9 +52,15 @@ from graphql.execution.values import (
     get_directive_values,
     get_variable_values,
 )
-from graphql.validation import ASTValidationRule
 
-from gql_crm.schema.selections import NotPlain, collect_fields, plain_field
+from gql_crm.schema.selections import (
+    Documents,
+    NotPlain,
+    collect_fields,
+    fragments,
+    plain_field,
+)
+from gql_crm.schema.selections import operation as document_operation
 from gql_crm.subscriptions.live import FEEDS, Feed
 
 logger = logging.getLogger("gql_crm.subscriptions")
@@ -92,20 +93,16 @@ class DirectPlanner:
 
     def __init__(
         self,
-        schema: GraphQLSchema,
+        documents: Documents,
         *,
         argument_names: dict[str, dict[str, str]],
-        validation_rules: Sequence[type[ASTValidationRule]],
-        max_tokens: int,
         cache_size: int = 256,
     ) -> None:
-        self.schema = schema
+        self.schema = documents.schema
+        self._documents = documents
         # Per feed, GraphQL argument name -> the feed's keyword argument.
         self._argument_names = argument_names
-        self._rules = [*specified_rules, *validation_rules]
-        self._max_tokens = max_tokens
         self._cache_size = cache_size
-        self._documents: OrderedDict[str, DocumentNode | None] = OrderedDict()
         # Thousands of clients send the same subscribe message: its plan (the projection's
         # closures, a few KB) is compiled once and shared. A plan holds no per-client state;
         # its arguments are passed to each feed as keywords, never changed.
@@ -126,7 +123,7 @@ class DirectPlanner:
             self._plans.move_to_end(key)
             return self._plans[key]
         plan: DirectSubscription | None = None
-        document = self._document(query)
+        document = self._documents.get(query)
         if document is not None:
             with contextlib.suppress(NotPlain):
                 plan = self._plan(document, variables or {}, operation_name)
@@ -136,36 +133,10 @@ class DirectPlanner:
                 self._plans.popitem(last=False)
         return plan
 
-    def _document(self, query: str) -> DocumentNode | None:
-        """Parsed and validated with the server's own limits (cached): None if not clean."""
-        if query in self._documents:
-            self._documents.move_to_end(query)
-            return self._documents[query]
-        document: DocumentNode | None
-        try:
-            document = parse(query, max_tokens=self._max_tokens)
-        except GraphQLError:
-            document = None
-        if document is not None and validate(self.schema, document, self._rules):
-            document = None
-        self._documents[query] = document
-        if len(self._documents) > self._cache_size:
-            self._documents.popitem(last=False)
-        return document
-
     def _plan(
         self, document: DocumentNode, inputs: dict[str, Any], operation_name: str | None
     ) -> DirectSubscription:
-        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-        if operation_name is None:
-            if len(operations) != 1:
-                raise NotPlain
-            operation = operations[0]
-        else:
-            named = [o for o in operations if o.name and o.name.value == operation_name]
-            if len(named) != 1:
-                raise NotPlain
-            operation = named[0]
+        operation = document_operation(document, operation_name)
         if operation.operation is not OperationType.SUBSCRIPTION:
             raise NotPlain
         root = self.schema.subscription_type
@@ -174,10 +145,7 @@ class DirectPlanner:
         coerced = get_variable_values(self.schema, operation.variable_definitions or (), inputs)
         if not isinstance(coerced, VariableValues):
             raise NotPlain  # Strawberry reports the variables' errors
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        compiler = _Compiler(fragments, coerced)
+        compiler = _Compiler(fragments(document), coerced)
         fields = compiler.collect(root, [operation.selection_set])
         if len(fields) != 1:
             raise NotPlain

@@ -90,7 +90,7 @@ async def _both_ways(
     with counting(database) as statements:
         compiled = await client.execute(FULL_VIEW, id=customer_id)
     with monkeypatch.context() as patch:
-        patch.setattr(Planner, "plan", lambda *_args: None)
+        patch.setattr(Planner, "prepare", lambda *_args: None)
         reference = await client.execute(FULL_VIEW, id=customer_id)
     return json.dumps(compiled), json.dumps(reference), len(statements)
 
