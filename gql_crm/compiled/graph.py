@@ -28,8 +28,6 @@ from gql_crm.db.models import (
     Customer,
     CustomerNote,
     Expense,
-    ExpenseKind,
-    ExpenseStatus,
     FollowUp,
     Invoice,
     MaturityOption,
@@ -39,7 +37,6 @@ from gql_crm.db.models import (
     Order,
     PaymentPlan,
     PaymentRecord,
-    Refund,
     Schedule,
     ServiceRecord,
     Task,
@@ -62,12 +59,13 @@ from gql_crm.loaders.order import (
     ORDER_ORDER,
     PAYMENT_ORDER,
     PAYMENT_PLAN_ORDER,
+    customer_money_rows,
     plan_met,
 )
 from gql_crm.services.customer import CUSTOMER_VIEW, CustomerFilter, customer_query
 from gql_crm.services.expense import EXPENSE_VIEW, expense_visibility
 from gql_crm.services.opportunity import opportunity_visibility
-from gql_crm.services.order import ORDER_VIEW, order_visibility, sum_for_order
+from gql_crm.services.order import ORDER_VIEW, order_visibility
 
 Where = Callable[[Principal], Sequence[ColumnElement[bool]]]
 
@@ -113,9 +111,11 @@ class Many:
 
 @dataclass(frozen=True, slots=True)
 class Inline:
-    """An object type without a table of its own, each field a value over the parent row."""
+    """An object type without a table of its own: its fields are values over the one row
+    ``source`` computes for the parent row (the parent's columns are correlated)."""
 
-    fields: dict[str, Callable[[Principal], ColumnElement[Any]]]
+    source: Callable[[Principal], Select[Any]]
+    fields: dict[str, Callable[[Any], ColumnElement[Any]]]  # over the source's columns
     permission: str | None = None
 
 
@@ -202,39 +202,30 @@ def _user_detail(column: Any, mask: Callable[[Any], ColumnElement[Any]]) -> Valu
     return Value(build)
 
 
-def _money(principal: Principal, total: str) -> ColumnElement[Any]:
-    """One of a customer's totals over what the caller may see (``load_customer_money``)."""
-    orders = (Order.customer_id == Customer.id, order_visibility(principal))
-    if total == "contract":
-        amount: Any = Order.amount
-    elif total in ("received", "refunded"):
-        amount = sum_for_order(PaymentRecord if total == "received" else Refund)
-    else:
-        approved = select(func.coalesce(func.sum(Expense.amount), literal(ZERO, Money))).where(
-            Expense.customer_id == Customer.id,
-            Expense.kind == ExpenseKind.EXPENSE,
-            Expense.status == ExpenseStatus.APPROVED,
-            expense_visibility(principal),
+def _customer_money(principal: Principal) -> Select[Any]:
+    """The customer's totals over what the caller may see, one row (``load_customer_money``:
+    the same rows, summed without grouping so that a customer without any gets zeros)."""
+    rows = customer_money_rows(principal, lambda column: column == Customer.id, Customer)
+    numbered = rows.subquery()
+    zero = literal(ZERO, Money)
+    return select(
+        *(
+            func.coalesce(func.sum(numbered.c[total]), zero).label(total)
+            for total in ("contract", "received", "refunded", "expenses")
         )
-        return approved.scalar_subquery()
-    return (
-        select(func.coalesce(func.sum(amount), literal(ZERO, Money))).where(*orders)
-    ).scalar_subquery()
-
-
-def _difference(minuend: str, subtrahend: str) -> Callable[[Principal], ColumnElement[Any]]:
-    return lambda p: _money(p, minuend) - _money(p, subtrahend)
+    )
 
 
 _CUSTOMER_MONEY = Inline(
+    _customer_money,
     {
-        "contractTotal": lambda p: _money(p, "contract"),
-        "receivedTotal": lambda p: _money(p, "received"),
-        "refundedTotal": lambda p: _money(p, "refunded"),
-        "netContractTotal": _difference("contract", "refunded"),
-        "netReceivedTotal": _difference("received", "refunded"),
-        "outstandingTotal": _difference("contract", "received"),
-        "approvedExpenseTotal": lambda p: _money(p, "expenses"),
+        "contractTotal": lambda t: t.contract,
+        "receivedTotal": lambda t: t.received,
+        "refundedTotal": lambda t: t.refunded,
+        "netContractTotal": lambda t: t.contract - t.refunded,
+        "netReceivedTotal": lambda t: t.received - t.refunded,
+        "outstandingTotal": lambda t: t.contract - t.received,
+        "approvedExpenseTotal": lambda t: t.expenses,
     },
     permission=ORDER_VIEW,
 )

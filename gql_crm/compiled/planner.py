@@ -98,38 +98,38 @@ class Statements:
     """Rendered statements by plan and kind of caller, least recently used dropped first.
 
     The kind is what a rule reads besides the caller's id and visible owners: the
-    permissions, the data scope and whether it covers everyone. The cache is bounded by the text it
-    holds (a statement is some 20-60 KB of SQL).
+    permissions and the data scope. The cache is bounded by the text it holds (a statement
+    is some 20-60 KB of SQL).
     """
 
     def __init__(self, max_chars: int = 32 * 1024 * 1024) -> None:
         self._max_chars = max_chars
         self._chars = 0
-        self._cache: OrderedDict[tuple[Plan, frozenset[str], DataScope, bool], Statement]
+        self._cache: OrderedDict[tuple[Plan, frozenset[str], DataScope], Statement]
         self._cache = OrderedDict()
 
     def get(self, plan: Plan, principal: Principal) -> Statement:
-        everyone = principal.visible_owner_ids is None
-        key = (plan, principal.permissions, principal.data_scope, everyone)
+        key = (plan, principal.permissions, principal.data_scope)
         statement = self._cache.get(key)
         if statement is not None:
             self._cache.move_to_end(key)
             return statement
-        statement = self._cache[key] = _render(plan, principal, everyone)
+        statement = self._cache[key] = _render(plan, principal)
         self._chars += len(statement.sql)
         while self._chars > self._max_chars and len(self._cache) > 1:
             self._chars -= len(self._cache.popitem(last=False)[1].sql)
         return statement
 
 
-def _render(plan: Plan, principal: Principal, everyone: bool) -> Statement:
+def _render(plan: Plan, principal: Principal) -> Statement:
     stand_in = Principal(
         user_id=_CALLER,
         login_name="",
         department_id=None,
         permissions=principal.permissions,
         data_scope=principal.data_scope,
-        visible_owner_ids=None if everyone else frozenset({_OWNERS}),
+        # None exactly for the scope ALL, which is part of the key
+        visible_owner_ids=None if principal.visible_owner_ids is None else frozenset({_OWNERS}),
     )
     sql = to_sql(plan.render(stand_in))
     number = len(plan.parameters.readers)
@@ -315,7 +315,7 @@ class _Walker:
         self,
         type_: GraphQLObjectType,
         nodes: list[FieldNode],
-        table: Table | Inline,
+        table: Table,
         path: frozenset[type[Any]],
     ) -> Render:
         """``json_build_object`` of the selected fields of one row."""
@@ -338,14 +338,9 @@ class _Walker:
         field: GraphQLField,
         name: str,
         nodes: list[FieldNode],
-        table: Table | Inline,
+        table: Table,
         path: frozenset[type[Any]],
     ) -> Render:
-        if isinstance(table, Inline):
-            build = table.fields.get(name)
-            if build is None:
-                raise NotPlain
-            return lambda p, build=build: json_value(field.type, build(p))  # type: ignore[misc]
         spec = table.fields.get(name)
         if spec is None:
             column = _plain_column(table.model, field)
@@ -353,9 +348,9 @@ class _Walker:
         if isinstance(spec, Value):
             return lambda p: json_value(field.type, spec.build(p))
         if isinstance(spec, Inline):
-            if spec.permission:
-                self.permissions.add(spec.permission)
-            return self.object(_object_type(field.type), nodes, spec, path)
+            if field.args:
+                raise NotPlain
+            return self._inline(_object_type(field.type), nodes, spec)
         target = _object_type(field.type)
         target_table = TABLES.get(target.name)
         if target_table is None or target_table.model is not spec.model or spec.model in path:
@@ -366,6 +361,30 @@ class _Walker:
                 raise NotPlain
             return _one(spec, inner)
         return self._many(field, nodes, spec, inner)
+
+    def _inline(self, type_: GraphQLObjectType, nodes: list[FieldNode], spec: Inline) -> Render:
+        """An object of values over the one row ``spec.source`` computes for the parent row,
+        computed once however many of its fields are selected."""
+        if spec.permission:
+            self.permissions.add(spec.permission)
+        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+        pairs: list[tuple[str, Callable[[Any], ColumnElement[Any]]]] = []
+        for key, field_nodes in self.collect(type_, selection_sets).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, _constant(type_.name)))
+                continue
+            build = spec.fields.get(name)
+            if build is None:
+                raise NotPlain
+            pairs.append((key, _serialized(type_.fields[name].type, build)))
+
+        def render(principal: Principal) -> ColumnElement[Any]:
+            row = spec.source(principal).lateral()
+            values = json_object([(key, value(row.c)) for key, value in pairs])
+            return select(values).select_from(row).scalar_subquery()
+
+        return render
 
     def _many(
         self, field: GraphQLField, nodes: list[FieldNode], spec: Many, inner: Render
@@ -409,6 +428,12 @@ def _has_variables(value: ValueNode) -> bool:
     if isinstance(value, ObjectValueNode):
         return any(_has_variables(f.value) for f in value.fields)
     return False
+
+
+def _serialized(
+    type_: GraphQLOutputType, build: Callable[[Any], ColumnElement[Any]]
+) -> Callable[[Any], ColumnElement[Any]]:
+    return lambda row: json_value(type_, build(row))
 
 
 def _one(spec: One, inner: Render) -> Render:

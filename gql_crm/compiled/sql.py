@@ -141,7 +141,7 @@ def json_list(
 
 def to_sql(statement: Select[Any]) -> str:
     """The statement's text for asyncpg; every value but the ``$n`` parameters is a literal
-    the server chose (ids of a scope, enum values, column names), never a client's text."""
+    the server chose (enum values, constants, stand-ins for the caller), never a client's."""
     return str(statement.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
 
 

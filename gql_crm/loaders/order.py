@@ -1,11 +1,21 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from gql_crm.auth.principal import Principal
@@ -112,17 +122,23 @@ class CustomerMoney:
         return self.contract_total - self.received_total
 
 
-@per_principal
-def _customer_money(principal: Principal) -> Select[Any]:
-    """One statement for any number of customers: per-order sums (correlated subqueries
-    over the order's own payments and refunds) and approved expenses, grouped by customer."""
+def customer_money_rows(
+    principal: Principal,
+    of_customers: Callable[[Any], ColumnElement[bool]],
+    correlate: Any = None,
+) -> CompoundSelect[Any]:
+    """The rows a customer's totals (``CustomerMoney``) add up: per order the caller may see,
+    its amount, received and refunded (correlated subqueries over the order's own payments
+    and refunds), and per approved expense the caller may see, its amount. ``of_customers``
+    picks the customers by a row's customer id column; ``correlate``: the enclosing table
+    the rows refer to, if any (the compiled view's customer)."""
     per_order = select(
         Order.customer_id.label("customer_id"),
         Order.amount.label("contract"),
         sum_for_order(PaymentRecord).label("received"),
         sum_for_order(Refund).label("refunded"),
         literal(ZERO, Money).label("expenses"),
-    ).where(in_keys(Order.customer_id), order_visibility(principal))
+    ).where(of_customers(Order.customer_id), order_visibility(principal))
     approved = select(
         Expense.customer_id.label("customer_id"),
         literal(ZERO, Money),
@@ -130,12 +146,20 @@ def _customer_money(principal: Principal) -> Select[Any]:
         literal(ZERO, Money),
         Expense.amount,
     ).where(
-        in_keys(Expense.customer_id),
+        of_customers(Expense.customer_id),
         Expense.kind == ExpenseKind.EXPENSE,
         Expense.status == ExpenseStatus.APPROVED,
         expense_visibility(principal),
     )
-    rows = union_all(per_order, approved).subquery()
+    if correlate is not None:
+        per_order, approved = per_order.correlate(correlate), approved.correlate(correlate)
+    return union_all(per_order, approved)
+
+
+@per_principal
+def _customer_money(principal: Principal) -> Select[Any]:
+    """One statement for any number of customers, grouped by customer."""
+    rows = customer_money_rows(principal, in_keys).subquery()
     return select(
         rows.c.customer_id,
         func.sum(rows.c.contract).label("contract"),
