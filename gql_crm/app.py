@@ -57,6 +57,7 @@ from gql_crm.subscriptions.direct import (
     error_payload,
 )
 from gql_crm.subscriptions.live import FEEDS
+from gql_crm.subscriptions.long_lived import LongLivedConnections
 from gql_crm.workers.jobs import schedules
 from gql_crm.workers.scheduler import Scheduler
 
@@ -73,6 +74,19 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     Strawberry's per-result extension hooks are left out. Everything else is Strawberry's.
     """
 
+    async def handle(self) -> None:
+        connections = self._view().connections
+        connections.opened()
+        try:
+            await super().handle()
+        finally:
+            connections.closed()
+
+    def _view(self) -> CrmGraphQL:
+        view = self.view
+        assert isinstance(view, CrmGraphQL)
+        return view
+
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         await super().handle_connection_init(message)
         if self.connection_init_received:
@@ -81,8 +95,7 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             self.connection_init_timeout_task = None
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
-        view = self.view
-        assert isinstance(view, CrmGraphQL)
+        view = self._view()
         direct = view.planner.plan(operation.query, operation.variables, operation.operation_name)
         if direct is None:
             await super().run_operation(operation)
@@ -138,6 +151,7 @@ class CrmGraphQL(GraphQL[Context, None]):
         )
         self.planner = DirectPlanner(documents, argument_names=_feed_arguments(schema))
         self.error_policy = ErrorPolicy(debug=settings.debug)
+        self.connections = LongLivedConnections()
         self.compiled = (
             Planner(documents) if settings.compiled_reads and not settings.is_sqlite else None
         )
@@ -322,11 +336,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # and a full collection walks them all (about 0.5 s at 5,000 connections). With the
         # default first threshold (700), the objects a fan-out has in flight are promoted
         # and push the oldest generation towards its next full pass; a larger first
-        # generation lets them die young. Measured on the fan-out benchmark.
+        # generation lets them die young. Measured on the fan-out benchmark. The connections'
+        # own objects are frozen once they settle (subscriptions/long_lived.py).
         gc.set_threshold(_GC_YOUNG_THRESHOLD, 10, 10)
         try:
             yield
         finally:
+            graphql.connections.stop()
             if scheduler is not None:
                 await scheduler.stop()
             await bus.disconnect()

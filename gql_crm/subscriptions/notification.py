@@ -10,7 +10,11 @@ from gql_crm.schema.announcement import InstantNotice
 from gql_crm.schema.message import MessageType
 from gql_crm.schema.notification import NotificationPush, NotificationType, UnreadCountsType
 from gql_crm.services.announcement import NOTICE_TOPIC
-from gql_crm.services.notification import BROADCAST_CHANNEL, UnreadCounts
+from gql_crm.services.notification import (
+    BROADCAST_CHANNEL,
+    UnreadCounts,
+    read_recipient_entry,
+)
 from gql_crm.subscriptions.live import feed, live_events
 
 
@@ -25,15 +29,15 @@ async def notification_pushes(context: Context) -> AsyncIterator[NotificationPus
             mine = payload["recipients"].get(str(me))
             if mine is None:
                 continue
-            notification_id, personal, system = mine
+            notification_id, counts = read_recipient_entry(mine)
         elif event.id is not None:
             notification_id = event.id
-            personal, system = payload["unread"]
+            counts = UnreadCounts(*payload["unread"])
         else:
             continue
         yield NotificationPush(
             notification=NotificationType.from_payload(notification_id, payload),
-            unread_counts=UnreadCountsType.of(UnreadCounts(personal, system)),
+            unread_counts=UnreadCountsType.of(counts),
         )
 
 
