@@ -10,11 +10,14 @@ from gql_crm.db.models import Message, MessageRecipient
 from gql_crm.db.pagination import SortKey
 from gql_crm.resolvers.common import mutate, paginate
 from gql_crm.schema.common import Connection, InvalidInputError, NotFoundError
-from gql_crm.schema.message import MessageSuccess, MessageType
+from gql_crm.schema.message import MessageInput, MessagesSuccess, MessageSuccess, MessageType
 from gql_crm.services import message as message_service
 
 SendMessageResult = Annotated[
     MessageSuccess | InvalidInputError, strawberry.union("SendMessageResult")
+]
+SendMessagesResult = Annotated[
+    MessagesSuccess | InvalidInputError, strawberry.union("SendMessagesResult")
 ]
 MarkMessageReadResult = Annotated[
     MessageSuccess | NotFoundError, strawberry.union("MarkMessageReadResult")
@@ -81,6 +84,23 @@ class MessageMutation:
             info,
             lambda uow: message_service.send_message(uow, recipient_ids, subject, body),
             _success,
+        )
+
+    @strawberry.mutation(
+        description=(
+            f"Several messages, each to its own recipients (at most "
+            f"{message_service.MAX_MESSAGES}), in one transaction: all are sent or none."
+        )
+    )
+    async def send_messages(self, info: Info, messages: list[MessageInput]) -> SendMessagesResult:
+        info.context.require_principal()
+        drafts = [
+            message_service.MessageDraft(m.recipient_ids, m.subject, m.body) for m in messages
+        ]
+        return await mutate(
+            info,
+            lambda uow: message_service.send_messages(uow, drafts),
+            lambda sent: MessagesSuccess(messages=[MessageType.from_model(m) for m in sent]),
         )
 
     @strawberry.mutation

@@ -41,3 +41,15 @@ class MessageType:
 @strawberry.type
 class MessageSuccess:
     message: MessageType
+
+
+@strawberry.type
+class MessagesSuccess:
+    messages: list[MessageType]
+
+
+@strawberry.input(description="One message of a sendMessages call.")
+class MessageInput:
+    recipient_ids: list[int]
+    subject: str
+    body: str

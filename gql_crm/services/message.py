@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from dataclasses import dataclass
+
+from sqlalchemy import Select, bindparam, insert, select
 
 from gql_crm.auth.principal import Principal
+from gql_crm.db.base import core_table
 from gql_crm.db.models import Message, MessageRecipient, User
 from gql_crm.services.errors import InvalidInput, NotFound, Problems
 from gql_crm.services.unit_of_work import UnitOfWork
@@ -12,50 +15,99 @@ from gql_crm.services.validation import text_problem
 from gql_crm.subscriptions.bus import user_channel
 
 MAX_RECIPIENTS = 500
+MAX_MESSAGES = 100
+
+_ACTIVE_AMONG = select(User.id).where(
+    User.id.in_(bindparam("ids", expanding=True)),
+    User.is_active.is_(True),
+    User.deleted_at.is_(None),
+)
+_INSERT_MESSAGES = insert(core_table(Message)).returning(
+    core_table(Message).c.id, sort_by_parameter_order=True
+)
+_INSERT_RECIPIENTS = insert(core_table(MessageRecipient))
+
+
+@dataclass(frozen=True, slots=True)
+class MessageDraft:
+    recipient_ids: list[int]
+    subject: str
+    body: str
 
 
 async def send_message(
     uow: UnitOfWork, recipient_ids: list[int], subject: str, body: str
 ) -> Message:
-    sender = uow.principal
-    problems = Problems()
-    recipients = list(dict.fromkeys(recipient_ids))
-    if not recipients:
-        problems.add("recipientIds", "name at least one recipient")
-    if len(recipients) > MAX_RECIPIENTS:
-        problems.add("recipientIds", f"at most {MAX_RECIPIENTS} recipients per message")
-    if p := text_problem(subject, max_length=200):
-        problems.add("subject", p)
-    if p := text_problem(body, max_length=20000):
-        problems.add("body", p)
-    problems.raise_if_any()
-    active = set(
-        await uow.session.scalars(
-            select(User.id).where(
-                User.id.in_(recipients), User.is_active.is_(True), User.deleted_at.is_(None)
-            )
-        )
+    [message] = await send_messages(
+        uow, [MessageDraft(recipient_ids, subject, body)], field_prefix=""
     )
-    if unknown := [uid for uid in recipients if uid not in active]:
-        raise InvalidInput.single(
-            "recipientIds", f"no active user with id {', '.join(map(str, unknown))}"
-        )
-    message = Message(
-        sender_id=sender.user_id, subject=subject.strip(), body=body, created_at=uow.now
-    )
-    uow.session.add(message)
-    await uow.session.flush()
-    uow.session.add_all(MessageRecipient(message_id=message.id, user_id=uid) for uid in recipients)
-    payload = {
-        "id": message.id,
-        "senderId": sender.user_id,
-        "subject": message.subject,
-        "body": message.body,
-        "createdAt": uow.now.isoformat(),
-    }
-    for uid in recipients:
-        uow.emit(user_channel(uid), "message.received", message.id, payload)
     return message
+
+
+async def send_messages(
+    uow: UnitOfWork, drafts: list[MessageDraft], *, field_prefix: str = "messages"
+) -> list[Message]:
+    """Send each draft as its own message, in one transaction: all are sent, or none.
+
+    Problems name the draft (``messages[2].subject``) unless ``field_prefix`` is empty.
+    """
+    problems = Problems()
+    if not drafts:
+        problems.add(field_prefix or "messages", "give at least one message")
+    if len(drafts) > MAX_MESSAGES:
+        problems.add(field_prefix, f"at most {MAX_MESSAGES} messages per call")
+    recipients_of = [list(dict.fromkeys(draft.recipient_ids)) for draft in drafts]
+    for index, (draft, recipients) in enumerate(zip(drafts, recipients_of, strict=True)):
+        at = f"{field_prefix}[{index}]." if field_prefix else ""
+        if not recipients:
+            problems.add(f"{at}recipientIds", "name at least one recipient")
+        if len(recipients) > MAX_RECIPIENTS:
+            problems.add(f"{at}recipientIds", f"at most {MAX_RECIPIENTS} recipients per message")
+        if p := text_problem(draft.subject, max_length=200):
+            problems.add(f"{at}subject", p)
+        if p := text_problem(draft.body, max_length=20000):
+            problems.add(f"{at}body", p)
+    problems.raise_if_any()
+    named = list(dict.fromkeys(uid for recipients in recipients_of for uid in recipients))
+    active = set(await uow.session.scalars(_ACTIVE_AMONG, {"ids": named}))
+    if unknown := [uid for uid in named if uid not in active]:
+        field = f"{field_prefix}.recipientIds" if field_prefix else "recipientIds"
+        raise InvalidInput.single(field, f"no active user with id {', '.join(map(str, unknown))}")
+    # Core INSERTs, two for the whole batch: the ORM's flush bookkeeping was most of this
+    # mutation's cost, and messages are sent at rates where that counts.
+    sender_id = uow.principal.user_id
+    messages = [
+        Message(sender_id=sender_id, subject=d.subject.strip(), body=d.body, created_at=uow.now)
+        for d in drafts
+    ]
+    ids = await uow.session.scalars(
+        _INSERT_MESSAGES,
+        [
+            {"sender_id": sender_id, "subject": m.subject, "body": m.body, "created_at": uow.now}
+            for m in messages
+        ],
+    )
+    for message, message_id in zip(messages, ids, strict=True):
+        message.id = message_id
+    await uow.session.execute(
+        _INSERT_RECIPIENTS,
+        [
+            {"message_id": message.id, "user_id": uid}
+            for message, recipients in zip(messages, recipients_of, strict=True)
+            for uid in recipients
+        ],
+    )
+    for message, recipients in zip(messages, recipients_of, strict=True):
+        payload = {
+            "id": message.id,
+            "senderId": sender_id,
+            "subject": message.subject,
+            "body": message.body,
+            "createdAt": uow.now.isoformat(),
+        }
+        for uid in recipients:
+            uow.emit(user_channel(uid), "message.received", message.id, payload)
+    return messages
 
 
 def inbox_query(principal: Principal, *, unread_only: bool) -> Select[Message]:

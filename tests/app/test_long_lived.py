@@ -11,6 +11,10 @@ import pytest
 
 from gql_crm.subscriptions.long_lived import LongLivedConnections
 
+# These tests run full collections in the test process: whatever an earlier test left for the
+# collector (an unclosed connection's ResourceWarning...) would be reported here.
+pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:

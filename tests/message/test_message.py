@@ -203,3 +203,61 @@ async def test_marking_a_message_not_sent_to_you_is_not_found(
     assert (await inbox(sales1))[0][0]["readAt"] is None
     assert (await inbox(sales1))[1] == 1
     assert await inbox(sales3) == ([], 0)
+
+
+SEND_MANY = (
+    "mutation($messages: [MessageInput!]!) { r: sendMessages(messages: $messages) {"
+    " __typename ... on MessagesSuccess { items: messages { id subject } }"
+    " ... on InvalidInputError { problems { field message } } } }"
+)
+
+
+async def test_several_messages_each_to_its_own_recipients_in_one_call(
+    app: Starlette,
+    manager1: GraphQLClient,
+    sales1: GraphQLClient,
+    sales2: GraphQLClient,
+    sales3: GraphQLClient,
+) -> None:
+    async with live_client(app, sales1.token) as live:
+        await live.subscribe(LIVE)
+        await asyncio.sleep(0.05)
+        result = (
+            await manager1.data(
+                SEND_MANY,
+                messages=[
+                    {"recipientIds": [uid(sales1)], "subject": "Your target", "body": "12"},
+                    {"recipientIds": [uid(sales2)], "subject": "Your target", "body": "9"},
+                    {"recipientIds": [uid(sales1), uid(sales2)], "subject": "Both", "body": "."},
+                ],
+            )
+        )["r"]
+        assert result["__typename"] == "MessagesSuccess", result
+        first, second, both = (m["id"] for m in result["items"])
+        assert first < second < both  # in the order given
+        pushed = [(await live.next_data())["messages"] for _ in range(2)]
+        assert sorted((m["id"], m["body"]) for m in pushed) == [(first, "12"), (both, ".")]
+        assert await live.nothing_within(0.1)
+    assert [(m["id"], m["body"]) for m in (await inbox(sales1))[0]] == [(both, "."), (first, "12")]
+    assert [(m["id"], m["body"]) for m in (await inbox(sales2))[0]] == [(both, "."), (second, "9")]
+    assert await inbox(sales3) == ([], 0)
+
+
+async def test_one_bad_message_refuses_the_whole_call_and_names_it(
+    manager1: GraphQLClient, sales1: GraphQLClient
+) -> None:
+    good = {"recipientIds": [uid(sales1)], "subject": "Hello", "body": "Hi."}
+    for messages, fields in (
+        (
+            [good, {**good, "subject": " "}, {**good, "recipientIds": []}],
+            ["messages[1].subject", "messages[2].recipientIds"],
+        ),
+        ([good, {**good, "recipientIds": [987654]}], ["messages.recipientIds"]),
+        ([], ["messages"]),
+        ([good] * 101, ["messages"]),
+    ):
+        refused = (await manager1.data(SEND_MANY, messages=messages))["r"]
+        assert refused["__typename"] == "InvalidInputError", refused
+        assert [p["field"] for p in refused["problems"]] == fields
+    assert await inbox(sales1) == ([], 0)
+    assert await sent(manager1) == []
