@@ -9,7 +9,7 @@ from sqlalchemy import Select, bindparam, insert, select
 from gql_crm.auth.principal import Principal
 from gql_crm.db.base import core_table
 from gql_crm.db.models import Message, MessageRecipient, User
-from gql_crm.services.errors import InvalidInput, NotFound, Problems
+from gql_crm.services.errors import NotFound, Problems
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.validation import text_problem
 from gql_crm.subscriptions.bus import user_channel
@@ -55,10 +55,10 @@ async def send_messages(
     if not drafts:
         problems.add(field_prefix or "messages", "give at least one message")
     if len(drafts) > MAX_MESSAGES:
-        problems.add(field_prefix, f"at most {MAX_MESSAGES} messages per call")
+        problems.add(field_prefix or "messages", f"at most {MAX_MESSAGES} messages per call")
     recipients_of = [list(dict.fromkeys(draft.recipient_ids)) for draft in drafts]
-    for index, (draft, recipients) in enumerate(zip(drafts, recipients_of, strict=True)):
-        at = f"{field_prefix}[{index}]." if field_prefix else ""
+    fields = [f"{field_prefix}[{i}]." if field_prefix else "" for i in range(len(drafts))]
+    for draft, recipients, at in zip(drafts, recipients_of, fields, strict=True):
         if not recipients:
             problems.add(f"{at}recipientIds", "name at least one recipient")
         if len(recipients) > MAX_RECIPIENTS:
@@ -70,9 +70,12 @@ async def send_messages(
     problems.raise_if_any()
     named = list(dict.fromkeys(uid for recipients in recipients_of for uid in recipients))
     active = set(await uow.session.scalars(_ACTIVE_AMONG, {"ids": named}))
-    if unknown := [uid for uid in named if uid not in active]:
-        field = f"{field_prefix}.recipientIds" if field_prefix else "recipientIds"
-        raise InvalidInput.single(field, f"no active user with id {', '.join(map(str, unknown))}")
+    for recipients, at in zip(recipients_of, fields, strict=True):
+        if unknown := [uid for uid in recipients if uid not in active]:
+            problems.add(
+                f"{at}recipientIds", f"no active user with id {', '.join(map(str, unknown))}"
+            )
+    problems.raise_if_any()
     # Core INSERTs, two for the whole batch: the ORM's flush bookkeeping was most of this
     # mutation's cost, and messages are sent at rates where that counts.
     sender_id = uow.principal.user_id

@@ -252,7 +252,7 @@ async def test_one_bad_message_refuses_the_whole_call_and_names_it(
             [good, {**good, "subject": " "}, {**good, "recipientIds": []}],
             ["messages[1].subject", "messages[2].recipientIds"],
         ),
-        ([good, {**good, "recipientIds": [987654]}], ["messages.recipientIds"]),
+        ([good, {**good, "recipientIds": [987654]}], ["messages[1].recipientIds"]),
         ([], ["messages"]),
         ([good] * 101, ["messages"]),
     ):
