@@ -6,8 +6,9 @@ full pass, and a young pass walks whatever connections arrived since the last on
 on the fan-out benchmark, passes of 0.1-0.5 s landed in the middle of an announcement's
 fan-out and doubled its p99.
 
-So once connections have arrived and the process has settled for a moment, their objects are
-frozen (``gc.freeze``): moved to the permanent generation, which no pass walks. Reference
+So every two seconds, when at least 50 connections have arrived since the last time, a young
+pass runs and what survives is frozen (``gc.freeze``): moved to the permanent generation,
+which no pass walks. Reference
 counting still frees them when their connection closes. What freezing gives up is collecting
 reference cycles among frozen objects; to bound that, once a quarter of the frozen
 connections have closed, everything is unfrozen and collected in one deliberate pass, then
