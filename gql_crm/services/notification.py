@@ -129,9 +129,14 @@ def _recipient_entry(notification_id: int, counts: UnreadCounts) -> str:
     return f"{notification_id} {counts.personal} {counts.system}"
 
 
-def read_recipient_entry(entry: str) -> tuple[int, UnreadCounts]:
-    """A broadcast notification's entry for one recipient: its id and their counts."""
-    notification_id, personal, system = map(int, entry.split())
+def read_recipient_entry(entry: str | list[int]) -> tuple[int, UnreadCounts]:
+    """A broadcast notification's entry for one recipient: its id and their counts.
+
+    A list is the entry as servers before 2026-12-04 published it: during a rolling upgrade
+    some processes still do.
+    """
+    values = entry if isinstance(entry, list) else entry.split()
+    notification_id, personal, system = map(int, values)
     return notification_id, UnreadCounts(personal, system)
 
 

@@ -13,7 +13,11 @@ from starlette.applications import Starlette
 from gql_crm.auth.passwords import hash_password
 from gql_crm.db.engine import Database
 from gql_crm.db.models import Department, Notification, User
-from gql_crm.services.notification import BROADCAST_THRESHOLD
+from gql_crm.services.notification import (
+    BROADCAST_THRESHOLD,
+    UnreadCounts,
+    read_recipient_entry,
+)
 from tests.conftest import DEMO_PASSWORD, START
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import live_client
@@ -290,3 +294,8 @@ async def test_a_many_recipient_announcement_skips_live_subscribers_outside_its_
         assert await outside.nothing_within(0.2)
     assert await _stored(database, announcement_id) == 1 + len(names)
     assert (await page(sales1))["totalCount"] == 0
+
+
+@pytest.mark.parametrize("entry", ["41 3 1", [41, 3, 1]], ids=["string", "list (older servers)"])
+def test_a_broadcast_entry_reads_the_same_from_any_server_version(entry: str | list[int]) -> None:
+    assert read_recipient_entry(entry) == (41, UnreadCounts(personal=3, system=1))
