@@ -89,7 +89,9 @@ class MessageMutation:
     @strawberry.mutation(
         description=(
             f"Several messages, each to its own recipients (at most "
-            f"{message_service.MAX_MESSAGES}), in one transaction: all are sent or none."
+            f"{message_service.MAX_MESSAGES} messages and "
+            f"{message_service.MAX_RECIPIENTS_PER_CALL} recipients in all), in one "
+            f"transaction: all are sent or none."
         )
     )
     async def send_messages(self, info: Info, messages: list[MessageInput]) -> SendMessagesResult:

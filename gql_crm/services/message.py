@@ -16,6 +16,9 @@ from gql_crm.subscriptions.bus import user_channel
 
 MAX_RECIPIENTS = 500
 MAX_MESSAGES = 100
+# Recipients of all the messages of one call: their ids are bound as parameters of one
+# statement, far below what PostgreSQL (32,767) and SQLite (32,766) take.
+MAX_RECIPIENTS_PER_CALL = 5000
 
 _ACTIVE_AMONG = select(User.id).where(
     User.id.in_(bindparam("ids", expanding=True)),
@@ -57,6 +60,11 @@ async def send_messages(
     if len(drafts) > MAX_MESSAGES:
         problems.add(field_prefix or "messages", f"at most {MAX_MESSAGES} messages per call")
     recipients_of = [list(dict.fromkeys(draft.recipient_ids)) for draft in drafts]
+    if sum(map(len, recipients_of)) > MAX_RECIPIENTS_PER_CALL:
+        problems.add(
+            field_prefix or "messages",
+            f"at most {MAX_RECIPIENTS_PER_CALL} recipients in all the messages of one call",
+        )
     fields = [f"{field_prefix}[{i}]." if field_prefix else "" for i in range(len(drafts))]
     for draft, recipients, at in zip(drafts, recipients_of, fields, strict=True):
         if not recipients:

@@ -255,6 +255,10 @@ async def test_one_bad_message_refuses_the_whole_call_and_names_it(
         ([good, {**good, "recipientIds": [987654]}], ["messages[1].recipientIds"]),
         ([], ["messages"]),
         ([good] * 101, ["messages"]),
+        (  # 33,000 ids: more than PostgreSQL takes as parameters of one statement
+            [{**good, "recipientIds": list(range(i * 500, (i + 1) * 500))} for i in range(66)],
+            ["messages"],
+        ),
     ):
         refused = (await manager1.data(SEND_MANY, messages=messages))["r"]
         assert refused["__typename"] == "InvalidInputError", refused
