@@ -147,14 +147,27 @@ class ServerProcess:
                 await asyncio.sleep(0.1)
         raise RuntimeError("server did not start")
 
-    def rss_kib(self) -> int:
-        """Resident memory of the server process tree (uvicorn and its workers)."""
+    def _pids(self) -> list[int]:
+        """The server process tree: uvicorn and its workers."""
         pids = [self.process.pid]
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         if children.exists():
             pids += [int(p) for p in children.read_text().split()]
+        return pids
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server process tree has used so far."""
+        ticks = 0
+        for pid in self._pids():
+            # Fields 14 and 15 of /proc/PID/stat, counted after the command's closing ")".
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def rss_kib(self) -> int:
+        """Resident memory of the server process tree (uvicorn and its workers)."""
         total = 0
-        for pid in pids:
+        for pid in self._pids():
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
