@@ -49,14 +49,15 @@ from gql_crm.schema.selections import Documents
 from gql_crm.services.auth import authenticate
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
-from gql_crm.subscriptions.bus import Bus
+from gql_crm.subscriptions.bus import Bus, user_channel
 from gql_crm.subscriptions.direct import (
     DirectPlanner,
     DirectSubscription,
     NullInNonNull,
     error_payload,
 )
-from gql_crm.subscriptions.live import FEEDS
+from gql_crm.subscriptions.frames import OperationFrames
+from gql_crm.subscriptions.live import FEEDS, Feed, listening, live_items
 from gql_crm.subscriptions.long_lived import LongLivedConnections
 from gql_crm.workers.jobs import schedules
 from gql_crm.workers.scheduler import Scheduler
@@ -111,19 +112,12 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         direct: DirectSubscription,
         process: Callable[[list[GraphQLError]], list[GraphQLError]],
     ) -> None:
-        items = direct.feed(self.context, **direct.arguments)
         try:
-            async with aclosing(items):
-                async for item in items:
-                    try:
-                        payload = NextMessagePayload(data=direct.data(item))
-                    except NullInNonNull as error:
-                        payload = NextMessagePayload(
-                            data=None, errors=error_payload(error, process)
-                        )
-                    await operation.send_operation_message(
-                        NextMessage(id=operation.id, type="next", payload=payload)
-                    )
+            feed = direct.feed(self.context, **direct.arguments)
+            if isinstance(feed, Feed):
+                await self._frames(operation, direct, feed, process)
+            else:
+                await self._items(operation, direct, live_items(self.context, feed), process)
         except WebSocketDisconnected:
             raise
         except Exception as error:
@@ -135,6 +129,44 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 NextMessage(id=operation.id, type="next", payload=payload)
             )
         await operation.send_operation_message(CompleteMessage(id=operation.id, type="complete"))
+
+    async def _frames(
+        self,
+        operation: Operation[Context, None],
+        direct: DirectSubscription,
+        feed: Feed[object],
+        process: Callable[[list[GraphQLError]], list[GraphQLError]],
+    ) -> None:
+        """Each event's frames are sent by the bus's delivery (``subscriptions/frames.py``);
+        this task only waits for what ends the subscription, and raises it."""
+        context = self.context
+        own = user_channel(context.require_principal().user_id)
+        frames = OperationFrames(
+            operation, direct, feed, own, process, context.services.bus.queue_size
+        )
+        try:
+            async with listening(context, feed.channels, frames):
+                failure = await frames.ended
+        finally:
+            frames.close()  # the client completed it, or it ended: nothing more is sent
+        raise failure
+
+    async def _items(
+        self,
+        operation: Operation[Context, None],
+        direct: DirectSubscription,
+        items: AsyncIterator[object],
+        process: Callable[[list[GraphQLError]], list[GraphQLError]],
+    ) -> None:
+        async with aclosing(items):
+            async for item in items:
+                try:
+                    payload = NextMessagePayload(data=direct.data(item))
+                except NullInNonNull as error:
+                    payload = NextMessagePayload(data=None, errors=error_payload(error, process))
+                await operation.send_operation_message(
+                    NextMessage(id=operation.id, type="next", payload=payload)
+                )
 
 
 class CrmGraphQL(GraphQL[Context, None]):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 
 import strawberry
 
@@ -8,32 +8,40 @@ from gql_crm.context import Context, Info
 from gql_crm.db.models import Approval, ApprovalAction
 from gql_crm.schema.approval import ApprovalType_, ApprovalUpdate
 from gql_crm.services import approval as approval_service
-from gql_crm.subscriptions.live import feed, live_events
+from gql_crm.subscriptions.bus import Event
+from gql_crm.subscriptions.live import LoadingFeed, feed, live_items
 
 
 @feed("approvalUpdates")
-async def approval_updates(
-    context: Context, approval_id: int | None = None
-) -> AsyncIterator[ApprovalUpdate]:
-    principal = context.require_principal()
-    database = context.services.database
-    async for event in live_events(context, approval_service.TOPIC):
+class ApprovalUpdates(LoadingFeed[ApprovalUpdate]):
+    channels = (approval_service.TOPIC,)
+
+    __slots__ = ("_approval_id", "_database", "_principal")
+
+    def __init__(self, context: Context, approval_id: int | None = None) -> None:
+        self._principal = context.require_principal()
+        self._database = context.services.database
+        self._approval_id = approval_id
+
+    async def items(self, event: Event) -> list[ApprovalUpdate]:
         if event.channel != approval_service.TOPIC:
-            continue
+            return []
         payload = event.payload
-        if approval_id is not None and payload["approvalId"] != approval_id:
-            continue
-        if not approval_service.can_watch(principal, payload):
-            continue
-        async with database.reader() as session:
+        if self._approval_id is not None and payload["approvalId"] != self._approval_id:
+            return []
+        if not approval_service.can_watch(self._principal, payload):
+            return []
+        async with self._database.reader() as session:
             approval = await session.get(Approval, payload["approvalId"])
         if approval is None:
-            continue
-        yield ApprovalUpdate(
-            action=ApprovalAction(payload["action"]),
-            actor_id=payload["actorId"],
-            approval=ApprovalType_.from_model(approval),
-        )
+            return []
+        return [
+            ApprovalUpdate(
+                action=ApprovalAction(payload["action"]),
+                actor_id=payload["actorId"],
+                approval=ApprovalType_.from_model(approval),
+            )
+        ]
 
 
 @strawberry.type
@@ -45,5 +53,6 @@ class ApprovalSubscription:
     async def approval_updates(
         self, info: Info, approval_id: int | None = None
     ) -> AsyncGenerator[ApprovalUpdate, None]:
-        async for update in approval_updates(info.context, approval_id=approval_id):
+        feed = ApprovalUpdates(info.context, approval_id=approval_id)
+        async for update in live_items(info.context, feed):
             yield update

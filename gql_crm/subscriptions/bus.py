@@ -31,7 +31,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import orjson
 from broadcaster import Broadcast
@@ -83,18 +83,34 @@ def user_channel(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+class Listener(Protocol):
+    """What the bus hands each event of its channels to, in the bus's own task.
+
+    ``offer`` must not block, nor attach or detach a listener: the bus calls it for every
+    local listener of a channel in one pass, over the channel's set as it is.
+    """
+
+    def offer(self, event: Event) -> None: ...
+
+    def fail(self, failure: Exception) -> None:
+        """End the listener: the bus is interrupted, it fell behind, its token expired..."""
+        ...
+
+
+L = TypeVar("L", bound=Listener)
+
+
 class Subscription:
-    """One local listener on some channels: a bounded queue of events.
+    """A listener that queues its events (bounded) for a task to read.
 
     A plain list and at most one waiting future, rather than an ``asyncio.Queue`` (four deques
     and an event, about 3 KB): a process holds one of these per subscribed connection, and
     its queue is nearly always empty.
     """
 
-    __slots__ = ("_events", "_failure", "_limit", "_waiter", "channels")
+    __slots__ = ("_events", "_failure", "_limit", "_waiter")
 
-    def __init__(self, channels: tuple[str, ...], queue_size: int) -> None:
-        self.channels = channels
+    def __init__(self, queue_size: int) -> None:
         self._limit = queue_size
         self._events: list[Event] = []
         self._failure: Exception | None = None
@@ -194,7 +210,7 @@ class Bus:
         self._heartbeat_timeout = heartbeat_timeout
         self._heartbeat_misses = heartbeat_misses
         self._broadcast: _Dispatching | None = None
-        self._local: dict[str, set[Subscription]] = {}
+        self._local: dict[str, set[Listener]] = {}
         # Channels subscribed on the backend, and those whose local listeners changed since.
         # One task (the reconciler) issues every SUBSCRIBE/UNSUBSCRIBE, in order, so that a
         # channel left and rejoined at once is never unsubscribed after its new SUBSCRIBE.
@@ -229,28 +245,35 @@ class Bus:
             raise BusUnavailable("live updates are interrupted")
         await self._broadcast.publish(channel=self._prefix + event.channel, message=event.encode())
 
+    def new_subscription(self) -> Subscription:
+        return Subscription(self.queue_size)
+
+    def subscribe(self, *channels: str) -> contextlib.AbstractAsyncContextManager[Subscription]:
+        """A queue of the events of ``channels`` until the block ends (or the bus fails it)."""
+        return self.attach(self.new_subscription(), *channels)
+
     @contextlib.asynccontextmanager
-    async def subscribe(self, *channels: str) -> AsyncIterator[Subscription]:
-        """Listen to ``channels`` until the block ends (or the bus fails the subscription)."""
+    async def attach(self, listener: L, *channels: str) -> AsyncIterator[L]:
+        """Hand ``listener`` the events of ``channels`` until the block ends."""
         if not self.healthy:
             raise BusUnavailable("live updates are interrupted; try again in a few seconds")
-        subscription = Subscription(tuple(dict.fromkeys(channels)), self.queue_size)
-        for channel in subscription.channels:
-            self._local.setdefault(channel, set()).add(subscription)
+        unique = tuple(dict.fromkeys(channels))
+        for channel in unique:
+            self._local.setdefault(channel, set()).add(listener)
         try:
-            missing = [c for c in subscription.channels if c not in self._active]
+            missing = [c for c in unique if c not in self._active]
             if missing:
                 self._dirty.update(missing)
                 await asyncio.shield(self._next_pass())
                 if any(c not in self._active for c in missing):
-                    subscription.fail(BusUnavailable("live updates are interrupted"))
-            yield subscription
+                    listener.fail(BusUnavailable("live updates are interrupted"))
+            yield listener
         finally:
-            for channel in subscription.channels:
+            for channel in unique:
                 listeners = self._local.get(channel)
                 if listeners is None:
                     continue
-                listeners.discard(subscription)
+                listeners.discard(listener)
                 if not listeners:
                     del self._local[channel]
                     self._dirty.add(channel)
@@ -288,8 +311,8 @@ class Bus:
                 logger.exception("could not update the bus's channels")
                 for channel in dirty:
                     if channel not in self._active:
-                        for subscription in self._local.get(channel, ()):
-                            subscription.fail(BusUnavailable("live updates are interrupted"))
+                        for listener in self._local.get(channel, ()):
+                            listener.fail(BusUnavailable("live updates are interrupted"))
             finally:
                 if done is not None and not done.done():
                     done.set_result(None)
@@ -304,8 +327,8 @@ class Bus:
         except Exception:
             logger.exception("could not decode an event on %s", channel)
             return
-        for subscription in listeners:  # offer() never changes the set: no copy needed
-            subscription.offer(event)
+        for listener in listeners:  # offer() never changes the set: no copy needed
+            listener.offer(event)
 
     async def _open(self) -> None:
         broadcast = _Dispatching(self.url, self._deliver)
@@ -336,8 +359,8 @@ class Bus:
 
     def _fail_all(self, failure: Exception) -> None:
         for listeners in list(self._local.values()):
-            for subscription in list(listeners):
-                subscription.fail(failure)
+            for listener in list(listeners):
+                listener.fail(failure)
 
     async def _heartbeat(self) -> bool:
         """Publish to ourselves and wait for it: the only proof that Redis still delivers."""

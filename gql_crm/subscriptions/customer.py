@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 
 import strawberry
 
@@ -10,7 +10,8 @@ from gql_crm.schema.customer import CustomerType
 from gql_crm.schema.setting import PoolEnum
 from gql_crm.services.customer import CUSTOMER_VIEW, CustomerFilter, customer_query
 from gql_crm.services.pool import CUSTOMER_TOPIC
-from gql_crm.subscriptions.live import feed, live_events
+from gql_crm.subscriptions.bus import Event
+from gql_crm.subscriptions.live import Feed, feed, live_items
 
 _OPEN_POOLS = (str(Pool.PUBLIC), str(Pool.SPECIAL))
 
@@ -32,31 +33,39 @@ class CustomerEvent:
 
 
 @feed("customerEvents")
-async def customer_events(
-    context: Context, customer_id: int | None = None
-) -> AsyncIterator[CustomerEvent]:
-    principal = context.require_principal()
-    principal.require(CUSTOMER_VIEW)
-    async for event in live_events(context, CUSTOMER_TOPIC):
+class CustomerEvents(Feed[CustomerEvent]):
+    channels = (CUSTOMER_TOPIC,)
+
+    __slots__ = ("_customer_id", "_principal")
+
+    def __init__(self, context: Context, customer_id: int | None = None) -> None:
+        self._principal = context.require_principal()
+        self._principal.require(CUSTOMER_VIEW)
+        self._customer_id = customer_id
+
+    def items(self, event: Event) -> list[CustomerEvent]:
         if event.channel != CUSTOMER_TOPIC:
-            continue
+            return []
         p = event.payload
         # A release job batch names many customers in one event.
         ids = [event.id] if event.id is not None else list(p.get("customerIds", ()))
-        if customer_id is not None:
-            ids = [i for i in ids if i == customer_id]
+        if self._customer_id is not None:
+            ids = [i for i in ids if i == self._customer_id]
         previous = p.get("fromOwnerId")
+        principal = self._principal
         visible = (
             p["pool"] in _OPEN_POOLS
             or principal.can_see_owner(p["ownerId"])
             or (previous is not None and principal.can_see_owner(previous))
         )
         if not visible:
-            continue
-        for one in ids:
-            yield CustomerEvent(
+            return []
+        return [
+            CustomerEvent(
                 type=event.type, customer_id=one, pool=Pool(p["pool"]), owner_id=p["ownerId"]
             )
+            for one in ids
+        ]
 
 
 @strawberry.type
@@ -68,5 +77,6 @@ class CustomerSubscription:
     async def customer_events(
         self, info: Info, customer_id: int | None = None
     ) -> AsyncGenerator[CustomerEvent, None]:
-        async for item in customer_events(info.context, customer_id=customer_id):
+        feed = CustomerEvents(info.context, customer_id=customer_id)
+        async for item in live_items(info.context, feed):
             yield item

@@ -61,7 +61,7 @@ from gql_crm.schema.selections import (
     plain_field,
 )
 from gql_crm.schema.selections import operation as document_operation
-from gql_crm.subscriptions.live import FEEDS, Feed
+from gql_crm.subscriptions.live import FEEDS, FeedFactory
 
 logger = logging.getLogger("gql_crm.subscriptions")
 
@@ -76,7 +76,7 @@ class NullInNonNull(Exception):
 class DirectSubscription:
     """One subscribe message that can be served by projection."""
 
-    feed: Feed
+    feed: FeedFactory
     arguments: dict[str, Any]
     key: str  # the root field's response key (its alias, if any)
     project: Projection

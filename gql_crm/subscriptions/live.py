@@ -1,34 +1,71 @@
-"""The loop every subscription runs: listen, end the session when it ends, fresh loaders."""
+"""What every subscription shares: its feed, its session's end, fresh loaders per event.
+
+A subscription field is served by a feed: the channels it listens to beyond the subscriber's
+own, and, for each event, the items this subscriber may see (the feed's permission and scope
+checks). Feeds are registered by field name; both delivery paths use the same feed objects:
+
+- ``live_items`` is the general path, an async generator the Strawberry resolver iterates in
+  the subscription's own task;
+- ``subscriptions/frames.py`` serves plain-data documents without waking that task per event:
+  a ``Feed``'s ``items`` is synchronous, so it runs right where the bus hands the event out.
+  A ``LoadingFeed`` needs the database per event and always runs in the subscription's task.
+
+The subscriber's own channel is always listened to: a revoked session (deactivation,
+password change) arrives there and ends the subscription, as does the token's expiry.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from gql_crm.auth.principal import Unauthenticated
 from gql_crm.clock import Clock
 from gql_crm.context import Context
-from gql_crm.subscriptions.bus import Event, Subscription, user_channel
+from gql_crm.subscriptions.bus import Event, Listener, user_channel
 
-# A subscription's items: ``feed(context, **arguments)`` yields what the subscription field
-# returns, one item per event the subscriber may see. The Strawberry resolver iterates it, and
-# so does the direct path (subscriptions/direct.py), so both check every event the same way.
-Feed = Callable[..., AsyncIterator[Any]]
-FEEDS: dict[str, Feed] = {}  # by the subscription field's GraphQL name
+T = TypeVar("T")
 
-F = TypeVar("F", bound=Feed)
+
+class Feed(Generic[T]):
+    """A subscription's items, decided per event without waiting for anything."""
+
+    __slots__ = ()
+    channels: tuple[str, ...] = ()  # besides the subscriber's own
+
+    def items(self, event: Event) -> Iterable[T]:
+        """The items ``event`` gives this subscriber: none unless it may see them."""
+        raise NotImplementedError
+
+
+class LoadingFeed(Generic[T]):
+    """A subscription's items, read from the database per event."""
+
+    __slots__ = ()
+    channels: tuple[str, ...] = ()
+
+    async def items(self, event: Event) -> Iterable[T]:
+        raise NotImplementedError
+
+
+# Builds a subscriber's feed from its context and the field's arguments (Python names);
+# raises when the subscriber may not subscribe at all.
+FeedFactory = Callable[..., Feed[Any] | LoadingFeed[Any]]
+FEEDS: dict[str, FeedFactory] = {}  # by the subscription field's GraphQL name
+
+F = TypeVar("F", bound=FeedFactory)
 
 
 def feed(field_name: str) -> Callable[[F], F]:
-    """Register ``function`` as the items of the subscription field ``field_name``."""
+    """Register ``factory`` as the feed of the subscription field ``field_name``."""
 
-    def register(function: F) -> F:
-        FEEDS[field_name] = function
-        return function
+    def register(factory: F) -> F:
+        FEEDS[field_name] = factory
+        return factory
 
     return register
 
@@ -36,6 +73,55 @@ def feed(field_name: str) -> Callable[[F], F]:
 class PermissionsChanged(Exception):
     """The subscriber's permissions or data scope changed; it must subscribe again."""
 
+
+def end_if_session_over(own_channel: str, event: Event) -> None:
+    """Raise when ``event`` ends the subscriber's session or changes its rights."""
+    if event.channel != own_channel:
+        return
+    if event.type == "session.revoked":
+        reason = event.payload.get("reason", "revoked")
+        raise Unauthenticated(f"Your session ended ({reason}): sign in again.")
+    if event.type == "session.changed":
+        raise PermissionsChanged("Your permissions changed: subscribe again.")
+
+
+@contextlib.asynccontextmanager
+async def listening(
+    context: Context, channels: tuple[str, ...], listener: Listener
+) -> AsyncIterator[str]:
+    """``listener`` attached to the subscriber's own channel and ``channels`` until the block
+    ends, and failed when the subscriber's token expires. Yields the subscriber's channel."""
+    principal = context.require_principal()
+    services = context.services
+    own = user_channel(principal.user_id)
+    expires_at = principal.token_expires_at
+    if expires_at is not None and services.clock.now() >= expires_at:
+        raise _expired()
+    async with services.bus.attach(listener, own, *channels):
+        if expires_at is None:
+            yield own
+        else:
+            with _sweep().watch(listener, expires_at, services.clock):
+                yield own
+
+
+async def live_items(context: Context, feed: Feed[T] | LoadingFeed[T]) -> AsyncIterator[T]:
+    """``feed``'s items for the signed-in subscriber, until its session ends."""
+    subscription = context.services.bus.new_subscription()
+    async with listening(context, feed.channels, subscription) as own:
+        async for event in subscription:
+            end_if_session_over(own, event)
+            # Loaders cache per request; for a subscription every event is a new request.
+            context.renew_loaders()
+            if isinstance(feed, LoadingFeed):
+                items = await feed.items(event)
+            else:
+                items = feed.items(event)
+            for item in items:
+                yield item
+
+
+# ---- token expiry ---------------------------------------------------------------------------
 
 # How often the sweep checks the live subscriptions' tokens for expiry.
 _SWEEP_SECONDS = 1.0
@@ -50,29 +136,32 @@ class _ExpirySweep:
     """
 
     def __init__(self) -> None:
-        self.watched: dict[Subscription, tuple[datetime, Clock]] = {}
+        self.watched: dict[Listener, tuple[datetime, Clock]] = {}
         self._task: asyncio.Task[None] | None = None
 
     @contextlib.contextmanager
-    def watch(
-        self, subscription: Subscription, expires_at: datetime, clock: Clock
-    ) -> Iterator[None]:
-        self.watched[subscription] = (expires_at, clock)
+    def watch(self, listener: Listener, expires_at: datetime, clock: Clock) -> Iterator[None]:
+        self.watched[listener] = (expires_at, clock)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._sweep(), name="live-token-expiry")
         try:
             yield
         finally:
-            self.watched.pop(subscription, None)
+            self.watched.pop(listener, None)
 
     async def _sweep(self) -> None:
         while self.watched:
             await asyncio.sleep(_SWEEP_SECONDS)
-            # No copy of the watched set: fail() only wakes the subscriber, which leaves the
+            # Every subscriber of a process shares one clock: ask it once per pass.
+            now: dict[Clock, datetime] = {}
+            # No copy of the watched set: fail() only marks the listener, which leaves the
             # set later, from its own task.
-            for subscription, (expires_at, clock) in self.watched.items():
-                if clock.now() >= expires_at:
-                    subscription.fail(_expired())
+            for listener, (expires_at, clock) in self.watched.items():
+                current = now.get(clock)
+                if current is None:
+                    current = now[clock] = clock.now()
+                if current >= expires_at:
+                    listener.fail(_expired())
 
 
 _sweeps: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _ExpirySweep] = (
@@ -80,36 +169,13 @@ _sweeps: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _ExpirySweep] = (
 )
 
 
+def _sweep() -> _ExpirySweep:
+    loop = asyncio.get_running_loop()
+    sweep = _sweeps.get(loop)
+    if sweep is None:
+        sweep = _sweeps[loop] = _ExpirySweep()
+    return sweep
+
+
 def _expired() -> Unauthenticated:
     return Unauthenticated("Your token expired: sign in again and re-subscribe.")
-
-
-async def live_events(context: Context, *channels: str) -> AsyncIterator[Event]:
-    """Events of ``channels`` for the signed-in subscriber, until its session ends.
-
-    The subscriber's own channel is always included: a revoked session (deactivation,
-    password change) arrives there and ends the subscription, as does the token's expiry.
-    """
-    principal = context.require_principal()
-    services = context.services
-    own = user_channel(principal.user_id)
-    expires_at = principal.token_expires_at
-    if expires_at is not None and services.clock.now() >= expires_at:
-        raise _expired()
-    async with contextlib.AsyncExitStack() as stack:
-        subscription = await stack.enter_async_context(services.bus.subscribe(own, *channels))
-        if expires_at is not None:
-            loop = asyncio.get_running_loop()
-            sweep = _sweeps.get(loop)
-            if sweep is None:
-                sweep = _sweeps[loop] = _ExpirySweep()
-            stack.enter_context(sweep.watch(subscription, expires_at, services.clock))
-        async for event in subscription:
-            if event.channel == own and event.type == "session.revoked":
-                reason = event.payload.get("reason", "revoked")
-                raise Unauthenticated(f"Your session ended ({reason}): sign in again.")
-            if event.channel == own and event.type == "session.changed":
-                raise PermissionsChanged("Your permissions changed: subscribe again.")
-            # Loaders cache per request; for a subscription every event is a new request.
-            context.renew_loaders()
-            yield event

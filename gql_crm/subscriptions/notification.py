@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
@@ -15,55 +15,81 @@ from gql_crm.services.notification import (
     UnreadCounts,
     read_recipient_entry,
 )
-from gql_crm.subscriptions.live import feed, live_events
+from gql_crm.subscriptions.bus import Event
+from gql_crm.subscriptions.live import Feed, feed, live_items
 
 
 @feed("notifications")
-async def notification_pushes(context: Context) -> AsyncIterator[NotificationPush]:
-    me = context.require_principal().user_id
-    async for event in live_events(context, BROADCAST_CHANNEL):
+class NotificationPushes(Feed[NotificationPush]):
+    channels = (BROADCAST_CHANNEL,)
+
+    __slots__ = ("_me", "_my_key")
+
+    def __init__(self, context: Context) -> None:
+        self._me = context.require_principal().user_id
+        self._my_key = str(self._me)  # a broadcast names its recipients by string keys
+
+    def items(self, event: Event) -> tuple[NotificationPush, ...]:
         if event.type != "notification.created":
-            continue
+            return ()
         payload = event.payload
         if event.channel == BROADCAST_CHANNEL:
-            mine = payload["recipients"].get(str(me))
+            mine = payload["recipients"].get(self._my_key)
             if mine is None:
-                continue
+                return ()
             notification_id, counts = read_recipient_entry(mine)
         elif event.id is not None:
             notification_id = event.id
             counts = UnreadCounts(*payload["unread"])
         else:
-            continue
-        yield NotificationPush(
-            notification=NotificationType.from_payload(notification_id, payload),
-            unread_counts=UnreadCountsType.of(counts),
+            return ()
+        return (
+            NotificationPush(
+                notification=NotificationType.from_payload(notification_id, payload),
+                unread_counts=UnreadCountsType.of(counts),
+            ),
         )
 
 
 @feed("messages")
-async def received_messages(context: Context) -> AsyncIterator[MessageType]:
-    async for event in live_events(context):
+class ReceivedMessages(Feed[MessageType]):
+    __slots__ = ()
+
+    def __init__(self, context: Context) -> None:
+        context.require_principal()
+
+    def items(self, event: Event) -> tuple[MessageType, ...]:
         if event.type != "message.received":
-            continue
+            return ()
         p = event.payload
-        yield MessageType(
-            id=p["id"],
-            sender_id=p["senderId"],
-            subject=p["subject"],
-            body=p["body"],
-            created_at=datetime.fromisoformat(p["createdAt"]),
+        return (
+            MessageType(
+                id=p["id"],
+                sender_id=p["senderId"],
+                subject=p["subject"],
+                body=p["body"],
+                created_at=datetime.fromisoformat(p["createdAt"]),
+            ),
         )
 
 
 @feed("instantNotices")
-async def instant_notices(context: Context) -> AsyncIterator[InstantNotice]:
-    async for event in live_events(context, NOTICE_TOPIC):
+class InstantNotices(Feed[InstantNotice]):
+    channels = (NOTICE_TOPIC,)
+
+    __slots__ = ()
+
+    def __init__(self, context: Context) -> None:
+        context.require_principal()
+
+    def items(self, event: Event) -> tuple[InstantNotice, ...]:
         if event.channel != NOTICE_TOPIC:
-            continue
+            return ()
         p = event.payload
-        yield InstantNotice(
-            title=p["title"], body=p["body"], sender_id=p["senderId"], sent_at=event.time
+        return (
+            InstantNotice(
+                title=p["title"], body=p["body"], sender_id=p["senderId"], sent_at=event.time
+            ),
         )
 
 
@@ -73,15 +99,15 @@ class NotificationSubscription:
         description="Each new notification of yours, with your unread counts after it."
     )
     async def notifications(self, info: Info) -> AsyncGenerator[NotificationPush, None]:
-        async for push in notification_pushes(info.context):
+        async for push in live_items(info.context, NotificationPushes(info.context)):
             yield push
 
     @strawberry.subscription(description="Internal messages sent to you, as they arrive.")
     async def messages(self, info: Info) -> AsyncGenerator[MessageType, None]:
-        async for message in received_messages(info.context):
+        async for message in live_items(info.context, ReceivedMessages(info.context)):
             yield message
 
     @strawberry.subscription(description="Instant notices, shown once to whoever is online.")
     async def instant_notices(self, info: Info) -> AsyncGenerator[InstantNotice, None]:
-        async for notice in instant_notices(info.context):
+        async for notice in live_items(info.context, InstantNotices(info.context)):
             yield notice

@@ -1,0 +1,166 @@
+"""Direct subscriptions' frames, written where the bus hands out each event.
+
+A subscription served the usual way is a task that waits on a queue: one announcement to
+10,000 subscribers woke 10,000 tasks, and each resumed its chain of async generators and
+Strawberry's, Starlette's and uvicorn's send coroutines before one socket write. Profiling
+such a fan-out found about half of the process's time in the event loop's own scheduling.
+
+For a direct subscription (``subscriptions/direct.py``) whose feed decides per event without
+waiting (a ``Feed``), ``OperationFrames`` is the bus listener itself. For each event, in the
+bus's delivery pass: the session checks, the feed's items (its permission and scope checks,
+the same code every path runs), the projection, and the ``next`` message handed to
+Strawberry's operation to send. Sending awaits nothing while the socket accepts data, so
+the send coroutine runs to its end on the spot (``run_until_blocked``); the subscription's
+task sleeps until the subscription ends.
+
+When a socket pushes back, its send goes on in a task, and later messages wait behind it in
+a bounded backlog, in order. A subscriber whose backlog fills up is dropped with
+``SlowSubscriber``, as a queued subscriber is: memory stays flat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Generator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Operation
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    NextMessage,
+    NextMessagePayload,
+)
+
+from gql_crm.subscriptions.bus import Event, SlowSubscriber
+from gql_crm.subscriptions.direct import DirectSubscription, NullInNonNull, error_payload
+from gql_crm.subscriptions.live import Feed, end_if_session_over
+
+
+class OperationFrames:
+    """One direct subscription as a bus listener: each event becomes its frames at once."""
+
+    __slots__ = ("_backlog", "_feed", "_limit", "_operation", "_own", "_plan", "_process", "ended")
+
+    def __init__(
+        self,
+        operation: Operation[Any, Any],
+        plan: DirectSubscription,
+        feed: Feed[Any],
+        own_channel: str,
+        process: Callable[[list[GraphQLError]], list[GraphQLError]],
+        backlog_limit: int,
+    ) -> None:
+        self._operation = operation
+        self._plan = plan
+        self._feed = feed
+        self._own = own_channel
+        self._process = process
+        self._limit = backlog_limit
+        # Messages waiting behind a send that the socket made wait; None while none waits.
+        self._backlog: list[NextMessage] | None = None
+        # Resolved with what ended the subscription; the subscription's task waits for it.
+        self.ended: asyncio.Future[Exception] = asyncio.get_running_loop().create_future()
+
+    def offer(self, event: Event) -> None:
+        if self.ended.done():
+            return
+        try:
+            end_if_session_over(self._own, event)
+            for item in self._feed.items(event):
+                self._send(self._next(item))
+        except Exception as error:  # the session ended, the client left or fell behind
+            self.fail(error)
+
+    def fail(self, failure: Exception) -> None:
+        self._backlog = None  # drop what waits: memory stays flat
+        if not self.ended.done():
+            self.ended.set_result(failure)
+
+    def close(self) -> None:
+        """The subscription is over: nothing more is sent, not even what waits."""
+        self.fail(_Closed())
+
+    def _next(self, item: object) -> NextMessage:
+        try:
+            payload = NextMessagePayload(data=self._plan.data(item))
+        except NullInNonNull as error:
+            payload = NextMessagePayload(data=None, errors=error_payload(error, self._process))
+        return NextMessage(id=self._operation.id, type="next", payload=payload)
+
+    def _send(self, message: NextMessage) -> None:
+        if self._backlog is not None:
+            if len(self._backlog) >= self._limit:
+                raise SlowSubscriber("events arrived faster than they were read")
+            self._backlog.append(message)
+            return
+        waiting = run_until_blocked(self._operation.send_operation_message(message))
+        if waiting is not None:
+            self._backlog = []
+            waiting.add_done_callback(self._sent)
+
+    def _sent(self, send: asyncio.Future[None]) -> None:
+        """A send that had to wait is done: send what queued behind it, in order."""
+        if send.cancelled() or self.ended.done():
+            return
+        failure = send.exception()
+        if isinstance(failure, Exception):  # the client left
+            self.fail(failure)
+            return
+        queued, self._backlog = self._backlog or [], None
+        for position, message in enumerate(queued):
+            try:
+                self._send(message)
+            except Exception as error:
+                self.fail(error)
+                return
+            if self._backlog is not None:  # waiting again: the rest stays queued behind it
+                self._backlog.extend(queued[position + 1 :])
+                return
+
+
+class _Closed(Exception):
+    pass
+
+
+def run_until_blocked(coroutine: Coroutine[Any, Any, None]) -> asyncio.Future[None] | None:
+    """Run ``coroutine`` in the caller's stead until it first has to wait.
+
+    None when it finished without waiting (its exception, if any, is raised here); otherwise
+    a task that finishes it. (Python 3.12's eager tasks do this; this runs on 3.11.)
+    """
+    try:
+        waiting_on = coroutine.send(None)
+    except StopIteration:
+        return None
+    rest = asyncio.ensure_future(_Resumed(coroutine, waiting_on))
+    # A task cancelled before its first step never runs _Resumed: close the coroutine then,
+    # so that its cleanup runs now rather than whenever it is collected. (Closing a finished
+    # coroutine does nothing.)
+    rest.add_done_callback(lambda _: coroutine.close())
+    return rest
+
+
+class _Resumed:
+    """The rest of a coroutine that already yielded ``waiting_on`` to its first await."""
+
+    __slots__ = ("_coroutine", "_waiting_on")
+
+    def __init__(self, coroutine: Coroutine[Any, Any, None], waiting_on: object) -> None:
+        self._coroutine = coroutine
+        self._waiting_on = waiting_on
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        coroutine, waiting_on = self._coroutine, self._waiting_on
+        while True:
+            try:
+                received = yield waiting_on
+            except BaseException as error:  # cancellation: pass it in
+                try:
+                    waiting_on = coroutine.throw(error)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    waiting_on = coroutine.send(received)
+                except StopIteration:
+                    return
