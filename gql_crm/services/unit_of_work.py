@@ -110,11 +110,18 @@ class UnitOfWork:
     async def _publish(self) -> None:
         # The commit is the truth and events are hints: a failed publish is logged, never
         # turned into a failure of the request that already succeeded.
-        for event in self._events:
-            try:
-                await self.services.bus.publish(event)
-            except Exception:
-                logger.warning("could not publish %s on %s", event.type, event.channel)
+        if not self._events:
+            return
+        try:
+            await self.services.bus.publish(*self._events)
+        except Exception:
+            first = self._events[0]
+            logger.warning(
+                "could not publish %d event(s), the first %s on %s",
+                len(self._events),
+                first.type,
+                first.channel,
+            )
 
     def log(
         self, entity_type: str, entity_id: int, action: str, changes: dict[str, Any] | None = None

@@ -4,12 +4,14 @@ Events travel as JSON envelopes (channel, type, id, payload, time). The database
 truth and an event is a hint: a client that missed one re-queries.
 
 Fan-out: a process holds ONE broadcaster subscription per channel, however many local
-subscribers listen to it, and no task or queue per channel: broadcaster's single listener
-hands each message to the bus, which decodes it once and appends it to every local
-subscriber's bounded queue. (broadcaster's own ``subscribe`` gives each subscriber a queue
+listeners it has, and no task or queue per channel: broadcaster's single listener hands each
+message to the bus, which decodes it once and offers it to every local listener. A listener
+is either a ``Subscription`` (a bounded queue a task reads; a subscriber that falls behind is
+dropped with ``SlowSubscriber`` instead of letting memory grow) or any object with ``offer``
+and ``fail``: a direct subscription's frames are written during ``offer`` itself
+(``subscriptions/frames.py``). (broadcaster's own ``subscribe`` gives each subscriber a queue
 and needs a task per subscriber to drain it: with a channel per user, that was a task, two
-queues and a Redis SUBSCRIBE of their own for every connection.) A subscriber that falls
-behind is dropped (``SlowSubscriber``) instead of letting memory grow.
+queues and a Redis SUBSCRIBE of their own for every connection.)
 
 Supervision: broadcaster does not notice a lost Redis connection (its listener task just
 dies). With Redis the bus sends itself a heartbeat every second; when one fails to come back,
@@ -210,6 +212,7 @@ class Bus:
         self._heartbeat_timeout = heartbeat_timeout
         self._heartbeat_misses = heartbeat_misses
         self._broadcast: _Dispatching | None = None
+        self._publisher: Redis | None = None  # with Redis: the connection events go out on
         self._local: dict[str, set[Listener]] = {}
         # Channels subscribed on the backend, and those whose local listeners changed since.
         # One task (the reconciler) issues every SUBSCRIBE/UNSUBSCRIBE, in order, so that a
@@ -240,10 +243,25 @@ class Bus:
         self._fail_all(BusUnavailable("the server is shutting down"))
         await self._close()
 
-    async def publish(self, event: Event) -> None:
-        if self._broadcast is None or not self.healthy:
+    async def publish(self, *events: Event) -> None:
+        """Publish ``events`` in order; with Redis, in one round trip.
+
+        broadcaster publishes one message per round trip: a message to 500 recipients (500
+        events) waited about 35 ms on them before its mutation could answer. With Redis the
+        bus sends them down one pipeline of its own connection instead (about 5 ms).
+        """
+        broadcast = self._broadcast
+        if broadcast is None or not self.healthy:
             raise BusUnavailable("live updates are interrupted")
-        await self._broadcast.publish(channel=self._prefix + event.channel, message=event.encode())
+        messages = [(self._prefix + event.channel, event.encode()) for event in events]
+        if self._publisher is None:
+            for channel, message in messages:
+                await broadcast.publish(channel=channel, message=message)
+            return
+        async with self._publisher.pipeline(transaction=False) as pipeline:
+            for channel, message in messages:
+                pipeline.publish(channel, message)
+            await pipeline.execute()
 
     def new_subscription(self) -> Subscription:
         return Subscription(self.queue_size)
@@ -334,6 +352,8 @@ class Bus:
         broadcast = _Dispatching(self.url, self._deliver)
         await asyncio.wait_for(broadcast.connect(), self._heartbeat_timeout)
         self._broadcast = broadcast
+        if self._supervised:
+            self._publisher = Redis.from_url(self.url, socket_timeout=self._heartbeat_timeout)
         self._active.clear()
         self._reconciler = asyncio.create_task(self._reconcile(broadcast), name="bus-channels")
         self._healthy.set()
@@ -352,10 +372,14 @@ class Bus:
         if waiting is not None and not waiting.done():
             waiting.set_result(None)
         broadcast, self._broadcast = self._broadcast, None
+        publisher, self._publisher = self._publisher, None
+        # A dead Redis can make a clean disconnect hang or fail; neither matters here.
         if broadcast is not None:
-            # A dead Redis can make a clean disconnect hang or fail; neither matters here.
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(broadcast.disconnect(), 1.0)
+        if publisher is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(publisher.aclose(), 1.0)
 
     def _fail_all(self, failure: Exception) -> None:
         for listeners in list(self._local.values()):

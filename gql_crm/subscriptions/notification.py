@@ -23,11 +23,11 @@ from gql_crm.subscriptions.live import Feed, feed, live_items
 class NotificationPushes(Feed[NotificationPush]):
     channels = (BROADCAST_CHANNEL,)
 
-    __slots__ = ("_me", "_my_key")
+    __slots__ = ("_my_key",)
 
     def __init__(self, context: Context) -> None:
-        self._me = context.require_principal().user_id
-        self._my_key = str(self._me)  # a broadcast names its recipients by string keys
+        # A broadcast names its recipients by their ids as strings (JSON object keys).
+        self._my_key = str(context.require_principal().user_id)
 
     def items(self, event: Event) -> tuple[NotificationPush, ...]:
         if event.type != "notification.created":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -33,6 +34,29 @@ async def test_every_local_subscriber_gets_each_event_once(bus: Bus) -> None:
             event = await subscription.next(1.0)
             assert event is not None
             assert event.id == 1
+            assert await subscription.next(0.05) is None
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def any_bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
+    """The embedded bus, and (in the Redis pass) one over Redis."""
+    url = "memory://" if request.param == "memory" else request.getfixturevalue("redis_url")
+    bus = Bus(url, namespace=f"test-bus-{uuid.uuid4().hex}", queue_size=100)
+    await bus.connect()
+    try:
+        yield bus
+    finally:
+        await bus.disconnect()
+
+
+async def test_events_published_together_arrive_in_order(any_bus: Bus) -> None:
+    async with any_bus.subscribe("a") as first, any_bus.subscribe("b") as second:
+        await any_bus.publish(*(_event("a" if n % 2 else "b", n) for n in range(40)))
+        for subscription, numbers in ((first, range(1, 40, 2)), (second, range(0, 40, 2))):
+            for number in numbers:
+                event = await subscription.next(2.0)
+                assert event is not None
+                assert event.id == number
             assert await subscription.next(0.05) is None
 
 

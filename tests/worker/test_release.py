@@ -231,9 +231,9 @@ async def test_after_each_batch_the_former_owners_bells_ring_and_customer_watche
     published: list[Event] = []
     real_publish = services.bus.publish
 
-    async def record(event: Event) -> None:
-        published.append(event)
-        await real_publish(event)
+    async def record(*events: Event) -> None:
+        published.extend(events)
+        await real_publish(*events)
 
     monkeypatch.setattr(services.bus, "publish", record)
 
