@@ -100,9 +100,10 @@ class OperationFrames:
 
     def _sent(self, send: asyncio.Future[None]) -> None:
         """A send that had to wait is done: send what queued behind it, in order."""
+        # Read the outcome even when it no longer matters, or asyncio logs it as never read.
+        failure = None if send.cancelled() else send.exception()
         if send.cancelled() or self.ended.done():
             return
-        failure = send.exception()
         if isinstance(failure, Exception):  # the client left
             self.fail(failure)
             return

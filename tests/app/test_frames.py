@@ -8,6 +8,7 @@ sent before ``offer`` returns, and what happens while a socket pushes back.
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import UTC, datetime
 from typing import Any
 
@@ -147,6 +148,21 @@ async def test_nothing_is_sent_once_closed() -> None:
     assert operation.ids() == [1]  # the send under way ends; the queued one is dropped
     frames.offer(_message(3))
     assert operation.ids() == [1]
+
+
+async def test_a_send_that_fails_after_the_end_is_not_reported_as_unread(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    operation = _Operation()
+    frames = _frames(operation)
+    operation.socket_full = asyncio.get_running_loop().create_future()
+    frames.offer(_message(1))
+    frames.close()
+    operation.gone = True  # the send under way fails once the socket frees up
+    operation.socket_full.set_result(None)
+    await _loop_turns()
+    gc.collect()  # an unread task exception is logged when the task is collected
+    assert "never retrieved" not in caplog.text
 
 
 async def test_run_until_blocked_finishes_what_never_waits_on_the_spot() -> None:
