@@ -147,8 +147,10 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         try:
             async with listening(context, feed.channels, frames):
                 failure = await frames.ended
-        finally:
-            frames.close()  # the client completed it, or it ended: nothing more is sent
+        except BaseException:  # the client completed it (cancelled), or it could not start
+            frames.cancel()
+            raise
+        # A frame still waiting for the socket goes out before the error and complete.
         raise failure
 
     async def _items(

@@ -373,13 +373,9 @@ class Bus:
             waiting.set_result(None)
         broadcast, self._broadcast = self._broadcast, None
         publisher, self._publisher = self._publisher, None
-        # A dead Redis can make a clean disconnect hang or fail; neither matters here.
-        if broadcast is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(broadcast.disconnect(), 1.0)
-        if publisher is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(publisher.aclose(), 1.0)
+        # Shielded: they are no longer the bus's, so a disconnect() that cancels the
+        # supervisor half-way through must not leave their connections open.
+        await asyncio.shield(_release(broadcast, publisher))
 
     def _fail_all(self, failure: Exception) -> None:
         for listeners in list(self._local.values()):
@@ -435,3 +431,13 @@ class Bus:
                     await self._close()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+
+
+async def _release(broadcast: _Dispatching | None, publisher: Redis | None) -> None:
+    # A dead Redis can make a clean disconnect hang or fail; neither matters here.
+    if broadcast is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(broadcast.disconnect(), 1.0)
+    if publisher is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(publisher.aclose(), 1.0)

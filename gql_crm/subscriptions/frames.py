@@ -21,7 +21,7 @@ a bounded backlog, in order. A subscriber whose backlog fills up is dropped with
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine, Generator, Iterator
 from typing import Any
 
 from graphql import GraphQLError
@@ -39,7 +39,17 @@ from gql_crm.subscriptions.live import Feed, end_if_session_over
 class OperationFrames:
     """One direct subscription as a bus listener: each event becomes its frames at once."""
 
-    __slots__ = ("_backlog", "_feed", "_limit", "_operation", "_own", "_plan", "_process", "ended")
+    __slots__ = (
+        "_backlog",
+        "_feed",
+        "_limit",
+        "_operation",
+        "_own",
+        "_plan",
+        "_process",
+        "_waiting",
+        "ended",
+    )
 
     def __init__(
         self,
@@ -55,9 +65,11 @@ class OperationFrames:
         self._feed = feed
         self._own = own_channel
         self._process = process
-        self._limit = backlog_limit
-        # Messages waiting behind a send that the socket made wait; None while none waits.
-        self._backlog: list[NextMessage] | None = None
+        self._limit = backlog_limit  # in events, as a queued subscriber's queue is
+        # While a send waits for the socket: that send, and per event behind it the items
+        # still to send (one event, such as a release naming many customers, can hold many).
+        self._waiting: asyncio.Future[None] | None = None
+        self._backlog: list[Iterator[object]] = []
         # Resolved with what ended the subscription; the subscription's task waits for it.
         self.ended: asyncio.Future[Exception] = asyncio.get_running_loop().create_future()
 
@@ -66,19 +78,38 @@ class OperationFrames:
             return
         try:
             end_if_session_over(self._own, event)
-            for item in self._feed.items(event):
-                self._send(self._next(item))
+            items = iter(self._feed.items(event))
+            if self._waiting is None:
+                self._send(items)
+            elif len(self._backlog) < self._limit:
+                self._backlog.append(items)
+            else:
+                raise SlowSubscriber("events arrived faster than they were read")
         except Exception as error:  # the session ended, the client left or fell behind
             self.fail(error)
 
     def fail(self, failure: Exception) -> None:
-        self._backlog = None  # drop what waits: memory stays flat
+        self._backlog.clear()  # drop what waits: memory stays flat
         if not self.ended.done():
             self.ended.set_result(failure)
 
-    def close(self) -> None:
-        """The subscription is over: nothing more is sent, not even what waits."""
-        self.fail(_Closed())
+    def cancel(self) -> None:
+        """The client completed the subscription (or left): nothing more is sent, not even
+        a frame waiting for the socket, which might otherwise reach a new operation that
+        reuses the id."""
+        self.fail(_Cancelled())
+        if self._waiting is not None:
+            self._waiting.cancel()
+
+    def _send(self, items: Iterator[object]) -> None:
+        """Send ``items`` until the socket makes one wait; the rest then waits behind it."""
+        for item in items:
+            waiting = run_until_blocked(self._operation.send_operation_message(self._next(item)))
+            if waiting is not None:
+                self._waiting = waiting
+                self._backlog.insert(0, items)
+                waiting.add_done_callback(self._sent)
+                return
 
     def _next(self, item: object) -> NextMessage:
         try:
@@ -87,19 +118,9 @@ class OperationFrames:
             payload = NextMessagePayload(data=None, errors=error_payload(error, self._process))
         return NextMessage(id=self._operation.id, type="next", payload=payload)
 
-    def _send(self, message: NextMessage) -> None:
-        if self._backlog is not None:
-            if len(self._backlog) >= self._limit:
-                raise SlowSubscriber("events arrived faster than they were read")
-            self._backlog.append(message)
-            return
-        waiting = run_until_blocked(self._operation.send_operation_message(message))
-        if waiting is not None:
-            self._backlog = []
-            waiting.add_done_callback(self._sent)
-
     def _sent(self, send: asyncio.Future[None]) -> None:
         """A send that had to wait is done: send what queued behind it, in order."""
+        self._waiting = None
         # Read the outcome even when it no longer matters, or asyncio logs it as never read.
         failure = None if send.cancelled() else send.exception()
         if send.cancelled() or self.ended.done():
@@ -107,19 +128,14 @@ class OperationFrames:
         if isinstance(failure, Exception):  # the client left
             self.fail(failure)
             return
-        queued, self._backlog = self._backlog or [], None
-        for position, message in enumerate(queued):
-            try:
-                self._send(message)
-            except Exception as error:
-                self.fail(error)
-                return
-            if self._backlog is not None:  # waiting again: the rest stays queued behind it
-                self._backlog.extend(queued[position + 1 :])
-                return
+        try:
+            while self._backlog and self._waiting is None:
+                self._send(self._backlog.pop(0))
+        except Exception as error:
+            self.fail(error)
 
 
-class _Closed(Exception):
+class _Cancelled(Exception):
     pass
 
 

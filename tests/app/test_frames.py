@@ -27,12 +27,18 @@ OWN = "user:7"
 
 
 class _Messages(Feed[MessageType]):
-    """Each ``message.received`` event is one message; anything else gives nothing."""
+    """Each ``message.received`` event is one message, a ``messages.batch`` many."""
 
     def items(self, event: Event) -> tuple[MessageType, ...]:
+        if event.type == "messages.batch":  # one event, many items (as a pool release is)
+            return tuple(self._message(number) for number in event.payload["ids"])
         if event.type != "message.received":
             return ()
-        return (MessageType(id=event.id or 0, sender_id=1, subject="s", body="", created_at=NOW),)
+        return (self._message(event.id or 0),)
+
+    @staticmethod
+    def _message(number: int) -> MessageType:
+        return MessageType(id=number, sender_id=1, subject="s", body="", created_at=NOW)
 
 
 class _Operation:
@@ -136,18 +142,31 @@ async def test_a_client_that_left_ends_the_subscription() -> None:
     assert isinstance(frames.ended.result(), ConnectionResetError)
 
 
-async def test_nothing_is_sent_once_closed() -> None:
+async def test_nothing_is_sent_once_cancelled_not_even_the_waiting_frame() -> None:
     operation = _Operation()
     frames = _frames(operation)
     operation.socket_full = asyncio.get_running_loop().create_future()
     frames.offer(_message(1))
     frames.offer(_message(2))
-    frames.close()
+    frames.cancel()  # the client completed the subscription
     operation.socket_full.set_result(None)
     await _loop_turns()
-    assert operation.ids() == [1]  # the send under way ends; the queued one is dropped
+    assert operation.sent == []  # its id may already name a new subscription
     frames.offer(_message(3))
-    assert operation.ids() == [1]
+    assert operation.sent == []
+
+
+async def test_the_backlog_counts_events_however_many_items_each_gives() -> None:
+    operation = _Operation()
+    frames = _frames(operation, backlog_limit=2)
+    operation.socket_full = asyncio.get_running_loop().create_future()
+    release = Event(OWN, "messages.batch", None, {"ids": list(range(10, 1010))}, NOW)
+    frames.offer(release)  # one event, a thousand items: the first waits on the socket
+    frames.offer(_message(1))
+    assert not frames.ended.done()
+    operation.socket_full.set_result(None)
+    await _loop_turns()
+    assert operation.ids() == [*range(10, 1010), 1]
 
 
 async def test_a_send_that_fails_after_the_end_is_not_reported_as_unread(
@@ -157,7 +176,7 @@ async def test_a_send_that_fails_after_the_end_is_not_reported_as_unread(
     frames = _frames(operation)
     operation.socket_full = asyncio.get_running_loop().create_future()
     frames.offer(_message(1))
-    frames.close()
+    frames.cancel()
     operation.gone = True  # the send under way fails once the socket frees up
     operation.socket_full.set_result(None)
     await _loop_turns()
