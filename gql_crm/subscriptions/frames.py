@@ -13,9 +13,11 @@ Strawberry's operation to send. Sending awaits nothing while the socket accepts 
 the send coroutine runs to its end on the spot (``run_until_blocked``); the subscription's
 task sleeps until the subscription ends.
 
-When a socket pushes back, its send goes on in a task, and later messages wait behind it in
-a bounded backlog, in order. A subscriber whose backlog fills up is dropped with
-``SlowSubscriber``, as a queued subscriber is: memory stays flat.
+When a socket pushes back, its send goes on in a task, and later events' items wait behind
+it in a backlog, in order, bounded in events as a queued subscriber's queue is. A subscriber
+whose backlog fills up is dropped with ``SlowSubscriber``: memory stays flat. When the
+client completes the subscription, a send still waiting is cancelled: nothing reaches the
+client under that operation's id afterwards.
 """
 
 from __future__ import annotations
