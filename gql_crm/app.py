@@ -53,7 +53,6 @@ from gql_crm.subscriptions.bus import Bus, user_channel
 from gql_crm.subscriptions.direct import (
     DirectPlanner,
     DirectSubscription,
-    NullInNonNull,
     error_payload,
 )
 from gql_crm.subscriptions.frames import OperationFrames
@@ -162,12 +161,8 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     ) -> None:
         async with aclosing(items):
             async for item in items:
-                try:
-                    payload = NextMessagePayload(data=direct.data(item))
-                except NullInNonNull as error:
-                    payload = NextMessagePayload(data=None, errors=error_payload(error, process))
                 await operation.send_operation_message(
-                    NextMessage(id=operation.id, type="next", payload=payload)
+                    direct.next_message(operation.id, item, process)
                 )
 
 

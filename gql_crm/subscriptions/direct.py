@@ -52,6 +52,10 @@ from graphql.execution.values import (
     get_directive_values,
     get_variable_values,
 )
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    NextMessage,
+    NextMessagePayload,
+)
 
 from gql_crm.schema.selections import (
     Documents,
@@ -83,6 +87,20 @@ class DirectSubscription:
 
     def data(self, item: object) -> dict[str, Any]:
         return {self.key: self.project(item)}
+
+    def next_message(
+        self,
+        operation_id: str,
+        item: object,
+        process: Callable[[list[GraphQLError]], list[GraphQLError]],
+    ) -> NextMessage:
+        """The ``next`` message that sends ``item`` (a coded error if the schema's promise
+        of non-null is broken)."""
+        try:
+            payload = NextMessagePayload(data=self.data(item))
+        except NullInNonNull as error:
+            payload = NextMessagePayload(data=None, errors=error_payload(error, process))
+        return NextMessage(id=operation_id, type="next", payload=payload)
 
 
 _SKIP_INCLUDE = {GraphQLSkipDirective.name, GraphQLIncludeDirective.name}

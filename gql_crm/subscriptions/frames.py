@@ -28,13 +28,9 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Operation
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
-    NextMessage,
-    NextMessagePayload,
-)
 
 from gql_crm.subscriptions.bus import Event, SlowSubscriber
-from gql_crm.subscriptions.direct import DirectSubscription, NullInNonNull, error_payload
+from gql_crm.subscriptions.direct import DirectSubscription
 from gql_crm.subscriptions.live import Feed, end_if_session_over
 
 
@@ -106,19 +102,13 @@ class OperationFrames:
     def _send(self, items: Iterator[object]) -> None:
         """Send ``items`` until the socket makes one wait; the rest then waits behind it."""
         for item in items:
-            waiting = run_until_blocked(self._operation.send_operation_message(self._next(item)))
+            message = self._plan.next_message(self._operation.id, item, self._process)
+            waiting = run_until_blocked(self._operation.send_operation_message(message))
             if waiting is not None:
                 self._waiting = waiting
                 self._backlog.insert(0, items)
                 waiting.add_done_callback(self._sent)
                 return
-
-    def _next(self, item: object) -> NextMessage:
-        try:
-            payload = NextMessagePayload(data=self._plan.data(item))
-        except NullInNonNull as error:
-            payload = NextMessagePayload(data=None, errors=error_payload(error, self._process))
-        return NextMessage(id=self._operation.id, type="next", payload=payload)
 
     def _sent(self, send: asyncio.Future[None]) -> None:
         """A send that had to wait is done: send what queued behind it, in order."""

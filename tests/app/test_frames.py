@@ -30,6 +30,8 @@ class _Messages(Feed[MessageType]):
     """Each ``message.received`` event is one message, a ``messages.batch`` many."""
 
     def items(self, event: Event) -> tuple[MessageType, ...]:
+        if event.type == "message.broken":  # an id the schema declares non-null is missing
+            return (MessageType(id=None, sender_id=1, subject="s", body="", created_at=NOW),)  # type: ignore[arg-type]
         if event.type == "messages.batch":  # one event, many items (as a pool release is)
             return tuple(self._message(number) for number in event.payload["ids"])
         if event.type != "message.received":
@@ -94,6 +96,19 @@ async def test_a_frame_is_sent_before_offer_returns() -> None:
     assert operation.ids() == [1]
     assert operation.sent[0]["type"] == "next"
     assert operation.sent[0]["id"] == "op"
+    assert not frames.ended.done()
+
+
+async def test_a_broken_item_is_reported_in_its_frame_and_the_next_still_arrive() -> None:
+    operation = _Operation()
+    frames = _frames(operation)
+    frames.offer(Event(OWN, "message.broken", None, {}, NOW))
+    frames.offer(_message(2))
+    broken, fine = operation.sent
+    assert broken["type"] == "next"
+    assert broken["payload"]["data"] is None
+    assert broken["payload"]["errors"][0]["message"].startswith("a non-null")
+    assert fine["payload"]["data"] == {"messages": {"id": 2}}
     assert not frames.ended.done()
 
 
