@@ -17,6 +17,10 @@ class Forbidden(Exception):
         self.message = message
 
 
+def forbidden_message(permission: str) -> str:
+    return f"This needs the permission '{permission}'."
+
+
 class Unauthenticated(Exception):
     """No valid token; reported as a top-level UNAUTHENTICATED error."""
 
@@ -42,7 +46,7 @@ class Principal:
 
     def require(self, permission: str) -> None:
         if permission not in self.permissions:
-            raise Forbidden(f"This needs the permission '{permission}'.")
+            raise Forbidden(forbidden_message(permission))
 
     def can_see_owner(self, owner_id: int | None) -> bool:
         """Whether a record owned by ``owner_id`` is within this principal's data scope."""

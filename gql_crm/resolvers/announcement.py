@@ -87,7 +87,7 @@ class AnnouncementQuery:
 @strawberry.type
 class AnnouncementMutation:
     @strawberry.mutation(
-        directives=requires(basic(Module.ANNOUNCEMENT, Action.CREATE)),
+        extensions=[requires(basic(Module.ANNOUNCEMENT, Action.CREATE))],
         description="Create (and with publish: true, publish at once: the audience is notified).",
     )
     async def create_announcement(
@@ -99,13 +99,13 @@ class AnnouncementMutation:
             _success,
         )
 
-    @strawberry.mutation(directives=requires(basic(Module.ANNOUNCEMENT, Action.CREATE)))
+    @strawberry.mutation(extensions=[requires(basic(Module.ANNOUNCEMENT, Action.CREATE))])
     async def publish_announcement(self, info: Info, id: int) -> AnnouncementResult:
         return await mutate(
             info, lambda uow: announcement_service.publish_announcement(uow, id), _success
         )
 
-    @strawberry.mutation(directives=requires(basic(Module.ANNOUNCEMENT, Action.EDIT)))
+    @strawberry.mutation(extensions=[requires(basic(Module.ANNOUNCEMENT, Action.EDIT))])
     async def update_announcement(
         self, info: Info, id: int, input: AnnouncementInput
     ) -> AnnouncementResult:
@@ -115,14 +115,14 @@ class AnnouncementMutation:
             _success,
         )
 
-    @strawberry.mutation(directives=requires(basic(Module.ANNOUNCEMENT, Action.DELETE)))
+    @strawberry.mutation(extensions=[requires(basic(Module.ANNOUNCEMENT, Action.DELETE))])
     async def delete_announcement(self, info: Info, id: int) -> DeleteAnnouncementResult:
         return await mutate(
             info, lambda uow: announcement_service.delete_announcement(uow, id), deleted
         )
 
     @strawberry.mutation(
-        directives=requires(basic(Module.ANNOUNCEMENT, Action.CREATE)),
+        extensions=[requires(basic(Module.ANNOUNCEMENT, Action.CREATE))],
         description="Shown once to users online now (subscription instantNotices); not stored.",
     )
     async def send_instant_notice(

@@ -38,7 +38,7 @@ def _success(contact: Contact) -> ContactSuccess:
 
 @strawberry.type
 class ContactMutation:
-    @strawberry.mutation(directives=requires(basic(Module.CONTACT, Action.CREATE)))
+    @strawberry.mutation(extensions=[requires(basic(Module.CONTACT, Action.CREATE))])
     async def add_contact(self, info: Info, customer_id: int, input: ContactInput) -> ContactResult:
         async def operation(uow: UnitOfWork) -> Contact:
             customer = await managed_customer(uow, customer_id)
@@ -46,7 +46,7 @@ class ContactMutation:
 
         return await mutate(info, operation, _success)
 
-    @strawberry.mutation(directives=requires(basic(Module.CONTACT, Action.EDIT)))
+    @strawberry.mutation(extensions=[requires(basic(Module.CONTACT, Action.EDIT))])
     async def update_contact(self, info: Info, id: int, input: ContactInput) -> ContactResult:
         async def operation(uow: UnitOfWork) -> Contact:
             contact = await contact_service.contact_of(uow, id)
@@ -56,7 +56,7 @@ class ContactMutation:
         return await mutate(info, operation, _success)
 
     @strawberry.mutation(
-        directives=requires(basic(Module.CONTACT, Action.DELETE)),
+        extensions=[requires(basic(Module.CONTACT, Action.DELETE))],
         description="A deleted primary contact passes the flag to the oldest remaining one.",
     )
     async def delete_contact(self, info: Info, id: int) -> DeleteContactResult:

@@ -98,7 +98,7 @@ def _success(customer: Customer) -> CustomerSuccess:
 @strawberry.type
 class CustomerQuery:
     @strawberry.field(
-        directives=requires(basic(Module.CUSTOMER, Action.VIEW)),
+        extensions=[requires(basic(Module.CUSTOMER, Action.VIEW))],
         description="A customer you may see (null otherwise).",
     )
     async def customer(self, info: Info, id: int) -> CustomerType | None:
@@ -107,7 +107,7 @@ class CustomerQuery:
         return CustomerType.from_model(customer) if customer else None
 
     @strawberry.field(
-        directives=requires(basic(Module.CUSTOMER, Action.VIEW)),
+        extensions=[requires(basic(Module.CUSTOMER, Action.VIEW))],
         description="Customer lists (F2.6) and quick search (F2.7); filters combine.",
     )
     async def customers(
@@ -155,7 +155,7 @@ class CustomerQuery:
 @strawberry.type
 class CustomerMutation:
     @strawberry.mutation(
-        directives=requires(basic(Module.CUSTOMER, Action.CREATE)),
+        extensions=[requires(basic(Module.CUSTOMER, Action.CREATE))],
         description="Enter a customer with its contacts; the maturity decides the pool.",
     )
     async def create_customer(
@@ -168,7 +168,7 @@ class CustomerMutation:
 
         return await mutate(info, operation, _success)
 
-    @strawberry.mutation(directives=requires(basic(Module.CUSTOMER, Action.EDIT)))
+    @strawberry.mutation(extensions=[requires(basic(Module.CUSTOMER, Action.EDIT))])
     async def update_customer(
         self, info: Info, id: int, input: CustomerInput
     ) -> UpdateCustomerResult:
@@ -179,13 +179,13 @@ class CustomerMutation:
         return await mutate(info, operation, _success)
 
     @strawberry.mutation(
-        directives=requires(basic(Module.CUSTOMER, Action.DELETE)),
+        extensions=[requires(basic(Module.CUSTOMER, Action.DELETE))],
         description="Move to your recycle bin (with contacts and follow-ups).",
     )
     async def delete_customer(self, info: Info, id: int) -> DeleteCustomerResult:
         return await mutate(info, lambda uow: customer_service.delete_customer(uow, id), _success)
 
-    @strawberry.mutation(directives=requires(basic(Module.CUSTOMER, Action.DELETE)))
+    @strawberry.mutation(extensions=[requires(basic(Module.CUSTOMER, Action.DELETE))])
     async def restore_customer(self, info: Info, id: int) -> RestoreCustomerResult:
         async def operation(uow: UnitOfWork) -> Customer:
             settings = await info.context.loaders.settings()
@@ -194,7 +194,7 @@ class CustomerMutation:
         return await mutate(info, operation, _success)
 
     @strawberry.mutation(
-        directives=requires(basic(Module.CUSTOMER, Action.DELETE)),
+        extensions=[requires(basic(Module.CUSTOMER, Action.DELETE))],
         description="Delete for good a customer from your recycle bin.",
     )
     async def purge_customer(self, info: Info, id: int) -> PurgeCustomerResult:

@@ -112,9 +112,9 @@ async def _update(info: Info, id: int, fields: service.RecordFields) -> Any:
     return await mutate(info, lambda uow: service.update_record(uow, id, fields), _success)
 
 
-TASK_CREATE = requires(basic(Module.TASK, Action.CREATE))
-TASK_EDIT = requires(basic(Module.TASK, Action.EDIT))
-CUSTOMER_EDIT = requires(basic(Module.CUSTOMER, Action.EDIT))
+TASK_CREATE = basic(Module.TASK, Action.CREATE)
+TASK_EDIT = basic(Module.TASK, Action.EDIT)
+CUSTOMER_EDIT = basic(Module.CUSTOMER, Action.EDIT)
 
 
 @strawberry.type
@@ -136,63 +136,63 @@ class CustomerRecordQuery:
 
 @strawberry.type
 class CustomerRecordMutation:
-    @strawberry.mutation(directives=TASK_CREATE, description="A to-do for a customer.")
+    @strawberry.mutation(extensions=[requires(TASK_CREATE)], description="A to-do for a customer.")
     async def create_task(self, info: Info, customer_id: int, input: TaskInput) -> RecordResult:
         return await _create(info, customer_id, _task(input))
 
-    @strawberry.mutation(directives=TASK_EDIT)
+    @strawberry.mutation(extensions=[requires(TASK_EDIT)])
     async def update_task(self, info: Info, id: int, input: TaskInput) -> RecordResult:
         return await _update(info, id, _task(input))
 
-    @strawberry.mutation(directives=CUSTOMER_EDIT)
+    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
     async def create_schedule(
         self, info: Info, customer_id: int, input: ScheduleInput
     ) -> RecordResult:
         return await _create(info, customer_id, _schedule(input))
 
-    @strawberry.mutation(directives=CUSTOMER_EDIT)
+    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
     async def update_schedule(self, info: Info, id: int, input: ScheduleInput) -> RecordResult:
         return await _update(info, id, _schedule(input))
 
-    @strawberry.mutation(directives=CUSTOMER_EDIT)
+    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
     async def create_customer_note(
         self, info: Info, customer_id: int, input: CustomerNoteInput
     ) -> RecordResult:
         return await _create(info, customer_id, _note(input))
 
-    @strawberry.mutation(directives=CUSTOMER_EDIT)
+    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
     async def update_customer_note(
         self, info: Info, id: int, input: CustomerNoteInput
     ) -> RecordResult:
         return await _update(info, id, _note(input))
 
-    @strawberry.mutation(directives=CUSTOMER_EDIT)
+    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
     async def create_call_record(
         self, info: Info, customer_id: int, input: CallRecordInput
     ) -> RecordResult:
         return await _create(info, customer_id, _call(input))
 
-    @strawberry.mutation(directives=CUSTOMER_EDIT)
+    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
     async def update_call_record(self, info: Info, id: int, input: CallRecordInput) -> RecordResult:
         return await _update(info, id, _call(input))
 
-    @strawberry.mutation(directives=CUSTOMER_EDIT)
+    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
     async def create_complaint(
         self, info: Info, customer_id: int, input: ComplaintInput
     ) -> RecordResult:
         return await _create(info, customer_id, _complaint(input))
 
-    @strawberry.mutation(directives=CUSTOMER_EDIT)
+    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
     async def update_complaint(self, info: Info, id: int, input: ComplaintInput) -> RecordResult:
         return await _update(info, id, _complaint(input))
 
-    @strawberry.mutation(directives=CUSTOMER_EDIT)
+    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
     async def create_service_record(
         self, info: Info, customer_id: int, input: ServiceRecordInput
     ) -> RecordResult:
         return await _create(info, customer_id, _service(input))
 
-    @strawberry.mutation(directives=CUSTOMER_EDIT)
+    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
     async def update_service_record(
         self, info: Info, id: int, input: ServiceRecordInput
     ) -> RecordResult:

@@ -53,7 +53,7 @@ class DepartmentQuery:
 
 @strawberry.type
 class DepartmentMutation:
-    @strawberry.mutation(directives=requires(ADMIN_CREATE))
+    @strawberry.mutation(extensions=[requires(ADMIN_CREATE)])
     async def create_department(
         self,
         info: Info,
@@ -70,14 +70,14 @@ class DepartmentMutation:
             _success,
         )
 
-    @strawberry.mutation(directives=requires(ADMIN_EDIT))
+    @strawberry.mutation(extensions=[requires(ADMIN_EDIT)])
     async def rename_department(self, info: Info, id: int, name: str) -> DepartmentResult:
         return await mutate(
             info, lambda uow: department_service.rename_department(uow, id, name), _success
         )
 
     @strawberry.mutation(
-        directives=requires(ADMIN_EDIT),
+        extensions=[requires(ADMIN_EDIT)],
         description="Move under another department; a null parentId makes it a top department.",
     )
     async def move_department(self, info: Info, id: int, parent_id: int | None) -> DepartmentResult:
@@ -86,7 +86,7 @@ class DepartmentMutation:
         )
 
     @strawberry.mutation(
-        directives=requires(ADMIN_EDIT), description="A null managerId removes the manager."
+        extensions=[requires(ADMIN_EDIT)], description="A null managerId removes the manager."
     )
     async def set_department_manager(
         self, info: Info, id: int, manager_id: int | None
@@ -98,7 +98,7 @@ class DepartmentMutation:
         )
 
     @strawberry.mutation(
-        directives=requires(ADMIN_DELETE),
+        extensions=[requires(ADMIN_DELETE)],
         description="Refused while the department has members or sub-departments.",
     )
     async def delete_department(self, info: Info, id: int) -> DeleteDepartmentResult:

@@ -39,7 +39,7 @@ ReviewExpensesResult = Annotated[
 @strawberry.type
 class ExpenseQuery:
     @strawberry.field(
-        directives=requires(service.EXPENSE_VIEW),
+        extensions=[requires(service.EXPENSE_VIEW)],
         description="Income and expense records you may see, newest first (the approval list: "
         "filter status PENDING).",
     )
@@ -66,7 +66,7 @@ class ExpenseQuery:
 @strawberry.type
 class ExpenseMutation:
     @strawberry.mutation(
-        directives=requires(service.EXPENSE_CREATE),
+        extensions=[requires(service.EXPENSE_CREATE)],
         description="Expenses wait for approval; income is recorded as approved.",
     )
     async def create_expense(self, info: Info, input: ExpenseInput) -> ExpenseResult:
@@ -85,7 +85,7 @@ class ExpenseMutation:
         )
 
     @strawberry.mutation(
-        directives=requires(Advanced.APPROVE_EXPENSES),
+        extensions=[requires(Advanced.APPROVE_EXPENSES)],
         description="Approve (approve: true) or reject pending expenses, one or many, all or "
         "none. A rejection needs a comment; your own expenses need another reviewer.",
     )

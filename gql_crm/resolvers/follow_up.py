@@ -45,7 +45,7 @@ def _success(row: FollowUp) -> FollowUpSuccess:
 @strawberry.type
 class FollowUpMutation:
     @strawberry.mutation(
-        directives=requires(basic(Module.FOLLOWUP, Action.CREATE)),
+        extensions=[requires(basic(Module.FOLLOWUP, Action.CREATE))],
         description="Record a follow-up; it restarts the customer's pool clock.",
     )
     async def create_follow_up(
@@ -58,7 +58,7 @@ class FollowUpMutation:
         )
 
     @strawberry.mutation(
-        directives=requires(basic(Module.FOLLOWUP, Action.EDIT)),
+        extensions=[requires(basic(Module.FOLLOWUP, Action.EDIT))],
         description="Your own follow-ups; others' need followup:edit_others.",
     )
     async def update_follow_up(self, info: Info, id: int, input: FollowUpInput) -> FollowUpResult:
@@ -66,6 +66,6 @@ class FollowUpMutation:
             info, lambda uow: follow_up_service.update_follow_up(uow, id, _fields(input)), _success
         )
 
-    @strawberry.mutation(directives=requires(basic(Module.FOLLOWUP, Action.DELETE)))
+    @strawberry.mutation(extensions=[requires(basic(Module.FOLLOWUP, Action.DELETE))])
     async def delete_follow_up(self, info: Info, id: int) -> DeleteFollowUpResult:
         return await mutate(info, lambda uow: follow_up_service.delete_follow_up(uow, id), deleted)

@@ -111,7 +111,7 @@ class OpportunityQuery:
             rows = await service.stages(session)
         return [OpportunityStageType.from_model(s) for s in rows]
 
-    @strawberry.field(directives=requires(service.OPPORTUNITY_VIEW))
+    @strawberry.field(extensions=[requires(service.OPPORTUNITY_VIEW)])
     async def opportunity(self, info: Info, id: int) -> OpportunityType | None:
         stmt = service.opportunity_query(info.context.require_principal(), _filters(None))
         async with info.context.services.database.reader() as session:
@@ -119,7 +119,7 @@ class OpportunityQuery:
         return OpportunityType.from_model(row) if row else None
 
     @strawberry.field(
-        directives=requires(service.OPPORTUNITY_VIEW),
+        extensions=[requires(service.OPPORTUNITY_VIEW)],
         description="Opportunities you may see, most recently changed first.",
     )
     async def opportunities(
@@ -136,7 +136,7 @@ class OpportunityQuery:
         )
 
     @strawberry.field(
-        directives=requires(service.OPPORTUNITY_VIEW),
+        extensions=[requires(service.OPPORTUNITY_VIEW)],
         description="Per stage, in order (empty stages included): count and sum of expected "
         "amounts of the opportunities you may see that match the filter.",
     )
@@ -154,7 +154,7 @@ class OpportunityQuery:
         ]
 
     @strawberry.field(
-        directives=requires(service.OPPORTUNITY_VIEW),
+        extensions=[requires(service.OPPORTUNITY_VIEW)],
         description="Open opportunities expected to sign between the two dates (inclusive), "
         "by user and by department, within your data scope.",
     )
@@ -190,7 +190,7 @@ class OpportunityQuery:
 
 @strawberry.type
 class OpportunityMutation:
-    @strawberry.mutation(directives=requires(service.OPPORTUNITY_CREATE))
+    @strawberry.mutation(extensions=[requires(service.OPPORTUNITY_CREATE)])
     async def create_opportunity(
         self, info: Info, customer_id: int, input: OpportunityInput
     ) -> OpportunityResult:
@@ -201,7 +201,7 @@ class OpportunityMutation:
         )
 
     @strawberry.mutation(
-        directives=requires(service.OPPORTUNITY_EDIT),
+        extensions=[requires(service.OPPORTUNITY_EDIT)],
         description="A change of stage, amount, probability or expected sign date appends to "
         "the stage history.",
     )
@@ -212,11 +212,11 @@ class OpportunityMutation:
             info, lambda uow: service.update_opportunity(uow, id, _fields(input)), _success
         )
 
-    @strawberry.mutation(directives=requires(service.OPPORTUNITY_DELETE))
+    @strawberry.mutation(extensions=[requires(service.OPPORTUNITY_DELETE)])
     async def delete_opportunity(self, info: Info, id: int) -> DeleteOpportunityResult:
         return await mutate(info, lambda uow: service.delete_opportunity(uow, id), deleted)
 
-    @strawberry.mutation(directives=requires(service.OPPORTUNITY_EDIT))
+    @strawberry.mutation(extensions=[requires(service.OPPORTUNITY_EDIT)])
     async def add_opportunity_detail(
         self, info: Info, opportunity_id: int, input: OpportunityDetailInput
     ) -> OpportunityDetailResult:
@@ -229,11 +229,11 @@ class OpportunityMutation:
             lambda d: OpportunityDetailSuccess(detail=OpportunityDetailType.from_model(d)),
         )
 
-    @strawberry.mutation(directives=requires(service.OPPORTUNITY_EDIT))
+    @strawberry.mutation(extensions=[requires(service.OPPORTUNITY_EDIT)])
     async def delete_opportunity_detail(self, info: Info, id: int) -> DeleteOpportunityResult:
         return await mutate(info, lambda uow: service.delete_detail(uow, id), deleted)
 
-    @strawberry.mutation(directives=requires(ADMIN_EDIT), description="Add a sales stage.")
+    @strawberry.mutation(extensions=[requires(ADMIN_EDIT)], description="Add a sales stage.")
     async def create_opportunity_stage(
         self,
         info: Info,
@@ -247,7 +247,7 @@ class OpportunityMutation:
             lambda s: OpportunityStageSuccess(stage=OpportunityStageType.from_model(s)),
         )
 
-    @strawberry.mutation(directives=requires(ADMIN_EDIT), description="Rename or move a stage.")
+    @strawberry.mutation(extensions=[requires(ADMIN_EDIT)], description="Rename or move a stage.")
     async def update_opportunity_stage(
         self, info: Info, id: int, name: str, sort_order: int
     ) -> OpportunityStageResult:
@@ -258,7 +258,7 @@ class OpportunityMutation:
         )
 
     @strawberry.mutation(
-        directives=requires(ADMIN_EDIT), description="Refused for stages ever used."
+        extensions=[requires(ADMIN_EDIT)], description="Refused for stages ever used."
     )
     async def delete_opportunity_stage(self, info: Info, id: int) -> DeleteOpportunityResult:
         return await mutate(info, lambda uow: service.delete_stage(uow, id), deleted)

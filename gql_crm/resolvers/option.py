@@ -79,7 +79,7 @@ class OptionQuery:
 
 @strawberry.type
 class OptionMutation:
-    @strawberry.mutation(directives=requires(ADMIN_CREATE))
+    @strawberry.mutation(extensions=[requires(ADMIN_CREATE)])
     async def add_option(
         self,
         info: Info,
@@ -88,12 +88,13 @@ class OptionMutation:
     ) -> OptionResult:
         return await mutate(info, lambda uow: option_service.add_option(uow, list, label), _option)
 
-    @strawberry.mutation(directives=requires(ADMIN_EDIT))
+    @strawberry.mutation(extensions=[requires(ADMIN_EDIT)])
     async def rename_option(self, info: Info, id: int, label: str) -> OptionResult:
         return await mutate(info, lambda uow: option_service.rename_option(uow, id, label), _option)
 
     @strawberry.mutation(
-        directives=requires(ADMIN_EDIT), description="Give every id of the list, in the new order."
+        extensions=[requires(ADMIN_EDIT)],
+        description="Give every id of the list, in the new order.",
     )
     async def reorder_options(
         self,
@@ -108,7 +109,7 @@ class OptionMutation:
         )
 
     @strawberry.mutation(
-        directives=requires(ADMIN_DELETE),
+        extensions=[requires(ADMIN_DELETE)],
         description="Refused while in use, unless replacementId names the option to move "
         "those records to.",
     )
@@ -119,7 +120,7 @@ class OptionMutation:
             info, lambda uow: option_service.delete_option(uow, id, replacement_id), deleted
         )
 
-    @strawberry.mutation(directives=requires(ADMIN_EDIT))
+    @strawberry.mutation(extensions=[requires(ADMIN_EDIT)])
     async def update_form_settings(
         self,
         info: Info,

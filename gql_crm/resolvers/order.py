@@ -89,7 +89,7 @@ _NEWEST = [SortKey(Order.created_at, True), SortKey(Order.id, True)]
 
 @strawberry.type
 class OrderQuery:
-    @strawberry.field(directives=requires(service.ORDER_VIEW))
+    @strawberry.field(extensions=[requires(service.ORDER_VIEW)])
     async def order(self, info: Info, id: int) -> OrderType | None:
         stmt = service.order_query(info.context.require_principal(), service.OrderFilter())
         async with info.context.services.database.reader() as session:
@@ -97,7 +97,7 @@ class OrderQuery:
         return OrderType.from_model(row) if row else None
 
     @strawberry.field(
-        directives=requires(service.ORDER_VIEW),
+        extensions=[requires(service.ORDER_VIEW)],
         description="Orders you may see, newest first; `refundedOnly` gives the refunded list.",
     )
     async def orders(
@@ -135,7 +135,7 @@ class OrderQuery:
 @strawberry.type
 class OrderMutation:
     @strawberry.mutation(
-        directives=requires(service.ORDER_CREATE),
+        extensions=[requires(service.ORDER_CREATE)],
         description="Sign an order for a customer you may sell to; the customer's first order "
         "makes it closed-won (it leaves the pool clocks).",
     )
@@ -146,7 +146,7 @@ class OrderMutation:
         )
 
     @strawberry.mutation(
-        directives=requires(service.ORDER_EDIT),
+        extensions=[requires(service.ORDER_EDIT)],
         description="Paid or expired orders need order:edit_closed.",
     )
     async def update_order(self, info: Info, id: int, input: OrderInput) -> OrderResult:
@@ -154,25 +154,25 @@ class OrderMutation:
         return await mutate(info, lambda uow: service.update_order(uow, id, fields), _success)
 
     @strawberry.mutation(
-        directives=requires(service.ORDER_DELETE),
+        extensions=[requires(service.ORDER_DELETE)],
         description="Move to your recycle bin (with everything on the order).",
     )
     async def delete_order(self, info: Info, id: int) -> OrderResult:
         return await mutate(info, lambda uow: service.delete_order(uow, id), _success)
 
-    @strawberry.mutation(directives=requires(service.ORDER_DELETE))
+    @strawberry.mutation(extensions=[requires(service.ORDER_DELETE)])
     async def restore_order(self, info: Info, id: int) -> OrderResult:
         return await mutate(info, lambda uow: service.restore_order(uow, id), _success)
 
     @strawberry.mutation(
-        directives=requires(service.ORDER_DELETE),
+        extensions=[requires(service.ORDER_DELETE)],
         description="Delete for good an order from your recycle bin.",
     )
     async def purge_order(self, info: Info, id: int) -> DeleteOrderResult:
         return await mutate(info, lambda uow: service.purge_order(uow, id), deleted)
 
     @strawberry.mutation(
-        directives=requires(service.ORDER_EDIT),
+        extensions=[requires(service.ORDER_EDIT)],
         description="The invoiced total stays within the order's net amount.",
     )
     async def add_invoice(
@@ -193,12 +193,12 @@ class OrderMutation:
             lambda i: InvoiceSuccess(invoice=InvoiceType.from_model(i)),
         )
 
-    @strawberry.mutation(directives=requires(service.ORDER_EDIT))
+    @strawberry.mutation(extensions=[requires(service.ORDER_EDIT)])
     async def delete_invoice(self, info: Info, id: int) -> DeleteOrderResult:
         return await mutate(info, lambda uow: service.delete_invoice(uow, id), deleted)
 
     @strawberry.mutation(
-        directives=requires(service.ORDER_EDIT),
+        extensions=[requires(service.ORDER_EDIT)],
         description="Plan a delivery of part of a line; planned total <= the line quantity.",
     )
     async def add_delivery_plan(
@@ -216,7 +216,7 @@ class OrderMutation:
         )
 
     @strawberry.mutation(
-        directives=requires(service.ORDER_EDIT),
+        extensions=[requires(service.ORDER_EDIT)],
         description="Record goods delivered; refused beyond the ordered quantity.",
     )
     async def record_delivery(

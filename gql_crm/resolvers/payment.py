@@ -49,7 +49,7 @@ DeletePaymentResult = Annotated[
 @strawberry.type
 class PaymentMutation:
     @strawberry.mutation(
-        directives=requires(ORDER_EDIT),
+        extensions=[requires(ORDER_EDIT)],
         description="Plan an instalment; the planned total stays within the order amount.",
     )
     async def add_payment_plan(
@@ -61,12 +61,12 @@ class PaymentMutation:
             lambda p: PaymentPlanSuccess(plan=PaymentPlanType.from_model(p, met=False)),
         )
 
-    @strawberry.mutation(directives=requires(ORDER_EDIT))
+    @strawberry.mutation(extensions=[requires(ORDER_EDIT)])
     async def delete_payment_plan(self, info: Info, id: int) -> DeletePaymentResult:
         return await mutate(info, lambda uow: service.delete_payment_plan(uow, id), deleted)
 
     @strawberry.mutation(
-        directives=requires(service.PAYMENT_CREATE),
+        extensions=[requires(service.PAYMENT_CREATE)],
         description="Record money received. Paying beyond the order amount is refused "
         "(AmountExceededError); others' orders need payment:record_any.",
     )
@@ -86,14 +86,14 @@ class PaymentMutation:
         )
 
     @strawberry.mutation(
-        directives=requires(service.PAYMENT_DELETE),
+        extensions=[requires(service.PAYMENT_DELETE)],
         description="Refused while refunds on the order depend on it.",
     )
     async def delete_payment(self, info: Info, id: int) -> DeletePaymentResult:
         return await mutate(info, lambda uow: service.delete_payment(uow, id), deleted)
 
     @strawberry.mutation(
-        directives=requires(service.REFUND_CREATE),
+        extensions=[requires(service.REFUND_CREATE)],
         description="Pay money back; never more than was received (net of earlier refunds).",
     )
     async def record_refund(

@@ -54,7 +54,7 @@ def _many(customers: list[Customer]) -> CustomersSuccess:
 @strawberry.type
 class PoolMutation:
     @strawberry.mutation(
-        directives=requires(CUSTOMER_EDIT),
+        extensions=[requires(CUSTOMER_EDIT)],
         description="Claim a public-pool customer into your temporary pool (caps and reclaim "
         "bans apply; exactly one of several simultaneous claimers wins).",
     )
@@ -67,7 +67,7 @@ class PoolMutation:
         )
 
     @strawberry.mutation(
-        directives=requires(CUSTOMER_EDIT),
+        extensions=[requires(CUSTOMER_EDIT)],
         description="Transfer customers to a colleague (toUserId) or to the PUBLIC or SPECIAL "
         "pool (toPool): all or nothing.",
     )
@@ -90,7 +90,7 @@ class PoolMutation:
         return await mutate(info, operation, _many)
 
     @strawberry.mutation(
-        directives=requires(CUSTOMER_EDIT),
+        extensions=[requires(CUSTOMER_EDIT)],
         description="Share customers with colleagues, who may then see and follow them up.",
     )
     async def share_customers(
@@ -100,7 +100,7 @@ class PoolMutation:
             info, lambda uow: pool_service.share(uow, customer_ids, user_ids, True), _many
         )
 
-    @strawberry.mutation(directives=requires(CUSTOMER_EDIT))
+    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
     async def unshare_customers(
         self, info: Info, customer_ids: list[int], user_ids: list[int]
     ) -> BatchCustomersResult:

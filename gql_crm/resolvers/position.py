@@ -71,20 +71,20 @@ class PositionQuery:
 
 @strawberry.type
 class PositionMutation:
-    @strawberry.mutation(directives=requires(ADMIN_CREATE))
+    @strawberry.mutation(extensions=[requires(ADMIN_CREATE)])
     async def create_position(self, info: Info, input: PositionInput) -> PositionResult:
         return await mutate(
             info, lambda uow: position_service.create_position(uow, _fields(input)), _success
         )
 
-    @strawberry.mutation(directives=requires(ADMIN_EDIT))
+    @strawberry.mutation(extensions=[requires(ADMIN_EDIT)])
     async def update_position(self, info: Info, id: int, input: PositionInput) -> PositionResult:
         return await mutate(
             info, lambda uow: position_service.update_position(uow, id, _fields(input)), _success
         )
 
     @strawberry.mutation(
-        directives=requires(ADMIN_DELETE), description="Refused while anyone holds the position."
+        extensions=[requires(ADMIN_DELETE)], description="Refused while anyone holds the position."
     )
     async def delete_position(self, info: Info, id: int) -> DeletePositionResult:
         return await mutate(info, lambda uow: position_service.delete_position(uow, id), deleted)

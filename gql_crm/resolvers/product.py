@@ -48,7 +48,7 @@ def _success(product: Product) -> ProductSuccess:
 
 @strawberry.type
 class ProductQuery:
-    @strawberry.field(directives=requires(product_service.PRODUCT_VIEW))
+    @strawberry.field(extensions=[requires(product_service.PRODUCT_VIEW)])
     async def product(self, info: Info, id: int) -> ProductType | None:
         principal = info.context.require_principal()
         stmt = product_service.product_query(principal, product_service.ProductFilter())
@@ -57,7 +57,7 @@ class ProductQuery:
         return ProductType.from_model(product) if product else None
 
     @strawberry.field(
-        directives=requires(product_service.PRODUCT_VIEW), description="Sorted by code."
+        extensions=[requires(product_service.PRODUCT_VIEW)], description="Sorted by code."
     )
     async def products(
         self,
@@ -81,20 +81,20 @@ class ProductQuery:
 
 @strawberry.type
 class ProductMutation:
-    @strawberry.mutation(directives=requires(basic(Module.PRODUCT, Action.CREATE)))
+    @strawberry.mutation(extensions=[requires(basic(Module.PRODUCT, Action.CREATE))])
     async def create_product(self, info: Info, input: ProductInput) -> ProductResult:
         return await mutate(
             info, lambda uow: product_service.create_product(uow, _fields(input)), _success
         )
 
-    @strawberry.mutation(directives=requires(basic(Module.PRODUCT, Action.EDIT)))
+    @strawberry.mutation(extensions=[requires(basic(Module.PRODUCT, Action.EDIT))])
     async def update_product(self, info: Info, id: int, input: ProductInput) -> ProductResult:
         return await mutate(
             info, lambda uow: product_service.update_product(uow, id, _fields(input)), _success
         )
 
     @strawberry.mutation(
-        directives=requires(basic(Module.PRODUCT, Action.DELETE)),
+        extensions=[requires(basic(Module.PRODUCT, Action.DELETE))],
         description="Refused for products on orders: deactivate those instead.",
     )
     async def delete_product(self, info: Info, id: int) -> DeleteProductResult:

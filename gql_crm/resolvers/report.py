@@ -37,7 +37,7 @@ class ReportQuery:
         )
 
     @strawberry.field(
-        directives=requires(service.STATISTICS_VIEW),
+        extensions=[requires(service.STATISTICS_VIEW)],
         description="Daily reports of the users in your data scope (your subordinates), with "
         "day in [from, to], newest first; userId narrows to one of them.",
     )

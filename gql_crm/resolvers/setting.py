@@ -51,7 +51,7 @@ class SettingQuery:
 
 @strawberry.type
 class SettingMutation:
-    @strawberry.mutation(directives=requires(ADMIN_EDIT))
+    @strawberry.mutation(extensions=[requires(ADMIN_EDIT)])
     async def update_system_settings(
         self, info: Info, input: SystemSettingsInput
     ) -> UpdateSystemSettingsResult:

@@ -78,7 +78,7 @@ class UserQuery:
 
 @strawberry.type
 class UserMutation:
-    @strawberry.mutation(directives=requires(ADMIN_CREATE))
+    @strawberry.mutation(extensions=[requires(ADMIN_CREATE)])
     async def create_user(self, info: Info, input: CreateUserInput) -> CreateUserResult:
         async def operation(uow: UnitOfWork) -> User:
             return await user_service.create_user(
@@ -87,14 +87,14 @@ class UserMutation:
 
         return await mutate(info, operation, _success)
 
-    @strawberry.mutation(directives=requires(ADMIN_EDIT))
+    @strawberry.mutation(extensions=[requires(ADMIN_EDIT)])
     async def update_user(self, info: Info, id: int, input: UserInput) -> UpdateUserResult:
         return await mutate(
             info, lambda uow: user_service.update_user(uow, id, _fields(input)), _success
         )
 
     @strawberry.mutation(
-        directives=requires(ADMIN_EDIT),
+        extensions=[requires(ADMIN_EDIT)],
         description="Deactivate (or re-activate) an account; deactivation ends its sessions.",
     )
     async def set_user_active(self, info: Info, id: int, active: bool) -> UpdateUserResult:
@@ -103,7 +103,7 @@ class UserMutation:
         )
 
     @strawberry.mutation(
-        directives=requires(ADMIN_EDIT),
+        extensions=[requires(ADMIN_EDIT)],
         description="Set a new password for an employee; their sessions end.",
     )
     async def reset_password(self, info: Info, id: int, new_password: str) -> UpdateUserResult:
@@ -112,7 +112,7 @@ class UserMutation:
         )
 
     @strawberry.mutation(
-        directives=requires(ADMIN_DELETE),
+        extensions=[requires(ADMIN_DELETE)],
         description="Soft-delete an employee; the login name stays reserved.",
     )
     async def delete_user(self, info: Info, id: int) -> DeleteUserResult:

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import strawberry
+from graphql import GraphQLErrorExtensions, GraphQLField
 from sqlalchemy import Select
+from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
+from strawberry.types.field import StrawberryField
 
+from gql_crm.auth.principal import Forbidden, forbidden_message
 from gql_crm.db.engine import Reads
 from gql_crm.db.pagination import Page
 from gql_crm.schema.setting import PoolEnum
 from gql_crm.services import errors
+
+if TYPE_CHECKING:
+    from gql_crm.context import Info
 
 T = TypeVar("T")
 
@@ -27,8 +34,51 @@ class RequiresPermission:
     permission: str
 
 
-def requires(*codes: str) -> list[object]:
-    return [RequiresPermission(permission=code) for code in codes]
+class HasPermission(BasePermission):
+    """The one declaration of a field's permission: checked by Strawberry before the resolver
+    runs, shown as ``@requiresPermission`` in the schema, and read by the paths that answer
+    without Strawberry's executor (``declared_permissions``)."""
+
+    error_extensions: ClassVar[GraphQLErrorExtensions] = {"code": "FORBIDDEN"}
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.message = forbidden_message(code)
+        self._directive = RequiresPermission(permission=code)
+
+    @property
+    def schema_directive(self) -> object:
+        return self._directive
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return info.context.require_principal().has(self.code)
+
+    def on_unauthorized(self) -> None:
+        # Forbidden, as services raise it, so the error policy codes it (a GraphQLError
+        # raised by a resolver would count as unexpected and be masked).
+        raise Forbidden(self.message)
+
+
+def requires(code: str) -> PermissionExtension:
+    """The field extension declaring that a field needs ``code``:
+    ``@strawberry.mutation(extensions=[requires(PRODUCT_CREATE)])``."""
+    return PermissionExtension(permissions=[HasPermission(code)], use_directives=True)
+
+
+def declared_permissions(field: StrawberryField | GraphQLField) -> tuple[str, ...]:
+    """The permission codes a field declares with ``requires`` (none for most fields)."""
+    if isinstance(field, GraphQLField):
+        definition = (field.extensions or {}).get("strawberry-definition")
+        if not isinstance(definition, StrawberryField):
+            return ()
+        field = definition
+    return tuple(
+        permission.code
+        for extension in field.extensions
+        if isinstance(extension, PermissionExtension)
+        for permission in extension.permissions
+        if isinstance(permission, HasPermission)
+    )
 
 
 @strawberry.interface(description="An expected failure, returned as data by mutations.")

@@ -246,7 +246,7 @@ class CustomerType:
         return [ServiceRecordType.from_model(row) for row in rows]
 
     @strawberry.field(
-        directives=requires(ORDER_VIEW),
+        extensions=[requires(ORDER_VIEW)],
         description="Payment plans of the orders you may see, by due date.",
     )
     async def payment_plans(self, info: Info, first: int = 20) -> list[PaymentPlanType]:
@@ -256,7 +256,7 @@ class CustomerType:
         return [PaymentPlanType.from_model(plan, bool(met)) for plan, met in rows]
 
     @strawberry.field(
-        directives=requires(ORDER_VIEW),
+        extensions=[requires(ORDER_VIEW)],
         description="Payments on the orders you may see, newest first.",
     )
     async def payments(self, info: Info, first: int = 20) -> list[PaymentRecordType]:
@@ -266,7 +266,7 @@ class CustomerType:
         return [PaymentRecordType.from_model(row) for row in rows]
 
     @strawberry.field(
-        directives=requires(ORDER_VIEW),
+        extensions=[requires(ORDER_VIEW)],
         description="Invoices on the orders you may see, newest first.",
     )
     async def invoices(self, info: Info, first: int = 20) -> list[InvoiceType]:
@@ -276,7 +276,7 @@ class CustomerType:
         return [InvoiceType.from_model(row) for row in rows]
 
     @strawberry.field(
-        directives=requires(EXPENSE_VIEW),
+        extensions=[requires(EXPENSE_VIEW)],
         description="Expenses you may see on this customer, newest first.",
     )
     async def expenses(self, info: Info, first: int = 20) -> list[ExpenseType]:
@@ -291,7 +291,7 @@ class CustomerType:
         return [AttachmentType.from_model(r) for r in rows]
 
     @strawberry.field(
-        directives=requires(ORDER_VIEW),
+        extensions=[requires(ORDER_VIEW)],
         description="Money totals over the orders and expenses you may see (F2.13).",
     )
     async def money(self, info: Info) -> CustomerMoneyType:
