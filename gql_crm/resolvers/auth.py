@@ -5,7 +5,6 @@ from typing import Annotated
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.resolvers.common import mutate
 from gql_crm.schema.auth import LoginSuccess
 from gql_crm.schema.common import (
     InvalidCredentialsError,
@@ -22,8 +21,16 @@ LoginResult = Annotated[
     LoginSuccess | InvalidCredentialsError | TooManyAttemptsError, strawberry.union("LoginResult")
 ]
 ChangePasswordResult = Annotated[
-    LoginSuccess | InvalidInputError, strawberry.union("ChangePasswordResult")
+    LoginSuccess | InvalidInputError | TooManyAttemptsError,
+    strawberry.union("ChangePasswordResult"),
 ]
+
+
+def _client(info: Info) -> str | None:
+    """The caller's address as the server sees it (behind a proxy: as forwarded by it)."""
+    request = info.context.request
+    client = request.client if request is not None else None
+    return client.host if client is not None else None
 
 
 def _success(issued: IssuedToken) -> LoginSuccess:
@@ -45,25 +52,36 @@ class AuthQuery:
 @strawberry.type
 class AuthMutation:
     @strawberry.mutation(
-        description="Exchange a login name and password for a bearer token. Repeated failures "
-        "lock the login name for a while."
+        description="Exchange a login name and password for a bearer token. Failures are "
+        "counted per login name and client address: after `LOGIN_MAX_FAILURES` failures "
+        "within `LOGIN_LOCKOUT_MINUTES` that client may not try that login name (even with "
+        "the right password) for `LOGIN_LOCKOUT_MINUTES`; other clients are not affected. "
+        "When failures from many clients together pile up, only clients that have signed in "
+        "as that login name before may keep trying. Answers `TooManyAttemptsError` with "
+        "`retryAt` when refused."
     )
     async def login(self, info: Info, login_name: str, password: str) -> LoginResult:
         try:
-            issued = await auth_service.login(info.context.services, login_name, password)
+            issued = await auth_service.login(
+                info.context.services, login_name, password, _client(info)
+            )
         except DomainError as error:
             return error_from(error)  # type: ignore[return-value]  # one of the union's errors
         return _success(issued)
 
     @strawberry.mutation(
-        description="Change your own password. Every other session ends; use the new token."
+        description="Change your own password. Every other session ends; use the new token. "
+        "A wrong current password counts as a failed login from this client, and too many "
+        "answer `TooManyAttemptsError` (nothing changes) as for `login`."
     )
     async def change_password(
         self, info: Info, current_password: str, new_password: str
     ) -> ChangePasswordResult:
-        info.context.require_principal()
-        return await mutate(
-            info,
-            lambda uow: auth_service.change_own_password(uow, current_password, new_password),
-            _success,
-        )
+        principal = info.context.require_principal()
+        try:
+            issued = await auth_service.change_own_password(
+                info.context.services, principal, current_password, new_password, _client(info)
+            )
+        except DomainError as error:
+            return error_from(error)  # type: ignore[return-value]  # one of the union's errors
+        return _success(issued)

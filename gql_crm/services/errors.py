@@ -63,11 +63,14 @@ class InvalidCredentials(DomainError):
 class TooManyAttempts(DomainError):
     code = "TOO_MANY_ATTEMPTS"
 
-    def __init__(self, retry_at: datetime) -> None:
+    def __init__(
+        self,
+        retry_at: datetime,
+        reason: str = "Too many failed logins for this login name from this client",
+        field: str = "loginName",
+    ) -> None:
         super().__init__(
-            f"Too many failed logins for this login name; try again after "
-            f"{retry_at.isoformat(timespec='seconds')}.",
-            "loginName",
+            f"{reason}; try again after {retry_at.isoformat(timespec='seconds')}.", field
         )
         self.retry_at = retry_at
 
