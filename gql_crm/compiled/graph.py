@@ -62,10 +62,10 @@ from gql_crm.loaders.order import (
     customer_money_rows,
     plan_met,
 )
-from gql_crm.services.customer import CUSTOMER_VIEW, CustomerFilter, customer_query
-from gql_crm.services.expense import EXPENSE_VIEW, expense_visibility
+from gql_crm.services.customer import CustomerFilter, customer_query
+from gql_crm.services.expense import expense_visibility
 from gql_crm.services.opportunity import opportunity_visibility
-from gql_crm.services.order import ORDER_VIEW, order_visibility
+from gql_crm.services.order import order_visibility
 
 Where = Callable[[Principal], Sequence[ColumnElement[bool]]]
 
@@ -106,7 +106,6 @@ class Many:
     where: Where = _nothing
     source: Callable[[], FromClause] | None = None
     limited: bool = True
-    permission: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +115,6 @@ class Inline:
 
     source: Callable[[Principal], Select[Any]]
     fields: dict[str, Callable[[Any], ColumnElement[Any]]]  # over the source's columns
-    permission: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +132,6 @@ class Root:
 
     model: type[Any]
     rows: Callable[[Principal, ColumnElement[Any]], Select[Any]]
-    permission: str
 
 
 def _user(column: Any) -> One:
@@ -170,7 +167,6 @@ def _through_orders(model: Any, order: Sequence[ColumnElement[Any]]) -> Many:
         _fixed_order(order),
         where=lambda principal: (order_visibility(principal),),
         source=lambda: model.__table__.join(Order.__table__, Order.id == model.order_id),
-        permission=ORDER_VIEW,
     )
 
 
@@ -227,7 +223,6 @@ _CUSTOMER_MONEY = Inline(
         "outstandingTotal": lambda t: t.contract - t.received,
         "approvedExpenseTotal": lambda t: t.expenses,
     },
-    permission=ORDER_VIEW,
 )
 
 
@@ -282,7 +277,6 @@ TABLES: dict[str, Table] = {
                 Expense,
                 EXPENSE_ORDER,
                 where=lambda principal: (expense_visibility(principal),),
-                permission=EXPENSE_VIEW,
             ),
         },
     ),
@@ -339,6 +333,5 @@ ROOTS: dict[str, Root] = {
         lambda principal, id_: customer_query(principal, CustomerFilter()).where(
             Customer.id == id_
         ),
-        CUSTOMER_VIEW,
     ),
 }

@@ -53,6 +53,7 @@ from gql_crm.compiled.sql import (
 )
 from gql_crm.db.engine import Reads, fetch_text
 from gql_crm.db.models.position import DataScope
+from gql_crm.schema.common import declared_permissions
 from gql_crm.schema.customer import MAX_NESTED_PAGE
 from gql_crm.schema.selections import (
     Documents,
@@ -244,7 +245,8 @@ class Prepared:
 
 class _Walker:
     """Walks an operation once: checks every field can be said in SQL, numbers the
-    parameters, collects the permissions, and leaves a renderer per caller scope."""
+    parameters, collects the permissions the fields declare (``requires``), and leaves a
+    renderer per caller scope."""
 
     def __init__(self, document: DocumentNode) -> None:
         self.fragments = fragments(document)
@@ -269,7 +271,7 @@ class _Walker:
             if spec is None:
                 raise NotPlain
             field = type_.fields[name]
-            self.permissions.add(spec.permission)
+            self.permissions.update(declared_permissions(field))
             id_ = self._argument(field, nodes[0], "id", "integer")
             target = _object_type(field.type)
             render_object = self.object(target, nodes, TABLES[target.name], frozenset({spec.model}))
@@ -341,6 +343,7 @@ class _Walker:
         table: Table,
         path: frozenset[type[Any]],
     ) -> Render:
+        self.permissions.update(declared_permissions(field))
         spec = table.fields.get(name)
         if spec is None:
             column = _plain_column(table.model, field)
@@ -365,8 +368,6 @@ class _Walker:
     def _inline(self, type_: GraphQLObjectType, nodes: list[FieldNode], spec: Inline) -> Render:
         """An object of values over the one row ``spec.source`` computes for the parent row,
         computed once however many of its fields are selected."""
-        if spec.permission:
-            self.permissions.add(spec.permission)
         selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
         pairs: list[tuple[str, Callable[[Any], ColumnElement[Any]]]] = []
         for key, field_nodes in self.collect(type_, selection_sets).items():
@@ -377,6 +378,7 @@ class _Walker:
             build = spec.fields.get(name)
             if build is None:
                 raise NotPlain
+            self.permissions.update(declared_permissions(type_.fields[name]))
             pairs.append((key, _serialized(type_.fields[name].type, build)))
 
         def render(principal: Principal) -> ColumnElement[Any]:
@@ -394,8 +396,6 @@ class _Walker:
             raise NotPlain
         if set(field.args) != ({"first"} if spec.limited else set()) or len(nodes) != 1:
             raise NotPlain
-        if spec.permission:
-            self.permissions.add(spec.permission)
         limit = None
         if spec.limited:
             limit = self._argument(
