@@ -6,6 +6,7 @@ import strawberry
 
 from gql_crm.context import Context, Info
 from gql_crm.db.models import Customer, Pool
+from gql_crm.schema.common import requires
 from gql_crm.schema.customer import CustomerType
 from gql_crm.schema.setting import PoolEnum
 from gql_crm.services.customer import CUSTOMER_VIEW, CustomerFilter, customer_query
@@ -40,7 +41,6 @@ class CustomerEvents(Feed[CustomerEvent]):
 
     def __init__(self, context: Context, customer_id: int | None = None) -> None:
         self._principal = context.require_principal()
-        self._principal.require(CUSTOMER_VIEW)
         self._customer_id = customer_id
 
     def items(self, event: Event) -> list[CustomerEvent]:
@@ -71,6 +71,7 @@ class CustomerEvents(Feed[CustomerEvent]):
 @strawberry.type
 class CustomerSubscription:
     @strawberry.subscription(
+        extensions=[requires(CUSTOMER_VIEW)],
         description="Changes to customers you may see (public pools and owners in your scope); "
         "give customerId to follow one customer."
     )

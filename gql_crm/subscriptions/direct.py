@@ -9,8 +9,9 @@ core. Yet what a live payload selects is nearly always plain data already in the
 For such a document the selection set is compiled once, when the client subscribes, into a
 projection: a few nested functions that read the attributes the document selects and
 serialize them with the schema's own scalar and enum serializers. Each event then costs the
-feed's own checks (the same code the Strawberry resolver runs: permissions and scope are
-checked per event, whichever path delivers it) plus the projection and one frame.
+feed's own checks (the same code the Strawberry resolver runs: scope is checked per event,
+whichever path delivers it) plus the projection and one frame. The permission the
+subscription field declares (``requires``) is checked once, when the client subscribes.
 
 Anything else (a field with a resolver, arguments below the root, interfaces or unions,
 directives other than @skip/@include, a document that does not validate) goes through
@@ -57,6 +58,8 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     NextMessagePayload,
 )
 
+from gql_crm.context import Context
+from gql_crm.schema.common import declared_permissions
 from gql_crm.schema.selections import (
     Documents,
     NotPlain,
@@ -65,7 +68,7 @@ from gql_crm.schema.selections import (
     plain_field,
 )
 from gql_crm.schema.selections import operation as document_operation
-from gql_crm.subscriptions.live import FEEDS, FeedFactory
+from gql_crm.subscriptions.live import FEEDS, Feed, FeedFactory, LoadingFeed
 
 logger = logging.getLogger("gql_crm.subscriptions")
 
@@ -178,7 +181,23 @@ class DirectPlanner:
         if any(arg not in names for arg in raw):
             raise NotPlain
         arguments = {names[arg]: value for arg, value in raw.items()}
-        return DirectSubscription(feed, arguments, key, compiler.compile(field.type, nodes))
+        checked = _permitted(feed, declared_permissions(field))
+        return DirectSubscription(checked, arguments, key, compiler.compile(field.type, nodes))
+
+
+def _permitted(feed: FeedFactory, permissions: tuple[str, ...]) -> FeedFactory:
+    """``feed`` opened only for a subscriber with the permissions the field declares, checked
+    once per subscribe as Strawberry's PermissionExtension checks them."""
+    if not permissions:
+        return feed
+
+    def opened(context: Context, **arguments: Any) -> Feed[Any] | LoadingFeed[Any]:
+        principal = context.require_principal()
+        for permission in permissions:
+            principal.require(permission)
+        return feed(context, **arguments)
+
+    return opened
 
 
 def _plan_key(
