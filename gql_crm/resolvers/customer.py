@@ -102,7 +102,6 @@ class CustomerQuery:
         description="A customer you may see (null otherwise).",
     )
     async def customer(self, info: Info, id: int) -> CustomerType | None:
-        info.context.require_principal().require(customer_service.CUSTOMER_VIEW)
         customer = await info.context.loaders.visible_customer.load(id)
         return CustomerType.from_model(customer) if customer else None
 

@@ -250,7 +250,6 @@ class CustomerType:
         description="Payment plans of the orders you may see, by due date.",
     )
     async def payment_plans(self, info: Info, first: int = 20) -> list[PaymentPlanType]:
-        info.context.require_principal().require(ORDER_VIEW)
         key = (self.id, _nested_limit(first))
         rows = await info.context.loaders.customer_payment_plans.load(key)
         return [PaymentPlanType.from_model(plan, bool(met)) for plan, met in rows]
@@ -260,7 +259,6 @@ class CustomerType:
         description="Payments on the orders you may see, newest first.",
     )
     async def payments(self, info: Info, first: int = 20) -> list[PaymentRecordType]:
-        info.context.require_principal().require(ORDER_VIEW)
         key = (self.id, _nested_limit(first))
         rows = await info.context.loaders.customer_payments.load(key)
         return [PaymentRecordType.from_model(row) for row in rows]
@@ -270,7 +268,6 @@ class CustomerType:
         description="Invoices on the orders you may see, newest first.",
     )
     async def invoices(self, info: Info, first: int = 20) -> list[InvoiceType]:
-        info.context.require_principal().require(ORDER_VIEW)
         key = (self.id, _nested_limit(first))
         rows = await info.context.loaders.customer_invoices.load(key)
         return [InvoiceType.from_model(row) for row in rows]
@@ -280,7 +277,6 @@ class CustomerType:
         description="Expenses you may see on this customer, newest first.",
     )
     async def expenses(self, info: Info, first: int = 20) -> list[ExpenseType]:
-        info.context.require_principal().require(EXPENSE_VIEW)
         key = (self.id, _nested_limit(first))
         rows = await info.context.loaders.customer_expenses.load(key)
         return [ExpenseType.from_model(row) for row in rows]
@@ -295,7 +291,6 @@ class CustomerType:
         description="Money totals over the orders and expenses you may see (F2.13).",
     )
     async def money(self, info: Info) -> CustomerMoneyType:
-        info.context.require_principal().require(ORDER_VIEW)
         totals = await info.context.loaders.customer_money.load(self.id)
         return CustomerMoneyType(
             contract_total=totals.contract_total,
