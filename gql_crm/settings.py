@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
 
     token_ttl_minutes: int = Field(default=12 * 60, gt=0)
+    # Wrong passwords for one login name from one client (address; IPv6 by /64) within the
+    # window, after which that client waits out the lockout; other clients carry on (see
+    # services/auth.py for the cap on failures from all clients together).
     login_max_failures: int = Field(default=5, gt=0)
     login_lockout_minutes: int = Field(default=15, gt=0)
 

@@ -215,6 +215,7 @@ async def _refusal(uow: UnitOfWork, throttle: LoginThrottle, field: str) -> TooM
                 func.max(LoginThrottle.window_started_at),
             ).where(
                 LoginThrottle.login_name == throttle.login_name,
+                LoginThrottle.failures > 0,
                 LoginThrottle.window_started_at > now - window,
             )
         )
