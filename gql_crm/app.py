@@ -16,7 +16,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
@@ -30,13 +30,15 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     CompleteMessage,
     ConnectionInitMessage,
+    ErrorMessage,
     NextMessage,
     NextMessagePayload,
 )
 from strawberry.types.unset import UNSET, UnsetType
 from strawberry.utils.aio import aclosing
 
-from gql_crm.auth.tokens import bearer_token
+from gql_crm.auth.principal import Principal, Unauthenticated
+from gql_crm.auth.tokens import bearer_token, read_token
 from gql_crm.clock import Clock, SystemClock
 from gql_crm.compiled.planner import Planner
 from gql_crm.compiled.sql import Fallback
@@ -58,6 +60,11 @@ from gql_crm.subscriptions.direct import (
 from gql_crm.subscriptions.frames import OperationFrames
 from gql_crm.subscriptions.live import FEEDS, Feed, listening, live_items
 from gql_crm.subscriptions.long_lived import LongLivedConnections
+from gql_crm.subscriptions.session import (
+    SESSION_ENDED_CLOSE_CODE,
+    SessionEnded,
+    current_principal,
+)
 from gql_crm.workers.jobs import schedules
 from gql_crm.workers.scheduler import Scheduler
 
@@ -73,6 +80,8 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     is the same as Strawberry's resolver runs; only graphql-core's per-event execution and
     Strawberry's per-result extension hooks are left out. Everything else is Strawberry's.
     """
+
+    _closing = False  # the connection is being closed because its session ended
 
     async def handle(self) -> None:
         connections = self._view().connections
@@ -96,14 +105,61 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         view = self._view()
+        context = self.context
+        if context.session_ended is None:
+            try:
+                # Every operation runs with the rights of now, not those of connection_init.
+                context.principal = await self._current_principal()
+            except SessionEnded as ended:
+                context.session_ended = ended
+            except Exception as error:  # the database is unreachable...: this operation fails
+                await self._refuse(operation, error, view.error_policy.process)
+                return
+        if context.session_ended is not None:
+            await self._end_session(operation, context.session_ended)
+            return
         direct = view.planner.plan(operation.query, operation.variables, operation.operation_name)
         if direct is None:
             await super().run_operation(operation)
+        else:
+            try:
+                await self._run_direct(operation, direct, view.error_policy.process)
+            except WebSocketDisconnected:
+                self.operations.pop(operation.id, None)
+                return
+        if context.session_ended is not None:  # learnt by the subscription that just ended
+            await self._end_session(operation, context.session_ended)
+
+    async def _current_principal(self) -> Principal:
+        claims = self.context.token_claims
+        assert claims is not None  # an acknowledged connection has them (on_ws_connect)
+        return await current_principal(self.context.services, claims)
+
+    async def _refuse(
+        self,
+        operation: Operation[Context, None],
+        error: Exception,
+        process: Callable[[list[GraphQLError]], list[GraphQLError]],
+    ) -> None:
+        logger.warning("could not reload a connection's principal", exc_info=error)
+        with contextlib.suppress(WebSocketDisconnected):
+            await operation.send_operation_message(
+                ErrorMessage(id=operation.id, type="error", payload=error_payload(error, process))
+            )
+
+    async def _end_session(
+        self, operation: Operation[Context, None], ended: Unauthenticated
+    ) -> None:
+        """Close the connection with the reason: no later operation may run on it."""
+        self.operations.pop(operation.id, None)
+        if self._closing:
             return
-        try:
-            await self._run_direct(operation, direct, view.error_policy.process)
-        except WebSocketDisconnected:
-            self.operations.pop(operation.id, None)
+        self._closing = True
+        # Closed already by the client, or by another operation or a protocol error.
+        with contextlib.suppress(WebSocketDisconnected, WebSocketDisconnect, RuntimeError):
+            await self.websocket.close(
+                code=SESSION_ENDED_CLOSE_CODE, reason=_close_reason(ended.message)
+            )
 
     async def _run_direct(
         self,
@@ -123,6 +179,8 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             # The feed ended the subscription (session over, permissions changed, bus
             # interrupted, too slow): one result with the coded error, then complete,
             # exactly as Strawberry reports an exception raised by the source stream.
+            if isinstance(error, Unauthenticated):
+                self.context.session_ended = error
             payload = NextMessagePayload(data=None, errors=error_payload(error, process))
             await operation.send_operation_message(
                 NextMessage(id=operation.id, type="next", payload=payload)
@@ -251,16 +309,31 @@ class CrmGraphQL(GraphQL[Context, None]):
         """The connection_init payload must carry a valid token: {"token": "..."}."""
         params = context.connection_params
         token = params.get("token") or bearer_token(params.get("Authorization"))
-        principal = await authenticate(context.services, token) if isinstance(token, str) else None
-        if principal is None:
+        services = context.services
+        claims = None
+        if isinstance(token, str):
+            claims = read_token(services.settings.signing_key, token, now=services.clock.now())
+        if claims is None:
             raise ConnectionRejectionError({"reason": "a valid token is required"})
-        context.principal = principal
+        try:
+            context.principal = await current_principal(services, claims)
+        except SessionEnded:
+            raise ConnectionRejectionError({"reason": "a valid token is required"}) from None
+        context.token_claims = claims  # each operation reloads the principal from them
         acknowledged: UnsetType = UNSET  # a plain connection_ack, without payload
         return acknowledged
 
     def encode_json(self, data: GraphQLHTTPResponse | object) -> str:
         # Text, not bytes: WebSocket clients expect graphql-transport-ws messages as text frames.
         return orjson.dumps(data).decode()
+
+
+# RFC 6455 allows 123 bytes of reason in a close frame.
+_CLOSE_REASON_MAX = 123
+
+
+def _close_reason(message: str) -> str:
+    return message.encode()[:_CLOSE_REASON_MAX].decode(errors="ignore")
 
 
 def _feed_arguments(schema: Schema) -> dict[str, dict[str, str]]:

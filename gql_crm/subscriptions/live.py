@@ -108,17 +108,22 @@ async def listening(
 async def live_items(context: Context, feed: Feed[T] | LoadingFeed[T]) -> AsyncIterator[T]:
     """``feed``'s items for the signed-in subscriber, until its session ends."""
     subscription = context.services.bus.new_subscription()
-    async with listening(context, feed.channels, subscription) as own:
-        async for event in subscription:
-            end_if_session_over(own, event)
-            # Loaders cache per request; for a subscription every event is a new request.
-            context.renew_loaders()
-            if isinstance(feed, LoadingFeed):
-                items = await feed.items(event)
-            else:
-                items = feed.items(event)
-            for item in items:
-                yield item
+    try:
+        async with listening(context, feed.channels, subscription) as own:
+            async for event in subscription:
+                end_if_session_over(own, event)
+                # Loaders cache per request; for a subscription every event is a new request.
+                context.renew_loaders()
+                if isinstance(feed, LoadingFeed):
+                    items = await feed.items(event)
+                else:
+                    items = feed.items(event)
+                for item in items:
+                    yield item
+    except Unauthenticated as ended:
+        # The whole connection's session is over, not only this subscription's.
+        context.session_ended = ended
+        raise
 
 
 # ---- token expiry ---------------------------------------------------------------------------
