@@ -3,7 +3,7 @@
 A type listed in ``TABLES`` is read from its model's table: every field without a resolver
 whose Python name is a mapped column is that column (the planner finds those by itself); the
 fields listed here are the others, each said in SQL the way its resolver and loader say it in
-Python. Lists reuse the loaders' orders and the services' visibility rules, so both paths
+Python. Lists reuse the loaders' orders and the rules of ``db/visibility.py``, so both paths
 list the same rows in the same order. A field that is neither makes the planner hand the
 document to Strawberry, which is always correct.
 """
@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from gql_crm.auth.principal import Principal
 from gql_crm.compiled.sql import Parameters
+from gql_crm.db import visibility
 from gql_crm.db.base import ZERO, Money
 from gql_crm.db.masking import mask_email_sql, mask_phone_sql
 from gql_crm.db.models import (
@@ -63,9 +64,6 @@ from gql_crm.loaders.order import (
     plan_met,
 )
 from gql_crm.services.customer import CustomerFilter, customer_query
-from gql_crm.services.expense import expense_visibility
-from gql_crm.services.opportunity import opportunity_visibility
-from gql_crm.services.order import order_visibility
 
 Where = Callable[[Principal], Sequence[ColumnElement[bool]]]
 
@@ -165,7 +163,7 @@ def _through_orders(model: Any, order: Sequence[ColumnElement[Any]]) -> Many:
         Customer,
         lambda: Order.customer_id == Customer.id,
         _fixed_order(order),
-        where=lambda principal: (order_visibility(principal),),
+        where=lambda principal: (visibility.order(principal),),
         source=lambda: model.__table__.join(Order.__table__, Order.id == model.order_id),
     )
 
@@ -251,10 +249,10 @@ TABLES: dict[str, Table] = {
             "opportunities": _on_customer(
                 Opportunity,
                 OPPORTUNITY_ORDER,
-                where=lambda principal: (opportunity_visibility(principal),),
+                where=lambda principal: (visibility.opportunity(principal),),
             ),
             "orders": _on_customer(
-                Order, ORDER_ORDER, where=lambda principal: (order_visibility(principal),)
+                Order, ORDER_ORDER, where=lambda principal: (visibility.order(principal),)
             ),
             "tasks": _on_customer(Task, TASK_ORDER, where=_live(Task)),
             "schedules": Many(
@@ -276,7 +274,7 @@ TABLES: dict[str, Table] = {
             "expenses": _on_customer(
                 Expense,
                 EXPENSE_ORDER,
-                where=lambda principal: (expense_visibility(principal),),
+                where=lambda principal: (visibility.expense(principal),),
             ),
         },
     ),

@@ -1,15 +1,14 @@
-"""Data scope in SQL: who a principal may see, and the filter every query applies.
+"""Data scope in SQL: whose records a principal may see, and the principal itself.
 
-This is the one place that turns a data scope into SQL. Lists, loaders, aggregates, exports
-and subscriptions call ``scope_filter`` (or ``Principal.can_see_owner`` for a single event)
-rather than testing scopes themselves.
+This is the one place that turns a data scope into SQL (``scope_filter``); the rules of who
+sees which row, built on it, are in ``db/visibility.py``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -19,7 +18,6 @@ from gql_crm.db.models import (
     CustomerShare,
     DataScope,
     Department,
-    Pool,
     Position,
     User,
 )
@@ -124,43 +122,3 @@ def contact_details_visibility(
         CustomerShare.customer_id == customer.id, CustomerShare.user_id == principal.user_id
     )
     return or_(customer.owner_id == principal.user_id, shared_with_me)
-
-
-def customer_visibility(principal: Principal) -> ColumnElement[bool]:
-    """Customers the principal may see: public and special pools, owners within the data
-    scope, and customers shared with the principal. Deleted customers are never visible."""
-    shared_with_me = exists().where(
-        CustomerShare.customer_id == Customer.id, CustomerShare.user_id == principal.user_id
-    )
-    return and_(
-        Customer.deleted_at.is_(None),
-        or_(
-            Customer.pool.in_((Pool.PUBLIC, Pool.SPECIAL)),
-            scope_filter(principal, Customer.owner_id),
-            shared_with_me,
-        ),
-    )
-
-
-def customer_record_visibility(
-    principal: Principal,
-    owner_column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None],
-    customer_column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None],
-) -> ColumnElement[bool]:
-    """Records hanging on a customer (opportunities, orders, expenses) the principal may see.
-
-    The customer must be visible, and either the record's owner or the customer's owner must
-    be within the data scope: a manager sees every order on a subordinate's customer, while a
-    colleague a customer is shared with (or anyone, for a public-pool customer) sees only the
-    records they or their subordinates own. Records without a customer (expenses) go by
-    their owner alone.
-    """
-    on_visible_customer = exists().where(
-        Customer.id == customer_column,
-        customer_visibility(principal),
-        or_(scope_filter(principal, owner_column), scope_filter(principal, Customer.owner_id)),
-    )
-    return or_(
-        on_visible_customer,
-        and_(customer_column.is_(None), scope_filter(principal, owner_column)),
-    )

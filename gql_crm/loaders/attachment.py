@@ -5,10 +5,10 @@ from collections.abc import Sequence
 from sqlalchemy import Select, bindparam, select
 
 from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.engine import Reads
 from gql_crm.db.models import Attachment, AttachmentRecordType
 from gql_crm.loaders.batch import grouped, in_keys, per_principal
-from gql_crm.services.attachment import attachment_visibility
 
 
 @per_principal
@@ -18,7 +18,7 @@ def _attachments(principal: Principal) -> Select[Attachment]:
         .where(
             Attachment.record_type == bindparam("record_type"),
             in_keys(Attachment.record_id),
-            attachment_visibility(principal),
+            visibility.attachment(principal),
         )
         .order_by(Attachment.created_at.desc(), Attachment.id.desc())
     )

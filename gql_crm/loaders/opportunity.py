@@ -6,10 +6,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select
 
 from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.engine import Reads
 from gql_crm.db.models import Opportunity, OpportunityChange, OpportunityDetail, OpportunityStage
 from gql_crm.loaders.batch import children, first_per_parent, per_principal, rows_by_id, windowed
-from gql_crm.services.opportunity import opportunity_visibility
 
 load_stages = rows_by_id(OpportunityStage)
 # Stage history per opportunity, oldest first.
@@ -24,7 +24,7 @@ OPPORTUNITY_ORDER: list[ColumnElement[Any]] = [Opportunity.updated_at.desc(), Op
 @per_principal
 def _customer_opportunities(principal: Principal) -> Select[Opportunity]:
     return windowed(
-        Opportunity, Opportunity.customer_id, OPPORTUNITY_ORDER, opportunity_visibility(principal)
+        Opportunity, Opportunity.customer_id, OPPORTUNITY_ORDER, visibility.opportunity(principal)
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.base import ZERO, Money
 from gql_crm.db.engine import Reads
 from gql_crm.db.models import (
@@ -44,11 +45,9 @@ from gql_crm.loaders.batch import (
     per_principal,
     windowed,
 )
-from gql_crm.services.expense import expense_visibility
 from gql_crm.services.order import (
     OrderMoney,
     order_money_statement,
-    order_visibility,
     sum_for_order,
 )
 
@@ -62,7 +61,7 @@ EXPENSE_ORDER: list[ColumnElement[Any]] = [Expense.occurred_on.desc(), Expense.i
 
 @per_principal
 def _customer_orders(principal: Principal) -> Select[Order]:
-    return windowed(Order, Order.customer_id, ORDER_ORDER, order_visibility(principal))
+    return windowed(Order, Order.customer_id, ORDER_ORDER, visibility.order(principal))
 
 
 async def load_customer_orders(
@@ -138,7 +137,7 @@ def customer_money_rows(
         sum_for_order(PaymentRecord).label("received"),
         sum_for_order(Refund).label("refunded"),
         literal(ZERO, Money).label("expenses"),
-    ).where(of_customers(Order.customer_id), order_visibility(principal))
+    ).where(of_customers(Order.customer_id), visibility.order(principal))
     approved = select(
         Expense.customer_id.label("customer_id"),
         literal(ZERO, Money),
@@ -149,7 +148,7 @@ def customer_money_rows(
         of_customers(Expense.customer_id),
         Expense.kind == ExpenseKind.EXPENSE,
         Expense.status == ExpenseStatus.APPROVED,
-        expense_visibility(principal),
+        visibility.expense(principal),
     )
     if correlate is not None:
         per_order, approved = per_order.correlate(correlate), approved.correlate(correlate)
@@ -204,7 +203,7 @@ def _through_orders(
             func.row_number().over(partition_by=Order.customer_id, order_by=order_by).label("n"),
         )
         .join(Order, Order.id == model.order_id)
-        .where(in_keys(Order.customer_id), order_visibility(principal))
+        .where(in_keys(Order.customer_id), visibility.order(principal))
         .subquery()
     )
     return (
@@ -283,7 +282,7 @@ async def load_customer_invoices(
 
 @per_principal
 def _customer_expenses(principal: Principal) -> Select[Expense]:
-    return windowed(Expense, Expense.customer_id, EXPENSE_ORDER, expense_visibility(principal))
+    return windowed(Expense, Expense.customer_id, EXPENSE_ORDER, visibility.expense(principal))
 
 
 async def load_customer_expenses(

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, exists, or_, select
+from sqlalchemy import Select, delete, select
 
 from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.models import (
     Announcement,
     Audience,
@@ -42,22 +43,9 @@ class AnnouncementFields:
     title_style: Any = field(default_factory=dict)
 
 
-def visibility(principal: Principal) -> ColumnElement[bool]:
-    """Published, not deleted, and the reader was in its audience (or wrote it)."""
-    notified = exists().where(
-        Notification.user_id == principal.user_id,
-        Notification.link_type == "announcement",
-        Notification.link_id == Announcement.id,
-    )
-    return (
-        Announcement.deleted_at.is_(None)
-        & Announcement.published_at.is_not(None)
-        & or_(Announcement.author_id == principal.user_id, notified)
-    )
-
 
 def announcements_query(principal: Principal) -> Select[Announcement]:
-    return select(Announcement).where(visibility(principal))
+    return select(Announcement).where(visibility.announcement(principal))
 
 
 def drafts_query(principal: Principal) -> Select[Announcement]:

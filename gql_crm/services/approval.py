@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import Select, exists, select
 
 from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.models import (
     Approval,
     ApprovalAction,
@@ -20,7 +21,6 @@ from gql_crm.db.models import (
     NotificationCategory,
     User,
 )
-from gql_crm.db.scopes import scope_filter
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
 from gql_crm.services.money import CENT, money_problem
 from gql_crm.services.notification import NotificationDraft, notify
@@ -44,22 +44,11 @@ class Application:
     ends_on: date | None = None
 
 
-def visibility(principal: Principal) -> ColumnElement[bool]:
-    """Applicant, any approver, or a manager whose scope covers the applicant."""
-    is_approver = exists().where(
-        ApprovalStep.approval_id == Approval.id, ApprovalStep.approver_id == principal.user_id
-    )
-    return or_(
-        Approval.applicant_id == principal.user_id,
-        is_approver,
-        scope_filter(principal, Approval.applicant_id),
-    )
-
 
 def approvals_query(
     principal: Principal, *, status: ApprovalStatus | None, awaiting_me: bool
 ) -> Select[Approval]:
-    stmt = select(Approval).where(visibility(principal))
+    stmt = select(Approval).where(visibility.approval(principal))
     if status is not None:
         stmt = stmt.where(Approval.status == status)
     if awaiting_me:

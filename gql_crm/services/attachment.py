@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import select
 
 from gql_crm.auth.principal import Principal
-from gql_crm.db.models import Attachment, AttachmentRecordType, Customer, Order
-from gql_crm.db.scopes import customer_visibility
-from gql_crm.services.customer import CUSTOMER_EDIT, CUSTOMER_VIEW, managed_customer
+from gql_crm.db import visibility
+from gql_crm.db.models import Attachment, AttachmentRecordType
+from gql_crm.services.customer import CUSTOMER_EDIT, managed_customer
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound
-from gql_crm.services.order import ORDER_EDIT, ORDER_VIEW, managed_order, order_visibility
+from gql_crm.services.order import ORDER_EDIT, managed_order
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 from gql_crm.settings import Settings
 
@@ -71,25 +71,6 @@ class UploadedFile(Protocol):
 
 # ---- who may see and change ----------------------------------------------------------------
 
-
-def attachment_visibility(principal: Principal) -> ColumnElement[bool]:
-    """Live attachments on a record the principal may see, by that record's own rule."""
-    on_visible_record: list[ColumnElement[bool]] = []
-    if principal.has(ORDER_VIEW):
-        on_visible_record.append(
-            and_(
-                Attachment.record_type == AttachmentRecordType.ORDER,
-                exists().where(Order.id == Attachment.record_id, order_visibility(principal)),
-            )
-        )
-    if principal.has(CUSTOMER_VIEW):
-        on_visible_record.append(
-            and_(
-                Attachment.record_type == AttachmentRecordType.CUSTOMER,
-                exists().where(Customer.id == Attachment.record_id, customer_visibility(principal)),
-            )
-        )
-    return and_(Attachment.deleted_at.is_(None), or_(false(), *on_visible_record))
 
 
 async def _check_may_change(
@@ -251,7 +232,7 @@ async def delete_attachment(uow: UnitOfWork, attachment_id: int) -> Attachment:
     """Hide an attachment everywhere; the file stays on disk with its row (soft delete)."""
     attachment = await uow.session.scalar(
         select(Attachment).where(
-            Attachment.id == attachment_id, attachment_visibility(uow.principal)
+            Attachment.id == attachment_id, visibility.attachment(uow.principal)
         )
     )
     if attachment is None:
@@ -277,7 +258,7 @@ async def downloadable(
     async with services.database.reader() as session:
         attachment = await session.scalar(
             select(Attachment).where(
-                Attachment.id == attachment_id, attachment_visibility(principal)
+                Attachment.id == attachment_id, visibility.attachment(principal)
             )
         )
     if attachment is None:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.base import UTCDateTime
 from gql_crm.db.models import (
     Contact,
@@ -36,17 +37,11 @@ from gql_crm.db.models import (
     SystemSettings,
     TemporaryOrigin,
 )
-from gql_crm.db.scopes import contact_details_visibility, customer_visibility, scope_filter
+from gql_crm.db.scopes import contact_details_visibility, scope_filter
 from gql_crm.services.contact import ContactFields, add_contacts, contact_problems
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem, required_fields
-from gql_crm.services.pool import (
-    can_manage,
-    check_cap,
-    customer_event,
-    lock_owner,
-    pool_for_maturity,
-)
+from gql_crm.services.pool import admit, can_manage, customer_event, pool_for_maturity
 from gql_crm.services.unit_of_work import UnitOfWork, diff
 from gql_crm.services.validation import text_problem
 
@@ -206,7 +201,7 @@ def search_clause(principal: Principal, term: str) -> ColumnElement[bool]:
 def customer_query(principal: Principal, filters: CustomerFilter) -> Select[Customer]:
     """Visible customers matching every given filter."""
     principal.require(CUSTOMER_VIEW)
-    stmt = select(Customer).where(customer_visibility(principal))
+    stmt = select(Customer).where(visibility.customer(principal))
     if (clause := _view_clause(principal, filters.view)) is not None:
         stmt = stmt.where(clause)
     for name in (
@@ -239,21 +234,19 @@ SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
 
 
 def recycle_bin_query(principal: Principal) -> Select[Customer]:
-    """Customers the caller deleted (what the caller may restore or purge)."""
-    return select(Customer).where(
-        Customer.deleted_at.is_not(None), Customer.deleted_by_id == principal.user_id
-    )
+    """Customers the caller deleted and may still see (what they may restore or purge)."""
+    return select(Customer).where(visibility.binned_customer(principal))
 
 
 # ---- writing -------------------------------------------------------------------------------
 
 
 async def is_visible(uow: UnitOfWork, customer: Customer) -> bool:
-    """The ``customer_visibility`` rule for one loaded customer."""
-    principal = uow.principal
+    """``visibility.customer`` for one loaded customer."""
     if customer.deleted_at is not None:
         return False
-    if customer.pool in (Pool.PUBLIC, Pool.SPECIAL) or principal.can_see_owner(customer.owner_id):
+    principal = uow.principal
+    if visibility.customer_visible(principal, customer.pool, customer.owner_id, shared=False):
         return True
     return await uow.session.get(CustomerShare, (customer.id, principal.user_id)) is not None
 
@@ -289,9 +282,7 @@ async def create_customer(
     pool = await pool_for_maturity(uow.session, fields.maturity_id)
     owner_id = None
     if pool in (Pool.PRIVATE, Pool.TEMPORARY):
-        me = await lock_owner(uow, principal.user_id)
-        await check_cap(uow, settings, me, pool)
-        owner_id = me.id
+        owner_id = (await admit(uow, settings, principal.user_id, {pool: 1})).id
     customer = Customer(
         **_values(fields),
         owner_id=owner_id,
@@ -348,8 +339,7 @@ async def _move_for_maturity(
 ) -> None:
     assert customer.owner_id is not None
     if target in (Pool.PRIVATE, Pool.TEMPORARY):
-        owner = await lock_owner(uow, customer.owner_id)
-        await check_cap(uow, settings, owner, target)
+        await admit(uow, settings, customer.owner_id, {target: 1})
         customer.temporary_origin = (
             (customer.temporary_origin or TemporaryOrigin.ENTERED)
             if target is Pool.TEMPORARY
@@ -374,12 +364,12 @@ async def delete_customer(uow: UnitOfWork, customer_id: int) -> Customer:
 
 
 async def _binned(uow: UnitOfWork, customer_id: int) -> Customer:
-    customer = await uow.session.get(Customer, customer_id, with_for_update=True)
-    if (
-        customer is None
-        or customer.deleted_at is None
-        or customer.deleted_by_id != uow.principal.user_id
-    ):
+    customer = await uow.session.scalar(
+        select(Customer)
+        .where(Customer.id == customer_id, visibility.binned_customer(uow.principal))
+        .with_for_update(of=Customer)
+    )
+    if customer is None:
         raise NotFound("Customer in your recycle bin", customer_id)
     return customer
 
@@ -389,9 +379,8 @@ async def restore_customer(uow: UnitOfWork, settings: SystemSettings, customer_i
     uow.principal.require(CUSTOMER_DELETE)
     customer = await _binned(uow, customer_id)
     if customer.owner_id is not None and customer.pool in (Pool.PRIVATE, Pool.TEMPORARY):
-        owner = await lock_owner(uow, customer.owner_id)
-        if customer.closed_won_at is None:
-            await check_cap(uow, settings, owner, customer.pool)
+        arriving = 0 if customer.closed_won_at is not None else 1
+        await admit(uow, settings, customer.owner_id, {customer.pool: arriving})
     deleted_at = customer.deleted_at
     customer.deleted_at = None
     customer.deleted_by_id = None
@@ -422,7 +411,7 @@ async def customer_for_sales(uow: UnitOfWork, customer_id: int) -> Customer:
     """
     customer = await uow.session.scalar(
         select(Customer)
-        .where(Customer.id == customer_id, customer_visibility(uow.principal))
+        .where(Customer.id == customer_id, visibility.customer(uow.principal))
         .with_for_update(of=Customer)
     )
     if customer is None:

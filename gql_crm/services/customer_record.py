@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 
 from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.models import (
     CallRecord,
     Complaint,
@@ -267,12 +269,21 @@ async def create_record(uow: UnitOfWork, customer_id: int, fields: RecordFields)
     return row
 
 
-async def _editable(uow: UnitOfWork, kind: RecordKind, record_id: int) -> Any:
-    """A live record whose customer the caller may still follow up; else 'not found'."""
+async def _editable(
+    uow: UnitOfWork, kind: RecordKind, record_id: int, *, by_assignee: bool = False
+) -> Any:
+    """A live record whose customer the caller may still follow up (or, with
+    ``by_assignee``, that is assigned to the caller); else 'not found'."""
     spec = SPECS[kind]
-    row = await uow.session.get(spec.model, record_id)
-    if row is None or row.deleted_at is not None:
+    row = await uow.session.scalar(
+        select(spec.model).where(
+            spec.model.id == record_id, visibility.assigned_record(uow.principal, spec.model)
+        )
+    )
+    if row is None:
         raise NotFound(spec.label, record_id)
+    if by_assignee and row.owner_id == uow.principal.user_id:
+        return row
     try:
         await followable_customer(uow, row.customer_id)
     except (NotFound, Conflict) as refused:
@@ -284,7 +295,7 @@ async def update_record(uow: UnitOfWork, record_id: int, fields: RecordFields) -
     kind = KIND_OF_FIELDS[type(fields)]
     spec = SPECS[kind]
     uow.principal.require(spec.edit)
-    row = await _editable(uow, kind, record_id)
+    row = await _editable(uow, kind, record_id, by_assignee=True)
     values = await _values(uow, fields)
     before = {name: getattr(row, name) for name in values}
     _stamp_state(row, values, uow.now)
@@ -310,8 +321,13 @@ async def delete_record(uow: UnitOfWork, kind: RecordKind, record_id: int) -> in
 
 async def _binned(uow: UnitOfWork, kind: RecordKind, record_id: int) -> Any:
     spec = SPECS[kind]
-    row = await uow.session.get(spec.model, record_id)
-    if row is None or row.deleted_at is None or row.deleted_by_id != uow.principal.user_id:
+    row = await uow.session.scalar(
+        select(spec.model).where(
+            spec.model.id == record_id,
+            visibility.binned_record(uow.principal, spec.model, spec.delete),
+        )
+    )
+    if row is None:
         raise NotFound(f"{spec.label} in your recycle bin", record_id)
     return row
 
@@ -354,8 +370,6 @@ def live(model: Any) -> Any:
     )
 
 
-def recycle_bin_query(principal: Any, kind: RecordKind) -> Select[Any]:
-    model = SPECS[kind].model
-    return select(model).where(
-        model.deleted_at.is_not(None), model.deleted_by_id == principal.user_id
-    )
+def recycle_bin_query(principal: Principal, kind: RecordKind) -> Select[Any]:
+    spec = SPECS[kind]
+    return select(spec.model).where(visibility.binned_record(principal, spec.model, spec.delete))

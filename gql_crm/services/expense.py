@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import Select, select
 
 from gql_crm.auth.permissions import Action, Advanced, Module, basic
 from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.models import Expense, ExpenseKind, ExpenseStatus
-from gql_crm.db.scopes import customer_record_visibility
 from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import AlreadyDecided, Conflict, InvalidInput, NotFound, Problems
 from gql_crm.services.money import cents, money_problem
@@ -26,9 +26,6 @@ EXPENSE_VIEW = basic(Module.EXPENSE, Action.VIEW)
 EXPENSE_CREATE = basic(Module.EXPENSE, Action.CREATE)
 ENTITY = "expense"
 
-
-def expense_visibility(principal: Principal) -> ColumnElement[bool]:
-    return customer_record_visibility(principal, Expense.owner_id, Expense.customer_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +94,7 @@ async def review_expenses(
         e.id: e
         for e in await uow.session.scalars(
             select(Expense)
-            .where(Expense.id.in_(wanted), expense_visibility(uow.principal))
+            .where(Expense.id.in_(wanted), visibility.expense(uow.principal))
             .with_for_update(of=Expense)
         )
     }
@@ -151,7 +148,7 @@ class ExpenseFilter:
 
 def expense_query(principal: Principal, filters: ExpenseFilter) -> Select[Expense]:
     principal.require(EXPENSE_VIEW)
-    stmt = select(Expense).where(expense_visibility(principal))
+    stmt = select(Expense).where(visibility.expense(principal))
     for name in ("status", "kind", "customer_id", "owner_id"):
         value = getattr(filters, name)
         if value is not None:

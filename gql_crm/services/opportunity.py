@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import ADMIN_EDIT, Action, Module, basic
 from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.models import (
     Department,
     DetailKind,
@@ -22,7 +23,7 @@ from gql_crm.db.models import (
     StageOutcome,
     User,
 )
-from gql_crm.db.scopes import customer_record_visibility, department_subtree
+from gql_crm.db.scopes import department_subtree
 from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
 from gql_crm.services.money import cents, money_problem
@@ -38,9 +39,6 @@ ENTITY = "opportunity"
 # The fields whose change is a step in the stage history.
 TRACKED = ("stage_id", "amount", "probability", "expected_sign_date")
 
-
-def opportunity_visibility(principal: Principal) -> ColumnElement[bool]:
-    return customer_record_visibility(principal, Opportunity.owner_id, Opportunity.customer_id)
 
 
 # ---- stages --------------------------------------------------------------------------------
@@ -222,7 +220,7 @@ async def managed_opportunity(uow: UnitOfWork, opportunity_id: int) -> Opportuni
     """A visible opportunity the caller may change: its owner is within their scope."""
     opportunity = await uow.session.scalar(
         select(Opportunity)
-        .where(Opportunity.id == opportunity_id, opportunity_visibility(uow.principal))
+        .where(Opportunity.id == opportunity_id, visibility.opportunity(uow.principal))
         .with_for_update(of=Opportunity)
     )
     if opportunity is None:
@@ -341,7 +339,7 @@ class OpportunityFilter:
 
 
 def _conditions(principal: Principal, f: OpportunityFilter) -> list[ColumnElement[bool]]:
-    where = [opportunity_visibility(principal)]
+    where = [visibility.opportunity(principal)]
     if f.customer_id is not None:
         where.append(Opportunity.customer_id == f.customer_id)
     if f.owner_id is not None:

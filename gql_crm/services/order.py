@@ -11,11 +11,12 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import Action, Advanced, Module, basic
 from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.base import ZERO
 from gql_crm.db.models import (
     Customer,
@@ -31,7 +32,6 @@ from gql_crm.db.models import (
     Refund,
     SystemSettings,
 )
-from gql_crm.db.scopes import customer_record_visibility
 from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
 from gql_crm.services.money import cents, money_problem, quantity_problem
@@ -44,14 +44,6 @@ ORDER_CREATE = basic(Module.ORDER, Action.CREATE)
 ORDER_EDIT = basic(Module.ORDER, Action.EDIT)
 ORDER_DELETE = basic(Module.ORDER, Action.DELETE)
 ENTITY = "order"
-
-
-def order_visibility(principal: Principal) -> ColumnElement[bool]:
-    """Live orders on a visible customer whose owner (or the customer's) is in scope."""
-    return and_(
-        Order.deleted_at.is_(None),
-        customer_record_visibility(principal, Order.owner_id, Order.customer_id),
-    )
 
 
 # ---- money and status: computed here and nowhere else --------------------------------------
@@ -314,7 +306,7 @@ async def visible_order(uow: UnitOfWork, order_id: int, field: str = "id") -> Or
     refunds and deliveries on one order are serialised by this lock."""
     order = await uow.session.scalar(
         select(Order)
-        .where(Order.id == order_id, order_visibility(uow.principal))
+        .where(Order.id == order_id, visibility.order(uow.principal))
         .with_for_update(of=Order)
     )
     if order is None:
@@ -419,8 +411,12 @@ async def delete_order(uow: UnitOfWork, order_id: int) -> Order:
 
 
 async def _binned(uow: UnitOfWork, order_id: int) -> Order:
-    order = await uow.session.get(Order, order_id, with_for_update=True)
-    if order is None or order.deleted_at is None or order.deleted_by_id != uow.principal.user_id:
+    order = await uow.session.scalar(
+        select(Order)
+        .where(Order.id == order_id, visibility.binned_order(uow.principal))
+        .with_for_update(of=Order)
+    )
+    if order is None:
         raise NotFound("Order in your recycle bin", order_id)
     return order
 
@@ -466,7 +462,7 @@ class OrderFilter:
 
 def order_query(principal: Principal, filters: OrderFilter) -> Select[Order]:
     principal.require(ORDER_VIEW)
-    stmt = select(Order).where(order_visibility(principal))
+    stmt = select(Order).where(visibility.order(principal))
     if filters.customer_id is not None:
         stmt = stmt.where(Order.customer_id == filters.customer_id)
     if filters.owner_id is not None:
@@ -490,9 +486,7 @@ def order_query(principal: Principal, filters: OrderFilter) -> Select[Order]:
 
 
 def recycle_bin_query(principal: Principal) -> Select[Order]:
-    return select(Order).where(
-        Order.deleted_at.is_not(None), Order.deleted_by_id == principal.user_id
-    )
+    return select(Order).where(visibility.binned_order(principal))
 
 
 # ---- invoices and deliveries ---------------------------------------------------------------

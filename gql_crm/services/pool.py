@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import Action, Advanced, Module, basic
 from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.base import core_table
 from gql_crm.db.models import (
     BanReason,
@@ -121,13 +122,6 @@ def due_for_release(settings: SystemSettings, now: datetime) -> ColumnElement[bo
     )
 
 
-def ban_for(
-    customer: Customer, settings: SystemSettings, now: datetime
-) -> tuple[BanReason, datetime | None]:
-    """The reclaim ban a release puts on the former owner."""
-    return release_ban(customer.pool, customer.temporary_origin, settings, now)
-
-
 def can_manage(principal: Principal, customer: Customer) -> bool:
     """Owner within scope; pool customers only for callers who see everyone."""
     if customer.owner_id is None:
@@ -175,6 +169,48 @@ async def check_cap(
         raise CapReached(owner.name, pool, cap, held or 0, adding)
 
 
+async def active_bans(
+    uow: UnitOfWork, user_id: int, customer_ids: list[int]
+) -> dict[int, CustomerBan]:
+    """The reclaim bans in force on ``user_id`` for these customers: the longest per customer
+    (a permanent one first)."""
+    bans = await uow.session.scalars(
+        select(CustomerBan)
+        .where(
+            CustomerBan.customer_id.in_(customer_ids),
+            CustomerBan.user_id == user_id,
+            or_(CustomerBan.until.is_(None), CustomerBan.until > uow.now),
+        )
+        .order_by(CustomerBan.until.is_(None).asc(), CustomerBan.until.asc())
+    )
+    return {ban.customer_id: ban for ban in bans}  # the last per customer is the longest
+
+
+def ban_failure(ban: CustomerBan) -> str:
+    """Why a banned owner may not receive a customer, for a batch's failures."""
+    if ban.until is None:
+        return "the recipient may never take this customer back (reclaim ban)"
+    return (
+        "the recipient may not take this customer back until "
+        f"{ban.until.isoformat(timespec='seconds')} (reclaim ban)"
+    )
+
+
+async def admit(
+    uow: UnitOfWork, settings: SystemSettings, owner_id: int, arriving: dict[Pool, int]
+) -> User:
+    """The one gate of an owner's private and temporary pools, however customers arrive
+    (entered, claimed, transferred, moved by maturity, restored): the owner is locked and
+    must be active, and the caps must hold with ``arriving`` customers added per pool.
+    Reclaim bans are checked by the caller with ``active_bans`` first, since each path
+    reports them in its own shape."""
+    owner = await lock_owner(uow, owner_id)
+    for pool, count in arriving.items():
+        if count and pool in OWNED_POOLS:
+            await check_cap(uow, settings, owner, pool, adding=count)
+    return owner
+
+
 CUSTOMER_TOPIC = "customers"
 
 
@@ -194,8 +230,10 @@ async def claim(uow: UnitOfWork, settings: SystemSettings, customer_id: int) -> 
     principal = uow.principal
     principal.require(CUSTOMER_EDIT)
     session = uow.session
-    customer = await session.get(Customer, customer_id)
-    if customer is None or customer.deleted_at is not None:
+    customer = await session.scalar(
+        select(Customer).where(Customer.id == customer_id, visibility.customer(principal))
+    )
+    if customer is None:
         raise NotFound("Customer", customer_id)
     claimable = [Pool.PUBLIC]
     if principal.has(Advanced.CLAIM_SPECIAL_POOL):
@@ -206,20 +244,9 @@ async def claim(uow: UnitOfWork, settings: SystemSettings, customer_id: int) -> 
             f"'{Advanced.CLAIM_SPECIAL_POOL}' permission.",
             "id",
         )
-    ban = await session.scalar(
-        select(CustomerBan)
-        .where(
-            CustomerBan.customer_id == customer_id,
-            CustomerBan.user_id == principal.user_id,
-            or_(CustomerBan.until.is_(None), CustomerBan.until > uow.now),
-        )
-        .order_by(CustomerBan.until.is_(None).desc(), CustomerBan.until.desc())
-        .limit(1)
-    )
-    if ban is not None:
+    if ban := (await active_bans(uow, principal.user_id, [customer_id])).get(customer_id):
         raise ClaimBanned(ban.reason, ban.until)
-    me = await lock_owner(uow, principal.user_id)
-    await check_cap(uow, settings, me, Pool.TEMPORARY)
+    me = await admit(uow, settings, principal.user_id, {Pool.TEMPORARY: 1})
     from_pool = customer.pool
     claimed = await session.execute(
         update(Customer)
@@ -275,20 +302,26 @@ class TransferTarget:
 async def _editable(
     uow: UnitOfWork, customer_ids: list[int]
 ) -> tuple[dict[int, Customer], list[tuple[int, str]]]:
-    """The customers the caller may manage (owner within scope), and why the others fail."""
-    found = {
+    """The customers the caller may manage (owner within scope), and why the others fail.
+    A customer the caller may not see fails exactly as a missing one."""
+    visible = {
         c.id: c
         for c in await uow.session.scalars(
-            select(Customer).where(Customer.id.in_(customer_ids)).with_for_update()
+            select(Customer)
+            .where(Customer.id.in_(customer_ids), visibility.customer(uow.principal))
+            .with_for_update(of=Customer)
         )
     }
+    found: dict[int, Customer] = {}
     failures: list[tuple[int, str]] = []
     for customer_id in dict.fromkeys(customer_ids):
-        customer = found.get(customer_id)
-        if customer is None or customer.deleted_at is not None:
-            failures.append((customer_id, "does not exist"))
+        customer = visible.get(customer_id)
+        if customer is None:
+            failures.append((customer_id, "does not exist or is not visible to you"))
         elif not can_manage(uow.principal, customer):
             failures.append((customer_id, "is not yours (nor a subordinate's) to manage"))
+        else:
+            found[customer_id] = customer
     return found, failures
 
 
@@ -301,24 +334,23 @@ async def transfer(
         raise BatchRefused([])
     found, failures = await _editable(uow, customer_ids)
     if target.user_id is not None:
-        failures += [
-            (cid, "already belongs to the recipient")
-            for cid in dict.fromkeys(customer_ids)
-            if cid in found and found[cid].owner_id == target.user_id
-        ]
+        bans = await active_bans(uow, target.user_id, list(found))
+        for cid, customer in found.items():
+            if customer.owner_id == target.user_id:
+                failures.append((cid, "already belongs to the recipient"))
+            elif ban := bans.get(cid):
+                failures.append((cid, ban_failure(ban)))
     if failures:
-        raise BatchRefused(failures)
-    customers = [found[cid] for cid in dict.fromkeys(customer_ids)]
+        raise BatchRefused(sorted(failures, key=lambda f: customer_ids.index(f[0])))
+    customers = list(found.values())
     recipient: User | None = None
     if target.user_id is not None:
         # Locked only once the batch is known to be valid: a refused batch holds no lock.
-        recipient = await lock_owner(uow, target.user_id)
-        for pool in OWNED_POOLS:
-            moving = sum(
-                1 for c in customers if _pool_with_owner(c.pool) is pool and c.closed_won_at is None
-            )
-            if moving:
-                await check_cap(uow, settings, recipient, pool, adding=moving)
+        arriving = dict.fromkeys(OWNED_POOLS, 0)
+        for c in customers:
+            if c.closed_won_at is None:
+                arriving[_pool_with_owner(c.pool)] += 1
+        recipient = await admit(uow, settings, target.user_id, arriving)
     for customer in customers:
         former_owner, former_pool = customer.owner_id, customer.pool
         await _drop_shares(uow, customer.id)

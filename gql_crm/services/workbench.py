@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.base import ZERO
 from gql_crm.db.models import (
     Announcement,
@@ -35,9 +36,7 @@ from gql_crm.db.models import (
     SystemSettings,
     Task,
 )
-from gql_crm.db.scopes import customer_record_visibility
-from gql_crm.services.announcement import visibility as announcement_visibility
-from gql_crm.services.order import company_today, order_visibility, sum_for_order
+from gql_crm.services.order import company_today, sum_for_order
 from gql_crm.services.payment import plans_met
 from gql_crm.services.pool import due_for_release
 
@@ -81,12 +80,8 @@ def month_start(today: date) -> date:
 
 
 def _mine(model: Any, principal: Principal) -> Any:
-    """Live records the caller is responsible for, on customers they may still see."""
-    return and_(
-        model.deleted_at.is_(None),
-        model.owner_id == principal.user_id,
-        customer_record_visibility(principal, model.owner_id, model.customer_id),
-    )
+    """Live records the caller is responsible for (assignment is access)."""
+    return and_(model.owner_id == principal.user_id, visibility.assigned_record(principal, model))
 
 
 async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
@@ -102,7 +97,7 @@ async def _receivables(
     stmt = (
         select(PaymentPlan, Order, sum_for_order(PaymentRecord).label("received"))
         .join(Order, Order.id == PaymentPlan.order_id)
-        .where(Order.id.in_(due_orders), order_visibility(principal))
+        .where(Order.id.in_(due_orders), visibility.order(principal))
         .order_by(PaymentPlan.due_on, PaymentPlan.id)
     )
     plans: dict[int, list[PaymentPlan]] = defaultdict(list)
@@ -137,7 +132,7 @@ async def _deliveries(
         .where(
             DeliveryPlan.due_on <= today + timedelta(days=DELIVERY_DAYS),
             delivered < DeliveryPlan.quantity,
-            order_visibility(principal),
+            visibility.order(principal),
         )
         .order_by(DeliveryPlan.due_on, DeliveryPlan.id)
         .limit(limit)
@@ -156,7 +151,7 @@ async def _sales(
         func.coalesce(func.sum(Order.amount).filter(Order.owner_id == principal.user_id), ZERO),
         func.coalesce(func.sum(Order.amount), ZERO),
     ).where(
-        order_visibility(principal),
+        visibility.order(principal),
         Order.signed_on >= month_start(today),
         Order.signed_on <= today,
     )
@@ -211,7 +206,7 @@ async def workbench(
     announcements = await _rows(
         session,
         select(Announcement)
-        .where(announcement_visibility(principal))
+        .where(visibility.announcement(principal))
         .order_by(Announcement.published_at.desc(), Announcement.id.desc())
         .limit(limit),
     )

@@ -229,13 +229,32 @@ async def test_workbench_statement_count_is_constant(
     assert small == large
 
 
-async def test_records_leave_with_their_customer(sales1: GraphQLClient, services: Services) -> None:
+async def test_assigned_records_stay_when_their_customer_leaves_the_scope(
+    sales1: GraphQLClient, services: Services
+) -> None:
+    """Assignment is access: one's own to-dos, schedules, calls and complaints stay on the
+    workbench when their customer goes to a colleague; the orders' money does not."""
     await _seed(services, "sales1", 2)
+    parts = ("schedules", "tasks", "callRecords", "complaints")
+    before = (await sales1.data(WORKBENCH))["workbench"]
     async with services.database.writer() as session, session.begin():
         sales2 = await session.scalar(select(User.id).where(User.login_name == "sales2"))
         for customer in await session.scalars(select(Customer)):
             customer.owner_id = sales2
     bench = (await sales1.data(WORKBENCH))["workbench"]
+    assert {part: bench[part] for part in parts} == {part: before[part] for part in parts}
+    assert all(bench[part] for part in parts)
+    assert bench["receivables"] == []
+    assert Decimal(bench["mySalesThisMonth"]) == 0
+
+
+async def test_records_leave_with_their_deleted_customer(
+    sales1: GraphQLClient, services: Services, clock: Any
+) -> None:
+    await _seed(services, "sales1", 2)
+    async with services.database.writer() as session, session.begin():
+        for customer in await session.scalars(select(Customer)):
+            customer.deleted_at = clock.now()
+    bench = (await sales1.data(WORKBENCH))["workbench"]
     parts = ("schedules", "tasks", "callRecords", "complaints", "receivables")
     assert {part: bench[part] for part in parts} == {part: [] for part in parts}
-    assert Decimal(bench["mySalesThisMonth"]) == 0

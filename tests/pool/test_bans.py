@@ -351,3 +351,59 @@ async def test_forecast_and_release_query_state_the_same_rule(
             )
             expected = {cid for cid, f in forecasts.items() if f is not None and f.at <= now}
             assert selected == expected, now
+
+
+async def test_a_banned_owner_cannot_receive_the_customer_by_transfer(
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, services: Services
+) -> None:
+    """A ban holds however the customer moves: a colleague (or a manager) who claims it may
+    not hand it to the banned former owner, not even years later for a permanent ban."""
+    grades = await maturity_ids(sales1)
+    cid = (await create(sales1, "Acme Steel", grades["A"]))["id"]
+    clock.advance(timedelta(days=30, seconds=1))
+    assert await release(services) == [cid]
+    refusal = {
+        "customerId": cid,
+        "reason": "the recipient may never take this customer back (reclaim ban)",
+    }
+
+    for login in ("sales2", "admin"):
+        colleague = await gql.as_user(login)
+        assert (await claim(colleague, cid))["__typename"] == "CustomerSuccess"
+        before = await snapshot(services)
+        out = await transfer(colleague, [cid], to_user_id=uid(sales1))
+        assert out["__typename"] == "BatchRefusedError", out
+        assert out["failures"] == [refusal]
+        assert await snapshot(services) == before
+        assert (await transfer(colleague, [cid], to_pool="PUBLIC"))["__typename"] == (
+            "CustomersSuccess"
+        )
+    clock.advance(timedelta(days=3653))
+    manager = await gql.as_user("manager1")
+    assert (await claim(manager, cid))["__typename"] == "CustomerSuccess"
+    out = await transfer(manager, [cid], to_user_id=uid(sales1))
+    assert out["failures"] == [refusal]
+
+
+async def test_a_timed_ban_bars_transfers_until_it_ends(
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, services: Services
+) -> None:
+    grades = await maturity_ids(sales1)
+    cid = (await create(sales1, "Blue River Foods", grades["E"]))["id"]
+    clock.advance(timedelta(days=7, seconds=1))
+    assert await release(services) == [cid]
+    [(_, _, until)] = await bans(services, cid)
+    assert until is not None
+    sales2 = await gql.as_user("sales2")
+    assert (await claim(sales2, cid))["__typename"] == "CustomerSuccess"
+    out = await transfer(sales2, [cid], to_user_id=uid(sales1))
+    assert out["failures"] == [
+        {
+            "customerId": cid,
+            "reason": "the recipient may not take this customer back until "
+            f"{until.isoformat(timespec='seconds')} (reclaim ban)",
+        }
+    ]
+    clock.set(until + timedelta(seconds=1))
+    out = await transfer(await gql.as_user("sales2"), [cid], to_user_id=uid(sales1))
+    assert out["__typename"] == "CustomersSuccess", out

@@ -71,7 +71,16 @@ async def test_claim_puts_a_public_customer_in_the_claimers_temporary_pool(
     }
 
 
-async def test_claiming_an_owned_customer_is_a_conflict(
+def not_found(customer_id: int) -> dict[str, object]:
+    return {
+        "__typename": "NotFoundError",
+        "code": "NOT_FOUND",
+        "message": f"Customer {customer_id} does not exist or is not visible to you.",
+        "field": "id",
+    }
+
+
+async def test_claiming_an_owned_customer_is_a_conflict_or_not_found(
     sales1: GraphQLClient, gql: GraphQLClient, services: Services
 ) -> None:
     grades = await maturity_ids(sales1)
@@ -82,9 +91,11 @@ async def test_claiming_an_owned_customer_is_a_conflict(
     assert (await claim(sales1, public["id"]))["__typename"] == "CustomerSuccess"
     before = await snapshot(services)
 
-    for customer_id in (private["id"], temporary["id"], public["id"]):
-        assert await claim(sales1, customer_id) == ALREADY_CLAIMED
-    # Not even the owner claims their own customer a second time.
+    # Another's private customers answer exactly as missing ones: no existence oracle.
+    for customer_id in (private["id"], temporary["id"], 999_999):
+        assert await claim(sales1, customer_id) == not_found(customer_id)
+    # Customers one may see: a conflict that says why.
+    assert await claim(sales1, public["id"]) == ALREADY_CLAIMED
     assert await claim(sales2, private["id"]) == ALREADY_CLAIMED
 
     assert await snapshot(services) == before
@@ -179,9 +190,11 @@ async def test_twenty_simultaneous_claimers_exactly_one_wins(
 
     results = await asyncio.gather(*(claim(c, public["id"]) for c in claimers))
 
-    kinds = Counter(r["__typename"] for r in results)
-    assert kinds == {"CustomerSuccess": 1, "ConflictError": 19}, results
-    assert [r for r in results if r["__typename"] == "ConflictError"] == [ALREADY_CLAIMED] * 19
+    # A loser that read the customer while it was public is told it was claimed; one that
+    # came after the winner finds it gone from its scope: not found, as any invisible one.
+    losers = [r for r in results if r["__typename"] != "CustomerSuccess"]
+    assert len(losers) == 19, results
+    assert all(r in (ALREADY_CLAIMED, not_found(public["id"])) for r in losers), losers
     winner = next(c for c, r in zip(claimers, results, strict=True) if "customer" in r)
     won = next(r for r in results if "customer" in r)["customer"]
     assert (won["ownerId"], won["pool"], won["temporaryOrigin"]) == (

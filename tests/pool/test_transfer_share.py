@@ -29,6 +29,7 @@ from tests.pool.support import (
 )
 
 NOT_YOURS = "is not yours (nor a subordinate's) to manage"
+NOT_VISIBLE = "does not exist or is not visible to you"
 LIST = """
 query($filter: CustomerFilterInput) {
   customers(filter: $filter, first: 100) { totalCount edges { node { id } } }
@@ -148,7 +149,7 @@ async def test_manager_transfers_subordinates_customers_only(
 
     before = await snapshot(services)
     assert await transfer(manager1, [foreign["id"]], to_user_id=sales2_id) == refused(
-        [(foreign["id"], NOT_YOURS)]
+        [(foreign["id"], NOT_VISIBLE)]
     )
     assert await snapshot(services) == before
 
@@ -162,12 +163,17 @@ async def test_sales_staff_cannot_transfer_someone_elses_customer(
     public = await create(sales2, "Harbour Logistics")
     before = await snapshot(services)
 
-    assert await transfer(sales1, [theirs["id"]], to_user_id=uid(sales1)) == refused(
-        [(theirs["id"], NOT_YOURS)]
-    )
-    assert await transfer(sales1, [theirs["id"]], to_pool="PUBLIC") == refused(
-        [(theirs["id"], NOT_YOURS)]
-    )
+    # Another's private customer fails exactly as a missing one would: no existence oracle.
+    for customer_id in (theirs["id"], 999_999):
+        assert await transfer(sales1, [customer_id], to_user_id=uid(sales1)) == refused(
+            [(customer_id, NOT_VISIBLE)]
+        )
+        assert await transfer(sales1, [customer_id], to_user_id=uid(sales2)) == refused(
+            [(customer_id, NOT_VISIBLE)]
+        )
+        assert await transfer(sales1, [customer_id], to_pool="PUBLIC") == refused(
+            [(customer_id, NOT_VISIBLE)]
+        )
     assert await transfer(sales1, [public["id"]], to_pool="SPECIAL") == refused(
         [(public["id"], NOT_YOURS)]
     )
@@ -186,7 +192,7 @@ async def test_batch_of_100_with_one_foreign_customer_moves_nothing(
     sales2_id = await user_id(services, "sales2")
     before = await snapshot(services)
 
-    expected = refused([(foreign, NOT_YOURS)])
+    expected = refused([(foreign, NOT_VISIBLE)])
     assert await transfer(sales1, batch, to_user_id=sales2_id) == expected
     assert await transfer(sales1, batch, to_pool="PUBLIC") == expected
     assert await snapshot(services) == before
@@ -338,7 +344,7 @@ async def test_sharing_a_customer_you_do_not_manage_is_refused(
 
     for query in (SHARE, UNSHARE):
         assert await result(sales1, query, ids=[theirs["id"]], userIds=[sales3_id]) == refused(
-            [(theirs["id"], NOT_YOURS)]
+            [(theirs["id"], NOT_VISIBLE)]
         )
     assert await result(sales1, SHARE, ids=[mine["id"], public["id"]], userIds=[sales3_id]) == (
         refused([(public["id"], NOT_YOURS)])
