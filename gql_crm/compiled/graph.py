@@ -14,14 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, and_, case, exists, func, literal, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, FromClause, Select, and_, func, literal, select
+from strawberry.utils.str_converters import to_camel_case
 
 from gql_crm.auth.principal import Principal
 from gql_crm.compiled.sql import Parameters
 from gql_crm.db import visibility
 from gql_crm.db.base import ZERO, Money
-from gql_crm.db.masking import mask_email_sql, mask_phone_sql
+from gql_crm.db.masking import masked_sql, sensitive_columns
 from gql_crm.db.models import (
     CallRecord,
     Complaint,
@@ -43,7 +43,6 @@ from gql_crm.db.models import (
     Task,
     User,
 )
-from gql_crm.db.scopes import contact_details_visibility
 from gql_crm.loaders.customer import CONTACT_ORDER, FOLLOW_UP_ORDER
 from gql_crm.loaders.customer_record import (
     CALL_ORDER,
@@ -118,10 +117,18 @@ class Inline:
 @dataclass(frozen=True, slots=True)
 class Table:
     """A GraphQL object type read from rows of ``model``; ``fields`` are those that are not
-    plain columns (the planner maps the plain ones itself)."""
+    plain columns (the planner maps the plain ones itself). The model's sensitive columns
+    are added as masked values, as their declarations say."""
 
     model: type[Any]
     fields: dict[str, Value | One | Many | Inline] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in sensitive_columns(self.model):
+            key = to_camel_case(name)
+            if key in self.fields:
+                raise ValueError(f"{self.model.__name__}.{name} is masked as declared")
+            self.fields[key] = _masked(self.model, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,32 +175,8 @@ def _through_orders(model: Any, order: Sequence[ColumnElement[Any]]) -> Many:
     )
 
 
-def _contact_details(principal: Principal) -> ColumnElement[bool]:
-    """``contact_details_visibility`` for the contact's own customer."""
-    customer = aliased(Customer)
-    return exists().where(
-        customer.id == Contact.customer_id, contact_details_visibility(principal, customer)
-    )
-
-
-def _masked(column: Any, mask: Callable[[Any], ColumnElement[Any]]) -> Value:
-    def build(principal: Principal) -> ColumnElement[Any]:
-        if principal.sees_contact_details:
-            return column  # type: ignore[no-any-return]
-        return case((_contact_details(principal), column), else_=mask(column))
-
-    return Value(build)
-
-
-def _user_detail(column: Any, mask: Callable[[Any], ColumnElement[Any]]) -> Value:
-    """A user's phone or e-mail: unmasked for the user and for the contact-details right."""
-
-    def build(principal: Principal) -> ColumnElement[Any]:
-        if principal.sees_contact_details:
-            return column  # type: ignore[no-any-return]
-        return case((User.id == principal.user_id, column), else_=mask(column))
-
-    return Value(build)
+def _masked(model: type[Any], name: str) -> Value:
+    return Value(lambda principal: masked_sql(principal, model, name))
 
 
 def _customer_money(principal: Principal) -> Select[Any]:
@@ -278,24 +261,11 @@ TABLES: dict[str, Table] = {
             ),
         },
     ),
-    "User": Table(
-        User,
-        {
-            "phone": _user_detail(User.phone, mask_phone_sql),
-            "email": _user_detail(User.email, mask_email_sql),
-        },
-    ),
+    "User": Table(User),
     "Option": Table(OptionItem),
     "MaturityOption": Table(MaturityOption),
     "OpportunityStage": Table(OpportunityStage),
-    "Contact": Table(
-        Contact,
-        {
-            "mobile": _masked(Contact.mobile, mask_phone_sql),
-            "phone": _masked(Contact.phone, mask_phone_sql),
-            "email": _masked(Contact.email, mask_email_sql),
-        },
-    ),
+    "Contact": Table(Contact),
     "FollowUp": Table(
         FollowUp, {"method": _option(FollowUp.method_id), "author": _user(FollowUp.author_id)}
     ),

@@ -33,7 +33,7 @@ DeleteContactResult = Annotated[
 
 def _success(contact: Contact) -> ContactSuccess:
     # Whoever may change a customer's contacts may see them in full.
-    return ContactSuccess(contact=ContactType.from_model(contact, details=True))
+    return ContactSuccess(contact=ContactType.from_model(contact))
 
 
 @strawberry.type

@@ -4,13 +4,8 @@ from datetime import datetime
 
 import strawberry
 
-from gql_crm.auth.masking import mask_email, mask_phone
 from gql_crm.db.models import Contact
-
-_MASK_NOTE = (
-    " Masked unless you have customer:view_contact_details, manage the customer or it is "
-    "shared with you."
-)
+from gql_crm.schema.masking import masked_field
 
 
 @strawberry.type(name="Contact", description="A person at a customer.")
@@ -23,13 +18,13 @@ class ContactType:
     is_primary: bool
     created_at: datetime
     updated_at: datetime
-    mobile: str | None = strawberry.field(description="Mobile number." + _MASK_NOTE)
-    phone: str | None = strawberry.field(description="Phone number." + _MASK_NOTE)
-    email: str | None = strawberry.field(description="E-mail." + _MASK_NOTE)
+    mobile = masked_field(Contact, "mobile", description="Mobile number.")
+    phone = masked_field(Contact, "phone", description="Phone number.")
+    email = masked_field(Contact, "email", description="E-mail.")
+    _model: strawberry.Private[Contact]
 
     @classmethod
-    def from_model(cls, contact: Contact, *, details: bool) -> ContactType:
-        """``details``: whether the reader may see phone numbers and e-mails unmasked."""
+    def from_model(cls, contact: Contact) -> ContactType:
         return cls(
             id=contact.id,
             customer_id=contact.customer_id,
@@ -39,9 +34,7 @@ class ContactType:
             is_primary=contact.is_primary,
             created_at=contact.created_at,
             updated_at=contact.updated_at,
-            mobile=contact.mobile if details else mask_phone(contact.mobile),
-            phone=contact.phone if details else mask_phone(contact.phone),
-            email=contact.email if details else mask_email(contact.email),
+            _model=contact,
         )
 
 

@@ -8,6 +8,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db.models import Customer, CustomerKind, TemporaryOrigin
+from gql_crm.loaders import Loaders
 from gql_crm.schema.attachment import AttachmentType
 from gql_crm.schema.common import requires
 from gql_crm.schema.contact import ContactType
@@ -171,27 +172,22 @@ class CustomerType:
         user = await info.context.loaders.user.load(self.owner_id)
         return UserType.from_model(user) if user else None
 
-    async def _sees_details(self, info: Info) -> bool:
-        # The contact_details_visibility rule, for one loaded customer.
-        principal = info.context.require_principal()
-        if principal.sees_contact_details or self.owner_id == principal.user_id:
-            return True
-        shared = await info.context.loaders.customer_shared_with.load(self.id)
-        return principal.user_id in shared
+    def _with_details(self, info: Info) -> Loaders:
+        """The loaders, told this customer: its contacts' and records' masks ask for it."""
+        loaders = info.context.loaders
+        loaders.customer.prime(self.id, self._model)
+        return loaders
 
     @strawberry.field(description="All contacts, the primary one first.")
     async def contacts(self, info: Info) -> list[ContactType]:
-        details = await self._sees_details(info)
-        contacts = await info.context.loaders.customer_contacts.load(self.id)
-        return [ContactType.from_model(c, details=details) for c in contacts]
+        contacts = await self._with_details(info).customer_contacts.load(self.id)
+        return [ContactType.from_model(c) for c in contacts]
 
     @strawberry.field
     async def primary_contact(self, info: Info) -> ContactType | None:
-        contacts = await info.context.loaders.customer_contacts.load(self.id)
+        contacts = await self._with_details(info).customer_contacts.load(self.id)
         primary = next((c for c in contacts if c.is_primary), None)
-        if primary is None:
-            return None
-        return ContactType.from_model(primary, details=await self._sees_details(info))
+        return ContactType.from_model(primary) if primary else None
 
     @strawberry.field(description="Newest first.")
     async def follow_ups(self, info: Info, first: int = 20) -> list[FollowUpType]:
@@ -230,7 +226,8 @@ class CustomerType:
 
     @strawberry.field(description="Unprocessed first, then newest (F4.5).")
     async def call_records(self, info: Info, first: int = 20) -> list[CallRecordType]:
-        rows = await info.context.loaders.customer_calls.load((self.id, _nested_limit(first)))
+        key = (self.id, _nested_limit(first))
+        rows = await self._with_details(info).customer_calls.load(key)
         return [CallRecordType.from_model(row) for row in rows]
 
     @strawberry.field(description="Unresolved first, then newest (F2.8).")

@@ -14,6 +14,7 @@ from gql_crm.db.models import (
     ServiceRecord,
     Task,
 )
+from gql_crm.schema.masking import masked_field
 from gql_crm.schema.user import UserType
 from gql_crm.services.customer_record import RecordKind
 
@@ -108,21 +109,22 @@ class CustomerNoteType(CustomerRecord):
 
 @strawberry.type(name="CallRecord", description="An incoming call to process (F4.5).")
 class CallRecordType(CustomerRecord):
-    caller_number: str
+    caller_number = masked_field(CallRecord, "caller_number", description="The caller's number.")
     called_at: datetime
     content: str
     processed: bool
     processed_at: datetime | None
+    _model: strawberry.Private[CallRecord]
 
     @classmethod
     def from_model(cls, r: CallRecord) -> CallRecordType:
         return cls(
             **_common(r),
-            caller_number=r.caller_number,
             called_at=r.called_at,
             content=r.content,
             processed=r.processed,
             processed_at=r.processed_at,
+            _model=r,
         )
 
 

@@ -5,15 +5,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from gql_crm.auth.masking import mask_email, mask_phone
 from gql_crm.context import Info
 from gql_crm.db.models import User
+from gql_crm.schema.masking import masked_field
 
 if TYPE_CHECKING:
     from gql_crm.schema.department import DepartmentType
     from gql_crm.schema.position import PositionType
-
-_CONTACT_NOTE = " Masked (e.g. 138****5678) unless you have customer:view_contact_details."
 
 
 @strawberry.type(name="User", description="An employee account.")
@@ -25,8 +23,9 @@ class UserType:
     created_at: datetime
     department_id: int | None
     position_id: int | None
-    _phone: strawberry.Private[str | None]
-    _email: strawberry.Private[str | None]
+    phone = masked_field(User, "phone", description="Phone number.")
+    email = masked_field(User, "email", description="E-mail address.")
+    _model: strawberry.Private[User]
 
     @classmethod
     def from_model(cls, user: User) -> UserType:
@@ -38,23 +37,8 @@ class UserType:
             created_at=user.created_at,
             department_id=user.department_id,
             position_id=user.position_id,
-            _phone=user.phone,
-            _email=user.email,
+            _model=user,
         )
-
-    def _sees_details(self, info: Info) -> bool:
-        principal = info.context.principal
-        return principal is not None and (
-            principal.sees_contact_details or principal.user_id == self.id
-        )
-
-    @strawberry.field(description="Phone number." + _CONTACT_NOTE)
-    def phone(self, info: Info) -> str | None:
-        return self._phone if self._sees_details(info) else mask_phone(self._phone)
-
-    @strawberry.field(description="E-mail address." + _CONTACT_NOTE)
-    def email(self, info: Info) -> str | None:
-        return self._email if self._sees_details(info) else mask_email(self._email)
 
     @strawberry.field
     async def department(

@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_crm.auth.masking import mask_email, mask_phone
+from gql_crm.auth.masking import MASKS
 from gql_crm.auth.principal import Principal, Unauthenticated
 from gql_crm.clock import Clock
 from gql_crm.db.base import core_table
 from gql_crm.db.engine import Database
+from gql_crm.db.masking import sensitive_columns, sensitive_models
 from gql_crm.db.models import OperationLog
 from gql_crm.settings import Settings
 from gql_crm.subscriptions.bus import Bus, Event
@@ -158,7 +159,7 @@ class UnitOfWork:
                     "entity_type": entity_type,
                     "entity_id": entity_id,
                     "action": action,
-                    "changes": changes,
+                    "changes": {k: _masked(k, v) for k, v in changes.items()},
                     "created_at": self.now,
                 }
                 for entity_id, changes in entries
@@ -185,7 +186,23 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-_MASKERS = {"phone": mask_phone, "mobile": mask_phone, "email": mask_email}
+def camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def _declared_maskers() -> dict[str, Callable[[str | None], str | None]]:
+    """The log's field names (camelCase) of every sensitive column, with their masks."""
+    maskers: dict[str, Callable[[str | None], str | None]] = {}
+    for model in sensitive_models():
+        for name, mask in sensitive_columns(model).items():
+            field = camel(name)
+            if maskers.setdefault(field, MASKS[mask]) is not MASKS[mask]:
+                raise ValueError(f"{field} is declared with different masks")
+    return maskers
+
+
+_MASKERS = _declared_maskers()
 
 
 def _masked(field: str, values: Any) -> Any:
@@ -202,8 +219,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Enum | Decimal):
         return str(value)
     return value
-
-
-def camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part.title() for part in rest)

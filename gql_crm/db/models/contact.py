@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gql_crm.auth.masking import Mask, sensitive
 from gql_crm.db.base import Base, trigram_indexes
 
 
@@ -28,9 +29,9 @@ class Contact(Base):
     )
     name: Mapped[str] = mapped_column(String(100))
     gender: Mapped[str | None] = mapped_column(String(10))
-    mobile: Mapped[str | None] = mapped_column(String(32))
-    phone: Mapped[str | None] = mapped_column(String(32))
-    email: Mapped[str | None] = mapped_column(String(254))
+    mobile: Mapped[str | None] = mapped_column(String(32), info=sensitive(Mask.PHONE))
+    phone: Mapped[str | None] = mapped_column(String(32), info=sensitive(Mask.PHONE))
+    email: Mapped[str | None] = mapped_column(String(254), info=sensitive(Mask.EMAIL))
     title: Mapped[str | None] = mapped_column(String(100))
     is_primary: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gql_crm.auth.masking import Mask, sensitive
 from gql_crm.db.base import Base, str_enum
 
 
@@ -77,7 +78,7 @@ class CallRecord(_CustomerRecord, Base):
 
     __tablename__ = "call_records"
 
-    caller_number: Mapped[str] = mapped_column(String(50))
+    caller_number: Mapped[str] = mapped_column(String(50), info=sensitive(Mask.PHONE))
     called_at: Mapped[datetime]
     content: Mapped[str] = mapped_column(Text)
     processed: Mapped[bool] = mapped_column(default=False)

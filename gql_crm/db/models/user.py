@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gql_crm.auth.masking import Mask, sensitive
 from gql_crm.db.base import Base
 
 
@@ -21,8 +22,8 @@ class User(Base):
     position_id: Mapped[int | None] = mapped_column(
         ForeignKey("positions.id", ondelete="RESTRICT"), index=True
     )
-    phone: Mapped[str | None] = mapped_column(String(32))
-    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32), info=sensitive(Mask.PHONE))
+    email: Mapped[str | None] = mapped_column(String(254), info=sensitive(Mask.EMAIL))
     is_active: Mapped[bool] = mapped_column(default=True)
     # Bumped on password change, reset, deactivation and deletion: tokens carry the version
     # they were issued for, so every older token stops working at once.
