@@ -19,7 +19,7 @@ from gql_crm.schema.common import (
 )
 from gql_crm.schema.contact import ContactInput, ContactSuccess, ContactType
 from gql_crm.services import contact as contact_service
-from gql_crm.services.customer import managed_customer
+from gql_crm.services.customer import managed_contact, managed_customer
 from gql_crm.services.unit_of_work import UnitOfWork
 
 ContactResult = Annotated[
@@ -49,8 +49,7 @@ class ContactMutation:
     @strawberry.mutation(extensions=[requires(basic(Module.CONTACT, Action.EDIT))])
     async def update_contact(self, info: Info, id: int, input: ContactInput) -> ContactResult:
         async def operation(uow: UnitOfWork) -> Contact:
-            contact = await contact_service.contact_of(uow, id)
-            await managed_customer(uow, contact.customer_id)
+            contact = await managed_contact(uow, id)
             return await contact_service.update_contact(uow, contact, contact_fields(input))
 
         return await mutate(info, operation, _success)
@@ -61,8 +60,7 @@ class ContactMutation:
     )
     async def delete_contact(self, info: Info, id: int) -> DeleteContactResult:
         async def operation(uow: UnitOfWork) -> int:
-            contact = await contact_service.contact_of(uow, id)
-            await managed_customer(uow, contact.customer_id)
+            contact = await managed_contact(uow, id)
             return await contact_service.delete_contact(uow, contact)
 
         return await mutate(info, operation, deleted)

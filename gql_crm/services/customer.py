@@ -38,7 +38,7 @@ from gql_crm.db.models import (
     TemporaryOrigin,
 )
 from gql_crm.db.scopes import contact_details_visibility, scope_filter
-from gql_crm.services.contact import ContactFields, add_contacts, contact_problems
+from gql_crm.services.contact import ContactFields, add_contacts, contact_of, contact_problems
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem, required_fields
 from gql_crm.services.pool import admit, can_manage, customer_event, pool_for_maturity
@@ -266,6 +266,17 @@ async def managed_customer(uow: UnitOfWork, customer_id: int) -> Customer:
             "id",
         )
     return customer
+
+
+async def managed_contact(uow: UnitOfWork, contact_id: int) -> Contact:
+    """A contact of a customer the caller may edit. A contact of a customer the caller may
+    not see is 'not found' exactly as a missing contact: nothing names its customer."""
+    contact = await contact_of(uow, contact_id)
+    try:
+        await managed_customer(uow, contact.customer_id)
+    except NotFound as hidden:
+        raise NotFound("Contact", contact_id) from hidden
+    return contact
 
 
 async def create_customer(

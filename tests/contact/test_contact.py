@@ -239,8 +239,9 @@ async def test_contacts_of_customers_you_do_not_manage_are_out_of_reach(
     # sales1's private customer is invisible to sales2: "not found", no hint it exists.
     add = await result(sales2, ADD_CONTACT, customerId=acme["id"], input={"name": "Mallory"})
     assert add == not_found("Customer", acme["id"])
+    # A contact of an invisible customer is "not found" as itself: nothing names the customer.
     edit = await result(sales2, UPDATE_CONTACT, id=bob["id"], input={"name": "Mallory"})
-    assert edit == not_found("Customer", acme["id"])
+    assert edit == not_found("Contact", bob["id"])
     assert await customer(sales1, acme["id"]) == acme
 
     assert await result(sales2, ADD_CONTACT, customerId=99999, input={"name": "X"}) == not_found(
