@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLErrorExtensions, GraphQLField
@@ -39,11 +39,10 @@ class HasPermission(BasePermission):
     runs, shown as ``@requiresPermission`` in the schema, and read by the paths that answer
     without Strawberry's executor (``declared_permissions``)."""
 
-    error_extensions: ClassVar[GraphQLErrorExtensions] = {"code": "FORBIDDEN"}
-
     def __init__(self, code: str) -> None:
         self.code = code
         self.message = forbidden_message(code)
+        self.error_extensions: GraphQLErrorExtensions = {"code": "FORBIDDEN"}
         self._directive = RequiresPermission(permission=code)
 
     @property
@@ -56,7 +55,7 @@ class HasPermission(BasePermission):
     def on_unauthorized(self) -> None:
         # Forbidden, as services raise it, so the error policy codes it (a GraphQLError
         # raised by a resolver would count as unexpected and be masked).
-        raise Forbidden(self.message)
+        raise Forbidden(forbidden_message(self.code))
 
 
 def requires(code: str) -> PermissionExtension:
