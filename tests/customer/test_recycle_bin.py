@@ -283,3 +283,38 @@ async def test_a_forged_recycle_bin_cursor_is_bad_user_input(manager1: GraphQLCl
     forged = "WyJ4IiwgMV0"  # base64url of ["x", 1]
     query = "query($after: String) { recycleBin(after: $after) { totalCount } }"
     assert await manager1.error_codes(query, after=forged) == ["BAD_USER_INPUT"]
+
+
+POSITIONS = "{ positions { id name } }"
+MOVE = """mutation($id: Int!, $position: Int!) { updateUser(id: $id, input: {name: "Li Na",
+  positionId: $position}) { __typename } }"""
+CLERK = """mutation { createPosition(input: {name: "Clerk", dataScope: OWN, permissions:
+  ["customer:view", "customer:edit", "customer:delete"]}) {
+  ... on PositionSuccess { position { id } } } }"""
+
+
+async def test_the_bin_shows_only_what_the_caller_may_still_see(
+    sales1: GraphQLClient, manager1: GraphQLClient, admin: GraphQLClient
+) -> None:
+    """After a demotion (or the loss of customer:delete) a manager's bin no longer shows a
+    subordinate's customer, nor lets it be restored or purged."""
+    grades = await maturity_ids(admin)
+    theirs = await create(sales1, "Subordinate Co", maturityId=grades["A"])
+    deleted = await result(manager1, DELETE_CUSTOMER, id=theirs["id"])
+    assert deleted["__typename"] == "CustomerSuccess", deleted
+    assert await bin_names(manager1) == ["Subordinate Co"]
+    positions = {p["name"]: p["id"] for p in (await admin.data(POSITIONS))["positions"]}
+    manager_id = (await user_ids(admin))["manager1"]
+
+    clerk = (await admin.data(CLERK))["createPosition"]["position"]["id"]
+    moved = await admin.data(MOVE, id=manager_id, position=clerk)
+    assert moved["updateUser"]["__typename"] == "UserSuccess"
+    assert await bin_names(manager1) == []
+    for mutation in (RESTORE_CUSTOMER, PURGE_CUSTOMER):
+        assert await result(manager1, mutation, id=theirs["id"]) == not_in_bin(theirs["id"])
+    assert await log(manager1, "customer", theirs["id"]) == []
+
+    await admin.data(MOVE, id=manager_id, position=positions["Sales staff"])
+    assert await bin_names(manager1) == []  # back in scope, but without customer:delete
+    await admin.data(MOVE, id=manager_id, position=positions["Sales manager"])
+    assert await bin_names(manager1) == ["Subordinate Co"]

@@ -221,3 +221,52 @@ async def test_invalid_input_reports_every_field(sales1: GraphQLClient, services
     )
     assert refused["__typename"] == "InvalidInputError"
     assert {p["field"] for p in refused["problems"]} == {"complaintType", "content", "resolution"}
+
+
+WORKBENCH_PART = {
+    "TASK": "tasks",
+    "SCHEDULE": "schedules",
+    "CALL": "callRecords",
+    "COMPLAINT": "complaints",
+}
+ASSIGNABLE = list(WORKBENCH_PART)
+
+
+@pytest.mark.parametrize("kind", ASSIGNABLE)
+async def test_assignment_is_access(
+    manager1: GraphQLClient, gql: GraphQLClient, services: Services, kind: str
+) -> None:
+    """A record manager1 assigns to sales2 on sales1's customer is on sales2's workbench and
+    sales2's to work on, though the customer itself stays out of sales2's sight."""
+    _, create, update, input_type, data, edited = KINDS[IDS.index(kind)]
+    sales2 = await gql.as_user("sales2")
+    customer_id = await make_customer(services, "sales1")
+    assert sales2.user_id is not None
+    created = await result(
+        manager1,
+        _create(create, input_type),
+        customerId=customer_id,
+        input={**data, "ownerId": sales2.user_id},
+    )
+    assert created["__typename"] == "CustomerRecordSuccess", created
+    record_id = created["record"]["id"]
+
+    bench = (await sales2.data(f"{{ workbench {{ {WORKBENCH_PART[kind]} {{ id }} }} }}"))[
+        "workbench"
+    ]
+    assert bench[WORKBENCH_PART[kind]] == [{"id": record_id}]
+    changed = await result(
+        sales2,
+        _update(update, input_type),
+        id=record_id,
+        input={**edited, "ownerId": sales2.user_id},
+    )
+    assert changed["__typename"] == "CustomerRecordSuccess", changed
+    assert (await sales2.data("query($id: Int!) { customer(id: $id) { id } }", id=customer_id))[
+        "customer"
+    ] is None
+    # Not the rest of the customer: its other records stay out of reach.
+    other = await result(manager1, _create(create, input_type), customerId=customer_id, input=data)
+    other_id = other["record"]["id"]
+    refused = await result(sales2, _update(update, input_type), id=other_id, input=edited)
+    assert refused == not_found(LABEL[kind], other_id)
