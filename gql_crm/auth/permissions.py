@@ -65,7 +65,6 @@ ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
 ALL_PERMISSIONS: frozenset[str] = frozenset(BASIC_PERMISSIONS) | frozenset(Advanced)
 
 # Shorthands for the codes the foundation itself checks.
-ADMIN_VIEW = basic(Module.ADMIN, Action.VIEW)
 ADMIN_CREATE = basic(Module.ADMIN, Action.CREATE)
 ADMIN_EDIT = basic(Module.ADMIN, Action.EDIT)
 ADMIN_DELETE = basic(Module.ADMIN, Action.DELETE)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -23,7 +22,3 @@ def alembic_config(settings: Settings) -> Config:
 def upgrade(settings: Settings) -> None:
     """Bring the database to the newest schema (blocking; call from sync code)."""
     command.upgrade(alembic_config(settings), "head")
-
-
-async def upgrade_async(settings: Settings) -> None:
-    await asyncio.to_thread(upgrade, settings)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -297,13 +296,6 @@ class OrderFilterInput:
     search: str | None = strawberry.field(
         default=None, description="Order title, customer name or refund reason contains."
     )
-
-
-@strawberry.enum
-class OrderSortField(enum.Enum):
-    CREATED_AT = "created_at"
-    SIGNED_ON = "signed_on"
-    AMOUNT = "amount"
 
 
 @strawberry.type

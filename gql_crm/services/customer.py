@@ -50,8 +50,6 @@ CUSTOMER_CREATE = basic(Module.CUSTOMER, Action.CREATE)
 CUSTOMER_EDIT = basic(Module.CUSTOMER, Action.EDIT)
 CUSTOMER_DELETE = basic(Module.CUSTOMER, Action.DELETE)
 ENTITY = "customer"
-# Changes to these fields are logged one by one (F2.11); other edits as one "update".
-POOL_FIELDS = ("maturity_id", "pool", "owner_id")
 
 
 @dataclass(frozen=True, slots=True)
