@@ -8,8 +8,6 @@ order, and cost a constant three statements. Requests that must fail go to Straw
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from graphql import GraphQLEnumType, GraphQLObjectType, GraphQLScalarType, get_named_type
@@ -18,14 +16,15 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from gql_crm.app import CrmGraphQL
-from gql_crm.auth.masking import mask_email, mask_phone
+from gql_crm.auth.masking import MASKS, Mask, sees_customer_details, sees_user_details
 from gql_crm.clock import FrozenClock
 from gql_crm.compiled.graph import TABLES, Inline, Many, One, Table
 from gql_crm.compiled.planner import Planner, Statement, Statements
 from gql_crm.db.base import Base
 from gql_crm.db.engine import Database
-from gql_crm.db.masking import mask_email_sql, mask_phone_sql
-from gql_crm.db.models import Customer
+from gql_crm.db.masking import SQL_MASKS, details_visible
+from gql_crm.db.models import Contact, Customer, CustomerShare, Pool, User
+from gql_crm.db.scopes import load_principal
 from gql_crm.schema import build_schema
 from gql_crm.services.demo import seed_demo
 from gql_crm.services.setting import ensure_defaults
@@ -33,6 +32,7 @@ from gql_crm.services.unit_of_work import Services
 from tests.conftest import DEMO_PASSWORD, START
 from tests.customer360.test_statement_counts import customer_with
 from tests.graphql_client import GraphQLClient
+from tests.sales import make_customer, user_ids
 from tests.sql_statements import counting
 
 pytestmark = pytest.mark.postgres
@@ -155,22 +155,73 @@ PHONES = [
 EMAILS = [None, "", "a", "@", "@b.c", "a@", "ab@c.d", "a@b@c", "张三@例子.中国", "x"]
 
 
+SAMPLES = {Mask.PHONE: PHONES, Mask.EMAIL: EMAILS}
+
+
+def test_every_mask_has_its_sql_form_and_samples() -> None:
+    assert set(MASKS) == set(SQL_MASKS) == set(SAMPLES) == set(Mask)
+
+
 @pytest.mark.parametrize(
-    ("python_mask", "sql_mask", "value"),
-    [(mask_phone, mask_phone_sql, v) for v in PHONES]
-    + [(mask_email, mask_email_sql, v) for v in EMAILS],
+    ("mask", "value"), [(mask, value) for mask in Mask for value in SAMPLES.get(mask, ())]
 )
 async def test_the_sql_masks_are_the_python_masks(
-    database: Database,
-    python_mask: Callable[[str | None], str | None],
-    sql_mask: Callable[[Any], Any],
-    value: str | None,
+    database: Database, mask: Mask, value: str | None
 ) -> None:
     if database.dialect != "postgresql":
         pytest.skip("the SQL masks are PostgreSQL's")
     async with database.reader() as session:
-        masked = await session.scalar(select(sql_mask(literal(value, String()))))
-    assert masked == python_mask(value)
+        masked = await session.scalar(select(SQL_MASKS[mask](literal(value, String()))))
+    assert masked == MASKS[mask](value)
+
+
+async def test_who_sees_details_is_the_same_rule_in_python_and_sql(
+    database: Database, services: Services
+) -> None:
+    """``sees_customer_details`` and ``sees_user_details`` (the resolvers') say what
+    ``details_visible`` (the compiled reads') says, for every user and every kind of customer:
+    own, a subordinate's, shared with someone, in the public pool."""
+    users = await user_ids(services)
+    customers = [
+        await make_customer(services, "sales1", "Own"),
+        await make_customer(services, "sales2", "Shared"),
+        await make_customer(services, "sales2", "Not shared"),
+        await make_customer(services, "manager1", "Manager's"),
+        await make_customer(services, None, "Public", Pool.PUBLIC),
+    ]
+    async with database.writer() as session, session.begin():
+        session.add(
+            CustomerShare(customer_id=customers[1], user_id=users["sales1"], created_at=START)
+        )
+        for customer_id in customers:
+            contact = Contact(customer_id=customer_id, name="c", created_at=START, updated_at=START)
+            session.add(contact)
+    seen_masked = seen_unmasked = 0
+    async with database.reader() as session:
+        for user in await session.scalars(select(User)):
+            principal = await load_principal(session, user.id, user.token_version)
+            assert principal is not None
+            rows = await session.execute(
+                select(
+                    Contact.customer_id, Customer.owner_id, details_visible(principal, Contact)
+                ).join(Customer, Customer.id == Contact.customer_id)
+            )
+            for customer_id, owner_id, in_sql in rows:
+                shared = await session.scalars(
+                    select(CustomerShare.user_id).where(CustomerShare.customer_id == customer_id)
+                )
+                in_python = sees_customer_details(principal, owner_id, set(shared))
+                assert in_python == bool(in_sql), (user.login_name, customer_id)
+                seen_masked += not in_python
+                seen_unmasked += in_python
+            for other in await session.scalars(select(User.id)):
+                own = await session.scalar(
+                    select(details_visible(principal, User)).where(User.id == other)
+                )
+                assert sees_user_details(principal, other) == bool(
+                    principal.sees_contact_details or own
+                ), (user.login_name, other)
+    assert seen_masked and seen_unmasked
 
 
 def test_every_compiled_table_names_a_model_of_its_type() -> None:
