@@ -4,7 +4,7 @@ A sensitive value declares its mask once, on its model column (``sensitive(Mask.
 as the column's ``info``); the GraphQL types, the compiled SQL, the operation log and live
 payloads all read that declaration (``db/masking.py`` finds the declared columns). Who sees
 a value unmasked is one rule: ``sees_customer_details`` for values kept with a customer
-(``db.scopes.contact_details_visibility`` in SQL, held to each other by a test) and
+(``db.visibility.contact_details`` in SQL, held to each other by a test) and
 ``sees_user_details`` for an employee's own.
 """
 

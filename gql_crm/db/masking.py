@@ -17,9 +17,9 @@ from sqlalchemy.orm import aliased
 
 from gql_crm.auth.masking import MASK_KEY, Mask
 from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.base import Base
 from gql_crm.db.models import Customer, User
-from gql_crm.db.scopes import contact_details_visibility
 
 
 def mask_phone_sql(phone: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -73,7 +73,7 @@ def sensitive_models() -> list[type[Any]]:
 
 def details_visible(principal: Principal, model: type[Any]) -> ColumnElement[bool]:
     """Whether the principal sees the current ``model`` row's sensitive values unmasked:
-    a user's own details; for anything kept with a customer, ``contact_details_visibility``
+    a user's own details; for anything kept with a customer, ``visibility.contact_details``
     of that customer. (``schema/masking.py`` says the same in Python.)"""
     if model is User:
         return User.id == principal.user_id
@@ -82,7 +82,7 @@ def details_visible(principal: Principal, model: type[Any]) -> ColumnElement[boo
         raise TypeError(f"{model.__name__} has sensitive columns but no rule for who sees them")
     customer = aliased(Customer)
     return exists().where(
-        customer.id == customer_id, contact_details_visibility(principal, customer)
+        customer.id == customer_id, visibility.contact_details(principal, customer)
     )
 
 

@@ -6,16 +6,12 @@ sees which row, built on it, are in ``db/visibility.py``.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, Select, bindparam, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from gql_crm.auth.principal import Principal
 from gql_crm.db.models import (
-    Customer,
-    CustomerShare,
     DataScope,
     Department,
     Position,
@@ -108,17 +104,3 @@ async def load_principal(
         data_scope=scope,
         visible_owner_ids=await visible_owner_ids(session, user_id, department_id, scope),
     )
-
-
-def contact_details_visibility(
-    principal: Principal, customer: Any = Customer
-) -> ColumnElement[bool]:
-    """Customers whose contacts' phones and e-mails the principal sees unmasked (F1.3): all
-    with the contact-details right, otherwise their own and those shared with them.
-    ``customer``: the customers' table or an alias of it."""
-    if principal.sees_contact_details:
-        return true()
-    shared_with_me = exists().where(
-        CustomerShare.customer_id == customer.id, CustomerShare.user_id == principal.user_id
-    )
-    return or_(customer.owner_id == principal.user_id, shared_with_me)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
 from gql_crm.auth.permissions import Action, Module, basic
@@ -72,6 +72,15 @@ def binned_customer(principal: Principal) -> ColumnElement[bool]:
         Customer.deleted_by_id == principal.user_id,
         _customer_reach(principal),
     )
+
+
+def contact_details(principal: Principal, customer: Any = Customer) -> ColumnElement[bool]:
+    """Customers whose contacts' phones and e-mails the principal sees unmasked (F1.3): all
+    with the contact-details right, otherwise their own and those shared with them.
+    ``customer``: the customers' table or an alias of it."""
+    if principal.sees_contact_details:
+        return true()
+    return or_(customer.owner_id == principal.user_id, _shared_with(principal, customer))
 
 
 def on_customer(
