@@ -6,6 +6,7 @@ import strawberry
 
 from gql_crm.context import Context, Info
 from gql_crm.db.models import Customer, Pool
+from gql_crm.db.visibility import customer_visible
 from gql_crm.schema.common import requires
 from gql_crm.schema.customer import CustomerType
 from gql_crm.schema.setting import PoolEnum
@@ -13,8 +14,6 @@ from gql_crm.services.customer import CUSTOMER_VIEW, CustomerFilter, customer_qu
 from gql_crm.services.pool import CUSTOMER_TOPIC
 from gql_crm.subscriptions.bus import Event
 from gql_crm.subscriptions.live import Feed, feed, live_items
-
-_OPEN_POOLS = (str(Pool.PUBLIC), str(Pool.SPECIAL))
 
 
 @strawberry.type(description="A customer you may see was created, claimed, transferred…")
@@ -51,19 +50,17 @@ class CustomerEvents(Feed[CustomerEvent]):
         ids = [event.id] if event.id is not None else list(p.get("customerIds", ()))
         if self._customer_id is not None:
             ids = [i for i in ids if i == self._customer_id]
-        previous = p.get("fromOwnerId")
+        pool, previous = Pool(p["pool"]), p.get("fromOwnerId")
         principal = self._principal
-        visible = (
-            p["pool"] in _OPEN_POOLS
-            or principal.can_see_owner(p["ownerId"])
-            or (previous is not None and principal.can_see_owner(previous))
+        # Shares are left out (an event does not carry them); a customer that left the scope
+        # is still heard of once, by those who saw it before.
+        visible = customer_visible(principal, pool, p["ownerId"], shared=False) or (
+            previous is not None and principal.can_see_owner(previous)
         )
         if not visible:
             return []
         return [
-            CustomerEvent(
-                type=event.type, customer_id=one, pool=Pool(p["pool"]), owner_id=p["ownerId"]
-            )
+            CustomerEvent(type=event.type, customer_id=one, pool=pool, owner_id=p["ownerId"])
             for one in ids
         ]
 
@@ -73,7 +70,7 @@ class CustomerSubscription:
     @strawberry.subscription(
         extensions=[requires(CUSTOMER_VIEW)],
         description="Changes to customers you may see (public pools and owners in your scope); "
-        "give customerId to follow one customer."
+        "give customerId to follow one customer.",
     )
     async def customer_events(
         self, info: Info, customer_id: int | None = None
