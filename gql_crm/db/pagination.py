@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -10,9 +11,10 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.types import TypeEngine
 
 T = TypeVar("T")
 
@@ -27,6 +29,9 @@ class SortKey:
     descending: bool = False
 
 
+# Stored dates and timestamps lie in these years (dates beyond them overflow in arithmetic).
+_EARLIEST = date(1, 1, 2)
+_LATEST = date(9999, 12, 30)
 # Values JSON cannot carry are tagged: {"t": datetime}, {"day": date}, {"d": Decimal}.
 _DECODERS: dict[str, Any] = {"t": datetime.fromisoformat, "day": date.fromisoformat, "d": Decimal}
 
@@ -41,7 +46,18 @@ def _encode_value(value: Any) -> Any:
     return value
 
 
-def _decode_value(value: Any, expected: type) -> Any:
+# A cursor is at most this long: no list's sort key needs more, and decoding is bounded.
+MAX_CURSOR_LENGTH = 1024
+INT32 = 2**31
+INT64 = 2**63
+
+
+def int_bound(column_type: TypeEngine[Any]) -> int:
+    """Integers a column holds lie in [-bound, bound): 32 bits unless declared big."""
+    return INT64 if isinstance(column_type, BigInteger) else INT32
+
+
+def _decode_value(value: Any, expected: type, bound: int = INT64) -> Any:
     if isinstance(value, dict) and len(value) == 1:
         tag, raw = next(iter(value.items()))
         value = _DECODERS[tag](raw) if tag in _DECODERS and isinstance(raw, str) else value
@@ -49,8 +65,16 @@ def _decode_value(value: Any, expected: type) -> Any:
         value = float(value)
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
         raise ValueError(f"expected {expected.__name__}")
-    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+    if isinstance(value, int) and not -bound <= value < bound:
         raise ValueError("integer out of range")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers in cursors are finite")
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError("numbers in cursors are finite")
+    if isinstance(value, date):
+        day = value.date() if isinstance(value, datetime) else value
+        if not _EARLIEST <= day <= _LATEST:
+            raise ValueError("date out of range")
     if isinstance(value, datetime) and value.tzinfo is None:
         raise ValueError("timestamps in cursors carry their time zone")
     return value
@@ -61,16 +85,23 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, types: Sequence[type]) -> list[Any]:
-    """The sort-key values in ``cursor``, each checked against its column's Python type."""
+def decode_cursor(
+    cursor: str, types: Sequence[type], bounds: Sequence[int] | None = None
+) -> list[Any]:
+    """The sort-key values in ``cursor``, each checked against its column's Python type
+    (and integers against ``bounds``, what each column holds)."""
+    bounds = bounds if bounds is not None else [INT64] * len(types)
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("too long")
         padded = cursor + "=" * (-len(cursor) % 4)
         values = orjson.loads(base64.urlsafe_b64decode(padded))
         if not isinstance(values, list) or len(values) != len(types):
             raise ValueError("wrong shape")
-        return [_decode_value(v, t) for v, t in zip(values, types, strict=True)]
-    except (ValueError, TypeError, orjson.JSONDecodeError) as error:
-        raise InvalidCursor(f"'{cursor}' is not a cursor this list produced") from error
+        return [_decode_value(*item) for item in zip(values, types, bounds, strict=True)]
+    except (ValueError, TypeError, OverflowError, orjson.JSONDecodeError) as error:
+        shown = cursor if len(cursor) <= 80 else f"{cursor[:80]}..."
+        raise InvalidCursor(f"'{shown}' is not a cursor this list produced") from error
 
 
 def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
@@ -105,7 +136,8 @@ async def keyset_page(
     page_stmt = stmt
     if after is not None:
         types = [key.column.type.python_type for key in keys]
-        page_stmt = page_stmt.where(_after(keys, decode_cursor(after, types)))
+        bounds = [int_bound(key.column.type) for key in keys]
+        page_stmt = page_stmt.where(_after(keys, decode_cursor(after, types, bounds)))
     order = [key.column.desc() if key.descending else key.column.asc() for key in keys]
     page_stmt = page_stmt.order_by(*order).limit(first + 1)
     key_labels = [key.column.label(f"_k{i}") for i, key in enumerate(keys)]

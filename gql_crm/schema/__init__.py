@@ -24,6 +24,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.utils.str_converters import to_camel_case
 
+from gql_crm.schema.constraints import constrain_root_fields
 from gql_crm.schema.errors import ErrorPolicy
 from gql_crm.settings import Settings
 
@@ -67,6 +68,7 @@ def build_schema(
     # Resolvers import the types of this package, so the root types are assembled here.
     from gql_crm.resolvers import root
 
+    constrain_root_fields(root.Query, root.Mutation)
     settings = settings or Settings()
     limits = limits if limits is not None else validation_limits(settings)
     # Factories: Strawberry builds fresh extension instances for every operation.
