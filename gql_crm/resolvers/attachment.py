@@ -26,6 +26,7 @@ from gql_crm.schema.common import (
     deleted,
     error_from,
 )
+from gql_crm.schema.constraints import MAX_ID
 from gql_crm.services import attachment as service
 from gql_crm.services.auth import authenticate
 from gql_crm.services.errors import InvalidInput
@@ -97,7 +98,12 @@ async def download_attachment(request: Request) -> Response:
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
-    found = await service.downloadable(services, principal, request.path_params["id"])
+    attachment_id: int = request.path_params["id"]
+    found = (
+        await service.downloadable(services, principal, attachment_id)
+        if 0 < attachment_id <= MAX_ID
+        else None
+    )
     if found is None:
         return PlainTextResponse("Not Found", status_code=404)
     attachment, path = found
