@@ -92,7 +92,6 @@ async def _audience(uow: UnitOfWork, announcement: Announcement) -> list[int]:
 async def create_announcement(
     uow: UnitOfWork, fields: AnnouncementFields, publish: bool
 ) -> Announcement:
-    uow.principal.require(ANNOUNCEMENT_CREATE)
     await _check(uow, fields)
     announcement = Announcement(
         title=fields.title.strip(),
@@ -125,7 +124,6 @@ async def _own(uow: UnitOfWork, announcement_id: int) -> Announcement:
 
 
 async def publish_announcement(uow: UnitOfWork, announcement_id: int) -> Announcement:
-    uow.principal.require(ANNOUNCEMENT_CREATE)
     announcement = await _own(uow, announcement_id)
     if announcement.published_at is not None:
         raise Conflict("This announcement is already published.", "id")
@@ -155,7 +153,6 @@ async def update_announcement(
     uow: UnitOfWork, announcement_id: int, fields: AnnouncementFields
 ) -> Announcement:
     """Edit title, content and style; the audience of a published announcement stays."""
-    uow.principal.require(ANNOUNCEMENT_EDIT)
     announcement = await _own(uow, announcement_id)
     await _check(uow, fields)
     values: dict[str, Any] = {
@@ -176,7 +173,6 @@ async def update_announcement(
 
 
 async def delete_announcement(uow: UnitOfWork, announcement_id: int) -> int:
-    uow.principal.require(ANNOUNCEMENT_DELETE)
     announcement = await _own(uow, announcement_id)
     announcement.deleted_at = uow.now
     # Its bell entries go with it, so unread counts do not point at something gone.
@@ -191,7 +187,6 @@ async def delete_announcement(uow: UnitOfWork, announcement_id: int) -> int:
 
 async def send_instant_notice(uow: UnitOfWork, title: str, body: str) -> None:
     """Shown once to whoever is online now; nothing is stored."""
-    uow.principal.require(ANNOUNCEMENT_CREATE)
     problems = Problems()
     if p := text_problem(title, max_length=200):
         problems.add("title", p)

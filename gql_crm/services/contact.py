@@ -106,7 +106,6 @@ async def _clear_primary(uow: UnitOfWork, customer_id: int) -> None:
 
 
 async def create_contact(uow: UnitOfWork, customer: Customer, fields: ContactFields) -> Contact:
-    uow.principal.require(CONTACT_CREATE)
     problems = Problems()
     await contact_problems(uow.session, [fields], problems, prefix="")
     problems.raise_if_any()
@@ -135,7 +134,6 @@ async def contact_of(uow: UnitOfWork, contact_id: int) -> Contact:
 
 
 async def update_contact(uow: UnitOfWork, contact: Contact, fields: ContactFields) -> Contact:
-    uow.principal.require(CONTACT_EDIT)
     problems = Problems()
     await contact_problems(uow.session, [fields], problems, prefix="")
     problems.raise_if_any()
@@ -158,7 +156,6 @@ async def update_contact(uow: UnitOfWork, contact: Contact, fields: ContactField
 
 async def delete_contact(uow: UnitOfWork, contact: Contact) -> int:
     """Delete a contact; if it was primary, the oldest remaining contact becomes primary."""
-    uow.principal.require(CONTACT_DELETE)
     was_primary, customer_id, contact_id = contact.is_primary, contact.customer_id, contact.id
     await uow.session.delete(contact)
     await uow.session.flush()

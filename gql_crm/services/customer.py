@@ -37,7 +37,7 @@ from gql_crm.db.models import (
     SystemSettings,
     TemporaryOrigin,
 )
-from gql_crm.db.scopes import scope_filter
+from gql_crm.db.scopes import contact_details_visibility, scope_filter
 from gql_crm.services.contact import ContactFields, add_contacts, contact_of, contact_problems
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem, required_fields
@@ -190,7 +190,7 @@ def search_clause(principal: Principal, term: str) -> ColumnElement[bool]:
         .join(Customer, Customer.id == Contact.customer_id)
         .where(
             or_(like(Contact.mobile), like(Contact.phone), like(Contact.email)),
-            visibility.contact_details(principal),
+            contact_details_visibility(principal),
         )
     )
     return Customer.id.in_(union(by_company, by_contact_name, by_contact_details))
@@ -282,7 +282,6 @@ async def create_customer(
 ) -> Customer:
     """Enter a customer; its maturity decides its pool (none: public)."""
     principal = uow.principal
-    principal.require(CUSTOMER_CREATE)
     problems = Problems()
     await _check(uow, fields, problems)
     await contact_problems(uow.session, list(fields.contacts), problems, prefix="contacts")
@@ -315,7 +314,6 @@ async def update_customer(
 ) -> Customer:
     """Edit a customer; a maturity change moves it between the owner's private and temporary
     pools (subject to caps), or to the public pool for a public grade."""
-    uow.principal.require(CUSTOMER_EDIT)
     customer = await managed_customer(uow, customer_id)
     problems = Problems()
     await _check(uow, fields, problems)
@@ -363,7 +361,6 @@ async def _move_for_maturity(
 
 async def delete_customer(uow: UnitOfWork, customer_id: int) -> Customer:
     """Move a customer (with its contacts and follow-ups) to the caller's recycle bin."""
-    uow.principal.require(CUSTOMER_DELETE)
     customer = await managed_customer(uow, customer_id)
     customer.deleted_at = uow.now
     customer.deleted_by_id = uow.principal.user_id
@@ -385,7 +382,6 @@ async def _binned(uow: UnitOfWork, customer_id: int) -> Customer:
 
 async def restore_customer(uow: UnitOfWork, settings: SystemSettings, customer_id: int) -> Customer:
     """Bring a customer back from the recycle bin exactly as it was (its owner's caps apply)."""
-    uow.principal.require(CUSTOMER_DELETE)
     customer = await _binned(uow, customer_id)
     if customer.owner_id is not None and customer.pool in (Pool.PRIVATE, Pool.TEMPORARY):
         arriving = 0 if customer.closed_won_at is not None else 1
@@ -405,7 +401,6 @@ async def restore_customer(uow: UnitOfWork, settings: SystemSettings, customer_i
 
 async def purge_customer(uow: UnitOfWork, customer_id: int) -> int:
     """Remove a customer from the recycle bin for good, with everything that hangs on it."""
-    uow.principal.require(CUSTOMER_DELETE)
     customer = await _binned(uow, customer_id)
     await uow.session.execute(delete(Customer).where(Customer.id == customer.id))
     uow.log(ENTITY, customer_id, "purge", {"name": [customer.name, None]})

@@ -84,7 +84,6 @@ async def _refresh_clock(uow: UnitOfWork, customer: Customer) -> None:
 
 
 async def create_follow_up(uow: UnitOfWork, customer_id: int, fields: FollowUpFields) -> FollowUp:
-    uow.principal.require(FOLLOWUP_CREATE)
     customer = await followable_customer(uow, customer_id)
     followed_at = await _check(uow, customer_id, fields)
     follow_up = FollowUp(
@@ -127,7 +126,6 @@ async def _own_or_permitted(uow: UnitOfWork, follow_up_id: int) -> tuple[FollowU
 
 
 async def update_follow_up(uow: UnitOfWork, follow_up_id: int, fields: FollowUpFields) -> FollowUp:
-    uow.principal.require(FOLLOWUP_EDIT)
     follow_up, customer = await _own_or_permitted(uow, follow_up_id)
     followed_at = await _check(uow, customer.id, fields)
     values = {
@@ -148,7 +146,6 @@ async def update_follow_up(uow: UnitOfWork, follow_up_id: int, fields: FollowUpF
 
 
 async def delete_follow_up(uow: UnitOfWork, follow_up_id: int) -> int:
-    uow.principal.require(FOLLOWUP_DELETE)
     follow_up, customer = await _own_or_permitted(uow, follow_up_id)
     await uow.session.delete(follow_up)
     await uow.session.flush()

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_crm.auth.permissions import ADMIN_EDIT, Action, Module, basic
+from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.models import (
@@ -66,7 +66,6 @@ async def _unique_stage_name(uow: UnitOfWork, name: str, stage_id: int | None) -
 async def create_stage(
     uow: UnitOfWork, name: str, outcome: StageOutcome, sort_order: int | None
 ) -> OpportunityStage:
-    uow.principal.require(ADMIN_EDIT)
     clean = _stage_name(name)
     await _unique_stage_name(uow, clean, None)
     if sort_order is None:
@@ -82,7 +81,6 @@ async def create_stage(
 async def update_stage(
     uow: UnitOfWork, stage_id: int, name: str, sort_order: int
 ) -> OpportunityStage:
-    uow.principal.require(ADMIN_EDIT)
     stage = await uow.session.get(OpportunityStage, stage_id)
     if stage is None:
         raise NotFound("Stage", stage_id)
@@ -100,7 +98,6 @@ async def update_stage(
 
 async def delete_stage(uow: UnitOfWork, stage_id: int) -> int:
     """Delete a stage no opportunity is or ever was in (the history keeps referring to it)."""
-    uow.principal.require(ADMIN_EDIT)
     stage = await uow.session.get(OpportunityStage, stage_id)
     if stage is None:
         raise NotFound("Stage", stage_id)
@@ -198,7 +195,6 @@ def _history(
 async def create_opportunity(
     uow: UnitOfWork, customer_id: int, fields: OpportunityFields
 ) -> Opportunity:
-    uow.principal.require(OPPORTUNITY_CREATE)
     customer = await customer_for_sales(uow, customer_id)
     await _check(uow, fields)
     opportunity = Opportunity(
@@ -235,7 +231,6 @@ async def update_opportunity(
 ) -> Opportunity:
     """Save an opportunity; a change of stage, amount, probability or expected sign date
     appends one entry to its stage history."""
-    uow.principal.require(OPPORTUNITY_EDIT)
     opportunity = await managed_opportunity(uow, opportunity_id)
     await _check(uow, fields)
     values = _values(fields)
@@ -261,7 +256,6 @@ def _loggable(value: object) -> object:
 
 
 async def delete_opportunity(uow: UnitOfWork, opportunity_id: int) -> int:
-    uow.principal.require(OPPORTUNITY_DELETE)
     opportunity = await managed_opportunity(uow, opportunity_id)
     await uow.session.delete(opportunity)
     uow.log(ENTITY, opportunity_id, "delete", {"title": [opportunity.title, None]})
@@ -280,7 +274,6 @@ async def add_detail(
     uow: UnitOfWork, opportunity_id: int, fields: DetailFields
 ) -> OpportunityDetail:
     """A requirement, solution, quote or competitor on the opportunity."""
-    uow.principal.require(OPPORTUNITY_EDIT)
     opportunity = await managed_opportunity(uow, opportunity_id)
     problems = Problems()
     if p := text_problem(fields.title, max_length=200):
@@ -308,7 +301,6 @@ async def add_detail(
 
 
 async def delete_detail(uow: UnitOfWork, detail_id: int) -> int:
-    uow.principal.require(OPPORTUNITY_EDIT)
     detail = await uow.session.get(OpportunityDetail, detail_id)
     if detail is None:
         raise NotFound("Opportunity detail", detail_id)
@@ -366,7 +358,6 @@ def _conditions(principal: Principal, f: OpportunityFilter) -> list[ColumnElemen
 
 
 def opportunity_query(principal: Principal, filters: OpportunityFilter) -> Select[Opportunity]:
-    principal.require(OPPORTUNITY_VIEW)
     return select(Opportunity).where(*_conditions(principal, filters))
 
 
@@ -382,7 +373,6 @@ async def funnel(
 ) -> list[FunnelRow]:
     """Per stage (in stage order, empty stages included): how many opportunities and the sum
     of their expected amounts, within the caller's scope and the filters."""
-    principal.require(OPPORTUNITY_VIEW)
     stmt = (
         select(
             Opportunity.stage_id,
@@ -421,7 +411,6 @@ async def forecast(
     """Open opportunities expected to sign in the period, by owner and by owner's department:
     count, Σ expected amount and Σ(amount x probability). Sums are taken in SQL over exact
     cents x whole percents; the division by 100 is exact, so rows add up to the total."""
-    principal.require(OPPORTUNITY_VIEW)
     filters = OpportunityFilter(
         outcome=StageOutcome.OPEN,
         expected_from=expected_from,

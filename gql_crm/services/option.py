@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_crm.auth.permissions import ADMIN_CREATE, ADMIN_DELETE, ADMIN_EDIT
 from gql_crm.db.models import (
     Customer,
     FollowUp,
@@ -125,7 +124,6 @@ async def _refuse_duplicate(uow: UnitOfWork, option_list: OptionList, label: str
 
 
 async def add_option(uow: UnitOfWork, option_list: OptionList, label: str) -> OptionItem:
-    uow.principal.require(ADMIN_CREATE)
     clean = _clean_label(label)
     await _refuse_duplicate(uow, option_list, clean)
     last = await uow.session.scalar(
@@ -139,7 +137,6 @@ async def add_option(uow: UnitOfWork, option_list: OptionList, label: str) -> Op
 
 
 async def rename_option(uow: UnitOfWork, option_id: int, label: str) -> OptionItem:
-    uow.principal.require(ADMIN_EDIT)
     item = await _get(uow, option_id)
     clean = _clean_label(label)
     if clean != item.label:
@@ -153,7 +150,6 @@ async def reorder_options(
     uow: UnitOfWork, option_list: OptionList, ordered_ids: list[int]
 ) -> list[OptionItem]:
     """Put a whole list in the given order; every id of the list must appear once."""
-    uow.principal.require(ADMIN_EDIT)
     items = await options(uow.session, option_list)
     current = {item.id: item for item in items}
     if sorted(ordered_ids) != sorted(current):
@@ -173,7 +169,6 @@ async def reorder_options(
 
 async def delete_option(uow: UnitOfWork, option_id: int, replacement_id: int | None) -> int:
     """Delete an option; records that use it move to ``replacement_id`` or the delete is refused."""
-    uow.principal.require(ADMIN_DELETE)
     item = await _get(uow, option_id)
     if replacement_id is not None:
         replacement = await _get(uow, replacement_id, "replacementId")
@@ -244,7 +239,6 @@ class FormFieldChange:
 async def update_form(
     uow: UnitOfWork, form: FormName, changes: list[FormFieldChange]
 ) -> list[FormField]:
-    uow.principal.require(ADMIN_EDIT)
     problems = Problems()
     for index, change in enumerate(changes):
         if change.field not in FORM_FIELDS[form]:

@@ -228,7 +228,6 @@ def customer_event(uow: UnitOfWork, customer: Customer, kind: str, **extra: obje
 async def claim(uow: UnitOfWork, settings: SystemSettings, customer_id: int) -> Customer:
     """Take a public (or, with the right, special) customer into one's temporary pool."""
     principal = uow.principal
-    principal.require(CUSTOMER_EDIT)
     session = uow.session
     customer = await session.scalar(
         select(Customer).where(Customer.id == customer_id, visibility.customer(principal))
@@ -329,7 +328,6 @@ async def transfer(
     uow: UnitOfWork, settings: SystemSettings, customer_ids: list[int], target: TransferTarget
 ) -> list[Customer]:
     """Move customers to a colleague or to the public / special pool: all or nothing."""
-    uow.principal.require(CUSTOMER_EDIT)
     if not customer_ids:
         raise BatchRefused([])
     found, failures = await _editable(uow, customer_ids)
@@ -385,7 +383,6 @@ async def share(
     uow: UnitOfWork, customer_ids: list[int], user_ids: list[int], shared: bool
 ) -> list[Customer]:
     """Share customers with colleagues (or stop sharing): all or nothing."""
-    uow.principal.require(CUSTOMER_EDIT)
     if not customer_ids or not user_ids:
         raise BatchRefused([])
     found, failures = await _editable(uow, customer_ids)

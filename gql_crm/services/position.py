@@ -7,9 +7,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, update
 
 from gql_crm.auth.permissions import (
-    ADMIN_CREATE,
-    ADMIN_DELETE,
-    ADMIN_EDIT,
     ALL_PERMISSIONS,
     unknown_permissions,
 )
@@ -60,7 +57,6 @@ def _values(fields: PositionFields) -> dict[str, object]:
 
 
 async def create_position(uow: UnitOfWork, fields: PositionFields) -> Position:
-    uow.principal.require(ADMIN_CREATE)
     await _check(uow, fields, None)
     position = Position(**_values(fields), created_at=uow.now)
     uow.session.add(position)
@@ -70,7 +66,6 @@ async def create_position(uow: UnitOfWork, fields: PositionFields) -> Position:
 
 
 async def update_position(uow: UnitOfWork, position_id: int, fields: PositionFields) -> Position:
-    uow.principal.require(ADMIN_EDIT)
     position = await uow.session.get(Position, position_id)
     if position is None:
         raise NotFound("Position", position_id)
@@ -89,7 +84,6 @@ async def update_position(uow: UnitOfWork, position_id: int, fields: PositionFie
 
 
 async def delete_position(uow: UnitOfWork, position_id: int) -> int:
-    uow.principal.require(ADMIN_DELETE)
     position = await uow.session.get(Position, position_id)
     if position is None:
         raise NotFound("Position", position_id)

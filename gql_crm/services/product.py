@@ -66,7 +66,6 @@ def _values(fields: ProductFields) -> dict[str, object]:
 
 
 async def create_product(uow: UnitOfWork, fields: ProductFields) -> Product:
-    uow.principal.require(PRODUCT_CREATE)
     await _check(uow, fields, None)
     product = Product(**_values(fields), created_at=uow.now, updated_at=uow.now)
     uow.session.add(product)
@@ -83,7 +82,6 @@ async def _get(uow: UnitOfWork, product_id: int) -> Product:
 
 
 async def update_product(uow: UnitOfWork, product_id: int, fields: ProductFields) -> Product:
-    uow.principal.require(PRODUCT_EDIT)
     product = await _get(uow, product_id)
     await _check(uow, fields, product_id)
     values = _values(fields)
@@ -100,7 +98,6 @@ async def update_product(uow: UnitOfWork, product_id: int, fields: ProductFields
 
 
 async def delete_product(uow: UnitOfWork, product_id: int) -> int:
-    uow.principal.require(PRODUCT_DELETE)
     product = await _get(uow, product_id)
     if await uow.session.scalar(select(exists().where(OrderLine.product_id == product_id))):
         raise Conflict(
@@ -120,7 +117,6 @@ class ProductFilter:
 
 
 def product_query(principal: Principal, filters: ProductFilter) -> Select[Product]:
-    principal.require(PRODUCT_VIEW)
     stmt = select(Product)
     if filters.search and filters.search.strip():
         term = filters.search.strip()

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import Select, or_, select
 
 from gql_crm.auth.passwords import hash_password, password_problem
-from gql_crm.auth.permissions import ADMIN_CREATE, ADMIN_DELETE, ADMIN_EDIT
 from gql_crm.db.models import Department, Position, User
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
 from gql_crm.services.unit_of_work import UnitOfWork, diff
@@ -66,7 +65,6 @@ async def get_live_user(uow: UnitOfWork, user_id: int) -> User:
 
 
 async def create_user(uow: UnitOfWork, login_name: str, password: str, fields: UserFields) -> User:
-    uow.principal.require(ADMIN_CREATE)
     problems = Problems()
     if p := login_name_problem(login_name):
         problems.add("loginName", p)
@@ -89,7 +87,6 @@ async def create_user(uow: UnitOfWork, login_name: str, password: str, fields: U
 
 
 async def update_user(uow: UnitOfWork, user_id: int, fields: UserFields) -> User:
-    uow.principal.require(ADMIN_EDIT)
     user = await get_live_user(uow, user_id)
     problems = Problems()
     await _check_fields(uow, fields, problems)
@@ -118,7 +115,6 @@ def _revoke_tokens(uow: UnitOfWork, user: User, reason: str) -> None:
 
 
 async def set_user_active(uow: UnitOfWork, user_id: int, active: bool) -> User:
-    uow.principal.require(ADMIN_EDIT)
     user = await get_live_user(uow, user_id)
     if not active and user.id == uow.principal.user_id:
         raise Conflict("You cannot deactivate your own account.", "id")
@@ -137,7 +133,6 @@ async def set_user_active(uow: UnitOfWork, user_id: int, active: bool) -> User:
 
 async def delete_user(uow: UnitOfWork, user_id: int) -> int:
     """Soft delete: the row stays for history (and keeps its login name reserved)."""
-    uow.principal.require(ADMIN_DELETE)
     user = await get_live_user(uow, user_id)
     if user.id == uow.principal.user_id:
         raise Conflict("You cannot delete your own account.", "id")
@@ -153,7 +148,6 @@ async def delete_user(uow: UnitOfWork, user_id: int) -> int:
 
 
 async def reset_password(uow: UnitOfWork, user_id: int, new_password: str) -> User:
-    uow.principal.require(ADMIN_EDIT)
     user = await get_live_user(uow, user_id)
     await set_password(uow, user, new_password)
     uow.log(ENTITY, user.id, "reset_password")
