@@ -37,7 +37,7 @@ from gql_crm.db.models import (
     SystemSettings,
     TemporaryOrigin,
 )
-from gql_crm.db.scopes import contact_details_visibility, scope_filter
+from gql_crm.db.scopes import scope_filter
 from gql_crm.services.contact import ContactFields, add_contacts, contact_of, contact_problems
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem, required_fields
@@ -190,7 +190,7 @@ def search_clause(principal: Principal, term: str) -> ColumnElement[bool]:
         .join(Customer, Customer.id == Contact.customer_id)
         .where(
             or_(like(Contact.mobile), like(Contact.phone), like(Contact.email)),
-            contact_details_visibility(principal),
+            visibility.contact_details(principal),
         )
     )
     return Customer.id.in_(union(by_company, by_contact_name, by_contact_details))

@@ -41,6 +41,10 @@ _DAY_FIELDS = (
     "release_warning_days",
 )
 _CAP_FIELDS = ("private_pool_cap", "temporary_pool_cap")
+# Plausible ranges: the pool clocks add these days to timestamps, and the workbench, the
+# release job and every claim read them, so one absurd value would break them for everyone.
+MAX_DAYS = 3650
+MAX_CAP = 100_000
 
 
 async def ensure_defaults(session: AsyncSession) -> None:
@@ -103,8 +107,13 @@ async def update_settings(uow: UnitOfWork, change: SettingsChange) -> SystemSett
     if "timezone" in values and (p := _timezone_problem(values["timezone"])):
         problems.add("timezone", p)
     for name in (*_DAY_FIELDS, *_CAP_FIELDS):
-        if name in values and (p := non_negative_problem(values[name])):
+        if name not in values:
+            continue
+        top = MAX_DAYS if name in _DAY_FIELDS else MAX_CAP
+        if p := non_negative_problem(values[name]):
             problems.add(camel(name), p)
+        elif values[name] > top:
+            problems.add(camel(name), f"must be at most {top} (got {values[name]})")
     if values.get("temporary_release_days") == 0:
         problems.add("temporaryReleaseDays", "must be at least 1 day")
     if values.get("private_no_contact_days") == 0:
