@@ -43,7 +43,6 @@ class AnnouncementFields:
     title_style: Any = field(default_factory=dict)
 
 
-
 def announcements_query(principal: Principal) -> Select[Announcement]:
     return select(Announcement).where(visibility.announcement(principal))
 

@@ -44,7 +44,6 @@ class Application:
     ends_on: date | None = None
 
 
-
 def approvals_query(
     principal: Principal, *, status: ApprovalStatus | None, awaiting_me: bool
 ) -> Select[Approval]:

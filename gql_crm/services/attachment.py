@@ -72,7 +72,6 @@ class UploadedFile(Protocol):
 # ---- who may see and change ----------------------------------------------------------------
 
 
-
 async def _check_may_change(
     uow: UnitOfWork, record_type: AttachmentRecordType, record_id: int, field: str
 ) -> None:

@@ -27,7 +27,6 @@ EXPENSE_CREATE = basic(Module.EXPENSE, Action.CREATE)
 ENTITY = "expense"
 
 
-
 @dataclass(frozen=True, slots=True)
 class ExpenseFields:
     amount: Decimal

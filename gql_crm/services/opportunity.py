@@ -40,7 +40,6 @@ ENTITY = "opportunity"
 TRACKED = ("stage_id", "amount", "probability", "expected_sign_date")
 
 
-
 # ---- stages --------------------------------------------------------------------------------
 
 
