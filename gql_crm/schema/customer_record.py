@@ -26,7 +26,12 @@ RecordKindEnum = strawberry.enum(
 )
 
 
-@strawberry.interface(description="A record kept with a customer as its context.")
+@strawberry.interface(
+    description="A record kept with a customer as its context. Whoever may see the customer "
+    "sees its records; the record's owner (the assignee of a task, schedule, call record or "
+    "complaint) also sees and edits that record when the customer is outside their scope, "
+    "and nothing more of the customer."
+)
 class CustomerRecord:
     id: int
     customer_id: int

@@ -26,7 +26,7 @@ MASK_METADATA = "mask"
 _NOTES = {
     "customer": " Masked unless you have customer:view_contact_details, manage the customer "
     "or it is shared with you.",
-    "user": " Masked (e.g. 138****5678) unless it is yours or you have "
+    "user": " Masked (138****5678, a***@example.com) unless it is yours or you have "
     "customer:view_contact_details.",
 }
 
