@@ -2,9 +2,9 @@
 
 Every argument of every root field, and every field of the input objects inside it, is
 walked once per call: text is bounded and free of control characters, decimals are finite
-and fit a ``Numeric(14, 2)`` column, dates and datetimes lie in a plausible range (datetimes
-with their time zone), JSON is bounded. A field narrows the floor with ``constraint(...)``
-as its ``metadata``::
+and within what a ``Numeric(14, 2)`` column holds, dates and datetimes lie in a plausible
+range (datetimes with their time zone), JSON is bounded. A field narrows the floor with
+``constraint(...)`` as its ``metadata``::
 
     name: str = strawberry.field(metadata=constraint(max_length=200, single_line=True))
     days: Annotated[int, strawberry.argument(metadata=constraint(minimum=1, maximum=3650))]
@@ -47,7 +47,9 @@ TEXT_CAP = 20_000
 JSON_CAP = 20_000
 """Characters of any JSON input, serialised."""
 JSON_DEPTH = 16
-MONEY_SCALE = 2
+DECIMAL_SCALE = 4
+"""Decimal places any decimal column keeps (rates); money's two places stay a service rule,
+so that a price with three places is reported with the form's other problems."""
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2200, 12, 31)
 
@@ -66,7 +68,7 @@ class Constraint:
     single_line: bool = False
     minimum: int | Decimal | None = None
     maximum: int | Decimal | None = None
-    scale: int = MONEY_SCALE
+    scale: int = DECIMAL_SCALE
 
 
 DEFAULT = Constraint()
@@ -78,7 +80,7 @@ def constraint(
     single_line: bool = False,
     minimum: int | Decimal | None = None,
     maximum: int | Decimal | None = None,
-    scale: int = MONEY_SCALE,
+    scale: int = DECIMAL_SCALE,
 ) -> dict[str, Constraint]:
     """``metadata`` for ``strawberry.field`` / ``strawberry.argument`` declaring a field's
     limits: a smaller text cap, single-line text, an integer or decimal range, decimal places."""
