@@ -128,7 +128,7 @@ def integer_problem(value: int, rule: Constraint = DEFAULT) -> str | None:
 def date_problem(value: dt.date) -> str | None:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None or value.utcoffset() is None:
-            return "must carry a time zone (e.g. 2024-05-01T09:00:00+08:00 or ...Z)"
+            return "must include a time zone"
         day = value.date()
     else:
         day = value
