@@ -28,11 +28,11 @@ from gql_crm.db.models import (
     Schedule,
     ServiceRecord,
     Task,
-    User,
 )
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.follow_up import followable_customer
 from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.user import assignee_problem
 from gql_crm.services.validation import text_problem
 
 
@@ -225,12 +225,8 @@ async def _values(uow: UnitOfWork, fields: RecordFields) -> dict[str, Any]:
     problems = Problems()
     values = fields.values(problems)
     owner_id = fields.owner_id if fields.owner_id is not None else uow.principal.user_id
-    if fields.owner_id is not None:
-        user = await uow.session.get(User, fields.owner_id)
-        if user is None or user.deleted_at is not None or not user.is_active:
-            problems.add("ownerId", f"user {fields.owner_id} is not an active user")
-        elif not uow.principal.can_see_owner(fields.owner_id):
-            problems.add("ownerId", "must be you or someone within your data scope")
+    if p := await assignee_problem(uow, fields.owner_id):
+        problems.add("ownerId", p)
     problems.raise_if_any()
     values["owner_id"] = owner_id
     return values

@@ -29,6 +29,7 @@ from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
 from gql_crm.services.money import cents, money_problem
 from gql_crm.services.option import option_problem
 from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.user import assignee_problem
 from gql_crm.services.validation import text_problem
 
 OPPORTUNITY_VIEW = basic(Module.OPPORTUNITY, Action.VIEW)
@@ -148,8 +149,8 @@ async def _check(uow: UnitOfWork, fields: OpportunityFields) -> None:
         problems.add("typeId", p)
     if p := await option_problem(uow.session, OptionList.SOURCE, fields.source_id):
         problems.add("sourceId", p)
-    if fields.owner_id is not None and not uow.principal.can_see_owner(fields.owner_id):
-        problems.add("ownerId", "must be you or someone within your data scope")
+    if p := await assignee_problem(uow, fields.owner_id):
+        problems.add("ownerId", p)
     problems.raise_if_any()
 
 

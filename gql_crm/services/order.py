@@ -37,6 +37,7 @@ from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
 from gql_crm.services.money import cents, money_problem, quantity_problem
 from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.user import assignee_problem
 from gql_crm.services.validation import text_problem
 
 ORDER_VIEW = basic(Module.ORDER, Action.VIEW)
@@ -174,8 +175,8 @@ async def _check(
         problems.add("amount", p)
     if fields.starts_on and fields.expires_on and fields.expires_on < fields.starts_on:
         problems.add("expiresOn", "must not be before startsOn")
-    if fields.owner_id is not None and not uow.principal.can_see_owner(fields.owner_id):
-        problems.add("ownerId", "must be you or someone within your data scope")
+    if p := await assignee_problem(uow, fields.owner_id):
+        problems.add("ownerId", p)
     if fields.opportunity_id is not None:
         opportunity = await uow.session.get(Opportunity, fields.opportunity_id)
         if opportunity is None or opportunity.customer_id != customer_id:

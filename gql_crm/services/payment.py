@@ -19,6 +19,7 @@ from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
 from gql_crm.services.money import cents, money_problem
 from gql_crm.services.order import managed_order, status_of, visible_order
 from gql_crm.services.unit_of_work import UnitOfWork
+from gql_crm.services.user import assignee_problem
 from gql_crm.services.validation import text_problem
 
 PAYMENT_CREATE = basic(Module.PAYMENT, Action.CREATE)
@@ -129,8 +130,8 @@ async def record_payment(uow: UnitOfWork, order_id: int, fields: PaymentFields) 
         plan = await uow.session.get(PaymentPlan, fields.plan_id)
         if plan is None or plan.order_id != order.id:
             problems.add("planId", f"payment plan {fields.plan_id} is not a plan of this order")
-    if fields.handler_id is not None and not uow.principal.can_see_owner(fields.handler_id):
-        problems.add("handlerId", "must be you or someone within your data scope")
+    if p := await assignee_problem(uow, fields.handler_id):
+        problems.add("handlerId", p)
     problems.raise_if_any()
     money, _ = await status_of(uow, order)
     if fields.amount > money.outstanding:

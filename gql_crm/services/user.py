@@ -180,3 +180,16 @@ def user_search(
             )
         )
     return stmt
+
+
+async def assignee_problem(uow: UnitOfWork, user_id: int | None) -> str | None:
+    """Why ``user_id`` may not be made responsible for a record (owner, assignee, handler):
+    it must be an active user within the caller's data scope. None stands for the caller."""
+    if user_id is None:
+        return None
+    user = await uow.session.get(User, user_id)
+    if user is None or user.deleted_at is not None or not user.is_active:
+        return f"user {user_id} is not an active user"
+    if not uow.principal.can_see_owner(user_id):
+        return "must be you or someone within your data scope"
+    return None
