@@ -63,14 +63,19 @@ def customer_visible(principal: Principal, pool: Pool, owner_id: int | None, sha
     return pool in OPEN_POOLS or principal.can_see_owner(owner_id) or shared
 
 
-def binned_customer(principal: Principal) -> ColumnElement[bool]:
-    """The caller's recycle bin: customers they deleted and would still see if restored."""
-    if not principal.has(basic(Module.CUSTOMER, Action.DELETE)):
+def binned(
+    principal: Principal, model: Any, delete_permission: str, reach: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """The caller's recycle bin of ``model``: rows they deleted and would still see restored
+    (``reach``, the model's rule without its 'not deleted'), while they may delete."""
+    if not principal.has(delete_permission):
         return false()
-    return and_(
-        Customer.deleted_at.is_not(None),
-        Customer.deleted_by_id == principal.user_id,
-        _customer_reach(principal),
+    return and_(model.deleted_at.is_not(None), model.deleted_by_id == principal.user_id, reach)
+
+
+def binned_customer(principal: Principal) -> ColumnElement[bool]:
+    return binned(
+        principal, Customer, basic(Module.CUSTOMER, Action.DELETE), _customer_reach(principal)
     )
 
 
@@ -150,26 +155,16 @@ def order(principal: Principal) -> ColumnElement[bool]:
 
 
 def binned_order(principal: Principal) -> ColumnElement[bool]:
-    """The caller's recycle bin: orders they deleted and would still see if restored."""
-    if not principal.has(basic(Module.ORDER, Action.DELETE)):
-        return false()
-    return and_(
-        Order.deleted_at.is_not(None),
-        Order.deleted_by_id == principal.user_id,
-        _on_customer(principal, Order.owner_id, Order.customer_id),
-    )
+    reach = _on_customer(principal, Order.owner_id, Order.customer_id)
+    return binned(principal, Order, basic(Module.ORDER, Action.DELETE), reach)
 
 
 def binned_record(principal: Principal, model: Any, delete_permission: str) -> ColumnElement[bool]:
-    """The caller's recycle bin of customer records: those they deleted and would still see
-    if restored."""
-    if not principal.has(delete_permission):
-        return false()
     reach = or_(
         model.owner_id == principal.user_id,
         exists().where(Customer.id == model.customer_id, _customer_reach(principal)),
     )
-    return and_(model.deleted_at.is_not(None), model.deleted_by_id == principal.user_id, reach)
+    return binned(principal, model, delete_permission, reach)
 
 
 def expense(principal: Principal) -> ColumnElement[bool]:

@@ -69,6 +69,7 @@ class Constraint:
     minimum: int | Decimal | None = None
     maximum: int | Decimal | None = None
     scale: int = DECIMAL_SCALE
+    required: bool = False  # text: not blank
 
 
 DEFAULT = Constraint()
@@ -81,10 +82,12 @@ def constraint(
     minimum: int | Decimal | None = None,
     maximum: int | Decimal | None = None,
     scale: int = DECIMAL_SCALE,
+    required: bool = False,
 ) -> dict[str, Constraint]:
     """``metadata`` for ``strawberry.field`` / ``strawberry.argument`` declaring a field's
-    limits: a smaller text cap, single-line text, an integer or decimal range, decimal places."""
-    return {_KEY: Constraint(max_length, single_line, minimum, maximum, scale)}
+    limits: a smaller text cap, single-line or non-blank text, an integer or decimal range,
+    decimal places."""
+    return {_KEY: Constraint(max_length, single_line, minimum, maximum, scale, required)}
 
 
 def _declared(metadata: Mapping[Any, Any] | None) -> Constraint:
@@ -101,6 +104,8 @@ def text_problem(value: str, rule: Constraint = DEFAULT) -> str | None:
         )
     if len(value) > rule.max_length:
         return f"must have at most {rule.max_length} characters (has {len(value)})"
+    if rule.required and not value.strip():
+        return "must not be empty"
     return None
 
 

@@ -12,7 +12,6 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Select,
-    delete,
     exists,
     func,
     literal,
@@ -38,6 +37,7 @@ from gql_crm.db.models import (
     TemporaryOrigin,
 )
 from gql_crm.db.scopes import scope_filter
+from gql_crm.services import recycle_bin
 from gql_crm.services.contact import ContactFields, add_contacts, contact_of, contact_problems
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem, required_fields
@@ -362,21 +362,14 @@ async def _move_for_maturity(
 async def delete_customer(uow: UnitOfWork, customer_id: int) -> Customer:
     """Move a customer (with its contacts and follow-ups) to the caller's recycle bin."""
     customer = await managed_customer(uow, customer_id)
-    customer.deleted_at = uow.now
-    customer.deleted_by_id = uow.principal.user_id
-    uow.log(ENTITY, customer.id, "delete", {"deletedAt": [None, uow.now.isoformat()]})
+    recycle_bin.discard(uow, ENTITY, customer)
     customer_event(uow, customer, "customer.deleted")
     return customer
 
 
 async def _binned(uow: UnitOfWork, customer_id: int) -> Customer:
-    customer = await uow.session.scalar(
-        select(Customer)
-        .where(Customer.id == customer_id, visibility.binned_customer(uow.principal))
-        .with_for_update(of=Customer)
-    )
-    if customer is None:
-        raise NotFound("Customer in your recycle bin", customer_id)
+    reach = visibility.binned_customer(uow.principal)
+    customer: Customer = await recycle_bin.binned(uow, Customer, customer_id, reach, "Customer")
     return customer
 
 
@@ -386,15 +379,7 @@ async def restore_customer(uow: UnitOfWork, settings: SystemSettings, customer_i
     if customer.owner_id is not None and customer.pool in (Pool.PRIVATE, Pool.TEMPORARY):
         arriving = 0 if customer.closed_won_at is not None else 1
         await admit(uow, settings, customer.owner_id, {customer.pool: arriving})
-    deleted_at = customer.deleted_at
-    customer.deleted_at = None
-    customer.deleted_by_id = None
-    uow.log(
-        ENTITY,
-        customer.id,
-        "restore",
-        {"deletedAt": [deleted_at.isoformat() if deleted_at else None, None]},
-    )
+    recycle_bin.restore(uow, ENTITY, customer)
     customer_event(uow, customer, "customer.restored")
     return customer
 
@@ -402,9 +387,7 @@ async def restore_customer(uow: UnitOfWork, settings: SystemSettings, customer_i
 async def purge_customer(uow: UnitOfWork, customer_id: int) -> int:
     """Remove a customer from the recycle bin for good, with everything that hangs on it."""
     customer = await _binned(uow, customer_id)
-    await uow.session.execute(delete(Customer).where(Customer.id == customer.id))
-    uow.log(ENTITY, customer_id, "purge", {"name": [customer.name, None]})
-    return customer_id
+    return await recycle_bin.purge(uow, ENTITY, customer, {"name": [customer.name, None]})
 
 
 async def customer_for_sales(uow: UnitOfWork, customer_id: int) -> Customer:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, select
 
 from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.auth.principal import Principal
@@ -29,6 +29,7 @@ from gql_crm.db.models import (
     ServiceRecord,
     Task,
 )
+from gql_crm.services import recycle_bin
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.follow_up import followable_customer
 from gql_crm.services.unit_of_work import UnitOfWork, diff
@@ -309,23 +310,14 @@ async def delete_record(uow: UnitOfWork, kind: RecordKind, record_id: int) -> in
     spec = SPECS[kind]
     uow.principal.require(spec.delete)
     row = await _editable(uow, kind, record_id)
-    row.deleted_at = uow.now
-    row.deleted_by_id = uow.principal.user_id
-    uow.log(spec.entity, row.id, "delete", {"deletedAt": [None, uow.now.isoformat()]})
+    recycle_bin.discard(uow, spec.entity, row)
     return record_id
 
 
 async def _binned(uow: UnitOfWork, kind: RecordKind, record_id: int) -> Any:
     spec = SPECS[kind]
-    row = await uow.session.scalar(
-        select(spec.model).where(
-            spec.model.id == record_id,
-            visibility.binned_record(uow.principal, spec.model, spec.delete),
-        )
-    )
-    if row is None:
-        raise NotFound(f"{spec.label} in your recycle bin", record_id)
-    return row
+    reach = visibility.binned_record(uow.principal, spec.model, spec.delete)
+    return await recycle_bin.binned(uow, spec.model, record_id, reach, spec.label)
 
 
 async def restore_record(uow: UnitOfWork, kind: RecordKind, record_id: int) -> Any:
@@ -334,15 +326,7 @@ async def restore_record(uow: UnitOfWork, kind: RecordKind, record_id: int) -> A
     uow.principal.require(spec.delete)
     row = await _binned(uow, kind, record_id)
     await followable_customer(uow, row.customer_id)
-    deleted_at = row.deleted_at
-    row.deleted_at = None
-    row.deleted_by_id = None
-    uow.log(
-        spec.entity,
-        row.id,
-        "restore",
-        {"deletedAt": [deleted_at.isoformat() if deleted_at else None, None]},
-    )
+    recycle_bin.restore(uow, spec.entity, row)
     return row
 
 
@@ -351,9 +335,7 @@ async def purge_record(uow: UnitOfWork, kind: RecordKind, record_id: int) -> int
     spec = SPECS[kind]
     uow.principal.require(spec.delete)
     row = await _binned(uow, kind, record_id)
-    await uow.session.execute(delete(spec.model).where(spec.model.id == row.id))
-    uow.log(spec.entity, record_id, "purge", {"customerId": [row.customer_id, None]})
-    return record_id
+    return await recycle_bin.purge(uow, spec.entity, row, {"customerId": [row.customer_id, None]})
 
 
 # ---- reading -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from gql_crm.db.models import (
     Refund,
     SystemSettings,
 )
+from gql_crm.services import recycle_bin
 from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
 from gql_crm.services.money import cents, money_problem, quantity_problem
@@ -398,24 +399,17 @@ def _loggable(value: object) -> object:
 async def delete_order(uow: UnitOfWork, order_id: int) -> Order:
     """Move an order (with its lines, payments and everything on it) to the recycle bin."""
     order = await managed_order(uow, order_id)
-    order.deleted_at = uow.now
-    order.deleted_by_id = uow.principal.user_id
+    recycle_bin.discard(uow, ENTITY, order)
     await uow.session.flush()
     customer = await uow.session.get(Customer, order.customer_id, with_for_update=True)
     assert customer is not None
     await _refresh_closed_won(uow, customer)
-    uow.log(ENTITY, order.id, "delete", {"deletedAt": [None, uow.now.isoformat()]})
     return order
 
 
 async def _binned(uow: UnitOfWork, order_id: int) -> Order:
-    order = await uow.session.scalar(
-        select(Order)
-        .where(Order.id == order_id, visibility.binned_order(uow.principal))
-        .with_for_update(of=Order)
-    )
-    if order is None:
-        raise NotFound("Order in your recycle bin", order_id)
+    reach = visibility.binned_order(uow.principal)
+    order: Order = await recycle_bin.binned(uow, Order, order_id, reach, "Order")
     return order
 
 
@@ -424,25 +418,15 @@ async def restore_order(uow: UnitOfWork, order_id: int) -> Order:
     customer = await uow.session.get(Customer, order.customer_id, with_for_update=True)
     if customer is None or customer.deleted_at is not None:
         raise Conflict("Restore the customer of this order first.", "id")
-    deleted_at = order.deleted_at
-    order.deleted_at = None
-    order.deleted_by_id = None
+    recycle_bin.restore(uow, ENTITY, order)
     await uow.session.flush()
     await _refresh_closed_won(uow, customer)
-    uow.log(
-        ENTITY,
-        order.id,
-        "restore",
-        {"deletedAt": [deleted_at.isoformat() if deleted_at else None, None]},
-    )
     return order
 
 
 async def purge_order(uow: UnitOfWork, order_id: int) -> int:
     order = await _binned(uow, order_id)
-    await uow.session.execute(delete(Order).where(Order.id == order.id))
-    uow.log(ENTITY, order_id, "purge", {"title": [order.title, None]})
-    return order_id
+    return await recycle_bin.purge(uow, ENTITY, order, {"title": [order.title, None]})
 
 
 # ---- lists ---------------------------------------------------------------------------------

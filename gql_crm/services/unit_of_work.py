@@ -9,9 +9,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.masking import MASKS
@@ -21,10 +21,12 @@ from gql_crm.db.base import core_table
 from gql_crm.db.engine import Database
 from gql_crm.db.masking import sensitive_columns, sensitive_models
 from gql_crm.db.models import OperationLog
+from gql_crm.services.errors import NotFound
 from gql_crm.settings import Settings
 from gql_crm.subscriptions.bus import Bus, Event
 
 logger = logging.getLogger("gql_crm.events")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +167,47 @@ class UnitOfWork:
                 for entity_id, changes in entries
             ],
         )
+
+    async def find(
+        self, model: type[R], record_id: int, *conditions: Any, label: str | None = None
+    ) -> R:
+        """The row of ``model`` with this id that meets ``conditions`` (its visibility rule),
+        locked for the rest of the unit of work; else 'not found', as for a missing one."""
+        table: Any = model
+        stmt = select(model).where(table.id == record_id, *conditions).with_for_update(of=table)
+        row = await self.session.scalar(stmt)
+        if row is None:
+            raise NotFound(label or table.__name__, record_id)
+        return row
+
+    async def add(self, entity_type: str, row: R, **logged: Any) -> R:
+        """Insert ``row``, stamped with now (and its author), and log its creation with the
+        ``logged`` values."""
+        record: Any = row
+        for stamp in ("created_at", "updated_at"):
+            if hasattr(record, stamp) and getattr(record, stamp) is None:
+                setattr(record, stamp, self.now)
+        if hasattr(record, "created_by_id") and record.created_by_id is None:
+            record.created_by_id = self.actor_id
+        self.session.add(record)
+        await self.session.flush()
+        self.log(entity_type, record.id, "create", diff({}, logged))
+        return row
+
+    def apply(
+        self, entity_type: str, row: Any, values: dict[str, Any], action: str = "update"
+    ) -> dict[str, list[Any]]:
+        """Set ``values`` on ``row`` and log what changed (nothing when nothing did); the
+        changes are returned, as logged."""
+        before = {name: getattr(row, name) for name in values}
+        for name, value in values.items():
+            setattr(row, name, value)
+        changes = diff(before, values)
+        if changes:
+            if hasattr(row, "updated_at"):
+                row.updated_at = self.now
+            self.log(entity_type, row.id, action, changes)
+        return changes
 
     def emit(
         self, channel: str, type_: str, entity_id: int | None, payload: dict[str, Any]
