@@ -6,12 +6,12 @@ from decimal import Decimal
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import Product
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.option import OptionType
 
 
 @strawberry.type(name="Product", description="Something the company sells (F5.1).")
-class ProductType:
+class ProductType(ModelType):
     id: int
     name: str
     code: str
@@ -22,21 +22,6 @@ class ProductType:
     is_active: bool
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def from_model(cls, p: Product) -> ProductType:
-        return cls(
-            id=p.id,
-            name=p.name,
-            code=p.code,
-            category_id=p.category_id,
-            price=p.price,
-            cost=p.cost,
-            unit=p.unit,
-            is_active=p.is_active,
-            created_at=p.created_at,
-            updated_at=p.updated_at,
-        )
 
     @strawberry.field
     async def category(self, info: Info) -> OptionType | None:
