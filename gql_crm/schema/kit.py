@@ -8,21 +8,23 @@ into the column values a service writes. A type or input states its fields (and,
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import Any, Self
 
 MODEL_FIELD = "_model"
 """A private field of this name receives the row itself (for fields resolved from it)."""
 
 
-@functools.cache
-def _plain_fields(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls) if f.init and f.name != MODEL_FIELD)
+_FIELDS: dict[type, tuple[tuple[str, ...], bool]] = {}
 
 
-@functools.cache
-def _keeps_model(cls: type) -> bool:
-    return any(f.name == MODEL_FIELD for f in dataclasses.fields(cls))
+def _fields(cls: type) -> tuple[tuple[str, ...], bool]:
+    """The type's plain fields, and whether it keeps the row (computed once per type)."""
+    found = _FIELDS.get(cls)
+    if found is None:
+        names = [f.name for f in dataclasses.fields(cls) if f.init]
+        plain = tuple(name for name in names if name != MODEL_FIELD)
+        found = _FIELDS[cls] = (plain, MODEL_FIELD in names)
+    return found
 
 
 class ModelType:
@@ -31,8 +33,9 @@ class ModelType:
 
     @classmethod
     def from_model(cls, row: Any) -> Self:
-        values = {name: getattr(row, name) for name in _plain_fields(cls)}
-        if _keeps_model(cls):
+        plain, keeps_model = _fields(cls)
+        values = {name: getattr(row, name) for name in plain}
+        if keeps_model:
             values[MODEL_FIELD] = row
         return cls(**values)
 
