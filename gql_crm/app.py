@@ -40,24 +40,24 @@ from strawberry.utils.aio import aclosing
 from gql_crm.auth.principal import Principal, Unauthenticated
 from gql_crm.auth.tokens import bearer_token, read_token
 from gql_crm.clock import Clock, SystemClock
-from gql_crm.compiled.planner import Planner
-from gql_crm.compiled.sql import Fallback
 from gql_crm.context import Context
 from gql_crm.db.engine import Database, SharedReads
-from gql_crm.resolvers.attachment import download_attachment
-from gql_crm.schema import build_schema, validation_limits
-from gql_crm.schema.errors import ErrorPolicy
-from gql_crm.schema.selections import Documents
-from gql_crm.services.auth import authenticate
-from gql_crm.services.unit_of_work import Services
-from gql_crm.settings import Settings
-from gql_crm.subscriptions.bus import Bus, user_channel
-from gql_crm.subscriptions.direct import (
+from gql_crm.direct.compiled_planner import Planner
+from gql_crm.direct.compiled_sql import Fallback
+from gql_crm.direct.frames import OperationFrames
+from gql_crm.direct.selections import Documents
+from gql_crm.direct.subscriptions import (
     DirectPlanner,
     DirectSubscription,
     error_payload,
 )
-from gql_crm.subscriptions.frames import OperationFrames
+from gql_crm.resolvers.attachment import download_attachment
+from gql_crm.schema import build_schema, validation_limits
+from gql_crm.schema.errors import ErrorPolicy
+from gql_crm.services.auth import authenticate
+from gql_crm.services.unit_of_work import Services
+from gql_crm.settings import Settings
+from gql_crm.subscriptions.bus import Bus, user_channel
 from gql_crm.subscriptions.live import FEEDS, Feed, listening, live_items
 from gql_crm.subscriptions.long_lived import LongLivedConnections
 from gql_crm.subscriptions.session import (
@@ -76,7 +76,7 @@ _GC_YOUNG_THRESHOLD = 20_000
 class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """graphql-transport-ws, with plain-data subscriptions served by projection.
 
-    See ``subscriptions/direct.py``: the feed (and with it every permission and scope check)
+    See ``direct/subscriptions.py``: the feed (and with it every permission and scope check)
     is the same as Strawberry's resolver runs; only graphql-core's per-event execution and
     Strawberry's per-result extension hooks are left out. Everything else is Strawberry's.
     """
@@ -194,7 +194,7 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         feed: Feed[object],
         process: Callable[[list[GraphQLError]], list[GraphQLError]],
     ) -> None:
-        """Each event's frames are sent by the bus's delivery (``subscriptions/frames.py``);
+        """Each event's frames are sent by the bus's delivery (``direct/frames.py``);
         this task only waits for what ends the subscription, and raises it."""
         context = self.context
         own = user_channel(context.require_principal().user_id)
@@ -268,8 +268,8 @@ class CrmGraphQL(GraphQL[Context, None]):
         return await super().run(request, context, root_value)  # type: ignore[arg-type]
 
     async def _run_compiled(self, planner: Planner, request: Request) -> Response:
-        """A query answered by one SQL statement (``gql_crm.compiled``) where it can be;
-        everything else, errors included, runs through Strawberry as usual."""
+        """A query answered by one SQL statement (``direct/compiled_planner.py``) where it
+        can be; everything else, errors included, runs through Strawberry as usual."""
         planned = None
         with contextlib.suppress(orjson.JSONDecodeError):
             planned = planner.prepare(orjson.loads(await request.body()))

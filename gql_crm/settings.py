@@ -47,8 +47,9 @@ class Settings(BaseSettings):
     # Connections per process: as many as the requests it serves at once (each holds one only
     # while it reads or writes), so that the overflow, opened and closed per use, stays idle.
     db_pool_size: int = Field(default=20, gt=0)
-    # On PostgreSQL, answer queries that gql_crm.compiled can plan with one SQL statement
-    # (off: every query runs through Strawberry and the loaders; the answers are the same).
+    # On PostgreSQL, answer queries that compiled reads (gql_crm/direct/) can plan with one SQL
+    # statement (off: every query runs through Strawberry and the loaders; the answers are the
+    # same).
     compiled_reads: bool = True
 
     # Background jobs. None: the server runs them itself unless Redis is configured (then

@@ -2,8 +2,8 @@
 
 ``sensitive_columns`` reads the declarations (``auth.masking.sensitive`` in a column's
 ``info``); every path that shows or records a value asks it rather than listing fields. The
-SQL masks are those of ``auth/masking.py`` for responses the database builds
-(``gql_crm.compiled``), and ``details_visible`` is the rule of who sees them unmasked;
+SQL masks are those of ``auth/masking.py`` for responses the database builds (compiled
+reads, ``gql_crm/direct/``), and ``details_visible`` is the rule of who sees them unmasked;
 ``tests/customer360/test_compiled.py`` holds both to their Python forms.
 """
 

@@ -41,7 +41,7 @@ def _live_records(
     return load
 
 
-# The orders a customer view lists them in (also read by the compiled view, gql_crm.compiled).
+# The orders a customer view lists them in (also read by compiled reads, direct/compiled_graph.py).
 # Open tasks first, then by due time.
 TASK_ORDER: list[ColumnElement[Any]] = [Task.done.asc(), Task.due_at.asc(), Task.id.asc()]
 NOTE_ORDER: list[ColumnElement[Any]] = [CustomerNote.created_at.desc(), CustomerNote.id.desc()]

@@ -9,7 +9,7 @@ message to the bus, which decodes it once and offers it to every local listener.
 is either a ``Subscription`` (a bounded queue a task reads; a subscriber that falls behind is
 dropped with ``SlowSubscriber`` instead of letting memory grow) or any object with ``offer``
 and ``fail``: a direct subscription's frames are written during ``offer`` itself
-(``subscriptions/frames.py``). (broadcaster's own ``subscribe`` gives each subscriber a queue
+(``direct/frames.py``). (broadcaster's own ``subscribe`` gives each subscriber a queue
 and needs a task per subscriber to drain it: with a channel per user, that was a task, two
 queues and a Redis SUBSCRIBE of their own for every connection.)
 

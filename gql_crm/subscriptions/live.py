@@ -6,7 +6,7 @@ checks). Feeds are registered by field name; both delivery paths use the same fe
 
 - ``live_items`` is the general path, an async generator the Strawberry resolver iterates in
   the subscription's own task;
-- ``subscriptions/frames.py`` serves plain-data documents without waking that task per event:
+- ``direct/frames.py`` serves plain-data documents without waking that task per event:
   a ``Feed``'s ``items`` is synchronous, so it runs right where the bus hands the event out.
   A ``LoadingFeed`` needs the database per event and always runs in the subscription's task.
 

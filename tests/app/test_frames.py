@@ -16,10 +16,10 @@ import pytest
 
 from gql_crm.app import CrmGraphQL
 from gql_crm.auth.principal import Unauthenticated
+from gql_crm.direct.frames import OperationFrames, run_until_blocked
 from gql_crm.schema.message import MessageType
 from gql_crm.settings import Settings
 from gql_crm.subscriptions.bus import Event, SlowSubscriber
-from gql_crm.subscriptions.frames import OperationFrames, run_until_blocked
 from gql_crm.subscriptions.live import Feed
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -240,7 +240,7 @@ async def test_every_protected_field_is_refused_without_its_permission(
 async def test_every_protected_subscription_is_refused_over_the_socket(
     app: Starlette, powerless: GraphQLClient
 ) -> None:
-    """The plain selection goes through the direct path (subscriptions/direct.py)."""
+    """The plain selection goes through the direct path (direct/subscriptions.py)."""
     problems: list[str] = []
     async with live_client(app, powerless.token) as live:
         for name, text, variables, codes in probes("subscription"):

@@ -22,9 +22,9 @@ from graphql import (
 from sqlalchemy import select
 
 from gql_crm.auth.masking import MASKS, Mask
-from gql_crm.compiled.planner import Planner
 from gql_crm.db.masking import sensitive_columns, sensitive_models
 from gql_crm.db.models import CallRecord, Contact, OperationLog, Pool, User
+from gql_crm.direct.compiled_planner import Planner
 from gql_crm.schema import build_schema
 from gql_crm.schema.masking import MASK_METADATA
 from gql_crm.services.unit_of_work import Services

@@ -18,13 +18,13 @@ from starlette.routing import Route
 from gql_crm.app import CrmGraphQL
 from gql_crm.auth.masking import MASKS, Mask, sees_customer_details, sees_user_details
 from gql_crm.clock import FrozenClock
-from gql_crm.compiled.graph import TABLES, Inline, Many, One, Table
-from gql_crm.compiled.planner import Planner, Statement, Statements
 from gql_crm.db.base import Base
 from gql_crm.db.engine import Database
 from gql_crm.db.masking import SQL_MASKS, details_visible
 from gql_crm.db.models import Contact, Customer, CustomerShare, Pool, User
 from gql_crm.db.scopes import load_principal
+from gql_crm.direct.compiled_graph import TABLES, Inline, Many, One, Table
+from gql_crm.direct.compiled_planner import Planner, Statement, Statements
 from gql_crm.schema import build_schema
 from gql_crm.services.demo import seed_demo
 from gql_crm.services.setting import ensure_defaults

@@ -3,7 +3,7 @@
 The connection authenticates once, in connection_init; a later subscribe must not run with
 those rights once the user is deactivated, signs out everywhere or is moved to a position
 with a narrower scope. Both delivery paths are covered: a plain selection is served by
-projection (``subscriptions/direct.py``), one with a resolved field by Strawberry.
+projection (``direct/subscriptions.py``), one with a resolved field by Strawberry.
 """
 
 from __future__ import annotations

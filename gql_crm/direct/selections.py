@@ -1,6 +1,6 @@
 """A document's selections read without graphql-core's executor, for the paths that answer
-plain selections themselves: live events by projection (``subscriptions/direct.py``) and
-reads compiled to SQL (``gql_crm.compiled``)."""
+plain selections themselves: live events by projection (``subscriptions.py``) and reads
+compiled to SQL (``compiled_planner.py``)."""
 
 from __future__ import annotations
 

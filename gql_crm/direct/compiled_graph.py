@@ -18,7 +18,6 @@ from sqlalchemy import ColumnElement, FromClause, Select, and_, func, literal, s
 from strawberry.utils.str_converters import to_camel_case
 
 from gql_crm.auth.principal import Principal
-from gql_crm.compiled.sql import Parameters
 from gql_crm.db import visibility
 from gql_crm.db.base import ZERO, Money
 from gql_crm.db.masking import masked_sql, sensitive_columns
@@ -43,6 +42,7 @@ from gql_crm.db.models import (
     Task,
     User,
 )
+from gql_crm.direct.compiled_sql import Parameters
 from gql_crm.loaders.customer import CONTACT_ORDER, FOLLOW_UP_ORDER
 from gql_crm.loaders.customer_record import (
     CALL_ORDER,

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
-from gql_crm.schema.selections import NotPlain
+from gql_crm.direct.selections import NotPlain
 
 
 class Fallback(Exception):

@@ -59,15 +59,15 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 )
 
 from gql_crm.context import Context
-from gql_crm.schema.common import declared_permissions
-from gql_crm.schema.selections import (
+from gql_crm.direct.selections import (
     Documents,
     NotPlain,
     collect_fields,
     fragments,
     plain_field,
 )
-from gql_crm.schema.selections import operation as document_operation
+from gql_crm.direct.selections import operation as document_operation
+from gql_crm.schema.common import declared_permissions
 from gql_crm.subscriptions.live import FEEDS, Feed, FeedFactory, LoadingFeed
 
 logger = logging.getLogger("gql_crm.subscriptions")

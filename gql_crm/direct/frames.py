@@ -5,7 +5,7 @@ A subscription served the usual way is a task that waits on a queue: one announc
 Strawberry's, Starlette's and uvicorn's send coroutines before one socket write. Profiling
 such a fan-out found about half of the process's time in the event loop's own scheduling.
 
-For a direct subscription (``subscriptions/direct.py``) whose feed decides per event without
+For a direct subscription (``direct/subscriptions.py``) whose feed decides per event without
 waiting (a ``Feed``), ``OperationFrames`` is the bus listener itself. For each event, in the
 bus's delivery pass: the session checks, the feed's items (its permission and scope checks,
 the same code every path runs), the projection, and the ``next`` message handed to
@@ -29,8 +29,8 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Operation
 
+from gql_crm.direct.subscriptions import DirectSubscription
 from gql_crm.subscriptions.bus import Event, SlowSubscriber
-from gql_crm.subscriptions.direct import DirectSubscription
 from gql_crm.subscriptions.live import Feed, end_if_session_over
 
 
