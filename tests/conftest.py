@@ -152,19 +152,20 @@ def gql(http: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(http)
 
 
-@pytest.fixture
-async def admin(gql: GraphQLClient) -> GraphQLClient:
-    return await gql.as_user("admin")
+def _signed_in(login_name: str) -> Any:
+    """A fixture: a client signed in as this demo user."""
+
+    async def client(gql: GraphQLClient) -> GraphQLClient:
+        return await gql.as_user(login_name)
+
+    return pytest.fixture(client, name=login_name)
 
 
-@pytest.fixture
-async def manager1(gql: GraphQLClient) -> GraphQLClient:
-    return await gql.as_user("manager1")
-
-
-@pytest.fixture
-async def sales1(gql: GraphQLClient) -> GraphQLClient:
-    return await gql.as_user("sales1")
+admin = _signed_in("admin")
+manager1 = _signed_in("manager1")
+sales1 = _signed_in("sales1")
+sales2 = _signed_in("sales2")
+sales3 = _signed_in("sales3")
 
 
 @pytest.fixture
@@ -172,7 +173,3 @@ def redis_url() -> Iterator[str]:
     if not TEST_REDIS_URL:
         pytest.skip("GQL_CRM_TEST_REDIS_URL is not set")
     yield TEST_REDIS_URL
-
-
-def ids(items: list[dict[str, Any]]) -> set[int]:
-    return {item["id"] for item in items}

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import live_client
 
@@ -58,11 +59,6 @@ async def everyone(gql: GraphQLClient) -> dict[str, GraphQLClient]:
 @pytest.fixture
 async def departments(admin: GraphQLClient) -> dict[str, int]:
     return {d["name"]: d["id"] for d in (await admin.data(DEPARTMENTS))["departments"]}
-
-
-def uid(client: GraphQLClient) -> int:
-    assert client.user_id is not None
-    return client.user_id
 
 
 def fields(**overrides: Any) -> dict[str, Any]:

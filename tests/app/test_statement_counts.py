@@ -19,8 +19,8 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.statements import count_statements
 from tests.graphql_client import GraphQLClient
-from tests.sql_statements import counting
 
 LIST = """
 {
@@ -92,7 +92,7 @@ async def _add_customers(services: Services, clock: FrozenClock, count: int, per
 
 
 async def _statements_for_list(admin: GraphQLClient, database: Database) -> int:
-    with counting(database) as statements:
+    async with count_statements(database) as statements:
         data = await admin.data(LIST)
     assert data["customers"]["edges"]
     return len(statements)

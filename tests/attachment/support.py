@@ -11,8 +11,8 @@ import httpx
 
 from gql_crm.db.models import Attachment
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.factories import count
 from tests.graphql_client import GraphQLClient
-from tests.sales import count
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4

@@ -21,8 +21,8 @@ from tests.attachment.support import (
     stored_files,
     upload,
 )
+from tests.fixtures.factories import count, make_customer
 from tests.graphql_client import GraphQLClient
-from tests.sales import count, make_customer
 
 CREATE_ORDER = """
 mutation($customerId: Int!) {

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from gql_crm.db.models import Attachment, AttachmentRecordType, Order, User
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
+from tests.fixtures.factories import make_customer
+from tests.fixtures.statements import count_statements
 from tests.graphql_client import GraphQLClient
-from tests.sales import make_customer
-from tests.sql_statements import counting
 
 LIST = """
 {
@@ -63,7 +63,7 @@ async def _add(services: Services, count: int) -> None:
 
 
 async def _statements(admin: GraphQLClient, services: Services, orders: int) -> int:
-    with counting(services.database) as statements:
+    async with count_statements(services.database) as statements:
         data = await admin.data(LIST)
     edges = data["orders"]["edges"]
     assert len(edges) == orders

@@ -13,8 +13,8 @@ from gql_crm.resolvers.attachment import content_disposition
 from gql_crm.services.attachment import clean_file_name, storage_path, upload_attachment
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 from tests.attachment.support import PDF, nothing_stored, stored_files
-from tests.pool.support import principal
-from tests.sales import count, make_customer
+from tests.fixtures.factories import count, make_customer
+from tests.fixtures.users import principal
 
 
 class Boom(Exception):

@@ -28,9 +28,9 @@ from gql_crm.db.models import (
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
 from tests.customer360.test_workbench import _seed
+from tests.fixtures.factories import stage_ids
+from tests.fixtures.users import principal, user_ids
 from tests.graphql_client import GraphQLClient
-from tests.pool.support import principal
-from tests.sales import stage_ids, user_ids
 
 # Per node type, the rows of sales2's private customers that sales1 must never see.
 PRIVATE_MODELS: dict[str, Any] = {

@@ -18,7 +18,7 @@ from gql_crm.db.models import User
 from gql_crm.db.scopes import load_principal
 from gql_crm.services.customer import CustomerFilter, customer_query
 from tests.conftest import START
-from tests.customer.crm import (
+from tests.fixtures.graphql import (
     CREATE_CUSTOMER,
     CREATE_FOLLOW_UP,
     CUSTOMERS,
@@ -38,8 +38,8 @@ from tests.customer.crm import (
     option_ids,
     result,
     total,
-    user_ids,
 )
+from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
 T0 = START.isoformat()

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from gql_crm.clock import FrozenClock
 from gql_crm.db.engine import Database
 from tests.conftest import START
-from tests.customer.crm import (
+from tests.fixtures.graphql import (
     ADD_CONTACT,
     CREATE_FOLLOW_UP,
     DELETE_CUSTOMER,
@@ -32,8 +32,8 @@ from tests.customer.crm import (
     names,
     not_found,
     result,
-    user_ids,
 )
+from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
 NOT_YOURS = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.customer.crm import create, maturity_ids
+from tests.fixtures.graphql import create, maturity_ids
 from tests.graphql_client import GraphQLClient
 
 SEARCH = "query($q: String!) { customers(filter: {search: $q}) { totalCount } }"

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from gql_crm.db.models import Invoice, Order, PaymentPlan, PaymentRecord, Pool, Schedule, User
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
+from tests.fixtures.factories import make_customer
 from tests.graphql_client import GraphQLClient
-from tests.sales import make_customer
 
 VIEW = """
 query($id: Int!) { customer(id: $id) {

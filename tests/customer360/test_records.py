@@ -11,9 +11,9 @@ import pytest
 from gql_crm.db.models import Pool
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
-from tests.customer.crm import PLAIN_ERRORS, not_found, result
+from tests.fixtures.factories import make_customer
+from tests.fixtures.graphql import PLAIN_ERRORS, not_found, result
 from tests.graphql_client import GraphQLClient
-from tests.sales import make_customer
 
 RESULT = f"""
   __typename

@@ -28,9 +28,9 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.factories import make_customer
+from tests.fixtures.statements import count_statements
 from tests.graphql_client import GraphQLClient
-from tests.sales import make_customer
-from tests.sql_statements import counting
 
 VIEW = """
 query($id: Int!) {
@@ -153,7 +153,7 @@ async def customer_with(services: Services, clock: FrozenClock, per_part: int) -
 
 
 async def _statements(client: GraphQLClient, services: Services, customer_id: int) -> int:
-    with counting(services.database) as statements:
+    async with count_statements(services.database) as statements:
         data = await client.data(VIEW, id=customer_id)
     assert data["customer"]["id"] == customer_id
     return len(statements)
@@ -190,7 +190,7 @@ async def test_list_of_50_customers_is_constant(
     admin: GraphQLClient, services: Services, clock: FrozenClock
 ) -> None:
     async def statements() -> int:
-        with counting(services.database) as seen:
+        async with count_statements(services.database) as seen:
             data = await admin.data(LIST)
         assert data["customers"]["edges"]
         return len(seen)

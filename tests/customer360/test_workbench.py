@@ -27,9 +27,9 @@ from gql_crm.db.models import (
 )
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
+from tests.fixtures.factories import make_customer, make_product
+from tests.fixtures.statements import count_statements
 from tests.graphql_client import GraphQLClient
-from tests.sales import make_customer, make_product
-from tests.sql_statements import counting
 
 WORKBENCH = """
 { workbench(first: 100) {
@@ -214,7 +214,7 @@ async def test_overdue_receivables(sales1: GraphQLClient, services: Services) ->
 
 
 async def _statements(client: GraphQLClient, services: Services) -> int:
-    with counting(services.database) as statements:
+    async with count_statements(services.database) as statements:
         await client.data(WORKBENCH)
     return len(statements)
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from gql_crm.db.models import Expense, ExpenseStatus, OperationLog
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.factories import count, make_customer
 from tests.graphql_client import GraphQLClient
-from tests.sales import count, make_customer
 
 CREATE = """
 mutation($input: ExpenseInput!) {

@@ -8,7 +8,7 @@ from typing import Any
 
 from gql_crm.clock import FrozenClock
 from tests.conftest import START
-from tests.customer.crm import (
+from tests.fixtures.graphql import (
     CLAIM,
     CREATE_FOLLOW_UP,
     DELETE_FOLLOW_UP,
@@ -24,8 +24,8 @@ from tests.customer.crm import (
     not_found,
     option_ids,
     result,
-    user_ids,
 )
+from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
 NOT_YOURS = (

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import live_client
 
@@ -35,21 +36,6 @@ LIVE = "subscription { messages { id senderId subject body createdAt sender { lo
 SET_ACTIVE = (
     "mutation($id: Int!, $on: Boolean!) { setUserActive(id: $id, active: $on) { __typename } }"
 )
-
-
-@pytest.fixture
-async def sales2(gql: GraphQLClient) -> GraphQLClient:
-    return await gql.as_user("sales2")
-
-
-@pytest.fixture
-async def sales3(gql: GraphQLClient) -> GraphQLClient:
-    return await gql.as_user("sales3")
-
-
-def uid(client: GraphQLClient) -> int:
-    assert client.user_id is not None
-    return client.user_id
 
 
 async def send(

@@ -6,12 +6,12 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from starlette.applications import Starlette
 
 from gql_crm.clock import FrozenClock
-from gql_crm.services import pool
+from gql_crm.services import pool_release
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import LiveClient, live_client
 
@@ -36,21 +36,6 @@ EVENTS = (
     "subscription($id: Int) { customerEvents(customerId: $id) {"
     " type customerId pool ownerId customer { " + CUSTOMER + " } } }"
 )
-
-
-@pytest.fixture
-async def sales2(gql: GraphQLClient) -> GraphQLClient:
-    return await gql.as_user("sales2")
-
-
-@pytest.fixture
-async def sales3(gql: GraphQLClient) -> GraphQLClient:
-    return await gql.as_user("sales3")
-
-
-def uid(client: GraphQLClient) -> int:
-    assert client.user_id is not None
-    return client.user_id
 
 
 async def run(client: GraphQLClient, mutation: str, **variables: Any) -> dict[str, Any]:
@@ -197,7 +182,7 @@ async def test_a_release_is_heard_by_everyone(
     async with live_client(app, sales3.token) as listener:
         await listener.subscribe(EVENTS)
         await asyncio.sleep(0.05)
-        released = await pool.release_pool(services)
+        released = await pool_release.release_pool(services)
         assert released == [customer["id"]]
         heard = await event(listener)
         assert (heard["type"], heard["customerId"], heard["pool"], heard["ownerId"]) == (

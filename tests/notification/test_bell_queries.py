@@ -19,6 +19,7 @@ from gql_crm.services.notification import (
     read_recipient_entry,
 )
 from tests.conftest import DEMO_PASSWORD, START
+from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import live_client
 
@@ -45,16 +46,6 @@ LIVE_BELL = """subscription { notifications {
   notification { id category kind title linkType linkId readAt createdAt }
   unreadCounts { personal system total } } }"""
 EXTRA_USERS = BROADCAST_THRESHOLD + 5  # with the 5 demo users, well over the threshold
-
-
-@pytest.fixture
-async def sales2(gql: GraphQLClient) -> GraphQLClient:
-    return await gql.as_user("sales2")
-
-
-def uid(client: GraphQLClient) -> int:
-    assert client.user_id is not None
-    return client.user_id
 
 
 async def page(

@@ -16,8 +16,9 @@ from gql_crm.db.models import (
 )
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
+from tests.fixtures.factories import count, make_customer, stage_ids
+from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
-from tests.sales import count, make_customer, stage_ids, user_ids
 
 CREATE = """
 mutation($customerId: Int!, $input: OpportunityInput!) {

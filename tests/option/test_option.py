@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.customer.crm import (
+from tests.fixtures.graphql import (
     DELETE_CUSTOMER,
     ERRORS,
     FORM_SETTINGS,

@@ -16,8 +16,8 @@ from gql_crm.db.models import (
     Refund,
 )
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.factories import count, make_customer, make_product
 from tests.graphql_client import GraphQLClient
-from tests.sales import count, make_customer, make_product
 
 CREATE = """
 mutation($customerId: Int!, $input: OrderInput!) {

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from gql_crm.db.models import Customer, Order, PaymentRecord, Refund, User
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
+from tests.fixtures.factories import make_customer
+from tests.fixtures.statements import count_statements
 from tests.graphql_client import GraphQLClient
-from tests.sales import make_customer
-from tests.sql_statements import counting
 
 LIST = """
 {
@@ -64,7 +64,7 @@ async def _add(services: Services, count: int) -> None:
 
 
 async def _statements(admin: GraphQLClient, services: Services) -> int:
-    with counting(services.database) as statements:
+    async with count_statements(services.database) as statements:
         data = await admin.data(LIST)
     edges = data["customers"]["edges"]
     assert edges and all(e["node"]["money"]["outstandingTotal"] == "60.00" for e in edges)

@@ -9,28 +9,18 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gql_crm.auth.passwords import hash_password
-from gql_crm.auth.principal import Principal
 from gql_crm.db.models import (
     Customer,
     CustomerBan,
-    CustomerKind,
     CustomerShare,
-    Department,
     FollowUp,
-    MaturityOption,
     OperationLog,
-    Position,
-    User,
 )
-from gql_crm.db.scopes import load_principal
-from gql_crm.services.customer import CustomerFields, create_customer
-from gql_crm.services.pool import release_due
+from gql_crm.services.pool_release import release_due
 from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import Services, UnitOfWork
+from tests.fixtures.graphql import result
 from tests.graphql_client import GraphQLClient
-
-PASSWORD = "demo-password"
 
 CUSTOMER_FIELDS = """
   id name pool ownerId temporaryOrigin poolEnteredAt lastFollowUpAt closedWonAt maturityId
@@ -130,31 +120,12 @@ mutation($input: SystemSettingsInput!) {
   }
 }
 """
-MATURITY = "{ systemSettings { maturityOptions { id label pool } } }"
-
-
-def uid(client: GraphQLClient) -> int:
-    """The signed-in user's id."""
-    assert client.user_id is not None
-    return client.user_id
 
 
 def when(value: str) -> datetime:
     parsed = datetime.fromisoformat(value)
     assert parsed.tzinfo is not None, value
     return parsed
-
-
-async def maturity_ids(client: GraphQLClient) -> dict[str, int]:
-    """Maturity label -> id (A-J)."""
-    data = await client.data(MATURITY)
-    return {o["label"]: o["id"] for o in data["systemSettings"]["maturityOptions"]}
-
-
-async def result(client: GraphQLClient, query: str, **variables: Any) -> dict[str, Any]:
-    """The ``result`` of a mutation that must not raise top-level errors."""
-    data: dict[str, Any] = (await client.data(query, **variables))["result"]
-    return data
 
 
 async def create(
@@ -223,52 +194,11 @@ def log_actions(found: dict[str, Any]) -> list[str]:
     return [entry["action"] for entry in reversed(found["operationLog"])]
 
 
-async def user_id(services: Services, login_name: str) -> int:
-    async with services.database.reader() as session:
-        found = await session.scalar(select(User.id).where(User.login_name == login_name))
-    assert found is not None, login_name
-    return found
-
-
-async def principal(services: Services, login_name: str) -> Principal:
-    async with services.database.reader() as session:
-        user = await session.scalar(select(User).where(User.login_name == login_name))
-        assert user is not None, login_name
-        loaded = await load_principal(session, user.id, user.token_version)
-    assert loaded is not None
-    return loaded
-
-
 async def release(services: Services) -> list[int]:
     """Run the release job once, at the clock's current time, as the system (no actor)."""
     async with UnitOfWork(services, None) as uow:
         settings = await get_settings(uow.session)
         return await release_due(uow, settings)
-
-
-async def add_sales_staff(services: Services, logins: list[str]) -> list[int]:
-    """Sales-staff users in Sales Dept 2 (scope OWN), with the demo password."""
-    async with services.database.writer() as session, session.begin():
-        staff = await session.scalar(select(Position).where(Position.name == "Sales staff"))
-        department = await session.scalar(
-            select(Department).where(Department.name == "Sales Dept 2")
-        )
-        assert staff is not None and department is not None
-        password_hash = hash_password(PASSWORD)
-        users = [
-            User(
-                login_name=login,
-                password_hash=password_hash,
-                name=f"Claimer {login}",
-                department_id=department.id,
-                position_id=staff.id,
-                created_at=services.clock.now(),
-            )
-            for login in logins
-        ]
-        session.add_all(users)
-        await session.flush()
-        return [u.id for u in users]
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,27 +273,3 @@ async def bans(services: Services, customer_id: int) -> list[tuple[int, str, dat
             .order_by(CustomerBan.id)
         )
         return [(uid, str(reason), until) for uid, reason, until in rows]
-
-
-async def create_many(
-    services: Services, login_name: str, names: list[str], maturity_label: str | None
-) -> list[int]:
-    """Enter customers through the service in one unit of work (fast set-up for batches)."""
-    who = await principal(services, login_name)
-    async with UnitOfWork(services, who) as uow:
-        settings = await get_settings(uow.session)
-        maturity_id = None
-        if maturity_label is not None:
-            maturity_id = await uow.session.scalar(
-                select(MaturityOption.id).where(MaturityOption.label == maturity_label)
-            )
-            assert maturity_id is not None
-        created = [
-            await create_customer(
-                uow,
-                settings,
-                CustomerFields(kind=CustomerKind.ENTERPRISE, name=name, maturity_id=maturity_id),
-            )
-            for name in names
-        ]
-        return [c.id for c in created]

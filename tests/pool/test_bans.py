@@ -16,6 +16,8 @@ from gql_crm.services.errors import ClaimBanned
 from gql_crm.services.pool import due_for_release, release_forecast
 from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import Services, UnitOfWork
+from tests.fixtures.graphql import maturity_ids
+from tests.fixtures.users import principal, uid
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import (
     bans,
@@ -23,12 +25,9 @@ from tests.pool.support import (
     create,
     follow_up,
     log_actions,
-    maturity_ids,
-    principal,
     release,
     snapshot,
     transfer,
-    uid,
     visible,
     when,
 )

@@ -13,14 +13,13 @@ from sqlalchemy import func, select
 from gql_crm.clock import FrozenClock
 from gql_crm.db.models import Customer, OperationLog, Pool
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.factories import add_sales_staff, create_many
+from tests.fixtures.graphql import maturity_ids
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import (
-    add_sales_staff,
     claim,
     create,
-    create_many,
     log_actions,
-    maturity_ids,
     set_settings,
     snapshot,
     transfer,

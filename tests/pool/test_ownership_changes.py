@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
+from tests.fixtures.graphql import maturity_ids, result
+from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
-from tests.pool.support import (
-    SHARE,
-    create,
-    maturity_ids,
-    result,
-    set_settings,
-    transfer,
-    uid,
-    visible,
-)
+from tests.pool.support import SHARE, create, set_settings, transfer, visible
 
 SHARED_WITH = "query($id: Int!) { customer(id: $id) { sharedWith { loginName } } }"
 

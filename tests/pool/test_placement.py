@@ -7,14 +7,13 @@ from datetime import UTC, timedelta, timezone
 
 from gql_crm.clock import FrozenClock
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.graphql import maturity_ids, result
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import (
     CREATE,
     create,
     follow_up,
     log_actions,
-    maturity_ids,
-    result,
     set_settings,
     snapshot,
     update_maturity,

@@ -7,23 +7,21 @@ from typing import Any
 
 from gql_crm.clock import FrozenClock
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.factories import create_many
+from tests.fixtures.graphql import maturity_ids, result
+from tests.fixtures.users import uid, user_id
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import (
     SHARE,
     UNSHARE,
     claim,
     create,
-    create_many,
     customer,
     follow_up,
     log_actions,
-    maturity_ids,
-    result,
     set_settings,
     snapshot,
     transfer,
-    uid,
-    user_id,
     visible,
     when,
 )

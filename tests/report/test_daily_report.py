@@ -34,8 +34,8 @@ from gql_crm.db.models import (
 )
 from gql_crm.services import report
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.users import user_id
 from tests.graphql_client import GraphQLClient
-from tests.pool.support import user_id
 from tests.worker.support import notifications
 
 DAY = date(2026, 3, 1)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import live_client
 
@@ -35,16 +36,6 @@ BELL = """{ notifications { edges { node { category kind title body linkType lin
 SET_ACTIVE = "mutation($id: Int!) { setUserActive(id: $id, active: false) { __typename } }"
 LIVE_BELL = """subscription { notifications { notification { kind title linkType linkId }
   unreadCounts { personal system total } } }"""
-
-
-@pytest.fixture
-async def sales3(gql: GraphQLClient) -> GraphQLClient:
-    return await gql.as_user("sales3")
-
-
-def uid(client: GraphQLClient) -> int:
-    assert client.user_id is not None
-    return client.user_id
 
 
 async def submit(

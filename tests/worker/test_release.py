@@ -19,19 +19,19 @@ from gql_crm.db.models import (
     Pool,
     TemporaryOrigin,
 )
-from gql_crm.services import pool
-from gql_crm.services.pool import release_pool
+from gql_crm.services import pool_release
+from gql_crm.services.pool_release import release_pool
 from gql_crm.services.unit_of_work import Services
 from gql_crm.subscriptions.bus import Event, user_channel
-from tests.pool.support import snapshot, user_id
+from tests.fixtures.factories import Seed, seed_customers
+from tests.fixtures.users import user_id
+from tests.pool.support import snapshot
 from tests.worker.support import (
-    Seed,
     ban_rows,
     customer_rows,
     notification_texts,
     notifications,
     release_logs,
-    seed_customers,
 )
 
 DAY = timedelta(days=1)
@@ -315,7 +315,7 @@ async def test_a_run_killed_between_batches_leaves_whole_batches_and_the_next_ru
 ) -> None:
     due = await _due(services, clock, 7)
     calls = 0
-    real_announce = pool.announce_release
+    real_announce = pool_release.announce_release
 
     def crash_in_second_batch(*args: Any) -> None:
         nonlocal calls
@@ -324,7 +324,7 @@ async def test_a_run_killed_between_batches_leaves_whole_batches_and_the_next_ru
             raise RuntimeError("worker killed")
         real_announce(*args)
 
-    monkeypatch.setattr(pool, "announce_release", crash_in_second_batch)
+    monkeypatch.setattr(pool_release, "announce_release", crash_in_second_batch)
     with pytest.raises(RuntimeError, match="worker killed"):
         await release_pool(services, batch_size=2)
 
@@ -335,7 +335,7 @@ async def test_a_run_killed_between_batches_leaves_whole_batches_and_the_next_ru
     assert [ban[0] for ban in await ban_rows(services)] == due[:2]
     assert [n[1] for n in await notifications(services, "customer.released")] == due[:2]
 
-    monkeypatch.setattr(pool, "announce_release", real_announce)
+    monkeypatch.setattr(pool_release, "announce_release", real_announce)
     assert await release_pool(services, batch_size=2) == due[2:]
     assert [log[0] for log in await release_logs(services)] == due
     assert [ban[0] for ban in await ban_rows(services)] == due

@@ -19,8 +19,9 @@ from gql_crm.db.models import Customer, Pool, Task
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 from gql_crm.workers.scheduler import Scheduler
-from tests.pool.support import user_id
-from tests.worker.support import Seed, notifications, seed_customers
+from tests.fixtures.factories import Seed, seed_customers
+from tests.fixtures.users import user_id
+from tests.worker.support import notifications
 
 DAY = timedelta(days=1)
 

@@ -9,10 +9,11 @@ from sqlalchemy import update
 
 from gql_crm.clock import FrozenClock
 from gql_crm.db.models import Customer, Pool
-from gql_crm.services.pool import warn_pool
+from gql_crm.services.pool_release import warn_pool
 from gql_crm.services.unit_of_work import Services
-from tests.pool.support import user_id
-from tests.worker.support import Seed, notifications, seed_customers
+from tests.fixtures.factories import Seed, seed_customers
+from tests.fixtures.users import user_id
+from tests.worker.support import notifications
 
 DAY = timedelta(days=1)
 SECOND = timedelta(seconds=1)
