@@ -29,9 +29,10 @@ from gql_crm.schema import build_schema
 from gql_crm.schema.masking import MASK_METADATA
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
+from tests.fixtures.factories import make_customer
+from tests.fixtures.statements import count_statements
+from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
-from tests.sales import make_customer, user_ids
-from tests.sql_statements import counting
 
 SCHEMA = build_schema()._schema
 LOOKS_SENSITIVE = re.compile("phone|mobile|email|number", re.IGNORECASE)
@@ -161,7 +162,7 @@ async def test_sensitive_field_is_masked_without_the_right(
     expected = [MASKS[SENSITIVE[type_name, field]](value) for value in raw]
     assert not set(expected) & set(raw)
 
-    with counting(services.database) as statements:
+    async with count_statements(services.database) as statements:
         first = _strings(await sales1.data(query, id=foreign_customer))
     if services.database.dialect == "postgresql":
         assert len(statements) <= 3, "compiled reads should answer this view"

@@ -31,9 +31,10 @@ from gql_crm.services.setting import ensure_defaults
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import DEMO_PASSWORD, START
 from tests.customer360.test_statement_counts import customer_with
+from tests.fixtures.factories import make_customer
+from tests.fixtures.statements import count_statements
+from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
-from tests.sales import make_customer, user_ids
-from tests.sql_statements import counting
 
 pytestmark = pytest.mark.postgres
 
@@ -89,7 +90,7 @@ async def demo_company(database: Database) -> None:
 async def _both_ways(
     client: GraphQLClient, database: Database, monkeypatch: pytest.MonkeyPatch, customer_id: int
 ) -> tuple[str, str, int]:
-    with counting(database) as statements:
+    async with count_statements(database) as statements:
         compiled = await client.execute(FULL_VIEW, id=customer_id)
     with monkeypatch.context() as patch:
         patch.setattr(Planner, "prepare", lambda *_args: None)
@@ -251,7 +252,7 @@ async def test_one_statement_for_the_view_with_1_or_30_records_per_part(
     thirty = await customer_with(services, clock, 30)
     counts = []
     for customer_id in (one, thirty):
-        with counting(services.database) as statements:
+        async with count_statements(services.database) as statements:
             data = await admin.data(FULL_VIEW, id=customer_id)
         assert len(data["customer"]["tasks"]) == (1 if customer_id == one else 20)
         counts.append(len(statements))
@@ -264,7 +265,7 @@ async def test_a_variable_page_size_is_read_per_request(
     admin = await gql.as_user("admin")
     query = "query($n: Int!) { customer(id: 1) { followUps(first: $n) { id } } }"
     for n in (0, 2, 3):
-        with counting(database) as statements:
+        async with count_statements(database) as statements:
             data = await admin.data(query, n=n)
         assert len(data["customer"]["followUps"]) == n
         assert len(statements) <= 3
