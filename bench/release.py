@@ -1,10 +1,10 @@
 """Benchmark: release 100,000 due customers among 1,000,000 (PostgreSQL).
 
-Our job (``services.pool.release_pool``: on PostgreSQL one statement per batch that locks the
-candidates with SKIP LOCKED, moves them and derives bans, log entries and notifications from
-the UPDATE's RETURNING) against a row-by-row baseline doing the same writes one customer at a
-time (select it for update, update it, drop its shares, insert its ban, log entry and
-notification, with the same rule helpers and texts as the job), committed every 1,000
+Our job (``services.pool_release.release_pool``: on PostgreSQL one statement per batch that
+locks the candidates with SKIP LOCKED, moves them and derives bans, log entries and
+notifications from the UPDATE's RETURNING) against a row-by-row baseline doing the same writes
+one customer at a time (select it for update, update it, drop its shares, insert its ban, log
+entry and notification, with the same rule helpers and texts as the job), committed every 1,000
 customers. The data is reset between the two. The baseline runs on a sample (default 10,000
 customers) and is scaled linearly, so the whole benchmark stays within a few minutes; set
 BENCH_BASELINE_SAMPLE=100000 for all of it. BENCH_BATCH overrides the job's batch size.
@@ -26,7 +26,7 @@ from bench.jobs import bench_settings, bulk_users, fresh_schema, services_for, t
 from gql_crm.clock import FrozenClock
 from gql_crm.db.engine import Database
 from gql_crm.db.models import Pool, TemporaryOrigin
-from gql_crm.services.pool import release_notice, release_pool, release_terms
+from gql_crm.services.pool_release import release_notice, release_pool, release_terms
 from gql_crm.services.setting import get_settings
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", 1_000_000))

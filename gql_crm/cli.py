@@ -200,14 +200,14 @@ def worker(check: bool) -> None:
 )
 def release_pool(now: str | None) -> None:
     """Release due customers to the public pool and send advance warnings, once, now."""
-    from gql_crm.services import pool
+    from gql_crm.services import pool_release
 
     clock = _parse_now(now)
     _log_progress()
 
     async def work(services: Services) -> tuple[int, int]:
-        released = await pool.release_pool(services)
-        warned = await pool.warn_pool(services)
+        released = await pool_release.release_pool(services)
+        warned = await pool_release.warn_pool(services)
         return len(released), len(warned)
 
     released, warned = asyncio.run(_with_services(Settings(), clock, work))

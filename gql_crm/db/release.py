@@ -1,9 +1,10 @@
 """The pool release as one PostgreSQL statement per batch.
 
-The set-based path of ``services.pool`` still sent every ban, log entry and notification from
-Python: a hundred thousand releases meant building and binding three hundred thousand rows.
-PostgreSQL can derive them from the UPDATE's RETURNING instead, in data-modifying CTEs of a
-single statement, and hand back only a per-owner summary for the live events.
+The set-based path of ``services.pool_release`` still sent every ban, log entry and
+notification from Python: a hundred thousand releases meant building and binding three
+hundred thousand rows. PostgreSQL can derive them from the UPDATE's RETURNING instead, in
+data-modifying CTEs of a single statement, and hand back only a per-owner summary for the
+live events.
 
 The rules stay in the service: it passes the due predicate, the values a released customer
 gets, and the terms (ban reason, ban end, notification text) for every pool and origin; this
@@ -38,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
 
 from gql_crm.db.base import UTCDateTime, core_table
+from gql_crm.db.engine import Database
 from gql_crm.db.models import (
     BanReason,
     Customer,
@@ -49,6 +51,13 @@ from gql_crm.db.models import (
     Pool,
     TemporaryOrigin,
 )
+
+
+def releases_in_one_statement(database: Database) -> bool:
+    """Whether ``release_batch`` can serve this database: it needs data-modifying CTEs,
+    ``FOR UPDATE SKIP LOCKED`` and ``RETURNING`` from them, which only PostgreSQL has; other
+    databases take the row-set path that sends each kind of row from Python."""
+    return database.dialect == "postgresql"
 
 
 @dataclass(frozen=True, slots=True)

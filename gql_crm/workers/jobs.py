@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from gql_crm.services import pool, reminder, report
+from gql_crm.services import pool_release, reminder, report
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 
@@ -29,7 +29,7 @@ def _services(ctx: dict[str, Any]) -> Services:
 async def release_pool(ctx: dict[str, Any]) -> int:
     """Move every customer that is due back to the public pool (F1.4)."""
     started = time.perf_counter()
-    released = await pool.release_pool(_services(ctx))
+    released = await pool_release.release_pool(_services(ctx))
     logger.info("release_pool: %d released in %.2fs", len(released), time.perf_counter() - started)
     return len(released)
 
@@ -37,7 +37,7 @@ async def release_pool(ctx: dict[str, Any]) -> int:
 async def warn_pool_releases(ctx: dict[str, Any]) -> int:
     """Warn owners of customers that fall back within the warning days."""
     started = time.perf_counter()
-    warned = await pool.warn_pool(_services(ctx))
+    warned = await pool_release.warn_pool(_services(ctx))
     logger.info(
         "warn_pool_releases: %d warned in %.2fs", len(warned), time.perf_counter() - started
     )
