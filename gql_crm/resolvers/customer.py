@@ -15,7 +15,6 @@ from gql_crm.schema.common import (
     DeleteSuccess,
     InvalidInputError,
     NotFoundError,
-    PoolCapReachedError,
     deleted,
     requires,
 )
@@ -28,6 +27,7 @@ from gql_crm.schema.customer import (
     CustomerType,
     SortDirection,
 )
+from gql_crm.schema.pool import PoolCapReachedError
 from gql_crm.services import customer as customer_service
 from gql_crm.services.contact import ContactFields
 from gql_crm.services.unit_of_work import UnitOfWork

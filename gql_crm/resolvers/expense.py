@@ -9,8 +9,8 @@ from gql_crm.context import Info
 from gql_crm.db.models import Expense
 from gql_crm.db.pagination import SortKey
 from gql_crm.resolvers.common import mutate, paginate
+from gql_crm.schema.approval import AlreadyDecidedError
 from gql_crm.schema.common import (
-    AlreadyDecidedError,
     ConflictError,
     Connection,
     InvalidInputError,

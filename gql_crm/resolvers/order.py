@@ -11,7 +11,6 @@ from gql_crm.db.models import Order
 from gql_crm.db.pagination import SortKey
 from gql_crm.resolvers.common import mutate, paginate
 from gql_crm.schema.common import (
-    AmountExceededError,
     ConflictError,
     Connection,
     DeleteSuccess,
@@ -32,6 +31,7 @@ from gql_crm.schema.order import (
     OrderSuccess,
     OrderType,
 )
+from gql_crm.schema.payment import AmountExceededError
 from gql_crm.services import order as service
 
 OrderResult = Annotated[

@@ -9,7 +9,6 @@ import strawberry
 from gql_crm.context import Info
 from gql_crm.resolvers.common import mutate
 from gql_crm.schema.common import (
-    AmountExceededError,
     ConflictError,
     DeleteSuccess,
     InvalidInputError,
@@ -18,6 +17,7 @@ from gql_crm.schema.common import (
     requires,
 )
 from gql_crm.schema.payment import (
+    AmountExceededError,
     PaymentInput,
     PaymentPlanSuccess,
     PaymentPlanType,

@@ -9,17 +9,14 @@ from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.context import Info
 from gql_crm.db.models import Customer, Pool
 from gql_crm.resolvers.common import mutate
-from gql_crm.schema.common import (
+from gql_crm.schema.common import ConflictError, InvalidInputError, NotFoundError, requires
+from gql_crm.schema.customer import CustomersSuccess, CustomerSuccess, CustomerType
+from gql_crm.schema.pool import (
     BatchRefusedError,
     ClaimBannedError,
-    ConflictError,
-    InvalidInputError,
     NotClaimableError,
-    NotFoundError,
     PoolCapReachedError,
-    requires,
 )
-from gql_crm.schema.customer import CustomersSuccess, CustomerSuccess, CustomerType
 from gql_crm.services import pool as pool_service
 from gql_crm.services.errors import InvalidInput
 from gql_crm.services.unit_of_work import UnitOfWork

@@ -33,7 +33,7 @@ from gql_crm.resolvers.setting import SettingMutation, SettingQuery
 from gql_crm.resolvers.user import UserMutation, UserQuery
 from gql_crm.resolvers.work_log import WorkLogMutation, WorkLogQuery
 from gql_crm.resolvers.workbench import WorkbenchQuery
-from gql_crm.schema import common
+from gql_crm.schema import approval, common, payment, pool
 from gql_crm.subscriptions.approval import ApprovalSubscription
 from gql_crm.subscriptions.customer import CustomerSubscription
 from gql_crm.subscriptions.notification import NotificationSubscription
@@ -98,12 +98,12 @@ ERROR_TYPES = [
     common.InvalidInputError,
     common.NotFoundError,
     common.ConflictError,
-    common.PoolCapReachedError,
-    common.ClaimBannedError,
-    common.NotClaimableError,
-    common.BatchRefusedError,
-    common.AmountExceededError,
-    common.AlreadyDecidedError,
+    pool.PoolCapReachedError,
+    pool.ClaimBannedError,
+    pool.NotClaimableError,
+    pool.BatchRefusedError,
+    payment.AmountExceededError,
+    approval.AlreadyDecidedError,
 ]
 # Implementations of interfaces that fields return only as the interface.
 OTHER_TYPES = RECORD_TYPES

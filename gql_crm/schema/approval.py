@@ -7,7 +7,9 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db.models import Approval, ApprovalAction, ApprovalStatus, ApprovalType
+from gql_crm.schema.common import Error, register_error
 from gql_crm.schema.user import UserType
+from gql_crm.services import errors
 
 ApprovalTypeEnum = strawberry.enum(ApprovalType, name="ApprovalType")
 ApprovalStatusEnum = strawberry.enum(ApprovalStatus, name="ApprovalStatus")
@@ -137,3 +139,14 @@ class ApprovalUpdate:
     action: ApprovalActionEnum  # type: ignore[valid-type]
     actor_id: int
     approval: ApprovalType_
+
+
+@strawberry.type(description="The record was already approved or rejected.")
+class AlreadyDecidedError(Error):
+    pass
+
+
+register_error(
+    errors.AlreadyDecided,
+    lambda e: AlreadyDecidedError(code=e.code, message=e.message, field=e.field),
+)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import strawberry
@@ -16,7 +16,6 @@ from strawberry.types.field import StrawberryField
 from gql_crm.auth.principal import Forbidden, forbidden_message
 from gql_crm.db.engine import Reads
 from gql_crm.db.pagination import Page
-from gql_crm.schema.setting import PoolEnum
 from gql_crm.services import errors
 
 if TYPE_CHECKING:
@@ -118,51 +117,21 @@ class TooManyAttemptsError(Error):
     retry_at: datetime
 
 
-@strawberry.type(description="The owner's private or temporary pool is full.")
-class PoolCapReachedError(Error):
-    pool: PoolEnum  # type: ignore[valid-type]
-    cap: int
+E = TypeVar("E", bound=errors.DomainError)
+_DOMAIN_ERRORS: dict[type[errors.DomainError], Callable[[Any], Error]] = {}
 
 
-@strawberry.type(description="You may not claim this customer yet (or ever: `until` is null).")
-class ClaimBannedError(Error):
-    reason: str
-    until: datetime | None
-
-
-@strawberry.type(description="The customer is not in a pool you may claim from.")
-class NotClaimableError(Error):
-    pass
-
-
-@strawberry.type
-class BatchFailure:
-    customer_id: int = strawberry.field(description="0 when the failure is not about a customer.")
-    reason: str
-
-
-@strawberry.type(
-    description="Nothing was changed; `failures` names every customer that blocked it."
-)
-class BatchRefusedError(Error):
-    failures: list[BatchFailure]
-
-
-@strawberry.type(
-    description="Beyond what the record allows: paying more than the order amount, refunding "
-    "more than was paid, delivering more than was ordered... `limit` is what is still allowed."
-)
-class AmountExceededError(Error):
-    limit: Decimal
-
-
-@strawberry.type(description="The record was already approved or rejected.")
-class AlreadyDecidedError(Error):
-    pass
+def register_error(domain: type[E], convert: Callable[[E], Error]) -> None:
+    """How one domain's own failure reaches clients: its schema module registers this beside
+    its error type, and ``error_from`` finds it by the failure's class."""
+    _DOMAIN_ERRORS[domain] = convert
 
 
 def error_from(error: errors.DomainError) -> Error:
     """The GraphQL error type for a domain error."""
+    convert = _DOMAIN_ERRORS.get(type(error))
+    if convert is not None:
+        return convert(error)
     match error:
         case errors.InvalidInput(problems=problems):
             return InvalidInputError(
@@ -177,33 +146,6 @@ def error_from(error: errors.DomainError) -> Error:
             return TooManyAttemptsError(
                 code=error.code, message=error.message, field=error.field, retry_at=retry_at
             )
-        case errors.CapReached(pool=pool, cap=cap):
-            return PoolCapReachedError(
-                code=error.code, message=error.message, field=error.field, pool=pool, cap=cap
-            )
-        case errors.ClaimBanned(reason=reason, until=until):
-            return ClaimBannedError(
-                code=error.code,
-                message=error.message,
-                field=error.field,
-                reason=str(reason),
-                until=until,
-            )
-        case errors.NotClaimable():
-            return NotClaimableError(code=error.code, message=error.message, field=error.field)
-        case errors.BatchRefused(failures=failures):
-            return BatchRefusedError(
-                code=error.code,
-                message=error.message,
-                field=error.field,
-                failures=[BatchFailure(customer_id=c, reason=r) for c, r in failures],
-            )
-        case errors.AmountExceeded(limit=limit):
-            return AmountExceededError(
-                code=error.code, message=error.message, field=error.field, limit=limit
-            )
-        case errors.AlreadyDecided():
-            return AlreadyDecidedError(code=error.code, message=error.message, field=error.field)
         case errors.InvalidCredentials():
             return InvalidCredentialsError(
                 code=error.code, message=error.message, field=error.field

@@ -7,7 +7,9 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db.models import PaymentPlan, PaymentRecord, Refund
+from gql_crm.schema.common import Error, register_error
 from gql_crm.schema.user import UserType
+from gql_crm.services import errors
 
 
 @strawberry.type(name="PaymentPlan", description="A planned instalment of an order.")
@@ -113,3 +115,17 @@ class PaymentSuccess:
 @strawberry.type
 class RefundSuccess:
     refund: RefundType
+
+
+@strawberry.type(
+    description="Beyond what the record allows: paying more than the order amount, refunding "
+    "more than was paid, delivering more than was ordered... `limit` is what is still allowed."
+)
+class AmountExceededError(Error):
+    limit: Decimal
+
+
+register_error(
+    errors.AmountExceeded,
+    lambda e: AmountExceededError(code=e.code, message=e.message, field=e.field, limit=e.limit),
+)
