@@ -5,7 +5,8 @@ from datetime import datetime
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import Attachment, AttachmentRecordType
+from gql_crm.db.models import AttachmentRecordType
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.user import UserType
 
 AttachmentRecordTypeEnum = strawberry.enum(
@@ -24,7 +25,7 @@ def download_path(attachment_id: int) -> str:
     description="A file on an order (the contract text) or a customer. Fetch its bytes with "
     "GET `downloadUrl` and the same `Authorization: Bearer` token as for /graphql.",
 )
-class AttachmentType:
+class AttachmentType(ModelType):
     id: int
     record_type: AttachmentRecordTypeEnum  # type: ignore[valid-type]
     record_id: int
@@ -34,20 +35,6 @@ class AttachmentType:
     sha256: str = strawberry.field(description="Hex SHA-256 of the content.")
     created_at: datetime
     uploaded_by_id: strawberry.Private[int | None]
-
-    @classmethod
-    def from_model(cls, a: Attachment) -> AttachmentType:
-        return cls(
-            id=a.id,
-            record_type=a.record_type,
-            record_id=a.record_id,
-            file_name=a.file_name,
-            content_type=a.content_type,
-            size=a.size,
-            sha256=a.sha256,
-            created_at=a.created_at,
-            uploaded_by_id=a.uploaded_by_id,
-        )
 
     @strawberry.field
     async def uploaded_by(self, info: Info) -> UserType | None:

@@ -5,11 +5,12 @@ from datetime import datetime
 import strawberry
 
 from gql_crm.db.models import Contact
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.masking import masked_field
 
 
 @strawberry.type(name="Contact", description="A person at a customer.")
-class ContactType:
+class ContactType(ModelType):
     id: int
     customer_id: int
     name: str
@@ -22,20 +23,6 @@ class ContactType:
     phone = masked_field(Contact, "phone", description="Phone number.")
     email = masked_field(Contact, "email", description="E-mail.")
     _model: strawberry.Private[Contact]
-
-    @classmethod
-    def from_model(cls, contact: Contact) -> ContactType:
-        return cls(
-            id=contact.id,
-            customer_id=contact.customer_id,
-            name=contact.name,
-            gender=contact.gender,
-            title=contact.title,
-            is_primary=contact.is_primary,
-            created_at=contact.created_at,
-            updated_at=contact.updated_at,
-            _model=contact,
-        )
 
 
 @strawberry.input

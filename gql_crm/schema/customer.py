@@ -22,6 +22,7 @@ from gql_crm.schema.customer_record import (
 )
 from gql_crm.schema.expense import ExpenseType
 from gql_crm.schema.follow_up import FollowUpType
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.operation_log import OperationLogEntryType
 from gql_crm.schema.opportunity import OpportunityType
 from gql_crm.schema.option import OptionType
@@ -81,7 +82,7 @@ class CustomerMoneyType:
 
 
 @strawberry.type(name="Customer", description="An enterprise or individual customer.")
-class CustomerType:
+class CustomerType(ModelType):
     id: int
     kind: CustomerKindEnum  # type: ignore[valid-type]
     name: str
@@ -106,35 +107,6 @@ class CustomerType:
     industry_id: int | None
     maturity_id: int | None
     _model: strawberry.Private[Customer]
-
-    @classmethod
-    def from_model(cls, c: Customer) -> CustomerType:
-        return cls(
-            id=c.id,
-            kind=c.kind,
-            name=c.name,
-            short_name=c.short_name,
-            acquired_on=c.acquired_on,
-            city=c.city,
-            address=c.address,
-            website=c.website,
-            remarks=c.remarks,
-            pool=c.pool,
-            pool_entered_at=c.pool_entered_at,
-            temporary_origin=c.temporary_origin,
-            last_follow_up_at=c.last_follow_up_at,
-            closed_won_at=c.closed_won_at,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-            deleted_at=c.deleted_at,
-            owner_id=c.owner_id,
-            category_id=c.category_id,
-            source_id=c.source_id,
-            status_id=c.status_id,
-            industry_id=c.industry_id,
-            maturity_id=c.maturity_id,
-            _model=c,
-        )
 
     async def _option(self, info: Info, option_id: int | None) -> OptionType | None:
         if option_id is None:

@@ -7,13 +7,9 @@ import strawberry
 from gql_crm.context import Info
 from gql_crm.db.models import (
     CallRecord,
-    Complaint,
     ComplaintStatus,
-    CustomerNote,
-    Schedule,
-    ServiceRecord,
-    Task,
 )
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.masking import masked_field
 from gql_crm.schema.user import UserType
 from gql_crm.services.customer_record import RecordKind
@@ -50,39 +46,17 @@ class CustomerRecord:
         return UserType.from_model(user) if user else None
 
 
-def _common(row: Task | Schedule | CustomerNote | CallRecord | Complaint | ServiceRecord) -> dict:  # type: ignore[type-arg]
-    return {
-        "id": row.id,
-        "customer_id": row.customer_id,
-        "owner_id": row.owner_id,
-        "created_by_id": row.created_by_id,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    }
-
-
 @strawberry.type(name="Task", description="A to-do (F4.1); the owner is the assignee.")
-class TaskType(CustomerRecord):
+class TaskType(CustomerRecord, ModelType):
     content: str
     due_at: datetime
     remind_at: datetime | None
     done: bool
     done_at: datetime | None
 
-    @classmethod
-    def from_model(cls, r: Task) -> TaskType:
-        return cls(
-            **_common(r),
-            content=r.content,
-            due_at=r.due_at,
-            remind_at=r.remind_at,
-            done=r.done,
-            done_at=r.done_at,
-        )
-
 
 @strawberry.type(name="Schedule", description="An appointment (F4.3).")
-class ScheduleType(CustomerRecord):
+class ScheduleType(CustomerRecord, ModelType):
     title: str
     starts_at: datetime
     ends_at: datetime
@@ -90,30 +64,14 @@ class ScheduleType(CustomerRecord):
     place: str | None
     content: str | None
 
-    @classmethod
-    def from_model(cls, r: Schedule) -> ScheduleType:
-        return cls(
-            **_common(r),
-            title=r.title,
-            starts_at=r.starts_at,
-            ends_at=r.ends_at,
-            remind_at=r.remind_at,
-            place=r.place,
-            content=r.content,
-        )
-
 
 @strawberry.type(name="CustomerNote", description="A note on the customer (F4.4).")
-class CustomerNoteType(CustomerRecord):
+class CustomerNoteType(CustomerRecord, ModelType):
     content: str
-
-    @classmethod
-    def from_model(cls, r: CustomerNote) -> CustomerNoteType:
-        return cls(**_common(r), content=r.content)
 
 
 @strawberry.type(name="CallRecord", description="An incoming call to process (F4.5).")
-class CallRecordType(CustomerRecord):
+class CallRecordType(CustomerRecord, ModelType):
     caller_number = masked_field(CallRecord, "caller_number", description="The caller's number.")
     called_at: datetime
     content: str
@@ -121,20 +79,9 @@ class CallRecordType(CustomerRecord):
     processed_at: datetime | None
     _model: strawberry.Private[CallRecord]
 
-    @classmethod
-    def from_model(cls, r: CallRecord) -> CallRecordType:
-        return cls(
-            **_common(r),
-            called_at=r.called_at,
-            content=r.content,
-            processed=r.processed,
-            processed_at=r.processed_at,
-            _model=r,
-        )
-
 
 @strawberry.type(name="Complaint", description="A complaint (F2.8); the owner handles it.")
-class ComplaintType(CustomerRecord):
+class ComplaintType(CustomerRecord, ModelType):
     complaint_type: str
     channel: str | None
     complained_at: datetime
@@ -142,30 +89,12 @@ class ComplaintType(CustomerRecord):
     status: ComplaintStatusEnum  # type: ignore[valid-type]
     resolution: str | None
 
-    @classmethod
-    def from_model(cls, r: Complaint) -> ComplaintType:
-        return cls(
-            **_common(r),
-            complaint_type=r.complaint_type,
-            channel=r.channel,
-            complained_at=r.complained_at,
-            content=r.content,
-            status=r.status,
-            resolution=r.resolution,
-        )
-
 
 @strawberry.type(name="ServiceRecord", description="A service given to the customer.")
-class ServiceRecordType(CustomerRecord):
+class ServiceRecordType(CustomerRecord, ModelType):
     service_type: str
     served_at: datetime
     content: str
-
-    @classmethod
-    def from_model(cls, r: ServiceRecord) -> ServiceRecordType:
-        return cls(
-            **_common(r), service_type=r.service_type, served_at=r.served_at, content=r.content
-        )
 
 
 @strawberry.input

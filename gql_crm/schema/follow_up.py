@@ -5,7 +5,7 @@ from datetime import datetime
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import FollowUp
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.user import UserType
 
@@ -13,7 +13,7 @@ from gql_crm.schema.user import UserType
 @strawberry.type(
     name="FollowUp", description="A contact with the customer; restarts its pool clock."
 )
-class FollowUpType:
+class FollowUpType(ModelType):
     id: int
     customer_id: int
     contact_id: int | None
@@ -23,20 +23,6 @@ class FollowUpType:
     next_step: str | None
     author_id: int | None
     created_at: datetime
-
-    @classmethod
-    def from_model(cls, row: FollowUp) -> FollowUpType:
-        return cls(
-            id=row.id,
-            customer_id=row.customer_id,
-            contact_id=row.contact_id,
-            method_id=row.method_id,
-            content=row.content,
-            followed_at=row.followed_at,
-            next_step=row.next_step,
-            author_id=row.author_id,
-            created_at=row.created_at,
-        )
 
     @strawberry.field
     async def method(self, info: Info) -> OptionType | None:

@@ -8,13 +8,10 @@ import strawberry
 from gql_crm.context import Info
 from gql_crm.db.models import (
     DetailKind,
-    Opportunity,
-    OpportunityChange,
-    OpportunityDetail,
-    OpportunityStage,
     StageOutcome,
 )
 from gql_crm.schema.department import DepartmentType
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.user import UserType
 
@@ -41,15 +38,11 @@ async def _stage(info: Info, stage_id: int | None) -> OpportunityStageType | Non
 
 
 @strawberry.type(name="OpportunityStage", description="A step of the sales process (editable).")
-class OpportunityStageType:
+class OpportunityStageType(ModelType):
     id: int
     name: str
     sort_order: int
     outcome: StageOutcomeEnum  # type: ignore[valid-type]
-
-    @classmethod
-    def from_model(cls, s: OpportunityStage) -> OpportunityStageType:
-        return cls(id=s.id, name=s.name, sort_order=s.sort_order, outcome=s.outcome)
 
 
 @strawberry.type(
@@ -58,7 +51,7 @@ class OpportunityStageType:
     "the stage, amount, probability or expected sign date. `from*` fields are null for the "
     "entry written when the opportunity was created.",
 )
-class OpportunityChangeType:
+class OpportunityChangeType(ModelType):
     id: int
     changed_at: datetime
     changed_by_id: int | None
@@ -70,22 +63,6 @@ class OpportunityChangeType:
     to_probability: int
     from_expected_sign_date: date | None
     to_expected_sign_date: date | None
-
-    @classmethod
-    def from_model(cls, c: OpportunityChange) -> OpportunityChangeType:
-        return cls(
-            id=c.id,
-            changed_at=c.changed_at,
-            changed_by_id=c.changed_by_id,
-            from_stage_id=c.from_stage_id,
-            to_stage_id=c.to_stage_id,
-            from_amount=c.from_amount,
-            to_amount=c.to_amount,
-            from_probability=c.from_probability,
-            to_probability=c.to_probability,
-            from_expected_sign_date=c.from_expected_sign_date,
-            to_expected_sign_date=c.to_expected_sign_date,
-        )
 
     @strawberry.field
     async def changed_by(self, info: Info) -> UserType | None:
@@ -103,7 +80,7 @@ class OpportunityChangeType:
 @strawberry.type(
     name="OpportunityDetail", description="A requirement, solution, quote or competitor."
 )
-class OpportunityDetailType:
+class OpportunityDetailType(ModelType):
     id: int
     kind: DetailKindEnum  # type: ignore[valid-type]
     title: str
@@ -112,21 +89,9 @@ class OpportunityDetailType:
     created_by_id: int | None
     created_at: datetime
 
-    @classmethod
-    def from_model(cls, d: OpportunityDetail) -> OpportunityDetailType:
-        return cls(
-            id=d.id,
-            kind=d.kind,
-            title=d.title,
-            content=d.content,
-            amount=d.amount,
-            created_by_id=d.created_by_id,
-            created_at=d.created_at,
-        )
-
 
 @strawberry.type(name="Opportunity", description="A sales opportunity (F2.9).")
-class OpportunityType:
+class OpportunityType(ModelType):
     id: int
     customer_id: int
     title: str
@@ -140,24 +105,6 @@ class OpportunityType:
     owner_id: int
     created_at: datetime
     updated_at: datetime
-
-    @classmethod
-    def from_model(cls, o: Opportunity) -> OpportunityType:
-        return cls(
-            id=o.id,
-            customer_id=o.customer_id,
-            title=o.title,
-            type_id=o.type_id,
-            source_id=o.source_id,
-            stage_id=o.stage_id,
-            amount=o.amount,
-            probability=o.probability,
-            expected_sign_date=o.expected_sign_date,
-            remarks=o.remarks,
-            owner_id=o.owner_id,
-            created_at=o.created_at,
-            updated_at=o.updated_at,
-        )
 
     @strawberry.field
     async def stage(self, info: Info) -> OpportunityStageType | None:

@@ -6,8 +6,8 @@ from decimal import Decimal
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import DeliveryPlan, DeliveryRecord, Invoice, Order, OrderLine
 from gql_crm.schema.attachment import AttachmentType
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.payment import PaymentPlanType, PaymentRecordType, RefundType
 from gql_crm.schema.product import ProductType
 from gql_crm.schema.user import UserType
@@ -23,26 +23,16 @@ OrderStatusEnum = strawberry.enum(
 
 
 @strawberry.type(name="DeliveryPlan")
-class DeliveryPlanType:
+class DeliveryPlanType(ModelType):
     id: int
     order_line_id: int
     due_on: date
     quantity: Decimal
     remarks: str | None
 
-    @classmethod
-    def from_model(cls, p: DeliveryPlan) -> DeliveryPlanType:
-        return cls(
-            id=p.id,
-            order_line_id=p.order_line_id,
-            due_on=p.due_on,
-            quantity=p.quantity,
-            remarks=p.remarks,
-        )
-
 
 @strawberry.type(name="DeliveryRecord")
-class DeliveryRecordType:
+class DeliveryRecordType(ModelType):
     id: int
     order_line_id: int
     plan_id: int | None
@@ -51,24 +41,12 @@ class DeliveryRecordType:
     remarks: str | None
     handler_id: int | None
 
-    @classmethod
-    def from_model(cls, r: DeliveryRecord) -> DeliveryRecordType:
-        return cls(
-            id=r.id,
-            order_line_id=r.order_line_id,
-            plan_id=r.plan_id,
-            delivered_on=r.delivered_on,
-            quantity=r.quantity,
-            remarks=r.remarks,
-            handler_id=r.handler_id,
-        )
-
 
 @strawberry.type(
     name="OrderLine",
     description="amount = quantity x unitPrice x (1 - discount), rounded half up to the cent.",
 )
-class OrderLineType:
+class OrderLineType(ModelType):
     id: int
     order_id: int
     product_id: int
@@ -76,18 +54,6 @@ class OrderLineType:
     unit_price: Decimal
     discount: Decimal = strawberry.field(description="A fraction: 0.1 is 10 % off.")
     amount: Decimal
-
-    @classmethod
-    def from_model(cls, line: OrderLine) -> OrderLineType:
-        return cls(
-            id=line.id,
-            order_id=line.order_id,
-            product_id=line.product_id,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount=line.discount,
-            amount=line.amount,
-        )
 
     @strawberry.field
     async def product(self, info: Info) -> ProductType | None:
@@ -111,24 +77,13 @@ class OrderLineType:
 
 
 @strawberry.type(name="Invoice")
-class InvoiceType:
+class InvoiceType(ModelType):
     id: int
     order_id: int
     number: str
     amount: Decimal
     issued_on: date
     remarks: str | None
-
-    @classmethod
-    def from_model(cls, i: Invoice) -> InvoiceType:
-        return cls(
-            id=i.id,
-            order_id=i.order_id,
-            number=i.number,
-            amount=i.amount,
-            issued_on=i.issued_on,
-            remarks=i.remarks,
-        )
 
 
 @strawberry.type(
@@ -137,7 +92,7 @@ class InvoiceType:
     "it was set explicitly (`amountIsExplicit`). Money fields add up exactly: outstanding = "
     "amount - received; netAmount = amount - refunded; netReceived = received - refunded.",
 )
-class OrderType:
+class OrderType(ModelType):
     id: int
     customer_id: int
     opportunity_id: int | None
@@ -152,25 +107,6 @@ class OrderType:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
-
-    @classmethod
-    def from_model(cls, o: Order) -> OrderType:
-        return cls(
-            id=o.id,
-            customer_id=o.customer_id,
-            opportunity_id=o.opportunity_id,
-            title=o.title,
-            amount=o.amount,
-            amount_is_explicit=o.amount_is_explicit,
-            signed_on=o.signed_on,
-            starts_on=o.starts_on,
-            expires_on=o.expires_on,
-            remarks=o.remarks,
-            owner_id=o.owner_id,
-            created_at=o.created_at,
-            updated_at=o.updated_at,
-            deleted_at=o.deleted_at,
-        )
 
     async def _today(self, info: Info) -> date:
         settings = await info.context.loaders.settings()

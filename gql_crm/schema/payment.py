@@ -6,8 +6,9 @@ from decimal import Decimal
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import PaymentPlan, PaymentRecord, Refund
+from gql_crm.db.models import PaymentPlan
 from gql_crm.schema.common import Error, register_error
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.user import UserType
 from gql_crm.services import errors
 
@@ -36,7 +37,7 @@ class PaymentPlanType:
 
 
 @strawberry.type(name="PaymentRecord", description="Money received for an order.")
-class PaymentRecordType:
+class PaymentRecordType(ModelType):
     id: int
     order_id: int
     plan_id: int | None
@@ -48,21 +49,6 @@ class PaymentRecordType:
     remarks: str | None
     created_at: datetime
 
-    @classmethod
-    def from_model(cls, r: PaymentRecord) -> PaymentRecordType:
-        return cls(
-            id=r.id,
-            order_id=r.order_id,
-            plan_id=r.plan_id,
-            sequence=r.sequence,
-            paid_on=r.paid_on,
-            amount=r.amount,
-            handler_id=r.handler_id,
-            invoiced=r.invoiced,
-            remarks=r.remarks,
-            created_at=r.created_at,
-        )
-
     @strawberry.field
     async def handler(self, info: Info) -> UserType | None:
         if self.handler_id is None:
@@ -72,24 +58,13 @@ class PaymentRecordType:
 
 
 @strawberry.type(name="Refund", description="Money paid back on an order.")
-class RefundType:
+class RefundType(ModelType):
     id: int
     order_id: int
     amount: Decimal
     refunded_at: datetime
     reason: str
     created_by_id: int | None
-
-    @classmethod
-    def from_model(cls, r: Refund) -> RefundType:
-        return cls(
-            id=r.id,
-            order_id=r.order_id,
-            amount=r.amount,
-            refunded_at=r.refunded_at,
-            reason=r.reason,
-            created_by_id=r.created_by_id,
-        )
 
 
 @strawberry.input
