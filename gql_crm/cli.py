@@ -49,18 +49,10 @@ async def _with_services(
     settings: Settings, clock: Clock, work: Callable[[Services], Awaitable[T]]
 ) -> T:
     """Run ``work`` with what a job needs; events reach live clients through Redis, if set."""
-    from gql_crm.db.engine import Database
-    from gql_crm.services.unit_of_work import Services
-    from gql_crm.subscriptions.bus import Bus
+    from gql_crm.runtime import running
 
-    database = Database(settings)
-    bus = Bus(settings.broadcast_url, namespace=settings.bus_namespace)
-    await bus.connect()
-    try:
-        return await work(Services(settings=settings, database=database, clock=clock, bus=bus))
-    finally:
-        await bus.disconnect()
-        await database.dispose()
+    async with running(settings, clock) as services:
+        return await work(services)
 
 
 def _log_progress() -> None:

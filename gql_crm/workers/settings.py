@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC
 from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
 
-from gql_crm.clock import SystemClock
-from gql_crm.db.engine import Database
-from gql_crm.services.unit_of_work import Services
+from gql_crm.runtime import running
 from gql_crm.settings import ConfigurationError, Settings
-from gql_crm.subscriptions.bus import Bus
 from gql_crm.workers.jobs import JOBS, schedules
 
 HEALTH_CHECK_INTERVAL = 30  # seconds; `gql-crm worker --check` fails when the key is older
@@ -32,17 +30,15 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         )
 
     async def on_startup(ctx: dict[str, Any]) -> None:
-        bus = Bus(settings.broadcast_url, namespace=settings.bus_namespace)
-        await bus.connect()
-        ctx["services"] = Services(
-            settings=settings, database=Database(settings), clock=SystemClock(), bus=bus
-        )
+        # arq starts and stops a worker in two callbacks: the stack holds the runtime between.
+        runtime = contextlib.AsyncExitStack()
+        ctx["services"] = await runtime.enter_async_context(running(settings))
+        ctx["runtime"] = runtime
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
-        services: Services | None = ctx.get("services")
-        if services is not None:
-            await services.bus.disconnect()
-            await services.database.dispose()
+        runtime: contextlib.AsyncExitStack | None = ctx.get("runtime")
+        if runtime is not None:
+            await runtime.aclose()
 
     return {
         "functions": list(JOBS),

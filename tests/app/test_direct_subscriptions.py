@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from gql_crm.app import CrmGraphQL
 from gql_crm.db.models import NotificationCategory
 from gql_crm.schema.message import MessageType
 from gql_crm.schema.notification import NotificationPush, NotificationType, UnreadCountsType
 from gql_crm.settings import Settings
 from gql_crm.subscriptions.live import FEEDS
+from gql_crm.web.graphql_view import CrmGraphQL
 
 CREATED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

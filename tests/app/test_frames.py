@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from gql_crm.app import CrmGraphQL
 from gql_crm.auth.principal import Unauthenticated
 from gql_crm.direct.frames import OperationFrames, run_until_blocked
 from gql_crm.schema.message import MessageType
 from gql_crm.settings import Settings
 from gql_crm.subscriptions.bus import Event, SlowSubscriber
 from gql_crm.subscriptions.live import Feed
+from gql_crm.web.graphql_view import CrmGraphQL
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 OWN = "user:7"

@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from gql_crm.services.demo import seed_demo
 from graphql import GraphQLEnumType, GraphQLObjectType, GraphQLScalarType, get_named_type
 from sqlalchemy import String, inspect, literal, select, text
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from gql_crm.app import CrmGraphQL
 from gql_crm.auth.masking import MASKS, Mask, sees_customer_details, sees_user_details
 from gql_crm.clock import FrozenClock
 from gql_crm.db.base import Base
@@ -26,9 +26,9 @@ from gql_crm.db.scopes import load_principal
 from gql_crm.direct.compiled_graph import TABLES, Inline, Many, One, Table
 from gql_crm.direct.compiled_planner import Planner, Statement, Statements
 from gql_crm.schema import build_schema
-from gql_crm.services.demo import seed_demo
 from gql_crm.services.setting import ensure_defaults
 from gql_crm.services.unit_of_work import Services
+from gql_crm.web.graphql_view import CrmGraphQL
 from tests.conftest import DEMO_PASSWORD, START
 from tests.customer360.test_statement_counts import customer_with
 from tests.fixtures.factories import make_customer
