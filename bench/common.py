@@ -20,7 +20,7 @@ from gql_crm.auth.tokens import issue_token
 from gql_crm.db.engine import Database
 from gql_crm.db.migrate import upgrade
 from gql_crm.db.models import Position, User
-from gql_crm.services.demo import seed_demo
+from gql_crm.seed.demo import seed_organisation
 from gql_crm.settings import Settings
 
 SECRET = "benchmark-secret-key-not-for-production-0123456789"
@@ -66,7 +66,7 @@ async def prepare_database(settings: Settings, users: int) -> list[int]:
     now = datetime.now(UTC)
     try:
         async with database.writer() as session, session.begin():
-            await seed_demo(session, password="demo-password", now=now, customers=False)
+            await seed_organisation(session, password="demo-password", now=now)
             await session.execute(text("DELETE FROM message_recipients"))
             await session.execute(text("DELETE FROM messages"))
             await session.execute(text("DELETE FROM notifications"))

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.seed [--customers 10000] [--database-url URL]
 
-Same as ``gql-crm bench-seed``; the generator lives in ``gql_crm.services.bench_seed`` so
+Same as ``gql-crm bench-seed``; the generator lives in ``gql_crm.seed.bench`` so
 that the installed command has it too. Rebuilds the database (default
 GQL_CRM_BENCH_DATABASE_URL, else the local ``gqlcrm_bench``) from scratch.
 """
@@ -13,7 +13,7 @@ import argparse
 import asyncio
 import sys
 
-from gql_crm.services.bench_seed import SeedRefused, bench_database_url, seed_benchmark
+from gql_crm.seed.bench import SeedRefused, bench_database_url, seed_benchmark
 from gql_crm.settings import Settings
 
 

@@ -19,22 +19,20 @@ from gql_crm.settings import ConfigurationError, Settings
 async def _prepare(settings: Settings, *, demo: bool) -> None:
     """Create defaults (and demo data when asked) in an up-to-date database."""
     from gql_crm.db.engine import Database
-    from gql_crm.services.demo import seed_demo
+    from gql_crm.seed.demo import seed_demo
     from gql_crm.services.setting import ensure_defaults
 
     database = Database(settings)
     try:
         async with database.writer() as session, session.begin():
             await ensure_defaults(session)
-            if demo:
-                created = await seed_demo(
-                    session, password=settings.demo_password, now=SystemClock().now()
+        if demo:
+            now = SystemClock().now()
+            if await seed_demo(settings, database, password=settings.demo_password, now=now):
+                click.echo(
+                    "Demo data created: users admin, manager1, sales1, sales2, sales3 "
+                    "(password from GQL_CRM_DEMO_PASSWORD, default 'demo-password')."
                 )
-                if created:
-                    click.echo(
-                        "Demo data created: users admin, manager1, sales1, sales2, sales3 "
-                        "(password from GQL_CRM_DEMO_PASSWORD, default 'demo-password')."
-                    )
     finally:
         await database.dispose()
 
@@ -245,7 +243,7 @@ def bench_seed(customers: int, database_url: str | None) -> None:
 
     Drops every table of that database first: never point it at data you want to keep.
     """
-    from gql_crm.services.bench_seed import SeedRefused, bench_database_url, seed_benchmark
+    from gql_crm.seed.bench import SeedRefused, bench_database_url, seed_benchmark
 
     settings = Settings(database_url=database_url or bench_database_url(), scheduler=False)
     try:

@@ -29,7 +29,7 @@ from gql_crm.clock import FrozenClock
 from gql_crm.db.base import Base
 from gql_crm.db.engine import Database
 from gql_crm.db.migrate import upgrade
-from gql_crm.services.demo import seed_demo
+from gql_crm.seed.demo import seed_organisation
 from gql_crm.services.setting import ensure_defaults
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
@@ -121,7 +121,7 @@ async def database(settings: Settings, migrated: None) -> AsyncIterator[Database
             for table in tables:
                 await session.execute(text(f"DELETE FROM {table}"))
         await ensure_defaults(session)
-        await seed_demo(session, password=DEMO_PASSWORD, now=START, customers=False)
+        await seed_organisation(session, password=DEMO_PASSWORD, now=START)
     yield database
     await database.dispose()
 

@@ -16,8 +16,8 @@ from gql_crm.app import create_app
 from gql_crm.cli import main
 from gql_crm.clock import FrozenClock
 from gql_crm.db.engine import Database
-from gql_crm.services import bench_seed
-from gql_crm.services.bench_seed import BENCH_LOGIN, PASSWORD, SeedRefused, seed_benchmark
+from gql_crm.seed import bench as bench_seed
+from gql_crm.seed.bench import BENCH_LOGIN, PASSWORD, SeedRefused, seed_benchmark
 from gql_crm.settings import Settings
 from tests.conftest import START
 from tests.customer360.test_statement_counts import VIEW

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from gql_crm.services.demo import seed_demo
 from graphql import GraphQLEnumType, GraphQLObjectType, GraphQLScalarType, get_named_type
 from sqlalchemy import String, inspect, literal, select, text
 from starlette.applications import Starlette
@@ -26,8 +25,10 @@ from gql_crm.db.scopes import load_principal
 from gql_crm.direct.compiled_graph import TABLES, Inline, Many, One, Table
 from gql_crm.direct.compiled_planner import Planner, Statement, Statements
 from gql_crm.schema import build_schema
+from gql_crm.seed.demo import seed_demo
 from gql_crm.services.setting import ensure_defaults
 from gql_crm.services.unit_of_work import Services
+from gql_crm.settings import Settings
 from gql_crm.web.graphql_view import CrmGraphQL
 from tests.conftest import DEMO_PASSWORD, START
 from tests.customer360.test_statement_counts import customer_with
@@ -76,7 +77,7 @@ fragment Short on Customer {{ id name tasks(first: 1) {{ content }} followUps(fi
 
 
 @pytest.fixture
-async def demo_company(database: Database) -> None:
+async def demo_company(settings: Settings, database: Database) -> None:
     """The whole demo company, customers and their records included."""
     if database.dialect != "postgresql":
         pytest.skip("compiled reads run on PostgreSQL")
@@ -84,7 +85,7 @@ async def demo_company(database: Database) -> None:
     async with database.writer() as session, session.begin():
         await session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         await ensure_defaults(session)
-        await seed_demo(session, password=DEMO_PASSWORD, now=START)
+    await seed_demo(settings, database, password=DEMO_PASSWORD, now=START)
 
 
 async def _both_ways(

@@ -49,11 +49,11 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.db.scopes import load_principal
+from gql_crm.seed.demo import POSITIONS
 from gql_crm.services import department as department_service
 from gql_crm.services import position as position_service
 from gql_crm.services import user as user_service
 from gql_crm.services.bootstrap import create_administrator
-from gql_crm.services.demo import POSITIONS
 from gql_crm.services.setting import ensure_defaults
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 from gql_crm.settings import Settings
