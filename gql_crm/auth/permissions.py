@@ -14,6 +14,7 @@ class Module(enum.StrEnum):
     CONTACT = "contact"
     FOLLOWUP = "followup"
     TASK = "task"
+    TRAINING = "training"
     OPPORTUNITY = "opportunity"
     ORDER = "order"
     PAYMENT = "payment"

@@ -32,6 +32,7 @@ from gql_crm.db.models import (
     Order,
     Pool,
 )
+from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
 from gql_crm.db.scopes import scope_filter
 
 Column = InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
@@ -141,6 +142,37 @@ def approval(principal: Principal) -> ColumnElement[bool]:
         is_approver,
         scope_filter(principal, Approval.applicant_id),
     )
+
+
+def training_project(principal: Principal) -> ColumnElement[bool]:
+    """Training projects whose owner is within the data scope."""
+    return scope_filter(principal, TrainingProject.owner_id)
+
+
+def _in_visible_project(principal: Principal) -> ColumnElement[bool]:
+    return exists().where(
+        TrainingProject.id == TrainingCourse.project_id, training_project(principal)
+    )
+
+
+def training_course(principal: Principal) -> ColumnElement[bool]:
+    """Live courses of a visible project."""
+    return and_(TrainingCourse.deleted_at.is_(None), _in_visible_project(principal))
+
+
+def binned_training_course(principal: Principal) -> ColumnElement[bool]:
+    reach = _in_visible_project(principal)
+    return binned(principal, TrainingCourse, basic(Module.TRAINING, Action.DELETE), reach)
+
+
+def training_attendee(principal: Principal) -> ColumnElement[bool]:
+    """Attendances on a visible course of a customer the principal may see."""
+    # Correlated to the attendee alone, so that a statement joining the course works too.
+    on_course = exists().where(
+        TrainingCourse.id == TrainingAttendee.course_id, training_course(principal)
+    )
+    of_customer = exists().where(Customer.id == TrainingAttendee.customer_id, customer(principal))
+    return and_(on_course.correlate_except(TrainingCourse), of_customer.correlate_except(Customer))
 
 
 def opportunity(principal: Principal) -> ColumnElement[bool]:

@@ -6,9 +6,10 @@ loaders cache per request only, never across requests.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from functools import cached_property
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -104,6 +105,9 @@ from gql_crm.loaders.work_log import load_work_log_comments
 from gql_crm.services.order import OrderMoney
 from gql_crm.services.setting import SETTINGS_ID, get_settings
 
+K = TypeVar("K")
+V = TypeVar("V")
+
 
 class Loaders:
     def __init__(self, reads: Reads, principal: Callable[[], Principal] | None = None) -> None:
@@ -112,6 +116,24 @@ class Loaders:
         # Loaders of scoped records (opportunities, orders, money) filter by the caller; the
         # principal is asked for lazily, since a WebSocket context learns it after creation.
         self._principal = principal
+        self._of: dict[Callable[..., Any], DataLoader[Any, Any]] = {}
+
+    def of(self, load: Callable[[Reads, Sequence[K]], Awaitable[list[V]]]) -> DataLoader[K, V]:
+        """The request's one DataLoader for a module-level load function: a new relation
+        needs its load function only, not an entry here."""
+        found = self._of.get(load)
+        if found is None:
+            found = self._of[load] = DataLoader(lambda keys: load(self.reads, keys))
+        return found
+
+    def scoped(
+        self, load: Callable[[Reads, Principal, Sequence[K]], Awaitable[list[V]]]
+    ) -> DataLoader[K, V]:
+        """``of`` for a load function that keeps what the caller may see."""
+        found = self._of.get(load)
+        if found is None:
+            found = self._of[load] = DataLoader(lambda keys: load(self.reads, self.principal, keys))
+        return found
 
     @property
     def principal(self) -> Principal:

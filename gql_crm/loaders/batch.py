@@ -187,3 +187,26 @@ def children(
         return await grouped(database, stmt, lambda row: getattr(row, key), parent_ids)
 
     return load
+
+
+def scoped_children(
+    parent: InstrumentedAttribute[Any],
+    rule: Callable[[Principal], ColumnElement[bool]],
+    *order_by: ColumnElement[Any] | InstrumentedAttribute[Any],
+) -> Callable[[Reads, Principal, Sequence[int]], Awaitable[list[list[Any]]]]:
+    """A loader of the rows per parent id that the caller may see (``rule``, from
+    ``db/visibility.py``), in the given order."""
+    statement = per_principal(
+        lambda principal: select(parent.class_)
+        .where(in_keys(parent), rule(principal))
+        .order_by(*order_by)
+    )
+    key = parent.key
+
+    async def load(
+        database: Reads, principal: Principal, parent_ids: Sequence[int]
+    ) -> list[list[Any]]:
+        rows = statement(principal)
+        return await grouped(database, rows, lambda row: getattr(row, key), parent_ids)
+
+    return load

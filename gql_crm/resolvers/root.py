@@ -30,6 +30,7 @@ from gql_crm.resolvers.position import PositionMutation, PositionQuery
 from gql_crm.resolvers.product import ProductMutation, ProductQuery
 from gql_crm.resolvers.report import ReportQuery
 from gql_crm.resolvers.setting import SettingMutation, SettingQuery
+from gql_crm.resolvers.training import TrainingMutation, TrainingQuery
 from gql_crm.resolvers.user import UserMutation, UserQuery
 from gql_crm.resolvers.work_log import WorkLogMutation, WorkLogQuery
 from gql_crm.resolvers.workbench import WorkbenchQuery
@@ -61,6 +62,7 @@ Query = merge_types(
         ExpenseQuery,
         ReportQuery,
         WorkbenchQuery,
+        TrainingQuery,
     ),
 )
 Mutation = merge_types(
@@ -88,6 +90,7 @@ Mutation = merge_types(
         PaymentMutation,
         AttachmentMutation,
         ExpenseMutation,
+        TrainingMutation,
     ),
 )
 Subscription = merge_types(

@@ -8,7 +8,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db.models import Customer, CustomerKind, TemporaryOrigin
-from gql_crm.loaders import Loaders
+from gql_crm.loaders import Loaders, training
 from gql_crm.schema.attachment import AttachmentType
 from gql_crm.schema.common import requires
 from gql_crm.schema.contact import ContactType
@@ -22,18 +22,20 @@ from gql_crm.schema.customer_record import (
 )
 from gql_crm.schema.expense import ExpenseType
 from gql_crm.schema.follow_up import FollowUpType
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelType, related
 from gql_crm.schema.operation_log import OperationLogEntryType
 from gql_crm.schema.opportunity import OpportunityType
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.order import InvoiceType, OrderType
 from gql_crm.schema.payment import PaymentPlanType, PaymentRecordType
 from gql_crm.schema.setting import MaturityOptionType, PoolEnum
+from gql_crm.schema.training import TrainingAttendeeType
 from gql_crm.schema.user import UserType
 from gql_crm.services.customer import CustomerView
 from gql_crm.services.expense import EXPENSE_VIEW
 from gql_crm.services.order import ORDER_VIEW
 from gql_crm.services.pool import release_forecast
+from gql_crm.services.training import VIEW as TRAINING_VIEW
 
 CustomerKindEnum = strawberry.enum(CustomerKind, name="CustomerKind")
 TemporaryOriginEnum = strawberry.enum(
@@ -213,6 +215,11 @@ class CustomerType(ModelType):
         key = (self.id, _nested_limit(first))
         rows = await info.context.loaders.customer_services.load(key)
         return [ServiceRecordType.from_model(row) for row in rows]
+
+    trainings = related(
+        TrainingAttendeeType, "id", training.load_customer_trainings, many=True, scoped=True,
+        needs=TRAINING_VIEW, description="Its places on training courses you may see (F3).",
+    )  # fmt: skip
 
     @strawberry.field(
         extensions=[requires(ORDER_VIEW)],

@@ -1,14 +1,23 @@
 """What every domain's GraphQL types share, so that a field is written once: on its type.
 
 ``ModelType.from_model`` fills a type from a row by field name; ``values_of`` turns an input
-into the column values a service writes. A type or input states its fields (and, with
-``constraint(...)``, their limits) and nothing restates them.
+into the column values a service writes; ``related`` is a field reading related rows through
+a load function. A type or input states its fields (and, with ``constraint(...)``, their
+limits) and nothing restates them.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Self
+import importlib
+from collections.abc import Callable
+from typing import Annotated, Any, Self
+
+import strawberry
+from strawberry.extensions import FieldExtension
+
+from gql_crm.context import Info
+from gql_crm.schema.common import requires
 
 MODEL_FIELD = "_model"
 """A private field of this name receives the row itself (for fields resolved from it)."""
@@ -48,7 +57,45 @@ def values_of(data: Any, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
         if field.name in skip:
             continue
         value = getattr(data, field.name)
-        if isinstance(value, str):
+        if type(value) is str:  # not a str-valued enum member, which stays as it is
             value = value.strip() or (None if field.default is None else value.strip())
         values[field.name] = value
     return values
+
+
+def related(
+    node: type | str,
+    key: str,
+    load: Callable[..., Any],
+    *,
+    many: bool = False,
+    scoped: bool = False,
+    module: str | None = None,
+    needs: str | None = None,
+    description: str | None = None,
+) -> Any:
+    """A field with the ``node`` that ``load`` (a load function of ``loaders/``) gives for
+    this object's ``key`` — with ``many``, the list of them; ``scoped``: ``load`` keeps what
+    the caller may see; ``needs``: the permission it declares. A type defined later is named
+    as a string, with its ``module``."""
+    annotation: Any = (
+        Annotated[node, strawberry.lazy(module or "")] if isinstance(node, str) else node
+    )
+
+    async def resolve(self: Any, info: Info) -> Any:
+        value = getattr(self, key)
+        if value is None:
+            return [] if many else None
+        loaders = info.context.loaders
+        found = await (loaders.scoped(load) if scoped else loaders.of(load)).load(value)
+        kind: Any = (
+            getattr(importlib.import_module(module or ""), node) if isinstance(node, str) else node
+        )
+        if many:
+            return [kind.from_model(row) for row in found]
+        return kind.from_model(found) if found is not None else None
+
+    result = list[annotation] if many else annotation | None
+    resolve.__annotations__ = {"info": Info, "return": result}
+    extensions: list[FieldExtension] = [requires(needs)] if needs else []
+    return strawberry.field(resolver=resolve, extensions=extensions, description=description)

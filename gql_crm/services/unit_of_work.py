@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -177,7 +178,7 @@ class UnitOfWork:
         stmt = select(model).where(table.id == record_id, *conditions).with_for_update(of=table)
         row = await self.session.scalar(stmt)
         if row is None:
-            raise NotFound(label or table.__name__, record_id)
+            raise NotFound(label or _label(table.__name__), record_id)
         return row
 
     async def add(self, entity_type: str, row: R, **logged: Any) -> R:
@@ -227,6 +228,12 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
         for k, v in after.items()
         if before.get(k) != v
     }
+
+
+def _label(class_name: str) -> str:
+    """TrainingCourse -> Training course: a model's name as messages say it."""
+    words = re.findall(r"[A-Z][a-z0-9]*", class_name)
+    return " ".join([words[0], *(word.lower() for word in words[1:])])
 
 
 def camel(name: str) -> str:

@@ -1,4 +1,8 @@
-"""All models, imported here so that metadata (and Alembic) sees every table."""
+"""All models: the common ones re-exported by name, and every model module imported, so that
+metadata (Alembic, the tests' clean-up) sees every table, a new domain's included."""
+
+import importlib
+import pkgutil
 
 from gql_crm.db.models.announcement import Announcement, Audience
 from gql_crm.db.models.approval import (
@@ -124,3 +128,6 @@ __all__ = [
     "WorkLog",
     "WorkLogComment",
 ]
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")

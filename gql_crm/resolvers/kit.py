@@ -1,0 +1,118 @@
+"""A domain's mutations and lists, one declaration each: the kit writes the resolver.
+
+``mutation(service.save, ProjectSuccess, needs=CODE, id=int, input=ProjectInput)`` is a
+mutation field taking those arguments that runs ``service.save(uow, id=…, input=…)`` in one
+unit of work (input objects arrive as ``values_of`` dicts), wraps the row it returns in the
+success type, and answers expected failures as the usual error types; ``connection`` is a
+paged list over a service's query. The permission is declared as everywhere else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.extensions import FieldExtension
+
+from gql_crm.context import Info
+from gql_crm.db.pagination import SortKey
+from gql_crm.resolvers.common import mutate, paginate
+from gql_crm.schema.common import (
+    ConflictError,
+    Connection,
+    DeleteSuccess,
+    InvalidInputError,
+    NotFoundError,
+    deleted,
+    requires,
+)
+from gql_crm.schema.kit import values_of
+
+_KEYWORD = inspect.Parameter.KEYWORD_ONLY
+
+
+@functools.cache
+def outcome(success: type) -> Any:
+    """The result union of mutations answering ``success`` or an expected failure."""
+    name = success.__strawberry_definition__.name.removesuffix("Success")  # type: ignore[attr-defined]
+    members = success | InvalidInputError | NotFoundError | ConflictError
+    return Annotated[members, strawberry.union(f"{name}Result")]
+
+
+def _wrapper(success: type) -> Callable[[Any], Any]:
+    """Row -> success: ``DeleteSuccess`` takes the id, others the row as their one field."""
+    if success is DeleteSuccess:
+        return deleted
+    [field] = success.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    node: Any = field.type
+    return lambda row: success(**{field.python_name: node.from_model(row)})
+
+
+def _signature(resolve: Callable[..., Any], arguments: dict[str, Any], result: Any) -> None:
+    """Give a generated resolver the signature Strawberry reads its arguments from."""
+    parameters = [
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        inspect.Parameter("info", _KEYWORD, annotation=Info),
+        *(
+            inspect.Parameter(name, _KEYWORD, annotation=kind, default=_default(kind))
+            for name, kind in arguments.items()
+        ),
+    ]
+    resolve.__signature__ = inspect.Signature(parameters, return_annotation=result)  # type: ignore[attr-defined]
+    resolve.__annotations__ = {"info": Info, **arguments, "return": result}
+
+
+def _default(kind: Any) -> Any:
+    optional = type(None) in getattr(kind, "__args__", ())
+    return None if optional else inspect.Parameter.empty
+
+
+def mutation(
+    operation: Callable[..., Awaitable[Any]],
+    success: type,
+    *,
+    needs: str,
+    description: str | None = None,
+    **arguments: Any,
+) -> Any:
+    """A mutation field running ``operation(uow, **arguments)``; see the module docstring."""
+    wrap = _wrapper(success)
+
+    async def resolve(self: Any, info: Info, **given: Any) -> Any:
+        values = {
+            name: values_of(value) if dataclasses.is_dataclass(value) else value
+            for name, value in given.items()
+        }
+        return await mutate(info, lambda uow: operation(uow, **values), wrap)
+
+    _signature(resolve, arguments, outcome(success))
+    return strawberry.mutation(
+        resolver=resolve, extensions=[requires(needs)], description=description
+    )
+
+
+def connection(
+    query: Callable[..., Any],
+    node: Any,
+    order: Sequence[SortKey],
+    *,
+    needs: str | None = None,
+    description: str | None = None,
+    **arguments: Any,
+) -> Any:
+    """A paged list of ``node`` over ``query(principal, **arguments)`` in ``order``."""
+
+    async def resolve(
+        self: Any, info: Info, first: Any = None, after: Any = None, **given: Any
+    ) -> Any:
+        stmt = query(info.context.require_principal(), **given)
+        return await paginate(info, stmt, order, first=first, after=after, to_node=node.from_model)
+
+    paging = {**arguments, "first": int | None, "after": str | None}
+    _signature(resolve, paging, Connection[node])
+    extensions: list[FieldExtension] = [requires(needs)] if needs else []
+    return strawberry.field(resolver=resolve, extensions=extensions, description=description)
