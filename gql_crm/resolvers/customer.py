@@ -7,7 +7,6 @@ import strawberry
 from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.context import Info
 from gql_crm.db.models import Customer
-from gql_crm.db.pagination import SortKey
 from gql_crm.resolvers.common import mutate, paginate
 from gql_crm.schema.common import (
     ConflictError,
@@ -27,6 +26,7 @@ from gql_crm.schema.customer import (
     CustomerType,
     SortDirection,
 )
+from gql_crm.schema.kit import values_of
 from gql_crm.schema.pool import PoolCapReachedError
 from gql_crm.services import customer as customer_service
 from gql_crm.services.contact import ContactFields
@@ -52,43 +52,16 @@ PurgeCustomerResult = Annotated[
 ]
 
 
-def _sort_keys(sort: CustomerSortInput) -> list[SortKey]:
-    descending = sort.direction is SortDirection.DESC
-    column = customer_service.SORT_COLUMNS[sort.field.value]
-    return [SortKey(column, descending), SortKey(Customer.id, descending)]
-
-
 def customer_fields(
     data: CustomerInput, contacts: list[ContactInput] | None = None
 ) -> customer_service.CustomerFields:
     return customer_service.CustomerFields(
-        kind=data.kind,
-        name=data.name,
-        short_name=data.short_name,
-        acquired_on=data.acquired_on,
-        category_id=data.category_id,
-        source_id=data.source_id,
-        status_id=data.status_id,
-        industry_id=data.industry_id,
-        maturity_id=data.maturity_id,
-        city=data.city,
-        address=data.address,
-        website=data.website,
-        remarks=data.remarks,
-        contacts=tuple(contact_fields(c) for c in contacts or ()),
+        **values_of(data), contacts=tuple(contact_fields(c) for c in contacts or ())
     )
 
 
 def contact_fields(data: ContactInput) -> ContactFields:
-    return ContactFields(
-        name=data.name,
-        gender=data.gender,
-        mobile=data.mobile,
-        phone=data.phone,
-        email=data.email,
-        title=data.title,
-        is_primary=data.is_primary,
-    )
+    return ContactFields(**values_of(data))
 
 
 def _success(customer: Customer) -> CustomerSuccess:
@@ -121,20 +94,10 @@ class CustomerQuery:
         f = filter or CustomerFilterInput()
         stmt = customer_service.customer_query(
             principal,
-            customer_service.CustomerFilter(
-                view=f.view,
-                pool=f.pool,
-                kind=f.kind,
-                category_id=f.category_id,
-                source_id=f.source_id,
-                status_id=f.status_id,
-                industry_id=f.industry_id,
-                maturity_id=f.maturity_id,
-                owner_id=f.owner_id,
-                search=f.search,
-            ),
+            customer_service.CustomerFilter(**values_of(f)),
         )
-        keys = _sort_keys(sort or CustomerSortInput())
+        order = sort or CustomerSortInput()
+        keys = customer_service.sort_keys(order.field.value, order.direction is SortDirection.DESC)
         return await paginate(
             info, stmt, keys, first=first, after=after, to_node=CustomerType.from_model
         )
@@ -144,8 +107,7 @@ class CustomerQuery:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[CustomerType]:
         principal = info.context.require_principal()
-        stmt = customer_service.recycle_bin_query(principal)
-        keys = [SortKey(Customer.deleted_at, True), SortKey(Customer.id, True)]
+        stmt, keys = customer_service.recycle_bin_query(principal)
         return await paginate(
             info, stmt, keys, first=first, after=after, to_node=CustomerType.from_model
         )

@@ -36,6 +36,7 @@ from gql_crm.db.models import (
     SystemSettings,
     TemporaryOrigin,
 )
+from gql_crm.db.pagination import SortKey
 from gql_crm.db.scopes import scope_filter
 from gql_crm.services import recycle_bin
 from gql_crm.services.contact import ContactFields, add_contacts, contact_of, contact_problems
@@ -231,9 +232,16 @@ SORT_COLUMNS: dict[str, ColumnElement[Any]] = {
 }
 
 
-def recycle_bin_query(principal: Principal) -> Select[Customer]:
-    """Customers the caller deleted and may still see (what they may restore or purge)."""
-    return select(Customer).where(visibility.binned_customer(principal))
+def sort_keys(field: str, descending: bool) -> list[SortKey]:
+    """A list's order by one of SORT_COLUMNS, ties broken by id the same way."""
+    return [SortKey(SORT_COLUMNS[field], descending), SortKey(Customer.id, descending)]
+
+
+def recycle_bin_query(principal: Principal) -> tuple[Select[Customer], list[SortKey]]:
+    """Customers the caller deleted and may still see (what they may restore or purge), and
+    their order: latest deleted first."""
+    stmt = select(Customer).where(visibility.binned_customer(principal))
+    return stmt, [SortKey(Customer.deleted_at, True), SortKey(Customer.id, True)]
 
 
 # ---- writing -------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from gql_crm.db.models import (
     ServiceRecord,
     Task,
 )
+from gql_crm.db.pagination import SortKey
 from gql_crm.services import recycle_bin
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.follow_up import followable_customer
@@ -348,6 +349,9 @@ def live(model: Any) -> Any:
     )
 
 
-def recycle_bin_query(principal: Principal, kind: RecordKind) -> Select[Any]:
+def recycle_bin_query(principal: Principal, kind: RecordKind) -> tuple[Select[Any], list[SortKey]]:
+    """The caller's binned records of this kind, and their order: latest deleted first."""
     spec = SPECS[kind]
-    return select(spec.model).where(visibility.binned_record(principal, spec.model, spec.delete))
+    model = spec.model
+    stmt = select(model).where(visibility.binned_record(principal, model, spec.delete))
+    return stmt, [SortKey(model.deleted_at, True), SortKey(model.id, True)]
