@@ -33,7 +33,7 @@ from gql_crm.web.graphql_view import CrmGraphQL
 from tests.conftest import DEMO_PASSWORD, START
 from tests.customer360.test_statement_counts import customer_with
 from tests.fixtures.factories import make_customer
-from tests.fixtures.statements import count_statements
+from tests.fixtures.statements import count_statements, counted_data
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
@@ -253,11 +253,11 @@ async def test_one_statement_for_the_view_with_1_or_30_records_per_part(
     thirty = await customer_with(services, clock, 30)
     counts = []
     for customer_id in (one, thirty):
-        async with count_statements(services.database) as statements:
-            data = await admin.data(FULL_VIEW, id=customer_id)
+        data, counted = await counted_data(admin, services, FULL_VIEW, id=customer_id)
         assert len(data["customer"]["tasks"]) == (1 if customer_id == one else 20)
-        counts.append(len(statements))
-    assert counts[0] == counts[1] <= 3, counts
+        counted.assert_at_most(3)
+        counts.append(len(counted))
+    assert counts[0] == counts[1], counts
 
 
 async def test_a_variable_page_size_is_read_per_request(
@@ -266,10 +266,9 @@ async def test_a_variable_page_size_is_read_per_request(
     admin = await gql.as_user("admin")
     query = "query($n: Int!) { customer(id: 1) { followUps(first: $n) { id } } }"
     for n in (0, 2, 3):
-        async with count_statements(database) as statements:
-            data = await admin.data(query, n=n)
+        data, counted = await counted_data(admin, database, query, n=n)
         assert len(data["customer"]["followUps"]) == n
-        assert len(statements) <= 3
+        counted.assert_at_most(3)
     too_many = await admin.execute(query, n=101)
     assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 

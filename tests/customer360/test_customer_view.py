@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from gql_crm.db.models import Invoice, Order, PaymentPlan, PaymentRecord, Pool, Schedule, User
+from gql_crm.db.models import Invoice, PaymentPlan, Pool, Schedule, User
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
-from tests.fixtures.factories import make_customer
+from tests.fixtures.factories import add_order, make_customer, payment
 from tests.graphql_client import GraphQLClient
 
 VIEW = """
@@ -25,17 +25,7 @@ async def _order(services: Services, customer_id: int, owner: str, paid: str) ->
     async with services.database.writer() as session, session.begin():
         owner_id = await session.scalar(select(User.id).where(User.login_name == owner))
         assert owner_id is not None
-        order = Order(
-            customer_id=customer_id,
-            title=f"{owner} order",
-            amount=Decimal("100.00"),
-            amount_is_explicit=True,
-            owner_id=owner_id,
-            created_at=START,
-            updated_at=START,
-        )
-        session.add(order)
-        await session.flush()
+        order = await add_order(session, customer_id, owner_id, f"{owner} order")
         for days, amount in ((1, "40.00"), (2, "60.00")):
             session.add(
                 PaymentPlan(
@@ -45,16 +35,7 @@ async def _order(services: Services, customer_id: int, owner: str, paid: str) ->
                     created_at=START,
                 )
             )
-        session.add(
-            PaymentRecord(
-                order_id=order.id,
-                sequence=1,
-                paid_on=START.date(),
-                amount=Decimal(paid),
-                invoiced=False,
-                created_at=START,
-            )
-        )
+        session.add(payment(order.id, paid))
         session.add(
             Invoice(
                 order_id=order.id,

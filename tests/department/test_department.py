@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.graphql import delete, log, mutation_of, result, success
+from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
 DEPARTMENTS = "{ departments { id name parentId managerId sortOrder } }"
@@ -21,67 +23,31 @@ TREE = """
   }
 }
 """
-USER_IDS = "{ users(first: 100, includeInactive: true) { edges { node { id loginName } } } }"
-LOG = """
-query($id: Int!) {
-  operationLog(entityType: "department", entityId: $id) {
-    totalCount
-    edges { node { action changes actor { loginName } } }
-  }
-}
-"""
 ALL_LOG = '{ operationLog(entityType: "department") { totalCount } }'
 
-RESULT = """
-    __typename
-    ... on DepartmentSuccess {
-      department { id name parentId managerId sortOrder parent { name } manager { loginName } }
-    }
-    ... on Error { code message field }
-    ... on InvalidInputError { problems { field message } }
-"""
-CREATE = f"""
-mutation($name: String!, $parentId: Int, $managerId: Int, $sortOrder: Int! = 0) {{
-  result: createDepartment(
-    name: $name, parentId: $parentId, managerId: $managerId, sortOrder: $sortOrder
-  ) {{ {RESULT} }}
-}}
-"""
-RENAME = f"""
-mutation($id: Int!, $name: String!) {{
-  result: renameDepartment(id: $id, name: $name) {{ {RESULT} }}
-}}
-"""
-MOVE = f"""
-mutation($id: Int!, $parentId: Int) {{
-  result: moveDepartment(id: $id, parentId: $parentId) {{ {RESULT} }}
-}}
-"""
-SET_MANAGER = f"""
-mutation($id: Int!, $managerId: Int) {{
-  result: setDepartmentManager(id: $id, managerId: $managerId) {{ {RESULT} }}
-}}
-"""
-DELETE = """
-mutation($id: Int!) {
-  result: deleteDepartment(id: $id) {
-    __typename
-    ... on DeleteSuccess { id }
-    ... on Error { code message field }
-  }
-}
-"""
+RESULT = success(
+    "DepartmentSuccess",
+    "department { id name parentId managerId sortOrder parent { name } manager { loginName } }",
+)
+CREATE = mutation_of(
+    "$name: String!, $parentId: Int, $managerId: Int, $sortOrder: Int! = 0",
+    "createDepartment(name: $name, parentId: $parentId, managerId: $managerId,"
+    " sortOrder: $sortOrder)",
+    RESULT,
+)
+RENAME = mutation_of("$id: Int!, $name: String!", "renameDepartment(id: $id, name: $name)", RESULT)
+MOVE = mutation_of(
+    "$id: Int!, $parentId: Int", "moveDepartment(id: $id, parentId: $parentId)", RESULT
+)
+SET_MANAGER = mutation_of(
+    "$id: Int!, $managerId: Int", "setDepartmentManager(id: $id, managerId: $managerId)", RESULT
+)
+DELETE = delete("deleteDepartment")
 DELETE_USER = "mutation($id: Int!) { deleteUser(id: $id) { __typename } }"
 SET_ACTIVE = (
     "mutation($id: Int!, $active: Boolean!) { setUserActive(id: $id, active: $active) "
     "{ __typename } }"
 )
-
-
-async def result(client: GraphQLClient, mutation: str, **variables: Any) -> dict[str, Any]:
-    """The union returned by a mutation aliased ``result``."""
-    data: dict[str, Any] = (await client.data(mutation, **variables))["result"]
-    return data
 
 
 async def departments(client: GraphQLClient) -> list[dict[str, Any]]:
@@ -91,18 +57,6 @@ async def departments(client: GraphQLClient) -> list[dict[str, Any]]:
 
 async def department_ids(client: GraphQLClient) -> dict[str, int]:
     return {row["name"]: row["id"] for row in await departments(client)}
-
-
-async def user_ids(client: GraphQLClient) -> dict[str, int]:
-    edges = (await client.data(USER_IDS))["users"]["edges"]
-    return {edge["node"]["loginName"]: edge["node"]["id"] for edge in edges}
-
-
-async def log(client: GraphQLClient, department_id: int) -> list[dict[str, Any]]:
-    """The department's log entries, newest first."""
-    connection = (await client.data(LOG, id=department_id))["operationLog"]
-    assert connection["totalCount"] == len(connection["edges"])
-    return [edge["node"] for edge in connection["edges"]]
 
 
 async def log_size(client: GraphQLClient) -> int:
@@ -159,7 +113,7 @@ async def test_create_department_under_a_parent_with_a_manager(admin: GraphQLCli
         "sortOrder": 5,
     } in await departments(admin)
     assert (await admin.data(DEPARTMENT, id=new_id))["department"]["name"] == "Key Accounts"
-    assert await log(admin, new_id) == [
+    assert await log(admin, "department", new_id) == [
         entry("create", {"name": [None, "Key Accounts"], "parentId": [None, head_office]})
     ]
 
@@ -197,14 +151,16 @@ async def test_rename_department(admin: GraphQLClient) -> None:
     assert renamed["__typename"] == "DepartmentSuccess"
     assert renamed["department"]["name"] == "Key Accounts"
     assert (await admin.data(DEPARTMENT, id=dept2))["department"]["name"] == "Key Accounts"
-    assert await log(admin, dept2) == [entry("rename", {"name": ["Sales Dept 2", "Key Accounts"]})]
+    assert await log(admin, "department", dept2) == [
+        entry("rename", {"name": ["Sales Dept 2", "Key Accounts"]})
+    ]
 
 
 async def test_renaming_to_the_same_name_changes_and_logs_nothing(admin: GraphQLClient) -> None:
     dept2 = (await department_ids(admin))["Sales Dept 2"]
     renamed = await result(admin, RENAME, id=dept2, name="Sales Dept 2")
     assert renamed["department"]["name"] == "Sales Dept 2"
-    assert await log(admin, dept2) == []
+    assert await log(admin, "department", dept2) == []
 
 
 async def test_rename_a_missing_department_is_not_found(admin: GraphQLClient) -> None:
@@ -280,7 +236,7 @@ async def test_move_under_another_department_and_back_to_the_top(admin: GraphQLC
     assert tree["Sales Dept 2"]["children"] == []
     assert tree["Team A"]["parentId"] is None
 
-    assert await log(admin, team) == [
+    assert await log(admin, "department", team) == [
         entry("move", {"parentId": [ids["Sales Dept 2"], None]}),
         entry("move", {"parentId": [ids["Sales Dept 1"], ids["Sales Dept 2"]]}),
         entry("create", {"name": [None, "Team A"], "parentId": [None, ids["Sales Dept 1"]]}),
@@ -371,7 +327,7 @@ async def test_set_and_clear_the_manager(admin: GraphQLClient) -> None:
     assert cleared["department"]["manager"] is None
     assert (await admin.data(DEPARTMENT, id=dept2))["department"]["managerId"] is None
 
-    assert await log(admin, dept2) == [
+    assert await log(admin, "department", dept2) == [
         entry("set_manager", {"managerId": [sales3, None]}),
         entry("set_manager", {"managerId": [None, sales3]}),
     ]
@@ -382,7 +338,7 @@ async def test_replacing_a_manager_logs_old_and_new(admin: GraphQLClient) -> Non
     users = await user_ids(admin)
     replaced = await result(admin, SET_MANAGER, id=dept1, managerId=users["sales1"])
     assert replaced["department"]["manager"] == {"loginName": "sales1"}
-    assert await log(admin, dept1) == [
+    assert await log(admin, "department", dept1) == [
         entry("set_manager", {"managerId": [users["manager1"], users["sales1"]]})
     ]
 
@@ -489,7 +445,7 @@ async def test_delete_an_empty_department(admin: GraphQLClient) -> None:
         "Sales Dept 1",
         "Sales Dept 2",
     ]
-    assert await log(admin, temp) == [
+    assert await log(admin, "department", temp) == [
         entry("delete", {"name": ["Temporary", None]}),
         entry("create", {"name": [None, "Temporary"], "parentId": [None, head_office]}),
     ]

@@ -6,44 +6,19 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.graphql import delete, invalid, log, mutation_of, result, success
+from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
 POSITIONS = "{ positions { id name description permissions dataScope } }"
 POSITION = "query($id: Int!) { position(id: $id) { id name description permissions dataScope } }"
 CATALOG = "{ permissionCatalog { modules { module permissions } advanced { code description } } }"
-USER_IDS = "{ users(first: 100, includeInactive: true) { edges { node { id loginName } } } }"
-LOG = """
-query($id: Int) {
-  operationLog(entityType: "position", entityId: $id) {
-    totalCount
-    edges { node { action changes actor { loginName } } }
-  }
-}
-"""
-
-RESULT = """
-    __typename
-    ... on PositionSuccess { position { id name description permissions dataScope } }
-    ... on Error { code message field }
-    ... on InvalidInputError { problems { field message } }
-"""
-CREATE = (
-    f"mutation($input: PositionInput!) {{ result: createPosition(input: $input) {{ {RESULT} }} }}"
+RESULT = success("PositionSuccess", "position { id name description permissions dataScope }")
+CREATE = mutation_of("$input: PositionInput!", "createPosition(input: $input)", RESULT)
+UPDATE = mutation_of(
+    "$id: Int!, $input: PositionInput!", "updatePosition(id: $id, input: $input)", RESULT
 )
-UPDATE = f"""
-mutation($id: Int!, $input: PositionInput!) {{
-  result: updatePosition(id: $id, input: $input) {{ {RESULT} }}
-}}
-"""
-DELETE = """
-mutation($id: Int!) {
-  result: deletePosition(id: $id) {
-    __typename
-    ... on DeleteSuccess { id }
-    ... on Error { code message field }
-  }
-}
-"""
+DELETE = delete("deletePosition")
 CREATE_USER = """
 mutation($input: CreateUserInput!) {
   createUser(input: $input) { __typename ... on UserSuccess { user { id } } }
@@ -83,11 +58,6 @@ ADVANCED = [
 ]
 
 
-async def result(client: GraphQLClient, mutation: str, **variables: Any) -> dict[str, Any]:
-    data: dict[str, Any] = (await client.data(mutation, **variables))["result"]
-    return data
-
-
 async def positions(client: GraphQLClient) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = (await client.data(POSITIONS))["positions"]
     return rows
@@ -95,27 +65,6 @@ async def positions(client: GraphQLClient) -> list[dict[str, Any]]:
 
 async def position_ids(client: GraphQLClient) -> dict[str, int]:
     return {row["name"]: row["id"] for row in await positions(client)}
-
-
-async def user_ids(client: GraphQLClient) -> dict[str, int]:
-    edges = (await client.data(USER_IDS))["users"]["edges"]
-    return {edge["node"]["loginName"]: edge["node"]["id"] for edge in edges}
-
-
-async def log(client: GraphQLClient, position_id: int | None = None) -> list[dict[str, Any]]:
-    connection = (await client.data(LOG, id=position_id))["operationLog"]
-    assert connection["totalCount"] == len(connection["edges"])
-    return [edge["node"] for edge in connection["edges"]]
-
-
-def invalid(*problems: tuple[str, str]) -> dict[str, Any]:
-    return {
-        "__typename": "InvalidInputError",
-        "code": "INVALID_INPUT",
-        "message": "; ".join(f"{field}: {message}" for field, message in problems),
-        "field": problems[0][0],
-        "problems": [{"field": field, "message": message} for field, message in problems],
-    }
 
 
 # --- create ---------------------------------------------------------------------------------
@@ -147,7 +96,7 @@ async def test_create_a_position_with_permissions_and_a_data_scope(
     assert position == expected
     assert (await admin.data(POSITION, id=position["id"]))["position"] == expected
     assert expected in await positions(admin)
-    assert await log(admin, position["id"]) == [
+    assert await log(admin, "position", position["id"]) == [
         {
             "action": "create",
             "changes": {"name": [None, "Sales assistant"]},
@@ -212,7 +161,7 @@ async def test_unknown_permission_codes_are_refused_by_name(
     assert await result(admin, UPDATE, id=staff, input=changed) == expected
 
     assert await positions(admin) == before
-    assert await log(admin) == []
+    assert await log(admin, "position") == []
 
 
 @pytest.mark.parametrize(
@@ -250,7 +199,7 @@ async def test_bad_fields_are_refused(
     assert await result(admin, UPDATE, id=staff, input=fields) == invalid(*problems)
 
     assert await positions(admin) == before
-    assert await log(admin) == []
+    assert await log(admin, "position") == []
 
 
 @pytest.mark.parametrize("name", ["Sales staff", "  Sales staff  "])
@@ -264,7 +213,7 @@ async def test_a_duplicate_name_is_a_conflict(admin: GraphQLClient, name: str) -
         "field": "name",
     }
     assert await positions(admin) == before
-    assert await log(admin) == []
+    assert await log(admin, "position") == []
 
 
 # --- update ---------------------------------------------------------------------------------
@@ -295,7 +244,7 @@ async def test_update_a_position(admin: GraphQLClient, gql: GraphQLClient) -> No
     }
     assert updated == {"__typename": "PositionSuccess", "position": expected}
     assert (await admin.data(POSITION, id=staff))["position"] == expected
-    [entry] = await log(admin, staff)
+    [entry] = await log(admin, "position", staff)
     assert entry["action"] == "update"
     assert entry["actor"] == {"loginName": "admin"}
     assert entry["changes"] == {
@@ -356,7 +305,7 @@ async def test_delete_is_refused_while_a_user_holds_the_position(
         "field": "id",
     }
     assert await positions(admin) == before
-    assert await log(admin) == []
+    assert await log(admin, "position") == []
 
 
 async def test_a_deactivated_holder_still_blocks_a_delete(admin: GraphQLClient) -> None:
@@ -376,8 +325,8 @@ async def test_delete_an_unused_position(admin: GraphQLClient) -> None:
 
     assert "Temp" not in await position_ids(admin)
     assert (await admin.data(POSITION, id=temp))["position"] is None
-    assert [entry["action"] for entry in await log(admin, temp)] == ["delete", "create"]
-    assert (await log(admin, temp))[0]["changes"] == {"name": ["Temp", None]}
+    assert [entry["action"] for entry in await log(admin, "position", temp)] == ["delete", "create"]
+    assert (await log(admin, "position", temp))[0]["changes"] == {"name": ["Temp", None]}
 
     again = await result(admin, DELETE, id=temp)
     assert (again["__typename"], again["code"]) == ("NotFoundError", "NOT_FOUND")
@@ -438,7 +387,7 @@ async def test_non_admins_are_forbidden_every_position_mutation(
     unused = (await result(admin, CREATE, input={"name": "Unused"}))["position"]["id"]
     staff = (await position_ids(admin))["Sales staff"]
     before = await positions(admin)
-    log_before = await log(admin)
+    log_before = await log(admin, "position")
 
     attempts: list[tuple[str, dict[str, Any]]] = [
         (CREATE, {"input": {"name": "Rogue", "permissions": ["admin:edit"]}}),
@@ -451,6 +400,6 @@ async def test_non_admins_are_forbidden_every_position_mutation(
         assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"], mutation
 
     assert await positions(admin) == before
-    assert await log(admin) == log_before
+    assert await log(admin, "position") == log_before
     # The caller can still read positions (any signed-in user can).
     assert {row["name"] for row in await positions(client)} == {row["name"] for row in before}

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.fixtures.graphql import delete, invalid, log, mutation_of, result, success
+from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
 PASSWORD = "demo-password"
@@ -28,53 +30,22 @@ USER = f"query($id: Int!) {{ user(id: $id) {{ {USER_FIELDS} }} }}"
 ME = f"{{ me {{ {USER_FIELDS} department {{ name }} position {{ name }} }} }}"
 DEPARTMENTS = "{ departments { id name members { loginName } } }"
 POSITIONS = "{ positions { id name } }"
-LOG = """
-query($id: Int!) {
-  operationLog(entityType: "user", entityId: $id) {
-    edges { node { action changes actor { loginName } } }
-  }
-}
-"""
-
-ERRORS = """
-    ... on Error { code message field }
-    ... on InvalidInputError { problems { field message } }
-"""
-USER_RESULT = f"__typename ... on UserSuccess {{ user {{ {USER_FIELDS} }} }} {ERRORS}"
-CREATE = f"""
-mutation($input: CreateUserInput!) {{ result: createUser(input: $input) {{ {USER_RESULT} }} }}
-"""
-UPDATE = f"""
-mutation($id: Int!, $input: UserInput!) {{
-  result: updateUser(id: $id, input: $input) {{ {USER_RESULT} }}
-}}
-"""
-SET_ACTIVE = f"""
-mutation($id: Int!, $active: Boolean!) {{
-  result: setUserActive(id: $id, active: $active) {{ {USER_RESULT} }}
-}}
-"""
-RESET_PASSWORD = f"""
-mutation($id: Int!, $newPassword: String!) {{
-  result: resetPassword(id: $id, newPassword: $newPassword) {{ {USER_RESULT} }}
-}}
-"""
-DELETE = """
-mutation($id: Int!) {
-  result: deleteUser(id: $id) {
-    __typename
-    ... on DeleteSuccess { id }
-    ... on Error { code message field }
-  }
-}
-"""
+USER_RESULT = success("UserSuccess", f"user {{ {USER_FIELDS} }}")
+CREATE = mutation_of("$input: CreateUserInput!", "createUser(input: $input)", USER_RESULT)
+UPDATE = mutation_of(
+    "$id: Int!, $input: UserInput!", "updateUser(id: $id, input: $input)", USER_RESULT
+)
+SET_ACTIVE = mutation_of(
+    "$id: Int!, $active: Boolean!", "setUserActive(id: $id, active: $active)", USER_RESULT
+)
+RESET_PASSWORD = mutation_of(
+    "$id: Int!, $newPassword: String!",
+    "resetPassword(id: $id, newPassword: $newPassword)",
+    USER_RESULT,
+)
+DELETE = delete("deleteUser")
 
 DEMO_NAMES = ["Administrator", "Li Na", "Liu Yang", "Wang Wei", "Zhang Min"]
-
-
-async def result(client: GraphQLClient, mutation: str, **variables: Any) -> dict[str, Any]:
-    data: dict[str, Any] = (await client.data(mutation, **variables))["result"]
-    return data
 
 
 async def users(client: GraphQLClient, **arguments: Any) -> dict[str, Any]:
@@ -92,31 +63,12 @@ async def everyone(admin: GraphQLClient) -> list[dict[str, Any]]:
     return [edge["node"] for edge in connection["edges"]]
 
 
-async def user_ids(admin: GraphQLClient) -> dict[str, int]:
-    return {node["loginName"]: node["id"] for node in await everyone(admin)}
-
-
 async def department_ids(client: GraphQLClient) -> dict[str, int]:
     return {row["name"]: row["id"] for row in (await client.data(DEPARTMENTS))["departments"]}
 
 
 async def position_ids(client: GraphQLClient) -> dict[str, int]:
     return {row["name"]: row["id"] for row in (await client.data(POSITIONS))["positions"]}
-
-
-async def log(admin: GraphQLClient, user_id: int) -> list[dict[str, Any]]:
-    edges = (await admin.data(LOG, id=user_id))["operationLog"]["edges"]
-    return [edge["node"] for edge in edges]
-
-
-def invalid(*problems: tuple[str, str]) -> dict[str, Any]:
-    return {
-        "__typename": "InvalidInputError",
-        "code": "INVALID_INPUT",
-        "message": "; ".join(f"{field}: {message}" for field, message in problems),
-        "field": problems[0][0],
-        "problems": [{"field": field, "message": message} for field, message in problems],
-    }
 
 
 def cursor(values: object) -> str:
@@ -162,7 +114,7 @@ async def test_admin_creates_a_user_who_can_then_sign_in(
     assert user == expected
     assert (await admin.data(USER, id=user["id"]))["user"] == expected
     assert names(await users(admin, search="sales4")) == ["Chen Jie"]
-    assert await log(admin, user["id"]) == [
+    assert await log(admin, "user", user["id"]) == [
         {
             "action": "create",
             "changes": {"loginName": [None, "sales4"]},
@@ -325,7 +277,7 @@ async def test_update_a_user(admin: GraphQLClient) -> None:
     }
     assert members["Sales Dept 2"] == ["sales3", "sales2"]  # by name: Liu Yang, Zhang Min...
     assert "sales2" not in members["Sales Dept 1"]
-    [entry] = await log(admin, ids["sales2"])
+    [entry] = await log(admin, "user", ids["sales2"])
     assert entry["action"] == "update"
     assert entry["changes"] == {
         "name": ["Zhang Min", "Zhang Min (lead)"],
@@ -376,7 +328,7 @@ async def test_a_refused_update_changes_nothing(admin: GraphQLClient) -> None:
     )
     assert [p["field"] for p in refused["problems"]] == ["name", "phone", "departmentId"]
     assert await everyone(admin) == before
-    assert await log(admin, sales2) == []
+    assert await log(admin, "user", sales2) == []
 
 
 async def test_updating_a_missing_user_is_not_found(admin: GraphQLClient) -> None:
@@ -502,7 +454,7 @@ async def test_deactivated_users_are_hidden_unless_asked_for(
     # ... who can no longer sign in, and whose sessions ended.
     assert (await gql.login("sales2", PASSWORD))["code"] == "INVALID_CREDENTIALS"
     assert await sales2_client.error_codes(ME) == ["UNAUTHENTICATED"]
-    assert [e["action"] for e in await log(admin, sales2)] == ["deactivate"]
+    assert [e["action"] for e in await log(admin, "user", sales2)] == ["deactivate"]
 
     reactivated = await result(admin, SET_ACTIVE, id=sales2, active=True)
     assert reactivated["user"]["isActive"] is True
@@ -599,7 +551,7 @@ async def test_soft_delete(admin: GraphQLClient, gql: GraphQLClient) -> None:
     assert members["Sales Dept 1"] == ["manager1", "sales1"]
     assert (await gql.login("sales2", PASSWORD))["code"] == "INVALID_CREDENTIALS"
     assert await sales2_client.error_codes(ME) == ["UNAUTHENTICATED"]
-    [entry] = await log(admin, sales2)
+    [entry] = await log(admin, "user", sales2)
     assert (entry["action"], entry["actor"]) == ("delete", {"loginName": "admin"})
     assert entry["changes"] == {"deletedAt": [None, "2026-03-02T09:00:00+00:00"]}
 
@@ -645,7 +597,7 @@ async def test_admin_cannot_delete_or_deactivate_themself(admin: GraphQLClient) 
 
     assert await everyone(admin) == before
     assert (await admin.data(ME))["me"]["isActive"] is True
-    assert await log(admin, admin.user_id) == []
+    assert await log(admin, "user", admin.user_id) == []
 
 
 # --- passwords ------------------------------------------------------------------------------
@@ -664,7 +616,7 @@ async def test_reset_password(
     assert await sales1.error_codes(ME) == ["UNAUTHENTICATED"]
     assert (await gql.login("sales1", PASSWORD))["code"] == "INVALID_CREDENTIALS"
     assert (await gql.login("sales1", "brand-new-pass"))["__typename"] == "LoginSuccess"
-    assert [e["action"] for e in await log(admin, sales1.user_id)] == ["reset_password"]
+    assert [e["action"] for e in await log(admin, "user", sales1.user_id)] == ["reset_password"]
 
 
 # --- permissions ----------------------------------------------------------------------------
@@ -698,4 +650,4 @@ async def test_non_admins_are_forbidden_every_user_mutation(
     assert await everyone(admin) == before
     assert (await gql.login("sales2", PASSWORD))["__typename"] == "LoginSuccess"
     assert (await gql.login("sales2", "hijacked-pass"))["code"] == "INVALID_CREDENTIALS"
-    assert await log(admin, target) == []
+    assert await log(admin, "user", target) == []
