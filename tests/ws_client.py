@@ -8,11 +8,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-from httpx_ws import AsyncWebSocketSession, aconnect_ws
+from httpx_ws import AsyncWebSocketSession, WebSocketDisconnect, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 from starlette.applications import Starlette
 
 PROTOCOL = "graphql-transport-ws"
+
+
+def disconnect_in(group: BaseExceptionGroup[WebSocketDisconnect]) -> WebSocketDisconnect:
+    """The disconnect inside the (possibly nested) task-group exception."""
+    error: BaseException = group
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    assert isinstance(error, WebSocketDisconnect)
+    return error
 
 
 class LiveClient:

@@ -11,17 +11,9 @@ from httpx_ws.transport import ASGIWebSocketTransport
 from starlette.applications import Starlette
 
 from tests.graphql_client import GraphQLClient
+from tests.ws_client import disconnect_in
 
 PROTOCOL = "graphql-transport-ws"
-
-
-def _leaf(group: BaseExceptionGroup[WebSocketDisconnect]) -> WebSocketDisconnect:
-    """The disconnect inside the (possibly nested) task-group exception."""
-    error: BaseException = group
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    assert isinstance(error, WebSocketDisconnect)
-    return error
 
 
 async def _init(app: Starlette, payload: Any) -> dict[str, Any]:
@@ -38,7 +30,7 @@ async def _init(app: Starlette, payload: Any) -> dict[str, Any]:
             message: dict[str, Any] = await ws.receive_json(timeout=5)
             return message
     except* WebSocketDisconnect as closed:
-        close_code = _leaf(closed).code
+        close_code = disconnect_in(closed).code
     return {"closed": close_code}
 
 

@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 
 from tests.graphql_client import GraphQLClient
 from tests.notification.test_bell_customer_events import CLAIM, public_customer, run
-from tests.ws_client import LiveClient, live_client
+from tests.ws_client import LiveClient, disconnect_in, live_client
 
 DIRECT = "subscription { customerEvents { type customerId ownerId } }"
 RESOLVED = "subscription { customerEvents { type customerId ownerId customer { id } } }"
@@ -30,14 +30,6 @@ CHANGE_PASSWORD = """mutation { changePassword(currentPassword: "demo-password",
 POSITIONS = "{ positions { id name } }"
 MOVE = """mutation($id: Int!, $position: Int!) { updateUser(id: $id, input: {name: "Li Na",
   positionId: $position}) { __typename } }"""
-
-
-def _leaf(group: BaseExceptionGroup[WebSocketDisconnect]) -> WebSocketDisconnect:
-    error: BaseException = group
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    assert isinstance(error, WebSocketDisconnect)
-    return error
 
 
 async def _closed(
@@ -52,7 +44,7 @@ async def _closed(
             message = await live.receive()
             pytest.fail(f"the socket stayed open and sent {message}")
     except* WebSocketDisconnect as group:
-        closed = _leaf(group)
+        closed = disconnect_in(group)
     assert closed is not None
     return closed.code, closed.reason
 

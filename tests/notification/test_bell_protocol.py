@@ -12,22 +12,13 @@ from httpx_ws.transport import ASGIWebSocketTransport
 from starlette.applications import Starlette
 
 from tests.graphql_client import GraphQLClient
-from tests.ws_client import LiveClient, live_client
+from tests.ws_client import LiveClient, disconnect_in, live_client
 
 PROTOCOL = "graphql-transport-ws"
 LIVE_BELL = "subscription { notifications { notification { kind title linkId } } }"
 WORK_LOG = """mutation($leader: Int!, $content: String!) {
   r: submitWorkLog(leaderId: $leader, logDate: "2026-03-02", content: $content) {
     __typename ... on WorkLogSuccess { workLog { id } } } }"""
-
-
-def _leaf(group: BaseExceptionGroup[WebSocketDisconnect]) -> WebSocketDisconnect:
-    """The disconnect inside the (possibly nested) task-group exception."""
-    error: BaseException = group
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    assert isinstance(error, WebSocketDisconnect)
-    return error
 
 
 async def _closed_by(app: Starlette, token: str | None, frames: list[str]) -> int | None:
@@ -49,7 +40,7 @@ async def _closed_by(app: Starlette, token: str | None, frames: list[str]) -> in
                 await ws.send_text(frame)
             await ws.receive_text(timeout=1)
     except* WebSocketDisconnect as closed:
-        code = _leaf(closed).code
+        code = disconnect_in(closed).code
     except* TimeoutError:
         code = None
     return code

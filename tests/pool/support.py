@@ -19,7 +19,7 @@ from gql_crm.db.models import (
 from gql_crm.services.pool_release import release_due
 from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import Services, UnitOfWork
-from tests.fixtures.graphql import result
+from tests.fixtures.graphql import mutation_of, result, success
 from tests.graphql_client import GraphQLClient
 
 CUSTOMER_FIELDS = """
@@ -67,33 +67,23 @@ mutation($id: Int!) {{
   }}
 }}
 """
-TRANSFER = f"""
-mutation($ids: [Int!]!, $toUserId: Int, $toPool: TransferPool) {{
-  result: transferCustomers(customerIds: $ids, toUserId: $toUserId, toPool: $toPool) {{
-    __typename
-    ... on CustomersSuccess {{ customers {{ {CUSTOMER_FIELDS} }} }}
-    {errors("PoolCapReachedError", "BatchRefusedError", "InvalidInputError")}
-  }}
-}}
-"""
-SHARE = f"""
-mutation($ids: [Int!]!, $userIds: [Int!]!) {{
-  result: shareCustomers(customerIds: $ids, userIds: $userIds) {{
-    __typename
-    ... on CustomersSuccess {{ customers {{ id sharedWith {{ id }} }} }}
-    {errors("PoolCapReachedError", "BatchRefusedError", "InvalidInputError")}
-  }}
-}}
-"""
-UNSHARE = f"""
-mutation($ids: [Int!]!, $userIds: [Int!]!) {{
-  result: unshareCustomers(customerIds: $ids, userIds: $userIds) {{
-    __typename
-    ... on CustomersSuccess {{ customers {{ id sharedWith {{ id }} }} }}
-    {errors("PoolCapReachedError", "BatchRefusedError", "InvalidInputError")}
-  }}
-}}
-"""
+_BATCH_ERRORS = errors("PoolCapReachedError", "BatchRefusedError", "InvalidInputError")
+TRANSFER = mutation_of(
+    "$ids: [Int!]!, $toUserId: Int, $toPool: TransferPool",
+    "transferCustomers(customerIds: $ids, toUserId: $toUserId, toPool: $toPool)",
+    success("CustomersSuccess", f"customers {{ {CUSTOMER_FIELDS} }}", _BATCH_ERRORS),
+)
+_SHARES = success("CustomersSuccess", "customers { id sharedWith { id } }", _BATCH_ERRORS)
+SHARE = mutation_of(
+    "$ids: [Int!]!, $userIds: [Int!]!",
+    "shareCustomers(customerIds: $ids, userIds: $userIds)",
+    _SHARES,
+)
+UNSHARE = mutation_of(
+    "$ids: [Int!]!, $userIds: [Int!]!",
+    "unshareCustomers(customerIds: $ids, userIds: $userIds)",
+    _SHARES,
+)
 FOLLOW_UP = """
 mutation($customerId: Int!, $input: FollowUpInput!) {
   result: createFollowUp(customerId: $customerId, input: $input) {
