@@ -55,4 +55,9 @@ async def paginate(
     reads = info.context.loaders.reads
     async with reads.reader() as session:
         page = await keyset_page(session, stmt, keys, first=page_size(info, first), after=after)
-    return Connection.build(page, [to_node(item) for item in page.items], reads)
+
+    async def count() -> int:
+        async with reads.reader() as session:
+            return int(await session.scalar(page.count_statement) or 0)
+
+    return Connection.build(page, [to_node(item) for item in page.items], count)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLErrorExtensions, GraphQLField
-from sqlalchemy import Select
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 from strawberry.types.field import StrawberryField
 
 from gql_crm.auth.principal import Forbidden, forbidden_message
-from gql_crm.db.engine import Reads
 from gql_crm.db.pagination import Page
 from gql_crm.services import errors
 
@@ -181,16 +179,17 @@ class Edge(Generic[T]):
 class Connection(Generic[T]):
     edges: list[Edge[T]]
     page_info: PageInfo
-    _count_statement: strawberry.Private[Select[int]]
-    _reads: strawberry.Private[Reads]
+    # Counts the whole filtered list; supplied by whoever read the page (types read nothing).
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="Counted only when asked for.")
     async def total_count(self) -> int:
-        async with self._reads.reader() as session:
-            return int(await session.scalar(self._count_statement) or 0)
+        return await self._count()
 
     @classmethod
-    def build(cls, page: Page[Any], nodes: list[T], reads: Reads) -> Connection[T]:
+    def build(
+        cls, page: Page[Any], nodes: list[T], count: Callable[[], Awaitable[int]]
+    ) -> Connection[T]:
         return cls(
             edges=[Edge(node=n, cursor=c) for n, c in zip(nodes, page.cursors, strict=True)],
             page_info=PageInfo(
@@ -199,6 +198,5 @@ class Connection(Generic[T]):
                 start_cursor=page.cursors[0] if page.cursors else None,
                 end_cursor=page.cursors[-1] if page.cursors else None,
             ),
-            _count_statement=page.count_statement,
-            _reads=reads,
+            _count=count,
         )
