@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import DateTime, Enum, Index, MetaData, Numeric, Table
+from sqlalchemy import DateTime, Enum, ForeignKey, Index, MetaData, Numeric, Table
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -92,6 +92,22 @@ ZERO = Decimal("0.00")
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime()}
+
+
+class Record:
+    """Columns of a record written through the services: its id, author and stamps."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Binnable(Record):
+    """A record that goes to its deleter's recycle bin (``services/recycle_bin.py``)."""
+
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
 
 def core_table(model: type[Base]) -> Table:

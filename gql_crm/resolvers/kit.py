@@ -36,6 +36,13 @@ _KEYWORD = inspect.Parameter.KEYWORD_ONLY
 
 
 @functools.cache
+def success(node: type, field: str) -> type:
+    """``<Node>Success { <field>: Node! }``: what a mutation answers with the row it wrote."""
+    name = f"{node.__strawberry_definition__.name}Success"  # type: ignore[attr-defined]
+    return strawberry.type(type(name, (), {"__annotations__": {field: node}}))
+
+
+@functools.cache
 def outcome(success: type) -> Any:
     """The result union of mutations answering ``success`` or an expected failure."""
     name = success.__strawberry_definition__.name.removesuffix("Success")  # type: ignore[attr-defined]

@@ -87,18 +87,3 @@ class TrainingCourseInput:
 class TrainingAttendanceInput:
     contact_id: int | None = strawberry.field(default=None, description="One of its contacts.")
     status: Status = AttendeeStatus.REGISTERED  # type: ignore[valid-type]
-
-
-@strawberry.type
-class TrainingProjectSuccess:
-    project: TrainingProjectType
-
-
-@strawberry.type
-class TrainingCourseSuccess:
-    course: TrainingCourseType
-
-
-@strawberry.type
-class TrainingAttendeeSuccess:
-    attendee: TrainingAttendeeType

@@ -178,7 +178,7 @@ class UnitOfWork:
         stmt = select(model).where(table.id == record_id, *conditions).with_for_update(of=table)
         row = await self.session.scalar(stmt)
         if row is None:
-            raise NotFound(label or _label(table.__name__), record_id)
+            raise NotFound(label or label_of(table), record_id)
         return row
 
     async def add(self, entity_type: str, row: R, **logged: Any) -> R:
@@ -230,9 +230,9 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def _label(class_name: str) -> str:
+def label_of(model: type[Any]) -> str:
     """TrainingCourse -> Training course: a model's name as messages say it."""
-    words = re.findall(r"[A-Z][a-z0-9]*", class_name)
+    words = re.findall(r"[A-Z][a-z0-9]*", model.__name__)
     return " ".join([words[0], *(word.lower() for word in words[1:])])
 
 

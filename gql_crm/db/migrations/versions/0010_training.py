@@ -51,12 +51,12 @@ def upgrade() -> None:
         sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("content", sa.Text(), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_by_id", sa.Integer(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("deleted_by_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by_id"], ["users.id"], name=op.f("fk_training_courses_created_by_id_users")
         ),
@@ -67,7 +67,6 @@ def upgrade() -> None:
             ["project_id"],
             ["training_projects.id"],
             name=op.f("fk_training_courses_project_id_training_projects"),
-            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_training_courses")),
     )
@@ -88,7 +87,6 @@ def upgrade() -> None:
     )
     op.create_table(
         "training_attendees",
-        sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("course_id", sa.Integer(), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=False),
         sa.Column("contact_id", sa.Integer(), nullable=True),
@@ -105,6 +103,8 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -118,6 +118,9 @@ def upgrade() -> None:
             ["training_courses.id"],
             name=op.f("fk_training_attendees_course_id_training_courses"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_training_attendees_created_by_id_users")
         ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
@@ -134,6 +137,12 @@ def upgrade() -> None:
         op.f("ix_training_attendees_course_id"), "training_attendees", ["course_id"], unique=False
     )
     op.create_index(
+        op.f("ix_training_attendees_created_by_id"),
+        "training_attendees",
+        ["created_by_id"],
+        unique=False,
+    )
+    op.create_index(
         op.f("ix_training_attendees_customer_id"),
         "training_attendees",
         ["customer_id"],
@@ -143,6 +152,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_training_attendees_customer_id"), table_name="training_attendees")
+    op.drop_index(op.f("ix_training_attendees_created_by_id"), table_name="training_attendees")
     op.drop_index(op.f("ix_training_attendees_course_id"), table_name="training_attendees")
     op.drop_index(op.f("ix_training_attendees_contact_id"), table_name="training_attendees")
     op.drop_table("training_attendees")

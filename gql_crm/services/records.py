@@ -1,0 +1,90 @@
+"""The ordinary writes of one kind of record, stated once.
+
+``Records`` finds a record through its visibility rule (a record the caller may not see is
+'not found'), creates it under parents the caller may see, updates it, deletes it (into the
+recycle bin when the kind has one), restores and purges it — each logged in the operation
+log. A domain adds only its own rules, as ``check``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement
+from sqlalchemy.exc import IntegrityError
+
+from gql_crm.auth.principal import Principal
+from gql_crm.services import recycle_bin
+from gql_crm.services.errors import Conflict
+from gql_crm.services.unit_of_work import UnitOfWork, diff, label_of
+
+M = TypeVar("M")
+Rule = Callable[[Principal], ColumnElement[bool]]
+Check = Callable[[UnitOfWork, dict[str, Any], Any], Awaitable[dict[str, Any]]]
+
+
+async def _unchecked(uow: UnitOfWork, values: dict[str, Any], row: Any) -> dict[str, Any]:
+    return values
+
+
+@dataclass(frozen=True)
+class Records(Generic[M]):
+    model: type[M]
+    entity: str  # as the operation log names it
+    visible: Rule
+    binned: Rule | None = None  # the kind has a recycle bin: who reaches which binned rows
+    parents: Mapping[str, Records[Any]] = field(default_factory=dict)
+    # (uow, input values, the row or None when creating) -> the values to write
+    check: Check = _unchecked
+    summary: str = "name"  # the field the log keeps of a created or deleted record
+
+    async def get(self, uow: UnitOfWork, id: int) -> M:
+        return await uow.find(self.model, id, self.visible(uow.principal))
+
+    async def create(self, uow: UnitOfWork, input: dict[str, Any], **parent_ids: int) -> M:
+        for name, parent_id in parent_ids.items():
+            await self.parents[name].get(uow, parent_id)
+        values = await self.check(uow, {**input, **parent_ids}, None)
+        logged = {k: values[k] for k in (*parent_ids, self.summary) if k in values}
+        return await uow.add(self.entity, self.model(**values), **logged)
+
+    async def update(self, uow: UnitOfWork, id: int, input: dict[str, Any]) -> M:
+        row = await self.get(uow, id)
+        uow.apply(self.entity, row, await self.check(uow, input, row))
+        return row
+
+    async def delete(self, uow: UnitOfWork, id: int) -> int:
+        row: Any = await self.get(uow, id)
+        if self.binned is not None:
+            recycle_bin.discard(uow, self.entity, row)
+            return id
+        try:
+            await uow.session.delete(row)
+            await uow.session.flush()
+        except IntegrityError as in_use:
+            raise Conflict(
+                f"{label_of(self.model)} {id} still has records of its own: delete them first.",
+                "id",
+            ) from in_use
+        uow.log(self.entity, id, "delete", self._gone(row))
+        return id
+
+    async def _binned(self, uow: UnitOfWork, id: int) -> Any:
+        assert self.binned is not None, f"{self.entity} has no recycle bin"
+        return await recycle_bin.binned(
+            uow, self.model, id, self.binned(uow.principal), label_of(self.model)
+        )
+
+    async def restore(self, uow: UnitOfWork, id: int) -> M:
+        row = await self._binned(uow, id)
+        recycle_bin.restore(uow, self.entity, row)
+        return row  # type: ignore[no-any-return]
+
+    async def purge(self, uow: UnitOfWork, id: int) -> int:
+        row = await self._binned(uow, id)
+        return await recycle_bin.purge(uow, self.entity, row, self._gone(row))
+
+    def _gone(self, row: Any) -> dict[str, list[Any]]:
+        return diff({self.summary: getattr(row, self.summary)}, {self.summary: None})
