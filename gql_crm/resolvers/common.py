@@ -4,6 +4,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.context import Info
 from gql_crm.db.pagination import SortKey, keyset_page
@@ -61,3 +62,9 @@ async def paginate(
             return int(await session.scalar(page.count_statement) or 0)
 
     return Connection.build(page, [to_node(item) for item in page.items], count)
+
+
+async def read(info: Info, query: Callable[[AsyncSession], Awaitable[R]]) -> R:
+    """Run a service's read on the request's read session (where loaders read too)."""
+    async with info.context.loaders.reads.reader() as session:
+        return await query(session)

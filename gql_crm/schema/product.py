@@ -6,8 +6,11 @@ from decimal import Decimal
 import strawberry
 
 from gql_crm.context import Info
+from gql_crm.schema.constraints import constraint
 from gql_crm.schema.kit import ModelType
 from gql_crm.schema.option import OptionType
+
+MONEY = constraint(minimum=0, scale=2)
 
 
 @strawberry.type(name="Product", description="Something the company sells (F5.1).")
@@ -33,11 +36,18 @@ class ProductType(ModelType):
 
 @strawberry.input
 class ProductInput:
-    name: str
-    code: str = strawberry.field(description="Unique among products.")
-    price: Decimal
-    cost: Decimal = Decimal("0")
-    unit: str = "piece"
+    name: str = strawberry.field(
+        metadata=constraint(max_length=200, single_line=True, required=True)
+    )
+    code: str = strawberry.field(
+        description="Unique among products.",
+        metadata=constraint(max_length=50, single_line=True, required=True),
+    )
+    price: Decimal = strawberry.field(metadata=MONEY)
+    cost: Decimal = strawberry.field(default=Decimal("0"), metadata=MONEY)
+    unit: str = strawberry.field(
+        default="piece", metadata=constraint(max_length=20, single_line=True, required=True)
+    )
     category_id: int | None = strawberry.field(
         default=None, description="An option of the PRODUCT_CATEGORY list."
     )
