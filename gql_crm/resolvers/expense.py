@@ -6,8 +6,6 @@ import strawberry
 
 from gql_crm.auth.permissions import Advanced
 from gql_crm.context import Info
-from gql_crm.db.models import Expense
-from gql_crm.db.pagination import SortKey
 from gql_crm.resolvers.common import mutate, paginate
 from gql_crm.schema.approval import AlreadyDecidedError
 from gql_crm.schema.common import (
@@ -17,6 +15,7 @@ from gql_crm.schema.common import (
     NotFoundError,
     requires,
 )
+from gql_crm.schema.constraints import constraint
 from gql_crm.schema.expense import (
     ExpenseFilterInput,
     ExpenseInput,
@@ -24,6 +23,7 @@ from gql_crm.schema.expense import (
     ExpenseSuccess,
     ExpenseType,
 )
+from gql_crm.schema.kit import values_of
 from gql_crm.services import expense as service
 
 ExpenseResult = Annotated[
@@ -50,16 +50,10 @@ class ExpenseQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ExpenseType]:
-        f = filter or ExpenseFilterInput()
-        stmt = service.expense_query(
-            info.context.require_principal(),
-            service.ExpenseFilter(
-                status=f.status, kind=f.kind, customer_id=f.customer_id, owner_id=f.owner_id
-            ),
-        )
-        keys = [SortKey(Expense.created_at, True), SortKey(Expense.id, True)]
+        filters = service.ExpenseFilter(**values_of(filter or ExpenseFilterInput()))
+        stmt = service.expense_query(info.context.require_principal(), filters)
         return await paginate(
-            info, stmt, keys, first=first, after=after, to_node=ExpenseType.from_model
+            info, stmt, service.ORDER, first=first, after=after, to_node=ExpenseType.from_model
         )
 
 
@@ -70,14 +64,7 @@ class ExpenseMutation:
         description="Expenses wait for approval; income is recorded as approved.",
     )
     async def create_expense(self, info: Info, input: ExpenseInput) -> ExpenseResult:
-        fields = service.ExpenseFields(
-            amount=input.amount,
-            occurred_on=input.occurred_on,
-            description=input.description,
-            kind=input.kind,
-            customer_id=input.customer_id,
-            category=input.category,
-        )
+        fields = service.ExpenseFields(**values_of(input))
         return await mutate(
             info,
             lambda uow: service.create_expense(uow, fields),
@@ -90,7 +77,13 @@ class ExpenseMutation:
         "none. A rejection needs a comment; your own expenses need another reviewer.",
     )
     async def review_expenses(
-        self, info: Info, ids: list[int], approve: bool, comment: str | None = None
+        self,
+        info: Info,
+        ids: list[int],
+        approve: bool,
+        comment: Annotated[
+            str | None, strawberry.argument(metadata=constraint(max_length=2000))
+        ] = None,
     ) -> ReviewExpensesResult:
         return await mutate(
             info,

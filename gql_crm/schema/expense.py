@@ -6,7 +6,9 @@ from decimal import Decimal
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import Expense, ExpenseKind, ExpenseStatus
+from gql_crm.db.models import ExpenseKind, ExpenseStatus
+from gql_crm.schema.constraints import constraint
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.user import UserType
 
 ExpenseKindEnum = strawberry.enum(ExpenseKind, name="ExpenseKind")
@@ -18,7 +20,7 @@ ExpenseStatusEnum = strawberry.enum(
 
 
 @strawberry.type(name="Expense", description="An income or expense record (F5.7).")
-class ExpenseType:
+class ExpenseType(ModelType):
     id: int
     customer_id: int | None
     kind: ExpenseKindEnum  # type: ignore[valid-type]
@@ -32,24 +34,6 @@ class ExpenseType:
     reviewed_at: datetime | None
     review_comment: str | None
     created_at: datetime
-
-    @classmethod
-    def from_model(cls, e: Expense) -> ExpenseType:
-        return cls(
-            id=e.id,
-            customer_id=e.customer_id,
-            kind=e.kind,
-            category=e.category,
-            amount=e.amount,
-            occurred_on=e.occurred_on,
-            description=e.description,
-            owner_id=e.owner_id,
-            status=e.status,
-            reviewed_by_id=e.reviewed_by_id,
-            reviewed_at=e.reviewed_at,
-            review_comment=e.review_comment,
-            created_at=e.created_at,
-        )
 
     @strawberry.field
     async def owner(self, info: Info) -> UserType | None:
@@ -68,10 +52,12 @@ class ExpenseType:
 class ExpenseInput:
     amount: Decimal = strawberry.field(description="More than zero.")
     occurred_on: date
-    description: str
+    description: str = strawberry.field(metadata=constraint(max_length=2000, required=True))
     kind: ExpenseKindEnum = ExpenseKind.EXPENSE  # type: ignore[valid-type]
     customer_id: int | None = None
-    category: str | None = None
+    category: str | None = strawberry.field(
+        default=None, metadata=constraint(max_length=50, single_line=True)
+    )
 
 
 @strawberry.input

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -13,18 +13,19 @@ from gql_crm.auth.permissions import Action, Advanced, Module, basic
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.models import Expense, ExpenseKind, ExpenseStatus
+from gql_crm.db.pagination import SortKey
 from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import AlreadyDecided, Conflict, InvalidInput, NotFound, Problems
 from gql_crm.services.money import cents, money_problem
 from gql_crm.services.order import company_today
 from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import UnitOfWork
-from gql_crm.services.validation import text_problem
 from gql_crm.subscriptions.bus import user_channel
 
 EXPENSE_VIEW = basic(Module.EXPENSE, Action.VIEW)
 EXPENSE_CREATE = basic(Module.EXPENSE, Action.CREATE)
 ENTITY = "expense"
+ORDER = (SortKey(Expense.created_at, True), SortKey(Expense.id, True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,33 +46,14 @@ async def create_expense(uow: UnitOfWork, fields: ExpenseFields) -> Expense:
     problems = Problems()
     if p := money_problem(fields.amount, positive=True):
         problems.add("amount", p)
-    if p := text_problem(fields.description, max_length=2000):
-        problems.add("description", p)
-    if fields.category is not None and (
-        p := text_problem(fields.category, max_length=50, required=False)
-    ):
-        problems.add("category", p)
     settings = await get_settings(uow.session)
     if fields.occurred_on > company_today(settings, uow.now):
         problems.add("occurredOn", "cannot be in the future")
     problems.raise_if_any()
-    expense = Expense(
-        customer_id=fields.customer_id,
-        kind=fields.kind,
-        category=(fields.category or "").strip() or None,
-        amount=cents(fields.amount),
-        occurred_on=fields.occurred_on,
-        description=fields.description.strip(),
-        owner_id=uow.principal.user_id,
-        status=ExpenseStatus.PENDING
-        if fields.kind is ExpenseKind.EXPENSE
-        else ExpenseStatus.APPROVED,
-        created_at=uow.now,
-        updated_at=uow.now,
-    )
-    uow.session.add(expense)
-    await uow.session.flush()
-    uow.log(ENTITY, expense.id, "create", {"amount": [None, str(expense.amount)]})
+    status = ExpenseStatus.PENDING if fields.kind is ExpenseKind.EXPENSE else ExpenseStatus.APPROVED
+    values = {**asdict(fields), "amount": cents(fields.amount)}
+    expense = Expense(**values, owner_id=uow.principal.user_id, status=status)
+    await uow.add(ENTITY, expense, amount=expense.amount)
     return expense
 
 
@@ -86,8 +68,6 @@ async def review_expenses(
         raise InvalidInput.single("ids", "give at least one expense")
     if not approve and not (comment or "").strip():
         raise InvalidInput.single("comment", "say why the expense is rejected")
-    if comment is not None and (p := text_problem(comment, max_length=2000, required=False)):
-        raise InvalidInput.single("comment", p)
     found = {
         e.id: e
         for e in await uow.session.scalars(
