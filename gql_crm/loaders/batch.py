@@ -197,9 +197,9 @@ def scoped_children(
     """A loader of the rows per parent id that the caller may see (``rule``, from
     ``db/visibility.py``), in the given order."""
     statement = per_principal(
-        lambda principal: select(parent.class_)
-        .where(in_keys(parent), rule(principal))
-        .order_by(*order_by)
+        lambda principal: (
+            select(parent.class_).where(in_keys(parent), rule(principal)).order_by(*order_by)
+        )
     )
     key = parent.key
 

@@ -16,6 +16,7 @@ from gql_crm.db.models import (
     OperationLog,
     OptionItem,
 )
+from gql_crm.loaders.base import Loader, LoaderSet, loader, scoped_loader
 from gql_crm.loaders.batch import (
     by_key,
     children,
@@ -86,3 +87,16 @@ async def load_operation_log(
 ) -> list[list[OperationLog]]:
     """The newest operation-log entries per (customer id, how many)."""
     return await first_per_parent(database, _operation_log(), "entity_id", keys)
+
+
+class CustomerLoaders(LoaderSet):
+    customer: Loader[int, Customer | None] = loader(load_customers)
+    visible_customer: Loader[int, Customer | None] = scoped_loader(load_visible_customers)
+    customer_contacts: Loader[int, list[Contact]] = loader(load_contacts)
+    contact: Loader[int, Contact | None] = loader(load_contacts_by_id)
+    # Keys: (customer id, how many newest).
+    customer_follow_ups: Loader[tuple[int, int], list[FollowUp]] = loader(load_follow_ups)
+    customer_operation_log: Loader[tuple[int, int], list[OperationLog]] = loader(load_operation_log)
+    customer_shared_with: Loader[int, list[int]] = loader(load_shared_with)
+    option: Loader[int, OptionItem | None] = loader(load_options)
+    maturity: Loader[int, MaturityOption | None] = loader(load_maturity_options)

@@ -18,6 +18,7 @@ from gql_crm.db.models import (
     ServiceRecord,
     Task,
 )
+from gql_crm.loaders.base import Loader, LoaderSet, loader
 from gql_crm.loaders.batch import first_per_parent, windowed
 
 Keys = Sequence[tuple[int, int]]
@@ -86,3 +87,14 @@ async def load_schedules(
     now = min(key[2] for key in keys)
     limits = [(customer_id, limit) for customer_id, limit, _ in keys]
     return await _load_schedules(database, limits, now=now)
+
+
+class CustomerRecordLoaders(LoaderSet):
+    # Customer records per (customer id, how many); live records only.
+    customer_tasks: Loader[tuple[int, int], list[Task]] = loader(load_tasks)
+    # Keys: (customer id, how many, now to the minute).
+    customer_schedules: Loader[tuple[int, int, datetime], list[Schedule]] = loader(load_schedules)
+    customer_notes: Loader[tuple[int, int], list[CustomerNote]] = loader(load_notes)
+    customer_calls: Loader[tuple[int, int], list[CallRecord]] = loader(load_calls)
+    customer_complaints: Loader[tuple[int, int], list[Complaint]] = loader(load_complaints)
+    customer_services: Loader[tuple[int, int], list[ServiceRecord]] = loader(load_services)

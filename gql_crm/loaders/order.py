@@ -35,6 +35,7 @@ from gql_crm.db.models import (
     PaymentRecord,
     Refund,
 )
+from gql_crm.loaders.base import Loader, LoaderSet, loader, scoped_loader
 from gql_crm.loaders.batch import (
     LIMIT,
     children,
@@ -289,3 +290,31 @@ async def load_customer_expenses(
     database: Reads, principal: Principal, keys: Sequence[tuple[int, int]]
 ) -> list[list[Expense]]:
     return await first_per_parent(database, _customer_expenses(principal), "customer_id", keys)
+
+
+class OrderLoaders(LoaderSet):
+    # Keys: (customer id, how many newest); only those the caller may see.
+    customer_orders: Loader[tuple[int, int], list[Order]] = scoped_loader(load_customer_orders)
+    # Totals per customer over what the caller may see: one statement per level.
+    customer_money: Loader[int, CustomerMoney] = scoped_loader(load_customer_money)
+    order_money: Loader[int, OrderMoney] = loader(load_order_money)
+    order_lines: Loader[int, list[OrderLine]] = loader(load_lines)
+    order_invoices: Loader[int, list[Invoice]] = loader(load_invoices)
+    order_payment_plans: Loader[int, list[PaymentPlan]] = loader(load_payment_plans)
+    order_payments: Loader[int, list[PaymentRecord]] = loader(load_payments)
+    order_refunds: Loader[int, list[Refund]] = loader(load_refunds)
+    line_delivery_plans: Loader[int, list[DeliveryPlan]] = loader(load_delivery_plans)
+    line_deliveries: Loader[int, list[DeliveryRecord]] = loader(load_deliveries)
+    # Money records per (customer id, how many), over the orders / expenses the caller sees.
+    customer_payment_plans: Loader[tuple[int, int], list[tuple[PaymentPlan, bool]]] = scoped_loader(
+        load_customer_payment_plans
+    )
+    customer_payments: Loader[tuple[int, int], list[PaymentRecord]] = scoped_loader(
+        load_customer_payments
+    )
+    customer_invoices: Loader[tuple[int, int], list[Invoice]] = scoped_loader(
+        load_customer_invoices
+    )
+    customer_expenses: Loader[tuple[int, int], list[Expense]] = scoped_loader(
+        load_customer_expenses
+    )

@@ -6,6 +6,10 @@ import ast
 from pathlib import Path
 
 import gql_crm.schema
+from gql_crm.db.engine import Database, SharedReads
+from gql_crm.loaders import Loaders
+from gql_crm.loaders.base import Loader
+from gql_crm.loaders.customer_record import load_tasks
 
 SCHEMA_DIR = Path(gql_crm.schema.__file__).parent
 # What reading the database looks like: opening a session, or running a statement on one.
@@ -25,3 +29,23 @@ def test_no_schema_module_issues_a_query() -> None:
             ):
                 found.append(f"{path.name}:{node.lineno} .{node.func.attr}(...)")
     assert not found, "schema/ must not query the database:\n" + "\n".join(found)
+
+
+def test_loaders_are_declared_in_their_modules_and_made_once_per_request(
+    database: Database,
+) -> None:
+    declared = {
+        name: owner.__module__
+        for owner in Loaders.__mro__
+        for name, value in vars(owner).items()
+        if isinstance(value, Loader)
+    }
+    assert declared["customer_tasks"] == "gql_crm.loaders.customer_record"
+    assert "gql_crm.loaders" not in declared.values()
+
+    loaders = Loaders(SharedReads(database))
+    tasks = loaders.customer_tasks
+    # One DataLoader per name per request, the same one its load function gives.
+    assert loaders.customer_tasks is tasks
+    assert loaders.of(load_tasks) is tasks
+    assert Loaders(SharedReads(database)).customer_tasks is not tasks
