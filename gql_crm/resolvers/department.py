@@ -7,7 +7,7 @@ import strawberry
 from gql_crm.auth.permissions import ADMIN_CREATE, ADMIN_DELETE, ADMIN_EDIT
 from gql_crm.context import Info
 from gql_crm.db.models import Department
-from gql_crm.resolvers.common import mutate
+from gql_crm.resolvers.common import mutate, read
 from gql_crm.schema.common import (
     ConflictError,
     DeleteSuccess,
@@ -16,9 +16,13 @@ from gql_crm.schema.common import (
     deleted,
     requires,
 )
+from gql_crm.schema.constraints import constraint
 from gql_crm.schema.department import DepartmentSuccess, DepartmentType
 from gql_crm.services import department as department_service
 
+Name = Annotated[
+    str, strawberry.argument(metadata=constraint(max_length=100, single_line=True, required=True))
+]
 DepartmentResult = Annotated[
     DepartmentSuccess | InvalidInputError | NotFoundError | ConflictError,
     strawberry.union("DepartmentResult"),
@@ -40,8 +44,7 @@ class DepartmentQuery:
     )
     async def departments(self, info: Info) -> list[DepartmentType]:
         info.context.require_principal()
-        async with info.context.services.database.reader() as session:
-            departments = await department_service.all_departments(session)
+        departments = await read(info, department_service.all_departments)
         return [DepartmentType.from_model(d) for d in departments]
 
     @strawberry.field
@@ -57,7 +60,7 @@ class DepartmentMutation:
     async def create_department(
         self,
         info: Info,
-        name: str,
+        name: Name,
         parent_id: int | None = None,
         manager_id: int | None = None,
         sort_order: int = 0,
@@ -71,7 +74,7 @@ class DepartmentMutation:
         )
 
     @strawberry.mutation(extensions=[requires(ADMIN_EDIT)])
-    async def rename_department(self, info: Info, id: int, name: str) -> DepartmentResult:
+    async def rename_department(self, info: Info, id: int, name: Name) -> DepartmentResult:
         return await mutate(
             info, lambda uow: department_service.rename_department(uow, id, name), _success
         )

@@ -5,29 +5,18 @@ from datetime import datetime
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import Department
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.user import UserType
 
 
 @strawberry.type(name="Department", description="A node of the department tree.")
-class DepartmentType:
+class DepartmentType(ModelType):
     id: int
     name: str
     parent_id: int | None
     manager_id: int | None
     sort_order: int
     created_at: datetime
-
-    @classmethod
-    def from_model(cls, department: Department) -> DepartmentType:
-        return cls(
-            id=department.id,
-            name=department.name,
-            parent_id=department.parent_id,
-            manager_id=department.manager_id,
-            sort_order=department.sort_order,
-            created_at=department.created_at,
-        )
 
     @strawberry.field
     async def parent(self, info: Info) -> DepartmentType | None:

@@ -10,7 +10,6 @@ from gql_crm.db.scopes import department_subtree
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.user import permissions_changed
-from gql_crm.services.validation import text_problem
 
 ENTITY = "department"
 
@@ -20,10 +19,10 @@ async def all_departments(session: AsyncSession) -> list[Department]:
     return list((await session.scalars(stmt)).all())
 
 
-async def _get(uow: UnitOfWork, department_id: int, field: str = "id") -> Department:
+async def _parent(uow: UnitOfWork, department_id: int) -> Department:
     department = await uow.session.get(Department, department_id)
     if department is None:
-        raise NotFound("Department", department_id, field)
+        raise NotFound("Department", department_id, "parentId")
     return department
 
 
@@ -34,77 +33,53 @@ async def _active_user(uow: UnitOfWork, user_id: int, field: str) -> User:
     return user
 
 
-def _checked_name(name: str) -> str:
-    if problem := text_problem(name, max_length=100):
-        raise InvalidInput.single("name", problem)
-    return name.strip()
-
-
 async def create_department(
     uow: UnitOfWork, *, name: str, parent_id: int | None, manager_id: int | None, sort_order: int
 ) -> Department:
-    clean_name = _checked_name(name)
     if parent_id is not None:
-        await _get(uow, parent_id, "parentId")
+        await _parent(uow, parent_id)
     if manager_id is not None:
         await _active_user(uow, manager_id, "managerId")
     department = Department(
-        name=clean_name,
-        parent_id=parent_id,
-        manager_id=manager_id,
-        sort_order=sort_order,
-        created_at=uow.now,
+        name=name.strip(), parent_id=parent_id, manager_id=manager_id, sort_order=sort_order
     )
-    uow.session.add(department)
-    await uow.session.flush()
-    uow.log(
-        ENTITY, department.id, "create", {"name": [None, clean_name], "parentId": [None, parent_id]}
-    )
-    return department
+    return await uow.add(ENTITY, department, name=department.name, parent_id=parent_id)
 
 
 async def rename_department(uow: UnitOfWork, department_id: int, name: str) -> Department:
-    department = await _get(uow, department_id)
-    clean_name = _checked_name(name)
-    if clean_name != department.name:
-        uow.log(ENTITY, department.id, "rename", {"name": [department.name, clean_name]})
-        department.name = clean_name
+    department = await uow.find(Department, department_id)
+    uow.apply(ENTITY, department, {"name": name.strip()}, "rename")
     return department
 
 
 async def move_department(uow: UnitOfWork, department_id: int, parent_id: int | None) -> Department:
     """Put a department under another one (or at the top when ``parent_id`` is None)."""
-    department = await _get(uow, department_id)
+    department = await uow.find(Department, department_id)
     if parent_id is not None:
-        await _get(uow, parent_id, "parentId")
+        await _parent(uow, parent_id)
         if parent_id in await _subtree_ids(uow, department_id):
             raise Conflict(
                 "A department cannot be moved under itself or one of its own sub-departments.",
                 "parentId",
             )
-    if parent_id != department.parent_id:
-        uow.log(ENTITY, department.id, "move", {"parentId": [department.parent_id, parent_id]})
-        department.parent_id = parent_id
+    uow.apply(ENTITY, department, {"parent_id": parent_id}, "move")
     return department
 
 
 async def set_department_manager(
     uow: UnitOfWork, department_id: int, manager_id: int | None
 ) -> Department:
-    department = await _get(uow, department_id)
+    department = await uow.find(Department, department_id)
     if manager_id is not None:
         await _active_user(uow, manager_id, "managerId")
-    if manager_id != department.manager_id:
-        uow.log(
-            ENTITY, department.id, "set_manager", {"managerId": [department.manager_id, manager_id]}
-        )
-        permissions_changed(uow, [m for m in (department.manager_id, manager_id) if m is not None])
-        department.manager_id = manager_id
+    before = department.manager_id
+    if uow.apply(ENTITY, department, {"manager_id": manager_id}, "set_manager"):
+        permissions_changed(uow, [m for m in (before, manager_id) if m is not None])
     return department
 
 
 async def delete_department(uow: UnitOfWork, department_id: int) -> int:
-    department = await _get(uow, department_id)
+    department = await uow.find(Department, department_id)
     session = uow.session
     children = await session.scalar(
         select(func.count()).where(Department.parent_id == department_id)
