@@ -3,12 +3,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import select
 
 from gql_crm.auth.permissions import ADMIN_CREATE, ADMIN_DELETE, ADMIN_EDIT
 from gql_crm.context import Info
 from gql_crm.db.models import Position
-from gql_crm.resolvers.common import mutate
+from gql_crm.resolvers.common import mutate, read
 from gql_crm.schema.common import (
     ConflictError,
     DeleteSuccess,
@@ -17,6 +16,7 @@ from gql_crm.schema.common import (
     deleted,
     requires,
 )
+from gql_crm.schema.kit import values_of
 from gql_crm.schema.position import (
     PermissionCatalog,
     PositionInput,
@@ -25,6 +25,7 @@ from gql_crm.schema.position import (
     permission_catalog,
 )
 from gql_crm.services import position as position_service
+from gql_crm.services.position import PositionFields
 
 PositionResult = Annotated[
     PositionSuccess | InvalidInputError | NotFoundError | ConflictError,
@@ -33,15 +34,6 @@ PositionResult = Annotated[
 DeletePositionResult = Annotated[
     DeleteSuccess | NotFoundError | ConflictError, strawberry.union("DeletePositionResult")
 ]
-
-
-def _fields(data: PositionInput) -> position_service.PositionFields:
-    return position_service.PositionFields(
-        name=data.name,
-        description=data.description,
-        permissions=tuple(data.permissions),
-        data_scope=data.data_scope,
-    )
 
 
 def _success(position: Position) -> PositionSuccess:
@@ -53,9 +45,8 @@ class PositionQuery:
     @strawberry.field
     async def positions(self, info: Info) -> list[PositionType]:
         info.context.require_principal()
-        async with info.context.services.database.reader() as session:
-            positions = await session.scalars(select(Position).order_by(Position.name))
-            return [PositionType.from_model(p) for p in positions]
+        positions = await read(info, position_service.all_positions)
+        return [PositionType.from_model(p) for p in positions]
 
     @strawberry.field
     async def position(self, info: Info, id: int) -> PositionType | None:
@@ -73,14 +64,16 @@ class PositionQuery:
 class PositionMutation:
     @strawberry.mutation(extensions=[requires(ADMIN_CREATE)])
     async def create_position(self, info: Info, input: PositionInput) -> PositionResult:
+        fields = PositionFields(**values_of(input))
         return await mutate(
-            info, lambda uow: position_service.create_position(uow, _fields(input)), _success
+            info, lambda uow: position_service.create_position(uow, fields), _success
         )
 
     @strawberry.mutation(extensions=[requires(ADMIN_EDIT)])
     async def update_position(self, info: Info, id: int, input: PositionInput) -> PositionResult:
+        fields = PositionFields(**values_of(input))
         return await mutate(
-            info, lambda uow: position_service.update_position(uow, id, _fields(input)), _success
+            info, lambda uow: position_service.update_position(uow, id, fields), _success
         )
 
     @strawberry.mutation(

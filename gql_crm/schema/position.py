@@ -3,7 +3,9 @@ from __future__ import annotations
 import strawberry
 
 from gql_crm.auth.permissions import ADVANCED_DESCRIPTIONS, Action, Module
-from gql_crm.db.models import DataScope, Position
+from gql_crm.db.models import DataScope
+from gql_crm.schema.constraints import constraint
+from gql_crm.schema.kit import ModelType
 
 DataScopeEnum = strawberry.enum(
     DataScope,
@@ -14,22 +16,12 @@ DataScopeEnum = strawberry.enum(
 
 
 @strawberry.type(name="Position", description="A named permission set with a data scope.")
-class PositionType:
+class PositionType(ModelType):
     id: int
     name: str
     description: str
     permissions: list[str]
     data_scope: DataScopeEnum  # type: ignore[valid-type]
-
-    @classmethod
-    def from_model(cls, position: Position) -> PositionType:
-        return cls(
-            id=position.id,
-            name=position.name,
-            description=position.description,
-            permissions=list(position.permissions),
-            data_scope=position.data_scope,
-        )
 
 
 @strawberry.type
@@ -39,8 +31,10 @@ class PositionSuccess:
 
 @strawberry.input
 class PositionInput:
-    name: str
-    description: str = ""
+    name: str = strawberry.field(
+        metadata=constraint(max_length=100, single_line=True, required=True)
+    )
+    description: str = strawberry.field(default="", metadata=constraint(max_length=500))
     permissions: list[str] = strawberry.field(default_factory=list)
     data_scope: DataScopeEnum = DataScope.OWN  # type: ignore[valid-type]
 

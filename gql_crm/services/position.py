@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import (
     ALL_PERMISSIONS,
     unknown_permissions,
 )
 from gql_crm.db.models import DataScope, Position, User
-from gql_crm.services.errors import Conflict, NotFound, Problems
-from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.errors import Conflict, InvalidInput
+from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.user import permissions_changed
-from gql_crm.services.validation import text_problem
 
 ENTITY = "position"
 
@@ -23,23 +24,17 @@ ENTITY = "position"
 class PositionFields:
     name: str
     description: str
-    permissions: tuple[str, ...]
+    permissions: Sequence[str]
     data_scope: DataScope
 
 
 async def _check(uow: UnitOfWork, fields: PositionFields, position_id: int | None) -> None:
-    problems = Problems()
-    if p := text_problem(fields.name, max_length=100):
-        problems.add("name", p)
-    if p := text_problem(fields.description, max_length=500, required=False):
-        problems.add("description", p)
     if unknown := unknown_permissions(list(fields.permissions)):
-        problems.add(
+        raise InvalidInput.single(
             "permissions",
             f"unknown permission code(s): {', '.join(unknown)} "
             f"(see the permissionCatalog query; {len(ALL_PERMISSIONS)} codes exist)",
         )
-    problems.raise_if_any()
     same_name = select(Position.id).where(Position.name == fields.name.strip())
     if position_id is not None:
         same_name = same_name.where(Position.id != position_id)
@@ -58,24 +53,14 @@ def _values(fields: PositionFields) -> dict[str, object]:
 
 async def create_position(uow: UnitOfWork, fields: PositionFields) -> Position:
     await _check(uow, fields, None)
-    position = Position(**_values(fields), created_at=uow.now)
-    uow.session.add(position)
-    await uow.session.flush()
-    uow.log(ENTITY, position.id, "create", {"name": [None, position.name]})
-    return position
+    position = Position(**_values(fields))
+    return await uow.add(ENTITY, position, name=position.name)
 
 
 async def update_position(uow: UnitOfWork, position_id: int, fields: PositionFields) -> Position:
-    position = await uow.session.get(Position, position_id)
-    if position is None:
-        raise NotFound("Position", position_id)
+    position = await uow.find(Position, position_id)
     await _check(uow, fields, position_id)
-    values = _values(fields)
-    before = {name: getattr(position, name) for name in values}
-    for name, value in values.items():
-        setattr(position, name, value)
-    if changes := diff(before, values):
-        uow.log(ENTITY, position.id, "update", changes)
+    if uow.apply(ENTITY, position, _values(fields)):
         holders = await uow.session.scalars(
             select(User.id).where(User.position_id == position.id, User.deleted_at.is_(None))
         )
@@ -84,9 +69,7 @@ async def update_position(uow: UnitOfWork, position_id: int, fields: PositionFie
 
 
 async def delete_position(uow: UnitOfWork, position_id: int) -> int:
-    position = await uow.session.get(Position, position_id)
-    if position is None:
-        raise NotFound("Position", position_id)
+    position = await uow.find(Position, position_id)
     holders = await uow.session.scalar(
         select(func.count()).where(User.position_id == position_id, User.deleted_at.is_(None))
     )
@@ -104,3 +87,7 @@ async def delete_position(uow: UnitOfWork, position_id: int) -> int:
     await uow.session.delete(position)
     uow.log(ENTITY, position_id, "delete", {"name": [position.name, None]})
     return position_id
+
+
+async def all_positions(session: AsyncSession) -> list[Position]:
+    return list(await session.scalars(select(Position).order_by(Position.name)))
