@@ -1,17 +1,15 @@
 """Publish/subscribe over ``broadcaster``: ``memory://`` embedded, Redis in production.
 
-Events travel as JSON envelopes (channel, type, id, payload, time). The database row is the
-truth and an event is a hint: a client that missed one re-queries.
+Events travel as JSON envelopes (``events.py``). The database row is the truth and an event
+is a hint: a client that missed one re-queries. Other modules import all of it from here.
 
 Fan-out: a process holds ONE broadcaster subscription per channel, however many local
 listeners it has, and no task or queue per channel: broadcaster's single listener hands each
-message to the bus, which decodes it once and offers it to every local listener. A listener
-is either a ``Subscription`` (a bounded queue a task reads; a subscriber that falls behind is
-dropped with ``SlowSubscriber`` instead of letting memory grow) or any object with ``offer``
-and ``fail``: a direct subscription's frames are written during ``offer`` itself
-(``direct/frames.py``). (broadcaster's own ``subscribe`` gives each subscriber a queue
-and needs a task per subscriber to drain it: with a channel per user, that was a task, two
-queues and a Redis SUBSCRIBE of their own for every connection.)
+message to the bus, which decodes it once and offers it to every local listener
+(``delivery.py``: a bounded ``Subscription`` a task reads, or a direct subscription's
+frames, written during ``offer`` itself). (broadcaster's own ``subscribe`` gives each
+subscriber a queue and needs a task per subscriber to drain it: with a channel per user,
+that was a task, two queues and a Redis SUBSCRIBE of their own for every connection.)
 
 Supervision: broadcaster does not notice a lost Redis connection (its listener task just
 dies). With Redis the bus sends itself a heartbeat every second; when one fails to come back,
@@ -31,13 +29,17 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
-import orjson
 from broadcaster import Broadcast
 from redis.asyncio import Redis
+
+from gql_crm.subscriptions.delivery import Listener as Listener
+from gql_crm.subscriptions.delivery import SlowSubscriber as SlowSubscriber
+from gql_crm.subscriptions.delivery import Subscription as Subscription
+from gql_crm.subscriptions.events import Event as Event
+from gql_crm.subscriptions.events import user_channel as user_channel
 
 logger = logging.getLogger("gql_crm.bus")
 
@@ -46,126 +48,7 @@ class BusUnavailable(Exception):
     """Live updates are interrupted; re-subscribe (and re-query) in a moment."""
 
 
-class SlowSubscriber(Exception):
-    """The subscriber did not keep up with its events and was dropped."""
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    channel: str
-    type: str
-    id: int | None
-    payload: dict[str, Any]
-    time: datetime
-
-    def encode(self) -> str:
-        return orjson.dumps(
-            {
-                "channel": self.channel,
-                "type": self.type,
-                "id": self.id,
-                "payload": self.payload,
-                "time": self.time.isoformat(),
-            }
-        ).decode()
-
-    @classmethod
-    def decode(cls, message: str) -> Event:
-        data = orjson.loads(message)
-        return cls(
-            channel=data["channel"],
-            type=data["type"],
-            id=data["id"],
-            payload=data["payload"],
-            time=datetime.fromisoformat(data["time"]),
-        )
-
-
-def user_channel(user_id: int) -> str:
-    return f"user:{user_id}"
-
-
-class Listener(Protocol):
-    """What the bus hands each event of its channels to, in the bus's own task.
-
-    ``offer`` must not block, nor attach or detach a listener: the bus calls it for every
-    local listener of a channel in one pass, over the channel's set as it is.
-    """
-
-    def offer(self, event: Event) -> None: ...
-
-    def fail(self, failure: Exception) -> None:
-        """End the listener: the bus is interrupted, it fell behind, its token expired..."""
-        ...
-
-
 L = TypeVar("L", bound=Listener)
-
-
-class Subscription:
-    """A listener that queues its events (bounded) for a task to read.
-
-    A plain list and at most one waiting future, rather than an ``asyncio.Queue`` (four deques
-    and an event, about 3 KB): a process holds one of these per subscribed connection, and
-    its queue is nearly always empty.
-    """
-
-    __slots__ = ("_events", "_failure", "_limit", "_waiter")
-
-    def __init__(self, queue_size: int) -> None:
-        self._limit = queue_size
-        self._events: list[Event] = []
-        self._failure: Exception | None = None
-        self._waiter: asyncio.Future[None] | None = None
-
-    def offer(self, event: Event) -> None:
-        if self._failure is not None:
-            return
-        if len(self._events) >= self._limit:
-            self.fail(SlowSubscriber("events arrived faster than they were read"))
-            return
-        self._events.append(event)
-        self._wake()
-
-    def fail(self, failure: Exception) -> None:
-        if self._failure is not None:
-            return
-        self._failure = failure
-        self._events.clear()  # drop the backlog: memory stays flat
-        self._wake()
-
-    @property
-    def failed(self) -> bool:
-        return self._failure is not None
-
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def __aiter__(self) -> Subscription:
-        return self
-
-    async def __anext__(self) -> Event:
-        while not self._events:
-            if self._failure is not None:
-                raise self._failure
-            waiter = self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-        return self._events.pop(0)  # at most queue_size long, usually one
-
-    async def next(self, within: float | None) -> Event | None:
-        """The next event, or None when ``within`` seconds pass first."""
-        if self._events or self._failure is not None:
-            return await self.__anext__()
-        try:
-            async with asyncio.timeout(within):
-                return await self.__anext__()
-        except TimeoutError:
-            return None
 
 
 class _Dispatching(Broadcast):
