@@ -7,7 +7,6 @@ import strawberry
 from gql_crm.auth.permissions import ADMIN_CREATE, ADMIN_DELETE, ADMIN_EDIT
 from gql_crm.context import Info
 from gql_crm.db.models import User
-from gql_crm.db.pagination import SortKey
 from gql_crm.resolvers.common import mutate, paginate
 from gql_crm.schema.common import (
     ConflictError,
@@ -18,9 +17,10 @@ from gql_crm.schema.common import (
     deleted,
     requires,
 )
+from gql_crm.schema.kit import values_of
 from gql_crm.schema.user import CreateUserInput, UserInput, UserSuccess, UserType
 from gql_crm.services import user as user_service
-from gql_crm.services.unit_of_work import UnitOfWork
+from gql_crm.services.user import UserFields
 
 CreateUserResult = Annotated[
     UserSuccess | InvalidInputError | ConflictError, strawberry.union("CreateUserResult")
@@ -32,16 +32,6 @@ UpdateUserResult = Annotated[
 DeleteUserResult = Annotated[
     DeleteSuccess | NotFoundError | ConflictError, strawberry.union("DeleteUserResult")
 ]
-
-
-def _fields(data: UserInput) -> user_service.UserFields:
-    return user_service.UserFields(
-        name=data.name,
-        department_id=data.department_id,
-        position_id=data.position_id,
-        phone=data.phone,
-        email=data.email,
-    )
 
 
 def _success(user: User) -> UserSuccess:
@@ -70,9 +60,8 @@ class UserQuery:
         stmt = user_service.user_search(
             search=search, department_id=department_id, include_inactive=include_inactive
         )
-        keys = [SortKey(User.name), SortKey(User.id)]
         return await paginate(
-            info, stmt, keys, first=first, after=after, to_node=UserType.from_model
+            info, stmt, user_service.ORDER, first=first, after=after, to_node=UserType.from_model
         )
 
 
@@ -80,18 +69,18 @@ class UserQuery:
 class UserMutation:
     @strawberry.mutation(extensions=[requires(ADMIN_CREATE)])
     async def create_user(self, info: Info, input: CreateUserInput) -> CreateUserResult:
-        async def operation(uow: UnitOfWork) -> User:
-            return await user_service.create_user(
-                uow, input.login_name, input.password, _fields(input)
-            )
-
-        return await mutate(info, operation, _success)
+        # The login name and password are taken as typed: their own rules refuse spaces.
+        fields = UserFields(**values_of(input, skip=("login_name", "password")))
+        return await mutate(
+            info,
+            lambda uow: user_service.create_user(uow, input.login_name, input.password, fields),
+            _success,
+        )
 
     @strawberry.mutation(extensions=[requires(ADMIN_EDIT)])
     async def update_user(self, info: Info, id: int, input: UserInput) -> UpdateUserResult:
-        return await mutate(
-            info, lambda uow: user_service.update_user(uow, id, _fields(input)), _success
-        )
+        fields = UserFields(**values_of(input))
+        return await mutate(info, lambda uow: user_service.update_user(uow, id, fields), _success)
 
     @strawberry.mutation(
         extensions=[requires(ADMIN_EDIT)],

@@ -7,6 +7,8 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db.models import User
+from gql_crm.schema.constraints import constraint
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.masking import masked_field
 
 if TYPE_CHECKING:
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(name="User", description="An employee account.")
-class UserType:
+class UserType(ModelType):
     id: int
     login_name: str
     name: str
@@ -26,19 +28,6 @@ class UserType:
     phone = masked_field(User, "phone", description="Phone number.")
     email = masked_field(User, "email", description="E-mail address.")
     _model: strawberry.Private[User]
-
-    @classmethod
-    def from_model(cls, user: User) -> UserType:
-        return cls(
-            id=user.id,
-            login_name=user.login_name,
-            name=user.name,
-            is_active=user.is_active,
-            created_at=user.created_at,
-            department_id=user.department_id,
-            position_id=user.position_id,
-            _model=user,
-        )
 
     @strawberry.field
     async def department(
@@ -70,7 +59,9 @@ class UserSuccess:
 
 @strawberry.input
 class UserInput:
-    name: str
+    name: str = strawberry.field(
+        metadata=constraint(max_length=100, single_line=True, required=True)
+    )
     department_id: int | None = None
     position_id: int | None = None
     phone: str | None = None

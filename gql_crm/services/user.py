@@ -9,17 +9,18 @@ from sqlalchemy import Select, or_, select
 
 from gql_crm.auth.passwords import hash_password, password_problem
 from gql_crm.db.models import Department, Position, User
-from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
-from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.db.pagination import SortKey
+from gql_crm.services.errors import Conflict, InvalidInput, Problems
+from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.validation import (
     email_problem,
     login_name_problem,
     phone_problem,
-    text_problem,
 )
 from gql_crm.subscriptions.bus import user_channel
 
 ENTITY = "user"
+ORDER = (SortKey(User.name), SortKey(User.id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +33,6 @@ class UserFields:
 
 
 async def _check_fields(uow: UnitOfWork, fields: UserFields, problems: Problems) -> None:
-    if p := text_problem(fields.name, max_length=100):
-        problems.add("name", p)
     if p := phone_problem(fields.phone):
         problems.add("phone", p)
     if p := email_problem(fields.email):
@@ -57,11 +56,8 @@ def _values(fields: UserFields) -> dict[str, object]:
 
 
 async def get_live_user(uow: UnitOfWork, user_id: int) -> User:
-    """A user that is not deleted (active or not)."""
-    user = await uow.session.get(User, user_id)
-    if user is None or user.deleted_at is not None:
-        raise NotFound("User", user_id)
-    return user
+    """A user that is not deleted (active or not), locked."""
+    return await uow.find(User, user_id, User.deleted_at.is_(None))
 
 
 async def create_user(uow: UnitOfWork, login_name: str, password: str, fields: UserFields) -> User:
@@ -74,16 +70,9 @@ async def create_user(uow: UnitOfWork, login_name: str, password: str, fields: U
     problems.raise_if_any()
     if await uow.session.scalar(select(User.id).where(User.login_name == login_name)):
         raise Conflict(f"The login name '{login_name}' is taken.", "loginName")
-    user = User(
-        login_name=login_name,
-        password_hash=await asyncio.to_thread(hash_password, password),
-        created_at=uow.now,
-        **_values(fields),
-    )
-    uow.session.add(user)
-    await uow.session.flush()
-    uow.log(ENTITY, user.id, "create", {"loginName": [None, login_name]})
-    return user
+    password_hash = await asyncio.to_thread(hash_password, password)
+    user = User(login_name=login_name, password_hash=password_hash, **_values(fields))
+    return await uow.add(ENTITY, user, login_name=login_name)
 
 
 async def update_user(uow: UnitOfWork, user_id: int, fields: UserFields) -> User:
@@ -91,14 +80,9 @@ async def update_user(uow: UnitOfWork, user_id: int, fields: UserFields) -> User
     problems = Problems()
     await _check_fields(uow, fields, problems)
     problems.raise_if_any()
-    values = _values(fields)
-    before = {name: getattr(user, name) for name in values}
-    for name, value in values.items():
-        setattr(user, name, value)
-    if changes := diff(before, values):
-        uow.log(ENTITY, user.id, "update", changes)
-        if {"departmentId", "positionId"} & changes.keys():
-            permissions_changed(uow, [user.id])
+    changes = uow.apply(ENTITY, user, _values(fields))
+    if {"departmentId", "positionId"} & changes.keys():
+        permissions_changed(uow, [user.id])
     return user
 
 
@@ -118,16 +102,9 @@ async def set_user_active(uow: UnitOfWork, user_id: int, active: bool) -> User:
     user = await get_live_user(uow, user_id)
     if not active and user.id == uow.principal.user_id:
         raise Conflict("You cannot deactivate your own account.", "id")
-    if user.is_active != active:
-        uow.log(
-            ENTITY,
-            user.id,
-            "activate" if active else "deactivate",
-            {"isActive": [user.is_active, active]},
-        )
-        user.is_active = active
-        if not active:
-            _revoke_tokens(uow, user, "deactivated")
+    action = "activate" if active else "deactivate"
+    if uow.apply(ENTITY, user, {"is_active": active}, action) and not active:
+        _revoke_tokens(uow, user, "deactivated")
     return user
 
 
@@ -171,8 +148,7 @@ def user_search(
         stmt = stmt.where(User.is_active.is_(True))
     if department_id is not None:
         stmt = stmt.where(User.department_id == department_id)
-    if search:
-        term = search.strip()
+    if term := (search or "").strip():
         stmt = stmt.where(
             or_(
                 User.name.icontains(term, autoescape=True),
