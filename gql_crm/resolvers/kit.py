@@ -42,12 +42,18 @@ def success(node: type, field: str) -> type:
     return strawberry.type(type(name, (), {"__annotations__": {field: node}}))
 
 
+STANDARD_FAILURES = (InvalidInputError, NotFoundError, ConflictError)
+
+
 @functools.cache
-def outcome(success: type) -> Any:
-    """The result union of mutations answering ``success`` or an expected failure."""
-    name = success.__strawberry_definition__.name.removesuffix("Success")  # type: ignore[attr-defined]
-    members = success | InvalidInputError | NotFoundError | ConflictError
-    return Annotated[members, strawberry.union(f"{name}Result")]
+def outcome(success: type, *failures: type, name: str | None = None) -> Any:
+    """The result union of a mutation: ``success`` or one of ``failures`` (by default the
+    standard three), named ``<Success>Result`` unless ``name`` says otherwise."""
+    members: Any = success
+    for failure in failures or STANDARD_FAILURES:
+        members = members | failure
+    name = name or success.__strawberry_definition__.name.removesuffix("Success") + "Result"  # type: ignore[attr-defined]
+    return Annotated[members, strawberry.union(name)]
 
 
 def _wrapper(success: type) -> Callable[[Any], Any]:
