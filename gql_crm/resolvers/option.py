@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import strawberry
@@ -7,7 +8,7 @@ import strawberry
 from gql_crm.auth.permissions import ADMIN_CREATE, ADMIN_DELETE, ADMIN_EDIT
 from gql_crm.context import Info
 from gql_crm.db.models import FormField, FormName, OptionItem
-from gql_crm.resolvers.common import mutate
+from gql_crm.resolvers.common import mutate, read
 from gql_crm.schema.common import (
     ConflictError,
     DeleteSuccess,
@@ -16,6 +17,8 @@ from gql_crm.schema.common import (
     deleted,
     requires,
 )
+from gql_crm.schema.constraints import constraint
+from gql_crm.schema.kit import values_of
 from gql_crm.schema.option import (
     FormFieldInput,
     FormFieldType,
@@ -29,6 +32,9 @@ from gql_crm.schema.option import (
 )
 from gql_crm.services import option as option_service
 
+Label = Annotated[
+    str, strawberry.argument(metadata=constraint(max_length=50, single_line=True, required=True))
+]
 OptionResult = Annotated[
     OptionSuccess | InvalidInputError | NotFoundError | ConflictError,
     strawberry.union("OptionResult"),
@@ -62,8 +68,7 @@ class OptionQuery:
         list: OptionListEnum | None = None,  # type: ignore[valid-type]
     ) -> list[OptionType]:
         info.context.require_principal()
-        async with info.context.services.database.reader() as session:
-            items = await option_service.options(session, list)
+        items = await read(info, partial(option_service.options, option_list=list))
         return [OptionType.from_model(item) for item in items]
 
     @strawberry.field(description="What an entry form shows and requires, to draw it.")
@@ -73,8 +78,7 @@ class OptionQuery:
         form: FormNameEnum,  # type: ignore[valid-type]
     ) -> FormSettings:
         info.context.require_principal()
-        async with info.context.services.database.reader() as session:
-            return _form(form, await option_service.form_fields(session, form))
+        return _form(form, await read(info, partial(option_service.form_fields, form=form)))
 
 
 @strawberry.type
@@ -84,12 +88,12 @@ class OptionMutation:
         self,
         info: Info,
         list: OptionListEnum,  # type: ignore[valid-type]
-        label: str,
+        label: Label,
     ) -> OptionResult:
         return await mutate(info, lambda uow: option_service.add_option(uow, list, label), _option)
 
     @strawberry.mutation(extensions=[requires(ADMIN_EDIT)])
-    async def rename_option(self, info: Info, id: int, label: str) -> OptionResult:
+    async def rename_option(self, info: Info, id: int, label: Label) -> OptionResult:
         return await mutate(info, lambda uow: option_service.rename_option(uow, id, label), _option)
 
     @strawberry.mutation(
@@ -127,10 +131,7 @@ class OptionMutation:
         form: FormNameEnum,  # type: ignore[valid-type]
         fields: list[FormFieldInput],
     ) -> FormSettingsResult:
-        changes = [
-            option_service.FormFieldChange(field=f.field, shown=f.shown, required=f.required)
-            for f in fields
-        ]
+        changes = [option_service.FormFieldChange(**values_of(f)) for f in fields]
         return await mutate(
             info,
             lambda uow: option_service.update_form(uow, form, changes),

@@ -2,22 +2,19 @@ from __future__ import annotations
 
 import strawberry
 
-from gql_crm.db.models import FormField, FormName, OptionItem, OptionList
+from gql_crm.db.models import FormName, OptionList
+from gql_crm.schema.kit import ModelType
 
 OptionListEnum = strawberry.enum(OptionList, name="OptionList")
 FormNameEnum = strawberry.enum(FormName, name="FormName")
 
 
 @strawberry.type(name="Option", description="An entry of a customisable option list.")
-class OptionType:
+class OptionType(ModelType):
     id: int
     list: OptionListEnum  # type: ignore[valid-type]
     label: str
     sort_order: int
-
-    @classmethod
-    def from_model(cls, item: OptionItem) -> OptionType:
-        return cls(id=item.id, list=item.list, label=item.label, sort_order=item.sort_order)
 
 
 @strawberry.type
@@ -31,14 +28,10 @@ class OptionsSuccess:
 
 
 @strawberry.type(name="FormField", description="Whether an entry-form field is shown/required.")
-class FormFieldType:
+class FormFieldType(ModelType):
     field: str
     shown: bool
     required: bool
-
-    @classmethod
-    def from_model(cls, row: FormField) -> FormFieldType:
-        return cls(field=row.field, shown=row.shown, required=row.required)
 
 
 @strawberry.type(description="An entry form's settings; `name` is always shown and required.")

@@ -21,7 +21,6 @@ from gql_crm.db.models import (
 )
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
 from gql_crm.services.unit_of_work import UnitOfWork
-from gql_crm.services.validation import text_problem
 
 DEFAULT_OPTIONS: dict[OptionList, tuple[str, ...]] = {
     OptionList.CATEGORY: ("Old customer", "Normal customer", "VIP customer"),
@@ -111,12 +110,6 @@ async def _get(uow: UnitOfWork, option_id: int, field: str = "id") -> OptionItem
     return item
 
 
-def _clean_label(label: str) -> str:
-    if problem := text_problem(label, max_length=50):
-        raise InvalidInput.single("label", problem)
-    return label.strip()
-
-
 async def _refuse_duplicate(uow: UnitOfWork, option_list: OptionList, label: str) -> None:
     stmt = select(OptionItem.id).where(OptionItem.list == option_list, OptionItem.label == label)
     if await uow.session.scalar(stmt) is not None:
@@ -124,25 +117,20 @@ async def _refuse_duplicate(uow: UnitOfWork, option_list: OptionList, label: str
 
 
 async def add_option(uow: UnitOfWork, option_list: OptionList, label: str) -> OptionItem:
-    clean = _clean_label(label)
+    clean = label.strip()
     await _refuse_duplicate(uow, option_list, clean)
     last = await uow.session.scalar(
         select(func.max(OptionItem.sort_order)).where(OptionItem.list == option_list)
     )
     item = OptionItem(list=option_list, label=clean, sort_order=(last or 0) + 1)
-    uow.session.add(item)
-    await uow.session.flush()
-    uow.log("option", item.id, "create", {"list": [None, str(option_list)], "label": [None, clean]})
-    return item
+    return await uow.add("option", item, list=option_list, label=clean)
 
 
 async def rename_option(uow: UnitOfWork, option_id: int, label: str) -> OptionItem:
-    item = await _get(uow, option_id)
-    clean = _clean_label(label)
-    if clean != item.label:
+    item = await uow.find(OptionItem, option_id, label="Option")
+    if (clean := label.strip()) != item.label:
         await _refuse_duplicate(uow, item.list, clean)
-        uow.log("option", item.id, "rename", {"label": [item.label, clean]})
-        item.label = clean
+        uow.apply("option", item, {"label": clean}, "rename")
     return item
 
 
