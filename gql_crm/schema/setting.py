@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import dataclasses
+
 import strawberry
 
 from gql_crm.db.models import MaturityOption, Pool, SystemSettings
+from gql_crm.schema.constraints import constraint
+from gql_crm.schema.kit import ModelType
 
 PoolEnum = strawberry.enum(
     Pool,
@@ -13,15 +17,11 @@ PoolEnum = strawberry.enum(
 
 
 @strawberry.type(name="MaturityOption", description="A maturity grade and the pool it sends to.")
-class MaturityOptionType:
+class MaturityOptionType(ModelType):
     id: int
     label: str
     sort_order: int
     pool: PoolEnum  # type: ignore[valid-type]
-
-    @classmethod
-    def from_model(cls, option: MaturityOption) -> MaturityOptionType:
-        return cls(id=option.id, label=option.label, sort_order=option.sort_order, pool=option.pool)
 
 
 @strawberry.type(name="SystemSettings", description="Company settings and pool rules (F1.4).")
@@ -55,16 +55,10 @@ class SystemSettingsType:
     def from_model(
         cls, settings: SystemSettings, options: list[MaturityOption]
     ) -> SystemSettingsType:
+        # Two sources: the settings row's columns and the maturity grades beside them.
+        columns = (f.name for f in dataclasses.fields(cls) if f.name != "maturity_options")
         return cls(
-            company_name=settings.company_name,
-            timezone=settings.timezone,
-            temporary_release_days=settings.temporary_release_days,
-            temporary_reclaim_ban_days=settings.temporary_reclaim_ban_days,
-            public_claim_ban_days=settings.public_claim_ban_days,
-            private_no_contact_days=settings.private_no_contact_days,
-            private_pool_cap=settings.private_pool_cap,
-            temporary_pool_cap=settings.temporary_pool_cap,
-            release_warning_days=settings.release_warning_days,
+            **{name: getattr(settings, name) for name in columns},
             maturity_options=[MaturityOptionType.from_model(o) for o in options],
         )
 
@@ -72,14 +66,20 @@ class SystemSettingsType:
 @strawberry.input
 class MaturityOptionInput:
     id: int
-    label: str | None = None
+    label: str | None = strawberry.field(
+        default=None, metadata=constraint(max_length=50, single_line=True, required=True)
+    )
     pool: PoolEnum | None = None  # type: ignore[valid-type]
 
 
 @strawberry.input(description="Fields left out stay as they are.")
 class SystemSettingsInput:
-    company_name: str | None = None
-    timezone: str | None = None
+    company_name: str | None = strawberry.field(
+        default=None, metadata=constraint(max_length=200, single_line=True, required=True)
+    )
+    timezone: str | None = strawberry.field(
+        default=None, metadata=constraint(max_length=64, single_line=True, required=True)
+    )
     temporary_release_days: int | None = None
     temporary_reclaim_ban_days: int | None = None
     public_claim_ban_days: int | None = None

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gql_crm.db.models import MaturityOption, Pool, SystemSettings
 from gql_crm.services.errors import Problems
 from gql_crm.services.option import ensure_default_options
-from gql_crm.services.unit_of_work import UnitOfWork, camel, diff
-from gql_crm.services.validation import non_negative_problem, text_problem
+from gql_crm.services.unit_of_work import UnitOfWork, camel
+from gql_crm.services.validation import non_negative_problem
 
 SETTINGS_ID = 1
 MATURITY_POOLS = (Pool.PRIVATE, Pool.TEMPORARY, Pool.PUBLIC)
@@ -102,8 +102,6 @@ async def update_settings(uow: UnitOfWork, change: SettingsChange) -> SystemSett
 
     problems = Problems()
     values = {name: getattr(change, name) for name in DEFAULTS if getattr(change, name) is not None}
-    if "company_name" in values and (p := text_problem(values["company_name"], max_length=200)):
-        problems.add("companyName", p)
     if "timezone" in values and (p := _timezone_problem(values["timezone"])):
         problems.add("timezone", p)
     for name in (*_DAY_FIELDS, *_CAP_FIELDS):
@@ -126,8 +124,6 @@ async def update_settings(uow: UnitOfWork, change: SettingsChange) -> SystemSett
             problems.add(f"{field}.id", f"maturity option {option_change.id} does not exist")
             continue
         if option_change.label is not None:
-            if p := text_problem(option_change.label, max_length=50):
-                problems.add(f"{field}.label", p)
             labels[option_change.id] = option_change.label.strip()
         if option_change.pool is not None and option_change.pool not in MATURITY_POOLS:
             allowed = ", ".join(p.name for p in MATURITY_POOLS)
@@ -140,13 +136,10 @@ async def update_settings(uow: UnitOfWork, change: SettingsChange) -> SystemSett
         problems.add("maturityOptions", "maturity labels must be unique")
     problems.raise_if_any()
 
-    before = {name: getattr(settings, name) for name in values}
-    for name, value in values.items():
-        setattr(settings, name, value.strip() if isinstance(value, str) else value)
-    if changes := diff(before, {name: getattr(settings, name) for name in values}):
-        uow.log("system_settings", settings.id, "update", changes)
+    stripped = {name: v.strip() if isinstance(v, str) else v for name, v in values.items()}
+    uow.apply("system_settings", settings, stripped)
 
-    before_options = {o.id: {"label": o.label, "pool": str(o.pool)} for o in options.values()}
+    labels_before = {option.id: option.label for option in options.values()}
     # Labels are unique: park the renamed ones first so that two labels can swap.
     for option_change in change.maturity_options:
         if option_change.label is not None:
@@ -154,16 +147,28 @@ async def update_settings(uow: UnitOfWork, change: SettingsChange) -> SystemSett
     await session.flush()
     for option_change in change.maturity_options:
         option = options[option_change.id]
-        old = before_options[option.id]
-        option.label = old["label"]
+        option.label = labels_before[option.id]
+        grade: dict[str, object] = {}
         if option_change.label is not None:
-            option.label = option_change.label.strip()
+            grade["label"] = option_change.label.strip()
         if option_change.pool is not None:
-            option.pool = Pool(option_change.pool)
-        if changes := diff(old, {"label": option.label, "pool": str(option.pool)}):
-            uow.log("maturity_option", option.id, "update", changes)
+            grade["pool"] = Pool(option_change.pool)
+        uow.apply("maturity_option", option, grade)
     await session.flush()
     return settings
+
+
+async def settings_and_grades(session: AsyncSession) -> tuple[SystemSettings, list[MaturityOption]]:
+    """The settings row and the maturity grades, as the settings page shows them."""
+    return await get_settings(session), await maturity_options(session)
+
+
+async def change_settings(
+    uow: UnitOfWork, change: SettingsChange
+) -> tuple[SystemSettings, list[MaturityOption]]:
+    """``update_settings``, answered with the settings page as it now reads."""
+    await update_settings(uow, change)
+    return await settings_and_grades(uow.session)
 
 
 def _timezone_problem(name: str) -> str | None:

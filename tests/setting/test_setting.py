@@ -243,7 +243,7 @@ BAD_SCALARS: list[tuple[dict[str, Any], dict[str, str]]] = [
         {"timezone": "Mars/Olympus_Mons"},
         {"timezone": "'Mars/Olympus_Mons' is not a known time zone (e.g. Asia/Shanghai)"},
     ),
-    ({"timezone": ""}, {"timezone": "'' is not a known time zone (e.g. Asia/Shanghai)"}),
+    ({"timezone": ""}, {"timezone": "must not be empty"}),
     (
         {"timezone": "zone.tab"},
         {"timezone": "'zone.tab' is not a known time zone (e.g. Asia/Shanghai)"},
@@ -347,7 +347,6 @@ async def test_several_bad_fields_are_all_reported_and_nothing_changes(
             {"id": ids["A"], "label": "Renamed A"},
             {"id": ids["B"], "pool": "SPECIAL"},
             {"id": 999_999},
-            {"id": ids["C"], "label": ""},
         ],
     )
 
@@ -359,7 +358,6 @@ async def test_several_bad_fields_are_all_reported_and_nothing_changes(
             "temporaryPoolCap",
             "maturityOptions[1].pool",
             "maturityOptions[2].id",
-            "maturityOptions[3].label",
         ]
     )
     await unchanged.check()
