@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
-from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.context import Info
 from gql_crm.db.models import Announcement
-from gql_crm.db.pagination import SortKey
 from gql_crm.resolvers.common import mutate, paginate
 from gql_crm.schema.announcement import (
+    TITLE,
     AnnouncementInput,
     AnnouncementSuccess,
     AnnouncementType,
@@ -24,7 +23,10 @@ from gql_crm.schema.common import (
     deleted,
     requires,
 )
+from gql_crm.schema.constraints import constraint
+from gql_crm.schema.kit import values_of
 from gql_crm.services import announcement as announcement_service
+from gql_crm.services.announcement import AnnouncementFields
 
 AnnouncementResult = Annotated[
     AnnouncementSuccess | InvalidInputError | NotFoundError | ConflictError,
@@ -38,15 +40,8 @@ InstantNoticeResult = Annotated[
 ]
 
 
-def _fields(data: AnnouncementInput) -> announcement_service.AnnouncementFields:
-    style: Any = data.title_style
-    return announcement_service.AnnouncementFields(
-        title=data.title,
-        content=data.content,
-        audience=data.audience,
-        audience_ids=tuple(data.audience_ids),
-        title_style=style,
-    )
+def _fields(data: AnnouncementInput) -> AnnouncementFields:
+    return AnnouncementFields(**values_of(data))
 
 
 def _success(row: Announcement) -> AnnouncementSuccess:
@@ -63,7 +58,7 @@ class AnnouncementQuery:
         return await paginate(
             info,
             announcement_service.announcements_query(principal),
-            [SortKey(Announcement.published_at, True), SortKey(Announcement.id, True)],
+            announcement_service.PUBLISHED_ORDER,
             first=first,
             after=after,
             to_node=AnnouncementType.from_model,
@@ -77,7 +72,7 @@ class AnnouncementQuery:
         return await paginate(
             info,
             announcement_service.drafts_query(principal),
-            [SortKey(Announcement.id, True)],
+            announcement_service.DRAFT_ORDER,
             first=first,
             after=after,
             to_node=AnnouncementType.from_model,
@@ -87,7 +82,7 @@ class AnnouncementQuery:
 @strawberry.type
 class AnnouncementMutation:
     @strawberry.mutation(
-        extensions=[requires(basic(Module.ANNOUNCEMENT, Action.CREATE))],
+        extensions=[requires(announcement_service.ANNOUNCEMENT_CREATE)],
         description="Create (and with publish: true, publish at once: the audience is notified).",
     )
     async def create_announcement(
@@ -99,13 +94,13 @@ class AnnouncementMutation:
             _success,
         )
 
-    @strawberry.mutation(extensions=[requires(basic(Module.ANNOUNCEMENT, Action.CREATE))])
+    @strawberry.mutation(extensions=[requires(announcement_service.ANNOUNCEMENT_CREATE)])
     async def publish_announcement(self, info: Info, id: int) -> AnnouncementResult:
         return await mutate(
             info, lambda uow: announcement_service.publish_announcement(uow, id), _success
         )
 
-    @strawberry.mutation(extensions=[requires(basic(Module.ANNOUNCEMENT, Action.EDIT))])
+    @strawberry.mutation(extensions=[requires(announcement_service.ANNOUNCEMENT_EDIT)])
     async def update_announcement(
         self, info: Info, id: int, input: AnnouncementInput
     ) -> AnnouncementResult:
@@ -115,18 +110,21 @@ class AnnouncementMutation:
             _success,
         )
 
-    @strawberry.mutation(extensions=[requires(basic(Module.ANNOUNCEMENT, Action.DELETE))])
+    @strawberry.mutation(extensions=[requires(announcement_service.ANNOUNCEMENT_DELETE)])
     async def delete_announcement(self, info: Info, id: int) -> DeleteAnnouncementResult:
         return await mutate(
             info, lambda uow: announcement_service.delete_announcement(uow, id), deleted
         )
 
     @strawberry.mutation(
-        extensions=[requires(basic(Module.ANNOUNCEMENT, Action.CREATE))],
+        extensions=[requires(announcement_service.ANNOUNCEMENT_CREATE)],
         description="Shown once to users online now (subscription instantNotices); not stored.",
     )
     async def send_instant_notice(
-        self, info: Info, title: str, body: str = ""
+        self,
+        info: Info,
+        title: Annotated[str, strawberry.argument(metadata=TITLE)],
+        body: Annotated[str, strawberry.argument(metadata=constraint(max_length=2000))] = "",
     ) -> InstantNoticeResult:
         bus = info.context.services.bus
         return await mutate(

@@ -1,20 +1,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from gql_crm.context import Info
-from gql_crm.db.models import Announcement, Audience
+from gql_crm.db.models import Audience
+from gql_crm.schema.constraints import constraint
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.user import UserType
 
 AudienceEnum = strawberry.enum(Audience, name="Audience")
+TITLE = constraint(max_length=200, single_line=True, required=True)
 
 
 @strawberry.type(name="Announcement", description="A company announcement (F7.4).")
-class AnnouncementType:
+class AnnouncementType(ModelType):
     id: int
     title: str
     content: str
@@ -26,21 +28,6 @@ class AnnouncementType:
     created_at: datetime
     updated_at: datetime
 
-    @classmethod
-    def from_model(cls, row: Announcement) -> AnnouncementType:
-        return cls(
-            id=row.id,
-            title=row.title,
-            content=row.content,
-            title_style=cast(JSON, row.title_style),
-            audience=row.audience,
-            audience_ids=list(row.audience_ids),
-            author_id=row.author_id,
-            published_at=row.published_at,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
-
     @strawberry.field
     async def author(self, info: Info) -> UserType | None:
         if self.author_id is None:
@@ -51,8 +38,8 @@ class AnnouncementType:
 
 @strawberry.input
 class AnnouncementInput:
-    title: str
-    content: str
+    title: str = strawberry.field(metadata=TITLE)
+    content: str = strawberry.field(metadata=constraint(max_length=50_000, required=True))
     audience: AudienceEnum = Audience.EVERYONE  # type: ignore[valid-type]
     audience_ids: list[int] = strawberry.field(default_factory=list)
     title_style: JSON = strawberry.field(default_factory=dict)

@@ -6,6 +6,7 @@ notifications is also what decides who may read the announcement later.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,16 +23,18 @@ from gql_crm.db.models import (
     NotificationCategory,
     User,
 )
+from gql_crm.db.pagination import SortKey
 from gql_crm.db.scopes import department_subtree
-from gql_crm.services.errors import Conflict, NotFound, Problems
+from gql_crm.services.errors import Conflict, Problems
 from gql_crm.services.notification import NotificationDraft, notify
-from gql_crm.services.unit_of_work import UnitOfWork, diff
-from gql_crm.services.validation import text_problem
+from gql_crm.services.unit_of_work import UnitOfWork
 
 ANNOUNCEMENT_CREATE = basic(Module.ANNOUNCEMENT, Action.CREATE)
 ANNOUNCEMENT_EDIT = basic(Module.ANNOUNCEMENT, Action.EDIT)
 ANNOUNCEMENT_DELETE = basic(Module.ANNOUNCEMENT, Action.DELETE)
 NOTICE_TOPIC = "notices"
+PUBLISHED_ORDER = (SortKey(Announcement.published_at, True), SortKey(Announcement.id, True))
+DRAFT_ORDER = (SortKey(Announcement.id, True),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +42,7 @@ class AnnouncementFields:
     title: str
     content: str
     audience: Audience
-    audience_ids: tuple[int, ...] = ()
+    audience_ids: Sequence[int] = ()
     title_style: Any = field(default_factory=dict)
 
 
@@ -57,10 +60,6 @@ def drafts_query(principal: Principal) -> Select[Announcement]:
 
 async def _check(uow: UnitOfWork, fields: AnnouncementFields) -> None:
     problems = Problems()
-    if p := text_problem(fields.title, max_length=200):
-        problems.add("title", p)
-    if p := text_problem(fields.content, max_length=50000):
-        problems.add("content", p)
     if not isinstance(fields.title_style, dict):
         problems.add("titleStyle", 'must be an object, e.g. {"color": "#c00", "bold": true}')
     if fields.audience is Audience.EVERYONE and fields.audience_ids:
@@ -99,12 +98,8 @@ async def create_announcement(
         audience=fields.audience,
         audience_ids=sorted(set(fields.audience_ids)),
         author_id=uow.principal.user_id,
-        created_at=uow.now,
-        updated_at=uow.now,
     )
-    uow.session.add(announcement)
-    await uow.session.flush()
-    uow.log("announcement", announcement.id, "create", {"title": [None, announcement.title]})
+    await uow.add("announcement", announcement, title=announcement.title)
     if publish:
         await _publish(uow, announcement)
     return announcement
@@ -112,14 +107,12 @@ async def create_announcement(
 
 async def _own(uow: UnitOfWork, announcement_id: int) -> Announcement:
     """An announcement the caller wrote: only its author publishes, edits or deletes it."""
-    announcement = await uow.session.get(Announcement, announcement_id, with_for_update=True)
-    if (
-        announcement is None
-        or announcement.deleted_at is not None
-        or announcement.author_id != uow.principal.user_id
-    ):
-        raise NotFound("Announcement", announcement_id)
-    return announcement
+    return await uow.find(
+        Announcement,
+        announcement_id,
+        Announcement.deleted_at.is_(None),
+        Announcement.author_id == uow.principal.user_id,
+    )
 
 
 async def publish_announcement(uow: UnitOfWork, announcement_id: int) -> Announcement:
@@ -162,12 +155,7 @@ async def update_announcement(
     if announcement.published_at is None:
         values["audience"] = fields.audience
         values["audience_ids"] = sorted(set(fields.audience_ids))
-    before = {k: getattr(announcement, k) for k in values}
-    for name, value in values.items():
-        setattr(announcement, name, value)
-    announcement.updated_at = uow.now
-    if changes := diff(before, values):
-        uow.log("announcement", announcement.id, "update", changes)
+    uow.apply("announcement", announcement, values)
     return announcement
 
 
@@ -186,12 +174,6 @@ async def delete_announcement(uow: UnitOfWork, announcement_id: int) -> int:
 
 async def send_instant_notice(uow: UnitOfWork, title: str, body: str) -> None:
     """Shown once to whoever is online now; nothing is stored."""
-    problems = Problems()
-    if p := text_problem(title, max_length=200):
-        problems.add("title", p)
-    if p := text_problem(body, max_length=2000, required=False):
-        problems.add("body", p)
-    problems.raise_if_any()
     uow.emit(
         NOTICE_TOPIC,
         "notice",
