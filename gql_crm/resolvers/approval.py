@@ -1,13 +1,13 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db.models import Approval
-from gql_crm.db.pagination import SortKey
-from gql_crm.resolvers.common import mutate, paginate
+from gql_crm.resolvers.common import mutate, paginate, read
 from gql_crm.schema.approval import (
     ApprovalInput,
     ApprovalStatusEnum,
@@ -15,8 +15,14 @@ from gql_crm.schema.approval import (
     ApprovalType_,
 )
 from gql_crm.schema.common import ConflictError, Connection, InvalidInputError, NotFoundError
+from gql_crm.schema.constraints import constraint
+from gql_crm.schema.kit import values_of
 from gql_crm.services import approval as approval_service
 
+Comment = Annotated[str | None, strawberry.argument(metadata=constraint(max_length=5000))]
+RequiredComment = Annotated[
+    str, strawberry.argument(metadata=constraint(max_length=5000, required=True))
+]
 ApplyResult = Annotated[ApprovalSuccess | InvalidInputError, strawberry.union("ApplyResult")]
 ApprovalResult = Annotated[
     ApprovalSuccess | InvalidInputError | NotFoundError | ConflictError,
@@ -47,7 +53,7 @@ class ApprovalQuery:
         return await paginate(
             info,
             stmt,
-            [SortKey(Approval.id, descending=True)],
+            approval_service.ORDER,
             first=first,
             after=after,
             to_node=ApprovalType_.from_model,
@@ -56,9 +62,9 @@ class ApprovalQuery:
     @strawberry.field
     async def approval(self, info: Info, id: int) -> ApprovalType_ | None:
         principal = info.context.require_principal()
-        stmt = approval_service.approvals_query(principal, status=None, awaiting_me=False)
-        async with info.context.services.database.reader() as session:
-            row = await session.scalar(stmt.where(Approval.id == id))
+        row = await read(
+            info, partial(approval_service.visible_approval, principal=principal, approval_id=id)
+        )
         return ApprovalType_.from_model(row) if row else None
 
 
@@ -67,33 +73,27 @@ class ApprovalMutation:
     @strawberry.mutation(description="Apply; the first approver is notified.")
     async def apply_for_approval(self, info: Info, input: ApprovalInput) -> ApplyResult:
         info.context.require_principal()
-        application = approval_service.Application(
-            type=input.type,
-            title=input.title,
-            approver_ids=tuple(input.approver_ids),
-            content=input.content,
-            amount=input.amount,
-            starts_on=input.starts_on,
-            ends_on=input.ends_on,
-        )
+        application = approval_service.Application(**values_of(input))
         return await mutate(info, lambda uow: approval_service.apply(uow, application), _success)
 
     @strawberry.mutation(description="Only the approver of the current step; once.")
-    async def approve(self, info: Info, id: int, comment: str | None = None) -> ApprovalResult:
+    async def approve(self, info: Info, id: int, comment: Comment = None) -> ApprovalResult:
         info.context.require_principal()
         return await mutate(
             info, lambda uow: approval_service.decide(uow, id, True, comment), _success
         )
 
     @strawberry.mutation(description="Only the approver of the current step; once.")
-    async def reject(self, info: Info, id: int, comment: str | None = None) -> ApprovalResult:
+    async def reject(self, info: Info, id: int, comment: Comment = None) -> ApprovalResult:
         info.context.require_principal()
         return await mutate(
             info, lambda uow: approval_service.decide(uow, id, False, comment), _success
         )
 
     @strawberry.mutation
-    async def comment_on_approval(self, info: Info, id: int, comment: str) -> ApprovalResult:
+    async def comment_on_approval(
+        self, info: Info, id: int, comment: RequiredComment
+    ) -> ApprovalResult:
         info.context.require_principal()
         return await mutate(info, lambda uow: approval_service.comment(uow, id, comment), _success)
 

@@ -6,8 +6,10 @@ from decimal import Decimal
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import Approval, ApprovalAction, ApprovalStatus, ApprovalType
+from gql_crm.db.models import ApprovalAction, ApprovalStatus, ApprovalType
 from gql_crm.schema.common import Error, register_error
+from gql_crm.schema.constraints import constraint
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.user import UserType
 from gql_crm.services import errors
 
@@ -17,7 +19,7 @@ ApprovalActionEnum = strawberry.enum(ApprovalAction, name="ApprovalAction")
 
 
 @strawberry.type
-class ApprovalStepType:
+class ApprovalStepType(ModelType):
     step: int
     approver_id: int
     decision: ApprovalActionEnum | None  # type: ignore[valid-type]
@@ -31,7 +33,7 @@ class ApprovalStepType:
 
 
 @strawberry.type
-class ApprovalHistoryEntry:
+class ApprovalHistoryEntry(ModelType):
     actor_id: int
     action: ApprovalActionEnum  # type: ignore[valid-type]
     step: int | None
@@ -45,7 +47,7 @@ class ApprovalHistoryEntry:
 
 
 @strawberry.type(name="Approval", description="An application decided step by step (F7.2).")
-class ApprovalType_:
+class ApprovalType_(ModelType):
     id: int
     applicant_id: int
     type: ApprovalTypeEnum  # type: ignore[valid-type]
@@ -60,24 +62,6 @@ class ApprovalType_:
     updated_at: datetime
     decided_at: datetime | None
 
-    @classmethod
-    def from_model(cls, row: Approval) -> ApprovalType_:
-        return cls(
-            id=row.id,
-            applicant_id=row.applicant_id,
-            type=row.type,
-            title=row.title,
-            content=row.content,
-            amount=row.amount,
-            starts_on=row.starts_on,
-            ends_on=row.ends_on,
-            status=row.status,
-            current_step=row.current_step,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            decided_at=row.decided_at,
-        )
-
     @strawberry.field
     async def applicant(self, info: Info) -> UserType | None:
         user = await info.context.loaders.user.load(self.applicant_id)
@@ -86,40 +70,24 @@ class ApprovalType_:
     @strawberry.field
     async def steps(self, info: Info) -> list[ApprovalStepType]:
         rows = await info.context.loaders.approval_steps.load(self.id)
-        return [
-            ApprovalStepType(
-                step=s.step,
-                approver_id=s.approver_id,
-                decision=s.decision,
-                comment=s.comment,
-                decided_at=s.decided_at,
-            )
-            for s in rows
-        ]
+        return [ApprovalStepType.from_model(row) for row in rows]
 
     @strawberry.field(description="Everything that happened, oldest first.")
     async def history(self, info: Info) -> list[ApprovalHistoryEntry]:
         rows = await info.context.loaders.approval_history.load(self.id)
-        return [
-            ApprovalHistoryEntry(
-                actor_id=h.actor_id,
-                action=h.action,
-                step=h.step,
-                comment=h.comment,
-                created_at=h.created_at,
-            )
-            for h in rows
-        ]
+        return [ApprovalHistoryEntry.from_model(row) for row in rows]
 
 
 @strawberry.input
 class ApprovalInput:
     type: ApprovalTypeEnum  # type: ignore[valid-type]
-    title: str
+    title: str = strawberry.field(
+        metadata=constraint(max_length=200, single_line=True, required=True)
+    )
     approver_ids: list[int] = strawberry.field(
         description="One approver per step, in order; each decides after the previous approved."
     )
-    content: str = ""
+    content: str = strawberry.field(default="", metadata=constraint(max_length=10_000))
     amount: Decimal | None = strawberry.field(
         default=None, description="Required for REIMBURSEMENT and EXPENSE."
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
@@ -21,13 +23,14 @@ from gql_crm.db.models import (
     NotificationCategory,
     User,
 )
-from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
+from gql_crm.db.pagination import SortKey
+from gql_crm.services.errors import Conflict, InvalidInput, Problems
 from gql_crm.services.money import CENT, money_problem
 from gql_crm.services.notification import NotificationDraft, notify
 from gql_crm.services.unit_of_work import UnitOfWork
-from gql_crm.services.validation import text_problem
 
 TOPIC = "approvals"
+ORDER = (SortKey(Approval.id, descending=True),)
 MAX_STEPS = 10
 _DATED = (ApprovalType.LEAVE, ApprovalType.BUSINESS_TRIP)
 _MONEY = (ApprovalType.REIMBURSEMENT, ApprovalType.EXPENSE)
@@ -37,7 +40,7 @@ _MONEY = (ApprovalType.REIMBURSEMENT, ApprovalType.EXPENSE)
 class Application:
     type: ApprovalType
     title: str
-    approver_ids: tuple[int, ...]
+    approver_ids: Sequence[int]
     content: str = ""
     amount: Decimal | None = None
     starts_on: date | None = None
@@ -62,6 +65,13 @@ def approvals_query(
     return stmt
 
 
+async def visible_approval(
+    session: AsyncSession, principal: Principal, approval_id: int
+) -> Approval | None:
+    stmt = approvals_query(principal, status=None, awaiting_me=False)
+    return await session.scalar(stmt.where(Approval.id == approval_id))
+
+
 def can_watch(principal: Principal, payload: dict[str, Any]) -> bool:
     """Whether a live approval event concerns the subscriber (same rule as ``visibility``)."""
     applicant = payload["applicantId"]
@@ -74,10 +84,6 @@ def can_watch(principal: Principal, payload: dict[str, Any]) -> bool:
 
 def _check(application: Application) -> None:
     problems = Problems()
-    if p := text_problem(application.title, max_length=200):
-        problems.add("title", p)
-    if p := text_problem(application.content, max_length=10000, required=False):
-        problems.add("content", p)
     if not application.approver_ids:
         problems.add("approverIds", "name at least one approver")
     if len(application.approver_ids) > MAX_STEPS:
@@ -211,17 +217,8 @@ async def apply(uow: UnitOfWork, application: Application) -> Approval:
 
 
 async def _locked(uow: UnitOfWork, approval_id: int) -> tuple[Approval, list[ApprovalStep]]:
-    approval = await uow.session.get(Approval, approval_id, with_for_update=True)
-    if approval is None:
-        raise NotFound("Approval", approval_id)
-    steps = await _steps(uow, approval_id)
-    principal = uow.principal
-    involved = approval.applicant_id == principal.user_id or any(
-        s.approver_id == principal.user_id for s in steps
-    )
-    if not involved and not principal.can_see_owner(approval.applicant_id):
-        raise NotFound("Approval", approval_id)
-    return approval, steps
+    approval = await uow.find(Approval, approval_id, visibility.approval(uow.principal))
+    return approval, await _steps(uow, approval_id)
 
 
 async def decide(uow: UnitOfWork, approval_id: int, approve: bool, comment: str | None) -> Approval:
@@ -232,8 +229,6 @@ async def decide(uow: UnitOfWork, approval_id: int, approve: bool, comment: str 
     step = steps[approval.current_step - 1]
     if step.approver_id != uow.principal.user_id:
         raise Conflict("Only the approver of the current step can decide it.", "id")
-    if comment is not None and (p := text_problem(comment, max_length=5000, required=False)):
-        raise InvalidInput.single("comment", p)
     action = ApprovalAction.APPROVE if approve else ApprovalAction.REJECT
     step.decision, step.comment, step.decided_at = action, comment, uow.now
     _history(uow, approval, action, comment, step.step)
@@ -262,8 +257,6 @@ async def decide(uow: UnitOfWork, approval_id: int, approve: bool, comment: str 
 
 async def comment(uow: UnitOfWork, approval_id: int, text: str) -> Approval:
     approval, steps = await _locked(uow, approval_id)
-    if p := text_problem(text, max_length=5000):
-        raise InvalidInput.single("comment", p)
     _history(uow, approval, ApprovalAction.COMMENT, text, None)
     approval.updated_at = uow.now
     _announce(uow, approval, steps, ApprovalAction.COMMENT)
