@@ -1,16 +1,23 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import func, select
 
 from gql_crm.context import Info
-from gql_crm.db.models import Message, MessageRecipient
-from gql_crm.db.pagination import SortKey
-from gql_crm.resolvers.common import mutate, paginate
+from gql_crm.db.models import Message
+from gql_crm.resolvers.common import mutate, paginate, read
 from gql_crm.schema.common import Connection, InvalidInputError, NotFoundError
-from gql_crm.schema.message import MessageInput, MessagesSuccess, MessageSuccess, MessageType
+from gql_crm.schema.kit import values_of
+from gql_crm.schema.message import (
+    BODY,
+    SUBJECT,
+    MessageInput,
+    MessagesSuccess,
+    MessageSuccess,
+    MessageType,
+)
 from gql_crm.services import message as message_service
 
 SendMessageResult = Annotated[
@@ -43,7 +50,7 @@ class MessageQuery:
         return await paginate(
             info,
             stmt,
-            [SortKey(Message.id, descending=True)],
+            message_service.ORDER,
             first=first,
             after=after,
             to_node=MessageType.from_model,
@@ -57,7 +64,7 @@ class MessageQuery:
         return await paginate(
             info,
             message_service.sent_query(principal),
-            [SortKey(Message.id, descending=True)],
+            message_service.ORDER,
             first=first,
             after=after,
             to_node=MessageType.from_model,
@@ -66,18 +73,18 @@ class MessageQuery:
     @strawberry.field
     async def unread_message_count(self, info: Info) -> int:
         principal = info.context.require_principal()
-        stmt = select(func.count()).where(
-            MessageRecipient.user_id == principal.user_id, MessageRecipient.read_at.is_(None)
-        )
-        async with info.context.services.database.reader() as session:
-            return int(await session.scalar(stmt) or 0)
+        return await read(info, partial(message_service.unread_count, principal=principal))
 
 
 @strawberry.type
 class MessageMutation:
     @strawberry.mutation(description="Delivered live to recipients online; kept for the others.")
     async def send_message(
-        self, info: Info, recipient_ids: list[int], subject: str, body: str
+        self,
+        info: Info,
+        recipient_ids: list[int],
+        subject: Annotated[str, strawberry.argument(metadata=SUBJECT)],
+        body: Annotated[str, strawberry.argument(metadata=BODY)],
     ) -> SendMessageResult:
         info.context.require_principal()
         return await mutate(
@@ -96,9 +103,7 @@ class MessageMutation:
     )
     async def send_messages(self, info: Info, messages: list[MessageInput]) -> SendMessagesResult:
         info.context.require_principal()
-        drafts = [
-            message_service.MessageDraft(m.recipient_ids, m.subject, m.body) for m in messages
-        ]
+        drafts = [message_service.MessageDraft(**values_of(m)) for m in messages]
         return await mutate(
             info,
             lambda uow: message_service.send_messages(uow, drafts),

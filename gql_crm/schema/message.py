@@ -5,27 +5,21 @@ from datetime import datetime
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import Message
+from gql_crm.schema.constraints import constraint
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.user import UserType
+
+SUBJECT = constraint(max_length=200, single_line=True, required=True)
+BODY = constraint(max_length=20_000, required=True)
 
 
 @strawberry.type(name="Message", description="An internal message.")
-class MessageType:
+class MessageType(ModelType):
     id: int
     sender_id: int
     subject: str
     body: str
     created_at: datetime
-
-    @classmethod
-    def from_model(cls, message: Message) -> MessageType:
-        return cls(
-            id=message.id,
-            sender_id=message.sender_id,
-            subject=message.subject,
-            body=message.body,
-            created_at=message.created_at,
-        )
 
     @strawberry.field(description="When you read it; null if unread or if you sent it.")
     async def read_at(self, info: Info) -> datetime | None:
@@ -51,5 +45,5 @@ class MessagesSuccess:
 @strawberry.input(description="One message of a sendMessages call.")
 class MessageInput:
     recipient_ids: list[int]
-    subject: str
-    body: str
+    subject: str = strawberry.field(metadata=SUBJECT)
+    body: str = strawberry.field(metadata=BODY)

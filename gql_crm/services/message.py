@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, bindparam, insert, select
+from sqlalchemy import Select, bindparam, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.principal import Principal
 from gql_crm.db.base import core_table
 from gql_crm.db.models import Message, MessageRecipient, User
+from gql_crm.db.pagination import SortKey
 from gql_crm.services.errors import NotFound, Problems
 from gql_crm.services.unit_of_work import UnitOfWork
-from gql_crm.services.validation import text_problem
 from gql_crm.subscriptions.bus import user_channel
 
 MAX_RECIPIENTS = 500
@@ -19,6 +20,7 @@ MAX_MESSAGES = 100
 # Recipients of all the messages of one call: their ids are bound as parameters of one
 # statement, far below what PostgreSQL (32,767) and SQLite (32,766) take.
 MAX_RECIPIENTS_PER_CALL = 5000
+ORDER = (SortKey(Message.id, descending=True),)
 
 _ACTIVE_AMONG = select(User.id).where(
     User.id.in_(bindparam("ids", expanding=True)),
@@ -66,15 +68,11 @@ async def send_messages(
             f"at most {MAX_RECIPIENTS_PER_CALL} recipients in all the messages of one call",
         )
     fields = [f"{field_prefix}[{i}]." if field_prefix else "" for i in range(len(drafts))]
-    for draft, recipients, at in zip(drafts, recipients_of, fields, strict=True):
+    for recipients, at in zip(recipients_of, fields, strict=True):
         if not recipients:
             problems.add(f"{at}recipientIds", "name at least one recipient")
         if len(recipients) > MAX_RECIPIENTS:
             problems.add(f"{at}recipientIds", f"at most {MAX_RECIPIENTS} recipients per message")
-        if p := text_problem(draft.subject, max_length=200):
-            problems.add(f"{at}subject", p)
-        if p := text_problem(draft.body, max_length=20000):
-            problems.add(f"{at}body", p)
     problems.raise_if_any()
     named = list(dict.fromkeys(uid for recipients in recipients_of for uid in recipients))
     active = set(await uow.session.scalars(_ACTIVE_AMONG, {"ids": named}))
@@ -130,6 +128,13 @@ def inbox_query(principal: Principal, *, unread_only: bool) -> Select[Message]:
     if unread_only:
         stmt = stmt.where(MessageRecipient.read_at.is_(None))
     return stmt
+
+
+async def unread_count(session: AsyncSession, principal: Principal) -> int:
+    stmt = select(func.count()).where(
+        MessageRecipient.user_id == principal.user_id, MessageRecipient.read_at.is_(None)
+    )
+    return int(await session.scalar(stmt) or 0)
 
 
 def sent_query(principal: Principal) -> Select[Message]:

@@ -234,10 +234,8 @@ async def test_one_bad_message_refuses_the_whole_call_and_names_it(
 ) -> None:
     good = {"recipientIds": [uid(sales1)], "subject": "Hello", "body": "Hi."}
     for messages, fields in (
-        (
-            [good, {**good, "subject": " "}, {**good, "recipientIds": []}],
-            ["messages[1].subject", "messages[2].recipientIds"],
-        ),
+        ([good, {**good, "subject": " "}], ["messages[1].subject"]),
+        ([good, good, {**good, "recipientIds": []}], ["messages[2].recipientIds"]),
         ([good, {**good, "recipientIds": [987654]}], ["messages[1].recipientIds"]),
         ([], ["messages"]),
         ([good] * 101, ["messages"]),
