@@ -1,13 +1,12 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import Notification
-from gql_crm.db.pagination import SortKey
-from gql_crm.resolvers.common import mutate, paginate
+from gql_crm.resolvers.common import mutate, paginate, read
 from gql_crm.schema.common import Connection, NotFoundError
 from gql_crm.schema.notification import (
     MarkAllReadSuccess,
@@ -41,7 +40,7 @@ class NotificationQuery:
         return await paginate(
             info,
             stmt,
-            [SortKey(Notification.id, descending=True)],
+            notification_service.ORDER,
             first=first,
             after=after,
             to_node=NotificationType.from_model,
@@ -50,9 +49,8 @@ class NotificationQuery:
     @strawberry.field
     async def unread_notification_counts(self, info: Info) -> UnreadCountsType:
         principal = info.context.require_principal()
-        async with info.context.services.database.reader() as session:
-            counts = await notification_service.unread_counts(session, [principal.user_id])
-        return UnreadCountsType.of(counts[principal.user_id])
+        counts = partial(notification_service.my_unread_counts, principal=principal)
+        return UnreadCountsType.of(await read(info, counts))
 
 
 @strawberry.type

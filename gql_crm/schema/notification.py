@@ -4,14 +4,15 @@ from datetime import datetime
 
 import strawberry
 
-from gql_crm.db.models import Notification, NotificationCategory
+from gql_crm.db.models import NotificationCategory
+from gql_crm.schema.kit import ModelType
 from gql_crm.services.notification import UnreadCounts
 
 NotificationCategoryEnum = strawberry.enum(NotificationCategory, name="NotificationCategory")
 
 
 @strawberry.type(name="Notification", description="An entry of your notification bell.")
-class NotificationType:
+class NotificationType(ModelType):
     id: int
     category: NotificationCategoryEnum  # type: ignore[valid-type]
     kind: str
@@ -23,21 +24,8 @@ class NotificationType:
     created_at: datetime
 
     @classmethod
-    def from_model(cls, row: Notification) -> NotificationType:
-        return cls(
-            id=row.id,
-            category=row.category,
-            kind=row.kind,
-            title=row.title,
-            body=row.body,
-            link_type=row.link_type,
-            link_id=row.link_id,
-            read_at=row.read_at,
-            created_at=row.created_at,
-        )
-
-    @classmethod
     def from_payload(cls, notification_id: int, payload: dict[str, object]) -> NotificationType:
+        # A live notification is built from its event, before any row is read.
         return cls(
             id=notification_id,
             category=NotificationCategory(str(payload["category"])),

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gql_crm.auth.principal import Principal
 from gql_crm.db.base import core_table
 from gql_crm.db.models import Notification, NotificationCategory
-from gql_crm.services.errors import NotFound
+from gql_crm.db.pagination import SortKey
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.subscriptions.bus import user_channel
 
@@ -20,6 +20,7 @@ from gql_crm.subscriptions.bus import user_channel
 # instead of one event per recipient.
 BROADCAST_THRESHOLD = 20
 BROADCAST_CHANNEL = "notifications:broadcast"
+ORDER = (SortKey(Notification.id, descending=True),)
 _CHUNK = 5000  # bind parameters per statement stay far below every driver's limit
 
 
@@ -196,6 +197,10 @@ def announce_newest(
         )
 
 
+async def my_unread_counts(session: AsyncSession, principal: Principal) -> UnreadCounts:
+    return (await unread_counts(session, [principal.user_id]))[principal.user_id]
+
+
 def notifications_query(principal: Principal, *, unread_only: bool) -> Select[Notification]:
     stmt = select(Notification).where(Notification.user_id == principal.user_id)
     if unread_only:
@@ -204,9 +209,8 @@ def notifications_query(principal: Principal, *, unread_only: bool) -> Select[No
 
 
 async def mark_read(uow: UnitOfWork, notification_id: int) -> Notification:
-    notification = await uow.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != uow.principal.user_id:
-        raise NotFound("Notification", notification_id)
+    mine = Notification.user_id == uow.principal.user_id
+    notification = await uow.find(Notification, notification_id, mine)
     if notification.read_at is None:
         notification.read_at = uow.now
     return notification
