@@ -6,10 +6,9 @@ from typing import Annotated
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import WorkLog
-from gql_crm.db.pagination import SortKey
 from gql_crm.resolvers.common import mutate, paginate
 from gql_crm.schema.common import Connection, InvalidInputError, NotFoundError
+from gql_crm.schema.constraints import constraint
 from gql_crm.schema.work_log import (
     WorkLogCommentSuccess,
     WorkLogCommentType,
@@ -37,7 +36,7 @@ class WorkLogQuery:
         return await paginate(
             info,
             work_log_service.work_logs_query(principal, mine=mine),
-            [SortKey(WorkLog.id, descending=True)],
+            work_log_service.ORDER,
             first=first,
             after=after,
             to_node=WorkLogType.from_model,
@@ -48,7 +47,13 @@ class WorkLogQuery:
 class WorkLogMutation:
     @strawberry.mutation(description="Submit to a leader, who is notified.")
     async def submit_work_log(
-        self, info: Info, leader_id: int, log_date: date, content: str
+        self,
+        info: Info,
+        leader_id: int,
+        log_date: date,
+        content: Annotated[
+            str, strawberry.argument(metadata=constraint(max_length=20_000, required=True))
+        ],
     ) -> SubmitWorkLogResult:
         info.context.require_principal()
         return await mutate(
@@ -58,7 +63,14 @@ class WorkLogMutation:
         )
 
     @strawberry.mutation(description="The leader or the author comments; the other is notified.")
-    async def comment_on_work_log(self, info: Info, id: int, content: str) -> CommentWorkLogResult:
+    async def comment_on_work_log(
+        self,
+        info: Info,
+        id: int,
+        content: Annotated[
+            str, strawberry.argument(metadata=constraint(max_length=5000, required=True))
+        ],
+    ) -> CommentWorkLogResult:
         info.context.require_principal()
         return await mutate(
             info,

@@ -5,22 +5,16 @@ from datetime import date, datetime
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import WorkLog, WorkLogComment
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.user import UserType
 
 
 @strawberry.type(name="WorkLogComment")
-class WorkLogCommentType:
+class WorkLogCommentType(ModelType):
     id: int
     author_id: int
     content: str
     created_at: datetime
-
-    @classmethod
-    def from_model(cls, row: WorkLogComment) -> WorkLogCommentType:
-        return cls(
-            id=row.id, author_id=row.author_id, content=row.content, created_at=row.created_at
-        )
 
     @strawberry.field
     async def author(self, info: Info) -> UserType | None:
@@ -29,24 +23,13 @@ class WorkLogCommentType:
 
 
 @strawberry.type(name="WorkLog", description="A work log submitted to a leader (F7.3).")
-class WorkLogType:
+class WorkLogType(ModelType):
     id: int
     author_id: int
     leader_id: int
     log_date: date
     content: str
     created_at: datetime
-
-    @classmethod
-    def from_model(cls, row: WorkLog) -> WorkLogType:
-        return cls(
-            id=row.id,
-            author_id=row.author_id,
-            leader_id=row.leader_id,
-            log_date=row.log_date,
-            content=row.content,
-            created_at=row.created_at,
-        )
 
     @strawberry.field
     async def author(self, info: Info) -> UserType | None:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
 from gql_crm.auth.principal import Principal
 from gql_crm.db.models import NotificationCategory, User, WorkLog, WorkLogComment
-from gql_crm.services.errors import InvalidInput, NotFound, Problems
+from gql_crm.db.pagination import SortKey
+from gql_crm.services.errors import InvalidInput
 from gql_crm.services.notification import NotificationDraft, notify
 from gql_crm.services.unit_of_work import UnitOfWork
-from gql_crm.services.validation import text_problem
+
+ORDER = (SortKey(WorkLog.id, descending=True),)
 
 
 def work_logs_query(principal: Principal, *, mine: bool) -> Select[WorkLog]:
@@ -21,12 +23,8 @@ def work_logs_query(principal: Principal, *, mine: bool) -> Select[WorkLog]:
 
 
 async def submit(uow: UnitOfWork, leader_id: int, log_date: date, content: str) -> WorkLog:
-    problems = Problems()
-    if p := text_problem(content, max_length=20000):
-        problems.add("content", p)
     if leader_id == uow.principal.user_id:
-        problems.add("leaderId", "submit your work log to someone else")
-    problems.raise_if_any()
+        raise InvalidInput.single("leaderId", "submit your work log to someone else")
     leader = await uow.session.get(User, leader_id)
     if leader is None or not leader.is_active or leader.deleted_at is not None:
         raise InvalidInput.single("leaderId", f"no active user with id {leader_id}")
@@ -57,12 +55,9 @@ async def submit(uow: UnitOfWork, leader_id: int, log_date: date, content: str) 
 
 async def add_comment(uow: UnitOfWork, work_log_id: int, content: str) -> WorkLogComment:
     """The leader or the author comments; the other one is notified."""
-    log = await uow.session.get(WorkLog, work_log_id)
     me = uow.principal.user_id
-    if log is None or me not in (log.author_id, log.leader_id):
-        raise NotFound("Work log", work_log_id)
-    if p := text_problem(content, max_length=5000):
-        raise InvalidInput.single("content", p)
+    involved = or_(WorkLog.author_id == me, WorkLog.leader_id == me)
+    log = await uow.find(WorkLog, work_log_id, involved)
     comment = WorkLogComment(work_log_id=log.id, author_id=me, content=content, created_at=uow.now)
     uow.session.add(comment)
     await uow.session.flush()
