@@ -6,18 +6,10 @@ from typing import Annotated
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import DailyReport
-from gql_crm.db.pagination import SortKey
 from gql_crm.resolvers.common import paginate
 from gql_crm.schema.common import Connection, requires
 from gql_crm.schema.report import DailyReportType
 from gql_crm.services import report as service
-
-_NEWEST_FIRST = [
-    SortKey(DailyReport.day, descending=True),
-    SortKey(DailyReport.user_id),
-    SortKey(DailyReport.id),
-]
 
 
 @strawberry.type
@@ -33,7 +25,12 @@ class ReportQuery:
     ) -> Connection[DailyReportType]:
         stmt = service.reports_query(info.context.require_principal(), from_, to, mine=True)
         return await paginate(
-            info, stmt, _NEWEST_FIRST, first=first, after=after, to_node=DailyReportType.from_model
+            info,
+            stmt,
+            service.NEWEST_FIRST,
+            first=first,
+            after=after,
+            to_node=DailyReportType.from_model,
         )
 
     @strawberry.field(
@@ -54,5 +51,10 @@ class ReportQuery:
             info.context.require_principal(), from_, to, user_id, mine=False
         )
         return await paginate(
-            info, stmt, _NEWEST_FIRST, first=first, after=after, to_node=DailyReportType.from_model
+            info,
+            stmt,
+            service.NEWEST_FIRST,
+            first=first,
+            after=after,
+            to_node=DailyReportType.from_model,
         )

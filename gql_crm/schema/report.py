@@ -7,6 +7,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db.models import DailyReport
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.user import UserType
 from gql_crm.services.report import NO_METHOD
 
@@ -22,7 +23,7 @@ class FollowUpMethodCount:
     description="One user's CRM activity on one company day (F9.2), written every night. "
     "Counts what was recorded that day (tasksCompleted: to-dos marked done that day).",
 )
-class DailyReportType:
+class DailyReportType(ModelType):
     id: int
     user_id: int
     day: date
@@ -45,34 +46,18 @@ class DailyReportType:
 
     @classmethod
     def from_model(cls, row: DailyReport) -> DailyReportType:
+        # The row keeps follow-ups per method as {method id or NO_METHOD: count}; the type
+        # lists them, the "none given" entry first.
+        report = super().from_model(row)
+        counts = row.follow_ups_by_method or {}
         methods = sorted(
-            (
-                (None if key == NO_METHOD else int(key), int(n))
-                for key, n in (row.follow_ups_by_method or {}).items()
-            ),
+            ((None if key == NO_METHOD else int(key), int(n)) for key, n in counts.items()),
             key=lambda method: (method[0] is not None, method[0] or 0),
         )
-        return cls(
-            id=row.id,
-            user_id=row.user_id,
-            day=row.day,
-            customers_added=row.customers_added,
-            customers_claimed=row.customers_claimed,
-            customers_released=row.customers_released,
-            customers_transferred=row.customers_transferred,
-            follow_ups=row.follow_ups,
-            follow_ups_by_method=[FollowUpMethodCount(method_id=m, count=n) for m, n in methods],
-            tasks_completed=row.tasks_completed,
-            opportunities_created=row.opportunities_created,
-            opportunity_stage_moves=row.opportunity_stage_moves,
-            orders=row.orders,
-            order_amount=row.order_amount,
-            payments=row.payments,
-            payment_amount=row.payment_amount,
-            expenses=row.expenses,
-            expense_amount=row.expense_amount,
-            generated_at=row.generated_at,
-        )
+        report.follow_ups_by_method = [
+            FollowUpMethodCount(method_id=m, count=n) for m, n in methods
+        ]
+        return report
 
     @strawberry.field
     async def user(self, info: Info) -> UserType | None:

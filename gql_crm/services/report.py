@@ -37,6 +37,7 @@ from gql_crm.db.models import (
     Task,
     User,
 )
+from gql_crm.db.pagination import SortKey
 from gql_crm.db.scopes import scope_filter
 from gql_crm.services.notification import NotificationDraft, notify
 from gql_crm.services.setting import get_settings
@@ -44,6 +45,11 @@ from gql_crm.services.unit_of_work import Services, UnitOfWork
 
 STATISTICS_VIEW = basic(Module.STATISTICS, Action.VIEW)
 NO_METHOD = "none"
+NEWEST_FIRST = (
+    SortKey(DailyReport.day, descending=True),
+    SortKey(DailyReport.user_id),
+    SortKey(DailyReport.id),
+)
 logger = logging.getLogger("gql_crm.workers.report")
 
 
