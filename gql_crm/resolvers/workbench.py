@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from functools import partial
+
 import strawberry
 
 from gql_crm.context import Info
+from gql_crm.resolvers.common import read
 from gql_crm.schema.customer import _nested_limit
 from gql_crm.schema.workbench import WorkbenchType
 from gql_crm.services import workbench as workbench_service
@@ -15,8 +18,15 @@ class WorkbenchQuery:
         principal = info.context.require_principal()
         settings = await info.context.loaders.settings()
         now = info.context.services.clock.now()
-        async with info.context.services.database.reader() as session:
-            bench = await workbench_service.workbench(
-                session, principal, settings, now, _nested_limit(first)
-            )
+        limit = _nested_limit(first)
+        bench = await read(
+            info,
+            partial(
+                workbench_service.workbench,
+                principal=principal,
+                settings=settings,
+                now=now,
+                limit=limit,
+            ),
+        )
         return WorkbenchType.from_model(bench)

@@ -26,6 +26,7 @@ class ReceivableType:
 
     @classmethod
     def from_model(cls, r: Receivable) -> ReceivableType:
+        # Two rows and a flag computed by the workbench, each row wrapped in its own type.
         return cls(
             plan=PaymentPlanType.from_model(r.plan, False),
             order=OrderType.from_model(r.order),
@@ -41,6 +42,7 @@ class DeliveryReminderType:
 
     @classmethod
     def from_model(cls, r: DeliveryReminder) -> DeliveryReminderType:
+        # Two rows and the quantity the workbench summed, each row wrapped in its own type.
         return cls(
             plan=DeliveryPlanType.from_model(r.plan),
             order=OrderType.from_model(r.order),
@@ -84,6 +86,7 @@ class WorkbenchType:
 
     @classmethod
     def from_model(cls, w: Workbench) -> WorkbenchType:
+        # Not a row: the workbench's lists, each item wrapped in its own type.
         return cls(
             today=w.today,
             schedules=[ScheduleType.from_model(r) for r in w.schedules],
