@@ -3,12 +3,10 @@ from __future__ import annotations
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import OperationLog
-from gql_crm.db.pagination import SortKey
 from gql_crm.resolvers.common import paginate
 from gql_crm.schema.common import Connection
 from gql_crm.schema.operation_log import OperationLogEntryType
-from gql_crm.services.operation_log import operation_log_query
+from gql_crm.services import operation_log
 
 
 @strawberry.type
@@ -26,11 +24,13 @@ class OperationLogQuery:
         entity_id: int | None = None,
     ) -> Connection[OperationLogEntryType]:
         principal = info.context.require_principal()
-        stmt = operation_log_query(principal, entity_type=entity_type, entity_id=entity_id)
+        stmt = operation_log.operation_log_query(
+            principal, entity_type=entity_type, entity_id=entity_id
+        )
         return await paginate(
             info,
             stmt,
-            [SortKey(OperationLog.id, descending=True)],
+            operation_log.ORDER,
             first=first,
             after=after,
             to_node=OperationLogEntryType.from_model,

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from gql_crm.context import Info
-from gql_crm.db.models import OperationLog
+from gql_crm.schema.kit import ModelType
 from gql_crm.schema.user import UserType
 
 
 @strawberry.type(name="OperationLogEntry", description="Who did what to which record.")
-class OperationLogEntryType:
+class OperationLogEntryType(ModelType):
     id: int
     entity_type: str
     entity_id: int
@@ -20,18 +19,6 @@ class OperationLogEntryType:
     changes: JSON = strawberry.field(description="field -> [from, to]")
     created_at: datetime
     actor_id: int | None
-
-    @classmethod
-    def from_model(cls, entry: OperationLog) -> OperationLogEntryType:
-        return cls(
-            id=entry.id,
-            entity_type=entry.entity_type,
-            entity_id=entry.entity_id,
-            action=entry.action,
-            changes=cast(JSON, entry.changes),
-            created_at=entry.created_at,
-            actor_id=entry.actor_id,
-        )
 
     @strawberry.field(description="Null for the system (scheduled jobs).")
     async def actor(self, info: Info) -> UserType | None:

@@ -7,6 +7,9 @@ from sqlalchemy import Select, select
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.models import OperationLog
+from gql_crm.db.pagination import SortKey
+
+ORDER = (SortKey(OperationLog.id, descending=True),)
 
 
 def operation_log_query(
