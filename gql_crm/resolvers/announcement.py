@@ -40,10 +40,6 @@ InstantNoticeResult = Annotated[
 ]
 
 
-def _fields(data: AnnouncementInput) -> AnnouncementFields:
-    return AnnouncementFields(**values_of(data))
-
-
 def _success(row: Announcement) -> AnnouncementSuccess:
     return AnnouncementSuccess(announcement=AnnouncementType.from_model(row))
 
@@ -88,9 +84,10 @@ class AnnouncementMutation:
     async def create_announcement(
         self, info: Info, input: AnnouncementInput, publish: bool = False
     ) -> AnnouncementResult:
+        fields = AnnouncementFields(**values_of(input))
         return await mutate(
             info,
-            lambda uow: announcement_service.create_announcement(uow, _fields(input), publish),
+            lambda uow: announcement_service.create_announcement(uow, fields, publish),
             _success,
         )
 
@@ -104,9 +101,10 @@ class AnnouncementMutation:
     async def update_announcement(
         self, info: Info, id: int, input: AnnouncementInput
     ) -> AnnouncementResult:
+        fields = AnnouncementFields(**values_of(input))
         return await mutate(
             info,
-            lambda uow: announcement_service.update_announcement(uow, id, _fields(input)),
+            lambda uow: announcement_service.update_announcement(uow, id, fields),
             _success,
         )
 
