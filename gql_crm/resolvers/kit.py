@@ -88,11 +88,15 @@ def mutation(
     operation: Callable[..., Awaitable[Any]],
     success: type,
     *,
-    needs: str,
+    needs: str | None,
     description: str | None = None,
+    failures: tuple[type, ...] = (),
+    union: str | None = None,
     **arguments: Any,
 ) -> Any:
-    """A mutation field running ``operation(uow, **arguments)``; see the module docstring."""
+    """A mutation field running ``operation(uow, **arguments)``; see the module docstring.
+    ``failures`` and ``union`` name its result union's error members and name (``outcome``);
+    ``needs`` None: a mutation open to every signed-in user (its service decides)."""
     wrap = _wrapper(success)
 
     async def resolve(self: Any, info: Info, **given: Any) -> Any:
@@ -102,10 +106,9 @@ def mutation(
         }
         return await mutate(info, lambda uow: operation(uow, **values), wrap)
 
-    _signature(resolve, arguments, outcome(success))
-    return strawberry.mutation(
-        resolver=resolve, extensions=[requires(needs)], description=description
-    )
+    _signature(resolve, arguments, outcome(success, *failures, name=union))
+    extensions: list[FieldExtension] = [requires(needs)] if needs else []
+    return strawberry.mutation(resolver=resolve, extensions=extensions, description=description)
 
 
 def connection(
