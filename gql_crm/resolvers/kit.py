@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import strawberry
 from strawberry.extensions import FieldExtension
+from strawberry.types.base import StrawberryList
 
 from gql_crm.context import Info
 from gql_crm.db.pagination import SortKey
@@ -57,11 +58,15 @@ def outcome(success: type, *failures: type, name: str | None = None) -> Any:
 
 
 def _wrapper(success: type) -> Callable[[Any], Any]:
-    """Row -> success: ``DeleteSuccess`` takes the id, others the row as their one field."""
+    """Row -> success: ``DeleteSuccess`` takes the id, others the row (or rows) as their one
+    field."""
     if success is DeleteSuccess:
         return deleted
     [field] = success.__strawberry_definition__.fields  # type: ignore[attr-defined]
     node: Any = field.type
+    if isinstance(node, StrawberryList):  # a batch: the rows it wrote
+        item: Any = node.of_type
+        return lambda rows: success(**{field.python_name: [item.from_model(r) for r in rows]})
     return lambda row: success(**{field.python_name: node.from_model(row)})
 
 
