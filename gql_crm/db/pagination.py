@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -16,7 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeEngine
 
+from gql_crm.db.engine import Reads
+
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 class InvalidCursor(ValueError):
@@ -151,3 +154,24 @@ async def keyset_page(
         has_previous_page=after is not None,
         count_statement=count_statement,
     )
+
+
+async def read_page(
+    reads: Reads, stmt: Select[T], keys: Sequence[SortKey], *, first: int, after: str | None
+) -> tuple[Page[T], Callable[[], Awaitable[int]]]:
+    """A page of ``stmt`` read on ``reads``, and how to count the whole list (run only when a
+    client asks for ``totalCount``)."""
+    async with reads.reader() as session:
+        page = await keyset_page(session, stmt, keys, first=first, after=after)
+
+    async def count() -> int:
+        async with reads.reader() as session:
+            return int(await session.scalar(page.count_statement) or 0)
+
+    return page, count
+
+
+async def read(reads: Reads, query: Callable[[AsyncSession], Awaitable[R]]) -> R:
+    """Run a read (a service's query function) on ``reads``."""
+    async with reads.reader() as session:
+        return await query(session)

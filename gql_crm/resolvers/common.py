@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
-
-from sqlalchemy import Select
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gql_crm.context import Info
-from gql_crm.db.pagination import SortKey, keyset_page
+from gql_crm.db import pagination
+from gql_crm.db.pagination import SortKey
 from gql_crm.schema.common import Connection, error_from
 from gql_crm.schema.errors import BadRequest
 from gql_crm.services.errors import DomainError
@@ -17,6 +15,10 @@ R = TypeVar("R")
 S = TypeVar("S")
 M = TypeVar("M")
 N = TypeVar("N")
+
+if TYPE_CHECKING:  # types only: resolvers run no SQL themselves
+    from sqlalchemy import Select
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 async def mutate(
@@ -53,18 +55,12 @@ async def paginate(
     after: str | None,
     to_node: Callable[[M], N],
 ) -> Connection[N]:
-    reads = info.context.loaders.reads
-    async with reads.reader() as session:
-        page = await keyset_page(session, stmt, keys, first=page_size(info, first), after=after)
-
-    async def count() -> int:
-        async with reads.reader() as session:
-            return int(await session.scalar(page.count_statement) or 0)
-
+    page, count = await pagination.read_page(
+        info.context.loaders.reads, stmt, keys, first=page_size(info, first), after=after
+    )
     return Connection.build(page, [to_node(item) for item in page.items], count)
 
 
 async def read(info: Info, query: Callable[[AsyncSession], Awaitable[R]]) -> R:
     """Run a service's read on the request's read session (where loaders read too)."""
-    async with info.context.loaders.reads.reader() as session:
-        return await query(session)
+    return await pagination.read(info.context.loaders.reads, query)
