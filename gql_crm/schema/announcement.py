@@ -5,10 +5,9 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from gql_crm.context import Info
 from gql_crm.db.models import Audience
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelType, related
 from gql_crm.schema.user import UserType
 
 AudienceEnum = strawberry.enum(Audience, name="Audience")
@@ -28,12 +27,7 @@ class AnnouncementType(ModelType):
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field
-    async def author(self, info: Info) -> UserType | None:
-        if self.author_id is None:
-            return None
-        user = await info.context.loaders.user.load(self.author_id)
-        return UserType.from_model(user) if user else None
+    author = related(UserType, "author_id", "user")
 
 
 @strawberry.input

@@ -9,7 +9,7 @@ from gql_crm.context import Info
 from gql_crm.db.models import ApprovalAction, ApprovalStatus, ApprovalType
 from gql_crm.schema.common import Error, register_error
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelType, related
 from gql_crm.schema.user import UserType
 from gql_crm.services import errors
 
@@ -26,10 +26,7 @@ class ApprovalStepType(ModelType):
     comment: str | None
     decided_at: datetime | None
 
-    @strawberry.field
-    async def approver(self, info: Info) -> UserType | None:
-        user = await info.context.loaders.user.load(self.approver_id)
-        return UserType.from_model(user) if user else None
+    approver = related(UserType, "approver_id", "user")
 
 
 @strawberry.type
@@ -40,10 +37,7 @@ class ApprovalHistoryEntry(ModelType):
     comment: str | None
     created_at: datetime
 
-    @strawberry.field
-    async def actor(self, info: Info) -> UserType | None:
-        user = await info.context.loaders.user.load(self.actor_id)
-        return UserType.from_model(user) if user else None
+    actor = related(UserType, "actor_id", "user")
 
 
 @strawberry.type(name="Approval", description="An application decided step by step (F7.2).")
@@ -62,10 +56,7 @@ class ApprovalType_(ModelType):
     updated_at: datetime
     decided_at: datetime | None
 
-    @strawberry.field
-    async def applicant(self, info: Info) -> UserType | None:
-        user = await info.context.loaders.user.load(self.applicant_id)
-        return UserType.from_model(user) if user else None
+    applicant = related(UserType, "applicant_id", "user")
 
     @strawberry.field
     async def steps(self, info: Info) -> list[ApprovalStepType]:

@@ -5,10 +5,9 @@ from decimal import Decimal
 
 import strawberry
 
-from gql_crm.context import Info
 from gql_crm.db.models import ExpenseKind, ExpenseStatus
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelType, related
 from gql_crm.schema.user import UserType
 
 ExpenseKindEnum = strawberry.enum(ExpenseKind, name="ExpenseKind")
@@ -35,17 +34,9 @@ class ExpenseType(ModelType):
     review_comment: str | None
     created_at: datetime
 
-    @strawberry.field
-    async def owner(self, info: Info) -> UserType | None:
-        user = await info.context.loaders.user.load(self.owner_id)
-        return UserType.from_model(user) if user else None
+    owner = related(UserType, "owner_id", "user")
 
-    @strawberry.field
-    async def reviewed_by(self, info: Info) -> UserType | None:
-        if self.reviewed_by_id is None:
-            return None
-        user = await info.context.loaders.user.load(self.reviewed_by_id)
-        return UserType.from_model(user) if user else None
+    reviewed_by = related(UserType, "reviewed_by_id", "user")
 
 
 @strawberry.input

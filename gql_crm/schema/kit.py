@@ -66,7 +66,7 @@ def values_of(data: Any, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
 def related(
     node: type | str,
     key: str,
-    load: Callable[..., Any],
+    load: Callable[..., Any] | str,
     *,
     many: bool = False,
     scoped: bool = False,
@@ -74,10 +74,10 @@ def related(
     needs: str | None = None,
     description: str | None = None,
 ) -> Any:
-    """A field with the ``node`` that ``load`` (a load function of ``loaders/``) gives for
-    this object's ``key`` — with ``many``, the list of them; ``scoped``: ``load`` keeps what
-    the caller may see; ``needs``: the permission it declares. A type defined later is named
-    as a string, with its ``module``."""
+    """A field with the ``node`` that ``load`` (a load function of ``loaders/``, or the name of
+    a declared loader) gives for this object's ``key`` — with ``many``, the list of them;
+    ``scoped``: ``load`` keeps what the caller may see; ``needs``: the permission it declares.
+    A type defined later is named as a string, with its ``module``."""
     annotation: Any = (
         Annotated[node, strawberry.lazy(module or "")] if isinstance(node, str) else node
     )
@@ -87,7 +87,10 @@ def related(
         if value is None:
             return [] if many else None
         loaders = info.context.loaders
-        found = await (loaders.scoped(load) if scoped else loaders.of(load)).load(value)
+        if isinstance(load, str):
+            found = await getattr(loaders, load).load(value)
+        else:
+            found = await (loaders.scoped(load) if scoped else loaders.of(load)).load(value)
         kind: Any = (
             getattr(importlib.import_module(module or ""), node) if isinstance(node, str) else node
         )

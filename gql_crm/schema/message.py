@@ -6,7 +6,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelType, related
 from gql_crm.schema.user import UserType
 
 SUBJECT = constraint(max_length=200, single_line=True, required=True)
@@ -26,10 +26,7 @@ class MessageType(ModelType):
         principal = info.context.require_principal()
         return await info.context.loaders.message_read_at.load((self.id, principal.user_id))
 
-    @strawberry.field
-    async def sender(self, info: Info) -> UserType | None:
-        user = await info.context.loaders.user.load(self.sender_id)
-        return UserType.from_model(user) if user else None
+    sender = related(UserType, "sender_id", "user")
 
 
 @strawberry.type

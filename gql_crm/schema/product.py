@@ -5,9 +5,8 @@ from decimal import Decimal
 
 import strawberry
 
-from gql_crm.context import Info
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelType, related
 from gql_crm.schema.option import OptionType
 
 MONEY = constraint(minimum=0, scale=2)
@@ -26,12 +25,7 @@ class ProductType(ModelType):
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field
-    async def category(self, info: Info) -> OptionType | None:
-        if self.category_id is None:
-            return None
-        item = await info.context.loaders.option.load(self.category_id)
-        return OptionType.from_model(item) if item else None
+    category = related(OptionType, "category_id", "option")
 
 
 @strawberry.input

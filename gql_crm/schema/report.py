@@ -5,9 +5,8 @@ from decimal import Decimal
 
 import strawberry
 
-from gql_crm.context import Info
 from gql_crm.db.models import DailyReport
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelType, related
 from gql_crm.schema.user import UserType
 from gql_crm.services.report import NO_METHOD
 
@@ -59,7 +58,4 @@ class DailyReportType(ModelType):
         ]
         return report
 
-    @strawberry.field
-    async def user(self, info: Info) -> UserType | None:
-        user = await info.context.loaders.user.load(self.user_id)
-        return UserType.from_model(user) if user else None
+    user = related(UserType, "user_id", "user")

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelType, related
 from gql_crm.schema.user import UserType
 
 
@@ -16,10 +16,7 @@ class WorkLogCommentType(ModelType):
     content: str
     created_at: datetime
 
-    @strawberry.field
-    async def author(self, info: Info) -> UserType | None:
-        user = await info.context.loaders.user.load(self.author_id)
-        return UserType.from_model(user) if user else None
+    author = related(UserType, "author_id", "user")
 
 
 @strawberry.type(name="WorkLog", description="A work log submitted to a leader (F7.3).")
@@ -31,15 +28,9 @@ class WorkLogType(ModelType):
     content: str
     created_at: datetime
 
-    @strawberry.field
-    async def author(self, info: Info) -> UserType | None:
-        user = await info.context.loaders.user.load(self.author_id)
-        return UserType.from_model(user) if user else None
+    author = related(UserType, "author_id", "user")
 
-    @strawberry.field
-    async def leader(self, info: Info) -> UserType | None:
-        user = await info.context.loaders.user.load(self.leader_id)
-        return UserType.from_model(user) if user else None
+    leader = related(UserType, "leader_id", "user")
 
     @strawberry.field(description="Oldest first.")
     async def comments(self, info: Info) -> list[WorkLogCommentType]:
