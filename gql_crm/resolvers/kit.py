@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, get_origin
 
 import strawberry
 from strawberry.extensions import FieldExtension
@@ -70,23 +70,63 @@ def _wrapper(success: type) -> Callable[[Any], Any]:
     return lambda row: success(**{field.python_name: node.from_model(row)})
 
 
+@dataclasses.dataclass(frozen=True)
+class Default:
+    """An argument of type ``kind`` that may be left out, meaning ``value``."""
+
+    kind: Any
+    value: Any
+
+
+def default(kind: Any, value: Any) -> Any:
+    """``flag=default(bool, False)``: an argument with a default other than null."""
+    return Default(kind, value)
+
+
+def given(kind: Any) -> Any:
+    """``parent_id=given(int | None)``: a nullable argument the caller must still give (null
+    says something, such as "no parent")."""
+    return Default(kind, inspect.Parameter.empty)
+
+
 def _signature(resolve: Callable[..., Any], arguments: dict[str, Any], result: Any) -> None:
     """Give a generated resolver the signature Strawberry reads its arguments from."""
+    kinds = {name: _kind(kind) for name, kind in arguments.items()}
     parameters = [
         inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
         inspect.Parameter("info", _KEYWORD, annotation=Info),
         *(
-            inspect.Parameter(name, _KEYWORD, annotation=kind, default=_default(kind))
+            inspect.Parameter(name, _KEYWORD, annotation=kinds[name], default=_default(kind))
             for name, kind in arguments.items()
         ),
     ]
     resolve.__signature__ = inspect.Signature(parameters, return_annotation=result)  # type: ignore[attr-defined]
-    resolve.__annotations__ = {"info": Info, **arguments, "return": result}
+    resolve.__annotations__ = {"info": Info, **kinds, "return": result}
+
+
+def _kind(kind: Any) -> Any:
+    return kind.kind if isinstance(kind, Default) else kind
 
 
 def _default(kind: Any) -> Any:
+    if isinstance(kind, Default):
+        return kind.value
+    if get_origin(kind) is Annotated:  # look through constraint metadata
+        kind = kind.__origin__
     optional = type(None) in getattr(kind, "__args__", ())
     return None if optional else inspect.Parameter.empty
+
+
+def _values(given: dict[str, Any]) -> dict[str, Any]:
+    """Arguments as a service takes them: input objects as ``values_of`` dicts (lists of
+    them as lists of dicts)."""
+    return {name: _value(value) for name, value in given.items()}
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_value(item) for item in value]
+    return values_of(value) if dataclasses.is_dataclass(value) else value
 
 
 def mutation(
@@ -105,10 +145,7 @@ def mutation(
     wrap = _wrapper(success)
 
     async def resolve(self: Any, info: Info, **given: Any) -> Any:
-        values = {
-            name: values_of(value) if dataclasses.is_dataclass(value) else value
-            for name, value in given.items()
-        }
+        values = _values(given)
         return await mutate(info, lambda uow: operation(uow, **values), wrap)
 
     _signature(resolve, arguments, outcome(success, *failures, name=union))
@@ -125,12 +162,13 @@ def connection(
     description: str | None = None,
     **arguments: Any,
 ) -> Any:
-    """A paged list of ``node`` over ``query(principal, **arguments)`` in ``order``."""
+    """A paged list of ``node`` over ``query(principal, **arguments)`` in ``order``; name
+    ``first`` and ``after`` among ``arguments`` to place them elsewhere than last."""
 
     async def resolve(
         self: Any, info: Info, first: Any = None, after: Any = None, **given: Any
     ) -> Any:
-        stmt = query(info.context.require_principal(), **given)
+        stmt = query(info.context.require_principal(), **_values(given))
         return await paginate(info, stmt, order, first=first, after=after, to_node=node.from_model)
 
     paging = {**arguments, "first": int | None, "after": str | None}

@@ -620,14 +620,14 @@ async def _organisation(settings: Settings, database: Database, now: datetime) -
             for name, (description, permissions, scope) in POSITIONS.items():
                 if name == "Administrator":
                     continue
-                fields = position_service.PositionFields(
+                fields = dict(
                     name=name,
                     description=description,
                     permissions=tuple(permissions),
                     data_scope=scope,
                 )
                 positions[name] = (await position_service.create_position(uow, fields)).id
-            reader = position_service.PositionFields(
+            reader = dict(
                 name=BENCH_POSITION,
                 description="Reads every customer in full: the customer-view benchmark.",
                 permissions=BENCH_PERMISSIONS,
@@ -653,7 +653,7 @@ async def _organisation(settings: Settings, database: Database, now: datetime) -
                 uow,
                 BENCH_LOGIN,
                 PASSWORD,
-                user_service.UserFields(
+                dict(
                     name="Benchmark Reader",
                     department_id=head.id,
                     position_id=bench_position,

@@ -53,7 +53,7 @@ from gql_crm.services import position as position_service
 from gql_crm.services import user as user_service
 from gql_crm.services.contact import ContactFields
 from gql_crm.services.customer import CustomerFields, create_customer
-from gql_crm.services.expense import ExpenseFields, create_expense
+from gql_crm.services.expense import create_expense
 from gql_crm.services.follow_up import FollowUpFields, create_follow_up
 from gql_crm.services.opportunity import OpportunityFields, create_opportunity, update_opportunity
 from gql_crm.services.order import (
@@ -67,7 +67,7 @@ from gql_crm.services.order import (
 )
 from gql_crm.services.payment import PaymentFields, add_payment_plan, record_payment, record_refund
 from gql_crm.services.pool import TransferTarget, claim, transfer
-from gql_crm.services.product import ProductFields, create_product
+from gql_crm.services.product import create_product
 from gql_crm.services.setting import SettingsChange, get_settings, update_settings
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 from gql_crm.settings import Settings
@@ -217,7 +217,7 @@ async def _organisation_through_services(demo: _Demo, password: str) -> None:
         positions = {"Administrator": admin.position_id}
         for name, (description, permissions, scope) in POSITIONS.items():
             if name != "Administrator":
-                fields = position_service.PositionFields(
+                fields = dict(
                     name=name, description=description, permissions=tuple(permissions),
                     data_scope=scope,
                 )  # fmt: skip
@@ -234,7 +234,7 @@ async def _organisation_through_services(demo: _Demo, password: str) -> None:
             departments[name] = department.id
         users: dict[str, int] = {"admin": uow.principal.user_id}
         for login_name, (name, department_name, position, phone, email) in USERS.items():
-            user_fields = user_service.UserFields(
+            user_fields = dict(
                 name=name,
                 department_id=departments[department_name],
                 position_id=positions[position],
@@ -470,7 +470,7 @@ async def _pipeline(demo: _Demo, customers: list[_Entered]) -> set[int]:
             category = categories[0 if code.startswith("CRM") else 2 if code != "SCAN" else 1]
             product = await create_product(
                 uow,
-                ProductFields(
+                dict(
                     name=name, code=code, price=Decimal(price), cost=Decimal(cost), unit=unit,
                     category_id=category,
                 ),
@@ -504,7 +504,7 @@ async def _pipeline(demo: _Demo, customers: list[_Entered]) -> set[int]:
             async with demo.uow(login_name, demo.now) as uow:
                 await create_expense(
                     uow,
-                    ExpenseFields(
+                    dict(
                         customer_id=customer.id,
                         category="Entertainment" if index % 2 else "Travel",
                         amount=Decimal(rng.randint(5000, 90000)) / 100,

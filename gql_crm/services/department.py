@@ -46,18 +46,18 @@ async def create_department(
     return await uow.add(ENTITY, department, name=department.name, parent_id=parent_id)
 
 
-async def rename_department(uow: UnitOfWork, department_id: int, name: str) -> Department:
-    department = await uow.find(Department, department_id)
+async def rename_department(uow: UnitOfWork, id: int, name: str) -> Department:
+    department = await uow.find(Department, id)
     uow.apply(ENTITY, department, {"name": name.strip()}, "rename")
     return department
 
 
-async def move_department(uow: UnitOfWork, department_id: int, parent_id: int | None) -> Department:
+async def move_department(uow: UnitOfWork, id: int, parent_id: int | None) -> Department:
     """Put a department under another one (or at the top when ``parent_id`` is None)."""
-    department = await uow.find(Department, department_id)
+    department = await uow.find(Department, id)
     if parent_id is not None:
         await _parent(uow, parent_id)
-        if parent_id in await _subtree_ids(uow, department_id):
+        if parent_id in await _subtree_ids(uow, id):
             raise Conflict(
                 "A department cannot be moved under itself or one of its own sub-departments.",
                 "parentId",
@@ -66,10 +66,8 @@ async def move_department(uow: UnitOfWork, department_id: int, parent_id: int | 
     return department
 
 
-async def set_department_manager(
-    uow: UnitOfWork, department_id: int, manager_id: int | None
-) -> Department:
-    department = await uow.find(Department, department_id)
+async def set_department_manager(uow: UnitOfWork, id: int, manager_id: int | None) -> Department:
+    department = await uow.find(Department, id)
     if manager_id is not None:
         await _active_user(uow, manager_id, "managerId")
     before = department.manager_id
@@ -78,14 +76,12 @@ async def set_department_manager(
     return department
 
 
-async def delete_department(uow: UnitOfWork, department_id: int) -> int:
-    department = await uow.find(Department, department_id)
+async def delete_department(uow: UnitOfWork, id: int) -> int:
+    department = await uow.find(Department, id)
     session = uow.session
-    children = await session.scalar(
-        select(func.count()).where(Department.parent_id == department_id)
-    )
+    children = await session.scalar(select(func.count()).where(Department.parent_id == id))
     members = await session.scalar(
-        select(func.count()).where(User.department_id == department_id, User.deleted_at.is_(None))
+        select(func.count()).where(User.department_id == id, User.deleted_at.is_(None))
     )
     if children or members:
         reasons = []
@@ -101,12 +97,12 @@ async def delete_department(uow: UnitOfWork, department_id: int) -> int:
     # Deleted users keep their department for history; detach them so the row can go.
     await session.execute(
         update(User)
-        .where(User.department_id == department_id, User.deleted_at.is_not(None))
+        .where(User.department_id == id, User.deleted_at.is_not(None))
         .values(department_id=None)
     )
     await session.delete(department)
-    uow.log(ENTITY, department_id, "delete", {"name": [department.name, None]})
-    return department_id
+    uow.log(ENTITY, id, "delete", {"name": [department.name, None]})
+    return id
 
 
 async def _subtree_ids(uow: UnitOfWork, department_id: int) -> set[int]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Select, select
 
@@ -38,9 +39,10 @@ class ExpenseFields:
     category: str | None = None
 
 
-async def create_expense(uow: UnitOfWork, fields: ExpenseFields) -> Expense:
+async def create_expense(uow: UnitOfWork, input: dict[str, Any]) -> Expense:
     """Record income or an expense; an expense waits for approval by someone with
     expense:approve, income is recorded as approved."""
+    fields = ExpenseFields(**input)
     if fields.customer_id is not None:
         await customer_for_sales(uow, fields.customer_id)
     problems = Problems()
@@ -58,12 +60,12 @@ async def create_expense(uow: UnitOfWork, fields: ExpenseFields) -> Expense:
 
 
 async def review_expenses(
-    uow: UnitOfWork, expense_ids: Sequence[int], approve: bool, comment: str | None
+    uow: UnitOfWork, ids: Sequence[int], approve: bool, comment: str | None
 ) -> list[Expense]:
     """Approve or reject pending expenses of people in your scope, all or none. Your own
     expenses need someone else; a decided expense cannot be decided again."""
     uow.principal.require(Advanced.APPROVE_EXPENSES)
-    wanted = list(dict.fromkeys(expense_ids))
+    wanted = list(dict.fromkeys(ids))
     if not wanted:
         raise InvalidInput.single("ids", "give at least one expense")
     if not approve and not (comment or "").strip():
@@ -124,7 +126,8 @@ class ExpenseFilter:
     owner_id: int | None = None
 
 
-def expense_query(principal: Principal, filters: ExpenseFilter) -> Select[Expense]:
+def expense_query(principal: Principal, filter: dict[str, Any] | None) -> Select[Expense]:
+    filters = ExpenseFilter(**(filter or {}))
     stmt = select(Expense).where(visibility.expense(principal))
     for name in ("status", "kind", "customer_id", "owner_id"):
         value = getattr(filters, name)

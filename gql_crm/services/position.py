@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,15 +52,17 @@ def _values(fields: PositionFields) -> dict[str, object]:
     }
 
 
-async def create_position(uow: UnitOfWork, fields: PositionFields) -> Position:
+async def create_position(uow: UnitOfWork, input: dict[str, Any]) -> Position:
+    fields = PositionFields(**input)
     await _check(uow, fields, None)
     position = Position(**_values(fields))
     return await uow.add(ENTITY, position, name=position.name)
 
 
-async def update_position(uow: UnitOfWork, position_id: int, fields: PositionFields) -> Position:
-    position = await uow.find(Position, position_id)
-    await _check(uow, fields, position_id)
+async def update_position(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Position:
+    fields = PositionFields(**input)
+    position = await uow.find(Position, id)
+    await _check(uow, fields, id)
     if uow.apply(ENTITY, position, _values(fields)):
         holders = await uow.session.scalars(
             select(User.id).where(User.position_id == position.id, User.deleted_at.is_(None))
@@ -68,10 +71,10 @@ async def update_position(uow: UnitOfWork, position_id: int, fields: PositionFie
     return position
 
 
-async def delete_position(uow: UnitOfWork, position_id: int) -> int:
-    position = await uow.find(Position, position_id)
+async def delete_position(uow: UnitOfWork, id: int) -> int:
+    position = await uow.find(Position, id)
     holders = await uow.session.scalar(
-        select(func.count()).where(User.position_id == position_id, User.deleted_at.is_(None))
+        select(func.count()).where(User.position_id == id, User.deleted_at.is_(None))
     )
     if holders:
         raise Conflict(
@@ -81,12 +84,12 @@ async def delete_position(uow: UnitOfWork, position_id: int) -> int:
     # Deleted users keep their position for history; detach them so the row can go.
     await uow.session.execute(
         update(User)
-        .where(User.position_id == position_id, User.deleted_at.is_not(None))
+        .where(User.position_id == id, User.deleted_at.is_not(None))
         .values(position_id=None)
     )
     await uow.session.delete(position)
-    uow.log(ENTITY, position_id, "delete", {"name": [position.name, None]})
-    return position_id
+    uow.log(ENTITY, id, "delete", {"name": [position.name, None]})
+    return id
 
 
 async def all_positions(session: AsyncSession) -> list[Position]:

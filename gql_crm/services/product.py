@@ -49,28 +49,30 @@ def _values(fields: ProductFields) -> dict[str, Any]:
     return {**asdict(fields), "price": cents(fields.price), "cost": cents(fields.cost)}
 
 
-async def create_product(uow: UnitOfWork, fields: ProductFields) -> Product:
+async def create_product(uow: UnitOfWork, input: dict[str, Any]) -> Product:
+    fields = ProductFields(**input)
     await _check(uow, fields, None)
     return await uow.add("product", Product(**_values(fields)), code=fields.code)
 
 
-async def update_product(uow: UnitOfWork, product_id: int, fields: ProductFields) -> Product:
-    product = await uow.find(Product, product_id)
-    await _check(uow, fields, product_id)
+async def update_product(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Product:
+    fields = ProductFields(**input)
+    product = await uow.find(Product, id)
+    await _check(uow, fields, id)
     uow.apply("product", product, _values(fields))
     return product
 
 
-async def delete_product(uow: UnitOfWork, product_id: int) -> int:
-    product = await uow.find(Product, product_id)
-    if await uow.session.scalar(select(exists().where(OrderLine.product_id == product_id))):
+async def delete_product(uow: UnitOfWork, id: int) -> int:
+    product = await uow.find(Product, id)
+    if await uow.session.scalar(select(exists().where(OrderLine.product_id == id))):
         raise Conflict(
             f"Product '{product.code}' is on orders; deactivate it instead (isActive: false).",
             "id",
         )
     await uow.session.delete(product)
-    uow.log("product", product_id, "delete", {"code": [product.code, None]})
-    return product_id
+    uow.log("product", id, "delete", {"code": [product.code, None]})
+    return id
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,8 @@ class ProductFilter:
     active_only: bool = False
 
 
-def product_query(principal: Principal, filters: ProductFilter) -> Select[Product]:
+def product_query(principal: Principal, filter: dict[str, Any] | None) -> Select[Product]:
+    filters = ProductFilter(**(filter or {}))
     stmt = select(Product)
     if term := (filters.search or "").strip():
         stmt = stmt.where(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, or_, select
 
 from gql_crm.auth.passwords import hash_password, password_problem
+from gql_crm.auth.principal import Principal
 from gql_crm.db.models import Department, Position, User
 from gql_crm.db.pagination import SortKey
 from gql_crm.services.errors import Conflict, InvalidInput, Problems
@@ -60,7 +62,10 @@ async def get_live_user(uow: UnitOfWork, user_id: int) -> User:
     return await uow.find(User, user_id, User.deleted_at.is_(None))
 
 
-async def create_user(uow: UnitOfWork, login_name: str, password: str, fields: UserFields) -> User:
+async def create_user(
+    uow: UnitOfWork, login_name: str, password: str, input: dict[str, Any]
+) -> User:
+    fields = UserFields(**input)
     problems = Problems()
     if p := login_name_problem(login_name):
         problems.add("loginName", p)
@@ -75,8 +80,9 @@ async def create_user(uow: UnitOfWork, login_name: str, password: str, fields: U
     return await uow.add(ENTITY, user, login_name=login_name)
 
 
-async def update_user(uow: UnitOfWork, user_id: int, fields: UserFields) -> User:
-    user = await get_live_user(uow, user_id)
+async def update_user(uow: UnitOfWork, id: int, input: dict[str, Any]) -> User:
+    fields = UserFields(**input)
+    user = await get_live_user(uow, id)
     problems = Problems()
     await _check_fields(uow, fields, problems)
     problems.raise_if_any()
@@ -98,8 +104,8 @@ def _revoke_tokens(uow: UnitOfWork, user: User, reason: str) -> None:
     uow.emit(user_channel(user.id), "session.revoked", user.id, {"reason": reason})
 
 
-async def set_user_active(uow: UnitOfWork, user_id: int, active: bool) -> User:
-    user = await get_live_user(uow, user_id)
+async def set_user_active(uow: UnitOfWork, id: int, active: bool) -> User:
+    user = await get_live_user(uow, id)
     if not active and user.id == uow.principal.user_id:
         raise Conflict("You cannot deactivate your own account.", "id")
     action = "activate" if active else "deactivate"
@@ -108,9 +114,9 @@ async def set_user_active(uow: UnitOfWork, user_id: int, active: bool) -> User:
     return user
 
 
-async def delete_user(uow: UnitOfWork, user_id: int) -> int:
+async def delete_user(uow: UnitOfWork, id: int) -> int:
     """Soft delete: the row stays for history (and keeps its login name reserved)."""
-    user = await get_live_user(uow, user_id)
+    user = await get_live_user(uow, id)
     if user.id == uow.principal.user_id:
         raise Conflict("You cannot delete your own account.", "id")
     user.deleted_at = uow.now
@@ -124,8 +130,8 @@ async def delete_user(uow: UnitOfWork, user_id: int) -> int:
     return user.id
 
 
-async def reset_password(uow: UnitOfWork, user_id: int, new_password: str) -> User:
-    user = await get_live_user(uow, user_id)
+async def reset_password(uow: UnitOfWork, id: int, new_password: str) -> User:
+    user = await get_live_user(uow, id)
     await set_password(uow, user, new_password)
     uow.log(ENTITY, user.id, "reset_password")
     return user
@@ -140,9 +146,10 @@ async def set_password(uow: UnitOfWork, user: User, new_password: str) -> None:
 
 
 def user_search(
-    *, search: str | None, department_id: int | None, include_inactive: bool
+    principal: Principal, *, search: str | None, department_id: int | None, include_inactive: bool
 ) -> Select[User]:
-    """Colleagues for directories and pickers; deleted users never appear."""
+    """Colleagues for directories and pickers, the same for every signed-in user; deleted
+    users never appear."""
     stmt = select(User).where(User.deleted_at.is_(None))
     if not include_inactive:
         stmt = stmt.where(User.is_active.is_(True))
