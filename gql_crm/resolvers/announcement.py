@@ -5,8 +5,8 @@ from typing import Annotated
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import Announcement
-from gql_crm.resolvers.common import mutate, paginate
+from gql_crm.resolvers.common import mutate
+from gql_crm.resolvers.kit import connection, default, mutation
 from gql_crm.schema.announcement import (
     TITLE,
     AnnouncementInput,
@@ -14,105 +14,52 @@ from gql_crm.schema.announcement import (
     AnnouncementType,
     NoticeSent,
 )
-from gql_crm.schema.common import (
-    ConflictError,
-    Connection,
-    DeleteSuccess,
-    InvalidInputError,
-    NotFoundError,
-    deleted,
-    requires,
-)
+from gql_crm.schema.common import DeleteSuccess, InvalidInputError, NotFoundError, requires
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import values_of
 from gql_crm.services import announcement as announcement_service
-from gql_crm.services.announcement import AnnouncementFields
+from gql_crm.services.announcement import (
+    ANNOUNCEMENT_CREATE,
+    ANNOUNCEMENT_DELETE,
+    ANNOUNCEMENT_EDIT,
+)
 
-AnnouncementResult = Annotated[
-    AnnouncementSuccess | InvalidInputError | NotFoundError | ConflictError,
-    strawberry.union("AnnouncementResult"),
-]
-DeleteAnnouncementResult = Annotated[
-    DeleteSuccess | NotFoundError, strawberry.union("DeleteAnnouncementResult")
-]
 InstantNoticeResult = Annotated[
     NoticeSent | InvalidInputError, strawberry.union("InstantNoticeResult")
 ]
 
 
-def _success(row: Announcement) -> AnnouncementSuccess:
-    return AnnouncementSuccess(announcement=AnnouncementType.from_model(row))
-
-
 @strawberry.type
 class AnnouncementQuery:
-    @strawberry.field(description="Published announcements addressed to you, newest first.")
-    async def announcements(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[AnnouncementType]:
-        principal = info.context.require_principal()
-        return await paginate(
-            info,
-            announcement_service.announcements_query(principal),
-            announcement_service.PUBLISHED_ORDER,
-            first=first,
-            after=after,
-            to_node=AnnouncementType.from_model,
-        )
-
-    @strawberry.field(description="Your unpublished announcements.")
-    async def announcement_drafts(
-        self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[AnnouncementType]:
-        principal = info.context.require_principal()
-        return await paginate(
-            info,
-            announcement_service.drafts_query(principal),
-            announcement_service.DRAFT_ORDER,
-            first=first,
-            after=after,
-            to_node=AnnouncementType.from_model,
-        )
+    announcements = connection(
+        announcement_service.announcements_query, AnnouncementType,
+        announcement_service.PUBLISHED_ORDER,
+        description="Published announcements addressed to you, newest first.",
+    )  # fmt: skip
+    announcement_drafts = connection(
+        announcement_service.drafts_query, AnnouncementType, announcement_service.DRAFT_ORDER,
+        description="Your unpublished announcements.",
+    )  # fmt: skip
 
 
 @strawberry.type
 class AnnouncementMutation:
-    @strawberry.mutation(
-        extensions=[requires(announcement_service.ANNOUNCEMENT_CREATE)],
+    create_announcement = mutation(
+        announcement_service.create_announcement, AnnouncementSuccess, needs=ANNOUNCEMENT_CREATE,
         description="Create (and with publish: true, publish at once: the audience is notified).",
-    )
-    async def create_announcement(
-        self, info: Info, input: AnnouncementInput, publish: bool = False
-    ) -> AnnouncementResult:
-        fields = AnnouncementFields(**values_of(input))
-        return await mutate(
-            info,
-            lambda uow: announcement_service.create_announcement(uow, fields, publish),
-            _success,
-        )
-
-    @strawberry.mutation(extensions=[requires(announcement_service.ANNOUNCEMENT_CREATE)])
-    async def publish_announcement(self, info: Info, id: int) -> AnnouncementResult:
-        return await mutate(
-            info, lambda uow: announcement_service.publish_announcement(uow, id), _success
-        )
-
-    @strawberry.mutation(extensions=[requires(announcement_service.ANNOUNCEMENT_EDIT)])
-    async def update_announcement(
-        self, info: Info, id: int, input: AnnouncementInput
-    ) -> AnnouncementResult:
-        fields = AnnouncementFields(**values_of(input))
-        return await mutate(
-            info,
-            lambda uow: announcement_service.update_announcement(uow, id, fields),
-            _success,
-        )
-
-    @strawberry.mutation(extensions=[requires(announcement_service.ANNOUNCEMENT_DELETE)])
-    async def delete_announcement(self, info: Info, id: int) -> DeleteAnnouncementResult:
-        return await mutate(
-            info, lambda uow: announcement_service.delete_announcement(uow, id), deleted
-        )
+        input=AnnouncementInput, publish=default(bool, False),
+    )  # fmt: skip
+    publish_announcement = mutation(
+        announcement_service.publish_announcement, AnnouncementSuccess,
+        needs=ANNOUNCEMENT_CREATE, id=int,
+    )  # fmt: skip
+    update_announcement = mutation(
+        announcement_service.update_announcement, AnnouncementSuccess, needs=ANNOUNCEMENT_EDIT,
+        id=int, input=AnnouncementInput,
+    )  # fmt: skip
+    delete_announcement = mutation(
+        announcement_service.delete_announcement, DeleteSuccess, needs=ANNOUNCEMENT_DELETE,
+        failures=(NotFoundError,), union="DeleteAnnouncementResult", id=int,
+    )  # fmt: skip
 
     @strawberry.mutation(
         extensions=[requires(announcement_service.ANNOUNCEMENT_CREATE)],

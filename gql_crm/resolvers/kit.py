@@ -145,6 +145,7 @@ def mutation(
     wrap = _wrapper(success)
 
     async def resolve(self: Any, info: Info, **given: Any) -> Any:
+        info.context.require_principal()  # signed in, whatever the permission
         values = _values(given)
         return await mutate(info, lambda uow: operation(uow, **values), wrap)
 

@@ -88,8 +88,9 @@ async def _audience(uow: UnitOfWork, announcement: Announcement) -> list[int]:
 
 
 async def create_announcement(
-    uow: UnitOfWork, fields: AnnouncementFields, publish: bool
+    uow: UnitOfWork, input: dict[str, Any], publish: bool
 ) -> Announcement:
+    fields = AnnouncementFields(**input)
     await _check(uow, fields)
     announcement = Announcement(
         title=fields.title.strip(),
@@ -115,8 +116,8 @@ async def _own(uow: UnitOfWork, announcement_id: int) -> Announcement:
     )
 
 
-async def publish_announcement(uow: UnitOfWork, announcement_id: int) -> Announcement:
-    announcement = await _own(uow, announcement_id)
+async def publish_announcement(uow: UnitOfWork, id: int) -> Announcement:
+    announcement = await _own(uow, id)
     if announcement.published_at is not None:
         raise Conflict("This announcement is already published.", "id")
     await _publish(uow, announcement)
@@ -141,11 +142,10 @@ async def _publish(uow: UnitOfWork, announcement: Announcement) -> None:
     uow.log("announcement", announcement.id, "publish", {"audienceSize": [None, len(recipients)]})
 
 
-async def update_announcement(
-    uow: UnitOfWork, announcement_id: int, fields: AnnouncementFields
-) -> Announcement:
+async def update_announcement(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Announcement:
+    fields = AnnouncementFields(**input)
     """Edit title, content and style; the audience of a published announcement stays."""
-    announcement = await _own(uow, announcement_id)
+    announcement = await _own(uow, id)
     await _check(uow, fields)
     values: dict[str, Any] = {
         "title": fields.title.strip(),
@@ -159,8 +159,8 @@ async def update_announcement(
     return announcement
 
 
-async def delete_announcement(uow: UnitOfWork, announcement_id: int) -> int:
-    announcement = await _own(uow, announcement_id)
+async def delete_announcement(uow: UnitOfWork, id: int) -> int:
+    announcement = await _own(uow, id)
     announcement.deleted_at = uow.now
     # Its bell entries go with it, so unread counts do not point at something gone.
     await uow.session.execute(

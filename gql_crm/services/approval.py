@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Select, exists, select
@@ -171,7 +172,8 @@ async def _notify_one(uow: UnitOfWork, user_id: int, approval: Approval, title: 
     )
 
 
-async def apply(uow: UnitOfWork, application: Application) -> Approval:
+async def apply(uow: UnitOfWork, input: dict[str, Any]) -> Approval:
+    application = Application(**input)
     _check(application)
     me = uow.principal.user_id
     approvers = list(application.approver_ids)
@@ -221,9 +223,9 @@ async def _locked(uow: UnitOfWork, approval_id: int) -> tuple[Approval, list[App
     return approval, await _steps(uow, approval_id)
 
 
-async def decide(uow: UnitOfWork, approval_id: int, approve: bool, comment: str | None) -> Approval:
+async def decide(uow: UnitOfWork, id: int, approve: bool, comment: str | None) -> Approval:
     """Approve or reject the current step; only its approver may, and only once."""
-    approval, steps = await _locked(uow, approval_id)
+    approval, steps = await _locked(uow, id)
     if approval.status is not ApprovalStatus.PENDING:
         raise Conflict(f"This application is already {approval.status}.", "id")
     step = steps[approval.current_step - 1]
@@ -255,16 +257,16 @@ async def decide(uow: UnitOfWork, approval_id: int, approve: bool, comment: str 
     return approval
 
 
-async def comment(uow: UnitOfWork, approval_id: int, text: str) -> Approval:
-    approval, steps = await _locked(uow, approval_id)
-    _history(uow, approval, ApprovalAction.COMMENT, text, None)
+async def comment(uow: UnitOfWork, id: int, comment: str) -> Approval:
+    approval, steps = await _locked(uow, id)
+    _history(uow, approval, ApprovalAction.COMMENT, comment, None)
     approval.updated_at = uow.now
     _announce(uow, approval, steps, ApprovalAction.COMMENT)
     return approval
 
 
-async def withdraw(uow: UnitOfWork, approval_id: int) -> Approval:
-    approval, steps = await _locked(uow, approval_id)
+async def withdraw(uow: UnitOfWork, id: int) -> Approval:
+    approval, steps = await _locked(uow, id)
     if approval.applicant_id != uow.principal.user_id:
         raise Conflict("Only the applicant can withdraw an application.", "id")
     if approval.status is not ApprovalStatus.PENDING:
@@ -277,3 +279,7 @@ async def withdraw(uow: UnitOfWork, approval_id: int) -> Approval:
     )
     _announce(uow, approval, steps, ApprovalAction.WITHDRAW)
     return approval
+
+
+approve = partial(decide, approve=True)
+reject = partial(decide, approve=False)

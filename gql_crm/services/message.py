@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +48,11 @@ async def send_message(
         uow, [MessageDraft(recipient_ids, subject, body)], field_prefix=""
     )
     return message
+
+
+async def send_drafts(uow: UnitOfWork, messages: list[dict[str, Any]]) -> list[Message]:
+    """``send_messages`` for drafts given as field values (one mutation's input)."""
+    return await send_messages(uow, [MessageDraft(**m) for m in messages])
 
 
 async def send_messages(
@@ -141,11 +147,11 @@ def sent_query(principal: Principal) -> Select[Message]:
     return select(Message).where(Message.sender_id == principal.user_id)
 
 
-async def mark_message_read(uow: UnitOfWork, message_id: int) -> Message:
-    receipt = await uow.session.get(MessageRecipient, (message_id, uow.principal.user_id))
-    message = await uow.session.get(Message, message_id)
+async def mark_message_read(uow: UnitOfWork, id: int) -> Message:
+    receipt = await uow.session.get(MessageRecipient, (id, uow.principal.user_id))
+    message = await uow.session.get(Message, id)
     if receipt is None or message is None:
-        raise NotFound("Message", message_id)
+        raise NotFound("Message", id)
     if receipt.read_at is None:
         receipt.read_at = uow.now
     return message

@@ -208,9 +208,9 @@ def notifications_query(principal: Principal, *, unread_only: bool) -> Select[No
     return stmt
 
 
-async def mark_read(uow: UnitOfWork, notification_id: int) -> Notification:
+async def mark_read(uow: UnitOfWork, id: int) -> Notification:
     mine = Notification.user_id == uow.principal.user_id
-    notification = await uow.find(Notification, notification_id, mine)
+    notification = await uow.find(Notification, id, mine)
     if notification.read_at is None:
         notification.read_at = uow.now
     return notification

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -281,10 +282,10 @@ async def nightly(services: Services) -> int | None:
 
 
 def reports_query(
-    principal: Principal, start: date, end: date, user_id: int | None = None, *, mine: bool
+    principal: Principal, from_: date, to: date, user_id: int | None = None, *, mine: bool
 ) -> Select[DailyReport]:
-    """Reports in [start, end]: the caller's own, or (statistics:view) those in scope."""
-    stmt = select(DailyReport).where(DailyReport.day >= start, DailyReport.day <= end)
+    """Reports in [from_, to]: the caller's own, or (statistics:view) those in scope."""
+    stmt = select(DailyReport).where(DailyReport.day >= from_, DailyReport.day <= to)
     if mine:
         return stmt.where(DailyReport.user_id == principal.user_id)
     principal.require(STATISTICS_VIEW)
@@ -292,3 +293,7 @@ def reports_query(
     if user_id is not None:
         stmt = stmt.where(DailyReport.user_id == user_id)
     return stmt
+
+
+my_reports_query = partial(reports_query, mine=True)
+scope_reports_query = partial(reports_query, mine=False)

@@ -53,11 +53,11 @@ async def submit(uow: UnitOfWork, leader_id: int, log_date: date, content: str) 
     return log
 
 
-async def add_comment(uow: UnitOfWork, work_log_id: int, content: str) -> WorkLogComment:
+async def add_comment(uow: UnitOfWork, id: int, content: str) -> WorkLogComment:
     """The leader or the author comments; the other one is notified."""
     me = uow.principal.user_id
     involved = or_(WorkLog.author_id == me, WorkLog.leader_id == me)
-    log = await uow.find(WorkLog, work_log_id, involved)
+    log = await uow.find(WorkLog, id, involved)
     comment = WorkLogComment(work_log_id=log.id, author_id=me, content=content, created_at=uow.now)
     uow.session.add(comment)
     await uow.session.flush()
