@@ -14,6 +14,7 @@ from gql_crm.schema.department import DepartmentType
 from gql_crm.schema.kit import ModelType
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.user import UserType
+from gql_crm.services import opportunity as service
 
 StageOutcomeEnum = strawberry.enum(
     StageOutcome,
@@ -215,6 +216,17 @@ class ForecastRow:
     )
     user_id: strawberry.Private[int | None]
     department_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, row: service.ForecastRow, *, by_user: bool) -> ForecastRow:
+        """A row of the forecast; its key is a user's id or a department's."""
+        return cls(
+            count=row.count,
+            amount=row.amount,
+            weighted_amount=row.weighted_amount,
+            user_id=row.key if by_user else None,
+            department_id=None if by_user else row.key,
+        )
 
     @strawberry.field(description="Set on the rows by user.")
     async def user(self, info: Info) -> UserType | None:

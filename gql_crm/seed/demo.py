@@ -55,11 +55,9 @@ from gql_crm.services.contact import ContactFields
 from gql_crm.services.customer import CustomerFields, create_customer
 from gql_crm.services.expense import create_expense
 from gql_crm.services.follow_up import FollowUpFields, create_follow_up
-from gql_crm.services.opportunity import OpportunityFields, create_opportunity, update_opportunity
+from gql_crm.services.opportunity import create_opportunity, update_opportunity
 from gql_crm.services.order import (
-    InvoiceFields,
     LineFields,
-    OrderFields,
     add_delivery_plan,
     add_invoice,
     create_order,
@@ -485,7 +483,7 @@ async def _pipeline(demo: _Demo, customers: list[_Entered]) -> set[int]:
             probability = {StageOutcome.WON: 100, StageOutcome.LOST: 0}.get(
                 stage.outcome, rng.choice((10, 20, 40, 60, 80))
             )
-            fields = OpportunityFields(
+            fields = dict(
                 title=f"{customer.name.split()[0]} CRM roll-out",
                 stage_id=stages[0].id,
                 amount=amount,
@@ -495,7 +493,7 @@ async def _pipeline(demo: _Demo, customers: list[_Entered]) -> set[int]:
             async with demo.uow(login_name, customer.entered + timedelta(hours=2)) as uow:
                 opportunity = await create_opportunity(uow, customer.id, fields)
             if stage.id != stages[0].id:
-                moved = replace(fields, stage_id=stage.id, probability=probability)
+                moved = {**fields, "stage_id": stage.id, "probability": probability}
                 async with demo.uow(login_name, demo.now - timedelta(days=2)) as uow:
                     await update_opportunity(uow, opportunity.id, moved)
             if index < _WITH_ORDERS:
@@ -537,7 +535,7 @@ async def _order(
         )
         for product_id, _price in rng.sample(products, 2)
     )
-    fields = OrderFields(
+    fields = dict(
         title=f"{customer.name.split()[0]} contract",
         lines=lines,
         signed_on=signed,
@@ -559,8 +557,7 @@ async def _order(
     async with demo.uow(login_name, paid_at) as uow:
         paid = PaymentFields(amount=half, paid_on=paid_at.date(), plan_id=plan.id, invoiced=True)
         await record_payment(uow, order.id, paid)
-        invoice = InvoiceFields(number=f"INV-{order.id:05d}", amount=half, issued_on=paid_at.date())
-        await add_invoice(uow, order.id, invoice)
+        await add_invoice(uow, order.id, f"INV-{order.id:05d}", half, paid_at.date())
     delivered_at = signed_at + timedelta(days=14)
     async with demo.uow(login_name, delivered_at) as uow:
         await record_delivery(uow, first.id, delivered_at.date(), first.quantity)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from gql_crm.db.models import (
     StageOutcome,
     User,
 )
+from gql_crm.db.pagination import SortKey
 from gql_crm.db.scopes import department_subtree
 from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
@@ -39,6 +41,7 @@ OPPORTUNITY_DELETE = basic(Module.OPPORTUNITY, Action.DELETE)
 ENTITY = "opportunity"
 # The fields whose change is a step in the stage history.
 TRACKED = ("stage_id", "amount", "probability", "expected_sign_date")
+RECENTLY_CHANGED = (SortKey(Opportunity.updated_at, True), SortKey(Opportunity.id, True))
 
 
 # ---- stages --------------------------------------------------------------------------------
@@ -78,14 +81,12 @@ async def create_stage(
     return stage
 
 
-async def update_stage(
-    uow: UnitOfWork, stage_id: int, name: str, sort_order: int
-) -> OpportunityStage:
-    stage = await uow.session.get(OpportunityStage, stage_id)
+async def update_stage(uow: UnitOfWork, id: int, name: str, sort_order: int) -> OpportunityStage:
+    stage = await uow.session.get(OpportunityStage, id)
     if stage is None:
-        raise NotFound("Stage", stage_id)
+        raise NotFound("Stage", id)
     clean = _stage_name(name)
-    await _unique_stage_name(uow, clean, stage_id)
+    await _unique_stage_name(uow, clean, id)
     changes = diff(
         {"name": stage.name, "sort_order": stage.sort_order},
         {"name": clean, "sort_order": sort_order},
@@ -96,8 +97,9 @@ async def update_stage(
     return stage
 
 
-async def delete_stage(uow: UnitOfWork, stage_id: int) -> int:
+async def delete_stage(uow: UnitOfWork, id: int) -> int:
     """Delete a stage no opportunity is or ever was in (the history keeps referring to it)."""
+    stage_id = id
     stage = await uow.session.get(OpportunityStage, stage_id)
     if stage is None:
         raise NotFound("Stage", stage_id)
@@ -193,8 +195,9 @@ def _history(
 
 
 async def create_opportunity(
-    uow: UnitOfWork, customer_id: int, fields: OpportunityFields
+    uow: UnitOfWork, customer_id: int, input: dict[str, Any]
 ) -> Opportunity:
+    fields = OpportunityFields(**input)
     customer = await customer_for_sales(uow, customer_id)
     await _check(uow, fields)
     opportunity = Opportunity(
@@ -226,12 +229,11 @@ async def managed_opportunity(uow: UnitOfWork, opportunity_id: int) -> Opportuni
     return opportunity
 
 
-async def update_opportunity(
-    uow: UnitOfWork, opportunity_id: int, fields: OpportunityFields
-) -> Opportunity:
+async def update_opportunity(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Opportunity:
     """Save an opportunity; a change of stage, amount, probability or expected sign date
     appends one entry to its stage history."""
-    opportunity = await managed_opportunity(uow, opportunity_id)
+    fields = OpportunityFields(**input)
+    opportunity = await managed_opportunity(uow, id)
     await _check(uow, fields)
     values = _values(fields)
     if fields.owner_id is not None:
@@ -255,11 +257,11 @@ def _loggable(value: object) -> object:
     return str(value) if isinstance(value, Decimal | date) else value
 
 
-async def delete_opportunity(uow: UnitOfWork, opportunity_id: int) -> int:
-    opportunity = await managed_opportunity(uow, opportunity_id)
+async def delete_opportunity(uow: UnitOfWork, id: int) -> int:
+    opportunity = await managed_opportunity(uow, id)
     await uow.session.delete(opportunity)
-    uow.log(ENTITY, opportunity_id, "delete", {"title": [opportunity.title, None]})
-    return opportunity_id
+    uow.log(ENTITY, id, "delete", {"title": [opportunity.title, None]})
+    return id
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,9 +273,10 @@ class DetailFields:
 
 
 async def add_detail(
-    uow: UnitOfWork, opportunity_id: int, fields: DetailFields
+    uow: UnitOfWork, opportunity_id: int, input: dict[str, Any]
 ) -> OpportunityDetail:
     """A requirement, solution, quote or competitor on the opportunity."""
+    fields = DetailFields(**input)
     opportunity = await managed_opportunity(uow, opportunity_id)
     problems = Problems()
     if p := text_problem(fields.title, max_length=200):
@@ -300,7 +303,8 @@ async def add_detail(
     return detail
 
 
-async def delete_detail(uow: UnitOfWork, detail_id: int) -> int:
+async def delete_detail(uow: UnitOfWork, id: int) -> int:
+    detail_id = id
     detail = await uow.session.get(OpportunityDetail, detail_id)
     if detail is None:
         raise NotFound("Opportunity detail", detail_id)
@@ -357,8 +361,17 @@ def _conditions(principal: Principal, f: OpportunityFilter) -> list[ColumnElemen
     return where
 
 
-def opportunity_query(principal: Principal, filters: OpportunityFilter) -> Select[Opportunity]:
-    return select(Opportunity).where(*_conditions(principal, filters))
+def opportunity_query(
+    principal: Principal, filter: dict[str, Any] | None = None
+) -> Select[Opportunity]:
+    return select(Opportunity).where(*_conditions(principal, OpportunityFilter(**(filter or {}))))
+
+
+async def find_opportunity(
+    session: AsyncSession, principal: Principal, id: int
+) -> Opportunity | None:
+    """The opportunity ``id`` if the caller may see it."""
+    return await session.scalar(opportunity_query(principal).where(Opportunity.id == id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,7 +382,7 @@ class FunnelRow:
 
 
 async def funnel(
-    session: AsyncSession, principal: Principal, filters: OpportunityFilter
+    session: AsyncSession, principal: Principal, filter: dict[str, Any] | None
 ) -> list[FunnelRow]:
     """Per stage (in stage order, empty stages included): how many opportunities and the sum
     of their expected amounts, within the caller's scope and the filters."""
@@ -379,7 +392,7 @@ async def funnel(
             func.count(Opportunity.id),
             func.coalesce(func.sum(Opportunity.amount), 0),
         )
-        .where(*_conditions(principal, filters))
+        .where(*_conditions(principal, OpportunityFilter(**(filter or {}))))
         .group_by(Opportunity.stage_id)
     )
     rows = {
@@ -400,6 +413,13 @@ class ForecastRow:
     weighted_amount: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class Forecast:
+    total: ForecastRow
+    by_user: list[ForecastRow]
+    by_department: list[ForecastRow]
+
+
 async def forecast(
     session: AsyncSession,
     principal: Principal,
@@ -407,10 +427,11 @@ async def forecast(
     expected_to: date,
     department_id: int | None = None,
     owner_id: int | None = None,
-) -> tuple[list[ForecastRow], list[ForecastRow]]:
+) -> Forecast:
     """Open opportunities expected to sign in the period, by owner and by owner's department:
     count, Σ expected amount and Σ(amount x probability). Sums are taken in SQL over exact
-    cents x whole percents; the division by 100 is exact, so rows add up to the total."""
+    cents x whole percents; the division by 100 is exact, so rows add up to the total (the
+    rows by user, as every opportunity has an owner)."""
     filters = OpportunityFilter(
         outcome=StageOutcome.OPEN,
         expected_from=expected_from,
@@ -439,7 +460,14 @@ async def forecast(
                 for key, count, amount, weighted in rows
             ]
         )
-    return results[0], results[1]
+    by_user, by_department = results
+    total = ForecastRow(
+        key=None,
+        count=sum(r.count for r in by_user),
+        amount=sum((r.amount for r in by_user), Decimal("0.00")),
+        weighted_amount=sum((r.weighted_amount for r in by_user), Decimal("0.00")),
+    )
+    return Forecast(total, by_user, by_department)
 
 
 def weighted_percent(amount_times_percent: Decimal) -> Decimal:

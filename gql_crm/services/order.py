@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,6 +32,7 @@ from gql_crm.db.models import (
     Refund,
     SystemSettings,
 )
+from gql_crm.db.pagination import SortKey
 from gql_crm.services import recycle_bin
 from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
@@ -46,6 +47,8 @@ ORDER_CREATE = basic(Module.ORDER, Action.CREATE)
 ORDER_EDIT = basic(Module.ORDER, Action.EDIT)
 ORDER_DELETE = basic(Module.ORDER, Action.DELETE)
 ENTITY = "order"
+NEWEST_FIRST = (SortKey(Order.created_at, True), SortKey(Order.id, True))
+BIN_ORDER = (SortKey(Order.deleted_at, True), SortKey(Order.id, True))
 
 
 # ---- money and status: computed here and nowhere else --------------------------------------
@@ -155,6 +158,18 @@ class OrderFields:
     opportunity_id: int | None = None
     owner_id: int | None = None
     remarks: str | None = None
+
+
+def order_fields(input: dict[str, Any], *, creating: bool) -> OrderFields:
+    """An order form as the service reads it; on update, lines left out keep the old ones."""
+    lines = input.get("lines")
+    given = None if lines is None and not creating else lines or ()
+    return OrderFields(
+        **{
+            **input,
+            "lines": None if given is None else tuple(LineFields(**asdict(line)) for line in given),
+        }
+    )
 
 
 def line_amount(quantity: Decimal, unit_price: Decimal, discount: Decimal) -> Decimal:
@@ -268,8 +283,9 @@ def _write_lines(uow: UnitOfWork, order: Order, lines: list[dict[str, Any]]) -> 
     uow.session.add_all(OrderLine(order_id=order.id, **line) for line in lines)
 
 
-async def create_order(uow: UnitOfWork, customer_id: int, fields: OrderFields) -> Order:
+async def create_order(uow: UnitOfWork, customer_id: int, input: dict[str, Any]) -> Order:
     """Sign an order; the customer's first order makes it closed-won (F2.10)."""
+    fields = order_fields(input, creating=True)
     customer = await customer_for_sales(uow, customer_id)
     lines = await _check(uow, customer.id, fields) or []
     explicit = fields.amount is not None
@@ -321,11 +337,12 @@ async def status_of(uow: UnitOfWork, order: Order) -> tuple[OrderMoney, OrderSta
     return money, order_status(money, order.expires_on, today)
 
 
-async def update_order(uow: UnitOfWork, order_id: int, fields: OrderFields) -> Order:
+async def update_order(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Order:
     """Edit an order. Paid or expired orders need order:edit_closed. Lines given replace the
     old ones (refused once something was delivered); without an explicit amount the amount
     follows the lines."""
-    order = await managed_order(uow, order_id)
+    fields = order_fields(input, creating=False)
+    order = await managed_order(uow, id)
     money, status = await status_of(uow, order)
     if status in (OrderStatus.PAID, OrderStatus.EXPIRED):
         uow.principal.require(Advanced.EDIT_CLOSED_ORDERS)
@@ -396,9 +413,9 @@ def _loggable(value: object) -> object:
     return str(value) if isinstance(value, Decimal | date) else value
 
 
-async def delete_order(uow: UnitOfWork, order_id: int) -> Order:
+async def delete_order(uow: UnitOfWork, id: int) -> Order:
     """Move an order (with its lines, payments and everything on it) to the recycle bin."""
-    order = await managed_order(uow, order_id)
+    order = await managed_order(uow, id)
     recycle_bin.discard(uow, ENTITY, order)
     await uow.session.flush()
     customer = await uow.session.get(Customer, order.customer_id, with_for_update=True)
@@ -413,8 +430,8 @@ async def _binned(uow: UnitOfWork, order_id: int) -> Order:
     return order
 
 
-async def restore_order(uow: UnitOfWork, order_id: int) -> Order:
-    order = await _binned(uow, order_id)
+async def restore_order(uow: UnitOfWork, id: int) -> Order:
+    order = await _binned(uow, id)
     customer = await uow.session.get(Customer, order.customer_id, with_for_update=True)
     if customer is None or customer.deleted_at is not None:
         raise Conflict("Restore the customer of this order first.", "id")
@@ -424,8 +441,8 @@ async def restore_order(uow: UnitOfWork, order_id: int) -> Order:
     return order
 
 
-async def purge_order(uow: UnitOfWork, order_id: int) -> int:
-    order = await _binned(uow, order_id)
+async def purge_order(uow: UnitOfWork, id: int) -> int:
+    order = await _binned(uow, id)
     return await recycle_bin.purge(uow, ENTITY, order, {"title": [order.title, None]})
 
 
@@ -440,7 +457,8 @@ class OrderFilter:
     search: str | None = None
 
 
-def order_query(principal: Principal, filters: OrderFilter) -> Select[Order]:
+def order_query(principal: Principal, filter: dict[str, Any] | None = None) -> Select[Order]:
+    filters = OrderFilter(**(filter or {}))
     stmt = select(Order).where(visibility.order(principal))
     if filters.customer_id is not None:
         stmt = stmt.where(Order.customer_id == filters.customer_id)
@@ -468,38 +486,42 @@ def recycle_bin_query(principal: Principal) -> Select[Order]:
     return select(Order).where(visibility.binned_order(principal))
 
 
+async def find_order(session: AsyncSession, principal: Principal, id: int) -> Order | None:
+    """The order ``id`` if the caller may see it."""
+    return await session.scalar(order_query(principal).where(Order.id == id))
+
+
 # ---- invoices and deliveries ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class InvoiceFields:
-    number: str
-    amount: Decimal
-    issued_on: date
-    remarks: str | None = None
-
-
-async def add_invoice(uow: UnitOfWork, order_id: int, fields: InvoiceFields) -> Invoice:
+async def add_invoice(
+    uow: UnitOfWork,
+    order_id: int,
+    number: str,
+    amount: Decimal,
+    issued_on: date,
+    remarks: str | None = None,
+) -> Invoice:
     """Record an invoice; the invoiced total stays within the order's net amount."""
     order = await managed_order(uow, order_id, "orderId")
     problems = Problems()
-    if p := text_problem(fields.number, max_length=50):
+    if p := text_problem(number, max_length=50):
         problems.add("number", p)
-    if p := money_problem(fields.amount, positive=True):
+    if p := money_problem(amount, positive=True):
         problems.add("amount", p)
     problems.raise_if_any()
     money, _ = await status_of(uow, order)
     room = money.net_amount - money.invoiced
-    if fields.amount > room:
+    if amount > room:
         raise AmountExceeded(
-            f"Only {room} of the order is not invoiced yet (got {fields.amount}).", "amount", room
+            f"Only {room} of the order is not invoiced yet (got {amount}).", "amount", room
         )
     invoice = Invoice(
         order_id=order.id,
-        number=fields.number.strip(),
-        amount=cents(fields.amount),
-        issued_on=fields.issued_on,
-        remarks=(fields.remarks or "").strip() or None,
+        number=number.strip(),
+        amount=cents(amount),
+        issued_on=issued_on,
+        remarks=(remarks or "").strip() or None,
         created_by_id=uow.principal.user_id,
         created_at=uow.now,
     )
@@ -509,7 +531,8 @@ async def add_invoice(uow: UnitOfWork, order_id: int, fields: InvoiceFields) -> 
     return invoice
 
 
-async def delete_invoice(uow: UnitOfWork, invoice_id: int) -> int:
+async def delete_invoice(uow: UnitOfWork, id: int) -> int:
+    invoice_id = id
     invoice = await uow.session.get(Invoice, invoice_id)
     if invoice is None:
         raise NotFound("Invoice", invoice_id)
@@ -541,9 +564,9 @@ async def _quantity_problems(quantity: Decimal) -> None:
 
 
 async def add_delivery_plan(
-    uow: UnitOfWork, line_id: int, due_on: date, quantity: Decimal, remarks: str | None
+    uow: UnitOfWork, order_line_id: int, due_on: date, quantity: Decimal, remarks: str | None
 ) -> DeliveryPlan:
-    line, order = await _line_of_managed_order(uow, line_id)
+    line, order = await _line_of_managed_order(uow, order_line_id)
     await _quantity_problems(quantity)
     planned = Decimal(
         await uow.session.scalar(
@@ -573,14 +596,14 @@ async def add_delivery_plan(
 
 async def record_delivery(
     uow: UnitOfWork,
-    line_id: int,
+    order_line_id: int,
     delivered_on: date,
     quantity: Decimal,
     plan_id: int | None = None,
     remarks: str | None = None,
 ) -> DeliveryRecord:
     """Record goods delivered; never more in total than the line's quantity."""
-    line, order = await _line_of_managed_order(uow, line_id)  # locks the order
+    line, order = await _line_of_managed_order(uow, order_line_id)  # locks the order
     await _quantity_problems(quantity)
     if plan_id is not None:
         plan = await uow.session.get(DeliveryPlan, plan_id)
