@@ -25,7 +25,8 @@ class PaymentPlanType:
     )
 
     @classmethod
-    def from_model(cls, p: PaymentPlan, met: bool) -> PaymentPlanType:
+    def from_model(cls, p: PaymentPlan, met: bool = False) -> PaymentPlanType:
+        """``met`` is known from the order's payments; a plan just added is taken as not met."""
         return cls(
             id=p.id,
             order_id=p.order_id,

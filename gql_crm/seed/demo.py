@@ -54,7 +54,7 @@ from gql_crm.services import user as user_service
 from gql_crm.services.contact import ContactFields
 from gql_crm.services.customer import CustomerFields, create_customer
 from gql_crm.services.expense import create_expense
-from gql_crm.services.follow_up import FollowUpFields, create_follow_up
+from gql_crm.services.follow_up import create_follow_up
 from gql_crm.services.opportunity import create_opportunity, update_opportunity
 from gql_crm.services.order import (
     LineFields,
@@ -63,7 +63,7 @@ from gql_crm.services.order import (
     create_order,
     record_delivery,
 )
-from gql_crm.services.payment import PaymentFields, add_payment_plan, record_payment, record_refund
+from gql_crm.services.payment import add_payment_plan, record_payment, record_refund
 from gql_crm.services.pool import TransferTarget, claim, transfer
 from gql_crm.services.product import create_product
 from gql_crm.services.setting import SettingsChange, get_settings, update_settings
@@ -424,7 +424,7 @@ async def _customers(demo: _Demo) -> list[_Entered]:
                 async with demo.uow(owner, entered + (demo.now - entered) * rng.random()) as uow:
                     content = rng.choice(_FOLLOW_UPS)
                     method = rng.choice(by_list[OptionList.FOLLOW_UP_METHOD])
-                    fields_ = FollowUpFields(content=content, method_id=method)
+                    fields_ = {"content": content, "method_id": method}
                     await create_follow_up(uow, customer_id, fields_)
     return created
 
@@ -555,7 +555,7 @@ async def _order(
         await add_delivery_plan(uow, first.id, demo.today + timedelta(days=7), first.quantity, None)
     paid_at = signed_at + timedelta(days=11)
     async with demo.uow(login_name, paid_at) as uow:
-        paid = PaymentFields(amount=half, paid_on=paid_at.date(), plan_id=plan.id, invoiced=True)
+        paid = {"amount": half, "paid_on": paid_at.date(), "plan_id": plan.id, "invoiced": True}
         await record_payment(uow, order.id, paid)
         await add_invoice(uow, order.id, f"INV-{order.id:05d}", half, paid_at.date())
     delivered_at = signed_at + timedelta(days=14)

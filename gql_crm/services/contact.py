@@ -11,7 +11,7 @@ from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.db.models import Contact, Customer, FormName
 from gql_crm.services.errors import InvalidInput, NotFound, Problems
 from gql_crm.services.option import required_fields
-from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.validation import email_problem, phone_problem, text_problem
 
 CONTACT_CREATE = basic(Module.CONTACT, Action.CREATE)
@@ -144,13 +144,7 @@ async def update_contact(uow: UnitOfWork, contact: Contact, fields: ContactField
         raise InvalidInput.single(
             "isPrimary", "make another contact primary instead of un-marking the primary one"
         )
-    values = _values(fields)
-    before = {name: getattr(contact, name) for name in values}
-    for name, value in values.items():
-        setattr(contact, name, value)
-    contact.updated_at = uow.now
-    if changes := diff(before, values):
-        uow.log("contact", contact.id, "update", changes)
+    uow.apply("contact", contact, _values(fields))
     return contact
 
 

@@ -39,7 +39,15 @@ from gql_crm.db.models import (
 from gql_crm.db.pagination import SortKey
 from gql_crm.db.scopes import scope_filter
 from gql_crm.services import recycle_bin
-from gql_crm.services.contact import ContactFields, add_contacts, contact_of, contact_problems
+from gql_crm.services.contact import (
+    ContactFields,
+    add_contacts,
+    contact_of,
+    contact_problems,
+    create_contact,
+    delete_contact,
+    update_contact,
+)
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem, required_fields
 from gql_crm.services.pool import admit, can_manage, customer_event, pool_for_maturity
@@ -283,6 +291,21 @@ async def managed_contact(uow: UnitOfWork, contact_id: int) -> Contact:
     except NotFound as hidden:
         raise NotFound("Contact", contact_id) from hidden
     return contact
+
+
+async def add_contact(uow: UnitOfWork, customer_id: int, input: dict[str, Any]) -> Contact:
+    """A new contact of a customer the caller may edit."""
+    customer = await managed_customer(uow, customer_id)
+    return await create_contact(uow, customer, ContactFields(**input))
+
+
+async def edit_contact(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Contact:
+    return await update_contact(uow, await managed_contact(uow, id), ContactFields(**input))
+
+
+async def remove_contact(uow: UnitOfWork, id: int) -> int:
+    """A deleted primary contact passes the flag to the oldest remaining one."""
+    return await delete_contact(uow, await managed_contact(uow, id))
 
 
 async def create_customer(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -14,7 +15,7 @@ from gql_crm.services.customer import is_visible
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem
 from gql_crm.services.pool import can_manage, customer_event
-from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.validation import text_problem
 
 FOLLOWUP_CREATE = basic(Module.FOLLOWUP, Action.CREATE)
@@ -83,7 +84,8 @@ async def _refresh_clock(uow: UnitOfWork, customer: Customer) -> None:
     customer.last_follow_up_at = latest
 
 
-async def create_follow_up(uow: UnitOfWork, customer_id: int, fields: FollowUpFields) -> FollowUp:
+async def create_follow_up(uow: UnitOfWork, customer_id: int, input: dict[str, Any]) -> FollowUp:
+    fields = FollowUpFields(**input)
     customer = await followable_customer(uow, customer_id)
     followed_at = await _check(uow, customer_id, fields)
     follow_up = FollowUp(
@@ -125,8 +127,9 @@ async def _own_or_permitted(uow: UnitOfWork, follow_up_id: int) -> tuple[FollowU
     return follow_up, customer
 
 
-async def update_follow_up(uow: UnitOfWork, follow_up_id: int, fields: FollowUpFields) -> FollowUp:
-    follow_up, customer = await _own_or_permitted(uow, follow_up_id)
+async def update_follow_up(uow: UnitOfWork, id: int, input: dict[str, Any]) -> FollowUp:
+    fields = FollowUpFields(**input)
+    follow_up, customer = await _own_or_permitted(uow, id)
     followed_at = await _check(uow, customer.id, fields)
     values = {
         "content": fields.content.strip(),
@@ -135,20 +138,16 @@ async def update_follow_up(uow: UnitOfWork, follow_up_id: int, fields: FollowUpF
         "followed_at": followed_at,
         "next_step": (fields.next_step or "").strip() or None,
     }
-    before = {name: getattr(follow_up, name) for name in values}
-    for name, value in values.items():
-        setattr(follow_up, name, value)
+    uow.apply("follow_up", follow_up, values)
     await uow.session.flush()
     await _refresh_clock(uow, customer)
-    if changes := diff(before, values):
-        uow.log("follow_up", follow_up.id, "update", changes)
     return follow_up
 
 
-async def delete_follow_up(uow: UnitOfWork, follow_up_id: int) -> int:
-    follow_up, customer = await _own_or_permitted(uow, follow_up_id)
+async def delete_follow_up(uow: UnitOfWork, id: int) -> int:
+    follow_up, customer = await _own_or_permitted(uow, id)
     await uow.session.delete(follow_up)
     await uow.session.flush()
     await _refresh_clock(uow, customer)
-    uow.log("follow_up", follow_up_id, "delete", {"customerId": [customer.id, None]})
-    return follow_up_id
+    uow.log("follow_up", id, "delete", {"customerId": [customer.id, None]})
+    return id

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -78,7 +79,8 @@ async def add_payment_plan(
     return plan
 
 
-async def delete_payment_plan(uow: UnitOfWork, plan_id: int) -> int:
+async def delete_payment_plan(uow: UnitOfWork, id: int) -> int:
+    plan_id = id
     plan = await uow.session.get(PaymentPlan, plan_id)
     if plan is None:
         raise NotFound("Payment plan", plan_id)
@@ -116,8 +118,9 @@ class PaymentFields:
     remarks: str | None = None
 
 
-async def record_payment(uow: UnitOfWork, order_id: int, fields: PaymentFields) -> PaymentRecord:
+async def record_payment(uow: UnitOfWork, order_id: int, input: dict[str, Any]) -> PaymentRecord:
     """Record money received; refused when the order would be paid beyond its amount."""
+    fields = PaymentFields(**input)
     order = await _payable_order(uow, order_id)
     problems = Problems()
     if p := money_problem(fields.amount, positive=True):
@@ -168,8 +171,9 @@ async def record_payment(uow: UnitOfWork, order_id: int, fields: PaymentFields) 
     return record
 
 
-async def delete_payment(uow: UnitOfWork, payment_id: int) -> int:
+async def delete_payment(uow: UnitOfWork, id: int) -> int:
     """Remove a payment recorded by mistake; refused while refunds depend on it."""
+    payment_id = id
     record = await uow.session.get(PaymentRecord, payment_id)
     if record is None:
         raise NotFound("Payment", payment_id)
@@ -197,7 +201,11 @@ async def delete_payment(uow: UnitOfWork, payment_id: int) -> int:
 
 
 async def record_refund(
-    uow: UnitOfWork, order_id: int, amount: Decimal, reason: str, refunded_at: datetime | None
+    uow: UnitOfWork,
+    order_id: int,
+    amount: Decimal,
+    reason: str,
+    refunded_at: datetime | None = None,
 ) -> Refund:
     """Pay money back; never more in total than was received."""
     order = await _payable_order(uow, order_id)
