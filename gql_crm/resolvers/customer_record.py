@@ -1,94 +1,35 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 
 from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.context import Info
-from gql_crm.db.models import CallRecord, Complaint, CustomerNote, Schedule, ServiceRecord, Task
-from gql_crm.resolvers.common import mutate, paginate
-from gql_crm.schema.common import (
-    ConflictError,
-    Connection,
-    DeleteSuccess,
-    InvalidInputError,
-    NotFoundError,
-    deleted,
-    requires,
-)
+from gql_crm.resolvers.common import paginate
+from gql_crm.resolvers.kit import mutation
+from gql_crm.schema.common import Connection, DeleteSuccess, NotFoundError
 from gql_crm.schema.customer_record import (
     CallRecordInput,
-    CallRecordType,
     ComplaintInput,
-    ComplaintType,
     CustomerNoteInput,
-    CustomerNoteType,
     CustomerRecord,
     CustomerRecordSuccess,
     RecordKindEnum,  # noqa: F401  (registers the enum's GraphQL name)
     ScheduleInput,
-    ScheduleType,
     ServiceRecordInput,
-    ServiceRecordType,
     TaskInput,
-    TaskType,
+    record_node,
 )
-from gql_crm.schema.kit import values_of
 from gql_crm.services import customer_record as service
 from gql_crm.services.customer_record import RecordKind
-
-RecordResult = Annotated[
-    CustomerRecordSuccess | InvalidInputError | NotFoundError | ConflictError,
-    strawberry.union("CustomerRecordResult"),
-]
-DeleteRecordResult = Annotated[
-    DeleteSuccess | NotFoundError, strawberry.union("DeleteCustomerRecordResult")
-]
-
-RECORD_TYPES = [
-    TaskType,
-    ScheduleType,
-    CustomerNoteType,
-    CallRecordType,
-    ComplaintType,
-    ServiceRecordType,
-]
-
-
-_NODES: dict[type, Callable[[Any], CustomerRecord]] = {
-    Task: TaskType.from_model,
-    Schedule: ScheduleType.from_model,
-    CustomerNote: CustomerNoteType.from_model,
-    CallRecord: CallRecordType.from_model,
-    Complaint: ComplaintType.from_model,
-    ServiceRecord: ServiceRecordType.from_model,
-}
-
-
-def record_node(row: Any) -> CustomerRecord:
-    to_node = _NODES.get(type(row))
-    if to_node is None:
-        raise TypeError(f"not a customer record: {row!r}")
-    return to_node(row)
-
-
-def _success(row: Any) -> CustomerRecordSuccess:
-    return CustomerRecordSuccess(record=record_node(row))
-
-
-async def _create(info: Info, customer_id: int, fields: service.RecordFields) -> Any:
-    return await mutate(info, lambda uow: service.create_record(uow, customer_id, fields), _success)
-
-
-async def _update(info: Info, id: int, fields: service.RecordFields) -> Any:
-    return await mutate(info, lambda uow: service.update_record(uow, id, fields), _success)
-
 
 TASK_CREATE = basic(Module.TASK, Action.CREATE)
 TASK_EDIT = basic(Module.TASK, Action.EDIT)
 CUSTOMER_EDIT = basic(Module.CUSTOMER, Action.EDIT)
+Record = CustomerRecordSuccess
+# Deleting and purging answer the id, or that the record is not there for the caller.
+GONE: dict[str, Any] = {"failures": (NotFoundError,), "union": "DeleteCustomerRecordResult"}
 
 
 @strawberry.type
@@ -108,99 +49,52 @@ class CustomerRecordQuery:
 
 @strawberry.type
 class CustomerRecordMutation:
-    @strawberry.mutation(extensions=[requires(TASK_CREATE)], description="A to-do for a customer.")
-    async def create_task(self, info: Info, customer_id: int, input: TaskInput) -> RecordResult:
-        return await _create(info, customer_id, service.TaskFields(**values_of(input)))
-
-    @strawberry.mutation(extensions=[requires(TASK_EDIT)])
-    async def update_task(self, info: Info, id: int, input: TaskInput) -> RecordResult:
-        return await _update(info, id, service.TaskFields(**values_of(input)))
-
-    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
-    async def create_schedule(
-        self, info: Info, customer_id: int, input: ScheduleInput
-    ) -> RecordResult:
-        return await _create(info, customer_id, service.ScheduleFields(**values_of(input)))
-
-    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
-    async def update_schedule(self, info: Info, id: int, input: ScheduleInput) -> RecordResult:
-        return await _update(info, id, service.ScheduleFields(**values_of(input)))
-
-    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
-    async def create_customer_note(
-        self, info: Info, customer_id: int, input: CustomerNoteInput
-    ) -> RecordResult:
-        return await _create(info, customer_id, service.NoteFields(**values_of(input)))
-
-    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
-    async def update_customer_note(
-        self, info: Info, id: int, input: CustomerNoteInput
-    ) -> RecordResult:
-        return await _update(info, id, service.NoteFields(**values_of(input)))
-
-    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
-    async def create_call_record(
-        self, info: Info, customer_id: int, input: CallRecordInput
-    ) -> RecordResult:
-        return await _create(info, customer_id, service.CallFields(**values_of(input)))
-
-    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
-    async def update_call_record(self, info: Info, id: int, input: CallRecordInput) -> RecordResult:
-        return await _update(info, id, service.CallFields(**values_of(input)))
-
-    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
-    async def create_complaint(
-        self, info: Info, customer_id: int, input: ComplaintInput
-    ) -> RecordResult:
-        return await _create(info, customer_id, service.ComplaintFields(**values_of(input)))
-
-    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
-    async def update_complaint(self, info: Info, id: int, input: ComplaintInput) -> RecordResult:
-        return await _update(info, id, service.ComplaintFields(**values_of(input)))
-
-    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
-    async def create_service_record(
-        self, info: Info, customer_id: int, input: ServiceRecordInput
-    ) -> RecordResult:
-        return await _create(info, customer_id, service.ServiceFields(**values_of(input)))
-
-    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
-    async def update_service_record(
-        self, info: Info, id: int, input: ServiceRecordInput
-    ) -> RecordResult:
-        return await _update(info, id, service.ServiceFields(**values_of(input)))
-
-    @strawberry.mutation(
-        description="Move to your recycle bin (tasks need task:delete, others customer:delete)."
+    create_task = mutation(
+        service.create_task, Record, needs=TASK_CREATE, customer_id=int, input=TaskInput,
+        description="A to-do for a customer.",
+    )  # fmt: skip
+    update_task = mutation(service.update_task, Record, needs=TASK_EDIT, id=int, input=TaskInput)
+    create_schedule = mutation(
+        service.create_schedule, Record, needs=CUSTOMER_EDIT, customer_id=int, input=ScheduleInput
     )
-    async def delete_customer_record(
-        self,
-        info: Info,
-        kind: RecordKind,
-        id: int,
-    ) -> DeleteRecordResult:
-        return await mutate(
-            info, lambda uow: service.delete_record(uow, RecordKind(kind), id), deleted
-        )
-
-    @strawberry.mutation(description="Bring a record back from your recycle bin.")
-    async def restore_customer_record(
-        self,
-        info: Info,
-        kind: RecordKind,
-        id: int,
-    ) -> RecordResult:
-        return await mutate(
-            info, lambda uow: service.restore_record(uow, RecordKind(kind), id), _success
-        )
-
-    @strawberry.mutation(description="Delete for good a record from your recycle bin.")
-    async def purge_customer_record(
-        self,
-        info: Info,
-        kind: RecordKind,
-        id: int,
-    ) -> DeleteRecordResult:
-        return await mutate(
-            info, lambda uow: service.purge_record(uow, RecordKind(kind), id), deleted
-        )
+    update_schedule = mutation(
+        service.update_schedule, Record, needs=CUSTOMER_EDIT, id=int, input=ScheduleInput
+    )
+    create_customer_note = mutation(
+        service.create_note, Record, needs=CUSTOMER_EDIT, customer_id=int, input=CustomerNoteInput
+    )
+    update_customer_note = mutation(
+        service.update_note, Record, needs=CUSTOMER_EDIT, id=int, input=CustomerNoteInput
+    )
+    create_call_record = mutation(
+        service.create_call, Record, needs=CUSTOMER_EDIT, customer_id=int, input=CallRecordInput
+    )
+    update_call_record = mutation(
+        service.update_call, Record, needs=CUSTOMER_EDIT, id=int, input=CallRecordInput
+    )
+    create_complaint = mutation(
+        service.create_complaint, Record, needs=CUSTOMER_EDIT, customer_id=int,
+        input=ComplaintInput,
+    )  # fmt: skip
+    update_complaint = mutation(
+        service.update_complaint, Record, needs=CUSTOMER_EDIT, id=int, input=ComplaintInput
+    )
+    create_service_record = mutation(
+        service.create_service, Record, needs=CUSTOMER_EDIT, customer_id=int,
+        input=ServiceRecordInput,
+    )  # fmt: skip
+    update_service_record = mutation(
+        service.update_service, Record, needs=CUSTOMER_EDIT, id=int, input=ServiceRecordInput
+    )
+    delete_customer_record = mutation(
+        service.delete_record, DeleteSuccess, needs=None, kind=RecordKind, id=int, **GONE,
+        description="Move to your recycle bin (tasks need task:delete, others customer:delete).",
+    )  # fmt: skip
+    restore_customer_record = mutation(
+        service.restore_record, Record, needs=None, kind=RecordKind, id=int,
+        description="Bring a record back from your recycle bin.",
+    )  # fmt: skip
+    purge_customer_record = mutation(
+        service.purge_record, DeleteSuccess, needs=None, kind=RecordKind, id=int, **GONE,
+        description="Delete for good a record from your recycle bin.",
+    )  # fmt: skip

@@ -10,11 +10,7 @@ from gql_crm.resolvers.attachment import AttachmentMutation
 from gql_crm.resolvers.auth import AuthMutation, AuthQuery
 from gql_crm.resolvers.contact import ContactMutation
 from gql_crm.resolvers.customer import CustomerMutation, CustomerQuery
-from gql_crm.resolvers.customer_record import (
-    RECORD_TYPES,
-    CustomerRecordMutation,
-    CustomerRecordQuery,
-)
+from gql_crm.resolvers.customer_record import CustomerRecordMutation, CustomerRecordQuery
 from gql_crm.resolvers.department import DepartmentMutation, DepartmentQuery
 from gql_crm.resolvers.expense import ExpenseMutation, ExpenseQuery
 from gql_crm.resolvers.follow_up import FollowUpMutation
@@ -35,6 +31,7 @@ from gql_crm.resolvers.user import UserMutation, UserQuery
 from gql_crm.resolvers.work_log import WorkLogMutation, WorkLogQuery
 from gql_crm.resolvers.workbench import WorkbenchQuery
 from gql_crm.schema import approval, common, payment, pool
+from gql_crm.schema.customer_record import RECORD_TYPES
 from gql_crm.subscriptions.approval import ApprovalSubscription
 from gql_crm.subscriptions.customer import CustomerSubscription
 from gql_crm.subscriptions.notification import NotificationSubscription

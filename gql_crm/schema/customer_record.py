@@ -1,13 +1,20 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db.models import (
     CallRecord,
+    Complaint,
     ComplaintStatus,
+    CustomerNote,
+    Schedule,
+    ServiceRecord,
+    Task,
 )
 from gql_crm.schema.kit import ModelType
 from gql_crm.schema.masking import masked_field
@@ -44,6 +51,13 @@ class CustomerRecord:
             return None
         user = await info.context.loaders.user.load(self.owner_id)
         return UserType.from_model(user) if user else None
+
+    @classmethod
+    def from_model(cls, row: Any) -> Any:
+        """Asked of the interface, the type of the row's kind (a success holds any kind)."""
+        if cls is CustomerRecord:
+            return record_node(row)
+        return super().from_model(row)  # type: ignore[misc]
 
 
 @strawberry.type(name="Task", description="A to-do (F4.1); the owner is the assignee.")
@@ -154,3 +168,29 @@ class ServiceRecordInput:
 @strawberry.type
 class CustomerRecordSuccess:
     record: CustomerRecord
+
+
+RECORD_TYPES = [
+    TaskType,
+    ScheduleType,
+    CustomerNoteType,
+    CallRecordType,
+    ComplaintType,
+    ServiceRecordType,
+]
+
+_NODES: dict[type, Callable[[Any], CustomerRecord]] = {
+    Task: TaskType.from_model,
+    Schedule: ScheduleType.from_model,
+    CustomerNote: CustomerNoteType.from_model,
+    CallRecord: CallRecordType.from_model,
+    Complaint: ComplaintType.from_model,
+    ServiceRecord: ServiceRecordType.from_model,
+}
+
+
+def record_node(row: Any) -> CustomerRecord:
+    to_node = _NODES.get(type(row))
+    if to_node is None:
+        raise TypeError(f"not a customer record: {row!r}")
+    return to_node(row)

@@ -10,6 +10,7 @@ is there or while its customer is.
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,7 +34,7 @@ from gql_crm.db.pagination import SortKey
 from gql_crm.services import recycle_bin
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.follow_up import followable_customer
-from gql_crm.services.unit_of_work import UnitOfWork, diff
+from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.user import assignee_problem
 from gql_crm.services.validation import text_problem
 
@@ -295,47 +296,66 @@ async def update_record(uow: UnitOfWork, record_id: int, fields: RecordFields) -
     uow.principal.require(spec.edit)
     row = await _editable(uow, kind, record_id, by_assignee=True)
     values = await _values(uow, fields)
-    before = {name: getattr(row, name) for name in values}
     _stamp_state(row, values, uow.now)
-    for name, value in values.items():
-        setattr(row, name, value)
-    if changes := diff(before, values):
-        row.updated_at = uow.now
-        uow.log(spec.entity, row.id, "update", changes)
+    uow.apply(spec.entity, row, values)
     await uow.session.flush()
     return row
 
 
-async def delete_record(uow: UnitOfWork, kind: RecordKind, record_id: int) -> int:
+Create = Callable[[UnitOfWork, int, dict[str, Any]], Awaitable[Any]]
+Update = Callable[[UnitOfWork, int, dict[str, Any]], Awaitable[Any]]
+
+
+def _writers(kind: type[RecordFields]) -> tuple[Create, Update]:
+    """Create and update for one kind of record, taking its form as values."""
+
+    async def create(uow: UnitOfWork, customer_id: int, input: dict[str, Any]) -> Any:
+        return await create_record(uow, customer_id, kind(**input))
+
+    async def update(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Any:
+        return await update_record(uow, id, kind(**input))
+
+    return create, update
+
+
+create_task, update_task = _writers(TaskFields)
+create_schedule, update_schedule = _writers(ScheduleFields)
+create_note, update_note = _writers(NoteFields)
+create_call, update_call = _writers(CallFields)
+create_complaint, update_complaint = _writers(ComplaintFields)
+create_service, update_service = _writers(ServiceFields)
+
+
+async def delete_record(uow: UnitOfWork, kind: RecordKind, id: int) -> int:
     """Move a record to the caller's recycle bin."""
     spec = SPECS[kind]
     uow.principal.require(spec.delete)
-    row = await _editable(uow, kind, record_id)
+    row = await _editable(uow, kind, id)
     recycle_bin.discard(uow, spec.entity, row)
-    return record_id
+    return id
 
 
-async def _binned(uow: UnitOfWork, kind: RecordKind, record_id: int) -> Any:
+async def _binned(uow: UnitOfWork, kind: RecordKind, id: int) -> Any:
     spec = SPECS[kind]
     reach = visibility.binned_record(uow.principal, spec.model, spec.delete)
-    return await recycle_bin.binned(uow, spec.model, record_id, reach, spec.label)
+    return await recycle_bin.binned(uow, spec.model, id, reach, spec.label)
 
 
-async def restore_record(uow: UnitOfWork, kind: RecordKind, record_id: int) -> Any:
+async def restore_record(uow: UnitOfWork, kind: RecordKind, id: int) -> Any:
     """Bring a record back from the recycle bin; its customer must still be yours to follow."""
     spec = SPECS[kind]
     uow.principal.require(spec.delete)
-    row = await _binned(uow, kind, record_id)
+    row = await _binned(uow, kind, id)
     await followable_customer(uow, row.customer_id)
     recycle_bin.restore(uow, spec.entity, row)
     return row
 
 
-async def purge_record(uow: UnitOfWork, kind: RecordKind, record_id: int) -> int:
+async def purge_record(uow: UnitOfWork, kind: RecordKind, id: int) -> int:
     """Remove a record from the recycle bin for good."""
     spec = SPECS[kind]
     uow.principal.require(spec.delete)
-    row = await _binned(uow, kind, record_id)
+    row = await _binned(uow, kind, id)
     return await recycle_bin.purge(uow, spec.entity, row, {"customerId": [row.customer_id, None]})
 
 
