@@ -47,45 +47,30 @@ class CustomerRecordQuery:
         return await paginate(info, stmt, keys, first=first, after=after, to_node=record_node)
 
 
+def _create(operation: Any, needs: str, form: type, **more: Any) -> Any:
+    return mutation(operation, Record, needs=needs, customer_id=int, input=form, **more)
+
+
+def _update(operation: Any, needs: str, form: type) -> Any:
+    return mutation(operation, Record, needs=needs, id=int, input=form)
+
+
 @strawberry.type
 class CustomerRecordMutation:
-    create_task = mutation(
-        service.create_task, Record, needs=TASK_CREATE, customer_id=int, input=TaskInput,
-        description="A to-do for a customer.",
-    )  # fmt: skip
-    update_task = mutation(service.update_task, Record, needs=TASK_EDIT, id=int, input=TaskInput)
-    create_schedule = mutation(
-        service.create_schedule, Record, needs=CUSTOMER_EDIT, customer_id=int, input=ScheduleInput
+    create_task = _create(
+        service.create_task, TASK_CREATE, TaskInput, description="A to-do for a customer."
     )
-    update_schedule = mutation(
-        service.update_schedule, Record, needs=CUSTOMER_EDIT, id=int, input=ScheduleInput
-    )
-    create_customer_note = mutation(
-        service.create_note, Record, needs=CUSTOMER_EDIT, customer_id=int, input=CustomerNoteInput
-    )
-    update_customer_note = mutation(
-        service.update_note, Record, needs=CUSTOMER_EDIT, id=int, input=CustomerNoteInput
-    )
-    create_call_record = mutation(
-        service.create_call, Record, needs=CUSTOMER_EDIT, customer_id=int, input=CallRecordInput
-    )
-    update_call_record = mutation(
-        service.update_call, Record, needs=CUSTOMER_EDIT, id=int, input=CallRecordInput
-    )
-    create_complaint = mutation(
-        service.create_complaint, Record, needs=CUSTOMER_EDIT, customer_id=int,
-        input=ComplaintInput,
-    )  # fmt: skip
-    update_complaint = mutation(
-        service.update_complaint, Record, needs=CUSTOMER_EDIT, id=int, input=ComplaintInput
-    )
-    create_service_record = mutation(
-        service.create_service, Record, needs=CUSTOMER_EDIT, customer_id=int,
-        input=ServiceRecordInput,
-    )  # fmt: skip
-    update_service_record = mutation(
-        service.update_service, Record, needs=CUSTOMER_EDIT, id=int, input=ServiceRecordInput
-    )
+    update_task = _update(service.update_task, TASK_EDIT, TaskInput)
+    create_schedule = _create(service.create_schedule, CUSTOMER_EDIT, ScheduleInput)
+    update_schedule = _update(service.update_schedule, CUSTOMER_EDIT, ScheduleInput)
+    create_customer_note = _create(service.create_note, CUSTOMER_EDIT, CustomerNoteInput)
+    update_customer_note = _update(service.update_note, CUSTOMER_EDIT, CustomerNoteInput)
+    create_call_record = _create(service.create_call, CUSTOMER_EDIT, CallRecordInput)
+    update_call_record = _update(service.update_call, CUSTOMER_EDIT, CallRecordInput)
+    create_complaint = _create(service.create_complaint, CUSTOMER_EDIT, ComplaintInput)
+    update_complaint = _update(service.update_complaint, CUSTOMER_EDIT, ComplaintInput)
+    create_service_record = _create(service.create_service, CUSTOMER_EDIT, ServiceRecordInput)
+    update_service_record = _update(service.update_service, CUSTOMER_EDIT, ServiceRecordInput)
     delete_customer_record = mutation(
         service.delete_record, DeleteSuccess, needs=None, kind=RecordKind, id=int, **GONE,
         description="Move to your recycle bin (tasks need task:delete, others customer:delete).",

@@ -7,15 +7,8 @@ from typing import Any
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import (
-    CallRecord,
-    Complaint,
-    ComplaintStatus,
-    CustomerNote,
-    Schedule,
-    ServiceRecord,
-    Task,
-)
+from gql_crm.db import models
+from gql_crm.db.models import CallRecord, ComplaintStatus
 from gql_crm.schema.kit import ModelType
 from gql_crm.schema.masking import masked_field
 from gql_crm.schema.user import UserType
@@ -180,12 +173,12 @@ RECORD_TYPES = [
 ]
 
 _NODES: dict[type, Callable[[Any], CustomerRecord]] = {
-    Task: TaskType.from_model,
-    Schedule: ScheduleType.from_model,
-    CustomerNote: CustomerNoteType.from_model,
-    CallRecord: CallRecordType.from_model,
-    Complaint: ComplaintType.from_model,
-    ServiceRecord: ServiceRecordType.from_model,
+    models.Task: TaskType.from_model,
+    models.Schedule: ScheduleType.from_model,
+    models.CustomerNote: CustomerNoteType.from_model,
+    models.CallRecord: CallRecordType.from_model,
+    models.Complaint: ComplaintType.from_model,
+    models.ServiceRecord: ServiceRecordType.from_model,
 }
 
 
