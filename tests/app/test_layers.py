@@ -49,3 +49,31 @@ def test_loaders_are_declared_in_their_modules_and_made_once_per_request(
     assert loaders.customer_tasks is tasks
     assert loaders.of(load_tasks) is tasks
     assert Loaders(SharedReads(database)).customer_tasks is not tasks
+
+
+def _runtime_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """Imports that run: not those under ``if TYPE_CHECKING:`` (annotations only)."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            continue
+        found += [n for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom)]
+    return found
+
+
+def test_no_resolver_runs_sql() -> None:
+    """Resolvers turn arguments into service calls and wrap results: statements, sort keys and
+    sessions live in services, loaders and db/."""
+    resolvers = Path(gql_crm.schema.__file__).parent.parent / "resolvers"
+    found = []
+    for path in sorted(resolvers.glob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for node in _runtime_imports(tree):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [alias.name for alias in node.names]
+            if any(name.split(".")[0] == "sqlalchemy" for name in names):
+                found.append(f"{path.name}:{node.lineno} imports SQLAlchemy")
+        for call in ast.walk(tree):
+            if isinstance(call, ast.Call) and getattr(call.func, "attr", None) in QUERYING_CALLS:
+                found.append(f"{path.name}:{call.lineno} .{getattr(call.func, 'attr', '')}(...)")
+    assert not found, "resolvers/ must not run SQL:\n" + "\n".join(found)
