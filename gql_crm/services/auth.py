@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -60,10 +61,19 @@ async def login(
     """
     if not login_name or len(login_name) > LOGIN_NAME_MAX:
         raise InvalidCredentials()
-    outcome: IssuedToken | DomainError
-    async with UnitOfWork(services, None) as uow:
-        outcome = await _attempt(uow, login_name, password, client_key(client))
-    # The failure count is committed above; only now is the failure reported.
+    return await _counted(
+        UnitOfWork(services, None),
+        lambda uow: _attempt(uow, login_name, password, client_key(client)),
+    )
+
+
+async def _counted(
+    uow: UnitOfWork, attempt: Callable[[UnitOfWork], Awaitable[IssuedToken | DomainError]]
+) -> IssuedToken:
+    """Run a password attempt in its own unit of work: its failure count is committed before
+    the failure is reported (raising inside would roll the count back)."""
+    async with uow:
+        outcome = await attempt(uow)
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
@@ -106,13 +116,10 @@ async def change_own_password(
     A wrong current password counts as a failed sign-in from this client: a stolen session
     cannot guess the password any faster than a stranger at the sign-in form.
     """
-    outcome: IssuedToken | DomainError
-    async with UnitOfWork(services, principal) as uow:
-        outcome = await _change(uow, current_password, new_password, client_key(client))
-    # As for login: the failure count is committed before the failure is reported.
-    if isinstance(outcome, DomainError):
-        raise outcome
-    return outcome
+    return await _counted(
+        UnitOfWork(services, principal),
+        lambda uow: _change(uow, current_password, new_password, client_key(client)),
+    )
 
 
 async def _change(
