@@ -3,7 +3,8 @@
 ``Records`` finds a record through its visibility rule (a record the caller may not see is
 'not found'), creates it under parents the caller may see, updates it, deletes it (into the
 recycle bin when the kind has one), restores and purges it — each logged in the operation
-log. A domain adds only its own rules, as ``check``.
+log — and gives the lists of what a caller may see and of a recycle bin. A domain adds only
+its own rules, as ``check``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.exc import IntegrityError
 
 from gql_crm.auth.principal import Principal
@@ -39,6 +40,21 @@ class Records(Generic[M]):
     # (uow, input values, the row or None when creating) -> the values to write
     check: Check = _unchecked
     summary: str = "name"  # the field the log keeps of a created or deleted record
+    searched: str | None = None  # the column a list's ``search`` matches
+
+    def rows(self, principal: Principal, search: str | None = None, **equal: Any) -> Select[M]:
+        """The rows the caller may see, where each column named equals its value (None: any)
+        and, with ``search``, the ``searched`` column contains it."""
+        wanted = [getattr(self.model, k) == v for k, v in equal.items() if v is not None]
+        if term := (search or "").strip():
+            assert self.searched is not None, f"{self.entity} has no searched column"
+            wanted.append(getattr(self.model, self.searched).icontains(term, autoescape=True))
+        return select(self.model).where(self.visible(principal), *wanted)
+
+    def bin(self, principal: Principal) -> Select[M]:
+        """The binned rows the caller may restore or purge."""
+        assert self.binned is not None, f"{self.entity} has no recycle bin"
+        return select(self.model).where(self.binned(principal))
 
     async def get(self, uow: UnitOfWork, id: int) -> M:
         return await uow.find(self.model, id, self.visible(uow.principal))

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 
 from gql_crm.auth.permissions import Action, Module, basic
-from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.models import Contact, Customer
 from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
@@ -46,7 +45,10 @@ async def _contact(uow: UnitOfWork, values: dict[str, Any], attendee: Any) -> di
     return values
 
 
-projects = Records(TrainingProject, "training_project", visibility.training_project, check=_owner)
+projects = Records(
+    TrainingProject, "training_project", visibility.training_project, check=_owner,
+    searched="name",
+)  # fmt: skip
 courses = Records(
     TrainingCourse, "training_course", visibility.training_course,
     binned=visibility.binned_training_course, parents={"project_id": projects},
@@ -57,18 +59,3 @@ attendees = Records(
     parents={"course_id": courses, "customer_id": Records(Customer, "", visibility.customer)},
     check=_contact, summary="customer_id",
 )  # fmt: skip
-
-
-def project_list(principal: Principal, search: str | None) -> Select[TrainingProject]:
-    stmt = select(TrainingProject).where(visibility.training_project(principal))
-    term = (search or "").strip()
-    return stmt.where(TrainingProject.name.icontains(term, autoescape=True)) if term else stmt
-
-
-def course_list(principal: Principal, project_id: int | None) -> Select[TrainingCourse]:
-    stmt = select(TrainingCourse).where(visibility.training_course(principal))
-    return stmt if project_id is None else stmt.where(TrainingCourse.project_id == project_id)
-
-
-def course_bin(principal: Principal) -> Select[TrainingCourse]:
-    return select(TrainingCourse).where(visibility.binned_training_course(principal))
