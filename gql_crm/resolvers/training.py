@@ -23,7 +23,7 @@ class TrainingQuery:
         project_id=int | None, description="Latest first.",
     )  # fmt: skip
     training_recycle_bin = connection(
-        service.courses.bin, schema.TrainingCourseType, service.BIN_ORDER,
+        service.courses.bin, schema.TrainingCourseType, service.courses.bin_order,
         description="Training courses you deleted: restore or purge them.",
     )  # fmt: skip
 

@@ -249,7 +249,7 @@ def recycle_bin_query(principal: Principal) -> tuple[Select[Customer], list[Sort
     """Customers the caller deleted and may still see (what they may restore or purge), and
     their order: latest deleted first."""
     stmt = select(Customer).where(visibility.binned_customer(principal))
-    return stmt, [SortKey(Customer.deleted_at, True), SortKey(Customer.id, True)]
+    return stmt, list(recycle_bin.latest_first(Customer))
 
 
 # ---- writing -------------------------------------------------------------------------------

@@ -374,4 +374,4 @@ def recycle_bin_query(principal: Principal, kind: RecordKind) -> tuple[Select[An
     spec = SPECS[kind]
     model = spec.model
     stmt = select(model).where(visibility.binned_record(principal, model, spec.delete))
-    return stmt, [SortKey(model.deleted_at, True), SortKey(model.id, True)]
+    return stmt, list(recycle_bin.latest_first(model))

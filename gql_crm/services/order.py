@@ -48,7 +48,7 @@ ORDER_EDIT = basic(Module.ORDER, Action.EDIT)
 ORDER_DELETE = basic(Module.ORDER, Action.DELETE)
 ENTITY = "order"
 NEWEST_FIRST = (SortKey(Order.created_at, True), SortKey(Order.id, True))
-BIN_ORDER = (SortKey(Order.deleted_at, True), SortKey(Order.id, True))
+BIN_ORDER = recycle_bin.latest_first(Order)
 
 
 # ---- money and status: computed here and nowhere else --------------------------------------
