@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from gql_crm.auth.permissions import Action, Advanced, Module, basic
+from gql_crm.auth.permissions import Advanced, Module, record_codes
 from gql_crm.db.models import Contact, Customer, CustomerShare, FollowUp, OptionList
 from gql_crm.services.customer import is_visible
 from gql_crm.services.errors import Conflict, NotFound, Problems
@@ -18,9 +18,7 @@ from gql_crm.services.pool import can_manage, customer_event
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.validation import text_problem
 
-FOLLOWUP_CREATE = basic(Module.FOLLOWUP, Action.CREATE)
-FOLLOWUP_EDIT = basic(Module.FOLLOWUP, Action.EDIT)
-FOLLOWUP_DELETE = basic(Module.FOLLOWUP, Action.DELETE)
+_, FOLLOWUP_CREATE, FOLLOWUP_EDIT, FOLLOWUP_DELETE = record_codes(Module.FOLLOWUP)
 
 
 @dataclass(frozen=True, slots=True)
