@@ -17,6 +17,13 @@ from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.user import UserType
 
 strawberry.enum(AttendeeStatus, name="TrainingAttendeeStatus")
+# What a caller may see of a project's courses, a course's list and a customer's places.
+courses_of_project = scoped_children(
+    TrainingCourse.project_id, visibility.training_course, TrainingCourse.starts_at
+)
+attendees_of_course = scoped_children(
+    TrainingAttendee.course_id, visibility.training_attendee, TrainingAttendee.id
+)
 attendees_of_customer = scoped_children(
     TrainingAttendee.customer_id, visibility.training_attendee, TrainingAttendee.id.desc()
 )
@@ -32,9 +39,7 @@ class TrainingProjectType(
 ):
     owner = related(UserType, "owner_id", User)
     courses = related(
-        "TrainingCourseType", "id", module=__name__, many=True, scoped=True,
-        load=scoped_children(TrainingCourse.project_id, visibility.training_course,
-                             TrainingCourse.starts_at),
+        "TrainingCourseType", "id", courses_of_project, many=True, scoped=True, module=__name__,
         description="Earliest first.",
     )  # fmt: skip
 
@@ -47,10 +52,8 @@ class TrainingCourseType(
 ):
     project = related(TrainingProjectType, "project_id", TrainingProject)
     attendees = related(
-        "TrainingAttendeeType", "id", module=__name__, many=True, scoped=True,
-        load=scoped_children(TrainingAttendee.course_id, visibility.training_attendee,
-                             TrainingAttendee.id),
-        description="Customers you may see on the list.",
+        "TrainingAttendeeType", "id", attendees_of_course, many=True, scoped=True,
+        module=__name__, description="Customers you may see on the list.",
     )  # fmt: skip
 
 
