@@ -8,15 +8,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db import models
-from gql_crm.db.models import (
-    CallRecord,
-    Complaint,
-    ComplaintStatus,
-    CustomerNote,
-    Schedule,
-    ServiceRecord,
-    Task,
-)
+from gql_crm.db.models import CallRecord, ComplaintStatus
 from gql_crm.schema.kit import ModelInput, ModelType
 from gql_crm.schema.masking import masked_field
 from gql_crm.schema.user import UserType
@@ -117,32 +109,34 @@ def _defaults_to_you(role: str) -> Any:
 
 
 @strawberry.input
-class TaskInput(ModelInput, model=Task, fields="content due_at remind_at"):
+class TaskInput(ModelInput, model=models.Task, fields="content due_at remind_at"):
     done: bool = False
     owner_id: int | None = _defaults_to_you("Assignee")
 
 
 @strawberry.input
 class ScheduleInput(
-    ModelInput, model=Schedule, fields="title starts_at ends_at remind_at place content"
+    ModelInput, model=models.Schedule, fields="title starts_at ends_at remind_at place content"
 ):
     owner_id: int | None = None
 
 
 @strawberry.input
-class CustomerNoteInput(ModelInput, model=CustomerNote, fields="content"):
+class CustomerNoteInput(ModelInput, model=models.CustomerNote, fields="content"):
     owner_id: int | None = None
 
 
 @strawberry.input
-class CallRecordInput(ModelInput, model=CallRecord, fields="caller_number called_at content"):
+class CallRecordInput(
+    ModelInput, model=models.CallRecord, fields="caller_number called_at content"
+):
     processed: bool = False
     owner_id: int | None = _defaults_to_you("Handler")
 
 
 @strawberry.input
 class ComplaintInput(
-    ModelInput, model=Complaint, fields="complaint_type complained_at content channel"
+    ModelInput, model=models.Complaint, fields="complaint_type complained_at content channel"
 ):
     status: ComplaintStatusEnum = ComplaintStatus.UNHANDLED  # type: ignore[valid-type]
     resolution: str | None = strawberry.field(default=None, description="Required once RESOLVED.")
@@ -150,7 +144,9 @@ class ComplaintInput(
 
 
 @strawberry.input
-class ServiceRecordInput(ModelInput, model=ServiceRecord, fields="service_type served_at content"):
+class ServiceRecordInput(
+    ModelInput, model=models.ServiceRecord, fields="service_type served_at content"
+):
     owner_id: int | None = _defaults_to_you("Handler")
 
 
