@@ -54,10 +54,6 @@ def _kind(column: Any) -> Any:
     return kind | None if column.nullable else kind
 
 
-def _own_annotations(cls: type) -> dict[str, Any]:
-    return inspect.get_annotations(cls)
-
-
 class ModelType:
     """A GraphQL object type read from one model row: each plain field takes the row's
     attribute of the same name; fields with resolvers read what they need themselves.
@@ -67,7 +63,7 @@ class ModelType:
         super().__init_subclass__()
         if model is not None:
             derived = {name: _kind(column) for name, column in _columns(model, fields).items()}
-            cls.__annotations__ = {**derived, **_own_annotations(cls)}
+            cls.__annotations__ = {**derived, **inspect.get_annotations(cls)}
 
     @classmethod
     def from_model(cls, row: Any) -> Self:
@@ -86,7 +82,7 @@ class ModelInput:
         super().__init_subclass__()
         if model is None:
             return
-        own = _own_annotations(cls)
+        own = inspect.get_annotations(cls)
         derived: dict[str, Any] = {}
         for name, column in _columns(model, fields).items():
             if name not in own:

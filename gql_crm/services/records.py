@@ -46,10 +46,12 @@ def owned(field: str = "owner_id") -> Check:
 
 
 def ordered(first: str, then: str) -> Check:
-    """``then`` must not come before ``first`` (a period's end before its start)."""
+    """``then`` must not come before ``first`` (a period's end before its start); either may
+    be left open."""
 
     async def check(uow: UnitOfWork, values: dict[str, Any], row: Any) -> dict[str, Any]:
-        if values[then] < values[first]:
+        start, end = values.get(first), values.get(then)
+        if start is not None and end is not None and end < start:
             raise InvalidInput.single(camel(then), f"must not be before {camel(first)}")
         return values
 
