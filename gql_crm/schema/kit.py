@@ -82,15 +82,15 @@ class ModelInput:
         super().__init_subclass__()
         if model is None:
             return
-        own = inspect.get_annotations(cls)
+        own = inspect.get_annotations(cls)  # a column written out keeps its place in ``fields``
         derived: dict[str, Any] = {}
         for name, column in _columns(model, fields).items():
-            if name not in own:
-                derived[name] = _kind(column)
-                default = None if column.nullable else dataclasses.MISSING
-                setattr(
-                    cls, name, strawberry.field(metadata=column_limits(column), default=default)
-                )
+            if name in own:
+                derived[name] = own[name]
+                continue
+            derived[name] = _kind(column)
+            default = None if column.nullable else dataclasses.MISSING
+            setattr(cls, name, strawberry.field(metadata=column_limits(column), default=default))
         cls.__annotations__ = {**derived, **own}
 
 

@@ -49,6 +49,7 @@ from gql_crm.db.models import (
 )
 from gql_crm.db.scopes import load_principal
 from gql_crm.schema import customer_record as forms
+from gql_crm.schema.follow_up import FollowUpInput
 from gql_crm.schema.kit import values_of
 from gql_crm.services import customer_record as records
 from gql_crm.services import department as department_service
@@ -428,8 +429,8 @@ async def _customers(demo: _Demo) -> list[_Entered]:
                 async with demo.uow(owner, entered + (demo.now - entered) * rng.random()) as uow:
                     content = rng.choice(_FOLLOW_UPS)
                     method = rng.choice(by_list[OptionList.FOLLOW_UP_METHOD])
-                    fields_ = {"content": content, "method_id": method}
-                    await create_follow_up(uow, customer_id, fields_)
+                    form = _form(FollowUpInput, content=content, method_id=method)
+                    await create_follow_up(uow, customer_id, form)
     return created
 
 
