@@ -38,6 +38,9 @@ def _split_list(value: object) -> object:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def _origin(value: str) -> str:
     """An origin as browsers send it (lowercase, without a default port), or ValueError."""
     if value == "*":
@@ -59,8 +62,6 @@ def _origin(value: str) -> str:
         host = f"{host}:{port}"
     return f"{scheme}://{host}"
 
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # A list of strings that takes "a,b" as well as '["a", "b"]' from the environment.
 StrList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
