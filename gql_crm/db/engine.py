@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from gql_crm.private_files import create_private, private_dir, tighten
 from gql_crm.settings import Settings
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -164,7 +167,7 @@ async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> 
 def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
     url = settings.resolved_database_url
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_file(settings)
         engine = create_async_engine(url, connect_args={"timeout": 30}, **overrides)
         _configure_sqlite(engine)
         return engine
@@ -180,6 +183,24 @@ def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
     engine = create_async_engine(url, **options)
     _check_on_checkout(engine)
     return engine
+
+
+def prepare_sqlite_file(settings: Settings) -> None:
+    """Create the SQLite file readable by this user only, before SQLite opens it.
+
+    SQLite creates the -wal and -shm files beside it with the database file's mode, so they
+    are private too; files an earlier release made readable by others are tightened.
+    """
+    database = make_url(settings.resolved_database_url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    private_dir(path.parent)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another process
+            os.close(create_private(path))  # an empty file is an empty SQLite database
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        tighten(name)
 
 
 # A connection idle for longer than this is pinged before use, as pool_pre_ping would.
