@@ -13,6 +13,7 @@ from gql_crm.clock import Clock
 from gql_crm.resolvers.attachment import download_attachment
 from gql_crm.runtime import running
 from gql_crm.settings import Settings
+from gql_crm.web import graphiql
 from gql_crm.web.graphql_view import CrmGraphQL
 from gql_crm.web.health import healthz, readyz
 from gql_crm.workers.jobs import schedules
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/attachments/{id:int}", download_attachment, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *graphiql.routes(settings),
         ],
         lifespan=lifespan,
     )

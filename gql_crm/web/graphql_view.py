@@ -32,6 +32,7 @@ from gql_crm.settings import Settings
 from gql_crm.subscriptions.live import FEEDS
 from gql_crm.subscriptions.long_lived import LongLivedConnections
 from gql_crm.subscriptions.session import SessionEnded, current_principal
+from gql_crm.web import graphiql
 from gql_crm.web.uploads import check_multipart
 from gql_crm.web.websocket import LiveTransportWSHandler
 
@@ -134,6 +135,10 @@ class CrmGraphQL(GraphQL[Context, None]):
         context.token_claims = claims  # each operation reloads the principal from them
         acknowledged: UnsetType = UNSET  # a plain connection_ack, without payload
         return acknowledged
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return graphiql.page()  # Strawberry's page, with its files served from here
 
     def encode_json(self, data: GraphQLHTTPResponse | object) -> str:
         # Text, not bytes: WebSocket clients expect graphql-transport-ws messages as text frames.
