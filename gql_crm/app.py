@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
 from gql_crm.clock import Clock
+from gql_crm.observability import instrument_app, metrics
 from gql_crm.resolvers.attachment import download_attachment
 from gql_crm.runtime import running
 from gql_crm.settings import Settings
@@ -44,18 +45,21 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 if scheduler is not None:
                     await scheduler.stop()
 
-    return Starlette(
+    app = Starlette(
         debug=settings.debug,
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", metrics.observed(graphql, settings), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/attachments/{id:int}", download_attachment, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *graphiql.routes(settings),
+            *metrics.routes(settings),
         ],
         lifespan=lifespan,
     )
+    instrument_app(app, settings)
+    return app
 
 
 def _settle_garbage_collection() -> None:

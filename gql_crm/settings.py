@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -75,6 +76,17 @@ class Settings(BaseSettings):
         ]
     )
 
+    # Observability (gql_crm/observability/). Metrics are off until a token is set; then
+    # /metrics (and a worker's own port) answer only with "Authorization: Bearer <token>".
+    metrics_token: SecretStr | None = None
+    worker_metrics_port: int = Field(default=9108, gt=0, lt=65536)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["plain", "json"] = "plain"
+    # Spans of requests, operations, SQL and Redis: to the console, or over OTLP/HTTP to
+    # tracing_endpoint (default: the OTEL_EXPORTER_OTLP_* variables, else localhost:4318).
+    tracing: Literal["off", "console", "otlp"] = "off"
+    tracing_endpoint: str | None = None
+
     @field_validator("pool_release_interval_seconds", "reminder_interval_seconds")
     @classmethod
     def _aligned_on_the_hour(cls, value: int) -> int:
@@ -110,6 +122,10 @@ class Settings(BaseSettings):
         if self.introspection is not None:
             return self.introspection
         return self.debug or self.is_embedded
+
+    @property
+    def metrics_enabled(self) -> bool:
+        return bool(self.metrics_token and self.metrics_token.get_secret_value())
 
     @property
     def broadcast_url(self) -> str:

@@ -10,12 +10,8 @@ from typing import Any, Protocol
 
 from sqlalchemy import event, text
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext import asyncio as sqlalchemy_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gql_crm.settings import Settings
 
@@ -161,11 +157,16 @@ async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> 
     return value
 
 
+def _new_engine(url: str, **options: Any) -> AsyncEngine:
+    # Looked up when called: tracing (observability/tracing.py) wraps it once it is on.
+    return sqlalchemy_asyncio.create_async_engine(url, **options)
+
+
 def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
     url = settings.resolved_database_url
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **overrides)
+        engine = _new_engine(url, connect_args={"timeout": 30}, **overrides)
         _configure_sqlite(engine)
         return engine
     options: dict[str, Any] = {
@@ -177,7 +178,7 @@ def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
         "connect_args": {"max_cacheable_statement_size": 256 * 1024},
     }
     options.update(overrides)
-    engine = create_async_engine(url, **options)
+    engine = _new_engine(url, **options)
     _check_on_checkout(engine)
     return engine
 

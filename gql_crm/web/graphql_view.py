@@ -24,6 +24,7 @@ from gql_crm.direct.compiled_planner import Planner
 from gql_crm.direct.compiled_sql import Fallback
 from gql_crm.direct.selections import Documents
 from gql_crm.direct.subscriptions import DirectPlanner
+from gql_crm.observability.metrics import observation
 from gql_crm.schema import build_schema, validation_limits
 from gql_crm.schema.errors import ErrorPolicy
 from gql_crm.services.auth import authenticate
@@ -99,6 +100,10 @@ class CrmGraphQL(GraphQL[Context, None]):
             )
         except Fallback:
             return await super().run(request, context)
+        observed = observation(request.scope)
+        if observed is not None:
+            name = planned.operation.name
+            observed.operation_ran(name.value if name else None, failed=False)
         return Response(body, media_type="application/json")
 
     async def get_context(

@@ -28,6 +28,7 @@ from gql_crm.auth.principal import Principal, Unauthenticated
 from gql_crm.context import Context
 from gql_crm.direct.frames import OperationFrames
 from gql_crm.direct.subscriptions import DirectSubscription, error_payload
+from gql_crm.observability.metrics import WEBSOCKETS
 from gql_crm.subscriptions.bus import user_channel
 from gql_crm.subscriptions.live import Feed, listening, live_items
 from gql_crm.subscriptions.session import (
@@ -55,10 +56,12 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def handle(self) -> None:
         connections = self._view().connections
         connections.opened()
+        WEBSOCKETS.inc()
         try:
             await super().handle()
         finally:
             connections.closed()
+            WEBSOCKETS.dec()
 
     def _view(self) -> CrmGraphQL:
         return cast("CrmGraphQL", self.view)
