@@ -125,25 +125,42 @@ def observation(scope: Scope) -> Observation | None:
     return found
 
 
+class _Operation:
+    """One operation's series, looked up once (``labels()`` takes a lock and builds a key)."""
+
+    __slots__ = ("errors", "latency", "requests")
+
+    def __init__(self, label: str) -> None:
+        self.requests = REQUESTS.labels(label)
+        self.errors = ERRORS.labels(label)
+        self.latency = LATENCY.labels(label)
+
+
 class _Operations:
     def __init__(self) -> None:
-        self._known: set[str] = set()
+        self._known: dict[str, _Operation] = {}
         self._lock = threading.Lock()
 
-    def label(self, observed: Observation) -> str:
+    def of(self, observed: Observation) -> _Operation:
         if not observed.seen:
-            return UNKNOWN
+            return self._series(UNKNOWN)
         name = observed.operation
         if not name:
-            return ANONYMOUS
+            return self._series(ANONYMOUS)
         name = name[:MAX_OPERATION_LENGTH]
-        if name in self._known:
-            return name
-        with self._lock:
-            if len(self._known) >= MAX_OPERATIONS:
-                return OTHER
-            self._known.add(name)
-        return name
+        known = self._known.get(name)
+        if known is not None:
+            return known
+        if len(self._known) >= MAX_OPERATIONS:
+            return self._series(OTHER)
+        return self._series(name)
+
+    def _series(self, label: str) -> _Operation:
+        known = self._known.get(label)
+        if known is None:
+            with self._lock:
+                known = self._known.setdefault(label, _Operation(label))
+        return known
 
 
 _operations = _Operations()
@@ -174,11 +191,11 @@ class GraphQLMetrics:
             await self.app(scope, receive, send_status)
         finally:
             elapsed = time.perf_counter() - started
-            label = _operations.label(observed)
-            REQUESTS.labels(label).inc()
-            LATENCY.labels(label).observe(elapsed)
+            series = _operations.of(observed)
+            series.requests.inc()
+            series.latency.observe(elapsed)
             if observed.failed or status >= 500:
-                ERRORS.labels(label).inc()
+                series.errors.inc()
 
 
 def observed(graphql: ASGIApp, settings: Settings) -> ASGIApp:

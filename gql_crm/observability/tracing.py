@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from starlette.applications import Starlette
 from strawberry.extensions import SchemaExtension
 
-from gql_crm.settings import Settings
+from gql_crm.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -30,7 +30,13 @@ def provider(settings: Settings) -> TracerProvider | None:
     if settings.tracing == "off":
         return None
     if _provider is None:
-        _provider = _build(settings)
+        try:
+            _provider = _build(settings)
+        except ImportError as error:
+            raise ConfigurationError(
+                f"GQL_CRM_TRACING={settings.tracing} needs OpenTelemetry: "
+                "pip install 'gql-crm[tracing]'"
+            ) from error
     return _provider
 
 
