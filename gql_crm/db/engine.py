@@ -137,6 +137,8 @@ class SharedReads:
 # Called with each statement fetch_text sends: SQLAlchemy's events do not see those (the
 # tests that count statements listen here too).
 raw_statement_listeners: list[Callable[[str], None]] = []
+# With tracing on, each of those statements runs inside this span (observability/tracing.py).
+raw_statement_span: Callable[[str], contextlib.AbstractContextManager[object]] | None = None
 
 
 async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> str:
@@ -153,7 +155,11 @@ async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> 
         raise RuntimeError("the session's connection has no driver connection")
     for listener in raw_statement_listeners:
         listener(sql)
-    value: str = await driver.fetchval(sql, *values)
+    if raw_statement_span is None:
+        value: str = await driver.fetchval(sql, *values)
+        return value
+    with raw_statement_span(sql):
+        value = await driver.fetchval(sql, *values)
     return value
 
 

@@ -8,12 +8,14 @@ It needs the ``tracing`` extra (``pip install 'gql-crm[tracing]'``).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from strawberry.extensions import SchemaExtension
 
+from gql_crm.db import engine
 from gql_crm.settings import ConfigurationError, Settings
 
 if TYPE_CHECKING:
@@ -82,7 +84,26 @@ def start(settings: Settings) -> None:
     # (tests/observe/test_tracing.py).
     SQLAlchemyInstrumentor().instrument(tracer_provider=chosen, skip_dep_check=True)
     RedisInstrumentor().instrument(tracer_provider=chosen)
+    engine.raw_statement_span = _statement_spans(chosen)
     _instrumented = True
+
+
+def _statement_spans(
+    chosen: TracerProvider,
+) -> Callable[[str], contextlib.AbstractContextManager[object]]:
+    """Spans for the statements compiled reads send to asyncpg, past SQLAlchemy."""
+    from opentelemetry.trace import SpanKind
+
+    tracer = chosen.get_tracer("gql_crm.compiled")
+
+    def span(sql: str) -> contextlib.AbstractContextManager[object]:
+        return tracer.start_as_current_span(
+            "compiled read",
+            kind=SpanKind.CLIENT,
+            attributes={"db.system": "postgresql", "db.statement": sql},
+        )
+
+    return span
 
 
 def stop() -> None:
@@ -95,6 +116,7 @@ def stop() -> None:
 
     SQLAlchemyInstrumentor().uninstrument()
     RedisInstrumentor().uninstrument()
+    engine.raw_statement_span = None
     _instrumented = False
 
 

@@ -77,6 +77,33 @@ async def test_a_query_is_one_trace_from_request_to_sql(
     assert any("GraphQL Query: Whoami" in _ancestors(s, by_id) for s in sql)
 
 
+async def test_a_customer_read_is_traced_to_its_sql_on_either_path(
+    traced: httpx.AsyncClient, exported: InMemorySpanExporter
+) -> None:
+    sales1 = await GraphQLClient(traced).as_user("sales1")
+    created = await sales1.data(
+        'mutation { createCustomer(input: {name: "Traced", maturityId: 1}) '
+        "{ ... on CustomerSuccess { customer { id } } } }"
+    )
+    exported.clear()
+
+    # On PostgreSQL a compiled read answers it with one statement sent past SQLAlchemy.
+    await sales1.data(
+        "query Customer($id: Int!) { customer(id: $id) { name } }",
+        id=created["createCustomer"]["customer"]["id"],
+    )
+
+    spans = exported.get_finished_spans()
+    http = [s for s in spans if s.name == "POST /graphql" and s.parent is None]
+    assert len(http) == 1
+    statements = [
+        str(s.attributes.get("db.statement") or s.attributes.get("db.query.text"))
+        for s in spans
+        if s.attributes and s.context.trace_id == http[0].context.trace_id
+    ]
+    assert any("customers" in statement for statement in statements), statements
+
+
 async def test_tracing_off_installs_nothing(app: object, http: httpx.AsyncClient) -> None:
     assert tracing.provider(Settings(tracing="off")) is None
     assert (await http.get("/healthz")).status_code == 200
