@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from gql_crm.db.engine import Database
@@ -79,9 +78,3 @@ async def test_metrics_add_up_the_worker_processes(
         if sample.name == "gql_crm_db_pool_size"
     ]
     assert pools and pools[0] > 0
-
-
-@pytest.fixture(autouse=True)
-def _no_leftover_multiprocess_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The server processes set up their own; this process must not think it is one of them.
-    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
