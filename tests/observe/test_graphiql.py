@@ -56,10 +56,11 @@ CHROMIUM = next(
 @pytest.mark.skipif(
     CHROMIUM is None, reason="no Chromium binary: install one with `apt-get install chromium`"
 )
-async def test_graphiql_runs_a_query_with_the_network_off(
+async def test_graphiql_runs_a_query_and_a_subscription_with_the_network_off(
     app: Starlette, gql: GraphQLClient
 ) -> None:
     token = (await gql.as_user("sales1")).token
+    admin = await gql.as_user("admin")
     blocked: list[str] = []
 
     async def local_only(route: Route) -> None:
@@ -77,6 +78,10 @@ async def test_graphiql_runs_a_query_with_the_network_off(
             await page.goto(f"{base}/graphql")
             query_editor = page.locator(".graphiql-query-editor .CodeMirror")
             await query_editor.wait_for(timeout=30_000)  # React and GraphiQL have run
+            # The documentation, from the schema's introspection.
+            await page.get_by_role("button", name="Show Documentation Explorer").click()
+            docs = page.locator(".graphiql-doc-explorer")
+            await docs.get_by_text("Query", exact=True).first.wait_for(timeout=10_000)
             # The token goes in the headers tab, as a person would put it there.
             await page.get_by_role("button", name="Headers").click()
             await page.locator(".graphiql-editor-tool .CodeMirror").last.click()
@@ -87,6 +92,27 @@ async def test_graphiql_runs_a_query_with_the_network_off(
             await page.locator(".graphiql-execute-button").click()
             response = page.locator(".graphiql-response")
             await response.get_by_text('"sales1"').wait_for(timeout=10_000)
+
+            # Subscriptions: GraphiQL sends the headers tab's token in connection_init.
+            await query_editor.click()
+            await page.keyboard.press("Control+A")
+            await page.keyboard.insert_text("subscription { instantNotices { title } }")
+            execute = page.locator(".graphiql-execute-button")
+            await execute.click()
+            notice = response.get_by_text('"Fire drill"')
+            went_over_http = response.get_by_text('"errors"')
+            for _ in range(50):  # until the subscription is attached and hears a notice
+                await admin.data(
+                    'mutation { sendInstantNotice(title: "Fire drill") { __typename } }'
+                )
+                if await notice.count():
+                    break
+                if await went_over_http.count():
+                    # GraphiQL picks WebSocket from its parse of the editor, which lags
+                    # typing by a moment: it sent the subscription as a POST. Again.
+                    await execute.click()
+                await page.wait_for_timeout(100)
+            assert await notice.count() == 1
         finally:
             await browser.close()
     assert blocked == [], "the page asked for nothing beyond this server"
