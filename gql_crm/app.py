@@ -10,9 +10,11 @@ from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
 from gql_crm.clock import Clock
+from gql_crm.observability import instrument_app, metrics
 from gql_crm.resolvers.attachment import download_attachment
 from gql_crm.runtime import running
 from gql_crm.settings import Settings, load_settings
+from gql_crm.web import graphiql
 from gql_crm.web.edge import edge_middleware
 from gql_crm.web.graphql_view import CrmGraphQL
 from gql_crm.web.health import healthz, readyz
@@ -47,18 +49,22 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                     await scheduler.stop()
                 await app.state.rate_limits.close()
 
-    return Starlette(
+    app = Starlette(
         debug=settings.debug,
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", metrics.observed(graphql, settings), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/attachments/{id:int}", download_attachment, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *graphiql.routes(settings),
+            *metrics.routes(settings),
         ],
         middleware=edge_middleware(settings),
         lifespan=lifespan,
     )
+    instrument_app(app, settings)
+    return app
 
 
 def _settle_garbage_collection() -> None:

@@ -4,7 +4,6 @@ release-pool, report, bench-seed."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -53,8 +52,10 @@ async def _with_services(
         return await work(services)
 
 
-def _log_progress() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+def _log_progress(settings: Settings) -> None:
+    from gql_crm.observability import logs
+
+    logs.configure(settings)
 
 
 def _parse_now(value: str | None) -> Clock:
@@ -120,6 +121,10 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
         _ = settings.signing_key  # refuse to start without a shared key
     except ConfigurationError as error:
         raise click.UsageError(str(error)) from error
+    from gql_crm.observability import logs, metrics
+
+    if settings.metrics_enabled and workers > 1:
+        metrics.prepare_processes(settings.data_dir / "metrics")
     if settings.is_sqlite:
         _migrate(settings)  # the embedded default keeps itself up to date
     if demo:
@@ -132,6 +137,7 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
         port=port,
         workers=workers,
         log_level="debug" if settings.debug else "info",
+        log_config=logs.config(settings),
         access_log=access_log,
         # Compression buys little on small JSON events and costs ~100 KB of zlib state per
         # WebSocket connection.
@@ -186,13 +192,14 @@ def worker(check: bool) -> None:
 
     from gql_crm.workers.settings import worker_settings
 
+    settings = _settings()
     try:
-        arq_settings = worker_settings(_settings())
+        arq_settings = worker_settings(settings)
     except ConfigurationError as error:
         raise click.UsageError(str(error)) from error
     if check:
         sys.exit(check_health(arq_settings))
-    _log_progress()
+    _log_progress(settings)
     run_worker(arq_settings)
 
 
@@ -207,14 +214,15 @@ def release_pool(now: str | None) -> None:
     from gql_crm.services import pool_release
 
     clock = _parse_now(now)
-    _log_progress()
+    settings = _settings()
+    _log_progress(settings)
 
     async def work(services: Services) -> tuple[int, int]:
         released = await pool_release.release_pool(services)
         warned = await pool_release.warn_pool(services)
         return len(released), len(warned)
 
-    released, warned = asyncio.run(_with_services(_settings(), clock, work))
+    released, warned = asyncio.run(_with_services(settings, clock, work))
     click.echo(
         f"{released} customers released and {warned} release warnings sent "
         f"at {clock.now():%Y-%m-%d %H:%M} UTC."
@@ -234,13 +242,14 @@ def report(day: datetime, notify: bool) -> None:
     """(Re)generate the daily reports of one day; replaces that day's reports."""
     from gql_crm.services import report as report_service
 
-    _log_progress()
+    settings = _settings()
+    _log_progress(settings)
     the_day: date = day.date()
 
     async def work(services: Services) -> int:
         return await report_service.generate(services, the_day, notify_users=notify)
 
-    written = asyncio.run(_with_services(_settings(), SystemClock(), work))
+    written = asyncio.run(_with_services(settings, SystemClock(), work))
     click.echo(f"{written} daily reports written for {the_day.isoformat()}.")
 
 

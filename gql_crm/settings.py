@@ -8,11 +8,11 @@ import types
 import typing
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import annotated_types
-from pydantic import BeforeValidator, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
 
@@ -143,6 +143,17 @@ class Settings(BaseSettings):
         ]
     )
 
+    # Observability (gql_crm/observability/). Metrics are off until a token is set; then
+    # /metrics (and a worker's own port) answer only with "Authorization: Bearer <token>".
+    metrics_token: SecretStr | None = None
+    worker_metrics_port: int = Field(default=9108, gt=0, lt=65536)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["plain", "json"] = "plain"
+    # Spans of requests, operations, SQL and Redis: to the console, or over OTLP/HTTP to
+    # tracing_endpoint (default: the OTEL_EXPORTER_OTLP_* variables, else localhost:4318).
+    tracing: Literal["off", "console", "otlp"] = "off"
+    tracing_endpoint: str | None = None
+
     @field_validator("allowed_origins")
     @classmethod
     def _origins(cls, value: list[str]) -> list[str]:
@@ -204,6 +215,10 @@ class Settings(BaseSettings):
         if self.introspection is not None:
             return self.introspection
         return self.debug or self.is_embedded
+
+    @property
+    def metrics_enabled(self) -> bool:
+        return bool(self.metrics_token and self.metrics_token.get_secret_value())
 
     @property
     def broadcast_url(self) -> str:

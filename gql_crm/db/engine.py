@@ -12,12 +12,8 @@ from typing import Any, Protocol
 
 from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext import asyncio as sqlalchemy_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gql_crm.private_files import create_private, private_dir, tighten
 from gql_crm.settings import Settings
@@ -144,6 +140,8 @@ class SharedReads:
 # Called with each statement fetch_text sends: SQLAlchemy's events do not see those (the
 # tests that count statements listen here too).
 raw_statement_listeners: list[Callable[[str], None]] = []
+# With tracing on, each of those statements runs inside this span (observability/tracing.py).
+raw_statement_span: Callable[[str], contextlib.AbstractContextManager[object]] | None = None
 
 
 async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> str:
@@ -160,15 +158,24 @@ async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> 
         raise RuntimeError("the session's connection has no driver connection")
     for listener in raw_statement_listeners:
         listener(sql)
-    value: str = await driver.fetchval(sql, *values)
+    if raw_statement_span is None:
+        value: str = await driver.fetchval(sql, *values)
+        return value
+    with raw_statement_span(sql):
+        value = await driver.fetchval(sql, *values)
     return value
+
+
+def _new_engine(url: str, **options: Any) -> AsyncEngine:
+    # Looked up when called: tracing (observability/tracing.py) wraps it once it is on.
+    return sqlalchemy_asyncio.create_async_engine(url, **options)
 
 
 def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
     url = settings.resolved_database_url
     if settings.is_sqlite:
         prepare_sqlite_file(settings)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **overrides)
+        engine = _new_engine(url, connect_args={"timeout": 30}, **overrides)
         _configure_sqlite(engine)
         return engine
     options: dict[str, Any] = {
@@ -180,7 +187,7 @@ def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
         "connect_args": {"max_cacheable_statement_size": 256 * 1024},
     }
     options.update(overrides)
-    engine = create_async_engine(url, **options)
+    engine = _new_engine(url, **options)
     _check_on_checkout(engine)
     return engine
 

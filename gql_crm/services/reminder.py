@@ -16,7 +16,7 @@ from gql_crm.db.models import Customer, NotificationCategory, Schedule, Task
 from gql_crm.services.notification import NotificationDraft, notify_each
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 
-logger = logging.getLogger("gql_crm.reminders")
+logger = logging.getLogger("gql_crm.workers.reminders")
 
 
 async def _claim_due(uow: UnitOfWork, model: Any, *still_due: Any, shown: Any) -> list[Any]:

@@ -24,6 +24,7 @@ from gql_crm.direct.compiled_planner import Planner
 from gql_crm.direct.compiled_sql import Fallback
 from gql_crm.direct.selections import Documents
 from gql_crm.direct.subscriptions import DirectPlanner
+from gql_crm.observability.metrics import observation
 from gql_crm.schema import build_schema, validation_limits
 from gql_crm.schema.errors import ErrorPolicy
 from gql_crm.services.auth import authenticate
@@ -32,6 +33,7 @@ from gql_crm.settings import Settings
 from gql_crm.subscriptions.live import FEEDS
 from gql_crm.subscriptions.long_lived import LongLivedConnections
 from gql_crm.subscriptions.session import SessionEnded, current_principal
+from gql_crm.web import graphiql
 from gql_crm.web.rate_limits import rate_limits_of
 from gql_crm.web.uploads import check_multipart, require_uploader
 from gql_crm.web.websocket import LiveTransportWSHandler
@@ -99,6 +101,10 @@ class CrmGraphQL(GraphQL[Context, None]):
             )
         except Fallback:
             return await super().run(request, context)
+        observed = observation(request.scope)
+        if observed is not None:
+            name = planned.operation.name
+            observed.operation_ran(name.value if name else None, failed=False)
         return Response(body, media_type="application/json")
 
     async def get_context(
@@ -144,6 +150,10 @@ class CrmGraphQL(GraphQL[Context, None]):
         context.token_claims = claims  # each operation reloads the principal from them
         acknowledged: UnsetType = UNSET  # a plain connection_ack, without payload
         return acknowledged
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return graphiql.page()  # Strawberry's page, with its files served from here
 
     def encode_json(self, data: GraphQLHTTPResponse | object) -> str:
         # Text, not bytes: WebSocket clients expect graphql-transport-ws messages as text frames.

@@ -28,6 +28,7 @@ from gql_crm.auth.principal import Principal, Unauthenticated
 from gql_crm.context import Context
 from gql_crm.direct.frames import OperationFrames
 from gql_crm.direct.subscriptions import DirectSubscription, error_payload
+from gql_crm.observability.metrics import WEBSOCKETS
 from gql_crm.services.auth import client_key
 from gql_crm.subscriptions.bus import user_channel
 from gql_crm.subscriptions.live import Feed, listening, live_items
@@ -68,6 +69,7 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             return
         self._awaiting_init = client
         connections.opened()
+        WEBSOCKETS.inc()
         try:
             await super().handle()
         finally:
@@ -75,6 +77,7 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             if self.context.token_claims is not None:  # admitted by on_ws_connect
                 connections.user_left(self.context.token_claims.user_id)
             connections.closed()
+            WEBSOCKETS.dec()
 
     def _view(self) -> CrmGraphQL:
         return cast("CrmGraphQL", self.view)
