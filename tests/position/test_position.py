@@ -57,6 +57,7 @@ ADVANCED = [
     "order:edit_closed",
     "payment:record_any",
     "expense:approve",
+    "apikey:manage",
 ]
 
 
