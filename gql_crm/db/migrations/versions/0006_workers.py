@@ -1,19 +1,13 @@
 """workers: daily reports, the release-warning marker, created_at indexes for daily sums
 
-Revision ID: 0006
-Revises: 0005
 Create Date: 2026-11-22
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
 down_revision: str | None = "0005"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 # The daily report sums each table over one day of created_at (changed_at for stage moves).
 _DAY_INDEXES = [

@@ -1,19 +1,13 @@
 """customer records: tasks, schedules, notes, call records, complaints, service records
 
-Revision ID: 0007
-Revises: 0006
 Create Date: 2026-11-22
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
 down_revision: str | None = "0006"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,22 +1,16 @@
 """sign-in throttle per login name and client
 
-Revision ID: 0009
-Revises: 0008
 Create Date: 2026-11-23
 
 The old per-login-name counts are dropped rather than carried over: they only say how many
 failures happened in the last minutes, and keeping them would keep today's lockouts.
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
 down_revision: str | None = "0008"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,19 +1,13 @@
 """API keys, and service accounts that sign in with them only
 
-Revision ID: 0011
-Revises: 0010
 Create Date: 2026-12-06
 """
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
 down_revision: str | None = "0010"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
