@@ -297,6 +297,10 @@ class CrmGraphQL(GraphQL[Context, None]):
     def graphql_ide_html(self) -> str:
         return graphiql.page()  # Strawberry's page, with its files served from here
 
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson's JSONDecodeError is json's: Strawberry's handling of bad JSON still applies.
+        return orjson.loads(data)
+
     def encode_json(self, data: GraphQLHTTPResponse | object) -> str:
         # Text, not bytes: WebSocket clients expect graphql-transport-ws messages as text frames.
         return orjson.dumps(data).decode()

@@ -24,6 +24,7 @@ from gql_crm.app import create_app
 from gql_crm.clock import FrozenClock
 from gql_crm.db.engine import Database
 from gql_crm.settings import Settings
+from gql_crm.web import graphql_view
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import PROTOCOL, disconnect_in
 
@@ -373,3 +374,36 @@ async def test_malformed_frames_close_the_socket_with_4400(
     assert closed is not None and closed.code == 4400
     assert reason in (closed.reason or "")
     assert _errors_logged(caplog) == []
+
+
+async def test_compiled_reads_answer_with_the_same_media_type_and_persisted_queries(
+    settings: Settings,
+    http: httpx.AsyncClient,
+    admin: GraphQLClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if settings.is_sqlite:
+        pytest.skip("compiled reads run on PostgreSQL")
+    created = await admin.data(
+        'mutation { createCustomer(input: { name: "Acme", maturityId: 1 }) {'
+        " ... on CustomerSuccess { customer { id } } } }"
+    )
+    customer_id = created["createCustomer"]["customer"]["id"]
+
+    answered: list[str | None] = []
+    compiled_answer = graphql_view._compiled_answer
+
+    async def spy(*args: Any) -> str | None:
+        answered.append(await compiled_answer(*args))
+        return answered[-1]
+
+    monkeypatch.setattr(graphql_view, "_compiled_answer", spy)
+    query = _unique("query($id: Int!) { customer(id: $id) { id } }")
+    body = {"query": query, "variables": {"id": customer_id}, "extensions": _persisted(query)}
+    headers = {**MODERN, **_bearer(admin)}
+    registered = await _post(http, body, headers)
+    hit = await _post(http, {**body, "query": None}, headers)
+    for response in (registered, hit):
+        assert (response.status_code, response.headers["content-type"]) == (200, GRAPHQL_RESPONSE)
+        assert response.json() == {"data": {"customer": {"id": customer_id}}}
+    assert len(answered) == 2 and all(answered)
