@@ -348,6 +348,7 @@ async def _socket(app: Starlette, token: str | None) -> AsyncIterator[Any]:
 @pytest.mark.parametrize(
     ("frame", "reason"),
     [
+        ("not json", "valid JSON"),
         ("[1,2]", "Invalid message"),
         ("null", "Invalid message"),
         ('{"type": "subscribe", "id": "1", "payload": null}', "payload"),
