@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 yield
             finally:
                 graphql.connections.stop()
+                await graphql.close()
                 if scheduler is not None:
                     await scheduler.stop()
                 await app.state.rate_limits.close()

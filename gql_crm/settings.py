@@ -112,6 +112,18 @@ class Settings(BaseSettings):
     # it is configured (shared by every process), in memory otherwise.
     rate_limit: str = "20/second;600/minute"
 
+    # GraphQL over HTTP (gql_crm/web/persisted.py, gql_crm/web/graphql_view.py): a JSON array
+    # of operations runs only with batching on, and then at most that many.
+    batching: bool = False
+    max_batch_operations: int = Field(default=10, gt=0)
+    # Automatic persisted queries: documents kept in Redis (with an expiry) when configured,
+    # in a per-process LRU of that many documents otherwise.
+    persisted_query_cache_size: int = Field(default=1000, gt=0)
+    persisted_query_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    # Trusted documents: a JSON file of sha256 -> document from the front end's build; when
+    # set, only those operations run (over HTTP and WebSocket) and nothing is registered.
+    trusted_documents: Path | None = None
+
     # Connections per process: as many as the requests it serves at once (each holds one only
     # while it reads or writes), so that the overflow, opened and closed per use, stays idle.
     db_pool_size: int = Field(default=20, gt=0)

@@ -36,7 +36,11 @@ class AnnouncementInput:
     content: str = strawberry.field(metadata=constraint(max_length=50_000, required=True))
     audience: AudienceEnum = Audience.EVERYONE  # type: ignore[valid-type]
     audience_ids: list[int] = strawberry.field(default_factory=list)
-    title_style: JSON = strawberry.field(default_factory=dict)
+    # Optional rather than defaulting to {}: graphql-core cannot show an object default of a
+    # custom scalar in introspection (GraphiQL would get an error with every schema load).
+    title_style: JSON | None = strawberry.field(
+        default=None, description="Omitted or null: no style."
+    )
 
 
 @strawberry.type

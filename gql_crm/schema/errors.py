@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from graphql.error import GraphQLError
+from graphql.error import GraphQLError, GraphQLSyntaxError
 from strawberry.extensions import MaskErrors
+from strawberry.types.execution import PreExecutionError
 
 from gql_crm.auth.principal import Forbidden, Unauthenticated
 from gql_crm.db.pagination import InvalidCursor
@@ -24,11 +25,19 @@ class BadRequest(Exception):
         self.message = message
 
 
-def _code_for(error: GraphQLError) -> str | None:
+def _code_for(error: GraphQLError, *, executed: bool) -> str | None:
+    if error.extensions and isinstance(code := error.extensions.get("code"), str):
+        return code  # coded where it was raised (gql_crm/web/protocol.py)
     original = error.original_error
     match original:
+        case None if isinstance(error, GraphQLSyntaxError):
+            return "GRAPHQL_PARSE_FAILED"
+        case None if error.path is not None:
+            return None
         case None:
-            return "GRAPHQL_VALIDATION_FAILED" if error.path is None else None
+            # Without a path: from validation, or, once the operation is executing, from
+            # coercing its variables (graphql-core raises those without an original error).
+            return "BAD_USER_INPUT" if executed else "GRAPHQL_VALIDATION_FAILED"
         case Unauthenticated():
             return "UNAUTHENTICATED"
         case Forbidden():
@@ -61,9 +70,14 @@ class ErrorPolicy(MaskErrors):
         return self._process_errors(errors)
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        # Set for a schema operation; the direct subscription path calls ``process`` for
+        # errors that are never variable coercion's.
+        context = getattr(self, "execution_context", None)
+        result = getattr(context, "result", None)
+        executed = result is not None and not isinstance(result, PreExecutionError)
         processed = []
         for error in errors:
-            code = _code_for(error)
+            code = _code_for(error, executed=executed)
             if code is not None:
                 error.extensions = {**(error.extensions or {}), "code": code}
                 processed.append(error)

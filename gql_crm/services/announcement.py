@@ -7,7 +7,7 @@ notifications is also what decides who may read the announcement later.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, delete, select
@@ -41,7 +41,7 @@ class AnnouncementFields:
     content: str
     audience: Audience
     audience_ids: Sequence[int] = ()
-    title_style: Any = field(default_factory=dict)
+    title_style: Any = None  # None: no style
 
 
 def announcements_query(principal: Principal) -> Select[Announcement]:
@@ -58,7 +58,7 @@ def drafts_query(principal: Principal) -> Select[Announcement]:
 
 async def _check(uow: UnitOfWork, fields: AnnouncementFields) -> None:
     problems = Problems()
-    if not isinstance(fields.title_style, dict):
+    if fields.title_style is not None and not isinstance(fields.title_style, dict):
         problems.add("titleStyle", 'must be an object, e.g. {"color": "#c00", "bold": true}')
     if fields.audience is Audience.EVERYONE and fields.audience_ids:
         problems.add("audienceIds", "leave empty for an announcement to everyone")
@@ -93,7 +93,7 @@ async def create_announcement(
     announcement = Announcement(
         title=fields.title.strip(),
         content=fields.content,
-        title_style=dict(fields.title_style),
+        title_style=dict(fields.title_style or {}),
         audience=fields.audience,
         audience_ids=sorted(set(fields.audience_ids)),
         author_id=uow.principal.user_id,
@@ -148,7 +148,7 @@ async def update_announcement(uow: UnitOfWork, id: int, input: dict[str, Any]) -
     values: dict[str, Any] = {
         "title": fields.title.strip(),
         "content": fields.content,
-        "title_style": dict(fields.title_style),
+        "title_style": dict(fields.title_style or {}),
     }
     if announcement.published_at is None:
         values["audience"] = fields.audience

@@ -3,18 +3,29 @@ and JSON encoding."""
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 
 import orjson
+from cross_web import HTTPException
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import (
+    GraphQLHTTPResponse,
+    GraphQLRequestData,
+    GraphQLRequestProtocol,
+    process_result,
+)
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.schema import Schema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from gql_crm.auth.api_keys import read_credentials
@@ -35,6 +46,15 @@ from gql_crm.subscriptions.live import FEEDS
 from gql_crm.subscriptions.long_lived import LongLivedConnections
 from gql_crm.subscriptions.session import SessionEnded, current_principal
 from gql_crm.web import graphiql
+from gql_crm.web.persisted import PersistedQueries
+from gql_crm.web.protocol import (
+    Outcome,
+    RequestRefused,
+    bad_request,
+    executed_outcome,
+    graphql_refusal,
+    response_media_type,
+)
 from gql_crm.web.rate_limits import rate_limits_of
 from gql_crm.web.uploads import check_multipart, require_uploader
 from gql_crm.web.websocket import LiveTransportWSHandler
@@ -58,6 +78,8 @@ class CrmGraphQL(GraphQL[Context, None]):
         self.compiled = (
             Planner(documents) if settings.compiled_reads and not settings.is_sqlite else None
         )
+        self.persisted = PersistedQueries(settings)
+        self.max_batch_operations = settings.max_batch_operations if settings.batching else None
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql_enabled else None,
@@ -67,46 +89,162 @@ class CrmGraphQL(GraphQL[Context, None]):
             multipart_uploads_enabled=True,
         )
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        response = await self._run_http(Request(scope, receive=receive))
+        await response(scope, receive, send)
+
     async def run(  # type: ignore[override]
         self,
         request: Request | WebSocket,
         context: Context | UnsetType = UNSET,
         root_value: UnsetType | None = UNSET,
     ) -> Response | WebSocket:
-        if (
-            self.compiled is not None
-            and isinstance(request, Request)
-            and request.method == "POST"
-            and isinstance(context, UnsetType)
-            and request.headers.get("content-type", "").startswith("application/json")
-        ):
-            return await self._run_compiled(self.compiled, request)
-        return await super().run(request, context, root_value)  # type: ignore[arg-type]
+        if not isinstance(request, Request):
+            return await super().run(request, context, root_value)  # type: ignore[arg-type]
+        return await self._run_http(request)
 
-    async def _run_compiled(self, planner: Planner, request: Request) -> Response:
-        """A query answered by one SQL statement (``direct/compiled_planner.py``) where it
-        can be; everything else, errors included, runs through Strawberry as usual."""
-        planned = None
-        with contextlib.suppress(orjson.JSONDecodeError):
-            planned = planner.prepare(orjson.loads(await request.body()))
-        if planned is None:
-            return await super().run(request)
-        services: Services = request.app.state.services
-        # Authenticated once for both paths. Its response object is not the one Strawberry
-        # sends on a fallback: resolvers must not set headers or cookies through the context
-        # (none does).
-        context = await self.get_context(request, Response())
+    async def _run_http(self, request: Request) -> Response:
+        media_type = response_media_type(request.headers.get("accept"))
+        sub_response = await self.get_sub_response(request)
         try:
-            body = await planned.answer(
-                context.principal, services.clock.now(), context.loaders.reads
+            return await self._serve(request, media_type, sub_response)
+        except HTTPException as refusal:  # Strawberry's, about the request itself
+            outcome = bad_request(refusal.reason, refusal.status_code).outcome()
+        except RequestRefused as refusal:
+            outcome = refusal.outcome()
+        return self._respond(outcome, media_type, sub_response)
+
+    async def _serve(self, request: Request, media_type: str, sub_response: Response) -> Response:
+        """GraphQL over HTTP, as Strawberry's ``run`` does it, with our media types, status
+        codes, coded refusals, persisted queries and compiled reads."""
+        adapter = self.request_adapter_class(request)
+        if self.should_render_graphql_ide(adapter):
+            if self.graphql_ide:
+                return await self.render_graphql_ide(request)
+            raise HTTPException(404, "Not Found")
+        context = await self.get_context(request, sub_response)
+        data = await self.parse_http_body(adapter)
+        if isinstance(data, list):
+            outcomes = await asyncio.gather(
+                *(self._operation(adapter.method, item, context) for item in data)
             )
-        except Fallback:
-            return await super().run(request, context)
-        observed = observation(request.scope)
-        if observed is not None:
-            name = planned.operation.name
-            observed.operation_ran(name.value if name else None, failed=False)
-        return Response(body, media_type="application/json")
+            bodies = [o.body if isinstance(o, Outcome) else orjson.loads(o) for o in outcomes]
+            body: str | bytes = self.encode_json(bodies)
+            response = Response(body, media_type=media_type)
+            response.background = sub_response.background
+            return response
+        compiled = self.compiled if adapter.method == "POST" else None
+        answer = await self._operation(adapter.method, data, context, compiled)
+        if isinstance(answer, Outcome):
+            return self._respond(answer, media_type, sub_response)
+        response = Response(answer, media_type=media_type)
+        response.background = sub_response.background
+        return response
+
+    async def _operation(
+        self,
+        method: str,
+        data: GraphQLRequestData,
+        context: Context,
+        compiled: Planner | None = None,
+    ) -> Outcome | str:
+        """One operation (of a batch, or alone): its outcome, or the response body compiled
+        reads made of it."""
+        try:
+            if not _well_formed(data):
+                raise bad_request(
+                    "query and operationName must be strings, variables and extensions "
+                    "objects, when given"
+                )
+            resolved = await self.persisted.resolve(data.query, data.extensions)
+            if resolved.query is None:
+                raise bad_request("No GraphQL query found in the request")
+            if compiled is not None and (
+                answer := await _compiled_answer(compiled, resolved.query, data, context)
+            ):
+                await self.persisted.register(resolved)
+                return answer
+            result = await self._execute(method, resolved.query, data, context)
+        except RequestRefused as refusal:
+            return refusal.outcome()
+        outcome = executed_outcome(dict(process_result(result)), result.errors)
+        if outcome.status == 200:  # remember documents that ran, never broken ones
+            await self.persisted.register(resolved)
+        return outcome
+
+    async def _execute(
+        self, method: str, query: str, data: GraphQLRequestData, context: Context
+    ) -> ExecutionResult:
+        allowed = _QUERIES if method == "GET" else _QUERIES_AND_MUTATIONS
+        try:
+            return await self.schema.execute(
+                query,
+                variable_values=data.variables,
+                context_value=context,
+                operation_name=data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=data.extensions,
+            )
+        except MissingQueryError:
+            raise bad_request("No GraphQL query found in the request") from None
+        except CannotGetOperationTypeError as error:
+            message = (
+                f"The document has no operation named {error.operation_name!r}."
+                if error.operation_name is not None
+                else "The document has several operations: name one in operationName."
+            )
+            raise graphql_refusal(message, "OPERATION_RESOLUTION_FAILURE") from None
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise graphql_refusal(
+                    "Subscriptions are served over WebSocket (graphql-transport-ws) at "
+                    "/graphql, not over HTTP.",
+                    "OPERATION_NOT_SUPPORTED",
+                ) from None
+            # The specification's answer to a mutation sent with GET.
+            raise bad_request(error.as_http_error_reason(method), 405) from None
+
+    def _respond(self, outcome: Outcome, media_type: str, sub_response: Response) -> Response:
+        status = outcome.status_for(media_type)
+        response = Response(self.encode_json(outcome.body), status, media_type=media_type)
+        if status == 405:
+            response.headers["allow"] = "POST"
+        response.headers.raw.extend(sub_response.headers.raw)
+        response.background = sub_response.background
+        return response
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # Browsers ask for text/html; Apollo's persisted-query GETs (no query, an extensions
+        # parameter, Accept: */*) are GraphQL requests.
+        return (
+            request.method == "GET"
+            and request.query_params.get("query") is None
+            and request.query_params.get("extensions") is None
+            and "text/html" in request.headers.get("accept", "")
+        )
+
+    def _validate_batch_request(
+        self, request_data: list[GraphQLRequestData], protocol: GraphQLRequestProtocol
+    ) -> None:
+        if self.max_batch_operations is None:
+            raise RequestRefused(
+                "Batched operations are not enabled on this server: send one operation per "
+                "request.",
+                "BATCHING_NOT_ENABLED",
+            )
+        if not request_data or len(request_data) > self.max_batch_operations:
+            raise RequestRefused(
+                f"A batch holds 1 to {self.max_batch_operations} operations.",
+                "BATCH_TOO_LARGE",
+            )
+        if not all(isinstance(item, dict) for item in request_data):
+            raise bad_request("Each operation of a batch must be a JSON object.")
+
+    async def close(self) -> None:
+        await self.persisted.close()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -159,9 +297,51 @@ class CrmGraphQL(GraphQL[Context, None]):
     def graphql_ide_html(self) -> str:
         return graphiql.page()  # Strawberry's page, with its files served from here
 
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson's JSONDecodeError is json's: Strawberry's handling of bad JSON still applies.
+        return orjson.loads(data)
+
     def encode_json(self, data: GraphQLHTTPResponse | object) -> str:
         # Text, not bytes: WebSocket clients expect graphql-transport-ws messages as text frames.
         return orjson.dumps(data).decode()
+
+
+_QUERIES = frozenset({OperationType.QUERY})
+_QUERIES_AND_MUTATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+
+
+async def _compiled_answer(
+    planner: Planner, query: str, data: GraphQLRequestData, context: Context
+) -> str | None:
+    """A query answered by one SQL statement (``direct/compiled_planner.py``) where it can
+    be; None leaves it, errors included, to Strawberry."""
+    planned = planner.prepare(
+        {"query": query, "variables": data.variables, "operationName": data.operation_name}
+    )
+    if planned is None:
+        return None
+    services: Services = context.services
+    try:
+        body = await planned.answer(context.principal, services.clock.now(), context.loaders.reads)
+    except Fallback:
+        return None
+    # Strawberry's operations are observed by the metrics' schema extension; this one by hand.
+    scope = getattr(context.request, "scope", None)
+    observed = observation(scope) if scope is not None else None
+    if observed is not None:
+        name = planned.operation.name
+        observed.operation_ran(name.value if name else None, failed=False)
+    return body
+
+
+def _well_formed(data: GraphQLRequestData) -> bool:
+    """The parameters' types (Strawberry checks those of a single request, not a batch's)."""
+    return (
+        isinstance(data.query, str | None)
+        and isinstance(data.variables, dict | None)
+        and isinstance(data.operation_name, str | None)
+        and isinstance(data.extensions, dict | None)
+    )
 
 
 def _feed_arguments(schema: Schema) -> dict[str, dict[str, str]]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Annotated, Literal, NotRequired, cast
 
 from graphql import GraphQLError
+from pydantic import Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocketDisconnect
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -19,10 +20,13 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     CompleteMessage,
     ConnectionInitMessage,
     ErrorMessage,
+    Message,
     NextMessage,
     NextMessagePayload,
+    SubscribeMessage,
 )
 from strawberry.utils.aio import aclosing
+from typing_extensions import TypedDict
 
 from gql_crm.auth.principal import Principal, Unauthenticated
 from gql_crm.context import Context
@@ -38,6 +42,8 @@ from gql_crm.subscriptions.session import (
     SessionEnded,
     current_principal,
 )
+from gql_crm.web.persisted import document_hash
+from gql_crm.web.protocol import RequestRefused
 from gql_crm.web.rate_limits import RATE_LIMITED, rate_limited_message, rate_limits_of
 
 if TYPE_CHECKING:
@@ -93,6 +99,30 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.websocket.close(
                 code=TOO_MANY_CONNECTIONS_CLOSE_CODE, reason=_close_reason(refused.reason)
             )
+
+    async def handle_message(self, message: Message) -> None:
+        """Frames of the wrong shape (``[1, 2]``, a subscribe without a payload...) close the
+        socket with 4400 and what is wrong, as the protocol asks; Strawberry assumes the shape
+        and would fail with a TypeError."""
+        try:
+            checked = cast("Message", _CLIENT_MESSAGE.validate_python(message, strict=True))
+        except ValidationError as invalid:
+            await self.handle_invalid_message(_close_reason(_invalid_frame(invalid)))
+            return
+        if checked["type"] == "subscribe" and not await self._trusted(checked):
+            return
+        await super().handle_message(checked)
+
+    async def _trusted(self, message: SubscribeMessage) -> bool:
+        """With trusted documents, an operation over WebSocket must be one of them too."""
+        try:
+            self._view().persisted.check_trusted(document_hash(message["payload"]["query"]))
+        except RequestRefused as refusal:
+            error = refusal.outcome().body["errors"]
+            with contextlib.suppress(WebSocketDisconnected):
+                await self.send_message(ErrorMessage(id=message["id"], type="error", payload=error))
+            return False
+        return True
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         self._initialised()
@@ -244,6 +274,55 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await operation.send_operation_message(
                     direct.next_message(operation.id, item, process)
                 )
+
+
+# The frames a client sends (graphql-transport-ws), as pydantic checks them.
+class _Payload(TypedDict):
+    payload: NotRequired[dict[str, object] | None]
+
+
+class _ConnectionInit(_Payload):
+    type: Literal["connection_init"]
+
+
+class _Ping(_Payload):
+    type: Literal["ping"]
+
+
+class _Pong(_Payload):
+    type: Literal["pong"]
+
+
+class _SubscribePayload(TypedDict):
+    query: str
+    operationName: NotRequired[str | None]
+    variables: NotRequired[dict[str, object] | None]
+    extensions: NotRequired[dict[str, object] | None]
+
+
+class _Subscribe(TypedDict):
+    id: str
+    type: Literal["subscribe"]
+    payload: _SubscribePayload
+
+
+class _Complete(TypedDict):
+    id: str
+    type: Literal["complete"]
+
+
+_CLIENT_MESSAGE: TypeAdapter[object] = TypeAdapter(
+    Annotated[_ConnectionInit | _Ping | _Pong | _Subscribe | _Complete, Field(discriminator="type")]
+)
+
+
+def _invalid_frame(invalid: ValidationError) -> str:
+    error = invalid.errors(include_url=False)[0]
+    location = error["loc"]
+    if len(location) < 2:  # not an object, no type, an unknown type
+        return "Invalid message: an object with a known 'type' is expected"
+    where = ".".join(str(part) for part in location[1:])
+    return f"Invalid {location[0]} message: {where}: {error['msg']}"
 
 
 # RFC 6455 allows 123 bytes of reason in a close frame.

@@ -52,8 +52,11 @@ async def test_mutations_are_refused_over_get(http: httpx.AsyncClient) -> None:
         "/graphql",
         params={"query": 'mutation { login(loginName: "a", password: "b") { __typename } }'},
     )
-    assert response.status_code == 400
-    assert "mutations are not allowed" in response.text.lower()
+    # The specification's answer: 405 with the methods that would do.
+    assert (response.status_code, response.headers["allow"]) == (405, "POST")
+    error = response.json()["errors"][0]
+    assert "mutations are not allowed" in error["message"].lower()
+    assert error["extensions"]["code"] == "BAD_REQUEST"
 
 
 async def test_graphiql_is_served_to_browsers(http: httpx.AsyncClient) -> None:
