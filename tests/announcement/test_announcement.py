@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from tests.fixtures.live import subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import live_client
@@ -313,13 +314,10 @@ async def test_sales_staff_may_not_manage_announcements(
 async def test_an_instant_notice_reaches_those_online_once_and_is_not_stored(
     app: Starlette, admin: GraphQLClient, everyone: dict[str, GraphQLClient]
 ) -> None:
-    async with (
-        live_client(app, everyone["sales1"].token) as first,
-        live_client(app, everyone["sales3"].token) as second,
+    async with subscribed(app, LIVE_NOTICES, everyone["sales1"], everyone["sales3"]) as (
+        first,
+        second,
     ):
-        for live in (first, second):
-            await live.subscribe(LIVE_NOTICES)
-        await asyncio.sleep(0.05)
         sent = await run(admin, NOTICE, title="  Fire drill at 11:00  ", body="Use stairs.")
         assert sent == {"__typename": "NoticeSent", "deliveredLive": True}
         for live in (first, second):

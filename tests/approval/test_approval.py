@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from tests.fixtures.live import settle, subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import LiveClient, live_client
@@ -103,23 +104,13 @@ def decisions(approval: dict[str, Any]) -> list[tuple[int, str | None, str | Non
     return [(s["approverId"], s["decision"], s["comment"]) for s in approval["steps"]]
 
 
-async def settle() -> None:
-    await asyncio.sleep(0.05)
-
-
 # ---- the required path: apply, notify, decide, notify --------------------------------------
 
 
 async def test_apply_notifies_the_approver_and_the_decision_notifies_the_applicant(
     app: Starlette, sales1: GraphQLClient, manager1: GraphQLClient
 ) -> None:
-    async with (
-        live_client(app, manager1.token) as approver_bell,
-        live_client(app, sales1.token) as applicant_bell,
-    ):
-        await approver_bell.subscribe(LIVE_BELL)
-        await applicant_bell.subscribe(LIVE_BELL)
-        await settle()
+    async with subscribed(app, LIVE_BELL, manager1, sales1) as (approver_bell, applicant_bell):
         approval = await applied(sales1, leave(manager1))
         assert approval["status"] == "PENDING"
         assert approval["currentStep"] == 1

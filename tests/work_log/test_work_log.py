@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
 
+from tests.fixtures.live import subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
-from tests.ws_client import live_client
 
 NOW = "2026-03-02T09:00:00+00:00"
 
@@ -61,13 +60,7 @@ async def bell(client: GraphQLClient) -> tuple[list[dict[str, Any]], dict[str, i
 async def test_a_submitted_work_log_notifies_the_leader_and_is_listed_for_both(
     app: Starlette, sales1: GraphQLClient, manager1: GraphQLClient, sales3: GraphQLClient
 ) -> None:
-    async with (
-        live_client(app, manager1.token) as leader_bell,
-        live_client(app, sales3.token) as other_bell,
-    ):
-        for live in (leader_bell, other_bell):
-            await live.subscribe(LIVE_BELL)
-        await asyncio.sleep(0.05)
+    async with subscribed(app, LIVE_BELL, manager1, sales3) as (leader_bell, other_bell):
         result = await submit(sales1, uid(manager1))
         assert result["__typename"] == "WorkLogSuccess", result
         log = result["workLog"]
