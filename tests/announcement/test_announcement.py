@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from tests.fixtures.graphql import bell
 from tests.fixtures.live import subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
@@ -40,8 +41,6 @@ LISTS = (
     "{ announcements { totalCount edges { node { " + ANNOUNCEMENT + " } } }"
     " announcementDrafts { totalCount edges { node { id title } } } }"
 )
-BELL = """{ notifications { edges { node { category kind title body linkType linkId } } }
-  unreadNotificationCounts { personal system total } }"""
 LIVE_NOTICES = "subscription { instantNotices { title body senderId sentAt } }"
 LIVE_BELL = "subscription { notifications { notification { kind linkId } } }"
 DEPARTMENTS = "{ departments { id name } }"
@@ -93,11 +92,6 @@ async def lists(client: GraphQLClient) -> tuple[list[int], list[int]]:
     return [e["node"]["id"] for e in published["edges"]], [e["node"]["id"] for e in drafts["edges"]]
 
 
-async def bell(client: GraphQLClient) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    data = await client.data(BELL)
-    return [e["node"] for e in data["notifications"]["edges"]], data["unreadNotificationCounts"]
-
-
 async def readers_of(everyone: dict[str, GraphQLClient], announcement_id: int) -> set[str]:
     return {name for name, c in everyone.items() if announcement_id in (await lists(c))[0]}
 
@@ -141,12 +135,14 @@ async def test_a_draft_is_the_authors_alone_until_published_to_everyone(
     notes, counts = await bell(everyone["sales3"])
     assert notes == [
         {
+            "id": notes[0]["id"],
             "category": "SYSTEM",
             "kind": "announcement",
             "title": "Office closed Friday",
             "body": "Maintenance of the building.",
             "linkType": "announcement",
             "linkId": draft["id"],
+            "readAt": None,
         }
     ]
     assert counts == {"personal": 0, "system": 1, "total": 1}

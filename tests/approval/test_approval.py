@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from tests.fixtures.graphql import bell
 from tests.fixtures.live import settle, subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
@@ -35,8 +36,6 @@ WITHDRAW = "mutation($id: Int!) { r: withdrawApproval(id: $id) { " + RESULT + " 
 ONE = "query($id: Int!) { approval(id: $id) { " + APPROVAL + " } }"
 LIST = """query($status: ApprovalStatus, $awaitingMe: Boolean! = false) {
   approvals(status: $status, awaitingMe: $awaitingMe) { totalCount edges { node { id } } } }"""
-BELL = """{ notifications { edges { node { id category kind title body linkType linkId readAt } } }
-  unreadNotificationCounts { personal system total } }"""
 LIVE_BELL = """subscription { notifications {
   notification { id category kind title body linkType linkId }
   unreadCounts { personal system total } } }"""
@@ -87,11 +86,6 @@ async def visible_ids(client: GraphQLClient, **filters: Any) -> list[int]:
     page = (await client.data(LIST, **filters))["approvals"]
     assert page["totalCount"] == len(page["edges"])
     return [edge["node"]["id"] for edge in page["edges"]]
-
-
-async def bell(client: GraphQLClient) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    data = await client.data(BELL)
-    return [e["node"] for e in data["notifications"]["edges"]], data["unreadNotificationCounts"]
 
 
 def history(approval: dict[str, Any]) -> list[tuple[str, str, int | None, str | None]]:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from tests.fixtures.graphql import bell
 from tests.fixtures.live import subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
@@ -30,10 +31,8 @@ COMMENT = (
 LOGS = (
     "query($mine: Boolean!) { workLogs(mine: $mine) { totalCount edges { node { " + LOG + " } } } }"
 )
-BELL = """{ notifications { edges { node { category kind title body linkType linkId readAt } } }
-  unreadNotificationCounts { personal system total } }"""
 SET_ACTIVE = "mutation($id: Int!) { setUserActive(id: $id, active: false) { __typename } }"
-LIVE_BELL = """subscription { notifications { notification { kind title linkType linkId }
+LIVE_BELL = """subscription { notifications { notification { id kind title linkType linkId }
   unreadCounts { personal system total } } }"""
 
 
@@ -52,11 +51,6 @@ async def logs(client: GraphQLClient, *, mine: bool) -> list[dict[str, Any]]:
     return [e["node"] for e in page["edges"]]
 
 
-async def bell(client: GraphQLClient) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    data = await client.data(BELL)
-    return [e["node"] for e in data["notifications"]["edges"]], data["unreadNotificationCounts"]
-
-
 async def test_a_submitted_work_log_notifies_the_leader_and_is_listed_for_both(
     app: Starlette, sales1: GraphQLClient, manager1: GraphQLClient, sales3: GraphQLClient
 ) -> None:
@@ -67,6 +61,7 @@ async def test_a_submitted_work_log_notifies_the_leader_and_is_listed_for_both(
         push = (await leader_bell.next_data())["notifications"]
         assert push == {
             "notification": {
+                "id": push["notification"]["id"],
                 "kind": "work_log",
                 "title": "Wang Wei submitted a work log",
                 "linkType": "work_log",
@@ -97,6 +92,7 @@ async def test_a_submitted_work_log_notifies_the_leader_and_is_listed_for_both(
     assert await bell(manager1) == (
         [
             {
+                "id": push["notification"]["id"],  # the one pushed live
                 "category": "PERSONAL",
                 "kind": "work_log",
                 "title": "Wang Wei submitted a work log",
@@ -122,6 +118,7 @@ async def test_comments_notify_the_other_side_and_outsiders_cannot_comment(
     notes, counts = await bell(sales1)
     assert notes == [
         {
+            "id": notes[0]["id"],
             "category": "PERSONAL",
             "kind": "work_log_comment",
             "title": "New comment on a work log",
