@@ -6,7 +6,16 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.graphql import delete, log, mutation_of, result, success
+from tests.fixtures.graphql import (
+    conflict,
+    delete,
+    invalid,
+    log,
+    mutation_of,
+    not_found,
+    result,
+    success,
+)
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
@@ -130,12 +139,7 @@ async def test_create_a_top_department_without_a_manager(admin: GraphQLClient) -
 async def test_create_under_a_missing_parent_is_not_found(admin: GraphQLClient) -> None:
     before = await departments(admin)
     refused = await result(admin, CREATE, name="Orphans", parentId=999_999)
-    assert refused == {
-        "__typename": "NotFoundError",
-        "code": "NOT_FOUND",
-        "message": "Department 999999 does not exist or is not visible to you.",
-        "field": "parentId",
-    }
+    assert refused == not_found("Department", 999_999, "parentId")
     assert await departments(admin) == before
     assert await log_size(admin) == 0
 
@@ -191,13 +195,7 @@ async def test_bad_names_are_refused_on_create_and_rename(
 ) -> None:
     before = await departments(admin)
     dept2 = (await department_ids(admin))["Sales Dept 2"]
-    expected = {
-        "__typename": "InvalidInputError",
-        "code": "INVALID_INPUT",
-        "message": f"name: {message}",
-        "field": "name",
-        "problems": [{"field": "name", "message": message}],
-    }
+    expected = invalid(("name", message))
 
     assert await result(admin, CREATE, name=name) == expected
     assert await result(admin, RENAME, id=dept2, name=name) == expected
@@ -285,12 +283,9 @@ async def test_moving_under_itself_or_a_descendant_is_refused(
 
     refused = await result(admin, MOVE, id=ids[moved], parentId=ids[new_parent])
 
-    assert refused == {
-        "__typename": "ConflictError",
-        "code": "CONFLICT",
-        "message": "A department cannot be moved under itself or one of its own sub-departments.",
-        "field": "parentId",
-    }
+    assert refused == conflict(
+        "A department cannot be moved under itself or one of its own sub-departments.", "parentId"
+    )
     assert await departments(admin) == before
     assert await log_size(admin) == entries_before
 
@@ -358,13 +353,7 @@ async def test_the_manager_must_be_an_existing_active_user(admin: GraphQLClient,
     before = await departments(admin)
     entries_before = await log_size(admin)
     message = f"user {manager_id} does not exist or is deactivated"
-    expected = {
-        "__typename": "InvalidInputError",
-        "code": "INVALID_INPUT",
-        "message": f"managerId: {message}",
-        "field": "managerId",
-        "problems": [{"field": "managerId", "message": message}],
-    }
+    expected = invalid(("managerId", message))
 
     assert await result(admin, SET_MANAGER, id=ids["Sales Dept 2"], managerId=manager_id) == (
         expected
@@ -395,12 +384,9 @@ async def test_delete_is_refused_while_the_department_has_members_or_children(
 
     refused = await result(admin, DELETE, id=department_id)
 
-    assert refused == {
-        "__typename": "ConflictError",
-        "code": "CONFLICT",
-        "message": f"Department '{name}' still has {reasons}; move or remove them first.",
-        "field": "id",
-    }
+    assert refused == conflict(
+        f"Department '{name}' still has {reasons}; move or remove them first."
+    )
     assert await departments(admin) == before
     assert await admin.data(TREE) == tree_before
     assert await log_size(admin) == 0

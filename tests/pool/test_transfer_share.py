@@ -8,7 +8,7 @@ from typing import Any
 from gql_crm.clock import FrozenClock
 from gql_crm.services.unit_of_work import Services
 from tests.fixtures.factories import create_many
-from tests.fixtures.graphql import maturity_ids, result
+from tests.fixtures.graphql import invalid, maturity_ids, result
 from tests.fixtures.users import uid, user_id
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import (
@@ -252,13 +252,7 @@ async def test_transfer_needs_exactly_one_target(sales1: GraphQLClient, services
     mine = await create(sales1, "Acme Steel", grades["A"])
     sales2_id = await user_id(services, "sales2")
     before = await snapshot(services)
-    expected = {
-        "__typename": "InvalidInputError",
-        "code": "INVALID_INPUT",
-        "message": "toUserId: give exactly one of toUserId and toPool",
-        "field": "toUserId",
-        "problems": [{"field": "toUserId", "message": "give exactly one of toUserId and toPool"}],
-    }
+    expected = invalid(("toUserId", "give exactly one of toUserId and toPool"))
     assert await transfer(sales1, [mine["id"]], to_user_id=sales2_id, to_pool="PUBLIC") == expected
     assert await transfer(sales1, [mine["id"]]) == expected
     assert await snapshot(services) == before

@@ -7,7 +7,16 @@ from typing import Any
 import pytest
 
 from gql_crm.auth.permissions import ALL_PERMISSIONS
-from tests.fixtures.graphql import delete, invalid, log, mutation_of, result, success
+from tests.fixtures.graphql import (
+    conflict,
+    delete,
+    invalid,
+    log,
+    mutation_of,
+    not_found,
+    result,
+    success,
+)
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
@@ -203,12 +212,7 @@ async def test_bad_fields_are_refused(
 async def test_a_duplicate_name_is_a_conflict(admin: GraphQLClient, name: str) -> None:
     before = await positions(admin)
     refused = await result(admin, CREATE, input={"name": name, "permissions": ["task:view"]})
-    assert refused == {
-        "__typename": "ConflictError",
-        "code": "CONFLICT",
-        "message": "A position named 'Sales staff' already exists.",
-        "field": "name",
-    }
+    assert refused == conflict("A position named 'Sales staff' already exists.", "name")
     assert await positions(admin) == before
     assert await log(admin, "position") == []
 
@@ -262,24 +266,14 @@ async def test_rename_a_position_and_refuse_a_taken_name(admin: GraphQLClient) -
 
     before = await positions(admin)
     refused = await result(admin, UPDATE, id=ids["Sales staff"], input={"name": "Sales manager"})
-    assert refused == {
-        "__typename": "ConflictError",
-        "code": "CONFLICT",
-        "message": "A position named 'Sales manager' already exists.",
-        "field": "name",
-    }
+    assert refused == conflict("A position named 'Sales manager' already exists.", "name")
     assert await positions(admin) == before
 
 
 async def test_update_a_missing_position_is_not_found(admin: GraphQLClient) -> None:
     before = await positions(admin)
     refused = await result(admin, UPDATE, id=999_999, input={"name": "Ghost"})
-    assert refused == {
-        "__typename": "NotFoundError",
-        "code": "NOT_FOUND",
-        "message": "Position 999999 does not exist or is not visible to you.",
-        "field": "id",
-    }
+    assert refused == not_found("Position", 999_999)
     assert await positions(admin) == before
 
 
@@ -295,12 +289,9 @@ async def test_delete_is_refused_while_a_user_holds_the_position(
 
     refused = await result(admin, DELETE, id=position_id)
 
-    assert refused == {
-        "__typename": "ConflictError",
-        "code": "CONFLICT",
-        "message": f"Position '{name}' is held by {holders} user(s); give them another first.",
-        "field": "id",
-    }
+    assert refused == conflict(
+        f"Position '{name}' is held by {holders} user(s); give them another first."
+    )
     assert await positions(admin) == before
     assert await log(admin, "position") == []
 

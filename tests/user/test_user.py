@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.graphql import delete, invalid, log, mutation_of, result, success
+from tests.fixtures.graphql import (
+    conflict,
+    delete,
+    invalid,
+    log,
+    mutation_of,
+    not_found,
+    result,
+    success,
+)
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
@@ -152,12 +161,7 @@ async def test_a_taken_login_name_is_a_conflict(admin: GraphQLClient) -> None:
     refused = await result(
         admin, CREATE, input={"loginName": "sales1", "password": "long-enough", "name": "Copy"}
     )
-    assert refused == {
-        "__typename": "ConflictError",
-        "code": "CONFLICT",
-        "message": "The login name 'sales1' is taken.",
-        "field": "loginName",
-    }
+    assert refused == conflict("The login name 'sales1' is taken.", "loginName")
     assert await everyone(admin) == before
     assert names(await users(admin, search="Copy")) == []
 
@@ -339,12 +343,7 @@ async def test_a_refused_update_changes_nothing(admin: GraphQLClient) -> None:
 
 async def test_updating_a_missing_user_is_not_found(admin: GraphQLClient) -> None:
     refused = await result(admin, UPDATE, id=999_999, input={"name": "Ghost"})
-    assert refused == {
-        "__typename": "NotFoundError",
-        "code": "NOT_FOUND",
-        "message": "User 999999 does not exist or is not visible to you.",
-        "field": "id",
-    }
+    assert refused == not_found("User", 999_999)
 
 
 # --- the directory --------------------------------------------------------------------------
@@ -561,17 +560,12 @@ async def test_soft_delete(admin: GraphQLClient, gql: GraphQLClient) -> None:
     assert (entry["action"], entry["actor"]) == ("delete", {"loginName": "admin"})
     assert entry["changes"] == {"deletedAt": [None, "2026-03-02T09:00:00+00:00"]}
 
-    not_found = {
-        "__typename": "NotFoundError",
-        "code": "NOT_FOUND",
-        "message": f"User {sales2} does not exist or is not visible to you.",
-        "field": "id",
-    }
+    missing = not_found("User", sales2)
     before = await everyone(admin)
-    assert await result(admin, DELETE, id=sales2) == not_found
-    assert await result(admin, UPDATE, id=sales2, input={"name": "Back"}) == not_found
-    assert await result(admin, SET_ACTIVE, id=sales2, active=True) == not_found
-    assert await result(admin, RESET_PASSWORD, id=sales2, newPassword="long-enough") == not_found
+    assert await result(admin, DELETE, id=sales2) == missing
+    assert await result(admin, UPDATE, id=sales2, input={"name": "Back"}) == missing
+    assert await result(admin, SET_ACTIVE, id=sales2, active=True) == missing
+    assert await result(admin, RESET_PASSWORD, id=sales2, newPassword="long-enough") == missing
     assert await everyone(admin) == before
     assert (await gql.login("sales2", "long-enough"))["code"] == "INVALID_CREDENTIALS"
 
@@ -588,18 +582,12 @@ async def test_admin_cannot_delete_or_deactivate_themself(admin: GraphQLClient) 
     assert admin.user_id is not None
     before = await everyone(admin)
 
-    assert await result(admin, DELETE, id=admin.user_id) == {
-        "__typename": "ConflictError",
-        "code": "CONFLICT",
-        "message": "You cannot delete your own account.",
-        "field": "id",
-    }
-    assert await result(admin, SET_ACTIVE, id=admin.user_id, active=False) == {
-        "__typename": "ConflictError",
-        "code": "CONFLICT",
-        "message": "You cannot deactivate your own account.",
-        "field": "id",
-    }
+    assert await result(admin, DELETE, id=admin.user_id) == conflict(
+        "You cannot delete your own account."
+    )
+    assert await result(admin, SET_ACTIVE, id=admin.user_id, active=False) == conflict(
+        "You cannot deactivate your own account."
+    )
 
     assert await everyone(admin) == before
     assert (await admin.data(ME))["me"]["isActive"] is True
