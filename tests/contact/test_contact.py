@@ -7,6 +7,7 @@ from typing import Any
 
 from gql_crm.clock import FrozenClock
 from tests.conftest import START
+from tests.fixtures.errors import forbidden, invalid, not_found
 from tests.fixtures.graphql import (
     ADD_CONTACT,
     CLAIM,
@@ -18,11 +19,8 @@ from tests.fixtures.graphql import (
     UPDATE_FORM,
     create,
     customer,
-    forbidden,
-    invalid,
     log,
     maturity_ids,
-    not_found,
     result,
 )
 from tests.fixtures.users import user_ids

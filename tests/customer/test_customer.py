@@ -18,6 +18,7 @@ from gql_crm.db.models import User
 from gql_crm.db.scopes import load_principal
 from gql_crm.services.customer import CustomerFilter, customer_query
 from tests.conftest import START
+from tests.fixtures.errors import invalid, not_found
 from tests.fixtures.graphql import (
     CREATE_CUSTOMER,
     CREATE_FOLLOW_UP,
@@ -31,10 +32,8 @@ from tests.fixtures.graphql import (
     customer,
     customer_log,
     customers,
-    invalid,
     maturity_ids,
     names,
-    not_found,
     option_ids,
     result,
     total,

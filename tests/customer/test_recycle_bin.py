@@ -11,6 +11,7 @@ from sqlalchemy import text
 from gql_crm.clock import FrozenClock
 from gql_crm.db.engine import Database
 from tests.conftest import START
+from tests.fixtures.errors import error, forbidden, not_found
 from tests.fixtures.graphql import (
     ADD_CONTACT,
     CREATE_FOLLOW_UP,
@@ -25,12 +26,9 @@ from tests.fixtures.graphql import (
     create,
     customer,
     customers,
-    error,
-    forbidden,
     log,
     maturity_ids,
     names,
-    not_found,
     result,
 )
 from tests.fixtures.users import user_ids

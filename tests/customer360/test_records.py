@@ -11,8 +11,9 @@ import pytest
 from gql_crm.db.models import Pool
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
+from tests.fixtures.errors import not_found
 from tests.fixtures.factories import make_customer
-from tests.fixtures.graphql import PLAIN_ERRORS, not_found, result
+from tests.fixtures.graphql import PLAIN_ERRORS, result
 from tests.graphql_client import GraphQLClient
 
 RESULT = f"""

@@ -6,16 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures.graphql import (
-    conflict,
-    delete,
-    invalid,
-    log,
-    mutation_of,
-    not_found,
-    result,
-    success,
-)
+from tests.fixtures.errors import conflict, invalid, not_found
+from tests.fixtures.graphql import delete, log, mutation_of, result, success
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from gql_crm.clock import FrozenClock
 from tests.conftest import START
+from tests.fixtures.errors import error, forbidden, invalid, not_found
 from tests.fixtures.graphql import (
     CLAIM,
     CREATE_FOLLOW_UP,
@@ -16,12 +17,8 @@ from tests.fixtures.graphql import (
     UPDATE_FOLLOW_UP,
     create,
     customer,
-    error,
-    forbidden,
-    invalid,
     log,
     maturity_ids,
-    not_found,
     option_ids,
     result,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.fixtures.errors import error, forbidden, invalid, not_found
 from tests.fixtures.graphql import (
     DELETE_CUSTOMER,
     ERRORS,
@@ -13,12 +14,8 @@ from tests.fixtures.graphql import (
     UPDATE_FORM,
     create,
     customer,
-    error,
-    forbidden,
-    invalid,
     log,
     maturity_ids,
-    not_found,
     option_ids,
     option_rows,
     result,

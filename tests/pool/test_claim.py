@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from gql_crm.clock import FrozenClock
 from gql_crm.db.models import Customer, OperationLog, Pool
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.errors import conflict, not_found
 from tests.fixtures.factories import add_sales_staff, create_many
-from tests.fixtures.graphql import conflict, maturity_ids, not_found
+from tests.fixtures.graphql import maturity_ids
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import (
     claim,

@@ -7,8 +7,9 @@ from typing import Any
 
 from gql_crm.clock import FrozenClock
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.errors import invalid
 from tests.fixtures.factories import create_many
-from tests.fixtures.graphql import invalid, maturity_ids, result
+from tests.fixtures.graphql import maturity_ids, result
 from tests.fixtures.users import uid, user_id
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import (
