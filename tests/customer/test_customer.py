@@ -193,9 +193,8 @@ async def test_an_enterprise_customer_round_trips_every_field(
 
 
 async def test_an_individual_customer_keeps_the_contact_marked_primary(
-    sales1: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     created = await create(
         sales1,
         "Chen Jie",
@@ -228,9 +227,8 @@ async def test_an_individual_customer_keeps_the_contact_marked_primary(
 
 
 async def test_without_a_public_maturity_the_customer_goes_to_the_public_pool(
-    sales1: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     no_grade = await create(sales1, "Nobody's Ltd")
     public_grade = await create(sales1, "Graded G Ltd", maturityId=grades["G"])
 
@@ -551,9 +549,8 @@ async def test_update_customer_edits_fields_and_logs_the_changes(
 
 
 async def test_changing_acquired_on_is_saved_and_logged(
-    sales1: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     created = await create(sales1, "Acme", maturityId=grades["A"], acquiredOn="2025-01-01")
     updated = await result(
         sales1,
@@ -569,9 +566,8 @@ async def test_changing_acquired_on_is_saved_and_logged(
 
 
 async def test_a_maturity_change_moves_the_customer_between_pools(
-    sales1: GraphQLClient, admin: GraphQLClient, clock: FrozenClock
+    sales1: GraphQLClient, admin: GraphQLClient, clock: FrozenClock, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     users = await user_ids(admin)
     created = await create(sales1, "Grower", maturityId=grades["A"])
     clock.advance(timedelta(hours=2))
@@ -609,9 +605,8 @@ async def test_a_maturity_change_moves_the_customer_between_pools(
 
 
 async def test_bad_input_on_update_changes_nothing(
-    sales1: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     created = await create(sales1, "Steady Ltd", city="Ningbo", maturityId=grades["A"])
     refused = await result(
         sales1, UPDATE_CUSTOMER, id=created["id"], input={"name": "y" * 201, "sourceId": 99999}
@@ -624,9 +619,8 @@ async def test_bad_input_on_update_changes_nothing(
 
 
 async def test_only_the_owner_and_their_managers_may_update(
-    sales1: GraphQLClient, manager1: GraphQLClient, gql: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, manager1: GraphQLClient, gql: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     created = await create(sales1, "Guarded Ltd", maturityId=grades["A"], city="Xiamen")
     sales2 = await gql.as_user("sales2")
     sales3 = await gql.as_user("sales3")
@@ -656,9 +650,8 @@ async def test_only_the_owner_and_their_managers_may_update(
 
 
 async def test_updating_a_customer_you_cannot_see_is_not_found(
-    sales1: GraphQLClient, gql: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, gql: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     created = await create(sales1, "Hidden Ltd", maturityId=grades["A"])
     sales2 = await gql.as_user("sales2")
     assert await customer(sales2, created["id"]) is None
@@ -670,9 +663,12 @@ async def test_updating_a_customer_you_cannot_see_is_not_found(
 
 
 async def test_the_customer_views(
-    admin: GraphQLClient, manager1: GraphQLClient, sales1: GraphQLClient, gql: GraphQLClient
+    admin: GraphQLClient,
+    manager1: GraphQLClient,
+    sales1: GraphQLClient,
+    gql: GraphQLClient,
+    grades: dict[str, int],
 ) -> None:
-    grades = await maturity_ids(admin)
     users = await user_ids(admin)
     sales2 = await gql.as_user("sales2")
     sales3 = await gql.as_user("sales3")
@@ -853,8 +849,8 @@ async def test_quick_search_covers_names_and_contact_details(
     manager1: GraphQLClient,
     admin: GraphQLClient,
     gql: GraphQLClient,
+    grades: dict[str, int],
 ) -> None:
-    grades = await maturity_ids(admin)
     await create(
         sales1,
         "Acme Trading",

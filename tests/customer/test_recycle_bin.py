@@ -232,9 +232,12 @@ async def test_purge_removes_the_customer_and_what_hangs_on_it_for_good(
 
 
 async def test_restore_and_purge_only_reach_your_own_bin(
-    sales1: GraphQLClient, manager1: GraphQLClient, admin: GraphQLClient, clock: FrozenClock
+    sales1: GraphQLClient,
+    manager1: GraphQLClient,
+    admin: GraphQLClient,
+    clock: FrozenClock,
+    grades: dict[str, int],
 ) -> None:
-    grades = await maturity_ids(admin)
     created = await doomed(sales1, admin, clock)
     live = await create(sales1, "Alive Co", maturityId=grades["A"])
 
@@ -254,9 +257,8 @@ async def test_restore_and_purge_only_reach_your_own_bin(
 
 
 async def test_managers_delete_only_within_their_scope(
-    manager1: GraphQLClient, admin: GraphQLClient, gql: GraphQLClient
+    manager1: GraphQLClient, admin: GraphQLClient, gql: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     sales3 = await gql.as_user("sales3")
     outside = await create(sales3, "Dept 2 Co", maturityId=grades["A"])
     public = await create(admin, "Public Co")
@@ -292,11 +294,10 @@ CLERK = """mutation { createPosition(input: {name: "Clerk", dataScope: OWN, perm
 
 
 async def test_the_bin_shows_only_what_the_caller_may_still_see(
-    sales1: GraphQLClient, manager1: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, manager1: GraphQLClient, admin: GraphQLClient, grades: dict[str, int]
 ) -> None:
     """After a demotion (or the loss of customer:delete) a manager's bin no longer shows a
     subordinate's customer, nor lets it be restored or purged."""
-    grades = await maturity_ids(admin)
     theirs = await create(sales1, "Subordinate Co", maturityId=grades["A"])
     deleted = await result(manager1, DELETE_CUSTOMER, id=theirs["id"])
     assert deleted["__typename"] == "CustomerSuccess", deleted

@@ -15,7 +15,6 @@ from gql_crm.db.models import Customer, OperationLog, Pool
 from gql_crm.services.unit_of_work import Services
 from tests.fixtures.errors import conflict, not_found
 from tests.fixtures.factories import add_sales_staff, create_many
-from tests.fixtures.graphql import maturity_ids
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import (
     claim,
@@ -67,9 +66,8 @@ async def test_claim_puts_a_public_customer_in_the_claimers_temporary_pool(
 
 
 async def test_claiming_an_owned_customer_is_a_conflict_or_not_found(
-    sales1: GraphQLClient, gql: GraphQLClient, services: Services
+    sales1: GraphQLClient, gql: GraphQLClient, services: Services, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     sales2 = await gql.as_user("sales2")
     private = await create(sales2, "Acme Steel", grades["A"])
     temporary = await create(sales2, "Blue River Foods", grades["E"])
@@ -90,9 +88,12 @@ async def test_claiming_an_owned_customer_is_a_conflict_or_not_found(
 
 
 async def test_special_pool_is_claimable_only_with_the_right(
-    admin: GraphQLClient, sales1: GraphQLClient, gql: GraphQLClient, services: Services
+    admin: GraphQLClient,
+    sales1: GraphQLClient,
+    gql: GraphQLClient,
+    services: Services,
+    grades: dict[str, int],
 ) -> None:
-    grades = await maturity_ids(sales1)
     junk = await create(sales1, "Wrong Number Co", grades["A"])
     out = await transfer(admin, [junk["id"]], to_pool="SPECIAL")
     assert out["__typename"] == "CustomersSuccess", out

@@ -8,43 +8,21 @@ import pytest
 
 from tests.graphql_client import GraphQLClient
 
-SETTINGS = """
-{
-  systemSettings {
-    companyName
-    timezone
-    temporaryReleaseDays
-    temporaryReclaimBanDays
-    publicClaimBanDays
-    privateNoContactDays
-    privatePoolCap
-    temporaryPoolCap
-    releaseWarningDays
+SETTINGS_FIELDS = """
+    companyName timezone
+    temporaryReleaseDays temporaryReclaimBanDays publicClaimBanDays privateNoContactDays
+    privatePoolCap temporaryPoolCap releaseWarningDays
     maturityOptions { id label sortOrder pool }
-  }
-}
 """
-UPDATE = """
-mutation($input: SystemSettingsInput!) {
-  result: updateSystemSettings(input: $input) {
+SETTINGS = f"{{ systemSettings {{ {SETTINGS_FIELDS} }} }}"
+UPDATE = f"""
+mutation($input: SystemSettingsInput!) {{
+  result: updateSystemSettings(input: $input) {{
     __typename
-    ... on SystemSettingsSuccess {
-      settings {
-        companyName
-        timezone
-        temporaryReleaseDays
-        temporaryReclaimBanDays
-        publicClaimBanDays
-        privateNoContactDays
-        privatePoolCap
-        temporaryPoolCap
-        releaseWarningDays
-        maturityOptions { id label sortOrder pool }
-      }
-    }
-    ... on InvalidInputError { code message field problems { field message } }
-  }
-}
+    ... on SystemSettingsSuccess {{ settings {{ {SETTINGS_FIELDS} }} }}
+    ... on InvalidInputError {{ code message field problems {{ field message }} }}
+  }}
+}}
 """
 LOG = """
 {
