@@ -663,12 +663,9 @@ async def test_updating_a_customer_you_cannot_see_is_not_found(
 
 
 async def test_the_customer_views(
-    admin: GraphQLClient,
-    manager1: GraphQLClient,
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    grades: dict[str, int],
+    admin: GraphQLClient, manager1: GraphQLClient, sales1: GraphQLClient, gql: GraphQLClient
 ) -> None:
+    grades = await maturity_ids(admin)
     users = await user_ids(admin)
     sales2 = await gql.as_user("sales2")
     sales3 = await gql.as_user("sales3")
@@ -845,12 +842,9 @@ async def test_sort_orders_walk_in_keyset_pages(
 
 
 async def test_quick_search_covers_names_and_contact_details(
-    sales1: GraphQLClient,
-    manager1: GraphQLClient,
-    admin: GraphQLClient,
-    gql: GraphQLClient,
-    grades: dict[str, int],
+    sales1: GraphQLClient, manager1: GraphQLClient, admin: GraphQLClient, gql: GraphQLClient
 ) -> None:
+    grades = await maturity_ids(admin)
     await create(
         sales1,
         "Acme Trading",

@@ -232,12 +232,9 @@ async def test_purge_removes_the_customer_and_what_hangs_on_it_for_good(
 
 
 async def test_restore_and_purge_only_reach_your_own_bin(
-    sales1: GraphQLClient,
-    manager1: GraphQLClient,
-    admin: GraphQLClient,
-    clock: FrozenClock,
-    grades: dict[str, int],
+    sales1: GraphQLClient, manager1: GraphQLClient, admin: GraphQLClient, clock: FrozenClock
 ) -> None:
+    grades = await maturity_ids(admin)
     created = await doomed(sales1, admin, clock)
     live = await create(sales1, "Alive Co", maturityId=grades["A"])
 

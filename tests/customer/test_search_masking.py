@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fixtures.graphql import create
+from tests.fixtures.graphql import create, maturity_ids
 from tests.graphql_client import GraphQLClient
 
 SEARCH = "query($q: String!) { customers(filter: {search: $q}) { totalCount } }"
@@ -14,12 +14,9 @@ async def _hits(client: GraphQLClient, term: str) -> int:
 
 
 async def test_phones_and_emails_are_searched_only_where_they_are_shown(
-    sales1: GraphQLClient,
-    manager1: GraphQLClient,
-    admin: GraphQLClient,
-    gql: GraphQLClient,
-    grades: dict[str, int],
+    sales1: GraphQLClient, manager1: GraphQLClient, admin: GraphQLClient, gql: GraphQLClient
 ) -> None:
+    grades = await maturity_ids(admin)
     contact = {"name": "Quinn", "mobile": "13912345678", "email": "quinn@hidden.example"}
     await create(admin, "Open Pool Co", contacts=[contact])  # public: everyone sees it
     await create(

@@ -160,12 +160,9 @@ async def test_a_temporary_customer_falls_back_with_the_ban_of_its_origin(
 
 
 async def test_private_customer_without_contact_falls_back_for_good(
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    clock: FrozenClock,
-    services: Services,
-    grades: dict[str, int],
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, services: Services
 ) -> None:
+    grades = await maturity_ids(sales1)
     customer = await create(sales1, "Acme Steel", grades["A"])
     cid = customer["id"]
 
@@ -208,12 +205,9 @@ async def test_private_customer_without_contact_falls_back_for_good(
 
 
 async def test_permanent_ban_message_says_never(
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    clock: FrozenClock,
-    services: Services,
-    grades: dict[str, int],
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, services: Services
 ) -> None:
+    grades = await maturity_ids(sales1)
     customer = await create(sales1, "Acme Steel", grades["A"])
     clock.advance(timedelta(days=31))
     assert await release(services) == [customer["id"]]
@@ -223,12 +217,9 @@ async def test_permanent_ban_message_says_never(
 
 
 async def test_release_happens_exactly_at_the_limit(
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    clock: FrozenClock,
-    services: Services,
-    grades: dict[str, int],
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, services: Services
 ) -> None:
+    grades = await maturity_ids(sales1)
     start = clock.now()
     idle = await create(sales1, "Idle Temporary", grades["E"])
     followed = await create(sales1, "Followed Temporary", grades["E"])
@@ -254,12 +245,9 @@ async def test_release_happens_exactly_at_the_limit(
 
 
 async def test_closed_won_customers_never_fall_back(
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    clock: FrozenClock,
-    services: Services,
-    grades: dict[str, int],
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, services: Services
 ) -> None:
+    grades = await maturity_ids(sales1)
     ids = [
         (await create(sales1, "Won Private", grades["A"]))["id"],
         (await create(sales1, "Won Temporary", grades["E"]))["id"],
@@ -299,12 +287,9 @@ async def test_tokens_work_when_the_clock_is_ahead_of_the_wall(
 
 
 async def test_release_is_idempotent_and_matches_the_forecast(
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    clock: FrozenClock,
-    services: Services,
-    grades: dict[str, int],
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, services: Services
 ) -> None:
+    grades = await maturity_ids(sales1)
     clock.advance(timedelta(seconds=1234, microseconds=567891))
     temporary = await create(sales1, "Odd Time Temporary", grades["D"])
     private = await create(sales1, "Odd Time Private", grades["C"])
@@ -380,14 +365,11 @@ async def test_forecast_and_release_query_state_the_same_rule(
 
 
 async def test_a_banned_owner_cannot_receive_the_customer_by_transfer(
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    clock: FrozenClock,
-    services: Services,
-    grades: dict[str, int],
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, services: Services
 ) -> None:
     """A ban holds however the customer moves: a colleague (or a manager) who claims it may
     not hand it to the banned former owner, not even years later for a permanent ban."""
+    grades = await maturity_ids(sales1)
     cid = (await create(sales1, "Acme Steel", grades["A"]))["id"]
     clock.advance(timedelta(days=30, seconds=1))
     assert await release(services) == [cid]
@@ -415,12 +397,9 @@ async def test_a_banned_owner_cannot_receive_the_customer_by_transfer(
 
 
 async def test_a_timed_ban_bars_transfers_until_it_ends(
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    clock: FrozenClock,
-    services: Services,
-    grades: dict[str, int],
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, services: Services
 ) -> None:
+    grades = await maturity_ids(sales1)
     cid = (await create(sales1, "Blue River Foods", grades["E"]))["id"]
     clock.advance(timedelta(days=7, seconds=1))
     assert await release(services) == [cid]

@@ -15,6 +15,7 @@ from gql_crm.db.models import Customer, OperationLog, Pool
 from gql_crm.services.unit_of_work import Services
 from tests.fixtures.errors import conflict, not_found
 from tests.fixtures.factories import add_sales_staff, create_many
+from tests.fixtures.graphql import maturity_ids
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import (
     claim,
@@ -88,12 +89,9 @@ async def test_claiming_an_owned_customer_is_a_conflict_or_not_found(
 
 
 async def test_special_pool_is_claimable_only_with_the_right(
-    admin: GraphQLClient,
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    services: Services,
-    grades: dict[str, int],
+    admin: GraphQLClient, sales1: GraphQLClient, gql: GraphQLClient, services: Services
 ) -> None:
+    grades = await maturity_ids(sales1)
     junk = await create(sales1, "Wrong Number Co", grades["A"])
     out = await transfer(admin, [junk["id"]], to_pool="SPECIAL")
     assert out["__typename"] == "CustomersSuccess", out

@@ -9,7 +9,7 @@ from gql_crm.clock import FrozenClock
 from gql_crm.services.unit_of_work import Services
 from tests.fixtures.errors import invalid
 from tests.fixtures.factories import create_many
-from tests.fixtures.graphql import result
+from tests.fixtures.graphql import maturity_ids, result
 from tests.fixtures.users import uid, user_id
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import (
@@ -130,12 +130,9 @@ async def test_transfer_to_the_public_and_special_pools(
 
 
 async def test_manager_transfers_subordinates_customers_only(
-    manager1: GraphQLClient,
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    services: Services,
-    grades: dict[str, int],
+    manager1: GraphQLClient, sales1: GraphQLClient, gql: GraphQLClient, services: Services
 ) -> None:
+    grades = await maturity_ids(sales1)
     sales2_id = await user_id(services, "sales2")
     mine = await create(sales1, "Acme Steel", grades["A"])
     foreign = await create(await gql.as_user("sales3"), "Far Away Ltd", grades["A"])
@@ -205,12 +202,9 @@ async def test_batch_of_100_with_one_foreign_customer_moves_nothing(
 
 
 async def test_batch_over_the_recipients_cap_moves_nothing(
-    admin: GraphQLClient,
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    services: Services,
-    grades: dict[str, int],
+    admin: GraphQLClient, sales1: GraphQLClient, gql: GraphQLClient, services: Services
 ) -> None:
+    grades = await maturity_ids(sales1)
     await set_settings(admin, privatePoolCap=3)
     sales2 = await gql.as_user("sales2")
     for n in range(2):
@@ -263,12 +257,9 @@ async def test_transfer_needs_exactly_one_target(
 
 
 async def test_share_lets_a_colleague_see_and_follow_up(
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    clock: FrozenClock,
-    services: Services,
-    grades: dict[str, int],
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, services: Services
 ) -> None:
+    grades = await maturity_ids(sales1)
     sales2 = await gql.as_user("sales2")
     shared = await create(sales1, "Acme Steel", grades["A"], contacts=[CONTACT])
     cid = shared["id"]
@@ -355,12 +346,9 @@ async def test_sharing_a_customer_you_do_not_manage_is_refused(
 
 
 async def test_visibility_follows_the_data_scope(
-    admin: GraphQLClient,
-    manager1: GraphQLClient,
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    grades: dict[str, int],
+    admin: GraphQLClient, manager1: GraphQLClient, sales1: GraphQLClient, gql: GraphQLClient
 ) -> None:
+    grades = await maturity_ids(sales1)
     sales2 = await gql.as_user("sales2")
     sales3 = await gql.as_user("sales3")
     private1 = (await create(sales1, "Orion Private", grades["A"], contacts=[CONTACT]))["id"]
