@@ -176,6 +176,12 @@ sales2 = _signed_in("sales2")
 sales3 = _signed_in("sales3")
 
 
+@pytest.fixture(params=["sales1", "manager1"])
+async def non_admin(request: pytest.FixtureRequest, gql: GraphQLClient) -> GraphQLClient:
+    """Signed in, in turn, as a sales rep and as a sales manager: no administrator rights."""
+    return await gql.as_user(request.param)
+
+
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     if not TEST_REDIS_URL:
