@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from tests.fixtures.graphql import bell
+from tests.fixtures.graphql import bell, unread
 from tests.fixtures.live import subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
@@ -133,18 +133,9 @@ async def test_a_draft_is_the_authors_alone_until_published_to_everyone(
     assert await notified_of(everyone, draft["id"]) == set(READERS)  # the author too
     assert await lists(admin) == ([draft["id"]], [])
     notes, counts = await bell(everyone["sales3"])
-    assert notes == [
-        {
-            "id": notes[0]["id"],
-            "category": "SYSTEM",
-            "kind": "announcement",
-            "title": "Office closed Friday",
-            "body": "Maintenance of the building.",
-            "linkType": "announcement",
-            "linkId": draft["id"],
-            "readAt": None,
-        }
-    ]
+    text = ("Office closed Friday", "Maintenance of the building.")
+    link = ("announcement", draft["id"])
+    assert notes == [unread(notes[0]["id"], "announcement", text, link, "SYSTEM")]
     assert counts == {"personal": 0, "system": 1, "total": 1}
 
     again = await run(admin, PUBLISH, id=draft["id"])

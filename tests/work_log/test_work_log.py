@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from tests.fixtures.graphql import bell
+from tests.fixtures.graphql import bell, unread
 from tests.fixtures.live import subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
@@ -91,16 +91,13 @@ async def test_a_submitted_work_log_notifies_the_leader_and_is_listed_for_both(
     assert await logs(sales3, mine=False) == []
     assert await bell(manager1) == (
         [
-            {
-                "id": push["notification"]["id"],  # the one pushed live
-                "category": "PERSONAL",
-                "kind": "work_log",
-                "title": "Wang Wei submitted a work log",
-                "body": "Work log of 2026-03-01",
-                "linkType": "work_log",
-                "linkId": log["id"],
-                "readAt": None,
-            }
+            unread(
+                push["notification"]["id"],  # the one pushed live
+                "work_log",
+                ("Wang Wei submitted a work log", "Work log of 2026-03-01"),
+                ("work_log", log["id"]),
+                "PERSONAL",
+            )
         ],
         {"personal": 1, "system": 0, "total": 1},
     )
@@ -116,18 +113,9 @@ async def test_comments_notify_the_other_side_and_outsiders_cannot_comment(
     assert by_leader["__typename"] == "WorkLogCommentSuccess", by_leader
     assert by_leader["comment"]["authorId"] == uid(manager1)
     notes, counts = await bell(sales1)
-    assert notes == [
-        {
-            "id": notes[0]["id"],
-            "category": "PERSONAL",
-            "kind": "work_log_comment",
-            "title": "New comment on a work log",
-            "body": "Good work; follow up.",
-            "linkType": "work_log",
-            "linkId": log["id"],
-            "readAt": None,
-        }
-    ]
+    text = ("New comment on a work log", "Good work; follow up.")
+    link = ("work_log", log["id"])
+    assert notes == [unread(notes[0]["id"], "work_log_comment", text, link, "PERSONAL")]
     assert counts == {"personal": 1, "system": 0, "total": 1}
 
     by_author = (await sales1.data(COMMENT, id=log["id"], content="Will do."))["r"]
