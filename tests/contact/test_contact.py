@@ -16,12 +16,12 @@ from tests.fixtures.graphql import (
     DELETE_CONTACT,
     SHARE,
     UPDATE_CONTACT,
-    UPDATE_FORM,
     create,
     customer,
     log,
     maturity_ids,
     result,
+    update_form,
 )
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
@@ -215,12 +215,7 @@ async def test_bad_contact_input_is_refused_and_nothing_is_written(
     )
 
     # A field the contact form requires.
-    required = await result(
-        admin,
-        UPDATE_FORM,
-        form="CONTACT",
-        fields=[{"field": "email", "shown": True, "required": True}],
-    )
+    required = await update_form(admin, "CONTACT", ("email", True, True))
     assert required["__typename"] == "FormSettingsSuccess"
     missing = await result(sales1, ADD_CONTACT, customerId=acme["id"], input={"name": "Eve"})
     assert missing == invalid(("email", "is required by the contact form settings"))

@@ -27,7 +27,6 @@ from tests.fixtures.graphql import (
     SHARE,
     TRANSFER_TO_POOL,
     UPDATE_CUSTOMER,
-    UPDATE_FORM,
     create,
     customer,
     customer_log,
@@ -37,6 +36,7 @@ from tests.fixtures.graphql import (
     option_ids,
     result,
     total,
+    update_form,
 )
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
@@ -387,12 +387,7 @@ async def test_bad_input_is_refused_and_nothing_is_created(
 async def test_a_required_company_field_must_be_given(
     admin: GraphQLClient, sales1: GraphQLClient
 ) -> None:
-    changed = await result(
-        admin,
-        UPDATE_FORM,
-        form="COMPANY",
-        fields=[{"field": "city", "shown": True, "required": True}],
-    )
+    changed = await update_form(admin, "COMPANY", ("city", True, True))
     assert changed["__typename"] == "FormSettingsSuccess"
     assert {"field": "city", "shown": True, "required": True} in changed["settings"]["fields"]
     before = await total(admin)
@@ -419,12 +414,7 @@ async def test_a_required_company_field_must_be_given(
 async def test_a_required_contact_field_must_be_given_for_every_contact(
     admin: GraphQLClient, sales1: GraphQLClient
 ) -> None:
-    changed = await result(
-        admin,
-        UPDATE_FORM,
-        form="CONTACT",
-        fields=[{"field": "mobile", "shown": True, "required": True}],
-    )
+    changed = await update_form(admin, "CONTACT", ("mobile", True, True))
     assert changed["__typename"] == "FormSettingsSuccess"
     form = (await admin.data(FORM_SETTINGS, form="CONTACT"))["formSettings"]
     assert {"field": "mobile", "shown": True, "required": True} in form["fields"]
