@@ -465,8 +465,15 @@ async def test_boundary_applications_are_accepted(
     assert await visible_ids(sales1) == [money["id"], same_day["id"]]
 
 
-@pytest.mark.parametrize("amount", ["NaN", "Infinity"])
-async def test_a_non_finite_amount_is_invalid_input(
+@pytest.mark.parametrize(
+    "amount",
+    [
+        pytest.param("NaN", id="not a number"),
+        pytest.param("Infinity", id="infinite"),
+        pytest.param("1E+20", id="too large for the column"),
+    ],
+)
+async def test_an_amount_that_cannot_be_stored_is_invalid_input(
     sales1: GraphQLClient, manager1: GraphQLClient, amount: str
 ) -> None:
     body = await sales1.execute(
@@ -475,17 +482,7 @@ async def test_a_non_finite_amount_is_invalid_input(
     assert body.get("errors") is None, body["errors"]
     assert body["data"]["r"]["__typename"] == "InvalidInputError"
     assert body["data"]["r"]["field"] == "amount"
-
-
-async def test_an_amount_too_large_for_the_column_is_invalid_input(
-    sales1: GraphQLClient, manager1: GraphQLClient
-) -> None:
-    body = await sales1.execute(
-        APPLY, input=leave(manager1, **{**_OTHER, "type": "EXPENSE", "amount": "1E+20"})
-    )
-    assert body.get("errors") is None, body["errors"]
-    assert body["data"]["r"]["__typename"] == "InvalidInputError"
-    assert body["data"]["r"]["field"] == "amount"
+    assert await visible_ids(sales1) == []
 
 
 async def test_apply_returns_the_amount_as_stored(
