@@ -64,18 +64,15 @@ async def test_add_contact_and_move_the_primary_flag(
     acme = await private_customer(sales1, admin, "Acme", [])
     clock.advance(timedelta(minutes=1))
 
+    details = {
+        "gender": "male",
+        "mobile": "13911111111",
+        "phone": "010-8888 7777",
+        "email": "bob@acme.example",
+        "title": "Buyer",
+    }
     first = await result(
-        sales1,
-        ADD_CONTACT,
-        customerId=acme["id"],
-        input={
-            "name": " Bob ",
-            "gender": "male",
-            "mobile": "13911111111",
-            "phone": "010-8888 7777",
-            "email": "bob@acme.example",
-            "title": "Buyer",
-        },
+        sales1, ADD_CONTACT, customerId=acme["id"], input={"name": " Bob ", **details}
     )
     now = clock.now().isoformat()
     assert first == {
@@ -84,11 +81,7 @@ async def test_add_contact_and_move_the_primary_flag(
             "id": first["contact"]["id"],
             "customerId": acme["id"],
             "name": "Bob",
-            "gender": "male",
-            "mobile": "13911111111",
-            "phone": "010-8888 7777",
-            "email": "bob@acme.example",
-            "title": "Buyer",
+            **details,
             "isPrimary": True,  # the only contact is the primary one
             "createdAt": now,
             "updatedAt": now,
