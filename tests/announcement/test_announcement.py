@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from tests.fixtures.graphql import bell, unread
+from tests.fixtures.graphql import bell, department_ids, unread
 from tests.fixtures.live import subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
@@ -43,7 +43,6 @@ LISTS = (
 )
 LIVE_NOTICES = "subscription { instantNotices { title body senderId sentAt } }"
 LIVE_BELL = "subscription { notifications { notification { kind linkId } } }"
-DEPARTMENTS = "{ departments { id name } }"
 SET_ACTIVE = (
     "mutation($id: Int!, $on: Boolean!) { setUserActive(id: $id, active: $on) { __typename } }"
 )
@@ -58,7 +57,7 @@ async def everyone(gql: GraphQLClient) -> dict[str, GraphQLClient]:
 
 @pytest.fixture
 async def departments(admin: GraphQLClient) -> dict[str, int]:
-    return {d["name"]: d["id"] for d in (await admin.data(DEPARTMENTS))["departments"]}
+    return await department_ids(admin)
 
 
 def fields(**overrides: Any) -> dict[str, Any]:

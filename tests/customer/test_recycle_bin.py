@@ -30,6 +30,7 @@ from tests.fixtures.graphql import (
     log,
     maturity_ids,
     names,
+    position_ids,
     result,
 )
 from tests.fixtures.users import user_ids
@@ -281,7 +282,6 @@ async def test_a_forged_recycle_bin_cursor_is_bad_user_input(manager1: GraphQLCl
     assert await manager1.error_codes(query, after=forged) == ["BAD_USER_INPUT"]
 
 
-POSITIONS = "{ positions { id name } }"
 MOVE = """mutation($id: Int!, $position: Int!) { updateUser(id: $id, input: {name: "Li Na",
   positionId: $position}) { __typename } }"""
 CLERK = """mutation { createPosition(input: {name: "Clerk", dataScope: OWN, permissions:
@@ -298,7 +298,7 @@ async def test_the_bin_shows_only_what_the_caller_may_still_see(
     deleted = await result(manager1, DELETE_CUSTOMER, id=theirs["id"])
     assert deleted["__typename"] == "CustomerSuccess", deleted
     assert await bin_names(manager1) == ["Subordinate Co"]
-    positions = {p["name"]: p["id"] for p in (await admin.data(POSITIONS))["positions"]}
+    positions = await position_ids(admin)
     manager_id = (await user_ids(admin))["manager1"]
 
     clerk = (await admin.data(CLERK))["createPosition"]["position"]["id"]

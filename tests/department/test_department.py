@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.fixtures.errors import conflict, forbidden, invalid, not_found
-from tests.fixtures.graphql import delete, log, mutation_of, result, success
+from tests.fixtures.graphql import delete, department_ids, log, mutation_of, result, success
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
@@ -54,10 +54,6 @@ SET_ACTIVE = (
 async def departments(client: GraphQLClient) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = (await client.data(DEPARTMENTS))["departments"]
     return rows
-
-
-async def department_ids(client: GraphQLClient) -> dict[str, int]:
-    return {row["name"]: row["id"] for row in await departments(client)}
 
 
 async def log_size(client: GraphQLClient) -> int:

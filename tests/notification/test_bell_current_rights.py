@@ -16,6 +16,7 @@ import pytest
 from httpx_ws import WebSocketDisconnect
 from starlette.applications import Starlette
 
+from tests.fixtures.graphql import position_ids
 from tests.graphql_client import GraphQLClient
 from tests.notification.test_bell_customer_events import CLAIM, public_customer, run
 from tests.ws_client import LiveClient, disconnect_in, live_client
@@ -27,7 +28,6 @@ BOTH_PATHS = pytest.mark.parametrize("document", [DIRECT, RESOLVED], ids=["direc
 DEACTIVATE = "mutation($id: Int!) { setUserActive(id: $id, active: false) { __typename } }"
 CHANGE_PASSWORD = """mutation { changePassword(currentPassword: "demo-password",
   newPassword: "another-password-1") { __typename } }"""
-POSITIONS = "{ positions { id name } }"
 MOVE = """mutation($id: Int!, $position: Int!) { updateUser(id: $id, input: {name: "Li Na",
   positionId: $position}) { __typename } }"""
 
@@ -120,7 +120,7 @@ async def test_a_subscribe_after_a_demotion_has_the_new_scope(
 ) -> None:
     sales2 = await gql.as_user("sales2")
     lead = await public_customer(sales2, "A subordinate's lead")
-    positions = {p["name"]: p["id"] for p in (await admin.data(POSITIONS))["positions"]}
+    positions = await position_ids(admin)
     async with live_client(app, manager1.token) as live:
         moved = await admin.data(MOVE, id=manager1.user_id, position=positions["Sales staff"])
         assert moved["updateUser"]["__typename"] == "UserSuccess"

@@ -18,6 +18,7 @@ from gql_crm.services.notification import (
     read_recipient_entry,
 )
 from tests.conftest import DEMO_PASSWORD, START
+from tests.fixtures.graphql import department_ids
 from tests.fixtures.live import subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
@@ -258,10 +259,7 @@ async def test_a_many_recipient_announcement_skips_live_subscribers_outside_its_
     names = await _add_users(database, "Sales Dept 2")
     sales3 = await gql.as_user("sales3")
     async with subscribed(app, LIVE_BELL, sales1, sales3) as (outside, inside):
-        departments = {
-            d["name"]: d["id"]
-            for d in (await admin.data("{ departments { id name } }"))["departments"]
-        }
+        departments = await department_ids(admin)
         announcement_id = await announce(
             admin, "Dept 2 meeting", audience="DEPARTMENTS", ids=[departments["Sales Dept 2"]]
         )

@@ -8,7 +8,7 @@ import pytest
 
 from gql_crm.auth.permissions import ALL_PERMISSIONS
 from tests.fixtures.errors import conflict, forbidden, invalid, not_found
-from tests.fixtures.graphql import delete, log, mutation_of, result, success
+from tests.fixtures.graphql import delete, log, mutation_of, position_ids, result, success
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
@@ -64,10 +64,6 @@ ADVANCED = [
 async def positions(client: GraphQLClient) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = (await client.data(POSITIONS))["positions"]
     return rows
-
-
-async def position_ids(client: GraphQLClient) -> dict[str, int]:
-    return {row["name"]: row["id"] for row in await positions(client)}
 
 
 # --- create ---------------------------------------------------------------------------------

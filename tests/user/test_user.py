@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from tests.fixtures.errors import conflict, forbidden, invalid, not_found
-from tests.fixtures.graphql import delete, log, mutation_of, result, success
+from tests.fixtures.graphql import (
+    delete,
+    department_ids,
+    log,
+    mutation_of,
+    position_ids,
+    result,
+    success,
+)
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
@@ -30,7 +38,6 @@ query($first: Int, $after: String, $search: String, $departmentId: Int,
 USER = f"query($id: Int!) {{ user(id: $id) {{ {USER_FIELDS} }} }}"
 ME = f"{{ me {{ {USER_FIELDS} department {{ name }} position {{ name }} }} }}"
 DEPARTMENTS = "{ departments { id name members { loginName } } }"
-POSITIONS = "{ positions { id name } }"
 USER_RESULT = success("UserSuccess", f"user {{ {USER_FIELDS} }}")
 CREATE = mutation_of("$input: CreateUserInput!", "createUser(input: $input)", USER_RESULT)
 UPDATE = mutation_of(
@@ -62,14 +69,6 @@ async def everyone(admin: GraphQLClient) -> list[dict[str, Any]]:
     """Every user that is not deleted, as the admin sees them (a snapshot for 'unchanged')."""
     connection = await users(admin, first=100, includeInactive=True)
     return [edge["node"] for edge in connection["edges"]]
-
-
-async def department_ids(client: GraphQLClient) -> dict[str, int]:
-    return {row["name"]: row["id"] for row in (await client.data(DEPARTMENTS))["departments"]}
-
-
-async def position_ids(client: GraphQLClient) -> dict[str, int]:
-    return {row["name"]: row["id"] for row in (await client.data(POSITIONS))["positions"]}
 
 
 def cursor(values: object) -> str:
