@@ -21,6 +21,7 @@ from tests.fixtures.graphql import (
     maturity_ids,
     option_ids,
     result,
+    succeeded,
 )
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
@@ -60,9 +61,7 @@ async def follow(
     if at is not None:
         fields["followedAt"] = iso(at)
     created = await result(client, CREATE_FOLLOW_UP, customerId=customer_id, input=fields)
-    assert created["__typename"] == "FollowUpSuccess", created
-    follow_up: dict[str, Any] = created["followUp"]
-    return follow_up
+    return succeeded(created, "FollowUpSuccess", "followUp")
 
 
 async def timeline(client: GraphQLClient, customer_id: int, first: int = 20) -> dict[str, Any]:

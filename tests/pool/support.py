@@ -17,7 +17,7 @@ from gql_crm.services.pool_release import release_due
 from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 from tests.fixtures.factories import select_rows
-from tests.fixtures.graphql import mutation_of, result, success
+from tests.fixtures.graphql import mutation_of, result, succeeded, success
 from tests.graphql_client import GraphQLClient
 
 CUSTOMER_FIELDS = """
@@ -126,9 +126,7 @@ async def create(
     out = await result(
         client, CREATE, input={"name": name, "maturityId": maturity_id}, contacts=contacts
     )
-    assert out["__typename"] == "CustomerSuccess", out
-    customer: dict[str, Any] = out["customer"]
-    return customer
+    return succeeded(out, "CustomerSuccess", "customer")
 
 
 async def update_maturity(
