@@ -10,11 +10,15 @@ from starlette.applications import Starlette
 from starlette.routing import Route, WebSocketRoute
 
 from gql_crm.clock import Clock
+from gql_crm.observability import instrument_app, metrics
 from gql_crm.resolvers.attachment import download_attachment
 from gql_crm.runtime import running
-from gql_crm.settings import Settings
+from gql_crm.settings import Settings, load_settings
+from gql_crm.web import graphiql
+from gql_crm.web.edge import edge_middleware
 from gql_crm.web.graphql_view import CrmGraphQL
 from gql_crm.web.health import healthz, readyz
+from gql_crm.web.rate_limits import RateLimits
 from gql_crm.workers.jobs import schedules
 from gql_crm.workers.scheduler import Scheduler
 
@@ -22,7 +26,7 @@ _GC_YOUNG_THRESHOLD = 20_000
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Starlette:
-    settings = settings or Settings()
+    settings = settings or load_settings()
     _ = settings.signing_key  # fail at start-up, not at the first login, when it is missing
     graphql = CrmGraphQL(settings)
 
@@ -30,6 +34,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with running(settings, clock) as services:
             app.state.services = services
+            app.state.rate_limits = RateLimits(settings)
             scheduler = None
             if settings.scheduler_enabled:
                 scheduler = Scheduler(services, schedules(settings))
@@ -42,18 +47,24 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 graphql.connections.stop()
                 if scheduler is not None:
                     await scheduler.stop()
+                await app.state.rate_limits.close()
 
-    return Starlette(
+    app = Starlette(
         debug=settings.debug,
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", metrics.observed(graphql, settings), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/attachments/{id:int}", download_attachment, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *graphiql.routes(settings),
+            *metrics.routes(settings),
         ],
+        middleware=edge_middleware(settings),
         lifespan=lifespan,
     )
+    instrument_app(app, settings)
+    return app
 
 
 def _settle_garbage_collection() -> None:

@@ -4,16 +4,15 @@ release-pool, report, bench-seed."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from gql_crm.clock import Clock, FrozenClock, SystemClock
-from gql_crm.settings import ConfigurationError, Settings
+from gql_crm.settings import ConfigurationError, Settings, load_settings
 
 
 async def _prepare(settings: Settings, *, demo: bool) -> None:
@@ -53,8 +52,10 @@ async def _with_services(
         return await work(services)
 
 
-def _log_progress() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+def _log_progress(settings: Settings) -> None:
+    from gql_crm.observability import logs
+
+    logs.configure(settings)
 
 
 def _parse_now(value: str | None) -> Clock:
@@ -78,6 +79,18 @@ def _migrate(settings: Settings) -> None:
     asyncio.run(_prepare(settings, demo=False))
 
 
+class _BadConfiguration(click.ClickException):
+    exit_code = 2
+
+
+def _settings(**values: Any) -> Settings:
+    """The settings, or an error that names each bad variable (no traceback)."""
+    try:
+        return load_settings(**values)
+    except ConfigurationError as error:
+        raise _BadConfiguration(str(error)) from None
+
+
 @click.group()
 def main() -> None:
     """gql-crm: a multi-user sales CRM served as one GraphQL graph."""
@@ -98,7 +111,7 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
     """Run the GraphQL server (SQLite file and in-memory events unless configured)."""
     import uvicorn
 
-    settings = Settings()
+    settings = _settings()
     if workers > 1 and not settings.redis_url:
         raise click.UsageError(
             "--workers > 1 needs GQL_CRM_REDIS_URL: live updates are broadcast in memory "
@@ -108,6 +121,10 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
         _ = settings.signing_key  # refuse to start without a shared key
     except ConfigurationError as error:
         raise click.UsageError(str(error)) from error
+    from gql_crm.observability import logs, metrics
+
+    if settings.metrics_enabled and workers > 1:
+        metrics.prepare_processes(settings.data_dir / "metrics")
     if settings.is_sqlite:
         _migrate(settings)  # the embedded default keeps itself up to date
     if demo:
@@ -120,24 +137,27 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
         port=port,
         workers=workers,
         log_level="debug" if settings.debug else "info",
+        log_config=logs.config(settings),
         access_log=access_log,
         # Compression buys little on small JSON events and costs ~100 KB of zlib state per
         # WebSocket connection.
         ws_per_message_deflate=False,
+        # A WebSocket message is held to the request body limit, as an HTTP request is.
+        ws_max_size=settings.max_body_bytes,
     )
 
 
 @main.command()
 def migrate() -> None:
     """Bring the database schema up to date and create default settings."""
-    _migrate(Settings())
+    _migrate(_settings())
     click.echo("Database is up to date.")
 
 
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Create the demo company (idempotent)."""
-    settings = Settings()
+    settings = _settings()
     asyncio.run(_prepare(settings, demo=True))
 
 
@@ -150,7 +170,7 @@ def create_admin(login_name: str, name: str, password: str) -> None:
     from gql_crm.services.bootstrap import create_administrator
 
     try:
-        asyncio.run(create_administrator(Settings(), login_name, name, password))
+        asyncio.run(create_administrator(_settings(), login_name, name, password))
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Administrator '{login_name}' created.")
@@ -172,13 +192,14 @@ def worker(check: bool) -> None:
 
     from gql_crm.workers.settings import worker_settings
 
+    settings = _settings()
     try:
-        arq_settings = worker_settings(Settings())
+        arq_settings = worker_settings(settings)
     except ConfigurationError as error:
         raise click.UsageError(str(error)) from error
     if check:
         sys.exit(check_health(arq_settings))
-    _log_progress()
+    _log_progress(settings)
     run_worker(arq_settings)
 
 
@@ -193,14 +214,15 @@ def release_pool(now: str | None) -> None:
     from gql_crm.services import pool_release
 
     clock = _parse_now(now)
-    _log_progress()
+    settings = _settings()
+    _log_progress(settings)
 
     async def work(services: Services) -> tuple[int, int]:
         released = await pool_release.release_pool(services)
         warned = await pool_release.warn_pool(services)
         return len(released), len(warned)
 
-    released, warned = asyncio.run(_with_services(Settings(), clock, work))
+    released, warned = asyncio.run(_with_services(settings, clock, work))
     click.echo(
         f"{released} customers released and {warned} release warnings sent "
         f"at {clock.now():%Y-%m-%d %H:%M} UTC."
@@ -220,13 +242,14 @@ def report(day: datetime, notify: bool) -> None:
     """(Re)generate the daily reports of one day; replaces that day's reports."""
     from gql_crm.services import report as report_service
 
-    _log_progress()
+    settings = _settings()
+    _log_progress(settings)
     the_day: date = day.date()
 
     async def work(services: Services) -> int:
         return await report_service.generate(services, the_day, notify_users=notify)
 
-    written = asyncio.run(_with_services(Settings(), SystemClock(), work))
+    written = asyncio.run(_with_services(settings, SystemClock(), work))
     click.echo(f"{written} daily reports written for {the_day.isoformat()}.")
 
 
@@ -245,7 +268,7 @@ def bench_seed(customers: int, database_url: str | None) -> None:
     """
     from gql_crm.seed.bench import SeedRefused, bench_database_url, seed_benchmark
 
-    settings = Settings(database_url=database_url or bench_database_url(), scheduler=False)
+    settings = _settings(database_url=database_url or bench_database_url(), scheduler=False)
     try:
         asyncio.run(seed_benchmark(settings, customers, report=click.echo))
     except SeedRefused as error:

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from gql_crm.clock import Clock, SystemClock
-from gql_crm.db.engine import Database
+from gql_crm.observability import observed_database
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 from gql_crm.subscriptions.bus import Bus
@@ -23,15 +23,15 @@ async def running(settings: Settings, clock: Clock | None = None) -> AsyncIterat
 
     Events reach live clients through Redis when it is configured, in process otherwise.
     """
-    database = Database(settings)
-    try:
-        bus = Bus(settings.broadcast_url, namespace=settings.bus_namespace)
-        await bus.connect()
+    with observed_database(settings) as database:
         try:
-            yield Services(
-                settings=settings, database=database, clock=clock or SystemClock(), bus=bus
-            )
+            bus = Bus(settings.broadcast_url, namespace=settings.bus_namespace)
+            await bus.connect()
+            try:
+                yield Services(
+                    settings=settings, database=database, clock=clock or SystemClock(), bus=bus
+                )
+            finally:
+                await bus.disconnect()
         finally:
-            await bus.disconnect()
-    finally:
-        await database.dispose()
+            await database.dispose()

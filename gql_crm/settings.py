@@ -2,20 +2,73 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+import types
+import typing
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import annotated_types
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict, SettingsError
+
+from gql_crm.private_files import private_dir, write_private
+
+ENV_PREFIX = "GQL_CRM_"
 
 
 class ConfigurationError(RuntimeError):
     """The configuration cannot work; the message says what to set."""
 
 
+def _split_list(value: object) -> object:
+    """A list from the environment: a JSON list, or items separated by commas."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError('is not a valid JSON list: give a,b or ["a", "b"]') from None
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(value: str) -> str:
+    """An origin as browsers send it (lowercase, without a default port), or ValueError."""
+    if value == "*":
+        return value
+    parts = urlsplit(value.strip())
+    port = parts.port  # ValueError when it is not a number
+    if (
+        parts.scheme.lower() not in _DEFAULT_PORTS
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username
+    ):
+        raise ValueError(value)
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    scheme = parts.scheme.lower()
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}"
+
+
+# A list of strings that takes "a,b" as well as '["a", "b"]' from the environment.
+StrList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
+
+
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GQL_CRM_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     data_dir: Path = Path("var")
     database_url: str = ""
@@ -28,7 +81,9 @@ class Settings(BaseSettings):
     # None means "on in debug mode and in the embedded (SQLite) configuration".
     graphiql: bool | None = None
     introspection: bool | None = None
-    allowed_origins: list[str] = Field(default_factory=list)
+    # Browser origins (https://crm.example.com) whose pages may call the API over HTTP (CORS)
+    # and open WebSockets.
+    allowed_origins: StrList = Field(default_factory=list)
 
     token_ttl_minutes: int = Field(default=12 * 60, gt=0)
     # Wrong passwords for one login name from one client (address; IPv6 by /64) within the
@@ -43,6 +98,19 @@ class Settings(BaseSettings):
     max_page_size: int = Field(default=100, gt=0)
     default_page_size: int = Field(default=20, gt=0)
     max_subscriptions_per_connection: int = Field(default=20, gt=0)
+
+    # Request bodies other than uploads (JSON) over this many bytes are refused with 413
+    # before they are read; uploads have their own cap (max_attachment_bytes plus room for
+    # the multipart envelope, see web/uploads.py).
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, gt=0)
+    # Open WebSocket connections per user, and connections per client address that have
+    # not sent connection_init yet (per server process); more are closed with 4429.
+    max_connections_per_user: int = Field(default=20, gt=0)
+    max_pending_connections_per_client: int = Field(default=50, gt=0)
+    # Requests (HTTP, and operations over WebSocket) per signed-in user, in the notation of
+    # the `limits` library ("20/second;600/minute"); empty: no limit. Counted in Redis when
+    # it is configured (shared by every process), in memory otherwise.
+    rate_limit: str = "20/second;600/minute"
 
     # Connections per process: as many as the requests it serves at once (each holds one only
     # while it reads or writes), so that the overflow, opened and closed per use, stays idle.
@@ -63,7 +131,7 @@ class Settings(BaseSettings):
     # Attachment files live on disk; the database holds their metadata and a random key.
     attachments_dir: Path = Field(default_factory=lambda data: data["data_dir"] / "attachments")
     max_attachment_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
-    attachment_content_types: list[str] = Field(
+    attachment_content_types: StrList = Field(
         default_factory=lambda: [
             "application/pdf",
             "image/png",
@@ -74,6 +142,43 @@ class Settings(BaseSettings):
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ]
     )
+
+    # Observability (gql_crm/observability/). Metrics are off until a token is set; then
+    # /metrics (and a worker's own port) answer only with "Authorization: Bearer <token>".
+    metrics_token: SecretStr | None = None
+    worker_metrics_port: int = Field(default=9108, gt=0, lt=65536)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["plain", "json"] = "plain"
+    # Spans of requests, operations, SQL and Redis: to the console, or over OTLP/HTTP to
+    # tracing_endpoint (default: the OTEL_EXPORTER_OTLP_* variables, else localhost:4318).
+    tracing: Literal["off", "console", "otlp"] = "off"
+    tracing_endpoint: str | None = None
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        try:
+            return sorted({_origin(origin) for origin in value})
+        except ValueError:
+            raise ValueError(
+                "each origin is a scheme, a host and an optional port, without a path "
+                "(https://crm.example.com, http://localhost:3000), or *"
+            ) from None
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rates(cls, value: str) -> str:
+        if value.strip():
+            from limits import parse_many  # only here: the library costs 80 ms to import
+
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ValueError(
+                    "give rates such as 20/second;600/minute (per second, minute, hour or "
+                    "day, separated by ;), or leave it empty for no limit"
+                ) from None
+        return value.strip()
 
     @field_validator("pool_release_interval_seconds", "reminder_interval_seconds")
     @classmethod
@@ -112,6 +217,10 @@ class Settings(BaseSettings):
         return self.debug or self.is_embedded
 
     @property
+    def metrics_enabled(self) -> bool:
+        return bool(self.metrics_token and self.metrics_token.get_secret_value())
+
+    @property
     def broadcast_url(self) -> str:
         return self.redis_url or "memory://"
 
@@ -131,7 +240,57 @@ class Settings(BaseSettings):
             )
         key_file = self.data_dir / "secret_key"
         if not key_file.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(secrets.token_urlsafe(48))
-            key_file.chmod(0o600)
+            private_dir(self.data_dir)
+            write_private(key_file, secrets.token_urlsafe(48).encode())
         return key_file.read_text().strip()
+
+
+def load_settings(**values: Any) -> Settings:
+    """The settings from the environment (``values`` take precedence); a bad one raises
+    ``ConfigurationError`` naming each variable at fault and the form it takes."""
+    try:
+        return Settings(**values)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            if item["type"] == "default_factory_not_called":
+                continue  # a default made from another setting that is itself at fault
+            name = str(item["loc"][0]) if item["loc"] else ""
+            field = Settings.model_fields.get(name)
+            variable = f"{ENV_PREFIX}{name.upper()}"
+            given = item.get("input")
+            shown = f"={given!r}" if isinstance(given, str | int | float | list) else ""
+            message = str(item["msg"]).removeprefix("Value error, ")
+            # Our validators say what they expect; pydantic's type errors do not.
+            own = item["type"] == "value_error"
+            form = f" (expected {_form(field)})" if field is not None and not own else ""
+            problems.append(f"{variable}{shown}: {message}{form}")
+        raise ConfigurationError("Invalid configuration:\n  " + "\n  ".join(problems)) from None
+    except SettingsError as error:  # a value the environment source could not decode
+        raise ConfigurationError(f"Invalid configuration: {error}") from None
+
+
+def _form(field: FieldInfo) -> str:
+    """What a setting's value looks like, from its type and bounds."""
+    form = _type_form(field.annotation)
+    for bound in field.metadata:
+        if isinstance(bound, annotated_types.Gt):
+            form += f" greater than {bound.gt}"
+        elif isinstance(bound, annotated_types.Ge):
+            form += f" of at least {bound.ge}"
+    return form
+
+
+def _type_form(annotation: object) -> str:
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        forms = [_type_form(a) for a in typing.get_args(annotation) if a is not type(None)]
+        return " or ".join(forms) + ", or unset"
+    if annotation is bool:
+        return "true or false"
+    if annotation is int:
+        return "a whole number"
+    if annotation is Path:
+        return "a file system path"
+    if typing.get_origin(annotation) is list:
+        return 'a comma-separated list (a,b) or a JSON list (["a", "b"])'
+    return "text"

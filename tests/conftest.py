@@ -64,6 +64,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         scheduler=False,  # jobs run when a test runs them, not when the wall clock says
         # Runs sharing a Redis (a developer's and CI's) must not hear each other's events.
         bus_namespace=f"gql-crm-test-{uuid.uuid4().hex[:12]}",
+        # Counted on every request, but out of reach: the suite's users send hundreds a
+        # second. tests/edge/test_rate_limits.py sets small limits of its own.
+        rate_limit="100000/second",
     )
 
 

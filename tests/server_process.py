@@ -38,17 +38,31 @@ async def _wait_until(check: object, what: str, seconds: float = 20.0) -> None:
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: Settings, redis_url: str, data_dir: Path) -> AsyncIterator[str]:
-    """A server process on a free port, sharing the test database; yields its base URL."""
+async def serve(
+    settings: Settings,
+    redis_url: str | None,
+    data_dir: Path,
+    *,
+    workers: int = 1,
+    env: dict[str, str] | None = None,
+    stderr: Path | None = None,
+) -> AsyncIterator[str]:
+    """A server process on a free port, sharing the test database; yields its base URL.
+
+    ``env`` adds settings; ``stderr`` is where its log goes (nowhere by default)."""
     port = free_port()
-    env = {
+    environment = {
         **os.environ,
         "GQL_CRM_DATABASE_URL": settings.resolved_database_url,
-        "GQL_CRM_REDIS_URL": redis_url,
         "GQL_CRM_SECRET_KEY": settings.secret_key or "",
         "GQL_CRM_DATA_DIR": str(data_dir),
         "GQL_CRM_BUS_NAMESPACE": settings.bus_namespace,
+        **(env or {}),
     }
+    environment.pop("GQL_CRM_REDIS_URL", None)
+    if redis_url:
+        environment["GQL_CRM_REDIS_URL"] = redis_url
+    log = stderr.open("wb") if stderr is not None else None
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -56,9 +70,11 @@ async def serve(settings: Settings, redis_url: str, data_dir: Path) -> AsyncIter
         "serve",
         "--port",
         str(port),
-        env=env,
+        "--workers",
+        str(workers),
+        env=environment,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log or subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
 
@@ -76,6 +92,8 @@ async def serve(settings: Settings, redis_url: str, data_dir: Path) -> AsyncIter
         except TimeoutError:
             process.kill()
             await process.wait()
+        if log is not None:
+            log.close()
 
 
 class RedisServer:

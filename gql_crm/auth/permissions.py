@@ -40,6 +40,12 @@ def basic(module: Module, action: Action) -> str:
     return f"{module}:{action}"
 
 
+def record_codes(module: Module) -> tuple[str, str, str, str]:
+    """``module``'s view, create, edit and delete codes."""
+    view, create, edit, delete = (Action.VIEW, Action.CREATE, Action.EDIT, Action.DELETE)
+    return basic(module, view), basic(module, create), basic(module, edit), basic(module, delete)
+
+
 BASIC_PERMISSIONS: tuple[str, ...] = tuple(basic(m, a) for m in Module for a in Action)
 
 

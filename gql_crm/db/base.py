@@ -51,6 +51,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 
+def reference(table: str, on_delete: str | None = None) -> Any:
+    """An indexed column holding the id of a row of ``table``; ``on_delete`` is what the
+    database does to it when that row is deleted (``CASCADE``, ``SET NULL``)."""
+    return mapped_column(ForeignKey(f"{table}.id", ondelete=on_delete), index=True)
+
+
 def str_enum(cls: type[enum.StrEnum], length: int) -> Enum:
     """A StrEnum stored as its values in a VARCHAR (no native enum type to migrate)."""
     return Enum(

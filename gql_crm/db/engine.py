@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext import asyncio as sqlalchemy_asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from gql_crm.private_files import create_private, private_dir, tighten
 from gql_crm.settings import Settings
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -141,6 +140,8 @@ class SharedReads:
 # Called with each statement fetch_text sends: SQLAlchemy's events do not see those (the
 # tests that count statements listen here too).
 raw_statement_listeners: list[Callable[[str], None]] = []
+# With tracing on, each of those statements runs inside this span (observability/tracing.py).
+raw_statement_span: Callable[[str], contextlib.AbstractContextManager[object]] | None = None
 
 
 async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> str:
@@ -157,15 +158,24 @@ async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> 
         raise RuntimeError("the session's connection has no driver connection")
     for listener in raw_statement_listeners:
         listener(sql)
-    value: str = await driver.fetchval(sql, *values)
+    if raw_statement_span is None:
+        value: str = await driver.fetchval(sql, *values)
+        return value
+    with raw_statement_span(sql):
+        value = await driver.fetchval(sql, *values)
     return value
+
+
+def _new_engine(url: str, **options: Any) -> AsyncEngine:
+    # Looked up when called: tracing (observability/tracing.py) wraps it once it is on.
+    return sqlalchemy_asyncio.create_async_engine(url, **options)
 
 
 def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
     url = settings.resolved_database_url
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **overrides)
+        prepare_sqlite_file(settings)
+        engine = _new_engine(url, connect_args={"timeout": 30}, **overrides)
         _configure_sqlite(engine)
         return engine
     options: dict[str, Any] = {
@@ -177,9 +187,27 @@ def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
         "connect_args": {"max_cacheable_statement_size": 256 * 1024},
     }
     options.update(overrides)
-    engine = create_async_engine(url, **options)
+    engine = _new_engine(url, **options)
     _check_on_checkout(engine)
     return engine
+
+
+def prepare_sqlite_file(settings: Settings) -> None:
+    """Create the SQLite file readable by this user only, before SQLite opens it.
+
+    SQLite creates the -wal and -shm files beside it with the database file's mode, so they
+    are private too; files an earlier release made readable by others are tightened.
+    """
+    database = make_url(settings.resolved_database_url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    private_dir(path.parent)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another process
+            os.close(create_private(path))  # an empty file is an empty SQLite database
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        tighten(name)
 
 
 # A connection idle for longer than this is pinged before use, as pool_pre_ping would.

@@ -64,6 +64,12 @@ def customer_visible(principal: Principal, pool: Pool, owner_id: int | None, sha
     return pool in OPEN_POOLS or principal.can_see_owner(owner_id) or shared
 
 
+def _on(key: Column, parent: Any, rule: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Rows whose ``key`` names a ``parent`` row that ``rule`` lets through; correlated to the
+    row alone, so that a statement joining the parent's table works too."""
+    return exists().where(parent.id == key, rule).correlate_except(parent)
+
+
 def binned(
     principal: Principal, model: Any, delete_permission: str, reach: ColumnElement[bool]
 ) -> ColumnElement[bool]:
@@ -149,30 +155,24 @@ def training_project(principal: Principal) -> ColumnElement[bool]:
     return scope_filter(principal, TrainingProject.owner_id)
 
 
-def _in_visible_project(principal: Principal) -> ColumnElement[bool]:
-    return exists().where(
-        TrainingProject.id == TrainingCourse.project_id, training_project(principal)
-    )
-
-
 def training_course(principal: Principal) -> ColumnElement[bool]:
     """Live courses of a visible project."""
-    return and_(TrainingCourse.deleted_at.is_(None), _in_visible_project(principal))
+    return and_(TrainingCourse.deleted_at.is_(None), _course_reach(principal))
+
+
+def _course_reach(principal: Principal) -> ColumnElement[bool]:
+    return _on(TrainingCourse.project_id, TrainingProject, training_project(principal))
 
 
 def binned_training_course(principal: Principal) -> ColumnElement[bool]:
-    reach = _in_visible_project(principal)
-    return binned(principal, TrainingCourse, basic(Module.TRAINING, Action.DELETE), reach)
+    delete = basic(Module.TRAINING, Action.DELETE)
+    return binned(principal, TrainingCourse, delete, _course_reach(principal))
 
 
 def training_attendee(principal: Principal) -> ColumnElement[bool]:
     """Attendances on a visible course of a customer the principal may see."""
-    # Correlated to the attendee alone, so that a statement joining the course works too.
-    on_course = exists().where(
-        TrainingCourse.id == TrainingAttendee.course_id, training_course(principal)
-    )
-    of_customer = exists().where(Customer.id == TrainingAttendee.customer_id, customer(principal))
-    return and_(on_course.correlate_except(TrainingCourse), of_customer.correlate_except(Customer))
+    on_course = _on(TrainingAttendee.course_id, TrainingCourse, training_course(principal))
+    return and_(on_course, _on(TrainingAttendee.customer_id, Customer, customer(principal)))
 
 
 def opportunity(principal: Principal) -> ColumnElement[bool]:

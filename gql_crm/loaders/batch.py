@@ -164,6 +164,7 @@ async def first_per_parent(
     return per_parent(models, keys, lambda model: getattr(model, parent_key))
 
 
+@functools.cache  # one loader per model, however many fields read it
 def rows_by_id(model: type[T]) -> Callable[[Reads, Sequence[int]], Awaitable[list[T | None]]]:
     """A loader of ``model`` rows by primary key ``id``."""
     stmt: Select[T] = select(model).where(in_keys(model.id))  # type: ignore[attr-defined]

@@ -31,6 +31,7 @@ from gql_crm.services import attachment as service
 from gql_crm.services.auth import authenticate
 from gql_crm.services.errors import InvalidInput
 from gql_crm.services.unit_of_work import Services
+from gql_crm.web.rate_limits import rate_limits_of
 
 AttachmentResult = Annotated[
     AttachmentSuccess | InvalidInputError | NotFoundError | ConflictError,
@@ -98,6 +99,7 @@ async def download_attachment(request: Request) -> Response:
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
+    await rate_limits_of(request).check(principal)
     attachment_id: int = request.path_params["id"]
     found = (
         await service.downloadable(services, principal, attachment_id)

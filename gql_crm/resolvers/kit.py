@@ -32,6 +32,7 @@ from gql_crm.schema.common import (
     requires,
 )
 from gql_crm.schema.kit import values_of
+from gql_crm.services.records import Records
 
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
 
@@ -152,6 +153,28 @@ def mutation(
     _signature(resolve, arguments, outcome(success, *failures, name=union))
     extensions: list[FieldExtension] = [requires(needs)] if needs else []
     return strawberry.mutation(resolver=resolve, extensions=extensions, description=description)
+
+
+def writes(
+    records: Records[Any], success: type, input: type, needs: tuple[str, str, str], **parents: Any
+) -> tuple[Any, ...]:
+    """The create, update and delete mutations of a kind of record (``services/records.py``),
+    then restore and purge when it has a recycle bin; ``needs`` are the permissions to create,
+    update and delete (restore and purge need delete's); ``parents`` are create's arguments."""
+    create, update, delete = needs
+    into_bin = records.binned is not None
+    fields = [
+        mutation(records.create, success, needs=create, **parents, input=input),
+        mutation(records.update, success, needs=update, id=int, input=input),
+        mutation(
+            records.delete, DeleteSuccess, needs=delete, id=int,
+            description="Into your recycle bin." if into_bin else None,
+        ),
+    ]  # fmt: skip
+    if into_bin:
+        fields.append(mutation(records.restore, success, needs=delete, id=int))
+        fields.append(mutation(records.purge, DeleteSuccess, needs=delete, id=int))
+    return tuple(fields)
 
 
 def connection(

@@ -24,6 +24,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.utils.str_converters import to_camel_case
 
+from gql_crm.observability import schema_extensions
 from gql_crm.schema.constraints import constrain_root_fields
 from gql_crm.schema.errors import ErrorPolicy
 from gql_crm.settings import Settings
@@ -81,6 +82,7 @@ def build_schema(
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
+    extensions.extend(schema_extensions(settings))
     return _Schema(
         query=root.Query,
         mutation=root.Mutation,

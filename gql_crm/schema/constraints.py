@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, cast
 
 import orjson
+from sqlalchemy import Column, String, Text
 from strawberry.extensions import FieldExtension
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
@@ -88,6 +89,19 @@ def constraint(
     limits: a smaller text cap, single-line or non-blank text, an integer or decimal range,
     decimal places."""
     return {_KEY: Constraint(max_length, single_line, minimum, maximum, scale, required)}
+
+
+def column_limits(column: Column[Any]) -> dict[str, Constraint]:
+    """The limits a text column sets on what is written to it: its length, one line unless
+    it is ``Text``, not blank unless it may be null (``metadata`` for ``strawberry.field``)."""
+    kind = column.type
+    if not isinstance(kind, String):
+        return {}
+    return constraint(
+        max_length=kind.length or TEXT_CAP,
+        single_line=not isinstance(kind, Text),
+        required=not column.nullable,
+    )
 
 
 def _declared(metadata: Mapping[Any, Any] | None) -> Constraint:

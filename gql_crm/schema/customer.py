@@ -8,7 +8,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db.models import Customer, CustomerKind, TemporaryOrigin
-from gql_crm.loaders import Loaders, training
+from gql_crm.loaders import Loaders
 from gql_crm.schema.attachment import AttachmentType
 from gql_crm.schema.common import requires
 from gql_crm.schema.contact import ContactType
@@ -29,7 +29,7 @@ from gql_crm.schema.option import OptionType
 from gql_crm.schema.order import InvoiceType, OrderType
 from gql_crm.schema.payment import PaymentPlanType, PaymentRecordType
 from gql_crm.schema.setting import MaturityOptionType, PoolEnum
-from gql_crm.schema.training import TrainingAttendeeType
+from gql_crm.schema.training import TrainingAttendeeType, attendees_of_customer
 from gql_crm.schema.user import UserType
 from gql_crm.services.customer import CustomerView
 from gql_crm.services.expense import EXPENSE_VIEW
@@ -217,8 +217,8 @@ class CustomerType(ModelType):
         return [ServiceRecordType.from_model(row) for row in rows]
 
     trainings = related(
-        TrainingAttendeeType, "id", training.load_customer_trainings, many=True, scoped=True,
-        needs=TRAINING_VIEW, description="Its places on training courses you may see (F3).",
+        TrainingAttendeeType, "id", attendees_of_customer, many=True, scoped=True,
+        needs=TRAINING_VIEW, description="Its places on training courses you may see.",
     )  # fmt: skip
 
     @strawberry.field(

@@ -9,7 +9,7 @@ import strawberry
 from gql_crm.context import Info
 from gql_crm.db import models
 from gql_crm.db.models import CallRecord, ComplaintStatus
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelInput, ModelType
 from gql_crm.schema.masking import masked_field
 from gql_crm.schema.user import UserType
 from gql_crm.services.customer_record import RecordKind
@@ -104,58 +104,50 @@ class ServiceRecordType(CustomerRecord, ModelType):
     content: str
 
 
+def _defaults_to_you(role: str) -> Any:
+    return strawberry.field(default=None, description=f"{role}; defaults to you.")
+
+
 @strawberry.input
-class TaskInput:
-    content: str
-    due_at: datetime
-    remind_at: datetime | None = None
+class TaskInput(ModelInput, model=models.Task, fields="content due_at remind_at"):
     done: bool = False
-    owner_id: int | None = strawberry.field(default=None, description="Assignee; defaults to you.")
+    owner_id: int | None = _defaults_to_you("Assignee")
 
 
 @strawberry.input
-class ScheduleInput:
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    remind_at: datetime | None = None
-    place: str | None = None
-    content: str | None = None
+class ScheduleInput(
+    ModelInput, model=models.Schedule, fields="title starts_at ends_at remind_at place content"
+):
     owner_id: int | None = None
 
 
 @strawberry.input
-class CustomerNoteInput:
-    content: str
+class CustomerNoteInput(ModelInput, model=models.CustomerNote, fields="content"):
     owner_id: int | None = None
 
 
 @strawberry.input
-class CallRecordInput:
-    caller_number: str
-    called_at: datetime
-    content: str
+class CallRecordInput(
+    ModelInput, model=models.CallRecord, fields="caller_number called_at content"
+):
     processed: bool = False
-    owner_id: int | None = strawberry.field(default=None, description="Handler; defaults to you.")
+    owner_id: int | None = _defaults_to_you("Handler")
 
 
 @strawberry.input
-class ComplaintInput:
-    complaint_type: str
-    complained_at: datetime
-    content: str
-    channel: str | None = None
+class ComplaintInput(
+    ModelInput, model=models.Complaint, fields="complaint_type complained_at content channel"
+):
     status: ComplaintStatusEnum = ComplaintStatus.UNHANDLED  # type: ignore[valid-type]
     resolution: str | None = strawberry.field(default=None, description="Required once RESOLVED.")
-    owner_id: int | None = strawberry.field(default=None, description="Handler; defaults to you.")
+    owner_id: int | None = _defaults_to_you("Handler")
 
 
 @strawberry.input
-class ServiceRecordInput:
-    service_type: str
-    served_at: datetime
-    content: str
-    owner_id: int | None = strawberry.field(default=None, description="Handler; defaults to you.")
+class ServiceRecordInput(
+    ModelInput, model=models.ServiceRecord, fields="service_type served_at content"
+):
+    owner_id: int | None = _defaults_to_you("Handler")
 
 
 @strawberry.type

@@ -5,7 +5,9 @@ from datetime import datetime
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.schema.kit import ModelType
+from gql_crm.db.models import FollowUp
+from gql_crm.schema.constraints import constraint
+from gql_crm.schema.kit import ModelInput, ModelType
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.user import UserType
 
@@ -47,12 +49,13 @@ class FollowUpType(ModelType):
 
 
 @strawberry.input
-class FollowUpInput:
-    content: str
-    contact_id: int | None = None
-    method_id: int | None = None
+class FollowUpInput(
+    ModelInput,
+    model=FollowUp,
+    fields="content contact_id method_id followed_at next_step",
+):
     followed_at: datetime | None = strawberry.field(default=None, description="Defaults to now.")
-    next_step: str | None = None
+    next_step: str | None = strawberry.field(default=None, metadata=constraint(max_length=2000))
 
 
 @strawberry.type

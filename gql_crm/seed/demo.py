@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,12 +48,16 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.db.scopes import load_principal
+from gql_crm.schema import customer_record as forms
+from gql_crm.schema.follow_up import FollowUpInput
+from gql_crm.schema.kit import values_of
 from gql_crm.services import customer_record as records
 from gql_crm.services import department as department_service
 from gql_crm.services import position as position_service
 from gql_crm.services import user as user_service
 from gql_crm.services.contact import ContactFields
 from gql_crm.services.customer import CustomerFields, create_customer
+from gql_crm.services.customer_record import RecordKind
 from gql_crm.services.expense import create_expense
 from gql_crm.services.follow_up import create_follow_up
 from gql_crm.services.opportunity import create_opportunity, update_opportunity
@@ -424,8 +429,8 @@ async def _customers(demo: _Demo) -> list[_Entered]:
                 async with demo.uow(owner, entered + (demo.now - entered) * rng.random()) as uow:
                     content = rng.choice(_FOLLOW_UPS)
                     method = rng.choice(by_list[OptionList.FOLLOW_UP_METHOD])
-                    fields_ = {"content": content, "method_id": method}
-                    await create_follow_up(uow, customer_id, fields_)
+                    form = _form(FollowUpInput, content=content, method_id=method)
+                    await create_follow_up(uow, customer_id, form)
     return created
 
 
@@ -566,6 +571,11 @@ async def _order(
             await record_refund(uow, order.id, Decimal("100.00"), "One seat returned", None)
 
 
+def _form(input_type: type, **given: Any) -> dict[str, Any]:
+    """What the API hands a service for this input: every field, defaults filled in."""
+    return values_of(input_type(**given))
+
+
 async def _customer_records(demo: _Demo, customers: list[_Entered], orders: set[int]) -> None:
     """A few to-dos, schedules, notes, calls, complaints and service records on three
     customers of each salesperson (those with orders first), so the customer view and the
@@ -584,33 +594,63 @@ async def _customer_records(demo: _Demo, customers: list[_Entered], orders: set[
         now = demo.now
         soon = now + timedelta(days=rng.randint(1, 6), hours=rng.randint(0, 8))
         async with demo.uow(owner, now) as uow:
-            for fields in (
-                records.TaskFields(content="Send the revised quotation", due_at=soon),
-                records.TaskFields(content="Confirm the contact's title", due_at=now, done=True),
-                records.ScheduleFields(
-                    title=f"Visit {customer.name.split()[0]}",
-                    starts_at=soon,
-                    ends_at=soon + timedelta(hours=1),
-                    remind_at=soon - timedelta(hours=1),
-                    place=customer.city,
+            for kind, form in (
+                (
+                    RecordKind.TASK,
+                    _form(forms.TaskInput, content="Send the revised quotation", due_at=soon),
                 ),
-                records.NoteFields(content="Prefers e-mail before calls."),
-                records.CallFields(
-                    caller_number=f"0{rng.randint(100000000, 999999999)}",
-                    called_at=now - timedelta(hours=rng.randint(1, 30)),
-                    content="Asked about delivery times.",
+                (
+                    RecordKind.TASK,
+                    _form(
+                        forms.TaskInput,
+                        content="Confirm the contact's title",
+                        due_at=now,
+                        done=True,
+                    ),
                 ),
-                records.ComplaintFields(
-                    complaint_type="Delivery",
-                    channel="phone",
-                    complained_at=now - timedelta(days=rng.randint(1, 5)),
-                    content="The last shipment arrived late.",
-                    status=ComplaintStatus.IN_PROGRESS,
+                (
+                    RecordKind.SCHEDULE,
+                    _form(
+                        forms.ScheduleInput,
+                        title=f"Visit {customer.name.split()[0]}",
+                        starts_at=soon,
+                        ends_at=soon + timedelta(hours=1),
+                        remind_at=soon - timedelta(hours=1),
+                        place=customer.city,
+                    ),
                 ),
-                records.ServiceFields(
-                    service_type="Training",
-                    served_at=now - timedelta(days=rng.randint(1, 20)),
-                    content="Trained two new users.",
+                (
+                    RecordKind.NOTE,
+                    _form(forms.CustomerNoteInput, content="Prefers e-mail before calls."),
+                ),
+                (
+                    RecordKind.CALL,
+                    _form(
+                        forms.CallRecordInput,
+                        caller_number=f"0{rng.randint(100000000, 999999999)}",
+                        called_at=now - timedelta(hours=rng.randint(1, 30)),
+                        content="Asked about delivery times.",
+                    ),
+                ),
+                (
+                    RecordKind.COMPLAINT,
+                    _form(
+                        forms.ComplaintInput,
+                        complaint_type="Delivery",
+                        channel="phone",
+                        complained_at=now - timedelta(days=rng.randint(1, 5)),
+                        content="The last shipment arrived late.",
+                        status=ComplaintStatus.IN_PROGRESS,
+                    ),
+                ),
+                (
+                    RecordKind.SERVICE,
+                    _form(
+                        forms.ServiceRecordInput,
+                        service_type="Training",
+                        served_at=now - timedelta(days=rng.randint(1, 20)),
+                        content="Trained two new users.",
+                    ),
                 ),
             ):
-                await records.create_record(uow, customer.id, fields)
+                await records.create_record(uow, kind, customer.id, form)

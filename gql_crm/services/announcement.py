@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Select, delete, select
 
-from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.auth.permissions import Module, record_codes
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.models import (
@@ -29,9 +29,7 @@ from gql_crm.services.errors import Conflict, Problems
 from gql_crm.services.notification import NotificationDraft, notify
 from gql_crm.services.unit_of_work import UnitOfWork
 
-ANNOUNCEMENT_CREATE = basic(Module.ANNOUNCEMENT, Action.CREATE)
-ANNOUNCEMENT_EDIT = basic(Module.ANNOUNCEMENT, Action.EDIT)
-ANNOUNCEMENT_DELETE = basic(Module.ANNOUNCEMENT, Action.DELETE)
+_, ANNOUNCEMENT_CREATE, ANNOUNCEMENT_EDIT, ANNOUNCEMENT_DELETE = record_codes(Module.ANNOUNCEMENT)
 NOTICE_TOPIC = "notices"
 PUBLISHED_ORDER = (SortKey(Announcement.published_at, True), SortKey(Announcement.id, True))
 DRAFT_ORDER = (SortKey(Announcement.id, True),)

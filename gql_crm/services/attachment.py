@@ -25,6 +25,7 @@ from sqlalchemy import select
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.models import Attachment, AttachmentRecordType
+from gql_crm.private_files import create_private, private_dir
 from gql_crm.services.customer import CUSTOMER_EDIT, managed_customer
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound
 from gql_crm.services.order import ORDER_EDIT, managed_order
@@ -149,14 +150,14 @@ class StagedFile:
 async def _stage(settings: Settings, upload: UploadedFile) -> StagedFile:
     """Copy the upload into a staging file, counting and hashing; refuse it past the limit."""
     incoming = settings.attachments_dir / ".incoming"
-    await asyncio.to_thread(incoming.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(_private_dirs, settings.attachments_dir, incoming)
     path = incoming / secrets.token_hex(16)
     limit = settings.max_attachment_bytes
     digest = hashlib.sha256()
     size = 0
     head = b""
     try:
-        with path.open("xb") as out:
+        with os.fdopen(create_private(path), "wb") as out:
             while chunk := await upload.read(CHUNK):
                 size += len(chunk)
                 if size > limit:
@@ -173,9 +174,14 @@ async def _stage(settings: Settings, upload: UploadedFile) -> StagedFile:
     return StagedFile(path, size, digest.hexdigest(), head)
 
 
+def _private_dirs(*directories: Path) -> None:
+    for directory in directories:
+        private_dir(directory)
+
+
 def _move_into_place(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(source, target)  # same file system: atomic
+    private_dir(target.parent)
+    os.replace(source, target)  # same file system: atomic; the file keeps its mode (0600)
 
 
 # ---- writing -------------------------------------------------------------------------------

@@ -7,16 +7,14 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.auth.permissions import Module, record_codes
 from gql_crm.db.models import Contact, Customer, FormName
 from gql_crm.services.errors import InvalidInput, NotFound, Problems
 from gql_crm.services.option import required_fields
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.validation import email_problem, phone_problem, text_problem
 
-CONTACT_CREATE = basic(Module.CONTACT, Action.CREATE)
-CONTACT_EDIT = basic(Module.CONTACT, Action.EDIT)
-CONTACT_DELETE = basic(Module.CONTACT, Action.DELETE)
+_, CONTACT_CREATE, CONTACT_EDIT, CONTACT_DELETE = record_codes(Module.CONTACT)
 GENDERS = ("male", "female", "other")
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute
 
-from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.auth.permissions import Module, record_codes
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.base import UTCDateTime
@@ -54,10 +54,7 @@ from gql_crm.services.pool import admit, can_manage, customer_event, pool_for_ma
 from gql_crm.services.unit_of_work import UnitOfWork, diff
 from gql_crm.services.validation import text_problem
 
-CUSTOMER_VIEW = basic(Module.CUSTOMER, Action.VIEW)
-CUSTOMER_CREATE = basic(Module.CUSTOMER, Action.CREATE)
-CUSTOMER_EDIT = basic(Module.CUSTOMER, Action.EDIT)
-CUSTOMER_DELETE = basic(Module.CUSTOMER, Action.DELETE)
+CUSTOMER_VIEW, CUSTOMER_CREATE, CUSTOMER_EDIT, CUSTOMER_DELETE = record_codes(Module.CUSTOMER)
 ENTITY = "customer"
 
 
@@ -249,7 +246,7 @@ def recycle_bin_query(principal: Principal) -> tuple[Select[Customer], list[Sort
     """Customers the caller deleted and may still see (what they may restore or purge), and
     their order: latest deleted first."""
     stmt = select(Customer).where(visibility.binned_customer(principal))
-    return stmt, [SortKey(Customer.deleted_at, True), SortKey(Customer.id, True)]
+    return stmt, list(recycle_bin.latest_first(Customer))
 
 
 # ---- writing -------------------------------------------------------------------------------

@@ -32,11 +32,10 @@ from gql_crm.db.models import (
 )
 from gql_crm.db.pagination import SortKey
 from gql_crm.services import recycle_bin
-from gql_crm.services.errors import Conflict, NotFound, Problems
+from gql_crm.services.errors import Conflict, InvalidInput, NotFound
 from gql_crm.services.follow_up import followable_customer
+from gql_crm.services.records import Check, ordered, owned
 from gql_crm.services.unit_of_work import UnitOfWork
-from gql_crm.services.user import assignee_problem
-from gql_crm.services.validation import text_problem
 
 
 class RecordKind(enum.StrEnum):
@@ -78,161 +77,28 @@ SPECS: dict[RecordKind, Spec] = {
 }
 
 
-# ---- fields per kind -----------------------------------------------------------------------
+# ---- the rules of each kind ----------------------------------------------------------------
 
 
-def _time(problems: Problems, field: str, value: datetime | None) -> None:
-    if value is not None and value.tzinfo is None:
-        problems.add(field, "must include a time zone")
+async def _resolution(uow: UnitOfWork, values: dict[str, Any], row: Any) -> dict[str, Any]:
+    if values["status"] is ComplaintStatus.RESOLVED and not values["resolution"]:
+        raise InvalidInput.single("resolution", "is required once the complaint is resolved")
+    return values
 
 
-def _text(problems: Problems, field: str, value: str | None, limit: int, *, required: bool) -> Any:
-    if value is None:
-        if required:
-            problems.add(field, "must not be empty")
-        return None
-    if p := text_problem(value, max_length=limit, required=required):
-        problems.add(field, p)
-    return value.strip() or None
-
-
-@dataclass(frozen=True, slots=True)
-class TaskFields:
-    content: str
-    due_at: datetime
-    remind_at: datetime | None = None
-    done: bool = False
-    owner_id: int | None = None  # the assignee; defaults to the caller
-
-    def values(self, problems: Problems) -> dict[str, Any]:
-        _time(problems, "dueAt", self.due_at)
-        _time(problems, "remindAt", self.remind_at)
-        return {
-            "content": _text(problems, "content", self.content, 2000, required=True),
-            "due_at": self.due_at,
-            "remind_at": self.remind_at,
-            "done": self.done,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleFields:
-    title: str
-    starts_at: datetime
-    ends_at: datetime
-    remind_at: datetime | None = None
-    place: str | None = None
-    content: str | None = None
-    owner_id: int | None = None
-
-    def values(self, problems: Problems) -> dict[str, Any]:
-        _time(problems, "startsAt", self.starts_at)
-        _time(problems, "endsAt", self.ends_at)
-        _time(problems, "remindAt", self.remind_at)
-        if self.starts_at.tzinfo and self.ends_at.tzinfo and self.ends_at < self.starts_at:
-            problems.add("endsAt", "must not be before startsAt")
-        return {
-            "title": _text(problems, "title", self.title, 200, required=True),
-            "starts_at": self.starts_at,
-            "ends_at": self.ends_at,
-            "remind_at": self.remind_at,
-            "place": _text(problems, "place", self.place, 200, required=False),
-            "content": _text(problems, "content", self.content, 5000, required=False),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class NoteFields:
-    content: str
-    owner_id: int | None = None
-
-    def values(self, problems: Problems) -> dict[str, Any]:
-        return {"content": _text(problems, "content", self.content, 5000, required=True)}
-
-
-@dataclass(frozen=True, slots=True)
-class CallFields:
-    caller_number: str
-    called_at: datetime
-    content: str
-    processed: bool = False
-    owner_id: int | None = None  # the handler
-
-    def values(self, problems: Problems) -> dict[str, Any]:
-        _time(problems, "calledAt", self.called_at)
-        return {
-            "caller_number": _text(problems, "callerNumber", self.caller_number, 50, required=True),
-            "called_at": self.called_at,
-            "content": _text(problems, "content", self.content, 5000, required=True),
-            "processed": self.processed,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ComplaintFields:
-    complaint_type: str
-    complained_at: datetime
-    content: str
-    channel: str | None = None
-    status: ComplaintStatus = ComplaintStatus.UNHANDLED
-    resolution: str | None = None
-    owner_id: int | None = None  # the member assigned to handle it
-
-    def values(self, problems: Problems) -> dict[str, Any]:
-        _time(problems, "complainedAt", self.complained_at)
-        resolution = _text(problems, "resolution", self.resolution, 5000, required=False)
-        if self.status is ComplaintStatus.RESOLVED and not resolution:
-            problems.add("resolution", "is required once the complaint is resolved")
-        return {
-            "complaint_type": _text(
-                problems, "complaintType", self.complaint_type, 100, required=True
-            ),
-            "channel": _text(problems, "channel", self.channel, 50, required=False),
-            "complained_at": self.complained_at,
-            "content": _text(problems, "content", self.content, 5000, required=True),
-            "status": self.status,
-            "resolution": resolution,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceFields:
-    service_type: str
-    served_at: datetime
-    content: str
-    owner_id: int | None = None  # the handler
-
-    def values(self, problems: Problems) -> dict[str, Any]:
-        _time(problems, "servedAt", self.served_at)
-        return {
-            "service_type": _text(problems, "serviceType", self.service_type, 100, required=True),
-            "served_at": self.served_at,
-            "content": _text(problems, "content", self.content, 5000, required=True),
-        }
-
-
-RecordFields = (
-    TaskFields | ScheduleFields | NoteFields | CallFields | ComplaintFields | ServiceFields
-)
-KIND_OF_FIELDS: dict[type, RecordKind] = {
-    TaskFields: RecordKind.TASK,
-    ScheduleFields: RecordKind.SCHEDULE,
-    NoteFields: RecordKind.NOTE,
-    CallFields: RecordKind.CALL,
-    ComplaintFields: RecordKind.COMPLAINT,
-    ServiceFields: RecordKind.SERVICE,
+_OWNED = owned()
+_RULES: dict[RecordKind, Check] = {
+    RecordKind.SCHEDULE: ordered("starts_at", "ends_at"),
+    RecordKind.COMPLAINT: _resolution,
 }
 
 
-async def _values(uow: UnitOfWork, fields: RecordFields) -> dict[str, Any]:
-    problems = Problems()
-    values = fields.values(problems)
-    owner_id = fields.owner_id if fields.owner_id is not None else uow.principal.user_id
-    if p := await assignee_problem(uow, fields.owner_id):
-        problems.add("ownerId", p)
-    problems.raise_if_any()
-    values["owner_id"] = owner_id
-    return values
+async def _values(uow: UnitOfWork, kind: RecordKind, values: dict[str, Any], row: Any) -> Any:
+    """The input's values, checked: an owner within scope (the caller by default) and the
+    kind's own rules."""
+    values = await _OWNED(uow, values, row)
+    rule = _RULES.get(kind)
+    return await rule(uow, values, row) if rule else values
 
 
 def _stamp_state(row: Any, values: dict[str, Any], now: datetime) -> None:
@@ -248,11 +114,13 @@ def _stamp_state(row: Any, values: dict[str, Any], now: datetime) -> None:
 # ---- writing -------------------------------------------------------------------------------
 
 
-async def create_record(uow: UnitOfWork, customer_id: int, fields: RecordFields) -> Any:
-    spec = SPECS[KIND_OF_FIELDS[type(fields)]]
+async def create_record(
+    uow: UnitOfWork, kind: RecordKind, customer_id: int, input: dict[str, Any]
+) -> Any:
+    spec = SPECS[kind]
     uow.principal.require(spec.create)
     customer = await followable_customer(uow, customer_id)
-    values = await _values(uow, fields)
+    values = await _values(uow, kind, input, None)
     row = spec.model(
         customer_id=customer.id,
         created_by_id=uow.principal.user_id,
@@ -290,12 +158,13 @@ async def _editable(
     return row
 
 
-async def update_record(uow: UnitOfWork, record_id: int, fields: RecordFields) -> Any:
-    kind = KIND_OF_FIELDS[type(fields)]
+async def update_record(
+    uow: UnitOfWork, kind: RecordKind, record_id: int, input: dict[str, Any]
+) -> Any:
     spec = SPECS[kind]
     uow.principal.require(spec.edit)
     row = await _editable(uow, kind, record_id, by_assignee=True)
-    values = await _values(uow, fields)
+    values = await _values(uow, kind, input, row)
     _stamp_state(row, values, uow.now)
     uow.apply(spec.entity, row, values)
     await uow.session.flush()
@@ -306,24 +175,24 @@ Create = Callable[[UnitOfWork, int, dict[str, Any]], Awaitable[Any]]
 Update = Callable[[UnitOfWork, int, dict[str, Any]], Awaitable[Any]]
 
 
-def _writers(kind: type[RecordFields]) -> tuple[Create, Update]:
+def _writers(kind: RecordKind) -> tuple[Create, Update]:
     """Create and update for one kind of record, taking its form as values."""
 
     async def create(uow: UnitOfWork, customer_id: int, input: dict[str, Any]) -> Any:
-        return await create_record(uow, customer_id, kind(**input))
+        return await create_record(uow, kind, customer_id, input)
 
     async def update(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Any:
-        return await update_record(uow, id, kind(**input))
+        return await update_record(uow, kind, id, input)
 
     return create, update
 
 
-create_task, update_task = _writers(TaskFields)
-create_schedule, update_schedule = _writers(ScheduleFields)
-create_note, update_note = _writers(NoteFields)
-create_call, update_call = _writers(CallFields)
-create_complaint, update_complaint = _writers(ComplaintFields)
-create_service, update_service = _writers(ServiceFields)
+create_task, update_task = _writers(RecordKind.TASK)
+create_schedule, update_schedule = _writers(RecordKind.SCHEDULE)
+create_note, update_note = _writers(RecordKind.NOTE)
+create_call, update_call = _writers(RecordKind.CALL)
+create_complaint, update_complaint = _writers(RecordKind.COMPLAINT)
+create_service, update_service = _writers(RecordKind.SERVICE)
 
 
 async def delete_record(uow: UnitOfWork, kind: RecordKind, id: int) -> int:
@@ -374,4 +243,4 @@ def recycle_bin_query(principal: Principal, kind: RecordKind) -> tuple[Select[An
     spec = SPECS[kind]
     model = spec.model
     stmt = select(model).where(visibility.binned_record(principal, model, spec.delete))
-    return stmt, [SortKey(model.deleted_at, True), SortKey(model.id, True)]
+    return stmt, list(recycle_bin.latest_first(model))

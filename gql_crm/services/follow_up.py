@@ -3,33 +3,19 @@ clock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
-from gql_crm.auth.permissions import Action, Advanced, Module, basic
+from gql_crm.auth.permissions import Advanced, Module, record_codes
 from gql_crm.db.models import Contact, Customer, CustomerShare, FollowUp, OptionList
 from gql_crm.services.customer import is_visible
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem
 from gql_crm.services.pool import can_manage, customer_event
 from gql_crm.services.unit_of_work import UnitOfWork
-from gql_crm.services.validation import text_problem
 
-FOLLOWUP_CREATE = basic(Module.FOLLOWUP, Action.CREATE)
-FOLLOWUP_EDIT = basic(Module.FOLLOWUP, Action.EDIT)
-FOLLOWUP_DELETE = basic(Module.FOLLOWUP, Action.DELETE)
-
-
-@dataclass(frozen=True, slots=True)
-class FollowUpFields:
-    content: str
-    contact_id: int | None = None
-    method_id: int | None = None
-    followed_at: datetime | None = None  # defaults to now
-    next_step: str | None = None
+_, FOLLOWUP_CREATE, FOLLOWUP_EDIT, FOLLOWUP_DELETE = record_codes(Module.FOLLOWUP)
 
 
 async def followable_customer(uow: UnitOfWork, customer_id: int) -> Customer:
@@ -51,30 +37,23 @@ async def followable_customer(uow: UnitOfWork, customer_id: int) -> Customer:
     return customer
 
 
-async def _check(uow: UnitOfWork, customer_id: int, fields: FollowUpFields) -> datetime:
+async def _values(uow: UnitOfWork, customer_id: int, input: dict[str, Any]) -> dict[str, Any]:
+    """The form's values, checked against the customer and the clock; when it happened
+    defaults to now."""
     problems = Problems()
-    if p := text_problem(fields.content, max_length=5000):
-        problems.add("content", p)
-    if fields.next_step is not None and (
-        p := text_problem(fields.next_step, max_length=2000, required=False)
-    ):
-        problems.add("nextStep", p)
-    if p := await option_problem(uow.session, OptionList.FOLLOW_UP_METHOD, fields.method_id):
+    method_id, contact_id = input["method_id"], input["contact_id"]
+    if p := await option_problem(uow.session, OptionList.FOLLOW_UP_METHOD, method_id):
         problems.add("methodId", p)
-    if fields.contact_id is not None:
-        contact = await uow.session.get(Contact, fields.contact_id)
+    if contact_id is not None:
+        contact = await uow.session.get(Contact, contact_id)
         if contact is None or contact.customer_id != customer_id:
-            problems.add(
-                "contactId", f"contact {fields.contact_id} is not a contact of this customer"
-            )
-    followed_at = fields.followed_at or uow.now
-    if followed_at.tzinfo is None:
-        problems.add("followedAt", "must include a time zone")
-    elif followed_at > uow.now:
+            problems.add("contactId", f"contact {contact_id} is not a contact of this customer")
+    followed_at = input["followed_at"] or uow.now
+    if followed_at > uow.now:
         # A follow-up in the future would hold the pool clock back for work not yet done.
         problems.add("followedAt", "cannot be in the future")
     problems.raise_if_any()
-    return followed_at
+    return {**input, "followed_at": followed_at}
 
 
 async def _refresh_clock(uow: UnitOfWork, customer: Customer) -> None:
@@ -85,18 +64,11 @@ async def _refresh_clock(uow: UnitOfWork, customer: Customer) -> None:
 
 
 async def create_follow_up(uow: UnitOfWork, customer_id: int, input: dict[str, Any]) -> FollowUp:
-    fields = FollowUpFields(**input)
     customer = await followable_customer(uow, customer_id)
-    followed_at = await _check(uow, customer_id, fields)
+    values = await _values(uow, customer_id, input)
+    followed_at = values["followed_at"]
     follow_up = FollowUp(
-        customer_id=customer.id,
-        contact_id=fields.contact_id,
-        method_id=fields.method_id,
-        content=fields.content.strip(),
-        followed_at=followed_at,
-        next_step=(fields.next_step or "").strip() or None,
-        author_id=uow.principal.user_id,
-        created_at=uow.now,
+        customer_id=customer.id, author_id=uow.principal.user_id, created_at=uow.now, **values
     )
     uow.session.add(follow_up)
     await uow.session.flush()
@@ -128,17 +100,8 @@ async def _own_or_permitted(uow: UnitOfWork, follow_up_id: int) -> tuple[FollowU
 
 
 async def update_follow_up(uow: UnitOfWork, id: int, input: dict[str, Any]) -> FollowUp:
-    fields = FollowUpFields(**input)
     follow_up, customer = await _own_or_permitted(uow, id)
-    followed_at = await _check(uow, customer.id, fields)
-    values = {
-        "content": fields.content.strip(),
-        "contact_id": fields.contact_id,
-        "method_id": fields.method_id,
-        "followed_at": followed_at,
-        "next_step": (fields.next_step or "").strip() or None,
-    }
-    uow.apply("follow_up", follow_up, values)
+    uow.apply("follow_up", follow_up, await _values(uow, customer.id, input))
     await uow.session.flush()
     await _refresh_clock(uow, customer)
     return follow_up

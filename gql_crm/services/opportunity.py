@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.auth.permissions import Module, record_codes
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.models import (
@@ -34,10 +34,9 @@ from gql_crm.services.unit_of_work import UnitOfWork, diff
 from gql_crm.services.user import assignee_problem
 from gql_crm.services.validation import text_problem
 
-OPPORTUNITY_VIEW = basic(Module.OPPORTUNITY, Action.VIEW)
-OPPORTUNITY_CREATE = basic(Module.OPPORTUNITY, Action.CREATE)
-OPPORTUNITY_EDIT = basic(Module.OPPORTUNITY, Action.EDIT)
-OPPORTUNITY_DELETE = basic(Module.OPPORTUNITY, Action.DELETE)
+OPPORTUNITY_VIEW, OPPORTUNITY_CREATE, OPPORTUNITY_EDIT, OPPORTUNITY_DELETE = record_codes(
+    Module.OPPORTUNITY
+)
 ENTITY = "opportunity"
 # The fields whose change is a step in the stage history.
 TRACKED = ("stage_id", "amount", "probability", "expected_sign_date")

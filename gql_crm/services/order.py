@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gql_crm.auth.permissions import Action, Advanced, Module, basic
+from gql_crm.auth.permissions import Advanced, Module, record_codes
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.base import ZERO
@@ -42,13 +42,10 @@ from gql_crm.services.unit_of_work import UnitOfWork, diff
 from gql_crm.services.user import assignee_problem
 from gql_crm.services.validation import text_problem
 
-ORDER_VIEW = basic(Module.ORDER, Action.VIEW)
-ORDER_CREATE = basic(Module.ORDER, Action.CREATE)
-ORDER_EDIT = basic(Module.ORDER, Action.EDIT)
-ORDER_DELETE = basic(Module.ORDER, Action.DELETE)
+ORDER_VIEW, ORDER_CREATE, ORDER_EDIT, ORDER_DELETE = record_codes(Module.ORDER)
 ENTITY = "order"
 NEWEST_FIRST = (SortKey(Order.created_at, True), SortKey(Order.id, True))
-BIN_ORDER = (SortKey(Order.deleted_at, True), SortKey(Order.id, True))
+BIN_ORDER = recycle_bin.latest_first(Order)
 
 
 # ---- money and status: computed here and nowhere else --------------------------------------
@@ -103,6 +100,12 @@ def company_today(settings: SystemSettings, now: datetime) -> date:
 
 def days_left(expires_on: date | None, today: date) -> int | None:
     return None if expires_on is None else (expires_on - today).days
+
+
+async def total(uow: UnitOfWork, column: Any, *where: Any) -> Decimal:
+    """The sum of ``column`` over the rows ``where`` selects; zero when there are none."""
+    found = await uow.session.scalar(select(func.coalesce(func.sum(column), ZERO)).where(*where))
+    return Decimal(found or 0)
 
 
 def sum_for_order(model: Any) -> Any:
@@ -366,14 +369,7 @@ async def update_order(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Order
         _write_lines(uow, order, lines)
         line_total = sum((line["amount"] for line in lines), ZERO)
     else:
-        line_total = (
-            await uow.session.scalar(
-                select(func.coalesce(func.sum(OrderLine.amount), ZERO)).where(
-                    OrderLine.order_id == order.id
-                )
-            )
-            or ZERO
-        )
+        line_total = await total(uow, OrderLine.amount, OrderLine.order_id == order.id)
     if fields.amount is None and lines is None and order.amount_is_explicit:
         # Neither a new amount nor new lines: the explicit amount stays as it is.
         values["amount"], values["amount_is_explicit"] = order.amount, True
@@ -390,12 +386,8 @@ async def update_order(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Order
         raise Conflict(
             f"{money.invoiced} is already invoiced; the amount cannot be less.", "amount"
         )
-    planned = await uow.session.scalar(
-        select(func.coalesce(func.sum(PaymentPlan.amount), ZERO)).where(
-            PaymentPlan.order_id == order.id
-        )
-    )
-    if values["amount"] < Decimal(planned or 0):
+    planned = await total(uow, PaymentPlan.amount, PaymentPlan.order_id == order.id)
+    if values["amount"] < planned:
         raise Conflict(f"{planned} is planned in instalments; the amount cannot be less.", "amount")
     before = {name: getattr(order, name) for name in values}
     for name, value in values.items():
@@ -568,15 +560,9 @@ async def add_delivery_plan(
 ) -> DeliveryPlan:
     line, order = await _line_of_managed_order(uow, order_line_id)
     await _quantity_problems(quantity)
-    planned = Decimal(
-        await uow.session.scalar(
-            select(func.coalesce(func.sum(DeliveryPlan.quantity), ZERO)).where(
-                DeliveryPlan.order_line_id == line.id
-            )
-        )
-        or 0
+    room = line.quantity - await total(
+        uow, DeliveryPlan.quantity, DeliveryPlan.order_line_id == line.id
     )
-    room = line.quantity - planned
     if quantity > room:
         raise AmountExceeded(
             f"Only {room} of {line.quantity} is not planned yet (got {quantity}).", "quantity", room
@@ -609,15 +595,9 @@ async def record_delivery(
         plan = await uow.session.get(DeliveryPlan, plan_id)
         if plan is None or plan.order_line_id != line.id:
             raise NotFound("Delivery plan of this line", plan_id, "planId")
-    delivered = Decimal(
-        await uow.session.scalar(
-            select(func.coalesce(func.sum(DeliveryRecord.quantity), ZERO)).where(
-                DeliveryRecord.order_line_id == line.id
-            )
-        )
-        or 0
+    room = line.quantity - await total(
+        uow, DeliveryRecord.quantity, DeliveryRecord.order_line_id == line.id
     )
-    room = line.quantity - delivered
     if quantity > room:
         raise AmountExceeded(
             f"Only {room} of {line.quantity} is still to deliver (got {quantity}).",

@@ -18,7 +18,7 @@ from gql_crm.db.base import ZERO
 from gql_crm.db.models import Order, PaymentPlan, PaymentRecord, Refund
 from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
 from gql_crm.services.money import cents, money_problem
-from gql_crm.services.order import managed_order, status_of, visible_order
+from gql_crm.services.order import managed_order, status_of, total, visible_order
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.user import assignee_problem
 from gql_crm.services.validation import text_problem
@@ -53,15 +53,7 @@ async def add_payment_plan(
     """Plan an instalment; the planned total stays within the order amount."""
     order = await managed_order(uow, order_id, "orderId")
     _amount(amount)
-    planned = Decimal(
-        await uow.session.scalar(
-            select(func.coalesce(func.sum(PaymentPlan.amount), ZERO)).where(
-                PaymentPlan.order_id == order.id
-            )
-        )
-        or 0
-    )
-    room = order.amount - planned
+    room = order.amount - await total(uow, PaymentPlan.amount, PaymentPlan.order_id == order.id)
     if amount > room:
         raise AmountExceeded(
             f"Only {room} of the order amount {order.amount} is not planned yet.", "amount", room

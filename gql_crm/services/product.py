@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
 
-from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.auth.permissions import Module, record_codes
 from gql_crm.auth.principal import Principal
 from gql_crm.db.models import OptionList, OrderLine, Product
 from gql_crm.db.pagination import SortKey
@@ -17,10 +17,7 @@ from gql_crm.services.money import cents
 from gql_crm.services.option import option_problem
 from gql_crm.services.unit_of_work import UnitOfWork
 
-PRODUCT_VIEW = basic(Module.PRODUCT, Action.VIEW)
-PRODUCT_CREATE = basic(Module.PRODUCT, Action.CREATE)
-PRODUCT_EDIT = basic(Module.PRODUCT, Action.EDIT)
-PRODUCT_DELETE = basic(Module.PRODUCT, Action.DELETE)
+PRODUCT_VIEW, PRODUCT_CREATE, PRODUCT_EDIT, PRODUCT_DELETE = record_codes(Module.PRODUCT)
 PRODUCT_ORDER = (SortKey(Product.code), SortKey(Product.id))
 
 

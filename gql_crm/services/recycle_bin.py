@@ -11,7 +11,13 @@ from typing import Any
 
 from sqlalchemy import delete
 
+from gql_crm.db.pagination import SortKey
 from gql_crm.services.unit_of_work import UnitOfWork
+
+
+def latest_first(model: Any) -> tuple[SortKey, SortKey]:
+    """A bin's order: latest deleted first."""
+    return SortKey(model.deleted_at, True), SortKey(model.id, True)
 
 
 def discard(uow: UnitOfWork, entity_type: str, row: Any) -> None:

@@ -16,48 +16,35 @@ from gql_crm.db.models import Customer, NotificationCategory, Schedule, Task
 from gql_crm.services.notification import NotificationDraft, notify_each
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 
-logger = logging.getLogger("gql_crm.reminders")
+logger = logging.getLogger("gql_crm.workers.reminders")
 
 
-def _live_customer(model: Any) -> Any:
-    return exists().where(Customer.id == model.customer_id, Customer.deleted_at.is_(None))
+async def _claim_due(uow: UnitOfWork, model: Any, *still_due: Any, shown: Any) -> list[Any]:
+    """Mark ``model``'s due, unsent, owned reminders on live customers as sent, returning
+    id, owner and the ``shown`` columns of each."""
+    live_customer = exists().where(Customer.id == model.customer_id, Customer.deleted_at.is_(None))
+    stmt = (
+        update(model)
+        .where(
+            model.remind_at <= uow.now,
+            model.reminded_at.is_(None),
+            model.deleted_at.is_(None),
+            model.owner_id.is_not(None),
+            live_customer,
+            *still_due,
+        )
+        .values(reminded_at=uow.now)
+        .returning(model.id, model.owner_id, *shown)
+        .execution_options(synchronize_session=False)
+    )
+    return list((await uow.session.execute(stmt)).all())
 
 
 async def send_reminders(services: Services) -> int:
     """Turn every due, unsent reminder into a notification for its owner; how many."""
     async with UnitOfWork(services, None) as uow:
-        now = uow.now
-        tasks = (
-            await uow.session.execute(
-                update(Task)
-                .where(
-                    Task.remind_at <= now,
-                    Task.reminded_at.is_(None),
-                    Task.done.is_(False),
-                    Task.deleted_at.is_(None),
-                    Task.owner_id.is_not(None),
-                    _live_customer(Task),
-                )
-                .values(reminded_at=now)
-                .returning(Task.id, Task.owner_id, Task.content, Task.due_at)
-                .execution_options(synchronize_session=False)
-            )
-        ).all()
-        schedules = (
-            await uow.session.execute(
-                update(Schedule)
-                .where(
-                    Schedule.remind_at <= now,
-                    Schedule.reminded_at.is_(None),
-                    Schedule.deleted_at.is_(None),
-                    Schedule.owner_id.is_not(None),
-                    _live_customer(Schedule),
-                )
-                .values(reminded_at=now)
-                .returning(Schedule.id, Schedule.owner_id, Schedule.title, Schedule.starts_at)
-                .execution_options(synchronize_session=False)
-            )
-        ).all()
+        tasks = await _claim_due(uow, Task, Task.done.is_(False), shown=(Task.content, Task.due_at))
+        schedules = await _claim_due(uow, Schedule, shown=(Schedule.title, Schedule.starts_at))
         drafts = [
             (
                 owner_id,

@@ -3,72 +3,29 @@ scope (``db/visibility.py``); a deleted course goes to its deleter's recycle bin
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Select, select
-
-from gql_crm.auth.permissions import Action, Module, basic
-from gql_crm.auth.principal import Principal
+from gql_crm.auth.permissions import Module, record_codes
 from gql_crm.db import visibility
 from gql_crm.db.models import Contact, Customer
 from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
 from gql_crm.db.pagination import SortKey
-from gql_crm.services.errors import InvalidInput
-from gql_crm.services.records import Records
-from gql_crm.services.unit_of_work import UnitOfWork
-from gql_crm.services.user import assignee_problem
+from gql_crm.services.records import Records, ordered, owned, same_parent
 
-ACTIONS = (Action.VIEW, Action.CREATE, Action.EDIT, Action.DELETE)
-VIEW, CREATE, EDIT, DELETE = (basic(Module.TRAINING, action) for action in ACTIONS)
+VIEW, CREATE, EDIT, DELETE = record_codes(Module.TRAINING)
 PROJECT_ORDER = (SortKey(TrainingProject.name), SortKey(TrainingProject.id))
 COURSE_ORDER = (SortKey(TrainingCourse.starts_at, True), SortKey(TrainingCourse.id, True))
-BIN_ORDER = (SortKey(TrainingCourse.deleted_at, True), SortKey(TrainingCourse.id, True))
 
 
-async def _owner(uow: UnitOfWork, values: dict[str, Any], project: Any) -> dict[str, Any]:
-    if p := await assignee_problem(uow, values["owner_id"]):
-        raise InvalidInput.single("ownerId", p)
-    default = project.owner_id if project else uow.principal.user_id
-    return {**values, "owner_id": values["owner_id"] or default}
-
-
-async def _period(uow: UnitOfWork, values: dict[str, Any], course: Any) -> dict[str, Any]:
-    if values["ends_at"] < values["starts_at"]:
-        raise InvalidInput.single("endsAt", "must not be before startsAt")
-    return values
-
-
-async def _contact(uow: UnitOfWork, values: dict[str, Any], attendee: Any) -> dict[str, Any]:
-    customer_id = attendee.customer_id if attendee else values["customer_id"]
-    contact_id, of = values["contact_id"], select(Contact.customer_id)
-    if contact_id and await uow.session.scalar(of.where(Contact.id == contact_id)) != customer_id:
-        raise InvalidInput.single("contactId", f"contact {contact_id} is not this customer's")
-    return values
-
-
-projects = Records(TrainingProject, "training_project", visibility.training_project, check=_owner)
+projects = Records(
+    TrainingProject, "training_project", visibility.training_project, check=owned(),
+    searched="name",
+)  # fmt: skip
 courses = Records(
     TrainingCourse, "training_course", visibility.training_course,
     binned=visibility.binned_training_course, parents={"project_id": projects},
-    check=_period, summary="title",
+    check=ordered("starts_at", "ends_at"), summary="title",
 )  # fmt: skip
 attendees = Records(
     TrainingAttendee, "training_attendee", visibility.training_attendee,
     parents={"course_id": courses, "customer_id": Records(Customer, "", visibility.customer)},
-    check=_contact, summary="customer_id",
+    check=same_parent("contact_id", Contact, "customer_id"), summary="customer_id",
 )  # fmt: skip
-
-
-def project_list(principal: Principal, search: str | None) -> Select[TrainingProject]:
-    stmt = select(TrainingProject).where(visibility.training_project(principal))
-    term = (search or "").strip()
-    return stmt.where(TrainingProject.name.icontains(term, autoescape=True)) if term else stmt
-
-
-def course_list(principal: Principal, project_id: int | None) -> Select[TrainingCourse]:
-    stmt = select(TrainingCourse).where(visibility.training_course(principal))
-    return stmt if project_id is None else stmt.where(TrainingCourse.project_id == project_id)
-
-
-def course_bin(principal: Principal) -> Select[TrainingCourse]:
-    return select(TrainingCourse).where(visibility.binned_training_course(principal))

@@ -88,6 +88,19 @@ async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
     return list((await session.scalars(stmt)).all())
 
 
+async def _assigned(
+    session: AsyncSession,
+    principal: Principal,
+    model: Any,
+    order: tuple[Any, ...],
+    limit: int,
+    *pending: Any,
+) -> list[Any]:
+    """The first ``limit`` of the caller's live ``model`` records still ``pending``."""
+    stmt = select(model).where(_mine(model, principal), *pending).order_by(*order).limit(limit)
+    return await _rows(session, stmt)
+
+
 async def _receivables(
     session: AsyncSession, principal: Principal, today: date, limit: int
 ) -> list[Receivable]:
@@ -168,41 +181,21 @@ async def workbench(
 ) -> Workbench:
     me = principal.user_id
     today = company_today(settings, now)
-    schedules = await _rows(
-        session,
-        select(Schedule)
-        .where(
-            _mine(Schedule, principal),
-            Schedule.ends_at >= now,
-            Schedule.starts_at < now + timedelta(days=SCHEDULE_DAYS),
-        )
-        .order_by(Schedule.starts_at, Schedule.id)
-        .limit(limit),
+    schedules = await _assigned(
+        session, principal, Schedule, (Schedule.starts_at, Schedule.id), limit,
+        Schedule.ends_at >= now, Schedule.starts_at < now + timedelta(days=SCHEDULE_DAYS),
+    )  # fmt: skip
+    tasks = await _assigned(
+        session, principal, Task, (Task.due_at, Task.id), limit, Task.done.is_(False)
     )
-    tasks = await _rows(
-        session,
-        select(Task)
-        .where(_mine(Task, principal), Task.done.is_(False))
-        .order_by(Task.due_at, Task.id)
-        .limit(limit),
-    )
-    calls = await _rows(
-        session,
-        select(CallRecord)
-        .where(_mine(CallRecord, principal), CallRecord.processed.is_(False))
-        .order_by(CallRecord.called_at, CallRecord.id)
-        .limit(limit),
-    )
-    complaints = await _rows(
-        session,
-        select(Complaint)
-        .where(
-            _mine(Complaint, principal),
-            Complaint.status != ComplaintStatus.RESOLVED,
-        )
-        .order_by(Complaint.complained_at, Complaint.id)
-        .limit(limit),
-    )
+    calls = await _assigned(
+        session, principal, CallRecord, (CallRecord.called_at, CallRecord.id), limit,
+        CallRecord.processed.is_(False),
+    )  # fmt: skip
+    complaints = await _assigned(
+        session, principal, Complaint, (Complaint.complained_at, Complaint.id), limit,
+        Complaint.status != ComplaintStatus.RESOLVED,
+    )  # fmt: skip
     announcements = await _rows(
         session,
         select(Announcement)

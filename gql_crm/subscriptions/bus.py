@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
@@ -35,6 +36,7 @@ from typing import TypeVar
 from broadcaster import Broadcast
 from redis.asyncio import Redis
 
+from gql_crm.observability.metrics import BUS_ROUND_TRIP
 from gql_crm.subscriptions.delivery import Listener as Listener
 from gql_crm.subscriptions.delivery import SlowSubscriber as SlowSubscriber
 from gql_crm.subscriptions.delivery import Subscription as Subscription
@@ -272,8 +274,12 @@ class Bus:
                 beat = Event(
                     self._heartbeat_channel, "heartbeat", None, {}, datetime.now().astimezone()
                 )
+                sent = time.perf_counter()
                 await asyncio.wait_for(self.publish(beat), self._heartbeat_timeout)
-                return await beats.next(self._heartbeat_timeout) is not None
+                if await beats.next(self._heartbeat_timeout) is None:
+                    return False
+                BUS_ROUND_TRIP.observe(time.perf_counter() - sent)
+                return True
         except Exception:
             return False
 

@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 from gql_crm.auth.principal import Unauthenticated
 from gql_crm.clock import Clock
 from gql_crm.context import Context
+from gql_crm.observability.metrics import LIVE_SUBSCRIPTIONS
 from gql_crm.subscriptions.bus import Event, Listener, user_channel
 
 T = TypeVar("T")
@@ -98,11 +99,15 @@ async def listening(
     if expires_at is not None and services.clock.now() >= expires_at:
         raise _expired()
     async with services.bus.attach(listener, own, *channels):
-        if expires_at is None:
-            yield own
-        else:
-            with _sweep().watch(listener, expires_at, services.clock):
+        LIVE_SUBSCRIPTIONS.inc()
+        try:
+            if expires_at is None:
                 yield own
+            else:
+                with _sweep().watch(listener, expires_at, services.clock):
+                    yield own
+        finally:
+            LIVE_SUBSCRIPTIONS.dec()
 
 
 async def live_items(context: Context, feed: Feed[T] | LoadingFeed[T]) -> AsyncIterator[T]:

@@ -13,6 +13,11 @@ counting still frees them when their connection closes. What freezing gives up i
 reference cycles among frozen objects; to bound that, once a quarter of the frozen
 connections have closed, everything is unfrozen and collected in one deliberate pass, then
 frozen again.
+
+It also counts, per server process, the connections of each user and those of each client
+address that have not sent ``connection_init`` yet, which are capped (see ``admit_user``
+and ``await_init``): a client opening sockets by the hundred, signed in or not, is refused
+early, with the close code graphql-transport-ws gives to too many initialisations.
 """
 
 from __future__ import annotations
@@ -21,8 +26,21 @@ import asyncio
 import gc
 import logging
 import time
+from collections import Counter
 
 logger = logging.getLogger("gql_crm.subscriptions")
+
+# graphql-transport-ws closes with 4429 when a client initialises too often; over a cap of
+# connections is the same kind of excess.
+TOO_MANY_CONNECTIONS_CLOSE_CODE = 4429
+
+
+class TooManyConnections(Exception):
+    """A connection over a cap; it is closed with ``TOO_MANY_CONNECTIONS_CLOSE_CODE``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class LongLivedConnections:
@@ -41,6 +59,32 @@ class LongLivedConnections:
         self._closed = 0  # closures since the last full pass
         self._frozen_open = 0  # connections open at the last freeze
         self._task: asyncio.Task[None] | None = None
+        self._per_user: Counter[int] = Counter()
+        self._awaiting_init: Counter[str] = Counter()
+
+    def await_init(self, client: str, cap: int) -> None:
+        """Count a connection from ``client`` until its connection_init (``initialised``)."""
+        if self._awaiting_init[client] >= cap:
+            raise TooManyConnections(
+                f"{cap} connections from this address are waiting to be initialised already"
+            )
+        self._awaiting_init[client] += 1
+
+    def initialised(self, client: str) -> None:
+        self._awaiting_init[client] -= 1
+        if not self._awaiting_init[client]:
+            del self._awaiting_init[client]
+
+    def admit_user(self, user_id: int, cap: int) -> None:
+        """Count an acknowledged connection of ``user_id`` until ``user_left``."""
+        if self._per_user[user_id] >= cap:
+            raise TooManyConnections(f"you have {cap} connections open already; close one")
+        self._per_user[user_id] += 1
+
+    def user_left(self, user_id: int) -> None:
+        self._per_user[user_id] -= 1
+        if not self._per_user[user_id]:
+            del self._per_user[user_id]
 
     def opened(self) -> None:
         self.open += 1

@@ -24,6 +24,7 @@ from gql_crm.direct.compiled_planner import Planner
 from gql_crm.direct.compiled_sql import Fallback
 from gql_crm.direct.selections import Documents
 from gql_crm.direct.subscriptions import DirectPlanner
+from gql_crm.observability.metrics import observation
 from gql_crm.schema import build_schema, validation_limits
 from gql_crm.schema.errors import ErrorPolicy
 from gql_crm.services.auth import authenticate
@@ -32,7 +33,9 @@ from gql_crm.settings import Settings
 from gql_crm.subscriptions.live import FEEDS
 from gql_crm.subscriptions.long_lived import LongLivedConnections
 from gql_crm.subscriptions.session import SessionEnded, current_principal
-from gql_crm.web.uploads import check_multipart
+from gql_crm.web import graphiql
+from gql_crm.web.rate_limits import rate_limits_of
+from gql_crm.web.uploads import check_multipart, require_uploader
 from gql_crm.web.websocket import LiveTransportWSHandler
 
 
@@ -98,6 +101,10 @@ class CrmGraphQL(GraphQL[Context, None]):
             )
         except Fallback:
             return await super().run(request, context)
+        observed = observation(request.scope)
+        if observed is not None:
+            name = planned.operation.name
+            observed.operation_ran(name.value if name else None, failed=False)
         return Response(body, media_type="application/json")
 
     async def get_context(
@@ -108,13 +115,19 @@ class CrmGraphQL(GraphQL[Context, None]):
         reads = None  # a WebSocket connection's loaders are built per event, when used
         if isinstance(request, Request):
             reads = SharedReads(services.database)
-            if check_multipart(request, services.settings) and isinstance(response, Response):
+            upload = check_multipart(request)
+            if upload and isinstance(response, Response):
                 # Strawberry never closes the parsed form: its spooled upload files would
                 # linger until garbage collection. Close them once the response is sent.
                 response.background = BackgroundTask(request.close)
             token = bearer_token(request.headers.get("authorization"))
             if token:
                 principal = await authenticate(services, token, reads)
+            # Before Strawberry reads the body: refusals here cost the server no parsing.
+            if upload:
+                require_uploader(principal)
+            if principal is not None:
+                await rate_limits_of(request).check(principal)
         return Context(services, principal, request, response, reads)
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
@@ -128,12 +141,19 @@ class CrmGraphQL(GraphQL[Context, None]):
         if claims is None:
             raise ConnectionRejectionError({"reason": "a valid token is required"})
         try:
-            context.principal = await current_principal(services, claims)
+            principal = await current_principal(services, claims)
         except SessionEnded:
             raise ConnectionRejectionError({"reason": "a valid token is required"}) from None
+        # Raises TooManyConnections (closed with 4429); counted until the socket closes.
+        self.connections.admit_user(principal.user_id, services.settings.max_connections_per_user)
+        context.principal = principal
         context.token_claims = claims  # each operation reloads the principal from them
         acknowledged: UnsetType = UNSET  # a plain connection_ack, without payload
         return acknowledged
+
+    @property
+    def graphql_ide_html(self) -> str:
+        return graphiql.page()  # Strawberry's page, with its files served from here
 
     def encode_json(self, data: GraphQLHTTPResponse | object) -> str:
         # Text, not bytes: WebSocket clients expect graphql-transport-ws messages as text frames.

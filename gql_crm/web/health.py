@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gql_crm.services.unit_of_work import Services
+
+logger = logging.getLogger("gql_crm.health")
 
 
 async def healthz(_request: Request) -> Response:
@@ -20,7 +24,9 @@ async def readyz(request: Request) -> Response:
         await services.database.ping()
         checks["database"] = "ok"
     except Exception as error:  # readiness reports any failure, whatever its kind
-        checks["database"] = f"unavailable: {type(error).__name__}"
+        # Which dependency failed is the answer; why is for the log, not for any caller.
+        logger.warning("readiness: the database is unavailable", exc_info=error)
+        checks["database"] = "unavailable"
     redis_url = services.settings.redis_url
     if redis_url:
         try:
@@ -28,6 +34,7 @@ async def readyz(request: Request) -> Response:
                 await redis.ping()
             checks["redis"] = "ok"
         except Exception as error:
-            checks["redis"] = f"unavailable: {type(error).__name__}"
+            logger.warning("readiness: Redis is unavailable", exc_info=error)
+            checks["redis"] = "unavailable"
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse({"ready": ready, **checks}, status_code=200 if ready else 503)

@@ -5,13 +5,25 @@ from __future__ import annotations
 from cross_web import HTTPException
 from starlette.requests import Request
 
+from gql_crm.auth.principal import Principal, Unauthenticated
 from gql_crm.settings import Settings
+from gql_crm.web.refusals import graphql_refusal
 
 # Room for the multipart envelope (operations, map, part headers) around the file itself.
 _MULTIPART_OVERHEAD = 64 * 1024
 
 
-def check_multipart(request: Request, settings: Settings) -> bool:
+def is_multipart(content_type: str | None) -> bool:
+    return (content_type or "").split(";")[0].strip().lower() == "multipart/form-data"
+
+
+def upload_cap(settings: Settings) -> int:
+    """The largest multipart request body: one file at the attachment limit, and its
+    envelope (``web/edge.py`` refuses more, counting while the body streams in)."""
+    return settings.max_attachment_bytes + _MULTIPART_OVERHEAD
+
+
+def check_multipart(request: Request) -> bool:
     """Refuse multipart requests a browser could send cross-site without asking first.
 
     A multipart/form-data POST is a "simple" request: any page may send one, with the user's
@@ -19,11 +31,9 @@ def check_multipart(request: Request, settings: Settings) -> bool:
     check of its own once it is on. Our tokens travel in the Authorization header (which a
     page cannot add without a preflight), but we also require a header that forces the
     preflight, as Apollo Server does, so that uploads stay safe whatever authentication is
-    added later. Bodies far beyond the attachment limit are refused before they are read.
-    True when the request is a multipart one that passed.
+    added later. True when the request is a multipart one that passed.
     """
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "multipart/form-data":
+    if not is_multipart(request.headers.get("content-type")):
         return False
     if not (
         request.headers.get("apollo-require-preflight")
@@ -34,8 +44,16 @@ def check_multipart(request: Request, settings: Settings) -> bool:
             "Multipart requests must carry a non-empty 'Apollo-Require-Preflight' (or "
             "'X-Apollo-Operation-Name') header.",
         )
-    length = request.headers.get("content-length", "")
-    limit = settings.max_attachment_bytes
-    if length.isdigit() and int(length) > limit + _MULTIPART_OVERHEAD:
-        raise HTTPException(413, f"The request is over the attachment limit ({limit} bytes).")
     return True
+
+
+def require_uploader(principal: Principal | None) -> None:
+    """An upload is refused before its body is read unless its token is valid: a stranger
+    can make the server receive and spool nothing (the request's reads wait for this)."""
+    if principal is None:
+        raise graphql_refusal(
+            401,
+            "UNAUTHENTICATED",
+            Unauthenticated().message,
+            headers={"WWW-Authenticate": "Bearer"},
+        )

@@ -28,13 +28,17 @@ from gql_crm.auth.principal import Principal, Unauthenticated
 from gql_crm.context import Context
 from gql_crm.direct.frames import OperationFrames
 from gql_crm.direct.subscriptions import DirectSubscription, error_payload
+from gql_crm.observability.metrics import WEBSOCKETS
+from gql_crm.services.auth import client_key
 from gql_crm.subscriptions.bus import user_channel
 from gql_crm.subscriptions.live import Feed, listening, live_items
+from gql_crm.subscriptions.long_lived import TOO_MANY_CONNECTIONS_CLOSE_CODE, TooManyConnections
 from gql_crm.subscriptions.session import (
     SESSION_ENDED_CLOSE_CODE,
     SessionEnded,
     current_principal,
 )
+from gql_crm.web.rate_limits import RATE_LIMITED, rate_limited_message, rate_limits_of
 
 if TYPE_CHECKING:
     from gql_crm.web.graphql_view import CrmGraphQL
@@ -51,20 +55,51 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
     """
 
     _closing = False  # the connection is being closed because its session ended
+    _awaiting_init: str | None = None  # the client address, until connection_init
 
     async def handle(self) -> None:
         connections = self._view().connections
+        settings = self.context.services.settings
+        request = self.context.request
+        client = client_key(request.client.host if request and request.client else None)
+        try:
+            connections.await_init(client, settings.max_pending_connections_per_client)
+        except TooManyConnections as refused:
+            await self._close_over_cap(refused)
+            return
+        self._awaiting_init = client
         connections.opened()
+        WEBSOCKETS.inc()
         try:
             await super().handle()
         finally:
+            self._initialised()
+            if self.context.token_claims is not None:  # admitted by on_ws_connect
+                connections.user_left(self.context.token_claims.user_id)
             connections.closed()
+            WEBSOCKETS.dec()
 
     def _view(self) -> CrmGraphQL:
         return cast("CrmGraphQL", self.view)
 
+    def _initialised(self) -> None:
+        if self._awaiting_init is not None:
+            self._view().connections.initialised(self._awaiting_init)
+            self._awaiting_init = None
+
+    async def _close_over_cap(self, refused: TooManyConnections) -> None:
+        with contextlib.suppress(WebSocketDisconnected, WebSocketDisconnect, RuntimeError):
+            await self.websocket.close(
+                code=TOO_MANY_CONNECTIONS_CLOSE_CODE, reason=_close_reason(refused.reason)
+            )
+
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
-        await super().handle_connection_init(message)
+        self._initialised()
+        try:
+            await super().handle_connection_init(message)
+        except TooManyConnections as refused:  # raised by the view's on_ws_connect
+            await self._close_over_cap(refused)
+            return
         if self.connection_init_received:
             # The timeout task is cancelled by now; holding it kept its CancelledError, the
             # traceback and both frames alive for the connection's lifetime (about 1 KB each).
@@ -85,6 +120,8 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if context.session_ended is not None:
             await self._end_session(operation, context.session_ended)
             return
+        if await self._rate_limited(operation):
+            return
         direct = view.planner.plan(operation.query, operation.variables, operation.operation_name)
         if direct is None:
             await super().run_operation(operation)
@@ -96,6 +133,23 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 return
         if context.session_ended is not None:  # learnt by the subscription that just ended
             await self._end_session(operation, context.session_ended)
+
+    async def _rate_limited(self, operation: Operation[Context, None]) -> bool:
+        """Count the operation against the caller's limits; refuse it when over."""
+        connection = self.context.request
+        assert connection is not None  # the view always gives the context its socket
+        wait = await rate_limits_of(connection).retry_after(self.context.require_principal())
+        if wait is None:
+            return False
+        error = GraphQLError(
+            rate_limited_message(wait),
+            extensions={"code": RATE_LIMITED, "retryAfter": wait},
+        )
+        with contextlib.suppress(WebSocketDisconnected):
+            await operation.send_operation_message(
+                ErrorMessage(id=operation.id, type="error", payload=[error.formatted])
+            )
+        return True
 
     async def _current_principal(self) -> Principal:
         claims = self.context.token_claims

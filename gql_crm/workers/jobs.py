@@ -6,12 +6,14 @@ scheduler call the very same functions; each takes its ``now`` from ``services.c
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from gql_crm.observability import metrics
 from gql_crm.services import pool_release, reminder, report
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
@@ -19,6 +21,26 @@ from gql_crm.settings import Settings
 logger = logging.getLogger("gql_crm.workers")
 
 JobFunction = Callable[[dict[str, Any]], Awaitable[Any]]
+T = TypeVar("T")
+
+
+def _measured(
+    job: Callable[[dict[str, Any]], Awaitable[T]],
+) -> Callable[[dict[str, Any]], Awaitable[T]]:
+    """``job``, its runs and failures counted and timed (``gql_crm_job_*`` metrics)."""
+
+    @functools.wraps(job)
+    async def run(ctx: dict[str, Any]) -> T:
+        started = time.perf_counter()
+        try:
+            result = await job(ctx)
+        except Exception:
+            metrics.job_ran(job.__name__, started, failed=True)
+            raise
+        metrics.job_ran(job.__name__, started, failed=False)
+        return result
+
+    return run
 
 
 def _services(ctx: dict[str, Any]) -> Services:
@@ -26,6 +48,7 @@ def _services(ctx: dict[str, Any]) -> Services:
     return services
 
 
+@_measured
 async def release_pool(ctx: dict[str, Any]) -> int:
     """Move every customer that is due back to the public pool (F1.4)."""
     started = time.perf_counter()
@@ -34,6 +57,7 @@ async def release_pool(ctx: dict[str, Any]) -> int:
     return len(released)
 
 
+@_measured
 async def warn_pool_releases(ctx: dict[str, Any]) -> int:
     """Warn owners of customers that fall back within the warning days."""
     started = time.perf_counter()
@@ -44,11 +68,13 @@ async def warn_pool_releases(ctx: dict[str, Any]) -> int:
     return len(warned)
 
 
+@_measured
 async def send_reminders(ctx: dict[str, Any]) -> int:
     """Turn due task and schedule reminders into notifications, each exactly once."""
     return await reminder.send_reminders(_services(ctx))
 
 
+@_measured
 async def nightly_report(ctx: dict[str, Any]) -> int:
     """Write yesterday's daily reports (company time) if they are not written yet."""
     started = time.perf_counter()

@@ -9,6 +9,7 @@ from typing import Any
 from arq import cron
 from arq.connections import RedisSettings
 
+from gql_crm.observability import metrics
 from gql_crm.runtime import running
 from gql_crm.settings import ConfigurationError, Settings
 from gql_crm.workers.jobs import JOBS, schedules
@@ -32,6 +33,10 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     async def on_startup(ctx: dict[str, Any]) -> None:
         # arq starts and stops a worker in two callbacks: the stack holds the runtime between.
         runtime = contextlib.AsyncExitStack()
+        if settings.metrics_enabled:
+            exposition = metrics.serve_in_thread(settings)
+            runtime.callback(exposition.server_close)
+            runtime.callback(exposition.shutdown)
         ctx["services"] = await runtime.enter_async_context(running(settings))
         ctx["runtime"] = runtime
 

@@ -34,8 +34,8 @@ async def test_readyz_reports_an_unreachable_redis(settings: Settings) -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             response = await client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["redis"].startswith("unavailable")
-    assert response.json()["database"] == "ok"
+    # Which dependency failed, not how: the exception is for the log.
+    assert response.json() == {"ready": False, "database": "ok", "redis": "unavailable"}
 
 
 async def test_queries_over_get(http: httpx.AsyncClient, sales1: GraphQLClient) -> None:

@@ -207,15 +207,18 @@ async def test_records_of_a_deleted_customer_are_hidden(
 
 
 async def test_invalid_input_reports_every_field(sales1: GraphQLClient, services: Services) -> None:
+    """Every malformed field at once; then, on well-formed input, every broken rule at once."""
     customer_id = await make_customer(services, "sales1")
-    refused = await result(
-        sales1,
-        _create("createComplaint", "ComplaintInput"),
-        customerId=customer_id,
-        input={"complaintType": " ", "complainedAt": T, "content": "", "status": "RESOLVED"},
-    )
+    create = _create("createComplaint", "ComplaintInput")
+    form = {"complaintType": " ", "complainedAt": T, "content": "", "status": "RESOLVED"}
+    refused = await result(sales1, create, customerId=customer_id, input=form)
     assert refused["__typename"] == "InvalidInputError"
-    assert {p["field"] for p in refused["problems"]} == {"complaintType", "content", "resolution"}
+    assert {p["field"] for p in refused["problems"]} == {"complaintType", "content"}
+    form |= {"complaintType": "Delivery", "content": "Late again."}
+    refused = await result(sales1, create, customerId=customer_id, input=form)
+    assert [(p["field"], p["message"]) for p in refused["problems"]] == [
+        ("resolution", "is required once the complaint is resolved")
+    ]
 
 
 WORKBENCH_PART = {

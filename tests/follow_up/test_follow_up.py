@@ -156,17 +156,21 @@ async def test_bad_follow_ups_are_refused_and_nothing_is_written(
             [("methodId", f"option {partner} is not in the follow_up_method list")],
         ),
         ({"content": "   "}, [("content", "must not be empty")]),
+        # Every malformed field at once; on well-formed input, every broken rule at once.
+        (
+            {"content": "", "nextStep": "n" * 2001, "methodId": 99999},
+            [
+                ("content", "must not be empty"),
+                ("nextStep", "must have at most 2000 characters (has 2001)"),
+            ],
+        ),
         (
             {
-                "content": "",
-                "nextStep": "n" * 2001,
                 "methodId": 99999,
                 "contactId": foreign_contact,
                 "followedAt": iso(clock.now() + timedelta(days=1)),
             },
             [
-                ("content", "must not be empty"),
-                ("nextStep", "must have at most 2000 characters (has 2001)"),
                 ("methodId", "option 99999 is not in the follow_up_method list"),
                 ("contactId", f"contact {foreign_contact} is not a contact of this customer"),
                 ("followedAt", "cannot be in the future"),

@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base, str_enum
+from gql_crm.db.base import Base, reference, str_enum
 
 
 class Audience(enum.StrEnum):
@@ -28,7 +28,7 @@ class Announcement(Base):
     audience: Mapped[Audience] = mapped_column(str_enum(Audience, 16))
     # Department ids (DEPARTMENTS: those and their sub-departments) or user ids (USERS).
     audience_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[int | None] = reference("users")
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

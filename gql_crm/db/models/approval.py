@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base, Money, str_enum
+from gql_crm.db.base import Base, Money, reference, str_enum
 
 
 class ApprovalType(enum.StrEnum):
@@ -39,7 +39,7 @@ class Approval(Base):
     __tablename__ = "approvals"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    applicant_id: Mapped[int] = reference("users")
     type: Mapped[ApprovalType] = mapped_column(str_enum(ApprovalType, 20))
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text, default="")
@@ -62,7 +62,7 @@ class ApprovalStep(Base):
         ForeignKey("approvals.id", ondelete="CASCADE"), primary_key=True
     )
     step: Mapped[int] = mapped_column(primary_key=True)
-    approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    approver_id: Mapped[int] = reference("users")
     decision: Mapped[ApprovalAction | None] = mapped_column(str_enum(ApprovalAction, 16))
     comment: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None]
@@ -76,7 +76,7 @@ class ApprovalHistory(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     approval_id: Mapped[int] = mapped_column(ForeignKey("approvals.id", ondelete="CASCADE"))
-    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_id: Mapped[int] = reference("users")
     action: Mapped[ApprovalAction] = mapped_column(str_enum(ApprovalAction, 16))
     step: Mapped[int | None]
     comment: Mapped[str | None] = mapped_column(Text)

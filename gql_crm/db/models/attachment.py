@@ -3,10 +3,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base, str_enum
+from gql_crm.db.base import Base, reference, str_enum
 
 
 class AttachmentRecordType(enum.StrEnum):
@@ -36,6 +36,6 @@ class Attachment(Base):
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    uploaded_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy import Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_crm.auth.masking import Mask, sensitive
-from gql_crm.db.base import Base, trigram_indexes
+from gql_crm.db.base import Base, reference, trigram_indexes
 
 
 class Contact(Base):
@@ -24,9 +24,7 @@ class Contact(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), index=True
-    )
+    customer_id: Mapped[int] = reference("customers", "CASCADE")
     name: Mapped[str] = mapped_column(String(100))
     gender: Mapped[str | None] = mapped_column(String(10))
     mobile: Mapped[str | None] = mapped_column(String(32), info=sensitive(Mask.PHONE))

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base, str_enum, trigram_indexes
+from gql_crm.db.base import Base, reference, str_enum, trigram_indexes
 from gql_crm.db.models.setting import POOL_TYPE, Pool
 
 
@@ -41,18 +41,18 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(200))
     short_name: Mapped[str | None] = mapped_column(String(100))
     acquired_on: Mapped[date | None]
-    category_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
-    source_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
-    status_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
-    industry_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
-    maturity_id: Mapped[int | None] = mapped_column(ForeignKey("maturity_options.id"), index=True)
+    category_id: Mapped[int | None] = reference("option_items")
+    source_id: Mapped[int | None] = reference("option_items")
+    status_id: Mapped[int | None] = reference("option_items")
+    industry_id: Mapped[int | None] = reference("option_items")
+    maturity_id: Mapped[int | None] = reference("maturity_options")
     city: Mapped[str | None] = mapped_column(String(100))
     address: Mapped[str | None] = mapped_column(String(300))
     website: Mapped[str | None] = mapped_column(String(200))
     remarks: Mapped[str | None] = mapped_column(Text)
 
     # Ownership and the pool clocks.
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int | None] = reference("users")
     pool: Mapped[Pool] = mapped_column(POOL_TYPE)
     pool_entered_at: Mapped[datetime]
     temporary_origin: Mapped[TemporaryOrigin | None] = mapped_column(str_enum(TemporaryOrigin, 16))
@@ -62,7 +62,7 @@ class Customer(Base):
     # was last warned about: a warning is due again only once the clock has restarted.
     release_warned_for: Mapped[datetime | None]
 
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     # Recycle bin: a deleted customer is hidden everywhere but its deleter's bin.
@@ -79,7 +79,7 @@ class CustomerShare(Base):
         ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
-    shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    shared_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime]
 
 
@@ -91,7 +91,7 @@ class CustomerBan(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = reference("users")
     reason: Mapped[BanReason] = mapped_column(str_enum(BanReason, 32))
     until: Mapped[datetime | None]
     created_at: Mapped[datetime]

@@ -11,11 +11,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_crm.auth.masking import Mask, sensitive
-from gql_crm.db.base import Base, str_enum
+from gql_crm.db.base import Base, reference, str_enum
 
 
 class ComplaintStatus(enum.StrEnum):
@@ -26,15 +26,13 @@ class ComplaintStatus(enum.StrEnum):
 
 class _CustomerRecord:
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), index=True
-    )
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    customer_id: Mapped[int] = reference("customers", "CASCADE")
+    owner_id: Mapped[int | None] = reference("users")
+    created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
-    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    deleted_by_id: Mapped[int | None] = reference("users")
 
 
 class Task(_CustomerRecord, Base):

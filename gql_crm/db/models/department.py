@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base
+from gql_crm.db.base import Base, reference
 
 
 class Department(Base):
@@ -13,9 +13,7 @@ class Department(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    parent_id: Mapped[int | None] = mapped_column(
-        ForeignKey("departments.id", ondelete="RESTRICT"), index=True
-    )
+    parent_id: Mapped[int | None] = reference("departments", "RESTRICT")
     manager_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL", use_alter=True), index=True
     )

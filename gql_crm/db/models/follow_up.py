@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base
+from gql_crm.db.base import Base, reference
 
 
 class FollowUp(Base):
@@ -16,12 +16,10 @@ class FollowUp(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
-    )
-    method_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
+    contact_id: Mapped[int | None] = reference("contacts", "SET NULL")
+    method_id: Mapped[int | None] = reference("option_items")
     content: Mapped[str] = mapped_column(Text)
     followed_at: Mapped[datetime]
     next_step: Mapped[str | None] = mapped_column(Text)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    author_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime] = mapped_column(index=True)

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base
+from gql_crm.db.base import Base, reference
 
 
 class OperationLog(Base):
@@ -16,9 +16,7 @@ class OperationLog(Base):
     __table_args__ = (Index("ix_operation_logs_entity", "entity_type", "entity_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    actor_id: Mapped[int | None] = reference("users", "SET NULL")
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int]
     action: Mapped[str] = mapped_column(String(40))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base, Money, str_enum
+from gql_crm.db.base import Base, Money, reference, str_enum
 
 
 class StageOutcome(enum.StrEnum):
@@ -34,19 +34,17 @@ class Opportunity(Base):
     __table_args__ = (Index("ix_opportunities_owner_expected", "owner_id", "expected_sign_date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), index=True
-    )
+    customer_id: Mapped[int] = reference("customers", "CASCADE")
     title: Mapped[str] = mapped_column(String(200))
-    type_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
-    source_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
-    stage_id: Mapped[int] = mapped_column(ForeignKey("opportunity_stages.id"), index=True)
+    type_id: Mapped[int | None] = reference("option_items")
+    source_id: Mapped[int | None] = reference("option_items")
+    stage_id: Mapped[int] = reference("opportunity_stages")
     amount: Mapped[Decimal] = mapped_column(Money)
     probability: Mapped[int]  # whole percent, 0-100
     expected_sign_date: Mapped[date | None]
     remarks: Mapped[str | None] = mapped_column(Text)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
 
@@ -59,12 +57,10 @@ class OpportunityChange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
-    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    changed_by_id: Mapped[int | None] = reference("users")
     changed_at: Mapped[datetime] = mapped_column(index=True)
-    from_stage_id: Mapped[int | None] = mapped_column(
-        ForeignKey("opportunity_stages.id"), index=True
-    )
-    to_stage_id: Mapped[int] = mapped_column(ForeignKey("opportunity_stages.id"), index=True)
+    from_stage_id: Mapped[int | None] = reference("opportunity_stages")
+    to_stage_id: Mapped[int] = reference("opportunity_stages")
     from_amount: Mapped[Decimal | None] = mapped_column(Money)
     to_amount: Mapped[Decimal] = mapped_column(Money)
     from_probability: Mapped[int | None]
@@ -92,5 +88,5 @@ class OpportunityDetail(Base):
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str | None] = mapped_column(Text)
     amount: Mapped[Decimal | None] = mapped_column(Money)  # quotes
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime]

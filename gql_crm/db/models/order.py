@@ -6,7 +6,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base, Money
+from gql_crm.db.base import Base, Money, reference
 
 Quantity = Numeric(14, 2, asdecimal=True)
 Rate = Numeric(5, 4, asdecimal=True)
@@ -23,9 +23,7 @@ class Order(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
-    opportunity_id: Mapped[int | None] = mapped_column(
-        ForeignKey("opportunities.id", ondelete="SET NULL"), index=True
-    )
+    opportunity_id: Mapped[int | None] = reference("opportunities", "SET NULL")
     title: Mapped[str] = mapped_column(String(200))
     amount: Mapped[Decimal] = mapped_column(Money)
     # True when the amount was set by hand; otherwise it is the sum of the line amounts.
@@ -34,8 +32,8 @@ class Order(Base):
     starts_on: Mapped[date | None]
     expires_on: Mapped[date | None]
     remarks: Mapped[str | None] = mapped_column(Text)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int] = reference("users")
+    created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
@@ -51,7 +49,7 @@ class OrderLine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     position: Mapped[int]
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    product_id: Mapped[int] = reference("products")
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     unit_price: Mapped[Decimal] = mapped_column(Money)
     discount: Mapped[Decimal] = mapped_column(Rate)  # a fraction: 0.1 is 10 % off
@@ -64,12 +62,12 @@ class Invoice(Base):
     __tablename__ = "invoices"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = reference("orders", "CASCADE")
     number: Mapped[str] = mapped_column(String(50))
     amount: Mapped[Decimal] = mapped_column(Money)
     issued_on: Mapped[date]
     remarks: Mapped[str | None] = mapped_column(Text)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime]
 
 
@@ -79,9 +77,7 @@ class DeliveryPlan(Base):
     __tablename__ = "delivery_plans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_line_id: Mapped[int] = mapped_column(
-        ForeignKey("order_lines.id", ondelete="CASCADE"), index=True
-    )
+    order_line_id: Mapped[int] = reference("order_lines", "CASCADE")
     due_on: Mapped[date]
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     remarks: Mapped[str | None] = mapped_column(Text)
@@ -94,14 +90,10 @@ class DeliveryRecord(Base):
     __tablename__ = "delivery_records"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_line_id: Mapped[int] = mapped_column(
-        ForeignKey("order_lines.id", ondelete="CASCADE"), index=True
-    )
-    plan_id: Mapped[int | None] = mapped_column(
-        ForeignKey("delivery_plans.id", ondelete="SET NULL"), index=True
-    )
+    order_line_id: Mapped[int] = reference("order_lines", "CASCADE")
+    plan_id: Mapped[int | None] = reference("delivery_plans", "SET NULL")
     delivered_on: Mapped[date]
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     remarks: Mapped[str | None] = mapped_column(Text)
-    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    handler_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime]

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base, Money
+from gql_crm.db.base import Base, Money, reference
 
 
 class PaymentPlan(Base):
@@ -15,7 +15,7 @@ class PaymentPlan(Base):
     __tablename__ = "payment_plans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = reference("orders", "CASCADE")
     due_on: Mapped[date]
     amount: Mapped[Decimal] = mapped_column(Money)
     remarks: Mapped[str | None] = mapped_column(Text)
@@ -28,17 +28,15 @@ class PaymentRecord(Base):
     __tablename__ = "payment_records"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    plan_id: Mapped[int | None] = mapped_column(
-        ForeignKey("payment_plans.id", ondelete="SET NULL"), index=True
-    )
+    order_id: Mapped[int] = reference("orders", "CASCADE")
+    plan_id: Mapped[int | None] = reference("payment_plans", "SET NULL")
     sequence: Mapped[int]  # the n-th payment of the order
     paid_on: Mapped[date]
     amount: Mapped[Decimal] = mapped_column(Money)
-    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    handler_id: Mapped[int | None] = reference("users")
     invoiced: Mapped[bool]
     remarks: Mapped[str | None] = mapped_column(Text)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 
@@ -48,9 +46,9 @@ class Refund(Base):
     __tablename__ = "refunds"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = reference("orders", "CASCADE")
     amount: Mapped[Decimal] = mapped_column(Money)
     refunded_at: Mapped[datetime]
     reason: Mapped[str] = mapped_column(String(500))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime]

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base, Money
+from gql_crm.db.base import Base, Money, reference
 
 
 class Product(Base):
@@ -17,7 +17,7 @@ class Product(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str] = mapped_column(String(50), unique=True)
-    category_id: Mapped[int | None] = mapped_column(ForeignKey("option_items.id"), index=True)
+    category_id: Mapped[int | None] = reference("option_items")
     price: Mapped[Decimal] = mapped_column(Money)
     cost: Mapped[Decimal] = mapped_column(Money)
     unit: Mapped[str] = mapped_column(String(20))

@@ -4,10 +4,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index
+from sqlalchemy import JSON, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base, Money
+from gql_crm.db.base import Base, Money, reference
 
 
 class DailyReport(Base):
@@ -17,7 +17,7 @@ class DailyReport(Base):
     __table_args__ = (Index("ix_daily_reports_day_user", "day", "user_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = reference("users", "CASCADE")
     day: Mapped[date]
     customers_added: Mapped[int]
     customers_claimed: Mapped[int]

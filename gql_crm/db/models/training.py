@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base, Binnable, Record, str_enum
+from gql_crm.db.base import Base, Binnable, Record, reference, str_enum
 
 
 class AttendeeStatus(enum.StrEnum):
@@ -22,7 +22,7 @@ class TrainingProject(Record, Base):
     """Its owner's data scope decides who sees the project, its courses and their lists."""
 
     __tablename__ = "training_projects"
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int] = reference("users")
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
 
@@ -30,7 +30,7 @@ class TrainingProject(Record, Base):
 class TrainingCourse(Binnable, Base):
     __tablename__ = "training_courses"
     # No cascade: a project is deleted only once it has no course, not even a binned one.
-    project_id: Mapped[int] = mapped_column(ForeignKey("training_projects.id"), index=True)
+    project_id: Mapped[int] = reference("training_projects")
     title: Mapped[str] = mapped_column(String(200))
     lecturer: Mapped[str | None] = mapped_column(String(100))
     starts_at: Mapped[datetime]
@@ -42,13 +42,7 @@ class TrainingAttendee(Record, Base):
     """A customer (through one of its contacts, or as a whole) on a course's list."""
 
     __tablename__ = "training_attendees"
-    course_id: Mapped[int] = mapped_column(
-        ForeignKey("training_courses.id", ondelete="CASCADE"), index=True
-    )
-    customer_id: Mapped[int] = mapped_column(
-        ForeignKey("customers.id", ondelete="CASCADE"), index=True
-    )
-    contact_id: Mapped[int | None] = mapped_column(
-        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
-    )
+    course_id: Mapped[int] = reference("training_courses", "CASCADE")
+    customer_id: Mapped[int] = reference("customers", "CASCADE")
+    contact_id: Mapped[int | None] = reference("contacts", "SET NULL")
     status: Mapped[AttendeeStatus] = mapped_column(str_enum(AttendeeStatus, 16))

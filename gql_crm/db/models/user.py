@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_crm.auth.masking import Mask, sensitive
-from gql_crm.db.base import Base
+from gql_crm.db.base import Base, reference
 
 
 class User(Base):
@@ -16,12 +16,8 @@ class User(Base):
     login_name: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(String(100))
-    department_id: Mapped[int | None] = mapped_column(
-        ForeignKey("departments.id", ondelete="RESTRICT"), index=True
-    )
-    position_id: Mapped[int | None] = mapped_column(
-        ForeignKey("positions.id", ondelete="RESTRICT"), index=True
-    )
+    department_id: Mapped[int | None] = reference("departments", "RESTRICT")
+    position_id: Mapped[int | None] = reference("positions", "RESTRICT")
     phone: Mapped[str | None] = mapped_column(String(32), info=sensitive(Mask.PHONE))
     email: Mapped[str | None] = mapped_column(String(254), info=sensitive(Mask.EMAIL))
     is_active: Mapped[bool] = mapped_column(default=True)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base
+from gql_crm.db.base import Base, reference
 
 
 class WorkLog(Base):
@@ -29,9 +29,7 @@ class WorkLogComment(Base):
     __tablename__ = "work_log_comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    work_log_id: Mapped[int] = mapped_column(
-        ForeignKey("work_logs.id", ondelete="CASCADE"), index=True
-    )
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    work_log_id: Mapped[int] = reference("work_logs", "CASCADE")
+    author_id: Mapped[int] = reference("users")
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
