@@ -9,8 +9,8 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
+from gql_crm.auth.api_keys import Credentials
 from gql_crm.auth.principal import Principal, Unauthenticated
-from gql_crm.auth.tokens import TokenClaims
 from gql_crm.db.engine import SharedReads
 from gql_crm.loaders import Loaders
 from gql_crm.services.unit_of_work import Services, UnitOfWork
@@ -33,8 +33,9 @@ class Context:
         self._loaders: Loaders | None = None
         # Filled by the graphql-transport-ws handler from the connection_init payload.
         self.connection_params: dict[str, Any] = {}
-        # A WebSocket connection's token: each operation reloads the principal from it.
-        self.token_claims: TokenClaims | None = None
+        # A WebSocket connection's token or API key: each operation reloads the principal
+        # from it.
+        self.token_claims: Credentials | None = None
         # Set when a live subscription learns that the connection's session ended (user
         # deactivated, tokens revoked, token expired): the connection is then closed.
         self.session_ended: Unauthenticated | None = None

@@ -66,9 +66,13 @@ class LiveClient:
 
 @contextlib.asynccontextmanager
 async def live_client(
-    app: Starlette | None = None, token: str | None = None, url: str | None = None
+    app: Starlette | None = None,
+    token: str | None = None,
+    url: str | None = None,
+    init: dict[str, Any] | None = None,
 ) -> AsyncIterator[LiveClient]:
-    """Connect and initialise; must be entered in the test's own task (no fixture)."""
+    """Connect and initialise (with ``{"token": token}``, or the ``init`` payload); must be
+    entered in the test's own task (no fixture)."""
     if app is not None:
         client = httpx.AsyncClient(
             transport=ASGIWebSocketTransport(app=app), base_url="http://testserver"
@@ -80,7 +84,8 @@ async def live_client(
         target = url
     connect = aconnect_ws(target, client, subprotocols=[PROTOCOL])  # type: ignore[var-annotated]
     async with client, connect as ws:
-        await ws.send_json({"type": "connection_init", "payload": {"token": token}})
+        payload = {"token": token} if init is None else init
+        await ws.send_json({"type": "connection_init", "payload": payload})
         ack = await ws.receive_json(timeout=5)
         assert ack["type"] == "connection_ack", ack
         yield LiveClient(ws)

@@ -50,7 +50,8 @@ BASIC_PERMISSIONS: tuple[str, ...] = tuple(basic(m, a) for m in Module for a in 
 
 
 class Advanced(enum.StrEnum):
-    """Finer rights over contact details, follow-ups, closed orders, payments and pools."""
+    """Finer rights over contact details, follow-ups, closed orders, payments, pools and
+    API keys."""
 
     VIEW_CONTACT_DETAILS = "customer:view_contact_details"
     CLAIM_SPECIAL_POOL = "customer:claim_special_pool"
@@ -58,6 +59,7 @@ class Advanced(enum.StrEnum):
     EDIT_CLOSED_ORDERS = "order:edit_closed"
     RECORD_ANY_PAYMENT = "payment:record_any"
     APPROVE_EXPENSES = "expense:approve"
+    MANAGE_API_KEYS = "apikey:manage"
 
 
 ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
@@ -67,6 +69,8 @@ ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
     Advanced.EDIT_CLOSED_ORDERS: "Edit orders that are fully paid or expired.",
     Advanced.RECORD_ANY_PAYMENT: "Record payments and refunds for any visible order.",
     Advanced.APPROVE_EXPENSES: "Approve or reject sales expenses.",
+    Advanced.MANAGE_API_KEYS: "Create, list and revoke your own API keys for integrations "
+    "(with admin:edit, also service accounts' keys and anyone's).",
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(BASIC_PERMISSIONS) | frozenset(Advanced)

@@ -38,8 +38,12 @@ class Principal:
     data_scope: DataScope
     # The owners whose records this principal may see; None means everyone (scope ALL).
     visible_owner_ids: frozenset[int] | None
-    # When the token this principal came from expires (ends live subscriptions too).
+    # When the token (or API key) this principal came from expires (ends live
+    # subscriptions too).
     token_expires_at: datetime | None = None
+    # The API key the caller authenticated with (None: a login token); its permissions are
+    # already those of the key within the owner's.
+    api_key_id: int | None = None
 
     def has(self, permission: str) -> bool:
         return permission in self.permissions

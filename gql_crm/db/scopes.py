@@ -6,6 +6,10 @@ sees which row, built on it, are in ``db/visibility.py``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import ColumnElement, Select, bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -17,6 +21,7 @@ from gql_crm.db.models import (
     Position,
     User,
 )
+from gql_crm.db.models.api_key import ApiKey
 
 
 def scope_filter(
@@ -58,15 +63,33 @@ async def visible_owner_ids(
 
 # Built once: every request authenticates, and building the statement (coercing each
 # clause) cost more CPU than running it.
+_MAY_ACT = (User.is_active.is_(True), User.deleted_at.is_(None))
 _PRINCIPAL = (
     select(User.login_name, User.department_id, Position.permissions, Position.data_scope)
     .outerjoin(Position, User.position_id == Position.id)
     .where(
         User.id == bindparam("user_id"),
         User.token_version == bindparam("token_version"),
-        User.is_active.is_(True),
-        User.deleted_at.is_(None),
+        *_MAY_ACT,
     )
+)
+# A key that is not revoked, with its owner if the owner may act (expiry is the clock's).
+_KEY_HOLDER = (
+    select(
+        ApiKey.id,
+        ApiKey.user_id,
+        ApiKey.secret_digest,
+        ApiKey.permissions.label("key_permissions"),
+        ApiKey.expires_at,
+        ApiKey.last_used_at,
+        User.login_name,
+        User.department_id,
+        Position.permissions,
+        Position.data_scope,
+    )
+    .join(User, ApiKey.user_id == User.id)
+    .outerjoin(Position, User.position_id == Position.id)
+    .where(ApiKey.prefix == bindparam("prefix"), ApiKey.revoked_at.is_(None), *_MAY_ACT)
 )
 
 
@@ -95,6 +118,50 @@ async def load_principal(
     if row is None:
         return None
     login_name, department_id, permissions, scope = row
+    return await _principal(session, user_id, login_name, department_id, permissions, scope)
+
+
+@dataclass(frozen=True, slots=True)
+class KeyHolder:
+    """An API key that is not revoked, and the principal it acts as (its owner's scope, the
+    key's permissions within the owner's current ones, the key's expiry)."""
+
+    principal: Principal
+    secret_digest: str
+    last_used_at: datetime | None
+
+
+async def load_key_holder(session: AsyncSession, prefix: str) -> KeyHolder | None:
+    """The key with this prefix and what it acts as; None when it is revoked or unknown, or
+    its owner may no longer act."""
+    row = (await session.execute(_KEY_HOLDER, {"prefix": prefix})).one_or_none()
+    if row is None:
+        return None
+    owner_permissions = frozenset(row.permissions or ())
+    principal = await _principal(
+        session,
+        row.user_id,
+        row.login_name,
+        row.department_id,
+        owner_permissions.intersection(row.key_permissions),
+        row.data_scope,
+        token_expires_at=row.expires_at,
+        api_key_id=row.id,
+    )
+    return KeyHolder(principal, row.secret_digest, row.last_used_at)
+
+
+async def _principal(
+    session: AsyncSession,
+    user_id: int,
+    login_name: str,
+    department_id: int | None,
+    permissions: Iterable[str] | None,
+    scope: DataScope | None,
+    *,
+    token_expires_at: datetime | None = None,
+    api_key_id: int | None = None,
+) -> Principal:
     scope = scope or DataScope.OWN  # no position: own records only
     return Principal(
         user_id=user_id,
@@ -103,4 +170,6 @@ async def load_principal(
         permissions=_shared(frozenset(permissions or ())),
         data_scope=scope,
         visible_owner_ids=await visible_owner_ids(session, user_id, department_id, scope),
+        token_expires_at=token_expires_at,
+        api_key_id=api_key_id,
     )

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
-from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.auth.permissions import ADMIN_EDIT, Action, Module, basic
 from gql_crm.auth.principal import Principal
 from gql_crm.db.models import (
     Announcement,
@@ -32,6 +32,7 @@ from gql_crm.db.models import (
     Order,
     Pool,
 )
+from gql_crm.db.models.api_key import ApiKey
 from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
 from gql_crm.db.scopes import scope_filter
 
@@ -257,3 +258,10 @@ def operation_log(principal: Principal) -> ColumnElement[bool]:
             )
         ),
     )
+
+
+def api_key(principal: Principal) -> ColumnElement[bool]:
+    """Your own keys; with admin:edit (who may deactivate any account anyway), anyone's."""
+    if principal.has(ADMIN_EDIT):
+        return true()
+    return ApiKey.user_id == principal.user_id

@@ -46,14 +46,15 @@ def once(build: Callable[[], S]) -> Callable[[], S]:
 def per_principal(build: Callable[[Principal], S]) -> Callable[[Principal], S]:
     """A statement that embeds the caller's scope, built once per distinct scope.
 
-    The key is the principal without its token expiry, i.e. everything a visibility rule may
-    read (user, permissions, visible owners); least recently used scopes are dropped.
+    The key is the principal without its token expiry and API key, i.e. everything a
+    visibility rule may read (user, permissions, visible owners); least recently used scopes
+    are dropped.
     """
     cache: OrderedDict[Principal, S] = OrderedDict()
 
     @functools.wraps(build)
     def get(principal: Principal) -> S:
-        key = replace(principal, token_expires_at=None)
+        key = replace(principal, token_expires_at=None, api_key_id=None)
         stmt = cache.get(key)
         if stmt is None:
             stmt = cache[key] = build(principal)

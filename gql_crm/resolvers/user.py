@@ -16,7 +16,13 @@ from gql_crm.schema.common import (
     requires,
 )
 from gql_crm.schema.kit import values_of
-from gql_crm.schema.user import CreateUserInput, UserInput, UserSuccess, UserType
+from gql_crm.schema.user import (
+    CreateUserInput,
+    ServiceAccountInput,
+    UserInput,
+    UserSuccess,
+    UserType,
+)
 from gql_crm.services import user as service
 
 CreateUserResult = Annotated[
@@ -53,6 +59,22 @@ class UserMutation:
         return await mutate(
             info,
             lambda uow: service.create_user(uow, input.login_name, input.password, values),
+            lambda user: UserSuccess(user=UserType.from_model(user)),
+        )
+
+    @strawberry.mutation(
+        extensions=[requires(ADMIN_CREATE)],
+        description="An account for an integration: it cannot sign in with a password and acts "
+        "through API keys an administrator creates for it (`createApiKey(userId: ...)`); its "
+        "department and position decide what it may do and see.",
+    )
+    async def create_service_account(
+        self, info: Info, input: ServiceAccountInput
+    ) -> CreateUserResult:
+        values = values_of(input, skip=("login_name",))
+        return await mutate(
+            info,
+            lambda uow: service.create_service_account(uow, input.login_name, values),
             lambda user: UserSuccess(user=UserType.from_model(user)),
         )
 

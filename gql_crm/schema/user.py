@@ -22,6 +22,9 @@ class UserType(ModelType):
     login_name: str
     name: str
     is_active: bool
+    is_service_account: bool = strawberry.field(
+        description="An integration's account: no password, API keys only."
+    )
     created_at: datetime
     department_id: int | None
     position_id: int | None
@@ -72,3 +75,8 @@ class UserInput:
 class CreateUserInput(UserInput):
     login_name: str
     password: str
+
+
+@strawberry.input
+class ServiceAccountInput(UserInput):
+    login_name: str

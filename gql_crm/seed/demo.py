@@ -106,6 +106,7 @@ _MANAGER = sorted(
         Advanced.EDIT_OTHERS_FOLLOWUPS,
         Advanced.APPROVE_EXPENSES,
         Advanced.RECORD_ANY_PAYMENT,
+        Advanced.MANAGE_API_KEYS,
     }
 )
 

@@ -1,5 +1,5 @@
 """Login and own password change, throttled per login name and client, and turning a token
-into a Principal."""
+or an API key into a Principal."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, tuple_
 
+from gql_crm.auth.api_keys import Credentials, KeyClaims, read_credentials
 from gql_crm.auth.passwords import verify_password
 from gql_crm.auth.principal import Principal
-from gql_crm.auth.tokens import issue_token, read_token
+from gql_crm.auth.tokens import issue_token
 from gql_crm.db.engine import Reads
 from gql_crm.db.models import LoginThrottle, User
 from gql_crm.db.models.auth import CLIENT_MAX
-from gql_crm.db.scopes import load_principal
+from gql_crm.db.scopes import load_key_holder, load_principal
 from gql_crm.db.upsert import insert_ignore
+from gql_crm.services import api_key
 from gql_crm.services.errors import DomainError, InvalidCredentials, InvalidInput, TooManyAttempts
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 from gql_crm.services.user import get_live_user, set_password
@@ -94,7 +96,7 @@ async def _attempt(
         password_ok = await asyncio.to_thread(
             verify_password, user.password_hash if user else None, password
         )
-        if user is not None and password_ok and user.is_active:
+        if user is not None and password_ok and user.is_active and not user.is_service_account:
             _succeeded(uow, throttle)
             outcome = _issue(settings, user, uow.now)
         else:
@@ -287,13 +289,28 @@ async def _prune(uow: UnitOfWork) -> None:
 async def authenticate(
     services: Services, token: str, reads: Reads | None = None
 ) -> Principal | None:
-    """The principal behind a bearer token, or None if the token is not (or no longer) valid.
+    """The principal behind a bearer token (login token or API key), or None if the token
+    is not (or no longer) valid.
 
     ``reads``: the request's own reads, when it has them (one connection per request).
     """
-    claims = read_token(services.settings.signing_key, token, now=services.clock.now())
-    if claims is None:
-        return None
+    claims = read_credentials(services.settings.signing_key, token, now=services.clock.now())
+    return await current(services, claims, reads) if claims is not None else None
+
+
+async def current(
+    services: Services, claims: Credentials, reads: Reads | None = None
+) -> Principal | None:
+    """The principal of checked credentials as it is now, or None when they no longer stand
+    for a user who may act (for a key: also revoked or expired)."""
     async with (reads or services.database).reader() as session:
-        principal = await load_principal(session, claims.user_id, claims.token_version)
-    return replace(principal, token_expires_at=claims.expires_at) if principal else None
+        if isinstance(claims, KeyClaims):
+            holder = await load_key_holder(session, claims.prefix)
+        else:
+            principal = await load_principal(session, claims.user_id, claims.token_version)
+            return replace(principal, token_expires_at=claims.expires_at) if principal else None
+    principal = api_key.accepted(services, claims, holder)
+    if principal is not None and holder is not None:
+        # Once the read is over: on SQLite a write waits for open reads.
+        await api_key.note_use(services, holder)
+    return principal

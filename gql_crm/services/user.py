@@ -1,8 +1,10 @@
-"""Employee accounts (F1.2): create, edit, deactivate, soft-delete, reset passwords."""
+"""Employee accounts (F1.2): create, edit, deactivate, soft-delete, reset passwords; and
+service accounts for integrations."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,19 +67,42 @@ async def get_live_user(uow: UnitOfWork, user_id: int) -> User:
 async def create_user(
     uow: UnitOfWork, login_name: str, password: str, input: dict[str, Any]
 ) -> User:
+    return await _create(uow, login_name, password, input)
+
+
+async def create_service_account(uow: UnitOfWork, login_name: str, input: dict[str, Any]) -> User:
+    """An account for an integration: it has a password no one knows (so signing in fails
+    as for a wrong password) and acts only through API keys an administrator creates for it;
+    its department and position decide its rights and data scope, as anyone's."""
+    return await _create(uow, login_name, None, input)
+
+
+async def _create(
+    uow: UnitOfWork, login_name: str, password: str | None, input: dict[str, Any]
+) -> User:
     fields = UserFields(**input)
     problems = Problems()
     if p := login_name_problem(login_name):
         problems.add("loginName", p)
-    if p := password_problem(password):
+    if password is not None and (p := password_problem(password)):
         problems.add("password", p)
     await _check_fields(uow, fields, problems)
     problems.raise_if_any()
     if await uow.session.scalar(select(User.id).where(User.login_name == login_name)):
         raise Conflict(f"The login name '{login_name}' is taken.", "loginName")
-    password_hash = await asyncio.to_thread(hash_password, password)
-    user = User(login_name=login_name, password_hash=password_hash, **_values(fields))
-    return await uow.add(ENTITY, user, login_name=login_name)
+    service_account = password is None
+    # A service account's password is random and forgotten: a real hash, so that a sign-in
+    # attempt costs and answers exactly as a wrong password does.
+    secret = secrets.token_urlsafe(32) if password is None else password
+    password_hash = await asyncio.to_thread(hash_password, secret)
+    user = User(
+        login_name=login_name,
+        password_hash=password_hash,
+        is_service_account=service_account,
+        **_values(fields),
+    )
+    logged = {"is_service_account": True} if service_account else {}
+    return await uow.add(ENTITY, user, login_name=login_name, **logged)
 
 
 async def update_user(uow: UnitOfWork, id: int, input: dict[str, Any]) -> User:
@@ -132,6 +157,8 @@ async def delete_user(uow: UnitOfWork, id: int) -> int:
 
 async def reset_password(uow: UnitOfWork, id: int, new_password: str) -> User:
     user = await get_live_user(uow, id)
+    if user.is_service_account:
+        raise Conflict(f"User {id} is a service account: it signs in with API keys only.", "id")
     await set_password(uow, user, new_password)
     uow.log(ENTITY, user.id, "reset_password")
     return user

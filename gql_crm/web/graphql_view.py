@@ -17,7 +17,8 @@ from strawberry.schema import Schema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from gql_crm.auth.tokens import bearer_token, read_token
+from gql_crm.auth.api_keys import read_credentials
+from gql_crm.auth.tokens import bearer_token
 from gql_crm.context import Context
 from gql_crm.db.engine import SharedReads
 from gql_crm.direct.compiled_planner import Planner
@@ -131,13 +132,16 @@ class CrmGraphQL(GraphQL[Context, None]):
         return Context(services, principal, request, response, reads)
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
-        """The connection_init payload must carry a valid token: {"token": "..."}."""
+        """The connection_init payload must carry a valid token or API key:
+        {"token": "..."} or {"Authorization": "Bearer ..."}."""
         params = context.connection_params
         token = params.get("token") or bearer_token(params.get("Authorization"))
         services = context.services
         claims = None
         if isinstance(token, str):
-            claims = read_token(services.settings.signing_key, token, now=services.clock.now())
+            claims = read_credentials(
+                services.settings.signing_key, token, now=services.clock.now()
+            )
         if claims is None:
             raise ConnectionRejectionError({"reason": "a valid token is required"})
         try:

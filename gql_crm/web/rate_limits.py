@@ -31,7 +31,10 @@ RATE_LIMITED = "RATE_LIMITED"
 
 
 def rate_key(principal: Principal) -> str:
-    """Whom a request counts against: what the principal was authenticated as."""
+    """Whom a request counts against: what the principal was authenticated as (an API key
+    has its own count, apart from its owner's sign-ins)."""
+    if principal.api_key_id is not None:
+        return f"key:{principal.api_key_id}"
     return f"user:{principal.user_id}"
 
 

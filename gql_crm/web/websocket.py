@@ -74,8 +74,9 @@ class LiveTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await super().handle()
         finally:
             self._initialised()
-            if self.context.token_claims is not None:  # admitted by on_ws_connect
-                connections.user_left(self.context.token_claims.user_id)
+            admitted = self.context.principal  # by on_ws_connect, with its credentials
+            if self.context.token_claims is not None and admitted is not None:
+                connections.user_left(admitted.user_id)
             connections.closed()
             WEBSOCKETS.dec()
 

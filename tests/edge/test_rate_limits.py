@@ -3,6 +3,8 @@ over WebSocket an error with the code RATE_LIMITED; other users are not held up.
 
 from __future__ import annotations
 
+import dataclasses
+
 from gql_crm.clock import FrozenClock
 from gql_crm.db.engine import Database
 from gql_crm.settings import Settings
@@ -82,3 +84,5 @@ async def test_the_limit_is_keyed_on_the_authenticated_principal(
     async with edge_app(settings, clock) as (app, _):
         sales1 = await principal(app.state.services, "sales1")
     assert rate_key(sales1) == f"user:{sales1.user_id}"
+    # An API key counts apart from its owner's sign-ins.
+    assert rate_key(dataclasses.replace(sales1, api_key_id=7)) == "key:7"

@@ -58,6 +58,7 @@ ADVANCED = [
     "order:edit_closed",
     "payment:record_any",
     "expense:approve",
+    "apikey:manage",
 ]
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_crm.auth.masking import Mask, sensitive
@@ -21,6 +21,8 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(32), info=sensitive(Mask.PHONE))
     email: Mapped[str | None] = mapped_column(String(254), info=sensitive(Mask.EMAIL))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # An integration's account: no password anyone knows, signs in only with API keys.
+    is_service_account: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Bumped on password change, reset, deactivation and deletion: tokens carry the version
     # they were issued for, so every older token stops working at once.
     token_version: Mapped[int] = mapped_column(default=1)
