@@ -20,7 +20,7 @@ import pytest
 from argon2 import PasswordHasher
 from asgi_lifespan import LifespanManager
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy import select, text
 from starlette.applications import Starlette
 
 from gql_crm.app import create_app
@@ -29,6 +29,7 @@ from gql_crm.clock import FrozenClock
 from gql_crm.db.base import Base
 from gql_crm.db.engine import Database
 from gql_crm.db.migrate import upgrade
+from gql_crm.db.models import MaturityOption
 from gql_crm.seed.demo import seed_organisation
 from gql_crm.services.setting import ensure_defaults
 from gql_crm.services.unit_of_work import Services
@@ -155,6 +156,13 @@ def gql(http: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(http)
 
 
+@pytest.fixture
+async def grades(services: Services) -> dict[str, int]:
+    """Maturity label -> id of the default grades (A to J)."""
+    async with services.database.reader() as session:
+        return {m.label: m.id for m in await session.scalars(select(MaturityOption))}
+
+
 def _signed_in(login_name: str) -> Any:
     """A fixture: a client signed in as this demo user."""
 
@@ -169,6 +177,12 @@ manager1 = _signed_in("manager1")
 sales1 = _signed_in("sales1")
 sales2 = _signed_in("sales2")
 sales3 = _signed_in("sales3")
+
+
+@pytest.fixture(params=["sales1", "manager1"])
+async def non_admin(request: pytest.FixtureRequest, gql: GraphQLClient) -> GraphQLClient:
+    """Signed in, in turn, as a sales rep and as a sales manager: no administrator rights."""
+    return await gql.as_user(request.param)
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from tests.fixtures.graphql import bell, department_ids, result, succeeded, unread
+from tests.fixtures.live import subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import live_client
@@ -23,27 +25,24 @@ RESULT = (
 )
 CREATE = (
     "mutation($input: AnnouncementInput!, $publish: Boolean! = false) {"
-    " r: createAnnouncement(input: $input, publish: $publish) { " + RESULT + " } }"
+    " result: createAnnouncement(input: $input, publish: $publish) { " + RESULT + " } }"
 )
-PUBLISH = "mutation($id: Int!) { r: publishAnnouncement(id: $id) { " + RESULT + " } }"
+PUBLISH = "mutation($id: Int!) { result: publishAnnouncement(id: $id) { " + RESULT + " } }"
 UPDATE = (
     "mutation($id: Int!, $input: AnnouncementInput!) {"
-    " r: updateAnnouncement(id: $id, input: $input) { " + RESULT + " } }"
+    " result: updateAnnouncement(id: $id, input: $input) { " + RESULT + " } }"
 )
-DELETE = """mutation($id: Int!) { r: deleteAnnouncement(id: $id) { __typename
+DELETE = """mutation($id: Int!) { result: deleteAnnouncement(id: $id) { __typename
   ... on DeleteSuccess { id } ... on Error { code message field } } }"""
 NOTICE = """mutation($title: String!, $body: String! = "") {
-  r: sendInstantNotice(title: $title, body: $body) { __typename
+  result: sendInstantNotice(title: $title, body: $body) { __typename
     ... on NoticeSent { deliveredLive } ... on Error { code message field } } }"""
 LISTS = (
     "{ announcements { totalCount edges { node { " + ANNOUNCEMENT + " } } }"
     " announcementDrafts { totalCount edges { node { id title } } } }"
 )
-BELL = """{ notifications { edges { node { category kind title body linkType linkId } } }
-  unreadNotificationCounts { personal system total } }"""
 LIVE_NOTICES = "subscription { instantNotices { title body senderId sentAt } }"
 LIVE_BELL = "subscription { notifications { notification { kind linkId } } }"
-DEPARTMENTS = "{ departments { id name } }"
 SET_ACTIVE = (
     "mutation($id: Int!, $on: Boolean!) { setUserActive(id: $id, active: $on) { __typename } }"
 )
@@ -58,7 +57,7 @@ async def everyone(gql: GraphQLClient) -> dict[str, GraphQLClient]:
 
 @pytest.fixture
 async def departments(admin: GraphQLClient) -> dict[str, int]:
-    return {d["name"]: d["id"] for d in (await admin.data(DEPARTMENTS))["departments"]}
+    return await department_ids(admin)
 
 
 def fields(**overrides: Any) -> dict[str, Any]:
@@ -71,16 +70,9 @@ def fields(**overrides: Any) -> dict[str, Any]:
     return value
 
 
-async def run(client: GraphQLClient, mutation: str, **variables: Any) -> dict[str, Any]:
-    result: dict[str, Any] = (await client.data(mutation, **variables))["r"]
-    return result
-
-
 async def create(admin: GraphQLClient, publish: bool = False, **overrides: Any) -> dict[str, Any]:
-    result = await run(admin, CREATE, input=fields(**overrides), publish=publish)
-    assert result["__typename"] == "AnnouncementSuccess", result
-    announcement: dict[str, Any] = result["announcement"]
-    return announcement
+    answer = await result(admin, CREATE, input=fields(**overrides), publish=publish)
+    return succeeded(answer, "AnnouncementSuccess", "announcement")
 
 
 async def lists(client: GraphQLClient) -> tuple[list[int], list[int]]:
@@ -90,11 +82,6 @@ async def lists(client: GraphQLClient) -> tuple[list[int], list[int]]:
     assert published["totalCount"] == len(published["edges"])
     assert drafts["totalCount"] == len(drafts["edges"])
     return [e["node"]["id"] for e in published["edges"]], [e["node"]["id"] for e in drafts["edges"]]
-
-
-async def bell(client: GraphQLClient) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    data = await client.data(BELL)
-    return [e["node"] for e in data["notifications"]["edges"]], data["unreadNotificationCounts"]
 
 
 async def readers_of(everyone: dict[str, GraphQLClient], announcement_id: int) -> set[str]:
@@ -130,7 +117,7 @@ async def test_a_draft_is_the_authors_alone_until_published_to_everyone(
         assert await lists(everyone[name]) == ([], [])
     assert await notified_of(everyone, draft["id"]) == set()
 
-    published = await run(admin, PUBLISH, id=draft["id"])
+    published = await result(admin, PUBLISH, id=draft["id"])
     assert published["__typename"] == "AnnouncementSuccess", published
     assert published["announcement"]["publishedAt"] == NOW
 
@@ -138,19 +125,12 @@ async def test_a_draft_is_the_authors_alone_until_published_to_everyone(
     assert await notified_of(everyone, draft["id"]) == set(READERS)  # the author too
     assert await lists(admin) == ([draft["id"]], [])
     notes, counts = await bell(everyone["sales3"])
-    assert notes == [
-        {
-            "category": "SYSTEM",
-            "kind": "announcement",
-            "title": "Office closed Friday",
-            "body": "Maintenance of the building.",
-            "linkType": "announcement",
-            "linkId": draft["id"],
-        }
-    ]
+    text = ("Office closed Friday", "Maintenance of the building.")
+    link = ("announcement", draft["id"])
+    assert notes == [unread(notes[0]["id"], "announcement", text, link, "SYSTEM")]
     assert counts == {"personal": 0, "system": 1, "total": 1}
 
-    again = await run(admin, PUBLISH, id=draft["id"])
+    again = await result(admin, PUBLISH, id=draft["id"])
     assert again["__typename"] == "ConflictError", again
     assert again["code"] == "CONFLICT"
     assert again["field"] == "id"
@@ -208,7 +188,7 @@ async def test_a_wrong_audience_is_invalid_input_and_nothing_is_created(
     change: dict[str, Any],
     publish: bool,
 ) -> None:
-    refused = await run(admin, CREATE, input=fields(**change), publish=publish)
+    refused = await result(admin, CREATE, input=fields(**change), publish=publish)
     assert refused["__typename"] == "InvalidInputError", refused
     assert refused["code"] == "INVALID_INPUT"
     assert refused["field"] == "audienceIds"
@@ -223,7 +203,7 @@ async def test_an_update_changes_the_text_but_not_the_audience_of_a_published_on
 ) -> None:
     dept = departments["Sales Dept 1"]
     sent = await create(admin, publish=True, audience="DEPARTMENTS", audienceIds=[dept])
-    changed = await run(
+    changed = await result(
         admin,
         UPDATE,
         id=sent["id"],
@@ -251,17 +231,17 @@ async def test_an_update_changes_the_text_but_not_the_audience_of_a_published_on
 
     # a draft's audience may still change
     draft = await create(admin, audience="USERS", audienceIds=[uid(everyone["sales1"])])
-    moved = await run(
+    moved = await result(
         admin, UPDATE, id=draft["id"], input=fields(audience="DEPARTMENTS", audienceIds=[dept])
     )
     assert (moved["announcement"]["audience"], moved["announcement"]["audienceIds"]) == (
         "DEPARTMENTS",
         [dept],
     )
-    bad = await run(admin, UPDATE, id=draft["id"], input=fields(audienceIds=[dept]))
+    bad = await result(admin, UPDATE, id=draft["id"], input=fields(audienceIds=[dept]))
     assert bad["__typename"] == "InvalidInputError"
     assert bad["field"] == "audienceIds"
-    missing = await run(admin, UPDATE, id=draft["id"] + 99, input=fields())
+    missing = await result(admin, UPDATE, id=draft["id"] + 99, input=fields())
     assert missing["__typename"] == "NotFoundError"
 
 
@@ -272,7 +252,7 @@ async def test_deleting_hides_a_published_announcement_and_a_draft(
     draft = await create(admin, title="Draft")
     assert await lists(admin) == ([sent["id"]], [draft["id"]])
     for target in (sent, draft):
-        deleted = await run(admin, DELETE, id=target["id"])
+        deleted = await result(admin, DELETE, id=target["id"])
         assert deleted == {"__typename": "DeleteSuccess", "id": target["id"]}
     for client in everyone.values():
         assert await lists(client) == ([], [])
@@ -281,7 +261,7 @@ async def test_deleting_hides_a_published_announcement_and_a_draft(
         (PUBLISH, {}),
         (UPDATE, {"input": fields()}),
     ):
-        refused = await run(admin, mutation, id=draft["id"], **variables)
+        refused = await result(admin, mutation, id=draft["id"], **variables)
         assert refused["__typename"] == "NotFoundError", refused
         assert refused["code"] == "NOT_FOUND"
     assert await lists(admin) == ([], [])
@@ -313,14 +293,11 @@ async def test_sales_staff_may_not_manage_announcements(
 async def test_an_instant_notice_reaches_those_online_once_and_is_not_stored(
     app: Starlette, admin: GraphQLClient, everyone: dict[str, GraphQLClient]
 ) -> None:
-    async with (
-        live_client(app, everyone["sales1"].token) as first,
-        live_client(app, everyone["sales3"].token) as second,
+    async with subscribed(app, LIVE_NOTICES, everyone["sales1"], everyone["sales3"]) as (
+        first,
+        second,
     ):
-        for live in (first, second):
-            await live.subscribe(LIVE_NOTICES)
-        await asyncio.sleep(0.05)
-        sent = await run(admin, NOTICE, title="  Fire drill at 11:00  ", body="Use stairs.")
+        sent = await result(admin, NOTICE, title="  Fire drill at 11:00  ", body="Use stairs.")
         assert sent == {"__typename": "NoticeSent", "deliveredLive": True}
         for live in (first, second):
             assert (await live.next_data())["instantNotices"] == {
@@ -337,7 +314,7 @@ async def test_an_instant_notice_reaches_those_online_once_and_is_not_stored(
             await latecomer.subscribe(LIVE_BELL)
             assert await latecomer.nothing_within(0.3)
 
-    refused = await run(admin, NOTICE, title=" ")
+    refused = await result(admin, NOTICE, title=" ")
     assert refused["__typename"] == "InvalidInputError"
     assert refused["field"] == "title"
     for client in everyone.values():
@@ -349,7 +326,7 @@ async def test_publishing_twice_at_the_same_time_notifies_once(
     admin: GraphQLClient, everyone: dict[str, GraphQLClient]
 ) -> None:
     draft = await create(admin)
-    results = await asyncio.gather(*(run(admin, PUBLISH, id=draft["id"]) for _ in range(3)))
+    results = await asyncio.gather(*(result(admin, PUBLISH, id=draft["id"]) for _ in range(3)))
     assert sorted(r["__typename"] for r in results) == [
         "AnnouncementSuccess",
         "ConflictError",
@@ -374,8 +351,8 @@ async def test_deactivated_users_are_not_in_the_audience(
 
 
 async def test_a_title_style_that_is_not_an_object_is_refused(admin: GraphQLClient) -> None:
-    result = await run(admin, CREATE, input=fields(titleStyle="bold"), publish=False)
-    assert (result["__typename"], result["field"]) == ("InvalidInputError", "titleStyle")
+    answer = await result(admin, CREATE, input=fields(titleStyle="bold"), publish=False)
+    assert (answer["__typename"], answer["field"]) == ("InvalidInputError", "titleStyle")
     assert await lists(admin) == ([], [])
 
 
@@ -385,7 +362,7 @@ async def test_deleting_an_announcement_clears_it_from_the_bells(
     announcement = await create(admin, publish=True)
     _, counts = await bell(sales1)
     assert counts["system"] == 1
-    deleted = await run(admin, DELETE, id=announcement["id"])
+    deleted = await result(admin, DELETE, id=announcement["id"])
     assert deleted["__typename"] == "DeleteSuccess", deleted
     notes, counts = await bell(sales1)
     assert (notes, counts["system"]) == ([], 0)

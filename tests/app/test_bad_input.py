@@ -18,13 +18,12 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
 )
-from sqlalchemy import func, select
 
 from gql_crm.auth.permissions import ALL_PERMISSIONS
-from gql_crm.db.base import Base
 from gql_crm.db.pagination import encode_cursor
 from gql_crm.schema import build_schema
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.factories import row_counts
 from tests.graphql_client import GraphQLClient
 
 Path = tuple[str | int, ...]
@@ -159,14 +158,6 @@ def cases(scalars: set[str]) -> Iterator[tuple[str, str, dict[str, Any], Path, s
         for path, scalar in found:
             if scalar in scalars:
                 yield name, document(name, field), variables, path, scalar
-
-
-async def row_counts(services: Services) -> list[int]:
-    """Rows in every table, in one statement."""
-    tables = Base.metadata.sorted_tables
-    statement = select(*(select(func.count()).select_from(t).scalar_subquery() for t in tables))
-    async with services.database.reader() as session:
-        return list((await session.execute(statement)).one())
 
 
 def internal_errors(response_status: int, body: dict[str, Any]) -> list[str]:

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
+from tests.fixtures.graphql import bell, mutation_of, result, succeeded
+from tests.fixtures.live import settle, subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import LiveClient, live_client
@@ -22,20 +24,14 @@ RESULT = (
     " ... on Error { code message field }"
     " ... on InvalidInputError { problems { field message } }"
 )
-APPLY = "mutation($input: ApprovalInput!) { r: applyForApproval(input: $input) { " + RESULT + " } }"
-APPROVE = "mutation($id: Int!, $c: String) { r: approve(id: $id, comment: $c) { " + RESULT + " } }"
-REJECT = "mutation($id: Int!, $c: String) { r: reject(id: $id, comment: $c) { " + RESULT + " } }"
-COMMENT = (
-    "mutation($id: Int!, $c: String!) { r: commentOnApproval(id: $id, comment: $c) { "
-    + RESULT
-    + " } }"
-)
-WITHDRAW = "mutation($id: Int!) { r: withdrawApproval(id: $id) { " + RESULT + " } }"
+APPLY = mutation_of("$input: ApprovalInput!", "applyForApproval(input: $input)", RESULT)
+APPROVE = mutation_of("$id: Int!, $c: String", "approve(id: $id, comment: $c)", RESULT)
+REJECT = mutation_of("$id: Int!, $c: String", "reject(id: $id, comment: $c)", RESULT)
+COMMENT = mutation_of("$id: Int!, $c: String!", "commentOnApproval(id: $id, comment: $c)", RESULT)
+WITHDRAW = mutation_of("$id: Int!", "withdrawApproval(id: $id)", RESULT)
 ONE = "query($id: Int!) { approval(id: $id) { " + APPROVAL + " } }"
 LIST = """query($status: ApprovalStatus, $awaitingMe: Boolean! = false) {
   approvals(status: $status, awaitingMe: $awaitingMe) { totalCount edges { node { id } } } }"""
-BELL = """{ notifications { edges { node { id category kind title body linkType linkId readAt } } }
-  unreadNotificationCounts { personal system total } }"""
 LIVE_BELL = """subscription { notifications {
   notification { id category kind title body linkType linkId }
   unreadCounts { personal system total } } }"""
@@ -61,20 +57,11 @@ def leave(*approvers: GraphQLClient | int, **overrides: Any) -> dict[str, Any]:
 
 
 async def apply(client: GraphQLClient, application: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = (await client.data(APPLY, input=application))["r"]
-    return result
+    return await result(client, APPLY, input=application)
 
 
 async def applied(client: GraphQLClient, application: dict[str, Any]) -> dict[str, Any]:
-    result = await apply(client, application)
-    assert result["__typename"] == "ApprovalSuccess", result
-    approval: dict[str, Any] = result["approval"]
-    return approval
-
-
-async def run(client: GraphQLClient, mutation: str, **variables: Any) -> dict[str, Any]:
-    result: dict[str, Any] = (await client.data(mutation, **variables))["r"]
-    return result
+    return succeeded(await apply(client, application), "ApprovalSuccess", "approval")
 
 
 async def fetch(client: GraphQLClient, approval_id: int) -> dict[str, Any] | None:
@@ -88,11 +75,6 @@ async def visible_ids(client: GraphQLClient, **filters: Any) -> list[int]:
     return [edge["node"]["id"] for edge in page["edges"]]
 
 
-async def bell(client: GraphQLClient) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    data = await client.data(BELL)
-    return [e["node"] for e in data["notifications"]["edges"]], data["unreadNotificationCounts"]
-
-
 def history(approval: dict[str, Any]) -> list[tuple[str, str, int | None, str | None]]:
     return [
         (h["actor"]["loginName"], h["action"], h["step"], h["comment"]) for h in approval["history"]
@@ -103,23 +85,13 @@ def decisions(approval: dict[str, Any]) -> list[tuple[int, str | None, str | Non
     return [(s["approverId"], s["decision"], s["comment"]) for s in approval["steps"]]
 
 
-async def settle() -> None:
-    await asyncio.sleep(0.05)
-
-
 # ---- the required path: apply, notify, decide, notify --------------------------------------
 
 
 async def test_apply_notifies_the_approver_and_the_decision_notifies_the_applicant(
     app: Starlette, sales1: GraphQLClient, manager1: GraphQLClient
 ) -> None:
-    async with (
-        live_client(app, manager1.token) as approver_bell,
-        live_client(app, sales1.token) as applicant_bell,
-    ):
-        await approver_bell.subscribe(LIVE_BELL)
-        await applicant_bell.subscribe(LIVE_BELL)
-        await settle()
+    async with subscribed(app, LIVE_BELL, manager1, sales1) as (approver_bell, applicant_bell):
         approval = await applied(sales1, leave(manager1))
         assert approval["status"] == "PENDING"
         assert approval["currentStep"] == 1
@@ -144,7 +116,7 @@ async def test_apply_notifies_the_approver_and_the_decision_notifies_the_applica
         assert counts == {"personal": 1, "system": 0, "total": 1}
         assert await bell(sales1) == ([], {"personal": 0, "system": 0, "total": 0})
 
-        decided = await run(manager1, APPROVE, id=approval["id"], c="Enjoy.")
+        decided = await result(manager1, APPROVE, id=approval["id"], c="Enjoy.")
         assert decided["__typename"] == "ApprovalSuccess", decided
         assert decided["approval"]["status"] == "APPROVED"
         assert decided["approval"]["decidedAt"] == NOW
@@ -193,7 +165,7 @@ async def test_a_later_step_approver_cannot_decide_out_of_turn(
 ) -> None:
     approval = await applied(sales1, leave(manager1, sales2))
     for mutation in (APPROVE, REJECT):
-        refused = await run(sales2, mutation, id=approval["id"], c="me first")
+        refused = await result(sales2, mutation, id=approval["id"], c="me first")
         assert refused["__typename"] == "ConflictError", refused
         assert refused["code"] == "CONFLICT"
         assert refused["field"] == "id"
@@ -208,7 +180,7 @@ async def test_a_manager_who_sees_the_application_cannot_decide_for_its_approver
     approval = await applied(sales1, leave(sales3))
     assert await fetch(manager1, approval["id"]) is not None  # manager1 sees it (scope)
     for mutation in (APPROVE, REJECT):
-        refused = await run(manager1, mutation, id=approval["id"], c=None)
+        refused = await result(manager1, mutation, id=approval["id"], c=None)
         assert refused["__typename"] == "ConflictError", refused
         assert refused["code"] == "CONFLICT"
         assert refused["field"] == "id"
@@ -223,10 +195,10 @@ async def test_an_uninvolved_colleague_deciding_is_told_the_application_does_not
     # visible to them, so the refusal is NOT_FOUND (it does not even reveal that it exists).
     approval = await applied(sales1, leave(manager1))
     for mutation in (APPROVE, REJECT):
-        refused = await run(sales2, mutation, id=approval["id"], c=None)
+        refused = await result(sales2, mutation, id=approval["id"], c=None)
         assert refused["__typename"] == "NotFoundError", refused
         assert refused["code"] == "NOT_FOUND"
-    missing = await run(manager1, APPROVE, id=approval["id"] + 1000, c=None)
+    missing = await result(manager1, APPROVE, id=approval["id"] + 1000, c=None)
     assert missing["__typename"] == "NotFoundError"
     await _unchanged(sales1, approval["id"], [uid(manager1)], sales1)
 
@@ -235,11 +207,11 @@ async def test_an_approver_decides_only_once(
     sales1: GraphQLClient, manager1: GraphQLClient
 ) -> None:
     approval = await applied(sales1, leave(manager1))
-    assert (await run(manager1, APPROVE, id=approval["id"], c="ok"))["__typename"] == (
+    assert (await result(manager1, APPROVE, id=approval["id"], c="ok"))["__typename"] == (
         "ApprovalSuccess"
     )
     for mutation in (APPROVE, REJECT):
-        again = await run(manager1, mutation, id=approval["id"], c="changed my mind")
+        again = await result(manager1, mutation, id=approval["id"], c="changed my mind")
         assert again["__typename"] == "ConflictError", again
         assert again["code"] == "CONFLICT"
         assert "already approved" in again["message"]
@@ -264,7 +236,7 @@ async def test_two_steps_approve_then_reject(
     assert await visible_ids(sales2, awaitingMe=True) == []
     assert (await bell(sales2))[0] == []
 
-    first = await run(manager1, APPROVE, id=approval["id"], c="Fine by me")
+    first = await result(manager1, APPROVE, id=approval["id"], c="Fine by me")
     assert first["__typename"] == "ApprovalSuccess", first
     assert first["approval"]["status"] == "PENDING"
     assert first["approval"]["currentStep"] == 2
@@ -280,7 +252,7 @@ async def test_two_steps_approve_then_reject(
     assert await visible_ids(manager1, awaitingMe=True) == []
     assert await visible_ids(sales2, awaitingMe=True) == [approval["id"]]
 
-    second = await run(sales2, REJECT, id=approval["id"], c="We are short-staffed")
+    second = await result(sales2, REJECT, id=approval["id"], c="We are short-staffed")
     assert second["__typename"] == "ApprovalSuccess", second
     assert second["approval"]["status"] == "REJECTED"
     assert second["approval"]["currentStep"] == 2
@@ -318,12 +290,12 @@ async def test_only_the_applicant_withdraws_and_only_while_pending(
 ) -> None:
     approval = await applied(sales1, leave(manager1, sales2))
     for who in (manager1, sales2):  # the approver, a later approver (and manager1's scope)
-        refused = await run(who, WITHDRAW, id=approval["id"])
+        refused = await result(who, WITHDRAW, id=approval["id"])
         assert refused["__typename"] == "ConflictError", refused
         assert "Only the applicant" in refused["message"]
     await _unchanged(sales1, approval["id"], [uid(manager1), uid(sales2)], sales1)
 
-    done = await run(sales1, WITHDRAW, id=approval["id"])
+    done = await result(sales1, WITHDRAW, id=approval["id"])
     assert done["__typename"] == "ApprovalSuccess", done
     assert done["approval"]["status"] == "WITHDRAWN"
     assert done["approval"]["decidedAt"] == NOW
@@ -340,7 +312,7 @@ async def test_only_the_applicant_withdraws_and_only_while_pending(
         (REJECT, {"c": None}),
     ):
         client = sales1 if mutation is WITHDRAW else manager1
-        again = await run(client, mutation, id=approval["id"], **variables)
+        again = await result(client, mutation, id=approval["id"], **variables)
         assert again["__typename"] == "ConflictError", again
         assert "already withdrawn" in again["message"]
     after = await fetch(sales1, approval["id"])
@@ -358,8 +330,8 @@ async def test_a_decided_application_cannot_be_withdrawn(
     sales1: GraphQLClient, manager1: GraphQLClient
 ) -> None:
     approval = await applied(sales1, leave(manager1))
-    await run(manager1, APPROVE, id=approval["id"], c=None)
-    refused = await run(sales1, WITHDRAW, id=approval["id"])
+    await result(manager1, APPROVE, id=approval["id"], c=None)
+    refused = await result(sales1, WITHDRAW, id=approval["id"])
     assert refused["__typename"] == "ConflictError", refused
     assert "already approved" in refused["message"]
     after = await fetch(sales1, approval["id"])
@@ -381,16 +353,16 @@ async def test_comments_appear_in_the_history_in_order_with_their_actors(
         (manager1, "Who covers Acme?"),
         (sales1, "sales2 does."),
     ):
-        result = await run(who, COMMENT, id=approval["id"], c=text)
-        assert result["__typename"] == "ApprovalSuccess", result
-    await run(manager1, APPROVE, id=approval["id"], c="Approved.")
+        answer = await result(who, COMMENT, id=approval["id"], c=text)
+        assert answer["__typename"] == "ApprovalSuccess", answer
+    await result(manager1, APPROVE, id=approval["id"], c="Approved.")
 
     for refused, code in (
-        (await run(sales1, COMMENT, id=approval["id"], c="   "), "INVALID_INPUT"),
-        (await run(sales3, COMMENT, id=approval["id"], c="Me too"), "NOT_FOUND"),
+        (await result(sales1, COMMENT, id=approval["id"], c="   "), "INVALID_INPUT"),
+        (await result(sales3, COMMENT, id=approval["id"], c="Me too"), "NOT_FOUND"),
     ):
         assert refused["code"] == code, refused
-    invalid = await run(manager1, COMMENT, id=approval["id"], c="")
+    invalid = await result(manager1, COMMENT, id=approval["id"], c="")
     assert invalid["__typename"] == "InvalidInputError"
     assert invalid["field"] == "comment"
     assert invalid["problems"] == [{"field": "comment", "message": "must not be empty"}]
@@ -480,27 +452,24 @@ async def test_boundary_applications_are_accepted(
     assert await visible_ids(sales1) == [money["id"], same_day["id"]]
 
 
-@pytest.mark.parametrize("amount", ["NaN", "Infinity"])
-async def test_a_non_finite_amount_is_invalid_input(
+@pytest.mark.parametrize(
+    "amount",
+    [
+        pytest.param("NaN", id="not a number"),
+        pytest.param("Infinity", id="infinite"),
+        pytest.param("1E+20", id="too large for the column"),
+    ],
+)
+async def test_an_amount_that_cannot_be_stored_is_invalid_input(
     sales1: GraphQLClient, manager1: GraphQLClient, amount: str
 ) -> None:
     body = await sales1.execute(
         APPLY, input=leave(manager1, **{**_OTHER, "type": "EXPENSE", "amount": amount})
     )
     assert body.get("errors") is None, body["errors"]
-    assert body["data"]["r"]["__typename"] == "InvalidInputError"
-    assert body["data"]["r"]["field"] == "amount"
-
-
-async def test_an_amount_too_large_for_the_column_is_invalid_input(
-    sales1: GraphQLClient, manager1: GraphQLClient
-) -> None:
-    body = await sales1.execute(
-        APPLY, input=leave(manager1, **{**_OTHER, "type": "EXPENSE", "amount": "1E+20"})
-    )
-    assert body.get("errors") is None, body["errors"]
-    assert body["data"]["r"]["__typename"] == "InvalidInputError"
-    assert body["data"]["r"]["field"] == "amount"
+    assert body["data"]["result"]["__typename"] == "InvalidInputError"
+    assert body["data"]["result"]["field"] == "amount"
+    assert await visible_ids(sales1) == []
 
 
 async def test_apply_returns_the_amount_as_stored(
@@ -546,7 +515,7 @@ async def test_visibility_applicant_approvers_and_managers_in_scope(
     assert await visible_ids(sales2, awaitingMe=True) == []
     assert await visible_ids(sales1, awaitingMe=True) == []
 
-    await run(admin, APPROVE, id=of_sales1["id"], c=None)
+    await result(admin, APPROVE, id=of_sales1["id"], c=None)
     assert await visible_ids(admin, awaitingMe=True) == [of_sales3["id"]]
     assert await visible_ids(admin, status="APPROVED") == [of_sales1["id"]]
     assert await visible_ids(manager1, status="APPROVED") == [of_sales1["id"]]
@@ -597,12 +566,12 @@ async def test_live_approval_updates_reach_those_who_may_see_the_application(
         assert await outsider.nothing_within(0.2)
         assert await follower.nothing_within(0.01)  # filtered out: another approval
 
-        await run(sales2, APPROVE, id=approval["id"], c=None)
+        await result(sales2, APPROVE, id=approval["id"], c=None)
         approved = ("APPROVE", uid(sales2), approval["id"], "APPROVED", 1)
         for live in (applicant, approver, manager):
             assert _update(await live.next_data()) == approved
 
-        await run(admin, REJECT, id=earlier["id"], c="No.")
+        await result(admin, REJECT, id=earlier["id"], c="No.")
         rejected = ("REJECT", uid(admin), earlier["id"], "REJECTED", 1)
         assert _update(await follower.next_data()) == rejected
         for live in (applicant, manager):  # sales1's own application, in manager1's scope
@@ -617,9 +586,9 @@ async def test_simultaneous_decisions_by_the_approver_count_once(
 ) -> None:
     approval = await applied(sales1, leave(manager1))
     results = await asyncio.gather(
-        run(manager1, APPROVE, id=approval["id"], c="first"),
-        run(manager1, REJECT, id=approval["id"], c="second"),
-        run(manager1, APPROVE, id=approval["id"], c="third"),
+        result(manager1, APPROVE, id=approval["id"], c="first"),
+        result(manager1, REJECT, id=approval["id"], c="second"),
+        result(manager1, APPROVE, id=approval["id"], c="third"),
     )
     kinds = sorted(r["__typename"] for r in results)
     assert kinds == ["ApprovalSuccess", "ConflictError", "ConflictError"], results
@@ -634,16 +603,16 @@ async def test_simultaneous_decisions_by_the_approver_count_once(
 async def test_an_approver_named_twice_is_invalid_input(
     sales1: GraphQLClient, manager1: GraphQLClient
 ) -> None:
-    result = await apply(sales1, leave(manager1, manager1))
-    assert result["__typename"] == "InvalidInputError", result
-    assert result["field"] == "approverIds"
+    answer = await apply(sales1, leave(manager1, manager1))
+    assert answer["__typename"] == "InvalidInputError", answer
+    assert answer["field"] == "approverIds"
     assert await visible_ids(sales1) == []
 
 
 async def test_an_amount_beyond_any_column_is_invalid_input(
     sales1: GraphQLClient, manager1: GraphQLClient
 ) -> None:
-    result = await apply(
+    answer = await apply(
         sales1, leave(manager1, type="EXPENSE", amount="1e29", startsOn=None, endsOn=None)
     )
-    assert (result["__typename"], result["field"]) == ("InvalidInputError", "amount")
+    assert (answer["__typename"], answer["field"]) == ("InvalidInputError", "amount")

@@ -42,11 +42,10 @@ async def post_upload(
     client: GraphQLClient,
     record_type: str,
     record_id: int,
-    file_name: str,
-    content: bytes,
-    content_type: str,
+    *file: *tuple[str, bytes, str],
     headers: dict[str, str] | None = None,
 ) -> httpx.Response:
+    """POST the upload of ``file`` (name, content, content type) onto the record."""
     operations = {
         "query": UPLOAD,
         "variables": {"recordType": record_type, "recordId": record_id, "file": None},
@@ -58,20 +57,16 @@ async def post_upload(
     return await client.http.post(
         "/graphql",
         data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
-        files={"0": (file_name, content, content_type)},
+        files={"0": file},
         headers=sent,
     )
 
 
 async def upload(
-    client: GraphQLClient,
-    record_type: str,
-    record_id: int,
-    file_name: str,
-    content: bytes,
-    content_type: str,
+    client: GraphQLClient, record_type: str, record_id: int, *file: *tuple[str, bytes, str]
 ) -> dict[str, Any]:
-    response = await post_upload(client, record_type, record_id, file_name, content, content_type)
+    """The upload's result; the request itself must succeed."""
+    response = await post_upload(client, record_type, record_id, *file)
     assert response.status_code == 200, response.text
     body = response.json()
     assert not body.get("errors"), body

@@ -7,9 +7,8 @@ import secrets
 from gql_crm.db.models import Attachment, AttachmentRecordType
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
-from tests.fixtures.factories import add_order, make_customer
+from tests.fixtures.factories import customers_with_an_order
 from tests.fixtures.statements import Counted, counted_data
-from tests.fixtures.users import user_id
 from tests.graphql_client import GraphQLClient
 
 LIST = """
@@ -24,29 +23,25 @@ LIST = """
 
 
 async def _add(services: Services, count: int) -> None:
-    owner = await user_id(services, "sales1")
-    for i in range(count):
-        customer = await make_customer(services, "sales1", f"Customer {i}")
-        async with services.database.writer() as session, session.begin():
-            order = await add_order(session, customer, owner, f"Order {i}")
-            for record_type, record_id in (
-                (AttachmentRecordType.ORDER, order.id),
-                (AttachmentRecordType.ORDER, order.id),
-                (AttachmentRecordType.CUSTOMER, customer),
-            ):
-                session.add(
-                    Attachment(
-                        record_type=record_type,
-                        record_id=record_id,
-                        file_name="contract.pdf",
-                        content_type="application/pdf",
-                        size=10,
-                        sha256="0" * 64,
-                        storage_key=secrets.token_hex(16),
-                        uploaded_by_id=owner,
-                        created_at=START,
-                    )
+    async for session, customer, order in customers_with_an_order(services, count):
+        for record_type, record_id in (
+            (AttachmentRecordType.ORDER, order.id),
+            (AttachmentRecordType.ORDER, order.id),
+            (AttachmentRecordType.CUSTOMER, customer),
+        ):
+            session.add(
+                Attachment(
+                    record_type=record_type,
+                    record_id=record_id,
+                    file_name="contract.pdf",
+                    content_type="application/pdf",
+                    size=10,
+                    sha256="0" * 64,
+                    storage_key=secrets.token_hex(16),
+                    uploaded_by_id=order.owner_id,
+                    created_at=START,
                 )
+            )
 
 
 async def _statements(admin: GraphQLClient, services: Services, orders: int) -> Counted:

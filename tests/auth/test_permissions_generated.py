@@ -16,32 +16,31 @@ from typing import Any
 
 import pytest
 from graphql import (
-    GraphQLEnumType,
     GraphQLField,
-    GraphQLInputObjectType,
     GraphQLInputType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLScalarType,
     get_named_type,
+    is_enum_type,
+    is_input_object_type,
     is_leaf_type,
+    is_list_type,
+    is_non_null_type,
     is_required_argument,
     is_required_input_field,
+    is_scalar_type,
     parse,
     validate,
 )
-from sqlalchemy import func, select, table
 from starlette.applications import Starlette
 
 from gql_crm.auth.principal import forbidden_message
 from gql_crm.context import Context
-from gql_crm.db.base import Base
 from gql_crm.db.engine import Database
 from gql_crm.schema import build_schema
 from gql_crm.schema.common import declared_permissions
 from gql_crm.services.auth import authenticate
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.factories import row_counts
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import live_client
 
@@ -107,19 +106,19 @@ PROTECTED: dict[tuple[str, str], tuple[str, ...]] = {
 
 def dummy(type_: GraphQLInputType) -> Any:
     """A plausible value of an input type (input objects get their required fields)."""
-    if isinstance(type_, GraphQLNonNull):
+    if is_non_null_type(type_):
         return dummy(type_.of_type)
-    if isinstance(type_, GraphQLList):
+    if is_list_type(type_):
         return [dummy(type_.of_type)]
-    if isinstance(type_, GraphQLEnumType):
+    if is_enum_type(type_):
         return next(iter(type_.values))
-    if isinstance(type_, GraphQLInputObjectType):
+    if is_input_object_type(type_):
         return {
             name: dummy(field.type)
             for name, field in type_.fields.items()
             if is_required_input_field(field)
         }
-    assert isinstance(type_, GraphQLScalarType)
+    assert is_scalar_type(type_)
     assert type_.name in SCALARS, f"no dummy value for the scalar {type_.name}: add one"
     return SCALARS[type_.name]
 
@@ -142,17 +141,6 @@ def probes(kind: str) -> Iterator[tuple[str, str, dict[str, Any], tuple[str, ...
     for (field_kind, name), codes in PROTECTED.items():
         if field_kind == kind:
             yield (name, *probe(kind, name, root.fields[name]), codes)
-
-
-async def snapshot(database: Database) -> dict[str, int]:
-    """Row counts of every table (the operation log among them), in one statement."""
-    counts = [
-        select(func.count()).select_from(table(t.name)).scalar_subquery().label(t.name)
-        for t in Base.metadata.sorted_tables
-    ]
-    async with database.reader() as session:
-        row = (await session.execute(select(*counts))).one()
-    return dict(row._mapping)
 
 
 def refusal_problem(body: dict[str, Any], name: str, codes: tuple[str, ...]) -> str | None:
@@ -227,11 +215,11 @@ async def test_every_protected_field_is_refused_without_its_permission(
 ) -> None:
     problems: list[str] = []
     for name, text, variables, codes in probes(kind):
-        before = await snapshot(database)
+        before = await row_counts(database)
         body = await powerless.execute(text, **variables)
         if problem := refusal_problem(body, name, codes):
             problems.append(f"{name}: {problem}")
-        after = await snapshot(database)
+        after = await row_counts(database)
         if changed := {t: (before[t], after[t]) for t in before if before[t] != after[t]}:
             problems.append(f"{name} wrote rows: {changed}")
     assert problems == []

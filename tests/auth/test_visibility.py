@@ -17,7 +17,6 @@ from gql_crm.db.models import (
     CallRecord,
     Complaint,
     Customer,
-    CustomerKind,
     CustomerShare,
     Opportunity,
     Order,
@@ -28,7 +27,7 @@ from gql_crm.db.models import (
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
 from tests.customer360.test_workbench import _seed
-from tests.fixtures.factories import stage_ids
+from tests.fixtures.factories import add_customer, stage_ids
 from tests.fixtures.users import principal, user_ids
 from tests.graphql_client import GraphQLClient
 
@@ -172,17 +171,7 @@ async def test_the_python_twin_of_customer_visibility_matches_the_sql(
         for n, (pool, owner, shared) in enumerate(product(Pool, owners, (False, True))):
             if (owner is None) != (pool in visibility.OPEN_POOLS):
                 continue
-            customer = Customer(
-                kind=CustomerKind.ENTERPRISE,
-                name=f"c{n}",
-                owner_id=owner,
-                pool=pool,
-                pool_entered_at=START,
-                created_at=START,
-                updated_at=START,
-            )
-            session.add(customer)
-            await session.flush()
+            customer = await add_customer(session, f"c{n}", owner, pool)
             if shared:
                 session.add(
                     CustomerShare(

@@ -7,6 +7,7 @@ from typing import Any
 
 from gql_crm.clock import FrozenClock
 from tests.conftest import START
+from tests.fixtures.errors import forbidden, invalid, not_found
 from tests.fixtures.graphql import (
     ADD_CONTACT,
     CLAIM,
@@ -15,15 +16,12 @@ from tests.fixtures.graphql import (
     DELETE_CONTACT,
     SHARE,
     UPDATE_CONTACT,
-    UPDATE_FORM,
     create,
     customer,
-    forbidden,
-    invalid,
     log,
     maturity_ids,
-    not_found,
     result,
+    update_form,
 )
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
@@ -66,18 +64,15 @@ async def test_add_contact_and_move_the_primary_flag(
     acme = await private_customer(sales1, admin, "Acme", [])
     clock.advance(timedelta(minutes=1))
 
+    details = {
+        "gender": "male",
+        "mobile": "13911111111",
+        "phone": "010-8888 7777",
+        "email": "bob@acme.example",
+        "title": "Buyer",
+    }
     first = await result(
-        sales1,
-        ADD_CONTACT,
-        customerId=acme["id"],
-        input={
-            "name": " Bob ",
-            "gender": "male",
-            "mobile": "13911111111",
-            "phone": "010-8888 7777",
-            "email": "bob@acme.example",
-            "title": "Buyer",
-        },
+        sales1, ADD_CONTACT, customerId=acme["id"], input={"name": " Bob ", **details}
     )
     now = clock.now().isoformat()
     assert first == {
@@ -86,11 +81,7 @@ async def test_add_contact_and_move_the_primary_flag(
             "id": first["contact"]["id"],
             "customerId": acme["id"],
             "name": "Bob",
-            "gender": "male",
-            "mobile": "13911111111",
-            "phone": "010-8888 7777",
-            "email": "bob@acme.example",
-            "title": "Buyer",
+            **details,
             "isPrimary": True,  # the only contact is the primary one
             "createdAt": now,
             "updatedAt": now,
@@ -217,12 +208,7 @@ async def test_bad_contact_input_is_refused_and_nothing_is_written(
     )
 
     # A field the contact form requires.
-    required = await result(
-        admin,
-        UPDATE_FORM,
-        form="CONTACT",
-        fields=[{"field": "email", "shown": True, "required": True}],
-    )
+    required = await update_form(admin, "CONTACT", ("email", True, True))
     assert required["__typename"] == "FormSettingsSuccess"
     missing = await result(sales1, ADD_CONTACT, customerId=acme["id"], input={"name": "Eve"})
     assert missing == invalid(("email", "is required by the contact form settings"))

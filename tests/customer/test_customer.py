@@ -18,6 +18,7 @@ from gql_crm.db.models import User
 from gql_crm.db.scopes import load_principal
 from gql_crm.services.customer import CustomerFilter, customer_query
 from tests.conftest import START
+from tests.fixtures.errors import invalid, not_found
 from tests.fixtures.graphql import (
     CREATE_CUSTOMER,
     CREATE_FOLLOW_UP,
@@ -26,18 +27,16 @@ from tests.fixtures.graphql import (
     SHARE,
     TRANSFER_TO_POOL,
     UPDATE_CUSTOMER,
-    UPDATE_FORM,
     create,
     customer,
     customer_log,
     customers,
-    invalid,
     maturity_ids,
     names,
-    not_found,
     option_ids,
     result,
     total,
+    update_form,
 )
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
@@ -194,9 +193,8 @@ async def test_an_enterprise_customer_round_trips_every_field(
 
 
 async def test_an_individual_customer_keeps_the_contact_marked_primary(
-    sales1: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     created = await create(
         sales1,
         "Chen Jie",
@@ -229,9 +227,8 @@ async def test_an_individual_customer_keeps_the_contact_marked_primary(
 
 
 async def test_without_a_public_maturity_the_customer_goes_to_the_public_pool(
-    sales1: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     no_grade = await create(sales1, "Nobody's Ltd")
     public_grade = await create(sales1, "Graded G Ltd", maturityId=grades["G"])
 
@@ -390,12 +387,7 @@ async def test_bad_input_is_refused_and_nothing_is_created(
 async def test_a_required_company_field_must_be_given(
     admin: GraphQLClient, sales1: GraphQLClient
 ) -> None:
-    changed = await result(
-        admin,
-        UPDATE_FORM,
-        form="COMPANY",
-        fields=[{"field": "city", "shown": True, "required": True}],
-    )
+    changed = await update_form(admin, "COMPANY", ("city", True, True))
     assert changed["__typename"] == "FormSettingsSuccess"
     assert {"field": "city", "shown": True, "required": True} in changed["settings"]["fields"]
     before = await total(admin)
@@ -422,12 +414,7 @@ async def test_a_required_company_field_must_be_given(
 async def test_a_required_contact_field_must_be_given_for_every_contact(
     admin: GraphQLClient, sales1: GraphQLClient
 ) -> None:
-    changed = await result(
-        admin,
-        UPDATE_FORM,
-        form="CONTACT",
-        fields=[{"field": "mobile", "shown": True, "required": True}],
-    )
+    changed = await update_form(admin, "CONTACT", ("mobile", True, True))
     assert changed["__typename"] == "FormSettingsSuccess"
     form = (await admin.data(FORM_SETTINGS, form="CONTACT"))["formSettings"]
     assert {"field": "mobile", "shown": True, "required": True} in form["fields"]
@@ -552,9 +539,8 @@ async def test_update_customer_edits_fields_and_logs_the_changes(
 
 
 async def test_changing_acquired_on_is_saved_and_logged(
-    sales1: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     created = await create(sales1, "Acme", maturityId=grades["A"], acquiredOn="2025-01-01")
     updated = await result(
         sales1,
@@ -570,9 +556,8 @@ async def test_changing_acquired_on_is_saved_and_logged(
 
 
 async def test_a_maturity_change_moves_the_customer_between_pools(
-    sales1: GraphQLClient, admin: GraphQLClient, clock: FrozenClock
+    sales1: GraphQLClient, admin: GraphQLClient, clock: FrozenClock, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     users = await user_ids(admin)
     created = await create(sales1, "Grower", maturityId=grades["A"])
     clock.advance(timedelta(hours=2))
@@ -610,9 +595,8 @@ async def test_a_maturity_change_moves_the_customer_between_pools(
 
 
 async def test_bad_input_on_update_changes_nothing(
-    sales1: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     created = await create(sales1, "Steady Ltd", city="Ningbo", maturityId=grades["A"])
     refused = await result(
         sales1, UPDATE_CUSTOMER, id=created["id"], input={"name": "y" * 201, "sourceId": 99999}
@@ -625,9 +609,8 @@ async def test_bad_input_on_update_changes_nothing(
 
 
 async def test_only_the_owner_and_their_managers_may_update(
-    sales1: GraphQLClient, manager1: GraphQLClient, gql: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, manager1: GraphQLClient, gql: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     created = await create(sales1, "Guarded Ltd", maturityId=grades["A"], city="Xiamen")
     sales2 = await gql.as_user("sales2")
     sales3 = await gql.as_user("sales3")
@@ -657,9 +640,8 @@ async def test_only_the_owner_and_their_managers_may_update(
 
 
 async def test_updating_a_customer_you_cannot_see_is_not_found(
-    sales1: GraphQLClient, gql: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, gql: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     created = await create(sales1, "Hidden Ltd", maturityId=grades["A"])
     sales2 = await gql.as_user("sales2")
     assert await customer(sales2, created["id"]) is None
@@ -850,10 +832,7 @@ async def test_sort_orders_walk_in_keyset_pages(
 
 
 async def test_quick_search_covers_names_and_contact_details(
-    sales1: GraphQLClient,
-    manager1: GraphQLClient,
-    admin: GraphQLClient,
-    gql: GraphQLClient,
+    sales1: GraphQLClient, manager1: GraphQLClient, admin: GraphQLClient, gql: GraphQLClient
 ) -> None:
     grades = await maturity_ids(admin)
     await create(

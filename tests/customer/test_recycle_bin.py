@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
 from gql_crm.clock import FrozenClock
 from gql_crm.db.engine import Database
 from tests.conftest import START
+from tests.fixtures.errors import error, forbidden, not_found
 from tests.fixtures.graphql import (
     ADD_CONTACT,
     CREATE_FOLLOW_UP,
@@ -25,12 +27,10 @@ from tests.fixtures.graphql import (
     create,
     customer,
     customers,
-    error,
-    forbidden,
     log,
     maturity_ids,
     names,
-    not_found,
+    position_ids,
     result,
 )
 from tests.fixtures.users import user_ids
@@ -46,9 +46,11 @@ def not_in_bin(customer_id: int) -> dict[str, Any]:
     return not_found("Customer in your recycle bin", customer_id)
 
 
-async def doomed(sales1: GraphQLClient, admin: GraphQLClient, clock: FrozenClock) -> dict[str, Any]:
+@pytest.fixture
+async def doomed(
+    sales1: GraphQLClient, admin: GraphQLClient, clock: FrozenClock, grades: dict[str, int]
+) -> dict[str, Any]:
     """sales1's private customer with two contacts, two follow-ups, shared with sales2."""
-    grades = await maturity_ids(admin)
     users = await user_ids(admin)
     created = await create(
         sales1,
@@ -82,12 +84,11 @@ async def doomed(sales1: GraphQLClient, admin: GraphQLClient, clock: FrozenClock
 
 
 async def test_sales_staff_may_not_delete_restore_or_purge(
-    sales1: GraphQLClient, admin: GraphQLClient, clock: FrozenClock
+    sales1: GraphQLClient, doomed: dict[str, Any]
 ) -> None:
-    created = await doomed(sales1, admin, clock)
     for mutation in (DELETE_CUSTOMER, RESTORE_CUSTOMER, PURGE_CUSTOMER):
-        await forbidden(sales1, mutation, id=created["id"])
-    assert await customer(sales1, created["id"]) == created
+        await forbidden(sales1, mutation, id=doomed["id"])
+    assert await customer(sales1, doomed["id"]) == doomed
     assert await bin_names(sales1) == []
 
 
@@ -97,18 +98,18 @@ async def test_a_deleted_customer_disappears_everywhere(
     admin: GraphQLClient,
     gql: GraphQLClient,
     clock: FrozenClock,
+    doomed: dict[str, Any],
 ) -> None:
-    created = await doomed(sales1, admin, clock)
     await create(sales1, "Survivor Co", maturityId=(await maturity_ids(admin))["A"])
     sales2 = await gql.as_user("sales2")
     before = {c: (await customers(c, first=0))["totalCount"] for c in (sales1, sales2, manager1)}
 
-    deleted = await result(manager1, DELETE_CUSTOMER, id=created["id"])
+    deleted = await result(manager1, DELETE_CUSTOMER, id=doomed["id"])
 
     assert deleted["__typename"] == "CustomerSuccess"
     assert deleted["customer"]["deletedAt"] == clock.now().isoformat()
     for reader in (sales1, sales2, manager1, admin):
-        assert await customer(reader, created["id"]) is None
+        assert await customer(reader, doomed["id"]) is None
         for view in ("ALL", "MINE", "SUBORDINATES", "SHARED"):
             assert "Doomed Co" not in await names(reader, filter={"view": view})
         for term in ("doomed", "13911111111", "bob@doomed", "Eve"):
@@ -123,7 +124,7 @@ async def test_a_deleted_customer_disappears_everywhere(
     assert await bin_names(admin) == []
 
     # Nothing can be done to it or hung on it while it is in the bin.
-    customer_id = created["id"]
+    customer_id = doomed["id"]
     refusals = {
         "update": await result(manager1, UPDATE_CUSTOMER, id=customer_id, input={"name": "X"}),
         "delete": await result(manager1, DELETE_CUSTOMER, id=customer_id),
@@ -133,7 +134,7 @@ async def test_a_deleted_customer_disappears_everywhere(
     }
     for what, refused in refusals.items():
         assert refused == not_found("Customer", customer_id), what
-    contact_id = created["contacts"][1]["id"]
+    contact_id = doomed["contacts"][1]["id"]
     edit_contact = await result(sales1, UPDATE_CONTACT, id=contact_id, input={"name": "Evelyn"})
     assert edit_contact == not_found("Contact", contact_id)
     follow_up = await result(
@@ -141,37 +142,36 @@ async def test_a_deleted_customer_disappears_everywhere(
     )
     assert follow_up == not_found("Customer", customer_id, "customerId")
     edit_follow_up = await result(
-        sales1, UPDATE_FOLLOW_UP, id=created["followUps"][0]["id"], input={"content": "Edited"}
+        sales1, UPDATE_FOLLOW_UP, id=doomed["followUps"][0]["id"], input={"content": "Edited"}
     )
-    assert edit_follow_up == not_found("Follow-up", created["followUps"][0]["id"])
+    assert edit_follow_up == not_found("Follow-up", doomed["followUps"][0]["id"])
 
 
 async def test_restore_brings_back_the_customer_exactly_as_it_was(
     sales1: GraphQLClient,
     manager1: GraphQLClient,
-    admin: GraphQLClient,
     gql: GraphQLClient,
     clock: FrozenClock,
+    doomed: dict[str, Any],
 ) -> None:
-    created = await doomed(sales1, admin, clock)
     sales2 = await gql.as_user("sales2")
-    snapshots = {c: await customer(c, created["id"]) for c in (sales1, sales2, manager1)}
+    snapshots = {c: await customer(c, doomed["id"]) for c in (sales1, sales2, manager1)}
     assert snapshots[sales2] is not None  # shared with sales2
-    assert await result(manager1, DELETE_CUSTOMER, id=created["id"]) != {}
+    assert await result(manager1, DELETE_CUSTOMER, id=doomed["id"]) != {}
     deleted_at = clock.now()
     clock.advance(timedelta(hours=2))
 
-    restored = await result(manager1, RESTORE_CUSTOMER, id=created["id"])
+    restored = await result(manager1, RESTORE_CUSTOMER, id=doomed["id"])
 
     assert restored == {"__typename": "CustomerSuccess", "customer": snapshots[manager1]}
     for reader, snapshot in snapshots.items():
-        assert await customer(reader, created["id"]) == snapshot
-    assert snapshots[sales1] == created
+        assert await customer(reader, doomed["id"]) == snapshot
+    assert snapshots[sales1] == doomed
     assert await bin_names(manager1) == []
     assert "Doomed Co" in await names(sales1, filter={"view": "MINE"})
     assert await names(sales2, filter={"search": "13911111111"}) == ["Doomed Co"]
 
-    entries = await log(manager1, "customer", created["id"])
+    entries = await log(manager1, "customer", doomed["id"])
     assert entries[:2] == [
         {
             "action": "restore",
@@ -190,11 +190,10 @@ async def test_purge_removes_the_customer_and_what_hangs_on_it_for_good(
     sales1: GraphQLClient,
     manager1: GraphQLClient,
     admin: GraphQLClient,
-    clock: FrozenClock,
     database: Database,
+    doomed: dict[str, Any],
 ) -> None:
-    created = await doomed(sales1, admin, clock)
-    customer_id = created["id"]
+    customer_id = doomed["id"]
     assert await result(manager1, DELETE_CUSTOMER, id=customer_id) != {}
 
     purged = await result(manager1, PURGE_CUSTOMER, id=customer_id)
@@ -212,13 +211,13 @@ async def test_purge_removes_the_customer_and_what_hangs_on_it_for_good(
             )
             assert count == 0, table
     edit_contact = await result(
-        sales1, UPDATE_CONTACT, id=created["contacts"][0]["id"], input={"name": "Bob"}
+        sales1, UPDATE_CONTACT, id=doomed["contacts"][0]["id"], input={"name": "Bob"}
     )
-    assert edit_contact == not_found("Contact", created["contacts"][0]["id"])
+    assert edit_contact == not_found("Contact", doomed["contacts"][0]["id"])
     edit_follow_up = await result(
-        sales1, UPDATE_FOLLOW_UP, id=created["followUps"][0]["id"], input={"content": "x"}
+        sales1, UPDATE_FOLLOW_UP, id=doomed["followUps"][0]["id"], input={"content": "x"}
     )
-    assert edit_follow_up == not_found("Follow-up", created["followUps"][0]["id"])
+    assert edit_follow_up == not_found("Follow-up", doomed["followUps"][0]["id"])
 
     entries = await log(manager1, "customer", customer_id)
     # The manager reads the entries of everyone in Sales Dept 1, sales1's included.
@@ -234,10 +233,9 @@ async def test_purge_removes_the_customer_and_what_hangs_on_it_for_good(
 
 
 async def test_restore_and_purge_only_reach_your_own_bin(
-    sales1: GraphQLClient, manager1: GraphQLClient, admin: GraphQLClient, clock: FrozenClock
+    sales1: GraphQLClient, manager1: GraphQLClient, admin: GraphQLClient, doomed: dict[str, Any]
 ) -> None:
     grades = await maturity_ids(admin)
-    created = await doomed(sales1, admin, clock)
     live = await create(sales1, "Alive Co", maturityId=grades["A"])
 
     # Not deleted at all.
@@ -247,18 +245,17 @@ async def test_restore_and_purge_only_reach_your_own_bin(
     assert await customer(sales1, live["id"]) == live
 
     # In someone else's bin: not even the administrator may reach it.
-    assert await result(manager1, DELETE_CUSTOMER, id=created["id"]) != {}
-    assert await result(admin, RESTORE_CUSTOMER, id=created["id"]) == not_in_bin(created["id"])
-    assert await result(admin, PURGE_CUSTOMER, id=created["id"]) == not_in_bin(created["id"])
+    assert await result(manager1, DELETE_CUSTOMER, id=doomed["id"]) != {}
+    assert await result(admin, RESTORE_CUSTOMER, id=doomed["id"]) == not_in_bin(doomed["id"])
+    assert await result(admin, PURGE_CUSTOMER, id=doomed["id"]) == not_in_bin(doomed["id"])
     assert await bin_names(manager1) == ["Doomed Co"]
-    assert await customer(sales1, created["id"]) is None
-    assert [e["action"] for e in await log(admin, "customer", created["id"])][:1] == ["delete"]
+    assert await customer(sales1, doomed["id"]) is None
+    assert [e["action"] for e in await log(admin, "customer", doomed["id"])][:1] == ["delete"]
 
 
 async def test_managers_delete_only_within_their_scope(
-    manager1: GraphQLClient, admin: GraphQLClient, gql: GraphQLClient
+    manager1: GraphQLClient, admin: GraphQLClient, gql: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(admin)
     sales3 = await gql.as_user("sales3")
     outside = await create(sales3, "Dept 2 Co", maturityId=grades["A"])
     public = await create(admin, "Public Co")
@@ -285,7 +282,6 @@ async def test_a_forged_recycle_bin_cursor_is_bad_user_input(manager1: GraphQLCl
     assert await manager1.error_codes(query, after=forged) == ["BAD_USER_INPUT"]
 
 
-POSITIONS = "{ positions { id name } }"
 MOVE = """mutation($id: Int!, $position: Int!) { updateUser(id: $id, input: {name: "Li Na",
   positionId: $position}) { __typename } }"""
 CLERK = """mutation { createPosition(input: {name: "Clerk", dataScope: OWN, permissions:
@@ -294,16 +290,15 @@ CLERK = """mutation { createPosition(input: {name: "Clerk", dataScope: OWN, perm
 
 
 async def test_the_bin_shows_only_what_the_caller_may_still_see(
-    sales1: GraphQLClient, manager1: GraphQLClient, admin: GraphQLClient
+    sales1: GraphQLClient, manager1: GraphQLClient, admin: GraphQLClient, grades: dict[str, int]
 ) -> None:
     """After a demotion (or the loss of customer:delete) a manager's bin no longer shows a
     subordinate's customer, nor lets it be restored or purged."""
-    grades = await maturity_ids(admin)
     theirs = await create(sales1, "Subordinate Co", maturityId=grades["A"])
     deleted = await result(manager1, DELETE_CUSTOMER, id=theirs["id"])
     assert deleted["__typename"] == "CustomerSuccess", deleted
     assert await bin_names(manager1) == ["Subordinate Co"]
-    positions = {p["name"]: p["id"] for p in (await admin.data(POSITIONS))["positions"]}
+    positions = await position_ids(admin)
     manager_id = (await user_ids(admin))["manager1"]
 
     clerk = (await admin.data(CLERK))["createPosition"]["position"]["id"]

@@ -8,12 +8,14 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from gql_crm.db.models import Invoice, PaymentPlan, Pool, Schedule, User
+from gql_crm.db.models import Invoice, PaymentPlan, Pool, User
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
 from tests.fixtures.factories import add_order, make_customer, payment
 from tests.graphql_client import GraphQLClient
 
+SCHEDULE = """mutation($customer: Int!, $input: ScheduleInput!) { createSchedule(
+  customerId: $customer, input: $input) { __typename } }"""
 VIEW = """
 query($id: Int!) { customer(id: $id) {
   paymentPlans { amount met } payments { amount } invoices { number }
@@ -74,21 +76,11 @@ async def test_money_parts_follow_order_visibility(
 
 async def test_upcoming_schedules_come_first(sales1: GraphQLClient, services: Services) -> None:
     customer_id = await make_customer(services, "sales1")
-    async with services.database.writer() as session, session.begin():
-        owner = await session.scalar(select(User.id).where(User.login_name == "sales1"))
-        for title, hours in (("past-far", -48), ("soon", 2), ("past-near", -1), ("later", 30)):
-            at = START + timedelta(hours=hours)
-            session.add(
-                Schedule(
-                    customer_id=customer_id,
-                    owner_id=owner,
-                    title=title,
-                    starts_at=at,
-                    ends_at=at,
-                    created_at=START,
-                    updated_at=START,
-                )
-            )
+    for title, hours in (("past-far", -48), ("soon", 2), ("past-near", -1), ("later", 30)):
+        at = (START + timedelta(hours=hours)).isoformat()
+        schedule = {"title": title, "startsAt": at, "endsAt": at}
+        made = await sales1.data(SCHEDULE, customer=customer_id, input=schedule)
+        assert made["createSchedule"]["__typename"] == "CustomerRecordSuccess", made
     query = "query($id: Int!) { customer(id: $id) { schedules { title } } }"
     rows = (await sales1.data(query, id=customer_id))["customer"]["schedules"]
     assert [row["title"] for row in rows] == ["soon", "later", "past-near", "past-far"]

@@ -11,8 +11,9 @@ import pytest
 from gql_crm.db.models import Pool
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
+from tests.fixtures.errors import not_found
 from tests.fixtures.factories import make_customer
-from tests.fixtures.graphql import PLAIN_ERRORS, not_found, result
+from tests.fixtures.graphql import PLAIN_ERRORS, mutation_of, result, success
 from tests.graphql_client import GraphQLClient
 
 RESULT = f"""
@@ -71,33 +72,27 @@ PART = {
 
 
 def _create(name: str, input_type: str) -> str:
-    return f"""
-mutation($customerId: Int!, $input: {input_type}!) {{
-  result: {name}(customerId: $customerId, input: $input) {{ {RESULT} }}
-}}"""
+    arguments = f"$customerId: Int!, $input: {input_type}!"
+    return mutation_of(arguments, f"{name}(customerId: $customerId, input: $input)", RESULT)
 
 
 def _update(name: str, input_type: str) -> str:
-    return f"""
-mutation($id: Int!, $input: {input_type}!) {{
-  result: {name}(id: $id, input: $input) {{ {RESULT} }}
-}}"""
+    return mutation_of(
+        f"$id: Int!, $input: {input_type}!", f"{name}(id: $id, input: $input)", RESULT
+    )
 
 
-DELETE = f"""
-mutation($kind: CustomerRecordKind!, $id: Int!) {{
-  result: deleteCustomerRecord(kind: $kind, id: $id) {{
-    __typename ... on DeleteSuccess {{ id }} {PLAIN_ERRORS} }}
-}}"""
-RESTORE = f"""
-mutation($kind: CustomerRecordKind!, $id: Int!) {{
-  result: restoreCustomerRecord(kind: $kind, id: $id) {{ {RESULT} }}
-}}"""
-PURGE = f"""
-mutation($kind: CustomerRecordKind!, $id: Int!) {{
-  result: purgeCustomerRecord(kind: $kind, id: $id) {{
-    __typename ... on DeleteSuccess {{ id }} {PLAIN_ERRORS} }}
-}}"""
+def _by_kind(name: str, selection: str) -> str:
+    """A mutation on one record of a kind: ``name(kind: $kind, id: $id)``."""
+    return mutation_of(
+        "$kind: CustomerRecordKind!, $id: Int!", f"{name}(kind: $kind, id: $id)", selection
+    )
+
+
+_DELETED = success("DeleteSuccess", "id", PLAIN_ERRORS)
+DELETE = _by_kind("deleteCustomerRecord", _DELETED)
+RESTORE = _by_kind("restoreCustomerRecord", RESULT)
+PURGE = _by_kind("purgeCustomerRecord", _DELETED)
 BIN = """
 query($kind: CustomerRecordKind!) {
   recordRecycleBin(kind: $kind, first: 50) { edges { node { id customerId } } }

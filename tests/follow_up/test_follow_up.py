@@ -8,6 +8,7 @@ from typing import Any
 
 from gql_crm.clock import FrozenClock
 from tests.conftest import START
+from tests.fixtures.errors import error, forbidden, invalid, not_found
 from tests.fixtures.graphql import (
     CLAIM,
     CREATE_FOLLOW_UP,
@@ -16,14 +17,11 @@ from tests.fixtures.graphql import (
     UPDATE_FOLLOW_UP,
     create,
     customer,
-    error,
-    forbidden,
-    invalid,
     log,
     maturity_ids,
-    not_found,
     option_ids,
     result,
+    succeeded,
 )
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
@@ -63,9 +61,7 @@ async def follow(
     if at is not None:
         fields["followedAt"] = iso(at)
     created = await result(client, CREATE_FOLLOW_UP, customerId=customer_id, input=fields)
-    assert created["__typename"] == "FollowUpSuccess", created
-    follow_up: dict[str, Any] = created["followUp"]
-    return follow_up
+    return succeeded(created, "FollowUpSuccess", "followUp")
 
 
 async def timeline(client: GraphQLClient, customer_id: int, first: int = 20) -> dict[str, Any]:

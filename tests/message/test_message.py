@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
 
+from tests.fixtures.live import subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
-from tests.ws_client import live_client
 
 NOW = "2026-03-02T09:00:00+00:00"
 
@@ -113,14 +112,7 @@ async def test_a_message_to_several_colleagues_lands_unread_in_each_inbox(
 async def test_a_recipient_online_receives_the_message_live_and_nobody_else_does(
     app: Starlette, manager1: GraphQLClient, sales1: GraphQLClient, sales3: GraphQLClient
 ) -> None:
-    async with (
-        live_client(app, sales1.token) as recipient,
-        live_client(app, sales3.token) as bystander,
-        live_client(app, manager1.token) as sender,
-    ):
-        for live in (recipient, bystander, sender):
-            await live.subscribe(LIVE)
-        await asyncio.sleep(0.05)
+    async with subscribed(app, LIVE, sales1, sales3, manager1) as (recipient, bystander, sender):
         result = await send(manager1, [uid(sales1)], "Call Acme", "They asked for a quote.")
         assert result["__typename"] == "MessageSuccess"
         pushed = (await recipient.next_data())["messages"]
@@ -205,9 +197,7 @@ async def test_several_messages_each_to_its_own_recipients_in_one_call(
     sales2: GraphQLClient,
     sales3: GraphQLClient,
 ) -> None:
-    async with live_client(app, sales1.token) as live:
-        await live.subscribe(LIVE)
-        await asyncio.sleep(0.05)
+    async with subscribed(app, LIVE, sales1) as [live]:
         result = (
             await manager1.data(
                 SEND_MANY,

@@ -16,6 +16,7 @@ import pytest
 from httpx_ws import WebSocketDisconnect
 from starlette.applications import Starlette
 
+from tests.fixtures.graphql import position_ids
 from tests.graphql_client import GraphQLClient
 from tests.notification.test_bell_customer_events import CLAIM, public_customer, run
 from tests.ws_client import LiveClient, disconnect_in, live_client
@@ -27,7 +28,6 @@ BOTH_PATHS = pytest.mark.parametrize("document", [DIRECT, RESOLVED], ids=["direc
 DEACTIVATE = "mutation($id: Int!) { setUserActive(id: $id, active: false) { __typename } }"
 CHANGE_PASSWORD = """mutation { changePassword(currentPassword: "demo-password",
   newPassword: "another-password-1") { __typename } }"""
-POSITIONS = "{ positions { id name } }"
 MOVE = """mutation($id: Int!, $position: Int!) { updateUser(id: $id, input: {name: "Li Na",
   positionId: $position}) { __typename } }"""
 
@@ -49,41 +49,43 @@ async def _closed(
     return closed.code, closed.reason
 
 
+async def _deactivated(admin: GraphQLClient, user: GraphQLClient) -> None:
+    deactivated = await admin.data(DEACTIVATE, id=user.user_id)
+    assert deactivated["setUserActive"]["__typename"] == "UserSuccess"
+
+
+async def _password_changed(admin: GraphQLClient, user: GraphQLClient) -> None:
+    changed = await user.data(CHANGE_PASSWORD)
+    assert changed["changePassword"]["__typename"] == "LoginSuccess"
+
+
 @BOTH_PATHS
-async def test_a_subscribe_after_deactivation_closes_the_socket(
-    app: Starlette, gql: GraphQLClient, admin: GraphQLClient, document: str
+@pytest.mark.parametrize(
+    ("end_session", "why"),
+    [
+        pytest.param(_deactivated, "session ended (deactivated)", id="deactivated"),
+        pytest.param(_password_changed, "password changed", id="password changed"),
+    ],
+)
+async def test_a_subscribe_after_the_session_ended_closes_the_socket(
+    app: Starlette,
+    gql: GraphQLClient,
+    admin: GraphQLClient,
+    document: str,
+    end_session: Callable[[GraphQLClient, GraphQLClient], Awaitable[None]],
+    why: str,
 ) -> None:
     sales3 = await gql.as_user("sales3")
     sales2 = await gql.as_user("sales2")
 
-    async def deactivated_then_subscribes(live: LiveClient) -> None:
-        assert (await admin.data(DEACTIVATE, id=sales3.user_id))["setUserActive"][
-            "__typename"
-        ] == "UserSuccess"
+    async def ended_then_subscribes(live: LiveClient) -> None:
+        await end_session(admin, sales3)
         await live.subscribe(document)
         await public_customer(sales2, "Heard by everyone")  # an event it would be given
 
-    code, reason = await _closed(app, sales3.token, deactivated_then_subscribes)
+    code, reason = await _closed(app, sales3.token, ended_then_subscribes)
     assert code == 4403
-    assert "session ended (deactivated)" in reason
-
-
-@BOTH_PATHS
-async def test_a_subscribe_after_a_password_change_closes_the_socket(
-    app: Starlette, gql: GraphQLClient, document: str
-) -> None:
-    sales3 = await gql.as_user("sales3")
-    sales2 = await gql.as_user("sales2")
-
-    async def password_changed_then_subscribes(live: LiveClient) -> None:
-        changed = await sales3.data(CHANGE_PASSWORD)
-        assert changed["changePassword"]["__typename"] == "LoginSuccess"
-        await live.subscribe(document)
-        await public_customer(sales2, "Heard by everyone")
-
-    code, reason = await _closed(app, sales3.token, password_changed_then_subscribes)
-    assert code == 4403
-    assert "password changed" in reason
+    assert why in reason
 
 
 @BOTH_PATHS
@@ -96,7 +98,7 @@ async def test_a_session_ended_under_a_live_subscription_closes_the_socket(
     async def subscribed_then_deactivated(live: LiveClient) -> None:
         await live.subscribe(document)
         await _listening(live, sales2)
-        await admin.data(DEACTIVATE, id=sales3.user_id)
+        await _deactivated(admin, sales3)
         ended = await live.receive()
         if ended["type"] == "next":  # a result with the error, then complete
             assert (await live.receive())["type"] == "complete"
@@ -118,7 +120,7 @@ async def test_a_subscribe_after_a_demotion_has_the_new_scope(
 ) -> None:
     sales2 = await gql.as_user("sales2")
     lead = await public_customer(sales2, "A subordinate's lead")
-    positions = {p["name"]: p["id"] for p in (await admin.data(POSITIONS))["positions"]}
+    positions = await position_ids(admin)
     async with live_client(app, manager1.token) as live:
         moved = await admin.data(MOVE, id=manager1.user_id, position=positions["Sales staff"])
         assert moved["updateUser"]["__typename"] == "UserSuccess"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +10,7 @@ from starlette.applications import Starlette
 from gql_crm.clock import FrozenClock
 from gql_crm.services import pool_release
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.live import settle, subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import LiveClient, live_client
@@ -62,15 +62,7 @@ async def test_a_claim_is_heard_by_those_who_may_see_the_new_owner_only(
     sales3: GraphQLClient,
     manager1: GraphQLClient,
 ) -> None:
-    async with (
-        live_client(app, sales3.token) as outsider,
-        live_client(app, manager1.token) as manager,
-        live_client(app, sales1.token) as claimer,
-    ):
-        for live in (outsider, manager, claimer):
-            await live.subscribe(EVENTS)
-        await asyncio.sleep(0.05)
-
+    async with subscribed(app, EVENTS, sales3, manager1, sales1) as (outsider, manager, claimer):
         customer = await public_customer(sales2, "Acme Trading")
         created = {
             "type": "customer.created",
@@ -107,7 +99,7 @@ async def test_customer_id_filters_the_events(
     ):
         await follower.subscribe(EVENTS, id=second["id"])
         await everything.subscribe(EVENTS)
-        await asyncio.sleep(0.05)
+        await settle()
         await run(sales1, CLAIM, id=first["id"])
         assert (await event(everything))["customerId"] == first["id"]
         assert await follower.nothing_within(0.2)
@@ -136,14 +128,11 @@ async def test_the_customer_field_resolves_only_for_those_who_may_see_it_now(
 ) -> None:
     customer = await public_customer(sales2, "Moving Co")
     await run(sales1, CLAIM, id=customer["id"])
-    async with (
-        live_client(app, manager1.token) as former_manager,
-        live_client(app, sales3.token) as new_owner,
-        live_client(app, sales2.token) as bystander,
+    async with subscribed(app, EVENTS, manager1, sales3, sales2, id=customer["id"]) as (
+        former_manager,
+        new_owner,
+        bystander,
     ):
-        for live in (former_manager, new_owner, bystander):
-            await live.subscribe(EVENTS, id=customer["id"])
-        await asyncio.sleep(0.05)
         moved = (await run(sales1, TRANSFER, ids=[customer["id"]], to=uid(sales3)))["customers"]
         assert [(c["pool"], c["ownerId"]) for c in moved] == [("TEMPORARY", uid(sales3))]
 
@@ -179,9 +168,7 @@ async def test_a_release_is_heard_by_everyone(
     assert claimed["pool"] == "TEMPORARY"
     clock.advance(timedelta(days=8))
     sales3 = await gql.as_user("sales3")  # a token of the new day
-    async with live_client(app, sales3.token) as listener:
-        await listener.subscribe(EVENTS)
-        await asyncio.sleep(0.05)
+    async with subscribed(app, EVENTS, sales3) as [listener]:
         released = await pool_release.release_pool(services)
         assert released == [customer["id"]]
         heard = await event(listener)

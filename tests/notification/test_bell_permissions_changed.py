@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from starlette.applications import Starlette
 
+from tests.fixtures.graphql import position_ids
+from tests.fixtures.live import subscribed
 from tests.graphql_client import GraphQLClient
-from tests.ws_client import live_client
 
 CUSTOMER_EVENTS = "subscription { customerEvents { type customerId } }"
-POSITIONS = "{ positions { id name } }"
 MOVE = """mutation($id: Int!, $position: Int!) { updateUser(id: $id, input: {name: "Wang Wei",
   positionId: $position}) { __typename } }"""
 
@@ -18,10 +16,8 @@ MOVE = """mutation($id: Int!, $position: Int!) { updateUser(id: $id, input: {nam
 async def test_a_position_change_ends_live_subscriptions(
     app: Starlette, admin: GraphQLClient, sales1: GraphQLClient
 ) -> None:
-    positions = {p["name"]: p["id"] for p in (await admin.data(POSITIONS))["positions"]}
-    async with live_client(app, sales1.token) as live:
-        await live.subscribe(CUSTOMER_EVENTS)
-        await asyncio.sleep(0.05)
+    positions = await position_ids(admin)
+    async with subscribed(app, CUSTOMER_EVENTS, sales1) as [live]:
         moved = await admin.data(MOVE, id=sales1.user_id, position=positions["Sales manager"])
         assert moved["updateUser"]["__typename"] == "UserSuccess"
         message = await live.receive()

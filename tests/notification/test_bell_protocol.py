@@ -3,7 +3,6 @@ code (or gets an `error` for the one operation), and other connections carry on.
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import httpx
@@ -11,6 +10,7 @@ from httpx_ws import WebSocketDisconnect, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
 from starlette.applications import Starlette
 
+from tests.fixtures.live import settle, subscribed
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import LiveClient, disconnect_in, live_client
 
@@ -67,9 +67,7 @@ async def test_bad_frames_close_only_the_offending_socket_and_others_keep_receiv
     app: Starlette, sales1: GraphQLClient, manager1: GraphQLClient
 ) -> None:
     assert manager1.token is not None and sales1.token is not None
-    async with live_client(app, manager1.token) as bystander:
-        await bystander.subscribe(LIVE_BELL)
-        await asyncio.sleep(0.05)
+    async with subscribed(app, LIVE_BELL, manager1) as [bystander]:
         await _hears(bystander, await _submit(sales1, manager1, "before"))
 
         cases: list[tuple[str, str | None, list[str], int]] = [
@@ -114,7 +112,7 @@ async def test_a_subscription_to_an_unknown_field_gets_an_error_and_the_socket_s
 
         # the same id may be used again: the failed operation is gone
         await live.ws.send_json({"id": "bad", "type": "subscribe", "payload": {"query": LIVE_BELL}})
-        await asyncio.sleep(0.05)
+        await settle()
         log_id = await _submit(sales1, manager1, "one")
         message = await live.receive()
         assert message["type"] == "next"

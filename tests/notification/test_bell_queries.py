@@ -3,7 +3,6 @@ many-recipient announcement (one broadcast event) delivered live with per-user i
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -19,9 +18,10 @@ from gql_crm.services.notification import (
     read_recipient_entry,
 )
 from tests.conftest import DEMO_PASSWORD, START
+from tests.fixtures.graphql import department_ids
+from tests.fixtures.live import subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
-from tests.ws_client import live_client
 
 NOW = "2026-03-02T09:00:00+00:00"
 
@@ -224,13 +224,7 @@ async def test_an_announcement_to_many_recipients_reaches_live_subscribers_with_
     names = await _add_users(database, "Sales Dept 2")
     extra = await gql.as_user(names[7])
     await work_log(sales2, sales1, 1)  # sales1 already has one personal notification
-    async with (
-        live_client(app, sales1.token) as first,
-        live_client(app, extra.token) as second,
-    ):
-        for live in (first, second):
-            await live.subscribe(LIVE_BELL)
-        await asyncio.sleep(0.05)
+    async with subscribed(app, LIVE_BELL, sales1, extra) as (first, second):
         announcement_id = await announce(admin, "Company outing")
         pushes = {}
         for client, live in ((sales1, first), (extra, second)):
@@ -264,17 +258,8 @@ async def test_a_many_recipient_announcement_skips_live_subscribers_outside_its_
 ) -> None:
     names = await _add_users(database, "Sales Dept 2")
     sales3 = await gql.as_user("sales3")
-    async with (
-        live_client(app, sales1.token) as outside,
-        live_client(app, sales3.token) as inside,
-    ):
-        for live in (outside, inside):
-            await live.subscribe(LIVE_BELL)
-        await asyncio.sleep(0.05)
-        departments = {
-            d["name"]: d["id"]
-            for d in (await admin.data("{ departments { id name } }"))["departments"]
-        }
+    async with subscribed(app, LIVE_BELL, sales1, sales3) as (outside, inside):
+        departments = await department_ids(admin)
         announcement_id = await announce(
             admin, "Dept 2 meeting", audience="DEPARTMENTS", ids=[departments["Sales Dept 2"]]
         )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 from starlette.applications import Starlette
 
 from gql_crm.clock import FrozenClock
+from tests.fixtures.live import subscribed
 from tests.graphql_client import GraphQLClient
-from tests.ws_client import live_client
 
 NOTIFICATIONS = """subscription { notifications {
   notification { id kind title linkType linkId category }
@@ -19,22 +18,12 @@ APPLY = """mutation($approver: Int!) { applyForApproval(input: {type: LEAVE, tit
   __typename ... on ApprovalSuccess { approval { id status } } ... on Error { code message } } }"""
 
 
-async def _settle() -> None:
-    await asyncio.sleep(0.05)
-
-
 async def test_the_bell_rings_for_the_approver_and_nobody_else(
     app: Starlette, gql: GraphQLClient, manager1: GraphQLClient
 ) -> None:
     sales1 = await gql.as_user("sales1")
     sales3 = await gql.as_user("sales3")
-    async with (
-        live_client(app, manager1.token) as approver,
-        live_client(app, sales3.token) as bystander,
-    ):
-        await approver.subscribe(NOTIFICATIONS)
-        await bystander.subscribe(NOTIFICATIONS)
-        await _settle()
+    async with subscribed(app, NOTIFICATIONS, manager1, sales3) as (approver, bystander):
         applied = await sales1.data(APPLY, approver=manager1.user_id)
         approval_id = applied["applyForApproval"]["approval"]["id"]
         push = (await approver.next_data())["notifications"]
@@ -48,14 +37,7 @@ async def test_an_announcement_reaches_every_subscriber_once(
     app: Starlette, admin: GraphQLClient, gql: GraphQLClient
 ) -> None:
     sales = [await gql.as_user(name) for name in ("sales1", "sales2", "sales3")]
-    async with (
-        live_client(app, sales[0].token) as a,
-        live_client(app, sales[1].token) as b,
-        live_client(app, sales[2].token) as c,
-    ):
-        for client in (a, b, c):
-            await client.subscribe(NOTIFICATIONS)
-        await _settle()
+    async with subscribed(app, NOTIFICATIONS, *sales) as (a, b, c):
         created = await admin.data(
             """mutation { createAnnouncement(publish: true, input: {title: "Office closed Friday",
             content: "Maintenance."}) { __typename } }"""
@@ -72,9 +54,7 @@ async def test_an_announcement_reaches_every_subscriber_once(
 async def test_deactivation_ends_a_live_subscription(
     app: Starlette, admin: GraphQLClient, sales1: GraphQLClient
 ) -> None:
-    async with live_client(app, sales1.token) as live:
-        await live.subscribe(NOTIFICATIONS)
-        await _settle()
+    async with subscribed(app, NOTIFICATIONS, sales1) as [live]:
         await admin.data(
             "mutation($id: Int!) { setUserActive(id: $id, active: false) { __typename } }",
             id=sales1.user_id,
@@ -88,9 +68,7 @@ async def test_deactivation_ends_a_live_subscription(
 async def test_token_expiry_ends_a_live_subscription(
     app: Starlette, sales1: GraphQLClient, clock: FrozenClock
 ) -> None:
-    async with live_client(app, sales1.token) as live:
-        await live.subscribe(NOTIFICATIONS)
-        await _settle()
+    async with subscribed(app, NOTIFICATIONS, sales1) as [live]:
         clock.advance(timedelta(hours=13))
         message = await live.receive(within=8)
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]

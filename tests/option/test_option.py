@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.fixtures.errors import error, forbidden, invalid, not_found
 from tests.fixtures.graphql import (
     DELETE_CUSTOMER,
     ERRORS,
@@ -13,15 +14,12 @@ from tests.fixtures.graphql import (
     UPDATE_FORM,
     create,
     customer,
-    error,
-    forbidden,
-    invalid,
     log,
     maturity_ids,
-    not_found,
     option_ids,
     option_rows,
     result,
+    update_form,
 )
 from tests.graphql_client import GraphQLClient
 
@@ -331,15 +329,7 @@ async def test_form_settings_list_the_configurable_fields(sales1: GraphQLClient)
 
 
 async def test_update_form_settings(admin: GraphQLClient) -> None:
-    changed = await result(
-        admin,
-        UPDATE_FORM,
-        form="COMPANY",
-        fields=[
-            {"field": "website", "shown": False, "required": False},
-            {"field": "city", "shown": True, "required": True},
-        ],
-    )
+    changed = await update_form(admin, "COMPANY", ("website", False, False), ("city", True, True))
     expected = [
         {
             "field": name,
@@ -371,16 +361,13 @@ async def test_update_form_settings(admin: GraphQLClient) -> None:
 
 
 async def test_unknown_or_hidden_required_form_fields_are_refused(admin: GraphQLClient) -> None:
-    refused = await result(
+    refused = await update_form(
         admin,
-        UPDATE_FORM,
-        form="COMPANY",
-        fields=[
-            {"field": "city", "shown": True, "required": True},
-            {"field": "mobile", "shown": True, "required": False},
-            {"field": "remarks", "shown": False, "required": True},
-            {"field": "name", "shown": False, "required": False},
-        ],
+        "COMPANY",
+        ("city", True, True),
+        ("mobile", True, False),
+        ("remarks", False, True),
+        ("name", False, False),
     )
     company_list = ", ".join(COMPANY_FIELDS)
     assert refused == invalid(
@@ -388,12 +375,7 @@ async def test_unknown_or_hidden_required_form_fields_are_refused(admin: GraphQL
         ("fields[2].required", "a hidden field cannot be required"),
         ("fields[3].field", f"'name' is not a company form field ({company_list})"),
     )
-    contact = await result(
-        admin,
-        UPDATE_FORM,
-        form="CONTACT",
-        fields=[{"field": "city", "shown": True, "required": True}],
-    )
+    contact = await update_form(admin, "CONTACT", ("city", True, True))
     assert contact == invalid(
         ("fields[0].field", f"'city' is not a contact form field ({', '.join(CONTACT_FIELDS)})")
     )

@@ -7,9 +7,8 @@ from decimal import Decimal
 from gql_crm.db.models import Customer, Refund
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
-from tests.fixtures.factories import add_order, make_customer, payment
+from tests.fixtures.factories import customers_with_an_order, payment
 from tests.fixtures.statements import Counted, counted_data
-from tests.fixtures.users import user_id
 from tests.graphql_client import GraphQLClient
 
 LIST = """
@@ -24,22 +23,18 @@ LIST = """
 
 
 async def _add(services: Services, count: int) -> None:
-    owner = await user_id(services, "sales1")
-    for i in range(count):
-        customer = await make_customer(services, "sales1", f"Customer {i}")
-        async with services.database.writer() as session, session.begin():
-            order = await add_order(session, customer, owner, f"Order {i}")
-            session.add(payment(order.id, "40.00"))
-            session.add(
-                Refund(
-                    order_id=order.id,
-                    amount=Decimal("5.00"),
-                    refunded_at=START,
-                    reason="r",
-                    created_at=START,
-                )
+    async for session, customer, order in customers_with_an_order(services, count):
+        session.add(payment(order.id, "40.00"))
+        session.add(
+            Refund(
+                order_id=order.id,
+                amount=Decimal("5.00"),
+                refunded_at=START,
+                reason="r",
+                created_at=START,
             )
-            (await session.get(Customer, customer)).closed_won_at = START  # type: ignore[union-attr]
+        )
+        (await session.get(Customer, customer)).closed_won_at = START  # type: ignore[union-attr]
 
 
 async def _statements(admin: GraphQLClient, services: Services) -> Counted:

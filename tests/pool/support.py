@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-
-from sqlalchemy import select
 
 from gql_crm.db.models import (
     Customer,
@@ -19,7 +16,8 @@ from gql_crm.db.models import (
 from gql_crm.services.pool_release import release_due
 from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import Services, UnitOfWork
-from tests.fixtures.graphql import mutation_of, result, success
+from tests.fixtures.factories import select_rows
+from tests.fixtures.graphql import mutation_of, result, succeeded, success
 from tests.graphql_client import GraphQLClient
 
 CUSTOMER_FIELDS = """
@@ -128,9 +126,7 @@ async def create(
     out = await result(
         client, CREATE, input={"name": name, "maturityId": maturity_id}, contacts=contacts
     )
-    assert out["__typename"] == "CustomerSuccess", out
-    customer: dict[str, Any] = out["customer"]
-    return customer
+    return succeeded(out, "CustomerSuccess", "customer")
 
 
 async def update_maturity(
@@ -193,73 +189,32 @@ async def release(services: Services) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class State:
-    """Everything a pool operation may change, to prove that a refusal changed nothing."""
+    """Every column of every row a pool operation may change, to prove that a refusal changed
+    nothing."""
 
-    customers: tuple[tuple[Any, ...], ...]
-    log: tuple[tuple[Any, ...], ...]
-    shares: tuple[tuple[Any, ...], ...]
-    bans: tuple[tuple[Any, ...], ...]
-    follow_ups: tuple[tuple[Any, ...], ...]
+    customers: list[tuple[Any, ...]]
+    log: list[tuple[Any, ...]]
+    shares: list[tuple[Any, ...]]
+    bans: list[tuple[Any, ...]]
+    follow_ups: list[tuple[Any, ...]]
 
 
 async def snapshot(services: Services) -> State:
-    async with services.database.reader() as session:
-        customers = await session.execute(
-            select(
-                Customer.id,
-                Customer.owner_id,
-                Customer.pool,
-                Customer.temporary_origin,
-                Customer.pool_entered_at,
-                Customer.last_follow_up_at,
-                Customer.maturity_id,
-                Customer.closed_won_at,
-                Customer.updated_at,
-                Customer.deleted_at,
-            ).order_by(Customer.id)
-        )
-        log = await session.execute(
-            select(
-                OperationLog.id,
-                OperationLog.actor_id,
-                OperationLog.entity_type,
-                OperationLog.entity_id,
-                OperationLog.action,
-                OperationLog.changes,
-            ).order_by(OperationLog.id)
-        )
-        shares = await session.execute(
-            select(CustomerShare.customer_id, CustomerShare.user_id).order_by(
-                CustomerShare.customer_id, CustomerShare.user_id
-            )
-        )
-        bans = await session.execute(
-            select(
-                CustomerBan.id,
-                CustomerBan.customer_id,
-                CustomerBan.user_id,
-                CustomerBan.reason,
-                CustomerBan.until,
-            ).order_by(CustomerBan.id)
-        )
-        follow_ups = await session.execute(
-            select(FollowUp.id, FollowUp.customer_id, FollowUp.followed_at).order_by(FollowUp.id)
-        )
-        return State(
-            customers=tuple(tuple(row) for row in customers),
-            log=tuple((*row[:5], json.dumps(row[5], sort_keys=True)) for row in log),
-            shares=tuple(tuple(row) for row in shares),
-            bans=tuple(tuple(row) for row in bans),
-            follow_ups=tuple(tuple(row) for row in follow_ups),
-        )
+    tables = [
+        await select_rows(services, *model.__table__.columns, order_by=model.__table__.primary_key)
+        for model in (Customer, OperationLog, CustomerShare, CustomerBan, FollowUp)
+    ]
+    return State(*tables)
 
 
 async def bans(services: Services, customer_id: int) -> list[tuple[int, str, datetime | None]]:
     """(user id, reason, until) of every ban on the customer, oldest first."""
-    async with services.database.reader() as session:
-        rows = await session.execute(
-            select(CustomerBan.user_id, CustomerBan.reason, CustomerBan.until)
-            .where(CustomerBan.customer_id == customer_id)
-            .order_by(CustomerBan.id)
-        )
-        return [(uid, str(reason), until) for uid, reason, until in rows]
+    found = await select_rows(
+        services,
+        CustomerBan.user_id,
+        CustomerBan.reason,
+        CustomerBan.until,
+        where=[CustomerBan.customer_id == customer_id],
+        order_by=[CustomerBan.id],
+    )
+    return [(uid, str(reason), until) for uid, reason, until in found]

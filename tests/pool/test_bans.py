@@ -3,6 +3,7 @@ may claim the customer again when."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -94,16 +95,54 @@ async def _ban_holds_until(
     )
 
 
-async def test_entered_temporary_customer_falls_back_with_a_30_day_ban(
+async def _entered(sales1: GraphQLClient, admin: GraphQLClient) -> dict[str, Any]:
+    """Entered by sales1 with a temporary-pool grade."""
+    grades = await maturity_ids(sales1)
+    return await create(sales1, "Blue River Foods", grades["E"])
+
+
+async def _claimed(sales1: GraphQLClient, admin: GraphQLClient) -> dict[str, Any]:
+    """Entered into the public pool, then claimed by sales1."""
+    public = await create(admin, "Harbour Logistics")
+    customer: dict[str, Any] = (await claim(sales1, public["id"]))["customer"]
+    return customer
+
+
+@pytest.mark.parametrize(
+    ("arrive", "origin", "ban", "why", "history"),
+    [
+        pytest.param(
+            _entered,
+            "ENTERED",
+            ("temporary_entered", 30),
+            ENTERED_WHY,
+            ["create", "release", "claim"],
+            id="entered: a 30-day ban",
+        ),
+        pytest.param(
+            _claimed,
+            "CLAIMED",
+            ("public_claimed", 15),
+            CLAIMED_WHY,
+            ["create", "claim", "release", "claim"],
+            id="claimed: a 15-day ban",
+        ),
+    ],
+)
+async def test_a_temporary_customer_falls_back_with_the_ban_of_its_origin(
     admin: GraphQLClient,
     sales1: GraphQLClient,
     gql: GraphQLClient,
     clock: FrozenClock,
     services: Services,
+    arrive: Callable[[GraphQLClient, GraphQLClient], Awaitable[dict[str, Any]]],
+    origin: str,
+    ban: tuple[str, int],
+    why: str,
+    history: list[str],
 ) -> None:
-    grades = await maturity_ids(sales1)
-    customer = await create(sales1, "Blue River Foods", grades["E"])
-    assert customer["temporaryOrigin"] == "ENTERED"
+    customer = await arrive(sales1, admin)
+    assert customer["temporaryOrigin"] == origin
 
     clock.advance(timedelta(days=7, seconds=1))
     released_at = clock.now()
@@ -111,40 +150,13 @@ async def test_entered_temporary_customer_falls_back_with_a_30_day_ban(
 
     admin = await gql.as_user("admin")
     await _released_to_public(admin, customer["id"], uid(sales1), "temporary", released_at)
-    until = released_at + timedelta(days=30)
-    assert await bans(services, customer["id"]) == [(sales1.user_id, "temporary_entered", until)]
-    expected = banned("temporary_entered", until, ENTERED_WHY)
+    reason, days = ban
+    until = released_at + timedelta(days=days)
+    assert await bans(services, customer["id"]) == [(sales1.user_id, reason, until)]
+    expected = banned(reason, until, why)
     await _ban_holds_until(gql, clock, services, customer["id"], expected, until)
-
-
-async def test_claimed_customer_falls_back_with_a_15_day_ban(
-    admin: GraphQLClient,
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
-    clock: FrozenClock,
-    services: Services,
-) -> None:
-    public = await create(admin, "Harbour Logistics")
-    out = await claim(sales1, public["id"])
-    assert out["customer"]["temporaryOrigin"] == "CLAIMED"
-
-    clock.advance(timedelta(days=7, seconds=1))
-    released_at = clock.now()
-    assert await release(services) == [public["id"]]
-
     admin = await gql.as_user("admin")
-    await _released_to_public(admin, public["id"], uid(sales1), "temporary", released_at)
-    until = released_at + timedelta(days=15)
-    assert await bans(services, public["id"]) == [(sales1.user_id, "public_claimed", until)]
-    expected = banned("public_claimed", until, CLAIMED_WHY)
-    await _ban_holds_until(gql, clock, services, public["id"], expected, until)
-    admin = await gql.as_user("admin")
-    assert log_actions(await visible(admin, public["id"])) == [
-        "create",
-        "claim",
-        "release",
-        "claim",
-    ]
+    assert log_actions(await visible(admin, customer["id"])) == history
 
 
 async def test_private_customer_without_contact_falls_back_for_good(

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from gql_crm.clock import FrozenClock
 from gql_crm.db.models import Customer, OperationLog, Pool
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.errors import conflict, not_found
 from tests.fixtures.factories import add_sales_staff, create_many
 from tests.fixtures.graphql import maturity_ids
 from tests.graphql_client import GraphQLClient
@@ -27,12 +28,7 @@ from tests.pool.support import (
     when,
 )
 
-ALREADY_CLAIMED = {
-    "__typename": "ConflictError",
-    "code": "CONFLICT",
-    "message": "This customer has already been claimed by someone else.",
-    "field": "id",
-}
+ALREADY_CLAIMED = conflict("This customer has already been claimed by someone else.")
 MINE = """
 { customers(filter: {view: MINE}, first: 100) { totalCount edges { node { id pool ownerId } } } }
 """
@@ -70,19 +66,9 @@ async def test_claim_puts_a_public_customer_in_the_claimers_temporary_pool(
     }
 
 
-def not_found(customer_id: int) -> dict[str, object]:
-    return {
-        "__typename": "NotFoundError",
-        "code": "NOT_FOUND",
-        "message": f"Customer {customer_id} does not exist or is not visible to you.",
-        "field": "id",
-    }
-
-
 async def test_claiming_an_owned_customer_is_a_conflict_or_not_found(
-    sales1: GraphQLClient, gql: GraphQLClient, services: Services
+    sales1: GraphQLClient, gql: GraphQLClient, services: Services, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     sales2 = await gql.as_user("sales2")
     private = await create(sales2, "Acme Steel", grades["A"])
     temporary = await create(sales2, "Blue River Foods", grades["E"])
@@ -92,7 +78,7 @@ async def test_claiming_an_owned_customer_is_a_conflict_or_not_found(
 
     # Another's private customers answer exactly as missing ones: no existence oracle.
     for customer_id in (private["id"], temporary["id"], 999_999):
-        assert await claim(sales1, customer_id) == not_found(customer_id)
+        assert await claim(sales1, customer_id) == not_found("Customer", customer_id)
     # Customers one may see: a conflict that says why.
     assert await claim(sales1, public["id"]) == ALREADY_CLAIMED
     assert await claim(sales2, private["id"]) == ALREADY_CLAIMED
@@ -193,7 +179,7 @@ async def test_twenty_simultaneous_claimers_exactly_one_wins(
     # came after the winner finds it gone from its scope: not found, as any invisible one.
     losers = [r for r in results if r["__typename"] != "CustomerSuccess"]
     assert len(losers) == 19, results
-    assert all(r in (ALREADY_CLAIMED, not_found(public["id"])) for r in losers), losers
+    assert all(r in (ALREADY_CLAIMED, not_found("Customer", public["id"])) for r in losers), losers
     winner = next(c for c, r in zip(claimers, results, strict=True) if "customer" in r)
     won = next(r for r in results if "customer" in r)["customer"]
     assert (won["ownerId"], won["pool"], won["temporaryOrigin"]) == (

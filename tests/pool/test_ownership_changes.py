@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fixtures.graphql import maturity_ids, result
+from tests.fixtures.graphql import result
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import SHARE, create, set_settings, transfer, visible
@@ -35,9 +35,8 @@ async def test_a_public_customer_given_to_a_colleague_starts_in_their_temporary_
 
 
 async def test_shares_end_when_the_customer_changes_hands(
-    sales1: GraphQLClient, manager1: GraphQLClient, gql: GraphQLClient
+    sales1: GraphQLClient, manager1: GraphQLClient, gql: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     sales2 = await gql.as_user("sales2")
     mine = await create(sales1, "Shared Widgets", grades["A"])
     shared = await result(sales1, SHARE, ids=[mine["id"]], userIds=[uid(sales2)])
@@ -51,9 +50,8 @@ async def test_shares_end_when_the_customer_changes_hands(
 
 
 async def test_restoring_respects_the_owners_cap(
-    admin: GraphQLClient, sales1: GraphQLClient, manager1: GraphQLClient
+    admin: GraphQLClient, sales1: GraphQLClient, manager1: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     first = await create(sales1, "First Private", grades["A"])
     deleted = await manager1.data(
         "mutation($id: Int!) { deleteCustomer(id: $id) { __typename } }", id=first["id"]

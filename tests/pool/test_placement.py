@@ -7,7 +7,7 @@ from datetime import UTC, timedelta, timezone
 
 from gql_crm.clock import FrozenClock
 from gql_crm.services.unit_of_work import Services
-from tests.fixtures.graphql import maturity_ids, result
+from tests.fixtures.graphql import result
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import (
     CREATE,
@@ -26,9 +26,8 @@ PRIVATE_REASON = "not contacted within the private-pool no-contact time"
 
 
 async def test_maturity_decides_pool_owner_and_release_time(
-    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     entered = clock.now()
     me = sales1.user_id
 
@@ -81,9 +80,8 @@ async def test_maturity_decides_pool_owner_and_release_time(
 
 
 async def test_follow_up_moves_the_release_time(
-    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     private = await create(sales1, "Acme Steel", grades["A"])
     temporary = await create(sales1, "Blue River Foods", grades["E"])
 
@@ -119,9 +117,8 @@ async def test_follow_up_moves_the_release_time(
 
 
 async def test_maturity_change_moves_between_private_and_temporary(
-    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     me = sales1.user_id
     customer = await create(sales1, "Acme Steel", grades["A"])
     cid = customer["id"]
@@ -174,9 +171,8 @@ async def test_maturity_change_moves_between_private_and_temporary(
 
 
 async def test_caps_refuse_maturity_changes_and_entries(
-    admin: GraphQLClient, sales1: GraphQLClient, services: Services
+    admin: GraphQLClient, sales1: GraphQLClient, services: Services, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     await set_settings(admin, privatePoolCap=1, temporaryPoolCap=1)
     private = await create(sales1, "Acme Steel", grades["A"])
     temporary = await create(sales1, "Blue River Foods", grades["E"])
@@ -213,9 +209,8 @@ async def test_caps_refuse_maturity_changes_and_entries(
 
 
 async def test_public_grade_moves_an_owned_customer_to_public(
-    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     me = sales1.user_id
     private = await create(sales1, "Acme Steel", grades["A"])
     temporary = await create(sales1, "Blue River Foods", grades["E"])

@@ -7,6 +7,7 @@ from typing import Any
 
 from gql_crm.clock import FrozenClock
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.errors import invalid
 from tests.fixtures.factories import create_many
 from tests.fixtures.graphql import maturity_ids, result
 from tests.fixtures.users import uid, user_id
@@ -69,9 +70,8 @@ async def listed(client: GraphQLClient, **filter_: Any) -> tuple[set[int], int]:
 
 
 async def test_transfer_to_a_colleague_keeps_the_pool(
-    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock
+    sales1: GraphQLClient, gql: GraphQLClient, clock: FrozenClock, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     sales2 = await gql.as_user("sales2")
     private = await create(sales1, "Acme Steel", grades["A"])
     public = await create(sales1, "Harbour Logistics")
@@ -104,9 +104,8 @@ async def test_transfer_to_a_colleague_keeps_the_pool(
 
 
 async def test_transfer_to_the_public_and_special_pools(
-    sales1: GraphQLClient, gql: GraphQLClient
+    sales1: GraphQLClient, gql: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     private = await create(sales1, "Acme Steel", grades["A"])
     temporary = await create(sales1, "Blue River Foods", grades["E"])
 
@@ -153,9 +152,8 @@ async def test_manager_transfers_subordinates_customers_only(
 
 
 async def test_sales_staff_cannot_transfer_someone_elses_customer(
-    sales1: GraphQLClient, gql: GraphQLClient, services: Services
+    sales1: GraphQLClient, gql: GraphQLClient, services: Services, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     sales2 = await gql.as_user("sales2")
     theirs = await create(sales2, "Acme Steel", grades["A"])
     public = await create(sales2, "Harbour Logistics")
@@ -232,9 +230,8 @@ async def test_batch_over_the_recipients_cap_moves_nothing(
 
 
 async def test_cap_message_states_what_the_recipient_holds(
-    admin: GraphQLClient, sales1: GraphQLClient, gql: GraphQLClient
+    admin: GraphQLClient, sales1: GraphQLClient, gql: GraphQLClient, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     await set_settings(admin, privatePoolCap=3)
     sales2 = await gql.as_user("sales2")
     await create(sales2, "Held", grades["A"])  # sales2 holds 1 of 3
@@ -247,18 +244,13 @@ async def test_cap_message_states_what_the_recipient_holds(
     ), out["message"]
 
 
-async def test_transfer_needs_exactly_one_target(sales1: GraphQLClient, services: Services) -> None:
-    grades = await maturity_ids(sales1)
+async def test_transfer_needs_exactly_one_target(
+    sales1: GraphQLClient, services: Services, grades: dict[str, int]
+) -> None:
     mine = await create(sales1, "Acme Steel", grades["A"])
     sales2_id = await user_id(services, "sales2")
     before = await snapshot(services)
-    expected = {
-        "__typename": "InvalidInputError",
-        "code": "INVALID_INPUT",
-        "message": "toUserId: give exactly one of toUserId and toPool",
-        "field": "toUserId",
-        "problems": [{"field": "toUserId", "message": "give exactly one of toUserId and toPool"}],
-    }
+    expected = invalid(("toUserId", "give exactly one of toUserId and toPool"))
     assert await transfer(sales1, [mine["id"]], to_user_id=sales2_id, to_pool="PUBLIC") == expected
     assert await transfer(sales1, [mine["id"]]) == expected
     assert await snapshot(services) == before
@@ -327,9 +319,8 @@ async def test_share_lets_a_colleague_see_and_follow_up(
 
 
 async def test_sharing_a_customer_you_do_not_manage_is_refused(
-    sales1: GraphQLClient, gql: GraphQLClient, services: Services
+    sales1: GraphQLClient, gql: GraphQLClient, services: Services, grades: dict[str, int]
 ) -> None:
-    grades = await maturity_ids(sales1)
     sales2 = await gql.as_user("sales2")
     sales3_id = await user_id(services, "sales3")
     theirs = await create(sales2, "Acme Steel", grades["A"])
@@ -355,10 +346,7 @@ async def test_sharing_a_customer_you_do_not_manage_is_refused(
 
 
 async def test_visibility_follows_the_data_scope(
-    admin: GraphQLClient,
-    manager1: GraphQLClient,
-    sales1: GraphQLClient,
-    gql: GraphQLClient,
+    admin: GraphQLClient, manager1: GraphQLClient, sales1: GraphQLClient, gql: GraphQLClient
 ) -> None:
     grades = await maturity_ids(sales1)
     sales2 = await gql.as_user("sales2")

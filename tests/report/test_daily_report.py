@@ -26,7 +26,6 @@ from gql_crm.db.models import (
     OpportunityStage,
     OptionItem,
     OptionList,
-    Order,
     PaymentRecord,
     Pool,
     Task,
@@ -34,6 +33,7 @@ from gql_crm.db.models import (
 )
 from gql_crm.services import report
 from gql_crm.services.unit_of_work import Services
+from tests.fixtures.factories import add_customer, add_order
 from tests.fixtures.users import user_id
 from tests.graphql_client import GraphQLClient
 from tests.worker.support import notifications
@@ -94,18 +94,7 @@ async def _seed(services: Services) -> dict[int, dict[str, Any]]:
         )
         stages = list(await session.scalars(select(OpportunityStage.id)))
         base = START - timedelta(days=3)
-        customer_id = await session.scalar(
-            insert(Customer)
-            .values(
-                kind=CustomerKind.ENTERPRISE,
-                name="Host",
-                pool=Pool.PUBLIC,
-                pool_entered_at=base,
-                created_at=base,
-                updated_at=base,
-            )
-            .returning(Customer.id)
-        )
+        customer_id = (await add_customer(session, "Host", None, Pool.PUBLIC, base)).id
         customers, logs, follow_ups, opportunities, orders, expenses = [], [], [], [], [], []
         for i in range(400):
             who, at = rng.choice(users), _moments(rng)
@@ -234,27 +223,23 @@ async def _seed(services: Services) -> dict[int, dict[str, Any]]:
             if first_stage != next_stage and counts(moved_at):
                 expected[who]["opportunityStageMoves"] += 1
         for who, at, amount, deleted in orders:
-            order_id = await session.scalar(
-                insert(Order)
-                .values(
-                    customer_id=customer_id,
-                    title="order",
-                    amount=amount,
-                    amount_is_explicit=True,
-                    owner_id=who,
-                    created_by_id=who,
-                    created_at=at,
-                    updated_at=at,
-                    deleted_at=at + SECOND if deleted else None,
-                )
-                .returning(Order.id)
+            deleted_at = at + SECOND if deleted else None
+            order = await add_order(
+                session,
+                customer_id,
+                who,
+                "order",
+                at,
+                amount,
+                created_by_id=who,
+                deleted_at=deleted_at,
             )
             paid_at = at + timedelta(hours=rng.choice([1, 12]))
             payer = rng.choice(users)
             paid = (amount / 2).quantize(Decimal("0.01"))
             await session.execute(
                 insert(PaymentRecord).values(
-                    order_id=order_id,
+                    order_id=order.id,
                     sequence=1,
                     paid_on=DAY,
                     amount=paid,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import pytest
 from starlette.applications import Starlette
 
+from tests.fixtures.graphql import bell, unread
+from tests.fixtures.live import subscribed
 from tests.fixtures.users import uid
 from tests.graphql_client import GraphQLClient
-from tests.ws_client import live_client
 
 NOW = "2026-03-02T09:00:00+00:00"
 
@@ -31,10 +31,8 @@ COMMENT = (
 LOGS = (
     "query($mine: Boolean!) { workLogs(mine: $mine) { totalCount edges { node { " + LOG + " } } } }"
 )
-BELL = """{ notifications { edges { node { category kind title body linkType linkId readAt } } }
-  unreadNotificationCounts { personal system total } }"""
 SET_ACTIVE = "mutation($id: Int!) { setUserActive(id: $id, active: false) { __typename } }"
-LIVE_BELL = """subscription { notifications { notification { kind title linkType linkId }
+LIVE_BELL = """subscription { notifications { notification { id kind title linkType linkId }
   unreadCounts { personal system total } } }"""
 
 
@@ -53,27 +51,17 @@ async def logs(client: GraphQLClient, *, mine: bool) -> list[dict[str, Any]]:
     return [e["node"] for e in page["edges"]]
 
 
-async def bell(client: GraphQLClient) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    data = await client.data(BELL)
-    return [e["node"] for e in data["notifications"]["edges"]], data["unreadNotificationCounts"]
-
-
 async def test_a_submitted_work_log_notifies_the_leader_and_is_listed_for_both(
     app: Starlette, sales1: GraphQLClient, manager1: GraphQLClient, sales3: GraphQLClient
 ) -> None:
-    async with (
-        live_client(app, manager1.token) as leader_bell,
-        live_client(app, sales3.token) as other_bell,
-    ):
-        for live in (leader_bell, other_bell):
-            await live.subscribe(LIVE_BELL)
-        await asyncio.sleep(0.05)
+    async with subscribed(app, LIVE_BELL, manager1, sales3) as (leader_bell, other_bell):
         result = await submit(sales1, uid(manager1))
         assert result["__typename"] == "WorkLogSuccess", result
         log = result["workLog"]
         push = (await leader_bell.next_data())["notifications"]
         assert push == {
             "notification": {
+                "id": push["notification"]["id"],
                 "kind": "work_log",
                 "title": "Wang Wei submitted a work log",
                 "linkType": "work_log",
@@ -103,15 +91,13 @@ async def test_a_submitted_work_log_notifies_the_leader_and_is_listed_for_both(
     assert await logs(sales3, mine=False) == []
     assert await bell(manager1) == (
         [
-            {
-                "category": "PERSONAL",
-                "kind": "work_log",
-                "title": "Wang Wei submitted a work log",
-                "body": "Work log of 2026-03-01",
-                "linkType": "work_log",
-                "linkId": log["id"],
-                "readAt": None,
-            }
+            unread(
+                push["notification"]["id"],  # the one pushed live
+                "work_log",
+                ("Wang Wei submitted a work log", "Work log of 2026-03-01"),
+                ("work_log", log["id"]),
+                "PERSONAL",
+            )
         ],
         {"personal": 1, "system": 0, "total": 1},
     )
@@ -127,17 +113,9 @@ async def test_comments_notify_the_other_side_and_outsiders_cannot_comment(
     assert by_leader["__typename"] == "WorkLogCommentSuccess", by_leader
     assert by_leader["comment"]["authorId"] == uid(manager1)
     notes, counts = await bell(sales1)
-    assert notes == [
-        {
-            "category": "PERSONAL",
-            "kind": "work_log_comment",
-            "title": "New comment on a work log",
-            "body": "Good work; follow up.",
-            "linkType": "work_log",
-            "linkId": log["id"],
-            "readAt": None,
-        }
-    ]
+    text = ("New comment on a work log", "Good work; follow up.")
+    link = ("work_log", log["id"])
+    assert notes == [unread(notes[0]["id"], "work_log_comment", text, link, "PERSONAL")]
     assert counts == {"personal": 1, "system": 0, "total": 1}
 
     by_author = (await sales1.data(COMMENT, id=log["id"], content="Will do."))["r"]
