@@ -80,7 +80,7 @@ class CustomerQuery:
 
     @strawberry.field(
         extensions=[requires(basic(Module.CUSTOMER, Action.VIEW))],
-        description="Customer lists (F2.6) and quick search (F2.7); filters combine.",
+        description="Customer lists and quick search; filters combine.",
     )
     async def customers(
         self,

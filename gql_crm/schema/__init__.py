@@ -28,6 +28,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from gql_crm.observability import schema_extensions
 from gql_crm.schema.constraints import constrain_root_fields
+from gql_crm.schema.descriptions import describe
 from gql_crm.schema.errors import ErrorPolicy
 from gql_crm.settings import Settings
 
@@ -161,6 +162,7 @@ def build_schema(
         config=StrawberryConfig(name_converter=_NameConverter()),
     )
     schema.hide_suggestions = hide_suggestions
+    describe(schema._schema)
     return schema
 
 

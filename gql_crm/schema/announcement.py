@@ -14,7 +14,7 @@ AudienceEnum = strawberry.enum(Audience, name="Audience")
 TITLE = constraint(max_length=200, single_line=True, required=True)
 
 
-@strawberry.type(name="Announcement", description="A company announcement (F7.4).")
+@strawberry.type(name="Announcement", description="A company announcement.")
 class AnnouncementType(ModelType):
     id: int
     title: str

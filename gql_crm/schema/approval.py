@@ -40,7 +40,7 @@ class ApprovalHistoryEntry(ModelType):
     actor = related(UserType, "actor_id", "user")
 
 
-@strawberry.type(name="Approval", description="An application decided step by step (F7.2).")
+@strawberry.type(name="Approval", description="An application decided step by step.")
 class ApprovalType_(ModelType):
     id: int
     applicant_id: int

@@ -179,32 +179,30 @@ class CustomerType(ModelType):
         rows = await info.context.loaders.customer_orders.load((self.id, _nested_limit(first)))
         return [OrderType.from_model(row) for row in rows]
 
-    @strawberry.field(description="Open to-dos first, by due time (F4.1).")
+    @strawberry.field(description="Open to-dos first, by due time.")
     async def tasks(self, info: Info, first: int = 20) -> list[TaskType]:
         rows = await info.context.loaders.customer_tasks.load((self.id, _nested_limit(first)))
         return [TaskType.from_model(row) for row in rows]
 
-    @strawberry.field(
-        description="Upcoming first, soonest first; then past ones, latest first (F4.3)."
-    )
+    @strawberry.field(description="Upcoming first, soonest first; then past ones, latest first.")
     async def schedules(self, info: Info, first: int = 20) -> list[ScheduleType]:
         now = info.context.services.clock.now().replace(second=0, microsecond=0)
         key = (self.id, _nested_limit(first), now)
         rows = await info.context.loaders.customer_schedules.load(key)
         return [ScheduleType.from_model(row) for row in rows]
 
-    @strawberry.field(description="Newest first (F4.4).")
+    @strawberry.field(description="Newest first.")
     async def notes(self, info: Info, first: int = 20) -> list[CustomerNoteType]:
         rows = await info.context.loaders.customer_notes.load((self.id, _nested_limit(first)))
         return [CustomerNoteType.from_model(row) for row in rows]
 
-    @strawberry.field(description="Unprocessed first, then newest (F4.5).")
+    @strawberry.field(description="Unprocessed first, then newest.")
     async def call_records(self, info: Info, first: int = 20) -> list[CallRecordType]:
         key = (self.id, _nested_limit(first))
         rows = await self._with_details(info).customer_calls.load(key)
         return [CallRecordType.from_model(row) for row in rows]
 
-    @strawberry.field(description="Unresolved first, then newest (F2.8).")
+    @strawberry.field(description="Unresolved first, then newest.")
     async def complaints(self, info: Info, first: int = 20) -> list[ComplaintType]:
         key = (self.id, _nested_limit(first))
         rows = await info.context.loaders.customer_complaints.load(key)
@@ -264,7 +262,7 @@ class CustomerType(ModelType):
 
     @strawberry.field(
         extensions=[requires(ORDER_VIEW)],
-        description="Money totals over the orders and expenses you may see (F2.13).",
+        description="Money totals over the orders and expenses you may see.",
     )
     async def money(self, info: Info) -> CustomerMoneyType:
         totals = await info.context.loaders.customer_money.load(self.id)

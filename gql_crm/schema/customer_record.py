@@ -53,7 +53,7 @@ class CustomerRecord:
         return super().from_model(row)  # type: ignore[misc]
 
 
-@strawberry.type(name="Task", description="A to-do (F4.1); the owner is the assignee.")
+@strawberry.type(name="Task", description="A to-do; the owner is the assignee.")
 class TaskType(CustomerRecord, ModelType):
     content: str
     due_at: datetime
@@ -62,7 +62,7 @@ class TaskType(CustomerRecord, ModelType):
     done_at: datetime | None
 
 
-@strawberry.type(name="Schedule", description="An appointment (F4.3).")
+@strawberry.type(name="Schedule", description="An appointment.")
 class ScheduleType(CustomerRecord, ModelType):
     title: str
     starts_at: datetime
@@ -72,12 +72,12 @@ class ScheduleType(CustomerRecord, ModelType):
     content: str | None
 
 
-@strawberry.type(name="CustomerNote", description="A note on the customer (F4.4).")
+@strawberry.type(name="CustomerNote", description="A note on the customer.")
 class CustomerNoteType(CustomerRecord, ModelType):
     content: str
 
 
-@strawberry.type(name="CallRecord", description="An incoming call to process (F4.5).")
+@strawberry.type(name="CallRecord", description="An incoming call to process.")
 class CallRecordType(CustomerRecord, ModelType):
     caller_number = masked_field(CallRecord, "caller_number", description="The caller's number.")
     called_at: datetime
@@ -87,7 +87,7 @@ class CallRecordType(CustomerRecord, ModelType):
     _model: strawberry.Private[CallRecord]
 
 
-@strawberry.type(name="Complaint", description="A complaint (F2.8); the owner handles it.")
+@strawberry.type(name="Complaint", description="A complaint; the owner handles it.")
 class ComplaintType(CustomerRecord, ModelType):
     complaint_type: str
     channel: str | None

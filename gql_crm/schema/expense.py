@@ -18,7 +18,7 @@ ExpenseStatusEnum = strawberry.enum(
 )
 
 
-@strawberry.type(name="Expense", description="An income or expense record (F5.7).")
+@strawberry.type(name="Expense", description="An income or expense record.")
 class ExpenseType(ModelType):
     id: int
     customer_id: int | None

@@ -91,7 +91,7 @@ class OpportunityDetailType(ModelType):
     created_at: datetime
 
 
-@strawberry.type(name="Opportunity", description="A sales opportunity (F2.9).")
+@strawberry.type(name="Opportunity", description="A sales opportunity.")
 class OpportunityType(ModelType):
     id: int
     customer_id: int

@@ -88,7 +88,7 @@ class InvoiceType(ModelType):
 
 @strawberry.type(
     name="Order",
-    description="An order / contract (F5.2). Its amount is the sum of its line amounts unless "
+    description="An order / contract. Its amount is the sum of its line amounts unless "
     "it was set explicitly (`amountIsExplicit`). Money fields add up exactly: outstanding = "
     "amount - received; netAmount = amount - refunded; netReceived = received - refunded.",
 )
@@ -226,9 +226,7 @@ class OrderInput:
 class OrderFilterInput:
     customer_id: int | None = None
     owner_id: int | None = None
-    refunded_only: bool = strawberry.field(
-        default=False, description="The refunded orders list (F5.3)."
-    )
+    refunded_only: bool = strawberry.field(default=False, description="The refunded orders list.")
     search: str | None = strawberry.field(
         default=None, description="Order title, customer name or refund reason contains."
     )

@@ -12,7 +12,7 @@ from gql_crm.schema.option import OptionType
 MONEY = constraint(minimum=0, scale=2)
 
 
-@strawberry.type(name="Product", description="Something the company sells (F5.1).")
+@strawberry.type(name="Product", description="Something the company sells.")
 class ProductType(ModelType):
     id: int
     name: str

@@ -19,7 +19,7 @@ class FollowUpMethodCount:
 
 @strawberry.type(
     name="DailyReport",
-    description="One user's CRM activity on one company day (F9.2), written every night. "
+    description="One user's CRM activity on one company day, written every night. "
     "Counts what was recorded that day (tasksCompleted: to-dos marked done that day).",
 )
 class DailyReportType(ModelType):

@@ -24,7 +24,7 @@ class MaturityOptionType(ModelType):
     pool: PoolEnum  # type: ignore[valid-type]
 
 
-@strawberry.type(name="SystemSettings", description="Company settings and pool rules (F1.4).")
+@strawberry.type(name="SystemSettings", description="Company settings and pool rules.")
 class SystemSettingsType:
     company_name: str
     timezone: str = strawberry.field(description="IANA zone that decides what a 'day' is.")

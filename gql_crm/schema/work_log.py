@@ -19,7 +19,7 @@ class WorkLogCommentType(ModelType):
     author = related(UserType, "author_id", "user")
 
 
-@strawberry.type(name="WorkLog", description="A work log submitted to a leader (F7.3).")
+@strawberry.type(name="WorkLog", description="A work log submitted to a leader.")
 class WorkLogType(ModelType):
     id: int
     author_id: int

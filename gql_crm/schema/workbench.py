@@ -52,7 +52,7 @@ class DeliveryReminderType:
 
 @strawberry.type(
     name="Workbench",
-    description="What needs your attention (F9.1). Lists are capped at `first`; orders and "
+    description="What needs your attention. Lists are capped at `first`; orders and "
     "sales are those you may see; the month is the company's.",
 )
 class WorkbenchType:
