@@ -35,9 +35,11 @@ def _merged(name: str, modules: list[ModuleType]) -> type:
 
 # A domain's resolvers module defines its ``<Domain>Query`` and ``<Domain>Mutation``, and its
 # subscriptions module its ``<Domain>Subscription``: nothing here lists them.
-Query = _merged("Query", _domains(resolvers))
-Mutation = _merged("Mutation", _domains(resolvers))
+_RESOLVERS = _domains(resolvers)
+Query = _merged("Query", _RESOLVERS)
+Mutation = _merged("Mutation", _RESOLVERS)
 Subscription = _merged("Subscription", _domains(subscriptions))
+
 # Every error type, so clients can spread `... on X` on any of them.
 ERROR_TYPES = [
     common.InvalidInputError,
