@@ -3,7 +3,7 @@
 Every page type, edge, mutation result and success type, every ``id``, ``createdAt`` or
 ``…Id`` field and every paging argument means the same thing wherever it stands; rather than
 repeat the sentence on each, ``describe`` gives it to each element that states none of its
-own. Anything a domain says itself is left as it is.
+own, and the enum values their meaning. Anything a domain says itself is left as it is.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from graphql import (
     GraphQLArgument,
+    GraphQLEnumType,
     GraphQLField,
     GraphQLInputField,
     GraphQLInputObjectType,
@@ -43,6 +44,131 @@ _ARGUMENTS = {
     "after": "A cursor (`pageInfo.endCursor` of the previous page): return what follows it.",
     "id": "The record's id.",
     "input": "The record's fields.",
+}
+
+
+# What each enum value means to an integrator. The enums are the models' own (strawberry.enum
+# of a db enum), which leaves no place on the value itself for its description.
+_ENUM_VALUES: dict[str, dict[str, str]] = {
+    "ApprovalAction": {
+        "SUBMIT": "The applicant sent the application.",
+        "APPROVE": "An approver approved their step.",
+        "REJECT": "An approver rejected it, which closes it.",
+        "COMMENT": "A comment, without a decision.",
+        "WITHDRAW": "The applicant took it back before it was decided.",
+    },
+    "ApprovalStatus": {
+        "PENDING": "Waiting for the current step's approver.",
+        "APPROVED": "Every step approved it.",
+        "REJECTED": "An approver rejected it.",
+        "WITHDRAWN": "The applicant withdrew it.",
+    },
+    "ApprovalType": {
+        "LEAVE": "Leave; needs startsOn and endsOn.",
+        "BUSINESS_TRIP": "A business trip; needs startsOn and endsOn.",
+        "REIMBURSEMENT": "Money to pay back to the applicant; needs an amount.",
+        "EXPENSE": "Money to spend; needs an amount.",
+        "CUSTOM": "Any other request.",
+    },
+    "AttachmentRecordType": {"ORDER": "An order (its contract).", "CUSTOMER": "A customer."},
+    "Audience": {
+        "EVERYONE": "Every employee.",
+        "DEPARTMENTS": "The members of the departments in audienceIds.",
+        "USERS": "The users in audienceIds.",
+    },
+    "ComplaintStatus": {
+        "UNHANDLED": "Nobody has taken it up yet.",
+        "IN_PROGRESS": "Being handled.",
+        "RESOLVED": "Handled; its resolution says how.",
+    },
+    "CustomerKind": {"ENTERPRISE": "A company.", "INDIVIDUAL": "A private person."},
+    "CustomerRecordKind": {
+        "TASK": "A to-do.",
+        "SCHEDULE": "An appointment.",
+        "NOTE": "A note.",
+        "CALL": "An incoming call.",
+        "COMPLAINT": "A complaint.",
+        "SERVICE": "A service given.",
+    },
+    "CustomerSortField": {
+        "ACQUIRED_ON": "The day the customer was acquired.",
+        "LAST_FOLLOW_UP_AT": "The latest follow-up.",
+        "NAME": "The name.",
+        "CREATED_AT": "When it was entered.",
+    },
+    "CustomerView": {
+        "ALL": "Every customer you may see.",
+        "MINE": "Those you own.",
+        "SUBORDINATES": "Those your subordinates own.",
+        "SHARED": "Those shared with you.",
+        "PUBLIC": "The public pool.",
+        "SPECIAL": "The special pool.",
+        "CLOSED_WON": "Those with a won deal.",
+    },
+    "DataScope": {
+        "OWN": "The user's own records.",
+        "OWN_AND_SUBORDINATES": "Their own and their subordinates' records.",
+        "DEPARTMENT": "The records of their department and its sub-departments.",
+        "ALL": "Every record.",
+    },
+    "ExpenseKind": {
+        "INCOME": "Money received; needs no approval.",
+        "EXPENSE": "Money spent; waits for approval.",
+    },
+    "ExpenseStatus": {
+        "PENDING": "Waiting for approval.",
+        "APPROVED": "Approved.",
+        "REJECTED": "Rejected.",
+    },
+    "FormName": {"COMPANY": "The customer entry form.", "CONTACT": "The contact entry form."},
+    "NotificationCategory": {
+        "PERSONAL": "About your own work: reminders, approvals, customers about to fall back.",
+        "SYSTEM": "From the company: announcements.",
+    },
+    "OpportunityDetailKind": {
+        "REQUIREMENT": "What the customer needs.",
+        "SOLUTION": "What we propose.",
+        "QUOTE": "A price offered.",
+        "COMPETITOR": "A competitor in the deal.",
+    },
+    "OptionList": {
+        "CATEGORY": "Customer categories.",
+        "SOURCE": "Where customers and opportunities come from.",
+        "STATUS": "Customer statuses.",
+        "INDUSTRY": "Industries.",
+        "FOLLOW_UP_METHOD": "How a follow-up was made (a phone call, a visit...).",
+        "PRODUCT_CATEGORY": "Product categories.",
+        "OPPORTUNITY_TYPE": "Opportunity types.",
+    },
+    "OrderStatus": {
+        "UNPAID": "Nothing received yet.",
+        "PARTLY_PAID": "Part of the amount received.",
+        "PAID": "The amount received in full.",
+        "EXPIRED": "Past its expiry date without being paid in full.",
+    },
+    "Pool": {
+        "PRIVATE": "The owner's own customers.",
+        "TEMPORARY": "The owner's customers on trial: without follow-up they fall back to public.",
+        "PUBLIC": "Open to claims.",
+        "SPECIAL": "The public junk pool: claimable only with the special-pool right.",
+    },
+    "SortDirection": {"ASC": "Smallest or earliest first.", "DESC": "Largest or latest first."},
+    "StageOutcome": {
+        "OPEN": "A stage of the funnel.",
+        "WON": "The deal is won; the opportunity closes.",
+        "LOST": "The deal is lost; the opportunity closes.",
+    },
+    "TemporaryOrigin": {
+        "ENTERED": "Entered straight into the temporary pool.",
+        "CLAIMED": "Claimed from the public pool.",
+    },
+    "TrainingAttendeeStatus": {
+        "REGISTERED": "On the list.",
+        "ATTENDED": "Came.",
+        "ABSENT": "Did not come.",
+        "CANCELLED": "Taken off the list.",
+    },
+    "TransferPool": {"PUBLIC": "The public pool.", "SPECIAL": "The special (junk) pool."},
 }
 
 
@@ -93,6 +219,9 @@ def describe(schema: GraphQLSchema) -> None:
             continue
         if not kind.description:
             kind.description = _type_description(kind)
+        if isinstance(kind, GraphQLEnumType):
+            for value_name, value in kind.values.items():
+                value.description = value.description or _ENUM_VALUES.get(name, {}).get(value_name)
         if not isinstance(kind, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
             continue
         fields: dict[str, GraphQLField | GraphQLInputField] = dict(kind.fields)

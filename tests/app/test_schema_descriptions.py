@@ -11,7 +11,7 @@ from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceTyp
 from gql_crm.schema import build_schema
 
 # Undescribed today; lower a ceiling when you describe more, never raise it.
-CEILINGS = {"type": 32, "field": 527, "argument": 87, "enum value": 86}
+CEILINGS = {"type": 32, "field": 527, "argument": 87, "enum value": 0}
 SPEC_CODE = re.compile(r"\(F\d")
 
 
