@@ -9,7 +9,7 @@ import strawberry
 from gql_crm.context import Info
 from gql_crm.db import models
 from gql_crm.db.models import CallRecord, ComplaintStatus
-from gql_crm.schema.kit import ModelInput, ModelType
+from gql_crm.schema.kit import ModelInput, ModelType, owner_field
 from gql_crm.schema.masking import masked_field
 from gql_crm.schema.user import UserType
 from gql_crm.services.customer_record import RecordKind
@@ -104,26 +104,22 @@ class ServiceRecordType(CustomerRecord, ModelType):
     content: str
 
 
-def _defaults_to_you(role: str) -> Any:
-    return strawberry.field(default=None, description=f"{role}; defaults to you.")
-
-
 @strawberry.input
 class TaskInput(ModelInput, model=models.Task, fields="content due_at remind_at"):
     done: bool = False
-    owner_id: int | None = _defaults_to_you("Assignee")
+    owner_id: int | None = owner_field("Assignee")
 
 
 @strawberry.input
 class ScheduleInput(
     ModelInput, model=models.Schedule, fields="title starts_at ends_at remind_at place content"
 ):
-    owner_id: int | None = None
+    owner_id: int | None = owner_field()
 
 
 @strawberry.input
 class CustomerNoteInput(ModelInput, model=models.CustomerNote, fields="content"):
-    owner_id: int | None = None
+    owner_id: int | None = owner_field()
 
 
 @strawberry.input
@@ -131,7 +127,7 @@ class CallRecordInput(
     ModelInput, model=models.CallRecord, fields="caller_number called_at content"
 ):
     processed: bool = False
-    owner_id: int | None = _defaults_to_you("Handler")
+    owner_id: int | None = owner_field("Handler")
 
 
 @strawberry.input
@@ -140,14 +136,14 @@ class ComplaintInput(
 ):
     status: ComplaintStatusEnum = ComplaintStatus.UNHANDLED  # type: ignore[valid-type]
     resolution: str | None = strawberry.field(default=None, description="Required once RESOLVED.")
-    owner_id: int | None = _defaults_to_you("Handler")
+    owner_id: int | None = owner_field("Handler")
 
 
 @strawberry.input
 class ServiceRecordInput(
     ModelInput, model=models.ServiceRecord, fields="service_type served_at content"
 ):
-    owner_id: int | None = _defaults_to_you("Handler")
+    owner_id: int | None = owner_field("Handler")
 
 
 @strawberry.type

@@ -94,6 +94,15 @@ class ModelInput:
         cls.__annotations__ = {**derived, **own}
 
 
+def owner_field(role: str = "Owner") -> Any:
+    """An input's responsible user, as ``services.records.owned`` treats it."""
+    return strawberry.field(
+        default=None,
+        description=f"{role}: you or someone in your data scope; left out, you when creating "
+        "and unchanged when updating.",
+    )
+
+
 def values_of(data: Any, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """An input's values by field name, as the model's columns are named; text is stripped
     and blank optional text becomes null."""

@@ -11,7 +11,7 @@ from gql_crm.db.models import (
     StageOutcome,
 )
 from gql_crm.schema.department import DepartmentType
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelType, owner_field
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.user import UserType
 from gql_crm.services import opportunity as service
@@ -156,10 +156,7 @@ class OpportunityInput:
     )
     source_id: int | None = strawberry.field(default=None, description="A SOURCE option.")
     remarks: str | None = None
-    owner_id: int | None = strawberry.field(
-        default=None,
-        description="You or someone in your scope; defaults to you (create) or stays (update).",
-    )
+    owner_id: int | None = owner_field()
 
 
 @strawberry.input

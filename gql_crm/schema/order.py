@@ -7,7 +7,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.schema.attachment import AttachmentType
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelType, owner_field
 from gql_crm.schema.payment import PaymentPlanType, PaymentRecordType, RefundType
 from gql_crm.schema.product import ProductType
 from gql_crm.schema.user import UserType
@@ -216,9 +216,7 @@ class OrderInput:
     starts_on: date | None = None
     expires_on: date | None = None
     opportunity_id: int | None = None
-    owner_id: int | None = strawberry.field(
-        default=None, description="You or someone in your scope; defaults to you."
-    )
+    owner_id: int | None = owner_field()
     remarks: str | None = None
 
 

@@ -13,7 +13,7 @@ from gql_crm.db.models.training import (
 from gql_crm.loaders.batch import scoped_children
 from gql_crm.loaders.customer import load_visible_customers
 from gql_crm.schema.contact import ContactType
-from gql_crm.schema.kit import ModelInput, ModelType, related
+from gql_crm.schema.kit import ModelInput, ModelType, owner_field, related
 from gql_crm.schema.user import UserType
 
 strawberry.enum(AttendeeStatus, name="TrainingAttendeeStatus")
@@ -71,7 +71,7 @@ class TrainingAttendeeType(
 
 @strawberry.input
 class TrainingProjectInput(ModelInput, model=TrainingProject, fields="name description"):
-    owner_id: int | None = strawberry.field(default=None, description="Default: you.")
+    owner_id: int | None = owner_field()
 
 
 @strawberry.input
