@@ -18,24 +18,21 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gql_crm.services.attachment import describe_size
 from gql_crm.settings import Settings
-from gql_crm.web.refusals import Refused, graphql_refusal
+from gql_crm.web.protocol import RequestRefused
 from gql_crm.web.uploads import is_multipart, upload_cap
 
 
-def _too_large(settings: Settings, upload: bool) -> Refused:
+def _too_large(settings: Settings, upload: bool) -> RequestRefused:
     if upload:
         message = f"Files may hold at most {describe_size(settings.max_attachment_bytes)}."
     else:
         message = f"A request body may hold at most {describe_size(settings.max_body_bytes)}."
-    return graphql_refusal(
-        413,
-        "PAYLOAD_TOO_LARGE",
-        message,
-    )
+    return RequestRefused(message, "PAYLOAD_TOO_LARGE", status=413)
 
 
 class EdgeLimits:
-    """ASGI middleware: the body limit, and ``Refused`` turned into its response."""
+    """ASGI middleware: the body limit, and a ``RequestRefused`` raised below it (a route,
+    the GraphQL view's context) turned into its response while none has started."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -50,7 +47,8 @@ class EdgeLimits:
         limit = upload_cap(self.settings) if upload else self.settings.max_body_bytes
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            await _too_large(self.settings, upload).response(scope, receive, send)
+            refusal = _too_large(self.settings, upload).response(headers.get("accept"))
+            await refusal(scope, receive, send)
             return
 
         received = 0
@@ -73,10 +71,10 @@ class EdgeLimits:
 
         try:
             await self.app(scope, counted, watched)
-        except Refused as refused:
+        except RequestRefused as refused:
             if started:
                 raise
-            await refused.response(scope, receive, send)
+            await refused.response(headers.get("accept"))(scope, receive, send)
 
 
 def edge_middleware(settings: Settings) -> list[Middleware]:

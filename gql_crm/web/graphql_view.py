@@ -212,6 +212,7 @@ class CrmGraphQL(GraphQL[Context, None]):
         response = Response(self.encode_json(outcome.body), status, media_type=media_type)
         if status == 405:
             response.headers["allow"] = "POST"
+        response.headers.update(outcome.headers)
         response.headers.raw.extend(sub_response.headers.raw)
         response.background = sub_response.background
         return response

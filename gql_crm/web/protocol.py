@@ -11,10 +11,13 @@ GraphQL requests at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from graphql import GraphQLError
+from starlette.responses import Response
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -49,6 +52,7 @@ class Outcome:
     body: dict[str, Any]
     status: int = 200
     legacy_status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     def status_for(self, media_type: str) -> int:
         return self.status if media_type == GRAPHQL_RESPONSE_JSON else self.legacy_status
@@ -63,17 +67,39 @@ class RequestRefused(Exception):
     """
 
     def __init__(
-        self, message: str, code: str, *, status: int = 400, legacy_status: int | None = None
+        self,
+        message: str,
+        code: str,
+        *,
+        status: int = 400,
+        legacy_status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extensions: Any,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.status = status
         self.legacy_status = status if legacy_status is None else legacy_status
+        self.headers = headers or {}
+        self.extensions = extensions
 
     def outcome(self) -> Outcome:
-        error = GraphQLError(self.message, extensions={"code": self.code})
-        return Outcome({"errors": [error.formatted]}, self.status, self.legacy_status)
+        error = GraphQLError(self.message, extensions={"code": self.code, **self.extensions})
+        body = {"errors": [error.formatted]}
+        return Outcome(body, self.status, self.legacy_status, self.headers)
+
+    def response(self, accept: str | None) -> Response:
+        """The refusal on its own, for a client that sent ``accept`` (outside the GraphQL
+        view: the edge's limits, downloads)."""
+        media_type = response_media_type(accept)
+        outcome = self.outcome()
+        return Response(
+            orjson.dumps(outcome.body),
+            outcome.status_for(media_type),
+            headers=dict(outcome.headers),
+            media_type=media_type,
+        )
 
 
 def bad_request(message: str, status: int = 400) -> RequestRefused:

@@ -23,7 +23,7 @@ from starlette.requests import HTTPConnection
 
 from gql_crm.auth.principal import Principal
 from gql_crm.settings import Settings
-from gql_crm.web.refusals import graphql_refusal
+from gql_crm.web.protocol import RequestRefused
 
 logger = logging.getLogger("gql_crm.rate_limits")
 
@@ -92,10 +92,10 @@ class RateLimits:
         """Count one HTTP request; raise the 429 refusal when it is over a limit."""
         wait = await self.retry_after(principal)
         if wait is not None:
-            raise graphql_refusal(
-                429,
-                RATE_LIMITED,
+            raise RequestRefused(
                 rate_limited_message(wait),
+                RATE_LIMITED,
+                status=429,
                 headers={"Retry-After": str(wait)},
                 retryAfter=wait,
             )

@@ -7,7 +7,7 @@ from starlette.requests import Request
 
 from gql_crm.auth.principal import Principal, Unauthenticated
 from gql_crm.settings import Settings
-from gql_crm.web.refusals import graphql_refusal
+from gql_crm.web.protocol import RequestRefused
 
 # Room for the multipart envelope (operations, map, part headers) around the file itself.
 _MULTIPART_OVERHEAD = 64 * 1024
@@ -51,9 +51,9 @@ def require_uploader(principal: Principal | None) -> None:
     """An upload is refused before its body is read unless its token is valid: a stranger
     can make the server receive and spool nothing (the request's reads wait for this)."""
     if principal is None:
-        raise graphql_refusal(
-            401,
-            "UNAUTHENTICATED",
+        raise RequestRefused(
             Unauthenticated().message,
+            "UNAUTHENTICATED",
+            status=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
