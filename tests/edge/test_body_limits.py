@@ -96,6 +96,19 @@ async def test_a_json_body_over_the_limit_is_refused_by_its_length(
     assert response.status_code == 413
     assert _code(response) == "PAYLOAD_TOO_LARGE"
     assert "64 KiB" in response.json()["errors"][0]["message"]
+    assert response.headers["content-type"] == "application/json"
+    # A client of the GraphQL-over-HTTP media type gets its refusals in it too.
+    response = await http.post(
+        "/graphql",
+        json={"query": "{ me { id } }", "variables": {"padding": padding}},
+        headers={
+            "Authorization": f"Bearer {sales1.token}",
+            "Accept": "application/graphql-response+json",
+        },
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/graphql-response+json"
+    assert _code(response) == "PAYLOAD_TOO_LARGE"
     # Within the limit, the same request runs.
     assert (await sales1.data("{ me { loginName } }"))["me"] == {"loginName": "sales1"}
 
