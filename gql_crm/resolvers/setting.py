@@ -25,7 +25,7 @@ def _change(data: SystemSettingsInput) -> SettingsChange:
 
 
 def _settings(page: tuple[SystemSettings, list[MaturityOption]]) -> SystemSettingsType:
-    return SystemSettingsType.from_model(*page)
+    return SystemSettingsType.of(*page)
 
 
 @strawberry.type

@@ -5,9 +5,9 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from gql_crm.db.models import Audience
+from gql_crm.db.models import Announcement, Audience
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType, related
+from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.user import UserType
 
 AudienceEnum = strawberry.enum(Audience, name="Audience")
@@ -15,7 +15,7 @@ TITLE = constraint(max_length=200, single_line=True, required=True)
 
 
 @strawberry.type(name="Announcement", description="A company announcement.")
-class AnnouncementType(ModelType):
+class AnnouncementType(ModelType, model=Announcement):
     id: int
     title: str
     content: str
@@ -31,7 +31,7 @@ class AnnouncementType(ModelType):
 
 
 @strawberry.input
-class AnnouncementInput:
+class AnnouncementInput(ModelInput, model=Announcement):
     title: str = strawberry.field(metadata=TITLE)
     content: str = strawberry.field(metadata=constraint(max_length=50_000, required=True))
     audience: AudienceEnum = Audience.EVERYONE  # type: ignore[valid-type]

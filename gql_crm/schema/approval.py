@@ -6,10 +6,10 @@ from decimal import Decimal
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import ApprovalAction, ApprovalStatus, ApprovalType
+from gql_crm.db.models import Approval, ApprovalAction, ApprovalStatus, ApprovalType
 from gql_crm.schema.common import Error, register_error
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType, related
+from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.user import UserType
 from gql_crm.services import errors
 
@@ -41,7 +41,7 @@ class ApprovalHistoryEntry(ModelType):
 
 
 @strawberry.type(name="Approval", description="An application decided step by step.")
-class ApprovalType_(ModelType):
+class ApprovalType_(ModelType, model=Approval):
     id: int
     applicant_id: int
     type: ApprovalTypeEnum  # type: ignore[valid-type]
@@ -70,7 +70,7 @@ class ApprovalType_(ModelType):
 
 
 @strawberry.input
-class ApprovalInput:
+class ApprovalInput(ModelInput, model=Approval):
     type: ApprovalTypeEnum  # type: ignore[valid-type]
     title: str = strawberry.field(
         metadata=constraint(max_length=200, single_line=True, required=True)

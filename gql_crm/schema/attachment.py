@@ -5,7 +5,7 @@ from datetime import datetime
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import AttachmentRecordType
+from gql_crm.db.models import Attachment, AttachmentRecordType
 from gql_crm.schema.kit import ModelType
 from gql_crm.schema.user import UserType
 
@@ -25,7 +25,7 @@ def download_path(attachment_id: int) -> str:
     description="A file on an order (the contract text) or a customer. Fetch its bytes with "
     "GET `downloadUrl` and the same `Authorization: Bearer` token as for /graphql.",
 )
-class AttachmentType(ModelType):
+class AttachmentType(ModelType, model=Attachment):
     id: int
     record_type: AttachmentRecordTypeEnum  # type: ignore[valid-type]
     record_id: int

@@ -22,7 +22,7 @@ from gql_crm.schema.customer_record import (
 )
 from gql_crm.schema.expense import ExpenseType
 from gql_crm.schema.follow_up import FollowUpType
-from gql_crm.schema.kit import ModelType, related
+from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.operation_log import OperationLogEntryType
 from gql_crm.schema.opportunity import OpportunityType
 from gql_crm.schema.option import OptionType
@@ -84,7 +84,7 @@ class CustomerMoneyType:
 
 
 @strawberry.type(name="Customer", description="An enterprise or individual customer.")
-class CustomerType(ModelType):
+class CustomerType(ModelType, model=Customer):
     id: int
     kind: CustomerKindEnum  # type: ignore[valid-type]
     name: str
@@ -308,7 +308,7 @@ class CustomersSuccess:
 
 
 @strawberry.input
-class CustomerInput:
+class CustomerInput(ModelInput, model=Customer):
     kind: CustomerKindEnum = CustomerKind.ENTERPRISE  # type: ignore[valid-type]
     name: str
     short_name: str | None = None

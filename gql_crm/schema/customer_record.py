@@ -54,7 +54,7 @@ class CustomerRecord:
 
 
 @strawberry.type(name="Task", description="A to-do; the owner is the assignee.")
-class TaskType(CustomerRecord, ModelType):
+class TaskType(CustomerRecord, ModelType, model=models.Task):
     content: str
     due_at: datetime
     remind_at: datetime | None
@@ -63,7 +63,7 @@ class TaskType(CustomerRecord, ModelType):
 
 
 @strawberry.type(name="Schedule", description="An appointment.")
-class ScheduleType(CustomerRecord, ModelType):
+class ScheduleType(CustomerRecord, ModelType, model=models.Schedule):
     title: str
     starts_at: datetime
     ends_at: datetime
@@ -73,12 +73,12 @@ class ScheduleType(CustomerRecord, ModelType):
 
 
 @strawberry.type(name="CustomerNote", description="A note on the customer.")
-class CustomerNoteType(CustomerRecord, ModelType):
+class CustomerNoteType(CustomerRecord, ModelType, model=models.CustomerNote):
     content: str
 
 
 @strawberry.type(name="CallRecord", description="An incoming call to process.")
-class CallRecordType(CustomerRecord, ModelType):
+class CallRecordType(CustomerRecord, ModelType, model=CallRecord):
     caller_number = masked_field(CallRecord, "caller_number", description="The caller's number.")
     called_at: datetime
     content: str
@@ -88,7 +88,7 @@ class CallRecordType(CustomerRecord, ModelType):
 
 
 @strawberry.type(name="Complaint", description="A complaint; the owner handles it.")
-class ComplaintType(CustomerRecord, ModelType):
+class ComplaintType(CustomerRecord, ModelType, model=models.Complaint):
     complaint_type: str
     channel: str | None
     complained_at: datetime
@@ -98,7 +98,7 @@ class ComplaintType(CustomerRecord, ModelType):
 
 
 @strawberry.type(name="ServiceRecord", description="A service given to the customer.")
-class ServiceRecordType(CustomerRecord, ModelType):
+class ServiceRecordType(CustomerRecord, ModelType, model=models.ServiceRecord):
     service_type: str
     served_at: datetime
     content: str

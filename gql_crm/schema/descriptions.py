@@ -24,6 +24,11 @@ from graphql import (
     GraphQLUnionType,
 )
 
+from gql_crm.schema.common import declared_permissions
+
+PERMISSION_SENTENCE = "Needs the permission"
+"""How every protected field's description ends: with the permission codes it declares."""
+
 _FIELDS = {
     "id": "Its id.",
     "createdAt": "When it was created.",
@@ -172,7 +177,7 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
 }
 
 
-def _words(name: str) -> str:
+def words(name: str) -> str:
     """customerId -> customer, DeliveryPlan -> delivery plan."""
     name = name.removesuffix("Ids").removesuffix("Id")
     return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
@@ -186,19 +191,21 @@ def _type_description(kind: GraphQLNamedType) -> str | None:
     if name.endswith("Success"):
         return "What a mutation answers when it succeeds: what it wrote."
     if name.endswith("Edge"):
-        return f"A {_words(name.removesuffix('Edge'))} in a page, with its cursor."
+        return f"A {words(name.removesuffix('Edge'))} in a page, with its cursor."
     if isinstance(kind, GraphQLInputObjectType) and name.endswith("Input"):
-        return f"The fields of a {_words(name.removesuffix('Input'))}, as a form sends them."
+        return f"The fields of a {words(name.removesuffix('Input'))}, as a form sends them."
     return None
 
 
-def _field_description(name: str, siblings: Mapping[str, object]) -> str | None:
+def _field_description(owner: str, name: str, siblings: Mapping[str, object]) -> str | None:
     if name in _FIELDS:
         return _FIELDS[name]
+    if owner.endswith("Success") and len(siblings) == 1:
+        return "What the mutation wrote, as it now stands."
     if name.endswith("Id") and name != "Id":
         related = name.removesuffix("Id")
         more = f" (the record itself: `{related}`)" if related in siblings else ""
-        return f"Id of its {_words(name)}{more}."
+        return f"Id of its {words(name)}{more}."
     return None
 
 
@@ -206,9 +213,9 @@ def _argument_description(name: str) -> str | None:
     if name in _ARGUMENTS:
         return _ARGUMENTS[name]
     if name.endswith("Id"):
-        return f"Id of the {_words(name)}."
+        return f"Id of the {words(name)}."
     if name.endswith("Ids"):
-        return f"Ids of the {_words(name)}s."
+        return f"Ids of the {words(name)}s."
     return None
 
 
@@ -227,7 +234,12 @@ def describe(schema: GraphQLSchema) -> None:
         fields: dict[str, GraphQLField | GraphQLInputField] = dict(kind.fields)
         for field_name, field in fields.items():
             if not field.description:
-                field.description = _field_description(field_name, fields)
+                field.description = _field_description(name, field_name, fields)
+            if isinstance(field, GraphQLField) and (codes := declared_permissions(field)):
+                needed = " and ".join(f"`{code}`" for code in codes)
+                field.description = " ".join(
+                    filter(None, [field.description, f"{PERMISSION_SENTENCE} {needed}."])
+                )
             arguments: dict[str, GraphQLArgument] = getattr(field, "args", {})
             for argument_name, argument in arguments.items():
                 if not argument.description:

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import strawberry
 
-from gql_crm.db.models import ExpenseKind, ExpenseStatus
+from gql_crm.db.models import Expense, ExpenseKind, ExpenseStatus
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType, related
+from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.user import UserType
 
 ExpenseKindEnum = strawberry.enum(ExpenseKind, name="ExpenseKind")
@@ -19,7 +19,7 @@ ExpenseStatusEnum = strawberry.enum(
 
 
 @strawberry.type(name="Expense", description="An income or expense record.")
-class ExpenseType(ModelType):
+class ExpenseType(ModelType, model=Expense):
     id: int
     customer_id: int | None
     kind: ExpenseKindEnum  # type: ignore[valid-type]
@@ -40,7 +40,7 @@ class ExpenseType(ModelType):
 
 
 @strawberry.input
-class ExpenseInput:
+class ExpenseInput(ModelInput, model=Expense):
     amount: Decimal = strawberry.field(description="More than zero.")
     occurred_on: date
     description: str = strawberry.field(metadata=constraint(max_length=2000, required=True))

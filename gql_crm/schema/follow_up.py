@@ -15,7 +15,7 @@ from gql_crm.schema.user import UserType
 @strawberry.type(
     name="FollowUp", description="A contact with the customer; restarts its pool clock."
 )
-class FollowUpType(ModelType):
+class FollowUpType(ModelType, model=FollowUp):
     id: int
     customer_id: int
     contact_id: int | None

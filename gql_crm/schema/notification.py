@@ -4,7 +4,7 @@ from datetime import datetime
 
 import strawberry
 
-from gql_crm.db.models import NotificationCategory
+from gql_crm.db.models import Notification, NotificationCategory
 from gql_crm.schema.kit import ModelType
 from gql_crm.services.notification import UnreadCounts
 
@@ -12,7 +12,7 @@ NotificationCategoryEnum = strawberry.enum(NotificationCategory, name="Notificat
 
 
 @strawberry.type(name="Notification", description="An entry of your notification bell.")
-class NotificationType(ModelType):
+class NotificationType(ModelType, model=Notification):
     id: int
     category: NotificationCategoryEnum  # type: ignore[valid-type]
     kind: str

@@ -8,10 +8,14 @@ import strawberry
 from gql_crm.context import Info
 from gql_crm.db.models import (
     DetailKind,
+    Opportunity,
+    OpportunityChange,
+    OpportunityDetail,
+    OpportunityStage,
     StageOutcome,
 )
 from gql_crm.schema.department import DepartmentType
-from gql_crm.schema.kit import ModelType, owner_field
+from gql_crm.schema.kit import ModelInput, ModelType, owner_field
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.user import UserType
 from gql_crm.services import opportunity as service
@@ -39,7 +43,7 @@ async def _stage(info: Info, stage_id: int | None) -> OpportunityStageType | Non
 
 
 @strawberry.type(name="OpportunityStage", description="A step of the sales process (editable).")
-class OpportunityStageType(ModelType):
+class OpportunityStageType(ModelType, model=OpportunityStage):
     id: int
     name: str
     sort_order: int
@@ -52,7 +56,7 @@ class OpportunityStageType(ModelType):
     "the stage, amount, probability or expected sign date. `from*` fields are null for the "
     "entry written when the opportunity was created.",
 )
-class OpportunityChangeType(ModelType):
+class OpportunityChangeType(ModelType, model=OpportunityChange):
     id: int
     changed_at: datetime
     changed_by_id: int | None
@@ -81,7 +85,7 @@ class OpportunityChangeType(ModelType):
 @strawberry.type(
     name="OpportunityDetail", description="A requirement, solution, quote or competitor."
 )
-class OpportunityDetailType(ModelType):
+class OpportunityDetailType(ModelType, model=OpportunityDetail):
     id: int
     kind: DetailKindEnum  # type: ignore[valid-type]
     title: str
@@ -92,7 +96,7 @@ class OpportunityDetailType(ModelType):
 
 
 @strawberry.type(name="Opportunity", description="A sales opportunity.")
-class OpportunityType(ModelType):
+class OpportunityType(ModelType, model=Opportunity):
     id: int
     customer_id: int
     title: str
@@ -145,7 +149,7 @@ class OpportunityType(ModelType):
 
 
 @strawberry.input
-class OpportunityInput:
+class OpportunityInput(ModelInput, model=Opportunity):
     title: str
     stage_id: int
     amount: Decimal = strawberry.field(description="Expected amount; not negative.")
@@ -160,7 +164,7 @@ class OpportunityInput:
 
 
 @strawberry.input
-class OpportunityDetailInput:
+class OpportunityDetailInput(ModelInput, model=OpportunityDetail):
     kind: DetailKindEnum  # type: ignore[valid-type]
     title: str
     content: str | None = None

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import strawberry
 
-from gql_crm.db.models import FormName, OptionList
-from gql_crm.schema.kit import ModelType
+from gql_crm.db.models import FormField, FormName, OptionList
+from gql_crm.schema.kit import ModelInput, ModelType
 
 OptionListEnum = strawberry.enum(OptionList, name="OptionList")
 FormNameEnum = strawberry.enum(FormName, name="FormName")
@@ -28,7 +28,7 @@ class OptionsSuccess:
 
 
 @strawberry.type(name="FormField", description="Whether an entry-form field is shown/required.")
-class FormFieldType(ModelType):
+class FormFieldType(ModelType, model=FormField):
     field: str
     shown: bool
     required: bool
@@ -46,7 +46,7 @@ class FormSettingsSuccess:
 
 
 @strawberry.input
-class FormFieldInput:
+class FormFieldInput(ModelInput, model=FormField):
     field: str
     shown: bool
     required: bool

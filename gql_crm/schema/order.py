@@ -6,8 +6,9 @@ from decimal import Decimal
 import strawberry
 
 from gql_crm.context import Info
+from gql_crm.db.models import DeliveryPlan, DeliveryRecord, Invoice, Order, OrderLine
 from gql_crm.schema.attachment import AttachmentType
-from gql_crm.schema.kit import ModelType, owner_field
+from gql_crm.schema.kit import ModelInput, ModelType, owner_field
 from gql_crm.schema.payment import PaymentPlanType, PaymentRecordType, RefundType
 from gql_crm.schema.product import ProductType
 from gql_crm.schema.user import UserType
@@ -23,7 +24,7 @@ OrderStatusEnum = strawberry.enum(
 
 
 @strawberry.type(name="DeliveryPlan")
-class DeliveryPlanType(ModelType):
+class DeliveryPlanType(ModelType, model=DeliveryPlan):
     id: int
     order_line_id: int
     due_on: date
@@ -32,7 +33,7 @@ class DeliveryPlanType(ModelType):
 
 
 @strawberry.type(name="DeliveryRecord")
-class DeliveryRecordType(ModelType):
+class DeliveryRecordType(ModelType, model=DeliveryRecord):
     id: int
     order_line_id: int
     plan_id: int | None
@@ -46,7 +47,7 @@ class DeliveryRecordType(ModelType):
     name="OrderLine",
     description="amount = quantity x unitPrice x (1 - discount), rounded half up to the cent.",
 )
-class OrderLineType(ModelType):
+class OrderLineType(ModelType, model=OrderLine):
     id: int
     order_id: int
     product_id: int
@@ -77,7 +78,7 @@ class OrderLineType(ModelType):
 
 
 @strawberry.type(name="Invoice")
-class InvoiceType(ModelType):
+class InvoiceType(ModelType, model=Invoice):
     id: int
     order_id: int
     number: str
@@ -92,7 +93,7 @@ class InvoiceType(ModelType):
     "it was set explicitly (`amountIsExplicit`). Money fields add up exactly: outstanding = "
     "amount - received; netAmount = amount - refunded; netReceived = received - refunded.",
 )
-class OrderType(ModelType):
+class OrderType(ModelType, model=Order):
     id: int
     customer_id: int
     opportunity_id: int | None
@@ -189,7 +190,7 @@ class OrderType(ModelType):
 
 
 @strawberry.input
-class OrderLineInput:
+class OrderLineInput(ModelInput, model=OrderLine):
     product_id: int
     quantity: Decimal = strawberry.field(description="More than zero, two decimal places.")
     unit_price: Decimal | None = strawberry.field(
@@ -201,7 +202,7 @@ class OrderLineInput:
 
 
 @strawberry.input
-class OrderInput:
+class OrderInput(ModelInput, model=Order):
     title: str
     lines: list[OrderLineInput] | None = strawberry.field(
         default=None,

@@ -6,15 +6,15 @@ from decimal import Decimal
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import PaymentPlan
+from gql_crm.db.models import PaymentPlan, PaymentRecord, Refund
 from gql_crm.schema.common import Error, register_error
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelInput, ModelType
 from gql_crm.schema.user import UserType
 from gql_crm.services import errors
 
 
 @strawberry.type(name="PaymentPlan", description="A planned instalment of an order.")
-class PaymentPlanType:
+class PaymentPlanType(ModelType, model=PaymentPlan):
     id: int
     order_id: int
     due_on: date
@@ -38,7 +38,7 @@ class PaymentPlanType:
 
 
 @strawberry.type(name="PaymentRecord", description="Money received for an order.")
-class PaymentRecordType(ModelType):
+class PaymentRecordType(ModelType, model=PaymentRecord):
     id: int
     order_id: int
     plan_id: int | None
@@ -59,7 +59,7 @@ class PaymentRecordType(ModelType):
 
 
 @strawberry.type(name="Refund", description="Money paid back on an order.")
-class RefundType(ModelType):
+class RefundType(ModelType, model=Refund):
     id: int
     order_id: int
     amount: Decimal
@@ -69,7 +69,7 @@ class RefundType(ModelType):
 
 
 @strawberry.input
-class PaymentInput:
+class PaymentInput(ModelInput, model=PaymentRecord):
     amount: Decimal = strawberry.field(description="More than zero; at most what is outstanding.")
     paid_on: date
     plan_id: int | None = None

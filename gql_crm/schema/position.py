@@ -3,9 +3,9 @@ from __future__ import annotations
 import strawberry
 
 from gql_crm.auth.permissions import ADVANCED_DESCRIPTIONS, Action, Module
-from gql_crm.db.models import DataScope
+from gql_crm.db.models import DataScope, Position
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelInput, ModelType
 
 DataScopeEnum = strawberry.enum(
     DataScope,
@@ -16,7 +16,7 @@ DataScopeEnum = strawberry.enum(
 
 
 @strawberry.type(name="Position", description="A named permission set with a data scope.")
-class PositionType(ModelType):
+class PositionType(ModelType, model=Position):
     id: int
     name: str
     description: str
@@ -30,7 +30,7 @@ class PositionSuccess:
 
 
 @strawberry.input
-class PositionInput:
+class PositionInput(ModelInput, model=Position):
     name: str = strawberry.field(
         metadata=constraint(max_length=100, single_line=True, required=True)
     )

@@ -22,7 +22,7 @@ class FollowUpMethodCount:
     description="One user's CRM activity on one company day, written every night. "
     "Counts what was recorded that day (tasksCompleted: to-dos marked done that day).",
 )
-class DailyReportType(ModelType):
+class DailyReportType(ModelType, model=DailyReport):
     id: int
     user_id: int
     day: date
