@@ -10,7 +10,9 @@ from gql_crm.schema.constraints import constraint
 from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.user import UserType
 
-AudienceEnum = strawberry.enum(Audience, name="Audience")
+AudienceEnum = strawberry.enum(
+    Audience, name="Audience", description="Who an announcement goes to."
+)
 TITLE = constraint(max_length=200, single_line=True, required=True)
 
 
@@ -50,12 +52,12 @@ class AnnouncementSuccess:
 
 @strawberry.type(description="An instant notice: shown once to users online when it is sent.")
 class InstantNotice:
-    title: str
-    body: str
+    title: str = strawberry.field(description="The headline.")
+    body: str = strawberry.field(description="The text.")
     sender_id: int
-    sent_at: datetime
+    sent_at: datetime = strawberry.field(description="When it was sent.")
 
 
-@strawberry.type
+@strawberry.type(description="What sending an instant notice did.")
 class NoticeSent:
     delivered_live: bool = strawberry.field(description="False if live updates are interrupted.")

@@ -36,7 +36,7 @@ class AttachmentType(ModelType, model=Attachment):
     created_at: datetime
     uploaded_by_id: strawberry.Private[int | None]
 
-    @strawberry.field
+    @strawberry.field(description="Who uploaded the file.")
     async def uploaded_by(self, info: Info) -> UserType | None:
         if self.uploaded_by_id is None:
             return None

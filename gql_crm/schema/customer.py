@@ -37,7 +37,11 @@ from gql_crm.services.order import ORDER_VIEW
 from gql_crm.services.pool import release_forecast
 from gql_crm.services.training import VIEW as TRAINING_VIEW
 
-CustomerKindEnum = strawberry.enum(CustomerKind, name="CustomerKind")
+CustomerKindEnum = strawberry.enum(
+    CustomerKind,
+    name="CustomerKind",
+    description="Whether a customer is a company or a private person.",
+)
 TemporaryOriginEnum = strawberry.enum(
     TemporaryOrigin,
     name="TemporaryOrigin",
@@ -64,8 +68,8 @@ def _nested_limit(first: int) -> int:
 
 @strawberry.type(description="When a customer falls back to the public pool if nothing happens.")
 class PoolRelease:
-    at: datetime
-    reason: str
+    at: datetime = strawberry.field(description="When it falls back.")
+    reason: str = strawberry.field(description="Which rule sends it back, for people.")
 
 
 @strawberry.type(
@@ -74,13 +78,17 @@ class PoolRelease:
     "= contractTotal - receivedTotal; netContractTotal and netReceivedTotal subtract refunds.",
 )
 class CustomerMoneyType:
-    contract_total: Decimal
-    received_total: Decimal
-    refunded_total: Decimal
-    net_contract_total: Decimal
-    net_received_total: Decimal
-    outstanding_total: Decimal
-    approved_expense_total: Decimal
+    contract_total: Decimal = strawberry.field(description="Sum of the amounts of its orders.")
+    received_total: Decimal = strawberry.field(description="Sum of the payments received on them.")
+    refunded_total: Decimal = strawberry.field(description="Sum of the refunds on them.")
+    net_contract_total: Decimal = strawberry.field(description="contractTotal - refundedTotal.")
+    net_received_total: Decimal = strawberry.field(description="receivedTotal - refundedTotal.")
+    outstanding_total: Decimal = strawberry.field(
+        description="contractTotal - receivedTotal: still to be received."
+    )
+    approved_expense_total: Decimal = strawberry.field(
+        description="Sum of the approved expenses recorded against it."
+    )
 
 
 @strawberry.type(name="Customer", description="An enterprise or individual customer.")
@@ -157,7 +165,7 @@ class CustomerType(ModelType, model=Customer):
         contacts = await self._with_details(info).customer_contacts.load(self.id)
         return [ContactType.from_model(c) for c in contacts]
 
-    @strawberry.field
+    @strawberry.field(description="The customer's main contact, if it has one.")
     async def primary_contact(self, info: Info) -> ContactType | None:
         contacts = await self._with_details(info).customer_contacts.load(self.id)
         primary = next((c for c in contacts if c.is_primary), None)
@@ -328,9 +336,15 @@ class CustomerInput(ModelInput, model=Customer):
 
 @strawberry.input
 class CustomerFilterInput:
-    view: CustomerViewEnum = CustomerView.ALL  # type: ignore[valid-type]
-    pool: PoolEnum | None = None  # type: ignore[valid-type]
-    kind: CustomerKindEnum | None = None  # type: ignore[valid-type]
+    view: CustomerViewEnum = strawberry.field(  # type: ignore[valid-type]
+        default=CustomerView.ALL, description="Which of your lists to read."
+    )
+    pool: PoolEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only customers in this pool."
+    )
+    kind: CustomerKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only companies, or only private persons."
+    )
     category_id: int | None = None
     source_id: int | None = None
     status_id: int | None = None
@@ -343,7 +357,7 @@ class CustomerFilterInput:
     )
 
 
-@strawberry.enum
+@strawberry.enum(description="What a customer list can be sorted by.")
 class CustomerSortField(enum.Enum):
     ACQUIRED_ON = "acquired_on"
     LAST_FOLLOW_UP_AT = "last_follow_up_at"
@@ -351,7 +365,7 @@ class CustomerSortField(enum.Enum):
     CREATED_AT = "created_at"
 
 
-@strawberry.enum
+@strawberry.enum(description="The direction of a sort.")
 class SortDirection(enum.Enum):
     ASC = "asc"
     DESC = "desc"
@@ -359,5 +373,9 @@ class SortDirection(enum.Enum):
 
 @strawberry.input
 class CustomerSortInput:
-    field: CustomerSortField = CustomerSortField.CREATED_AT
-    direction: SortDirection = SortDirection.DESC
+    field: CustomerSortField = strawberry.field(
+        default=CustomerSortField.CREATED_AT, description="What to sort by."
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.DESC, description="Ascending or descending."
+    )

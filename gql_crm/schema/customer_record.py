@@ -14,7 +14,9 @@ from gql_crm.schema.masking import masked_field
 from gql_crm.schema.user import UserType
 from gql_crm.services.customer_record import RecordKind
 
-ComplaintStatusEnum = strawberry.enum(ComplaintStatus, name="ComplaintStatus")
+ComplaintStatusEnum = strawberry.enum(
+    ComplaintStatus, name="ComplaintStatus", description="Where the handling of a complaint stands."
+)
 RecordKindEnum = strawberry.enum(
     RecordKind,
     name="CustomerRecordKind",

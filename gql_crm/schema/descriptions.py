@@ -22,6 +22,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLUnionType,
+    get_named_type,
 )
 
 from gql_crm.schema.common import declared_permissions
@@ -49,6 +50,12 @@ _ARGUMENTS = {
     "after": "A cursor (`pageInfo.endCursor` of the previous page): return what follows it.",
     "id": "The record's id.",
     "input": "The record's fields.",
+    "filter": "Only the records that meet every condition given.",
+    "sort": "The order of the list (by default the one the list's description states).",
+    "search": "Only the records whose name contains this text (case-insensitive).",
+    "unreadOnly": "Only those you have not read yet.",
+    "from": "The first day of the range (a company day).",
+    "to": "The last day of the range, included.",
 }
 
 
@@ -200,6 +207,8 @@ def _type_description(kind: GraphQLNamedType) -> str | None:
 def _field_description(owner: str, name: str, siblings: Mapping[str, object]) -> str | None:
     if name in _FIELDS:
         return _FIELDS[name]
+    if f"{name}Id" in siblings:
+        return f"The {words(name)} that `{name}Id` names (null when none, or hidden from you)."
     if owner.endswith("Success") and len(siblings) == 1:
         return "What the mutation wrote, as it now stands."
     if name.endswith("Id") and name != "Id":
@@ -217,6 +226,20 @@ def _argument_description(name: str) -> str | None:
     if name.endswith("Ids"):
         return f"Ids of the {words(name)}s."
     return None
+
+
+def _written_fields(field: GraphQLField) -> Mapping[str, GraphQLField]:
+    """The fields of the record a mutation answers with (its success member's one field)."""
+    result = get_named_type(field.type)
+    members = result.types if isinstance(result, GraphQLUnionType) else [result]
+    for member in members:
+        if isinstance(member, GraphQLObjectType) and len(member.fields) == 1:
+            [written] = member.fields.values()
+            record = get_named_type(written.type)
+            if isinstance(record, GraphQLObjectType):
+                fields: Mapping[str, GraphQLField] = record.fields
+                return fields
+    return {}
 
 
 def describe(schema: GraphQLSchema) -> None:
@@ -241,6 +264,13 @@ def describe(schema: GraphQLSchema) -> None:
                     filter(None, [field.description, f"{PERMISSION_SENTENCE} {needed}."])
                 )
             arguments: dict[str, GraphQLArgument] = getattr(field, "args", {})
+            written = (
+                _written_fields(field)
+                if kind is schema.mutation_type and isinstance(field, GraphQLField)
+                else {}
+            )
             for argument_name, argument in arguments.items():
                 if not argument.description:
-                    argument.description = _argument_description(argument_name)
+                    argument.description = _argument_description(argument_name) or (
+                        written[argument_name].description if argument_name in written else None
+                    )

@@ -10,7 +10,9 @@ from gql_crm.schema.constraints import constraint
 from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.user import UserType
 
-ExpenseKindEnum = strawberry.enum(ExpenseKind, name="ExpenseKind")
+ExpenseKindEnum = strawberry.enum(
+    ExpenseKind, name="ExpenseKind", description="Money in or money out."
+)
 ExpenseStatusEnum = strawberry.enum(
     ExpenseStatus,
     name="ExpenseStatus",
@@ -53,8 +55,12 @@ class ExpenseInput(ModelInput, model=Expense):
 
 @strawberry.input
 class ExpenseFilterInput:
-    status: ExpenseStatusEnum | None = None  # type: ignore[valid-type]
-    kind: ExpenseKindEnum | None = None  # type: ignore[valid-type]
+    status: ExpenseStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only records in this review status."
+    )
+    kind: ExpenseKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only income, or only expenses."
+    )
     customer_id: int | None = None
     owner_id: int | None = None
 

@@ -40,7 +40,7 @@ class FollowUpType(ModelType, model=FollowUp):
         user = await info.context.loaders.user.load(self.author_id)
         return UserType.from_model(user) if user else None
 
-    @strawberry.field
+    @strawberry.field(description="The name of the contact it was made with, if any.")
     async def contact_name(self, info: Info) -> str | None:
         if self.contact_id is None:
             return None

@@ -42,6 +42,6 @@ class MessagesSuccess:
 
 @strawberry.input(description="One message of a sendMessages call.")
 class MessageInput(ModelInput, model=Message):
-    recipient_ids: list[int]
+    recipient_ids: list[int] = strawberry.field(description="Ids of the users to send it to.")
     subject: str = strawberry.field(metadata=SUBJECT)
     body: str = strawberry.field(metadata=BODY)

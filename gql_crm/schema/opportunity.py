@@ -25,7 +25,9 @@ StageOutcomeEnum = strawberry.enum(
     name="StageOutcome",
     description="OPEN stages are the funnel; reaching a WON or LOST stage closes the opportunity.",
 )
-DetailKindEnum = strawberry.enum(DetailKind, name="OpportunityDetailKind")
+DetailKindEnum = strawberry.enum(
+    DetailKind, name="OpportunityDetailKind", description="What an opportunity detail records."
+)
 
 
 async def _user(info: Info, user_id: int | None) -> UserType | None:
@@ -180,9 +182,15 @@ class OpportunityFilterInput:
     owner_id: int | None = None
     department_id: int | None = None
     stage_id: int | None = None
-    outcome: StageOutcomeEnum | None = None  # type: ignore[valid-type]
-    expected_from: date | None = None
-    expected_to: date | None = None
+    outcome: StageOutcomeEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only opportunities whose stage has this outcome."
+    )
+    expected_from: date | None = strawberry.field(
+        default=None, description="Only those expected to sign on or after this day."
+    )
+    expected_to: date | None = strawberry.field(
+        default=None, description="Only those expected to sign on or before this day."
+    )
     search: str | None = strawberry.field(default=None, description="Title contains.")
 
 
@@ -203,14 +211,14 @@ class OpportunityDetailSuccess:
 
 @strawberry.type(description="One stage of the sales funnel.")
 class FunnelStage:
-    stage: OpportunityStageType
-    count: int
+    stage: OpportunityStageType = strawberry.field(description="The stage.")
+    count: int = strawberry.field(description="How many opportunities are in it.")
     amount: Decimal = strawberry.field(description="Sum of the expected amounts.")
 
 
 @strawberry.type(description="Forecast of one user or department.")
 class ForecastRow:
-    count: int
+    count: int = strawberry.field(description="How many opportunities.")
     amount: Decimal = strawberry.field(description="Sum of the expected amounts.")
     weighted_amount: Decimal = strawberry.field(
         description="Sum of amount x probability / 100, exact (up to four decimal places)."
@@ -245,8 +253,12 @@ class ForecastRow:
     description="Open opportunities expected to sign in a period, within your data scope."
 )
 class SalesForecast:
-    expected_from: date
-    expected_to: date
-    total: ForecastRow
-    by_user: list[ForecastRow]
-    by_department: list[ForecastRow]
+    expected_from: date = strawberry.field(description="The first expected signing day covered.")
+    expected_to: date = strawberry.field(description="The last expected signing day covered.")
+    total: ForecastRow = strawberry.field(
+        description="All open opportunities in the range together."
+    )
+    by_user: list[ForecastRow] = strawberry.field(description="The same per owner.")
+    by_department: list[ForecastRow] = strawberry.field(
+        description="The same per owner's department."
+    )

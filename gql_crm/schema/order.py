@@ -23,7 +23,9 @@ OrderStatusEnum = strawberry.enum(
 )
 
 
-@strawberry.type(name="DeliveryPlan")
+@strawberry.type(
+    name="DeliveryPlan", description="A quantity of an order line due to be delivered on a day."
+)
 class DeliveryPlanType(ModelType, model=DeliveryPlan):
     id: int
     order_line_id: int
@@ -32,7 +34,7 @@ class DeliveryPlanType(ModelType, model=DeliveryPlan):
     remarks: str | None
 
 
-@strawberry.type(name="DeliveryRecord")
+@strawberry.type(name="DeliveryRecord", description="A delivery of an order line's goods.")
 class DeliveryRecordType(ModelType, model=DeliveryRecord):
     id: int
     order_line_id: int
@@ -61,12 +63,12 @@ class OrderLineType(ModelType, model=OrderLine):
         product = await info.context.loaders.product.load(self.product_id)
         return ProductType.from_model(product) if product else None
 
-    @strawberry.field
+    @strawberry.field(description="When which quantities are due to be delivered.")
     async def delivery_plans(self, info: Info) -> list[DeliveryPlanType]:
         rows = await info.context.loaders.line_delivery_plans.load(self.id)
         return [DeliveryPlanType.from_model(r) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="What was delivered, and when.")
     async def deliveries(self, info: Info) -> list[DeliveryRecordType]:
         rows = await info.context.loaders.line_deliveries.load(self.id)
         return [DeliveryRecordType.from_model(r) for r in rows]
@@ -77,7 +79,7 @@ class OrderLineType(ModelType, model=OrderLine):
         return sum((r.quantity for r in rows), Decimal("0.00"))
 
 
-@strawberry.type(name="Invoice")
+@strawberry.type(name="Invoice", description="An invoice issued for an order.")
 class InvoiceType(ModelType, model=Invoice):
     id: int
     order_id: int
@@ -118,36 +120,38 @@ class OrderType(ModelType, model=Order):
         user = await info.context.loaders.user.load(self.owner_id)
         return UserType.from_model(user) if user else None
 
-    @strawberry.field
+    @strawberry.field(description="The name of the order's customer.")
     async def customer_name(self, info: Info) -> str | None:
         customer = await info.context.loaders.customer.load(self.customer_id)
         return customer.name if customer else None
 
-    @strawberry.field
+    @strawberry.field(description="Total of the payments received.")
     async def received(self, info: Info) -> Decimal:
         return (await info.context.loaders.order_money.load(self.id)).received
 
-    @strawberry.field
+    @strawberry.field(description="Total paid back.")
     async def refunded(self, info: Info) -> Decimal:
         return (await info.context.loaders.order_money.load(self.id)).refunded
 
-    @strawberry.field
+    @strawberry.field(description="Total of the invoices issued.")
     async def invoiced(self, info: Info) -> Decimal:
         return (await info.context.loaders.order_money.load(self.id)).invoiced
 
-    @strawberry.field
+    @strawberry.field(description="The deal after refunds: amount - refunded.")
     async def net_amount(self, info: Info) -> Decimal:
         return (await info.context.loaders.order_money.load(self.id)).net_amount
 
-    @strawberry.field
+    @strawberry.field(description="What we kept: received - refunded.")
     async def net_received(self, info: Info) -> Decimal:
         return (await info.context.loaders.order_money.load(self.id)).net_received
 
-    @strawberry.field
+    @strawberry.field(description="Still to be received: amount - received.")
     async def outstanding(self, info: Info) -> Decimal:
         return (await info.context.loaders.order_money.load(self.id)).outstanding
 
-    @strawberry.field
+    @strawberry.field(
+        description="Whether it is paid, partly paid, unpaid or expired, as of today."
+    )
     async def status(self, info: Info) -> OrderStatusEnum:  # type: ignore[valid-type]
         money = await info.context.loaders.order_money.load(self.id)
         return order_status(money, self.expires_on, await self._today(info))
@@ -156,7 +160,7 @@ class OrderType(ModelType, model=Order):
     async def days_left(self, info: Info) -> int | None:
         return days_left(self.expires_on, await self._today(info))
 
-    @strawberry.field
+    @strawberry.field(description="The products ordered, in order.")
     async def lines(self, info: Info) -> list[OrderLineType]:
         rows = await info.context.loaders.order_lines.load(self.id)
         return [OrderLineType.from_model(r) for r in rows]
@@ -173,12 +177,12 @@ class OrderType(ModelType, model=Order):
         rows = await info.context.loaders.order_payments.load(self.id)
         return [PaymentRecordType.from_model(r) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Money paid back on it, newest first.")
     async def refunds(self, info: Info) -> list[RefundType]:
         rows = await info.context.loaders.order_refunds.load(self.id)
         return [RefundType.from_model(r) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Invoices issued for it.")
     async def invoices(self, info: Info) -> list[InvoiceType]:
         rows = await info.context.loaders.order_invoices.load(self.id)
         return [InvoiceType.from_model(r) for r in rows]

@@ -98,7 +98,7 @@ class RefundSuccess:
     "more than was paid, delivering more than was ordered... `limit` is what is still allowed."
 )
 class AmountExceededError(Error):
-    limit: Decimal
+    limit: Decimal = strawberry.field(description="The most the amount may be.")
 
 
 register_error(

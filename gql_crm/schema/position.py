@@ -39,22 +39,26 @@ class PositionInput(ModelInput, model=Position):
     data_scope: DataScopeEnum = DataScope.OWN  # type: ignore[valid-type]
 
 
-@strawberry.type
+@strawberry.type(description="A module and its basic permission codes.")
 class ModulePermissions:
-    module: str
+    module: str = strawberry.field(description="The module's code (customer, order...).")
     permissions: list[str] = strawberry.field(description="`module:action` codes.")
 
 
-@strawberry.type
+@strawberry.type(description="A permission beyond a module's basic create/edit/delete/view.")
 class AdvancedPermission:
-    code: str
-    description: str
+    code: str = strawberry.field(description="The permission code.")
+    description: str = strawberry.field(description="What it allows.")
 
 
 @strawberry.type(description="Every permission code a position can hold.")
 class PermissionCatalog:
-    modules: list[ModulePermissions]
-    advanced: list[AdvancedPermission]
+    modules: list[ModulePermissions] = strawberry.field(
+        description="Each module with the basic permission codes it has."
+    )
+    advanced: list[AdvancedPermission] = strawberry.field(
+        description="The permissions beyond the basic ones, each explained."
+    )
 
 
 def permission_catalog() -> PermissionCatalog:

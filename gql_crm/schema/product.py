@@ -53,7 +53,9 @@ class ProductInput(ModelInput, model=Product):
 class ProductFilterInput:
     search: str | None = strawberry.field(default=None, description="Name or code contains.")
     category_id: int | None = None
-    active_only: bool = False
+    active_only: bool = strawberry.field(
+        default=False, description="Only products that can be put on new orders."
+    )
 
 
 @strawberry.type

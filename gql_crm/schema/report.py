@@ -14,7 +14,7 @@ from gql_crm.services.report import NO_METHOD
 @strawberry.type(description="Follow-ups of one method (null: none given) in a daily report.")
 class FollowUpMethodCount:
     method_id: int | None
-    count: int
+    count: int = strawberry.field(description="How many follow-ups were made that way.")
 
 
 @strawberry.type(

@@ -35,7 +35,9 @@ class SystemSettingsType(ModelType, model=SystemSettings):
     private_pool_cap: int
     temporary_pool_cap: int
     release_warning_days: int
-    maturity_options: list[MaturityOptionType]
+    maturity_options: list[MaturityOptionType] = strawberry.field(
+        description="The maturity grades, in order, and the pool each sends a customer to."
+    )
 
     @classmethod
     def of(cls, settings: SystemSettings, options: list[MaturityOption]) -> SystemSettingsType:
@@ -71,7 +73,10 @@ class SystemSettingsInput(ModelInput, model=SystemSettings):
     private_pool_cap: int | None = None
     temporary_pool_cap: int | None = None
     release_warning_days: int | None = None
-    maturity_options: list[MaturityOptionInput] = strawberry.field(default_factory=list)
+    maturity_options: list[MaturityOptionInput] = strawberry.field(
+        default_factory=list,
+        description="Maturity grades to change (by id); those left out stay as they are.",
+    )
 
 
 @strawberry.type

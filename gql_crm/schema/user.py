@@ -73,10 +73,14 @@ class UserInput(ModelInput, model=User):
 
 @strawberry.input
 class CreateUserInput(UserInput):
-    login_name: str
-    password: str
+    login_name: str = strawberry.field(
+        description="The name to sign in with: unique, without spaces."
+    )
+    password: str = strawberry.field(description="The first password.")
 
 
 @strawberry.input
 class ServiceAccountInput(UserInput):
-    login_name: str
+    login_name: str = strawberry.field(
+        description="The account's name: unique, without spaces. It signs in with API keys only."
+    )

@@ -10,7 +10,7 @@ from gql_crm.schema.kit import ModelType, related
 from gql_crm.schema.user import UserType
 
 
-@strawberry.type(name="WorkLogComment")
+@strawberry.type(name="WorkLogComment", description="A leader's comment on a work log.")
 class WorkLogCommentType(ModelType, model=WorkLogComment):
     id: int
     author_id: int

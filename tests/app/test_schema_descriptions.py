@@ -13,7 +13,7 @@ from gql_crm.schema.common import declared_permissions
 from gql_crm.schema.descriptions import PERMISSION_SENTENCE
 
 # Undescribed today; lower a ceiling when you describe more, never raise it.
-CEILINGS = {"type": 32, "field": 196, "argument": 87, "enum value": 0}
+CEILINGS = {"type": 3, "field": 53, "argument": 35, "enum value": 0}
 SPEC_CODE = re.compile(r"\(F\d")
 
 
