@@ -59,7 +59,9 @@ class AttachmentMutation:
         info: Info,
         record_type: AttachmentRecordTypeEnum,  # type: ignore[valid-type]
         record_id: int,
-        file: Upload,
+        file: Annotated[
+            Upload, strawberry.argument(description="The file, as a GraphQL multipart upload.")
+        ],
     ) -> AttachmentResult:
         if not isinstance(file, UploadFile):
             problem = InvalidInput.single("file", "send the file as a part of a multipart request")

@@ -129,7 +129,11 @@ class CustomerMutation:
 
         return await mutate(info, operation, _success)
 
-    @strawberry.mutation(extensions=[requires(basic(Module.CUSTOMER, Action.EDIT))])
+    @strawberry.mutation(
+        extensions=[requires(basic(Module.CUSTOMER, Action.EDIT))],
+        description="Changes a customer; the customer form's settings apply, and a new maturity "
+        "may move it to another pool.",
+    )
     async def update_customer(
         self, info: Info, id: int, input: CustomerInput
     ) -> UpdateCustomerResult:
@@ -146,7 +150,11 @@ class CustomerMutation:
     async def delete_customer(self, info: Info, id: int) -> DeleteCustomerResult:
         return await mutate(info, lambda uow: customer_service.delete_customer(uow, id), _success)
 
-    @strawberry.mutation(extensions=[requires(basic(Module.CUSTOMER, Action.DELETE))])
+    @strawberry.mutation(
+        extensions=[requires(basic(Module.CUSTOMER, Action.DELETE))],
+        description="Brings a customer back from the recycle bin, as it was; its pool's rules "
+        "(caps) apply.",
+    )
     async def restore_customer(self, info: Info, id: int) -> RestoreCustomerResult:
         async def operation(uow: UnitOfWork) -> Customer:
             settings = await info.context.loaders.settings()

@@ -5,7 +5,7 @@ from typing import Annotated
 import strawberry
 
 from gql_crm.auth.permissions import Advanced
-from gql_crm.resolvers.kit import STANDARD_FAILURES, connection, mutation
+from gql_crm.resolvers.kit import STANDARD_FAILURES, connection, described, mutation
 from gql_crm.schema.approval import AlreadyDecidedError
 from gql_crm.schema.constraints import constraint
 from gql_crm.schema.expense import (
@@ -39,6 +39,13 @@ class ExpenseMutation:
         failures=(*STANDARD_FAILURES, AlreadyDecidedError), union="ReviewExpensesResult",
         description="Approve (approve: true) or reject pending expenses, one or many, all or "
         "none. A rejection needs a comment; your own expenses need another reviewer.",
-        ids=list[int], approve=bool,
-        comment=Annotated[str | None, strawberry.argument(metadata=constraint(max_length=2000))],
+        ids=described(list[int], "The expenses to decide on."),
+        approve=described(bool, "true: approve them; false: reject them."),
+        comment=Annotated[
+            str | None,
+            strawberry.argument(
+                metadata=constraint(max_length=2000),
+                description="Why (needed to reject), for the people who entered them.",
+            ),
+        ],
     )  # fmt: skip

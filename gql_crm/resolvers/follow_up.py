@@ -23,4 +23,5 @@ class FollowUpMutation:
     delete_follow_up = mutation(
         service.delete_follow_up, DeleteSuccess, needs=FOLLOWUP_DELETE, id=int,
         failures=(NotFoundError,), union="DeleteFollowUpResult",
+        description="Deletes a follow-up.",
     )  # fmt: skip

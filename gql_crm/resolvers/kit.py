@@ -85,6 +85,12 @@ def default(kind: Any, value: Any) -> Any:
     return Default(kind, value)
 
 
+def described(kind: Any, text: str) -> Any:
+    """``status=described(Status | None, "Only those in this status.")``: an argument of type
+    ``kind`` with its description."""
+    return Annotated[kind, strawberry.argument(description=text)]
+
+
 def given(kind: Any) -> Any:
     """``parent_id=given(int | None)``: a nullable argument the caller must still give (null
     says something, such as "no parent")."""

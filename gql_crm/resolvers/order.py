@@ -31,7 +31,10 @@ DELETED: dict[str, Any] = {"failures": (NotFoundError, ConflictError), "union": 
 
 @strawberry.type
 class OrderQuery:
-    @strawberry.field(extensions=[requires(ORDER_VIEW)])
+    @strawberry.field(
+        extensions=[requires(ORDER_VIEW)],
+        description="One order you may see, by id (null: none you may see).",
+    )
     async def order(self, info: Info, id: int) -> OrderType | None:
         principal = info.context.require_principal()
         row = await read(info, partial(service.find_order, principal=principal, id=id))
@@ -63,7 +66,13 @@ class OrderMutation:
         service.delete_order, OrderSuccess, needs=ORDER_DELETE, id=int,
         description="Move to your recycle bin (with everything on the order).",
     )  # fmt: skip
-    restore_order = mutation(service.restore_order, OrderSuccess, needs=ORDER_DELETE, id=int)
+    restore_order = mutation(
+        service.restore_order,
+        OrderSuccess,
+        needs=ORDER_DELETE,
+        id=int,
+        description="Brings an order back from the recycle bin, as it was.",
+    )
     purge_order = mutation(
         service.purge_order, DeleteSuccess, needs=ORDER_DELETE, id=int, **DELETED,
         description="Delete for good an order from your recycle bin.",
@@ -74,7 +83,12 @@ class OrderMutation:
         description="The invoiced total stays within the order's net amount.",
     )  # fmt: skip
     delete_invoice = mutation(
-        service.delete_invoice, DeleteSuccess, needs=ORDER_EDIT, id=int, **DELETED
+        service.delete_invoice,
+        DeleteSuccess,
+        needs=ORDER_EDIT,
+        id=int,
+        **DELETED,
+        description="Deletes an invoice for good.",
     )
     add_delivery_plan = mutation(
         service.add_delivery_plan, DeliveryPlanSuccess, needs=ORDER_EDIT, failures=BOUNDED,

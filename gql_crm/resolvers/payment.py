@@ -33,6 +33,7 @@ class PaymentMutation:
     delete_payment_plan = mutation(
         service.delete_payment_plan, DeleteSuccess, needs=ORDER_EDIT, id=int,
         failures=DELETED, union="DeletePaymentResult",
+        description="Deletes a payment plan for good.",
     )  # fmt: skip
     record_payment = mutation(
         service.record_payment, PaymentSuccess, needs=PAYMENT_CREATE, failures=BOUNDED,

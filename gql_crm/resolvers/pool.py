@@ -73,7 +73,9 @@ class PoolMutation:
         info: Info,
         customer_ids: list[int],
         to_user_id: int | None = None,
-        to_pool: TransferPool | None = None,
+        to_pool: Annotated[
+            TransferPool | None, strawberry.argument(description="The pool to send them to.")
+        ] = None,
     ) -> BatchCustomersResult:
         async def operation(uow: UnitOfWork) -> list[Customer]:
             if (to_user_id is None) == (to_pool is None):
@@ -97,7 +99,9 @@ class PoolMutation:
             info, lambda uow: pool_service.share(uow, customer_ids, user_ids, True), _many
         )
 
-    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
+    @strawberry.mutation(
+        extensions=[requires(CUSTOMER_EDIT)], description="Stops sharing customers with users."
+    )
     async def unshare_customers(
         self, info: Info, customer_ids: list[int], user_ids: list[int]
     ) -> BatchCustomersResult:

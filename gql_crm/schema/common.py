@@ -92,7 +92,9 @@ class FieldProblem:
 
 @strawberry.type(description="Input was refused; `problems` names every bad field.")
 class InvalidInputError(Error):
-    problems: list[FieldProblem]
+    problems: list[FieldProblem] = strawberry.field(
+        description="Every field that was refused, with the reason."
+    )
 
 
 @strawberry.type(description="The record does not exist or is not visible to you.")

@@ -208,7 +208,7 @@ def _field_description(owner: str, name: str, siblings: Mapping[str, object]) ->
     if name in _FIELDS:
         return _FIELDS[name]
     if f"{name}Id" in siblings:
-        return f"The {words(name)} that `{name}Id` names (null when none, or hidden from you)."
+        return f"The record `{name}Id` points to (null: none, or one you may not see)."
     if owner.endswith("Success") and len(siblings) == 1:
         return "What the mutation wrote, as it now stands."
     if name.endswith("Id") and name != "Id":

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
@@ -140,7 +141,9 @@ class OpportunityType(ModelType, model=Opportunity):
     async def details(
         self,
         info: Info,
-        kind: DetailKindEnum | None = None,  # type: ignore[valid-type]
+        kind: Annotated[
+            DetailKindEnum | None, strawberry.argument(description="Only details of this kind.")  # type: ignore[valid-type]
+        ] = None,
     ) -> list[OpportunityDetailType]:
         rows = await info.context.loaders.opportunity_details.load(self.id)
         return [
