@@ -94,6 +94,8 @@ class Settings(BaseSettings):
 
     max_query_depth: int = Field(default=12, gt=0)
     max_aliases: int = Field(default=30, gt=0)
+    # The estimated fields and records one operation may read (gql_crm/schema/cost.py).
+    max_query_cost: int = Field(default=50_000, gt=0)
     max_tokens: int = Field(default=4000, gt=0)
     max_page_size: int = Field(default=100, gt=0)
     default_page_size: int = Field(default=20, gt=0)
