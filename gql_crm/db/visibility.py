@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true, union
 from sqlalchemy.orm import InstrumentedAttribute
 
 from gql_crm.auth.permissions import ADMIN_EDIT, Action, Module, basic
@@ -113,15 +113,36 @@ def on_customer(
 def _on_customer(
     principal: Principal, owner_column: Column, customer_column: Column, *customer_state: Any
 ) -> ColumnElement[bool]:
+    owner_in_scope = scope_filter(principal, Customer.owner_id)
     on_reachable_customer = exists().where(
         Customer.id == customer_column,
         _customer_reach(principal),
-        or_(scope_filter(principal, owner_column), scope_filter(principal, Customer.owner_id)),
+        or_(scope_filter(principal, owner_column), owner_in_scope),
         *customer_state,
     )
-    return or_(
-        on_reachable_customer,
-        and_(customer_column.is_(None), scope_filter(principal, owner_column)),
+    # Implied by the rule below, and written so that PostgreSQL finds the candidates by index
+    # (records of owners in scope, records on the customers of owners in scope) instead of
+    # testing the correlated rule on every row of the table.
+    record_id = owner_column.class_.id
+    candidates = (
+        true()
+        if principal.visible_owner_ids is None
+        else record_id.in_(
+            union(  # self-contained: never correlated to a statement reading the same table
+                select(record_id).where(scope_filter(principal, owner_column)).correlate(None),
+                select(record_id)
+                .join(Customer, Customer.id == customer_column)
+                .where(owner_in_scope)
+                .correlate(None),
+            )
+        )
+    )
+    return and_(
+        candidates,
+        or_(
+            on_reachable_customer,
+            and_(customer_column.is_(None), scope_filter(principal, owner_column)),
+        ),
     )
 
 
