@@ -94,7 +94,12 @@ class CustomerType(ModelType):
     address: str | None
     website: str | None
     remarks: str | None
-    pool: PoolEnum  # type: ignore[valid-type]
+    pool: PoolEnum = strawberry.field(  # type: ignore[valid-type]
+        description="The pool the customer is kept in. A closed-won customer (closedWonAt set) "
+        "has left the private and temporary pools: it counts toward no cap, never falls back "
+        "and is listed under the CLOSED_WON view, not under its pool; this field then names "
+        "the pool it returns to should its last order be deleted."
+    )
     pool_entered_at: datetime
     temporary_origin: TemporaryOriginEnum | None  # type: ignore[valid-type]
     last_follow_up_at: datetime | None
@@ -329,7 +334,12 @@ class CustomerInput:
 @strawberry.input
 class CustomerFilterInput:
     view: CustomerViewEnum = CustomerView.ALL  # type: ignore[valid-type]
-    pool: PoolEnum | None = None  # type: ignore[valid-type]
+    pool: PoolEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="Customers held in this pool; closed-won customers have left the private "
+        "and temporary pools (the CLOSED_WON view lists them), so these lists count what the "
+        "caps count.",
+    )
     kind: CustomerKindEnum | None = None  # type: ignore[valid-type]
     category_id: int | None = None
     source_id: int | None = None

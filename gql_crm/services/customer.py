@@ -50,7 +50,13 @@ from gql_crm.services.contact import (
 )
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem, required_fields
-from gql_crm.services.pool import admit, can_manage, customer_event, pool_for_maturity
+from gql_crm.services.pool import (
+    admit,
+    can_manage,
+    customer_event,
+    holding,
+    pool_for_maturity,
+)
 from gql_crm.services.unit_of_work import UnitOfWork, diff
 from gql_crm.services.validation import text_problem
 
@@ -208,8 +214,9 @@ def customer_query(principal: Principal, filters: CustomerFilter) -> Select[Cust
     stmt = select(Customer).where(visibility.customer(principal))
     if (clause := _view_clause(principal, filters.view)) is not None:
         stmt = stmt.where(clause)
+    if filters.pool is not None:
+        stmt = stmt.where(holding(filters.pool))
     for name in (
-        "pool",
         "kind",
         "category_id",
         "source_id",

@@ -6,6 +6,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import func, select
+
 from gql_crm.db.models import (
     Customer,
     DeliveryRecord,
@@ -15,6 +17,8 @@ from gql_crm.db.models import (
     PaymentRecord,
     Refund,
 )
+from gql_crm.db.models.setting import Pool
+from gql_crm.services.pool import holding
 from gql_crm.services.unit_of_work import Services
 from tests.fixtures.factories import count, make_customer, make_product
 from tests.graphql_client import GraphQLClient
@@ -291,3 +295,30 @@ async def test_deleted_orders_go_to_the_recycle_bin_and_back(
     assert (await sales1.data(ORDER, id=order["id"]))["order"]["amount"] == "10.00"
     money = (await manager1.data(MONEY))["customers"]["edges"][0]["node"]
     assert money["closedWonAt"] is not None and money["money"]["contractTotal"] == "10.00"
+
+
+POOL_LIST = """
+query($pool: Pool, $view: CustomerView!) {
+  customers(filter: {pool: $pool, view: $view}, first: 100) { totalCount edges { node { name } } }
+}
+"""
+
+
+async def test_a_closed_won_customer_leaves_the_private_pool_list_as_the_cap_counts(
+    sales1: GraphQLClient, services: Services
+) -> None:
+    won = await make_customer(services, "sales1", "Won Co")
+    await make_customer(services, "sales1", "Open Co")
+    await _order(sales1, won, title="Deal", amount="10.00", lines=[])
+
+    async def names(pool: str | None, view: str = "MINE") -> list[str]:
+        found = (await sales1.data(POOL_LIST, pool=pool, view=view))["customers"]
+        assert found["totalCount"] == len(found["edges"])
+        return [edge["node"]["name"] for edge in found["edges"]]
+
+    assert await names("PRIVATE") == ["Open Co"]
+    assert await names(None, "CLOSED_WON") == ["Won Co"]
+    assert sorted(await names(None)) == ["Open Co", "Won Co"]
+    async with services.database.reader() as session:
+        held = await session.scalar(select(func.count()).where(holding(Pool.PRIVATE)))
+    assert held == 1
