@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
+from strawberry import UNSET
 
 from gql_crm.context import Info
 from gql_crm.db.models import Customer, CustomerKind, TemporaryOrigin
@@ -329,6 +330,32 @@ class CustomerInput:
     address: str | None = None
     website: str | None = None
     remarks: str | None = None
+
+
+@strawberry.input(
+    description="The fields of a customer to change: a field left out keeps its value, an "
+    "explicit null clears it (a maturity cleared puts the customer in the public pool)."
+)
+class CustomerUpdateInput:
+    kind: CustomerKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=UNSET, description="Enterprise or individual; cannot be cleared."
+    )
+    name: str | None = strawberry.field(default=UNSET, description="Cannot be cleared.")
+    short_name: str | None = strawberry.field(default=UNSET, description="A shorter name.")
+    acquired_on: date | None = strawberry.field(
+        default=UNSET, description="When the customer was acquired."
+    )
+    category_id: int | None = UNSET
+    source_id: int | None = UNSET
+    status_id: int | None = UNSET
+    industry_id: int | None = UNSET
+    maturity_id: int | None = strawberry.field(
+        default=UNSET, description="Decides the pool; null puts the customer in the public pool."
+    )
+    city: str | None = strawberry.field(default=UNSET, description="The city.")
+    address: str | None = strawberry.field(default=UNSET, description="The postal address.")
+    website: str | None = strawberry.field(default=UNSET, description="The web site.")
+    remarks: str | None = strawberry.field(default=UNSET, description="Free remarks.")
 
 
 @strawberry.input

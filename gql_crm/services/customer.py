@@ -345,12 +345,19 @@ async def create_customer(
 
 
 async def update_customer(
-    uow: UnitOfWork, settings: SystemSettings, customer_id: int, fields: CustomerFields
+    uow: UnitOfWork, settings: SystemSettings, customer_id: int, changes: dict[str, Any]
 ) -> Customer:
-    """Edit a customer; a maturity change moves it between the owner's private and temporary
-    pools (subject to caps), or to the public pool for a public grade."""
+    """Edit a customer: only the fields in ``changes`` (None clears one); a maturity change
+    moves it between the owner's private and temporary pools (subject to caps), or to the
+    public pool for a public grade."""
     customer = await managed_customer(uow, customer_id)
     problems = Problems()
+    for name in ("kind", "name"):
+        if name in changes and changes[name] is None:
+            problems.add(name, "cannot be cleared")
+    problems.raise_if_any()
+    kept = {name: getattr(customer, name) for name in ("kind", "name", *_FORM_NAMES)}
+    fields = CustomerFields(**{**kept, **changes})
     await _check(uow, fields, problems)
     problems.raise_if_any()
 
