@@ -49,6 +49,10 @@ class SystemSettingsType:
     release_warning_days: int = strawberry.field(
         description="Owners are warned this many days before a customer falls back."
     )
+    staff_see_company_sales: bool = strawberry.field(
+        description="Whether everyone sees the company's sales total of the month on the "
+        "workbench; off, only those whose data scope is the whole company do."
+    )
     maturity_options: list[MaturityOptionType]
 
     @classmethod
@@ -87,6 +91,11 @@ class SystemSettingsInput:
     private_pool_cap: int | None = None
     temporary_pool_cap: int | None = None
     release_warning_days: int | None = None
+    staff_see_company_sales: bool | None = strawberry.field(
+        default=None,
+        description="Whether everyone sees the company's sales total of the month on the "
+        "workbench; off, only those whose data scope is the whole company do.",
+    )
     maturity_options: list[MaturityOptionInput] = strawberry.field(default_factory=list)
 
 

@@ -168,8 +168,8 @@ async def test_workbench_figures(
     assert len(bench["deliveryReminders"]) == expected["orders"]
     assert {Decimal(r["deliveredQuantity"]) for r in bench["deliveryReminders"]} == {2}
     assert Decimal(bench["mySalesThisMonth"]) == expected["sales"]
-    # sales1 sees only their own orders: company sales within scope equal their own.
-    assert Decimal(bench["companySalesThisMonth"]) == expected["sales"]
+    # The company's total is the whole company's, beyond what sales1 may see.
+    assert Decimal(bench["companySalesThisMonth"]) == expected["sales"] + other["sales"]
     assert [c["id"] for c in bench["releasingCustomers"]] == expected["releasing"]
     assert bench["announcements"] == []
 
@@ -179,6 +179,26 @@ async def test_workbench_figures(
     assert Decimal(theirs["companySalesThisMonth"]) == expected["sales"] + other["sales"]
     assert len(theirs["receivables"]) == expected["orders"] + other["orders"]
     assert theirs["tasks"] == [] and theirs["releasingCustomers"] == []
+
+
+COMPANY_SALES = "{ workbench { companySalesThisMonth } }"
+KEEP_COMPANY_SALES = """mutation { updateSystemSettings(input: {staffSeeCompanySales: false}) {
+  __typename ... on SystemSettingsSuccess { settings { staffSeeCompanySales } } } }"""
+
+
+async def test_the_company_may_keep_its_sales_total_from_staff(
+    sales1: GraphQLClient, gql: GraphQLClient, services: Services
+) -> None:
+    expected = await _seed(services, "sales1", 2)
+    admin = await gql.as_user("admin")
+    kept = (await admin.data(KEEP_COMPANY_SALES))["updateSystemSettings"]
+    assert kept["settings"] == {"staffSeeCompanySales": False}
+    assert (await sales1.data(COMPANY_SALES))["workbench"]["companySalesThisMonth"] is None
+    manager = await gql.as_user("manager1")
+    assert (await manager.data(COMPANY_SALES))["workbench"]["companySalesThisMonth"] is None
+    # Whoever sees the whole company still sees it.
+    total = (await admin.data(COMPANY_SALES))["workbench"]["companySalesThisMonth"]
+    assert Decimal(total) == expected["sales"]
 
 
 async def test_overdue_receivables(sales1: GraphQLClient, services: Services) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import String
+from sqlalchemy import String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_crm.db.base import Base, str_enum
@@ -33,6 +33,8 @@ class SystemSettings(Base):
     private_pool_cap: Mapped[int]
     temporary_pool_cap: Mapped[int]
     release_warning_days: Mapped[int]
+    # Whether staff whose data scope is not the whole company see its monthly sales total.
+    staff_see_company_sales: Mapped[bool] = mapped_column(server_default=true())
 
 
 class MaturityOption(Base):

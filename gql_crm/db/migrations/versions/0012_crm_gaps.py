@@ -1,4 +1,4 @@
-"""Follow-ups go to the recycle bin
+"""Follow-ups go to the recycle bin; company settings for the workbench
 
 Create Date: 2026-12-06
 """
@@ -19,8 +19,17 @@ def upgrade() -> None:
             batch_op.f("fk_follow_ups_deleted_by_id_users"), "users", ["deleted_by_id"], ["id"]
         )
 
+    with op.batch_alter_table("system_settings", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "staff_see_company_sales", sa.Boolean(), server_default=sa.true(), nullable=False
+            )
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("system_settings", schema=None) as batch_op:
+        batch_op.drop_column("staff_see_company_sales")
     with op.batch_alter_table("follow_ups", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_follow_ups_deleted_by_id_users"), type_="foreignkey"
