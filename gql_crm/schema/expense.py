@@ -8,6 +8,7 @@ import strawberry
 from gql_crm.db.models import ExpenseKind, ExpenseStatus
 from gql_crm.schema.constraints import constraint
 from gql_crm.schema.kit import ModelType, related
+from gql_crm.schema.links import customer_link
 from gql_crm.schema.user import UserType
 
 ExpenseKindEnum = strawberry.enum(ExpenseKind, name="ExpenseKind")
@@ -35,6 +36,7 @@ class ExpenseType(ModelType):
     created_at: datetime
 
     owner = related(UserType, "owner_id", "user")
+    customer = customer_link()
 
     reviewed_by = related(UserType, "reviewed_by_id", "user")
 

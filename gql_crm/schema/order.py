@@ -8,6 +8,7 @@ import strawberry
 from gql_crm.context import Info
 from gql_crm.schema.attachment import AttachmentType
 from gql_crm.schema.kit import ModelType, owner_field
+from gql_crm.schema.links import customer_link, opportunity_link, order_link
 from gql_crm.schema.payment import PaymentPlanType, PaymentRecordType, RefundType
 from gql_crm.schema.product import ProductType
 from gql_crm.schema.user import UserType
@@ -85,6 +86,8 @@ class InvoiceType(ModelType):
     issued_on: date
     remarks: str | None
 
+    order = order_link()
+
 
 @strawberry.type(
     name="Order",
@@ -107,6 +110,9 @@ class OrderType(ModelType):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+
+    customer = customer_link()
+    opportunity = opportunity_link()
 
     async def _today(self, info: Info) -> date:
         settings = await info.context.loaders.settings()

@@ -9,6 +9,7 @@ from gql_crm.context import Info
 from gql_crm.db.models import PaymentPlan
 from gql_crm.schema.common import Error, register_error
 from gql_crm.schema.kit import ModelType
+from gql_crm.schema.links import order_link
 from gql_crm.schema.user import UserType
 from gql_crm.services import errors
 
@@ -23,6 +24,7 @@ class PaymentPlanType:
     met: bool = strawberry.field(
         description="The order's payments cover this plan and every plan due before it."
     )
+    order = order_link()
 
     @classmethod
     def from_model(cls, p: PaymentPlan, met: bool = False) -> PaymentPlanType:
@@ -49,6 +51,8 @@ class PaymentRecordType(ModelType):
     invoiced: bool
     remarks: str | None
     created_at: datetime
+
+    order = order_link()
 
     @strawberry.field
     async def handler(self, info: Info) -> UserType | None:

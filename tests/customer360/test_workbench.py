@@ -252,3 +252,47 @@ async def test_records_leave_with_their_deleted_customer(
     bench = (await sales1.data(WORKBENCH))["workbench"]
     parts = ("schedules", "tasks", "callRecords", "complaints", "receivables")
     assert {part: bench[part] for part in parts} == {part: [] for part in parts}
+
+
+NAMED = """
+{ workbench {
+    schedules { customer { name } } tasks { customer { name } }
+    callRecords { customer { name } } complaints { customer { name } }
+    receivables { order { customer { name } opportunity { title } } plan { order { title } } }
+} }
+"""
+
+
+def _customer_names(bench: dict[str, Any]) -> set[str | None]:
+    names = {
+        (record["customer"] or {}).get("name")
+        for part in ("schedules", "tasks", "callRecords", "complaints")
+        for record in bench[part]
+    }
+    return names | {r["order"]["customer"]["name"] for r in bench["receivables"]}
+
+
+async def test_workbench_records_name_their_customer_in_constant_statements(
+    sales1: GraphQLClient, services: Services
+) -> None:
+    await _seed(services, "sales1", 1)
+    small, few = await counted_data(sales1, services, NAMED)
+    await _seed(services, "sales1", 20)
+    large, many = await counted_data(sales1, services, NAMED)
+    assert _customer_names(small["workbench"]) == {"sales1 customer 1"}
+    assert _customer_names(large["workbench"]) == {"sales1 customer 1", "sales1 customer 20"}
+    assert all(r["plan"]["order"] for r in large["workbench"]["receivables"])
+    assert len(few) == len(many)
+
+
+async def test_an_assignee_outside_the_customers_scope_sees_the_record_not_the_customer(
+    sales1: GraphQLClient, services: Services
+) -> None:
+    await _seed(services, "sales1", 1)
+    async with services.database.writer() as session, session.begin():
+        sales3 = await session.scalar(select(User.id).where(User.login_name == "sales3"))
+        for customer in await session.scalars(select(Customer)):
+            customer.owner_id = sales3
+    bench = (await sales1.data(NAMED))["workbench"]
+    assert bench["tasks"] and bench["schedules"]
+    assert _customer_names({**bench, "receivables": []}) == {None}
