@@ -82,6 +82,15 @@ class PaymentInput:
     remarks: str | None = None
 
 
+@strawberry.input(description="Narrows the payments list; every field given must match.")
+class PaymentFilterInput:
+    order_id: int | None = None
+    customer_id: int | None = None
+    handler_id: int | None = None
+    paid_from: date | None = strawberry.field(default=None, description="Paid on or after.")
+    paid_to: date | None = strawberry.field(default=None, description="Paid on or before.")
+
+
 @strawberry.type
 class PaymentPlanSuccess:
     plan: PaymentPlanType
