@@ -234,6 +234,15 @@ class OrderFilterInput:
     search: str | None = strawberry.field(
         default=None, description="Order title, customer name or refund reason contains."
     )
+    status: OrderStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Orders with this status today (refunded: `refundedOnly`)."
+    )
+    expires_from: date | None = strawberry.field(
+        default=None, description="Expiring on or after this day."
+    )
+    expires_to: date | None = strawberry.field(
+        default=None, description="Expiring on or before this day (overdue ones included)."
+    )
 
 
 @strawberry.type
