@@ -208,7 +208,16 @@ def binned_record(principal: Principal, model: Any, delete_permission: str) -> C
 
 
 def expense(principal: Principal) -> ColumnElement[bool]:
-    return on_customer(principal, Expense.owner_id, Expense.customer_id)
+    """Live income and expense records, by the rule of records on a customer."""
+    return and_(
+        Expense.deleted_at.is_(None),
+        on_customer(principal, Expense.owner_id, Expense.customer_id),
+    )
+
+
+def binned_expense(principal: Principal) -> ColumnElement[bool]:
+    reach = _on_customer(principal, Expense.owner_id, Expense.customer_id)
+    return binned(principal, Expense, basic(Module.EXPENSE, Action.DELETE), reach)
 
 
 def attachment(principal: Principal) -> ColumnElement[bool]:

@@ -59,6 +59,11 @@ class ExpenseFilterInput:
     kind: ExpenseKindEnum | None = None  # type: ignore[valid-type]
     customer_id: int | None = None
     owner_id: int | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Description or category contains."
+    )
+    occurred_from: date | None = strawberry.field(default=None, description="On or after.")
+    occurred_to: date | None = strawberry.field(default=None, description="On or before.")
 
 
 @strawberry.type

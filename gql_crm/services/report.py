@@ -213,6 +213,7 @@ async def compute(uow: UnitOfWork, start: datetime, end: datetime) -> dict[int, 
             _within(Expense.created_at, start, end),
             Expense.kind == ExpenseKind.EXPENSE,
             Expense.status != ExpenseStatus.REJECTED,
+            Expense.deleted_at.is_(None),
         )
         .group_by(Expense.owner_id)
     ):
