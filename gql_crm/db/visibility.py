@@ -26,6 +26,7 @@ from gql_crm.db.models import (
     Customer,
     CustomerShare,
     Expense,
+    FollowUp,
     Notification,
     OperationLog,
     Opportunity,
@@ -85,6 +86,12 @@ def binned_customer(principal: Principal) -> ColumnElement[bool]:
     return binned(
         principal, Customer, basic(Module.CUSTOMER, Action.DELETE), _customer_reach(principal)
     )
+
+
+def binned_follow_up(principal: Principal) -> ColumnElement[bool]:
+    """Follow-ups the principal deleted, on a customer they may still reach."""
+    reach = exists().where(Customer.id == FollowUp.customer_id, _customer_reach(principal))
+    return binned(principal, FollowUp, basic(Module.FOLLOWUP, Action.DELETE), reach)
 
 
 def contact_details(principal: Principal, customer: Any = Customer) -> ColumnElement[bool]:
@@ -222,7 +229,16 @@ def binned_record(principal: Principal, model: Any, delete_permission: str) -> C
 
 
 def expense(principal: Principal) -> ColumnElement[bool]:
-    return on_customer(principal, Expense.owner_id, Expense.customer_id)
+    """Live income and expense records, by the rule of records on a customer."""
+    return and_(
+        Expense.deleted_at.is_(None),
+        on_customer(principal, Expense.owner_id, Expense.customer_id),
+    )
+
+
+def binned_expense(principal: Principal) -> ColumnElement[bool]:
+    reach = _on_customer(principal, Expense.owner_id, Expense.customer_id)
+    return binned(principal, Expense, basic(Module.EXPENSE, Action.DELETE), reach)
 
 
 def attachment(principal: Principal) -> ColumnElement[bool]:

@@ -57,7 +57,8 @@ class AnnouncementMutation:
     update_announcement = mutation(
         announcement_service.update_announcement, AnnouncementSuccess, needs=ANNOUNCEMENT_EDIT,
         id=int, input=AnnouncementInput,
-        description="Changes an announcement you wrote.",
+        description="Edit your announcement. A new audience of a published one applies at once: "
+        "new readers are notified, readers left out no longer see it.",
     )  # fmt: skip
     delete_announcement = mutation(
         announcement_service.delete_announcement, DeleteSuccess, needs=ANNOUNCEMENT_DELETE,

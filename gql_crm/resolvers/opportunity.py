@@ -85,20 +85,28 @@ class OpportunityQuery:
     @strawberry.field(
         extensions=[requires(OPPORTUNITY_VIEW)],
         description="Open opportunities expected to sign between the two dates (inclusive), "
-        "by user and by department, within your data scope.",
+        "by user and by department, within your data scope. Left out, the period is the "
+        f"next {service.FORECAST_DAYS} days from today (in the company's time zone).",
     )
     async def sales_forecast(
         self,
         info: Info,
         expected_from: Annotated[
-            date, strawberry.argument(description="The first expected signing day covered.")
-        ],
+            date | None, strawberry.argument(description="First day; defaults to today.")
+        ] = None,
         expected_to: Annotated[
-            date, strawberry.argument(description="The last expected signing day covered.")
-        ],
+            date | None,
+            strawberry.argument(
+                description=f"Last day; defaults to {service.FORECAST_DAYS} days after the first."
+            ),
+        ] = None,
         department_id: int | None = None,
         owner_id: int | None = None,
     ) -> SalesForecast:
+        settings = await info.context.loaders.settings()
+        expected_from, expected_to = service.forecast_period(
+            settings, info.context.services.clock.now(), expected_from, expected_to
+        )
         if expected_to < expected_from:
             raise BadRequest("expectedTo must not be before expectedFrom.")
         principal = info.context.require_principal()

@@ -8,9 +8,16 @@ from typing import Any
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.resolvers.common import read
+from gql_crm.resolvers.common import paginate, read
 from gql_crm.resolvers.kit import STANDARD_FAILURES, connection, mutation
-from gql_crm.schema.common import ConflictError, DeleteSuccess, NotFoundError, requires
+from gql_crm.schema.common import (
+    ConflictError,
+    Connection,
+    DeleteSuccess,
+    NotFoundError,
+    requires,
+)
+from gql_crm.schema.kit import values_of
 from gql_crm.schema.order import (
     DeliveryPlanSuccess,
     DeliverySuccess,
@@ -40,11 +47,26 @@ class OrderQuery:
         row = await read(info, partial(service.find_order, principal=principal, id=id))
         return OrderType.from_model(row) if row else None
 
-    orders = connection(
-        service.order_query, OrderType, service.NEWEST_FIRST, needs=ORDER_VIEW,
-        description="Orders you may see, newest first; `refundedOnly` gives the refunded list.",
-        filter=OrderFilterInput | None,
-    )  # fmt: skip
+    @strawberry.field(
+        extensions=[requires(ORDER_VIEW)],
+        description="Orders you may see, newest first; filter by status (on the company's "
+        "today) and expiry window; `refundedOnly` gives the refunded list.",
+    )
+    async def orders(
+        self,
+        info: Info,
+        filter: OrderFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[OrderType]:
+        settings = await info.context.loaders.settings()
+        today = service.company_today(settings, info.context.services.clock.now())
+        principal = info.context.require_principal()
+        stmt = service.order_query(principal, values_of(filter) if filter else None, today)
+        return await paginate(
+            info, stmt, service.NEWEST_FIRST, first=first, after=after, to_node=OrderType.from_model
+        )
+
     order_recycle_bin = connection(
         service.recycle_bin_query, OrderType, service.BIN_ORDER,
         description="Orders you deleted: restore or purge them.",

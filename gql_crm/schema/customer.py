@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
+from strawberry import UNSET
 
 from gql_crm.context import Info
 from gql_crm.db.models import Customer, CustomerKind, TemporaryOrigin
@@ -102,7 +103,12 @@ class CustomerType(ModelType, model=Customer):
     address: str | None
     website: str | None
     remarks: str | None
-    pool: PoolEnum  # type: ignore[valid-type]
+    pool: PoolEnum = strawberry.field(  # type: ignore[valid-type]
+        description="The pool the customer is kept in. A closed-won customer (closedWonAt set) "
+        "has left the private and temporary pools: it counts toward no cap, never falls back "
+        "and is listed under the CLOSED_WON view, not under its pool; this field then names "
+        "the pool it returns to should its last order be deleted."
+    )
     pool_entered_at: datetime
     temporary_origin: TemporaryOriginEnum | None  # type: ignore[valid-type]
     last_follow_up_at: datetime | None
@@ -334,13 +340,42 @@ class CustomerInput(ModelInput, model=Customer):
     remarks: str | None = None
 
 
+@strawberry.input(
+    description="The fields of a customer to change: a field left out keeps its value, an "
+    "explicit null clears it (a maturity cleared puts the customer in the public pool)."
+)
+class CustomerUpdateInput:
+    kind: CustomerKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=UNSET, description="Enterprise or individual; cannot be cleared."
+    )
+    name: str | None = strawberry.field(default=UNSET, description="Cannot be cleared.")
+    short_name: str | None = strawberry.field(default=UNSET, description="A shorter name.")
+    acquired_on: date | None = strawberry.field(
+        default=UNSET, description="When the customer was acquired."
+    )
+    category_id: int | None = UNSET
+    source_id: int | None = UNSET
+    status_id: int | None = UNSET
+    industry_id: int | None = UNSET
+    maturity_id: int | None = strawberry.field(
+        default=UNSET, description="Decides the pool; null puts the customer in the public pool."
+    )
+    city: str | None = strawberry.field(default=UNSET, description="The city.")
+    address: str | None = strawberry.field(default=UNSET, description="The postal address.")
+    website: str | None = strawberry.field(default=UNSET, description="The web site.")
+    remarks: str | None = strawberry.field(default=UNSET, description="Free remarks.")
+
+
 @strawberry.input
 class CustomerFilterInput:
     view: CustomerViewEnum = strawberry.field(  # type: ignore[valid-type]
         default=CustomerView.ALL, description="Which of your lists to read."
     )
     pool: PoolEnum | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="Only customers in this pool."
+        default=None,
+        description="Customers held in this pool; closed-won customers have left the private "
+        "and temporary pools (the CLOSED_WON view lists them), so these lists count what the "
+        "caps count.",
     )
     kind: CustomerKindEnum | None = strawberry.field(  # type: ignore[valid-type]
         default=None, description="Only companies, or only private persons."

@@ -10,6 +10,7 @@ from gql_crm.context import Info
 from gql_crm.db import models
 from gql_crm.db.models import CallRecord, ComplaintStatus
 from gql_crm.schema.kit import ModelInput, ModelType, owner_field
+from gql_crm.schema.links import customer_link
 from gql_crm.schema.masking import masked_field
 from gql_crm.schema.user import UserType
 from gql_crm.services.customer_record import RecordKind
@@ -39,6 +40,8 @@ class CustomerRecord:
     created_by_id: int | None
     created_at: datetime
     updated_at: datetime
+
+    customer = customer_link()
 
     @strawberry.field(description="The responsible user: assignee, author or handler.")
     async def owner(self, info: Info) -> UserType | None:

@@ -8,6 +8,7 @@ import strawberry
 from gql_crm.db.models import Expense, ExpenseKind, ExpenseStatus
 from gql_crm.schema.constraints import constraint
 from gql_crm.schema.kit import ModelInput, ModelType, related
+from gql_crm.schema.links import customer_link
 from gql_crm.schema.user import UserType
 
 ExpenseKindEnum = strawberry.enum(
@@ -37,6 +38,7 @@ class ExpenseType(ModelType, model=Expense):
     created_at: datetime
 
     owner = related(UserType, "owner_id", "user")
+    customer = customer_link()
 
     reviewed_by = related(UserType, "reviewed_by_id", "user")
 
@@ -63,6 +65,11 @@ class ExpenseFilterInput:
     )
     customer_id: int | None = None
     owner_id: int | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Description or category contains."
+    )
+    occurred_from: date | None = strawberry.field(default=None, description="On or after.")
+    occurred_to: date | None = strawberry.field(default=None, description="On or before.")
 
 
 @strawberry.type

@@ -8,6 +8,7 @@ from gql_crm.context import Info
 from gql_crm.db.models import FollowUp
 from gql_crm.schema.constraints import constraint
 from gql_crm.schema.kit import ModelInput, ModelType
+from gql_crm.schema.links import customer_link
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.user import UserType
 
@@ -25,6 +26,8 @@ class FollowUpType(ModelType, model=FollowUp):
     next_step: str | None
     author_id: int | None
     created_at: datetime
+
+    customer = customer_link()
 
     @strawberry.field
     async def method(self, info: Info) -> OptionType | None:

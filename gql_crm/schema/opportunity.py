@@ -17,6 +17,7 @@ from gql_crm.db.models import (
 )
 from gql_crm.schema.department import DepartmentType
 from gql_crm.schema.kit import ModelInput, ModelType, owner_field
+from gql_crm.schema.links import customer_link
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.user import UserType
 from gql_crm.services import opportunity as service
@@ -113,6 +114,8 @@ class OpportunityType(ModelType, model=Opportunity):
     owner_id: int
     created_at: datetime
     updated_at: datetime
+
+    customer = customer_link()
 
     @strawberry.field
     async def stage(self, info: Info) -> OpportunityStageType | None:

@@ -9,6 +9,7 @@ from gql_crm.context import Info
 from gql_crm.db.models import DeliveryPlan, DeliveryRecord, Invoice, Order, OrderLine
 from gql_crm.schema.attachment import AttachmentType
 from gql_crm.schema.kit import ModelInput, ModelType, owner_field
+from gql_crm.schema.links import customer_link, opportunity_link, order_link
 from gql_crm.schema.payment import PaymentPlanType, PaymentRecordType, RefundType
 from gql_crm.schema.product import ProductType
 from gql_crm.schema.user import UserType
@@ -88,6 +89,8 @@ class InvoiceType(ModelType, model=Invoice):
     issued_on: date
     remarks: str | None
 
+    order = order_link()
+
 
 @strawberry.type(
     name="Order",
@@ -110,6 +113,9 @@ class OrderType(ModelType, model=Order):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+
+    customer = customer_link()
+    opportunity = opportunity_link()
 
     async def _today(self, info: Info) -> date:
         settings = await info.context.loaders.settings()
@@ -232,6 +238,15 @@ class OrderFilterInput:
     refunded_only: bool = strawberry.field(default=False, description="The refunded orders list.")
     search: str | None = strawberry.field(
         default=None, description="Order title, customer name or refund reason contains."
+    )
+    status: OrderStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Orders with this status today (refunded: `refundedOnly`)."
+    )
+    expires_from: date | None = strawberry.field(
+        default=None, description="Expiring on or after this day."
+    )
+    expires_to: date | None = strawberry.field(
+        default=None, description="Expiring on or before this day (overdue ones included)."
     )
 
 

@@ -9,6 +9,7 @@ from gql_crm.context import Info
 from gql_crm.db.models import PaymentPlan, PaymentRecord, Refund
 from gql_crm.schema.common import Error, register_error
 from gql_crm.schema.kit import ModelInput, ModelType
+from gql_crm.schema.links import order_link
 from gql_crm.schema.user import UserType
 from gql_crm.services import errors
 
@@ -23,6 +24,7 @@ class PaymentPlanType(ModelType, model=PaymentPlan):
     met: bool = strawberry.field(
         description="The order's payments cover this plan and every plan due before it."
     )
+    order = order_link()
 
     @classmethod
     def from_model(cls, p: PaymentPlan, met: bool = False) -> PaymentPlanType:
@@ -50,6 +52,8 @@ class PaymentRecordType(ModelType, model=PaymentRecord):
     remarks: str | None
     created_at: datetime
 
+    order = order_link()
+
     @strawberry.field
     async def handler(self, info: Info) -> UserType | None:
         if self.handler_id is None:
@@ -76,6 +80,15 @@ class PaymentInput(ModelInput, model=PaymentRecord):
     invoiced: bool = False
     handler_id: int | None = strawberry.field(default=None, description="Defaults to you.")
     remarks: str | None = None
+
+
+@strawberry.input(description="Narrows the payments list; every field given must match.")
+class PaymentFilterInput:
+    order_id: int | None = None
+    customer_id: int | None = None
+    handler_id: int | None = None
+    paid_from: date | None = strawberry.field(default=None, description="Paid on or after.")
+    paid_to: date | None = strawberry.field(default=None, description="Paid on or before.")
 
 
 @strawberry.type

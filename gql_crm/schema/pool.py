@@ -46,6 +46,13 @@ class BatchRefusedError(Error):
     )
 
 
+@strawberry.type(description="What a pool release run did.")
+class PoolReleaseRun:
+    released: int = strawberry.field(description="Customers that fell back to the public pool.")
+    warned: int = strawberry.field(description="Advance warnings sent to owners.")
+    ran_at: datetime = strawberry.field(description="The time the run went by.")
+
+
 register_error(
     errors.CapReached,
     lambda e: PoolCapReachedError(

@@ -35,6 +35,7 @@ class SystemSettingsType(ModelType, model=SystemSettings):
     private_pool_cap: int
     temporary_pool_cap: int
     release_warning_days: int
+    staff_see_company_sales: bool
     maturity_options: list[MaturityOptionType] = strawberry.field(
         description="The maturity grades, in order, and the pool each sends a customer to."
     )
@@ -73,6 +74,7 @@ class SystemSettingsInput(ModelInput, model=SystemSettings):
     private_pool_cap: int | None = None
     temporary_pool_cap: int | None = None
     release_warning_days: int | None = None
+    staff_see_company_sales: bool | None = None
     maturity_options: list[MaturityOptionInput] = strawberry.field(
         default_factory=list,
         description="Maturity grades to change (by id); those left out stay as they are.",

@@ -81,8 +81,10 @@ class WorkbenchType:
     my_sales_this_month: Decimal = strawberry.field(
         description="Amounts of your orders signed this month."
     )
-    company_sales_this_month: Decimal = strawberry.field(
-        description="Amounts of all orders you may see signed this month."
+    company_sales_this_month: Decimal | None = strawberry.field(
+        description="Amounts of the whole company's orders signed this month, whatever your "
+        "scope; null when the company shows it only to those who see the whole company "
+        "(system setting staffSeeCompanySales)."
     )
     releasing_customers: list[CustomerType] = strawberry.field(
         description="Your customers that fall back to the public pool within 3 days."

@@ -50,7 +50,13 @@ from gql_crm.services.contact import (
 )
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem, required_fields
-from gql_crm.services.pool import admit, can_manage, customer_event, pool_for_maturity
+from gql_crm.services.pool import (
+    admit,
+    can_manage,
+    customer_event,
+    holding,
+    pool_for_maturity,
+)
 from gql_crm.services.unit_of_work import UnitOfWork, diff
 from gql_crm.services.validation import text_problem
 
@@ -208,8 +214,9 @@ def customer_query(principal: Principal, filters: CustomerFilter) -> Select[Cust
     stmt = select(Customer).where(visibility.customer(principal))
     if (clause := _view_clause(principal, filters.view)) is not None:
         stmt = stmt.where(clause)
+    if filters.pool is not None:
+        stmt = stmt.where(holding(filters.pool))
     for name in (
-        "pool",
         "kind",
         "category_id",
         "source_id",
@@ -338,12 +345,19 @@ async def create_customer(
 
 
 async def update_customer(
-    uow: UnitOfWork, settings: SystemSettings, customer_id: int, fields: CustomerFields
+    uow: UnitOfWork, settings: SystemSettings, customer_id: int, changes: dict[str, Any]
 ) -> Customer:
-    """Edit a customer; a maturity change moves it between the owner's private and temporary
-    pools (subject to caps), or to the public pool for a public grade."""
+    """Edit a customer: only the fields in ``changes`` (None clears one); a maturity change
+    moves it between the owner's private and temporary pools (subject to caps), or to the
+    public pool for a public grade."""
     customer = await managed_customer(uow, customer_id)
     problems = Problems()
+    for name in ("kind", "name"):
+        if name in changes and changes[name] is None:
+            problems.add(name, "cannot be cleared")
+    problems.raise_if_any()
+    kept = {name: getattr(customer, name) for name in ("kind", "name", *_FORM_NAMES)}
+    fields = CustomerFields(**{**kept, **changes})
     await _check(uow, fields, problems)
     problems.raise_if_any()
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.principal import Principal
@@ -69,7 +69,7 @@ class Workbench:
     complaints: list[Complaint]
     deliveries: list[DeliveryReminder]
     my_sales: Decimal
-    company_sales: Decimal
+    company_sales: Decimal | None  # None: the company keeps it from the caller
     releasing: list[Customer]
 
 
@@ -162,17 +162,21 @@ async def _deliveries(
 async def _sales(
     session: AsyncSession, principal: Principal, today: date
 ) -> tuple[Decimal, Decimal]:
-    """Order amounts signed this month: the caller's own, and all the caller may see."""
+    """Order amounts signed this month: the caller's own (as they see them), and the whole
+    company's, whatever the caller's scope."""
+    mine = and_(Order.owner_id == principal.user_id, visibility.order(principal))
+    live_customer = exists().where(Customer.id == Order.customer_id, Customer.deleted_at.is_(None))
     stmt = select(
-        func.coalesce(func.sum(Order.amount).filter(Order.owner_id == principal.user_id), ZERO),
+        func.coalesce(func.sum(Order.amount).filter(mine), ZERO),
         func.coalesce(func.sum(Order.amount), ZERO),
     ).where(
-        visibility.order(principal),
+        Order.deleted_at.is_(None),
+        live_customer,
         Order.signed_on >= month_start(today),
         Order.signed_on <= today,
     )
-    mine, everyone = (await session.execute(stmt)).one()
-    return Decimal(mine), Decimal(everyone)
+    mine_total, company = (await session.execute(stmt)).one()
+    return Decimal(mine_total), Decimal(company)
 
 
 async def workbench(
@@ -227,6 +231,10 @@ async def workbench(
         complaints=complaints,
         deliveries=await _deliveries(session, principal, today, limit),
         my_sales=my_sales,
-        company_sales=company_sales,
+        company_sales=(
+            company_sales
+            if settings.staff_see_company_sales or principal.visible_owner_ids is None
+            else None
+        ),
         releasing=releasing,
     )

@@ -46,3 +46,6 @@ class Expense(Base):
     review_comment: Mapped[str | None] = mapped_column(Text, doc="The reviewer's comment.")
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
+    # In its deleter's recycle bin while set (``services/recycle_bin.py``).
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = reference("users")

@@ -23,3 +23,6 @@ class FollowUp(Base):
     next_step: Mapped[str | None] = mapped_column(Text, doc="What to do next.")
     author_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime] = mapped_column(index=True)
+    # In its deleter's recycle bin while set (``services/recycle_bin.py``).
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = reference("users")

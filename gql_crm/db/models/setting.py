@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import String
+from sqlalchemy import String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_crm.db.base import Base, str_enum
@@ -54,6 +54,11 @@ class SystemSettings(Base):
     temporary_pool_cap: Mapped[int] = mapped_column(doc="Most temporary customers per employee.")
     release_warning_days: Mapped[int] = mapped_column(
         doc="Owners are warned this many days before a customer falls back."
+    )
+    staff_see_company_sales: Mapped[bool] = mapped_column(
+        server_default=true(),
+        doc="Whether everyone sees the company's sales total of the month on the workbench; off, "
+        "only those whose data scope is the whole company do.",
     )
 
 
