@@ -1,0 +1,94 @@
+"""The company day of a timestamp, in SQL on either dialect.
+
+Reports group records by the day they happened in the company's time zone. PostgreSQL
+converts with the zone itself; SQLite knows no zones, so the expression applies the UTC
+offsets the zone has over the report's range (one per daylight-saving segment).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import String, case, cast, func, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+from gql_crm.db.base import UTCDateTime
+
+
+def offsets(timezone: str, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """``[(from, minutes east of UTC)]``: the zone's offsets over [start, end), each from the
+    UTC instant it begins (the first from ``start``)."""
+    zone = ZoneInfo(timezone)
+
+    def minutes(at: datetime) -> int:
+        offset = at.astimezone(zone).utcoffset()
+        return int(offset.total_seconds() // 60) if offset else 0
+
+    segments = [(start, minutes(start))]
+    hour = timedelta(hours=1)
+    at = start.replace(minute=0, second=0, microsecond=0)
+    while at < end:  # hourly: zones change their offset on the hour (or the half hour)
+        nxt = at + hour
+        if minutes(nxt) != segments[-1][1]:
+            low, high = at, nxt
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if minutes(middle) == segments[-1][1] else (low, middle)
+            segments.append((high.replace(second=0, microsecond=0), minutes(high)))
+        at = nxt
+    return segments
+
+
+class local_day(FunctionElement[str]):
+    """``YYYY-MM-DD`` of a UTC timestamp column in ``timezone``; rows are expected within
+    [start, end) (the SQLite form applies the offsets of that range only)."""
+
+    type = String()
+    inherit_cache = False
+    name = "local_day"
+
+    def __init__(self, column: Any, timezone: str, start: datetime, end: datetime) -> None:
+        self.timezone = timezone
+        self.segments = offsets(timezone, start, end)
+        super().__init__(column)
+
+
+@compiles(local_day, "postgresql")
+def _local_day_postgresql(element: local_day, compiler: SQLCompiler, **kw: Any) -> str:
+    [column] = element.clauses
+    local = func.timezone(literal(element.timezone, String()), column)
+    return compiler.process(func.to_char(local, "YYYY-MM-DD"), **kw)
+
+
+@compiles(local_day)
+def _local_day_sqlite(element: local_day, compiler: SQLCompiler, **kw: Any) -> str:
+    [column] = element.clauses
+
+    def shifted(minutes: int) -> ColumnElement[str]:
+        return func.strftime("%Y-%m-%d", column, f"{minutes:+d} minutes")
+
+    *earlier, (_, last) = element.segments
+    if not earlier:
+        return compiler.process(shifted(last), **kw)
+    whens = [
+        (column < literal(until, UTCDateTime()), shifted(minutes))
+        for (_, minutes), (until, _) in zip(earlier, element.segments[1:], strict=True)
+    ]
+    return compiler.process(case(*whens, else_=shifted(last)), **kw)
+
+
+def day_text(column: Any) -> ColumnElement[str]:
+    """``YYYY-MM-DD`` of a DATE column (already a company day)."""
+    return cast(column, String())
+
+
+def day_bounds(first: date, last: date, timezone: str) -> tuple[datetime, datetime]:
+    """The UTC instants where company day ``first`` starts and the day after ``last`` starts."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(first, time(), zone).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
+    return start, end
