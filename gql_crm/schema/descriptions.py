@@ -76,6 +76,33 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "DEPARTMENTS": "The members of the departments in audienceIds.",
         "USERS": "The users in audienceIds.",
     },
+    "CommissionBasis": {
+        "TOTAL": "A rate of the base, or fixed amounts, by tiers of thresholds.",
+        "LEVEL": "Each person's level earns its rate or amount per period.",
+        "PRODUCT": "Each order line earns its product's rule.",
+    },
+    "CommissionCounting": {
+        "SIGNED_ORDERS": "Orders, on their sign date.",
+        "PAYMENTS": "Payments received, on the date received.",
+    },
+    "CommissionKind": {
+        "SALES": "Pays a salesperson on their own sales.",
+        "MANAGEMENT": "Pays a manager on the sales of the departments they manage.",
+    },
+    "CommissionMethod": {
+        "PERCENT_OF_SALES": "A rate of the sales amount.",
+        "PERCENT_OF_MARGIN": "A rate of the sales amount less cost.",
+        "FIXED": "A fixed amount (by product: per unit).",
+    },
+    "CommissionPeriodKind": {
+        "MONTH": "Pays per calendar month.",
+        "QUARTER": "Pays per calendar quarter.",
+        "YEAR": "Pays per calendar year.",
+    },
+    "CommissionTierMode": {
+        "WHOLE": "The highest tier reached applies to the whole base.",
+        "MARGINAL": "Each tier applies to the part of the base between its threshold and the next.",
+    },
     "ComplaintStatus": {
         "UNHANDLED": "Nobody has taken it up yet.",
         "IN_PROGRESS": "Being handled.",
