@@ -11,12 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, case, cast, func, literal
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
-
-from gql_crm.db.base import UTCDateTime
+from sqlalchemy import String, bindparam, case, cast, func
+from sqlalchemy.sql.expression import ColumnElement
 
 
 def offsets(timezone: str, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
@@ -43,42 +39,28 @@ def offsets(timezone: str, start: datetime, end: datetime) -> list[tuple[datetim
     return segments
 
 
-class local_day(FunctionElement[str]):
-    """``YYYY-MM-DD`` of a UTC timestamp column in ``timezone``; rows are expected within
-    [start, end) (the SQLite form applies the offsets of that range only)."""
-
-    type = String()
-    inherit_cache = False
-    name = "local_day"
-
-    def __init__(self, column: Any, timezone: str, start: datetime, end: datetime) -> None:
-        self.timezone = timezone
-        self.segments = offsets(timezone, start, end)
-        super().__init__(column)
-
-
-@compiles(local_day, "postgresql")
-def _local_day_postgresql(element: local_day, compiler: SQLCompiler, **kw: Any) -> str:
-    [column] = element.clauses
-    local = func.timezone(literal(element.timezone, String()), column)
-    return compiler.process(func.to_char(local, "YYYY-MM-DD"), **kw)
-
-
-@compiles(local_day)
-def _local_day_sqlite(element: local_day, compiler: SQLCompiler, **kw: Any) -> str:
-    [column] = element.clauses
+def local_day(
+    column: Any, timezone: str, start: datetime, end: datetime, dialect: str
+) -> ColumnElement[str]:
+    """``YYYY-MM-DD`` of a UTC timestamp column in ``timezone``, for rows within [start, end)
+    (the SQLite form applies the offsets of that range only). Zone and offsets are bound
+    parameters, so the statement is compiled once and cached."""
+    if dialect == "postgresql":
+        local = func.timezone(bindparam(None, timezone, String()), column)
+        return func.to_char(local, "YYYY-MM-DD")
 
     def shifted(minutes: int) -> ColumnElement[str]:
         return func.strftime("%Y-%m-%d", column, f"{minutes:+d} minutes")
 
-    *earlier, (_, last) = element.segments
+    segments = offsets(timezone, start, end)
+    *earlier, (_, last) = segments
     if not earlier:
-        return compiler.process(shifted(last), **kw)
+        return shifted(last)
     whens = [
-        (column < literal(until, UTCDateTime()), shifted(minutes))
-        for (_, minutes), (until, _) in zip(earlier, element.segments[1:], strict=True)
+        (column < until, shifted(minutes))
+        for (_, minutes), (until, _) in zip(earlier, segments[1:], strict=True)
     ]
-    return compiler.process(case(*whens, else_=shifted(last)), **kw)
+    return case(*whens, else_=shifted(last))
 
 
 def day_text(column: Any) -> ColumnElement[str]:

@@ -14,6 +14,7 @@ from gql_crm.schema.commission import (
     PlanInput,
     PlanType,
     RulesInput,
+    TotalType,
     rules_of,
 )
 from gql_crm.schema.common import requires
@@ -56,13 +57,21 @@ class _Given:
         self.__dict__.update(values)
 
 
-async def _commissions(info: Info, period: str, user_ids: list[int] | None) -> list[CommissionType]:
+async def _found(
+    info: Info, period: str, user_ids: list[int] | None, detailed: bool = True
+) -> list[service.Commission]:
     principal = info.context.require_principal()
     try:
-        found = await read(info, lambda s: service.commissions(s, principal, period, user_ids))
+        return await read(
+            info,
+            lambda s: service.commissions(s, principal, period, user_ids, detailed=detailed),
+        )
     except ValueError as problem:
         raise BadRequest(str(problem)) from None
-    return [CommissionType.of(c) for c in found]
+
+
+async def _commissions(info: Info, period: str, user_ids: list[int] | None) -> list[CommissionType]:
+    return [CommissionType.of(c) for c in await _found(info, period, user_ids)]
 
 
 @strawberry.type
@@ -93,8 +102,9 @@ class CommissionQuery:
         extensions=[requires(STATISTICS_VIEW)],
         description="The commission of everyone in your data scope whom a plan pays.",
     )
-    async def commissions(self, info: Info, period: PeriodArgument) -> list[CommissionType]:
-        return await _commissions(info, period, None)
+    async def commissions(self, info: Info, period: PeriodArgument) -> list[TotalType]:
+        found = await _found(info, period, None, detailed=False)
+        return [TotalType(user_id=c.user_id, period=c.period, amount=c.amount) for c in found]
 
 
 @strawberry.type

@@ -263,6 +263,18 @@ class CommissionType:
         )  # fmt: skip
 
 
+@strawberry.type(
+    name="CommissionTotal",
+    description="What a person earns for a period under every plan that pays them, without "
+    "the breakdown (ask `commission` for it); the same amount as `commission` gives.",
+)
+class TotalType:
+    user_id: int
+    period: str = strawberry.field(description="2026, 2026-Q2 or 2026-05.")
+    amount: Decimal = strawberry.field(description="The total.")
+    user = related(UserType, "user_id", "user", description="Whom it is paid to.")
+
+
 LINE_FIELDS = (
     "plan_id", "plan_name", "version_id", "period", "source", "amount", "rule", "order_id",
     "day", "base", "rate", "threshold", "product_id",

@@ -29,20 +29,21 @@ from __future__ import annotations
 
 import enum
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Numeric, Select, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import ADMIN_EDIT
 from gql_crm.auth.principal import Principal
-from gql_crm.db.local_time import day_bounds
+from gql_crm.db.local_time import day_bounds, day_text, local_day
 from gql_crm.db.models import (
     Customer,
     Department,
@@ -63,6 +64,8 @@ from gql_crm.services.unit_of_work import UnitOfWork
 
 __all__ = ["ADMIN_EDIT", "STATISTICS_VIEW"]
 CENT = Decimal("0.01")
+SUM_PLACES = Decimal("0.000001")
+ONE = literal(Decimal("1.000000"), Numeric(18, 6))
 ZERO = Decimal(0)
 
 
@@ -308,17 +311,18 @@ def compute(
     user_id: int,
     entries: Sequence[Entry],
     department_id: int | None = None,
+    *,
+    detailed: bool = True,
 ) -> tuple[Decimal, list[Line]]:
     """One plan's commission for one of its periods, from the entries it counts: the amount
-    (rounded to the cent) and its lines."""
+    (rounded to the cent) and its lines (without ``detailed``, none)."""
     rules = plan.rules
     lines: list[Line] = []
 
-    def line(source: str, amount: Decimal, rule: str, **more: Any) -> Line:
-        made = Line(plan.plan_id, plan.plan_name, plan.version_id, period.label, source,
-                    amount, rule, **more)  # fmt: skip
-        lines.append(made)
-        return made
+    def line(source: str, amount: Decimal, rule: str, **more: Any) -> None:
+        if detailed:
+            lines.append(Line(plan.plan_id, plan.plan_name, plan.version_id, period.label,
+                              source, amount, rule, **more))  # fmt: skip
 
     ordered = sorted(entries, key=lambda e: (e.day, e.source != "sale", e.order.id, e.id))
     if rules.basis is Basis.PRODUCT:
@@ -446,23 +450,27 @@ def _product_rule(
 # ---- reading what plans count -------------------------------------------------------------
 
 
-async def _orders(
-    session: AsyncSession, ids: Iterable[int], with_lines: bool
-) -> dict[int, OrderFacts]:
-    ids = sorted(set(ids))
-    if not ids:
-        return {}
-    cost = func.coalesce(func.sum(OrderLine.quantity * Product.cost), 0)
-    costs = dict(
-        (
-            await session.execute(
-                select(OrderLine.order_id, cost)
-                .join(Product, Product.id == OrderLine.product_id)
-                .where(OrderLine.order_id.in_(ids))
-                .group_by(OrderLine.order_id)
-            )
-        ).all()
+def _live() -> list[Any]:
+    live_customer = (
+        select(Customer.id)
+        .where(Customer.id == Order.customer_id, Customer.deleted_at.is_(None))
+        .exists()
     )
+    return [Order.deleted_at.is_(None), live_customer]
+
+
+async def _orders(
+    session: AsyncSession, ids: Select[Any], with_cost: bool, with_lines: bool
+) -> dict[int, OrderFacts]:
+    """The orders whose ids the subquery gives: amount, cost (when asked) and lines."""
+    cost: Any = literal(0)
+    if with_cost:
+        cost = (
+            select(func.coalesce(func.sum(OrderLine.quantity * Product.cost), 0))
+            .join(Product, Product.id == OrderLine.product_id)
+            .where(OrderLine.order_id == Order.id)
+            .scalar_subquery()
+        )
     lines: dict[int, list[tuple[int, Decimal, Decimal, Decimal]]] = defaultdict(list)
     if with_lines:
         stmt = (
@@ -477,21 +485,12 @@ async def _orders(
                 (product_id, Decimal(quantity), Decimal(amount), Decimal(line_cost))
             )
     rows = await session.execute(
-        select(Order.id, Order.owner_id, Order.amount).where(Order.id.in_(ids))
+        select(Order.id, Order.owner_id, Order.amount, cost).where(Order.id.in_(ids))
     )
     return {
-        i: OrderFacts(i, owner, Decimal(amount), Decimal(costs.get(i, 0)), tuple(lines[i]))
-        for i, owner, amount in rows
+        i: OrderFacts(i, owner, Decimal(amount), Decimal(c or 0), tuple(lines[i]))
+        for i, owner, amount, c in rows
     }
-
-
-def _live() -> list[Any]:
-    live_customer = (
-        select(Customer.id)
-        .where(Customer.id == Order.customer_id, Customer.deleted_at.is_(None))
-        .exists()
-    )
-    return [Order.deleted_at.is_(None), live_customer]
 
 
 async def entries(
@@ -501,53 +500,132 @@ async def entries(
     last: date,
     counting: Counting,
     timezone: str,
+    *,
+    with_cost: bool = True,
     with_lines: bool = False,
 ) -> list[Entry]:
     """Sales (or payments) and refunds of these owners' live orders over [first, last]."""
     owners = sorted(set(owner_ids))
     if not owners:
         return []
-    raw: list[tuple[str, int, Any, int, Decimal]] = []
+    mine = [Order.owner_id.in_(owners), *_live()]
+    counted: Any
     if counting is Counting.SIGNED_ORDERS:
-        stmt = select(Order.id, Order.signed_on, Order.id, Order.amount).where(
-            Order.owner_id.in_(owners), Order.signed_on >= first, Order.signed_on <= last, *_live()
-        )
-        raw += [("sale", i, d, o, Decimal(a)) for i, d, o, a in await session.execute(stmt)]
+        source = "sale"
+        counted = select(Order.id, Order.signed_on, Order.id.label("order_id"), Order.amount)
+        counted = counted.where(Order.signed_on >= first, Order.signed_on <= last, *mine)
     else:
-        stmt = (
-            select(PaymentRecord.id, PaymentRecord.paid_on, Order.id, PaymentRecord.amount)
+        source = "payment"
+        counted = (
+            select(PaymentRecord.id, PaymentRecord.paid_on, PaymentRecord.order_id,
+                   PaymentRecord.amount)
             .join(Order, Order.id == PaymentRecord.order_id)
-            .where(
-                Order.owner_id.in_(owners),
-                PaymentRecord.paid_on >= first,
-                PaymentRecord.paid_on <= last,
-                *_live(),
-            )
-        )
-        raw += [("payment", i, d, o, Decimal(a)) for i, d, o, a in await session.execute(stmt)]
+            .where(PaymentRecord.paid_on >= first, PaymentRecord.paid_on <= last, *mine)
+        )  # fmt: skip
     start, end = day_bounds(first, last, timezone)
-    stmt = (
-        select(Refund.id, Refund.refunded_at, Order.id, Refund.amount)
+    refunded = (
+        select(Refund.id, Refund.refunded_at, Refund.order_id, Refund.amount)
         .join(Order, Order.id == Refund.order_id)
-        .where(
-            Order.owner_id.in_(owners),
-            Refund.refunded_at >= start,
-            Refund.refunded_at < end,
-            *_live(),
-        )
+        .where(Refund.refunded_at >= start, Refund.refunded_at < end, *mine)
     )
-    refunds = list(await session.execute(stmt))
-    orders = await _orders(session, [r[3] for r in raw] + [r[2] for r in refunds], with_lines)
-    found = [Entry(s, d, orders[o], a, i) for s, i, d, o, a in raw]
+    ids = union(select(counted.subquery().c.order_id), select(refunded.subquery().c.order_id))
+    orders = await _orders(session, select(ids.subquery().c[0]), with_cost, with_lines)
+    found = [
+        Entry(source, d, orders[o], Decimal(a), i) for i, d, o, a in await session.execute(counted)
+    ]
+    zone = ZoneInfo(timezone)
     found += [
-        Entry("refund", company_day(at, timezone), orders[o], -Decimal(a), i)
-        for i, at, o, a in refunds
+        Entry("refund", at.astimezone(zone).date(), orders[o], -Decimal(a), i)
+        for i, at, o, a in await session.execute(refunded)
     ]
     return found
 
 
-def company_day(at: datetime, timezone: str) -> date:
-    return at.astimezone(ZoneInfo(timezone)).date()
+async def monthly_entries(
+    session: AsyncSession,
+    owner_ids: Iterable[int],
+    first: date,
+    last: date,
+    counting: Counting,
+    timezone: str,
+    *,
+    with_cost: bool = True,
+    with_lines: bool = False,
+) -> list[Entry]:
+    """What ``entries`` gives, added up in SQL per owner, month and kind (and product, with
+    ``with_lines``): a plan's amount depends on its period's sums only, so totals without
+    a breakdown need a few hundred rows rather than every order."""
+    owners = sorted(set(owner_ids))
+    if not owners:
+        return []
+    dialect = session.get_bind().dialect.name
+    start, end = day_bounds(first, last, timezone)
+    cost = (
+        select(func.coalesce(func.sum(OrderLine.quantity * Product.cost), 0))
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(OrderLine.order_id == Order.id)
+        .scalar_subquery()
+    )
+    mine = [Order.owner_id.in_(owners), *_live()]
+    kinds: list[tuple[str, Any, Any, Any, list[Any]]] = []  # source, day, amount, from, where
+    if counting is Counting.SIGNED_ORDERS:
+        kinds.append(("sale", day_text(Order.signed_on), Order.amount, Order,
+                      [Order.signed_on >= first, Order.signed_on <= last]))  # fmt: skip
+    else:
+        kinds.append(("payment", day_text(PaymentRecord.paid_on), PaymentRecord.amount,
+                      PaymentRecord, [PaymentRecord.paid_on >= first,
+                                      PaymentRecord.paid_on <= last]))  # fmt: skip
+    refund_day = local_day(Refund.refunded_at, timezone, start, end, dialect)
+    kinds.append(("refund", refund_day, -Refund.amount, Refund,
+                  [Refund.refunded_at >= start, Refund.refunded_at < end]))  # fmt: skip
+    found: list[Entry] = []
+    for source, day, amount, table, where in kinds:
+        month = func.substr(day, 1, 7)
+        # The part of the order's price this row is: 1 for a sale, else amount / order amount.
+        # (x ONE: SQLite divides whole numbers as integers.)
+        share: Any = literal(1) if table is Order else amount * ONE / func.nullif(Order.amount, 0)
+        stmt: Any
+        if with_lines:
+            stmt = select(
+                Order.owner_id, month, OrderLine.product_id,
+                func.sum(OrderLine.quantity * share), func.sum(OrderLine.amount * share),
+                func.sum(OrderLine.quantity * Product.cost * share),
+            ).select_from(OrderLine).join(Order, Order.id == OrderLine.order_id).join(
+                Product, Product.id == OrderLine.product_id
+            )  # fmt: skip
+            group: list[Any] = [Order.owner_id, month, OrderLine.product_id]
+        else:
+            margin = (
+                amount * ONE * (Order.amount - cost) / func.nullif(Order.amount, 0)
+                if with_cost
+                else literal(0)
+            )
+            stmt = select(Order.owner_id, month, func.sum(amount), func.sum(margin)).select_from(
+                Order
+            )
+            group = [Order.owner_id, month]
+        if table is not Order:
+            stmt = stmt.join(table, table.order_id == Order.id)
+        stmt = stmt.where(*mine, *where).group_by(*group)
+        for row in await session.execute(stmt):
+            owner, key = row[0], str(row[1])
+            on = date(int(key[:4]), int(key[5:7]), 1)
+            if with_lines:
+                _, _, product, quantity, line_amount, line_cost = row
+                line = (product, _summed(quantity), _summed(line_amount), _summed(line_cost))
+                facts = OrderFacts(0, owner, line[2], line[3], (line,))
+                found.append(Entry("sale", on, facts, line[2], 0))  # share 1: the sums
+            else:
+                total, margin_total = _summed(row[2]), _summed(row[3])
+                # An order whose amount gives the summed margin: amount - cost = margin.
+                facts = OrderFacts(0, owner, total, total - margin_total)
+                found.append(Entry(source, on, facts, total, 0))
+    return found
+
+
+def _summed(value: Any) -> Decimal:
+    """A sum read back: SQLite adds money as floating point, so its last digits are noise."""
+    return Decimal(str(value or 0)).quantize(SUM_PLACES)
 
 
 async def plan_versions(session: AsyncSession) -> list[PlanVersion]:
@@ -583,7 +661,12 @@ async def _managed_members(
 
 
 async def commissions(
-    session: AsyncSession, principal: Principal, period_text: str, user_ids: Iterable[int] | None
+    session: AsyncSession,
+    principal: Principal,
+    period_text: str,
+    user_ids: Iterable[int] | None,
+    *,
+    detailed: bool = True,
 ) -> list[Commission]:
     """Commission of each person (the given ones, or everyone in the caller's scope a plan
     pays) for the period, with the breakdown. A person outside the scope is not found."""
@@ -640,24 +723,41 @@ async def commissions(
                 if v.rules.counting is counting and (v.rules.basis is Basis.PRODUCT) == with_lines
                 for o in counted[p]
             }  # fmt: skip
-            if owners:
+            margin = any(
+                v.rules.method is Method.PERCENT_OF_MARGIN for v, _, _ in jobs
+                if v.rules.counting is counting and v.rules.basis is not Basis.PRODUCT
+            )  # fmt: skip
+            if owners and detailed:
                 pool[(counting, with_lines)] = await entries(
                     session, owners, period.first, period.last, counting, settings.timezone,
-                    with_lines,
+                    with_cost=margin and not with_lines, with_lines=with_lines,
                 )  # fmt: skip
-    index: dict[tuple[Counting, bool], dict[int, list[Entry]]] = {}
+            elif owners:
+                pool[(counting, with_lines)] = await monthly_entries(
+                    session, owners, period.first, period.last, counting, settings.timezone,
+                    with_cost=margin and not with_lines, with_lines=with_lines,
+                )  # fmt: skip
+    # Per kind and owner, by day: a plan period's entries are a slice.
+    index: dict[tuple[Counting, bool], dict[int, tuple[list[date], list[Entry]]]] = {}
     for key, found in pool.items():
         grouped: dict[int, list[Entry]] = defaultdict(list)
         for entry in found:
             grouped[entry.order.owner_id].append(entry)
-        index[key] = grouped
+        index[key] = {}
+        for owner, owned in grouped.items():
+            owned.sort(key=lambda e: e.day)
+            index[key][owner] = ([e.day for e in owned], owned)
     for version, plan_period, person in jobs:
         key = (version.rules.counting, version.rules.basis is Basis.PRODUCT)
-        mine = [
-            e for owner in counted[person] for e in index.get(key, {}).get(owner, [])
-            if plan_period.first <= e.day <= plan_period.last
-        ]  # fmt: skip
-        amount, lines = compute(version, plan_period, person, mine, departments.get(person))
+        mine: list[Entry] = []
+        for owner in counted[person]:
+            days, owned = index.get(key, {}).get(owner, ([], []))
+            mine += owned[
+                bisect_left(days, plan_period.first) : bisect_right(days, plan_period.last)
+            ]
+        amount, lines = compute(
+            version, plan_period, person, mine, departments.get(person), detailed=detailed
+        )
         result = results.setdefault(person, Commission(person, period.label))
         result.amount += amount
         result.lines += lines

@@ -177,12 +177,13 @@ class Window:
     first: date
     last: date
     timezone: str
+    dialect: str
     start: datetime
     end: datetime
 
     @classmethod
-    def of(cls, first: date, last: date, timezone: str) -> Window:
-        return cls(first, last, timezone, *day_bounds(first, last, timezone))
+    def of(cls, first: date, last: date, timezone: str, dialect: str) -> Window:
+        return cls(first, last, timezone, dialect, *day_bounds(first, last, timezone))
 
     def at(self, column: Any) -> ColumnElement[bool]:
         return and_(column >= self.start, column < self.end)
@@ -191,7 +192,7 @@ class Window:
         return and_(column >= self.first, column <= self.last)
 
     def local(self, column: Any) -> ColumnElement[str]:
-        return local_day(column, self.timezone, self.start, self.end)
+        return local_day(column, self.timezone, self.start, self.end, self.dialect)
 
 
 class ReportProblem(ValueError):
@@ -582,7 +583,7 @@ async def report(
     happened; other dimensions list the groups that have figures."""
     check(metrics, dimension, first, last)
     timezone = (await get_settings(session)).timezone
-    window = Window.of(first, last, timezone)
+    window = Window.of(first, last, timezone, session.get_bind().dialect.name)
     facts = _Facts(principal, window, filters)
     grouped: list[dict[str, Decimal]] = []
     totals: list[Decimal] = []
@@ -685,7 +686,8 @@ async def customer_profile(
     if first is not None and last is not None:
         if last < first:
             raise ReportProblem("'to' must not be before 'from'.")
-        stmt = stmt.where(Window.of(first, last, timezone).at(Customer.created_at))
+        stmt = stmt.where(Customer.created_at >= day_bounds(first, last, timezone)[0])
+        stmt = stmt.where(Customer.created_at < day_bounds(first, last, timezone)[1])
     values: dict[str, Decimal] = {}
     for k, n in (await session.execute(stmt)).all():
         values[_key(k)] = values.get(_key(k), Decimal(0)) + Decimal(n)
