@@ -302,3 +302,10 @@ def api_key(principal: Principal) -> ColumnElement[bool]:
     if principal.has(ADMIN_EDIT):
         return true()
     return ApiKey.user_id == principal.user_id
+
+
+def counted_for(principal: Principal, person_column: Column) -> ColumnElement[bool]:
+    """Statistics and commission: a record counts for the person it is attributed to (an
+    order's owner, a customer's creator, a follow-up's author), and the caller's figures are
+    those of the people in their data scope, whoever's customer the record is on."""
+    return scope_filter(principal, person_column)
