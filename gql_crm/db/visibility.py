@@ -33,6 +33,7 @@ from gql_crm.db.models import (
     Pool,
 )
 from gql_crm.db.models.api_key import ApiKey
+from gql_crm.db.models.job import Job
 from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
 from gql_crm.db.scopes import scope_filter
 
@@ -265,3 +266,10 @@ def api_key(principal: Principal) -> ColumnElement[bool]:
     if principal.has(ADMIN_EDIT):
         return true()
     return ApiKey.user_id == principal.user_id
+
+
+def job(principal: Principal) -> ColumnElement[bool]:
+    """Imports and exports: their owner's, and every one for administrators."""
+    if principal.has(ADMIN_EDIT):
+        return true()
+    return Job.owner_id == principal.user_id

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -38,6 +38,14 @@ class Services:
     database: Database
     clock: Clock
     bus: Bus
+    # Where started imports and exports go (``services/job.py``).
+    jobs: Any = field(default_factory=lambda: _job_queue())
+
+
+def _job_queue() -> Any:
+    from gql_crm.services.job import JobQueue
+
+    return JobQueue()
 
 
 class UnitOfWork:
@@ -53,6 +61,7 @@ class UnitOfWork:
         self.now: datetime = services.clock.now()
         self._events: list[Event] = []
         self._undo: list[Callable[[], None]] = []
+        self._after: list[Callable[[], Awaitable[None]]] = []
         self._session: AsyncSession | None = None
 
     @property
@@ -98,11 +107,17 @@ class UnitOfWork:
                 self._run_undo()
         if committed:
             await self._publish()
+            for after in self._after:
+                await after()
 
     def on_rollback(self, undo: Callable[[], None]) -> None:
         """Undo a change made outside the database (a file written) if this unit of work
         does not commit, whether it failed before the commit or in it."""
         self._undo.append(undo)
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once this unit of work committed (and published its events)."""
+        self._after.append(action)
 
     def _run_undo(self) -> None:
         for undo in reversed(self._undo):
