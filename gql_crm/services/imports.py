@@ -32,7 +32,16 @@ from sqlalchemy import func, insert, select
 
 from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.db.base import core_table
-from gql_crm.db.models import Contact, Customer, CustomerKind, MaturityOption, OptionItem, Pool
+from gql_crm.db.models import (
+    Contact,
+    Customer,
+    CustomerKind,
+    MaturityOption,
+    OptionItem,
+    OptionList,
+    Pool,
+    Product,
+)
 from gql_crm.db.models.job import Job, JobKind
 from gql_crm.private_files import create_private
 from gql_crm.schema.constraints import DEFAULT as _DEFAULT
@@ -52,11 +61,13 @@ from gql_crm.services.job import (
     start,
 )
 from gql_crm.services.pool import admit
+from gql_crm.services.product import ProductFields, product_values
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.workbook import (
     CONTACT_COLUMNS,
     CUSTOMER_COLUMNS,
     KIND_COLUMN,
+    PRODUCT_COLUMNS,
     Column,
     check_container,
     open_sheet,
@@ -549,6 +560,155 @@ async def _insert_customers(
         )
         ids.extend(result.scalars())
     return ids
+
+
+# ---- products ----------------------------------------------------------------------------------
+
+_YES = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False,
+        "0": False}  # fmt: skip
+
+
+def _read_products(
+    run: JobRun, categories: dict[str, int], report: Report, progress: Callable[[int], None]
+) -> tuple[list[tuple[int, ProductFields]], int]:
+    """Every product row read and checked (blocking: runs in a thread)."""
+    from gql_crm.schema.product import ProductInput
+
+    assert run.input_path is not None
+    sheet = open_sheet(run.input_path, run.services.settings.max_import_rows)
+    try:
+        columns = list(PRODUCT_COLUMNS)
+        at = _header_map(sheet.headers, columns)
+        header_of = {c.field: sheet.headers[at[c.field]] if c.field in at else c.label
+                     for c in columns}  # fmt: skip
+        for needed in ("name", "code", "price"):
+            if needed not in at:
+                label = next(c.label for c in columns if c.field == needed)
+                raise InvalidInput.single("file", f"has no '{label}' column in its first row")
+        products: list[tuple[int, ProductFields]] = []
+        codes: dict[str, int] = {}
+        rows = 0
+        for number, values in sheet.rows:
+            rows += 1
+            if rows % BATCH == 0:
+                progress(rows)
+            before = len(report.problems)
+            raw = {c.field: _get(values, at.get(c.field)) for c in columns}
+            data: dict[str, Any] = {
+                "name": _text(raw["name"]) or "",
+                "code": _text(raw["code"]) or "",
+                "unit": _text(raw["unit"]) or "piece",
+                "category_id": None,
+                "is_active": True,
+            }
+            for money in ("price", "cost"):
+                try:
+                    amount = _decimal(raw[money])
+                except CellProblem as error:
+                    report.add(number, header_of[money], raw[money], str(error))
+                    amount = None
+                if amount is None and money == "price" and raw[money] in (None, ""):
+                    report.add(number, header_of[money], None, "must not be empty")
+                data[money] = amount if amount is not None else Decimal("0")
+            if (category := _text(raw["categoryId"])) is not None:
+                data["category_id"] = categories.get(category.lower())
+                if data["category_id"] is None:
+                    report.add(number, header_of["categoryId"], category,
+                               "is not in the product_category list")  # fmt: skip
+            if (flag := _text(raw["isActive"])) is not None:
+                if flag.lower() not in _YES:
+                    report.add(number, header_of["isActive"], flag, "must be yes or no")
+                data["is_active"] = _YES.get(flag.lower(), True)
+            # The declared limits of the mutation's own input type.
+            for found in problems_in(ProductInput(**data), _DEFAULT, ""):
+                report.add(number, header_of.get(found.field, found.field),
+                           raw.get(found.field), found.message)  # fmt: skip
+            code = data["code"]  # codes are unique as written (the products' own rule)
+            if code and code in codes:
+                report.add(number, header_of["code"], data["code"],
+                           f"duplicates the code of row {codes[code]}")  # fmt: skip
+            codes.setdefault(code, number)
+            if len(report.problems) == before:
+                products.append((number, ProductFields(**data)))
+        return products, rows
+    finally:
+        sheet.close()
+
+
+@importer(
+    "products",
+    permission=basic(Module.PRODUCT, Action.IMPORT),
+    description="The product catalogue (the products template); codes must be new.",
+)
+async def products(run: JobRun) -> Outcome:
+    async with run.services.database.reader() as session:
+        categories = _labels(
+            await session.execute(
+                select(OptionItem.id, OptionItem.label).where(
+                    OptionItem.list == OptionList.PRODUCT_CATEGORY
+                )
+            )
+        )
+    report = Report()
+    found, rows = await _threaded(run, _read_products, categories, report)
+    codes = [fields.code for _, fields in found]
+    async with run.services.database.reader() as session:
+        taken: set[str] = set()
+        for start_at in range(0, len(codes), INSERT_BATCH):
+            chunk = codes[start_at : start_at + INSERT_BATCH]
+            taken.update(await session.scalars(select(Product.code).where(Product.code.in_(chunk))))
+    for number, fields in found:
+        if fields.code in taken:
+            report.add(number, "Code", fields.code, "another product has this code already")
+    if report.problems:
+        report.problems.sort(key=lambda p: p["row"])
+        return _refused(report, rows, await _marked_copy(run, report), run.input_name)
+    await run.progress(rows, rows)
+    message = (
+        f"Checked {rows} row(s): {len(found)} product(s) would be imported."
+        if run.dry_run
+        else f"Imported {len(found)} product(s)."
+    )
+    if run.dry_run:
+        return Outcome(True, rows, message=message)
+    async with UnitOfWork(run.services, run.principal) as uow:
+        job = await run.check_not_cancelled(uow)
+        table = core_table(Product)
+        values = [
+            {**product_values(fields), "created_at": uow.now, "updated_at": uow.now}
+            for _, fields in found
+        ]
+        ids: list[int] = []
+        for start_at in range(0, len(values), INSERT_BATCH):
+            result = await uow.session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                values[start_at : start_at + INSERT_BATCH],
+            )
+            ids.extend(result.scalars())
+        await uow.log_many(
+            "product",
+            "create",
+            [(i, {"code": [None, f.code], "job": [None, run.job_id]})
+             for i, (_, f) in zip(ids, found, strict=True)],
+        )  # fmt: skip
+        outcome = Outcome(True, rows, message=message)
+        finish(uow, job, outcome)
+        return Outcome(True, rows, message=message, job=job)
+
+
+async def _threaded(run: JobRun, read: Callable[..., Any], *arguments: Any) -> Any:
+    """``read(run, *arguments, progress)`` in a thread, its progress reported from here."""
+    loop = asyncio.get_running_loop()
+    pending: list[Any] = []
+
+    def progress(done: int) -> None:
+        pending.append(asyncio.run_coroutine_threadsafe(run.progress(done, None), loop))
+
+    try:
+        return await asyncio.to_thread(read, run, *arguments, progress)
+    finally:
+        for future in pending:
+            await asyncio.wrap_future(future)
 
 
 @importer(

@@ -135,7 +135,7 @@ class JobQueue:
         if settings.run_jobs_in_process:
             task = asyncio.create_task(run(services, job_id), name=f"job-{job_id}")
             self.tasks[job_id] = task
-            task.add_done_callback(lambda _: None)
+            task.add_done_callback(lambda _: self.tasks.pop(job_id, None))
             return
         from arq import create_pool
         from arq.connections import RedisSettings
@@ -148,15 +148,16 @@ class JobQueue:
         )
 
     async def join(self, job_id: int) -> None:
-        """Wait for a job this process runs (tests, the benchmark)."""
+        """Wait for a job this process runs, if it still runs (tests, the benchmark)."""
         task = self.tasks.get(job_id)
         if task is not None:
             await asyncio.shield(task)
 
     async def close(self) -> None:
-        for task in self.tasks.values():
+        tasks = list(self.tasks.values())
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         self.tasks.clear()
         if self._pool is not None:
             await self._pool.aclose()

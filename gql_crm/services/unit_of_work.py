@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,9 @@ from gql_crm.services.errors import NotFound
 from gql_crm.settings import Settings
 from gql_crm.subscriptions.bus import Bus, Event
 
+if TYPE_CHECKING:
+    from gql_crm.services.job import JobQueue
+
 logger = logging.getLogger("gql_crm.events")
 R = TypeVar("R")
 
@@ -39,10 +42,10 @@ class Services:
     clock: Clock
     bus: Bus
     # Where started imports and exports go (``services/job.py``).
-    jobs: Any = field(default_factory=lambda: _job_queue())
+    jobs: JobQueue = field(default_factory=lambda: _job_queue())
 
 
-def _job_queue() -> Any:
+def _job_queue() -> JobQueue:
     from gql_crm.services.job import JobQueue
 
     return JobQueue()

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+from decimal import Decimal
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from gql_crm.db.models import Contact, Customer
+from gql_crm.db.models import Contact, Customer, Product
 from gql_crm.db.models.job import Job, JobState
 from gql_crm.services.unit_of_work import Services
 from tests.fixtures.factories import count
@@ -240,3 +241,36 @@ async def test_bad_files_get_clear_errors_and_write_nothing(
         assert reason in (job.message or ""), job.message
     services.settings.max_import_rows  # noqa: B018
     assert await count(services, Customer) == 0
+
+
+async def test_products_import_whole_with_codes_checked(
+    admin: GraphQLClient, services: Services
+) -> None:
+    header = ["Name *", "Code *", "Category", "Price *", "Cost", "Unit", "Active"]
+    bad = workbook(
+        header,
+        ["CRM seat", "CRM-1", "Software", 99.5, 10, "seat", "yes"],
+        ["CRM seat", "CRM-1", "Nothing", "12.345", None, "seat", "maybe"],
+        [None, "CRM-3", None, -1, None, None, None],
+    )
+    job = await imported(admin, services, "PRODUCTS", bad)
+    assert job["state"] == "FAILED"
+    assert {(p["row"], p["column"]) for p in job["problems"]} == {
+        (3, "Code *"),
+        (3, "Category"),
+        (3, "Price *"),
+        (3, "Active"),
+        (4, "Name *"),
+        (4, "Price *"),
+    }, job["problems"]
+    good = workbook(
+        header,
+        ["CRM seat", "CRM-1", "Software", 99.5, 10, "seat", "yes"],
+        ["Setup", "SVC-1", "Service", "1200", None, "hour", "no"],
+    )
+    assert (await imported(admin, services, "PRODUCTS", good))["state"] == "SUCCEEDED"
+    async with services.database.reader() as session:
+        rows = (await session.execute(select(Product.code, Product.price, Product.is_active))).all()
+    assert sorted(rows) == [("CRM-1", Decimal("99.50"), True), ("SVC-1", Decimal("1200.00"), False)]
+    again = await imported(admin, services, "PRODUCTS", good)
+    assert {p["reason"] for p in again["problems"]} == {"another product has this code already"}
