@@ -143,9 +143,9 @@ class JobQueue:
         if self._pool is None:
             assert settings.redis_url
             self._pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-        await self._pool.enqueue_job(
-            "run_job", job_id, _job_id=f"job:{job_id}", _queue_name=settings.worker_queue
-        )
+        # arq's own job id: ids of ours repeat across databases sharing a Redis, and
+        # ``run`` runs a job once whatever the queue does.
+        await self._pool.enqueue_job("run_job", job_id, _queue_name=settings.worker_queue)
 
     async def join(self, job_id: int) -> None:
         """Wait for a job this process runs, if it still runs (tests, the benchmark)."""
