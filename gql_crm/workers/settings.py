@@ -48,7 +48,10 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
 
     return {
         # Imports and exports of large workbooks take minutes; the cron jobs keep their limit.
-        "functions": [func(job, timeout=JOB_TIMEOUT) for job in JOBS],
+        "functions": [
+            func(job, timeout=JOB_TIMEOUT)  # type: ignore[arg-type]
+            for job in JOBS
+        ],
         "cron_jobs": [
             cron(
                 s.function,  # type: ignore[arg-type]
