@@ -17,7 +17,9 @@ further contacts to it; the first row's contact is the primary one.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -28,10 +30,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.db.base import core_table
+from gql_crm.db.bulk import copy_rows, reserve_ids
 from gql_crm.db.models import (
     Contact,
     Customer,
@@ -44,8 +47,7 @@ from gql_crm.db.models import (
 )
 from gql_crm.db.models.job import Job, JobKind
 from gql_crm.private_files import create_private
-from gql_crm.schema.constraints import DEFAULT as _DEFAULT
-from gql_crm.schema.constraints import problems_in
+from gql_crm.schema.constraints import field_problems
 from gql_crm.services import customer as customer_service
 from gql_crm.services.attachment import CHUNK, UploadedFile, clean_file_name, describe_size
 from gql_crm.services.contact import ContactFields, contact_rule_problems, contact_values
@@ -72,6 +74,8 @@ from gql_crm.services.workbook import (
     check_container,
     open_sheet,
 )
+
+logger = logging.getLogger("gql_crm.jobs")
 
 BATCH = 2000
 INSERT_BATCH = 1000
@@ -208,27 +212,26 @@ async def _marked_copy(run: JobRun, report: Report) -> str:
 
     def write() -> None:
         sheet = open_sheet(run.input_path, settings.max_import_rows)  # type: ignore[arg-type]
-        try:
-            out = Workbook(write_only=True)
-            target = out.create_sheet("Problems")
-            headers = sheet.headers
-            target.append([*headers, REASON_HEADER])
-            for number, values in sheet.rows:
-                reasons = report.by_row.get(number, {})
-                row: list[Any] = []
-                for index, value in enumerate(values):
-                    written = WriteOnlyCell(target, value=value)
-                    header = headers[index] if index < len(headers) else None
-                    if header is not None and header in reasons:
-                        written.fill = _BAD
-                        written.comment = Comment(reasons[header], "gql-crm")
-                    row.append(written)
-                row.extend([None] * (len(headers) - len(values)))
-                row.append("; ".join(f"{c}: {r}" if c else r for c, r in reasons.items()) or None)
-                target.append(row)
-            out.save(file_path(settings, key))
-        finally:
-            sheet.close()
+        out = Workbook(write_only=True)
+        target = out.create_sheet("Problems")
+        headers = sheet.headers
+        target.append([*headers, REASON_HEADER])
+        for number, values in sheet.rows:
+            reasons = report.by_row.get(number, {})
+            row: list[Any] = []
+            for index, value in enumerate(values):
+                header = headers[index] if index < len(headers) else None
+                if header is None or header not in reasons:
+                    row.append(value)  # a plain value: cells cost only where marked
+                    continue
+                written = WriteOnlyCell(target, value=value)
+                written.fill = _BAD
+                written.comment = Comment(reasons[header], "gql-crm")
+                row.append(written)
+            row.extend([None] * (len(headers) - len(values)))
+            row.append("; ".join(f"{c}: {r}" if c else r for c, r in reasons.items()) or None)
+            target.append(row)
+        out.save(file_path(settings, key))
 
     await asyncio.to_thread(write)
     return key
@@ -255,9 +258,13 @@ def _refused(report: Report, rows: int, key: str, name: str | None) -> Outcome:
 # ---- customers with contacts -------------------------------------------------------------------
 
 
+EXISTS = "a customer with this name exists already"
+
+
 @dataclass(slots=True)
 class _Customer:
     row: int
+    name_header: str
     fields: customer_service.CustomerFields
     signature: tuple[Any, ...]
     contacts: list[ContactFields]
@@ -279,14 +286,6 @@ async def _customer_lookups(run: JobRun) -> tuple[dict[str, dict[str, int]], Any
         )
         rules = await customer_service.form_rules(session)
     return options, rules
-
-
-def _customer_input(values: dict[str, Any]) -> Any:
-    from gql_crm.schema.contact import ContactInput
-    from gql_crm.schema.customer import CustomerInput
-
-    contact = values.pop("_contact")
-    return CustomerInput(**values), (ContactInput(**contact) if contact else None)
 
 
 async def _existing_names(run: JobRun, names: list[str]) -> set[str]:
@@ -312,133 +311,129 @@ def _read_customers(
     progress: Callable[[int], None],
 ) -> tuple[list[_Customer], int]:
     """Every row read and checked (blocking: runs in a thread)."""
+    from gql_crm.schema.contact import ContactInput
+    from gql_crm.schema.customer import CustomerInput
+
     assert run.input_path is not None
     sheet = open_sheet(run.input_path, run.services.settings.max_import_rows)
-    try:
-        columns = [*CUSTOMER_COLUMNS, KIND_COLUMN]
-        at = _header_map(sheet.headers, columns)
-        contact_at = _header_map(sheet.headers, list(CONTACT_COLUMNS))
-        label = {c.field: c.label for c in columns}
-        contact_label = {c.field: c.label for c in CONTACT_COLUMNS}
-        header_of = {f: sheet.headers[i] for f, i in at.items()}
-        contact_header_of = {f: sheet.headers[i] for f, i in contact_at.items()}
-        if "name" not in at:
-            raise InvalidInput.single("file", f"has no '{label['name']}' column in its first row")
-        customers: list[_Customer] = []
-        by_name: dict[str, _Customer] = {}
-        rows = 0
-        for number, values in sheet.rows:
-            rows += 1
-            if rows % BATCH == 0:
-                progress(rows)
-            data: dict[str, Any] = {}
-            bad = False
+    columns = [*CUSTOMER_COLUMNS, KIND_COLUMN]
+    at = _header_map(sheet.headers, columns)
+    contact_at = _header_map(sheet.headers, list(CONTACT_COLUMNS))
+    label = {c.field: c.label for c in columns}
+    contact_label = {c.field: c.label for c in CONTACT_COLUMNS}
+    header_of = {f: sheet.headers[i] for f, i in at.items()}
+    contact_header_of = {f: sheet.headers[i] for f, i in contact_at.items()}
+    if "name" not in at:
+        raise InvalidInput.single("file", f"has no '{label['name']}' column in its first row")
+    customers: list[_Customer] = []
+    by_name: dict[str, _Customer] = {}
+    rows = 0
+    for number, values in sheet.rows:
+        rows += 1
+        if rows % BATCH == 0:
+            progress(rows)
+        data: dict[str, Any] = {}
+        bad = False
 
-            def problem(column: str | None, value: Any, reason: str, number: int = number) -> None:
-                nonlocal bad
-                bad = True
-                report.add(number, column, value, reason)
+        def problem(column: str | None, value: Any, reason: str, number: int = number) -> None:
+            nonlocal bad
+            bad = True
+            report.add(number, column, value, reason)
 
-            raw_kind = _text(_get(values, at.get("kind")))
-            kind = default_kind
-            if raw_kind is not None:
+        raw_kind = _text(_get(values, at.get("kind")))
+        kind = default_kind
+        if raw_kind is not None:
+            try:
+                kind = CustomerKind(raw_kind.lower())
+            except ValueError:
+                problem(header_of["kind"], raw_kind, "must be enterprise or individual")
+        data["kind"] = kind
+        for column in CUSTOMER_COLUMNS:
+            raw = _get(values, at.get(column.field))
+            header = header_of.get(column.field, column.label)
+            if column.options is not None:
+                text = _text(raw)
+                if text is None:
+                    data[column.field] = None
+                    continue
+                choices = options.get(column.options, {})
+                option_id = choices.get(text.lower())
+                if option_id is None:
+                    problem(header, raw, f"is not in the {column.options} list")
+                data[column.field] = option_id
+            elif column.field == "acquiredOn":
                 try:
-                    kind = CustomerKind(raw_kind.lower())
-                except ValueError:
-                    problem(header_of["kind"], raw_kind, "must be enterprise or individual")
-            data["kind"] = kind
-            for column in CUSTOMER_COLUMNS:
-                raw = _get(values, at.get(column.field))
-                header = header_of.get(column.field, column.label)
-                if column.options is not None:
-                    text = _text(raw)
-                    if text is None:
-                        data[column.field] = None
-                        continue
-                    choices = options.get(column.options, {})
-                    option_id = choices.get(text.lower())
-                    if option_id is None:
-                        problem(header, raw, f"is not in the {column.options} list")
-                    data[column.field] = option_id
-                elif column.field == "acquiredOn":
-                    try:
-                        data[column.field] = _date(raw)
-                    except CellProblem as error:
-                        problem(header, raw, str(error))
-                        data[column.field] = None
-                else:
-                    text = _text(raw)
-                    data[column.field] = "" if text is None and column.field == "name" else text
-            contact: dict[str, Any] = {}
-            for column in CONTACT_COLUMNS:
-                contact[column.field] = _text(_get(values, contact_at.get(column.field)))
-            has_contact = any(v is not None for v in contact.values())
-            if has_contact and contact["name"] is None:
-                contact["name"] = ""
-            python = _python_names(data)
-            customer_input, contact_input = _customer_input(
-                {**python, "_contact": contact if has_contact else None}
+                    data[column.field] = _date(raw)
+                except CellProblem as error:
+                    problem(header, raw, str(error))
+                    data[column.field] = None
+            else:
+                text = _text(raw)
+                data[column.field] = "" if text is None and column.field == "name" else text
+        contact: dict[str, Any] = {}
+        for column in CONTACT_COLUMNS:
+            contact[column.field] = _text(_get(values, contact_at.get(column.field)))
+        has_contact = any(v is not None for v in contact.values())
+        if has_contact and contact["name"] is None:
+            contact["name"] = ""
+        python = {_SNAKE[k]: v for k, v in data.items()}
+        # The declared limits of the mutation's own input types, then the services' rules.
+        for found in field_problems(CustomerInput, python):
+            problem(
+                header_of.get(found.field, _label_of(label, found.field)),
+                data.get(found.field),
+                found.message,
             )
-            # The declared limits of the mutation's own input types, then the services' rules.
-            for found in problems_in(customer_input, _DEFAULT, ""):
+        fields = customer_service.CustomerFields(**python)
+        problems = Problems()
+        customer_service.customer_problems(fields, rules, problems)
+        contact_fields = None
+        if has_contact:
+            contact_values_ = {_SNAKE[k]: v for k, v in contact.items()}
+            for found in field_problems(ContactInput, contact_values_):
                 problem(
-                    header_of.get(found.field, _label_of(label, found.field)),
-                    data.get(found.field),
+                    contact_header_of.get(found.field, _label_of(contact_label, found.field)),
+                    contact.get(found.field),
                     found.message,
                 )
-            fields = customer_service.CustomerFields(**python)
-            problems = Problems()
-            customer_service.customer_problems(fields, rules, problems)
-            contact_fields = None
-            if contact_input is not None:
-                for found in problems_in(contact_input, _DEFAULT, ""):
-                    problem(
-                        contact_header_of.get(found.field, _label_of(contact_label, found.field)),
-                        contact.get(found.field),
-                        found.message,
-                    )
-                contact_fields = ContactFields(**{_snake(k): v for k, v in contact.items()})
-                contact_problems = Problems()
-                contact_rule_problems(
-                    [contact_fields], rules.contact_required, contact_problems, ""
-                )
-                for p in contact_problems.items:
-                    problem(
-                        contact_header_of.get(p.field, _label_of(contact_label, p.field)),
-                        contact.get(p.field),
-                        p.message,
-                    )
-            for p in problems.items:
+            contact_fields = ContactFields(**contact_values_)
+            contact_problems = Problems()
+            contact_rule_problems([contact_fields], rules.contact_required, contact_problems, "")
+            for p in contact_problems.items:
                 problem(
-                    header_of.get(p.field, _label_of(label, p.field)), data.get(p.field), p.message
+                    contact_header_of.get(p.field, _label_of(contact_label, p.field)),
+                    contact.get(p.field),
+                    p.message,
                 )
-            name_key = fields.name.strip().lower()
-            signature = tuple(sorted((k, str(v)) for k, v in python.items()))
-            previous = by_name.get(name_key) if name_key else None
-            if previous is not None and previous.signature != signature:
-                problem(
-                    header_of["name"], fields.name, f"duplicates the customer of row {previous.row}"
-                )
-            if bad:
-                continue
-            if previous is not None:
-                if contact_fields is not None:
-                    previous.contacts.append(contact_fields)
-                continue
-            entry = _Customer(number, fields, signature, [contact_fields] if contact_fields else [])
-            by_name[name_key] = entry
-            customers.append(entry)
-        return customers, rows
-    finally:
-        sheet.close()
+        for p in problems.items:
+            problem(header_of.get(p.field, _label_of(label, p.field)), data.get(p.field), p.message)
+        name_key = fields.name.strip().lower()
+        signature = tuple(python.values())
+        previous = by_name.get(name_key) if name_key else None
+        if previous is not None and previous.signature != signature:
+            problem(
+                header_of["name"], fields.name, f"duplicates the customer of row {previous.row}"
+            )
+        if bad:
+            continue
+        if previous is not None:
+            if contact_fields is not None:
+                previous.contacts.append(contact_fields)
+            continue
+        entry = _Customer(
+            number, header_of["name"], fields, signature, [contact_fields] if contact_fields else []
+        )
+        by_name[name_key] = entry
+        customers.append(entry)
+    return customers, rows
 
 
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
-def _python_names(data: dict[str, Any]) -> dict[str, Any]:
-    return {_snake(k): v for k, v in data.items()}
+# The form's field names (as the API writes them) by the Python names services take.
+_SNAKE = {c.field: _snake(c.field) for c in (*CUSTOMER_COLUMNS, *CONTACT_COLUMNS, KIND_COLUMN)}
 
 
 def _label_of(labels: dict[str, str], field_name: str) -> str | None:
@@ -446,33 +441,34 @@ def _label_of(labels: dict[str, str], field_name: str) -> str | None:
 
 
 async def _import_customers(run: JobRun, default_kind: CustomerKind) -> Outcome:
+    started = time.perf_counter()
     options, rules = await _customer_lookups(run)
     report = Report()
-    loop = asyncio.get_running_loop()
-    pending: list[asyncio.Future[None]] = []
-
-    def progress(done: int) -> None:
-        pending.append(asyncio.run_coroutine_threadsafe(run.progress(done, None), loop))  # type: ignore[arg-type]
-
-    customers, rows = await asyncio.to_thread(
-        _read_customers, run, options, rules, default_kind, report, progress
-    )
-    for future in pending:
-        await asyncio.wrap_future(future)
+    customers, rows = await _threaded(run, _read_customers, options, rules, default_kind, report)
+    read = time.perf_counter()
     # Duplicates against the database, by name.
-    names = [c.fields.name.strip().lower() for c in customers]
-    for existing in await _existing_names(run, names):
-        for entry in customers:
-            if entry.fields.name.strip().lower() == existing:
-                report.add(
-                    entry.row, "Name", entry.fields.name, "a customer with this name exists already"
-                )
+    by_name = {c.fields.name.strip().lower(): c for c in customers}
+    for existing in await _existing_names(run, list(by_name)):
+        entry = by_name[existing]
+        report.add(entry.row, entry.name_header, entry.fields.name, EXISTS)
+    checked = time.perf_counter()
     if report.problems:
         report.problems.sort(key=lambda p: p["row"])
         key = await _marked_copy(run, report)
+        logger.info(
+            "import %s refused: %d rows read and checked in %.2fs, %d problems, marked copy "
+            "in %.2fs", run.job_id, rows, checked - started, len(report.problems),
+            time.perf_counter() - checked,
+        )  # fmt: skip
         return _refused(report, rows, key, run.input_name)
     await run.progress(rows, rows)
-    return await _write_customers(run, customers, rules, rows)
+    outcome = await _write_customers(run, customers, rules, rows)
+    logger.info(
+        "import %s: %d rows read in %.2fs, checked against the database in %.2fs, written "
+        "in %.2fs", run.job_id, rows, read - started, checked - read,
+        time.perf_counter() - checked,
+    )  # fmt: skip
+    return outcome
 
 
 class _DryRun(Exception):
@@ -512,11 +508,8 @@ async def _write_customers(
                         {**values, "customer_id": customer_id, "created_at": uow.now,
                          "updated_at": uow.now}
                     )  # fmt: skip
-            for start_at in range(0, len(contact_rows), INSERT_BATCH):
-                await uow.session.execute(
-                    insert(core_table(Contact)), contact_rows[start_at : start_at + INSERT_BATCH]
-                )
-            await uow.log_many(
+            await copy_rows(uow.session, core_table(Contact), contact_rows)
+            await uow.log_copied(
                 "customer",
                 "create",
                 [
@@ -541,24 +534,22 @@ async def _insert_customers(
     uow: UnitOfWork, customers: list[_Customer], pools: list[Pool]
 ) -> list[int]:
     principal = uow.principal
-    ids: list[int] = []
     table = core_table(Customer)
+    ids = await reserve_ids(uow.session, table, len(customers))
     rows = [
-        customer_service.new_customer_values(
-            entry.fields,
-            pool,
-            principal.user_id if pool in (Pool.PRIVATE, Pool.TEMPORARY) else None,
-            principal.user_id,
-            uow.now,
-        )
-        for entry, pool in zip(customers, pools, strict=True)
+        {
+            "id": customer_id,
+            **customer_service.new_customer_values(
+                entry.fields,
+                pool,
+                principal.user_id if pool in (Pool.PRIVATE, Pool.TEMPORARY) else None,
+                principal.user_id,
+                uow.now,
+            ),
+        }
+        for customer_id, entry, pool in zip(ids, customers, pools, strict=True)
     ]
-    for start_at in range(0, len(rows), INSERT_BATCH):
-        result = await uow.session.execute(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True),
-            rows[start_at : start_at + INSERT_BATCH],
-        )
-        ids.extend(result.scalars())
+    await copy_rows(uow.session, table, rows)
     return ids
 
 
@@ -576,63 +567,60 @@ def _read_products(
 
     assert run.input_path is not None
     sheet = open_sheet(run.input_path, run.services.settings.max_import_rows)
-    try:
-        columns = list(PRODUCT_COLUMNS)
-        at = _header_map(sheet.headers, columns)
-        header_of = {c.field: sheet.headers[at[c.field]] if c.field in at else c.label
-                     for c in columns}  # fmt: skip
-        for needed in ("name", "code", "price"):
-            if needed not in at:
-                label = next(c.label for c in columns if c.field == needed)
-                raise InvalidInput.single("file", f"has no '{label}' column in its first row")
-        products: list[tuple[int, ProductFields]] = []
-        codes: dict[str, int] = {}
-        rows = 0
-        for number, values in sheet.rows:
-            rows += 1
-            if rows % BATCH == 0:
-                progress(rows)
-            before = len(report.problems)
-            raw = {c.field: _get(values, at.get(c.field)) for c in columns}
-            data: dict[str, Any] = {
-                "name": _text(raw["name"]) or "",
-                "code": _text(raw["code"]) or "",
-                "unit": _text(raw["unit"]) or "piece",
-                "category_id": None,
-                "is_active": True,
-            }
-            for money in ("price", "cost"):
-                try:
-                    amount = _decimal(raw[money])
-                except CellProblem as error:
-                    report.add(number, header_of[money], raw[money], str(error))
-                    amount = None
-                if amount is None and money == "price" and raw[money] in (None, ""):
-                    report.add(number, header_of[money], None, "must not be empty")
-                data[money] = amount if amount is not None else Decimal("0")
-            if (category := _text(raw["categoryId"])) is not None:
-                data["category_id"] = categories.get(category.lower())
-                if data["category_id"] is None:
-                    report.add(number, header_of["categoryId"], category,
-                               "is not in the product_category list")  # fmt: skip
-            if (flag := _text(raw["isActive"])) is not None:
-                if flag.lower() not in _YES:
-                    report.add(number, header_of["isActive"], flag, "must be yes or no")
-                data["is_active"] = _YES.get(flag.lower(), True)
-            # The declared limits of the mutation's own input type.
-            for found in problems_in(ProductInput(**data), _DEFAULT, ""):
-                report.add(number, header_of.get(found.field, found.field),
-                           raw.get(found.field), found.message)  # fmt: skip
-            code = data["code"]  # codes are unique as written (the products' own rule)
-            if code and code in codes:
-                report.add(number, header_of["code"], data["code"],
-                           f"duplicates the code of row {codes[code]}")  # fmt: skip
-            codes.setdefault(code, number)
-            if len(report.problems) == before:
-                products.append((number, ProductFields(**data)))
-        return products, rows
-    finally:
-        sheet.close()
+    columns = list(PRODUCT_COLUMNS)
+    at = _header_map(sheet.headers, columns)
+    header_of = {c.field: sheet.headers[at[c.field]] if c.field in at else c.label
+                 for c in columns}  # fmt: skip
+    for needed in ("name", "code", "price"):
+        if needed not in at:
+            label = next(c.label for c in columns if c.field == needed)
+            raise InvalidInput.single("file", f"has no '{label}' column in its first row")
+    products: list[tuple[int, ProductFields]] = []
+    codes: dict[str, int] = {}
+    rows = 0
+    for number, values in sheet.rows:
+        rows += 1
+        if rows % BATCH == 0:
+            progress(rows)
+        before = len(report.problems)
+        raw = {c.field: _get(values, at.get(c.field)) for c in columns}
+        data: dict[str, Any] = {
+            "name": _text(raw["name"]) or "",
+            "code": _text(raw["code"]) or "",
+            "unit": _text(raw["unit"]) or "piece",
+            "category_id": None,
+            "is_active": True,
+        }
+        for money in ("price", "cost"):
+            try:
+                amount = _decimal(raw[money])
+            except CellProblem as error:
+                report.add(number, header_of[money], raw[money], str(error))
+                amount = None
+            if amount is None and money == "price" and raw[money] in (None, ""):
+                report.add(number, header_of[money], None, "must not be empty")
+            data[money] = amount if amount is not None else Decimal("0")
+        if (category := _text(raw["categoryId"])) is not None:
+            data["category_id"] = categories.get(category.lower())
+            if data["category_id"] is None:
+                report.add(number, header_of["categoryId"], category,
+                           "is not in the product_category list")  # fmt: skip
+        if (flag := _text(raw["isActive"])) is not None:
+            if flag.lower() not in _YES:
+                report.add(number, header_of["isActive"], flag, "must be yes or no")
+            data["is_active"] = _YES.get(flag.lower(), True)
+        # The declared limits of the mutation's own input type.
+        for found in field_problems(ProductInput, data):
+            report.add(number, header_of.get(found.field, found.field),
+                       raw.get(found.field), found.message)  # fmt: skip
+        code = data["code"]  # codes are unique as written (the products' own rule)
+        if code and code in codes:
+            report.add(number, header_of["code"], data["code"],
+                       f"duplicates the code of row {codes[code]}")  # fmt: skip
+        codes.setdefault(code, number)
+        if len(report.problems) == before:
+            products.append((number, ProductFields(**data)))
+    return products, rows
 
 
 @importer(
@@ -678,14 +666,11 @@ async def products(run: JobRun) -> Outcome:
             {**product_values(fields), "created_at": uow.now, "updated_at": uow.now}
             for _, fields in found
         ]
-        ids: list[int] = []
-        for start_at in range(0, len(values), INSERT_BATCH):
-            result = await uow.session.execute(
-                insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                values[start_at : start_at + INSERT_BATCH],
-            )
-            ids.extend(result.scalars())
-        await uow.log_many(
+        ids = await reserve_ids(uow.session, table, len(values))
+        await copy_rows(
+            uow.session, table, [{"id": i, **v} for i, v in zip(ids, values, strict=True)]
+        )
+        await uow.log_copied(
             "product",
             "create",
             [(i, {"code": [None, f.code], "job": [None, run.job_id]})

@@ -20,8 +20,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
 
 from gql_crm.services.errors import InvalidInput
 
@@ -32,6 +31,11 @@ NOTE_PREFIX = "Note:"  # the first cell of a template's notes row
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b")
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]+[0-9]+)"')
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>]")
+_SHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+_TAIL = 4096  # bytes kept between chunks, so that no tag is cut in two unseen
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,26 +134,30 @@ def check_container(path: Path) -> None:
         raise _refuse("is not an Excel workbook (.xlsx): the archive is damaged") from None
 
 
-def _first_sheet_part(archive: zipfile.ZipFile) -> str:
-    """The part name of the workbook's first sheet (where openpyxl reads it from)."""
-    candidates = sorted(
-        n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n)
-    )
-    return candidates[0] if candidates else ""
-
-
-def _has_merged_cells(path: Path) -> bool:
+def _scan_sheets(path: Path, max_rows: int) -> None:
+    """Stream every worksheet's XML once, before any is loaded: refuse formulas, merged cells
+    and sheets of more rows than the limit (counted, not taken from the sheet's claim)."""
     with zipfile.ZipFile(path) as archive:
-        part = _first_sheet_part(archive)
-        if not part:
-            return False
-        with archive.open(part) as sheet:
+        parts = [n for n in archive.namelist() if _SHEET_PART.fullmatch(n)]
+        for part in sorted(parts):
+            rows = 0
             tail = b""
-            while chunk := sheet.read(1024 * 1024):
-                if _MERGE.search(tail + chunk):
-                    return True
-                tail = chunk[-32:]
-    return False
+            with archive.open(part) as sheet:
+                while chunk := sheet.read(1024 * 1024):
+                    text = tail + chunk
+                    if _MERGE.search(text):
+                        raise _refuse(
+                            "has merged cells: unmerge them so that each value has its own cell"
+                        )
+                    if (formula := _FORMULA.search(text)) is not None:
+                        cells = _CELL.findall(text, 0, formula.start())
+                        where = f"cell {cells[-1].decode()}" if cells else "a cell"
+                        raise _refuse(f"{where} holds a formula: paste values instead")
+                    # Rows whose tag starts in the kept tail were cut off and not counted yet.
+                    rows += sum(1 for _ in _ROW.finditer(text, max(0, len(tail) - 4)))
+                    if rows > max_rows + 1:  # the header row besides the data
+                        raise _refuse(f"has more than {max_rows} data rows, the limit: split it")
+                    tail = text[-_TAIL:]
 
 
 @dataclass(slots=True)
@@ -159,56 +167,38 @@ class Sheet:
 
     headers: list[str]
     rows: Iterator[tuple[int, tuple[Any, ...]]]
-    close: Any
 
 
 def open_sheet(path: Path, max_rows: int) -> Sheet:
-    """Open the checked workbook's first sheet for reading, values as stored (no formulas
-    evaluated); refuse hidden sheets and merged cells."""
+    """The checked workbook's first sheet, its values as stored (no formula is evaluated:
+    a workbook with formulas is refused); hidden sheets refused too."""
     check_container(path)
-    stream = path.open("rb")  # a file, not a name: the staged upload has no .xlsx suffix
+    _scan_sheets(path, max_rows)
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=False, keep_links=False)
-    except Exception as error:  # openpyxl raises many kinds on broken parts
-        stream.close()
-        raise _refuse(f"cannot be read as a workbook ({type(error).__name__})") from None
-
-    def close() -> None:
-        workbook.close()
-        stream.close()
-
-    try:
-        hidden = [ws.title for ws in workbook.worksheets if ws.sheet_state != "visible"]
-        if hidden:
-            raise _refuse(f"has hidden sheets ({', '.join(hidden)}): unhide or delete them")
-        if _has_merged_cells(path):
-            raise _refuse("has merged cells: unmerge them so that each value has its own cell")
-        sheet = workbook.worksheets[0]
-        assert isinstance(sheet, ReadOnlyWorksheet)
-        reader = sheet.iter_rows()
-        header_cells = next(reader, ())
-        headers = [str(c.value).strip() if c.value is not None else "" for c in header_cells]
-    except BaseException:
-        close()
-        raise
+        workbook = CalamineWorkbook.from_path(str(path))
+        hidden = [m.name for m in workbook.sheets_metadata if m.visible != SheetVisibleEnum.Visible]
+        sheet = workbook.get_sheet_by_index(0)
+    except CalamineError as error:
+        raise _refuse(f"cannot be read as a workbook ({error})") from None
+    if hidden:
+        raise _refuse(f"has hidden sheets ({', '.join(hidden)}): unhide or delete them")
+    first_row = sheet.start[0] + 1 if sheet.start else 1
+    reader = sheet.iter_rows()
+    headers = [_header(value) for value in next(reader, [])]
 
     def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
-        count = 0
-        for number, cells in enumerate(reader, start=2):
-            values = tuple(c.value for c in cells)
-            if not any(v is not None and v != "" for v in values):
+        for number, values in enumerate(reader, start=first_row + 1):
+            if all(v is None or v == "" for v in values):
                 continue
             first = values[0] if values else None
-            if number == 2 and isinstance(first, str) and first.startswith(NOTE_PREFIX):
+            if number == first_row + 1 and isinstance(first, str) and first.startswith(NOTE_PREFIX):
                 continue
-            for index, c in enumerate(cells):
-                if getattr(c, "data_type", None) == "f":
-                    raise _refuse(
-                        f"row {number}, column {index + 1} holds a formula: paste values instead"
-                    )
-            count += 1
-            if count > max_rows:
-                raise _refuse(f"has more than {max_rows} data rows, the limit: split it")
-            yield number, values
+            yield number, tuple(None if v == "" else v for v in values)
 
-    return Sheet(headers, rows(), close)
+    return Sheet(headers, rows())
+
+
+def _header(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() if value is not None else ""
