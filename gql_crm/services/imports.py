@@ -64,6 +64,7 @@ from gql_crm.services.job import (
 )
 from gql_crm.services.pool import admit
 from gql_crm.services.product import ProductFields, product_values
+from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.workbook import (
     CONTACT_COLUMNS,
@@ -308,7 +309,7 @@ def _read_customers(
     rules: customer_service.FormRules,
     default_kind: CustomerKind,
     report: Report,
-    progress: Callable[[int], None],
+    progress: Callable[[int, int], None],
 ) -> tuple[list[_Customer], int]:
     """Every row read and checked (blocking: runs in a thread)."""
     from gql_crm.schema.contact import ContactInput
@@ -331,7 +332,7 @@ def _read_customers(
     for number, values in sheet.rows:
         rows += 1
         if rows % BATCH == 0:
-            progress(rows)
+            progress(rows, sheet.size)
         data: dict[str, Any] = {}
         bad = False
 
@@ -441,6 +442,7 @@ def _label_of(labels: dict[str, str], field_name: str) -> str | None:
 
 
 async def _import_customers(run: JobRun, default_kind: CustomerKind) -> Outcome:
+    run.principal.require(IMPORTERS[run.subject].permission)  # rights as of now
     started = time.perf_counter()
     options, rules = await _customer_lookups(run)
     report = Report()
@@ -491,7 +493,7 @@ async def _write_customers(
     try:
         async with UnitOfWork(run.services, principal) as uow:
             job = await run.check_not_cancelled(uow)
-            settings = await _settings(uow)
+            settings = await get_settings(uow.session)
             try:
                 await admit(uow, settings, principal.user_id, arriving)
             except DomainError as error:
@@ -524,12 +526,6 @@ async def _write_customers(
         return Outcome(True, rows, message=message)
 
 
-async def _settings(uow: UnitOfWork) -> Any:
-    from gql_crm.db.models import SystemSettings
-
-    return await uow.session.scalar(select(SystemSettings))
-
-
 async def _insert_customers(
     uow: UnitOfWork, customers: list[_Customer], pools: list[Pool]
 ) -> list[int]:
@@ -560,7 +556,7 @@ _YES = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False
 
 
 def _read_products(
-    run: JobRun, categories: dict[str, int], report: Report, progress: Callable[[int], None]
+    run: JobRun, categories: dict[str, int], report: Report, progress: Callable[[int, int], None]
 ) -> tuple[list[tuple[int, ProductFields]], int]:
     """Every product row read and checked (blocking: runs in a thread)."""
     from gql_crm.schema.product import ProductInput
@@ -581,7 +577,7 @@ def _read_products(
     for number, values in sheet.rows:
         rows += 1
         if rows % BATCH == 0:
-            progress(rows)
+            progress(rows, sheet.size)
         before = len(report.problems)
         raw = {c.field: _get(values, at.get(c.field)) for c in columns}
         data: dict[str, Any] = {
@@ -629,6 +625,7 @@ def _read_products(
     description="The product catalogue (the products template); codes must be new.",
 )
 async def products(run: JobRun) -> Outcome:
+    run.principal.require(IMPORTERS[run.subject].permission)  # rights as of now
     async with run.services.database.reader() as session:
         categories = _labels(
             await session.execute(
@@ -686,8 +683,8 @@ async def _threaded(run: JobRun, read: Callable[..., Any], *arguments: Any) -> A
     loop = asyncio.get_running_loop()
     pending: list[Any] = []
 
-    def progress(done: int) -> None:
-        pending.append(asyncio.run_coroutine_threadsafe(run.progress(done, None), loop))
+    def progress(done: int, total: int) -> None:
+        pending.append(asyncio.run_coroutine_threadsafe(run.progress(done, total), loop))
 
     try:
         return await asyncio.to_thread(read, run, *arguments, progress)

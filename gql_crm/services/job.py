@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, select
 
-from gql_crm.auth.principal import Principal
+from gql_crm.auth.principal import Forbidden, Principal
 from gql_crm.db import visibility
 from gql_crm.db.models import User
 from gql_crm.db.models.job import FINISHED, Job, JobKind, JobState
@@ -219,11 +219,8 @@ async def cancel(uow: UnitOfWork, job_id: int) -> Job:
     job = await uow.find(Job, job_id, visible(uow.principal), label="Job")
     if job.state in FINISHED:
         raise Conflict(f"Job {job_id} has already ended ({job.state}).", "id")
-    job.state = JobState.CANCELLED
-    job.finished_at = job.updated_at = uow.now
-    job.message = "Cancelled."
+    _end(uow, job, JobState.CANCELLED, "Cancelled.")
     uow.log("job", job.id, "cancel", {"state": [None, str(JobState.CANCELLED)]})
-    announce(uow, job)
     return job
 
 
@@ -359,6 +356,8 @@ async def run(services: Services, job_id: int) -> None:
         logger.info("job %s cancelled", job_id)
         return
     except DomainError as error:
+        outcome = Outcome(False, 0, message=error.message)
+    except Forbidden as error:  # its owner lost the right since starting it
         outcome = Outcome(False, 0, message=error.message)
     except Exception:
         logger.exception("job %s failed", job_id)

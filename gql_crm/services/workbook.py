@@ -167,6 +167,7 @@ class Sheet:
 
     headers: list[str]
     rows: Iterator[tuple[int, tuple[Any, ...]]]
+    size: int  # rows under the header, empty ones and a notes row included
 
 
 def open_sheet(path: Path, max_rows: int) -> Sheet:
@@ -195,7 +196,7 @@ def open_sheet(path: Path, max_rows: int) -> Sheet:
                 continue
             yield number, tuple(None if v == "" else v for v in values)
 
-    return Sheet(headers, rows())
+    return Sheet(headers, rows(), max(0, sheet.height - 1))
 
 
 def _header(value: Any) -> str:

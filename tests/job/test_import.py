@@ -7,6 +7,7 @@ import io
 import zipfile
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from gql_crm.services.unit_of_work import Services
 from tests.fixtures.factories import count
 from tests.graphql_client import GraphQLClient
 from tests.job.support import (
+    GET,
     download,
     export,
     imported,
@@ -239,7 +241,23 @@ async def test_bad_files_get_clear_errors_and_write_nothing(
             job = await session.get(Job, started["job"]["id"])
         assert job is not None and job.state is JobState.FAILED
         assert reason in (job.message or ""), job.message
-    services.settings.max_import_rows  # noqa: B018
+    assert await count(services, Customer) == 0
+
+
+async def test_files_over_the_limits_are_refused_naming_the_limit(
+    admin: GraphQLClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [["Name"], *([f"Customer {i}"] for i in range(5))]
+    monkeypatch.setattr(services.settings, "max_import_rows", 4)
+    started = await post_import(admin, "ENTERPRISE_CUSTOMERS", workbook(*rows), dry_run=False)
+    await services.jobs.join(started["job"]["id"])
+    job = (await admin.data(GET, id=started["job"]["id"]))["job"]
+    assert job["state"] == "FAILED"
+    assert "more than 4 data rows, the limit" in job["message"], job
+    monkeypatch.setattr(services.settings, "max_import_bytes", 1024)
+    refused = await post_import(admin, "ENTERPRISE_CUSTOMERS", workbook(*rows), dry_run=False)
+    assert refused["__typename"] == "InvalidInputError"
+    assert "larger than the limit of 1 KiB" in refused["message"], refused
     assert await count(services, Customer) == 0
 
 

@@ -52,6 +52,7 @@ async def test_progress_arrives_over_a_real_websocket_and_reads_back_after_a_rec
         done = [s["rowsDone"] for s in seen]
         assert done == sorted(done) and {2000, 4000, 4500} <= set(done), seen
         assert all(s["jobId"] == job_id for s in seen)
+        assert all(s["rowsTotal"] == 4500 for s in seen if s["rowsDone"]), seen
         # A client that reconnects reads where the job stands.
         async with live_client(token=admin.token, url=_ws(base)):
             job = (await admin.data(GET, id=job_id))["job"]
