@@ -159,7 +159,7 @@ async def download_job_file(request: Request) -> Response:
     services, principal = caller
     job_id: int = request.path_params["id"]
     found = (
-        await service.downloadable(services, principal, job_id, "result")  # type: ignore[arg-type]
+        await service.downloadable(services, principal, job_id)  # type: ignore[arg-type]
         if 0 < job_id <= MAX_ID
         else None
     )

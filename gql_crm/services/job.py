@@ -240,16 +240,14 @@ def jobs_query(principal: Principal, kind: JobKind | None = None) -> Any:
 
 
 async def downloadable(
-    services: Services, principal: Principal, job_id: int, which: str
+    services: Services, principal: Principal, job_id: int
 ) -> tuple[Path, str] | None:
-    """A job's file (``result`` or ``input``) and its name, for its owner or an administrator,
-    while it has not expired (None says nothing more)."""
+    """A job's file and its name, for its owner or an administrator, while it has not
+    expired (None says nothing more)."""
     job = await get(services, principal, job_id)
     if job is None:
         return None
-    key, name = (
-        (job.result_key, job.result_name) if which == "result" else (job.input_key, job.input_name)
-    )
+    key, name = job.result_key, job.result_name
     if key is None or name is None:
         return None
     if job.expires_at is not None and services.clock.now() >= job.expires_at:
@@ -333,8 +331,8 @@ def _end(uow: UnitOfWork, job: Job, state: JobState, message: str | None) -> Non
 def finish(uow: UnitOfWork, job: Job, outcome: Outcome) -> None:
     """End ``job`` with ``outcome`` in ``uow``."""
     job.rows_done = outcome.rows
-    if job.rows_total is None or outcome.succeeded:
-        job.rows_total = outcome.rows if outcome.succeeded else job.rows_total
+    if outcome.rows:
+        job.rows_total = outcome.rows
     job.result_key, job.result_name = outcome.result_key, outcome.result_name
     job.problems = list(outcome.problems)
     job.problem_count = outcome.problem_count
@@ -347,6 +345,15 @@ async def run(services: Services, job_id: int) -> None:
     job_run = await _claim(services, job_id)
     if job_run is None:
         return
+    try:
+        await _run_handler(services, job_run)
+    finally:
+        if job_run.input_path is not None:  # the upload is read once: kept no longer
+            job_run.input_path.unlink(missing_ok=True)
+
+
+async def _run_handler(services: Services, job_run: JobRun) -> None:
+    job_id = job_run.job_id
     function = HANDLERS.get((job_run.kind, job_run.subject))
     try:
         if function is None:
