@@ -21,6 +21,7 @@ from gql_crm.schema.customer import CustomerFilterInput
 from gql_crm.schema.job import (
     ExportKindEnum,
     ImportKindEnum,
+    ImportTemplateType,
     JobKindEnum,
     JobSuccess,
     JobType,
@@ -30,7 +31,7 @@ from gql_crm.services import exports, imports
 from gql_crm.services import job as service
 from gql_crm.services.auth import authenticate
 from gql_crm.services.errors import InvalidInput
-from gql_crm.services.templates import TEMPLATES, template_workbook
+from gql_crm.services.templates import TEMPLATES, template_path, template_workbook
 from gql_crm.services.unit_of_work import Services
 from gql_crm.services.workbook import XLSX_TYPE
 from gql_crm.web.rate_limits import rate_limits_of
@@ -56,6 +57,19 @@ class JobQuery:
     async def job(self, info: Info, id: int) -> JobType | None:
         found = await service.get(info.context.services, info.context.require_principal(), id)
         return JobType.from_model(found) if found else None
+
+    @strawberry.field(description="The import templates and where to download them.")
+    def import_templates(self, info: Info) -> list[ImportTemplateType]:
+        info.context.require_principal()
+        return [
+            ImportTemplateType(
+                kind=kind,
+                title=t.title,
+                description=t.description,
+                download_url=template_path(kind),
+            )
+            for kind, t in TEMPLATES.items()
+        ]
 
     jobs = connection(
         service.jobs_query, JobType, JOB_ORDER,

@@ -131,6 +131,20 @@ class JobProgressType:
         )
 
 
+@strawberry.type(
+    name="ImportTemplate",
+    description="An empty workbook to fill in and import: its columns follow the entry-form "
+    "settings (shown fields only, required ones marked *), with a notes row and drop-down "
+    "lists for option fields. GET `downloadUrl` with the same `Authorization: Bearer` token "
+    "as for /graphql.",
+)
+class ImportTemplateType:
+    kind: str = strawberry.field(description="The template's name in its URL.")
+    title: str = strawberry.field(description="What it is called.")
+    description: str = strawberry.field(description="What it holds.")
+    download_url: str = strawberry.field(description="Path of the download on this server.")
+
+
 @strawberry.type
 class JobSuccess:
     job: JobType = strawberry.field(description="The job, as it stands now.")

@@ -48,6 +48,10 @@ TEMPLATES: dict[str, Template] = {
 }
 
 
+def template_path(kind: str) -> str:
+    return f"/templates/{kind}.xlsx"
+
+
 async def _form(session: AsyncSession, form: FormName) -> dict[str, tuple[bool, bool]]:
     """Form field -> (shown, required)."""
     return {row.field: (row.shown, row.required) for row in await form_fields(session, form)}
