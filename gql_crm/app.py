@@ -12,6 +12,7 @@ from starlette.routing import Route, WebSocketRoute
 from gql_crm.clock import Clock
 from gql_crm.observability import instrument_app, metrics
 from gql_crm.resolvers.attachment import download_attachment
+from gql_crm.resolvers.job import download_job_file, download_template
 from gql_crm.runtime import running
 from gql_crm.settings import Settings, load_settings
 from gql_crm.web import graphiql
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 await graphql.close()
                 if scheduler is not None:
                     await scheduler.stop()
+                await services.jobs.close()
                 await app.state.rate_limits.close()
 
     app = Starlette(
@@ -56,6 +58,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/graphql", metrics.observed(graphql, settings), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/attachments/{id:int}", download_attachment, methods=["GET"]),
+            Route("/jobs/{id:int}/result", download_job_file, methods=["GET"]),
+            Route("/templates/{kind:str}.xlsx", download_template, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *graphiql.routes(settings),

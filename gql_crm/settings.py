@@ -157,6 +157,15 @@ class Settings(BaseSettings):
         ]
     )
 
+    # Imports and exports (gql_crm/services/job.py): run by `gql-crm worker` when Redis is
+    # configured, else in the server's own process (None: decide by GQL_CRM_REDIS_URL). An
+    # import's workbook is refused past max_import_bytes or max_import_rows data rows; job
+    # files are kept job_file_hours after the job ends.
+    jobs_in_process: bool | None = None
+    max_import_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_import_rows: int = Field(default=200_000, gt=0)
+    job_file_hours: int = Field(default=72, gt=0)
+
     # Observability (gql_crm/observability/). Metrics are off until a token is set; then
     # /metrics (and a worker's own port) answer only with "Authorization: Bearer <token>".
     metrics_token: SecretStr | None = None
@@ -201,6 +210,14 @@ class Settings(BaseSettings):
         if not (value < 60 and 60 % value == 0) and not whole_minutes:
             raise ValueError("must divide a minute (e.g. 10) or an hour in whole minutes (300)")
         return value
+
+    @property
+    def run_jobs_in_process(self) -> bool:
+        return self.jobs_in_process if self.jobs_in_process is not None else not self.redis_url
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.data_dir / "jobs"
 
     @property
     def scheduler_enabled(self) -> bool:

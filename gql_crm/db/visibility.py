@@ -34,6 +34,7 @@ from gql_crm.db.models import (
     Pool,
 )
 from gql_crm.db.models.api_key import ApiKey
+from gql_crm.db.models.job import Job
 from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
 from gql_crm.db.scopes import scope_filter
 
@@ -309,3 +310,10 @@ def counted_for(principal: Principal, person_column: Column) -> ColumnElement[bo
     order's owner, a customer's creator, a follow-up's author), and the caller's figures are
     those of the people in their data scope, whoever's customer the record is on."""
     return scope_filter(principal, person_column)
+
+
+def job(principal: Principal) -> ColumnElement[bool]:
+    """Imports and exports: their owner's, and every one for administrators."""
+    if principal.has(ADMIN_EDIT):
+        return true()
+    return Job.owner_id == principal.user_id

@@ -235,6 +235,17 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "MONEY": "An amount in the company currency, two decimals.",
         "QUANTITY": "Units of products, two decimals.",
     },
+    "JobKind": {
+        "IMPORT": "Reads an uploaded workbook into the CRM.",
+        "EXPORT": "Writes a workbook to download.",
+    },
+    "JobState": {
+        "QUEUED": "Waiting for a worker.",
+        "RUNNING": "Reading or writing rows.",
+        "SUCCEEDED": "Done: the export's file is ready, or the import (or its check) passed.",
+        "FAILED": "Stopped: `message` says why; a refused import wrote nothing.",
+        "CANCELLED": "Cancelled by its owner or an administrator; nothing was written.",
+    },
     "TemporaryOrigin": {
         "ENTERED": "Entered straight into the temporary pool.",
         "CLAIMED": "Claimed from the public pool.",

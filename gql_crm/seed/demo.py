@@ -96,6 +96,7 @@ _SALES_MODULES = (
 _STAFF = sorted(
     [basic(m, a) for m in _SALES_MODULES for a in (Action.VIEW, Action.CREATE, Action.EDIT)]
     + [basic(Module.PRODUCT, Action.VIEW), basic(Module.ANNOUNCEMENT, Action.VIEW)]
+    + [basic(Module.CUSTOMER, Action.EXPORT)]  # "my customers" to a spreadsheet
 )
 _MANAGER = sorted(
     {

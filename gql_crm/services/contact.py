@@ -44,11 +44,21 @@ def _values(fields: ContactFields) -> dict[str, object]:
     }
 
 
+contact_values = _values  # the columns of a contact with these fields
+
+
 async def contact_problems(
     session: AsyncSession, contacts: list[ContactFields], problems: Problems, prefix: str
 ) -> None:
     """Check contacts against the rules and the contact form settings."""
     required = await required_fields(session, FormName.CONTACT)
+    contact_rule_problems(contacts, frozenset(required), problems, prefix)
+
+
+def contact_rule_problems(
+    contacts: list[ContactFields], required: frozenset[str], problems: Problems, prefix: str
+) -> None:
+    """``contact_problems`` with the contact form's required fields already read."""
     for index, contact in enumerate(contacts):
         at = f"{prefix}[{index}]." if prefix else ""
         if p := text_problem(contact.name, max_length=100):

@@ -19,6 +19,7 @@ from sqlalchemy import (
     select,
     union,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from gql_crm.auth.permissions import Module, record_codes
@@ -31,6 +32,8 @@ from gql_crm.db.models import (
     CustomerKind,
     CustomerShare,
     FormName,
+    MaturityOption,
+    OptionItem,
     OptionList,
     Pool,
     SystemSettings,
@@ -49,7 +52,7 @@ from gql_crm.services.contact import (
     update_contact,
 )
 from gql_crm.services.errors import Conflict, NotFound, Problems
-from gql_crm.services.option import option_problem, required_fields
+from gql_crm.services.option import required_fields
 from gql_crm.services.pool import (
     admit,
     can_manage,
@@ -112,8 +115,30 @@ def _values(fields: CustomerFields) -> dict[str, object]:
     return values
 
 
-async def _check(uow: UnitOfWork, fields: CustomerFields, problems: Problems) -> None:
-    session = uow.session
+@dataclass(frozen=True, slots=True)
+class FormRules:
+    """What checking a customer needs from the database, read once (an import checks
+    thousands of rows against it)."""
+
+    option_lists: dict[int, OptionList]
+    maturity_pools: dict[int, Pool]
+    company_required: frozenset[str]
+    contact_required: frozenset[str]
+
+
+async def form_rules(session: AsyncSession) -> FormRules:
+    options = await session.execute(select(OptionItem.id, OptionItem.list))
+    maturities = await session.execute(select(MaturityOption.id, MaturityOption.pool))
+    return FormRules(
+        option_lists={option_id: OptionList(kind) for option_id, kind in options},
+        maturity_pools={maturity_id: Pool(pool) for maturity_id, pool in maturities},
+        company_required=frozenset(await required_fields(session, FormName.COMPANY)),
+        contact_required=frozenset(await required_fields(session, FormName.CONTACT)),
+    )
+
+
+def customer_problems(fields: CustomerFields, rules: FormRules, problems: Problems) -> None:
+    """Every rule a customer's fields break (the declared input limits aside)."""
     if p := text_problem(fields.name, max_length=200):
         problems.add("name", p)
     for name, limit in _TEXT_LIMITS.items():
@@ -121,18 +146,41 @@ async def _check(uow: UnitOfWork, fields: CustomerFields, problems: Problems) ->
         if value is not None and (p := text_problem(value, max_length=limit, required=False)):
             problems.add(_FORM_NAMES[name], p)
     for name, option_list in _OPTION_FIELDS.items():
-        if p := await option_problem(session, option_list, getattr(fields, name)):
-            problems.add(_FORM_NAMES[name], p)
-    if fields.maturity_id is not None:
-        try:
-            await pool_for_maturity(session, fields.maturity_id)
-        except NotFound:
-            problems.add("maturityId", f"maturity option {fields.maturity_id} does not exist")
+        option_id = getattr(fields, name)
+        if option_id is not None and rules.option_lists.get(option_id) is not option_list:
+            problems.add(_FORM_NAMES[name], f"option {option_id} is not in the {option_list} list")
+    if fields.maturity_id is not None and fields.maturity_id not in rules.maturity_pools:
+        problems.add("maturityId", f"maturity option {fields.maturity_id} does not exist")
     values = _values(fields)
-    for name in await required_fields(session, FormName.COMPANY):
+    for name in sorted(rules.company_required):
         python_name = next(k for k, v in _FORM_NAMES.items() if v == name)
         if values.get(python_name) in (None, ""):
             problems.add(name, "is required by the company form settings")
+
+
+def pool_of(rules: FormRules, maturity_id: int | None) -> Pool:
+    """The pool a new customer of this maturity enters (none: public)."""
+    return Pool.PUBLIC if maturity_id is None else rules.maturity_pools[maturity_id]
+
+
+def new_customer_values(
+    fields: CustomerFields, pool: Pool, owner_id: int | None, author_id: int, now: datetime
+) -> dict[str, Any]:
+    """The columns of a customer entered with ``fields`` into ``pool``."""
+    return {
+        **_values(fields),
+        "owner_id": owner_id,
+        "pool": pool,
+        "pool_entered_at": now,
+        "temporary_origin": TemporaryOrigin.ENTERED if pool is Pool.TEMPORARY else None,
+        "created_by_id": author_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def _check(uow: UnitOfWork, fields: CustomerFields, problems: Problems) -> None:
+    customer_problems(fields, await form_rules(uow.session), problems)
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -326,16 +374,7 @@ async def create_customer(
     owner_id = None
     if pool in (Pool.PRIVATE, Pool.TEMPORARY):
         owner_id = (await admit(uow, settings, principal.user_id, {pool: 1})).id
-    customer = Customer(
-        **_values(fields),
-        owner_id=owner_id,
-        pool=pool,
-        pool_entered_at=uow.now,
-        temporary_origin=TemporaryOrigin.ENTERED if pool is Pool.TEMPORARY else None,
-        created_by_id=principal.user_id,
-        created_at=uow.now,
-        updated_at=uow.now,
-    )
+    customer = Customer(**new_customer_values(fields, pool, owner_id, principal.user_id, uow.now))
     uow.session.add(customer)
     await uow.session.flush()
     await add_contacts(uow, customer, list(fields.contacts))

@@ -46,6 +46,9 @@ def _values(fields: ProductFields) -> dict[str, Any]:
     return {**asdict(fields), "price": cents(fields.price), "cost": cents(fields.cost)}
 
 
+product_values = _values  # the columns of a product with these fields
+
+
 async def create_product(uow: UnitOfWork, input: dict[str, Any]) -> Product:
     fields = ProductFields(**input)
     await _check(uow, fields, None)

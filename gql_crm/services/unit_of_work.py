@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,12 +19,16 @@ from gql_crm.auth.masking import MASKS
 from gql_crm.auth.principal import Principal, Unauthenticated
 from gql_crm.clock import Clock
 from gql_crm.db.base import core_table
+from gql_crm.db.bulk import copy_rows
 from gql_crm.db.engine import Database
 from gql_crm.db.masking import sensitive_columns, sensitive_models
 from gql_crm.db.models import OperationLog
 from gql_crm.services.errors import NotFound
 from gql_crm.settings import Settings
 from gql_crm.subscriptions.bus import Bus, Event
+
+if TYPE_CHECKING:
+    from gql_crm.services.job import JobQueue
 
 logger = logging.getLogger("gql_crm.events")
 R = TypeVar("R")
@@ -38,6 +42,14 @@ class Services:
     database: Database
     clock: Clock
     bus: Bus
+    # Where started imports and exports go (``services/job.py``).
+    jobs: JobQueue = field(default_factory=lambda: _job_queue())
+
+
+def _job_queue() -> JobQueue:
+    from gql_crm.services.job import JobQueue
+
+    return JobQueue()
 
 
 class UnitOfWork:
@@ -53,6 +65,7 @@ class UnitOfWork:
         self.now: datetime = services.clock.now()
         self._events: list[Event] = []
         self._undo: list[Callable[[], None]] = []
+        self._after: list[Callable[[], Awaitable[None]]] = []
         self._session: AsyncSession | None = None
 
     @property
@@ -98,11 +111,17 @@ class UnitOfWork:
                 self._run_undo()
         if committed:
             await self._publish()
+            for after in self._after:
+                await after()
 
     def on_rollback(self, undo: Callable[[], None]) -> None:
         """Undo a change made outside the database (a file written) if this unit of work
         does not commit, whether it failed before the commit or in it."""
         self._undo.append(undo)
+
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run ``action`` once this unit of work committed (and published its events)."""
+        self._after.append(action)
 
     def _run_undo(self) -> None:
         for undo in reversed(self._undo):
@@ -155,19 +174,31 @@ class UnitOfWork:
         if not entries:
             return
         await self.session.execute(
-            insert(core_table(OperationLog)),
-            [
-                {
-                    "actor_id": self.actor_id,
-                    "entity_type": entity_type,
-                    "entity_id": entity_id,
-                    "action": action,
-                    "changes": {k: _masked(k, v) for k, v in changes.items()},
-                    "created_at": self.now,
-                }
-                for entity_id, changes in entries
-            ],
+            insert(core_table(OperationLog)), self._log_rows(entity_type, action, entries)
         )
+
+    async def log_copied(
+        self, entity_type: str, action: str, entries: list[tuple[int, dict[str, Any]]]
+    ) -> None:
+        """``log_many`` for imports of thousands of records: one COPY on PostgreSQL."""
+        await copy_rows(
+            self.session, core_table(OperationLog), self._log_rows(entity_type, action, entries)
+        )
+
+    def _log_rows(
+        self, entity_type: str, action: str, entries: list[tuple[int, dict[str, Any]]]
+    ) -> list[dict[str, Any]]:
+        return [
+            {
+                "actor_id": self.actor_id,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "action": action,
+                "changes": {k: _masked(k, v) for k, v in changes.items()},
+                "created_at": self.now,
+            }
+            for entity_id, changes in entries
+        ]
 
     async def find(
         self, model: type[R], record_id: int, *conditions: Any, label: str | None = None

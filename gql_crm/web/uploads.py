@@ -18,9 +18,9 @@ def is_multipart(content_type: str | None) -> bool:
 
 
 def upload_cap(settings: Settings) -> int:
-    """The largest multipart request body: one file at the attachment limit, and its
+    """The largest multipart request body: one file at the attachment or import limit, and its
     envelope (``web/edge.py`` refuses more, counting while the body streams in)."""
-    return settings.max_attachment_bytes + _MULTIPART_OVERHEAD
+    return max(settings.max_attachment_bytes, settings.max_import_bytes) + _MULTIPART_OVERHEAD
 
 
 def check_multipart(request: Request) -> bool:

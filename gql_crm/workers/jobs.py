@@ -11,10 +11,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from gql_crm.observability import metrics
-from gql_crm.services import pool_release, reminder, report
+from gql_crm.services import exports, imports, job, pool_release, reminder, report
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 
@@ -86,6 +87,23 @@ async def nightly_report(ctx: dict[str, Any]) -> int:
     return written
 
 
+async def run_job(ctx: dict[str, Any], job_id: int) -> None:
+    """Run an import or export queued by a request (``services/job.py``)."""
+    await job.run(_services(ctx), job_id)
+
+
+@_measured
+async def tidy_jobs(ctx: dict[str, Any]) -> int:
+    """Fail jobs a dead worker left running, and remove expired job files."""
+    services = _services(ctx)
+    failed = await job.fail_abandoned(services, ABANDONED_AFTER)
+    return failed + await job.purge_expired_files(services)
+
+
+ABANDONED_AFTER = timedelta(minutes=30)
+_REGISTRIES = (exports.EXPORTERS, imports.IMPORTERS)  # the job handlers register on import
+
+
 @dataclass(frozen=True, slots=True)
 class Schedule:
     """When a job runs, in arq's cron terms (UTC): every listed minute and second."""
@@ -115,7 +133,10 @@ def schedules(settings: Settings) -> list[Schedule]:
         Schedule(send_reminders, *every(settings.reminder_interval_seconds)),
         Schedule(warn_pool_releases, {7}, {0}),
         Schedule(nightly_report, {20}, {0}),
+        Schedule(tidy_jobs, {5, 35}, {0}),
     ]
 
 
-JOBS: tuple[JobFunction, ...] = (release_pool, send_reminders, warn_pool_releases, nightly_report)
+JOBS: tuple[Callable[..., Awaitable[Any]], ...] = (
+    release_pool, send_reminders, warn_pool_releases, nightly_report, tidy_jobs, run_job,
+)  # fmt: skip

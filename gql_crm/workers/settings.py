@@ -6,7 +6,7 @@ import contextlib
 from datetime import UTC
 from typing import Any
 
-from arq import cron
+from arq import cron, func
 from arq.connections import RedisSettings
 
 from gql_crm.observability import metrics
@@ -14,6 +14,7 @@ from gql_crm.runtime import running
 from gql_crm.settings import ConfigurationError, Settings
 from gql_crm.workers.jobs import JOBS, schedules
 
+JOB_TIMEOUT = 3600  # seconds
 HEALTH_CHECK_INTERVAL = 30  # seconds; `gql-crm worker --check` fails when the key is older
 
 
@@ -46,7 +47,11 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             await runtime.aclose()
 
     return {
-        "functions": list(JOBS),
+        # Imports and exports of large workbooks take minutes; the cron jobs keep their limit.
+        "functions": [
+            func(job, timeout=JOB_TIMEOUT)  # type: ignore[arg-type]
+            for job in JOBS
+        ],
         "cron_jobs": [
             cron(
                 s.function,  # type: ignore[arg-type]

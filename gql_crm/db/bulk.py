@@ -1,0 +1,66 @@
+"""Writing many rows at once (imports): ids reserved up front, rows sent in one COPY on
+PostgreSQL and as multi-row INSERTs on SQLite, in the caller's transaction."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, Table, func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+INSERT_BATCH = 1000
+
+
+async def reserve_ids(session: AsyncSession, table: Table, count: int) -> list[int]:
+    """Ids for ``count`` new rows of ``table``, ascending. PostgreSQL draws them from the
+    table's sequence; a SQLite unit of work holds the database's write lock (BEGIN
+    IMMEDIATE), so the ids after the largest one are free until it ends."""
+    if count == 0:
+        return []
+    if _dialect(session) == "postgresql":
+        rows = await session.execute(
+            text(
+                f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        )
+        return sorted(row[0] for row in rows)
+    largest = await session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+    return list(range(int(largest or 0) + 1, int(largest or 0) + 1 + count))
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def _plain(value: Any, is_json: bool) -> Any:
+    if is_json:
+        return orjson.dumps(value).decode()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same keys, ids included) into ``table``."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    if _dialect(session) != "postgresql":
+        for start in range(0, len(rows), INSERT_BATCH):
+            await session.execute(insert(table), list(rows[start : start + INSERT_BATCH]))
+        return
+    is_json = [isinstance(table.c[name].type, JSON) for name in columns]
+    records = [
+        tuple(_plain(row[name], j) for name, j in zip(columns, is_json, strict=True))
+        for row in rows
+    ]
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+        table.name, records=records, columns=columns
+    )

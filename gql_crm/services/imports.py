@@ -1,0 +1,712 @@
+"""Imports (F11): a workbook in, checked whole, written whole or not at all.
+
+An import job reads the uploaded workbook's first sheet (``services/workbook.py`` refuses
+files that are not plain workbooks first), maps its headers to form fields, and checks every
+row the way the mutations do: the declared input limits (``schema/constraints.py``, on the
+very input types the mutations take) and the services' rules (``customer_problems``,
+``contact_rule_problems``, the pools' caps through ``pool.admit``), plus duplicates within the
+file and against the database. Every bad cell is reported (row, column, value, reason) as
+the job's problems and in a copy of the workbook with the bad cells marked and a reason
+column. Only a file without problems is written, and then in one transaction with multi-row
+INSERTs; a dry run stops before writing.
+
+Rows of a customer import that repeat a customer (same name, same customer columns) add
+further contacts to it; the first row's contact is the primary one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.styles import PatternFill
+from sqlalchemy import func, select
+
+from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.db.base import core_table
+from gql_crm.db.bulk import copy_rows, reserve_ids
+from gql_crm.db.models import (
+    Contact,
+    Customer,
+    CustomerKind,
+    MaturityOption,
+    OptionItem,
+    OptionList,
+    Pool,
+    Product,
+)
+from gql_crm.db.models.job import Job, JobKind
+from gql_crm.private_files import create_private
+from gql_crm.schema.constraints import field_problems
+from gql_crm.services import customer as customer_service
+from gql_crm.services.attachment import CHUNK, UploadedFile, clean_file_name, describe_size
+from gql_crm.services.contact import ContactFields, contact_rule_problems, contact_values
+from gql_crm.services.errors import DomainError, InvalidInput, Problems
+from gql_crm.services.job import (
+    JobRun,
+    Outcome,
+    file_path,
+    finish,
+    handler,
+    new_key,
+    prepare_dir,
+    start,
+)
+from gql_crm.services.pool import admit
+from gql_crm.services.product import ProductFields, product_values
+from gql_crm.services.setting import get_settings
+from gql_crm.services.unit_of_work import UnitOfWork
+from gql_crm.services.workbook import (
+    CONTACT_COLUMNS,
+    CUSTOMER_COLUMNS,
+    KIND_COLUMN,
+    PRODUCT_COLUMNS,
+    Column,
+    check_container,
+    open_sheet,
+)
+
+logger = logging.getLogger("gql_crm.jobs")
+
+BATCH = 2000
+INSERT_BATCH = 1000
+_BAD = PatternFill("solid", fgColor="FFC7CE")
+REASON_HEADER = "Reason"
+
+
+@dataclass(frozen=True, slots=True)
+class Importer:
+    kind: str
+    description: str
+    permission: str
+
+
+IMPORTERS: dict[str, Importer] = {}
+
+
+def importer(
+    kind: str, *, permission: str, description: str
+) -> Callable[[Callable[[JobRun], Any]], Callable[[JobRun], Any]]:
+    def register(function: Callable[[JobRun], Any]) -> Callable[[JobRun], Any]:
+        IMPORTERS[kind] = Importer(kind, description, permission)
+        handler(JobKind.IMPORT, kind)(function)
+        return function
+
+    return register
+
+
+# ---- starting --------------------------------------------------------------------------------
+
+
+async def start_import(uow: UnitOfWork, kind: str, upload: UploadedFile, dry_run: bool) -> Job:
+    """Stage the upload and queue its import; a file that is no workbook is refused now."""
+    uow.principal.require(IMPORTERS[kind].permission)
+    settings = uow.services.settings
+    await asyncio.to_thread(prepare_dir, settings)
+    key = new_key()
+    path = file_path(settings, key)
+    uow.on_rollback(lambda: path.unlink(missing_ok=True))
+    limit = settings.max_import_bytes
+    size = 0
+    with os.fdopen(create_private(path), "wb") as out:
+        while chunk := await upload.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise InvalidInput.single(
+                    "file", f"is larger than the limit of {describe_size(limit)}: split it"
+                )
+            await asyncio.to_thread(out.write, chunk)
+    if size == 0:
+        raise InvalidInput.single("file", "is empty")
+    await asyncio.to_thread(check_container, path)
+    name = clean_file_name(upload.filename)
+    return await start(uow, JobKind.IMPORT, kind, dry_run=dry_run, input_key=key, input_name=name)
+
+
+# ---- reading cells ---------------------------------------------------------------------------
+
+
+class CellProblem(Exception):
+    pass
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def _date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise CellProblem("is not a date (YYYY-MM-DD)") from None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        raise CellProblem("is not a number") from None
+
+
+@dataclass(slots=True)
+class Report:
+    """The problems found, in sheet order, and per row for the marked copy."""
+
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    by_row: dict[int, dict[str | None, str]] = field(default_factory=dict)
+
+    def add(self, row: int, column: str | None, value: Any, reason: str) -> None:
+        text = _text(value)
+        self.problems.append({"row": row, "column": column, "value": text, "reason": reason})
+        reasons = self.by_row.setdefault(row, {})
+        reasons[column] = f"{reasons[column]}; {reason}" if column in reasons else reason
+
+
+def _header_map(headers: list[str], columns: list[Column]) -> dict[str, int]:
+    """Form field -> column index, matching headers with or without the required mark."""
+    wanted = {c.label.lower(): c.field for c in columns}
+    found: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        name = header.rstrip(" *").strip().lower()
+        if name in wanted and wanted[name] not in found:
+            found[wanted[name]] = index
+    return found
+
+
+def _get(values: tuple[Any, ...], index: int | None) -> Any:
+    if index is None or index >= len(values):
+        return None
+    value = values[index]
+    return value.strip() if isinstance(value, str) else value
+
+
+async def _marked_copy(run: JobRun, report: Report) -> str:
+    """A copy of the uploaded sheet with the bad cells filled and a reason column."""
+    assert run.input_path is not None
+    settings = run.services.settings
+    key = new_key()
+
+    def write() -> None:
+        sheet = open_sheet(run.input_path, settings.max_import_rows)  # type: ignore[arg-type]
+        out = Workbook(write_only=True)
+        target = out.create_sheet("Problems")
+        headers = sheet.headers
+        target.append([*headers, REASON_HEADER])
+        for number, values in sheet.rows:
+            reasons = report.by_row.get(number, {})
+            row: list[Any] = []
+            for index, value in enumerate(values):
+                header = headers[index] if index < len(headers) else None
+                if header is None or header not in reasons:
+                    row.append(value)  # a plain value: cells cost only where marked
+                    continue
+                written = WriteOnlyCell(target, value=value)
+                written.fill = _BAD
+                written.comment = Comment(reasons[header], "gql-crm")
+                row.append(written)
+            row.extend([None] * (len(headers) - len(values)))
+            row.append("; ".join(f"{c}: {r}" if c else r for c, r in reasons.items()) or None)
+            target.append(row)
+        out.save(file_path(settings, key))
+
+    await asyncio.to_thread(write)
+    return key
+
+
+def _refused(report: Report, rows: int, key: str, name: str | None) -> Outcome:
+    count = len(report.problems)
+    bad_rows = len(report.by_row)
+    first = report.problems[0]
+    return Outcome(
+        False,
+        rows,
+        result_key=key,
+        result_name=f"Problems - {name or 'import'}",
+        problems=tuple(report.problems),
+        problem_count=count,
+        message=f"Nothing was imported: {bad_rows} row(s) have {count} problem(s), the first "
+        f"in row {first['row']}"
+        + (f", column {first['column']}" if first["column"] else "")
+        + f": {first['reason']}",
+    )
+
+
+# ---- customers with contacts -------------------------------------------------------------------
+
+
+EXISTS = "a customer with this name exists already"
+
+
+@dataclass(slots=True)
+class _Customer:
+    row: int
+    name_header: str
+    fields: customer_service.CustomerFields
+    signature: tuple[Any, ...]
+    contacts: list[ContactFields]
+
+
+def _labels(rows: Any) -> dict[str, int]:
+    return {str(label).strip().lower(): option_id for option_id, label in rows}
+
+
+async def _customer_lookups(run: JobRun) -> tuple[dict[str, dict[str, int]], Any]:
+    async with run.services.database.reader() as session:
+        options: dict[str, dict[str, int]] = {}
+        for option_id, option_list, label in await session.execute(
+            select(OptionItem.id, OptionItem.list, OptionItem.label)
+        ):
+            options.setdefault(str(option_list), {})[str(label).strip().lower()] = option_id
+        options["maturity"] = _labels(
+            await session.execute(select(MaturityOption.id, MaturityOption.label))
+        )
+        rules = await customer_service.form_rules(session)
+    return options, rules
+
+
+async def _existing_names(run: JobRun, names: list[str]) -> set[str]:
+    found: set[str] = set()
+    async with run.services.database.reader() as session:
+        for start_at in range(0, len(names), INSERT_BATCH):
+            chunk = names[start_at : start_at + INSERT_BATCH]
+            rows = await session.scalars(
+                select(func.lower(Customer.name)).where(
+                    Customer.deleted_at.is_(None), func.lower(Customer.name).in_(chunk)
+                )
+            )
+            found.update(rows)
+    return found
+
+
+def _read_customers(
+    run: JobRun,
+    options: dict[str, dict[str, int]],
+    rules: customer_service.FormRules,
+    default_kind: CustomerKind,
+    report: Report,
+    progress: Callable[[int, int], None],
+) -> tuple[list[_Customer], int]:
+    """Every row read and checked (blocking: runs in a thread)."""
+    from gql_crm.schema.contact import ContactInput
+    from gql_crm.schema.customer import CustomerInput
+
+    assert run.input_path is not None
+    sheet = open_sheet(run.input_path, run.services.settings.max_import_rows)
+    columns = [*CUSTOMER_COLUMNS, KIND_COLUMN]
+    at = _header_map(sheet.headers, columns)
+    contact_at = _header_map(sheet.headers, list(CONTACT_COLUMNS))
+    label = {c.field: c.label for c in columns}
+    contact_label = {c.field: c.label for c in CONTACT_COLUMNS}
+    header_of = {f: sheet.headers[i] for f, i in at.items()}
+    contact_header_of = {f: sheet.headers[i] for f, i in contact_at.items()}
+    if "name" not in at:
+        raise InvalidInput.single("file", f"has no '{label['name']}' column in its first row")
+    customers: list[_Customer] = []
+    by_name: dict[str, _Customer] = {}
+    rows = 0
+    for number, values in sheet.rows:
+        rows += 1
+        if rows % BATCH == 0:
+            progress(rows, sheet.size)
+        data: dict[str, Any] = {}
+        bad = False
+
+        def problem(column: str | None, value: Any, reason: str, number: int = number) -> None:
+            nonlocal bad
+            bad = True
+            report.add(number, column, value, reason)
+
+        raw_kind = _text(_get(values, at.get("kind")))
+        kind = default_kind
+        if raw_kind is not None:
+            try:
+                kind = CustomerKind(raw_kind.lower())
+            except ValueError:
+                problem(header_of["kind"], raw_kind, "must be enterprise or individual")
+        data["kind"] = kind
+        for column in CUSTOMER_COLUMNS:
+            raw = _get(values, at.get(column.field))
+            header = header_of.get(column.field, column.label)
+            if column.options is not None:
+                text = _text(raw)
+                if text is None:
+                    data[column.field] = None
+                    continue
+                choices = options.get(column.options, {})
+                option_id = choices.get(text.lower())
+                if option_id is None:
+                    problem(header, raw, f"is not in the {column.options} list")
+                data[column.field] = option_id
+            elif column.field == "acquiredOn":
+                try:
+                    data[column.field] = _date(raw)
+                except CellProblem as error:
+                    problem(header, raw, str(error))
+                    data[column.field] = None
+            else:
+                text = _text(raw)
+                data[column.field] = "" if text is None and column.field == "name" else text
+        contact: dict[str, Any] = {}
+        for column in CONTACT_COLUMNS:
+            contact[column.field] = _text(_get(values, contact_at.get(column.field)))
+        has_contact = any(v is not None for v in contact.values())
+        if has_contact and contact["name"] is None:
+            contact["name"] = ""
+        python = {_SNAKE[k]: v for k, v in data.items()}
+        # The declared limits of the mutation's own input types, then the services' rules.
+        for found in field_problems(CustomerInput, python):
+            problem(
+                header_of.get(found.field, _label_of(label, found.field)),
+                data.get(found.field),
+                found.message,
+            )
+        fields = customer_service.CustomerFields(**python)
+        problems = Problems()
+        customer_service.customer_problems(fields, rules, problems)
+        contact_fields = None
+        if has_contact:
+            contact_values_ = {_SNAKE[k]: v for k, v in contact.items()}
+            for found in field_problems(ContactInput, contact_values_):
+                problem(
+                    contact_header_of.get(found.field, _label_of(contact_label, found.field)),
+                    contact.get(found.field),
+                    found.message,
+                )
+            contact_fields = ContactFields(**contact_values_)
+            contact_problems = Problems()
+            contact_rule_problems([contact_fields], rules.contact_required, contact_problems, "")
+            for p in contact_problems.items:
+                problem(
+                    contact_header_of.get(p.field, _label_of(contact_label, p.field)),
+                    contact.get(p.field),
+                    p.message,
+                )
+        for p in problems.items:
+            problem(header_of.get(p.field, _label_of(label, p.field)), data.get(p.field), p.message)
+        name_key = fields.name.strip().lower()
+        signature = tuple(python.values())
+        previous = by_name.get(name_key) if name_key else None
+        if previous is not None and previous.signature != signature:
+            problem(
+                header_of["name"], fields.name, f"duplicates the customer of row {previous.row}"
+            )
+        if bad:
+            continue
+        if previous is not None:
+            if contact_fields is not None:
+                previous.contacts.append(contact_fields)
+            continue
+        entry = _Customer(
+            number, header_of["name"], fields, signature, [contact_fields] if contact_fields else []
+        )
+        by_name[name_key] = entry
+        customers.append(entry)
+    return customers, rows
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+# The form's field names (as the API writes them) by the Python names services take.
+_SNAKE = {c.field: _snake(c.field) for c in (*CUSTOMER_COLUMNS, *CONTACT_COLUMNS, KIND_COLUMN)}
+
+
+def _label_of(labels: dict[str, str], field_name: str) -> str | None:
+    return labels.get(field_name, field_name or None)
+
+
+async def _import_customers(run: JobRun, default_kind: CustomerKind) -> Outcome:
+    run.principal.require(IMPORTERS[run.subject].permission)  # rights as of now
+    started = time.perf_counter()
+    options, rules = await _customer_lookups(run)
+    report = Report()
+    customers, rows = await _threaded(run, _read_customers, options, rules, default_kind, report)
+    read = time.perf_counter()
+    # Duplicates against the database, by name.
+    by_name = {c.fields.name.strip().lower(): c for c in customers}
+    for existing in await _existing_names(run, list(by_name)):
+        entry = by_name[existing]
+        report.add(entry.row, entry.name_header, entry.fields.name, EXISTS)
+    checked = time.perf_counter()
+    if report.problems:
+        report.problems.sort(key=lambda p: p["row"])
+        key = await _marked_copy(run, report)
+        logger.info(
+            "import %s refused: %d rows read and checked in %.2fs, %d problems, marked copy "
+            "in %.2fs", run.job_id, rows, checked - started, len(report.problems),
+            time.perf_counter() - checked,
+        )  # fmt: skip
+        return _refused(report, rows, key, run.input_name)
+    await run.progress(rows, rows)
+    outcome = await _write_customers(run, customers, rules, rows)
+    logger.info(
+        "import %s: %d rows read in %.2fs, checked against the database in %.2fs, written "
+        "in %.2fs", run.job_id, rows, read - started, checked - read,
+        time.perf_counter() - checked,
+    )  # fmt: skip
+    return outcome
+
+
+class _DryRun(Exception):
+    pass
+
+
+async def _write_customers(
+    run: JobRun, customers: list[_Customer], rules: customer_service.FormRules, rows: int
+) -> Outcome:
+    principal = run.principal
+    arriving: dict[Pool, int] = {}
+    pools = [customer_service.pool_of(rules, c.fields.maturity_id) for c in customers]
+    for pool in pools:
+        arriving[pool] = arriving.get(pool, 0) + 1
+    message = (
+        f"Checked {rows} row(s): {len(customers)} customer(s) would be imported."
+        if run.dry_run
+        else f"Imported {len(customers)} customer(s) from {rows} row(s)."
+    )
+    try:
+        async with UnitOfWork(run.services, principal) as uow:
+            job = await run.check_not_cancelled(uow)
+            settings = await get_settings(uow.session)
+            try:
+                await admit(uow, settings, principal.user_id, arriving)
+            except DomainError as error:
+                return Outcome(False, rows, message=f"Nothing was imported: {error.message}")
+            if run.dry_run:
+                raise _DryRun()
+            ids = await _insert_customers(uow, customers, pools)
+            contact_rows = []
+            for entry, customer_id in zip(customers, ids, strict=True):
+                for index, contact in enumerate(entry.contacts):
+                    values = contact_values(contact)
+                    values["is_primary"] = index == 0
+                    contact_rows.append(
+                        {**values, "customer_id": customer_id, "created_at": uow.now,
+                         "updated_at": uow.now}
+                    )  # fmt: skip
+            await copy_rows(uow.session, core_table(Contact), contact_rows)
+            await uow.log_copied(
+                "customer",
+                "create",
+                [
+                    (i, {"pool": [None, str(p)], "job": [None, run.job_id]})
+                    for i, p in zip(ids, pools, strict=True)
+                ],
+            )
+            outcome = Outcome(True, rows, message=message)
+            finish(uow, job, outcome)
+            return Outcome(True, rows, message=message, job=job)
+    except _DryRun:
+        return Outcome(True, rows, message=message)
+
+
+async def _insert_customers(
+    uow: UnitOfWork, customers: list[_Customer], pools: list[Pool]
+) -> list[int]:
+    principal = uow.principal
+    table = core_table(Customer)
+    ids = await reserve_ids(uow.session, table, len(customers))
+    rows = [
+        {
+            "id": customer_id,
+            **customer_service.new_customer_values(
+                entry.fields,
+                pool,
+                principal.user_id if pool in (Pool.PRIVATE, Pool.TEMPORARY) else None,
+                principal.user_id,
+                uow.now,
+            ),
+        }
+        for customer_id, entry, pool in zip(ids, customers, pools, strict=True)
+    ]
+    await copy_rows(uow.session, table, rows)
+    return ids
+
+
+# ---- products ----------------------------------------------------------------------------------
+
+_YES = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False,
+        "0": False}  # fmt: skip
+
+
+def _read_products(
+    run: JobRun, categories: dict[str, int], report: Report, progress: Callable[[int, int], None]
+) -> tuple[list[tuple[int, ProductFields]], int]:
+    """Every product row read and checked (blocking: runs in a thread)."""
+    from gql_crm.schema.product import ProductInput
+
+    assert run.input_path is not None
+    sheet = open_sheet(run.input_path, run.services.settings.max_import_rows)
+    columns = list(PRODUCT_COLUMNS)
+    at = _header_map(sheet.headers, columns)
+    header_of = {c.field: sheet.headers[at[c.field]] if c.field in at else c.label
+                 for c in columns}  # fmt: skip
+    for needed in ("name", "code", "price"):
+        if needed not in at:
+            label = next(c.label for c in columns if c.field == needed)
+            raise InvalidInput.single("file", f"has no '{label}' column in its first row")
+    products: list[tuple[int, ProductFields]] = []
+    codes: dict[str, int] = {}
+    rows = 0
+    for number, values in sheet.rows:
+        rows += 1
+        if rows % BATCH == 0:
+            progress(rows, sheet.size)
+        before = len(report.problems)
+        raw = {c.field: _get(values, at.get(c.field)) for c in columns}
+        data: dict[str, Any] = {
+            "name": _text(raw["name"]) or "",
+            "code": _text(raw["code"]) or "",
+            "unit": _text(raw["unit"]) or "piece",
+            "category_id": None,
+            "is_active": True,
+        }
+        for money in ("price", "cost"):
+            try:
+                amount = _decimal(raw[money])
+            except CellProblem as error:
+                report.add(number, header_of[money], raw[money], str(error))
+                amount = None
+            if amount is None and money == "price" and raw[money] in (None, ""):
+                report.add(number, header_of[money], None, "must not be empty")
+            data[money] = amount if amount is not None else Decimal("0")
+        if (category := _text(raw["categoryId"])) is not None:
+            data["category_id"] = categories.get(category.lower())
+            if data["category_id"] is None:
+                report.add(number, header_of["categoryId"], category,
+                           "is not in the product_category list")  # fmt: skip
+        if (flag := _text(raw["isActive"])) is not None:
+            if flag.lower() not in _YES:
+                report.add(number, header_of["isActive"], flag, "must be yes or no")
+            data["is_active"] = _YES.get(flag.lower(), True)
+        # The declared limits of the mutation's own input type.
+        for found in field_problems(ProductInput, data):
+            report.add(number, header_of.get(found.field, found.field),
+                       raw.get(found.field), found.message)  # fmt: skip
+        code = data["code"]  # codes are unique as written (the products' own rule)
+        if code and code in codes:
+            report.add(number, header_of["code"], data["code"],
+                       f"duplicates the code of row {codes[code]}")  # fmt: skip
+        codes.setdefault(code, number)
+        if len(report.problems) == before:
+            products.append((number, ProductFields(**data)))
+    return products, rows
+
+
+@importer(
+    "products",
+    permission=basic(Module.PRODUCT, Action.IMPORT),
+    description="The product catalogue (the products template); codes must be new.",
+)
+async def products(run: JobRun) -> Outcome:
+    run.principal.require(IMPORTERS[run.subject].permission)  # rights as of now
+    async with run.services.database.reader() as session:
+        categories = _labels(
+            await session.execute(
+                select(OptionItem.id, OptionItem.label).where(
+                    OptionItem.list == OptionList.PRODUCT_CATEGORY
+                )
+            )
+        )
+    report = Report()
+    found, rows = await _threaded(run, _read_products, categories, report)
+    codes = [fields.code for _, fields in found]
+    async with run.services.database.reader() as session:
+        taken: set[str] = set()
+        for start_at in range(0, len(codes), INSERT_BATCH):
+            chunk = codes[start_at : start_at + INSERT_BATCH]
+            taken.update(await session.scalars(select(Product.code).where(Product.code.in_(chunk))))
+    for number, fields in found:
+        if fields.code in taken:
+            report.add(number, "Code", fields.code, "another product has this code already")
+    if report.problems:
+        report.problems.sort(key=lambda p: p["row"])
+        return _refused(report, rows, await _marked_copy(run, report), run.input_name)
+    await run.progress(rows, rows)
+    message = (
+        f"Checked {rows} row(s): {len(found)} product(s) would be imported."
+        if run.dry_run
+        else f"Imported {len(found)} product(s)."
+    )
+    if run.dry_run:
+        return Outcome(True, rows, message=message)
+    async with UnitOfWork(run.services, run.principal) as uow:
+        job = await run.check_not_cancelled(uow)
+        table = core_table(Product)
+        values = [
+            {**product_values(fields), "created_at": uow.now, "updated_at": uow.now}
+            for _, fields in found
+        ]
+        ids = await reserve_ids(uow.session, table, len(values))
+        await copy_rows(
+            uow.session, table, [{"id": i, **v} for i, v in zip(ids, values, strict=True)]
+        )
+        await uow.log_copied(
+            "product",
+            "create",
+            [(i, {"code": [None, f.code], "job": [None, run.job_id]})
+             for i, (_, f) in zip(ids, found, strict=True)],
+        )  # fmt: skip
+        outcome = Outcome(True, rows, message=message)
+        finish(uow, job, outcome)
+        return Outcome(True, rows, message=message, job=job)
+
+
+async def _threaded(run: JobRun, read: Callable[..., Any], *arguments: Any) -> Any:
+    """``read(run, *arguments, progress)`` in a thread, its progress reported from here."""
+    loop = asyncio.get_running_loop()
+    pending: list[Any] = []
+
+    def progress(done: int, total: int) -> None:
+        pending.append(asyncio.run_coroutine_threadsafe(run.progress(done, total), loop))
+
+    try:
+        return await asyncio.to_thread(read, run, *arguments, progress)
+    finally:
+        for future in pending:
+            await asyncio.wrap_future(future)
+
+
+@importer(
+    "enterprise_customers",
+    permission=basic(Module.CUSTOMER, Action.IMPORT),
+    description="Companies with their contacts (the enterprise template, or a customer "
+    "export); a Kind column, when present, decides per row.",
+)
+async def enterprise_customers(run: JobRun) -> Outcome:
+    return await _import_customers(run, CustomerKind.ENTERPRISE)
+
+
+@importer(
+    "individual_customers",
+    permission=basic(Module.CUSTOMER, Action.IMPORT),
+    description="Individuals with their contacts (the individual template).",
+)
+async def individual_customers(run: JobRun) -> Outcome:
+    return await _import_customers(run, CustomerKind.INDIVIDUAL)
