@@ -6,7 +6,7 @@ from urllib.parse import quote
 import strawberry
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from strawberry.file_uploads import Upload
 
 from gql_crm.auth.tokens import bearer_token
@@ -31,6 +31,7 @@ from gql_crm.services import attachment as service
 from gql_crm.services.auth import authenticate
 from gql_crm.services.errors import InvalidInput
 from gql_crm.services.unit_of_work import Services
+from gql_crm.storage import StoredFile
 from gql_crm.web.rate_limits import rate_limits_of
 
 AttachmentResult = Annotated[
@@ -108,12 +109,18 @@ async def download_attachment(request: Request) -> Response:
     )
     if found is None:
         return PlainTextResponse("Not Found", status_code=404)
-    attachment, path = found
-    return FileResponse(
-        path,
-        media_type=attachment.content_type,
+    attachment, opened = found
+    return stored_file_response(opened, attachment.file_name, attachment.content_type)
+
+
+def stored_file_response(opened: StoredFile, file_name: str, content_type: str) -> Response:
+    """A stored file streamed to the client as a download that no browser renders."""
+    return StreamingResponse(
+        opened.chunks,
+        media_type=content_type,
         headers={
-            "Content-Disposition": content_disposition(attachment.file_name),
+            "Content-Length": str(opened.size),
+            "Content-Disposition": content_disposition(file_name),
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",
             "Cache-Control": "private, no-store",

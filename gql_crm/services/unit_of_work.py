@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -52,7 +53,8 @@ class UnitOfWork:
         self._principal = principal
         self.now: datetime = services.clock.now()
         self._events: list[Event] = []
-        self._undo: list[Callable[[], None]] = []
+        self._undo: list[Callable[[], Awaitable[None] | None]] = []
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self._session: AsyncSession | None = None
 
     @property
@@ -95,21 +97,36 @@ class UnitOfWork:
             await session.close()
             self._session = None
             if not committed:
-                self._run_undo()
+                await self._run_undo()
         if committed:
+            await self._run_after_commit()
             await self._publish()
 
-    def on_rollback(self, undo: Callable[[], None]) -> None:
+    def on_rollback(self, undo: Callable[[], Awaitable[None] | None]) -> None:
         """Undo a change made outside the database (a file written) if this unit of work
         does not commit, whether it failed before the commit or in it."""
         self._undo.append(undo)
 
-    def _run_undo(self) -> None:
+    def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Carry out a change outside the database (removing a purged file's bytes) once the
+        commit succeeded; a failure is logged (what is left is garbage, never lost data)."""
+        self._after_commit.append(action)
+
+    async def _run_undo(self) -> None:
         for undo in reversed(self._undo):
             try:
-                undo()
+                result = undo()
+                if inspect.isawaitable(result):
+                    await result
             except Exception:
                 logger.exception("could not undo a change outside the database")
+
+    async def _run_after_commit(self) -> None:
+        for action in self._after_commit:
+            try:
+                await action()
+            except Exception:
+                logger.exception("could not finish a change outside the database")
 
     async def _publish(self) -> None:
         # The commit is the truth and events are hints: a failed publish is logged, never

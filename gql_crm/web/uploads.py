@@ -18,9 +18,11 @@ def is_multipart(content_type: str | None) -> bool:
 
 
 def upload_cap(settings: Settings) -> int:
-    """The largest multipart request body: one file at the attachment limit, and its
-    envelope (``web/edge.py`` refuses more, counting while the body streams in)."""
-    return settings.max_attachment_bytes + _MULTIPART_OVERHEAD
+    """The largest multipart request body: one file at the larger of the attachment and
+    document limits, and its envelope (``web/edge.py`` refuses more, counting while the
+    body streams in)."""
+    largest = max(settings.max_attachment_bytes, settings.max_document_bytes)
+    return largest + _MULTIPART_OVERHEAD
 
 
 def check_multipart(request: Request) -> bool:
