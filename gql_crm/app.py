@@ -12,6 +12,7 @@ from starlette.routing import Route, WebSocketRoute
 from gql_crm.clock import Clock
 from gql_crm.observability import instrument_app, metrics
 from gql_crm.resolvers.attachment import download_attachment
+from gql_crm.resolvers.document import download_document
 from gql_crm.runtime import running
 from gql_crm.settings import Settings, load_settings
 from gql_crm.web import graphiql
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/graphql", metrics.observed(graphql, settings), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/attachments/{id:int}", download_attachment, methods=["GET"]),
+            Route("/documents/{id:int}", download_document, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *graphiql.routes(settings),

@@ -162,6 +162,11 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "ENTERED": "Entered straight into the temporary pool.",
         "CLAIMED": "Claimed from the public pool.",
     },
+    "DocumentSpace": {
+        "PRIVATE": "Its owner's own documents, which they may share folder by folder.",
+        "PUBLIC": "The company's public documents: everyone reads them, holders of "
+        "document:manage_public change them.",
+    },
     "TrainingAttendeeStatus": {
         "REGISTERED": "On the list.",
         "ATTENDED": "Came.",

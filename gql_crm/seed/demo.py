@@ -96,6 +96,8 @@ _SALES_MODULES = (
 _STAFF = sorted(
     [basic(m, a) for m in _SALES_MODULES for a in (Action.VIEW, Action.CREATE, Action.EDIT)]
     + [basic(Module.PRODUCT, Action.VIEW), basic(Module.ANNOUNCEMENT, Action.VIEW)]
+    # Everyone tidies their own documents (into the recycle bin and out of it).
+    + [basic(Module.DOCUMENT, Action.DELETE)]
 )
 _MANAGER = sorted(
     {

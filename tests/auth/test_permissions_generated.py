@@ -84,6 +84,7 @@ SCALARS: dict[str, Any] = {
     "DateTime": "2026-03-02T09:00:00+00:00",
     "Date": "2026-03-02",
     "JSON": {},
+    "Upload": "x",  # no file part: the permission is refused before anything reads it
 }
 
 

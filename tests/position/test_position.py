@@ -59,6 +59,7 @@ ADVANCED = [
     "payment:record_any",
     "expense:approve",
     "apikey:manage",
+    "document:manage_public",
 ]
 
 

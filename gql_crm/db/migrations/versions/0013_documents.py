@@ -1,0 +1,194 @@
+"""documents in folders, shared or public (F6)
+
+Create Date: 2026-12-06
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0013"
+down_revision: str | None = "0011"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "document_folders",
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "space",
+            sa.Enum("private", "public", name="documentspace", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("path", sa.String(length=1000), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_by_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_document_folders_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["deleted_by_id"], ["users.id"], name=op.f("fk_document_folders_deleted_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_document_folders_owner_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["parent_id"],
+            ["document_folders.id"],
+            name=op.f("fk_document_folders_parent_id_document_folders"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_document_folders")),
+    )
+    with op.batch_alter_table("document_folders", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_document_folders_created_by_id"), ["created_by_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_document_folders_deleted_by_id"), ["deleted_by_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_document_folders_owner_id"), ["owner_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_document_folders_parent_id"), ["parent_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_document_folders_path"), ["path"], unique=False)
+
+    op.create_table(
+        "document_shares",
+        sa.Column("folder_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("department_id", sa.Integer(), nullable=True),
+        sa.Column("can_write", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "(user_id IS NULL) <> (department_id IS NULL)",
+            name=op.f("ck_document_shares_user_or_department"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_document_shares_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["department_id"],
+            ["departments.id"],
+            name=op.f("fk_document_shares_department_id_departments"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["folder_id"],
+            ["document_folders.id"],
+            name=op.f("fk_document_shares_folder_id_document_folders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_document_shares_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_document_shares")),
+    )
+    with op.batch_alter_table("document_shares", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_document_shares_created_by_id"), ["created_by_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_document_shares_department_id"), ["department_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_document_shares_folder_id"), ["folder_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_document_shares_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "documents",
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("folder_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "space",
+            sa.Enum("private", "public", name="documentspace", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("file_name", sa.String(length=255), nullable=False),
+        sa.Column("content_type", sa.String(length=127), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("storage_key", sa.String(length=64), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_by_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_documents_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["deleted_by_id"], ["users.id"], name=op.f("fk_documents_deleted_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["folder_id"],
+            ["document_folders.id"],
+            name=op.f("fk_documents_folder_id_document_folders"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_documents_owner_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
+        sa.UniqueConstraint("storage_key", name=op.f("uq_documents_storage_key")),
+    )
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_documents_created_by_id"), ["created_by_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_documents_deleted_by_id"), ["deleted_by_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_documents_folder_id"), ["folder_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_documents_owner_id"), ["owner_id"], unique=False)
+
+    if op.get_bind().dialect.name == "postgresql":  # search by name (ILIKE '%term%')
+        op.create_index(
+            "ix_documents_file_name_trgm",
+            "documents",
+            ["file_name"],
+            postgresql_using="gin",
+            postgresql_ops={"file_name": "gin_trgm_ops"},
+        )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_documents_file_name_trgm", table_name="documents")
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_documents_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_documents_folder_id"))
+        batch_op.drop_index(batch_op.f("ix_documents_deleted_by_id"))
+        batch_op.drop_index(batch_op.f("ix_documents_created_by_id"))
+
+    op.drop_table("documents")
+    with op.batch_alter_table("document_shares", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_document_shares_user_id"))
+        batch_op.drop_index(batch_op.f("ix_document_shares_folder_id"))
+        batch_op.drop_index(batch_op.f("ix_document_shares_department_id"))
+        batch_op.drop_index(batch_op.f("ix_document_shares_created_by_id"))
+
+    op.drop_table("document_shares")
+    with op.batch_alter_table("document_folders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_document_folders_path"))
+        batch_op.drop_index(batch_op.f("ix_document_folders_parent_id"))
+        batch_op.drop_index(batch_op.f("ix_document_folders_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_document_folders_deleted_by_id"))
+        batch_op.drop_index(batch_op.f("ix_document_folders_created_by_id"))
+
+    op.drop_table("document_folders")
