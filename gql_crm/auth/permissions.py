@@ -61,6 +61,7 @@ class Advanced(enum.StrEnum):
     APPROVE_EXPENSES = "expense:approve"
     MANAGE_API_KEYS = "apikey:manage"
     MANAGE_PUBLIC_DOCUMENTS = "document:manage_public"
+    EDIT_KNOWLEDGE = "knowledge:edit"
 
 
 ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
@@ -73,6 +74,7 @@ ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
     Advanced.MANAGE_API_KEYS: "Create, list and revoke your own API keys for integrations "
     "(with admin:edit, also service accounts' keys and anyone's).",
     Advanced.MANAGE_PUBLIC_DOCUMENTS: "Add, change and delete the company's public documents.",
+    Advanced.EDIT_KNOWLEDGE: "Write, publish and delete knowledge-base articles and categories.",
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(BASIC_PERMISSIONS) | frozenset(Advanced)

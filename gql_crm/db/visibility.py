@@ -34,6 +34,7 @@ from gql_crm.db.models import (
 )
 from gql_crm.db.models.api_key import ApiKey
 from gql_crm.db.models.document import Document, DocumentFolder, DocumentShare, DocumentSpace
+from gql_crm.db.models.knowledge import ArticleStatus, KnowledgeArticle
 from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
 from gql_crm.db.scopes import scope_filter
 
@@ -222,6 +223,14 @@ def attachment(principal: Principal) -> ColumnElement[bool]:
                 exists().where(Customer.id == Attachment.record_id, customer(principal)),
             )
         )
+    on_visible_record.append(
+        and_(
+            Attachment.record_type == AttachmentRecordType.ARTICLE,
+            exists().where(
+                KnowledgeArticle.id == Attachment.record_id, knowledge_article(principal)
+            ),
+        )
+    )
     return and_(Attachment.deleted_at.is_(None), or_(false(), *on_visible_record))
 
 
@@ -354,3 +363,25 @@ def binned_document_folder(principal: Principal) -> ColumnElement[bool]:
 def binned_document(principal: Principal) -> ColumnElement[bool]:
     delete = basic(Module.DOCUMENT, Action.DELETE)
     return binned(principal, Document, delete, writable_document(principal))
+
+
+# ---- the knowledge base --------------------------------------------------------------------
+
+
+def knowledge_category(principal: Principal) -> ColumnElement[bool]:
+    """The category tree is the same for everyone."""
+    return true()
+
+
+def knowledge_article(principal: Principal) -> ColumnElement[bool]:
+    """Live articles: published ones for everyone, drafts for those who may edit."""
+    if principal.has(Advanced.EDIT_KNOWLEDGE):
+        return KnowledgeArticle.deleted_at.is_(None)
+    return and_(
+        KnowledgeArticle.deleted_at.is_(None),
+        KnowledgeArticle.status == ArticleStatus.PUBLISHED,
+    )
+
+
+def binned_knowledge_article(principal: Principal) -> ColumnElement[bool]:
+    return binned(principal, KnowledgeArticle, Advanced.EDIT_KNOWLEDGE, true())

@@ -70,7 +70,15 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "EXPENSE": "Money to spend; needs an amount.",
         "CUSTOM": "Any other request.",
     },
-    "AttachmentRecordType": {"ORDER": "An order (its contract).", "CUSTOMER": "A customer."},
+    "AttachmentRecordType": {
+        "ORDER": "An order (its contract).",
+        "CUSTOMER": "A customer.",
+        "ARTICLE": "A knowledge-base article.",
+    },
+    "ArticleStatus": {
+        "DRAFT": "Seen by those who may edit the knowledge base only.",
+        "PUBLISHED": "Seen by everyone.",
+    },
     "Audience": {
         "EVERYONE": "Every employee.",
         "DEPARTMENTS": "The members of the departments in audienceIds.",

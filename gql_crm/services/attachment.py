@@ -10,9 +10,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from gql_crm.auth.permissions import Advanced
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.models import Attachment, AttachmentRecordType
+from gql_crm.db.models.knowledge import KnowledgeArticle
 from gql_crm.services import files
 from gql_crm.services.customer import CUSTOMER_EDIT, managed_customer
 from gql_crm.services.errors import Conflict, NotFound
@@ -33,6 +35,14 @@ async def _check_may_change(
 ) -> None:
     """The record's own "may change" rule: invisible records are not found, visible ones the
     caller may not change a conflict. The record is locked for the rest of the unit of work."""
+    if record_type is AttachmentRecordType.ARTICLE:
+        uow.principal.require(Advanced.EDIT_KNOWLEDGE)
+        article = visibility.knowledge_article(uow.principal)
+        try:
+            await uow.find(KnowledgeArticle, record_id, article)
+        except NotFound:
+            raise NotFound("Knowledge article", record_id, field) from None
+        return
     if record_type is AttachmentRecordType.ORDER:
         uow.principal.require(ORDER_EDIT)
         await managed_order(uow, record_id, field)

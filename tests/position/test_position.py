@@ -60,6 +60,7 @@ ADVANCED = [
     "expense:approve",
     "apikey:manage",
     "document:manage_public",
+    "knowledge:edit",
 ]
 
 

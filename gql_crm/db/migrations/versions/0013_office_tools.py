@@ -1,4 +1,4 @@
-"""documents in folders, shared or public (F6)
+"""office tools: documents in folders, shared or public (F6); the knowledge base (F7.5)
 
 Create Date: 2026-12-06
 """
@@ -8,6 +8,12 @@ from alembic import op
 
 revision: str = "0013"
 down_revision: str | None = "0011"
+
+
+_FTS_ADD = (
+    "INSERT INTO fts_knowledge_articles (rowid, title, body) VALUES (new.id, new.title, new.body);"
+)
+_FTS_REMOVE = "DELETE FROM fts_knowledge_articles WHERE rowid = old.id;"
 
 
 def upgrade() -> None:
@@ -157,19 +163,118 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_documents_folder_id"), ["folder_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_documents_owner_id"), ["owner_id"], unique=False)
 
-    if op.get_bind().dialect.name == "postgresql":  # search by name (ILIKE '%term%')
-        op.create_index(
-            "ix_documents_file_name_trgm",
-            "documents",
-            ["file_name"],
-            postgresql_using="gin",
-            postgresql_ops={"file_name": "gin_trgm_ops"},
+    op.create_table(
+        "knowledge_categories",
+        sa.Column("parent_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_knowledge_categories_created_by_id_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["parent_id"],
+            ["knowledge_categories.id"],
+            name=op.f("fk_knowledge_categories_parent_id_knowledge_categories"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_knowledge_categories")),
+    )
+    with op.batch_alter_table("knowledge_categories", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_knowledge_categories_created_by_id"), ["created_by_id"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_knowledge_categories_parent_id"), ["parent_id"], unique=False
+        )
+
+    op.create_table(
+        "knowledge_articles",
+        sa.Column("category_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("draft", "published", name="articlestatus", native_enum=False, length=16),
+            nullable=False,
+        ),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deleted_by_id", sa.Integer(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["category_id"],
+            ["knowledge_categories.id"],
+            name=op.f("fk_knowledge_articles_category_id_knowledge_categories"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_knowledge_articles_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["deleted_by_id"], ["users.id"], name=op.f("fk_knowledge_articles_deleted_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_knowledge_articles")),
+    )
+    with op.batch_alter_table("knowledge_articles", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_knowledge_articles_category_id"), ["category_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_knowledge_articles_created_by_id"), ["created_by_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_knowledge_articles_deleted_by_id"), ["deleted_by_id"], unique=False
+        )
+
+    if op.get_bind().dialect.name == "postgresql":
+        # Searches are ILIKE '%term%' (db/fulltext.py): trigrams serve them, Chinese included.
+        for table, column in (
+            ("documents", "file_name"),
+            ("knowledge_articles", "title"),
+            ("knowledge_articles", "body"),
+        ):
+            op.create_index(
+                f"ix_{table}_{column}_trgm",
+                table,
+                [column],
+                postgresql_using="gin",
+                postgresql_ops={column: "gin_trgm_ops"},
+            )
+    else:
+        # SQLite: an FTS5 table with the trigram tokenizer, kept in step by triggers.
+        op.execute(
+            "CREATE VIRTUAL TABLE fts_knowledge_articles "
+            "USING fts5(title, body, tokenize='trigram')"
+        )
+        for event, body in (
+            ("INSERT", _FTS_ADD),
+            ("UPDATE", _FTS_REMOVE + _FTS_ADD),
+            ("DELETE", _FTS_REMOVE),
+        ):
+            op.execute(
+                f"CREATE TRIGGER fts_knowledge_articles_{event.lower()} AFTER {event} "
+                f"ON knowledge_articles BEGIN {body} END"
+            )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_knowledge_articles_body_trgm", table_name="knowledge_articles")
+        op.drop_index("ix_knowledge_articles_title_trgm", table_name="knowledge_articles")
         op.drop_index("ix_documents_file_name_trgm", table_name="documents")
+    else:
+        for event in ("insert", "update", "delete"):
+            op.execute(f"DROP TRIGGER fts_knowledge_articles_{event}")
+        op.execute("DROP TABLE fts_knowledge_articles")
+    op.drop_table("knowledge_articles")
+    op.drop_table("knowledge_categories")
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_documents_owner_id"))
         batch_op.drop_index(batch_op.f("ix_documents_folder_id"))
