@@ -33,9 +33,14 @@ from gql_crm.db.models import (
     Pool,
 )
 from gql_crm.db.models.api_key import ApiKey
+from gql_crm.db.models.bookmark import Bookmark
+from gql_crm.db.models.department import Department
+from gql_crm.db.models.diary import DiaryEntry
 from gql_crm.db.models.document import Document, DocumentFolder, DocumentShare, DocumentSpace
 from gql_crm.db.models.knowledge import ArticleStatus, KnowledgeArticle
+from gql_crm.db.models.note import Note
 from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
+from gql_crm.db.models.user import User
 from gql_crm.db.scopes import scope_filter
 
 Column = InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
@@ -385,3 +390,48 @@ def knowledge_article(principal: Principal) -> ColumnElement[bool]:
 
 def binned_knowledge_article(principal: Principal) -> ColumnElement[bool]:
     return binned(principal, KnowledgeArticle, Advanced.EDIT_KNOWLEDGE, true())
+
+
+# ---- personal tools: the notepad, bookmarks, the work diary --------------------------------
+
+
+def note(principal: Principal) -> ColumnElement[bool]:
+    """Your own notes: no one else ever sees them."""
+    return Note.owner_id == principal.user_id
+
+
+def bookmark(principal: Principal) -> ColumnElement[bool]:
+    """Your own bookmarks."""
+    return Bookmark.owner_id == principal.user_id
+
+
+def own_diary_entry(principal: Principal) -> ColumnElement[bool]:
+    return DiaryEntry.owner_id == principal.user_id
+
+
+def led_by(principal: Principal, user_id: Any) -> ColumnElement[bool]:
+    """Users whose leader the principal is: the manager of their department, or for that
+    department's own manager, the manager of the department above."""
+    department, above = aliased(Department), aliased(Department)
+    me = principal.user_id
+    return (
+        exists()
+        .where(
+            User.id == user_id,
+            department.id == User.department_id,
+            or_(
+                and_(department.manager_id == me, User.id != me),
+                and_(
+                    department.manager_id == User.id,
+                    exists().where(above.id == department.parent_id, above.manager_id == me),
+                ),
+            ),
+        )
+        .correlate_except(User, department, above)
+    )
+
+
+def diary_entry(principal: Principal) -> ColumnElement[bool]:
+    """Your own entries, and those your team shared with you as their leader."""
+    shared = and_(DiaryEntry.shared_with_leader, led_by(principal, DiaryEntry.owner_id))
+    return or_(own_diary_entry(principal), shared)

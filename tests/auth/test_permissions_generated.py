@@ -72,6 +72,16 @@ OPEN_MUTATIONS = {
     "purgeCustomerRecord",
     "uploadAttachment",
     "deleteAttachment",
+    "createNote",
+    "updateNote",
+    "deleteNote",
+    "createBookmark",
+    "updateBookmark",
+    "deleteBookmark",
+    "createDiaryEntry",
+    "updateDiaryEntry",
+    "deleteDiaryEntry",
+    "commentOnDiaryEntry",
 }
 
 SCALARS: dict[str, Any] = {

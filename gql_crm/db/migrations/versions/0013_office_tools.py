@@ -1,4 +1,5 @@
-"""office tools: documents in folders, shared or public (F6); the knowledge base (F7.5)
+"""office tools: documents in folders, shared or public (F6); the knowledge base (F7.5);
+the notepad, bookmarks and the work diary (F7.6-F7.8)
 
 Create Date: 2026-12-06
 """
@@ -233,6 +234,107 @@ def upgrade() -> None:
             batch_op.f("ix_knowledge_articles_deleted_by_id"), ["deleted_by_id"], unique=False
         )
 
+    op.create_table(
+        "bookmarks",
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("folder", sa.String(length=100), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_bookmarks_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_bookmarks_owner_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bookmarks")),
+    )
+    with op.batch_alter_table("bookmarks", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_bookmarks_created_by_id"), ["created_by_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_bookmarks_owner_id"), ["owner_id"], unique=False)
+
+    op.create_table(
+        "diary_entries",
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("entry_date", sa.Date(), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("shared_with_leader", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_diary_entries_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["users.id"],
+            name=op.f("fk_diary_entries_owner_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_diary_entries")),
+        sa.UniqueConstraint("owner_id", "entry_date", name=op.f("uq_diary_entries_owner_id")),
+    )
+    with op.batch_alter_table("diary_entries", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_diary_entries_created_by_id"), ["created_by_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_diary_entries_owner_id"), ["owner_id"], unique=False)
+
+    op.create_table(
+        "notes",
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("content", sa.Text(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_notes_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_notes_owner_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notes")),
+    )
+    with op.batch_alter_table("notes", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notes_created_by_id"), ["created_by_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notes_owner_id"), ["owner_id"], unique=False)
+
+    op.create_table(
+        "diary_comments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("entry_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["users.id"],
+            name=op.f("fk_diary_comments_author_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["entry_id"],
+            ["diary_entries.id"],
+            name=op.f("fk_diary_comments_entry_id_diary_entries"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_diary_comments")),
+    )
+    with op.batch_alter_table("diary_comments", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_diary_comments_author_id"), ["author_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_diary_comments_entry_id"), ["entry_id"], unique=False)
+
     if op.get_bind().dialect.name == "postgresql":
         # Searches are ILIKE '%term%' (db/fulltext.py): trigrams serve them, Chinese included.
         for table, column in (
@@ -265,6 +367,26 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("diary_comments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_diary_comments_entry_id"))
+        batch_op.drop_index(batch_op.f("ix_diary_comments_author_id"))
+
+    op.drop_table("diary_comments")
+    with op.batch_alter_table("notes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notes_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_notes_created_by_id"))
+
+    op.drop_table("notes")
+    with op.batch_alter_table("diary_entries", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_diary_entries_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_diary_entries_created_by_id"))
+
+    op.drop_table("diary_entries")
+    with op.batch_alter_table("bookmarks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_bookmarks_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_bookmarks_created_by_id"))
+
+    op.drop_table("bookmarks")
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_knowledge_articles_body_trgm", table_name="knowledge_articles")
         op.drop_index("ix_knowledge_articles_title_trgm", table_name="knowledge_articles")
