@@ -82,7 +82,15 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "EXPENSE": "Money to spend; needs an amount.",
         "CUSTOM": "Any other request.",
     },
-    "AttachmentRecordType": {"ORDER": "An order (its contract).", "CUSTOMER": "A customer."},
+    "AttachmentRecordType": {
+        "ORDER": "An order (its contract).",
+        "CUSTOMER": "A customer.",
+        "ARTICLE": "A knowledge-base article.",
+    },
+    "ArticleStatus": {
+        "DRAFT": "Seen by those who may edit the knowledge base only.",
+        "PUBLISHED": "Seen by everyone.",
+    },
     "Audience": {
         "EVERYONE": "Every employee.",
         "DEPARTMENTS": "The members of the departments in audienceIds.",
@@ -249,6 +257,11 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
     "TemporaryOrigin": {
         "ENTERED": "Entered straight into the temporary pool.",
         "CLAIMED": "Claimed from the public pool.",
+    },
+    "DocumentSpace": {
+        "PRIVATE": "Its owner's own documents, which they may share folder by folder.",
+        "PUBLIC": "The company's public documents: everyone reads them, holders of "
+        "document:manage_public change them.",
     },
     "TrainingAttendeeStatus": {
         "REGISTERED": "On the list.",

@@ -27,6 +27,7 @@ from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.base import UTCDateTime
 from gql_crm.db.models import (
+    AttachmentRecordType,
     Contact,
     Customer,
     CustomerKind,
@@ -35,13 +36,14 @@ from gql_crm.db.models import (
     MaturityOption,
     OptionItem,
     OptionList,
+    Order,
     Pool,
     SystemSettings,
     TemporaryOrigin,
 )
 from gql_crm.db.pagination import SortKey
 from gql_crm.db.scopes import scope_filter
-from gql_crm.services import recycle_bin
+from gql_crm.services import files, recycle_bin
 from gql_crm.services.contact import (
     ContactFields,
     add_contacts,
@@ -468,6 +470,9 @@ async def restore_customer(uow: UnitOfWork, settings: SystemSettings, customer_i
 async def purge_customer(uow: UnitOfWork, customer_id: int) -> int:
     """Remove a customer from the recycle bin for good, with everything that hangs on it."""
     customer = await _binned(uow, customer_id)
+    orders = select(Order.id).where(Order.customer_id == customer_id)
+    await files.purge_attachments(uow, AttachmentRecordType.ORDER, orders)
+    await files.purge_attachments(uow, AttachmentRecordType.CUSTOMER, [customer_id])
     return await recycle_bin.purge(uow, ENTITY, customer, {"name": [customer.name, None]})
 
 

@@ -19,6 +19,7 @@ from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.base import ZERO
 from gql_crm.db.models import (
+    AttachmentRecordType,
     Customer,
     DeliveryPlan,
     DeliveryRecord,
@@ -33,7 +34,7 @@ from gql_crm.db.models import (
     SystemSettings,
 )
 from gql_crm.db.pagination import SortKey
-from gql_crm.services import recycle_bin
+from gql_crm.services import files, recycle_bin
 from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
 from gql_crm.services.money import cents, money_problem, quantity_problem
@@ -452,6 +453,7 @@ async def restore_order(uow: UnitOfWork, id: int) -> Order:
 
 async def purge_order(uow: UnitOfWork, id: int) -> int:
     order = await _binned(uow, id)
+    await files.purge_attachments(uow, AttachmentRecordType.ORDER, [id])
     return await recycle_bin.purge(uow, ENTITY, order, {"title": [order.title, None]})
 
 

@@ -14,6 +14,7 @@ class AttachmentRecordType(enum.StrEnum):
 
     ORDER = "order"
     CUSTOMER = "customer"
+    ARTICLE = "article"  # of the knowledge base
 
 
 class Attachment(Base):
