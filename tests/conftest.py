@@ -18,7 +18,6 @@ from typing import Any
 import httpx
 import pytest
 from argon2 import PasswordHasher
-from asgi_lifespan import LifespanManager
 from redis.asyncio import Redis
 from sqlalchemy import select, text
 from starlette.applications import Starlette
@@ -34,6 +33,7 @@ from gql_crm.seed.demo import seed_organisation
 from gql_crm.services.setting import ensure_defaults
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
+from tests.fixtures.live_server import started
 from tests.graphql_client import GraphQLClient
 
 pytest_plugins = ["tests.fixtures.s3"]  # a local S3-compatible server, for the tests that ask
@@ -137,7 +137,7 @@ async def app(
     settings: Settings, database: Database, clock: FrozenClock
 ) -> AsyncIterator[Starlette]:
     application = create_app(settings, clock=clock)
-    async with LifespanManager(application):
+    async with started(application):
         yield application
 
 

@@ -7,10 +7,10 @@ import logging
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
 from gql_crm.app import create_app
 from gql_crm.settings import Settings
+from tests.fixtures.live_server import started
 from tests.graphql_client import GraphQLClient
 
 
@@ -26,7 +26,7 @@ async def test_healthz_and_readyz(http: httpx.AsyncClient, settings: Settings) -
 
 async def test_readyz_reports_an_unreachable_redis(settings: Settings) -> None:
     app = create_app(settings.model_copy(update={"redis_url": None}))
-    async with LifespanManager(app):
+    async with started(app):
         # Redis goes away after start-up: readiness must say so.
         broken = settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
         app.state.services = dataclasses.replace(app.state.services, settings=broken)

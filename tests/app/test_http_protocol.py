@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from graphql import get_introspection_query
 from httpx_ws import WebSocketDisconnect, aconnect_ws
 from httpx_ws.transport import ASGIWebSocketTransport
@@ -25,6 +24,7 @@ from gql_crm.clock import FrozenClock
 from gql_crm.db.engine import Database
 from gql_crm.settings import Settings
 from gql_crm.web import graphql_view
+from tests.fixtures.live_server import started
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import PROTOCOL, disconnect_in
 
@@ -49,7 +49,7 @@ def _codes(body: dict[str, Any]) -> list[str]:
 async def _served(settings: Settings, clock: FrozenClock, **changes: Any) -> AsyncIterator[Any]:
     """The application with other settings, and an HTTP client to it."""
     app = create_app(settings.model_copy(update=changes), clock=clock)
-    async with LifespanManager(app):
+    async with started(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             yield client
@@ -248,7 +248,7 @@ async def test_trusted_documents_hold_over_websocket_too(
     manifest = tmp_path / "persisted-documents.json"
     manifest.write_text(json.dumps({_persisted(TRUSTED)["persistedQuery"]["sha256Hash"]: TRUSTED}))
     app = create_app(settings.model_copy(update={"trusted_documents": manifest}), clock=clock)
-    async with LifespanManager(app), _socket(app, sales1.token) as ws:
+    async with started(app), _socket(app, sales1.token) as ws:
         query = "subscription { notifications { notification { id } } }"
         await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": query}})
         message = await ws.receive_json(timeout=5)

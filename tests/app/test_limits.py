@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from sqlalchemy import text
 
 from gql_crm.app import create_app
 from gql_crm.db.engine import Database
 from gql_crm.settings import Settings
+from tests.fixtures.live_server import started
 from tests.graphql_client import GraphQLClient
 
 
@@ -55,7 +55,7 @@ async def production_http(
     """A server configured as in production: no debug, introspection and GraphiQL off."""
     prod = settings.model_copy(update={"introspection": False, "graphiql": False, "debug": False})
     app = create_app(prod)
-    async with LifespanManager(app):
+    async with started(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://prod") as client:
             yield client

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from click.testing import CliRunner
 from sqlalchemy import text
 
@@ -21,6 +20,7 @@ from gql_crm.seed.bench import BENCH_LOGIN, PASSWORD, SeedRefused, seed_benchmar
 from gql_crm.settings import Settings
 from tests.conftest import START
 from tests.customer360.test_statement_counts import VIEW
+from tests.fixtures.live_server import started
 from tests.graphql_client import GraphQLClient
 
 CUSTOMERS = 20
@@ -178,7 +178,7 @@ async def test_broken_keys_are_caught(seeded: Database) -> None:
 @pytest.mark.postgres
 async def test_bench_reads_every_part_of_the_view(seeded: Database, settings: Settings) -> None:
     app = create_app(settings, clock=FrozenClock(START))
-    async with LifespanManager(app):
+    async with started(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             bench = await GraphQLClient(http).as_user(BENCH_LOGIN, PASSWORD)

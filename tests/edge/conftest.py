@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-from asgi_lifespan import LifespanManager
 from starlette.applications import Starlette
 
 from gql_crm.app import create_app
 from gql_crm.clock import FrozenClock
 from gql_crm.settings import Settings
+from tests.fixtures.live_server import started
 
 
 @contextlib.asynccontextmanager
@@ -29,7 +29,7 @@ async def edge_app(
         update={"bus_namespace": f"gql-crm-edge-{uuid.uuid4().hex[:12]}", **changes}
     )
     application = create_app(changed, clock=clock)
-    async with LifespanManager(application):
+    async with started(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield application, client

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 from starlette.applications import Starlette
@@ -20,6 +19,7 @@ from gql_crm.clock import FrozenClock
 from gql_crm.db.engine import Database
 from gql_crm.settings import Settings
 from gql_crm.workers import jobs
+from tests.fixtures.live_server import started
 from tests.graphql_client import GraphQLClient
 from tests.ws_client import live_client
 
@@ -35,7 +35,7 @@ async def metered_app(
     application = create_app(
         settings.model_copy(update={"metrics_token": SecretStr(TOKEN)}), clock=clock
     )
-    async with LifespanManager(application):
+    async with started(application):
         yield application
 
 

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -16,6 +15,7 @@ from gql_crm.clock import FrozenClock
 from gql_crm.db.engine import Database
 from gql_crm.observability import tracing
 from gql_crm.settings import Settings
+from tests.fixtures.live_server import started
 from tests.graphql_client import GraphQLClient
 
 
@@ -38,7 +38,7 @@ async def traced(
     settings: Settings, database: Database, clock: FrozenClock, exported: InMemorySpanExporter
 ) -> AsyncIterator[httpx.AsyncClient]:
     application = create_app(settings.model_copy(update={"tracing": "console"}), clock=clock)
-    async with LifespanManager(application):
+    async with started(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client

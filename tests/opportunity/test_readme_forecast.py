@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from asgi_lifespan import LifespanManager
 from click.testing import CliRunner
 
 from gql_crm.app import create_app
@@ -18,6 +17,7 @@ from gql_crm.cli import main
 from gql_crm.settings import Settings
 from tests.app.test_cli import embedded
 from tests.conftest import DEMO_PASSWORD
+from tests.fixtures.live_server import started
 from tests.graphql_client import GraphQLClient
 
 __all__ = ["embedded"]
@@ -38,7 +38,7 @@ def readme_query(field: str) -> str:
 
 async def _as_manager1(query: str) -> dict[str, Any]:
     app = create_app(Settings())
-    async with LifespanManager(app):
+    async with started(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://demo") as http:
             manager1 = await GraphQLClient(http).as_user("manager1", DEMO_PASSWORD)

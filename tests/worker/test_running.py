@@ -9,7 +9,6 @@ import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from asgi_lifespan import LifespanManager
 from sqlalchemy import select
 
 from gql_crm.app import create_app
@@ -20,6 +19,7 @@ from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 from gql_crm.workers.scheduler import Scheduler
 from tests.fixtures.factories import Seed, seed_customers
+from tests.fixtures.live_server import started
 from tests.fixtures.users import user_id
 from tests.worker.support import notifications
 
@@ -55,7 +55,7 @@ async def test_the_embedded_scheduler_runs_the_release_job(
     )
     embedded = settings.model_copy(update={"scheduler": True, "pool_release_interval_seconds": 1})
     app = create_app(embedded, clock=clock)
-    async with LifespanManager(app):
+    async with started(app):
         scheduler: Scheduler = app.state.scheduler
         assert scheduler is not None
         assert await _wait_until_public(services.database, ids["due"], 10)
