@@ -2,11 +2,16 @@ from __future__ import annotations
 
 import strawberry
 
+from gql_crm.context import Info
 from gql_crm.db import visibility
 from gql_crm.db.models import Department, User
 from gql_crm.db.models.document import Document, DocumentFolder, DocumentShare, DocumentSpace
 from gql_crm.loaders.batch import scoped_children
-from gql_crm.loaders.document import load_visible_folders
+from gql_crm.loaders.document import (
+    load_changeable_documents,
+    load_changeable_folders,
+    load_visible_folders,
+)
 from gql_crm.schema.constraints import column_limits
 from gql_crm.schema.department import DepartmentType
 from gql_crm.schema.kit import ModelInput, ModelType, related
@@ -33,6 +38,7 @@ class DocumentFolderType(
     model=DocumentFolder,
     fields="id name space parent_id owner_id created_at updated_at deleted_at",
 ):
+    id: int
     name: str = strawberry.field(description="The folder's name.")
     space: DocumentSpaceEnum = strawberry.field(  # type: ignore[valid-type]
         description="The space it belongs to, as everything beneath it."
@@ -46,6 +52,12 @@ class DocumentFolderType(
         "DocumentShareType", "id", shares_of_folder, many=True, scoped=True, module=__name__,
         description="Who it is shared with; listed to those who may change the folder.",
     )  # fmt: skip
+
+    @strawberry.field(
+        description="Whether you may change it: add to it, rename, move, delete or share it."
+    )
+    async def can_change(self, info: Info) -> bool:
+        return await info.context.loaders.scoped(load_changeable_folders).load(self.id)
 
 
 @strawberry.type(
@@ -79,6 +91,10 @@ class DocumentType(
     @strawberry.field(description="Path of the download, relative to this server.")
     def download_url(self) -> str:
         return download_path(self.id)
+
+    @strawberry.field(description="Whether you may change it: rename, move or delete it.")
+    async def can_change(self, info: Info) -> bool:
+        return await info.context.loaders.scoped(load_changeable_documents).load(self.id)
 
 
 @strawberry.type(

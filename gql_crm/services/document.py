@@ -12,6 +12,7 @@ the uploader's quota; a refused upload writes nothing.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select, update
@@ -28,6 +29,7 @@ from gql_crm.services.files import UploadedFile, clean_file_name, describe_size
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.storage import StoredFile, file_store
 
+logger = logging.getLogger("gql_crm.documents")
 VIEW, CREATE, EDIT, DELETE = record_codes(Module.DOCUMENT)
 MANAGE_PUBLIC = Advanced.MANAGE_PUBLIC_DOCUMENTS
 FOLDER_ORDER = (SortKey(DocumentFolder.name), SortKey(DocumentFolder.id))
@@ -367,7 +369,10 @@ async def upload_document(
     try:
         files.check_content(staged, content_type)
         quota = settings.document_quota_bytes
-        used = await used_bytes(uow.session, uow.principal.user_id)
+        # One upload of a user at a time counts against their quota: lock their row.
+        me = uow.principal.user_id
+        await uow.session.execute(select(User.id).where(User.id == me).with_for_update())
+        used = await used_bytes(uow.session, me)
         if used + staged.size > quota:
             raise InvalidInput.single(
                 "file",
@@ -458,4 +463,7 @@ async def downloadable(
 
 async def _opened(services: Any, document: Document) -> tuple[Document, StoredFile] | None:
     opened = await file_store(services.settings, "documents").open(document.storage_key)
-    return (document, opened) if opened is not None else None
+    if opened is None:
+        logger.error("document %s has no stored file", document.id)
+        return None
+    return document, opened

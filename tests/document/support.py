@@ -40,14 +40,14 @@ mutation($folderId: Int!, $userId: Int, $departmentId: Int, $canWrite: Boolean) 
 DOCUMENTS = """
 query($folderId: Int, $space: DocumentSpace, $search: String) {
   documents(folderId: $folderId, space: $space, search: $search) {
-    totalCount edges { node { id fileName } }
+    totalCount edges { node { id fileName canChange } }
   }
 }
 """
 FOLDERS = """
 query($parentId: Int, $space: DocumentSpace) {
   documentFolders(parentId: $parentId, space: $space) {
-    edges { node { id name ownerId shares { canWrite } } }
+    edges { node { id name ownerId canChange shares { canWrite } } }
   }
 }
 """

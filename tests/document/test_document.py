@@ -12,6 +12,7 @@ from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 from tests.document.conftest import Listing
 from tests.document.support import (
+    DOCUMENTS,
     FOLDERS,
     PDF,
     SHARE,
@@ -80,6 +81,7 @@ async def test_a_shared_folder_is_read_or_changed_as_shared(
     [node] = [e["node"] for e in shared["documentFolders"]["edges"]]
     assert node["name"] == "Contract templates"
     assert node["shares"] == []  # a reader does not see who else reads
+    assert node["canChange"] is False
     assert await names(sales2, folderId=inner) == ["contract.pdf"]
     assert (await download(sales2, contract["id"])).content == PDF
 
@@ -95,6 +97,9 @@ async def test_a_shared_folder_is_read_or_changed_as_shared(
     assert "read only" in refused[0]["message"]
     assert await row_counts(services) == before
 
+    for reader, may in ((sales1, True), (sales2, False), (sales3, True)):
+        listed = await reader.data(DOCUMENTS, folderId=inner)
+        assert [e["node"]["canChange"] for e in listed["documents"]["edges"]] == [may]
     added = await upload(sales3, "offer.pdf", PDF, folderId=inner)
     assert added["__typename"] == "DocumentSuccess"
     assert added["document"]["ownerId"] == uid(sales1)  # in sales1's folder: sales1's
