@@ -55,7 +55,6 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.db.models.commission import CommissionKind, CommissionPlan, CommissionPlanVersion
-from gql_crm.db.scopes import department_subtree
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.order import company_today
 from gql_crm.services.setting import get_settings
@@ -652,11 +651,24 @@ def in_force(versions: Sequence[PlanVersion], plan_id: int, day: date) -> PlanVe
 async def _managed_members(
     session: AsyncSession, manager_ids: Iterable[int]
 ) -> dict[int, set[int]]:
-    members: dict[int, set[int]] = {}
-    for manager in sorted(set(manager_ids)):
-        roots = select(Department.id).where(Department.manager_id == manager)
-        stmt = select(User.id).where(User.department_id.in_(department_subtree(roots)))
-        members[manager] = set(await session.scalars(stmt))
+    """Manager -> the members of the departments they manage and of those below them (one
+    statement for every manager)."""
+    managers = sorted(set(manager_ids))
+    if not managers:
+        return {}
+    managed = (
+        select(Department.manager_id.label("manager_id"), Department.id.label("id"))
+        .where(Department.manager_id.in_(managers))
+        .cte("managed", recursive=True)
+    )
+    below = select(managed.c.manager_id, Department.id).join(
+        managed, Department.parent_id == managed.c.id
+    )
+    tree = managed.union(below)
+    members: dict[int, set[int]] = {m: set() for m in managers}
+    stmt = select(tree.c.manager_id, User.id).join(User, User.department_id == tree.c.id)
+    for manager, member in await session.execute(stmt):
+        members[manager].add(member)
     return members
 
 
