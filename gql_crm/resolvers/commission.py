@@ -34,7 +34,11 @@ EffectiveFrom = Annotated[
 ]
 NewRules = Annotated[RulesInput, strawberry.argument(description="The new rules, in full.")]
 PeriodArgument = Annotated[
-    str, strawberry.argument(description="A month (2026-05), a quarter (2026-Q2) or a year.")
+    str,
+    strawberry.argument(
+        description="A month (2026-05), a quarter (2026-Q2) or a year; plans paying per a "
+        "longer period than this add nothing to it."
+    ),
 ]
 
 

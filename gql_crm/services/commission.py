@@ -38,7 +38,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Numeric, Select, func, literal, select, union
+from sqlalchemy import Numeric, Select, func, literal, select, type_coerce, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import ADMIN_EDIT
@@ -55,7 +55,6 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.db.models.commission import CommissionKind, CommissionPlan, CommissionPlanVersion
-from gql_crm.db.scopes import department_subtree
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.order import company_today
 from gql_crm.services.setting import get_settings
@@ -66,6 +65,8 @@ __all__ = ["ADMIN_EDIT", "STATISTICS_VIEW"]
 CENT = Decimal("0.01")
 SUM_PLACES = Decimal("0.000001")
 ONE = literal(Decimal("1.000000"), Numeric(18, 6))
+# Sums read back with their decimals (a product takes its left operand's two places).
+SUMMED = Numeric(30, 10)
 ZERO = Decimal(0)
 
 
@@ -466,7 +467,7 @@ async def _orders(
     cost: Any = literal(0)
     if with_cost:
         cost = (
-            select(func.coalesce(func.sum(OrderLine.quantity * Product.cost), 0))
+            select(func.coalesce(func.sum(OrderLine.quantity * Product.cost, type_=SUMMED), 0))
             .join(Product, Product.id == OrderLine.product_id)
             .where(OrderLine.order_id == Order.id)
             .scalar_subquery()
@@ -475,7 +476,7 @@ async def _orders(
     if with_lines:
         stmt = (
             select(OrderLine.order_id, OrderLine.product_id, OrderLine.quantity,
-                   OrderLine.amount, OrderLine.quantity * Product.cost)
+                   OrderLine.amount, type_coerce(OrderLine.quantity * Product.cost, SUMMED))
             .join(Product, Product.id == OrderLine.product_id)
             .where(OrderLine.order_id.in_(ids))
             .order_by(OrderLine.order_id, OrderLine.position, OrderLine.id)
@@ -560,12 +561,6 @@ async def monthly_entries(
         return []
     dialect = session.get_bind().dialect.name
     start, end = day_bounds(first, last, timezone)
-    cost = (
-        select(func.coalesce(func.sum(OrderLine.quantity * Product.cost), 0))
-        .join(Product, Product.id == OrderLine.product_id)
-        .where(OrderLine.order_id == Order.id)
-        .scalar_subquery()
-    )
     mine = [Order.owner_id.in_(owners), *_live()]
     kinds: list[tuple[str, Any, Any, Any, list[Any]]] = []  # source, day, amount, from, where
     if counting is Counting.SIGNED_ORDERS:
@@ -581,46 +576,63 @@ async def monthly_entries(
     found: list[Entry] = []
     for source, day, amount, table, where in kinds:
         month = func.substr(day, 1, 7)
-        # The part of the order's price this row is: 1 for a sale, else amount / order amount.
-        # (x ONE: SQLite divides whole numbers as integers.)
-        share: Any = literal(1) if table is Order else amount * ONE / func.nullif(Order.amount, 0)
-        stmt: Any
+        # The part of the order's price this row is (x ONE: SQLite divides whole numbers as
+        # integers); an order of no amount carries no margin.
+        share: Any = amount * ONE / func.nullif(Order.amount, 0)
+
+        def grouped(
+            stmt: Any, *keys: Any, table: Any = table, where: Any = where, month: Any = month
+        ) -> Any:
+            if table is not Order:
+                stmt = stmt.join(table, table.order_id == Order.id)
+            return stmt.where(*mine, *where).group_by(Order.owner_id, month, *keys)
+
+        on_lines = (
+            select(OrderLine.quantity).select_from(OrderLine)  # replaced below, for its FROM
+            .join(Order, Order.id == OrderLine.order_id)
+            .join(Product, Product.id == OrderLine.product_id)
+        )  # fmt: skip
         if with_lines:
-            stmt = select(
+            stmt = on_lines.with_only_columns(
                 Order.owner_id, month, OrderLine.product_id,
-                func.sum(OrderLine.quantity * share), func.sum(OrderLine.amount * share),
-                func.sum(OrderLine.quantity * Product.cost * share),
-            ).select_from(OrderLine).join(Order, Order.id == OrderLine.order_id).join(
-                Product, Product.id == OrderLine.product_id
+                func.sum(OrderLine.quantity * share, type_=SUMMED),
+                func.sum(OrderLine.amount * share, type_=SUMMED),
+                func.sum(OrderLine.quantity * Product.cost * share, type_=SUMMED),
+                maintain_column_froms=True,
             )  # fmt: skip
-            group: list[Any] = [Order.owner_id, month, OrderLine.product_id]
-        else:
-            margin = (
-                amount * ONE * (Order.amount - cost) / func.nullif(Order.amount, 0)
-                if with_cost
-                else literal(0)
-            )
-            stmt = select(Order.owner_id, month, func.sum(amount), func.sum(margin)).select_from(
-                Order
-            )
-            group = [Order.owner_id, month]
-        if table is not Order:
-            stmt = stmt.join(table, table.order_id == Order.id)
-        stmt = stmt.where(*mine, *where).group_by(*group)
-        for row in await session.execute(stmt):
-            owner, key = row[0], str(row[1])
-            on = date(int(key[:4]), int(key[5:7]), 1)
-            if with_lines:
-                _, _, product, quantity, line_amount, line_cost = row
+            for owner, key, product, quantity, line_amount, line_cost in await session.execute(
+                grouped(stmt, OrderLine.product_id)
+            ):
                 line = (product, _summed(quantity), _summed(line_amount), _summed(line_cost))
                 facts = OrderFacts(0, owner, line[2], line[3], (line,))
-                found.append(Entry("sale", on, facts, line[2], 0))  # share 1: the sums
-            else:
-                total, margin_total = _summed(row[2]), _summed(row[3])
-                # An order whose amount gives the summed margin: amount - cost = margin.
-                facts = OrderFacts(0, owner, total, total - margin_total)
-                found.append(Entry(source, on, facts, total, 0))
+                found.append(Entry("sale", _month(key), facts, line[2], 0))  # share 1: sums
+            continue
+        costs: dict[tuple[int, str], Decimal] = {}
+        if with_cost:
+            # The margin of the rows is their amount less their share of the orders' cost.
+            stmt = on_lines.with_only_columns(
+                Order.owner_id,
+                month,
+                func.sum(OrderLine.quantity * Product.cost * share, type_=SUMMED),
+                maintain_column_froms=True,
+            )
+            costs = {
+                (owner, str(key)): _summed(c)
+                for owner, key, c in await session.execute(grouped(stmt))
+            }
+        stmt = select(Order.owner_id, month, func.sum(amount, type_=SUMMED)).select_from(Order)
+        for owner, key, total in await session.execute(grouped(stmt)):
+            total = _summed(total)
+            # An order whose amount and cost give the summed margin.
+            facts = OrderFacts(0, owner, total, costs.get((owner, str(key)), ZERO))
+            found.append(Entry(source, _month(key), facts, total, 0))
     return found
+
+
+def _month(key: Any) -> date:
+    """The first day of a ``YYYY-MM…`` month."""
+    text = str(key)
+    return date(int(text[:4]), int(text[5:7]), 1)
 
 
 def _summed(value: Any) -> Decimal:
@@ -652,11 +664,24 @@ def in_force(versions: Sequence[PlanVersion], plan_id: int, day: date) -> PlanVe
 async def _managed_members(
     session: AsyncSession, manager_ids: Iterable[int]
 ) -> dict[int, set[int]]:
-    members: dict[int, set[int]] = {}
-    for manager in sorted(set(manager_ids)):
-        roots = select(Department.id).where(Department.manager_id == manager)
-        stmt = select(User.id).where(User.department_id.in_(department_subtree(roots)))
-        members[manager] = set(await session.scalars(stmt))
+    """Manager -> the members of the departments they manage and of those below them (one
+    statement for every manager)."""
+    managers = sorted(set(manager_ids))
+    if not managers:
+        return {}
+    managed = (
+        select(Department.manager_id.label("manager_id"), Department.id.label("id"))
+        .where(Department.manager_id.in_(managers))
+        .cte("managed", recursive=True)
+    )
+    below = select(managed.c.manager_id, Department.id).join(
+        managed, Department.parent_id == managed.c.id
+    )
+    tree = managed.union(below)
+    members: dict[int, set[int]] = {m: set() for m in managers}
+    stmt = select(tree.c.manager_id, User.id).join(User, User.department_id == tree.c.id)
+    for manager, member in await session.execute(stmt):
+        members[manager].add(member)
     return members
 
 
