@@ -55,10 +55,10 @@ async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[
             await session.execute(insert(table), list(rows[start : start + INSERT_BATCH]))
         return
     is_json = [isinstance(table.c[name].type, JSON) for name in columns]
-    records = [
+    records = (  # made as COPY sends them, never all at once
         tuple(_plain(row[name], j) for name, j in zip(columns, is_json, strict=True))
         for row in rows
-    ]
+    )
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]

@@ -267,7 +267,6 @@ class _Customer:
     row: int
     name_header: str
     fields: customer_service.CustomerFields
-    signature: tuple[Any, ...]
     contacts: list[ContactFields]
 
 
@@ -409,9 +408,8 @@ def _read_customers(
         for p in problems.items:
             problem(header_of.get(p.field, _label_of(label, p.field)), data.get(p.field), p.message)
         name_key = fields.name.strip().lower()
-        signature = tuple(python.values())
         previous = by_name.get(name_key) if name_key else None
-        if previous is not None and previous.signature != signature:
+        if previous is not None and previous.fields != fields:  # the same name, other details
             problem(
                 header_of["name"], fields.name, f"duplicates the customer of row {previous.row}"
             )
@@ -422,7 +420,7 @@ def _read_customers(
                 previous.contacts.append(contact_fields)
             continue
         entry = _Customer(
-            number, header_of["name"], fields, signature, [contact_fields] if contact_fields else []
+            number, header_of["name"], fields, [contact_fields] if contact_fields else []
         )
         by_name[name_key] = entry
         customers.append(entry)
