@@ -499,23 +499,21 @@ async def _write_customers(
             if run.dry_run:
                 raise _DryRun()
             ids = await _insert_customers(uow, customers, pools)
-            contact_rows = []
-            for entry, customer_id in zip(customers, ids, strict=True):
-                for index, contact in enumerate(entry.contacts):
-                    values = contact_values(contact)
-                    values["is_primary"] = index == 0
-                    contact_rows.append(
-                        {**values, "customer_id": customer_id, "created_at": uow.now,
-                         "updated_at": uow.now}
-                    )  # fmt: skip
+            now = uow.now
+            contact_rows = (  # generators: each row exists only while COPY sends it
+                {**contact_values(contact), "is_primary": index == 0,
+                 "customer_id": customer_id, "created_at": now, "updated_at": now}
+                for entry, customer_id in zip(customers, ids, strict=True)
+                for index, contact in enumerate(entry.contacts)
+            )  # fmt: skip
             await copy_rows(uow.session, core_table(Contact), contact_rows)
             await uow.log_copied(
                 "customer",
                 "create",
-                [
+                (
                     (i, {"pool": [None, str(p)], "job": [None, run.job_id]})
                     for i, p in zip(ids, pools, strict=True)
-                ],
+                ),
             )
             outcome = Outcome(True, rows, message=message)
             finish(uow, job, outcome)
@@ -530,7 +528,7 @@ async def _insert_customers(
     principal = uow.principal
     table = core_table(Customer)
     ids = await reserve_ids(uow.session, table, len(customers))
-    rows = [
+    rows = (
         {
             "id": customer_id,
             **customer_service.new_customer_values(
@@ -542,7 +540,7 @@ async def _insert_customers(
             ),
         }
         for customer_id, entry, pool in zip(ids, customers, pools, strict=True)
-    ]
+    )
     await copy_rows(uow.session, table, rows)
     return ids
 
