@@ -1,7 +1,9 @@
-"""The customer 360 view: our server against PostGraphile v5, same data, same load, one run.
+"""What a front end shows first: our server against PostGraphile v5, same data, same load, one run.
 
     .venv/bin/gql-crm bench-seed --customers 10000      # once: fills the benchmark database
-    .venv/bin/python -m bench.customer_view              # ~1.5 minutes
+    .venv/bin/python -m bench.customer_view              # ~1.5 minutes: the customer view
+    .venv/bin/python -m bench.customer_view --read list  # a list page of one owner's customers
+    .venv/bin/python -m bench.customer_view --read workbench   # sales01's workbench (ours only)
 
 Both servers answer the same 16-part customer view (written in each one's names) for customer
 ids rotating over every seeded customer, passed as a GraphQL variable, under the same load
@@ -38,6 +40,7 @@ REDIS_URL = os.environ.get("GQL_CRM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/9"
 BENCH_LOGIN, BENCH_PASSWORD = "bench", "bench-password"
 CONNECTIONS = 16
 PAGE = 5  # rows per list part: about 5 KB of JSON per view, as a customer page shows
+SALES_IDS = "4-57"  # the salespeople's user ids (sales01 is 4; four managers among them own none)
 
 OURS = f"""
 query CustomerView($id: Int!) {{
@@ -109,6 +112,66 @@ query CustomerView($id: Int!) {{
   }}
 }}
 """
+
+# A list page: 50 of one owner's customers, newest first, with what a list row shows and the
+# total; the owner rotates over the salespeople.
+LIST = """
+query CustomerList($id: Int!) {
+  customers(first: 50, filter: {ownerId: $id}) {
+    totalCount
+    edges { node { id name city pool lastFollowUpAt createdAt
+      owner { id name } category { label } maturity { label } } }
+  }
+}
+"""
+LIST_POSTGRAPHILE = """
+query CustomerList($id: Int!) {
+  customers(first: 50, condition: {ownerId: $id}, orderBy: [CREATED_AT_DESC, PRIMARY_KEY_DESC]) {
+    totalCount
+    nodes { rowId name city pool lastFollowUpAt createdAt
+      owner { rowId name } category { label } maturity { label } }
+  }
+}
+"""
+# Every part of the workbench, as sales01 opens it in the morning (no peer has one).
+WORKBENCH = """
+query Workbench {
+  workbench {
+    today
+    schedules { id title startsAt }
+    tasks { id content dueAt }
+    announcements { id title }
+    receivables { overdue plan { id amount dueOn } order { id title } }
+    callRecords { id callerNumber }
+    complaints { id status }
+    deliveryReminders { deliveredQuantity plan { id quantity } order { id } }
+    mySalesThisMonth
+    companySalesThisMonth
+    releasingCustomers { id name }
+  }
+}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One read of the benchmark: our query, PostGraphile's (if it has one), the ids it
+    rotates over, the root field its answer must hold, and who reads."""
+
+    ours: str
+    peer: str | None
+    ids: str
+    root: str
+    login: str = BENCH_LOGIN
+
+
+def reads(customers: int) -> dict[str, Read]:
+    return {
+        "view": Read(OURS, POSTGRAPHILE, f"1-{customers}", "customer"),
+        "list": Read(LIST, LIST_POSTGRAPHILE, SALES_IDS, "customers"),
+        "workbench": Read(WORKBENCH, None, "1-1", "workbench", login="sales01"),
+    }
+
 
 COMPUTED_COLUMNS = [
     """
@@ -191,18 +254,21 @@ def load(
 
 
 async def measure(
-    name: str, url: str, query: str, ids: str, seconds: int, *headers: str
+    name: str, url: str, query: str, read: Read, seconds: int, *headers: str
 ) -> Figures:
-    body: dict[str, object] = {"query": query, "variables": {"id": "__ID__"}}
+    ids = read.ids
+    variables = {"id": "__ID__"} if "$id" in query else {}
+    body: dict[str, object] = {"query": query, "variables": variables}
+    first = int(ids.split("-")[0])
     async with httpx.AsyncClient(timeout=30) as client:
         sample = await client.post(
             url,
-            json={"query": query, "variables": {"id": 1}},
+            json={"query": query, "variables": {"id": first} if variables else {}},
             headers=dict(h.split(": ", 1) for h in headers),
         )
     answer = sample.json()
-    if answer.get("errors") or not answer.get("data", {}).get("customer"):
-        raise SystemExit(f"{name} answered the view with {sample.text[:500]}")
+    if answer.get("errors") or not answer.get("data", {}).get(read.root):
+        raise SystemExit(f"{name} answered with {sample.text[:500]}")
     load(url, body, ids, 3, *headers)  # warm-up: connections, plans, caches
     result = load(url, body, ids, seconds, *headers)
     failures = int(result["errors"] + result["non2xx"] + result["graphql_errors"])
@@ -217,7 +283,7 @@ async def measure(
     )
 
 
-async def ours(workers: int, ids: str, seconds: int, compiled: bool = True) -> Figures:
+async def ours(workers: int, read: Read, seconds: int, compiled: bool = True) -> Figures:
     settings = bench_settings(DATABASE_URL, REDIS_URL)
     # The server process reads its settings from the environment it starts with.
     os.environ["GQL_CRM_COMPILED_READS"] = str(compiled).lower()
@@ -231,13 +297,13 @@ async def ours(workers: int, ids: str, seconds: int, compiled: bool = True) -> F
         login = {
             "query": "mutation($login: String!, $password: String!) { login("
             "loginName: $login, password: $password) { ... on LoginSuccess { token } } }",
-            "variables": {"login": BENCH_LOGIN, "password": BENCH_PASSWORD},
+            "variables": {"login": read.login, "password": BENCH_PASSWORD},
         }
         async with httpx.AsyncClient(timeout=30) as client:
             answer = (await client.post(url, json=login)).json()
         token = answer["data"]["login"]["token"]
         name = f"gql-crm serve --workers {workers}" + ("" if compiled else ", compiled reads off")
-        return await measure(name, url, OURS, ids, seconds, f"authorization: Bearer {token}")
+        return await measure(name, url, read.ours, read, seconds, f"authorization: Bearer {token}")
     finally:
         server.stop()
 
@@ -252,7 +318,7 @@ def start_postgraphile(port: int) -> subprocess.Popen[bytes]:
     )
 
 
-async def postgraphile(ids: str, seconds: int) -> Figures:
+async def postgraphile(read: Read, seconds: int) -> Figures:
     port = free_port()
     process = start_postgraphile(port)
     url = f"http://127.0.0.1:{port}/graphql"
@@ -264,7 +330,8 @@ async def postgraphile(ids: str, seconds: int) -> Figures:
                     break
                 except httpx.HTTPError:
                     await asyncio.sleep(0.1)
-        return await measure("PostGraphile v5", url, POSTGRAPHILE, ids, seconds)
+        assert read.peer is not None
+        return await measure("PostGraphile v5", url, read.peer, read, seconds)
     finally:
         os.killpg(process.pid, 15)
         process.wait(timeout=10)
@@ -274,23 +341,25 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--customers", type=int, default=10_000, help="ids rotate over 1..N")
+    parser.add_argument("--read", choices=("view", "list", "workbench"), default="view")
     args = parser.parse_args()
     await prepare(args.customers)
-    ids = f"1-{args.customers}"
-    print(f"customer view, {CONNECTIONS} connections, {args.seconds} s, ids {ids}")
-    peer = await postgraphile(ids, args.seconds)
+    read = reads(args.customers)[args.read]
+    print(f"{args.read}, {CONNECTIONS} connections, {args.seconds} s, ids {read.ids}")
+    peer = await postgraphile(read, args.seconds) if read.peer else None
     results = [
-        peer,
-        await ours(2, ids, args.seconds),
-        await ours(1, ids, args.seconds),
+        await ours(2, read, args.seconds),
+        await ours(1, read, args.seconds),
         # Every query through Strawberry and the loaders: what the compiled reads replace.
-        await ours(2, ids, args.seconds, compiled=False),
+        await ours(2, read, args.seconds, compiled=False),
     ]
     print("| server | req/s | p50 | p99 | requests | failed | response |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for figures in results:
+    for figures in ([peer] if peer else []) + results:
         print(figures.row())
-    for figures in results[1:]:
+    for figures in results:
+        if peer is None:
+            break
         print(
             f"{figures.name}: throughput {figures.rps / peer.rps:.2f}x PostGraphile, "
             f"p99 {figures.p99 / peer.p99:.2f}x PostGraphile's"

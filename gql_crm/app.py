@@ -12,6 +12,7 @@ from starlette.routing import Route, WebSocketRoute
 from gql_crm.clock import Clock
 from gql_crm.observability import instrument_app, metrics
 from gql_crm.resolvers.attachment import download_attachment
+from gql_crm.resolvers.document import download_document
 from gql_crm.resolvers.job import download_job_file, download_template
 from gql_crm.runtime import running
 from gql_crm.settings import Settings, load_settings
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             Route("/attachments/{id:int}", download_attachment, methods=["GET"]),
             Route("/jobs/{id:int}/result", download_job_file, methods=["GET"]),
             Route("/templates/{kind:str}.xlsx", download_template, methods=["GET"]),
+            Route("/documents/{id:int}", download_document, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             *graphiql.routes(settings),

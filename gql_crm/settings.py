@@ -94,6 +94,8 @@ class Settings(BaseSettings):
 
     max_query_depth: int = Field(default=12, gt=0)
     max_aliases: int = Field(default=30, gt=0)
+    # The estimated fields and records one operation may read (gql_crm/schema/cost.py).
+    max_query_cost: int = Field(default=50_000, gt=0)
     max_tokens: int = Field(default=4000, gt=0)
     max_page_size: int = Field(default=100, gt=0)
     default_page_size: int = Field(default=20, gt=0)
@@ -140,8 +142,20 @@ class Settings(BaseSettings):
     worker_queue: str = "gql-crm:jobs"
     demo_password: str = "demo-password"
 
-    # Attachment files live on disk; the database holds their metadata and a random key.
+    # Attachment and document files live on disk ("local") or in a bucket of an S3-compatible
+    # object store ("s3"); the database holds their metadata and a random key.
+    storage: Literal["local", "s3"] = "local"
     attachments_dir: Path = Field(default_factory=lambda data: data["data_dir"] / "attachments")
+    documents_dir: Path = Field(default_factory=lambda data: data["data_dir"] / "documents")
+    s3_bucket: str | None = None
+    s3_endpoint: str | None = None  # None: AWS itself; else e.g. http://127.0.0.1:9000
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None  # None: the AWS_* variables or the instance's role
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = ""  # object names are <prefix><attachments|documents>/<key>
+    # Documents: the largest file, and how much one user may upload in all.
+    max_document_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
+    document_quota_bytes: int = Field(default=1024 * 1024 * 1024, gt=0)
     max_attachment_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     attachment_content_types: StrList = Field(
         default_factory=lambda: [

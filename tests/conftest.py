@@ -36,6 +36,8 @@ from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 from tests.graphql_client import GraphQLClient
 
+pytest_plugins = ["tests.fixtures.s3"]  # a local S3-compatible server, for the tests that ask
+
 DEMO_PASSWORD = "demo-password"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -60,6 +60,8 @@ class Advanced(enum.StrEnum):
     RECORD_ANY_PAYMENT = "payment:record_any"
     APPROVE_EXPENSES = "expense:approve"
     MANAGE_API_KEYS = "apikey:manage"
+    MANAGE_PUBLIC_DOCUMENTS = "document:manage_public"
+    EDIT_KNOWLEDGE = "knowledge:edit"
 
 
 ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
@@ -71,6 +73,8 @@ ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
     Advanced.APPROVE_EXPENSES: "Approve or reject sales expenses.",
     Advanced.MANAGE_API_KEYS: "Create, list and revoke your own API keys for integrations "
     "(with admin:edit, also service accounts' keys and anyone's).",
+    Advanced.MANAGE_PUBLIC_DOCUMENTS: "Add, change and delete the company's public documents.",
+    Advanced.EDIT_KNOWLEDGE: "Write, publish and delete knowledge-base articles and categories.",
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(BASIC_PERMISSIONS) | frozenset(Advanced)

@@ -85,6 +85,8 @@ def exists_on(obj: object, dialect: str) -> bool:
 
     Alembic's comparison does not read ``ddl_if``; migrations and their test ask this.
     """
+    if str(getattr(obj, "name", "") or "").startswith("fts_"):
+        return False  # full-text tables (db/fulltext.py): made and kept by migrations alone
     condition = getattr(obj, "_ddl_if", None)
     return condition is None or condition.dialect in (None, dialect)
 

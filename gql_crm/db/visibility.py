@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true, union
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
-from gql_crm.auth.permissions import ADMIN_EDIT, Action, Module, basic
+from gql_crm.auth.permissions import ADMIN_EDIT, Action, Advanced, Module, basic
 from gql_crm.auth.principal import Principal
 from gql_crm.db.models import (
     Announcement,
@@ -26,6 +26,7 @@ from gql_crm.db.models import (
     Customer,
     CustomerShare,
     Expense,
+    FollowUp,
     Notification,
     OperationLog,
     Opportunity,
@@ -33,8 +34,15 @@ from gql_crm.db.models import (
     Pool,
 )
 from gql_crm.db.models.api_key import ApiKey
+from gql_crm.db.models.bookmark import Bookmark
+from gql_crm.db.models.department import Department
+from gql_crm.db.models.diary import DiaryEntry
+from gql_crm.db.models.document import Document, DocumentFolder, DocumentShare, DocumentSpace
 from gql_crm.db.models.job import Job
+from gql_crm.db.models.knowledge import ArticleStatus, KnowledgeArticle
+from gql_crm.db.models.note import Note
 from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
+from gql_crm.db.models.user import User
 from gql_crm.db.scopes import scope_filter
 
 Column = InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
@@ -88,6 +96,12 @@ def binned_customer(principal: Principal) -> ColumnElement[bool]:
     )
 
 
+def binned_follow_up(principal: Principal) -> ColumnElement[bool]:
+    """Follow-ups the principal deleted, on a customer they may still reach."""
+    reach = exists().where(Customer.id == FollowUp.customer_id, _customer_reach(principal))
+    return binned(principal, FollowUp, basic(Module.FOLLOWUP, Action.DELETE), reach)
+
+
 def contact_details(principal: Principal, customer: Any = Customer) -> ColumnElement[bool]:
     """Customers whose contacts' phones and e-mails the principal sees unmasked (F1.3): all
     with the contact-details right, otherwise their own and those shared with them.
@@ -114,15 +128,36 @@ def on_customer(
 def _on_customer(
     principal: Principal, owner_column: Column, customer_column: Column, *customer_state: Any
 ) -> ColumnElement[bool]:
+    owner_in_scope = scope_filter(principal, Customer.owner_id)
     on_reachable_customer = exists().where(
         Customer.id == customer_column,
         _customer_reach(principal),
-        or_(scope_filter(principal, owner_column), scope_filter(principal, Customer.owner_id)),
+        or_(scope_filter(principal, owner_column), owner_in_scope),
         *customer_state,
     )
-    return or_(
-        on_reachable_customer,
-        and_(customer_column.is_(None), scope_filter(principal, owner_column)),
+    # Implied by the rule below, and written so that PostgreSQL finds the candidates by index
+    # (records of owners in scope, records on the customers of owners in scope) instead of
+    # testing the correlated rule on every row of the table.
+    record_id = owner_column.class_.id
+    candidates = (
+        true()
+        if principal.visible_owner_ids is None
+        else record_id.in_(
+            union(  # self-contained: never correlated to a statement reading the same table
+                select(record_id).where(scope_filter(principal, owner_column)).correlate(None),
+                select(record_id)
+                .join(Customer, Customer.id == customer_column)
+                .where(owner_in_scope)
+                .correlate(None),
+            )
+        )
+    )
+    return and_(
+        candidates,
+        or_(
+            on_reachable_customer,
+            and_(customer_column.is_(None), scope_filter(principal, owner_column)),
+        ),
     )
 
 
@@ -202,7 +237,16 @@ def binned_record(principal: Principal, model: Any, delete_permission: str) -> C
 
 
 def expense(principal: Principal) -> ColumnElement[bool]:
-    return on_customer(principal, Expense.owner_id, Expense.customer_id)
+    """Live income and expense records, by the rule of records on a customer."""
+    return and_(
+        Expense.deleted_at.is_(None),
+        on_customer(principal, Expense.owner_id, Expense.customer_id),
+    )
+
+
+def binned_expense(principal: Principal) -> ColumnElement[bool]:
+    reach = _on_customer(principal, Expense.owner_id, Expense.customer_id)
+    return binned(principal, Expense, basic(Module.EXPENSE, Action.DELETE), reach)
 
 
 def attachment(principal: Principal) -> ColumnElement[bool]:
@@ -222,6 +266,14 @@ def attachment(principal: Principal) -> ColumnElement[bool]:
                 exists().where(Customer.id == Attachment.record_id, customer(principal)),
             )
         )
+    on_visible_record.append(
+        and_(
+            Attachment.record_type == AttachmentRecordType.ARTICLE,
+            exists().where(
+                KnowledgeArticle.id == Attachment.record_id, knowledge_article(principal)
+            ),
+        )
+    )
     return and_(Attachment.deleted_at.is_(None), or_(false(), *on_visible_record))
 
 
@@ -268,8 +320,170 @@ def api_key(principal: Principal) -> ColumnElement[bool]:
     return ApiKey.user_id == principal.user_id
 
 
+def counted_for(principal: Principal, person_column: Column) -> ColumnElement[bool]:
+    """Statistics and commission: a record counts for the person it is attributed to (an
+    order's owner, a customer's creator, a follow-up's author), and the caller's figures are
+    those of the people in their data scope, whoever's customer the record is on."""
+    return scope_filter(principal, person_column)
+
+
 def job(principal: Principal) -> ColumnElement[bool]:
     """Imports and exports: their owner's, and every one for administrators."""
     if principal.has(ADMIN_EDIT):
         return true()
     return Job.owner_id == principal.user_id
+
+
+# ---- documents: the owner's, those in folders shared with the caller, the public ones -----
+
+
+def _shared_folder(principal: Principal, folder: Any, write: bool) -> ColumnElement[bool]:
+    """``folder`` is (beneath) a live folder shared with the caller or their department,
+    with the right to change it when ``write``."""
+    shared = aliased(DocumentFolder)
+    with_me = [DocumentShare.user_id == principal.user_id]
+    if principal.department_id is not None:
+        with_me.append(DocumentShare.department_id == principal.department_id)
+    return (
+        exists()
+        .where(
+            DocumentShare.folder_id == shared.id,
+            shared.deleted_at.is_(None),
+            folder.path.startswith(shared.path),
+            or_(*with_me),
+            DocumentShare.can_write if write else true(),
+        )
+        .correlate_except(shared, DocumentShare)
+    )
+
+
+def _document_reach(principal: Principal, model: Any, write: bool) -> ColumnElement[bool]:
+    """Folders or documents the caller owns, public ones (to change them: with the right to
+    manage them), and those in folders shared with the caller."""
+    public = model.space == DocumentSpace.PUBLIC
+    if write:
+        public = and_(
+            public, true() if principal.has(Advanced.MANAGE_PUBLIC_DOCUMENTS) else false()
+        )
+    if model is DocumentFolder:
+        shared = _shared_folder(principal, DocumentFolder, write)
+    else:
+        folder = aliased(DocumentFolder)
+        shared = (
+            exists()
+            .where(folder.id == model.folder_id, _shared_folder(principal, folder, write))
+            .correlate_except(folder)
+        )
+    return or_(model.owner_id == principal.user_id, public, shared)
+
+
+def document_folder(principal: Principal) -> ColumnElement[bool]:
+    """Live folders the caller may open."""
+    if not principal.has(basic(Module.DOCUMENT, Action.VIEW)):
+        return false()
+    return and_(
+        DocumentFolder.deleted_at.is_(None), _document_reach(principal, DocumentFolder, False)
+    )
+
+
+def document(principal: Principal) -> ColumnElement[bool]:
+    """Live documents the caller may read and download."""
+    if not principal.has(basic(Module.DOCUMENT, Action.VIEW)):
+        return false()
+    return and_(Document.deleted_at.is_(None), _document_reach(principal, Document, False))
+
+
+def writable_document_folder(principal: Principal) -> ColumnElement[bool]:
+    """Folders the caller may change (and add to): their own, shared with them to change,
+    and public ones with the right to manage them."""
+    return _document_reach(principal, DocumentFolder, True)
+
+
+def writable_document(principal: Principal) -> ColumnElement[bool]:
+    return _document_reach(principal, Document, True)
+
+
+def document_share(principal: Principal) -> ColumnElement[bool]:
+    """Shares of the folders the caller may change (a reader does not see who else reads)."""
+    return _on(
+        DocumentShare.folder_id,
+        DocumentFolder,
+        and_(DocumentFolder.deleted_at.is_(None), writable_document_folder(principal)),
+    )
+
+
+def binned_document_folder(principal: Principal) -> ColumnElement[bool]:
+    delete = basic(Module.DOCUMENT, Action.DELETE)
+    return binned(principal, DocumentFolder, delete, writable_document_folder(principal))
+
+
+def binned_document(principal: Principal) -> ColumnElement[bool]:
+    delete = basic(Module.DOCUMENT, Action.DELETE)
+    return binned(principal, Document, delete, writable_document(principal))
+
+
+# ---- the knowledge base --------------------------------------------------------------------
+
+
+def knowledge_category(principal: Principal) -> ColumnElement[bool]:
+    """The category tree is the same for everyone."""
+    return true()
+
+
+def knowledge_article(principal: Principal) -> ColumnElement[bool]:
+    """Live articles: published ones for everyone, drafts for those who may edit."""
+    if principal.has(Advanced.EDIT_KNOWLEDGE):
+        return KnowledgeArticle.deleted_at.is_(None)
+    return and_(
+        KnowledgeArticle.deleted_at.is_(None),
+        KnowledgeArticle.status == ArticleStatus.PUBLISHED,
+    )
+
+
+def binned_knowledge_article(principal: Principal) -> ColumnElement[bool]:
+    return binned(principal, KnowledgeArticle, Advanced.EDIT_KNOWLEDGE, true())
+
+
+# ---- personal tools: the notepad, bookmarks, the work diary --------------------------------
+
+
+def note(principal: Principal) -> ColumnElement[bool]:
+    """Your own notes: no one else ever sees them."""
+    return Note.owner_id == principal.user_id
+
+
+def bookmark(principal: Principal) -> ColumnElement[bool]:
+    """Your own bookmarks."""
+    return Bookmark.owner_id == principal.user_id
+
+
+def own_diary_entry(principal: Principal) -> ColumnElement[bool]:
+    return DiaryEntry.owner_id == principal.user_id
+
+
+def led_by(principal: Principal, user_id: Any) -> ColumnElement[bool]:
+    """Users whose leader the principal is: the manager of their department, or for that
+    department's own manager, the manager of the department above."""
+    department, above = aliased(Department), aliased(Department)
+    me = principal.user_id
+    return (
+        exists()
+        .where(
+            User.id == user_id,
+            department.id == User.department_id,
+            or_(
+                and_(department.manager_id == me, User.id != me),
+                and_(
+                    department.manager_id == User.id,
+                    exists().where(above.id == department.parent_id, above.manager_id == me),
+                ),
+            ),
+        )
+        .correlate_except(User, department, above)
+    )
+
+
+def diary_entry(principal: Principal) -> ColumnElement[bool]:
+    """Your own entries, and those your team shared with you as their leader."""
+    shared = and_(DiaryEntry.shared_with_leader, led_by(principal, DiaryEntry.owner_id))
+    return or_(own_diary_entry(principal), shared)

@@ -228,7 +228,7 @@ TABLES: dict[str, Table] = {
                 lambda: and_(Contact.customer_id == Customer.id, Contact.is_primary),
                 CONTACT_ORDER,
             ),
-            "followUps": _on_customer(FollowUp, FOLLOW_UP_ORDER),
+            "followUps": _on_customer(FollowUp, FOLLOW_UP_ORDER, where=_live(FollowUp)),
             "opportunities": _on_customer(
                 Opportunity,
                 OPPORTUNITY_ORDER,

@@ -48,6 +48,13 @@ async def load_customer_attachments(
     return await load_attachments(database, principal, AttachmentRecordType.CUSTOMER, customer_ids)
 
 
+async def load_article_attachments(
+    database: Reads, principal: Principal, article_ids: Sequence[int]
+) -> list[list[Attachment]]:
+    return await load_attachments(database, principal, AttachmentRecordType.ARTICLE, article_ids)
+
+
 class AttachmentLoaders(LoaderSet):
     order_attachments: Loader[int, list[Attachment]] = scoped_loader(load_order_attachments)
     customer_attachments: Loader[int, list[Attachment]] = scoped_loader(load_customer_attachments)
+    article_attachments: Loader[int, list[Attachment]] = scoped_loader(load_article_attachments)

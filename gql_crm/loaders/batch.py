@@ -176,6 +176,22 @@ def rows_by_id(model: type[T]) -> Callable[[Reads, Sequence[int]], Awaitable[lis
     return load
 
 
+@functools.cache  # one loader per model and rule, however many fields read it
+def scoped_rows(
+    model: type[T], rule: Callable[[Principal], ColumnElement[bool]]
+) -> Callable[[Reads, Principal, Sequence[int]], Awaitable[list[T | None]]]:
+    """A loader of ``model`` rows by id as the caller may see them (``rule``, from
+    ``db/visibility.py``): None for a row they may not see."""
+    statement = per_principal(
+        lambda principal: select(model).where(in_keys(model.id), rule(principal))  # type: ignore[attr-defined]
+    )
+
+    async def load(database: Reads, principal: Principal, ids: Sequence[int]) -> list[T | None]:
+        return await by_key(database, statement(principal), lambda row: row.id, ids)  # type: ignore[attr-defined]
+
+    return load
+
+
 def children(
     parent: InstrumentedAttribute[Any],
     *order_by: ColumnElement[Any] | InstrumentedAttribute[Any],

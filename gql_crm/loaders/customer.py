@@ -64,7 +64,7 @@ FOLLOW_UP_ORDER: list[ColumnElement[Any]] = [FollowUp.followed_at.desc(), Follow
 
 @once
 def _follow_ups() -> Select[FollowUp]:
-    return windowed(FollowUp, FollowUp.customer_id, FOLLOW_UP_ORDER)
+    return windowed(FollowUp, FollowUp.customer_id, FOLLOW_UP_ORDER, FollowUp.deleted_at.is_(None))
 
 
 async def load_follow_ups(database: Reads, keys: Sequence[tuple[int, int]]) -> list[list[FollowUp]]:

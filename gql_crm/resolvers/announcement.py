@@ -6,7 +6,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.resolvers.common import mutate
-from gql_crm.resolvers.kit import connection, default, mutation
+from gql_crm.resolvers.kit import connection, default, described, mutation
 from gql_crm.schema.announcement import (
     TITLE,
     AnnouncementInput,
@@ -46,19 +46,24 @@ class AnnouncementMutation:
     create_announcement = mutation(
         announcement_service.create_announcement, AnnouncementSuccess, needs=ANNOUNCEMENT_CREATE,
         description="Create (and with publish: true, publish at once: the audience is notified).",
-        input=AnnouncementInput, publish=default(bool, False),
+        input=AnnouncementInput,
+        publish=default(described(bool, "Publish at once instead of keeping a draft."), False),
     )  # fmt: skip
     publish_announcement = mutation(
         announcement_service.publish_announcement, AnnouncementSuccess,
         needs=ANNOUNCEMENT_CREATE, id=int,
+        description="Publishes a draft announcement: its audience is notified.",
     )  # fmt: skip
     update_announcement = mutation(
         announcement_service.update_announcement, AnnouncementSuccess, needs=ANNOUNCEMENT_EDIT,
         id=int, input=AnnouncementInput,
+        description="Edit your announcement. A new audience of a published one applies at once: "
+        "new readers are notified, readers left out no longer see it.",
     )  # fmt: skip
     delete_announcement = mutation(
         announcement_service.delete_announcement, DeleteSuccess, needs=ANNOUNCEMENT_DELETE,
         failures=(NotFoundError,), union="DeleteAnnouncementResult", id=int,
+        description="Deletes an announcement you wrote, and its entries in readers' bells.",
     )  # fmt: skip
 
     @strawberry.mutation(
@@ -68,8 +73,10 @@ class AnnouncementMutation:
     async def send_instant_notice(
         self,
         info: Info,
-        title: Annotated[str, strawberry.argument(metadata=TITLE)],
-        body: Annotated[str, strawberry.argument(metadata=constraint(max_length=2000))] = "",
+        title: Annotated[str, strawberry.argument(metadata=TITLE, description="The headline.")],
+        body: Annotated[
+            str, strawberry.argument(metadata=constraint(max_length=2000), description="The text.")
+        ] = "",
     ) -> InstantNoticeResult:
         bus = info.context.services.bus
         return await mutate(

@@ -6,7 +6,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.resolvers.common import mutate
-from gql_crm.resolvers.kit import connection, default, mutation, success
+from gql_crm.resolvers.kit import connection, default, described, mutation, success
 from gql_crm.schema import api_key as schema
 from gql_crm.schema.common import ConflictError, InvalidInputError, NotFoundError, requires
 from gql_crm.schema.kit import values_of
@@ -29,7 +29,8 @@ def _created(new: NewKey) -> schema.CreateApiKeySuccess:
 class ApiKeyQuery:
     api_keys = connection(
         service.key_list, schema.ApiKeyType, service.ORDER, needs=MANAGE,
-        user_id=int | None, include_revoked=default(bool, False),
+        user_id=int | None,
+        include_revoked=default(described(bool, "Include revoked keys."), False),
         description="Your API keys, newest first (with admin:edit: anyone's; `userId` "
         "narrows). Secrets are never shown.",
     )  # fmt: skip

@@ -7,7 +7,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.resolvers.common import read
-from gql_crm.resolvers.kit import connection, default, mutation
+from gql_crm.resolvers.kit import connection, default, described, mutation
 from gql_crm.schema.approval import (
     ApprovalInput,
     ApprovalStatusEnum,
@@ -18,9 +18,17 @@ from gql_crm.schema.common import InvalidInputError
 from gql_crm.schema.constraints import constraint
 from gql_crm.services import approval as service
 
-Comment = Annotated[str | None, strawberry.argument(metadata=constraint(max_length=5000))]
+Comment = Annotated[
+    str | None,
+    strawberry.argument(
+        metadata=constraint(max_length=5000), description="A comment for the applicant."
+    ),
+]
 RequiredComment = Annotated[
-    str, strawberry.argument(metadata=constraint(max_length=5000, required=True))
+    str,
+    strawberry.argument(
+        metadata=constraint(max_length=5000, required=True), description="The comment."
+    ),
 ]
 ONCE = "Only the approver of the current step; once."
 
@@ -31,10 +39,11 @@ class ApprovalQuery:
         service.approvals_query, ApprovalType_, service.ORDER,
         description="Applications you made, must decide, or (as a manager) whose applicant is "
         "in your scope; newest first.",
-        status=ApprovalStatusEnum | None, awaiting_me=default(bool, False),
+        status=described(ApprovalStatusEnum | None, "Only applications in this status."),
+        awaiting_me=default(described(bool, "Only those waiting for your decision."), False),
     )  # fmt: skip
 
-    @strawberry.field
+    @strawberry.field(description="One application you may see, by id (null: none you may see).")
     async def approval(self, info: Info, id: int) -> ApprovalType_ | None:
         principal = info.context.require_principal()
         row = await read(
@@ -61,6 +70,7 @@ class ApprovalMutation:
     comment_on_approval = mutation(
         service.comment, ApprovalSuccess, needs=None, union="ApprovalResult",
         id=int, comment=RequiredComment,
+        description="Adds a comment to an application you take part in, without deciding it.",
     )  # fmt: skip
     withdraw_approval = mutation(
         service.withdraw, ApprovalSuccess, needs=None, union="ApprovalResult",

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import quote
 
 import strawberry
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from strawberry.file_uploads import Upload
 
+from gql_crm.auth.principal import Principal
 from gql_crm.auth.tokens import bearer_token
 from gql_crm.context import Info
 from gql_crm.db.models import Attachment, AttachmentRecordType
@@ -31,6 +33,7 @@ from gql_crm.services import attachment as service
 from gql_crm.services.auth import authenticate
 from gql_crm.services.errors import InvalidInput
 from gql_crm.services.unit_of_work import Services
+from gql_crm.storage import StoredFile
 from gql_crm.web.rate_limits import rate_limits_of
 
 AttachmentResult = Annotated[
@@ -59,7 +62,9 @@ class AttachmentMutation:
         info: Info,
         record_type: AttachmentRecordTypeEnum,  # type: ignore[valid-type]
         record_id: int,
-        file: Upload,
+        file: Annotated[
+            Upload, strawberry.argument(description="The file, as a GraphQL multipart upload.")
+        ],
     ) -> AttachmentResult:
         if not isinstance(file, UploadFile):
             problem = InvalidInput.single("file", "send the file as a part of a multipart request")
@@ -90,6 +95,24 @@ def content_disposition(file_name: str) -> str:
 async def download_attachment(request: Request) -> Response:
     """GET /attachments/{id}: the file, for a caller who may see its record; 404 otherwise
     (never 403, which would tell that it exists)."""
+
+    async def find(services: Services, principal: Principal, id: int) -> Response | None:
+        found = await service.downloadable(services, principal, id)
+        if found is None:
+            return None
+        attachment, opened = found
+        return stored_file_response(opened, attachment.file_name, attachment.content_type)
+
+    return await serve_download(request, find)
+
+
+async def serve_download(
+    request: Request,
+    find: Callable[[Services, Principal, int], Awaitable[Response | None]],
+) -> Response:
+    """A download by id for a signed-in caller: what ``find`` answers, or 404 for a record
+    that does not exist or that the caller may not see (never 403, which would tell that it
+    exists)."""
     services: Services = request.app.state.services
     token = bearer_token(request.headers.get("authorization"))
     principal = await authenticate(services, token) if token else None
@@ -100,20 +123,19 @@ async def download_attachment(request: Request) -> Response:
             headers={"WWW-Authenticate": "Bearer"},
         )
     await rate_limits_of(request).check(principal)
-    attachment_id: int = request.path_params["id"]
-    found = (
-        await service.downloadable(services, principal, attachment_id)
-        if 0 < attachment_id <= MAX_ID
-        else None
-    )
-    if found is None:
-        return PlainTextResponse("Not Found", status_code=404)
-    attachment, path = found
-    return FileResponse(
-        path,
-        media_type=attachment.content_type,
+    id: int = request.path_params["id"]
+    response = await find(services, principal, id) if 0 < id <= MAX_ID else None
+    return response or PlainTextResponse("Not Found", status_code=404)
+
+
+def stored_file_response(opened: StoredFile, file_name: str, content_type: str) -> Response:
+    """A stored file streamed to the client as a download that no browser renders."""
+    return StreamingResponse(
+        opened.chunks,
+        media_type=content_type,
         headers={
-            "Content-Disposition": content_disposition(attachment.file_name),
+            "Content-Length": str(opened.size),
+            "Content-Disposition": content_disposition(file_name),
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",
             "Cache-Control": "private, no-store",

@@ -60,7 +60,12 @@ class AuthMutation:
         "as that login name before may keep trying. Answers `TooManyAttemptsError` with "
         "`retryAt` when refused."
     )
-    async def login(self, info: Info, login_name: str, password: str) -> LoginResult:
+    async def login(
+        self,
+        info: Info,
+        login_name: Annotated[str, strawberry.argument(description="Your login name.")],
+        password: Annotated[str, strawberry.argument(description="Your password.")],
+    ) -> LoginResult:
         try:
             issued = await auth_service.login(
                 info.context.services, login_name, password, _client(info)
@@ -75,7 +80,10 @@ class AuthMutation:
         "answer `TooManyAttemptsError` (nothing changes) as for `login`."
     )
     async def change_password(
-        self, info: Info, current_password: str, new_password: str
+        self,
+        info: Info,
+        current_password: Annotated[str, strawberry.argument(description="Your password now.")],
+        new_password: Annotated[str, strawberry.argument(description="The password to set.")],
     ) -> ChangePasswordResult:
         principal = info.context.require_principal()
         try:

@@ -16,10 +16,12 @@ class ContactMutation:
     add_contact = mutation(
         service.add_contact, ContactSuccess, needs=basic(Module.CONTACT, Action.CREATE),
         customer_id=int, input=ContactInput,
+        description="Adds a contact to a customer; the contact form's settings apply.",
     )  # fmt: skip
     update_contact = mutation(
         service.edit_contact, ContactSuccess, needs=basic(Module.CONTACT, Action.EDIT),
         id=int, input=ContactInput,
+        description="Changes a contact; the contact form's settings apply.",
     )  # fmt: skip
     delete_contact = mutation(
         service.remove_contact, DeleteSuccess, needs=basic(Module.CONTACT, Action.DELETE),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from strawberry import UNSET
 
 from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.context import Info
@@ -24,6 +25,7 @@ from gql_crm.schema.customer import (
     CustomerSortInput,
     CustomerSuccess,
     CustomerType,
+    CustomerUpdateInput,
     SortDirection,
 )
 from gql_crm.schema.kit import values_of
@@ -129,13 +131,19 @@ class CustomerMutation:
 
         return await mutate(info, operation, _success)
 
-    @strawberry.mutation(extensions=[requires(basic(Module.CUSTOMER, Action.EDIT))])
+    @strawberry.mutation(
+        extensions=[requires(basic(Module.CUSTOMER, Action.EDIT))],
+        description="Changes a customer; the customer form's settings apply, and a new maturity "
+        "may move it to another pool.",
+    )
     async def update_customer(
-        self, info: Info, id: int, input: CustomerInput
+        self, info: Info, id: int, input: CustomerUpdateInput
     ) -> UpdateCustomerResult:
+        changes = {k: v for k, v in values_of(input).items() if v is not UNSET}
+
         async def operation(uow: UnitOfWork) -> Customer:
             settings = await info.context.loaders.settings()
-            return await customer_service.update_customer(uow, settings, id, customer_fields(input))
+            return await customer_service.update_customer(uow, settings, id, changes)
 
         return await mutate(info, operation, _success)
 
@@ -146,7 +154,11 @@ class CustomerMutation:
     async def delete_customer(self, info: Info, id: int) -> DeleteCustomerResult:
         return await mutate(info, lambda uow: customer_service.delete_customer(uow, id), _success)
 
-    @strawberry.mutation(extensions=[requires(basic(Module.CUSTOMER, Action.DELETE))])
+    @strawberry.mutation(
+        extensions=[requires(basic(Module.CUSTOMER, Action.DELETE))],
+        description="Brings a customer back from the recycle bin, as it was; its pool's rules "
+        "(caps) apply.",
+    )
     async def restore_customer(self, info: Info, id: int) -> RestoreCustomerResult:
         async def operation(uow: UnitOfWork) -> Customer:
             settings = await info.context.loaders.settings()

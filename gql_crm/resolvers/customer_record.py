@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -21,8 +21,11 @@ from gql_crm.schema.customer_record import (
     TaskInput,
     record_node,
 )
+from gql_crm.schema.descriptions import words
 from gql_crm.services import customer_record as service
 from gql_crm.services.customer_record import RecordKind
+
+Kind = Annotated[RecordKind, strawberry.argument(description="The kind of record.")]
 
 TASK_CREATE = basic(Module.TASK, Action.CREATE)
 TASK_EDIT = basic(Module.TASK, Action.EDIT)
@@ -38,7 +41,7 @@ class CustomerRecordQuery:
     async def record_recycle_bin(
         self,
         info: Info,
-        kind: RecordKind,
+        kind: Kind,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[CustomerRecord]:
@@ -48,11 +51,17 @@ class CustomerRecordQuery:
 
 
 def _create(operation: Any, needs: str, form: type, **more: Any) -> Any:
+    more.setdefault("description", f"Adds a {_kind(form)} to a customer.")
     return mutation(operation, Record, needs=needs, customer_id=int, input=form, **more)
 
 
 def _update(operation: Any, needs: str, form: type) -> Any:
-    return mutation(operation, Record, needs=needs, id=int, input=form)
+    description = f"Changes a {_kind(form)} to the input's values."
+    return mutation(operation, Record, needs=needs, id=int, input=form, description=description)
+
+
+def _kind(form: type) -> str:
+    return words(form.__name__.removesuffix("Input"))
 
 
 @strawberry.type
@@ -72,14 +81,14 @@ class CustomerRecordMutation:
     create_service_record = _create(service.create_service, CUSTOMER_EDIT, ServiceRecordInput)
     update_service_record = _update(service.update_service, CUSTOMER_EDIT, ServiceRecordInput)
     delete_customer_record = mutation(
-        service.delete_record, DeleteSuccess, needs=None, kind=RecordKind, id=int, **GONE,
+        service.delete_record, DeleteSuccess, needs=None, kind=Kind, id=int, **GONE,
         description="Move to your recycle bin (tasks need task:delete, others customer:delete).",
     )  # fmt: skip
     restore_customer_record = mutation(
-        service.restore_record, Record, needs=None, kind=RecordKind, id=int,
+        service.restore_record, Record, needs=None, kind=Kind, id=int,
         description="Bring a record back from your recycle bin.",
     )  # fmt: skip
     purge_customer_record = mutation(
-        service.purge_record, DeleteSuccess, needs=None, kind=RecordKind, id=int, **GONE,
+        service.purge_record, DeleteSuccess, needs=None, kind=Kind, id=int, **GONE,
         description="Delete for good a record from your recycle bin.",
     )  # fmt: skip

@@ -29,7 +29,7 @@ class DepartmentQuery:
         departments = await read(info, service.all_departments)
         return [DepartmentType.from_model(d) for d in departments]
 
-    @strawberry.field
+    @strawberry.field(description="One department, by id.")
     async def department(self, info: Info, id: int) -> DepartmentType | None:
         info.context.require_principal()
         department = await info.context.loaders.department.load(id)
@@ -41,9 +41,15 @@ class DepartmentMutation:
     create_department = mutation(
         service.create_department, DepartmentSuccess, needs=ADMIN_CREATE, name=Name,
         parent_id=int | None, manager_id=int | None, sort_order=default(int, 0),
+        description="Creates a department.",
     )  # fmt: skip
     rename_department = mutation(
-        service.rename_department, DepartmentSuccess, needs=ADMIN_EDIT, id=int, name=Name
+        service.rename_department,
+        DepartmentSuccess,
+        needs=ADMIN_EDIT,
+        id=int,
+        name=Name,
+        description="Renames a department.",
     )
     move_department = mutation(
         service.move_department, DepartmentSuccess, needs=ADMIN_EDIT, id=int,

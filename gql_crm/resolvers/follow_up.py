@@ -2,11 +2,19 @@ from __future__ import annotations
 
 import strawberry
 
-from gql_crm.resolvers.kit import mutation
+from gql_crm.resolvers.kit import connection, mutation
 from gql_crm.schema.common import DeleteSuccess, NotFoundError
-from gql_crm.schema.follow_up import FollowUpInput, FollowUpSuccess
+from gql_crm.schema.follow_up import FollowUpInput, FollowUpSuccess, FollowUpType
 from gql_crm.services import follow_up as service
 from gql_crm.services.follow_up import FOLLOWUP_CREATE, FOLLOWUP_DELETE, FOLLOWUP_EDIT
+
+
+@strawberry.type
+class FollowUpQuery:
+    follow_up_recycle_bin = connection(
+        service.follow_up_bin, FollowUpType, service.BIN_ORDER, needs=FOLLOWUP_DELETE,
+        description="Follow-ups you deleted, latest first: restore or purge them.",
+    )  # fmt: skip
 
 
 @strawberry.type
@@ -23,4 +31,14 @@ class FollowUpMutation:
     delete_follow_up = mutation(
         service.delete_follow_up, DeleteSuccess, needs=FOLLOWUP_DELETE, id=int,
         failures=(NotFoundError,), union="DeleteFollowUpResult",
+        description="Into your recycle bin; the customer's last follow-up time moves back.",
+    )  # fmt: skip
+    restore_follow_up = mutation(
+        service.restore_follow_up, FollowUpSuccess, needs=FOLLOWUP_DELETE, id=int,
+        description="Bring a follow-up back from your recycle bin exactly as it was.",
+    )  # fmt: skip
+    purge_follow_up = mutation(
+        service.purge_follow_up, DeleteSuccess, needs=FOLLOWUP_DELETE, id=int,
+        failures=(NotFoundError,), union="PurgeFollowUpResult",
+        description="Delete for good a follow-up from your recycle bin.",
     )  # fmt: skip

@@ -31,6 +31,7 @@ from gql_crm.schema.common import (
     deleted,
     requires,
 )
+from gql_crm.schema.descriptions import words
 from gql_crm.schema.kit import values_of
 from gql_crm.services.records import Records
 
@@ -82,6 +83,12 @@ class Default:
 def default(kind: Any, value: Any) -> Any:
     """``flag=default(bool, False)``: an argument with a default other than null."""
     return Default(kind, value)
+
+
+def described(kind: Any, text: str) -> Any:
+    """``status=described(Status | None, "Only those in this status.")``: an argument of type
+    ``kind`` with its description."""
+    return Annotated[kind, strawberry.argument(description=text)]
 
 
 def given(kind: Any) -> Any:
@@ -163,17 +170,35 @@ def writes(
     update and delete (restore and purge need delete's); ``parents`` are create's arguments."""
     create, update, delete = needs
     into_bin = records.binned is not None
+    kind = words(success.__strawberry_definition__.name.removesuffix("Success"))  # type: ignore[attr-defined]
     fields = [
-        mutation(records.create, success, needs=create, **parents, input=input),
-        mutation(records.update, success, needs=update, id=int, input=input),
+        mutation(
+            records.create, success, needs=create, **parents, input=input,
+            description=f"Creates a {kind}.",
+        ),
+        mutation(
+            records.update, success, needs=update, id=int, input=input,
+            description=f"Changes a {kind} to the input's values.",
+        ),
         mutation(
             records.delete, DeleteSuccess, needs=delete, id=int,
-            description="Into your recycle bin." if into_bin else None,
+            description=f"Moves a {kind} into your recycle bin." if into_bin
+            else f"Deletes a {kind} for good.",
         ),
     ]  # fmt: skip
     if into_bin:
-        fields.append(mutation(records.restore, success, needs=delete, id=int))
-        fields.append(mutation(records.purge, DeleteSuccess, needs=delete, id=int))
+        fields.append(
+            mutation(
+                records.restore, success, needs=delete, id=int,
+                description=f"Brings a {kind} back from the recycle bin, as it was.",
+            )
+        )  # fmt: skip
+        fields.append(
+            mutation(
+                records.purge, DeleteSuccess, needs=delete, id=int,
+                description=f"Deletes a {kind} in the recycle bin for good.",
+            )
+        )  # fmt: skip
     return tuple(fields)
 
 

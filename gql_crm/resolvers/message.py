@@ -7,7 +7,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.resolvers.common import read
-from gql_crm.resolvers.kit import connection, default, mutation
+from gql_crm.resolvers.kit import connection, default, described, mutation
 from gql_crm.schema.common import InvalidInputError, NotFoundError
 from gql_crm.schema.message import (
     BODY,
@@ -32,7 +32,7 @@ class MessageQuery:
         description="Messages you sent, newest first.",
     )  # fmt: skip
 
-    @strawberry.field
+    @strawberry.field(description="How many messages sent to you are unread.")
     async def unread_message_count(self, info: Info) -> int:
         principal = info.context.require_principal()
         return await read(info, partial(message_service.unread_count, principal=principal))
@@ -56,9 +56,10 @@ class MessageMutation:
             f"{message_service.MAX_RECIPIENTS_PER_CALL} recipients in all), in one "
             f"transaction: all are sent or none."
         ),
-        messages=list[MessageInput],
+        messages=described(list[MessageInput], "The messages, each with its recipients."),
     )  # fmt: skip
     mark_message_read = mutation(
         message_service.mark_message_read, MessageSuccess, needs=None,
         failures=(NotFoundError,), union="MarkMessageReadResult", id=int,
+        description="Marks a message sent to you as read.",
     )  # fmt: skip

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Annotated
 
 import strawberry
 
@@ -27,7 +28,7 @@ class NotificationQuery:
         first=int | None, after=str | None, unread_only=default(bool, False),
     )  # fmt: skip
 
-    @strawberry.field
+    @strawberry.field(description="Your unread notifications, counted as the bell shows them.")
     async def unread_notification_counts(self, info: Info) -> UnreadCountsType:
         principal = info.context.require_principal()
         counts = partial(notification_service.my_unread_counts, principal=principal)
@@ -39,13 +40,17 @@ class NotificationMutation:
     mark_notification_read = mutation(
         notification_service.mark_read, NotificationSuccess, needs=None,
         failures=(NotFoundError,), union="MarkNotificationReadResult", id=int,
+        description="Marks one of your notifications as read.",
     )  # fmt: skip
 
     @strawberry.mutation(description="Mark every (or every personal / system) notification read.")
     async def mark_all_notifications_read(
         self,
         info: Info,
-        category: NotificationCategoryEnum | None = None,  # type: ignore[valid-type]
+        category: Annotated[
+            NotificationCategoryEnum | None,  # type: ignore[valid-type]
+            strawberry.argument(description="Only this category (all when left out)."),
+        ] = None,
     ) -> MarkAllReadSuccess:
         info.context.require_principal()
         return await mutate(

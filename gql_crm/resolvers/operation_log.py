@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import strawberry
 
-from gql_crm.resolvers.kit import connection
+from gql_crm.resolvers.kit import connection, described
 from gql_crm.schema.operation_log import OperationLogEntryType
 from gql_crm.services import operation_log
 
@@ -13,5 +13,7 @@ class OperationLogQuery:
         operation_log.operation_log_query, OperationLogEntryType, operation_log.ORDER,
         description="Newest first; entries by people within your data scope, optionally for one "
         "record (entityType + entityId).",
-        first=int | None, after=str | None, entity_type=str | None, entity_id=int | None,
+        first=int | None, after=str | None,
+        entity_type=described(str | None, "Only entries about this kind of record (customer...)."),
+        entity_id=int | None,
     )  # fmt: skip

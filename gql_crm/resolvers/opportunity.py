@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -49,7 +49,10 @@ class OpportunityQuery:
         info.context.require_principal()
         return [OpportunityStageType.from_model(s) for s in await read(info, service.stages)]
 
-    @strawberry.field(extensions=[requires(OPPORTUNITY_VIEW)])
+    @strawberry.field(
+        extensions=[requires(OPPORTUNITY_VIEW)],
+        description="One opportunity you may see, by id (null: none you may see).",
+    )
     async def opportunity(self, info: Info, id: int) -> OpportunityType | None:
         principal = info.context.require_principal()
         row = await read(info, partial(service.find_opportunity, principal=principal, id=id))
@@ -82,16 +85,28 @@ class OpportunityQuery:
     @strawberry.field(
         extensions=[requires(OPPORTUNITY_VIEW)],
         description="Open opportunities expected to sign between the two dates (inclusive), "
-        "by user and by department, within your data scope.",
+        "by user and by department, within your data scope. Left out, the period is the "
+        f"next {service.FORECAST_DAYS} days from today (in the company's time zone).",
     )
     async def sales_forecast(
         self,
         info: Info,
-        expected_from: date,
-        expected_to: date,
+        expected_from: Annotated[
+            date | None, strawberry.argument(description="First day; defaults to today.")
+        ] = None,
+        expected_to: Annotated[
+            date | None,
+            strawberry.argument(
+                description=f"Last day; defaults to {service.FORECAST_DAYS} days after the first."
+            ),
+        ] = None,
         department_id: int | None = None,
         owner_id: int | None = None,
     ) -> SalesForecast:
+        settings = await info.context.loaders.settings()
+        expected_from, expected_to = service.forecast_period(
+            settings, info.context.services.clock.now(), expected_from, expected_to
+        )
         if expected_to < expected_from:
             raise BadRequest("expectedTo must not be before expectedFrom.")
         principal = info.context.require_principal()
@@ -120,6 +135,7 @@ class OpportunityMutation:
     create_opportunity = mutation(
         service.create_opportunity, OpportunitySuccess, needs=OPPORTUNITY_CREATE,
         customer_id=int, input=OpportunityInput,
+        description="Creates an opportunity for a customer, at the stage the input names.",
     )  # fmt: skip
     update_opportunity = mutation(
         service.update_opportunity, OpportunitySuccess, needs=OPPORTUNITY_EDIT,
@@ -128,14 +144,25 @@ class OpportunityMutation:
         "the stage history.",
     )  # fmt: skip
     delete_opportunity = mutation(
-        service.delete_opportunity, DeleteSuccess, needs=OPPORTUNITY_DELETE, id=int, **DELETED
+        service.delete_opportunity,
+        DeleteSuccess,
+        needs=OPPORTUNITY_DELETE,
+        id=int,
+        **DELETED,
+        description="Deletes an opportunity for good.",
     )
     add_opportunity_detail = mutation(
         service.add_detail, OpportunityDetailSuccess, needs=OPPORTUNITY_EDIT,
         opportunity_id=int, input=OpportunityDetailInput,
+        description="Adds a requirement, solution, quote or competitor to an opportunity.",
     )  # fmt: skip
     delete_opportunity_detail = mutation(
-        service.delete_detail, DeleteSuccess, needs=OPPORTUNITY_EDIT, id=int, **DELETED
+        service.delete_detail,
+        DeleteSuccess,
+        needs=OPPORTUNITY_EDIT,
+        id=int,
+        **DELETED,
+        description="Deletes an opportunity detail for good.",
     )
     create_opportunity_stage = mutation(
         service.create_stage, OpportunityStageSuccess, needs=ADMIN_EDIT,

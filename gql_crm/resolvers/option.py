@@ -65,7 +65,9 @@ class OptionQuery:
     async def options(
         self,
         info: Info,
-        list: OptionListEnum | None = None,  # type: ignore[valid-type]
+        list: Annotated[
+            OptionListEnum | None, strawberry.argument(description="One list (all when left out).")  # type: ignore[valid-type]
+        ] = None,
     ) -> list[OptionType]:
         info.context.require_principal()
         items = await read(info, partial(option_service.options, option_list=list))
@@ -75,7 +77,7 @@ class OptionQuery:
     async def form_settings(
         self,
         info: Info,
-        form: FormNameEnum,  # type: ignore[valid-type]
+        form: Annotated[FormNameEnum, strawberry.argument(description="The form.")],  # type: ignore[valid-type]
     ) -> FormSettings:
         info.context.require_principal()
         return _form(form, await read(info, partial(option_service.form_fields, form=form)))
@@ -83,7 +85,10 @@ class OptionQuery:
 
 @strawberry.type
 class OptionMutation:
-    @strawberry.mutation(extensions=[requires(ADMIN_CREATE)])
+    @strawberry.mutation(
+        extensions=[requires(ADMIN_CREATE)],
+        description="Adds an option at the end of an option list.",
+    )
     async def add_option(
         self,
         info: Info,
@@ -92,7 +97,10 @@ class OptionMutation:
     ) -> OptionResult:
         return await mutate(info, lambda uow: option_service.add_option(uow, list, label), _option)
 
-    @strawberry.mutation(extensions=[requires(ADMIN_EDIT)])
+    @strawberry.mutation(
+        extensions=[requires(ADMIN_EDIT)],
+        description="Renames an option; records using it show the new label.",
+    )
     async def rename_option(self, info: Info, id: int, label: Label) -> OptionResult:
         return await mutate(info, lambda uow: option_service.rename_option(uow, id, label), _option)
 
@@ -104,7 +112,10 @@ class OptionMutation:
         self,
         info: Info,
         list: OptionListEnum,  # type: ignore[valid-type]
-        ids: list[int],
+        ids: Annotated[
+            list[int],
+            strawberry.argument(description="Every option id of the list, in the new order."),
+        ],
     ) -> ReorderOptionsResult:
         return await mutate(
             info,
@@ -124,7 +135,10 @@ class OptionMutation:
             info, lambda uow: option_service.delete_option(uow, id, replacement_id), deleted
         )
 
-    @strawberry.mutation(extensions=[requires(ADMIN_EDIT)])
+    @strawberry.mutation(
+        extensions=[requires(ADMIN_EDIT)],
+        description="Shows, hides or requires fields of an entry form.",
+    )
     async def update_form_settings(
         self,
         info: Info,

@@ -8,9 +8,16 @@ from typing import Any
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.resolvers.common import read
+from gql_crm.resolvers.common import paginate, read
 from gql_crm.resolvers.kit import STANDARD_FAILURES, connection, mutation
-from gql_crm.schema.common import ConflictError, DeleteSuccess, NotFoundError, requires
+from gql_crm.schema.common import (
+    ConflictError,
+    Connection,
+    DeleteSuccess,
+    NotFoundError,
+    requires,
+)
+from gql_crm.schema.kit import values_of
 from gql_crm.schema.order import (
     DeliveryPlanSuccess,
     DeliverySuccess,
@@ -31,17 +38,37 @@ DELETED: dict[str, Any] = {"failures": (NotFoundError, ConflictError), "union": 
 
 @strawberry.type
 class OrderQuery:
-    @strawberry.field(extensions=[requires(ORDER_VIEW)])
+    @strawberry.field(
+        extensions=[requires(ORDER_VIEW)],
+        description="One order you may see, by id (null: none you may see).",
+    )
     async def order(self, info: Info, id: int) -> OrderType | None:
         principal = info.context.require_principal()
         row = await read(info, partial(service.find_order, principal=principal, id=id))
         return OrderType.from_model(row) if row else None
 
-    orders = connection(
-        service.order_query, OrderType, service.NEWEST_FIRST, needs=ORDER_VIEW,
-        description="Orders you may see, newest first; `refundedOnly` gives the refunded list.",
-        filter=OrderFilterInput | None,
-    )  # fmt: skip
+    @strawberry.field(
+        extensions=[requires(ORDER_VIEW)],
+        description="Orders you may see, newest first; filter by status (on the company's "
+        "today) and expiry window; `refundedOnly` gives the refunded list.",
+    )
+    async def orders(
+        self,
+        info: Info,
+        filter: OrderFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[OrderType]:
+        today = None
+        if filter is not None and filter.status is not None:  # a status is a matter of the day
+            settings = await info.context.loaders.settings()
+            today = service.company_today(settings, info.context.services.clock.now())
+        principal = info.context.require_principal()
+        stmt = service.order_query(principal, values_of(filter) if filter else None, today)
+        return await paginate(
+            info, stmt, service.NEWEST_FIRST, first=first, after=after, to_node=OrderType.from_model
+        )
+
     order_recycle_bin = connection(
         service.recycle_bin_query, OrderType, service.BIN_ORDER,
         description="Orders you deleted: restore or purge them.",
@@ -63,7 +90,13 @@ class OrderMutation:
         service.delete_order, OrderSuccess, needs=ORDER_DELETE, id=int,
         description="Move to your recycle bin (with everything on the order).",
     )  # fmt: skip
-    restore_order = mutation(service.restore_order, OrderSuccess, needs=ORDER_DELETE, id=int)
+    restore_order = mutation(
+        service.restore_order,
+        OrderSuccess,
+        needs=ORDER_DELETE,
+        id=int,
+        description="Brings an order back from the recycle bin, as it was.",
+    )
     purge_order = mutation(
         service.purge_order, DeleteSuccess, needs=ORDER_DELETE, id=int, **DELETED,
         description="Delete for good an order from your recycle bin.",
@@ -74,7 +107,12 @@ class OrderMutation:
         description="The invoiced total stays within the order's net amount.",
     )  # fmt: skip
     delete_invoice = mutation(
-        service.delete_invoice, DeleteSuccess, needs=ORDER_EDIT, id=int, **DELETED
+        service.delete_invoice,
+        DeleteSuccess,
+        needs=ORDER_EDIT,
+        id=int,
+        **DELETED,
+        description="Deletes an invoice for good.",
     )
     add_delivery_plan = mutation(
         service.add_delivery_plan, DeliveryPlanSuccess, needs=ORDER_EDIT, failures=BOUNDED,

@@ -5,22 +5,39 @@ from decimal import Decimal
 
 import strawberry
 
-from gql_crm.resolvers.kit import STANDARD_FAILURES, mutation
+from gql_crm.resolvers.kit import STANDARD_FAILURES, connection, mutation
 from gql_crm.schema.common import ConflictError, DeleteSuccess, NotFoundError
 from gql_crm.schema.payment import (
     AmountExceededError,
+    PaymentFilterInput,
     PaymentInput,
     PaymentPlanSuccess,
+    PaymentRecordType,
     PaymentSuccess,
     RefundSuccess,
 )
 from gql_crm.services import payment as service
 from gql_crm.services.order import ORDER_EDIT
-from gql_crm.services.payment import PAYMENT_CREATE, PAYMENT_DELETE, REFUND_CREATE
+from gql_crm.services.payment import (
+    PAYMENT_CREATE,
+    PAYMENT_DELETE,
+    PAYMENT_EDIT,
+    PAYMENT_VIEW,
+    REFUND_CREATE,
+)
 
 # Money on an order may run past what the order allows.
 BOUNDED = (*STANDARD_FAILURES, AmountExceededError)
 DELETED = (NotFoundError, ConflictError)
+
+
+@strawberry.type
+class PaymentQuery:
+    payments = connection(
+        service.payment_query, PaymentRecordType, service.NEWEST_FIRST, needs=PAYMENT_VIEW,
+        description="Payments on the orders you may see, latest paid first.",
+        filter=PaymentFilterInput | None,
+    )  # fmt: skip
 
 
 @strawberry.type
@@ -33,12 +50,20 @@ class PaymentMutation:
     delete_payment_plan = mutation(
         service.delete_payment_plan, DeleteSuccess, needs=ORDER_EDIT, id=int,
         failures=DELETED, union="DeletePaymentResult",
+        description="Deletes a payment plan for good.",
     )  # fmt: skip
     record_payment = mutation(
         service.record_payment, PaymentSuccess, needs=PAYMENT_CREATE, failures=BOUNDED,
         order_id=int, input=PaymentInput,
         description="Record money received. Paying beyond the order amount is refused "
         "(AmountExceededError); others' orders need payment:record_any.",
+    )  # fmt: skip
+    update_payment = mutation(
+        service.update_payment, PaymentSuccess, needs=PAYMENT_EDIT, failures=BOUNDED,
+        id=int, input=PaymentInput,
+        description="Correct a payment (the order's status and the customer's totals follow); "
+        "the order's payments stay within its amount and above its refunds. Others' orders "
+        "need payment:record_any; handlerId left out keeps the handler.",
     )  # fmt: skip
     delete_payment = mutation(
         service.delete_payment, DeleteSuccess, needs=PAYMENT_DELETE, id=int,

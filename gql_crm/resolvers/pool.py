@@ -1,27 +1,38 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 
-from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.auth.permissions import ADMIN_EDIT, Action, Module, basic
 from gql_crm.context import Info
 from gql_crm.db.models import Customer, Pool
 from gql_crm.resolvers.common import mutate
-from gql_crm.schema.common import ConflictError, InvalidInputError, NotFoundError, requires
+from gql_crm.schema.common import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    error_from,
+    requires,
+)
 from gql_crm.schema.customer import CustomersSuccess, CustomerSuccess, CustomerType
 from gql_crm.schema.pool import (
     BatchRefusedError,
     ClaimBannedError,
     NotClaimableError,
     PoolCapReachedError,
+    PoolReleaseRun,
 )
 from gql_crm.services import pool as pool_service
-from gql_crm.services.errors import InvalidInput
+from gql_crm.services import pool_release
+from gql_crm.services.errors import DomainError, InvalidInput
 from gql_crm.services.unit_of_work import UnitOfWork
 
 CUSTOMER_EDIT = basic(Module.CUSTOMER, Action.EDIT)
+RunPoolReleaseResult = Annotated[
+    PoolReleaseRun | InvalidInputError, strawberry.union("RunPoolReleaseResult")
+]
 
 ClaimCustomerResult = Annotated[
     CustomerSuccess
@@ -73,7 +84,9 @@ class PoolMutation:
         info: Info,
         customer_ids: list[int],
         to_user_id: int | None = None,
-        to_pool: TransferPool | None = None,
+        to_pool: Annotated[
+            TransferPool | None, strawberry.argument(description="The pool to send them to.")
+        ] = None,
     ) -> BatchCustomersResult:
         async def operation(uow: UnitOfWork) -> list[Customer]:
             if (to_user_id is None) == (to_pool is None):
@@ -97,7 +110,29 @@ class PoolMutation:
             info, lambda uow: pool_service.share(uow, customer_ids, user_ids, True), _many
         )
 
-    @strawberry.mutation(extensions=[requires(CUSTOMER_EDIT)])
+    @strawberry.mutation(
+        extensions=[requires(ADMIN_EDIT)],
+        description="Run the pool release and its advance warnings once, now, inside the "
+        "server, so that connected bells and customer watchers hear of it; daysAhead runs it as if "
+        "it were that many days later, for demonstrations.",
+    )
+    async def run_pool_release(
+        self,
+        info: Info,
+        days_ahead: Annotated[
+            int, strawberry.argument(description="Run as if it were this many days later.")
+        ] = 0,
+    ) -> RunPoolReleaseResult:
+        try:
+            run = await pool_release.run_in_server(info.context.services, days_ahead)
+        except DomainError as error:
+            refused: Any = error_from(error)  # the union member for the error
+            return refused
+        return PoolReleaseRun(released=run.released, warned=run.warned, ran_at=run.ran_at)
+
+    @strawberry.mutation(
+        extensions=[requires(CUSTOMER_EDIT)], description="Stops sharing customers with users."
+    )
     async def unshare_customers(
         self, info: Info, customer_ids: list[int], user_ids: list[int]
     ) -> BatchCustomersResult:

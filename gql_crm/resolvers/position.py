@@ -19,13 +19,13 @@ from gql_crm.services import position as service
 
 @strawberry.type
 class PositionQuery:
-    @strawberry.field
+    @strawberry.field(description="Every position, with its permissions and data scope.")
     async def positions(self, info: Info) -> list[PositionType]:
         info.context.require_principal()
         positions = await read(info, service.all_positions)
         return [PositionType.from_model(p) for p in positions]
 
-    @strawberry.field
+    @strawberry.field(description="One position, by id.")
     async def position(self, info: Info, id: int) -> PositionType | None:
         info.context.require_principal()
         position = await info.context.loaders.position.load(id)
@@ -40,10 +40,19 @@ class PositionQuery:
 @strawberry.type
 class PositionMutation:
     create_position = mutation(
-        service.create_position, PositionSuccess, needs=ADMIN_CREATE, input=PositionInput
+        service.create_position,
+        PositionSuccess,
+        needs=ADMIN_CREATE,
+        input=PositionInput,
+        description="Creates a position.",
     )
     update_position = mutation(
-        service.update_position, PositionSuccess, needs=ADMIN_EDIT, id=int, input=PositionInput
+        service.update_position,
+        PositionSuccess,
+        needs=ADMIN_EDIT,
+        id=int,
+        input=PositionInput,
+        description="Changes a position; its holders' rights change at once.",
     )
     delete_position = mutation(
         service.delete_position, DeleteSuccess, needs=ADMIN_DELETE, id=int,

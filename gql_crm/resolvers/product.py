@@ -12,7 +12,9 @@ from gql_crm.services import product as service
 
 @strawberry.type
 class ProductQuery:
-    @strawberry.field(extensions=[requires(service.PRODUCT_VIEW)])
+    @strawberry.field(
+        extensions=[requires(service.PRODUCT_VIEW)], description="One product, by id."
+    )
     async def product(self, info: Info, id: int) -> ProductType | None:
         product = await info.context.loaders.of(load_products).load(id)
         return ProductType.from_model(product) if product else None
@@ -26,11 +28,16 @@ class ProductQuery:
 @strawberry.type
 class ProductMutation:
     create_product = mutation(
-        service.create_product, ProductSuccess, needs=service.PRODUCT_CREATE, input=ProductInput
+        service.create_product,
+        ProductSuccess,
+        needs=service.PRODUCT_CREATE,
+        input=ProductInput,
+        description="Adds a product to the catalog.",
     )
     update_product = mutation(
         service.update_product, ProductSuccess, needs=service.PRODUCT_EDIT, id=int,
         input=ProductInput,
+        description="Changes a product; orders already signed keep their prices.",
     )  # fmt: skip
     delete_product = mutation(
         service.delete_product, DeleteSuccess, needs=service.PRODUCT_DELETE, id=int,

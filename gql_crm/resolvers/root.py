@@ -20,6 +20,16 @@ def _domains(package: ModuleType) -> list[ModuleType]:
     ]
 
 
+_ROOTS = {
+    "Query": "What you may read: every list and record, within your permissions and data scope.",
+    "Mutation": "What you may change. Expected failures come back as data (each result's "
+    "`Error` members); a missing sign-in or permission is a top-level error with "
+    "`extensions.code`.",
+    "Subscription": "Live updates over WebSocket (graphql-transport-ws); each feed delivers "
+    "only what you may see.",
+}
+
+
 def _merged(name: str, modules: list[ModuleType]) -> type:
     """``name`` with the fields of every ``<Domain><name>`` type the modules define."""
     parts = [
@@ -30,7 +40,9 @@ def _merged(name: str, modules: list[ModuleType]) -> type:
         and hasattr(value, "__strawberry_definition__")
         and value.__module__ == module.__name__
     ]
-    return merge_types(name, tuple(parts))
+    merged = merge_types(name, tuple(parts))
+    merged.__strawberry_definition__.description = _ROOTS[name]  # type: ignore[attr-defined]
+    return merged
 
 
 # A domain's resolvers module defines its ``<Domain>Query`` and ``<Domain>Mutation``, and its

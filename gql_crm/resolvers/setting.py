@@ -25,7 +25,7 @@ def _change(data: SystemSettingsInput) -> SettingsChange:
 
 
 def _settings(page: tuple[SystemSettings, list[MaturityOption]]) -> SystemSettingsType:
-    return SystemSettingsType.from_model(*page)
+    return SystemSettingsType.of(*page)
 
 
 @strawberry.type
@@ -38,7 +38,10 @@ class SettingQuery:
 
 @strawberry.type
 class SettingMutation:
-    @strawberry.mutation(extensions=[requires(ADMIN_EDIT)])
+    @strawberry.mutation(
+        extensions=[requires(ADMIN_EDIT)],
+        description="Changes the company's settings and pool rules.",
+    )
     async def update_system_settings(
         self, info: Info, input: SystemSettingsInput
     ) -> UpdateSystemSettingsResult:

@@ -17,6 +17,7 @@ class TrainingQuery:
     training_projects = connection(
         service.projects.rows, schema.TrainingProjectType, service.PROJECT_ORDER, needs=VIEW,
         search=str | None,
+        description="Training projects, by name.",
     )  # fmt: skip
     training_courses = connection(
         service.courses.rows, schema.TrainingCourseType, service.COURSE_ORDER, needs=VIEW,

@@ -7,7 +7,7 @@ import strawberry
 from gql_crm.auth.permissions import ADMIN_CREATE, ADMIN_DELETE, ADMIN_EDIT
 from gql_crm.context import Info
 from gql_crm.resolvers.common import mutate
-from gql_crm.resolvers.kit import connection, default, mutation
+from gql_crm.resolvers.kit import connection, default, described, mutation
 from gql_crm.schema.common import (
     ConflictError,
     DeleteSuccess,
@@ -46,13 +46,15 @@ class UserQuery:
         service.user_search, UserType, service.ORDER,
         description="The employee directory, by name.",
         first=int | None, after=str | None, search=str | None, department_id=int | None,
-        include_inactive=default(bool, False),
+        include_inactive=default(described(bool, "Include deactivated accounts."), False),
     )  # fmt: skip
 
 
 @strawberry.type
 class UserMutation:
-    @strawberry.mutation(extensions=[requires(ADMIN_CREATE)])
+    @strawberry.mutation(
+        extensions=[requires(ADMIN_CREATE)], description="Creates an employee account."
+    )
     async def create_user(self, info: Info, input: CreateUserInput) -> CreateUserResult:
         # The login name and password are taken as typed: their own rules refuse spaces.
         values = values_of(input, skip=("login_name", "password"))
@@ -79,14 +81,22 @@ class UserMutation:
         )
 
     update_user = mutation(
-        service.update_user, UserSuccess, needs=ADMIN_EDIT, id=int, input=UserInput, **UPDATE
+        service.update_user,
+        UserSuccess,
+        needs=ADMIN_EDIT,
+        id=int,
+        input=UserInput,
+        **UPDATE,
+        description="Changes an employee's account.",
     )
     set_user_active = mutation(
-        service.set_user_active, UserSuccess, needs=ADMIN_EDIT, id=int, active=bool, **UPDATE,
+        service.set_user_active, UserSuccess, needs=ADMIN_EDIT, id=int, **UPDATE,
+        active=described(bool, "false: deactivate; true: re-activate."),
         description="Deactivate (or re-activate) an account; deactivation ends its sessions.",
     )  # fmt: skip
     reset_password = mutation(
-        service.reset_password, UserSuccess, needs=ADMIN_EDIT, id=int, new_password=str,
+        service.reset_password, UserSuccess, needs=ADMIN_EDIT, id=int,
+        new_password=described(str, "The new password."),
         **UPDATE, description="Set a new password for an employee; their sessions end.",
     )  # fmt: skip
     delete_user = mutation(

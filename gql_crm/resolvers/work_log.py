@@ -5,7 +5,7 @@ from typing import Annotated
 
 import strawberry
 
-from gql_crm.resolvers.kit import connection, default, mutation
+from gql_crm.resolvers.kit import connection, default, described, mutation
 from gql_crm.schema.common import InvalidInputError, NotFoundError
 from gql_crm.schema.constraints import constraint
 from gql_crm.schema.work_log import WorkLogCommentSuccess, WorkLogSuccess, WorkLogType
@@ -21,7 +21,9 @@ def _content(max_length: int) -> object:
 @strawberry.type
 class WorkLogQuery:
     work_logs = connection(
-        service.work_logs_query, WorkLogType, service.ORDER, mine=default(bool, True),
+        service.work_logs_query, WorkLogType, service.ORDER, mine=default(
+            described(bool, "true: the logs you wrote; false: those submitted to you."), True
+        ),
         description="Your work logs (mine: true) or those submitted to you.",
     )  # fmt: skip
 

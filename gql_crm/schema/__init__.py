@@ -28,6 +28,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from gql_crm.observability import schema_extensions
 from gql_crm.schema.constraints import constrain_root_fields
+from gql_crm.schema.cost import query_cost_rule
 from gql_crm.schema.descriptions import describe
 from gql_crm.schema.errors import ErrorPolicy
 from gql_crm.settings import Settings
@@ -121,12 +122,16 @@ def _document_validation(*, hide_suggestions: bool) -> Callable[..., list[GraphQ
 
 
 def validation_limits(settings: Settings) -> list[type[ASTValidationRule]]:
-    """The depth and alias limits as validation rules (also checked by the direct path)."""
+    """The depth, alias and cost limits as validation rules (also checked by the direct
+    path)."""
     # Built once per schema: the validation cache is keyed by the rule classes, and a limiter
     # built per operation makes new classes (and never hits).
     return [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        query_cost_rule(
+            settings.max_query_cost, settings.default_page_size, settings.max_page_size
+        ),
     ]
 
 

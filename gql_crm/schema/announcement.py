@@ -5,17 +5,19 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from gql_crm.db.models import Audience
+from gql_crm.db.models import Announcement, Audience
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType, related
+from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.user import UserType
 
-AudienceEnum = strawberry.enum(Audience, name="Audience")
+AudienceEnum = strawberry.enum(
+    Audience, name="Audience", description="Who an announcement goes to."
+)
 TITLE = constraint(max_length=200, single_line=True, required=True)
 
 
 @strawberry.type(name="Announcement", description="A company announcement.")
-class AnnouncementType(ModelType):
+class AnnouncementType(ModelType, model=Announcement):
     id: int
     title: str
     content: str
@@ -31,7 +33,7 @@ class AnnouncementType(ModelType):
 
 
 @strawberry.input
-class AnnouncementInput:
+class AnnouncementInput(ModelInput, model=Announcement):
     title: str = strawberry.field(metadata=TITLE)
     content: str = strawberry.field(metadata=constraint(max_length=50_000, required=True))
     audience: AudienceEnum = Audience.EVERYONE  # type: ignore[valid-type]
@@ -50,12 +52,12 @@ class AnnouncementSuccess:
 
 @strawberry.type(description="An instant notice: shown once to users online when it is sent.")
 class InstantNotice:
-    title: str
-    body: str
+    title: str = strawberry.field(description="The headline.")
+    body: str = strawberry.field(description="The text.")
     sender_id: int
-    sent_at: datetime
+    sent_at: datetime = strawberry.field(description="When it was sent.")
 
 
-@strawberry.type
+@strawberry.type(description="What sending an instant notice did.")
 class NoticeSent:
     delivered_live: bool = strawberry.field(description="False if live updates are interrupted.")

@@ -31,7 +31,7 @@ class ApiKeyType(
 
 @strawberry.type(description="The new key: `secret` is shown this once and never again.")
 class CreateApiKeySuccess:
-    api_key: ApiKeyType
+    api_key: ApiKeyType = strawberry.field(description="The key's record (without its secret).")
     secret: str = strawberry.field(
         description="Send it as `Authorization: Bearer <secret>` (HTTP) or as "
         '`{"token": ...}` in the WebSocket connection_init payload.'

@@ -6,42 +6,52 @@ from decimal import Decimal
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import ApprovalAction, ApprovalStatus, ApprovalType
+from gql_crm.db.models import Approval, ApprovalAction, ApprovalStatus, ApprovalType
 from gql_crm.schema.common import Error, register_error
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType, related
+from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.user import UserType
 from gql_crm.services import errors
 
-ApprovalTypeEnum = strawberry.enum(ApprovalType, name="ApprovalType")
-ApprovalStatusEnum = strawberry.enum(ApprovalStatus, name="ApprovalStatus")
-ApprovalActionEnum = strawberry.enum(ApprovalAction, name="ApprovalAction")
+ApprovalTypeEnum = strawberry.enum(
+    ApprovalType, name="ApprovalType", description="The kind of an application."
+)
+ApprovalStatusEnum = strawberry.enum(
+    ApprovalStatus, name="ApprovalStatus", description="Where an application stands."
+)
+ApprovalActionEnum = strawberry.enum(
+    ApprovalAction, name="ApprovalAction", description="What someone did to an application."
+)
 
 
-@strawberry.type
+@strawberry.type(description="One step of an application's approval chain.")
 class ApprovalStepType(ModelType):
-    step: int
+    step: int = strawberry.field(description="The step's number, counting from 1.")
     approver_id: int
-    decision: ApprovalActionEnum | None  # type: ignore[valid-type]
-    comment: str | None
-    decided_at: datetime | None
+    decision: ApprovalActionEnum | None = strawberry.field(  # type: ignore[valid-type]
+        description="The approver's decision (null: not decided yet)."
+    )
+    comment: str | None = strawberry.field(description="The approver's comment.")
+    decided_at: datetime | None = strawberry.field(description="When the approver decided.")
 
     approver = related(UserType, "approver_id", "user")
 
 
-@strawberry.type
+@strawberry.type(description="One thing someone did to an application, in the order it happened.")
 class ApprovalHistoryEntry(ModelType):
     actor_id: int
-    action: ApprovalActionEnum  # type: ignore[valid-type]
-    step: int | None
-    comment: str | None
+    action: ApprovalActionEnum = strawberry.field(description="What was done.")  # type: ignore[valid-type]
+    step: int | None = strawberry.field(
+        description="The step it was done at (null for the applicant's own actions)."
+    )
+    comment: str | None = strawberry.field(description="The comment given with it.")
     created_at: datetime
 
     actor = related(UserType, "actor_id", "user")
 
 
 @strawberry.type(name="Approval", description="An application decided step by step.")
-class ApprovalType_(ModelType):
+class ApprovalType_(ModelType, model=Approval):
     id: int
     applicant_id: int
     type: ApprovalTypeEnum  # type: ignore[valid-type]
@@ -58,7 +68,9 @@ class ApprovalType_(ModelType):
 
     applicant = related(UserType, "applicant_id", "user")
 
-    @strawberry.field
+    @strawberry.field(
+        description="The approval steps in order, each with its approver and decision."
+    )
     async def steps(self, info: Info) -> list[ApprovalStepType]:
         rows = await info.context.loaders.approval_steps.load(self.id)
         return [ApprovalStepType.from_model(row) for row in rows]
@@ -70,7 +82,7 @@ class ApprovalType_(ModelType):
 
 
 @strawberry.input
-class ApprovalInput:
+class ApprovalInput(ModelInput, model=Approval):
     type: ApprovalTypeEnum  # type: ignore[valid-type]
     title: str = strawberry.field(
         metadata=constraint(max_length=200, single_line=True, required=True)
@@ -95,9 +107,11 @@ class ApprovalSuccess:
 
 @strawberry.type(description="Something happened to an approval you may watch.")
 class ApprovalUpdate:
-    action: ApprovalActionEnum  # type: ignore[valid-type]
+    action: ApprovalActionEnum = strawberry.field(  # type: ignore[valid-type]
+        description="What just happened to the application."
+    )
     actor_id: int
-    approval: ApprovalType_
+    approval: ApprovalType_ = strawberry.field(description="The application as it now stands.")
 
 
 @strawberry.type(description="The record was already approved or rejected.")

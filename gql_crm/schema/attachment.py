@@ -5,7 +5,7 @@ from datetime import datetime
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import AttachmentRecordType
+from gql_crm.db.models import Attachment, AttachmentRecordType
 from gql_crm.schema.kit import ModelType
 from gql_crm.schema.user import UserType
 
@@ -25,7 +25,7 @@ def download_path(attachment_id: int) -> str:
     description="A file on an order (the contract text) or a customer. Fetch its bytes with "
     "GET `downloadUrl` and the same `Authorization: Bearer` token as for /graphql.",
 )
-class AttachmentType(ModelType):
+class AttachmentType(ModelType, model=Attachment):
     id: int
     record_type: AttachmentRecordTypeEnum  # type: ignore[valid-type]
     record_id: int
@@ -36,7 +36,7 @@ class AttachmentType(ModelType):
     created_at: datetime
     uploaded_by_id: strawberry.Private[int | None]
 
-    @strawberry.field
+    @strawberry.field(description="Who uploaded the file.")
     async def uploaded_by(self, info: Info) -> UserType | None:
         if self.uploaded_by_id is None:
             return None

@@ -12,6 +12,8 @@ from gql_crm.schema.user import UserType
     '`{"token": ...}` in the WebSocket connection_init payload.'
 )
 class LoginSuccess:
-    token: str
-    expires_at: datetime
-    user: UserType
+    token: str = strawberry.field(
+        description="The session token: send it as `Authorization: Bearer <token>`."
+    )
+    expires_at: datetime = strawberry.field(description="When the token stops working.")
+    user: UserType = strawberry.field(description="Who signed in.")

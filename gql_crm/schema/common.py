@@ -84,15 +84,17 @@ class Error:
     field: str | None = strawberry.field(description="The input field concerned, if one.")
 
 
-@strawberry.type
+@strawberry.type(description="One input field that was refused, and why.")
 class FieldProblem:
-    field: str
-    message: str
+    field: str = strawberry.field(description="The input field, as the input names it.")
+    message: str = strawberry.field(description="Why it was refused, for people.")
 
 
 @strawberry.type(description="Input was refused; `problems` names every bad field.")
 class InvalidInputError(Error):
-    problems: list[FieldProblem]
+    problems: list[FieldProblem] = strawberry.field(
+        description="Every field that was refused, with the reason."
+    )
 
 
 @strawberry.type(description="The record does not exist or is not visible to you.")
@@ -105,14 +107,14 @@ class ConflictError(Error):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="The login name or password is wrong (which one is not said).")
 class InvalidCredentialsError(Error):
     pass
 
 
-@strawberry.type
+@strawberry.type(description="Too many failed sign-ins for this login name from this address.")
 class TooManyAttemptsError(Error):
-    retry_at: datetime
+    retry_at: datetime = strawberry.field(description="When signing in may be tried again.")
 
 
 E = TypeVar("E", bound=errors.DomainError)
@@ -161,7 +163,7 @@ def deleted(record_id: int) -> DeleteSuccess:
     return DeleteSuccess(id=record_id)
 
 
-@strawberry.type
+@strawberry.type(description="Where a page stands in its list.")
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool

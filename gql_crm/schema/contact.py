@@ -5,12 +5,12 @@ from datetime import datetime
 import strawberry
 
 from gql_crm.db.models import Contact
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelInput, ModelType
 from gql_crm.schema.masking import masked_field
 
 
 @strawberry.type(name="Contact", description="A person at a customer.")
-class ContactType(ModelType):
+class ContactType(ModelType, model=Contact):
     id: int
     customer_id: int
     name: str
@@ -26,7 +26,7 @@ class ContactType(ModelType):
 
 
 @strawberry.input
-class ContactInput:
+class ContactInput(ModelInput, model=Contact):
     name: str
     gender: str | None = strawberry.field(default=None, description="male, female or other")
     mobile: str | None = None

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
+from strawberry import UNSET
 
 from gql_crm.context import Info
 from gql_crm.db.models import Customer, CustomerKind, TemporaryOrigin
@@ -22,7 +23,7 @@ from gql_crm.schema.customer_record import (
 )
 from gql_crm.schema.expense import ExpenseType
 from gql_crm.schema.follow_up import FollowUpType
-from gql_crm.schema.kit import ModelType, related
+from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.operation_log import OperationLogEntryType
 from gql_crm.schema.opportunity import OpportunityType
 from gql_crm.schema.option import OptionType
@@ -37,7 +38,11 @@ from gql_crm.services.order import ORDER_VIEW
 from gql_crm.services.pool import release_forecast
 from gql_crm.services.training import VIEW as TRAINING_VIEW
 
-CustomerKindEnum = strawberry.enum(CustomerKind, name="CustomerKind")
+CustomerKindEnum = strawberry.enum(
+    CustomerKind,
+    name="CustomerKind",
+    description="Whether a customer is a company or a private person.",
+)
 TemporaryOriginEnum = strawberry.enum(
     TemporaryOrigin,
     name="TemporaryOrigin",
@@ -64,8 +69,8 @@ def _nested_limit(first: int) -> int:
 
 @strawberry.type(description="When a customer falls back to the public pool if nothing happens.")
 class PoolRelease:
-    at: datetime
-    reason: str
+    at: datetime = strawberry.field(description="When it falls back.")
+    reason: str = strawberry.field(description="Which rule sends it back, for people.")
 
 
 @strawberry.type(
@@ -74,17 +79,21 @@ class PoolRelease:
     "= contractTotal - receivedTotal; netContractTotal and netReceivedTotal subtract refunds.",
 )
 class CustomerMoneyType:
-    contract_total: Decimal
-    received_total: Decimal
-    refunded_total: Decimal
-    net_contract_total: Decimal
-    net_received_total: Decimal
-    outstanding_total: Decimal
-    approved_expense_total: Decimal
+    contract_total: Decimal = strawberry.field(description="Sum of the amounts of its orders.")
+    received_total: Decimal = strawberry.field(description="Sum of the payments received on them.")
+    refunded_total: Decimal = strawberry.field(description="Sum of the refunds on them.")
+    net_contract_total: Decimal = strawberry.field(description="contractTotal - refundedTotal.")
+    net_received_total: Decimal = strawberry.field(description="receivedTotal - refundedTotal.")
+    outstanding_total: Decimal = strawberry.field(
+        description="contractTotal - receivedTotal: still to be received."
+    )
+    approved_expense_total: Decimal = strawberry.field(
+        description="Sum of the approved expenses recorded against it."
+    )
 
 
 @strawberry.type(name="Customer", description="An enterprise or individual customer.")
-class CustomerType(ModelType):
+class CustomerType(ModelType, model=Customer):
     id: int
     kind: CustomerKindEnum  # type: ignore[valid-type]
     name: str
@@ -94,7 +103,12 @@ class CustomerType(ModelType):
     address: str | None
     website: str | None
     remarks: str | None
-    pool: PoolEnum  # type: ignore[valid-type]
+    pool: PoolEnum = strawberry.field(  # type: ignore[valid-type]
+        description="The pool the customer is kept in. A closed-won customer (closedWonAt set) "
+        "has left the private and temporary pools: it counts toward no cap, never falls back "
+        "and is listed under the CLOSED_WON view, not under its pool; this field then names "
+        "the pool it returns to should its last order be deleted."
+    )
     pool_entered_at: datetime
     temporary_origin: TemporaryOriginEnum | None  # type: ignore[valid-type]
     last_follow_up_at: datetime | None
@@ -157,7 +171,7 @@ class CustomerType(ModelType):
         contacts = await self._with_details(info).customer_contacts.load(self.id)
         return [ContactType.from_model(c) for c in contacts]
 
-    @strawberry.field
+    @strawberry.field(description="The customer's main contact, if it has one.")
     async def primary_contact(self, info: Info) -> ContactType | None:
         contacts = await self._with_details(info).customer_contacts.load(self.id)
         primary = next((c for c in contacts if c.is_primary), None)
@@ -308,7 +322,7 @@ class CustomersSuccess:
 
 
 @strawberry.input
-class CustomerInput:
+class CustomerInput(ModelInput, model=Customer):
     kind: CustomerKindEnum = CustomerKind.ENTERPRISE  # type: ignore[valid-type]
     name: str
     short_name: str | None = None
@@ -326,11 +340,46 @@ class CustomerInput:
     remarks: str | None = None
 
 
+@strawberry.input(
+    description="The fields of a customer to change: a field left out keeps its value, an "
+    "explicit null clears it (a maturity cleared puts the customer in the public pool)."
+)
+class CustomerUpdateInput:
+    kind: CustomerKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=UNSET, description="Enterprise or individual; cannot be cleared."
+    )
+    name: str | None = strawberry.field(default=UNSET, description="Cannot be cleared.")
+    short_name: str | None = strawberry.field(default=UNSET, description="A shorter name.")
+    acquired_on: date | None = strawberry.field(
+        default=UNSET, description="When the customer was acquired."
+    )
+    category_id: int | None = UNSET
+    source_id: int | None = UNSET
+    status_id: int | None = UNSET
+    industry_id: int | None = UNSET
+    maturity_id: int | None = strawberry.field(
+        default=UNSET, description="Decides the pool; null puts the customer in the public pool."
+    )
+    city: str | None = strawberry.field(default=UNSET, description="The city.")
+    address: str | None = strawberry.field(default=UNSET, description="The postal address.")
+    website: str | None = strawberry.field(default=UNSET, description="The web site.")
+    remarks: str | None = strawberry.field(default=UNSET, description="Free remarks.")
+
+
 @strawberry.input
 class CustomerFilterInput:
-    view: CustomerViewEnum = CustomerView.ALL  # type: ignore[valid-type]
-    pool: PoolEnum | None = None  # type: ignore[valid-type]
-    kind: CustomerKindEnum | None = None  # type: ignore[valid-type]
+    view: CustomerViewEnum = strawberry.field(  # type: ignore[valid-type]
+        default=CustomerView.ALL, description="Which of your lists to read."
+    )
+    pool: PoolEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="Customers held in this pool; closed-won customers have left the private "
+        "and temporary pools (the CLOSED_WON view lists them), so these lists count what the "
+        "caps count.",
+    )
+    kind: CustomerKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only companies, or only private persons."
+    )
     category_id: int | None = None
     source_id: int | None = None
     status_id: int | None = None
@@ -343,7 +392,7 @@ class CustomerFilterInput:
     )
 
 
-@strawberry.enum
+@strawberry.enum(description="What a customer list can be sorted by.")
 class CustomerSortField(enum.Enum):
     ACQUIRED_ON = "acquired_on"
     LAST_FOLLOW_UP_AT = "last_follow_up_at"
@@ -351,7 +400,7 @@ class CustomerSortField(enum.Enum):
     CREATED_AT = "created_at"
 
 
-@strawberry.enum
+@strawberry.enum(description="The direction of a sort.")
 class SortDirection(enum.Enum):
     ASC = "asc"
     DESC = "desc"
@@ -359,5 +408,9 @@ class SortDirection(enum.Enum):
 
 @strawberry.input
 class CustomerSortInput:
-    field: CustomerSortField = CustomerSortField.CREATED_AT
-    direction: SortDirection = SortDirection.DESC
+    field: CustomerSortField = strawberry.field(
+        default=CustomerSortField.CREATED_AT, description="What to sort by."
+    )
+    direction: SortDirection = strawberry.field(
+        default=SortDirection.DESC, description="Ascending or descending."
+    )

@@ -10,11 +10,14 @@ from gql_crm.context import Info
 from gql_crm.db import models
 from gql_crm.db.models import CallRecord, ComplaintStatus
 from gql_crm.schema.kit import ModelInput, ModelType, owner_field
+from gql_crm.schema.links import customer_link
 from gql_crm.schema.masking import masked_field
 from gql_crm.schema.user import UserType
 from gql_crm.services.customer_record import RecordKind
 
-ComplaintStatusEnum = strawberry.enum(ComplaintStatus, name="ComplaintStatus")
+ComplaintStatusEnum = strawberry.enum(
+    ComplaintStatus, name="ComplaintStatus", description="Where the handling of a complaint stands."
+)
 RecordKindEnum = strawberry.enum(
     RecordKind,
     name="CustomerRecordKind",
@@ -38,6 +41,8 @@ class CustomerRecord:
     created_at: datetime
     updated_at: datetime
 
+    customer = customer_link()
+
     @strawberry.field(description="The responsible user: assignee, author or handler.")
     async def owner(self, info: Info) -> UserType | None:
         if self.owner_id is None:
@@ -54,7 +59,7 @@ class CustomerRecord:
 
 
 @strawberry.type(name="Task", description="A to-do; the owner is the assignee.")
-class TaskType(CustomerRecord, ModelType):
+class TaskType(CustomerRecord, ModelType, model=models.Task):
     content: str
     due_at: datetime
     remind_at: datetime | None
@@ -63,7 +68,7 @@ class TaskType(CustomerRecord, ModelType):
 
 
 @strawberry.type(name="Schedule", description="An appointment.")
-class ScheduleType(CustomerRecord, ModelType):
+class ScheduleType(CustomerRecord, ModelType, model=models.Schedule):
     title: str
     starts_at: datetime
     ends_at: datetime
@@ -73,12 +78,12 @@ class ScheduleType(CustomerRecord, ModelType):
 
 
 @strawberry.type(name="CustomerNote", description="A note on the customer.")
-class CustomerNoteType(CustomerRecord, ModelType):
+class CustomerNoteType(CustomerRecord, ModelType, model=models.CustomerNote):
     content: str
 
 
 @strawberry.type(name="CallRecord", description="An incoming call to process.")
-class CallRecordType(CustomerRecord, ModelType):
+class CallRecordType(CustomerRecord, ModelType, model=CallRecord):
     caller_number = masked_field(CallRecord, "caller_number", description="The caller's number.")
     called_at: datetime
     content: str
@@ -88,7 +93,7 @@ class CallRecordType(CustomerRecord, ModelType):
 
 
 @strawberry.type(name="Complaint", description="A complaint; the owner handles it.")
-class ComplaintType(CustomerRecord, ModelType):
+class ComplaintType(CustomerRecord, ModelType, model=models.Complaint):
     complaint_type: str
     channel: str | None
     complained_at: datetime
@@ -98,7 +103,7 @@ class ComplaintType(CustomerRecord, ModelType):
 
 
 @strawberry.type(name="ServiceRecord", description="A service given to the customer.")
-class ServiceRecordType(CustomerRecord, ModelType):
+class ServiceRecordType(CustomerRecord, ModelType, model=models.ServiceRecord):
     service_type: str
     served_at: datetime
     content: str

@@ -5,12 +5,13 @@ from datetime import datetime
 import strawberry
 
 from gql_crm.context import Info
+from gql_crm.db.models import Department
 from gql_crm.schema.kit import ModelType, related
 from gql_crm.schema.user import UserType
 
 
 @strawberry.type(name="Department", description="A node of the department tree.")
-class DepartmentType(ModelType):
+class DepartmentType(ModelType, model=Department):
     id: int
     name: str
     parent_id: int | None

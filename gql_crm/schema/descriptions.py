@@ -22,7 +22,13 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLUnionType,
+    get_named_type,
 )
+
+from gql_crm.schema.common import declared_permissions
+
+PERMISSION_SENTENCE = "Needs the permission"
+"""How every protected field's description ends: with the permission codes it declares."""
 
 _FIELDS = {
     "id": "Its id.",
@@ -44,6 +50,12 @@ _ARGUMENTS = {
     "after": "A cursor (`pageInfo.endCursor` of the previous page): return what follows it.",
     "id": "The record's id.",
     "input": "The record's fields.",
+    "filter": "Only the records that meet every condition given.",
+    "sort": "The order of the list (by default the one the list's description states).",
+    "search": "Only the records whose name contains this text (case-insensitive).",
+    "unreadOnly": "Only those you have not read yet.",
+    "from": "The first day of the range (a company day).",
+    "to": "The last day of the range, included.",
 }
 
 
@@ -70,11 +82,46 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "EXPENSE": "Money to spend; needs an amount.",
         "CUSTOM": "Any other request.",
     },
-    "AttachmentRecordType": {"ORDER": "An order (its contract).", "CUSTOMER": "A customer."},
+    "AttachmentRecordType": {
+        "ORDER": "An order (its contract).",
+        "CUSTOMER": "A customer.",
+        "ARTICLE": "A knowledge-base article.",
+    },
+    "ArticleStatus": {
+        "DRAFT": "Seen by those who may edit the knowledge base only.",
+        "PUBLISHED": "Seen by everyone.",
+    },
     "Audience": {
         "EVERYONE": "Every employee.",
         "DEPARTMENTS": "The members of the departments in audienceIds.",
         "USERS": "The users in audienceIds.",
+    },
+    "CommissionBasis": {
+        "TOTAL": "A rate of the base, or fixed amounts, by tiers of thresholds.",
+        "LEVEL": "Each person's level earns its rate or amount per period.",
+        "PRODUCT": "Each order line earns its product's rule.",
+    },
+    "CommissionCounting": {
+        "SIGNED_ORDERS": "Orders, on their sign date.",
+        "PAYMENTS": "Payments received, on the date received.",
+    },
+    "CommissionKind": {
+        "SALES": "Pays a salesperson on their own sales.",
+        "MANAGEMENT": "Pays a manager on the sales of the departments they manage.",
+    },
+    "CommissionMethod": {
+        "PERCENT_OF_SALES": "A rate of the sales amount.",
+        "PERCENT_OF_MARGIN": "A rate of the sales amount less cost.",
+        "FIXED": "A fixed amount (by product: per unit).",
+    },
+    "CommissionPeriodKind": {
+        "MONTH": "Pays per calendar month.",
+        "QUARTER": "Pays per calendar quarter.",
+        "YEAR": "Pays per calendar year.",
+    },
+    "CommissionTierMode": {
+        "WHOLE": "The highest tier reached applies to the whole base.",
+        "MARGINAL": "Each tier applies to the part of the base between its threshold and the next.",
     },
     "ComplaintStatus": {
         "UNHANDLED": "Nobody has taken it up yet.",
@@ -158,6 +205,44 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "WON": "The deal is won; the opportunity closes.",
         "LOST": "The deal is lost; the opportunity closes.",
     },
+    "StatisticsDimension": {
+        "DAY": "Company days (YYYY-MM-DD), every day of the range listed.",
+        "MONTH": "Calendar months (YYYY-MM), every month of the range listed.",
+        "YEAR": "Calendar years (YYYY), every year of the range listed.",
+        "USER": "People: whom each record counts for; everyone in your scope listed.",
+        "DEPARTMENT": "The departments those people belong to now.",
+        "PRODUCT": "Products (product metrics only).",
+        "PRODUCT_CATEGORY": "Product categories (product metrics only).",
+        "DEAL_TYPE": "The opportunity type of the deal.",
+        "CUSTOMER_KIND": "Enterprise or individual customer.",
+        "CUSTOMER_CATEGORY": "The customer's category option.",
+        "CUSTOMER_SOURCE": "The customer's source option.",
+        "CUSTOMER_STATUS": "The customer's status option.",
+        "CUSTOMER_INDUSTRY": "The customer's industry option.",
+        "CUSTOMER_MATURITY": "The customer's maturity grade.",
+        "CITY": "The customer's city as entered.",
+    },
+    "StatisticsMetric": {
+        "CUSTOMERS": "Customers you may see (the customer breakdown's own metric).",
+        "NEW_CUSTOMERS": "Customers entered (still live), for whoever entered them.",
+        "CUSTOMERS_CLAIMED": "Claims of customers from the pools, for the claimer.",
+        "FOLLOW_UPS": "Follow-ups by their time, for their author.",
+        "INTENT_CUSTOMERS": "Distinct customers with an opportunity created, for its owner.",
+        "DEAL_TOTAL": "Amounts of orders by sign date, less refunds on the day paid back.",
+        "PROFIT": "Deal total less each signed order's cost (quantity x product cost).",
+        "QUANTITY": "Units on the lines of orders signed.",
+        "PRODUCT_SALES": "Line amounts of orders signed (before refunds).",
+        "PRODUCT_CUSTOMERS": "Distinct customers with the product on an order signed.",
+        "PAYMENTS_RECEIVED": "Payments by date received, less refunds on the day paid back.",
+        "REFUNDS": "Money paid back on orders, on the day paid back.",
+        "INCOME": "Income records by date, not rejected.",
+        "EXPENSE": "Expense records by date, not rejected.",
+    },
+    "StatisticsUnit": {
+        "COUNT": "A whole number of records or customers.",
+        "MONEY": "An amount in the company currency, two decimals.",
+        "QUANTITY": "Units of products, two decimals.",
+    },
     "JobKind": {
         "IMPORT": "Reads an uploaded workbook into the CRM.",
         "EXPORT": "Writes a workbook to download.",
@@ -173,6 +258,11 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "ENTERED": "Entered straight into the temporary pool.",
         "CLAIMED": "Claimed from the public pool.",
     },
+    "DocumentSpace": {
+        "PRIVATE": "Its owner's own documents, which they may share folder by folder.",
+        "PUBLIC": "The company's public documents: everyone reads them, holders of "
+        "document:manage_public change them.",
+    },
     "TrainingAttendeeStatus": {
         "REGISTERED": "On the list.",
         "ATTENDED": "Came.",
@@ -183,7 +273,7 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
 }
 
 
-def _words(name: str) -> str:
+def words(name: str) -> str:
     """customerId -> customer, DeliveryPlan -> delivery plan."""
     name = name.removesuffix("Ids").removesuffix("Id")
     return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
@@ -197,19 +287,23 @@ def _type_description(kind: GraphQLNamedType) -> str | None:
     if name.endswith("Success"):
         return "What a mutation answers when it succeeds: what it wrote."
     if name.endswith("Edge"):
-        return f"A {_words(name.removesuffix('Edge'))} in a page, with its cursor."
+        return f"A {words(name.removesuffix('Edge'))} in a page, with its cursor."
     if isinstance(kind, GraphQLInputObjectType) and name.endswith("Input"):
-        return f"The fields of a {_words(name.removesuffix('Input'))}, as a form sends them."
+        return f"The fields of a {words(name.removesuffix('Input'))}, as a form sends them."
     return None
 
 
-def _field_description(name: str, siblings: Mapping[str, object]) -> str | None:
+def _field_description(owner: str, name: str, siblings: Mapping[str, object]) -> str | None:
     if name in _FIELDS:
         return _FIELDS[name]
+    if f"{name}Id" in siblings:
+        return f"The record `{name}Id` points to (null: none, or one you may not see)."
+    if owner.endswith("Success") and len(siblings) == 1:
+        return "What the mutation wrote, as it now stands."
     if name.endswith("Id") and name != "Id":
         related = name.removesuffix("Id")
         more = f" (the record itself: `{related}`)" if related in siblings else ""
-        return f"Id of its {_words(name)}{more}."
+        return f"Id of its {words(name)}{more}."
     return None
 
 
@@ -217,10 +311,24 @@ def _argument_description(name: str) -> str | None:
     if name in _ARGUMENTS:
         return _ARGUMENTS[name]
     if name.endswith("Id"):
-        return f"Id of the {_words(name)}."
+        return f"Id of the {words(name)}."
     if name.endswith("Ids"):
-        return f"Ids of the {_words(name)}s."
+        return f"Ids of the {words(name)}s."
     return None
+
+
+def _written_fields(field: GraphQLField) -> Mapping[str, GraphQLField]:
+    """The fields of the record a mutation answers with (its success member's one field)."""
+    result = get_named_type(field.type)
+    members = result.types if isinstance(result, GraphQLUnionType) else [result]
+    for member in members:
+        if isinstance(member, GraphQLObjectType) and len(member.fields) == 1:
+            [written] = member.fields.values()
+            record = get_named_type(written.type)
+            if isinstance(record, GraphQLObjectType):
+                fields: Mapping[str, GraphQLField] = record.fields
+                return fields
+    return {}
 
 
 def describe(schema: GraphQLSchema) -> None:
@@ -238,8 +346,20 @@ def describe(schema: GraphQLSchema) -> None:
         fields: dict[str, GraphQLField | GraphQLInputField] = dict(kind.fields)
         for field_name, field in fields.items():
             if not field.description:
-                field.description = _field_description(field_name, fields)
+                field.description = _field_description(name, field_name, fields)
+            if isinstance(field, GraphQLField) and (codes := declared_permissions(field)):
+                needed = " and ".join(f"`{code}`" for code in codes)
+                field.description = " ".join(
+                    filter(None, [field.description, f"{PERMISSION_SENTENCE} {needed}."])
+                )
             arguments: dict[str, GraphQLArgument] = getattr(field, "args", {})
+            written = (
+                _written_fields(field)
+                if kind is schema.mutation_type and isinstance(field, GraphQLField)
+                else {}
+            )
             for argument_name, argument in arguments.items():
                 if not argument.description:
-                    argument.description = _argument_description(argument_name)
+                    argument.description = _argument_description(argument_name) or (
+                        written[argument_name].description if argument_name in written else None
+                    )

@@ -5,12 +5,15 @@ from decimal import Decimal
 
 import strawberry
 
-from gql_crm.db.models import ExpenseKind, ExpenseStatus
+from gql_crm.db.models import Expense, ExpenseKind, ExpenseStatus
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType, related
+from gql_crm.schema.kit import ModelInput, ModelType, related
+from gql_crm.schema.links import customer_link
 from gql_crm.schema.user import UserType
 
-ExpenseKindEnum = strawberry.enum(ExpenseKind, name="ExpenseKind")
+ExpenseKindEnum = strawberry.enum(
+    ExpenseKind, name="ExpenseKind", description="Money in or money out."
+)
 ExpenseStatusEnum = strawberry.enum(
     ExpenseStatus,
     name="ExpenseStatus",
@@ -19,7 +22,7 @@ ExpenseStatusEnum = strawberry.enum(
 
 
 @strawberry.type(name="Expense", description="An income or expense record.")
-class ExpenseType(ModelType):
+class ExpenseType(ModelType, model=Expense):
     id: int
     customer_id: int | None
     kind: ExpenseKindEnum  # type: ignore[valid-type]
@@ -35,12 +38,13 @@ class ExpenseType(ModelType):
     created_at: datetime
 
     owner = related(UserType, "owner_id", "user")
+    customer = customer_link()
 
     reviewed_by = related(UserType, "reviewed_by_id", "user")
 
 
 @strawberry.input
-class ExpenseInput:
+class ExpenseInput(ModelInput, model=Expense):
     amount: Decimal = strawberry.field(description="More than zero.")
     occurred_on: date
     description: str = strawberry.field(metadata=constraint(max_length=2000, required=True))
@@ -53,10 +57,19 @@ class ExpenseInput:
 
 @strawberry.input
 class ExpenseFilterInput:
-    status: ExpenseStatusEnum | None = None  # type: ignore[valid-type]
-    kind: ExpenseKindEnum | None = None  # type: ignore[valid-type]
+    status: ExpenseStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only records in this review status."
+    )
+    kind: ExpenseKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only income, or only expenses."
+    )
     customer_id: int | None = None
     owner_id: int | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Description or category contains."
+    )
+    occurred_from: date | None = strawberry.field(default=None, description="On or after.")
+    occurred_to: date | None = strawberry.field(default=None, description="On or before.")
 
 
 @strawberry.type

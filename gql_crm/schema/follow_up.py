@@ -8,6 +8,7 @@ from gql_crm.context import Info
 from gql_crm.db.models import FollowUp
 from gql_crm.schema.constraints import constraint
 from gql_crm.schema.kit import ModelInput, ModelType
+from gql_crm.schema.links import customer_link
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.user import UserType
 
@@ -15,7 +16,7 @@ from gql_crm.schema.user import UserType
 @strawberry.type(
     name="FollowUp", description="A contact with the customer; restarts its pool clock."
 )
-class FollowUpType(ModelType):
+class FollowUpType(ModelType, model=FollowUp):
     id: int
     customer_id: int
     contact_id: int | None
@@ -25,6 +26,8 @@ class FollowUpType(ModelType):
     next_step: str | None
     author_id: int | None
     created_at: datetime
+
+    customer = customer_link()
 
     @strawberry.field
     async def method(self, info: Info) -> OptionType | None:
@@ -40,7 +43,7 @@ class FollowUpType(ModelType):
         user = await info.context.loaders.user.load(self.author_id)
         return UserType.from_model(user) if user else None
 
-    @strawberry.field
+    @strawberry.field(description="The name of the contact it was made with, if any.")
     async def contact_name(self, info: Info) -> str | None:
         if self.contact_id is None:
             return None

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Self
 
 import strawberry
 from strawberry.extensions import FieldExtension
+from strawberry.types.field import StrawberryField
 
 from gql_crm.context import Info
 from gql_crm.loaders.batch import rows_by_id
@@ -54,16 +55,33 @@ def _kind(column: Any) -> Any:
     return kind | None if column.nullable else kind
 
 
+def _describe_from_columns(cls: type, model: type) -> None:
+    """Give each field of ``cls`` named like a column of ``model`` that column's ``doc`` as
+    its description, unless the field states one of its own."""
+    columns = model.__table__.c  # type: ignore[attr-defined]
+    for name in cls.__annotations__:
+        doc = columns[name].doc if name in columns else None
+        if not doc:
+            continue
+        declared = cls.__dict__.get(name, dataclasses.MISSING)
+        if isinstance(declared, StrawberryField):
+            declared.description = declared.description or doc
+        else:
+            setattr(cls, name, strawberry.field(default=declared, description=doc))
+
+
 class ModelType:
     """A GraphQL object type read from one model row: each plain field takes the row's
     attribute of the same name; fields with resolvers read what they need themselves.
-    ``model=…, fields="…"`` in the class statement declares plain fields as the columns are."""
+    ``model=…, fields="…"`` in the class statement declares plain fields as the columns are;
+    with ``model``, fields named like its columns are described by the columns' ``doc``."""
 
     def __init_subclass__(cls, *, model: type | None = None, fields: str = "") -> None:
         super().__init_subclass__()
         if model is not None:
             derived = {name: _kind(column) for name, column in _columns(model, fields).items()}
             cls.__annotations__ = {**derived, **inspect.get_annotations(cls)}
+            _describe_from_columns(cls, model)
 
     @classmethod
     def from_model(cls, row: Any) -> Self:
@@ -76,7 +94,8 @@ class ModelType:
 
 class ModelInput:
     """An input whose ``fields`` are columns of ``model``: each takes the column's type, a
-    nullable one is optional, and text takes the column's limits."""
+    nullable one is optional, and text takes the column's limits; fields named like its
+    columns are described by the columns' ``doc``."""
 
     def __init_subclass__(cls, *, model: type | None = None, fields: str = "") -> None:
         super().__init_subclass__()
@@ -92,6 +111,7 @@ class ModelInput:
             default = None if column.nullable else dataclasses.MISSING
             setattr(cls, name, strawberry.field(metadata=column_limits(column), default=default))
         cls.__annotations__ = {**derived, **own}
+        _describe_from_columns(cls, model)
 
 
 def owner_field(role: str = "Owner") -> Any:

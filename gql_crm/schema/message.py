@@ -5,8 +5,9 @@ from datetime import datetime
 import strawberry
 
 from gql_crm.context import Info
+from gql_crm.db.models import Message
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType, related
+from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.user import UserType
 
 SUBJECT = constraint(max_length=200, single_line=True, required=True)
@@ -14,7 +15,7 @@ BODY = constraint(max_length=20_000, required=True)
 
 
 @strawberry.type(name="Message", description="An internal message.")
-class MessageType(ModelType):
+class MessageType(ModelType, model=Message):
     id: int
     sender_id: int
     subject: str
@@ -40,7 +41,7 @@ class MessagesSuccess:
 
 
 @strawberry.input(description="One message of a sendMessages call.")
-class MessageInput:
-    recipient_ids: list[int]
+class MessageInput(ModelInput, model=Message):
+    recipient_ids: list[int] = strawberry.field(description="Ids of the users to send it to.")
     subject: str = strawberry.field(metadata=SUBJECT)
     body: str = strawberry.field(metadata=BODY)

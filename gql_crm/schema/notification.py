@@ -4,15 +4,19 @@ from datetime import datetime
 
 import strawberry
 
-from gql_crm.db.models import NotificationCategory
+from gql_crm.db.models import Notification, NotificationCategory
 from gql_crm.schema.kit import ModelType
 from gql_crm.services.notification import UnreadCounts
 
-NotificationCategoryEnum = strawberry.enum(NotificationCategory, name="NotificationCategory")
+NotificationCategoryEnum = strawberry.enum(
+    NotificationCategory,
+    name="NotificationCategory",
+    description="The two counts of the notification bell.",
+)
 
 
 @strawberry.type(name="Notification", description="An entry of your notification bell.")
-class NotificationType(ModelType):
+class NotificationType(ModelType, model=Notification):
     id: int
     category: NotificationCategoryEnum  # type: ignore[valid-type]
     kind: str
@@ -39,11 +43,14 @@ class NotificationType(ModelType):
         )
 
 
-@strawberry.type(name="UnreadCounts")
+@strawberry.type(
+    name="UnreadCounts",
+    description="How many of your notifications are unread, as the bell shows them.",
+)
 class UnreadCountsType:
-    personal: int
-    system: int
-    total: int
+    personal: int = strawberry.field(description="Unread personal notifications.")
+    system: int = strawberry.field(description="Unread system notifications.")
+    total: int = strawberry.field(description="All unread notifications.")
 
     @classmethod
     def of(cls, counts: UnreadCounts) -> UnreadCountsType:
@@ -52,8 +59,8 @@ class UnreadCountsType:
 
 @strawberry.type(description="A new notification and your unread counts after it.")
 class NotificationPush:
-    notification: NotificationType
-    unread_counts: UnreadCountsType
+    notification: NotificationType = strawberry.field(description="The new notification.")
+    unread_counts: UnreadCountsType = strawberry.field(description="Your unread counts after it.")
 
 
 @strawberry.type

@@ -13,9 +13,13 @@ from gql_crm.schema.user import UserType
 @strawberry.type(name="OperationLogEntry", description="Who did what to which record.")
 class OperationLogEntryType(ModelType):
     id: int
-    entity_type: str
+    entity_type: str = strawberry.field(
+        description="The kind of record that changed (customer, order...)."
+    )
     entity_id: int
-    action: str
+    action: str = strawberry.field(
+        description="What was done to it (create, update, delete, claim...)."
+    )
     changes: JSON = strawberry.field(description="field -> [from, to]")
     created_at: datetime
     actor_id: int | None

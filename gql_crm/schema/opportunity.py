@@ -2,16 +2,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 
 from gql_crm.context import Info
 from gql_crm.db.models import (
     DetailKind,
+    Opportunity,
+    OpportunityChange,
+    OpportunityDetail,
+    OpportunityStage,
     StageOutcome,
 )
 from gql_crm.schema.department import DepartmentType
-from gql_crm.schema.kit import ModelType, owner_field
+from gql_crm.schema.kit import ModelInput, ModelType, owner_field
+from gql_crm.schema.links import customer_link
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.user import UserType
 from gql_crm.services import opportunity as service
@@ -21,7 +27,9 @@ StageOutcomeEnum = strawberry.enum(
     name="StageOutcome",
     description="OPEN stages are the funnel; reaching a WON or LOST stage closes the opportunity.",
 )
-DetailKindEnum = strawberry.enum(DetailKind, name="OpportunityDetailKind")
+DetailKindEnum = strawberry.enum(
+    DetailKind, name="OpportunityDetailKind", description="What an opportunity detail records."
+)
 
 
 async def _user(info: Info, user_id: int | None) -> UserType | None:
@@ -39,7 +47,7 @@ async def _stage(info: Info, stage_id: int | None) -> OpportunityStageType | Non
 
 
 @strawberry.type(name="OpportunityStage", description="A step of the sales process (editable).")
-class OpportunityStageType(ModelType):
+class OpportunityStageType(ModelType, model=OpportunityStage):
     id: int
     name: str
     sort_order: int
@@ -52,7 +60,7 @@ class OpportunityStageType(ModelType):
     "the stage, amount, probability or expected sign date. `from*` fields are null for the "
     "entry written when the opportunity was created.",
 )
-class OpportunityChangeType(ModelType):
+class OpportunityChangeType(ModelType, model=OpportunityChange):
     id: int
     changed_at: datetime
     changed_by_id: int | None
@@ -81,7 +89,7 @@ class OpportunityChangeType(ModelType):
 @strawberry.type(
     name="OpportunityDetail", description="A requirement, solution, quote or competitor."
 )
-class OpportunityDetailType(ModelType):
+class OpportunityDetailType(ModelType, model=OpportunityDetail):
     id: int
     kind: DetailKindEnum  # type: ignore[valid-type]
     title: str
@@ -92,7 +100,7 @@ class OpportunityDetailType(ModelType):
 
 
 @strawberry.type(name="Opportunity", description="A sales opportunity.")
-class OpportunityType(ModelType):
+class OpportunityType(ModelType, model=Opportunity):
     id: int
     customer_id: int
     title: str
@@ -106,6 +114,8 @@ class OpportunityType(ModelType):
     owner_id: int
     created_at: datetime
     updated_at: datetime
+
+    customer = customer_link()
 
     @strawberry.field
     async def stage(self, info: Info) -> OpportunityStageType | None:
@@ -134,7 +144,9 @@ class OpportunityType(ModelType):
     async def details(
         self,
         info: Info,
-        kind: DetailKindEnum | None = None,  # type: ignore[valid-type]
+        kind: Annotated[
+            DetailKindEnum | None, strawberry.argument(description="Only details of this kind.")  # type: ignore[valid-type]
+        ] = None,
     ) -> list[OpportunityDetailType]:
         rows = await info.context.loaders.opportunity_details.load(self.id)
         return [
@@ -145,7 +157,7 @@ class OpportunityType(ModelType):
 
 
 @strawberry.input
-class OpportunityInput:
+class OpportunityInput(ModelInput, model=Opportunity):
     title: str
     stage_id: int
     amount: Decimal = strawberry.field(description="Expected amount; not negative.")
@@ -160,7 +172,7 @@ class OpportunityInput:
 
 
 @strawberry.input
-class OpportunityDetailInput:
+class OpportunityDetailInput(ModelInput, model=OpportunityDetail):
     kind: DetailKindEnum  # type: ignore[valid-type]
     title: str
     content: str | None = None
@@ -176,9 +188,15 @@ class OpportunityFilterInput:
     owner_id: int | None = None
     department_id: int | None = None
     stage_id: int | None = None
-    outcome: StageOutcomeEnum | None = None  # type: ignore[valid-type]
-    expected_from: date | None = None
-    expected_to: date | None = None
+    outcome: StageOutcomeEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only opportunities whose stage has this outcome."
+    )
+    expected_from: date | None = strawberry.field(
+        default=None, description="Only those expected to sign on or after this day."
+    )
+    expected_to: date | None = strawberry.field(
+        default=None, description="Only those expected to sign on or before this day."
+    )
     search: str | None = strawberry.field(default=None, description="Title contains.")
 
 
@@ -199,14 +217,14 @@ class OpportunityDetailSuccess:
 
 @strawberry.type(description="One stage of the sales funnel.")
 class FunnelStage:
-    stage: OpportunityStageType
-    count: int
+    stage: OpportunityStageType = strawberry.field(description="The stage.")
+    count: int = strawberry.field(description="How many opportunities are in it.")
     amount: Decimal = strawberry.field(description="Sum of the expected amounts.")
 
 
 @strawberry.type(description="Forecast of one user or department.")
 class ForecastRow:
-    count: int
+    count: int = strawberry.field(description="How many opportunities.")
     amount: Decimal = strawberry.field(description="Sum of the expected amounts.")
     weighted_amount: Decimal = strawberry.field(
         description="Sum of amount x probability / 100, exact (up to four decimal places)."
@@ -241,8 +259,12 @@ class ForecastRow:
     description="Open opportunities expected to sign in a period, within your data scope."
 )
 class SalesForecast:
-    expected_from: date
-    expected_to: date
-    total: ForecastRow
-    by_user: list[ForecastRow]
-    by_department: list[ForecastRow]
+    expected_from: date = strawberry.field(description="The first expected signing day covered.")
+    expected_to: date = strawberry.field(description="The last expected signing day covered.")
+    total: ForecastRow = strawberry.field(
+        description="All open opportunities in the range together."
+    )
+    by_user: list[ForecastRow] = strawberry.field(description="The same per owner.")
+    by_department: list[ForecastRow] = strawberry.field(
+        description="The same per owner's department."
+    )

@@ -2,19 +2,27 @@ from __future__ import annotations
 
 import strawberry
 
-from gql_crm.db.models import FormName, OptionList
-from gql_crm.schema.kit import ModelType
+from gql_crm.db.models import FormField, FormName, OptionList
+from gql_crm.schema.kit import ModelInput, ModelType
 
-OptionListEnum = strawberry.enum(OptionList, name="OptionList")
-FormNameEnum = strawberry.enum(FormName, name="FormName")
+OptionListEnum = strawberry.enum(
+    OptionList,
+    name="OptionList",
+    description="The option lists an administrator keeps (categories, sources, statuses...).",
+)
+FormNameEnum = strawberry.enum(
+    FormName,
+    name="FormName",
+    description="The entry forms whose fields an administrator can show, hide or require.",
+)
 
 
 @strawberry.type(name="Option", description="An entry of a customisable option list.")
 class OptionType(ModelType):
     id: int
-    list: OptionListEnum  # type: ignore[valid-type]
-    label: str
-    sort_order: int
+    list: OptionListEnum = strawberry.field(description="The option list it belongs to.")  # type: ignore[valid-type]
+    label: str = strawberry.field(description="The option as users see it, unique within its list.")
+    sort_order: int = strawberry.field(description="Position in its list, smallest first.")
 
 
 @strawberry.type
@@ -28,7 +36,7 @@ class OptionsSuccess:
 
 
 @strawberry.type(name="FormField", description="Whether an entry-form field is shown/required.")
-class FormFieldType(ModelType):
+class FormFieldType(ModelType, model=FormField):
     field: str
     shown: bool
     required: bool
@@ -36,8 +44,10 @@ class FormFieldType(ModelType):
 
 @strawberry.type(description="An entry form's settings; `name` is always shown and required.")
 class FormSettings:
-    form: FormNameEnum  # type: ignore[valid-type]
-    fields: list[FormFieldType]
+    form: FormNameEnum = strawberry.field(description="The entry form these settings are for.")  # type: ignore[valid-type]
+    fields: list[FormFieldType] = strawberry.field(
+        description="Each field of the form: shown or hidden, required or not."
+    )
 
 
 @strawberry.type
@@ -46,7 +56,7 @@ class FormSettingsSuccess:
 
 
 @strawberry.input
-class FormFieldInput:
+class FormFieldInput(ModelInput, model=FormField):
     field: str
     shown: bool
     required: bool

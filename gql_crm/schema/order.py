@@ -6,8 +6,10 @@ from decimal import Decimal
 import strawberry
 
 from gql_crm.context import Info
+from gql_crm.db.models import DeliveryPlan, DeliveryRecord, Invoice, Order, OrderLine
 from gql_crm.schema.attachment import AttachmentType
-from gql_crm.schema.kit import ModelType, owner_field
+from gql_crm.schema.kit import ModelInput, ModelType, owner_field
+from gql_crm.schema.links import customer_link, opportunity_link, order_link
 from gql_crm.schema.payment import PaymentPlanType, PaymentRecordType, RefundType
 from gql_crm.schema.product import ProductType
 from gql_crm.schema.user import UserType
@@ -22,8 +24,10 @@ OrderStatusEnum = strawberry.enum(
 )
 
 
-@strawberry.type(name="DeliveryPlan")
-class DeliveryPlanType(ModelType):
+@strawberry.type(
+    name="DeliveryPlan", description="A quantity of an order line due to be delivered on a day."
+)
+class DeliveryPlanType(ModelType, model=DeliveryPlan):
     id: int
     order_line_id: int
     due_on: date
@@ -31,8 +35,8 @@ class DeliveryPlanType(ModelType):
     remarks: str | None
 
 
-@strawberry.type(name="DeliveryRecord")
-class DeliveryRecordType(ModelType):
+@strawberry.type(name="DeliveryRecord", description="A delivery of an order line's goods.")
+class DeliveryRecordType(ModelType, model=DeliveryRecord):
     id: int
     order_line_id: int
     plan_id: int | None
@@ -46,7 +50,7 @@ class DeliveryRecordType(ModelType):
     name="OrderLine",
     description="amount = quantity x unitPrice x (1 - discount), rounded half up to the cent.",
 )
-class OrderLineType(ModelType):
+class OrderLineType(ModelType, model=OrderLine):
     id: int
     order_id: int
     product_id: int
@@ -60,12 +64,12 @@ class OrderLineType(ModelType):
         product = await info.context.loaders.product.load(self.product_id)
         return ProductType.from_model(product) if product else None
 
-    @strawberry.field
+    @strawberry.field(description="When which quantities are due to be delivered.")
     async def delivery_plans(self, info: Info) -> list[DeliveryPlanType]:
         rows = await info.context.loaders.line_delivery_plans.load(self.id)
         return [DeliveryPlanType.from_model(r) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="What was delivered, and when.")
     async def deliveries(self, info: Info) -> list[DeliveryRecordType]:
         rows = await info.context.loaders.line_deliveries.load(self.id)
         return [DeliveryRecordType.from_model(r) for r in rows]
@@ -76,14 +80,16 @@ class OrderLineType(ModelType):
         return sum((r.quantity for r in rows), Decimal("0.00"))
 
 
-@strawberry.type(name="Invoice")
-class InvoiceType(ModelType):
+@strawberry.type(name="Invoice", description="An invoice issued for an order.")
+class InvoiceType(ModelType, model=Invoice):
     id: int
     order_id: int
     number: str
     amount: Decimal
     issued_on: date
     remarks: str | None
+
+    order = order_link()
 
 
 @strawberry.type(
@@ -92,7 +98,7 @@ class InvoiceType(ModelType):
     "it was set explicitly (`amountIsExplicit`). Money fields add up exactly: outstanding = "
     "amount - received; netAmount = amount - refunded; netReceived = received - refunded.",
 )
-class OrderType(ModelType):
+class OrderType(ModelType, model=Order):
     id: int
     customer_id: int
     opportunity_id: int | None
@@ -108,6 +114,9 @@ class OrderType(ModelType):
     updated_at: datetime
     deleted_at: datetime | None
 
+    customer = customer_link()
+    opportunity = opportunity_link()
+
     async def _today(self, info: Info) -> date:
         settings = await info.context.loaders.settings()
         return company_today(settings, info.context.services.clock.now())
@@ -117,36 +126,38 @@ class OrderType(ModelType):
         user = await info.context.loaders.user.load(self.owner_id)
         return UserType.from_model(user) if user else None
 
-    @strawberry.field
+    @strawberry.field(description="The name of the order's customer.")
     async def customer_name(self, info: Info) -> str | None:
         customer = await info.context.loaders.customer.load(self.customer_id)
         return customer.name if customer else None
 
-    @strawberry.field
+    @strawberry.field(description="Total of the payments received.")
     async def received(self, info: Info) -> Decimal:
         return (await info.context.loaders.order_money.load(self.id)).received
 
-    @strawberry.field
+    @strawberry.field(description="Total paid back.")
     async def refunded(self, info: Info) -> Decimal:
         return (await info.context.loaders.order_money.load(self.id)).refunded
 
-    @strawberry.field
+    @strawberry.field(description="Total of the invoices issued.")
     async def invoiced(self, info: Info) -> Decimal:
         return (await info.context.loaders.order_money.load(self.id)).invoiced
 
-    @strawberry.field
+    @strawberry.field(description="The deal after refunds: amount - refunded.")
     async def net_amount(self, info: Info) -> Decimal:
         return (await info.context.loaders.order_money.load(self.id)).net_amount
 
-    @strawberry.field
+    @strawberry.field(description="What we kept: received - refunded.")
     async def net_received(self, info: Info) -> Decimal:
         return (await info.context.loaders.order_money.load(self.id)).net_received
 
-    @strawberry.field
+    @strawberry.field(description="Still to be received: amount - received.")
     async def outstanding(self, info: Info) -> Decimal:
         return (await info.context.loaders.order_money.load(self.id)).outstanding
 
-    @strawberry.field
+    @strawberry.field(
+        description="Whether it is paid, partly paid, unpaid or expired, as of today."
+    )
     async def status(self, info: Info) -> OrderStatusEnum:  # type: ignore[valid-type]
         money = await info.context.loaders.order_money.load(self.id)
         return order_status(money, self.expires_on, await self._today(info))
@@ -155,7 +166,7 @@ class OrderType(ModelType):
     async def days_left(self, info: Info) -> int | None:
         return days_left(self.expires_on, await self._today(info))
 
-    @strawberry.field
+    @strawberry.field(description="The products ordered, in order.")
     async def lines(self, info: Info) -> list[OrderLineType]:
         rows = await info.context.loaders.order_lines.load(self.id)
         return [OrderLineType.from_model(r) for r in rows]
@@ -172,12 +183,12 @@ class OrderType(ModelType):
         rows = await info.context.loaders.order_payments.load(self.id)
         return [PaymentRecordType.from_model(r) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Money paid back on it, newest first.")
     async def refunds(self, info: Info) -> list[RefundType]:
         rows = await info.context.loaders.order_refunds.load(self.id)
         return [RefundType.from_model(r) for r in rows]
 
-    @strawberry.field
+    @strawberry.field(description="Invoices issued for it.")
     async def invoices(self, info: Info) -> list[InvoiceType]:
         rows = await info.context.loaders.order_invoices.load(self.id)
         return [InvoiceType.from_model(r) for r in rows]
@@ -189,7 +200,7 @@ class OrderType(ModelType):
 
 
 @strawberry.input
-class OrderLineInput:
+class OrderLineInput(ModelInput, model=OrderLine):
     product_id: int
     quantity: Decimal = strawberry.field(description="More than zero, two decimal places.")
     unit_price: Decimal | None = strawberry.field(
@@ -201,7 +212,7 @@ class OrderLineInput:
 
 
 @strawberry.input
-class OrderInput:
+class OrderInput(ModelInput, model=Order):
     title: str
     lines: list[OrderLineInput] | None = strawberry.field(
         default=None,
@@ -227,6 +238,15 @@ class OrderFilterInput:
     refunded_only: bool = strawberry.field(default=False, description="The refunded orders list.")
     search: str | None = strawberry.field(
         default=None, description="Order title, customer name or refund reason contains."
+    )
+    status: OrderStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Orders with this status today (refunded: `refundedOnly`)."
+    )
+    expires_from: date | None = strawberry.field(
+        default=None, description="Expiring on or after this day."
+    )
+    expires_to: date | None = strawberry.field(
+        default=None, description="Expiring on or before this day (overdue ones included)."
     )
 
 

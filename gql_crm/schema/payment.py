@@ -6,15 +6,16 @@ from decimal import Decimal
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db.models import PaymentPlan
+from gql_crm.db.models import PaymentPlan, PaymentRecord, Refund
 from gql_crm.schema.common import Error, register_error
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelInput, ModelType
+from gql_crm.schema.links import order_link
 from gql_crm.schema.user import UserType
 from gql_crm.services import errors
 
 
 @strawberry.type(name="PaymentPlan", description="A planned instalment of an order.")
-class PaymentPlanType:
+class PaymentPlanType(ModelType, model=PaymentPlan):
     id: int
     order_id: int
     due_on: date
@@ -23,6 +24,7 @@ class PaymentPlanType:
     met: bool = strawberry.field(
         description="The order's payments cover this plan and every plan due before it."
     )
+    order = order_link()
 
     @classmethod
     def from_model(cls, p: PaymentPlan, met: bool = False) -> PaymentPlanType:
@@ -38,7 +40,7 @@ class PaymentPlanType:
 
 
 @strawberry.type(name="PaymentRecord", description="Money received for an order.")
-class PaymentRecordType(ModelType):
+class PaymentRecordType(ModelType, model=PaymentRecord):
     id: int
     order_id: int
     plan_id: int | None
@@ -50,6 +52,8 @@ class PaymentRecordType(ModelType):
     remarks: str | None
     created_at: datetime
 
+    order = order_link()
+
     @strawberry.field
     async def handler(self, info: Info) -> UserType | None:
         if self.handler_id is None:
@@ -59,7 +63,7 @@ class PaymentRecordType(ModelType):
 
 
 @strawberry.type(name="Refund", description="Money paid back on an order.")
-class RefundType(ModelType):
+class RefundType(ModelType, model=Refund):
     id: int
     order_id: int
     amount: Decimal
@@ -69,13 +73,22 @@ class RefundType(ModelType):
 
 
 @strawberry.input
-class PaymentInput:
+class PaymentInput(ModelInput, model=PaymentRecord):
     amount: Decimal = strawberry.field(description="More than zero; at most what is outstanding.")
     paid_on: date
     plan_id: int | None = None
     invoiced: bool = False
     handler_id: int | None = strawberry.field(default=None, description="Defaults to you.")
     remarks: str | None = None
+
+
+@strawberry.input(description="Narrows the payments list; every field given must match.")
+class PaymentFilterInput:
+    order_id: int | None = None
+    customer_id: int | None = None
+    handler_id: int | None = None
+    paid_from: date | None = strawberry.field(default=None, description="Paid on or after.")
+    paid_to: date | None = strawberry.field(default=None, description="Paid on or before.")
 
 
 @strawberry.type
@@ -98,7 +111,7 @@ class RefundSuccess:
     "more than was paid, delivering more than was ordered... `limit` is what is still allowed."
 )
 class AmountExceededError(Error):
-    limit: Decimal
+    limit: Decimal = strawberry.field(description="The most the amount may be.")
 
 
 register_error(

@@ -3,9 +3,9 @@ from __future__ import annotations
 import strawberry
 
 from gql_crm.auth.permissions import ADVANCED_DESCRIPTIONS, Action, Module
-from gql_crm.db.models import DataScope
+from gql_crm.db.models import DataScope, Position
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelInput, ModelType
 
 DataScopeEnum = strawberry.enum(
     DataScope,
@@ -16,7 +16,7 @@ DataScopeEnum = strawberry.enum(
 
 
 @strawberry.type(name="Position", description="A named permission set with a data scope.")
-class PositionType(ModelType):
+class PositionType(ModelType, model=Position):
     id: int
     name: str
     description: str
@@ -30,7 +30,7 @@ class PositionSuccess:
 
 
 @strawberry.input
-class PositionInput:
+class PositionInput(ModelInput, model=Position):
     name: str = strawberry.field(
         metadata=constraint(max_length=100, single_line=True, required=True)
     )
@@ -39,22 +39,26 @@ class PositionInput:
     data_scope: DataScopeEnum = DataScope.OWN  # type: ignore[valid-type]
 
 
-@strawberry.type
+@strawberry.type(description="A module and its basic permission codes.")
 class ModulePermissions:
-    module: str
+    module: str = strawberry.field(description="The module's code (customer, order...).")
     permissions: list[str] = strawberry.field(description="`module:action` codes.")
 
 
-@strawberry.type
+@strawberry.type(description="A permission beyond a module's basic create/edit/delete/view.")
 class AdvancedPermission:
-    code: str
-    description: str
+    code: str = strawberry.field(description="The permission code.")
+    description: str = strawberry.field(description="What it allows.")
 
 
 @strawberry.type(description="Every permission code a position can hold.")
 class PermissionCatalog:
-    modules: list[ModulePermissions]
-    advanced: list[AdvancedPermission]
+    modules: list[ModulePermissions] = strawberry.field(
+        description="Each module with the basic permission codes it has."
+    )
+    advanced: list[AdvancedPermission] = strawberry.field(
+        description="The permissions beyond the basic ones, each explained."
+    )
 
 
 def permission_catalog() -> PermissionCatalog:

@@ -5,15 +5,16 @@ from decimal import Decimal
 
 import strawberry
 
+from gql_crm.db.models import Product
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType, related
+from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.option import OptionType
 
 MONEY = constraint(minimum=0, scale=2)
 
 
 @strawberry.type(name="Product", description="Something the company sells.")
-class ProductType(ModelType):
+class ProductType(ModelType, model=Product):
     id: int
     name: str
     code: str
@@ -29,7 +30,7 @@ class ProductType(ModelType):
 
 
 @strawberry.input
-class ProductInput:
+class ProductInput(ModelInput, model=Product):
     name: str = strawberry.field(
         metadata=constraint(max_length=200, single_line=True, required=True)
     )
@@ -52,7 +53,9 @@ class ProductInput:
 class ProductFilterInput:
     search: str | None = strawberry.field(default=None, description="Name or code contains.")
     category_id: int | None = None
-    active_only: bool = False
+    active_only: bool = strawberry.field(
+        default=False, description="Only products that can be put on new orders."
+    )
 
 
 @strawberry.type

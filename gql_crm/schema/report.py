@@ -14,7 +14,7 @@ from gql_crm.services.report import NO_METHOD
 @strawberry.type(description="Follow-ups of one method (null: none given) in a daily report.")
 class FollowUpMethodCount:
     method_id: int | None
-    count: int
+    count: int = strawberry.field(description="How many follow-ups were made that way.")
 
 
 @strawberry.type(
@@ -22,7 +22,7 @@ class FollowUpMethodCount:
     description="One user's CRM activity on one company day, written every night. "
     "Counts what was recorded that day (tasksCompleted: to-dos marked done that day).",
 )
-class DailyReportType(ModelType):
+class DailyReportType(ModelType, model=DailyReport):
     id: int
     user_id: int
     day: date

@@ -6,7 +6,7 @@ import strawberry
 
 from gql_crm.db.models import MaturityOption, Pool, SystemSettings
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelInput, ModelType
 
 PoolEnum = strawberry.enum(
     Pool,
@@ -17,7 +17,7 @@ PoolEnum = strawberry.enum(
 
 
 @strawberry.type(name="MaturityOption", description="A maturity grade and the pool it sends to.")
-class MaturityOptionType(ModelType):
+class MaturityOptionType(ModelType, model=MaturityOption):
     id: int
     label: str
     sort_order: int
@@ -25,36 +25,23 @@ class MaturityOptionType(ModelType):
 
 
 @strawberry.type(name="SystemSettings", description="Company settings and pool rules.")
-class SystemSettingsType:
+class SystemSettingsType(ModelType, model=SystemSettings):
     company_name: str
-    timezone: str = strawberry.field(description="IANA zone that decides what a 'day' is.")
-    temporary_release_days: int = strawberry.field(
-        description="A temporary-pool customer with no follow-up for this long falls back to "
-        "the public pool."
+    timezone: str
+    temporary_release_days: int
+    temporary_reclaim_ban_days: int
+    public_claim_ban_days: int
+    private_no_contact_days: int
+    private_pool_cap: int
+    temporary_pool_cap: int
+    release_warning_days: int
+    staff_see_company_sales: bool
+    maturity_options: list[MaturityOptionType] = strawberry.field(
+        description="The maturity grades, in order, and the pool each sends a customer to."
     )
-    temporary_reclaim_ban_days: int = strawberry.field(
-        description="An employee may not reclaim a customer they entered into the temporary pool "
-        "that fell back, for this long."
-    )
-    public_claim_ban_days: int = strawberry.field(
-        description="An employee may not reclaim a customer they claimed from public that fell "
-        "back, for this long."
-    )
-    private_no_contact_days: int = strawberry.field(
-        description="A private-pool customer not contacted for this long falls back to public; "
-        "its owner may never claim it again."
-    )
-    private_pool_cap: int = strawberry.field(description="Most private customers per employee.")
-    temporary_pool_cap: int = strawberry.field(description="Most temporary customers per employee.")
-    release_warning_days: int = strawberry.field(
-        description="Owners are warned this many days before a customer falls back."
-    )
-    maturity_options: list[MaturityOptionType]
 
     @classmethod
-    def from_model(
-        cls, settings: SystemSettings, options: list[MaturityOption]
-    ) -> SystemSettingsType:
+    def of(cls, settings: SystemSettings, options: list[MaturityOption]) -> SystemSettingsType:
         # Two sources: the settings row's columns and the maturity grades beside them.
         columns = (f.name for f in dataclasses.fields(cls) if f.name != "maturity_options")
         return cls(
@@ -64,7 +51,7 @@ class SystemSettingsType:
 
 
 @strawberry.input
-class MaturityOptionInput:
+class MaturityOptionInput(ModelInput, model=MaturityOption):
     id: int
     label: str | None = strawberry.field(
         default=None, metadata=constraint(max_length=50, single_line=True, required=True)
@@ -73,7 +60,7 @@ class MaturityOptionInput:
 
 
 @strawberry.input(description="Fields left out stay as they are.")
-class SystemSettingsInput:
+class SystemSettingsInput(ModelInput, model=SystemSettings):
     company_name: str | None = strawberry.field(
         default=None, metadata=constraint(max_length=200, single_line=True, required=True)
     )
@@ -87,7 +74,11 @@ class SystemSettingsInput:
     private_pool_cap: int | None = None
     temporary_pool_cap: int | None = None
     release_warning_days: int | None = None
-    maturity_options: list[MaturityOptionInput] = strawberry.field(default_factory=list)
+    staff_see_company_sales: bool | None = None
+    maturity_options: list[MaturityOptionInput] = strawberry.field(
+        default_factory=list,
+        description="Maturity grades to change (by id); those left out stay as they are.",
+    )
 
 
 @strawberry.type

@@ -16,7 +16,11 @@ from gql_crm.schema.contact import ContactType
 from gql_crm.schema.kit import ModelInput, ModelType, owner_field, related
 from gql_crm.schema.user import UserType
 
-strawberry.enum(AttendeeStatus, name="TrainingAttendeeStatus")
+strawberry.enum(
+    AttendeeStatus,
+    name="TrainingAttendeeStatus",
+    description="Where an attendee of a training course stands.",
+)
 # What a caller may see of a project's courses, a course's list and a customer's places.
 courses_of_project = scoped_children(
     TrainingCourse.project_id, visibility.training_course, TrainingCourse.starts_at
@@ -84,4 +88,6 @@ class TrainingCourseInput(
 @strawberry.input
 class TrainingAttendanceInput:
     contact_id: int | None = strawberry.field(default=None, description="One of its contacts.")
-    status: AttendeeStatus = AttendeeStatus.REGISTERED
+    status: AttendeeStatus = strawberry.field(
+        default=AttendeeStatus.REGISTERED, description="Where the attendee stands."
+    )

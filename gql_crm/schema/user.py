@@ -8,7 +8,7 @@ import strawberry
 from gql_crm.context import Info
 from gql_crm.db.models import User
 from gql_crm.schema.constraints import constraint
-from gql_crm.schema.kit import ModelType
+from gql_crm.schema.kit import ModelInput, ModelType
 from gql_crm.schema.masking import masked_field
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(name="User", description="An employee account.")
-class UserType(ModelType):
+class UserType(ModelType, model=User):
     id: int
     login_name: str
     name: str
@@ -61,7 +61,7 @@ class UserSuccess:
 
 
 @strawberry.input
-class UserInput:
+class UserInput(ModelInput, model=User):
     name: str = strawberry.field(
         metadata=constraint(max_length=100, single_line=True, required=True)
     )
@@ -73,10 +73,14 @@ class UserInput:
 
 @strawberry.input
 class CreateUserInput(UserInput):
-    login_name: str
-    password: str
+    login_name: str = strawberry.field(
+        description="The name to sign in with: unique, without spaces."
+    )
+    password: str = strawberry.field(description="The first password.")
 
 
 @strawberry.input
 class ServiceAccountInput(UserInput):
-    login_name: str
+    login_name: str = strawberry.field(
+        description="The account's name: unique, without spaces. It signs in with API keys only."
+    )

@@ -5,12 +5,13 @@ from datetime import date, datetime
 import strawberry
 
 from gql_crm.context import Info
+from gql_crm.db.models import WorkLog, WorkLogComment
 from gql_crm.schema.kit import ModelType, related
 from gql_crm.schema.user import UserType
 
 
-@strawberry.type(name="WorkLogComment")
-class WorkLogCommentType(ModelType):
+@strawberry.type(name="WorkLogComment", description="A leader's comment on a work log.")
+class WorkLogCommentType(ModelType, model=WorkLogComment):
     id: int
     author_id: int
     content: str
@@ -20,7 +21,7 @@ class WorkLogCommentType(ModelType):
 
 
 @strawberry.type(name="WorkLog", description="A work log submitted to a leader.")
-class WorkLogType(ModelType):
+class WorkLogType(ModelType, model=WorkLog):
     id: int
     author_id: int
     leader_id: int

@@ -20,9 +20,9 @@ from gql_crm.services.workbench import DeliveryReminder, Receivable, Workbench
 
 @strawberry.type(description="A payment plan not yet met, due soon or overdue.")
 class ReceivableType:
-    plan: PaymentPlanType
-    order: OrderType
-    overdue: bool
+    plan: PaymentPlanType = strawberry.field(description="The payment plan due.")
+    order: OrderType = strawberry.field(description="The order it belongs to.")
+    overdue: bool = strawberry.field(description="Whether its due day has passed.")
 
     @classmethod
     def from_model(cls, r: Receivable) -> ReceivableType:
@@ -36,9 +36,11 @@ class ReceivableType:
 
 @strawberry.type(description="A delivery plan due soon (or overdue) not yet delivered in full.")
 class DeliveryReminderType:
-    plan: DeliveryPlanType
-    order: OrderType
-    delivered_quantity: Decimal
+    plan: DeliveryPlanType = strawberry.field(description="The delivery due.")
+    order: OrderType = strawberry.field(description="The order it belongs to.")
+    delivered_quantity: Decimal = strawberry.field(
+        description="How much of the order line has been delivered so far."
+    )
 
     @classmethod
     def from_model(cls, r: DeliveryReminder) -> DeliveryReminderType:
@@ -56,7 +58,9 @@ class DeliveryReminderType:
     "sales are those you may see; the month is the company's.",
 )
 class WorkbenchType:
-    today: date
+    today: date = strawberry.field(
+        description="Today in the company's time zone: the day the workbench is about."
+    )
     schedules: list[ScheduleType] = strawberry.field(
         description="Your appointments in the next 7 days, soonest first."
     )
@@ -77,8 +81,10 @@ class WorkbenchType:
     my_sales_this_month: Decimal = strawberry.field(
         description="Amounts of your orders signed this month."
     )
-    company_sales_this_month: Decimal = strawberry.field(
-        description="Amounts of all orders you may see signed this month."
+    company_sales_this_month: Decimal | None = strawberry.field(
+        description="Amounts of the whole company's orders signed this month, whatever your "
+        "scope; null when the company shows it only to those who see the whole company "
+        "(system setting staffSeeCompanySales)."
     )
     releasing_customers: list[CustomerType] = strawberry.field(
         description="Your customers that fall back to the public pool within 3 days."

@@ -47,12 +47,14 @@ from gql_crm.db.models import (
     StageOutcome,
     User,
 )
+from gql_crm.db.models.knowledge import ArticleStatus
 from gql_crm.db.scopes import load_principal
 from gql_crm.schema import customer_record as forms
 from gql_crm.schema.follow_up import FollowUpInput
 from gql_crm.schema.kit import values_of
 from gql_crm.services import customer_record as records
 from gql_crm.services import department as department_service
+from gql_crm.services import knowledge
 from gql_crm.services import position as position_service
 from gql_crm.services import user as user_service
 from gql_crm.services.contact import ContactFields
@@ -97,6 +99,8 @@ _STAFF = sorted(
     [basic(m, a) for m in _SALES_MODULES for a in (Action.VIEW, Action.CREATE, Action.EDIT)]
     + [basic(Module.PRODUCT, Action.VIEW), basic(Module.ANNOUNCEMENT, Action.VIEW)]
     + [basic(Module.CUSTOMER, Action.EXPORT)]  # "my customers" to a spreadsheet
+    # Everyone tidies their own documents (into the recycle bin and out of it).
+    + [basic(Module.DOCUMENT, Action.DELETE)]
 )
 _MANAGER = sorted(
     {
@@ -108,6 +112,7 @@ _MANAGER = sorted(
         Advanced.APPROVE_EXPENSES,
         Advanced.RECORD_ANY_PAYMENT,
         Advanced.MANAGE_API_KEYS,
+        Advanced.EDIT_KNOWLEDGE,
     }
 )
 
@@ -310,6 +315,7 @@ async def seed_demo(
         customers = await _customers(demo)
         orders = await _pipeline(demo, customers)
         await _customer_records(demo, customers, orders)
+        await _knowledge(demo)
     finally:
         await demo.bus.disconnect()
     return True
@@ -656,3 +662,30 @@ async def _customer_records(demo: _Demo, customers: list[_Entered], orders: set[
                 ),
             ):
                 await records.create_record(uow, kind, customer.id, form)
+
+
+_ARTICLES = {
+    "销售 Sales": [
+        (
+            "报价流程 Quoting",
+            "## 报价前\n\n先确认客户的付款条件和交货时间。合同模板在共享文件夹里。\n\n"
+            "Before quoting, confirm the customer's payment terms and delivery dates.",
+        ),
+        ("拜访客户 Visiting customers", "带上最新的宣传册。Bring the latest brochure."),
+    ],
+    "产品 Products": [("产品价格表 Price list", "价格以系统中的产品资料为准。")],
+}
+
+
+async def _knowledge(demo: _Demo) -> None:
+    """A few published knowledge-base articles by manager1, in Chinese and English."""
+    async with demo.uow("manager1", demo.now) as uow:
+        for category_name, articles in _ARTICLES.items():
+            category = await knowledge.categories.create(
+                uow, {"name": category_name, "parent_id": None, "position": 0}
+            )
+            for title, body in articles:
+                await knowledge.articles.create(uow, {
+                    "category_id": category.id, "title": title, "body": body,
+                    "status": ArticleStatus.PUBLISHED,
+                })  # fmt: skip

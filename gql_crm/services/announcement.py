@@ -122,39 +122,64 @@ async def publish_announcement(uow: UnitOfWork, id: int) -> Announcement:
     return announcement
 
 
+def _draft(announcement: Announcement) -> NotificationDraft:
+    return NotificationDraft(
+        category=NotificationCategory.SYSTEM,
+        kind="announcement",
+        title=announcement.title,
+        body=announcement.content[:500],
+        link_type="announcement",
+        link_id=announcement.id,
+    )
+
+
 async def _publish(uow: UnitOfWork, announcement: Announcement) -> None:
     announcement.published_at = uow.now
     recipients = await _audience(uow, announcement)
-    await notify(
-        uow,
-        recipients,
-        NotificationDraft(
-            category=NotificationCategory.SYSTEM,
-            kind="announcement",
-            title=announcement.title,
-            body=announcement.content[:500],
-            link_type="announcement",
-            link_id=announcement.id,
-        ),
-    )
+    await notify(uow, recipients, _draft(announcement))
     uow.log("announcement", announcement.id, "publish", {"audienceSize": [None, len(recipients)]})
 
 
 async def update_announcement(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Announcement:
+    """Edit an announcement. A new audience of a published one applies at once: new readers
+    get it in their bell, readers left out lose it."""
     fields = AnnouncementFields(**input)
-    """Edit title, content and style; the audience of a published announcement stays."""
     announcement = await _own(uow, id)
     await _check(uow, fields)
-    values: dict[str, Any] = {
-        "title": fields.title.strip(),
-        "content": fields.content,
-        "title_style": dict(fields.title_style or {}),
-    }
-    if announcement.published_at is None:
-        values["audience"] = fields.audience
-        values["audience_ids"] = sorted(set(fields.audience_ids))
-    uow.apply("announcement", announcement, values)
+    before = (announcement.audience, list(announcement.audience_ids))
+    uow.apply(
+        "announcement",
+        announcement,
+        {
+            "title": fields.title.strip(),
+            "content": fields.content,
+            "title_style": dict(fields.title_style or {}),
+            "audience": fields.audience,
+            "audience_ids": sorted(set(fields.audience_ids)),
+        },
+    )
+    if announcement.published_at is not None and before != (
+        announcement.audience,
+        list(announcement.audience_ids),
+    ):
+        await _readdress(uow, announcement)
     return announcement
+
+
+async def _readdress(uow: UnitOfWork, announcement: Announcement) -> None:
+    """Bring the bell entries of a published announcement in line with its audience."""
+    link = (Notification.link_type == "announcement", Notification.link_id == announcement.id)
+    notified = set(await uow.session.scalars(select(Notification.user_id).where(*link)))
+    recipients = set(await _audience(uow, announcement))
+    if gone := notified - recipients:
+        await uow.session.execute(delete(Notification).where(*link, Notification.user_id.in_(gone)))
+    await notify(uow, sorted(recipients - notified), _draft(announcement))
+    uow.log(
+        "announcement",
+        announcement.id,
+        "readdress",
+        {"audienceSize": [len(notified), len(recipients)]},
+    )
 
 
 async def delete_announcement(uow: UnitOfWork, id: int) -> int:

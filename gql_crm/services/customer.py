@@ -27,6 +27,7 @@ from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.base import UTCDateTime
 from gql_crm.db.models import (
+    AttachmentRecordType,
     Contact,
     Customer,
     CustomerKind,
@@ -35,13 +36,14 @@ from gql_crm.db.models import (
     MaturityOption,
     OptionItem,
     OptionList,
+    Order,
     Pool,
     SystemSettings,
     TemporaryOrigin,
 )
 from gql_crm.db.pagination import SortKey
 from gql_crm.db.scopes import scope_filter
-from gql_crm.services import recycle_bin
+from gql_crm.services import files, recycle_bin
 from gql_crm.services.contact import (
     ContactFields,
     add_contacts,
@@ -53,7 +55,13 @@ from gql_crm.services.contact import (
 )
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import required_fields
-from gql_crm.services.pool import admit, can_manage, customer_event, pool_for_maturity
+from gql_crm.services.pool import (
+    admit,
+    can_manage,
+    customer_event,
+    holding,
+    pool_for_maturity,
+)
 from gql_crm.services.unit_of_work import UnitOfWork, diff
 from gql_crm.services.validation import text_problem
 
@@ -256,8 +264,9 @@ def customer_query(principal: Principal, filters: CustomerFilter) -> Select[Cust
     stmt = select(Customer).where(visibility.customer(principal))
     if (clause := _view_clause(principal, filters.view)) is not None:
         stmt = stmt.where(clause)
+    if filters.pool is not None:
+        stmt = stmt.where(holding(filters.pool))
     for name in (
-        "pool",
         "kind",
         "category_id",
         "source_id",
@@ -377,12 +386,19 @@ async def create_customer(
 
 
 async def update_customer(
-    uow: UnitOfWork, settings: SystemSettings, customer_id: int, fields: CustomerFields
+    uow: UnitOfWork, settings: SystemSettings, customer_id: int, changes: dict[str, Any]
 ) -> Customer:
-    """Edit a customer; a maturity change moves it between the owner's private and temporary
-    pools (subject to caps), or to the public pool for a public grade."""
+    """Edit a customer: only the fields in ``changes`` (None clears one); a maturity change
+    moves it between the owner's private and temporary pools (subject to caps), or to the
+    public pool for a public grade."""
     customer = await managed_customer(uow, customer_id)
     problems = Problems()
+    for name in ("kind", "name"):
+        if name in changes and changes[name] is None:
+            problems.add(name, "cannot be cleared")
+    problems.raise_if_any()
+    kept = {name: getattr(customer, name) for name in ("kind", "name", *_FORM_NAMES)}
+    fields = CustomerFields(**{**kept, **changes})
     await _check(uow, fields, problems)
     problems.raise_if_any()
 
@@ -454,6 +470,9 @@ async def restore_customer(uow: UnitOfWork, settings: SystemSettings, customer_i
 async def purge_customer(uow: UnitOfWork, customer_id: int) -> int:
     """Remove a customer from the recycle bin for good, with everything that hangs on it."""
     customer = await _binned(uow, customer_id)
+    orders = select(Order.id).where(Order.customer_id == customer_id)
+    await files.purge_attachments(uow, AttachmentRecordType.ORDER, orders)
+    await files.purge_attachments(uow, AttachmentRecordType.CUSTOMER, [customer_id])
     return await recycle_bin.purge(uow, ENTITY, customer, {"name": [customer.name, None]})
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from gql_crm.auth.permissions import Advanced, Module, record_codes
+from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.models import Contact, Customer, CustomerShare, FollowUp, OptionList
+from gql_crm.services import recycle_bin
 from gql_crm.services.customer import is_visible
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.option import option_problem
@@ -58,7 +61,9 @@ async def _values(uow: UnitOfWork, customer_id: int, input: dict[str, Any]) -> d
 
 async def _refresh_clock(uow: UnitOfWork, customer: Customer) -> None:
     latest = await uow.session.scalar(
-        select(func.max(FollowUp.followed_at)).where(FollowUp.customer_id == customer.id)
+        select(func.max(FollowUp.followed_at)).where(
+            FollowUp.customer_id == customer.id, FollowUp.deleted_at.is_(None)
+        )
     )
     customer.last_follow_up_at = latest
 
@@ -86,7 +91,7 @@ async def _own_or_permitted(uow: UnitOfWork, follow_up_id: int) -> tuple[FollowU
     been transferred or released since); others' follow-ups need followup:edit_others.
     """
     follow_up = await uow.session.get(FollowUp, follow_up_id)
-    if follow_up is None:
+    if follow_up is None or follow_up.deleted_at is not None:
         raise NotFound("Follow-up", follow_up_id)
     try:
         customer = await followable_customer(uow, follow_up.customer_id)
@@ -108,9 +113,43 @@ async def update_follow_up(uow: UnitOfWork, id: int, input: dict[str, Any]) -> F
 
 
 async def delete_follow_up(uow: UnitOfWork, id: int) -> int:
+    """Into the deleter's recycle bin; the customer's clock goes back to the follow-up
+    before it."""
     follow_up, customer = await _own_or_permitted(uow, id)
-    await uow.session.delete(follow_up)
+    recycle_bin.discard(uow, "follow_up", follow_up)
     await uow.session.flush()
     await _refresh_clock(uow, customer)
-    uow.log("follow_up", id, "delete", {"customerId": [customer.id, None]})
     return id
+
+
+async def _binned(uow: UnitOfWork, id: int) -> tuple[FollowUp, Customer]:
+    reach = visibility.binned_follow_up(uow.principal)
+    follow_up = await recycle_bin.binned(uow, FollowUp, id, reach, "Follow-up")
+    try:
+        customer = await followable_customer(uow, follow_up.customer_id)
+    except (NotFound, Conflict) as refused:
+        raise NotFound("Follow-up in your recycle bin", id) from refused
+    return follow_up, customer
+
+
+async def restore_follow_up(uow: UnitOfWork, id: int) -> FollowUp:
+    """Back from the recycle bin exactly as it was, the customer's clock with it."""
+    follow_up, customer = await _binned(uow, id)
+    recycle_bin.restore(uow, "follow_up", follow_up)
+    await uow.session.flush()
+    await _refresh_clock(uow, customer)
+    return follow_up
+
+
+async def purge_follow_up(uow: UnitOfWork, id: int) -> int:
+    follow_up, _customer = await _binned(uow, id)
+    gone = {"customerId": [follow_up.customer_id, None]}
+    return await recycle_bin.purge(uow, "follow_up", follow_up, gone)
+
+
+BIN_ORDER = recycle_bin.latest_first(FollowUp)
+
+
+def follow_up_bin(principal: Principal) -> Select[FollowUp]:
+    """Follow-ups the caller deleted and may restore."""
+    return select(FollowUp).where(visibility.binned_follow_up(principal))

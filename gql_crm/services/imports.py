@@ -49,9 +49,9 @@ from gql_crm.db.models.job import Job, JobKind
 from gql_crm.private_files import create_private
 from gql_crm.schema.constraints import field_problems
 from gql_crm.services import customer as customer_service
-from gql_crm.services.attachment import CHUNK, UploadedFile, clean_file_name, describe_size
 from gql_crm.services.contact import ContactFields, contact_rule_problems, contact_values
 from gql_crm.services.errors import DomainError, InvalidInput, Problems
+from gql_crm.services.files import CHUNK, UploadedFile, clean_file_name, describe_size
 from gql_crm.services.job import (
     JobRun,
     Outcome,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,6 +22,7 @@ from gql_crm.db.models import (
     OpportunityStage,
     OptionList,
     StageOutcome,
+    SystemSettings,
     User,
 )
 from gql_crm.db.pagination import SortKey
@@ -30,6 +31,7 @@ from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
 from gql_crm.services.money import cents, money_problem
 from gql_crm.services.option import option_problem
+from gql_crm.services.order import company_today
 from gql_crm.services.unit_of_work import UnitOfWork, diff
 from gql_crm.services.user import assignee_problem
 from gql_crm.services.validation import text_problem
@@ -417,6 +419,18 @@ class Forecast:
     total: ForecastRow
     by_user: list[ForecastRow]
     by_department: list[ForecastRow]
+
+
+FORECAST_DAYS = 90
+
+
+def forecast_period(
+    settings: SystemSettings, now: datetime, first: date | None, last: date | None
+) -> tuple[date, date]:
+    """The forecast's period: from today (the company's) and FORECAST_DAYS on, where not
+    given."""
+    first = first or company_today(settings, now)
+    return first, last or first + timedelta(days=FORECAST_DAYS)
 
 
 async def forecast(

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import Advanced, Module, record_codes
@@ -19,6 +19,7 @@ from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.base import ZERO
 from gql_crm.db.models import (
+    AttachmentRecordType,
     Customer,
     DeliveryPlan,
     DeliveryRecord,
@@ -33,7 +34,7 @@ from gql_crm.db.models import (
     SystemSettings,
 )
 from gql_crm.db.pagination import SortKey
-from gql_crm.services import recycle_bin
+from gql_crm.services import files, recycle_bin
 from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
 from gql_crm.services.money import cents, money_problem, quantity_problem
@@ -91,6 +92,23 @@ def order_status(money: OrderMoney, expires_on: date | None, today: date) -> Ord
     if expires_on is not None and expires_on < today:
         return OrderStatus.EXPIRED
     return OrderStatus.PARTLY_PAID if money.received > 0 else OrderStatus.UNPAID
+
+
+def status_clause(status: OrderStatus, today: date) -> ColumnElement[bool]:
+    """``order_status`` in SQL: orders whose status on ``today`` is ``status`` (held equal to
+    it by the orders' tests)."""
+    received = sum_for_order(PaymentRecord)
+    paid: ColumnElement[bool] = received >= Order.amount
+    expired = and_(Order.expires_on.is_not(None), Order.expires_on < today)
+    match status:
+        case OrderStatus.PAID:
+            return paid
+        case OrderStatus.EXPIRED:
+            return and_(not_(paid), expired)
+        case OrderStatus.PARTLY_PAID:
+            return and_(not_(paid), not_(expired), received > 0)
+        case OrderStatus.UNPAID:
+            return and_(not_(paid), not_(expired), received <= 0)
 
 
 def company_today(settings: SystemSettings, now: datetime) -> date:
@@ -435,6 +453,7 @@ async def restore_order(uow: UnitOfWork, id: int) -> Order:
 
 async def purge_order(uow: UnitOfWork, id: int) -> int:
     order = await _binned(uow, id)
+    await files.purge_attachments(uow, AttachmentRecordType.ORDER, [id])
     return await recycle_bin.purge(uow, ENTITY, order, {"title": [order.title, None]})
 
 
@@ -447,11 +466,25 @@ class OrderFilter:
     owner_id: int | None = None
     refunded_only: bool = False
     search: str | None = None
+    status: OrderStatus | None = None
+    expires_from: date | None = None
+    expires_to: date | None = None
 
 
-def order_query(principal: Principal, filter: dict[str, Any] | None = None) -> Select[Order]:
+def order_query(
+    principal: Principal, filter: dict[str, Any] | None = None, today: date | None = None
+) -> Select[Order]:
+    """Orders the caller may see matching every filter given; a status filter needs the
+    company's ``today``."""
     filters = OrderFilter(**(filter or {}))
     stmt = select(Order).where(visibility.order(principal))
+    if filters.status is not None:
+        assert today is not None, "a status filter needs today"
+        stmt = stmt.where(status_clause(filters.status, today))
+    if filters.expires_from is not None:
+        stmt = stmt.where(Order.expires_on >= filters.expires_from)
+    if filters.expires_to is not None:
+        stmt = stmt.where(Order.expires_on <= filters.expires_to)
     if filters.customer_id is not None:
         stmt = stmt.where(Order.customer_id == filters.customer_id)
     if filters.owner_id is not None:

@@ -11,11 +11,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, exists, func, select
 
 from gql_crm.auth.permissions import Action, Advanced, Module, basic
+from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.base import ZERO
 from gql_crm.db.models import Order, PaymentPlan, PaymentRecord, Refund
+from gql_crm.db.pagination import SortKey
 from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
 from gql_crm.services.money import cents, money_problem
 from gql_crm.services.order import managed_order, status_of, total, visible_order
@@ -23,7 +26,9 @@ from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.user import assignee_problem
 from gql_crm.services.validation import text_problem
 
+PAYMENT_VIEW = basic(Module.PAYMENT, Action.VIEW)
 PAYMENT_CREATE = basic(Module.PAYMENT, Action.CREATE)
+PAYMENT_EDIT = basic(Module.PAYMENT, Action.EDIT)
 PAYMENT_DELETE = basic(Module.PAYMENT, Action.DELETE)
 REFUND_CREATE = basic(Module.REFUND, Action.CREATE)
 ENTITY = "order"
@@ -110,10 +115,8 @@ class PaymentFields:
     remarks: str | None = None
 
 
-async def record_payment(uow: UnitOfWork, order_id: int, input: dict[str, Any]) -> PaymentRecord:
-    """Record money received; refused when the order would be paid beyond its amount."""
-    fields = PaymentFields(**input)
-    order = await _payable_order(uow, order_id)
+async def _check_payment(uow: UnitOfWork, order: Order, fields: PaymentFields) -> None:
+    """A payment's own fields: a positive amount, a plan of this order, a handler in scope."""
     problems = Problems()
     if p := money_problem(fields.amount, positive=True):
         problems.add("amount", p)
@@ -128,6 +131,13 @@ async def record_payment(uow: UnitOfWork, order_id: int, input: dict[str, Any]) 
     if p := await assignee_problem(uow, fields.handler_id):
         problems.add("handlerId", p)
     problems.raise_if_any()
+
+
+async def record_payment(uow: UnitOfWork, order_id: int, input: dict[str, Any]) -> PaymentRecord:
+    """Record money received; refused when the order would be paid beyond its amount."""
+    fields = PaymentFields(**input)
+    order = await _payable_order(uow, order_id)
+    await _check_payment(uow, order, fields)
     money, _ = await status_of(uow, order)
     if fields.amount > money.outstanding:
         raise AmountExceeded(
@@ -163,9 +173,8 @@ async def record_payment(uow: UnitOfWork, order_id: int, input: dict[str, Any]) 
     return record
 
 
-async def delete_payment(uow: UnitOfWork, id: int) -> int:
-    """Remove a payment recorded by mistake; refused while refunds depend on it."""
-    payment_id = id
+async def _payment(uow: UnitOfWork, payment_id: int) -> tuple[PaymentRecord, Order]:
+    """A payment on an order the caller may record payments for, the order locked."""
     record = await uow.session.get(PaymentRecord, payment_id)
     if record is None:
         raise NotFound("Payment", payment_id)
@@ -173,6 +182,57 @@ async def delete_payment(uow: UnitOfWork, id: int) -> int:
         order = await _payable_order(uow, record.order_id)
     except NotFound:
         raise NotFound("Payment", payment_id) from None
+    return record, order
+
+
+async def update_payment(uow: UnitOfWork, id: int, input: dict[str, Any]) -> PaymentRecord:
+    """Correct a payment; the order's status and the customer's totals follow. The order's
+    payments stay within its amount and above what was refunded."""
+    fields = PaymentFields(**input)
+    record, order = await _payment(uow, id)
+    await _check_payment(uow, order, fields)
+    money, _ = await status_of(uow, order)
+    received = money.received - record.amount + cents(fields.amount)
+    if received > money.amount:
+        limit = money.outstanding + record.amount
+        raise AmountExceeded(
+            f"Over-payment refused: the order amount is {money.amount} and its other payments "
+            f"come to {money.received - record.amount}, so this one can be at most {limit}.",
+            "amount",
+            limit,
+        )
+    if received < money.refunded:
+        raise Conflict(
+            f"{money.refunded} was refunded on this order; the payments cannot drop below it.",
+            "amount",
+        )
+    changes = uow.apply(
+        "payment",
+        record,
+        {
+            "amount": cents(fields.amount),
+            "paid_on": fields.paid_on,
+            "plan_id": fields.plan_id,
+            "invoiced": fields.invoiced,
+            "handler_id": fields.handler_id or record.handler_id,
+            "remarks": (fields.remarks or "").strip() or None,
+        },
+    )
+    if "amount" in changes:
+        uow.log(
+            ENTITY,
+            order.id,
+            "update_payment",
+            {"received": [str(money.received), str(received)]},
+        )
+    await uow.session.flush()
+    return record
+
+
+async def delete_payment(uow: UnitOfWork, id: int) -> int:
+    """Remove a payment recorded by mistake; refused while refunds depend on it."""
+    payment_id = id
+    record, order = await _payment(uow, payment_id)
     money, _ = await status_of(uow, order)
     if money.received - record.amount < money.refunded:
         raise Conflict(
@@ -237,3 +297,40 @@ async def record_refund(
         {"refunded": [str(money.refunded), str(money.refunded + amount)]},
     )
     return refund
+
+
+# ---- the list ------------------------------------------------------------------------------
+
+NEWEST_FIRST = (
+    SortKey(PaymentRecord.paid_on, True),
+    SortKey(PaymentRecord.id, True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentFilter:
+    order_id: int | None = None
+    customer_id: int | None = None
+    handler_id: int | None = None
+    paid_from: date | None = None
+    paid_to: date | None = None
+
+
+def payment_query(principal: Principal, filter: dict[str, Any] | None) -> Select[PaymentRecord]:
+    """Payments on the orders the caller may see."""
+    filters = PaymentFilter(**(filter or {}))
+    on_visible_order = exists().where(
+        Order.id == PaymentRecord.order_id,
+        visibility.order(principal),
+        *([Order.customer_id == filters.customer_id] if filters.customer_id else []),
+    )
+    stmt = select(PaymentRecord).where(on_visible_order)
+    if filters.order_id is not None:
+        stmt = stmt.where(PaymentRecord.order_id == filters.order_id)
+    if filters.handler_id is not None:
+        stmt = stmt.where(PaymentRecord.handler_id == filters.handler_id)
+    if filters.paid_from is not None:
+        stmt = stmt.where(PaymentRecord.paid_on >= filters.paid_from)
+    if filters.paid_to is not None:
+        stmt = stmt.where(PaymentRecord.paid_on <= filters.paid_to)
+    return stmt

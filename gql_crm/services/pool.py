@@ -139,16 +139,21 @@ async def lock_owner(uow: UnitOfWork, user_id: int) -> User:
     return user
 
 
+def holding(pool: Pool) -> ColumnElement[bool]:
+    """Customers in ``pool`` as its lists and its cap count them: closed-won customers have
+    left the private and temporary pools (listed under the closed-won view instead)."""
+    if pool in OWNED_POOLS:
+        return and_(Customer.pool == pool, Customer.closed_won_at.is_(None))
+    return Customer.pool == pool
+
+
 async def check_cap(
     uow: UnitOfWork, settings: SystemSettings, owner: User, pool: Pool, adding: int = 1
 ) -> None:
     cap = settings.private_pool_cap if pool is Pool.PRIVATE else settings.temporary_pool_cap
     held = await uow.session.scalar(
         select(func.count()).where(
-            Customer.owner_id == owner.id,
-            Customer.pool == pool,
-            Customer.deleted_at.is_(None),
-            Customer.closed_won_at.is_(None),
+            Customer.owner_id == owner.id, holding(pool), Customer.deleted_at.is_(None)
         )
     )
     if (held or 0) + adding > cap:

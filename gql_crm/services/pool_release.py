@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, delete, insert, or_, select, update
 
+from gql_crm.clock import FrozenClock
 from gql_crm.db.base import core_table
 from gql_crm.db.models import (
     BanReason,
@@ -32,6 +34,7 @@ from gql_crm.db.release import (
     release_batch,
     releases_in_one_statement,
 )
+from gql_crm.services.errors import InvalidInput
 from gql_crm.services.notification import (
     NotificationDraft,
     UnreadCounts,
@@ -404,3 +407,26 @@ async def warn_pool(services: Services, *, batch_size: int = RELEASE_BATCH) -> l
         after_id = ids[-1]
         logger.info("release warnings: %d sent (%d so far)", len(ids), len(warned))
     return warned
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRun:
+    released: int
+    warned: int
+    ran_at: datetime
+
+
+MAX_DAYS_AHEAD = 3650
+
+
+async def run_in_server(services: Services, days_ahead: int) -> ReleaseRun:
+    """One release and warning run inside the serving process, so that its live events reach
+    the sockets connected to it (a run in another process reaches them only through Redis);
+    ``days_ahead`` runs it as if it were that many days later (demos)."""
+    if not 0 <= days_ahead <= MAX_DAYS_AHEAD:
+        raise InvalidInput.single("daysAhead", f"must be between 0 and {MAX_DAYS_AHEAD}")
+    later = FrozenClock(services.clock.now() + timedelta(days=days_ahead))
+    at = replace(services, clock=later) if days_ahead else services
+    released = await release_pool(at)
+    warned = await warn_pool(at)
+    return ReleaseRun(len(released), len(warned), at.clock.now())

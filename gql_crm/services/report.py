@@ -144,7 +144,11 @@ async def compute(uow: UnitOfWork, start: datetime, end: datetime) -> dict[int, 
 
     for user_id, method_id, n in await per_user(
         select(FollowUp.author_id, FollowUp.method_id, func.count())
-        .where(_within(FollowUp.created_at, start, end), FollowUp.author_id.is_not(None))
+        .where(
+            _within(FollowUp.created_at, start, end),
+            FollowUp.author_id.is_not(None),
+            FollowUp.deleted_at.is_(None),
+        )
         .group_by(FollowUp.author_id, FollowUp.method_id)
     ):
         mine = of(user_id)
@@ -209,6 +213,7 @@ async def compute(uow: UnitOfWork, start: datetime, end: datetime) -> dict[int, 
             _within(Expense.created_at, start, end),
             Expense.kind == ExpenseKind.EXPENSE,
             Expense.status != ExpenseStatus.REJECTED,
+            Expense.deleted_at.is_(None),
         )
         .group_by(Expense.owner_id)
     ):

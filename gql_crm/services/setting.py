@@ -27,6 +27,7 @@ DEFAULTS = {
     "private_pool_cap": 100,
     "temporary_pool_cap": 50,
     "release_warning_days": 3,
+    "staff_see_company_sales": True,
 }
 # A-C -> private, D-F -> temporary, G-J -> public, as in the manual.
 DEFAULT_MATURITY = [
@@ -92,6 +93,7 @@ class SettingsChange:
     private_pool_cap: int | None = None
     temporary_pool_cap: int | None = None
     release_warning_days: int | None = None
+    staff_see_company_sales: bool | None = None
     maturity_options: tuple[MaturityOptionChange, ...] = ()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterable
@@ -64,8 +65,8 @@ class UnitOfWork:
         self._principal = principal
         self.now: datetime = services.clock.now()
         self._events: list[Event] = []
-        self._undo: list[Callable[[], None]] = []
-        self._after: list[Callable[[], Awaitable[None]]] = []
+        self._undo: list[Callable[[], Awaitable[None] | None]] = []
+        self._after_commit: list[Callable[[], Awaitable[None]]] = []
         self._session: AsyncSession | None = None
 
     @property
@@ -108,27 +109,36 @@ class UnitOfWork:
             await session.close()
             self._session = None
             if not committed:
-                self._run_undo()
+                await self._run_undo()
         if committed:
             await self._publish()
-            for after in self._after:
-                await after()
+            await self._run_after_commit()
 
-    def on_rollback(self, undo: Callable[[], None]) -> None:
+    def on_rollback(self, undo: Callable[[], Awaitable[None] | None]) -> None:
         """Undo a change made outside the database (a file written) if this unit of work
         does not commit, whether it failed before the commit or in it."""
         self._undo.append(undo)
 
     def after_commit(self, action: Callable[[], Awaitable[None]]) -> None:
-        """Run ``action`` once this unit of work committed (and published its events)."""
-        self._after.append(action)
+        """Run ``action`` once this unit of work committed and published its events (a purged
+        file's bytes removed, a job started); a failure is logged: the commit stands."""
+        self._after_commit.append(action)
 
-    def _run_undo(self) -> None:
+    async def _run_undo(self) -> None:
         for undo in reversed(self._undo):
             try:
-                undo()
+                result = undo()
+                if inspect.isawaitable(result):
+                    await result
             except Exception:
                 logger.exception("could not undo a change outside the database")
+
+    async def _run_after_commit(self) -> None:
+        for action in self._after_commit:
+            try:
+                await action()
+            except Exception:
+                logger.exception("could not finish a change outside the database")
 
     async def _publish(self) -> None:
         # The commit is the truth and events are hints: a failed publish is logged, never

@@ -8,13 +8,12 @@ to the public pool within three days; the latest announcements they received.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.principal import Principal
@@ -37,7 +36,6 @@ from gql_crm.db.models import (
     Task,
 )
 from gql_crm.services.order import company_today, sum_for_order
-from gql_crm.services.payment import plans_met
 from gql_crm.services.pool import due_for_release
 
 SCHEDULE_DAYS = 7
@@ -71,7 +69,7 @@ class Workbench:
     complaints: list[Complaint]
     deliveries: list[DeliveryReminder]
     my_sales: Decimal
-    company_sales: Decimal
+    company_sales: Decimal | None  # None: the company keeps it from the caller
     releasing: list[Customer]
 
 
@@ -104,28 +102,33 @@ async def _assigned(
 async def _receivables(
     session: AsyncSession, principal: Principal, today: date, limit: int
 ) -> list[Receivable]:
-    """Plans due within 30 days (or overdue) that the order's payments do not yet meet."""
+    """Plans due within 30 days (or overdue) that the order's payments do not yet meet.
+
+    Payments meet plans in due order (``plans_met``), so a plan is unmet while the amounts of
+    its order's plans up to it exceed what the order received; every plan before a plan due
+    by the horizon is due by it too, so the running sum needs only those."""
     horizon = today + timedelta(days=RECEIVABLE_DAYS)
-    due_orders = select(PaymentPlan.order_id).where(PaymentPlan.due_on <= horizon)
-    stmt = (
-        select(PaymentPlan, Order, sum_for_order(PaymentRecord).label("received"))
-        .join(Order, Order.id == PaymentPlan.order_id)
-        .where(Order.id.in_(due_orders), visibility.order(principal))
-        .order_by(PaymentPlan.due_on, PaymentPlan.id)
+    covered = func.sum(PaymentPlan.amount).over(
+        partition_by=PaymentPlan.order_id, order_by=(PaymentPlan.due_on, PaymentPlan.id)
     )
-    plans: dict[int, list[PaymentPlan]] = defaultdict(list)
-    orders: dict[int, tuple[Order, Decimal]] = {}
-    for plan, order, received in (await session.execute(stmt)).all():
-        plans[order.id].append(plan)
-        orders[order.id] = (order, Decimal(received))
-    found = []
-    for order_id, order_plans in plans.items():
-        order, received = orders[order_id]
-        for plan, met in zip(order_plans, plans_met(order_plans, received), strict=True):
-            if not met and plan.due_on <= horizon:
-                found.append(Receivable(plan, order, plan.due_on < today))
-    found.sort(key=lambda r: (r.plan.due_on, r.plan.id))
-    return found[:limit]
+    due = (
+        select(PaymentPlan.id.label("plan_id"), covered.label("covered"))
+        .join(Order, Order.id == PaymentPlan.order_id)
+        .where(PaymentPlan.due_on <= horizon, visibility.order(principal))
+        .subquery()
+    )
+    stmt = (
+        select(PaymentPlan, Order)
+        .join(due, due.c.plan_id == PaymentPlan.id)
+        .join(Order, Order.id == PaymentPlan.order_id)
+        .where(due.c.covered > sum_for_order(PaymentRecord))
+        .order_by(PaymentPlan.due_on, PaymentPlan.id)
+        .limit(limit)
+    )
+    return [
+        Receivable(plan, order, plan.due_on < today)
+        for plan, order in (await session.execute(stmt)).all()
+    ]
 
 
 async def _deliveries(
@@ -159,17 +162,21 @@ async def _deliveries(
 async def _sales(
     session: AsyncSession, principal: Principal, today: date
 ) -> tuple[Decimal, Decimal]:
-    """Order amounts signed this month: the caller's own, and all the caller may see."""
+    """Order amounts signed this month: the caller's own (as they see them), and the whole
+    company's, whatever the caller's scope."""
+    mine = and_(Order.owner_id == principal.user_id, visibility.order(principal))
+    live_customer = exists().where(Customer.id == Order.customer_id, Customer.deleted_at.is_(None))
     stmt = select(
-        func.coalesce(func.sum(Order.amount).filter(Order.owner_id == principal.user_id), ZERO),
+        func.coalesce(func.sum(Order.amount).filter(mine), ZERO),
         func.coalesce(func.sum(Order.amount), ZERO),
     ).where(
-        visibility.order(principal),
+        Order.deleted_at.is_(None),
+        live_customer,
         Order.signed_on >= month_start(today),
         Order.signed_on <= today,
     )
-    mine, everyone = (await session.execute(stmt)).one()
-    return Decimal(mine), Decimal(everyone)
+    mine_total, company = (await session.execute(stmt)).one()
+    return Decimal(mine_total), Decimal(company)
 
 
 async def workbench(
@@ -224,6 +231,10 @@ async def workbench(
         complaints=complaints,
         deliveries=await _deliveries(session, principal, today, limit),
         my_sales=my_sales,
-        company_sales=company_sales,
+        company_sales=(
+            company_sales
+            if settings.staff_see_company_sales or principal.visible_owner_ids is None
+            else None
+        ),
         releasing=releasing,
     )

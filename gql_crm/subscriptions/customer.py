@@ -20,7 +20,7 @@ from gql_crm.subscriptions.live import Feed, feed, live_items
 class CustomerEvent:
     type: str = strawberry.field(description="e.g. customer.claimed, customer.transferred")
     customer_id: int
-    pool: PoolEnum  # type: ignore[valid-type]
+    pool: PoolEnum = strawberry.field(description="The pool the customer is in after the change.")  # type: ignore[valid-type]
     owner_id: int | None
 
     @strawberry.field(description="The customer as it is now (null if you may no longer see it).")

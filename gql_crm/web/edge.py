@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gql_crm.services.attachment import describe_size
+from gql_crm.services.files import describe_size
 from gql_crm.settings import Settings
 from gql_crm.web.protocol import RequestRefused
 from gql_crm.web.uploads import is_multipart, upload_cap

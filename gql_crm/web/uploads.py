@@ -18,9 +18,13 @@ def is_multipart(content_type: str | None) -> bool:
 
 
 def upload_cap(settings: Settings) -> int:
-    """The largest multipart request body: one file at the attachment or import limit, and its
-    envelope (``web/edge.py`` refuses more, counting while the body streams in)."""
-    return max(settings.max_attachment_bytes, settings.max_import_bytes) + _MULTIPART_OVERHEAD
+    """The largest multipart request body: one file at the largest of the attachment, import
+    and document limits, and its envelope (``web/edge.py`` refuses more, counting while the
+    body streams in)."""
+    largest = max(
+        settings.max_attachment_bytes, settings.max_import_bytes, settings.max_document_bytes
+    )
+    return largest + _MULTIPART_OVERHEAD
 
 
 def check_multipart(request: Request) -> bool:

@@ -198,7 +198,7 @@ async def test_a_wrong_audience_is_invalid_input_and_nothing_is_created(
         assert (await bell(client))[0] == []
 
 
-async def test_an_update_changes_the_text_but_not_the_audience_of_a_published_one(
+async def test_a_new_audience_of_a_published_announcement_applies_at_once(
     admin: GraphQLClient, everyone: dict[str, GraphQLClient], departments: dict[str, int]
 ) -> None:
     dept = departments["Sales Dept 1"]
@@ -222,12 +222,20 @@ async def test_an_update_changes_the_text_but_not_the_audience_of_a_published_on
         "Moved.",
         {},
     )
-    assert (after["audience"], after["audienceIds"]) == ("DEPARTMENTS", [dept])
+    assert (after["audience"], after["audienceIds"]) == ("USERS", [uid(everyone["sales3"])])
     assert after["publishedAt"] == NOW
-    assert await readers_of(everyone, sent["id"]) == {"admin", "manager1", "sales1", "sales2"}
-    assert await notified_of(everyone, sent["id"]) == {"manager1", "sales1", "sales2"}
-    data = await everyone["sales1"].data(LISTS)
+    # The new reader has it in the bell; the readers left out no longer see it.
+    assert await readers_of(everyone, sent["id"]) == {"admin", "sales3"}
+    assert await notified_of(everyone, sent["id"]) == {"sales3"}
+    data = await everyone["sales3"].data(LISTS)
     assert data["announcements"]["edges"][0]["node"]["title"] == "Office closed Saturday"
+    # Widened again, the readers already notified are not notified twice.
+    wider = fields(audience="USERS", audienceIds=[uid(everyone["sales3"]), uid(everyone["sales1"])])
+    assert (await result(admin, UPDATE, id=sent["id"], input=wider))["__typename"] == (
+        "AnnouncementSuccess"
+    )
+    assert await notified_of(everyone, sent["id"]) == {"sales1", "sales3"}
+    assert len((await bell(everyone["sales3"]))[0]) == 1
 
     # a draft's audience may still change
     draft = await create(admin, audience="USERS", audienceIds=[uid(everyone["sales1"])])

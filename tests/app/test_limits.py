@@ -96,3 +96,46 @@ async def test_a_cursor_with_an_integer_out_of_range_is_bad_user_input(
         "query($after: String) { users(after: $after) { totalCount } }", after=cursor
     )
     assert codes == ["BAD_USER_INPUT"]
+
+
+NESTED_LISTS = " ".join(
+    f"{name}(first: 20) {{ id }}"
+    for name in ("followUps", "opportunities", "orders", "tasks", "schedules", "notes")
+)
+
+
+async def test_a_query_over_the_cost_budget_is_refused_before_it_runs(
+    sales1: GraphQLClient,
+) -> None:
+    pages = " ".join(
+        f"a{i}: customers(first: 100) {{ edges {{ node {{ id {NESTED_LISTS} }} }} }}"
+        for i in range(30)
+    )
+    body = await sales1.execute(f"{{ {pages} }}")
+    assert "data" not in body or body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert error["extensions"]["budget"] == 50_000
+    assert error["extensions"]["cost"] > 50_000
+    assert "smaller pages" in error["message"]
+
+
+async def test_a_variable_page_size_counts_as_its_default_or_the_largest_page(
+    sales1: GraphQLClient,
+) -> None:
+    page = f"customers(first: $n) {{ edges {{ node {{ id {NESTED_LISTS} }} }} }}"
+    pages = " ".join(f"a{i}: {page}" for i in range(5))
+    # 5 x 100 customers x 6 lists of 20: over the budget unless the default says fewer.
+    refused = await sales1.execute(f"query Pages($n: Int) {{ {pages} }}", n=1)
+    assert refused["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    within = await sales1.execute(f"query Pages($n: Int = 10) {{ {pages} }}", n=10)
+    assert "errors" not in within, within
+
+
+async def test_a_customer_list_page_is_well_within_the_budget(sales1: GraphQLClient) -> None:
+    data = await sales1.data(
+        "{ customers(first: 100) { totalCount edges { node { id name owner { name } "
+        + NESTED_LISTS
+        + " } } } }"
+    )
+    assert "customers" in data

@@ -128,6 +128,7 @@ async def test_a_body_far_beyond_the_limit_is_refused_before_it_is_read(
     customer_id = await make_customer(services, "sales1")
     monkeypatch.setattr(settings, "max_attachment_bytes", 1024)
     monkeypatch.setattr(settings, "max_import_bytes", 1024)  # the other upload's cap
+    monkeypatch.setattr(settings, "max_document_bytes", 1024)  # the body cap is the larger
     content = PDF + b"0" * 200_000
 
     response = await post_upload(

@@ -10,7 +10,8 @@ from starlette.datastructures import Headers, UploadFile
 
 from gql_crm.db.models import Attachment, AttachmentRecordType
 from gql_crm.resolvers.attachment import content_disposition
-from gql_crm.services.attachment import clean_file_name, storage_path, upload_attachment
+from gql_crm.services.attachment import storage_path, upload_attachment
+from gql_crm.services.files import clean_file_name
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 from tests.attachment.support import PDF, nothing_stored, stored_files
 from tests.fixtures.factories import count, make_customer

@@ -76,6 +76,16 @@ OPEN_MUTATIONS = {
     "startExport",
     "startImport",
     "cancelJob",
+    "createNote",
+    "updateNote",
+    "deleteNote",
+    "createBookmark",
+    "updateBookmark",
+    "deleteBookmark",
+    "createDiaryEntry",
+    "updateDiaryEntry",
+    "deleteDiaryEntry",
+    "commentOnDiaryEntry",
 }
 
 SCALARS: dict[str, Any] = {
@@ -88,6 +98,7 @@ SCALARS: dict[str, Any] = {
     "DateTime": "2026-03-02T09:00:00+00:00",
     "Date": "2026-03-02",
     "JSON": {},
+    "Upload": "x",  # no file part: the permission is refused before anything reads it
 }
 
 

@@ -400,12 +400,12 @@ async def test_a_required_company_field_must_be_given(
     grades = await maturity_ids(admin)
     created = await create(sales1, "City Ltd", city="Hangzhou", maturityId=grades["A"])
     assert created["city"] == "Hangzhou"
-    # Edits are held to the same rule.
+    # Edits are held to the same rule: clearing the city is refused.
     refused = await result(
         sales1,
         UPDATE_CUSTOMER,
         id=created["id"],
-        input={"name": "City Ltd", "maturityId": grades["A"]},
+        input={"name": "City Ltd", "city": None},
     )
     assert refused == invalid(("city", "is required by the company form settings"))
     assert (await customer(sales1, created["id"]) or {})["city"] == "Hangzhou"
@@ -536,6 +536,34 @@ async def test_update_customer_edits_fields_and_logs_the_changes(
         },
         "actor": {"loginName": "sales1"},
     }
+
+
+async def test_an_update_changes_only_the_fields_given_and_null_clears(
+    sales1: GraphQLClient, admin: GraphQLClient, grades: dict[str, int]
+) -> None:
+    users = await user_ids(admin)
+    created = await create(
+        sales1, "Partial Ltd", maturityId=grades["A"], city="Suzhou", remarks="Keep me"
+    )
+    renamed = await result(sales1, UPDATE_CUSTOMER, id=created["id"], input={"website": "x.cn"})
+    assert renamed["__typename"] == "CustomerSuccess", renamed
+    after = renamed["customer"]
+    assert (after["name"], after["city"], after["remarks"], after["website"]) == (
+        "Partial Ltd",
+        "Suzhou",
+        "Keep me",
+        "x.cn",
+    )
+    # Leaving the maturity out keeps the customer in its pool with its owner.
+    assert (after["pool"], after["ownerId"]) == ("PRIVATE", users["sales1"])
+    assert (await customer_log(sales1, created["id"]))[0]["changes"] == {"website": [None, "x.cn"]}
+
+    cleared = await result(sales1, UPDATE_CUSTOMER, id=created["id"], input={"remarks": None})
+    assert cleared["customer"]["remarks"] is None
+    assert cleared["customer"]["city"] == "Suzhou"
+    refused = await result(sales1, UPDATE_CUSTOMER, id=created["id"], input={"name": None})
+    assert refused == invalid(("name", "cannot be cleared"))
+    assert (await customer(sales1, created["id"]) or {})["name"] == "Partial Ltd"
 
 
 async def test_changing_acquired_on_is_saved_and_logged(

@@ -168,8 +168,8 @@ async def test_workbench_figures(
     assert len(bench["deliveryReminders"]) == expected["orders"]
     assert {Decimal(r["deliveredQuantity"]) for r in bench["deliveryReminders"]} == {2}
     assert Decimal(bench["mySalesThisMonth"]) == expected["sales"]
-    # sales1 sees only their own orders: company sales within scope equal their own.
-    assert Decimal(bench["companySalesThisMonth"]) == expected["sales"]
+    # The company's total is the whole company's, beyond what sales1 may see.
+    assert Decimal(bench["companySalesThisMonth"]) == expected["sales"] + other["sales"]
     assert [c["id"] for c in bench["releasingCustomers"]] == expected["releasing"]
     assert bench["announcements"] == []
 
@@ -179,6 +179,26 @@ async def test_workbench_figures(
     assert Decimal(theirs["companySalesThisMonth"]) == expected["sales"] + other["sales"]
     assert len(theirs["receivables"]) == expected["orders"] + other["orders"]
     assert theirs["tasks"] == [] and theirs["releasingCustomers"] == []
+
+
+COMPANY_SALES = "{ workbench { companySalesThisMonth } }"
+KEEP_COMPANY_SALES = """mutation { updateSystemSettings(input: {staffSeeCompanySales: false}) {
+  __typename ... on SystemSettingsSuccess { settings { staffSeeCompanySales } } } }"""
+
+
+async def test_the_company_may_keep_its_sales_total_from_staff(
+    sales1: GraphQLClient, gql: GraphQLClient, services: Services
+) -> None:
+    expected = await _seed(services, "sales1", 2)
+    admin = await gql.as_user("admin")
+    kept = (await admin.data(KEEP_COMPANY_SALES))["updateSystemSettings"]
+    assert kept["settings"] == {"staffSeeCompanySales": False}
+    assert (await sales1.data(COMPANY_SALES))["workbench"]["companySalesThisMonth"] is None
+    manager = await gql.as_user("manager1")
+    assert (await manager.data(COMPANY_SALES))["workbench"]["companySalesThisMonth"] is None
+    # Whoever sees the whole company still sees it.
+    total = (await admin.data(COMPANY_SALES))["workbench"]["companySalesThisMonth"]
+    assert Decimal(total) == expected["sales"]
 
 
 async def test_overdue_receivables(sales1: GraphQLClient, services: Services) -> None:
@@ -232,3 +252,47 @@ async def test_records_leave_with_their_deleted_customer(
     bench = (await sales1.data(WORKBENCH))["workbench"]
     parts = ("schedules", "tasks", "callRecords", "complaints", "receivables")
     assert {part: bench[part] for part in parts} == {part: [] for part in parts}
+
+
+NAMED = """
+{ workbench {
+    schedules { customer { name } } tasks { customer { name } }
+    callRecords { customer { name } } complaints { customer { name } }
+    receivables { order { customer { name } opportunity { title } } plan { order { title } } }
+} }
+"""
+
+
+def _customer_names(bench: dict[str, Any]) -> set[str | None]:
+    names = {
+        (record["customer"] or {}).get("name")
+        for part in ("schedules", "tasks", "callRecords", "complaints")
+        for record in bench[part]
+    }
+    return names | {r["order"]["customer"]["name"] for r in bench["receivables"]}
+
+
+async def test_workbench_records_name_their_customer_in_constant_statements(
+    sales1: GraphQLClient, services: Services
+) -> None:
+    await _seed(services, "sales1", 1)
+    small, few = await counted_data(sales1, services, NAMED)
+    await _seed(services, "sales1", 20)
+    large, many = await counted_data(sales1, services, NAMED)
+    assert _customer_names(small["workbench"]) == {"sales1 customer 1"}
+    assert _customer_names(large["workbench"]) == {"sales1 customer 1", "sales1 customer 20"}
+    assert all(r["plan"]["order"] for r in large["workbench"]["receivables"])
+    assert len(few) == len(many)
+
+
+async def test_an_assignee_outside_the_customers_scope_sees_the_record_not_the_customer(
+    sales1: GraphQLClient, services: Services
+) -> None:
+    await _seed(services, "sales1", 1)
+    async with services.database.writer() as session, session.begin():
+        sales3 = await session.scalar(select(User.id).where(User.login_name == "sales3"))
+        for customer in await session.scalars(select(Customer)):
+            customer.owner_id = sales3
+    bench = (await sales1.data(NAMED))["workbench"]
+    assert bench["tasks"] and bench["schedules"]
+    assert _customer_names({**bench, "receivables": []}) == {None}

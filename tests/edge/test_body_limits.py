@@ -79,7 +79,8 @@ def small_bodies(settings: Settings, tmp_path: Path) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(settings, "max_body_bytes", 64 * 1024)
         patch.setattr(settings, "max_attachment_bytes", 32 * 1024)
-        patch.setattr(settings, "max_import_bytes", 32 * 1024)  # the other upload's cap
+        patch.setattr(settings, "max_document_bytes", 32 * 1024)
+        patch.setattr(settings, "max_import_bytes", 32 * 1024)
         patch.setattr(settings, "attachments_dir", tmp_path / "attachments")
         yield
 

@@ -13,15 +13,19 @@ from tests.fixtures.graphql import (
     CLAIM,
     CREATE_FOLLOW_UP,
     DELETE_FOLLOW_UP,
+    FOLLOW_UP_FIELDS,
     SHARE,
     UPDATE_FOLLOW_UP,
     create,
     customer,
+    delete,
     log,
     maturity_ids,
+    mutation_of,
     option_ids,
     result,
     succeeded,
+    success,
 )
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
@@ -329,18 +333,12 @@ async def test_deleting_the_newest_follow_up_moves_the_clock_back(
         "poolRelease": {"at": iso(START + timedelta(days=30) + timedelta(hours=1))},
         "followUps": [{"content": "First."}],
     }
-    assert await log(manager1, "follow_up", newer["id"]) == [
-        {
-            "action": "delete",
-            "changes": {"customerId": [acme["id"], None]},
-            "actor": {"loginName": "manager1"},
-        },
-        {
-            "action": "create",
-            "changes": {"customerId": [None, acme["id"]]},
-            "actor": {"loginName": "sales1"},
-        },
-    ]
+    [entry, _created] = await log(manager1, "follow_up", newer["id"])
+    assert entry == {
+        "action": "delete",
+        "changes": {"deletedAt": [None, iso(clock.now())]},
+        "actor": {"loginName": "manager1"},
+    }
 
     assert (await result(manager1, DELETE_FOLLOW_UP, id=older["id"]))["id"] == older["id"]
     assert await timeline(sales1, acme["id"]) == {
@@ -351,3 +349,54 @@ async def test_deleting_the_newest_follow_up_moves_the_clock_back(
     assert await result(manager1, DELETE_FOLLOW_UP, id=older["id"]) == not_found(
         "Follow-up", older["id"]
     )
+    assert await result(
+        manager1, UPDATE_FOLLOW_UP, id=older["id"], input={"content": "x"}
+    ) == not_found("Follow-up", older["id"])
+
+
+FOLLOW_UP_BIN = "{ followUpRecycleBin { edges { node { id content customerId } } } }"
+RESTORE_FOLLOW_UP = mutation_of(
+    "$id: Int!",
+    "restoreFollowUp(id: $id)",
+    success("FollowUpSuccess", f"followUp {{ {FOLLOW_UP_FIELDS} }}"),
+)
+PURGE_FOLLOW_UP = delete("purgeFollowUp")
+
+
+async def bin_of(client: GraphQLClient) -> list[int]:
+    edges = (await client.data(FOLLOW_UP_BIN))["followUpRecycleBin"]["edges"]
+    return [edge["node"]["id"] for edge in edges]
+
+
+async def test_a_deleted_follow_up_waits_in_the_recycle_bin_and_comes_back_exactly(
+    sales1: GraphQLClient, manager1: GraphQLClient, admin: GraphQLClient, clock: FrozenClock
+) -> None:
+    acme = await private_customer(sales1, admin)
+    clock.advance(timedelta(hours=3))
+    older = await follow(sales1, acme["id"], "First.", clock.now() - timedelta(hours=2))
+    newer = await follow(sales1, acme["id"], "Second.", clock.now() - timedelta(hours=1))
+    before = await timeline(sales1, acme["id"])
+
+    await result(manager1, DELETE_FOLLOW_UP, id=newer["id"])
+    assert await bin_of(manager1) == [newer["id"]]
+    await forbidden(sales1, FOLLOW_UP_BIN)  # sales staff may not delete, nor see a bin
+    await forbidden(sales1, RESTORE_FOLLOW_UP, id=newer["id"])
+
+    restored = await result(manager1, RESTORE_FOLLOW_UP, id=newer["id"])
+    assert succeeded(restored, "FollowUpSuccess", "followUp") == newer
+    assert await timeline(sales1, acme["id"]) == before
+    assert await bin_of(manager1) == []
+    [entry, *_] = await log(manager1, "follow_up", newer["id"])
+    assert entry["action"] == "restore"
+    assert await result(manager1, RESTORE_FOLLOW_UP, id=newer["id"]) == not_found(
+        "Follow-up in your recycle bin", newer["id"]
+    )
+
+    # Purged, it is gone for good and the clock stays on what is left.
+    await result(manager1, DELETE_FOLLOW_UP, id=older["id"])
+    assert (await result(manager1, PURGE_FOLLOW_UP, id=older["id"]))["id"] == older["id"]
+    assert await bin_of(manager1) == []
+    assert await result(manager1, RESTORE_FOLLOW_UP, id=older["id"]) == not_found(
+        "Follow-up in your recycle bin", older["id"]
+    )
+    assert (await timeline(sales1, acme["id"]))["followUps"] == [{"content": "Second."}]

@@ -7,16 +7,15 @@ import base64
 import hashlib
 import json
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
-import pytest
 from playwright.async_api import Route, async_playwright
 from starlette.applications import Starlette
 
 from gql_crm.web import graphiql
+from tests.fixtures.browser import CHROMIUM, needs_chromium
 from tests.fixtures.live_server import listening
 from tests.graphql_client import GraphQLClient
 
@@ -48,14 +47,7 @@ async def test_the_page_loads_each_file_from_here_with_its_hash(http: httpx.Asyn
     assert (await http.get("/graphiql/../../settings.py")).status_code == 404
 
 
-CHROMIUM = next(
-    (found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))), None
-)
-
-
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="no Chromium binary: install one with `apt-get install chromium`"
-)
+@needs_chromium
 async def test_graphiql_runs_a_query_and_a_subscription_with_the_network_off(
     app: Starlette, gql: GraphQLClient
 ) -> None:

@@ -3,8 +3,11 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy import func, select
 
 from gql_crm.db.models import (
     Customer,
@@ -15,8 +18,10 @@ from gql_crm.db.models import (
     PaymentRecord,
     Refund,
 )
+from gql_crm.db.models.setting import Pool
+from gql_crm.services.pool import holding
 from gql_crm.services.unit_of_work import Services
-from tests.fixtures.factories import count, make_customer, make_product
+from tests.fixtures.factories import add_order, count, make_customer, make_product
 from tests.graphql_client import GraphQLClient
 
 CREATE = """
@@ -291,3 +296,66 @@ async def test_deleted_orders_go_to_the_recycle_bin_and_back(
     assert (await sales1.data(ORDER, id=order["id"]))["order"]["amount"] == "10.00"
     money = (await manager1.data(MONEY))["customers"]["edges"][0]["node"]
     assert money["closedWonAt"] is not None and money["money"]["contractTotal"] == "10.00"
+
+
+POOL_LIST = """
+query($pool: Pool, $view: CustomerView!) {
+  customers(filter: {pool: $pool, view: $view}, first: 100) { totalCount edges { node { name } } }
+}
+"""
+
+
+async def test_a_closed_won_customer_leaves_the_private_pool_list_as_the_cap_counts(
+    sales1: GraphQLClient, services: Services
+) -> None:
+    won = await make_customer(services, "sales1", "Won Co")
+    await make_customer(services, "sales1", "Open Co")
+    await _order(sales1, won, title="Deal", amount="10.00", lines=[])
+
+    async def names(pool: str | None, view: str = "MINE") -> list[str]:
+        found = (await sales1.data(POOL_LIST, pool=pool, view=view))["customers"]
+        assert found["totalCount"] == len(found["edges"])
+        return [edge["node"]["name"] for edge in found["edges"]]
+
+    assert await names("PRIVATE") == ["Open Co"]
+    assert await names(None, "CLOSED_WON") == ["Won Co"]
+    assert sorted(await names(None)) == ["Open Co", "Won Co"]
+    async with services.database.reader() as session:
+        held = await session.scalar(select(func.count()).where(holding(Pool.PRIVATE)))
+    assert held == 1
+
+
+BY_STATUS = """query($filter: OrderFilterInput) { orders(filter: $filter, first: 100) {
+  totalCount edges { node { title status expiresOn } } } }"""
+
+
+async def test_orders_filter_by_status_and_expiry_as_their_status_reads(
+    sales1: GraphQLClient, services: Services
+) -> None:
+    customer = await make_customer(services, "sales1")
+    paid = await _order(sales1, customer, title="Paid", amount="100", lines=[])
+    partly = await _order(sales1, customer, title="Partly", amount="100", lines=[])
+    await _order(sales1, customer, title="Unpaid", amount="100", lines=[], expiresOn="2026-06-30")
+    for order, amount in ((paid, "100"), (partly, "40")):
+        await sales1.data(
+            PAY, orderId=order["id"], input={"amount": amount, "paidOn": "2026-03-02"}
+        )
+    async with services.database.writer() as session, session.begin():
+        row = await session.get(Customer, customer)
+        assert row is not None and row.owner_id is not None
+        me = row.owner_id
+        await add_order(session, customer, me, "Expired", amount="100", expires_on=date(2026, 3, 1))
+
+    async def titles(**filter: Any) -> list[str]:
+        found = (await sales1.data(BY_STATUS, filter=filter))["orders"]
+        assert found["totalCount"] == len(found["edges"])
+        return sorted(e["node"]["title"] for e in found["edges"])
+
+    everything = (await sales1.data(BY_STATUS, filter=None))["orders"]["edges"]
+    for status in ("UNPAID", "PARTLY_PAID", "PAID", "EXPIRED"):
+        shown = sorted(e["node"]["title"] for e in everything if e["node"]["status"] == status)
+        assert await titles(status=status) == shown
+        assert len(shown) == 1
+    assert await titles(expiresFrom="2026-03-02") == ["Unpaid"]
+    assert await titles(expiresTo="2026-03-02") == ["Expired"]
+    assert await titles(status="UNPAID", expiresTo="2026-03-02") == []

@@ -48,7 +48,7 @@ mutation($input: CustomerInput!, $contacts: [ContactInput!]) {{
 }}
 """
 UPDATE = f"""
-mutation($id: Int!, $input: CustomerInput!) {{
+mutation($id: Int!, $input: CustomerUpdateInput!) {{
   result: updateCustomer(id: $id, input: $input) {{
     __typename
     ... on CustomerSuccess {{ customer {{ {CUSTOMER_FIELDS} }} }}

@@ -40,17 +40,30 @@ class Approval(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     applicant_id: Mapped[int] = reference("users")
-    type: Mapped[ApprovalType] = mapped_column(str_enum(ApprovalType, 20))
-    title: Mapped[str] = mapped_column(String(200))
-    content: Mapped[str] = mapped_column(Text, default="")
-    amount: Mapped[Decimal | None] = mapped_column(Money)
-    starts_on: Mapped[date | None]
-    ends_on: Mapped[date | None]
-    status: Mapped[ApprovalStatus] = mapped_column(str_enum(ApprovalStatus, 16), index=True)
-    current_step: Mapped[int] = mapped_column(default=1)
+    type: Mapped[ApprovalType] = mapped_column(
+        str_enum(ApprovalType, 20),
+        doc="The kind of application, which decides the fields it needs.",
+    )
+    title: Mapped[str] = mapped_column(String(200), doc="The subject of the application.")
+    content: Mapped[str] = mapped_column(
+        Text, default="", doc="What is applied for, in the applicant's words."
+    )
+    amount: Mapped[Decimal | None] = mapped_column(
+        Money, doc="The money applied for (reimbursements and expenses)."
+    )
+    starts_on: Mapped[date | None] = mapped_column(doc="First day (leave and business trips).")
+    ends_on: Mapped[date | None] = mapped_column(doc="Last day (leave and business trips).")
+    status: Mapped[ApprovalStatus] = mapped_column(
+        str_enum(ApprovalStatus, 16), index=True, doc="Where the application stands."
+    )
+    current_step: Mapped[int] = mapped_column(
+        default=1, doc="The number of the step waiting for a decision, counting from 1."
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    decided_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None] = mapped_column(
+        doc="When the last decision closed it (null: still pending)."
+    )
 
 
 class ApprovalStep(Base):

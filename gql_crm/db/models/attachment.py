@@ -14,6 +14,7 @@ class AttachmentRecordType(enum.StrEnum):
 
     ORDER = "order"
     CUSTOMER = "customer"
+    ARTICLE = "article"  # of the knowledge base
 
 
 class Attachment(Base):
@@ -29,10 +30,14 @@ class Attachment(Base):
     __table_args__ = (Index("ix_attachments_record", "record_type", "record_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    record_type: Mapped[AttachmentRecordType] = mapped_column(str_enum(AttachmentRecordType, 16))
+    record_type: Mapped[AttachmentRecordType] = mapped_column(
+        str_enum(AttachmentRecordType, 16), doc="The kind of record the file belongs to."
+    )
     record_id: Mapped[int]
     file_name: Mapped[str] = mapped_column(String(255))
-    content_type: Mapped[str] = mapped_column(String(127))
+    content_type: Mapped[str] = mapped_column(
+        String(127), doc="The file's media type, checked against its content on upload."
+    )
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(64), unique=True)

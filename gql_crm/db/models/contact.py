@@ -25,12 +25,20 @@ class Contact(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = reference("customers", "CASCADE")
-    name: Mapped[str] = mapped_column(String(100))
-    gender: Mapped[str | None] = mapped_column(String(10))
-    mobile: Mapped[str | None] = mapped_column(String(32), info=sensitive(Mask.PHONE))
-    phone: Mapped[str | None] = mapped_column(String(32), info=sensitive(Mask.PHONE))
-    email: Mapped[str | None] = mapped_column(String(254), info=sensitive(Mask.EMAIL))
-    title: Mapped[str | None] = mapped_column(String(100))
-    is_primary: Mapped[bool] = mapped_column(default=False)
+    name: Mapped[str] = mapped_column(String(100), doc="The contact's name.")
+    gender: Mapped[str | None] = mapped_column(String(10), doc="As the contact gives it.")
+    mobile: Mapped[str | None] = mapped_column(
+        String(32), info=sensitive(Mask.PHONE), doc="Mobile number."
+    )
+    phone: Mapped[str | None] = mapped_column(
+        String(32), info=sensitive(Mask.PHONE), doc="Landline number."
+    )
+    email: Mapped[str | None] = mapped_column(
+        String(254), info=sensitive(Mask.EMAIL), doc="E-mail address."
+    )
+    title: Mapped[str | None] = mapped_column(String(100), doc="Job title at the customer.")
+    is_primary: Mapped[bool] = mapped_column(
+        default=False, doc="Whether this is the customer's main contact (one per customer)."
+    )
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -37,27 +37,40 @@ class Customer(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[CustomerKind] = mapped_column(str_enum(CustomerKind, 16))
-    name: Mapped[str] = mapped_column(String(200))
-    short_name: Mapped[str | None] = mapped_column(String(100))
-    acquired_on: Mapped[date | None]
+    kind: Mapped[CustomerKind] = mapped_column(
+        str_enum(CustomerKind, 16), doc="A company or a private person."
+    )
+    name: Mapped[str] = mapped_column(String(200), doc="The company's or person's full name.")
+    short_name: Mapped[str | None] = mapped_column(String(100), doc="A short name for lists.")
+    acquired_on: Mapped[date | None] = mapped_column(doc="The day the customer was acquired.")
     category_id: Mapped[int | None] = reference("option_items")
     source_id: Mapped[int | None] = reference("option_items")
     status_id: Mapped[int | None] = reference("option_items")
     industry_id: Mapped[int | None] = reference("option_items")
     maturity_id: Mapped[int | None] = reference("maturity_options")
-    city: Mapped[str | None] = mapped_column(String(100))
-    address: Mapped[str | None] = mapped_column(String(300))
-    website: Mapped[str | None] = mapped_column(String(200))
-    remarks: Mapped[str | None] = mapped_column(Text)
+    city: Mapped[str | None] = mapped_column(String(100), doc="City.")
+    address: Mapped[str | None] = mapped_column(String(300), doc="Postal address.")
+    website: Mapped[str | None] = mapped_column(String(200), doc="Web address.")
+    remarks: Mapped[str | None] = mapped_column(Text, doc="Free notes.")
 
     # Ownership and the pool clocks.
     owner_id: Mapped[int | None] = reference("users")
-    pool: Mapped[Pool] = mapped_column(POOL_TYPE)
-    pool_entered_at: Mapped[datetime]
-    temporary_origin: Mapped[TemporaryOrigin | None] = mapped_column(str_enum(TemporaryOrigin, 16))
-    last_follow_up_at: Mapped[datetime | None] = mapped_column(index=True)
-    closed_won_at: Mapped[datetime | None]
+    pool: Mapped[Pool] = mapped_column(
+        POOL_TYPE, doc="The pool the customer is in, which decides who may work on it."
+    )
+    pool_entered_at: Mapped[datetime] = mapped_column(
+        doc="When the customer entered its current pool."
+    )
+    temporary_origin: Mapped[TemporaryOrigin | None] = mapped_column(
+        str_enum(TemporaryOrigin, 16),
+        doc="How a customer in the temporary pool got there (null in other pools).",
+    )
+    last_follow_up_at: Mapped[datetime | None] = mapped_column(
+        index=True, doc="When it was last followed up."
+    )
+    closed_won_at: Mapped[datetime | None] = mapped_column(
+        doc="When a deal with it was first won (null: none yet)."
+    )
     # The start of the release cycle (max of pool_entered_at and last_follow_up_at) the owner
     # was last warned about: a warning is due again only once the clock has restarted.
     release_warned_for: Mapped[datetime | None]

@@ -40,13 +40,15 @@ class Task(_CustomerRecord, Base):
 
     __tablename__ = "tasks"
 
-    content: Mapped[str] = mapped_column(Text)
-    due_at: Mapped[datetime] = mapped_column(index=True)
-    remind_at: Mapped[datetime | None] = mapped_column(index=True)
+    content: Mapped[str] = mapped_column(Text, doc="What to do.")
+    due_at: Mapped[datetime] = mapped_column(index=True, doc="When it is due.")
+    remind_at: Mapped[datetime | None] = mapped_column(
+        index=True, doc="When to remind its owner (null: no reminder)."
+    )
     # When the reminder became a notification: each reminder fires once.
     reminded_at: Mapped[datetime | None]
-    done: Mapped[bool] = mapped_column(default=False)
-    done_at: Mapped[datetime | None]
+    done: Mapped[bool] = mapped_column(default=False, doc="Whether it is done.")
+    done_at: Mapped[datetime | None] = mapped_column(doc="When it was marked done.")
 
 
 class Schedule(_CustomerRecord, Base):
@@ -54,13 +56,15 @@ class Schedule(_CustomerRecord, Base):
 
     __tablename__ = "schedules"
 
-    title: Mapped[str] = mapped_column(String(200))
-    starts_at: Mapped[datetime] = mapped_column(index=True)
-    ends_at: Mapped[datetime]
-    remind_at: Mapped[datetime | None] = mapped_column(index=True)
+    title: Mapped[str] = mapped_column(String(200), doc="What the appointment is.")
+    starts_at: Mapped[datetime] = mapped_column(index=True, doc="When it starts.")
+    ends_at: Mapped[datetime] = mapped_column(doc="When it ends.")
+    remind_at: Mapped[datetime | None] = mapped_column(
+        index=True, doc="When to remind its owner (null: no reminder)."
+    )
     reminded_at: Mapped[datetime | None]
-    place: Mapped[str | None] = mapped_column(String(200))
-    content: Mapped[str | None] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(String(200), doc="Where.")
+    content: Mapped[str | None] = mapped_column(Text, doc="Details.")
 
 
 class CustomerNote(_CustomerRecord, Base):
@@ -68,7 +72,7 @@ class CustomerNote(_CustomerRecord, Base):
 
     __tablename__ = "customer_notes"
 
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text, doc="The note.")
 
 
 class CallRecord(_CustomerRecord, Base):
@@ -76,11 +80,15 @@ class CallRecord(_CustomerRecord, Base):
 
     __tablename__ = "call_records"
 
-    caller_number: Mapped[str] = mapped_column(String(50), info=sensitive(Mask.PHONE))
-    called_at: Mapped[datetime]
-    content: Mapped[str] = mapped_column(Text)
-    processed: Mapped[bool] = mapped_column(default=False)
-    processed_at: Mapped[datetime | None]
+    caller_number: Mapped[str] = mapped_column(
+        String(50), info=sensitive(Mask.PHONE), doc="The number that called."
+    )
+    called_at: Mapped[datetime] = mapped_column(doc="When the call came in.")
+    content: Mapped[str] = mapped_column(Text, doc="What the caller wanted.")
+    processed: Mapped[bool] = mapped_column(
+        default=False, doc="Whether the call has been dealt with."
+    )
+    processed_at: Mapped[datetime | None] = mapped_column(doc="When it was marked processed.")
 
 
 class Complaint(_CustomerRecord, Base):
@@ -88,14 +96,18 @@ class Complaint(_CustomerRecord, Base):
 
     __tablename__ = "complaints"
 
-    complaint_type: Mapped[str] = mapped_column(String(100))
-    channel: Mapped[str | None] = mapped_column(String(50))
-    complained_at: Mapped[datetime]
-    content: Mapped[str] = mapped_column(Text)
-    status: Mapped[ComplaintStatus] = mapped_column(
-        str_enum(ComplaintStatus, 16), default=ComplaintStatus.UNHANDLED
+    complaint_type: Mapped[str] = mapped_column(String(100), doc="What the complaint is about.")
+    channel: Mapped[str | None] = mapped_column(
+        String(50), doc="How the complaint arrived (phone, e-mail, visit...)."
     )
-    resolution: Mapped[str | None] = mapped_column(Text)
+    complained_at: Mapped[datetime] = mapped_column(doc="When the customer complained.")
+    content: Mapped[str] = mapped_column(Text, doc="The complaint in the customer's words.")
+    status: Mapped[ComplaintStatus] = mapped_column(
+        str_enum(ComplaintStatus, 16),
+        default=ComplaintStatus.UNHANDLED,
+        doc="Where its handling stands.",
+    )
+    resolution: Mapped[str | None] = mapped_column(Text, doc="How it was resolved.")
 
 
 class ServiceRecord(_CustomerRecord, Base):
@@ -103,6 +115,6 @@ class ServiceRecord(_CustomerRecord, Base):
 
     __tablename__ = "service_records"
 
-    service_type: Mapped[str] = mapped_column(String(100))
-    served_at: Mapped[datetime]
-    content: Mapped[str] = mapped_column(Text)
+    service_type: Mapped[str] = mapped_column(String(100), doc="What kind of service.")
+    served_at: Mapped[datetime] = mapped_column(doc="When the service was given.")
+    content: Mapped[str] = mapped_column(Text, doc="What was done.")

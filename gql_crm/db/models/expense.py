@@ -30,15 +30,22 @@ class Expense(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int | None] = reference("customers", "CASCADE")
-    kind: Mapped[ExpenseKind] = mapped_column(str_enum(ExpenseKind, 8))
-    category: Mapped[str | None] = mapped_column(String(50))
-    amount: Mapped[Decimal] = mapped_column(Money)
-    occurred_on: Mapped[date]
-    description: Mapped[str] = mapped_column(Text)
+    kind: Mapped[ExpenseKind] = mapped_column(str_enum(ExpenseKind, 8), doc="Income or expense.")
+    category: Mapped[str | None] = mapped_column(
+        String(50), doc="What kind of income or expense it is."
+    )
+    amount: Mapped[Decimal] = mapped_column(Money, doc="The amount, positive.")
+    occurred_on: Mapped[date] = mapped_column(doc="The day the money came in or went out.")
+    description: Mapped[str] = mapped_column(Text, doc="What it was for.")
     owner_id: Mapped[int] = reference("users")
-    status: Mapped[ExpenseStatus] = mapped_column(str_enum(ExpenseStatus, 8))
+    status: Mapped[ExpenseStatus] = mapped_column(
+        str_enum(ExpenseStatus, 8), doc="Where its review stands (income needs none)."
+    )
     reviewed_by_id: Mapped[int | None] = reference("users")
-    reviewed_at: Mapped[datetime | None]
-    review_comment: Mapped[str | None] = mapped_column(Text)
+    reviewed_at: Mapped[datetime | None] = mapped_column(doc="When it was approved or rejected.")
+    review_comment: Mapped[str | None] = mapped_column(Text, doc="The reviewer's comment.")
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
+    # In its deleter's recycle bin while set (``services/recycle_bin.py``).
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = reference("users")

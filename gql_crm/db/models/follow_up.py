@@ -18,8 +18,11 @@ class FollowUp(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     contact_id: Mapped[int | None] = reference("contacts", "SET NULL")
     method_id: Mapped[int | None] = reference("option_items")
-    content: Mapped[str] = mapped_column(Text)
-    followed_at: Mapped[datetime]
-    next_step: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text, doc="What was said or done.")
+    followed_at: Mapped[datetime] = mapped_column(doc="When the follow-up happened.")
+    next_step: Mapped[str | None] = mapped_column(Text, doc="What to do next.")
     author_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime] = mapped_column(index=True)
+    # In its deleter's recycle bin while set (``services/recycle_bin.py``).
+    deleted_at: Mapped[datetime | None]
+    deleted_by_id: Mapped[int | None] = reference("users")

@@ -16,8 +16,8 @@ class Message(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sender_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(200), doc="The subject line.")
+    body: Mapped[str] = mapped_column(Text, doc="The message.")
     created_at: Mapped[datetime]
 
 

@@ -27,12 +27,16 @@ class Notification(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    category: Mapped[NotificationCategory] = mapped_column(str_enum(NotificationCategory, 16))
-    kind: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[NotificationCategory] = mapped_column(
+        str_enum(NotificationCategory, 16), doc="Personal or system: the bell counts each apart."
+    )
+    kind: Mapped[str] = mapped_column(
+        String(40), doc="What it is about, as a stable code (reminder, approval, pool warning...)."
+    )
+    title: Mapped[str] = mapped_column(String(200), doc="The headline.")
+    body: Mapped[str] = mapped_column(Text, default="", doc="The text.")
     # The record it is about, for a link in the front end (e.g. "approval", 12).
     link_type: Mapped[str | None] = mapped_column(String(40))
     link_id: Mapped[int | None]
-    read_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None] = mapped_column(doc="When you read it (null: unread).")
     created_at: Mapped[datetime]

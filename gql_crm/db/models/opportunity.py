@@ -24,9 +24,11 @@ class OpportunityStage(Base):
     __tablename__ = "opportunity_stages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(50), unique=True)
-    sort_order: Mapped[int]
-    outcome: Mapped[StageOutcome] = mapped_column(str_enum(StageOutcome, 8))
+    name: Mapped[str] = mapped_column(String(50), unique=True, doc="The stage's name.")
+    sort_order: Mapped[int] = mapped_column(doc="Position in the funnel, first stage smallest.")
+    outcome: Mapped[StageOutcome] = mapped_column(
+        str_enum(StageOutcome, 8), doc="Whether reaching it wins, loses or keeps the deal open."
+    )
 
 
 class Opportunity(Base):
@@ -35,14 +37,16 @@ class Opportunity(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = reference("customers", "CASCADE")
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200), doc="What the deal is.")
     type_id: Mapped[int | None] = reference("option_items")
     source_id: Mapped[int | None] = reference("option_items")
     stage_id: Mapped[int] = reference("opportunity_stages")
     amount: Mapped[Decimal] = mapped_column(Money)
     probability: Mapped[int]  # whole percent, 0-100
-    expected_sign_date: Mapped[date | None]
-    remarks: Mapped[str | None] = mapped_column(Text)
+    expected_sign_date: Mapped[date | None] = mapped_column(
+        doc="When the deal is expected to be signed."
+    )
+    remarks: Mapped[str | None] = mapped_column(Text, doc="Free notes.")
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime] = mapped_column(index=True)
@@ -58,15 +62,21 @@ class OpportunityChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
     changed_by_id: Mapped[int | None] = reference("users")
-    changed_at: Mapped[datetime] = mapped_column(index=True)
+    changed_at: Mapped[datetime] = mapped_column(index=True, doc="When the change was made.")
     from_stage_id: Mapped[int | None] = reference("opportunity_stages")
     to_stage_id: Mapped[int] = reference("opportunity_stages")
-    from_amount: Mapped[Decimal | None] = mapped_column(Money)
-    to_amount: Mapped[Decimal] = mapped_column(Money)
-    from_probability: Mapped[int | None]
-    to_probability: Mapped[int]
-    from_expected_sign_date: Mapped[date | None]
-    to_expected_sign_date: Mapped[date | None]
+    from_amount: Mapped[Decimal | None] = mapped_column(Money, doc="The amount before.")
+    to_amount: Mapped[Decimal] = mapped_column(Money, doc="The amount after.")
+    from_probability: Mapped[int | None] = mapped_column(
+        doc="The win probability before, in percent."
+    )
+    to_probability: Mapped[int] = mapped_column(doc="The win probability after, in percent.")
+    from_expected_sign_date: Mapped[date | None] = mapped_column(
+        doc="The expected signing day before."
+    )
+    to_expected_sign_date: Mapped[date | None] = mapped_column(
+        doc="The expected signing day after."
+    )
 
 
 class DetailKind(enum.StrEnum):
@@ -84,9 +94,13 @@ class OpportunityDetail(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"))
-    kind: Mapped[DetailKind] = mapped_column(str_enum(DetailKind, 16))
-    title: Mapped[str] = mapped_column(String(200))
-    content: Mapped[str | None] = mapped_column(Text)
-    amount: Mapped[Decimal | None] = mapped_column(Money)  # quotes
+    kind: Mapped[DetailKind] = mapped_column(
+        str_enum(DetailKind, 16), doc="What the detail records."
+    )
+    title: Mapped[str] = mapped_column(String(200), doc="A short title.")
+    content: Mapped[str | None] = mapped_column(Text, doc="The detail itself.")
+    amount: Mapped[Decimal | None] = mapped_column(
+        Money, doc="An amount, where the kind has one (a quote)."
+    )  # quotes
     created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime]

@@ -44,6 +44,8 @@ class FormField(Base):
         str_enum(FormName, 16),
         primary_key=True,
     )
-    field: Mapped[str] = mapped_column(String(40), primary_key=True)
-    shown: Mapped[bool]
-    required: Mapped[bool]
+    field: Mapped[str] = mapped_column(
+        String(40), primary_key=True, doc="The form field's name, as the input names it."
+    )
+    shown: Mapped[bool] = mapped_column(doc="Whether the form shows the field.")
+    required: Mapped[bool] = mapped_column(doc="Whether the form requires a value.")

@@ -24,14 +24,19 @@ class Order(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     opportunity_id: Mapped[int | None] = reference("opportunities", "SET NULL")
-    title: Mapped[str] = mapped_column(String(200))
-    amount: Mapped[Decimal] = mapped_column(Money)
-    # True when the amount was set by hand; otherwise it is the sum of the line amounts.
-    amount_is_explicit: Mapped[bool]
-    signed_on: Mapped[date | None]
-    starts_on: Mapped[date | None]
-    expires_on: Mapped[date | None]
-    remarks: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(200), doc="What was sold.")
+    amount: Mapped[Decimal] = mapped_column(
+        Money, doc="The order's amount: the sum of its lines unless set by hand."
+    )
+    amount_is_explicit: Mapped[bool] = mapped_column(
+        doc="True when the amount was set by hand; otherwise it is the sum of the line amounts."
+    )
+    signed_on: Mapped[date | None] = mapped_column(doc="The day the contract was signed.")
+    starts_on: Mapped[date | None] = mapped_column(doc="The day the contract starts.")
+    expires_on: Mapped[date | None] = mapped_column(
+        doc="The day it expires: unpaid after it, the order counts as expired."
+    )
+    remarks: Mapped[str | None] = mapped_column(Text, doc="Free notes.")
     owner_id: Mapped[int] = reference("users")
     created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime] = mapped_column(index=True)
@@ -50,10 +55,12 @@ class OrderLine(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     position: Mapped[int]
     product_id: Mapped[int] = reference("products")
-    quantity: Mapped[Decimal] = mapped_column(Quantity)
-    unit_price: Mapped[Decimal] = mapped_column(Money)
+    quantity: Mapped[Decimal] = mapped_column(Quantity, doc="How many units.")
+    unit_price: Mapped[Decimal] = mapped_column(Money, doc="The price of one unit.")
     discount: Mapped[Decimal] = mapped_column(Rate)  # a fraction: 0.1 is 10 % off
-    amount: Mapped[Decimal] = mapped_column(Money)
+    amount: Mapped[Decimal] = mapped_column(
+        Money, doc="quantity x unitPrice x (1 - discount), to the cent."
+    )
 
 
 class Invoice(Base):
@@ -63,10 +70,10 @@ class Invoice(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = reference("orders", "CASCADE")
-    number: Mapped[str] = mapped_column(String(50))
-    amount: Mapped[Decimal] = mapped_column(Money)
-    issued_on: Mapped[date]
-    remarks: Mapped[str | None] = mapped_column(Text)
+    number: Mapped[str] = mapped_column(String(50), doc="The invoice number, unique per order.")
+    amount: Mapped[Decimal] = mapped_column(Money, doc="The invoiced amount.")
+    issued_on: Mapped[date] = mapped_column(doc="The day it was issued.")
+    remarks: Mapped[str | None] = mapped_column(Text, doc="Free notes.")
     created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime]
 
@@ -78,9 +85,9 @@ class DeliveryPlan(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_line_id: Mapped[int] = reference("order_lines", "CASCADE")
-    due_on: Mapped[date]
-    quantity: Mapped[Decimal] = mapped_column(Quantity)
-    remarks: Mapped[str | None] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(doc="When the quantity is due to be delivered.")
+    quantity: Mapped[Decimal] = mapped_column(Quantity, doc="How many units are due.")
+    remarks: Mapped[str | None] = mapped_column(Text, doc="Free notes.")
     created_at: Mapped[datetime]
 
 
@@ -92,8 +99,8 @@ class DeliveryRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_line_id: Mapped[int] = reference("order_lines", "CASCADE")
     plan_id: Mapped[int | None] = reference("delivery_plans", "SET NULL")
-    delivered_on: Mapped[date]
-    quantity: Mapped[Decimal] = mapped_column(Quantity)
-    remarks: Mapped[str | None] = mapped_column(Text)
+    delivered_on: Mapped[date] = mapped_column(doc="When the goods were delivered.")
+    quantity: Mapped[Decimal] = mapped_column(Quantity, doc="How many units were delivered.")
+    remarks: Mapped[str | None] = mapped_column(Text, doc="Free notes.")
     handler_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime]

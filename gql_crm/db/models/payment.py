@@ -16,9 +16,9 @@ class PaymentPlan(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = reference("orders", "CASCADE")
-    due_on: Mapped[date]
-    amount: Mapped[Decimal] = mapped_column(Money)
-    remarks: Mapped[str | None] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(doc="When the amount is due.")
+    amount: Mapped[Decimal] = mapped_column(Money, doc="The amount due.")
+    remarks: Mapped[str | None] = mapped_column(Text, doc="Free notes.")
     created_at: Mapped[datetime]
 
 
@@ -31,11 +31,11 @@ class PaymentRecord(Base):
     order_id: Mapped[int] = reference("orders", "CASCADE")
     plan_id: Mapped[int | None] = reference("payment_plans", "SET NULL")
     sequence: Mapped[int]  # the n-th payment of the order
-    paid_on: Mapped[date]
-    amount: Mapped[Decimal] = mapped_column(Money)
+    paid_on: Mapped[date] = mapped_column(doc="The day the money arrived.")
+    amount: Mapped[Decimal] = mapped_column(Money, doc="The amount received.")
     handler_id: Mapped[int | None] = reference("users")
-    invoiced: Mapped[bool]
-    remarks: Mapped[str | None] = mapped_column(Text)
+    invoiced: Mapped[bool] = mapped_column(doc="Whether an invoice was issued for it.")
+    remarks: Mapped[str | None] = mapped_column(Text, doc="Free notes.")
     created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime] = mapped_column(index=True)
 
@@ -47,8 +47,8 @@ class Refund(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = reference("orders", "CASCADE")
-    amount: Mapped[Decimal] = mapped_column(Money)
-    refunded_at: Mapped[datetime]
-    reason: Mapped[str] = mapped_column(String(500))
+    amount: Mapped[Decimal] = mapped_column(Money, doc="The amount paid back.")
+    refunded_at: Mapped[datetime] = mapped_column(doc="When it was paid back.")
+    reason: Mapped[str] = mapped_column(String(500), doc="Why.")
     created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime]

@@ -18,21 +18,30 @@ class DailyReport(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = reference("users", "CASCADE")
-    day: Mapped[date]
-    customers_added: Mapped[int]
-    customers_claimed: Mapped[int]
-    customers_released: Mapped[int]
-    customers_transferred: Mapped[int]
-    follow_ups: Mapped[int]
-    # {"<follow-up method option id>" or "none": count}
-    follow_ups_by_method: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    tasks_completed: Mapped[int]
-    opportunities_created: Mapped[int]
-    opportunity_stage_moves: Mapped[int]
-    orders: Mapped[int]
-    order_amount: Mapped[Decimal] = mapped_column(Money)
-    payments: Mapped[int]
-    payment_amount: Mapped[Decimal] = mapped_column(Money)
-    expenses: Mapped[int]
-    expense_amount: Mapped[Decimal] = mapped_column(Money)
-    generated_at: Mapped[datetime]
+    day: Mapped[date] = mapped_column(doc="The company day the report covers.")
+    customers_added: Mapped[int] = mapped_column(doc="Customers the user entered that day.")
+    customers_claimed: Mapped[int] = mapped_column(
+        doc="Customers the user claimed from the public pool."
+    )
+    customers_released: Mapped[int] = mapped_column(
+        doc="The user's customers that went back to the public pool."
+    )
+    customers_transferred: Mapped[int] = mapped_column(
+        doc="Customers the user transferred to someone else."
+    )
+    follow_ups: Mapped[int] = mapped_column(doc="Follow-ups the user recorded.")
+    follow_ups_by_method: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, doc='Follow-ups by method: option id (or "none") -> count.'
+    )
+    tasks_completed: Mapped[int] = mapped_column(doc="To-dos the user completed.")
+    opportunities_created: Mapped[int] = mapped_column(doc="Opportunities the user created.")
+    opportunity_stage_moves: Mapped[int] = mapped_column(
+        doc="Times the user moved an opportunity to another stage."
+    )
+    orders: Mapped[int] = mapped_column(doc="Orders the user signed.")
+    order_amount: Mapped[Decimal] = mapped_column(Money, doc="Total amount of those orders.")
+    payments: Mapped[int] = mapped_column(doc="Payments the user recorded.")
+    payment_amount: Mapped[Decimal] = mapped_column(Money, doc="Total amount of those payments.")
+    expenses: Mapped[int] = mapped_column(doc="Income and expense records the user entered.")
+    expense_amount: Mapped[Decimal] = mapped_column(Money, doc="Total amount of those records.")
+    generated_at: Mapped[datetime] = mapped_column(doc="When the nightly job wrote the report.")

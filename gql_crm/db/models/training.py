@@ -23,19 +23,19 @@ class TrainingProject(Record, Base):
 
     __tablename__ = "training_projects"
     owner_id: Mapped[int] = reference("users")
-    name: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(String(200), doc="The project's name.")
+    description: Mapped[str | None] = mapped_column(Text, doc="What the project is for.")
 
 
 class TrainingCourse(Binnable, Base):
     __tablename__ = "training_courses"
     # No cascade: a project is deleted only once it has no course, not even a binned one.
     project_id: Mapped[int] = reference("training_projects")
-    title: Mapped[str] = mapped_column(String(200))
-    lecturer: Mapped[str | None] = mapped_column(String(100))
-    starts_at: Mapped[datetime]
-    ends_at: Mapped[datetime]
-    content: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(200), doc="The course's title.")
+    lecturer: Mapped[str | None] = mapped_column(String(100), doc="Who teaches it.")
+    starts_at: Mapped[datetime] = mapped_column(doc="When it starts.")
+    ends_at: Mapped[datetime] = mapped_column(doc="When it ends.")
+    content: Mapped[str | None] = mapped_column(Text, doc="What it covers.")
 
 
 class TrainingAttendee(Record, Base):
@@ -45,4 +45,6 @@ class TrainingAttendee(Record, Base):
     course_id: Mapped[int] = reference("training_courses", "CASCADE")
     customer_id: Mapped[int] = reference("customers", "CASCADE")
     contact_id: Mapped[int | None] = reference("contacts", "SET NULL")
-    status: Mapped[AttendeeStatus] = mapped_column(str_enum(AttendeeStatus, 16))
+    status: Mapped[AttendeeStatus] = mapped_column(
+        str_enum(AttendeeStatus, 16), doc="Where the attendee stands."
+    )

@@ -20,8 +20,8 @@ class WorkLog(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     leader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    log_date: Mapped[date]
-    content: Mapped[str] = mapped_column(Text)
+    log_date: Mapped[date] = mapped_column(doc="The day the log covers.")
+    content: Mapped[str] = mapped_column(Text, doc="What the user did.")
     created_at: Mapped[datetime]
 
 
@@ -31,5 +31,5 @@ class WorkLogComment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     work_log_id: Mapped[int] = reference("work_logs", "CASCADE")
     author_id: Mapped[int] = reference("users")
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text, doc="The comment.")
     created_at: Mapped[datetime]

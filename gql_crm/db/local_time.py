@@ -1,0 +1,76 @@
+"""The company day of a timestamp, in SQL on either dialect.
+
+Reports group records by the day they happened in the company's time zone. PostgreSQL
+converts with the zone itself; SQLite knows no zones, so the expression applies the UTC
+offsets the zone has over the report's range (one per daylight-saving segment).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import String, bindparam, case, cast, func
+from sqlalchemy.sql.expression import ColumnElement
+
+
+def offsets(timezone: str, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """``[(from, minutes east of UTC)]``: the zone's offsets over [start, end), each from the
+    UTC instant it begins (the first from ``start``)."""
+    zone = ZoneInfo(timezone)
+
+    def minutes(at: datetime) -> int:
+        offset = at.astimezone(zone).utcoffset()
+        return int(offset.total_seconds() // 60) if offset else 0
+
+    segments = [(start, minutes(start))]
+    hour = timedelta(hours=1)
+    at = start.replace(minute=0, second=0, microsecond=0)
+    while at < end:  # hourly: zones change their offset on the hour (or the half hour)
+        nxt = at + hour
+        if minutes(nxt) != segments[-1][1]:
+            low, high = at, nxt
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                low, high = (middle, high) if minutes(middle) == segments[-1][1] else (low, middle)
+            segments.append((high.replace(second=0, microsecond=0), minutes(high)))
+        at = nxt
+    return segments
+
+
+def local_day(
+    column: Any, timezone: str, start: datetime, end: datetime, dialect: str
+) -> ColumnElement[str]:
+    """``YYYY-MM-DD`` of a UTC timestamp column in ``timezone``, for rows within [start, end)
+    (the SQLite form applies the offsets of that range only). Zone and offsets are bound
+    parameters, so the statement is compiled once and cached."""
+    if dialect == "postgresql":
+        local = func.timezone(bindparam(None, timezone, String()), column)
+        return func.to_char(local, "YYYY-MM-DD")
+
+    def shifted(minutes: int) -> ColumnElement[str]:
+        return func.strftime("%Y-%m-%d", column, f"{minutes:+d} minutes")
+
+    segments = offsets(timezone, start, end)
+    *earlier, (_, last) = segments
+    if not earlier:
+        return shifted(last)
+    whens = [
+        (column < until, shifted(minutes))
+        for (_, minutes), (until, _) in zip(earlier, segments[1:], strict=True)
+    ]
+    return case(*whens, else_=shifted(last))
+
+
+def day_text(column: Any) -> ColumnElement[str]:
+    """``YYYY-MM-DD`` of a DATE column (already a company day)."""
+    return cast(column, String())
+
+
+def day_bounds(first: date, last: date, timezone: str) -> tuple[datetime, datetime]:
+    """The UTC instants where company day ``first`` starts and the day after ``last`` starts."""
+    zone = ZoneInfo(timezone)
+    start = datetime.combine(first, time(), zone).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
+    return start, end

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Annotated, Any
+
+import strawberry
+
+from gql_crm.context import Info
+from gql_crm.resolvers.common import read
+from gql_crm.schema.common import requires
+from gql_crm.schema.errors import BadRequest
+from gql_crm.schema.statistics import ReportType, StatisticsFilter
+from gql_crm.services import statistics as service
+from gql_crm.services.statistics import STATISTICS_VIEW, Dimension, Metric
+
+From = Annotated[
+    date, strawberry.argument(name="from", description="First company day (inclusive).")
+]
+To = Annotated[date, strawberry.argument(description="Last company day (inclusive).")]
+By = Annotated[Dimension, strawberry.argument(description="What the rows are.")]
+Narrowing = Annotated[StatisticsFilter | None, strawberry.argument(description="Narrowing.")]
+
+
+async def _report(info: Info, make: Callable[[Any], Awaitable[service.Report]]) -> ReportType:
+    try:
+        return ReportType.of(await read(info, make))
+    except service.ReportProblem as problem:
+        raise BadRequest(str(problem)) from None
+
+
+def _filters(filter: StatisticsFilter | None) -> service.Filters:
+    return filter.narrowing() if filter else service.Filters()
+
+
+@strawberry.type
+class StatisticsQuery:
+    @strawberry.field(
+        extensions=[requires(STATISTICS_VIEW)],
+        description="Any metrics grouped by any dimension: by DAY, MONTH or YEAR a time "
+        "series with every bucket listed (zeros included); by USER or DEPARTMENT everyone in "
+        "your scope; by product, deal type or a customer attribute the groups with figures.",
+    )
+    async def statistics(
+        self,
+        info: Info,
+        metrics: Annotated[list[Metric], strawberry.argument(description="One series each.")],
+        by: By,
+        from_: From,
+        to: To,
+        filter: Narrowing = None,
+    ) -> ReportType:
+        principal = info.context.require_principal()
+        return await _report(
+            info,
+            lambda s: service.report(s, principal, metrics, by, from_, to, _filters(filter)),
+        )
+
+    @strawberry.field(
+        extensions=[requires(STATISTICS_VIEW)],
+        description="People (by USER) or departments (by DEPARTMENT) of your scope ranked on "
+        "one metric, highest first, with ranks and ties stated.",
+    )
+    async def statistics_leaderboard(
+        self,
+        info: Info,
+        metric: Annotated[Metric, strawberry.argument(description="What to rank on.")],
+        by: By,
+        from_: From,
+        to: To,
+        filter: Narrowing = None,
+    ) -> ReportType:
+        principal = info.context.require_principal()
+        return await _report(
+            info,
+            lambda s: service.leaderboard(s, principal, metric, by, from_, to, _filters(filter)),
+        )
+
+    @strawberry.field(
+        extensions=[requires(STATISTICS_VIEW)],
+        description="Per person (by USER) or department (by DEPARTMENT): customers entered, "
+        "customers claimed, deal total, quantity sold and profit; filter.dealTypeId narrows "
+        "the deal figures.",
+    )
+    async def combined_statistics(
+        self, info: Info, by: By, from_: From, to: To, filter: Narrowing = None
+    ) -> ReportType:
+        principal = info.context.require_principal()
+        metrics = service.COMBINED
+        return await _report(
+            info,
+            lambda s: service.report(s, principal, metrics, by, from_, to, _filters(filter)),
+        )
+
+    @strawberry.field(
+        extensions=[requires(STATISTICS_VIEW)],
+        description="Per product, product category, person or department: distinct customers "
+        "who bought, units sold and sales amount (order lines of deals signed in the range).",
+    )
+    async def product_statistics(
+        self, info: Info, by: By, from_: From, to: To, filter: Narrowing = None
+    ) -> ReportType:
+        principal = info.context.require_principal()
+        metrics = service.PRODUCT_REPORT
+        return await _report(
+            info,
+            lambda s: service.report(s, principal, metrics, by, from_, to, _filters(filter)),
+        )
+
+    @strawberry.field(
+        extensions=[requires(STATISTICS_VIEW)],
+        description="Customers you may see by one attribute (kind, category, source, status, "
+        "industry, maturity, city): all of them, or with from and to those created then.",
+    )
+    async def customer_statistics(
+        self,
+        info: Info,
+        by: By,
+        from_: Annotated[
+            date | None,
+            strawberry.argument(name="from", description="First company day of creation."),
+        ] = None,
+        to: Annotated[
+            date | None, strawberry.argument(description="Last company day of creation.")
+        ] = None,
+    ) -> ReportType:
+        principal = info.context.require_principal()
+        return await _report(info, lambda s: service.customer_profile(s, principal, by, from_, to))

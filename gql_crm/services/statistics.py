@@ -1,0 +1,705 @@
+"""Statistics: metrics over a range of company days, grouped by time, person, department,
+product or customer attribute, within the caller's data scope, computed in SQL.
+
+A metric is a set of *facts*: rows with the company day they happened on, the person they
+count for, a value and what they are about (customer, product, deal type). A report groups
+one metric's facts by one dimension; every report is a table shaped for a chart (keys and
+labels along one axis, one series of values per metric, each with its unit), which is also
+what an export writes.
+
+What counts (each fact stated once, here):
+- customers (the customer breakdown): live customers the caller may see;
+- new customers: live customers by creation time, for who entered them;
+- customers claimed: claims from the pools, for the claimer;
+- follow-ups: by the time of the follow-up, for its author, on live customers;
+- intent customers: distinct customers with an opportunity created in the range, for the
+  opportunity's owner;
+- deal total: amounts of live orders by sign date (orders without one are not deals yet),
+  less refunds on the day they are paid back, for the order's owner;
+- profit: the same, with each order's cost (line quantity x product cost) taken off;
+- quantity, product sales, product customers: the lines of those signed orders (before
+  refunds, which belong to an order, not to a product);
+- payments received: payments by date received, less refunds on the day paid back;
+- refunds; income and expense: records not rejected, by the date they occurred.
+A department's figures are its members' as the members stand now.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Numeric,
+    Select,
+    and_,
+    cast,
+    exists,
+    func,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
+from gql_crm.db.local_time import day_bounds, day_text, local_day
+from gql_crm.db.models import (
+    Customer,
+    Department,
+    Expense,
+    ExpenseKind,
+    ExpenseStatus,
+    FollowUp,
+    MaturityOption,
+    OperationLog,
+    Opportunity,
+    OptionItem,
+    Order,
+    OrderLine,
+    PaymentRecord,
+    Product,
+    Refund,
+    User,
+)
+from gql_crm.db.scopes import department_subtree
+from gql_crm.services.setting import get_settings
+
+STATISTICS_VIEW = basic(Module.STATISTICS, Action.VIEW)
+NONE_KEY = ""
+NONE_LABEL = "(none)"
+MAX_BUCKETS = 1000
+
+
+class Metric(enum.StrEnum):
+    CUSTOMERS = "customers"
+    NEW_CUSTOMERS = "new_customers"
+    CUSTOMERS_CLAIMED = "customers_claimed"
+    FOLLOW_UPS = "follow_ups"
+    INTENT_CUSTOMERS = "intent_customers"
+    DEAL_TOTAL = "deal_total"
+    PROFIT = "profit"
+    QUANTITY = "quantity"
+    PRODUCT_SALES = "product_sales"
+    PRODUCT_CUSTOMERS = "product_customers"
+    PAYMENTS_RECEIVED = "payments_received"
+    REFUNDS = "refunds"
+    INCOME = "income"
+    EXPENSE = "expense"
+
+
+class Unit(enum.StrEnum):
+    COUNT = "count"
+    MONEY = "money"
+    QUANTITY = "quantity"
+
+
+class Dimension(enum.StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+    USER = "user"
+    DEPARTMENT = "department"
+    PRODUCT = "product"
+    PRODUCT_CATEGORY = "product_category"
+    DEAL_TYPE = "deal_type"
+    CUSTOMER_KIND = "customer_kind"
+    CUSTOMER_CATEGORY = "customer_category"
+    CUSTOMER_SOURCE = "customer_source"
+    CUSTOMER_STATUS = "customer_status"
+    CUSTOMER_INDUSTRY = "customer_industry"
+    CUSTOMER_MATURITY = "customer_maturity"
+    CITY = "city"
+
+
+TIME = (Dimension.DAY, Dimension.MONTH, Dimension.YEAR)
+PEOPLE = (Dimension.USER, Dimension.DEPARTMENT)
+PRODUCTS = (Dimension.PRODUCT, Dimension.PRODUCT_CATEGORY)
+LINE_METRICS = (Metric.QUANTITY, Metric.PRODUCT_SALES, Metric.PRODUCT_CUSTOMERS)
+DISTINCT = (Metric.INTENT_CUSTOMERS, Metric.PRODUCT_CUSTOMERS)
+UNITS = {
+    **{m: Unit.COUNT for m in Metric},
+    **{
+        m: Unit.MONEY
+        for m in (
+            Metric.DEAL_TOTAL,
+            Metric.PROFIT,
+            Metric.PRODUCT_SALES,
+            Metric.PAYMENTS_RECEIVED,
+            Metric.REFUNDS,
+            Metric.INCOME,
+            Metric.EXPENSE,
+        )
+    },
+    Metric.QUANTITY: Unit.QUANTITY,
+}
+COMBINED = (
+    Metric.NEW_CUSTOMERS,
+    Metric.CUSTOMERS_CLAIMED,
+    Metric.DEAL_TOTAL,
+    Metric.QUANTITY,
+    Metric.PROFIT,
+)
+PRODUCT_REPORT = (Metric.PRODUCT_CUSTOMERS, Metric.QUANTITY, Metric.PRODUCT_SALES)
+CUSTOMER_ATTRIBUTES = (
+    Dimension.CUSTOMER_KIND,
+    Dimension.CUSTOMER_CATEGORY,
+    Dimension.CUSTOMER_SOURCE,
+    Dimension.CUSTOMER_STATUS,
+    Dimension.CUSTOMER_INDUSTRY,
+    Dimension.CUSTOMER_MATURITY,
+    Dimension.CITY,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Optional narrowing: one person, a department with the departments below it, and one
+    deal type (opportunity type), which narrows the deal metrics only."""
+
+    user_id: int | None = None
+    department_id: int | None = None
+    deal_type_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Company days ``first`` to ``last`` inclusive, and the UTC instants bounding them."""
+
+    first: date
+    last: date
+    timezone: str
+    dialect: str
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def of(cls, first: date, last: date, timezone: str, dialect: str) -> Window:
+        return cls(first, last, timezone, dialect, *day_bounds(first, last, timezone))
+
+    def at(self, column: Any) -> ColumnElement[bool]:
+        return and_(column >= self.start, column < self.end)
+
+    def on(self, column: Any) -> ColumnElement[bool]:
+        return and_(column >= self.first, column <= self.last)
+
+    def local(self, column: Any) -> ColumnElement[str]:
+        return local_day(column, self.timezone, self.start, self.end, self.dialect)
+
+
+class ReportProblem(ValueError):
+    """The report cannot be made as asked (a dimension a metric has no data for, a range too
+    long for its granularity); the message says which."""
+
+
+@dataclass(slots=True)
+class Series:
+    metric: Metric
+    unit: Unit
+    values: list[Decimal]
+    total: Decimal
+
+
+@dataclass(slots=True)
+class Report:
+    """A table for a chart: ``keys``/``labels`` along one axis, one series per metric."""
+
+    dimension: Dimension
+    first: date | None
+    last: date | None
+    timezone: str
+    keys: list[str]
+    labels: list[str]
+    series: list[Series]
+    ranks: list[int] | None = None
+    tied: list[bool] | None = None
+    deal_type_id: int | None = field(default=None)
+
+
+# ---- facts ----------------------------------------------------------------------------------
+
+_FACT_COLUMNS = ("day", "user_id", "value", "customer_id", "product_id", "deal_type_id")
+
+
+def _fact(
+    day: Any,
+    user_id: Any,
+    value: Any,
+    customer_id: Any = None,
+    product_id: Any = None,
+    deal_type_id: Any = None,
+) -> Select[Any]:
+    def typed(column: Any, kind: Any) -> Any:
+        return cast(null(), kind) if column is None else column
+
+    columns = (
+        day,
+        user_id,
+        cast(value, Numeric(18, 4)),
+        typed(customer_id, Integer()),
+        typed(product_id, Integer()),
+        typed(deal_type_id, Integer()),
+    )
+    return select(*(c.label(name) for c, name in zip(columns, _FACT_COLUMNS, strict=True)))
+
+
+def _live_customer(customer_id: Any) -> ColumnElement[bool]:
+    return exists().where(Customer.id == customer_id, Customer.deleted_at.is_(None))
+
+
+class _Facts:
+    """The facts of each metric for one caller, range and filters."""
+
+    def __init__(self, principal: Principal, window: Window, filters: Filters) -> None:
+        self.principal = principal
+        self.window = window
+        self.filters = filters
+
+    def _person(self, column: Any) -> list[ColumnElement[bool]]:
+        where = [visibility.counted_for(self.principal, column)]
+        if self.filters.user_id is not None:
+            where.append(column == self.filters.user_id)
+        if self.filters.department_id is not None:
+            roots = select(Department.id).where(Department.id == self.filters.department_id)
+            where.append(
+                column.in_(select(User.id).where(User.department_id.in_(department_subtree(roots))))
+            )
+        return where
+
+    def _deal(self) -> list[ColumnElement[bool]]:
+        if self.filters.deal_type_id is None:
+            return []
+        return [Opportunity.type_id == self.filters.deal_type_id]
+
+    def _orders(self, stmt: Select[Any]) -> Select[Any]:
+        """Live orders of live customers, counted for their owner."""
+        return stmt.outerjoin(Opportunity, Opportunity.id == Order.opportunity_id).where(
+            Order.deleted_at.is_(None),
+            _live_customer(Order.customer_id),
+            *self._person(Order.owner_id),
+            *self._deal(),
+        )
+
+    def _signed(self, value: Any) -> Select[Any]:
+        w = self.window
+        stmt = _fact(
+            day_text(Order.signed_on), Order.owner_id, value, Order.customer_id,
+            deal_type_id=Opportunity.type_id,
+        ).select_from(Order)  # fmt: skip
+        return self._orders(stmt).where(w.on(Order.signed_on))
+
+    def _lines(self, value: Any) -> Select[Any]:
+        w = self.window
+        stmt = _fact(
+            day_text(Order.signed_on), Order.owner_id, value, Order.customer_id,
+            OrderLine.product_id, Opportunity.type_id,
+        ).select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)  # fmt: skip
+        return self._orders(stmt).where(w.on(Order.signed_on))
+
+    def _refunds(self, sign: int) -> Select[Any]:
+        w = self.window
+        stmt = _fact(
+            w.local(Refund.refunded_at), Order.owner_id, Refund.amount * sign,
+            Order.customer_id, deal_type_id=Opportunity.type_id,
+        ).select_from(Refund).join(Order, Order.id == Refund.order_id)  # fmt: skip
+        return self._orders(stmt).where(w.at(Refund.refunded_at))
+
+    def _expenses(self, kind: ExpenseKind) -> Select[Any]:
+        stmt = _fact(
+            day_text(Expense.occurred_on), Expense.owner_id, Expense.amount, Expense.customer_id
+        )
+        return stmt.where(
+            Expense.kind == kind,
+            Expense.status != ExpenseStatus.REJECTED,
+            self.window.on(Expense.occurred_on),
+            *self._person(Expense.owner_id),
+        )
+
+    def of(self, metric: Metric) -> list[Select[Any]]:
+        w = self.window
+        if metric is Metric.NEW_CUSTOMERS:
+            stmt = _fact(w.local(Customer.created_at), Customer.created_by_id, 1, Customer.id)
+            return [
+                stmt.where(
+                    Customer.deleted_at.is_(None),
+                    w.at(Customer.created_at),
+                    *self._person(Customer.created_by_id),
+                )
+            ]
+        if metric is Metric.CUSTOMERS_CLAIMED:
+            log = OperationLog
+            stmt = _fact(w.local(log.created_at), log.actor_id, 1, log.entity_id)
+            return [
+                stmt.where(
+                    log.entity_type == "customer",
+                    log.action == "claim",
+                    w.at(log.created_at),
+                    *self._person(log.actor_id),
+                )
+            ]
+        if metric is Metric.FOLLOW_UPS:
+            stmt = _fact(w.local(FollowUp.followed_at), FollowUp.author_id, 1, FollowUp.customer_id)
+            return [
+                stmt.where(
+                    w.at(FollowUp.followed_at),
+                    _live_customer(FollowUp.customer_id),
+                    *self._person(FollowUp.author_id),
+                )
+            ]
+        if metric is Metric.INTENT_CUSTOMERS:
+            stmt = _fact(
+                w.local(Opportunity.created_at), Opportunity.owner_id, Opportunity.customer_id,
+                Opportunity.customer_id, deal_type_id=Opportunity.type_id,
+            )  # fmt: skip
+            return [
+                stmt.where(
+                    w.at(Opportunity.created_at),
+                    _live_customer(Opportunity.customer_id),
+                    *self._person(Opportunity.owner_id),
+                    *self._deal(),
+                )
+            ]
+        if metric is Metric.DEAL_TOTAL:
+            return [self._signed(Order.amount), self._refunds(-1)]
+        if metric is Metric.PROFIT:
+            cost = (
+                select(func.coalesce(func.sum(OrderLine.quantity * Product.cost), 0))
+                .join(Product, Product.id == OrderLine.product_id)
+                .where(OrderLine.order_id == Order.id)
+                .scalar_subquery()
+            )
+            return [self._signed(Order.amount - cost), self._refunds(-1)]
+        if metric is Metric.QUANTITY:
+            return [self._lines(OrderLine.quantity)]
+        if metric is Metric.PRODUCT_SALES:
+            return [self._lines(OrderLine.amount)]
+        if metric is Metric.PRODUCT_CUSTOMERS:
+            return [self._lines(Order.customer_id)]
+        if metric is Metric.PAYMENTS_RECEIVED:
+            stmt = _fact(
+                day_text(PaymentRecord.paid_on), Order.owner_id, PaymentRecord.amount,
+                Order.customer_id, deal_type_id=Opportunity.type_id,
+            )  # fmt: skip
+            stmt = stmt.select_from(PaymentRecord).join(Order, Order.id == PaymentRecord.order_id)
+            payments = self._orders(stmt).where(w.on(PaymentRecord.paid_on))
+            return [payments, self._refunds(-1)]
+        if metric is Metric.REFUNDS:
+            return [self._refunds(1)]
+        if metric is Metric.INCOME:
+            return [self._expenses(ExpenseKind.INCOME)]
+        return [self._expenses(ExpenseKind.EXPENSE)]
+
+
+# ---- grouping -------------------------------------------------------------------------------
+
+_CUSTOMER_COLUMNS = {
+    Dimension.CUSTOMER_KIND: Customer.kind,
+    Dimension.CUSTOMER_CATEGORY: Customer.category_id,
+    Dimension.CUSTOMER_SOURCE: Customer.source_id,
+    Dimension.CUSTOMER_STATUS: Customer.status_id,
+    Dimension.CUSTOMER_INDUSTRY: Customer.industry_id,
+    Dimension.CUSTOMER_MATURITY: Customer.maturity_id,
+    Dimension.CITY: Customer.city,
+}
+
+
+def _grouped(facts: Sequence[Select[Any]], metric: Metric, dimension: Dimension) -> Select[Any]:
+    """``(key, value)`` per group of the facts; key None for facts without one."""
+    sub = (facts[0] if len(facts) == 1 else union_all(*facts)).subquery("facts")
+    value: Any = (
+        func.count(sub.c.value.distinct())
+        if metric in DISTINCT
+        else func.coalesce(func.sum(sub.c.value), 0)
+    )
+    key: Any
+    stmt: Select[Any]
+    if dimension in TIME:
+        key = sub.c.day if dimension is Dimension.DAY else func.substr(sub.c.day, 1, 7)
+        if dimension is Dimension.YEAR:
+            key = func.substr(sub.c.day, 1, 4)
+        stmt = select(key, value).select_from(sub)
+    elif dimension is Dimension.USER:
+        key = sub.c.user_id
+        stmt = select(key, value).select_from(sub)
+    elif dimension is Dimension.DEPARTMENT:
+        key = User.department_id
+        stmt = select(key, value).select_from(sub).outerjoin(User, User.id == sub.c.user_id)
+    elif dimension is Dimension.PRODUCT:
+        key = sub.c.product_id
+        stmt = select(key, value).select_from(sub)
+    elif dimension is Dimension.PRODUCT_CATEGORY:
+        key = Product.category_id
+        stmt = (
+            select(key, value).select_from(sub).outerjoin(Product, Product.id == sub.c.product_id)
+        )
+    elif dimension is Dimension.DEAL_TYPE:
+        key = sub.c.deal_type_id
+        stmt = select(key, value).select_from(sub)
+    else:
+        key = _CUSTOMER_COLUMNS[dimension]
+        stmt = (
+            select(key, value)
+            .select_from(sub)
+            .outerjoin(Customer, Customer.id == sub.c.customer_id)
+        )
+    return stmt.group_by(key)
+
+
+def _total(facts: Sequence[Select[Any]], metric: Metric) -> Select[Any]:
+    sub = (facts[0] if len(facts) == 1 else union_all(*facts)).subquery("facts")
+    if metric in DISTINCT:
+        return select(func.count(sub.c.value.distinct()))
+    return select(func.coalesce(func.sum(sub.c.value), 0))
+
+
+def _key(value: Any) -> str:
+    return NONE_KEY if value is None else str(value)
+
+
+def _number(value: Any, unit: Unit) -> Decimal:
+    """Counts as whole numbers; amounts exact (a cost is quantity x unit cost, so up to four
+    decimal places), shown with at least two: rows then add up to the total exactly."""
+    number = Decimal(value or 0)
+    if unit is Unit.COUNT:
+        return number.quantize(Decimal(1))
+    number = number.quantize(Decimal("0.0001"))
+    for places in ("0.01", "0.001"):
+        if number == number.quantize(Decimal(places)):
+            return number.quantize(Decimal(places))
+    return number
+
+
+def buckets(dimension: Dimension, first: date, last: date) -> list[str]:
+    """Every day, month or year from ``first`` to ``last``: the keys of a time series."""
+    keys: list[str] = []
+    if dimension is Dimension.DAY:
+        day = first
+        while day <= last:
+            keys.append(day.isoformat())
+            day += timedelta(days=1)
+    elif dimension is Dimension.MONTH:
+        year, month = first.year, first.month
+        while (year, month) <= (last.year, last.month):
+            keys.append(f"{year:04d}-{month:02d}")
+            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    else:
+        keys = [f"{year:04d}" for year in range(first.year, last.year + 1)]
+    return keys
+
+
+def check(metrics: Sequence[Metric], dimension: Dimension, first: date, last: date) -> None:
+    """Refuse a report that cannot be made, saying why."""
+    if last < first:
+        raise ReportProblem("'to' must not be before 'from'.")
+    if not metrics:
+        raise ReportProblem("Choose at least one metric.")
+    if Metric.CUSTOMERS in metrics:
+        raise ReportProblem("'customers' is the customer breakdown's own metric.")
+    if dimension is Dimension.DAY and (last - first).days >= MAX_BUCKETS:
+        raise ReportProblem(f"A daily series covers at most {MAX_BUCKETS} days.")
+    if dimension in PRODUCTS:
+        unfit = [m.value for m in metrics if m not in LINE_METRICS]
+        if unfit:
+            raise ReportProblem(
+                f"Only product metrics break down by product; not: {', '.join(unfit)}."
+            )
+
+
+async def _people_keys(session: AsyncSession, principal: Principal, filters: Filters) -> list[int]:
+    """Everyone a person-by-person report lists, with or without figures: the people in the
+    caller's scope (active, not deleted, not service accounts), as narrowed by the filters."""
+    stmt = select(User.id).where(
+        User.deleted_at.is_(None),
+        User.is_active.is_(True),
+        User.is_service_account.is_(False),
+        visibility.counted_for(principal, User.id),
+    )
+    if filters.user_id is not None:
+        stmt = stmt.where(User.id == filters.user_id)
+    if filters.department_id is not None:
+        roots = select(Department.id).where(Department.id == filters.department_id)
+        stmt = stmt.where(User.department_id.in_(department_subtree(roots)))
+    return list(await session.scalars(stmt))
+
+
+async def _labels(
+    session: AsyncSession, dimension: Dimension, keys: Iterable[str]
+) -> dict[str, str]:
+    """Key -> what a reader calls it (a name, a label; the key itself for days and cities)."""
+    ids = [int(k) for k in keys if k and k.lstrip("-").isdigit()]
+    stmt: Any = None
+    if dimension is Dimension.USER:
+        stmt = select(User.id, User.name).where(User.id.in_(ids))
+    elif dimension is Dimension.DEPARTMENT:
+        stmt = select(Department.id, Department.name).where(Department.id.in_(ids))
+    elif dimension is Dimension.PRODUCT:
+        stmt = select(Product.id, Product.name).where(Product.id.in_(ids))
+    elif dimension is Dimension.CUSTOMER_MATURITY:
+        stmt = select(MaturityOption.id, MaturityOption.label).where(MaturityOption.id.in_(ids))
+    elif dimension in (
+        Dimension.PRODUCT_CATEGORY,
+        Dimension.DEAL_TYPE,
+        Dimension.CUSTOMER_CATEGORY,
+        Dimension.CUSTOMER_SOURCE,
+        Dimension.CUSTOMER_STATUS,
+        Dimension.CUSTOMER_INDUSTRY,
+    ):
+        stmt = select(OptionItem.id, OptionItem.label).where(OptionItem.id.in_(ids))
+    found = (
+        {str(k): str(v) for k, v in (await session.execute(stmt)).all()} if stmt is not None else {}
+    )
+    return {k: found.get(k, k) if k else NONE_LABEL for k in keys}
+
+
+def _fill_order(dimension: Dimension, keys: set[str], labels: dict[str, str]) -> list[str]:
+    if dimension in TIME:
+        return sorted(keys)
+    numeric = dimension not in (Dimension.CITY, Dimension.CUSTOMER_KIND)
+    return sorted(
+        keys,
+        key=lambda k: (k == NONE_KEY, labels.get(k, k), int(k) if numeric and k else 0, k),
+    )
+
+
+async def report(
+    session: AsyncSession,
+    principal: Principal,
+    metrics: Sequence[Metric],
+    dimension: Dimension,
+    first: date,
+    last: date,
+    filters: Filters = Filters(),
+) -> Report:
+    """The metrics over [first, last] (company days) grouped by ``dimension``: time series
+    list every bucket, person reports everyone in scope, each with zeros where nothing
+    happened; other dimensions list the groups that have figures."""
+    check(metrics, dimension, first, last)
+    timezone = (await get_settings(session)).timezone
+    window = Window.of(first, last, timezone, session.get_bind().dialect.name)
+    facts = _Facts(principal, window, filters)
+    grouped: list[dict[str, Decimal]] = []
+    totals: list[Decimal] = []
+    for metric in metrics:
+        metric_facts = facts.of(metric)
+        unit = UNITS[metric]
+        rows = (await session.execute(_grouped(metric_facts, metric, dimension))).all()
+        values: dict[str, Decimal] = {}
+        for key, value in rows:
+            values[_key(key)] = values.get(_key(key), Decimal(0)) + Decimal(value or 0)
+        grouped.append({k: _number(v, unit) for k, v in values.items()})
+        if metric in DISTINCT:
+            totals.append(_number(await session.scalar(_total(metric_facts, metric)), unit))
+        else:
+            totals.append(_number(sum(values.values(), Decimal(0)), unit))
+    keys: set[str] = set().union(*grouped)
+    if dimension in TIME:
+        keys |= set(buckets(dimension, first, last))
+    elif dimension is Dimension.USER:
+        keys |= {str(i) for i in await _people_keys(session, principal, filters)}
+    elif dimension is Dimension.DEPARTMENT:
+        people = await _people_keys(session, principal, filters)
+        departments = await session.scalars(
+            select(User.department_id).where(User.id.in_(people)).distinct()
+        )
+        keys |= {_key(d) for d in departments}
+    labels = await _labels(session, dimension, keys)
+    ordered = _fill_order(dimension, keys, labels)
+    return Report(
+        dimension=dimension,
+        first=first,
+        last=last,
+        timezone=timezone,
+        keys=ordered,
+        labels=[labels[k] for k in ordered],
+        series=[
+            Series(
+                metric=metric,
+                unit=UNITS[metric],
+                values=[values.get(k, _number(0, UNITS[metric])) for k in ordered],
+                total=total,
+            )
+            for metric, values, total in zip(metrics, grouped, totals, strict=True)
+        ],
+        deal_type_id=filters.deal_type_id,
+    )
+
+
+def ranked(report: Report) -> Report:
+    """The report as a leaderboard on its first series: highest first, equal values sharing
+    a rank (1, 2, 2, 4) and marked as tied; equal values are listed by label."""
+    values = report.series[0].values
+    order = sorted(range(len(values)), key=lambda i: (-values[i], report.labels[i], i))
+    ranks: list[int] = []
+    for position, i in enumerate(order):
+        same = position > 0 and values[i] == values[order[position - 1]]
+        ranks.append(ranks[-1] if same else position + 1)
+    counts: dict[Decimal, int] = {}
+    for i in order:
+        counts[values[i]] = counts.get(values[i], 0) + 1
+    report.keys = [report.keys[i] for i in order]
+    report.labels = [report.labels[i] for i in order]
+    for series in report.series:
+        series.values = [series.values[i] for i in order]
+    report.ranks = ranks
+    report.tied = [counts[values[i]] > 1 for i in order]
+    return report
+
+
+async def leaderboard(
+    session: AsyncSession,
+    principal: Principal,
+    metric: Metric,
+    dimension: Dimension,
+    first: date,
+    last: date,
+    filters: Filters = Filters(),
+) -> Report:
+    if dimension not in PEOPLE:
+        raise ReportProblem("A leaderboard ranks people or departments.")
+    return ranked(await report(session, principal, [metric], dimension, first, last, filters))
+
+
+async def customer_profile(
+    session: AsyncSession,
+    principal: Principal,
+    dimension: Dimension,
+    first: date | None = None,
+    last: date | None = None,
+) -> Report:
+    """Customers the caller may see, by one attribute (kind, city, status, maturity...): all
+    of them, or with a range those created in it."""
+    if dimension not in CUSTOMER_ATTRIBUTES:
+        raise ReportProblem("Customers break down by a customer attribute.")
+    if (first is None) != (last is None):
+        raise ReportProblem("Give both 'from' and 'to', or neither.")
+    timezone = (await get_settings(session)).timezone
+    key = _CUSTOMER_COLUMNS[dimension]
+    stmt = select(key, func.count()).where(visibility.customer(principal)).group_by(key)
+    if first is not None and last is not None:
+        if last < first:
+            raise ReportProblem("'to' must not be before 'from'.")
+        stmt = stmt.where(Customer.created_at >= day_bounds(first, last, timezone)[0])
+        stmt = stmt.where(Customer.created_at < day_bounds(first, last, timezone)[1])
+    values: dict[str, Decimal] = {}
+    for k, n in (await session.execute(stmt)).all():
+        values[_key(k)] = values.get(_key(k), Decimal(0)) + Decimal(n)
+    labels = await _labels(session, dimension, values)
+    ordered = _fill_order(dimension, set(values), labels)
+    counts = [values[k] for k in ordered]
+    return Report(
+        dimension=dimension,
+        first=first,
+        last=last,
+        timezone=timezone,
+        keys=ordered,
+        labels=[labels[k] for k in ordered],
+        series=[Series(Metric.CUSTOMERS, Unit.COUNT, counts, sum(counts, Decimal(0)))],
+    )
