@@ -4,7 +4,8 @@ PostgreSQL and as multi-row INSERTs on SQLite, in the caller's transaction."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -45,20 +46,24 @@ def _plain(value: Any, is_json: bool) -> Any:
     return value
 
 
-async def copy_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``rows`` (all with the same keys, ids included) into ``table``."""
-    if not rows:
+async def copy_rows(session: AsyncSession, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same keys, ids included) into ``table``; they are read
+    once, as they are sent, so that a generator keeps no more than a batch in memory."""
+    iterator = iter(rows)
+    first = next(iterator, None)
+    if first is None:
         return
-    columns = list(rows[0])
+    every = itertools.chain([first], iterator)
     if _dialect(session) != "postgresql":
-        for start in range(0, len(rows), INSERT_BATCH):
-            await session.execute(insert(table), list(rows[start : start + INSERT_BATCH]))
+        while batch := list(itertools.islice(every, INSERT_BATCH)):
+            await session.execute(insert(table), batch)
         return
+    columns = list(first)
     is_json = [isinstance(table.c[name].type, JSON) for name in columns]
-    records = [
+    records = (  # made as COPY sends them, never all at once
         tuple(_plain(row[name], j) for name, j in zip(columns, is_json, strict=True))
-        for row in rows
-    ]
+        for row in every
+    )
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]

@@ -267,7 +267,6 @@ class _Customer:
     row: int
     name_header: str
     fields: customer_service.CustomerFields
-    signature: tuple[Any, ...]
     contacts: list[ContactFields]
 
 
@@ -409,9 +408,8 @@ def _read_customers(
         for p in problems.items:
             problem(header_of.get(p.field, _label_of(label, p.field)), data.get(p.field), p.message)
         name_key = fields.name.strip().lower()
-        signature = tuple(python.values())
         previous = by_name.get(name_key) if name_key else None
-        if previous is not None and previous.signature != signature:
+        if previous is not None and previous.fields != fields:  # the same name, other details
             problem(
                 header_of["name"], fields.name, f"duplicates the customer of row {previous.row}"
             )
@@ -422,7 +420,7 @@ def _read_customers(
                 previous.contacts.append(contact_fields)
             continue
         entry = _Customer(
-            number, header_of["name"], fields, signature, [contact_fields] if contact_fields else []
+            number, header_of["name"], fields, [contact_fields] if contact_fields else []
         )
         by_name[name_key] = entry
         customers.append(entry)
@@ -501,23 +499,21 @@ async def _write_customers(
             if run.dry_run:
                 raise _DryRun()
             ids = await _insert_customers(uow, customers, pools)
-            contact_rows = []
-            for entry, customer_id in zip(customers, ids, strict=True):
-                for index, contact in enumerate(entry.contacts):
-                    values = contact_values(contact)
-                    values["is_primary"] = index == 0
-                    contact_rows.append(
-                        {**values, "customer_id": customer_id, "created_at": uow.now,
-                         "updated_at": uow.now}
-                    )  # fmt: skip
+            now = uow.now
+            contact_rows = (  # generators: each row exists only while COPY sends it
+                {**contact_values(contact), "is_primary": index == 0,
+                 "customer_id": customer_id, "created_at": now, "updated_at": now}
+                for entry, customer_id in zip(customers, ids, strict=True)
+                for index, contact in enumerate(entry.contacts)
+            )  # fmt: skip
             await copy_rows(uow.session, core_table(Contact), contact_rows)
             await uow.log_copied(
                 "customer",
                 "create",
-                [
+                (
                     (i, {"pool": [None, str(p)], "job": [None, run.job_id]})
                     for i, p in zip(ids, pools, strict=True)
-                ],
+                ),
             )
             outcome = Outcome(True, rows, message=message)
             finish(uow, job, outcome)
@@ -532,7 +528,7 @@ async def _insert_customers(
     principal = uow.principal
     table = core_table(Customer)
     ids = await reserve_ids(uow.session, table, len(customers))
-    rows = [
+    rows = (
         {
             "id": customer_id,
             **customer_service.new_customer_values(
@@ -544,7 +540,7 @@ async def _insert_customers(
             ),
         }
         for customer_id, entry, pool in zip(ids, customers, pools, strict=True)
-    ]
+    )
     await copy_rows(uow.session, table, rows)
     return ids
 

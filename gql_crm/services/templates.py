@@ -57,13 +57,16 @@ async def _form(session: AsyncSession, form: FormName) -> dict[str, tuple[bool, 
     return {row.field: (row.shown, row.required) for row in await form_fields(session, form)}
 
 
-def _follow(columns: tuple[Column, ...], form: dict[str, tuple[bool, bool]]) -> list[Column]:
-    """The shown columns, required ones marked; the name is always both."""
+def _follow(
+    columns: tuple[Column, ...], form: dict[str, tuple[bool, bool]], name_required: bool = True
+) -> list[Column]:
+    """The shown columns, required ones marked; the name is always shown (and required, but
+    for the contact of a customer row: a customer may come without one)."""
     chosen = []
     for column in columns:
         shown, required = form.get(column.field, (True, column.field == "name"))
         if column.field == "name":
-            shown = required = True
+            shown, required = True, name_required
         if not shown:
             continue
         label = column.label + (REQUIRED_MARK if required else "")
@@ -75,10 +78,11 @@ def _follow(columns: tuple[Column, ...], form: dict[str, tuple[bool, bool]]) -> 
 async def template_columns(session: AsyncSession, kind: str) -> list[Column]:
     if kind == "products":
         return list(PRODUCT_COLUMNS)
-    contact = _follow(CONTACT_COLUMNS, await _form(session, FormName.CONTACT))
+    contact_form = await _form(session, FormName.CONTACT)
     if kind == "contacts":
         return [Column("customer", "Customer" + REQUIRED_MARK, "An existing customer's name."),
-                *contact]  # fmt: skip
+                *_follow(CONTACT_COLUMNS, contact_form)]  # fmt: skip
+    contact = _follow(CONTACT_COLUMNS, contact_form, name_required=False)
     return [*_follow(CUSTOMER_COLUMNS, await _form(session, FormName.COMPANY)), *contact]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -188,27 +188,32 @@ class UnitOfWork:
         )
 
     async def log_copied(
-        self, entity_type: str, action: str, entries: list[tuple[int, dict[str, Any]]]
+        self, entity_type: str, action: str, entries: Iterable[tuple[int, dict[str, Any]]]
     ) -> None:
         """``log_many`` for imports of thousands of records: one COPY on PostgreSQL."""
         await copy_rows(
-            self.session, core_table(OperationLog), self._log_rows(entity_type, action, entries)
+            self.session,
+            core_table(OperationLog),
+            (self._log_row(entity_type, action, e) for e in entries),
         )
 
     def _log_rows(
         self, entity_type: str, action: str, entries: list[tuple[int, dict[str, Any]]]
     ) -> list[dict[str, Any]]:
-        return [
-            {
-                "actor_id": self.actor_id,
-                "entity_type": entity_type,
-                "entity_id": entity_id,
-                "action": action,
-                "changes": {k: _masked(k, v) for k, v in changes.items()},
-                "created_at": self.now,
-            }
-            for entity_id, changes in entries
-        ]
+        return [self._log_row(entity_type, action, entry) for entry in entries]
+
+    def _log_row(
+        self, entity_type: str, action: str, entry: tuple[int, dict[str, Any]]
+    ) -> dict[str, Any]:
+        entity_id, changes = entry
+        return {
+            "actor_id": self.actor_id,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "action": action,
+            "changes": {k: _masked(k, v) for k, v in changes.items()},
+            "created_at": self.now,
+        }
 
     async def find(
         self, model: type[R], record_id: int, *conditions: Any, label: str | None = None
