@@ -94,6 +94,11 @@ def binned_follow_up(principal: Principal) -> ColumnElement[bool]:
     return binned(principal, FollowUp, basic(Module.FOLLOWUP, Action.DELETE), reach)
 
 
+def contact(principal: Principal) -> ColumnElement[bool]:
+    """Contacts of the customers the principal may see."""
+    return _on(Contact.customer_id, Customer, customer(principal))
+
+
 def contact_details(principal: Principal, customer: Any = Customer) -> ColumnElement[bool]:
     """Customers whose contacts' phones and e-mails the principal sees unmasked (F1.3): all
     with the contact-details right, otherwise their own and those shared with them.

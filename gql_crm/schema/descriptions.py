@@ -90,6 +90,10 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "COMPLAINT": "A complaint.",
         "SERVICE": "A service given.",
     },
+    "ContactSortField": {
+        "NAME": "The contact's name.",
+        "CREATED_AT": "When the contact was entered.",
+    },
     "CustomerSortField": {
         "ACQUIRED_ON": "The day the customer was acquired.",
         "LAST_FOLLOW_UP_AT": "The latest follow-up.",
