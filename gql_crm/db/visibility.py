@@ -88,6 +88,13 @@ def binned_customer(principal: Principal) -> ColumnElement[bool]:
     )
 
 
+def follow_up(principal: Principal) -> ColumnElement[bool]:
+    """Live follow-ups of the customers the principal may see."""
+    return and_(
+        FollowUp.deleted_at.is_(None), _on(FollowUp.customer_id, Customer, customer(principal))
+    )
+
+
 def binned_follow_up(principal: Principal) -> ColumnElement[bool]:
     """Follow-ups the principal deleted, on a customer they may still reach."""
     reach = exists().where(Customer.id == FollowUp.customer_id, _customer_reach(principal))

@@ -53,6 +53,10 @@ class SystemSettingsType:
         description="Whether everyone sees the company's sales total of the month on the "
         "workbench; off, only those whose data scope is the whole company do."
     )
+    opportunities_enabled: bool = strawberry.field(
+        description="Whether the company manages sales opportunities; off, the opportunity "
+        "queries and mutations refuse with MODULE_DISABLED."
+    )
     maturity_options: list[MaturityOptionType]
 
     @classmethod
@@ -95,6 +99,11 @@ class SystemSettingsInput:
         default=None,
         description="Whether everyone sees the company's sales total of the month on the "
         "workbench; off, only those whose data scope is the whole company do.",
+    )
+    opportunities_enabled: bool | None = strawberry.field(
+        default=None,
+        description="Whether the company manages sales opportunities; off, the opportunity "
+        "queries and mutations refuse with MODULE_DISABLED.",
     )
     maturity_options: list[MaturityOptionInput] = strawberry.field(default_factory=list)
 

@@ -47,6 +47,8 @@ class Task(_CustomerRecord, Base):
     reminded_at: Mapped[datetime | None]
     done: Mapped[bool] = mapped_column(default=False)
     done_at: Mapped[datetime | None]
+    # The customer's opportunity it is about, if any (the opportunity view lists it).
+    opportunity_id: Mapped[int | None] = reference("opportunities", "SET NULL")
 
 
 class Schedule(_CustomerRecord, Base):
@@ -61,6 +63,7 @@ class Schedule(_CustomerRecord, Base):
     reminded_at: Mapped[datetime | None]
     place: Mapped[str | None] = mapped_column(String(200))
     content: Mapped[str | None] = mapped_column(Text)
+    opportunity_id: Mapped[int | None] = reference("opportunities", "SET NULL")
 
 
 class CustomerNote(_CustomerRecord, Base):

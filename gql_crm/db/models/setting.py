@@ -35,6 +35,8 @@ class SystemSettings(Base):
     release_warning_days: Mapped[int]
     # Whether staff whose data scope is not the whole company see its monthly sales total.
     staff_see_company_sales: Mapped[bool] = mapped_column(server_default=true())
+    # Off, the opportunity module's fields and mutations refuse (MODULE_DISABLED).
+    opportunities_enabled: Mapped[bool] = mapped_column(server_default=true())
 
 
 class MaturityOption(Base):

@@ -1,4 +1,5 @@
-"""Follow-ups and expenses go to the recycle bin; company settings for the workbench
+"""Follow-ups and expenses go to the recycle bin; tasks, schedules and follow-ups about an
+opportunity; company settings for the workbench and the opportunity module
 
 Create Date: 2026-12-06
 """
@@ -33,10 +34,36 @@ def upgrade() -> None:
                 "staff_see_company_sales", sa.Boolean(), server_default=sa.true(), nullable=False
             )
         )
+        batch_op.add_column(
+            sa.Column(
+                "opportunities_enabled", sa.Boolean(), server_default=sa.true(), nullable=False
+            )
+        )
+
+    for table in ("tasks", "schedules", "follow_ups"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("opportunity_id", sa.Integer(), nullable=True))
+            batch_op.create_index(batch_op.f(f"ix_{table}_opportunity_id"), ["opportunity_id"])
+            batch_op.create_foreign_key(
+                batch_op.f(f"fk_{table}_opportunity_id_opportunities"),
+                "opportunities",
+                ["opportunity_id"],
+                ["id"],
+                ondelete="SET NULL",
+            )
 
 
 def downgrade() -> None:
+    for table in ("tasks", "schedules", "follow_ups"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(
+                batch_op.f(f"fk_{table}_opportunity_id_opportunities"), type_="foreignkey"
+            )
+            batch_op.drop_index(batch_op.f(f"ix_{table}_opportunity_id"))
+            batch_op.drop_column("opportunity_id")
+
     with op.batch_alter_table("system_settings", schema=None) as batch_op:
+        batch_op.drop_column("opportunities_enabled")
         batch_op.drop_column("staff_see_company_sales")
 
     with op.batch_alter_table("expenses", schema=None) as batch_op:
