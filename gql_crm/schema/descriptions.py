@@ -124,7 +124,11 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "APPROVED": "Approved.",
         "REJECTED": "Rejected.",
     },
-    "FormName": {"COMPANY": "The customer entry form.", "CONTACT": "The contact entry form."},
+    "FormName": {
+        "COMPANY": "The entry form of enterprise customers.",
+        "CONTACT": "The contact entry form.",
+        "INDIVIDUAL": "The entry form of individual customers (people buying for themselves).",
+    },
     "NotificationCategory": {
         "PERSONAL": "About your own work: reminders, approvals, customers about to fall back.",
         "SYSTEM": "From the company: announcements.",

@@ -15,7 +15,7 @@ from gql_crm.db import visibility
 from gql_crm.db.models import Contact, Customer, FormName
 from gql_crm.db.pagination import SortKey
 from gql_crm.services.errors import InvalidInput, NotFound, Problems
-from gql_crm.services.option import required_fields
+from gql_crm.services.option import form_fields
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.validation import email_problem, phone_problem, text_problem
 
@@ -53,7 +53,9 @@ async def contact_problems(
     session: AsyncSession, contacts: list[ContactFields], problems: Problems, prefix: str
 ) -> None:
     """Check contacts against the rules and the contact form settings."""
-    required = await required_fields(session, FormName.CONTACT)
+    form = await form_fields(session, FormName.CONTACT)
+    required = {row.field for row in form if row.required}
+    hidden = {row.field for row in form if not row.shown}
     for index, contact in enumerate(contacts):
         at = f"{prefix}[{index}]." if prefix else ""
         if p := text_problem(contact.name, max_length=100):
@@ -74,6 +76,9 @@ async def contact_problems(
         for name in sorted(required):
             if values.get(name) is None:
                 problems.add(f"{at}{name}", "is required by the contact form settings")
+        for name in sorted(hidden):
+            if values.get(name) is not None:
+                problems.add(f"{at}{name}", "is hidden by the contact form settings")
     if sum(1 for c in contacts if c.is_primary) > 1:
         problems.add(prefix or "isPrimary", "a customer has at most one primary contact")
 

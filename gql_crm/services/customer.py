@@ -4,6 +4,7 @@ edits, lists and search within the caller's scope, and the recycle bin."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -49,7 +50,7 @@ from gql_crm.services.contact import (
     update_contact,
 )
 from gql_crm.services.errors import Conflict, NotFound, Problems
-from gql_crm.services.option import option_problem, required_fields
+from gql_crm.services.option import form_fields, option_problem
 from gql_crm.services.pool import (
     admit,
     can_manage,
@@ -112,7 +113,16 @@ def _values(fields: CustomerFields) -> dict[str, object]:
     return values
 
 
-async def _check(uow: UnitOfWork, fields: CustomerFields, problems: Problems) -> None:
+def entry_form(kind: CustomerKind) -> FormName:
+    """The entry form of a kind of customer: its fields and their settings."""
+    return FormName.INDIVIDUAL if kind is CustomerKind.INDIVIDUAL else FormName.COMPANY
+
+
+async def _check(
+    uow: UnitOfWork, fields: CustomerFields, problems: Problems, given: Collection[str] = ()
+) -> None:
+    """The customer's fields against the rules and its kind's form: a value for a field the
+    form does not show (of those ``given``) is refused, a required one must be there."""
     session = uow.session
     if p := text_problem(fields.name, max_length=200):
         problems.add("name", p)
@@ -129,10 +139,17 @@ async def _check(uow: UnitOfWork, fields: CustomerFields, problems: Problems) ->
         except NotFound:
             problems.add("maturityId", f"maturity option {fields.maturity_id} does not exist")
     values = _values(fields)
-    for name in await required_fields(session, FormName.COMPANY):
-        python_name = next(k for k, v in _FORM_NAMES.items() if v == name)
-        if values.get(python_name) in (None, ""):
-            problems.add(name, "is required by the company form settings")
+    form = entry_form(fields.kind)
+    rows = {row.field: row for row in await form_fields(session, form)}
+    for python_name, name in _FORM_NAMES.items():
+        row = rows.get(name)
+        if python_name in given and values.get(python_name) not in (None, ""):
+            if row is None:
+                problems.add(name, f"is not a field of {fields.kind} customers")
+            elif not row.shown:
+                problems.add(name, f"is hidden by the {form} form settings")
+        if row is not None and row.required and values.get(python_name) in (None, ""):
+            problems.add(name, f"is required by the {form} form settings")
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -318,7 +335,7 @@ async def create_customer(
     """Enter a customer; its maturity decides its pool (none: public)."""
     principal = uow.principal
     problems = Problems()
-    await _check(uow, fields, problems)
+    await _check(uow, fields, problems, given=_FORM_NAMES)
     await contact_problems(uow.session, list(fields.contacts), problems, prefix="contacts")
     problems.raise_if_any()
 
@@ -358,7 +375,7 @@ async def update_customer(
     problems.raise_if_any()
     kept = {name: getattr(customer, name) for name in ("kind", "name", *_FORM_NAMES)}
     fields = CustomerFields(**{**kept, **changes})
-    await _check(uow, fields, problems)
+    await _check(uow, fields, problems, given=changes)
     problems.raise_if_any()
 
     values = _values(fields)
