@@ -34,6 +34,7 @@ from gql_crm.db.models import (
     Pool,
 )
 from gql_crm.db.models.api_key import ApiKey
+from gql_crm.db.models.campaign import Campaign, CampaignMember
 from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
 from gql_crm.db.scopes import scope_filter
 
@@ -193,6 +194,22 @@ def training_attendee(principal: Principal) -> ColumnElement[bool]:
     """Attendances on a visible course of a customer the principal may see."""
     on_course = _on(TrainingAttendee.course_id, TrainingCourse, training_course(principal))
     return and_(on_course, _on(TrainingAttendee.customer_id, Customer, customer(principal)))
+
+
+def campaign(principal: Principal) -> ColumnElement[bool]:
+    """Live campaigns whose owner is within the data scope."""
+    return and_(Campaign.deleted_at.is_(None), scope_filter(principal, Campaign.owner_id))
+
+
+def binned_campaign(principal: Principal) -> ColumnElement[bool]:
+    reach = scope_filter(principal, Campaign.owner_id)
+    return binned(principal, Campaign, basic(Module.CAMPAIGN, Action.DELETE), reach)
+
+
+def campaign_member(principal: Principal) -> ColumnElement[bool]:
+    """Members of a visible campaign that are customers the principal may see."""
+    on_campaign = _on(CampaignMember.campaign_id, Campaign, campaign(principal))
+    return and_(on_campaign, _on(CampaignMember.customer_id, Customer, customer(principal)))
 
 
 def opportunity(principal: Principal) -> ColumnElement[bool]:

@@ -62,7 +62,9 @@ class ContactFilterInput:
 
 @strawberry.input(description="The contacts list's order.")
 class ContactSortInput:
-    field: ContactSortEnum = ContactSort.NAME  # type: ignore[valid-type]
+    field: ContactSortEnum = strawberry.field(  # type: ignore[valid-type]
+        default=ContactSort.NAME, description="What to order by."
+    )
     descending: bool = strawberry.field(default=False, description="Largest first.")
 
 

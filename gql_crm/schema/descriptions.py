@@ -90,6 +90,12 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "COMPLAINT": "A complaint.",
         "SERVICE": "A service given.",
     },
+    "CampaignStatus": {
+        "PLANNED": "Not started yet.",
+        "RUNNING": "Under way.",
+        "FINISHED": "Over.",
+        "CANCELLED": "Called off.",
+    },
     "ContactSortField": {
         "NAME": "The contact's name.",
         "CREATED_AT": "When the contact was entered.",

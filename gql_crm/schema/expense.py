@@ -55,8 +55,12 @@ class ExpenseInput:
 
 @strawberry.input
 class ExpenseFilterInput:
-    status: ExpenseStatusEnum | None = None  # type: ignore[valid-type]
-    kind: ExpenseKindEnum | None = None  # type: ignore[valid-type]
+    status: ExpenseStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only records in this state."
+    )
+    kind: ExpenseKindEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="Only income or only expenses."
+    )
     customer_id: int | None = None
     owner_id: int | None = None
     search: str | None = strawberry.field(

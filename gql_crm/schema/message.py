@@ -26,15 +26,15 @@ class MessageRecipientType(ModelType):
     user_id: int
     read_at: datetime | None = strawberry.field(description="When they read it; null if unread.")
 
-    user = related(UserType, "user_id", "user")
+    user = related(UserType, "user_id", "user", description="The recipient.")
 
 
 @strawberry.type(name="Message", description="An internal message.")
 class MessageType(ModelType):
     id: int
     sender_id: int
-    subject: str
-    body: str
+    subject: str = strawberry.field(description="One line.")
+    body: str = strawberry.field(description="The text.")
     created_at: datetime
 
     @strawberry.field(description="When you read it; null if unread or if you sent it.")
@@ -42,7 +42,7 @@ class MessageType(ModelType):
         principal = info.context.require_principal()
         return await info.context.loaders.message_read_at.load((self.id, principal.user_id))
 
-    sender = related(UserType, "sender_id", "user")
+    sender = related(UserType, "sender_id", "user", description="Who sent it.")
 
     @strawberry.field(
         description="Who it was sent to and whether each has read it; null unless you sent it."

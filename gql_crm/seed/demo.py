@@ -92,6 +92,7 @@ _SALES_MODULES = (
     Module.EXPENSE,
     Module.DOCUMENT,
     Module.TRAINING,
+    Module.CAMPAIGN,
 )
 _STAFF = sorted(
     [basic(m, a) for m in _SALES_MODULES for a in (Action.VIEW, Action.CREATE, Action.EDIT)]
