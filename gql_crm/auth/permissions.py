@@ -15,6 +15,7 @@ class Module(enum.StrEnum):
     FOLLOWUP = "followup"
     TASK = "task"
     TRAINING = "training"
+    CAMPAIGN = "campaign"
     OPPORTUNITY = "opportunity"
     ORDER = "order"
     PAYMENT = "payment"

@@ -35,6 +35,7 @@ from gql_crm.db.models import (
 )
 from gql_crm.db.models.api_key import ApiKey
 from gql_crm.db.models.bookmark import Bookmark
+from gql_crm.db.models.campaign import Campaign, CampaignMember
 from gql_crm.db.models.department import Department
 from gql_crm.db.models.diary import DiaryEntry
 from gql_crm.db.models.document import Document, DocumentFolder, DocumentShare, DocumentSpace
@@ -96,10 +97,22 @@ def binned_customer(principal: Principal) -> ColumnElement[bool]:
     )
 
 
+def follow_up(principal: Principal) -> ColumnElement[bool]:
+    """Live follow-ups of the customers the principal may see."""
+    return and_(
+        FollowUp.deleted_at.is_(None), _on(FollowUp.customer_id, Customer, customer(principal))
+    )
+
+
 def binned_follow_up(principal: Principal) -> ColumnElement[bool]:
     """Follow-ups the principal deleted, on a customer they may still reach."""
     reach = exists().where(Customer.id == FollowUp.customer_id, _customer_reach(principal))
     return binned(principal, FollowUp, basic(Module.FOLLOWUP, Action.DELETE), reach)
+
+
+def contact(principal: Principal) -> ColumnElement[bool]:
+    """Contacts of the customers the principal may see."""
+    return _on(Contact.customer_id, Customer, customer(principal))
 
 
 def contact_details(principal: Principal, customer: Any = Customer) -> ColumnElement[bool]:
@@ -210,6 +223,22 @@ def training_attendee(principal: Principal) -> ColumnElement[bool]:
     """Attendances on a visible course of a customer the principal may see."""
     on_course = _on(TrainingAttendee.course_id, TrainingCourse, training_course(principal))
     return and_(on_course, _on(TrainingAttendee.customer_id, Customer, customer(principal)))
+
+
+def campaign(principal: Principal) -> ColumnElement[bool]:
+    """Live campaigns whose owner is within the data scope."""
+    return and_(Campaign.deleted_at.is_(None), scope_filter(principal, Campaign.owner_id))
+
+
+def binned_campaign(principal: Principal) -> ColumnElement[bool]:
+    reach = scope_filter(principal, Campaign.owner_id)
+    return binned(principal, Campaign, basic(Module.CAMPAIGN, Action.DELETE), reach)
+
+
+def campaign_member(principal: Principal) -> ColumnElement[bool]:
+    """Members of a visible campaign that are customers the principal may see."""
+    on_campaign = _on(CampaignMember.campaign_id, Campaign, campaign(principal))
+    return and_(on_campaign, _on(CampaignMember.customer_id, Customer, customer(principal)))
 
 
 def opportunity(principal: Principal) -> ColumnElement[bool]:

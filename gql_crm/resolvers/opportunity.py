@@ -11,7 +11,7 @@ from gql_crm.context import Info
 from gql_crm.db.models import StageOutcome
 from gql_crm.resolvers.common import read
 from gql_crm.resolvers.kit import connection, default, mutation
-from gql_crm.schema.common import ConflictError, DeleteSuccess, NotFoundError, requires
+from gql_crm.schema.common import ConflictError, DeleteSuccess, NotFoundError, requires, while_on
 from gql_crm.schema.errors import BadRequest
 from gql_crm.schema.kit import values_of
 from gql_crm.schema.opportunity import (
@@ -177,3 +177,13 @@ class OpportunityMutation:
         service.delete_stage, DeleteSuccess, needs=ADMIN_EDIT, id=int, **DELETED,
         description="Refused for stages ever used.",
     )  # fmt: skip
+
+
+# The company may turn opportunity management off: every field of the module says so then.
+OPPORTUNITIES_OFF = (
+    "Opportunity management is turned off for this company (system setting opportunitiesEnabled)."
+)
+_roots: tuple[Any, ...] = (OpportunityQuery, OpportunityMutation)
+for _root in _roots:
+    for _field in _root.__strawberry_definition__.fields:
+        _field.extensions.append(while_on("opportunities_enabled", OPPORTUNITIES_OFF))

@@ -61,6 +61,30 @@ def requires(code: str) -> PermissionExtension:
     return PermissionExtension(permissions=[HasPermission(code)], use_directives=True)
 
 
+class SettingOn(BasePermission):
+    """The company's system setting ``setting`` is on: the fields of a module the company
+    may turn off declare it beside their permission."""
+
+    def __init__(self, setting: str, refusal: str) -> None:
+        self.setting = setting
+        self.refusal = refusal
+        self.message = refusal
+        self.error_extensions: GraphQLErrorExtensions = {"code": errors.ModuleDisabled.code}
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        settings = await info.context.loaders.settings()
+        return bool(getattr(settings, self.setting))
+
+    def on_unauthorized(self) -> None:
+        raise errors.ModuleDisabled(self.refusal)
+
+
+def while_on(setting: str, refusal: str) -> PermissionExtension:
+    """The field extension refusing a field (with ``refusal``, coded MODULE_DISABLED) while
+    the company's system setting ``setting`` is off."""
+    return PermissionExtension(permissions=[SettingOn(setting, refusal)], use_directives=False)
+
+
 def declared_permissions(field: StrawberryField | GraphQLField) -> tuple[str, ...]:
     """The permission codes a field declares with ``requires`` (none for most fields)."""
     if isinstance(field, GraphQLField):

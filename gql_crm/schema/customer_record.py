@@ -10,7 +10,7 @@ from gql_crm.context import Info
 from gql_crm.db import models
 from gql_crm.db.models import CallRecord, ComplaintStatus
 from gql_crm.schema.kit import ModelInput, ModelType, owner_field
-from gql_crm.schema.links import customer_link
+from gql_crm.schema.links import customer_link, opportunity_link
 from gql_crm.schema.masking import masked_field
 from gql_crm.schema.user import UserType
 from gql_crm.services.customer_record import RecordKind
@@ -65,6 +65,8 @@ class TaskType(CustomerRecord, ModelType, model=models.Task):
     remind_at: datetime | None
     done: bool
     done_at: datetime | None
+    opportunity_id: int | None
+    opportunity = opportunity_link()
 
 
 @strawberry.type(name="Schedule", description="An appointment.")
@@ -75,6 +77,8 @@ class ScheduleType(CustomerRecord, ModelType, model=models.Schedule):
     remind_at: datetime | None
     place: str | None
     content: str | None
+    opportunity_id: int | None
+    opportunity = opportunity_link()
 
 
 @strawberry.type(name="CustomerNote", description="A note on the customer.")
@@ -110,14 +114,16 @@ class ServiceRecordType(CustomerRecord, ModelType, model=models.ServiceRecord):
 
 
 @strawberry.input
-class TaskInput(ModelInput, model=models.Task, fields="content due_at remind_at"):
+class TaskInput(ModelInput, model=models.Task, fields="content due_at remind_at opportunity_id"):
     done: bool = False
     owner_id: int | None = owner_field("Assignee")
 
 
 @strawberry.input
 class ScheduleInput(
-    ModelInput, model=models.Schedule, fields="title starts_at ends_at remind_at place content"
+    ModelInput,
+    model=models.Schedule,
+    fields="title starts_at ends_at remind_at place content opportunity_id",
 ):
     owner_id: int | None = owner_field()
 

@@ -137,6 +137,16 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "COMPLAINT": "A complaint.",
         "SERVICE": "A service given.",
     },
+    "CampaignStatus": {
+        "PLANNED": "Not started yet.",
+        "RUNNING": "Under way.",
+        "FINISHED": "Over.",
+        "CANCELLED": "Called off.",
+    },
+    "ContactSortField": {
+        "NAME": "The contact's name.",
+        "CREATED_AT": "When the contact was entered.",
+    },
     "CustomerSortField": {
         "ACQUIRED_ON": "The day the customer was acquired.",
         "LAST_FOLLOW_UP_AT": "The latest follow-up.",
@@ -167,7 +177,11 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "APPROVED": "Approved.",
         "REJECTED": "Rejected.",
     },
-    "FormName": {"COMPANY": "The customer entry form.", "CONTACT": "The contact entry form."},
+    "FormName": {
+        "COMPANY": "The entry form of enterprise customers.",
+        "CONTACT": "The contact entry form.",
+        "INDIVIDUAL": "The entry form of individual customers (people buying for themselves).",
+    },
     "NotificationCategory": {
         "PERSONAL": "About your own work: reminders, approvals, customers about to fall back.",
         "SYSTEM": "From the company: announcements.",

@@ -8,7 +8,7 @@ from gql_crm.context import Info
 from gql_crm.db.models import FollowUp
 from gql_crm.schema.constraints import constraint
 from gql_crm.schema.kit import ModelInput, ModelType
-from gql_crm.schema.links import customer_link
+from gql_crm.schema.links import customer_link, opportunity_link
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.user import UserType
 
@@ -26,8 +26,10 @@ class FollowUpType(ModelType, model=FollowUp):
     next_step: str | None
     author_id: int | None
     created_at: datetime
+    opportunity_id: int | None
 
     customer = customer_link()
+    opportunity = opportunity_link()
 
     @strawberry.field
     async def method(self, info: Info) -> OptionType | None:
@@ -55,7 +57,7 @@ class FollowUpType(ModelType, model=FollowUp):
 class FollowUpInput(
     ModelInput,
     model=FollowUp,
-    fields="content contact_id method_id followed_at next_step",
+    fields="content contact_id method_id followed_at next_step opportunity_id",
 ):
     followed_at: datetime | None = strawberry.field(default=None, description="Defaults to now.")
     next_step: str | None = strawberry.field(default=None, metadata=constraint(max_length=2000))

@@ -7,16 +7,23 @@ from typing import Annotated
 import strawberry
 
 from gql_crm.context import Info
+from gql_crm.db import visibility
 from gql_crm.db.models import (
     DetailKind,
+    FollowUp,
     Opportunity,
     OpportunityChange,
     OpportunityDetail,
     OpportunityStage,
+    Schedule,
     StageOutcome,
+    Task,
 )
+from gql_crm.loaders.batch import scoped_children
+from gql_crm.loaders.customer import FOLLOW_UP_ORDER
+from gql_crm.loaders.customer_record import TASK_ORDER
 from gql_crm.schema.department import DepartmentType
-from gql_crm.schema.kit import ModelInput, ModelType, owner_field
+from gql_crm.schema.kit import ModelInput, ModelType, owner_field, related
 from gql_crm.schema.links import customer_link
 from gql_crm.schema.option import OptionType
 from gql_crm.schema.user import UserType
@@ -99,6 +106,21 @@ class OpportunityDetailType(ModelType, model=OpportunityDetail):
     created_at: datetime
 
 
+# What a caller may see of the records about an opportunity (the opportunity view).
+tasks_of_opportunity = scoped_children(
+    Task.opportunity_id, lambda p: visibility.assigned_record(p, Task), *TASK_ORDER
+)
+schedules_of_opportunity = scoped_children(
+    Schedule.opportunity_id,
+    lambda p: visibility.assigned_record(p, Schedule),
+    Schedule.starts_at.desc(),
+    Schedule.id.desc(),
+)
+follow_ups_of_opportunity = scoped_children(
+    FollowUp.opportunity_id, visibility.follow_up, *FOLLOW_UP_ORDER
+)
+
+
 @strawberry.type(name="Opportunity", description="A sales opportunity.")
 class OpportunityType(ModelType, model=Opportunity):
     id: int
@@ -116,6 +138,21 @@ class OpportunityType(ModelType, model=Opportunity):
     updated_at: datetime
 
     customer = customer_link()
+    tasks = related(
+        "TaskType", "id", tasks_of_opportunity, many=True, scoped=True,
+        module="gql_crm.schema.customer_record",
+        description="To-dos about this opportunity that you may see, open ones first.",
+    )  # fmt: skip
+    schedules = related(
+        "ScheduleType", "id", schedules_of_opportunity, many=True, scoped=True,
+        module="gql_crm.schema.customer_record",
+        description="Appointments about this opportunity that you may see, latest first.",
+    )  # fmt: skip
+    follow_ups = related(
+        "FollowUpType", "id", follow_ups_of_opportunity, many=True, scoped=True,
+        module="gql_crm.schema.follow_up",
+        description="Follow-ups about this opportunity, latest first.",
+    )  # fmt: skip
 
     @strawberry.field
     async def stage(self, info: Info) -> OpportunityStageType | None:

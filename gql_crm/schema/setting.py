@@ -36,6 +36,7 @@ class SystemSettingsType(ModelType, model=SystemSettings):
     temporary_pool_cap: int
     release_warning_days: int
     staff_see_company_sales: bool
+    opportunities_enabled: bool
     maturity_options: list[MaturityOptionType] = strawberry.field(
         description="The maturity grades, in order, and the pool each sends a customer to."
     )
@@ -75,6 +76,7 @@ class SystemSettingsInput(ModelInput, model=SystemSettings):
     temporary_pool_cap: int | None = None
     release_warning_days: int | None = None
     staff_see_company_sales: bool | None = None
+    opportunities_enabled: bool | None = None
     maturity_options: list[MaturityOptionInput] = strawberry.field(
         default_factory=list,
         description="Maturity grades to change (by id); those left out stay as they are.",

@@ -94,6 +94,7 @@ _SALES_MODULES = (
     Module.EXPENSE,
     Module.DOCUMENT,
     Module.TRAINING,
+    Module.CAMPAIGN,
 )
 _STAFF = sorted(
     [basic(m, a) for m in _SALES_MODULES for a in (Action.VIEW, Action.CREATE, Action.EDIT)]
@@ -394,15 +395,22 @@ async def _customers(demo: _Demo) -> list[_Entered]:
         entered = demo.now - back - (timedelta(days=20) if pipeline else timedelta(0))
         name = f"{rng.choice(_COMPANY_WORDS)} {rng.choice(_COMPANY_KINDS)} {index + 1:03d}"
         contacts = []
+        individual = index % 9 == 0
+        acquired_on = (entered - timedelta(days=rng.randint(0, 300))).date()
+        category_id = rng.choice(by_list[OptionList.CATEGORY])
+        source_id = rng.choice(by_list[OptionList.SOURCE])
+        status_id = rng.choice(by_list[OptionList.STATUS])
+        industry_id = rng.choice(by_list[OptionList.INDUSTRY])
         fields = CustomerFields(
-            kind=CustomerKind.INDIVIDUAL if index % 9 == 0 else CustomerKind.ENTERPRISE,
+            kind=CustomerKind.INDIVIDUAL if individual else CustomerKind.ENTERPRISE,
             name=name,
-            short_name=name.split()[0],
-            acquired_on=(entered - timedelta(days=rng.randint(0, 300))).date(),
-            category_id=rng.choice(by_list[OptionList.CATEGORY]),
-            source_id=rng.choice(by_list[OptionList.SOURCE]),
-            status_id=rng.choice(by_list[OptionList.STATUS]),
-            industry_id=rng.choice(by_list[OptionList.INDUSTRY]),
+            # A person has no short name or industry (the individual form's field set).
+            short_name=None if individual else name.split()[0],
+            acquired_on=acquired_on,
+            category_id=category_id,
+            source_id=source_id,
+            status_id=status_id,
+            industry_id=None if individual else industry_id,
             maturity_id=grades[rng.choice(grade)],
             city=rng.choice(_CITIES),
         )

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import Module, record_codes
+from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.models import Contact, Customer, FormName
+from gql_crm.db.pagination import SortKey
 from gql_crm.services.errors import InvalidInput, NotFound, Problems
-from gql_crm.services.option import required_fields
+from gql_crm.services.option import FormSettings, form_settings
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.validation import email_problem, phone_problem, text_problem
 
-_, CONTACT_CREATE, CONTACT_EDIT, CONTACT_DELETE = record_codes(Module.CONTACT)
+CONTACT_VIEW, CONTACT_CREATE, CONTACT_EDIT, CONTACT_DELETE = record_codes(Module.CONTACT)
 GENDERS = ("male", "female", "other")
 
 
@@ -51,14 +56,16 @@ async def contact_problems(
     session: AsyncSession, contacts: list[ContactFields], problems: Problems, prefix: str
 ) -> None:
     """Check contacts against the rules and the contact form settings."""
-    required = await required_fields(session, FormName.CONTACT)
-    contact_rule_problems(contacts, frozenset(required), problems, prefix)
+    contact_rule_problems(
+        contacts, await form_settings(session, FormName.CONTACT), problems, prefix
+    )
 
 
 def contact_rule_problems(
-    contacts: list[ContactFields], required: frozenset[str], problems: Problems, prefix: str
+    contacts: list[ContactFields], form: FormSettings, problems: Problems, prefix: str
 ) -> None:
-    """``contact_problems`` with the contact form's required fields already read."""
+    """``contact_problems`` with the contact form's settings already read."""
+    required, hidden = form.required, form.hidden
     for index, contact in enumerate(contacts):
         at = f"{prefix}[{index}]." if prefix else ""
         if p := text_problem(contact.name, max_length=100):
@@ -79,6 +86,9 @@ def contact_rule_problems(
         for name in sorted(required):
             if values.get(name) is None:
                 problems.add(f"{at}{name}", "is required by the contact form settings")
+        for name in sorted(hidden):
+            if values.get(name) is not None:
+                problems.add(f"{at}{name}", "is hidden by the contact form settings")
     if sum(1 for c in contacts if c.is_primary) > 1:
         problems.add(prefix or "isPrimary", "a customer has at most one primary contact")
 
@@ -169,3 +179,64 @@ async def delete_contact(uow: UnitOfWork, contact: Contact) -> int:
             successor.is_primary = True
     uow.log("contact", contact_id, "delete", {"customerId": [customer_id, None]})
     return contact_id
+
+
+# ---- the list of every contact the caller may see --------------------------------------
+
+
+class ContactSort(enum.StrEnum):
+    NAME = "name"
+    CREATED_AT = "created_at"
+
+
+_SORT_COLUMNS: dict[ContactSort, ColumnElement[Any]] = {
+    ContactSort.NAME: Contact.name.expression,
+    ContactSort.CREATED_AT: Contact.created_at.expression,
+}
+
+
+def contact_sort_keys(field: ContactSort, descending: bool) -> list[SortKey]:
+    """The list's order by ``field``, ties broken by id the same way."""
+    return [SortKey(_SORT_COLUMNS[field], descending), SortKey(Contact.id, descending)]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFilter:
+    customer_id: int | None = None
+    owner_id: int | None = None  # the customer's owner
+    is_primary: bool | None = None
+    search: str | None = None
+
+
+def contact_query(principal: Principal, filter: dict[str, Any] | None) -> Select[Contact]:
+    """Contacts of the customers the caller may see. ``search`` matches name and title, and
+    phones and e-mails only where the caller sees them unmasked (a search must not reveal a
+    masked number digit by digit)."""
+    filters = ContactFilter(**(filter or {}))
+    stmt = select(Contact).where(visibility.contact(principal))
+    if filters.customer_id is not None:
+        stmt = stmt.where(Contact.customer_id == filters.customer_id)
+    if filters.is_primary is not None:
+        stmt = stmt.where(Contact.is_primary.is_(filters.is_primary))
+    if filters.owner_id is not None:
+        stmt = stmt.where(
+            exists().where(
+                Customer.id == Contact.customer_id, Customer.owner_id == filters.owner_id
+            )
+        )
+    if term := (filters.search or "").strip():
+
+        def like(column: Any) -> ColumnElement[bool]:
+            return column.icontains(term, autoescape=True)  # type: ignore[no-any-return]
+
+        unmasked = exists().where(
+            Customer.id == Contact.customer_id, visibility.contact_details(principal)
+        )
+        stmt = stmt.where(
+            or_(
+                like(Contact.name),
+                like(Contact.title),
+                and_(or_(like(Contact.mobile), like(Contact.phone), like(Contact.email)), unmasked),
+            )
+        )
+    return stmt

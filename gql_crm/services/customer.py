@@ -4,6 +4,7 @@ edits, lists and search within the caller's scope, and the recycle bin."""
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -54,7 +55,7 @@ from gql_crm.services.contact import (
     update_contact,
 )
 from gql_crm.services.errors import Conflict, NotFound, Problems
-from gql_crm.services.option import required_fields
+from gql_crm.services.option import FormSettings, form_settings
 from gql_crm.services.pool import (
     admit,
     can_manage,
@@ -117,6 +118,11 @@ def _values(fields: CustomerFields) -> dict[str, object]:
     return values
 
 
+def entry_form(kind: CustomerKind) -> FormName:
+    """The entry form of a kind of customer: its fields and their settings."""
+    return FormName.INDIVIDUAL if kind is CustomerKind.INDIVIDUAL else FormName.COMPANY
+
+
 @dataclass(frozen=True, slots=True)
 class FormRules:
     """What checking a customer needs from the database, read once (an import checks
@@ -124,23 +130,30 @@ class FormRules:
 
     option_lists: dict[int, OptionList]
     maturity_pools: dict[int, Pool]
-    company_required: frozenset[str]
-    contact_required: frozenset[str]
+    forms: dict[FormName, FormSettings]
+
+    @property
+    def contact_form(self) -> FormSettings:
+        return self.forms[FormName.CONTACT]
 
 
 async def form_rules(session: AsyncSession) -> FormRules:
     options = await session.execute(select(OptionItem.id, OptionItem.list))
     maturities = await session.execute(select(MaturityOption.id, MaturityOption.pool))
+    forms = (FormName.COMPANY, FormName.INDIVIDUAL, FormName.CONTACT)
     return FormRules(
         option_lists={option_id: OptionList(kind) for option_id, kind in options},
         maturity_pools={maturity_id: Pool(pool) for maturity_id, pool in maturities},
-        company_required=frozenset(await required_fields(session, FormName.COMPANY)),
-        contact_required=frozenset(await required_fields(session, FormName.CONTACT)),
+        forms={form: await form_settings(session, form) for form in forms},
     )
 
 
-def customer_problems(fields: CustomerFields, rules: FormRules, problems: Problems) -> None:
-    """Every rule a customer's fields break (the declared input limits aside)."""
+def customer_problems(
+    fields: CustomerFields, rules: FormRules, problems: Problems, given: Collection[str] = ()
+) -> None:
+    """Every rule a customer's fields break (the declared input limits aside), against its
+    kind's form: a value for a field the form does not have or hides (of those ``given``) is
+    refused, a required one must be there."""
     if p := text_problem(fields.name, max_length=200):
         problems.add("name", p)
     for name, limit in _TEXT_LIMITS.items():
@@ -154,10 +167,16 @@ def customer_problems(fields: CustomerFields, rules: FormRules, problems: Proble
     if fields.maturity_id is not None and fields.maturity_id not in rules.maturity_pools:
         problems.add("maturityId", f"maturity option {fields.maturity_id} does not exist")
     values = _values(fields)
-    for name in sorted(rules.company_required):
-        python_name = next(k for k, v in _FORM_NAMES.items() if v == name)
-        if values.get(python_name) in (None, ""):
-            problems.add(name, "is required by the company form settings")
+    form = entry_form(fields.kind)
+    settings = rules.forms[form]
+    for python_name, name in _FORM_NAMES.items():
+        if python_name in given and values.get(python_name) not in (None, ""):
+            if name not in settings.fields:
+                problems.add(name, f"is not a field of {fields.kind} customers")
+            elif name in settings.hidden:
+                problems.add(name, f"is hidden by the {form} form settings")
+        if name in settings.required and values.get(python_name) in (None, ""):
+            problems.add(name, f"is required by the {form} form settings")
 
 
 def pool_of(rules: FormRules, maturity_id: int | None) -> Pool:
@@ -181,8 +200,10 @@ def new_customer_values(
     }
 
 
-async def _check(uow: UnitOfWork, fields: CustomerFields, problems: Problems) -> None:
-    customer_problems(fields, await form_rules(uow.session), problems)
+async def _check(
+    uow: UnitOfWork, fields: CustomerFields, problems: Problems, given: Collection[str] = ()
+) -> None:
+    customer_problems(fields, await form_rules(uow.session), problems, given)
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -368,7 +389,7 @@ async def create_customer(
     """Enter a customer; its maturity decides its pool (none: public)."""
     principal = uow.principal
     problems = Problems()
-    await _check(uow, fields, problems)
+    await _check(uow, fields, problems, given=_FORM_NAMES)
     await contact_problems(uow.session, list(fields.contacts), problems, prefix="contacts")
     problems.raise_if_any()
 
@@ -399,7 +420,7 @@ async def update_customer(
     problems.raise_if_any()
     kept = {name: getattr(customer, name) for name in ("kind", "name", *_FORM_NAMES)}
     fields = CustomerFields(**{**kept, **changes})
-    await _check(uow, fields, problems)
+    await _check(uow, fields, problems, given=changes)
     problems.raise_if_any()
 
     values = _values(fields)

@@ -34,6 +34,7 @@ from gql_crm.db.pagination import SortKey
 from gql_crm.services import recycle_bin
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound
 from gql_crm.services.follow_up import followable_customer
+from gql_crm.services.opportunity import opportunity_problem
 from gql_crm.services.records import Check, ordered, owned
 from gql_crm.services.unit_of_work import UnitOfWork
 
@@ -93,9 +94,13 @@ _RULES: dict[RecordKind, Check] = {
 }
 
 
-async def _values(uow: UnitOfWork, kind: RecordKind, values: dict[str, Any], row: Any) -> Any:
-    """The input's values, checked: an owner within scope (the caller by default) and the
-    kind's own rules."""
+async def _values(
+    uow: UnitOfWork, kind: RecordKind, values: dict[str, Any], row: Any, customer_id: int
+) -> Any:
+    """The input's values, checked: an owner within scope (the caller by default), an
+    opportunity of the same customer, and the kind's own rules."""
+    if p := await opportunity_problem(uow, customer_id, values.get("opportunity_id")):
+        raise InvalidInput.single("opportunityId", p)
     values = await _OWNED(uow, values, row)
     rule = _RULES.get(kind)
     return await rule(uow, values, row) if rule else values
@@ -120,7 +125,7 @@ async def create_record(
     spec = SPECS[kind]
     uow.principal.require(spec.create)
     customer = await followable_customer(uow, customer_id)
-    values = await _values(uow, kind, input, None)
+    values = await _values(uow, kind, input, None, customer.id)
     row = spec.model(
         customer_id=customer.id,
         created_by_id=uow.principal.user_id,
@@ -164,7 +169,7 @@ async def update_record(
     spec = SPECS[kind]
     uow.principal.require(spec.edit)
     row = await _editable(uow, kind, record_id, by_assignee=True)
-    values = await _values(uow, kind, input, row)
+    values = await _values(uow, kind, input, row, row.customer_id)
     _stamp_state(row, values, uow.now)
     uow.apply(spec.entity, row, values)
     await uow.session.flush()

@@ -47,6 +47,12 @@ class NotFound(DomainError):
         super().__init__(f"{entity} {entity_id} does not exist or is not visible to you.", field)
 
 
+class ModuleDisabled(DomainError):
+    """A module the company turned off in its system settings."""
+
+    code = "MODULE_DISABLED"
+
+
 class Conflict(DomainError):
     """The operation contradicts the current state (in use, duplicate, would form a cycle)."""
 

@@ -14,6 +14,7 @@ from gql_crm.db.models import Contact, Customer, CustomerShare, FollowUp, Option
 from gql_crm.services import recycle_bin
 from gql_crm.services.customer import is_visible
 from gql_crm.services.errors import Conflict, NotFound, Problems
+from gql_crm.services.opportunity import opportunity_problem
 from gql_crm.services.option import option_problem
 from gql_crm.services.pool import can_manage, customer_event
 from gql_crm.services.unit_of_work import UnitOfWork
@@ -47,6 +48,8 @@ async def _values(uow: UnitOfWork, customer_id: int, input: dict[str, Any]) -> d
     method_id, contact_id = input["method_id"], input["contact_id"]
     if p := await option_problem(uow.session, OptionList.FOLLOW_UP_METHOD, method_id):
         problems.add("methodId", p)
+    if p := await opportunity_problem(uow, customer_id, input.get("opportunity_id")):
+        problems.add("opportunityId", p)
     if contact_id is not None:
         contact = await uow.session.get(Contact, contact_id)
         if contact is None or contact.customer_id != customer_id:

@@ -386,7 +386,7 @@ def _read_customers(
             )
         fields = customer_service.CustomerFields(**python)
         problems = Problems()
-        customer_service.customer_problems(fields, rules, problems)
+        customer_service.customer_problems(fields, rules, problems, given=python)
         contact_fields = None
         if has_contact:
             contact_values_ = {_SNAKE[k]: v for k, v in contact.items()}
@@ -398,7 +398,7 @@ def _read_customers(
                 )
             contact_fields = ContactFields(**contact_values_)
             contact_problems = Problems()
-            contact_rule_problems([contact_fields], rules.contact_required, contact_problems, "")
+            contact_rule_problems([contact_fields], rules.contact_form, contact_problems, "")
             for p in contact_problems.items:
                 problem(
                     contact_header_of.get(p.field, _label_of(contact_label, p.field)),

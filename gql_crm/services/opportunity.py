@@ -490,3 +490,20 @@ def weighted_percent(amount_times_percent: Decimal) -> Decimal:
         if value == value.quantize(Decimal(places)):
             return value.quantize(Decimal(places))
     return value
+
+
+async def opportunity_problem(
+    uow: UnitOfWork, customer_id: int, opportunity_id: int | None
+) -> str | None:
+    """Why a record of this customer may not point to ``opportunity_id`` (None: it may): the
+    opportunity must be the customer's and one the caller sees."""
+    if opportunity_id is None:
+        return None
+    found = await uow.session.scalar(
+        select(Opportunity.customer_id).where(
+            Opportunity.id == opportunity_id, visibility.opportunity(uow.principal)
+        )
+    )
+    if found != customer_id:
+        return f"opportunity {opportunity_id} is not an opportunity of this customer"
+    return None

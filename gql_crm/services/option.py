@@ -70,6 +70,17 @@ FORM_FIELDS: dict[FormName, tuple[str, ...]] = {
         "remarks",
     ),
     FormName.CONTACT: ("gender", "mobile", "phone", "email", "title"),
+    # A person has no short name, industry or web site.
+    FormName.INDIVIDUAL: (
+        "acquiredOn",
+        "categoryId",
+        "sourceId",
+        "statusId",
+        "maturityId",
+        "city",
+        "address",
+        "remarks",
+    ),
 }
 
 
@@ -87,12 +98,14 @@ async def ensure_default_options(session: AsyncSession) -> None:
             OpportunityStage(name=name, sort_order=i, outcome=outcome)
             for i, (name, outcome) in enumerate(DEFAULT_STAGES)
         )
-    if (await session.scalars(select(FormField.field).limit(1))).first() is None:
-        session.add_all(
-            FormField(form=form, field=field, shown=True, required=False)
-            for form, fields in FORM_FIELDS.items()
-            for field in fields
-        )
+    # Form by form, so that a form added by a later release gets its defaults too.
+    forms = set(await session.scalars(select(FormField.form).distinct()))
+    session.add_all(
+        FormField(form=form, field=field, shown=True, required=False)
+        for form, fields in FORM_FIELDS.items()
+        if form not in forms
+        for field in fields
+    )
     await session.flush()
 
 
@@ -213,8 +226,23 @@ async def form_fields(session: AsyncSession, form: FormName) -> list[FormField]:
     return [rows[name] for name in FORM_FIELDS[form] if name in rows]
 
 
-async def required_fields(session: AsyncSession, form: FormName) -> set[str]:
-    return {row.field for row in await form_fields(session, form) if row.required}
+@dataclass(frozen=True, slots=True)
+class FormSettings:
+    """An entry form's settings as the checks use them: the fields it has (by name), those
+    it requires and those it hides."""
+
+    fields: frozenset[str]
+    required: frozenset[str]
+    hidden: frozenset[str]
+
+
+async def form_settings(session: AsyncSession, form: FormName) -> FormSettings:
+    rows = await form_fields(session, form)
+    return FormSettings(
+        fields=frozenset(row.field for row in rows),
+        required=frozenset(row.field for row in rows if row.required),
+        hidden=frozenset(row.field for row in rows if not row.shown),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ DEFAULTS = {
     "temporary_pool_cap": 50,
     "release_warning_days": 3,
     "staff_see_company_sales": True,
+    "opportunities_enabled": True,
 }
 # A-C -> private, D-F -> temporary, G-J -> public, as in the manual.
 DEFAULT_MATURITY = [
@@ -94,6 +95,7 @@ class SettingsChange:
     temporary_pool_cap: int | None = None
     release_warning_days: int | None = None
     staff_see_company_sales: bool | None = None
+    opportunities_enabled: bool | None = None
     maturity_options: tuple[MaturityOptionChange, ...] = ()
 
 

@@ -239,3 +239,30 @@ async def test_one_bad_message_refuses_the_whole_call_and_names_it(
         assert [p["field"] for p in refused["problems"]] == fields
     assert await inbox(sales1) == ([], 0)
     assert await sent(manager1) == []
+
+
+RECEIPTS = """{ sentMessages { edges { node { subject
+  recipients { user { loginName } readAt } } } } }"""
+THEIR_COPY = "{ inbox { edges { node { recipients { readAt } } } } }"
+
+
+async def test_the_sender_sees_who_has_read_the_message(
+    manager1: GraphQLClient, sales1: GraphQLClient, sales2: GraphQLClient
+) -> None:
+    sent_one = await send(manager1, [uid(sales2), uid(sales1)])
+    await sales1.data(MARK, id=sent_one["item"]["id"])
+    await send(manager1, [uid(sales2)], subject="Second")
+    edges = (await manager1.data(RECEIPTS))["sentMessages"]["edges"]
+    assert [edge["node"] for edge in edges] == [
+        {"subject": "Second", "recipients": [{"user": {"loginName": "sales2"}, "readAt": None}]},
+        {
+            "subject": "Quarterly targets",
+            "recipients": [
+                {"user": {"loginName": "sales1"}, "readAt": NOW},
+                {"user": {"loginName": "sales2"}, "readAt": None},
+            ],
+        },
+    ]
+    # A recipient does not see the others' reading.
+    theirs = (await sales1.data(THEIR_COPY))["inbox"]["edges"]
+    assert [edge["node"] for edge in theirs] == [{"recipients": None}]

@@ -39,6 +39,7 @@ MODULES = [
     "followup",
     "task",
     "training",
+    "campaign",
     "opportunity",
     "order",
     "payment",

@@ -49,6 +49,8 @@ class Task(_CustomerRecord, Base):
     reminded_at: Mapped[datetime | None]
     done: Mapped[bool] = mapped_column(default=False, doc="Whether it is done.")
     done_at: Mapped[datetime | None] = mapped_column(doc="When it was marked done.")
+    # The customer's opportunity it is about, if any (the opportunity view lists it).
+    opportunity_id: Mapped[int | None] = reference("opportunities", "SET NULL")
 
 
 class Schedule(_CustomerRecord, Base):
@@ -65,6 +67,8 @@ class Schedule(_CustomerRecord, Base):
     reminded_at: Mapped[datetime | None]
     place: Mapped[str | None] = mapped_column(String(200), doc="Where.")
     content: Mapped[str | None] = mapped_column(Text, doc="Details.")
+    # The customer's opportunity it is about, if any (the opportunity view lists it).
+    opportunity_id: Mapped[int | None] = reference("opportunities", "SET NULL")
 
 
 class CustomerNote(_CustomerRecord, Base):

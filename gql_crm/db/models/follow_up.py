@@ -22,6 +22,8 @@ class FollowUp(Base):
     followed_at: Mapped[datetime] = mapped_column(doc="When the follow-up happened.")
     next_step: Mapped[str | None] = mapped_column(Text, doc="What to do next.")
     author_id: Mapped[int | None] = reference("users")
+    # The customer's opportunity it is about, if any (the opportunity view lists it).
+    opportunity_id: Mapped[int | None] = reference("opportunities", "SET NULL")
     created_at: Mapped[datetime] = mapped_column(index=True)
     # In its deleter's recycle bin while set (``services/recycle_bin.py``).
     deleted_at: Mapped[datetime | None]

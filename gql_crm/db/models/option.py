@@ -33,6 +33,7 @@ class OptionItem(Base):
 class FormName(enum.StrEnum):
     COMPANY = "company"
     CONTACT = "contact"
+    INDIVIDUAL = "individual"  # the entry form of individual customers
 
 
 class FormField(Base):

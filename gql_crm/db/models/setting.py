@@ -60,6 +60,11 @@ class SystemSettings(Base):
         doc="Whether everyone sees the company's sales total of the month on the workbench; off, "
         "only those whose data scope is the whole company do.",
     )
+    opportunities_enabled: Mapped[bool] = mapped_column(
+        server_default=true(),
+        doc="Whether opportunity management is on; off, its lists and mutations refuse "
+        "(MODULE_DISABLED).",
+    )
 
 
 class MaturityOption(Base):
