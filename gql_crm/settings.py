@@ -140,6 +140,16 @@ class Settings(BaseSettings):
     pool_release_interval_seconds: int = Field(default=300, gt=0)
     reminder_interval_seconds: int = Field(default=60, gt=0)
     worker_queue: str = "gql-crm:jobs"
+    # The outbox (webhooks, e-mail, SMS): how often the workers look for due messages, how
+    # many one pass claims, how many are in flight at once, and how long a claim holds before
+    # another worker may retry a message whose worker died.
+    outbox_interval_seconds: int = Field(default=1, gt=0)
+    outbox_batch: int = Field(default=200, gt=0)
+    outbox_concurrency: int = Field(default=50, gt=0)
+    outbox_lease_seconds: int = Field(default=120, gt=0)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    # An endpoint failing every delivery for this long is disabled (its owner is told).
+    webhook_disable_after_days: int = Field(default=5, gt=0)
     demo_password: str = "demo-password"
 
     # Attachment files live on disk; the database holds their metadata and a random key.
@@ -194,7 +204,9 @@ class Settings(BaseSettings):
                 ) from None
         return value.strip()
 
-    @field_validator("pool_release_interval_seconds", "reminder_interval_seconds")
+    @field_validator(
+        "pool_release_interval_seconds", "reminder_interval_seconds", "outbox_interval_seconds"
+    )
     @classmethod
     def _aligned_on_the_hour(cls, value: int) -> int:
         whole_minutes = value % 60 == 0 and 60 % (value // 60) == 0

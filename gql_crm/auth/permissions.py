@@ -60,6 +60,7 @@ class Advanced(enum.StrEnum):
     RECORD_ANY_PAYMENT = "payment:record_any"
     APPROVE_EXPENSES = "expense:approve"
     MANAGE_API_KEYS = "apikey:manage"
+    MANAGE_WEBHOOKS = "webhook:manage"
 
 
 ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
@@ -71,6 +72,8 @@ ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
     Advanced.APPROVE_EXPENSES: "Approve or reject sales expenses.",
     Advanced.MANAGE_API_KEYS: "Create, list and revoke your own API keys for integrations "
     "(with admin:edit, also service accounts' keys and anyone's).",
+    Advanced.MANAGE_WEBHOOKS: "Register webhook endpoints that receive signed events within "
+    "your data scope, and see their deliveries (with admin:edit, anyone's endpoints).",
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(BASIC_PERMISSIONS) | frozenset(Advanced)

@@ -33,7 +33,9 @@ from gql_crm.db.models import (
     Pool,
 )
 from gql_crm.db.models.api_key import ApiKey
+from gql_crm.db.models.outbox import OutboxAttempt, OutboxMessage
 from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
+from gql_crm.db.models.webhook import WebhookEndpoint
 from gql_crm.db.scopes import scope_filter
 
 Column = InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
@@ -265,3 +267,23 @@ def api_key(principal: Principal) -> ColumnElement[bool]:
     if principal.has(ADMIN_EDIT):
         return true()
     return ApiKey.user_id == principal.user_id
+
+
+def webhook_endpoint(principal: Principal) -> ColumnElement[bool]:
+    """Your own endpoints; with admin:edit, anyone's."""
+    if principal.has(ADMIN_EDIT):
+        return true()
+    return WebhookEndpoint.owner_id == principal.user_id
+
+
+def webhook_delivery(principal: Principal) -> ColumnElement[bool]:
+    """Deliveries (outbox messages) to the endpoints you may see."""
+    return and_(
+        OutboxMessage.kind == "webhook",
+        OutboxMessage.target_id.in_(select(WebhookEndpoint.id).where(webhook_endpoint(principal))),
+    )
+
+
+def outbox_attempt(principal: Principal) -> ColumnElement[bool]:
+    """The delivery log of the deliveries you may see."""
+    return OutboxAttempt.message_id.in_(select(OutboxMessage.id).where(webhook_delivery(principal)))

@@ -174,6 +174,12 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "ENTERED": "Entered straight into the temporary pool.",
         "CLAIMED": "Claimed from the public pool.",
     },
+    "DeliveryStatus": {
+        "PENDING": "Waiting for its first or next attempt.",
+        "SENDING": "An attempt is under way.",
+        "DELIVERED": "The receiver accepted it.",
+        "FAILED": "Given up: out of attempts, or refused for good (see lastError).",
+    },
     "TrainingAttendeeStatus": {
         "REGISTERED": "On the list.",
         "ATTENDED": "Came.",

@@ -107,6 +107,7 @@ _MANAGER = sorted(
         Advanced.APPROVE_EXPENSES,
         Advanced.RECORD_ANY_PAYMENT,
         Advanced.MANAGE_API_KEYS,
+        Advanced.MANAGE_WEBHOOKS,
     }
 )
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from gql_crm.auth.permissions import Action, Advanced, Module, basic
 from gql_crm.db.base import ZERO
 from gql_crm.db.models import Order, PaymentPlan, PaymentRecord, Refund
+from gql_crm.services import webhook
 from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
 from gql_crm.services.money import cents, money_problem
 from gql_crm.services.order import managed_order, status_of, total, visible_order
@@ -160,6 +161,8 @@ async def record_payment(uow: UnitOfWork, order_id: int, input: dict[str, Any]) 
         "payment",
         {"received": [str(money.received), str(money.received + fields.amount)]},
     )
+    data = {"orderId": order.id, "paymentSequence": record.sequence, "amount": str(record.amount)}
+    webhook.record(uow, "payment.recorded", data, order.owner_id)
     return record
 
 

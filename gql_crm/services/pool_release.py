@@ -32,6 +32,7 @@ from gql_crm.db.release import (
     release_batch,
     releases_in_one_statement,
 )
+from gql_crm.services import webhook
 from gql_crm.services.notification import (
     NotificationDraft,
     UnreadCounts,
@@ -128,6 +129,10 @@ def announce_release(uow: UnitOfWork, ids: list[int]) -> None:
         None,
         {"customerIds": ids, "pool": str(Pool.PUBLIC), "ownerId": None},
     )
+    webhook.record(
+        uow, "customer.released", {"customerIds": ids, "pool": str(Pool.PUBLIC)}, None,
+        public=True,
+    )  # fmt: skip
 
 
 async def release_due(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -53,6 +53,10 @@ class UnitOfWork:
         self.now: datetime = services.clock.now()
         self._events: list[Event] = []
         self._undo: list[Callable[[], None]] = []
+        self._before_commit: dict[str, Callable[[], Awaitable[None]]] = {}
+        # What a domain gathers during the unit of work for its before-commit step to write
+        # (the outbox rows of webhook events), by the step's name.
+        self.pending: dict[str, list[Any]] = {}
         self._session: AsyncSession | None = None
 
     @property
@@ -87,6 +91,12 @@ class UnitOfWork:
         committed = False
         try:
             if exc_type is None:
+                try:
+                    for step in list(self._before_commit.values()):
+                        await step()
+                except BaseException:
+                    await session.rollback()
+                    raise
                 await session.commit()
                 committed = True
             else:
@@ -98,6 +108,11 @@ class UnitOfWork:
                 self._run_undo()
         if committed:
             await self._publish()
+
+    def before_commit(self, name: str, step: Callable[[], Awaitable[None]]) -> None:
+        """Run ``step`` once, inside the transaction, just before it commits: writes that
+        must commit or roll back with the change (outbox rows). A failing step rolls back."""
+        self._before_commit.setdefault(name, step)
 
     def on_rollback(self, undo: Callable[[], None]) -> None:
         """Undo a change made outside the database (a file written) if this unit of work

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from gql_crm.observability import metrics
-from gql_crm.services import pool_release, reminder, report
+from gql_crm.services import outbox, pool_release, reminder, report, webhook
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 
@@ -86,6 +86,15 @@ async def nightly_report(ctx: dict[str, Any]) -> int:
     return written
 
 
+@_measured
+async def deliver_outbox(ctx: dict[str, Any]) -> int:
+    """Send the due webhook deliveries, e-mails and SMS of the outbox."""
+    return await outbox.deliver_due(_services(ctx))
+
+
+assert webhook.KIND in outbox.HANDLERS  # the handlers register when their modules load
+
+
 @dataclass(frozen=True, slots=True)
 class Schedule:
     """When a job runs, in arq's cron terms (UTC): every listed minute and second."""
@@ -113,9 +122,12 @@ def schedules(settings: Settings) -> list[Schedule]:
         # Warnings are day-grained: hourly is plenty. The report waits for the company's
         # midnight, whichever hour that is in UTC, so it looks every hour.
         Schedule(send_reminders, *every(settings.reminder_interval_seconds)),
+        Schedule(deliver_outbox, *every(settings.outbox_interval_seconds)),
         Schedule(warn_pool_releases, {7}, {0}),
         Schedule(nightly_report, {20}, {0}),
     ]
 
 
-JOBS: tuple[JobFunction, ...] = (release_pool, send_reminders, warn_pool_releases, nightly_report)
+JOBS: tuple[JobFunction, ...] = (
+    release_pool, send_reminders, warn_pool_releases, nightly_report, deliver_outbox,
+)  # fmt: skip

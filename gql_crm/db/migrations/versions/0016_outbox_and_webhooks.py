@@ -1,0 +1,117 @@
+"""outbox and webhooks
+
+Create Date: 2026-12-06 18:29:46.542315
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0016"
+down_revision: str | None = "0011"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("key", sa.String(length=100), nullable=False),
+        sa.Column("target_id", sa.Integer(), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "sending",
+                "delivered",
+                "failed",
+                name="outboxstatus",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("key", name=op.f("uq_outbox_key")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_outbox_status_next_attempt_at", ["status", "next_attempt_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_outbox_target_id"), ["target_id"], unique=False)
+
+    op.create_table(
+        "outbox_attempts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("message_id", sa.Integer(), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("delivered", sa.Boolean(), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("response_ms", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["outbox.id"],
+            name=op.f("fk_outbox_attempts_message_id_outbox"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_attempts")),
+    )
+    with op.batch_alter_table("outbox_attempts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_outbox_attempts_message_id"), ["message_id"], unique=False
+        )
+
+    op.create_table(
+        "webhook_endpoints",
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.String(length=500), nullable=False),
+        sa.Column("description", sa.String(length=200), nullable=True),
+        sa.Column("event_types", sa.JSON(), nullable=False),
+        sa.Column("secret", sa.String(length=100), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("disabled_reason", sa.String(length=200), nullable=True),
+        sa.Column("failing_since", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_webhook_endpoints_created_by_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["users.id"], name=op.f("fk_webhook_endpoints_owner_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
+    )
+    with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_endpoints_created_by_id"), ["created_by_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_webhook_endpoints_owner_id"), ["owner_id"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_endpoints_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_webhook_endpoints_created_by_id"))
+
+    op.drop_table("webhook_endpoints")
+    with op.batch_alter_table("outbox_attempts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_attempts_message_id"))
+
+    op.drop_table("outbox_attempts")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_target_id"))
+        batch_op.drop_index("ix_outbox_status_next_attempt_at")
+
+    op.drop_table("outbox")
