@@ -150,6 +150,23 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=5.0, gt=0)
     # An endpoint failing every delivery for this long is disabled (its owner is told).
     webhook_disable_after_days: int = Field(default=5, gt=0)
+    # E-mail goes out through this SMTP server ("tls": implicit TLS, usually port 465;
+    # "starttls": upgraded, usually 587); without a host, e-mails are only logged.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, gt=0)
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_from: str = "crm@localhost"
+    # SMS: "log" (the embedded default) records messages instead of sending them; "http"
+    # POSTs {"to", "text", "id"} as JSON to sms_url with sms_token as a bearer token.
+    sms_provider: Literal["log", "http"] = "log"
+    sms_url: str | None = None
+    sms_token: SecretStr | None = None
+    # Messages a user may send to customers per company day, unless an administrator set
+    # another number for them.
+    message_daily_limit: int = Field(default=5000, ge=0)
     demo_password: str = "demo-password"
 
     # Attachment files live on disk; the database holds their metadata and a random key.

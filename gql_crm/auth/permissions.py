@@ -61,6 +61,7 @@ class Advanced(enum.StrEnum):
     APPROVE_EXPENSES = "expense:approve"
     MANAGE_API_KEYS = "apikey:manage"
     MANAGE_WEBHOOKS = "webhook:manage"
+    SEND_BULK_MESSAGES = "customer:bulk_message"
 
 
 ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
@@ -72,6 +73,8 @@ ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
     Advanced.APPROVE_EXPENSES: "Approve or reject sales expenses.",
     Advanced.MANAGE_API_KEYS: "Create, list and revoke your own API keys for integrations "
     "(with admin:edit, also service accounts' keys and anyone's).",
+    Advanced.SEND_BULK_MESSAGES: "Send e-mail or SMS campaigns to groups of customers' "
+    "contacts (within your data scope).",
     Advanced.MANAGE_WEBHOOKS: "Register webhook endpoints that receive signed events within "
     "your data scope, and see their deliveries (with admin:edit, anyone's endpoints).",
 }

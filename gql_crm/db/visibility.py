@@ -33,6 +33,7 @@ from gql_crm.db.models import (
     Pool,
 )
 from gql_crm.db.models.api_key import ApiKey
+from gql_crm.db.models.campaign import Campaign
 from gql_crm.db.models.outbox import OutboxAttempt, OutboxMessage
 from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
 from gql_crm.db.models.webhook import WebhookEndpoint
@@ -267,6 +268,11 @@ def api_key(principal: Principal) -> ColumnElement[bool]:
     if principal.has(ADMIN_EDIT):
         return true()
     return ApiKey.user_id == principal.user_id
+
+
+def campaign(principal: Principal) -> ColumnElement[bool]:
+    """Messages sent by you or by the people in your data scope."""
+    return scope_filter(principal, Campaign.created_by_id)
 
 
 def webhook_endpoint(principal: Principal) -> ColumnElement[bool]:

@@ -180,6 +180,7 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "DELIVERED": "The receiver accepted it.",
         "FAILED": "Given up: out of attempts, or refused for good (see lastError).",
     },
+    "MessageChannel": {"EMAIL": "By e-mail.", "SMS": "By text message."},
     "TrainingAttendeeStatus": {
         "REGISTERED": "On the list.",
         "ATTENDED": "Came.",

@@ -7,16 +7,14 @@ from strawberry.scalars import JSON
 
 from gql_crm.db import visibility
 from gql_crm.db.models import User
-from gql_crm.db.models.outbox import OutboxAttempt, OutboxMessage, OutboxStatus
+from gql_crm.db.models.outbox import OutboxAttempt, OutboxMessage
 from gql_crm.db.models.webhook import WebhookEndpoint
 from gql_crm.loaders.batch import scoped_children
 from gql_crm.schema.constraints import constraint
 from gql_crm.schema.kit import ModelInput, ModelType, related
+from gql_crm.schema.outbox import DeliveryStatus  # noqa: F401  (registers the enum first)
 from gql_crm.schema.user import UserType
 
-strawberry.enum(
-    OutboxStatus, name="DeliveryStatus", description="Where an outgoing delivery stands."
-)
 attempts_of_delivery = scoped_children(
     OutboxAttempt.message_id, visibility.outbox_attempt, OutboxAttempt.id
 )

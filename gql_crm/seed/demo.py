@@ -108,6 +108,7 @@ _MANAGER = sorted(
         Advanced.RECORD_ANY_PAYMENT,
         Advanced.MANAGE_API_KEYS,
         Advanced.MANAGE_WEBHOOKS,
+        Advanced.SEND_BULK_MESSAGES,
     }
 )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from gql_crm.observability import metrics
-from gql_crm.services import outbox, pool_release, reminder, report, webhook
+from gql_crm.services import campaign, outbox, pool_release, reminder, report, sending, webhook
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 
@@ -92,7 +92,8 @@ async def deliver_outbox(ctx: dict[str, Any]) -> int:
     return await outbox.deliver_due(_services(ctx))
 
 
-assert webhook.KIND in outbox.HANDLERS  # the handlers register when their modules load
+# The handlers (and what settles with them) register when their modules load.
+assert {webhook.KIND, sending.EMAIL, sending.SMS} <= set(outbox.HANDLERS) and campaign.SEND_BULK
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
-"""outbox and webhooks
+"""outbox, webhooks and messages to contacts
 
-Create Date: 2026-12-06 18:29:46.542315
+Create Date: 2026-12-06 18:40:35.655396
 """
 
 import sqlalchemy as sa
@@ -70,6 +70,49 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "campaigns",
+        sa.Column(
+            "channel",
+            sa.Enum("email", "sms", name="channel", native_enum=False, length=8),
+            nullable=False,
+        ),
+        sa.Column("subject", sa.String(length=200), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("audience", sa.JSON(), nullable=False),
+        sa.Column("send_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("queued", sa.Integer(), nullable=False),
+        sa.Column("skipped_no_address", sa.Integer(), nullable=False),
+        sa.Column("skipped_duplicate", sa.Integer(), nullable=False),
+        sa.Column("skipped_opted_out", sa.Integer(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["users.id"], name=op.f("fk_campaigns_created_by_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaigns")),
+    )
+    with op.batch_alter_table("campaigns", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_campaigns_created_by_id"), ["created_by_id"], unique=False
+        )
+
+    op.create_table(
+        "message_limits",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("daily_limit", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_message_limits_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_limits")),
+        sa.UniqueConstraint("user_id", name=op.f("uq_message_limits_user_id")),
+    )
+    op.create_table(
         "webhook_endpoints",
         sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("url", sa.String(length=500), nullable=False),
@@ -99,13 +142,46 @@ def upgrade() -> None:
             batch_op.f("ix_webhook_endpoints_owner_id"), ["owner_id"], unique=False
         )
 
+    op.create_table(
+        "contact_opt_outs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contact_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "channel",
+            sa.Enum("email", "sms", name="channel", native_enum=False, length=8),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["contact_id"],
+            ["contacts.id"],
+            name=op.f("fk_contact_opt_outs_contact_id_contacts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_opt_outs")),
+        sa.UniqueConstraint("contact_id", "channel", name=op.f("uq_contact_opt_outs_contact_id")),
+    )
+    with op.batch_alter_table("contact_opt_outs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_contact_opt_outs_contact_id"), ["contact_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("contact_opt_outs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_contact_opt_outs_contact_id"))
+
+    op.drop_table("contact_opt_outs")
     with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_webhook_endpoints_owner_id"))
         batch_op.drop_index(batch_op.f("ix_webhook_endpoints_created_by_id"))
 
     op.drop_table("webhook_endpoints")
+    op.drop_table("message_limits")
+    with op.batch_alter_table("campaigns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_campaigns_created_by_id"))
+
+    op.drop_table("campaigns")
     with op.batch_alter_table("outbox_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_attempts_message_id"))
 
