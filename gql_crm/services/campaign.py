@@ -37,7 +37,6 @@ from gql_crm.services.errors import InvalidInput, NotFound, Problems
 from gql_crm.services.report import company_today, day_bounds
 from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import UnitOfWork
-from gql_crm.subscriptions.bus import user_channel
 
 SEND_BULK = Advanced.SEND_BULK_MESSAGES
 ORDER = (SortKey(Campaign.id, True),)
@@ -353,6 +352,12 @@ async def counts(database: Any, campaign_ids: Sequence[int]) -> dict[int, dict[s
 # ---- what a settled message changes -------------------------------------------------------
 
 CAMPAIGN_EVENT = "campaign.progress"
+TOPIC = "campaigns"
+
+
+def can_watch(principal: Principal, payload: dict[str, Any]) -> bool:
+    """The Python twin of ``visibility.campaign`` for one event."""
+    return principal.can_see_owner(payload["senderId"])
 
 
 async def _settled(
@@ -376,9 +381,10 @@ async def _settled(
     if sender is not None:
         # One hint per campaign and batch: the subscriber reads the counts again.
         staged = uow.pending.setdefault(CAMPAIGN_EVENT, [])
-        if (sender, campaign_id) not in staged:
-            staged.append((sender, campaign_id))
-            uow.emit(user_channel(sender), CAMPAIGN_EVENT, campaign_id, {"campaignId": campaign_id})
+        if campaign_id not in staged:
+            staged.append(campaign_id)
+            payload = {"campaignId": campaign_id, "senderId": sender}
+            uow.emit(TOPIC, CAMPAIGN_EVENT, campaign_id, payload)
 
 
 sending.on_settled(_settled)

@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 import pytest
+from starlette.applications import Starlette
 
 from gql_crm.clock import FrozenClock
 from gql_crm.db.models import OperationLog
@@ -20,6 +21,7 @@ from gql_crm.services import outbox, sending
 from gql_crm.services.unit_of_work import Services
 from tests.fixtures.factories import count, select_rows
 from tests.fixtures.graphql import result
+from tests.fixtures.live import subscribed
 from tests.fixtures.receiver import Receiver, receiving
 from tests.fixtures.smtp import SmtpServer, smtp_server
 from tests.graphql_client import GraphQLClient
@@ -244,3 +246,20 @@ async def test_a_campaign_waits_for_its_time_and_templates_are_checked(
     clock.advance(timedelta(hours=2))
     assert await outbox.deliver_due(services) == 1
     assert len(smtp.messages) == 1
+
+
+PROGRESS = """subscription { campaignProgress { id counts { queued sent failed } } }"""
+
+
+async def test_the_sender_and_their_manager_watch_the_counts_go_to_sent(
+    app: Starlette, sales1: GraphQLClient, manager1: GraphQLClient, sales3: GraphQLClient,
+    services: Services, smtp: SmtpServer,
+) -> None:  # fmt: skip
+    await customer(sales1, "Acme", {"name": "Ann", "email": "ann@acme.test"})
+    async with subscribed(app, PROGRESS, manager1, sales3) as (watcher, outsider):
+        sent = await result(manager1, SEND, audience=EVERYONE, draft=EMAIL)
+        await outbox.deliver_due(services)
+        push = (await watcher.next_data())["campaignProgress"]
+        assert push == {"id": sent["campaign"]["id"],
+                        "counts": {"queued": 0, "sent": 1, "failed": 0}}  # fmt: skip
+        assert await outsider.nothing_within(0.2)  # sales3 may not see manager1's campaigns
