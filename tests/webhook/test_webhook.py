@@ -24,6 +24,7 @@ from gql_crm.services.unit_of_work import Services, UnitOfWork
 from tests.fixtures.factories import count, make_customer, select_rows
 from tests.fixtures.graphql import result
 from tests.fixtures.receiver import Receiver, free_socket, receiving
+from tests.fixtures.users import user_id
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import CLAIM
 
@@ -108,13 +109,14 @@ async def test_a_claim_reaches_the_endpoint_signed_as_the_specification_says(
 
 
 async def test_a_rolled_back_change_sends_nothing(services: Services) -> None:
+    owner = await user_id(services, "admin")
     async with UnitOfWork(services, None) as uow:
         await uow.session.execute(select(1))
     with pytest.raises(RuntimeError):
         async with UnitOfWork(services, None) as uow:
             uow.session.add(
                 WebhookEndpoint(
-                    owner_id=1, url="http://127.0.0.1:9/x", event_types=["customer.released"],
+                    owner_id=owner, url="http://127.0.0.1:9/x", event_types=["customer.released"],
                     secret=webhook.new_secret(), enabled=True, created_at=uow.now,
                     updated_at=uow.now,
                 )
