@@ -73,7 +73,7 @@ async def _worker(services: Services, port: int, tmp_path: Path) -> asyncio.subp
 async def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(
     services: Services, tmp_path: Path
 ) -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "key": sending.message_id(services.settings),
             "payload": {"to": f"r{n}@kill.test", "subject": "Hello", "body": f"Message {n}"},
@@ -133,7 +133,7 @@ async def test_a_killed_worker_delivers_every_webhook_once_by_id(
             )  # fmt: skip
             uow.session.add(endpoint)
             await uow.session.flush()
-            rows = [
+            rows: list[dict[str, Any]] = [
                 {
                     "key": outbox.new_key("msg"),
                     "target_id": endpoint.id,
