@@ -11,7 +11,9 @@ counts) is said by ``on_settled`` listeners.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from email.message import EmailMessage
@@ -74,18 +76,8 @@ class EmailHandler(_Handler):
         email["Message-ID"] = message.key
         email["Date"] = formatdate(usegmt=True)
         email.set_content(payload["body"])
-        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
         try:
-            await aiosmtplib.send(
-                email,
-                hostname=settings.smtp_host,
-                port=settings.smtp_port,
-                username=settings.smtp_username,
-                password=password,
-                use_tls=settings.smtp_tls == "tls",
-                start_tls=settings.smtp_tls == "starttls",
-                timeout=settings.smtp_timeout_seconds,
-            )
+            await _send_pooled(settings, email)
         except aiosmtplib.SMTPRecipientsRefused as refused:
             first = refused.recipients[0] if refused.recipients else None
             return _refused(first.code if first else 550, first.message if first else "refused")
@@ -96,6 +88,55 @@ class EmailHandler(_Handler):
         except (aiosmtplib.SMTPException, OSError) as error:
             return outbox.Outcome(False, error=f"{type(error).__name__}: {error}"[:300])
         return outbox.Outcome(True)
+
+
+# Open SMTP connections, reused from one message to the next: per event loop (a worker's, a
+# test's) and server, at most as many as messages are in flight.
+_IDLE: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, int], list[aiosmtplib.SMTP]]
+] = weakref.WeakKeyDictionary()
+
+
+async def _send_pooled(settings: Settings, email: EmailMessage) -> None:
+    """Send over an idle connection to the server if there is one (once more over a fresh one
+    if the server had closed it meanwhile); a connection that failed is dropped."""
+    assert settings.smtp_host is not None
+    server = (settings.smtp_host, settings.smtp_port)
+    idle = _IDLE.setdefault(asyncio.get_running_loop(), {}).setdefault(server, [])
+    reused = idle.pop() if idle else None
+    if reused is not None:
+        try:
+            await reused.send_message(email)
+        except aiosmtplib.SMTPServerDisconnected:
+            reused.close()
+        except BaseException:
+            reused.close()
+            raise
+        else:
+            idle.append(reused)
+            return
+    client = await _connect(settings)
+    try:
+        await client.send_message(email)
+    except BaseException:
+        client.close()
+        raise
+    idle.append(client)
+
+
+async def _connect(settings: Settings) -> aiosmtplib.SMTP:
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    client = aiosmtplib.SMTP(
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username,
+        password=password,
+        use_tls=settings.smtp_tls == "tls",
+        start_tls=settings.smtp_tls == "starttls",
+        timeout=settings.smtp_timeout_seconds,
+    )
+    await client.connect()
+    return client
 
 
 def _refused(code: int, text: str) -> outbox.Outcome:
