@@ -59,6 +59,8 @@ ADVANCED = [
     "payment:record_any",
     "expense:approve",
     "apikey:manage",
+    "customer:bulk_message",
+    "webhook:manage",
 ]
 
 
