@@ -18,6 +18,7 @@ from gql_crm.db.models import OperationLog
 from gql_crm.db.models.campaign import Campaign
 from gql_crm.db.models.outbox import OutboxMessage, OutboxStatus
 from gql_crm.services import outbox, sending
+from gql_crm.services.reminder import send_reminders
 from gql_crm.services.unit_of_work import Services
 from tests.fixtures.factories import count, select_rows
 from tests.fixtures.graphql import result
@@ -263,3 +264,29 @@ async def test_the_sender_and_their_manager_watch_the_counts_go_to_sent(
         assert push == {"id": sent["campaign"]["id"],
                         "counts": {"queued": 0, "sent": 1, "failed": 0}}  # fmt: skip
         assert await outsider.nothing_within(0.2)  # sales3 may not see manager1's campaigns
+
+
+TASK = """mutation($customer: Int!, $input: TaskInput!) { createTask(customerId: $customer,
+  input: $input) { __typename ... on CustomerRecordSuccess { record { ... on Task { id
+  remindBySms } } } } }"""
+
+
+async def test_a_to_do_reminds_by_sms_as_well_as_the_bell(
+    sales1: GraphQLClient, services: Services, clock: FrozenClock, provider: Receiver
+) -> None:
+    made = await customer(sales1, "Acme", {"name": "Ann"})
+    now = clock.now()
+    for content, by_sms in (("Call Ann", True), ("Quietly", False)):
+        task = {
+            "content": content, "dueAt": (now + timedelta(hours=2)).isoformat(),
+            "remindAt": (now + timedelta(hours=1)).isoformat(), "remindBySms": by_sms,
+        }  # fmt: skip
+        out = await sales1.data(TASK, customer=made["id"], input=task)
+        assert out["createTask"]["record"]["remindBySms"] is by_sms, out
+    clock.advance(timedelta(hours=1))
+    assert await send_reminders(services) == 2  # both ring the bell
+    assert await outbox.deliver_due(services) == 1  # one asked for an SMS
+    [request] = provider.requests
+    body = orjson.loads(request.body)
+    assert body["to"] == "13822223333"  # sales1's mobile phone
+    assert body["text"].startswith("To-do due") and body["text"].endswith(": Call Ann")

@@ -1,6 +1,6 @@
-"""outbox, webhooks and messages to contacts
+"""outbox, webhooks, messages to contacts and SMS reminders
 
-Create Date: 2026-12-06 18:40:35.655396
+Create Date: 2026-12-06 19:15:44.623544
 """
 
 import sqlalchemy as sa
@@ -166,8 +166,24 @@ def upgrade() -> None:
             batch_op.f("ix_contact_opt_outs_contact_id"), ["contact_id"], unique=False
         )
 
+    with op.batch_alter_table("schedules", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("remind_by_sms", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("remind_by_sms", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.drop_column("remind_by_sms")
+
+    with op.batch_alter_table("schedules", schema=None) as batch_op:
+        batch_op.drop_column("remind_by_sms")
+
     with op.batch_alter_table("contact_opt_outs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contact_opt_outs_contact_id"))
 
