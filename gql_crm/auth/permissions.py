@@ -73,7 +73,7 @@ ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
     Advanced.APPROVE_EXPENSES: "Approve or reject sales expenses.",
     Advanced.MANAGE_API_KEYS: "Create, list and revoke your own API keys for integrations "
     "(with admin:edit, also service accounts' keys and anyone's).",
-    Advanced.SEND_BULK_MESSAGES: "Send e-mail or SMS campaigns to groups of customers' "
+    Advanced.SEND_BULK_MESSAGES: "Send e-mail or SMS mailings to groups of customers' "
     "contacts (within your data scope).",
     Advanced.MANAGE_WEBHOOKS: "Register webhook endpoints that receive signed events within "
     "your data scope, and see their deliveries (with admin:edit, anyone's endpoints).",

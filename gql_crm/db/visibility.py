@@ -33,7 +33,7 @@ from gql_crm.db.models import (
     Pool,
 )
 from gql_crm.db.models.api_key import ApiKey
-from gql_crm.db.models.campaign import Campaign
+from gql_crm.db.models.mailing import Mailing
 from gql_crm.db.models.outbox import OutboxAttempt, OutboxMessage
 from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
 from gql_crm.db.models.webhook import WebhookEndpoint
@@ -270,9 +270,9 @@ def api_key(principal: Principal) -> ColumnElement[bool]:
     return ApiKey.user_id == principal.user_id
 
 
-def campaign(principal: Principal) -> ColumnElement[bool]:
+def mailing(principal: Principal) -> ColumnElement[bool]:
     """Messages sent by you or by the people in your data scope."""
-    return scope_filter(principal, Campaign.created_by_id)
+    return scope_filter(principal, Mailing.created_by_id)
 
 
 def webhook_endpoint(principal: Principal) -> ColumnElement[bool]:

@@ -1,4 +1,4 @@
-"""The outbox's delivery status as the schema names it (webhook deliveries and campaign
+"""The outbox's delivery status as the schema names it (webhook deliveries and mailing
 recipients share it)."""
 
 from __future__ import annotations

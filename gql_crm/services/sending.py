@@ -1,11 +1,11 @@
 """E-mail and SMS as outbox handlers: e-mail over SMTP (``aiosmtplib``), SMS through a
 provider (an HTTP API configured by settings, or "log", which records instead of sending).
 
-A message's payload is ``{to, subject?, body, customerId?, contactId?, campaignId?}``; its
+A message's payload is ``{to, subject?, body, customerId?, contactId?, mailingId?}``; its
 outbox key is the e-mail's Message-ID (or the SMS provider's id), the same on every attempt,
 so a message sent again after a crash is recognised as a repeat. A permanent refusal (an SMTP
 5xx, a provider's 4xx) fails the message at once as ``bounced``; anything else is retried.
-What a delivered or failed message means elsewhere (the customer's history, a campaign's
+What a delivered or failed message means elsewhere (the customer's history, a mailing's
 counts) is said by ``on_settled`` listeners.
 """
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from gql_crm.observability import metrics
-from gql_crm.services import campaign, outbox, pool_release, reminder, report, sending, webhook
+from gql_crm.services import mailing, outbox, pool_release, reminder, report, sending, webhook
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 
@@ -93,7 +93,7 @@ async def deliver_outbox(ctx: dict[str, Any]) -> int:
 
 
 # The handlers (and what settles with them) register when their modules load.
-assert {webhook.KIND, sending.EMAIL, sending.SMS} <= set(outbox.HANDLERS) and campaign.SEND_BULK
+assert {webhook.KIND, sending.EMAIL, sending.SMS} <= set(outbox.HANDLERS) and mailing.SEND_BULK
 
 
 @dataclass(frozen=True, slots=True)

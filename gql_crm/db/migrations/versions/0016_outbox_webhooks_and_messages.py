@@ -70,7 +70,7 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "campaigns",
+        "mailings",
         sa.Column(
             "channel",
             sa.Enum("email", "sms", name="channel", native_enum=False, length=8),
@@ -89,13 +89,13 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["created_by_id"], ["users.id"], name=op.f("fk_campaigns_created_by_id_users")
+            ["created_by_id"], ["users.id"], name=op.f("fk_mailings_created_by_id_users")
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_campaigns")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_mailings")),
     )
-    with op.batch_alter_table("campaigns", schema=None) as batch_op:
+    with op.batch_alter_table("mailings", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_campaigns_created_by_id"), ["created_by_id"], unique=False
+            batch_op.f("ix_mailings_created_by_id"), ["created_by_id"], unique=False
         )
 
     op.create_table(
@@ -194,10 +194,10 @@ def downgrade() -> None:
 
     op.drop_table("webhook_endpoints")
     op.drop_table("message_limits")
-    with op.batch_alter_table("campaigns", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_campaigns_created_by_id"))
+    with op.batch_alter_table("mailings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mailings_created_by_id"))
 
-    op.drop_table("campaigns")
+    op.drop_table("mailings")
     with op.batch_alter_table("outbox_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_attempts_message_id"))
 

@@ -1,11 +1,11 @@
-"""E-mail and SMS to customers' contacts: bulk campaigns to the contacts of any customers
+"""E-mail and SMS to customers' contacts: bulk mailings to the contacts of any customers
 the sender may list (the customer list's own filters, within scope), or to hand-picked
 contacts, and single messages from the customer view.
 
 A template's merge fields ({customer_name}, {contact_name}, {owner_name}) are filled per
 recipient. Contacts without an address, repeats of an address and contacts who opted out
 are skipped and counted. Each recipient becomes one outbox row (``services/outbox.py``),
-written with the campaign in one transaction, so its status is the delivery's; a delivered
+written with the mailing in one transaction, so its status is the delivery's; a delivered
 message is recorded in its customer's history (the operation log), and every settled batch
 is pushed live to the sender. Senders are held to a daily number of messages, set per user
 by an administrator (``message_daily_limit`` by default).
@@ -28,7 +28,7 @@ from gql_crm.auth.permissions import Advanced
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.models import Contact, Customer, User
-from gql_crm.db.models.campaign import Campaign, Channel, ContactOptOut, MessageLimit
+from gql_crm.db.models.mailing import Channel, ContactOptOut, Mailing, MessageLimit
 from gql_crm.db.models.outbox import OutboxMessage, OutboxStatus
 from gql_crm.db.pagination import SortKey
 from gql_crm.services import outbox, sending
@@ -39,7 +39,7 @@ from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import UnitOfWork
 
 SEND_BULK = Advanced.SEND_BULK_MESSAGES
-ORDER = (SortKey(Campaign.id, True),)
+ORDER = (SortKey(Mailing.id, True),)
 RECIPIENT_ORDER = (SortKey(OutboxMessage.id),)
 MERGE_FIELDS = ("customer_name", "contact_name", "owner_name")
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -49,7 +49,7 @@ PREVIEW_SAMPLES = 5
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    """Whom a campaign goes to: the primary (or all) contacts of the customers matching
+    """Whom a mailing goes to: the primary (or all) contacts of the customers matching
     ``filter``, or the hand-picked ``contact_ids``."""
 
     filter: CustomerFilter | None = None
@@ -197,10 +197,10 @@ async def _daily_limit(uow: UnitOfWork, adding: int) -> None:
     timezone = (await get_settings(uow.session)).timezone
     start, end = day_bounds(company_today(uow.now, timezone), timezone)
     sent_today = await uow.session.scalar(
-        select(func.coalesce(func.sum(Campaign.queued), 0)).where(
-            Campaign.created_by_id == principal.user_id,
-            Campaign.created_at >= start,
-            Campaign.created_at < end,
+        select(func.coalesce(func.sum(Mailing.queued), 0)).where(
+            Mailing.created_by_id == principal.user_id,
+            Mailing.created_at >= start,
+            Mailing.created_at < end,
         )
     )
     if int(sent_today or 0) + adding > limit:
@@ -213,8 +213,8 @@ async def _daily_limit(uow: UnitOfWork, adding: int) -> None:
 
 async def send(
     uow: UnitOfWork, audience: Audience, draft: Draft, send_at: datetime | None = None
-) -> Campaign:
-    """Queue the campaign: one outbox row per recipient, due at ``send_at`` (default now)."""
+) -> Mailing:
+    """Queue the mailing: one outbox row per recipient, due at ``send_at`` (default now)."""
     _checked(draft)
     if send_at is not None and send_at < uow.now:
         raise InvalidInput.single("sendAt", "must not be in the past")
@@ -223,9 +223,9 @@ async def send(
         raise InvalidInput.single("audience", "no contact to send to")
     await _daily_limit(uow, len(found.chosen))
     due = send_at or uow.now
-    campaign = await uow.add(
-        "campaign",
-        Campaign(
+    mailing = await uow.add(
+        "mailing",
+        Mailing(
             channel=draft.channel, subject=draft.subject, body=draft.body,
             audience=audience.described(), send_at=due, queued=len(found.chosen),
             skipped_no_address=found.no_address, skipped_duplicate=found.duplicate,
@@ -241,7 +241,7 @@ async def send(
         [
             {
                 "key": sending.message_id(settings) if kind == sending.EMAIL else sending.sms_id(),
-                "target_id": campaign.id,
+                "target_id": mailing.id,
                 "due_at": due,
                 "payload": {
                     "to": r.to,
@@ -249,26 +249,26 @@ async def send(
                     "body": r.body,
                     "customerId": r.customer_id,
                     "contactId": r.contact_id,
-                    "campaignId": campaign.id,
+                    "mailingId": mailing.id,
                 },
             }
             for r in found.chosen
         ],
     )
-    return campaign
+    return mailing
 
 
-async def send_one(uow: UnitOfWork, contact_id: int, draft: Draft) -> Campaign:
+async def send_one(uow: UnitOfWork, contact_id: int, draft: Draft) -> Mailing:
     """A single message to one contact of a customer the caller may see."""
     return await send(uow, Audience(contact_ids=[contact_id]), draft)
 
 
-async def resend_failed(uow: UnitOfWork, id: int) -> Campaign:
-    campaign = await uow.find(Campaign, id, visibility.campaign(uow.principal))
+async def resend_failed(uow: UnitOfWork, id: int) -> Mailing:
+    mailing = await uow.find(Mailing, id, visibility.mailing(uow.principal))
     failed = await uow.session.scalars(
         select(OutboxMessage.id).where(
             OutboxMessage.kind.in_(_KINDS),
-            OutboxMessage.target_id == campaign.id,
+            OutboxMessage.target_id == mailing.id,
             OutboxMessage.status == OutboxStatus.FAILED,
         )
     )
@@ -276,8 +276,8 @@ async def resend_failed(uow: UnitOfWork, id: int) -> Campaign:
     if not ids:
         raise InvalidInput.single("id", "no failed message to send again")
     await outbox.requeue(uow, ids)
-    uow.log("campaign", campaign.id, "resend_failed", {"messages": [None, len(ids)]})
-    return campaign
+    uow.log("mailing", mailing.id, "resend_failed", {"messages": [None, len(ids)]})
+    return mailing
 
 
 async def set_daily_limit(uow: UnitOfWork, user_id: int, limit: int | None) -> int:
@@ -319,30 +319,30 @@ def _contact_visible(principal: Principal) -> Any:
     return Contact.customer_id.in_(select(Customer.id).where(visibility.customer(principal)))
 
 
-def campaign_list(principal: Principal) -> Select[Campaign]:
-    return select(Campaign).where(visibility.campaign(principal))
+def mailing_list(principal: Principal) -> Select[Mailing]:
+    return select(Mailing).where(visibility.mailing(principal))
 
 
 def recipient_list(
-    principal: Principal, campaign_id: int, status: OutboxStatus | None = None
+    principal: Principal, mailing_id: int, status: OutboxStatus | None = None
 ) -> Select[OutboxMessage]:
     stmt = select(OutboxMessage).where(
         OutboxMessage.kind.in_(_KINDS),
         OutboxMessage.target_id.in_(
-            select(Campaign.id).where(Campaign.id == campaign_id, visibility.campaign(principal))
+            select(Mailing.id).where(Mailing.id == mailing_id, visibility.mailing(principal))
         ),
     )
     return stmt if status is None else stmt.where(OutboxMessage.status == status)
 
 
-async def counts(database: Any, campaign_ids: Sequence[int]) -> dict[int, dict[str, int]]:
-    """Recipients per status, per campaign: one statement for all of them."""
+async def counts(database: Any, mailing_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Recipients per status, per mailing: one statement for all of them."""
     stmt = (
         select(OutboxMessage.target_id, OutboxMessage.status, func.count())
-        .where(OutboxMessage.kind.in_(_KINDS), OutboxMessage.target_id.in_(campaign_ids))
+        .where(OutboxMessage.kind.in_(_KINDS), OutboxMessage.target_id.in_(mailing_ids))
         .group_by(OutboxMessage.target_id, OutboxMessage.status)
     )
-    found: dict[int, dict[str, int]] = {i: {} for i in campaign_ids}
+    found: dict[int, dict[str, int]] = {i: {} for i in mailing_ids}
     async with database.reader() as session:
         for target_id, status, n in (await session.execute(stmt)).all():
             found[target_id][str(status)] = n
@@ -351,12 +351,12 @@ async def counts(database: Any, campaign_ids: Sequence[int]) -> dict[int, dict[s
 
 # ---- what a settled message changes -------------------------------------------------------
 
-CAMPAIGN_EVENT = "campaign.progress"
-TOPIC = "campaigns"
+MAILING_EVENT = "mailing.progress"
+TOPIC = "mailings"
 
 
 def can_watch(principal: Principal, payload: dict[str, Any]) -> bool:
-    """The Python twin of ``visibility.campaign`` for one event."""
+    """The Python twin of ``visibility.mailing`` for one event."""
     return principal.can_see_owner(payload["senderId"])
 
 
@@ -364,27 +364,25 @@ async def _settled(
     uow: UnitOfWork, message: outbox.Claimed, outcome: outbox.Outcome, final: bool
 ) -> None:
     payload = message.payload
-    campaign_id = payload.get("campaignId")
+    mailing_id = payload.get("mailingId")
     if outcome.delivered and payload.get("customerId"):
         uow.log(
             "customer",
             payload["customerId"],
             "message_sent",
             {"channel": [None, message.kind], "subject": [None, payload.get("subject")],
-             "campaignId": [None, campaign_id]},
+             "mailingId": [None, mailing_id]},
         )  # fmt: skip
-    if campaign_id is None:
+    if mailing_id is None:
         return
-    sender = await uow.session.scalar(
-        select(Campaign.created_by_id).where(Campaign.id == campaign_id)
-    )
+    sender = await uow.session.scalar(select(Mailing.created_by_id).where(Mailing.id == mailing_id))
     if sender is not None:
-        # One hint per campaign and batch: the subscriber reads the counts again.
-        staged = uow.pending.setdefault(CAMPAIGN_EVENT, [])
-        if campaign_id not in staged:
-            staged.append(campaign_id)
-            payload = {"campaignId": campaign_id, "senderId": sender}
-            uow.emit(TOPIC, CAMPAIGN_EVENT, campaign_id, payload)
+        # One hint per mailing and batch: the subscriber reads the counts again.
+        staged = uow.pending.setdefault(MAILING_EVENT, [])
+        if mailing_id not in staged:
+            staged.append(mailing_id)
+            payload = {"mailingId": mailing_id, "senderId": sender}
+            uow.emit(TOPIC, MAILING_EVENT, mailing_id, payload)
 
 
 sending.on_settled(_settled)

@@ -1,6 +1,6 @@
-"""Messages to customers' contacts (``services/campaign.py``): a campaign is one e-mail or
+"""Messages to customers' contacts (``services/mailing.py``): a mailing is one e-mail or
 SMS to a group of contacts (or to one: a single message); each recipient is an outbox row
-whose target is the campaign, so its status is the outbox's."""
+whose target is the mailing, so its status is the outbox's."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ class Channel(enum.StrEnum):
     SMS = "sms"
 
 
-class Campaign(Record, Base):
-    __tablename__ = "campaigns"
+class Mailing(Record, Base):
+    __tablename__ = "mailings"
     channel: Mapped[Channel] = mapped_column(str_enum(Channel, 8), doc="E-mail or SMS.")
     subject: Mapped[str | None] = mapped_column(
         String(200), doc="The e-mail's subject (a template too); SMS have none."
@@ -41,7 +41,7 @@ class Campaign(Record, Base):
 
 
 class ContactOptOut(Base):
-    """A contact who asked not to receive e-mail or SMS (skipped by campaigns)."""
+    """A contact who asked not to receive e-mail or SMS (skipped by mailings)."""
 
     __tablename__ = "contact_opt_outs"
     __table_args__ = (UniqueConstraint("contact_id", "channel"),)

@@ -7,18 +7,18 @@ import strawberry
 
 from gql_crm.auth.permissions import ADMIN_EDIT
 from gql_crm.context import Info
-from gql_crm.db.models.campaign import Channel
+from gql_crm.db.models.mailing import Channel
 from gql_crm.db.models.outbox import OutboxStatus
 from gql_crm.resolvers.common import mutate
 from gql_crm.resolvers.kit import connection, described, mutation, success
-from gql_crm.schema import campaign as schema
+from gql_crm.schema import mailing as schema
 from gql_crm.schema.common import InvalidInputError, NotFoundError, requires
 from gql_crm.schema.kit import values_of
-from gql_crm.services import campaign as service
+from gql_crm.services import mailing as service
 from gql_crm.services.customer import CUSTOMER_EDIT, CUSTOMER_VIEW, CustomerFilter
 from gql_crm.services.unit_of_work import UnitOfWork
 
-Sent = success(schema.CampaignType, "campaign")
+Sent = success(schema.MailingType, "mailing")
 Whom = described(schema.AudienceInput, "Whom to write to.")
 What = described(schema.MessageDraftInput, "What to send, with merge fields.")
 
@@ -54,21 +54,21 @@ async def _send_one(uow: UnitOfWork, contact_id: int, draft: dict[str, Any]) -> 
 
 
 @strawberry.type
-class CampaignQuery:
-    campaigns = connection(
-        service.campaign_list, schema.CampaignType, service.ORDER, needs=CUSTOMER_VIEW,
+class MailingQuery:
+    mailings = connection(
+        service.mailing_list, schema.MailingType, service.ORDER, needs=CUSTOMER_VIEW,
         description="Messages sent by you and the people in your scope, newest first.",
     )  # fmt: skip
-    campaign_recipients = connection(
-        service.recipient_list, schema.CampaignRecipientType, service.RECIPIENT_ORDER,
-        needs=CUSTOMER_VIEW, campaign_id=int,
+    mailing_recipients = connection(
+        service.recipient_list, schema.MailingRecipientType, service.RECIPIENT_ORDER,
+        needs=CUSTOMER_VIEW, mailing_id=int,
         status=described(OutboxStatus | None, "Only those in this status."),
-        description="A campaign's messages, one per recipient.",
+        description="A mailing's messages, one per recipient.",
     )  # fmt: skip
 
     @strawberry.field(
         extensions=[requires(service.SEND_BULK)],
-        description="Whom a campaign would reach and how its first messages read (addresses "
+        description="Whom a mailing would reach and how its first messages read (addresses "
         "masked unless you may see them); nothing is sent.",
     )
     async def message_preview(
@@ -105,8 +105,8 @@ class CampaignQuery:
 
 
 @strawberry.type
-class CampaignMutation:
-    send_campaign = mutation(
+class MailingMutation:
+    send_mailing = mutation(
         _send, Sent, needs=service.SEND_BULK, audience=Whom, draft=What,
         send_at=described(datetime | None, "When to start sending (default: now)."),
         description="Queues one message per recipient (skipping contacts without an "
@@ -118,13 +118,13 @@ class CampaignMutation:
     )  # fmt: skip
     resend_failed_messages = mutation(
         service.resend_failed, Sent, needs=CUSTOMER_VIEW, id=int,
-        description="Queues the campaign's failed messages once more.",
+        description="Queues the mailing's failed messages once more.",
     )  # fmt: skip
 
     @strawberry.mutation(
         extensions=[requires(CUSTOMER_EDIT)],
         description="Records (or lifts) a contact's wish not to receive e-mail or SMS; "
-        "campaigns skip them.",
+        "mailings skip them.",
     )
     async def set_contact_opt_out(
         self,

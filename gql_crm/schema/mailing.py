@@ -8,22 +8,22 @@ import strawberry
 
 from gql_crm.auth.masking import MASKS, Mask
 from gql_crm.context import Info
-from gql_crm.db.models.campaign import Campaign, Channel
+from gql_crm.db.models.mailing import Channel, Mailing
 from gql_crm.db.models.outbox import OutboxMessage, OutboxStatus
 from gql_crm.schema.constraints import constraint
 from gql_crm.schema.customer import CustomerFilterInput
 from gql_crm.schema.kit import ModelType, related
 from gql_crm.schema.outbox import DeliveryStatus  # noqa: F401  (registers the enum first)
-from gql_crm.services import campaign as service
+from gql_crm.services import mailing as service
 
 strawberry.enum(Channel, name="MessageChannel", description="How a message reaches a contact.")
 
 
 @strawberry.type(
-    name="CampaignCounts",
-    description="A campaign's recipients by where their message stands.",
+    name="MailingCounts",
+    description="A mailing's recipients by where their message stands.",
 )
-class CampaignCountsType:
+class MailingCountsType:
     queued: int = strawberry.field(description="Waiting to be sent (or to be retried).")
     sending: int = strawberry.field(description="Being sent right now.")
     sent: int = strawberry.field(description="Accepted by the mail server or SMS provider.")
@@ -40,30 +40,30 @@ class CampaignCountsType:
 
 
 async def load_counts(
-    database: Any, principal: Any, campaign_ids: Sequence[int]
+    database: Any, principal: Any, mailing_ids: Sequence[int]
 ) -> list[dict[str, int]]:
-    found = await service.counts(database, campaign_ids)
-    return [found[i] for i in campaign_ids]
+    found = await service.counts(database, mailing_ids)
+    return [found[i] for i in mailing_ids]
 
 
 @strawberry.type(
-    name="Campaign",
+    name="Mailing",
     description="An e-mail or SMS to a group of contacts, or to one (a single message).",
 )
-class CampaignType(
+class MailingType(
     ModelType,
-    model=Campaign,
+    model=Mailing,
     fields="id channel subject body send_at queued skipped_no_address skipped_duplicate "
     "skipped_opted_out created_at created_by_id",
 ):
     counts = related(
-        CampaignCountsType, "id", load_counts, scoped=True,
+        MailingCountsType, "id", load_counts, scoped=True,
         description="Recipients by status, now.",
     )  # fmt: skip
 
 
-@strawberry.type(name="CampaignRecipient", description="One message of a campaign.")
-class CampaignRecipientType(
+@strawberry.type(name="MailingRecipient", description="One message of a mailing.")
+class MailingRecipientType(
     ModelType,
     model=OutboxMessage,
     fields="id status attempts next_attempt_at last_error delivered_at",
@@ -120,7 +120,7 @@ class PreviewMessageType:
 
 @strawberry.type(
     name="MessagePreview",
-    description="Whom a campaign would reach, and its first messages; nothing is sent.",
+    description="Whom a mailing would reach, and its first messages; nothing is sent.",
 )
 class MessagePreviewType:
     recipients: int = strawberry.field(description="Messages that would be queued.")

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 
 from gql_crm.clock import FrozenClock
 from gql_crm.db.models import OperationLog
-from gql_crm.db.models.campaign import Campaign
+from gql_crm.db.models.mailing import Mailing
 from gql_crm.db.models.outbox import OutboxMessage, OutboxStatus
 from gql_crm.services import outbox, sending
 from gql_crm.services.reminder import send_reminders
@@ -30,21 +30,21 @@ from tests.graphql_client import GraphQLClient
 ERRORS = (
     "... on Error { code message field } ... on InvalidInputError { problems { field message } }"
 )
-CAMPAIGN = """id channel queued skippedNoAddress skippedDuplicate skippedOptedOut
+MAILING = """id channel queued skippedNoAddress skippedDuplicate skippedOptedOut
   counts { queued sending sent failed }"""
 SEND = f"""mutation($audience: AudienceInput!, $draft: MessageDraftInput!, $sendAt: DateTime) {{
-  result: sendCampaign(audience: $audience, draft: $draft, sendAt: $sendAt) {{ __typename
-  ... on CampaignSuccess {{ campaign {{ {CAMPAIGN} }} }} {ERRORS} }} }}"""
+  result: sendMailing(audience: $audience, draft: $draft, sendAt: $sendAt) {{ __typename
+  ... on MailingSuccess {{ mailing {{ {MAILING} }} }} {ERRORS} }} }}"""
 SEND_ONE = f"""mutation($contactId: Int!, $draft: MessageDraftInput!) {{
   result: sendContactMessage(contactId: $contactId, draft: $draft) {{ __typename
-  ... on CampaignSuccess {{ campaign {{ {CAMPAIGN} }} }} {ERRORS} }} }}"""
+  ... on MailingSuccess {{ mailing {{ {MAILING} }} }} {ERRORS} }} }}"""
 RESEND = f"""mutation($id: Int!) {{ result: resendFailedMessages(id: $id) {{ __typename
-  ... on CampaignSuccess {{ campaign {{ {CAMPAIGN} }} }} {ERRORS} }} }}"""
+  ... on MailingSuccess {{ mailing {{ {MAILING} }} }} {ERRORS} }} }}"""
 PREVIEW = """query($audience: AudienceInput!, $draft: MessageDraftInput!) {
   messagePreview(audience: $audience, draft: $draft) { recipients skippedNoAddress
   skippedDuplicate skippedOptedOut samples { customerId to subject body } } }"""
-COUNTS = f"{{ campaigns(first: 10) {{ edges {{ node {{ {CAMPAIGN} }} }} }} }}"
-RECIPIENTS = """query($id: Int!, $status: DeliveryStatus) { campaignRecipients(campaignId: $id,
+COUNTS = f"{{ mailings(first: 10) {{ edges {{ node {{ {MAILING} }} }} }} }}"
+RECIPIENTS = """query($id: Int!, $status: DeliveryStatus) { mailingRecipients(mailingId: $id,
   status: $status, first: 50) { edges { node { to status lastError customerId body } } } }"""
 OPT_OUT = f"""mutation($contactId: Int!) {{ result: setContactOptOut(contactId: $contactId,
   channel: EMAIL, optedOut: true) {{ __typename ... on DoneSuccess {{ id }} {ERRORS} }} }}"""
@@ -107,16 +107,16 @@ async def test_a_manager_emails_the_primary_contacts_in_scope_and_sees_them_sent
 
     all_contacts = {"filter": {}, "allContacts": True}
     sent = await result(manager1, SEND, audience=all_contacts, draft=EMAIL)
-    campaign = sent["campaign"]
-    assert (campaign["queued"], campaign["skippedDuplicate"]) == (2, 1), campaign
-    assert campaign["counts"] == {"queued": 2, "sending": 0, "sent": 0, "failed": 0}
+    mailing = sent["mailing"]
+    assert (mailing["queued"], mailing["skippedDuplicate"]) == (2, 1), mailing
+    assert mailing["counts"] == {"queued": 2, "sending": 0, "sent": 0, "failed": 0}
     assert await outbox.deliver_due(services) == 2
 
     received = sorted(str(m["To"]) for m in smtp.messages)
     assert received == ["ann@acme.test", "bob@acme.test"]
     keys = await select_rows(services, OutboxMessage.key, order_by=[OutboxMessage.id])
     assert sorted(smtp.message_ids()) == sorted(k for (k,) in keys)
-    [node] = [e["node"] for e in (await manager1.data(COUNTS))["campaigns"]["edges"]]
+    [node] = [e["node"] for e in (await manager1.data(COUNTS))["mailings"]["edges"]]
     assert node["counts"] == {"queued": 0, "sending": 0, "sent": 2, "failed": 0}
     history = await select_rows(
         services, OperationLog.entity_id, where=[OperationLog.action == "message_sent"]
@@ -130,7 +130,7 @@ async def test_refusals_retry_then_fail_with_the_reason_and_can_be_sent_again(
 ) -> None:  # fmt: skip
     await customer(sales1, "Acme", {"name": "Ann", "email": "ann@acme.test"})
     smtp.refuse_with = "451 4.3.0 try again later"
-    campaign = (await result(manager1, SEND, audience=EVERYONE, draft=EMAIL))["campaign"]
+    mailing = (await result(manager1, SEND, audience=EVERYONE, draft=EMAIL))["mailing"]
     for delay in sending.RETRY_DELAYS:
         assert await outbox.deliver_due(services) == 1
         clock.advance(delay)
@@ -140,16 +140,16 @@ async def test_refusals_retry_then_fail_with_the_reason_and_can_be_sent_again(
     assert smtp.messages == []
 
     manager = await manager1.as_user("manager1")  # the clock moved past the sign-in
-    resent = await result(manager, RESEND, id=campaign["id"])
-    assert resent["campaign"]["counts"]["queued"] == 1, resent
+    resent = await result(manager, RESEND, id=mailing["id"])
+    assert resent["mailing"]["counts"]["queued"] == 1, resent
     smtp.refuse_with = "550 5.1.1 no such user"
     await outbox.deliver_due(services)
-    recipients = await manager.data(RECIPIENTS, id=campaign["id"], status="FAILED")
-    [node] = [e["node"] for e in recipients["campaignRecipients"]["edges"]]
+    recipients = await manager.data(RECIPIENTS, id=mailing["id"], status="FAILED")
+    [node] = [e["node"] for e in recipients["mailingRecipients"]["edges"]]
     assert node["lastError"].startswith("bounced: 550")
 
     smtp.refuse_with = None
-    await result(manager, RESEND, id=campaign["id"])
+    await result(manager, RESEND, id=mailing["id"])
     await outbox.deliver_due(services)
     assert len(smtp.messages) == 1
 
@@ -178,7 +178,7 @@ async def test_sms_through_the_http_provider_and_a_single_message(
     contact = made["contacts"][0]["id"]
     sms = {"channel": "SMS", "body": "Hi {contact_name}"}
     sent = await result(sales1, SEND_ONE, contactId=contact, draft=sms)
-    assert sent["campaign"]["queued"] == 1, sent
+    assert sent["mailing"]["queued"] == 1, sent
     await outbox.deliver_due(services)
     [request] = provider.requests
     body = orjson.loads(request.body)
@@ -186,8 +186,8 @@ async def test_sms_through_the_http_provider_and_a_single_message(
     [(key,)] = await select_rows(services, OutboxMessage.key)
     assert body["id"] == key
     # The sender without the contact-details right sees the number masked.
-    recipients = await sales1.data(RECIPIENTS, id=sent["campaign"]["id"])
-    [node] = [e["node"] for e in recipients["campaignRecipients"]["edges"]]
+    recipients = await sales1.data(RECIPIENTS, id=sent["mailing"]["id"])
+    [node] = [e["node"] for e in recipients["mailingRecipients"]["edges"]]
     assert node["status"] == "DELIVERED" and node["to"] != "13900000001"
 
 
@@ -208,7 +208,7 @@ async def test_nobody_writes_to_contacts_outside_their_scope(
     theirs = await customer(sales3, "Delta", {"name": "Ed", "email": "ed@delta.test"})
     out = await result(sales1, SEND_ONE, contactId=theirs["contacts"][0]["id"], draft=EMAIL)
     assert out["code"] == "NOT_FOUND", out
-    assert await count(services, Campaign) == 0
+    assert await count(services, Mailing) == 0
     assert await count(services, OutboxMessage) == 0
 
 
@@ -230,10 +230,10 @@ async def test_opted_out_contacts_are_skipped_and_limits_hold(
 
     await result(admin, LIMIT, userId=manager1.user_id, limit=None)
     sent = await result(manager1, SEND, audience=all_contacts, draft=EMAIL)
-    assert (sent["campaign"]["queued"], sent["campaign"]["skippedOptedOut"]) == (2, 1)
+    assert (sent["mailing"]["queued"], sent["mailing"]["skippedOptedOut"]) == (2, 1)
 
 
-async def test_a_campaign_waits_for_its_time_and_templates_are_checked(
+async def test_a_mailing_waits_for_its_time_and_templates_are_checked(
     sales1: GraphQLClient, manager1: GraphQLClient, services: Services, clock: FrozenClock,
     smtp: SmtpServer,
 ) -> None:  # fmt: skip
@@ -249,7 +249,7 @@ async def test_a_campaign_waits_for_its_time_and_templates_are_checked(
     assert len(smtp.messages) == 1
 
 
-PROGRESS = """subscription { campaignProgress { id counts { queued sent failed } } }"""
+PROGRESS = """subscription { mailingProgress { id counts { queued sent failed } } }"""
 
 
 async def test_the_sender_and_their_manager_watch_the_counts_go_to_sent(
@@ -260,10 +260,10 @@ async def test_the_sender_and_their_manager_watch_the_counts_go_to_sent(
     async with subscribed(app, PROGRESS, manager1, sales3) as (watcher, outsider):
         sent = await result(manager1, SEND, audience=EVERYONE, draft=EMAIL)
         await outbox.deliver_due(services)
-        push = (await watcher.next_data())["campaignProgress"]
-        assert push == {"id": sent["campaign"]["id"],
+        push = (await watcher.next_data())["mailingProgress"]
+        assert push == {"id": sent["mailing"]["id"],
                         "counts": {"queued": 0, "sent": 1, "failed": 0}}  # fmt: skip
-        assert await outsider.nothing_within(0.2)  # sales3 may not see manager1's campaigns
+        assert await outsider.nothing_within(0.2)  # sales3 may not see manager1's mailings
 
 
 TASK = """mutation($customer: Int!, $input: TaskInput!) { createTask(customerId: $customer,
