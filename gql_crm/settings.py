@@ -140,6 +140,33 @@ class Settings(BaseSettings):
     pool_release_interval_seconds: int = Field(default=300, gt=0)
     reminder_interval_seconds: int = Field(default=60, gt=0)
     worker_queue: str = "gql-crm:jobs"
+    # The outbox (webhooks, e-mail, SMS): how often the workers look for due messages, how
+    # many one pass claims, how many are in flight at once, and how long a claim holds before
+    # another worker may retry a message whose worker died.
+    outbox_interval_seconds: int = Field(default=1, gt=0)
+    outbox_batch: int = Field(default=200, gt=0)
+    outbox_concurrency: int = Field(default=50, gt=0)
+    outbox_lease_seconds: int = Field(default=120, gt=0)
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0)
+    # An endpoint failing every delivery for this long is disabled (its owner is told).
+    webhook_disable_after_days: int = Field(default=5, gt=0)
+    # E-mail goes out through this SMTP server ("tls": implicit TLS, usually port 465;
+    # "starttls": upgraded, usually 587); without a host, e-mails are only logged.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, gt=0)
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_from: str = "crm@localhost"
+    # SMS: "log" (the embedded default) records messages instead of sending them; "http"
+    # POSTs {"to", "text", "id"} as JSON to sms_url with sms_token as a bearer token.
+    sms_provider: Literal["log", "http"] = "log"
+    sms_url: str | None = None
+    sms_token: SecretStr | None = None
+    # Messages a user may send to customers per company day, unless an administrator set
+    # another number for them.
+    message_daily_limit: int = Field(default=5000, ge=0)
     demo_password: str = "demo-password"
 
     # Attachment and document files live on disk ("local") or in a bucket of an S3-compatible
@@ -215,7 +242,9 @@ class Settings(BaseSettings):
                 ) from None
         return value.strip()
 
-    @field_validator("pool_release_interval_seconds", "reminder_interval_seconds")
+    @field_validator(
+        "pool_release_interval_seconds", "reminder_interval_seconds", "outbox_interval_seconds"
+    )
     @classmethod
     def _aligned_on_the_hour(cls, value: int) -> int:
         whole_minutes = value % 60 == 0 and 60 % (value // 60) == 0

@@ -63,6 +63,8 @@ class Advanced(enum.StrEnum):
     MANAGE_API_KEYS = "apikey:manage"
     MANAGE_PUBLIC_DOCUMENTS = "document:manage_public"
     EDIT_KNOWLEDGE = "knowledge:edit"
+    MANAGE_WEBHOOKS = "webhook:manage"
+    SEND_BULK_MESSAGES = "customer:bulk_message"
 
 
 ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
@@ -76,6 +78,10 @@ ADVANCED_DESCRIPTIONS: dict[Advanced, str] = {
     "(with admin:edit, also service accounts' keys and anyone's).",
     Advanced.MANAGE_PUBLIC_DOCUMENTS: "Add, change and delete the company's public documents.",
     Advanced.EDIT_KNOWLEDGE: "Write, publish and delete knowledge-base articles and categories.",
+    Advanced.SEND_BULK_MESSAGES: "Send e-mail or SMS mailings to groups of customers' "
+    "contacts (within your data scope).",
+    Advanced.MANAGE_WEBHOOKS: "Register webhook endpoints that receive signed events within "
+    "your data scope, and see their deliveries (with admin:edit, anyone's endpoints).",
 }
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(BASIC_PERMISSIONS) | frozenset(Advanced)

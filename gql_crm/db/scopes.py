@@ -173,3 +173,20 @@ async def _principal(
         token_expires_at=token_expires_at,
         api_key_id=api_key_id,
     )
+
+
+_ACTING = (
+    select(User.login_name, User.department_id, Position.permissions, Position.data_scope)
+    .outerjoin(Position, User.position_id == Position.id)
+    .where(User.id == bindparam("user_id"), *_MAY_ACT)
+)
+
+
+async def acting_principal(session: AsyncSession, user_id: int) -> Principal | None:
+    """The principal a user acts as now, without a token (work done on a user's behalf, such
+    as the events their webhooks receive); None if the user may no longer act."""
+    row = (await session.execute(_ACTING, {"user_id": user_id})).one_or_none()
+    if row is None:
+        return None
+    login_name, department_id, permissions, scope = row
+    return await _principal(session, user_id, login_name, department_id, permissions, scope)

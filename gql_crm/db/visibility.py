@@ -41,9 +41,12 @@ from gql_crm.db.models.diary import DiaryEntry
 from gql_crm.db.models.document import Document, DocumentFolder, DocumentShare, DocumentSpace
 from gql_crm.db.models.job import Job
 from gql_crm.db.models.knowledge import ArticleStatus, KnowledgeArticle
+from gql_crm.db.models.mailing import Mailing
 from gql_crm.db.models.note import Note
+from gql_crm.db.models.outbox import OutboxAttempt, OutboxMessage
 from gql_crm.db.models.training import TrainingAttendee, TrainingCourse, TrainingProject
 from gql_crm.db.models.user import User
+from gql_crm.db.models.webhook import WebhookEndpoint
 from gql_crm.db.scopes import scope_filter
 
 Column = InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
@@ -516,3 +519,28 @@ def diary_entry(principal: Principal) -> ColumnElement[bool]:
     """Your own entries, and those your team shared with you as their leader."""
     shared = and_(DiaryEntry.shared_with_leader, led_by(principal, DiaryEntry.owner_id))
     return or_(own_diary_entry(principal), shared)
+
+
+def mailing(principal: Principal) -> ColumnElement[bool]:
+    """Messages sent by you or by the people in your data scope."""
+    return scope_filter(principal, Mailing.created_by_id)
+
+
+def webhook_endpoint(principal: Principal) -> ColumnElement[bool]:
+    """Your own endpoints; with admin:edit, anyone's."""
+    if principal.has(ADMIN_EDIT):
+        return true()
+    return WebhookEndpoint.owner_id == principal.user_id
+
+
+def webhook_delivery(principal: Principal) -> ColumnElement[bool]:
+    """Deliveries (outbox messages) to the endpoints you may see."""
+    return and_(
+        OutboxMessage.kind == "webhook",
+        OutboxMessage.target_id.in_(select(WebhookEndpoint.id).where(webhook_endpoint(principal))),
+    )
+
+
+def outbox_attempt(principal: Principal) -> ColumnElement[bool]:
+    """The delivery log of the deliveries you may see."""
+    return OutboxAttempt.message_id.in_(select(OutboxMessage.id).where(webhook_delivery(principal)))

@@ -63,6 +63,7 @@ class TaskType(CustomerRecord, ModelType, model=models.Task):
     content: str
     due_at: datetime
     remind_at: datetime | None
+    remind_by_sms: bool
     done: bool
     done_at: datetime | None
     opportunity_id: int | None
@@ -75,6 +76,7 @@ class ScheduleType(CustomerRecord, ModelType, model=models.Schedule):
     starts_at: datetime
     ends_at: datetime
     remind_at: datetime | None
+    remind_by_sms: bool
     place: str | None
     content: str | None
     opportunity_id: int | None
@@ -116,6 +118,9 @@ class ServiceRecordType(CustomerRecord, ModelType, model=models.ServiceRecord):
 @strawberry.input
 class TaskInput(ModelInput, model=models.Task, fields="content due_at remind_at opportunity_id"):
     done: bool = False
+    remind_by_sms: bool = strawberry.field(
+        default=False, description="Remind by SMS to the owner's mobile phone as well."
+    )
     owner_id: int | None = owner_field("Assignee")
 
 
@@ -125,6 +130,9 @@ class ScheduleInput(
     model=models.Schedule,
     fields="title starts_at ends_at remind_at place content opportunity_id",
 ):
+    remind_by_sms: bool = strawberry.field(
+        default=False, description="Remind by SMS to the owner's mobile phone as well."
+    )
     owner_id: int | None = owner_field()
 
 

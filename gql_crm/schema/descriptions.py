@@ -272,6 +272,13 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "ENTERED": "Entered straight into the temporary pool.",
         "CLAIMED": "Claimed from the public pool.",
     },
+    "DeliveryStatus": {
+        "PENDING": "Waiting for its first or next attempt.",
+        "SENDING": "An attempt is under way.",
+        "DELIVERED": "The receiver accepted it.",
+        "FAILED": "Given up: out of attempts, or refused for good (see lastError).",
+    },
+    "MessageChannel": {"EMAIL": "By e-mail.", "SMS": "By text message."},
     "DocumentSpace": {
         "PRIVATE": "Its owner's own documents, which they may share folder by folder.",
         "PUBLIC": "The company's public documents: everyone reads them, holders of "

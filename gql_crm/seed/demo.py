@@ -114,6 +114,8 @@ _MANAGER = sorted(
         Advanced.RECORD_ANY_PAYMENT,
         Advanced.MANAGE_API_KEYS,
         Advanced.EDIT_KNOWLEDGE,
+        Advanced.MANAGE_WEBHOOKS,
+        Advanced.SEND_BULK_MESSAGES,
     }
 )
 

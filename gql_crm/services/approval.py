@@ -25,6 +25,7 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.db.pagination import SortKey
+from gql_crm.services import webhook
 from gql_crm.services.errors import Conflict, InvalidInput, Problems
 from gql_crm.services.money import CENT, money_problem
 from gql_crm.services.notification import NotificationDraft, notify
@@ -155,6 +156,15 @@ def _announce(
             "actorId": uow.principal.user_id,
         },
     )
+    if action in (ApprovalAction.APPROVE, ApprovalAction.REJECT):
+        data = {
+            "approvalId": approval.id,
+            "status": str(approval.status),
+            "step": approval.current_step,
+            "decision": str(action),
+            "approverId": uow.principal.user_id,
+        }
+        webhook.record(uow, "approval.decided", data, approval.applicant_id)
 
 
 async def _notify_one(uow: UnitOfWork, user_id: int, approval: Approval, title: str) -> None:

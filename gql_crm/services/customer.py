@@ -44,7 +44,7 @@ from gql_crm.db.models import (
 )
 from gql_crm.db.pagination import SortKey
 from gql_crm.db.scopes import scope_filter
-from gql_crm.services import files, recycle_bin
+from gql_crm.services import files, recycle_bin, webhook
 from gql_crm.services.contact import (
     ContactFields,
     add_contacts,
@@ -442,6 +442,9 @@ async def update_customer(
         customer_event(uow, customer, "customer.updated")
     if other_changes:
         uow.log(ENTITY, customer.id, "update", other_changes)
+    if changes:
+        data = {"customerId": customer.id, "name": customer.name, "changed": sorted(changes)}
+        webhook.record(uow, "customer.updated", data, customer.owner_id)
     return customer
 
 

@@ -34,7 +34,7 @@ from gql_crm.db.models import (
     SystemSettings,
 )
 from gql_crm.db.pagination import SortKey
-from gql_crm.services import files, recycle_bin
+from gql_crm.services import files, recycle_bin, webhook
 from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
 from gql_crm.services.money import cents, money_problem, quantity_problem
@@ -328,6 +328,8 @@ async def create_order(uow: UnitOfWork, customer_id: int, input: dict[str, Any])
     await uow.session.flush()
     await _refresh_closed_won(uow, customer)
     uow.log(ENTITY, order.id, "create", {"amount": [None, str(order.amount)]})
+    data = {"orderId": order.id, "customerId": customer.id, "amount": str(order.amount)}
+    webhook.record(uow, "order.signed", data, order.owner_id)
     return order
 
 

@@ -19,6 +19,7 @@ from gql_crm.db import visibility
 from gql_crm.db.base import ZERO
 from gql_crm.db.models import Order, PaymentPlan, PaymentRecord, Refund
 from gql_crm.db.pagination import SortKey
+from gql_crm.services import webhook
 from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
 from gql_crm.services.money import cents, money_problem
 from gql_crm.services.order import managed_order, status_of, total, visible_order
@@ -170,6 +171,8 @@ async def record_payment(uow: UnitOfWork, order_id: int, input: dict[str, Any]) 
         "payment",
         {"received": [str(money.received), str(money.received + fields.amount)]},
     )
+    data = {"orderId": order.id, "paymentSequence": record.sequence, "amount": str(record.amount)}
+    webhook.record(uow, "payment.recorded", data, order.owner_id)
     return record
 
 

@@ -28,6 +28,7 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.db.upsert import insert_ignore
+from gql_crm.services import webhook
 from gql_crm.services.errors import (
     BatchRefused,
     CapReached,
@@ -203,6 +204,8 @@ async def admit(
 
 
 CUSTOMER_TOPIC = "customers"
+# customer.updated is sent by update_customer itself, for every kind of change.
+_WEBHOOK_KINDS = frozenset({"customer.created", "customer.claimed", "customer.transferred"})
 
 
 def customer_event(uow: UnitOfWork, customer: Customer, kind: str, **extra: object) -> None:
@@ -211,6 +214,8 @@ def customer_event(uow: UnitOfWork, customer: Customer, kind: str, **extra: obje
     payload = {"customerId": customer.id, "pool": str(customer.pool), "ownerId": customer.owner_id}
     payload.update(extra)
     uow.emit(CUSTOMER_TOPIC, kind, customer.id, payload)
+    if kind in _WEBHOOK_KINDS:
+        webhook.record(uow, kind, {**payload, "name": customer.name}, customer.owner_id)
 
 
 # ---- claim -----------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from gql_crm.db.release import (
     release_batch,
     releases_in_one_statement,
 )
+from gql_crm.services import webhook
 from gql_crm.services.errors import InvalidInput
 from gql_crm.services.notification import (
     NotificationDraft,
@@ -131,6 +132,10 @@ def announce_release(uow: UnitOfWork, ids: list[int]) -> None:
         None,
         {"customerIds": ids, "pool": str(Pool.PUBLIC), "ownerId": None},
     )
+    webhook.record(
+        uow, "customer.released", {"customerIds": ids, "pool": str(Pool.PUBLIC)}, None,
+        public=True,
+    )  # fmt: skip
 
 
 async def release_due(

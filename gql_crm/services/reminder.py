@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import exists, update
+from sqlalchemy import exists, select, update
 
-from gql_crm.db.models import Customer, NotificationCategory, Schedule, Task
+from gql_crm.db.models import Customer, NotificationCategory, Schedule, Task, User
+from gql_crm.services import outbox, sending
 from gql_crm.services.notification import NotificationDraft, notify_each
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 
@@ -40,11 +41,42 @@ async def _claim_due(uow: UnitOfWork, model: Any, *still_due: Any, shown: Any) -
     return list((await uow.session.execute(stmt)).all())
 
 
+async def _text_owners(uow: UnitOfWork, items: list[tuple[int, NotificationDraft]]) -> None:
+    """The reminders asked for by SMS, to their owners' mobile phones (those who have one),
+    queued in the outbox with the reminders' own transaction."""
+    if not items:
+        return
+    phones = dict(
+        (
+            await uow.session.execute(
+                select(User.id, User.phone).where(User.id.in_({o for o, _ in items}))
+            )
+        ).all()
+    )
+    await outbox.enqueue(
+        uow,
+        sending.SMS,
+        [
+            {"key": sending.sms_id(), "payload": {"to": phone, "body": _text(draft)}}
+            for owner_id, draft in items
+            if (phone := (phones.get(owner_id) or "").strip())
+        ],
+    )
+
+
+def _text(draft: NotificationDraft) -> str:
+    return f"{draft.title}: {draft.body}"[:300] if draft.body else draft.title
+
+
 async def send_reminders(services: Services) -> int:
     """Turn every due, unsent reminder into a notification for its owner; how many."""
     async with UnitOfWork(services, None) as uow:
-        tasks = await _claim_due(uow, Task, Task.done.is_(False), shown=(Task.content, Task.due_at))
-        schedules = await _claim_due(uow, Schedule, shown=(Schedule.title, Schedule.starts_at))
+        tasks = await _claim_due(
+            uow, Task, Task.done.is_(False), shown=(Task.content, Task.due_at, Task.remind_by_sms)
+        )
+        schedules = await _claim_due(
+            uow, Schedule, shown=(Schedule.title, Schedule.starts_at, Schedule.remind_by_sms)
+        )
         drafts = [
             (
                 owner_id,
@@ -57,7 +89,7 @@ async def send_reminders(services: Services) -> int:
                     link_id=task_id,
                 ),
             )
-            for task_id, owner_id, content, due_at in tasks
+            for task_id, owner_id, content, due_at, _ in tasks
             if owner_id is not None  # always: the UPDATE took owned rows only
         ] + [
             (
@@ -70,10 +102,16 @@ async def send_reminders(services: Services) -> int:
                     link_id=schedule_id,
                 ),
             )
-            for schedule_id, owner_id, title, starts_at in schedules
+            for schedule_id, owner_id, title, starts_at, _ in schedules
             if owner_id is not None
         ]
         await notify_each(uow, drafts)
+        by_sms = [
+            (owner_id, draft)
+            for (owner_id, draft), (*_, sms) in zip(drafts, [*tasks, *schedules], strict=True)
+            if sms
+        ]
+        await _text_owners(uow, by_sms)
     if drafts:
         logger.info("reminders: %d tasks, %d schedules", len(tasks), len(schedules))
     return len(drafts)

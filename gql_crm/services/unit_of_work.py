@@ -67,6 +67,10 @@ class UnitOfWork:
         self._events: list[Event] = []
         self._undo: list[Callable[[], Awaitable[None] | None]] = []
         self._after_commit: list[Callable[[], Awaitable[None]]] = []
+        self._before_commit: dict[str, Callable[[], Awaitable[None]]] = {}
+        # What a domain gathers during the unit of work for its before-commit step to write
+        # (the outbox rows of webhook events), by the step's name.
+        self.pending: dict[str, list[Any]] = {}
         self._session: AsyncSession | None = None
 
     @property
@@ -101,6 +105,12 @@ class UnitOfWork:
         committed = False
         try:
             if exc_type is None:
+                try:
+                    for step in list(self._before_commit.values()):
+                        await step()
+                except BaseException:
+                    await session.rollback()
+                    raise
                 await session.commit()
                 committed = True
             else:
@@ -113,6 +123,11 @@ class UnitOfWork:
         if committed:
             await self._publish()
             await self._run_after_commit()
+
+    def before_commit(self, name: str, step: Callable[[], Awaitable[None]]) -> None:
+        """Run ``step`` once, inside the transaction, just before it commits: writes that
+        must commit or roll back with the change (outbox rows). A failing step rolls back."""
+        self._before_commit.setdefault(name, step)
 
     def on_rollback(self, undo: Callable[[], Awaitable[None] | None]) -> None:
         """Undo a change made outside the database (a file written) if this unit of work

@@ -15,7 +15,18 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from gql_crm.observability import metrics
-from gql_crm.services import exports, imports, job, pool_release, reminder, report
+from gql_crm.services import (
+    exports,
+    imports,
+    job,
+    mailing,
+    outbox,
+    pool_release,
+    reminder,
+    report,
+    sending,
+    webhook,
+)
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 
@@ -104,6 +115,16 @@ ABANDONED_AFTER = timedelta(minutes=30)
 _REGISTRIES = (exports.EXPORTERS, imports.IMPORTERS)  # the job handlers register on import
 
 
+@_measured
+async def deliver_outbox(ctx: dict[str, Any]) -> int:
+    """Send the due webhook deliveries, e-mails and SMS of the outbox."""
+    return await outbox.deliver_due(_services(ctx))
+
+
+# The handlers (and what settles with them) register when their modules load.
+assert {webhook.KIND, sending.EMAIL, sending.SMS} <= set(outbox.HANDLERS) and mailing.SEND_BULK
+
+
 @dataclass(frozen=True, slots=True)
 class Schedule:
     """When a job runs, in arq's cron terms (UTC): every listed minute and second."""
@@ -131,6 +152,7 @@ def schedules(settings: Settings) -> list[Schedule]:
         # Warnings are day-grained: hourly is plenty. The report waits for the company's
         # midnight, whichever hour that is in UTC, so it looks every hour.
         Schedule(send_reminders, *every(settings.reminder_interval_seconds)),
+        Schedule(deliver_outbox, *every(settings.outbox_interval_seconds)),
         Schedule(warn_pool_releases, {7}, {0}),
         Schedule(nightly_report, {20}, {0}),
         Schedule(tidy_jobs, {5, 35}, {0}),
@@ -139,4 +161,5 @@ def schedules(settings: Settings) -> list[Schedule]:
 
 JOBS: tuple[Callable[..., Awaitable[Any]], ...] = (
     release_pool, send_reminders, warn_pool_releases, nightly_report, tidy_jobs, run_job,
+    deliver_outbox,
 )  # fmt: skip

@@ -62,6 +62,8 @@ ADVANCED = [
     "apikey:manage",
     "document:manage_public",
     "knowledge:edit",
+    "customer:bulk_message",
+    "webhook:manage",
 ]
 
 

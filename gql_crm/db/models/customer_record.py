@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_crm.auth.masking import Mask, sensitive
@@ -47,6 +47,11 @@ class Task(_CustomerRecord, Base):
     )
     # When the reminder became a notification: each reminder fires once.
     reminded_at: Mapped[datetime | None]
+    remind_by_sms: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=false(),
+        doc="Whether the reminder also comes by SMS to the owner's mobile phone.",
+    )
     done: Mapped[bool] = mapped_column(default=False, doc="Whether it is done.")
     done_at: Mapped[datetime | None] = mapped_column(doc="When it was marked done.")
     # The customer's opportunity it is about, if any (the opportunity view lists it).
@@ -65,6 +70,11 @@ class Schedule(_CustomerRecord, Base):
         index=True, doc="When to remind its owner (null: no reminder)."
     )
     reminded_at: Mapped[datetime | None]
+    remind_by_sms: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=false(),
+        doc="Whether the reminder also comes by SMS to the owner's mobile phone.",
+    )
     place: Mapped[str | None] = mapped_column(String(200), doc="Where.")
     content: Mapped[str | None] = mapped_column(Text, doc="Details.")
     # The customer's opportunity it is about, if any (the opportunity view lists it).

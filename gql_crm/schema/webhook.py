@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from gql_crm.db import visibility
+from gql_crm.db.models import User
+from gql_crm.db.models.outbox import OutboxAttempt, OutboxMessage
+from gql_crm.db.models.webhook import WebhookEndpoint
+from gql_crm.loaders.batch import scoped_children
+from gql_crm.schema.constraints import constraint
+from gql_crm.schema.kit import ModelInput, ModelType, related
+from gql_crm.schema.outbox import DeliveryStatus  # noqa: F401  (registers the enum first)
+from gql_crm.schema.user import UserType
+
+attempts_of_delivery = scoped_children(
+    OutboxAttempt.message_id, visibility.outbox_attempt, OutboxAttempt.id
+)
+
+
+@strawberry.type(
+    name="WebhookEndpoint",
+    description="A URL that receives signed events (Standard Webhooks) of the types it wants, "
+    "for records within its owner's data scope.",
+)
+class WebhookEndpointType(
+    ModelType,
+    model=WebhookEndpoint,
+    fields="id url description event_types enabled disabled_reason failing_since owner_id "
+    "created_at",
+):
+    event_types: list[str] = strawberry.field(description="The event types it receives.")
+    secret: str = strawberry.field(
+        description="The signing secret (`whsec_…`): verify `webhook-signature` with it. "
+        "rotateWebhookSecret replaces it."
+    )
+    owner = related(UserType, "owner_id", User, description="Whose scope and notifications.")
+
+
+@strawberry.type(name="WebhookAttempt", description="One attempt to deliver an event.")
+class WebhookAttemptType(
+    ModelType,
+    model=OutboxAttempt,
+    fields="attempt started_at delivered status_code response_ms error next_attempt_at",
+):
+    """The delivery log's entry."""
+
+
+@strawberry.type(
+    name="WebhookDelivery",
+    description="An event on its way to an endpoint, with its attempts.",
+)
+class WebhookDeliveryType(
+    ModelType,
+    model=OutboxMessage,
+    fields="id status attempts next_attempt_at last_error created_at delivered_at",
+):
+    key: str = strawberry.field(
+        name="webhookId",
+        description="The `webhook-id` header: the same on every attempt, so a receiver can "
+        "tell a repeat.",
+    )
+    target_id: int = strawberry.field(name="endpointId", description="The endpoint's id.")
+    payload: JSON = strawberry.field(description="The body as sent: `{type, timestamp, data}`.")
+
+    @strawberry.field(description="The event's type, such as `customer.claimed`.")
+    def event_type(self) -> str:
+        payload: Any = self.payload
+        return str(payload["type"])
+
+    log = related(
+        WebhookAttemptType, "id", attempts_of_delivery, many=True, scoped=True,
+        description="Every attempt, first first.",
+    )  # fmt: skip
+
+
+@strawberry.input
+class WebhookEndpointInput(ModelInput, model=WebhookEndpoint, fields="url description"):
+    event_types: list[str] = strawberry.field(
+        metadata=constraint(max_length=64, single_line=True),
+        description="Event types to receive (see webhookEventTypes).",
+    )
+    enabled: bool = strawberry.field(
+        default=True, description="Off: nothing is delivered; on again: a fresh start."
+    )
+
+
+@strawberry.type(name="WebhookEventType", description="An event an endpoint may receive.")
+class WebhookEventTypeType:
+    name: str = strawberry.field(description="As the payload's `type` says it.")
+    description: str = strawberry.field(description="When it happens.")
