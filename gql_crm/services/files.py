@@ -26,9 +26,8 @@ from gql_crm.db.models import Attachment, AttachmentRecordType
 from gql_crm.private_files import create_private, private_dir
 from gql_crm.services.errors import InvalidInput
 from gql_crm.services.unit_of_work import UnitOfWork
-from gql_crm.storage import Area, FileStore, file_store
+from gql_crm.storage import CHUNK, Area, FileStore, file_store
 
-CHUNK = 64 * 1024
 HEAD = 8 * 1024  # what content sniffing looks at
 
 _ZIP = (b"PK\x03\x04",)  # Office Open XML documents are ZIP archives

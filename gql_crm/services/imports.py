@@ -51,7 +51,7 @@ from gql_crm.schema.constraints import field_problems
 from gql_crm.services import customer as customer_service
 from gql_crm.services.contact import ContactFields, contact_rule_problems, contact_values
 from gql_crm.services.errors import DomainError, InvalidInput, Problems
-from gql_crm.services.files import CHUNK, UploadedFile, clean_file_name, describe_size
+from gql_crm.services.files import UploadedFile, clean_file_name, describe_size
 from gql_crm.services.job import (
     JobRun,
     Outcome,
@@ -75,6 +75,7 @@ from gql_crm.services.workbook import (
     check_container,
     open_sheet,
 )
+from gql_crm.storage import CHUNK
 
 logger = logging.getLogger("gql_crm.jobs")
 
