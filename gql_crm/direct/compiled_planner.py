@@ -389,8 +389,11 @@ class _Walker:
             return inputs.read[memo]  # type: ignore[no-any-return]
 
         def filters(inputs: Inputs) -> dict[str, Any]:
-            given = arguments(inputs).get("filter") or {}
-            return {to_snake_case(name): value for name, value in given.items()}
+            memo = ("filters", position)
+            if memo not in inputs.read:
+                given = arguments(inputs).get("filter") or {}
+                inputs.read[memo] = {_snake(name): value for name, value in given.items()}
+            return inputs.read[memo]  # type: ignore[no-any-return]
 
         def keys(inputs: Inputs) -> Sequence[SortKey]:
             return spec.keys(arguments(inputs).get("sort"))
@@ -760,6 +763,9 @@ def _on_edge(render: Render) -> Callable[[Principal, Page], ColumnElement[Any]]:
 
 def _page_constant(value: str) -> Callable[[Page], ColumnElement[Any]]:
     return lambda _page: literal_column(f"'{value}'")  # a GraphQL type name
+
+
+_snake = functools.lru_cache(256)(to_snake_case)  # input field names: a few, read often
 
 
 def _non_blank(value: Any) -> bool:
