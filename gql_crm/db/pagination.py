@@ -107,7 +107,7 @@ def decode_cursor(
         raise InvalidCursor(f"'{shown}' is not a cursor this list produced") from error
 
 
-def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
+def after_clause(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
     """Rows strictly after ``values`` in the order given by ``keys``."""
     clauses: list[ColumnElement[bool]] = []
     for i, key in enumerate(keys):
@@ -140,7 +140,7 @@ async def keyset_page(
     if after is not None:
         types = [key.column.type.python_type for key in keys]
         bounds = [int_bound(key.column.type) for key in keys]
-        page_stmt = page_stmt.where(_after(keys, decode_cursor(after, types, bounds)))
+        page_stmt = page_stmt.where(after_clause(keys, decode_cursor(after, types, bounds)))
     order = [key.column.desc() if key.descending else key.column.asc() for key in keys]
     page_stmt = page_stmt.order_by(*order).limit(first + 1)
     key_labels = [key.column.label(f"_k{i}") for i, key in enumerate(keys)]

@@ -42,6 +42,7 @@ from gql_crm.db.models import (
     Task,
     User,
 )
+from gql_crm.db.pagination import SortKey
 from gql_crm.direct.compiled_sql import Parameters
 from gql_crm.loaders.customer import CONTACT_ORDER, FOLLOW_UP_ORDER
 from gql_crm.loaders.customer_record import (
@@ -62,7 +63,10 @@ from gql_crm.loaders.order import (
     customer_money_rows,
     plan_met,
 )
+from gql_crm.schema.customer import CustomerSortInput
 from gql_crm.services.customer import CustomerFilter, customer_query
+from gql_crm.services.opportunity import RECENTLY_CHANGED, opportunity_query
+from gql_crm.services.order import NEWEST_FIRST, order_query
 
 Where = Callable[[Principal], Sequence[ColumnElement[bool]]]
 
@@ -129,6 +133,26 @@ class Table:
             if key in self.fields:
                 raise ValueError(f"{self.model.__name__}.{name} is masked as declared")
             self.fields[key] = _masked(self.model, name)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A query field answered by a page of ``model`` rows (a connection), as the resolver
+    pages them: ``rows`` lists the rows for the ``filter`` argument (given as keyword
+    arguments of the service's filter), ``keys`` orders them for the ``sort`` argument (None
+    when not given) with the resolver's keyset keys, so cursors serve on both paths.
+
+    The filter fields in ``parameters`` (ids, days: name -> SQL type) are statement
+    parameters; the others (views, enums, flags) choose the statement; a field of
+    ``unplanned`` given (a non-blank text search, a filter that needs the company's day)
+    leaves the request to Strawberry.
+    """
+
+    model: type[Any]
+    rows: Callable[[Principal, dict[str, Any]], Select[Any]]
+    keys: Callable[[dict[str, Any] | None], Sequence[SortKey]]
+    parameters: dict[str, str]
+    unplanned: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,12 +318,50 @@ TABLES: dict[str, Table] = {
     "ServiceRecord": _record(ServiceRecord),
 }
 
-ROOTS: dict[str, Root] = {
+
+def _customer_keys(sort: dict[str, Any] | None) -> list[SortKey]:
+    return (CustomerSortInput(**sort) if sort else CustomerSortInput()).keys()
+
+
+ROOTS: dict[str, Root | Listing] = {
     # customer(id): the customer as the caller's lists show it, or null (resolvers/customer).
     "customer": Root(
         Customer,
         lambda principal, id_: customer_query(principal, CustomerFilter()).where(
             Customer.id == id_
         ),
+    ),
+    # customers(filter, sort, first, after): the customer lists (resolvers/customer).
+    "customers": Listing(
+        Customer,
+        lambda principal, filters: customer_query(principal, CustomerFilter(**filters)),
+        _customer_keys,
+        parameters=dict.fromkeys(
+            ("category_id", "source_id", "status_id", "industry_id", "maturity_id", "owner_id"),
+            "integer",
+        ),
+        unplanned=frozenset({"search"}),
+    ),
+    # orders(filter, first, after) (resolvers/order): a status filter reads the company's day.
+    "orders": Listing(
+        Order,
+        lambda principal, filters: order_query(principal, filters),
+        lambda _sort: NEWEST_FIRST,
+        parameters={
+            **dict.fromkeys(("customer_id", "owner_id"), "integer"),
+            **dict.fromkeys(("expires_from", "expires_to"), "date"),
+        },
+        unplanned=frozenset({"search", "status"}),
+    ),
+    # opportunities(filter, first, after) (resolvers/opportunity).
+    "opportunities": Listing(
+        Opportunity,
+        lambda principal, filters: opportunity_query(principal, filters),
+        lambda _sort: RECENTLY_CHANGED,
+        parameters={
+            **dict.fromkeys(("customer_id", "owner_id", "department_id", "stage_id"), "integer"),
+            **dict.fromkeys(("expected_from", "expected_to"), "date"),
+        },
+        unplanned=frozenset({"search"}),
     ),
 }

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from asyncpg import PostgresError
@@ -51,19 +53,41 @@ from sqlalchemy import (
     Select,
     Text,
     cast,
+    func,
     inspect,
     literal_column,
     select,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from strawberry.utils.str_converters import to_snake_case
 
 from gql_crm.auth.principal import Principal
 from gql_crm.db.engine import Reads, fetch_text
 from gql_crm.db.models.position import DataScope
-from gql_crm.direct.compiled_graph import ROOTS, TABLES, Inline, Many, One, Root, Table, Value
+from gql_crm.db.pagination import (
+    INT64,
+    InvalidCursor,
+    SortKey,
+    after_clause,
+    decode_cursor,
+    int_bound,
+)
+from gql_crm.direct.compiled_graph import (
+    ROOTS,
+    TABLES,
+    Inline,
+    Listing,
+    Many,
+    One,
+    Root,
+    Table,
+    Value,
+)
 from gql_crm.direct.compiled_sql import (
     Fallback,
     Inputs,
     Parameters,
+    cursor,
     json_list,
     json_object,
     json_value,
@@ -84,6 +108,17 @@ from gql_crm.schema.customer import MAX_NESTED_PAGE
 logger = logging.getLogger("gql_crm.compiled")
 
 Render = Callable[[Principal], ColumnElement[Any]]
+# What of a request chooses a plan's statement text (``Plan.shape``).
+Shape = tuple[Hashable, ...]
+ShapedRender = Callable[[Principal, Shape], ColumnElement[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class PageSizes:
+    """A connection's page size when ``first`` is not given, and its largest."""
+
+    default: int = 20
+    maximum: int = 100
 
 
 # Stand-ins for the caller's id and visible owners while a statement is rendered; in the
@@ -101,8 +136,13 @@ class Statement:
     # The $n numbers where the caller's visible owners (an array) and id go, if used.
     owners: int | None
     caller: int | None
+    # Which of the plan's request parameters the text uses, in order (None: all of them);
+    # a statement for a list without a filter has no place for the filter's value.
+    used: tuple[int, ...] | None = None
 
     def values(self, request: tuple[Any, ...], principal: Principal) -> tuple[Any, ...]:
+        if self.used is not None:
+            request = tuple(request[i] for i in self.used)
         extra: list[Any] = []
         if self.owners is not None:
             extra.append(sorted(principal.visible_owner_ids or ()))
@@ -115,30 +155,31 @@ class Statements:
     """Rendered statements by plan and kind of caller, least recently used dropped first.
 
     The kind is what a rule reads besides the caller's id and visible owners: the
-    permissions and the data scope. The cache is bounded by the text it holds (a statement
-    is some 20-60 KB of SQL).
+    permissions and the data scope; the shape is what of the request chooses the
+    statement's text (a list's sort, which filters are given). The cache
+    is bounded by the text it holds (a statement is some 20-60 KB of SQL).
     """
 
     def __init__(self, max_chars: int = 32 * 1024 * 1024) -> None:
         self._max_chars = max_chars
         self._chars = 0
-        self._cache: OrderedDict[tuple[Plan, frozenset[str], DataScope], Statement]
+        self._cache: OrderedDict[tuple[Plan, frozenset[str], DataScope, Shape], Statement]
         self._cache = OrderedDict()
 
-    def get(self, plan: Plan, principal: Principal) -> Statement:
-        key = (plan, principal.permissions, principal.data_scope)
+    def get(self, plan: Plan, principal: Principal, shape: Shape = ()) -> Statement:
+        key = (plan, principal.permissions, principal.data_scope, shape)
         statement = self._cache.get(key)
         if statement is not None:
             self._cache.move_to_end(key)
             return statement
-        statement = self._cache[key] = _render(plan, principal)
+        statement = self._cache[key] = _render(plan, principal, shape)
         self._chars += len(statement.sql)
         while self._chars > self._max_chars and len(self._cache) > 1:
             self._chars -= len(self._cache.popitem(last=False)[1].sql)
         return statement
 
 
-def _render(plan: Plan, principal: Principal) -> Statement:
+def _render(plan: Plan, principal: Principal, shape: Shape) -> Statement:
     stand_in = Principal(
         user_id=_CALLER,
         login_name="",
@@ -148,8 +189,12 @@ def _render(plan: Plan, principal: Principal) -> Statement:
         # None exactly for the scope ALL, which is part of the key
         visible_owner_ids=None if principal.visible_owner_ids is None else frozenset({_OWNERS}),
     )
-    sql = to_sql(plan.render(stand_in))
-    number = len(plan.parameters.readers)
+    sql = to_sql(plan.render(stand_in, shape))
+    # Only the parameters the text uses, numbered anew (the server must type each one).
+    used = sorted({int(n) for n in _PARAMETER.findall(sql)})
+    numbers = {old: new for new, old in enumerate(used, start=1)}
+    sql = _PARAMETER.sub(lambda match: f"${numbers[int(match[1])]}", sql)
+    number = len(used)
     owners = caller = None
     if _OWNERS_SQL in sql:
         number = owners = number + 1
@@ -159,7 +204,10 @@ def _render(plan: Plan, principal: Principal) -> Statement:
         sql = sql.replace(str(_CALLER), f"CAST(${caller} AS INTEGER)")
     if str(_OWNERS) in sql:
         raise RuntimeError(f"the visible owners stand in the SQL other than as IN ({_OWNERS})")
-    return Statement(sql, owners, caller)
+    return Statement(sql, owners, caller, tuple(n - 1 for n in used))
+
+
+_PARAMETER = re.compile(r"\$(\d+)\b")
 
 
 class Plan:
@@ -167,13 +215,19 @@ class Plan:
 
     def __init__(
         self,
-        render: Callable[[Principal], Select[Any]],
+        render: Callable[[Principal, Shape], Select[Any]],
         parameters: Parameters,
         permissions: frozenset[str],
+        shapes: list[Callable[[Inputs], Hashable]],
     ) -> None:
         self.render = render
         self.parameters = parameters
         self.permissions = permissions
+        self._shapes = shapes
+
+    def shape(self, inputs: Inputs) -> Shape:
+        """What of the request chooses the statement (Fallback if Strawberry must answer)."""
+        return tuple(read(inputs) for read in self._shapes)
 
     def permitted(self, principal: Principal) -> bool:
         """Without a permission the document needs, Strawberry reports the FORBIDDEN error."""
@@ -183,8 +237,11 @@ class Plan:
 class Planner:
     """Decides, per query, whether one SQL statement can answer it, and plans it once."""
 
-    def __init__(self, documents: Documents, *, cache_size: int = 1024) -> None:
+    def __init__(
+        self, documents: Documents, pages: PageSizes = PageSizes(), *, cache_size: int = 1024
+    ) -> None:
         self.schema = documents.schema
+        self.pages = pages
         self._documents = documents
         self.plan: Callable[[str, str | None], tuple[Plan, OperationDefinitionNode] | None]
         self.plan = functools.lru_cache(cache_size)(self._plan)
@@ -219,11 +276,12 @@ class Planner:
             operation = document_operation(document, operation_name)
             if operation.operation is not OperationType.QUERY:
                 return None
-            walker = _Walker(document)
+            walker = _Walker(document, self.pages)
             render = walker.root(root, operation.selection_set)
         except NotPlain:
             return None
-        return Plan(render, walker.parameters, frozenset(walker.permissions)), operation
+        plan = Plan(render, walker.parameters, frozenset(walker.permissions), walker.shapes)
+        return plan, operation
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,10 +302,12 @@ class Prepared:
         )
         if not isinstance(coerced, VariableValues):
             raise Fallback  # Strawberry reports the variables' errors
-        values = self.plan.parameters.values(Inputs(coerced, now))
+        inputs = Inputs(coerced, now)
+        shape = self.plan.shape(inputs)
+        values = self.plan.parameters.values(inputs)
         async with reads.reader() as session:
             try:
-                statement = self.planner.statements.get(self.plan, principal)
+                statement = self.planner.statements.get(self.plan, principal, shape)
                 sql_values = statement.values(values, principal)
                 body = await fetch_text(session, statement.sql, sql_values)
             except Exception as error:  # whatever it is, Strawberry answers it as it would
@@ -264,10 +324,13 @@ class _Walker:
     parameters, collects the permissions the fields declare (``requires``), and leaves a
     renderer per caller scope."""
 
-    def __init__(self, document: DocumentNode) -> None:
+    def __init__(self, document: DocumentNode, pages: PageSizes) -> None:
         self.fragments = fragments(document)
         self.parameters = Parameters()
         self.permissions: set[str] = set()
+        self.shapes: list[Callable[[Inputs], Hashable]] = []
+        self.pages = pages
+        self._cursors = False
 
     def collect(
         self, parent: GraphQLObjectType, selection_sets: list[SelectionSetNode]
@@ -276,28 +339,238 @@ class _Walker:
 
     def root(
         self, type_: GraphQLObjectType, selection_set: SelectionSetNode
-    ) -> Callable[[Principal], Select[Any]]:
-        pairs: list[tuple[str, Render]] = []
+    ) -> Callable[[Principal, Shape], Select[Any]]:
+        pairs: list[tuple[str, ShapedRender]] = []
         for key, nodes in self.collect(type_, [selection_set]).items():
             name = nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, _constant(type_.name)))
+                pairs.append((key, _unshaped(_constant(type_.name))))
                 continue
             spec = ROOTS.get(name)
             if spec is None:
                 raise NotPlain
             field = type_.fields[name]
             self.permissions.update(declared_permissions(field))
+            if isinstance(spec, Listing):
+                pairs.append((key, self.listing(field, nodes, spec, len(pairs))))
+                continue
             id_ = self._argument(field, nodes[0], "id", "integer")
             target = _object_type(field.type)
             render_object = self.object(target, nodes, TABLES[target.name], frozenset({spec.model}))
+            pairs.append((key, _unshaped(_root(spec, id_, render_object))))
 
-            pairs.append((key, _root(spec, id_, render_object)))
-
-        def render(principal: Principal) -> Select[Any]:
-            data = json_object([(key, value(principal)) for key, value in pairs])
+        def render(principal: Principal, shape: Shape) -> Select[Any]:
+            data = json_object([(key, value(principal, shape)) for key, value in pairs])
             # As text: the driver would decode json into a dict only for us to encode it again.
             return select(cast(json_object([("data", data)]), Text))
+
+        return render
+
+    def listing(
+        self, field: GraphQLField, nodes: list[FieldNode], spec: Listing, position: int
+    ) -> ShapedRender:
+        """A root connection: one page of rows as the resolver pages them (the same rows,
+        order and cursors), its page info and, when asked, the count of the whole list.
+
+        The sort, whether a cursor is given and which filters are, choose the statement
+        (``shape``); page size, ids and the cursor's keys are parameters."""
+        if len(nodes) != 1 or not set(field.args) <= {"filter", "sort", "first", "after"}:
+            raise NotPlain
+        node, pages = nodes[0], self.pages
+        connection_type = _object_type(field.type)
+
+        def arguments(inputs: Inputs) -> dict[str, Any]:
+            memo = ("arguments", position)
+            if memo not in inputs.read:
+                try:
+                    inputs.read[memo] = get_argument_values(field, node, inputs.variables)
+                except GraphQLError as error:
+                    raise Fallback from error
+            return inputs.read[memo]  # type: ignore[no-any-return]
+
+        def filters(inputs: Inputs) -> dict[str, Any]:
+            memo = ("filters", position)
+            if memo not in inputs.read:
+                given = arguments(inputs).get("filter") or {}
+                inputs.read[memo] = {_snake(name): value for name, value in given.items()}
+            return inputs.read[memo]  # type: ignore[no-any-return]
+
+        def keys(inputs: Inputs) -> Sequence[SortKey]:
+            return spec.keys(arguments(inputs).get("sort"))
+
+        def shape(inputs: Inputs) -> Hashable:
+            values = filters(inputs)
+            if any(_non_blank(values.get(name)) for name in spec.unplanned):
+                raise Fallback  # e.g. a text search: Strawberry answers
+            chosen = tuple(
+                (name, value)
+                for name, value in values.items()
+                if name not in spec.parameters and name not in spec.unplanned
+            )
+            ids = frozenset(name for name in spec.parameters if values.get(name) is not None)
+            sort = tuple((arguments(inputs).get("sort") or {}).items())
+            return chosen, ids, sort, arguments(inputs).get("after") is not None
+
+        def first(inputs: Inputs) -> int:
+            value = arguments(inputs).get("first")
+            if value is None:
+                return pages.default
+            if not 0 <= value <= pages.maximum:
+                raise Fallback  # Strawberry raises the BadRequest with its message
+            return value  # type: ignore[no-any-return]
+
+        def after(inputs: Inputs) -> list[Any] | None:
+            memo = ("after", position)
+            if memo not in inputs.read:
+                given = arguments(inputs).get("after")
+                if given is None:
+                    inputs.read[memo] = None
+                else:
+                    columns = [key.column for key in keys(inputs)]
+                    types = [column.type.python_type for column in columns]
+                    bounds = [int_bound(column.type) for column in columns]
+                    try:
+                        inputs.read[memo] = decode_cursor(given, types, bounds)
+                    except InvalidCursor as error:
+                        raise Fallback from error  # Strawberry names the bad cursor
+            return inputs.read[memo]  # type: ignore[no-any-return]
+
+        def after_value(i: int, sql_type: str) -> Callable[[Inputs], Any]:
+            def read(inputs: Inputs) -> Any:
+                values = after(inputs)
+                if values is None or _key_type(keys(inputs)[i].column) != sql_type:
+                    return None  # not in this statement's text
+                return values[i]
+
+            return read
+
+        self.shapes.append(shape)
+        index = len(self.shapes) - 1
+        size = self.parameters.add(first, "integer")
+
+        def filter_value(name: str) -> Callable[[Inputs], Any]:
+            return lambda inputs: filters(inputs).get(name)
+
+        ids = {
+            name: self.parameters.add(filter_value(name), sql_type)
+            for name, sql_type in sorted(spec.parameters.items())
+        }
+        positions = {
+            (i, sql_type): self.parameters.add(after_value(i, sql_type), sql_type)
+            for i in range(len(spec.keys(None)))
+            for sql_type in _KEY_TYPES
+        }
+        self._cursors = False  # whether the selection shows any cursor
+        parts = self._connection(connection_type, nodes, spec)
+        cursors = self._cursors
+
+        def render(principal: Principal, shape_: Shape) -> ColumnElement[Any]:
+            chosen: tuple[tuple[str, Any], ...]
+            given: frozenset[str]
+            sort: tuple[tuple[str, Any], ...]
+            has_after: bool
+            chosen, given, sort, has_after = shape_[index]  # type: ignore[misc]
+            rows = spec.rows(principal, {**dict(chosen), **{n: ids[n] for n in given}})
+            order_keys = spec.keys(dict(sort) or None)
+            page = rows
+            if has_after:
+                values = [positions[i, _key_type(k.column)] for i, k in enumerate(order_keys)]
+                page = page.where(after_clause(order_keys, values))
+            order = [k.column.desc() if k.descending else k.column.asc() for k in order_keys]
+            columns = [
+                spec.model.id.label("id"),
+                func.row_number().over(order_by=order).label("n"),
+            ]
+            if cursors:
+                columns.append(cursor([k.column for k in order_keys]).label("cursor"))  # type: ignore[misc]
+            limited = (
+                page.with_only_columns(*columns)
+                .order_by(*order)
+                .limit(size.op("+")(1))
+                .cte(f"page_{index}")
+            )
+            page_rows = Page(limited, size, has_after)
+            return json_object([(key, value(principal, rows, page_rows)) for key, value in parts])
+
+        return render
+
+    def _connection(
+        self, type_: GraphQLObjectType, nodes: list[FieldNode], spec: Listing
+    ) -> list[tuple[str, PageRender]]:
+        """The selected fields of a connection, each rendered over its page."""
+        parts: list[tuple[str, PageRender]] = []
+        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+        for key, field_nodes in self.collect(type_, selection_sets).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                parts.append((key, _on_page(_constant(type_.name))))
+                continue
+            field = type_.fields[name]
+            self.permissions.update(declared_permissions(field))
+            if name == "totalCount":
+                parts.append((key, _total_count))
+            elif name == "edges":
+                parts.append((key, self._edges(_object_type(field.type), field_nodes, spec)))
+            elif name == "pageInfo":
+                parts.append((key, self._page_info(_object_type(field.type), field_nodes)))
+            else:
+                raise NotPlain
+        return parts
+
+    def _edges(self, type_: GraphQLObjectType, nodes: list[FieldNode], spec: Listing) -> PageRender:
+        pairs: list[tuple[str, Callable[[Principal, Page], ColumnElement[Any]]]] = []
+        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+        for key, field_nodes in self.collect(type_, selection_sets).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, _on_edge(_constant(type_.name))))
+                continue
+            field = type_.fields[name]
+            self.permissions.update(declared_permissions(field))
+            if name == "cursor":
+                self._cursors = True
+                pairs.append((key, lambda _p, page: page.rows.c.cursor))
+            elif name == "node":
+                target = _object_type(field.type)
+                table = TABLES.get(target.name)
+                if table is None or table.model is not spec.model:
+                    raise NotPlain
+                item = self.object(target, field_nodes, table, frozenset({spec.model}))
+                pairs.append((key, _on_edge(item)))
+            else:
+                raise NotPlain
+        model = spec.model
+
+        def render(principal: Principal, _rows: Select[Any], page: Page) -> ColumnElement[Any]:
+            limited = page.rows
+            edge = json_object([(key, value(principal, page)) for key, value in pairs])
+            items = func.json_agg(aggregate_order_by(edge, limited.c.n))
+            return (
+                select(func.coalesce(items, literal_column("'[]'::json")))
+                .select_from(limited.join(model.__table__, model.id == limited.c.id))
+                .where(limited.c.n <= page.size)
+                .scalar_subquery()
+            )
+
+        return render
+
+    def _page_info(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> PageRender:
+        pairs: list[tuple[str, Callable[[Page], ColumnElement[Any]]]] = []
+        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+        for key, field_nodes in self.collect(type_, selection_sets).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, _page_constant(type_.name)))
+                continue
+            self.permissions.update(declared_permissions(type_.fields[name]))
+            part = _PAGE_INFO.get(name)
+            if part is None:
+                raise NotPlain
+            self._cursors |= name.endswith("Cursor")
+            pairs.append((key, part))
+
+        def render(_principal: Principal, _rows: Select[Any], page: Page) -> ColumnElement[Any]:
+            return json_object([(key, value(page)) for key, value in pairs])
 
         return render
 
@@ -427,6 +700,77 @@ class _Walker:
             )
 
         return render
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A connection's page while its statement is rendered: ``rows`` (a CTE of the page's
+    ids, cursors and numbers ``n``, one row beyond the page to tell whether there are more),
+    the page size, and whether the page follows a cursor."""
+
+    rows: Any
+    size: ColumnElement[Any]
+    after: bool
+
+    def cursors(self) -> Select[Any]:
+        return select(self.rows.c.cursor).where(self.rows.c.n <= self.size)
+
+
+PageRender = Callable[[Principal, Select[Any], Page], ColumnElement[Any]]
+
+
+def _total_count(_principal: Principal, rows: Select[Any], _page: Page) -> ColumnElement[Any]:
+    """The whole filtered list counted as ``keyset_page`` counts it."""
+    return select(func.count()).select_from(rows.order_by(None).subquery()).scalar_subquery()
+
+
+_PAGE_INFO: dict[str, Callable[[Page], ColumnElement[Any]]] = {
+    "hasNextPage": lambda page: (
+        select(func.count() > page.size).select_from(page.rows).scalar_subquery()
+    ),
+    "hasPreviousPage": lambda page: literal_column("true" if page.after else "false"),
+    "startCursor": lambda page: page.cursors().where(page.rows.c.n == 1).scalar_subquery(),
+    "endCursor": lambda page: (
+        page.cursors().order_by(page.rows.c.n.desc()).limit(1).scalar_subquery()
+    ),
+}
+
+# The SQL types of sort keys, each a parameter of its own (a statement uses its sort's).
+_KEY_TYPES = ("varchar", "integer", "bigint", "timestamptz", "date", "numeric")
+
+
+def _key_type(column: Any) -> str:
+    python_type = column.type.python_type
+    if python_type is int:
+        return "bigint" if int_bound(column.type) == INT64 else "integer"
+    types = {str: "varchar", datetime: "timestamptz", date: "date", Decimal: "numeric"}
+    if python_type not in types:
+        raise NotPlain
+    return types[python_type]
+
+
+def _unshaped(render: Render) -> ShapedRender:
+    return lambda principal, _shape: render(principal)
+
+
+def _on_page(render: Render) -> PageRender:
+    return lambda principal, _rows, _page: render(principal)
+
+
+def _on_edge(render: Render) -> Callable[[Principal, Page], ColumnElement[Any]]:
+    return lambda principal, _page: render(principal)
+
+
+def _page_constant(value: str) -> Callable[[Page], ColumnElement[Any]]:
+    return lambda _page: literal_column(f"'{value}'")  # a GraphQL type name
+
+
+_snake = functools.lru_cache(256)(to_snake_case)  # input field names: a few, read often
+
+
+def _non_blank(value: Any) -> bool:
+    """A filter value given: not null, and for a text not only blanks."""
+    return value is not None and (not isinstance(value, str) or bool(value.strip()))
 
 
 def _root(spec: Root, id_: ColumnElement[Any], inner: Render) -> Render:

@@ -4,8 +4,9 @@ objects and lists, and the statement's ``$n`` parameters. PostgreSQL only."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from graphql import GraphQLEnumType, GraphQLNonNull, GraphQLOutputType, GraphQLScalarType
@@ -35,10 +36,12 @@ class Fallback(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Inputs:
-    """What one request gives a plan: its coerced variables and the time."""
+    """What one request gives a plan: its coerced variables and the time (and what the
+    plan's readers already read of them, such as a field's arguments)."""
 
     variables: VariableValues
     now: datetime
+    read: dict[Any, Any] = field(default_factory=dict)
 
 
 class Parameters:
@@ -137,6 +140,42 @@ def json_list(
         .select_from(numbered)
         .scalar_subquery()
     )
+
+
+def _tagged(tag: str, text: ColumnElement[Any]) -> ColumnElement[Any]:
+    return literal_column(f"""'{{"{tag}":"'""").op("||")(text).op("||")(literal_column("""'"}'"""))
+
+
+def _cursor_value(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """One sort key's value as ``encode_cursor`` writes it in JSON (``db/pagination.py``)."""
+    python_type = column.type.python_type
+    if python_type is str:
+        return cast(func.to_json(column), Text)  # escapes as orjson does; UTF-8 kept
+    if python_type is int:
+        return cast(column, Text)
+    if python_type is datetime:
+        return _tagged("t", _iso_datetime(column))
+    if python_type is date:
+        return _tagged("day", func.to_char(column, "YYYY-MM-DD"))
+    if python_type is Decimal:
+        return _tagged("d", cast(column, Text))
+    raise NotPlain
+
+
+def cursor(columns: Sequence[ColumnElement[Any]]) -> ColumnElement[Any]:
+    """The keyset cursor of a row, byte for byte ``encode_cursor`` of its sort keys:
+    unpadded URL-safe base64 of the values' compact JSON array."""
+    text: ColumnElement[Any] = literal_column("'['")
+    for i, column in enumerate(columns):
+        value = func.coalesce(_cursor_value(column), literal_column("'null'"))
+        text = text.op("||")(literal_column("','")).op("||")(value) if i else text.op("||")(value)
+    text = text.op("||")(literal_column("']'"))
+    base64 = func.encode(
+        func.convert_to(text, literal_column("'UTF8'")), literal_column("'base64'")
+    )
+    # PostgreSQL breaks base64 into lines of 76: translate drops the newlines.
+    url_safe = func.translate(base64, literal_column("E'+/\\n'"), literal_column("'-_'"))
+    return func.rtrim(url_safe, literal_column("'='"))
 
 
 def to_sql(statement: Select[Any]) -> str:

@@ -26,7 +26,6 @@ from gql_crm.schema.customer import (
     CustomerSuccess,
     CustomerType,
     CustomerUpdateInput,
-    SortDirection,
 )
 from gql_crm.schema.kit import values_of
 from gql_crm.schema.pool import PoolCapReachedError
@@ -98,8 +97,7 @@ class CustomerQuery:
             principal,
             customer_service.CustomerFilter(**values_of(f)),
         )
-        order = sort or CustomerSortInput()
-        keys = customer_service.sort_keys(order.field.value, order.direction is SortDirection.DESC)
+        keys = (sort or CustomerSortInput()).keys()
         return await paginate(
             info, stmt, keys, first=first, after=after, to_node=CustomerType.from_model
         )

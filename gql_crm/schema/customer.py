@@ -9,6 +9,7 @@ from strawberry import UNSET
 
 from gql_crm.context import Info
 from gql_crm.db.models import Customer, CustomerKind, TemporaryOrigin
+from gql_crm.db.pagination import SortKey
 from gql_crm.loaders import Loaders
 from gql_crm.schema.attachment import AttachmentType
 from gql_crm.schema.common import requires
@@ -32,7 +33,7 @@ from gql_crm.schema.payment import PaymentPlanType, PaymentRecordType
 from gql_crm.schema.setting import MaturityOptionType, PoolEnum
 from gql_crm.schema.training import TrainingAttendeeType, attendees_of_customer
 from gql_crm.schema.user import UserType
-from gql_crm.services.customer import CustomerView
+from gql_crm.services.customer import CustomerView, sort_keys
 from gql_crm.services.expense import EXPENSE_VIEW
 from gql_crm.services.order import ORDER_VIEW
 from gql_crm.services.pool import release_forecast
@@ -414,3 +415,7 @@ class CustomerSortInput:
     direction: SortDirection = strawberry.field(
         default=SortDirection.DESC, description="Ascending or descending."
     )
+
+    def keys(self) -> list[SortKey]:
+        """The list's keyset order (the cursors' keys)."""
+        return sort_keys(self.field.value, self.direction is SortDirection.DESC)

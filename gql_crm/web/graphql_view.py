@@ -32,7 +32,7 @@ from gql_crm.auth.api_keys import read_credentials
 from gql_crm.auth.tokens import bearer_token
 from gql_crm.context import Context
 from gql_crm.db.engine import SharedReads
-from gql_crm.direct.compiled_planner import Planner
+from gql_crm.direct.compiled_planner import PageSizes, Planner
 from gql_crm.direct.compiled_sql import Fallback
 from gql_crm.direct.selections import Documents
 from gql_crm.direct.subscriptions import DirectPlanner
@@ -76,7 +76,9 @@ class CrmGraphQL(GraphQL[Context, None]):
         self.error_policy = ErrorPolicy(debug=settings.debug)
         self.connections = LongLivedConnections()
         self.compiled = (
-            Planner(documents) if settings.compiled_reads and not settings.is_sqlite else None
+            Planner(documents, PageSizes(settings.default_page_size, settings.max_page_size))
+            if settings.compiled_reads and not settings.is_sqlite
+            else None
         )
         self.persisted = PersistedQueries(settings)
         self.max_batch_operations = settings.max_batch_operations if settings.batching else None
