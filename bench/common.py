@@ -66,7 +66,7 @@ async def prepare_database(settings: Settings, users: int) -> list[int]:
     now = datetime.now(UTC)
     try:
         async with database.writer() as session, session.begin():
-            await seed_organisation(session, password="demo-password", now=now)
+            await seed_organisation(session, password_hash=hash_password("demo-password"), now=now)
             await session.execute(text("DELETE FROM message_recipients"))
             await session.execute(text("DELETE FROM messages"))
             await session.execute(text("DELETE FROM notifications"))

@@ -34,6 +34,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from bench.jobs import DATABASE_URL, fresh_schema, services_for
+from gql_crm.auth.passwords import hash_password
 from gql_crm.clock import SystemClock
 from gql_crm.db.engine import Database
 from gql_crm.db.models import Contact, Customer, User
@@ -155,7 +156,9 @@ async def prepare(database_url: str, data_dir: Path) -> None:
     settings = settings_for(database_url, data_dir)
     database = await fresh_schema(settings)
     async with database.writer() as session, session.begin():
-        await seed_organisation(session, password="bench-password", now=SystemClock().now())
+        await seed_organisation(
+            session, password_hash=hash_password("bench-password"), now=SystemClock().now()
+        )
     await database.dispose()
 
 

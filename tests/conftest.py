@@ -24,6 +24,7 @@ from starlette.applications import Starlette
 
 from gql_crm.app import create_app
 from gql_crm.auth import passwords
+from gql_crm.auth.passwords import hash_password
 from gql_crm.clock import FrozenClock
 from gql_crm.db.base import Base
 from gql_crm.db.engine import Database
@@ -39,6 +40,8 @@ from tests.graphql_client import GraphQLClient
 pytest_plugins = ["tests.fixtures.s3"]  # a local S3-compatible server, for the tests that ask
 
 DEMO_PASSWORD = "demo-password"
+# Hashed once: every test seeds the demo users afresh, and a hash takes about 0.15 s.
+DEMO_PASSWORD_HASH = hash_password(DEMO_PASSWORD)
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 TEST_DATABASE_URL = os.environ.get("GQL_CRM_TEST_DATABASE_URL")
@@ -127,7 +130,7 @@ async def database(settings: Settings, migrated: None) -> AsyncIterator[Database
             for table in tables:
                 await session.execute(text(f"DELETE FROM {table}"))
         await ensure_defaults(session)
-        await seed_organisation(session, password=DEMO_PASSWORD, now=START)
+        await seed_organisation(session, password_hash=DEMO_PASSWORD_HASH, now=START)
     yield database
     await database.dispose()
 

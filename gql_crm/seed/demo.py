@@ -171,13 +171,14 @@ async def _administrator(session: AsyncSession, password_hash: str, now: datetim
     return admin
 
 
-async def seed_organisation(session: AsyncSession, *, password: str, now: datetime) -> bool:
+async def seed_organisation(session: AsyncSession, *, password_hash: str, now: datetime) -> bool:
     """Positions, departments and users of the demo company, without customers, in the
-    caller's transaction (defaults must exist); True if they were created."""
+    caller's transaction (defaults must exist); True if they were created. Every user gets
+    ``password_hash`` (``auth.passwords.hash_password``): hashing takes a deliberate tenth of
+    a second or more, which a caller seeding many times pays once."""
     if await session.scalar(select(User.id).where(User.login_name == "admin")):
         return False
     (await get_settings(session)).company_name = COMPANY_NAME
-    password_hash = hash_password(password)
     users = {"admin": await _administrator(session, password_hash, now)}
     positions = {
         name: Position(

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from gql_crm.auth.passwords import hash_password
 from gql_crm.cli import main
 from gql_crm.db.engine import Database
 from gql_crm.db.migrate import upgrade
@@ -140,7 +141,9 @@ def test_the_tests_start_from_the_organisation_the_services_make(
         try:
             async with database.writer() as session, session.begin():
                 await ensure_defaults(session)
-                await seed_organisation(session, password=DEMO_PASSWORD, now=START)
+                await seed_organisation(
+                    session, password_hash=hash_password(DEMO_PASSWORD), now=START
+                )
         finally:
             await database.dispose()
 
