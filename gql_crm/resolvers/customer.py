@@ -131,7 +131,8 @@ class CustomerMutation:
 
     @strawberry.mutation(
         extensions=[requires(basic(Module.CUSTOMER, Action.EDIT))],
-        description="Changes a customer; the customer form's settings apply, and a new maturity "
+        description="Changes the fields given (an explicit null clears one; name and kind "
+        "cannot be cleared). The entry form of the customer's kind applies, and a new maturity "
         "may move it to another pool.",
     )
     async def update_customer(
