@@ -167,4 +167,4 @@ async def test_a_killed_worker_delivers_every_webhook_once_by_id(
             await worker.wait()
         ids = [r.headers["webhook-id"] for r in receiver.requests]
     assert set(ids) == keys  # every event, and repeats only under the same id
-    assert len(ids) - burst <= 50
+    assert len(ids) - burst <= 200  # at most one claimed batch (sent, not yet marked) again
