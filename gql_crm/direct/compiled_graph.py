@@ -12,9 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, get_args
 
+from graphql import GraphQLField
 from sqlalchemy import ColumnElement, FromClause, Select, and_, func, literal, select
+from strawberry.types.base import StrawberryOptional
+from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.utils.str_converters import to_camel_case
 
 from gql_crm.auth.principal import Principal
@@ -63,9 +67,9 @@ from gql_crm.loaders.order import (
     customer_money_rows,
     plan_met,
 )
+from gql_crm.resolvers.kit import LISTED
 from gql_crm.schema.customer import CustomerSortInput
 from gql_crm.services.customer import CustomerFilter, customer_query
-from gql_crm.services.opportunity import RECENTLY_CHANGED, opportunity_query
 from gql_crm.services.order import NEWEST_FIRST, order_query
 
 Where = Callable[[Principal], Sequence[ColumnElement[bool]]]
@@ -353,15 +357,48 @@ ROOTS: dict[str, Root | Listing] = {
         },
         unplanned=frozenset({"search", "status"}),
     ),
-    # opportunities(filter, first, after) (resolvers/opportunity).
-    "opportunities": Listing(
-        Opportunity,
-        lambda principal, filters: opportunity_query(principal, filters),
-        lambda _sort: RECENTLY_CHANGED,
-        parameters={
-            **dict.fromkeys(("customer_id", "owner_id", "department_id", "stage_id"), "integer"),
-            **dict.fromkeys(("expected_from", "expected_to"), "date"),
-        },
-        unplanned=frozenset({"search"}),
-    ),
 }
+
+
+def kit_listing(field: GraphQLField) -> Listing | None:
+    """A list the kit's ``connection`` declared, over a type with a table here and narrowed by
+    at most a ``filter`` input: its service query and order say how it reads. Of the filter's
+    fields, ids and days are statement parameters, enums and flags choose the statement, and
+    the others (texts, lists) leave the request to Strawberry."""
+    definition = field.extensions.get("strawberry-definition")
+    resolver = getattr(definition, "base_resolver", None)
+    listed = LISTED.get(resolver.wrapped_func) if resolver is not None else None
+    if listed is None or not set(listed.arguments) <= {"filter"}:
+        return None
+    table = TABLES.get(listed.node.__strawberry_definition__.name)
+    if table is None:
+        return None
+    parameters: dict[str, str] = {}
+    unplanned: set[str] = set()
+    given = listed.arguments.get("filter")
+    for filter_field in _input_fields(given):
+        kind = filter_field.type
+        kind = kind.of_type if isinstance(kind, StrawberryOptional) else kind
+        if kind in _PARAMETER_TYPES:
+            parameters[filter_field.python_name] = _PARAMETER_TYPES[kind]
+        elif not (kind is bool or isinstance(kind, StrawberryEnumDefinition)):
+            unplanned.add(filter_field.python_name)
+    query, order = listed.query, listed.order
+
+    def rows(principal: Principal, filters: dict[str, Any]) -> Select[Any]:
+        stmt: Select[Any] = query(principal, filter=filters) if given else query(principal)
+        return stmt
+
+    return Listing(table.model, rows, lambda _sort: order, parameters, frozenset(unplanned))
+
+
+_PARAMETER_TYPES: dict[Any, str] = {int: "integer", date: "date"}
+
+
+def _input_fields(annotation: Any) -> list[Any]:
+    """The fields of the input type in ``annotation`` (``FilterInput | None``), or none."""
+    for kind in (annotation, *get_args(annotation)):
+        definition = getattr(kind, "__strawberry_definition__", None)
+        if definition is not None:
+            return list(definition.fields)
+    return []

@@ -82,6 +82,7 @@ from gql_crm.direct.compiled_graph import (
     Root,
     Table,
     Value,
+    kit_listing,
 )
 from gql_crm.direct.compiled_sql import (
     Fallback,
@@ -346,10 +347,10 @@ class _Walker:
             if name == "__typename":
                 pairs.append((key, _unshaped(_constant(type_.name))))
                 continue
-            spec = ROOTS.get(name)
+            field = type_.fields[name]
+            spec = ROOTS.get(name) or kit_listing(field)
             if spec is None:
                 raise NotPlain
-            field = type_.fields[name]
             self.permissions.update(declared_permissions(field))
             if isinstance(spec, Listing):
                 pairs.append((key, self.listing(field, nodes, spec, len(pairs))))

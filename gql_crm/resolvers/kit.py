@@ -202,6 +202,20 @@ def writes(
     return tuple(fields)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Listed:
+    """What a ``connection`` field lists: its service's query, node type, order and
+    arguments, from which compiled reads (``direct/``) answer it too."""
+
+    query: Callable[..., Any]
+    node: Any
+    order: Sequence[SortKey]
+    arguments: dict[str, Any]
+
+
+LISTED: dict[Callable[..., Any], Listed] = {}  # by the resolver ``connection`` wrote
+
+
 def connection(
     query: Callable[..., Any],
     node: Any,
@@ -222,5 +236,6 @@ def connection(
 
     paging = {**arguments, "first": int | None, "after": str | None}
     _signature(resolve, paging, Connection[node])
+    LISTED[resolve] = Listed(query, node, order, arguments)
     extensions: list[FieldExtension] = [requires(needs)] if needs else []
     return strawberry.field(resolver=resolve, extensions=extensions, description=description)

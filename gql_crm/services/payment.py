@@ -325,7 +325,7 @@ def payment_query(principal: Principal, filter: dict[str, Any] | None) -> Select
     on_visible_order = exists().where(
         Order.id == PaymentRecord.order_id,
         visibility.order(principal),
-        *([Order.customer_id == filters.customer_id] if filters.customer_id else []),
+        *([Order.customer_id == filters.customer_id] if filters.customer_id is not None else []),
     )
     stmt = select(PaymentRecord).where(on_visible_order)
     if filters.order_id is not None:

@@ -928,7 +928,7 @@ INDEX_ROWS = 10_000  # at 2,000 rows PostgreSQL rightly prefers a sequential sca
 
 
 async def _fill_and_explain(database: Database, sql_of: str) -> str:
-    """Insert INDEX_ROWS customers (each with a contact), VACUUM ANALYZE, and EXPLAIN a statement."""
+    """Insert INDEX_ROWS customers (each with a contact), VACUUM ANALYZE, EXPLAIN a statement."""
     if database.dialect != "postgresql":
         pytest.skip("trigram indexes exist on PostgreSQL only")
     async with database.writer() as session, session.begin():
