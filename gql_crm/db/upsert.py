@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -14,3 +15,15 @@ def insert_ignore(dialect: str, model: type[Base], values: dict[str, Any]) -> In
     """INSERT that silently does nothing when the row's key already exists."""
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(model).values(**values).on_conflict_do_nothing()  # type: ignore[no-any-return]
+
+
+def insert_or_lock(dialect: str, model: type[Base], values: dict[str, Any]) -> Insert:
+    """INSERT the row, or lock the one with its primary key (left as it is) until the
+    transaction ends. Unlike inserting then locking, nothing can delete the row between."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(model).values(**values)
+    keys = [column.name for column in inspect(model).primary_key]
+    # An update that changes nothing: it takes the row lock the conflicting insert needs.
+    return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=keys, set_={keys[0]: stmt.excluded[keys[0]]}
+    )

@@ -19,7 +19,7 @@ from gql_crm.db.engine import Reads
 from gql_crm.db.models import LoginThrottle, User
 from gql_crm.db.models.auth import CLIENT_MAX
 from gql_crm.db.scopes import load_key_holder, load_principal
-from gql_crm.db.upsert import insert_ignore
+from gql_crm.db.upsert import insert_or_lock
 from gql_crm.services import api_key
 from gql_crm.services.errors import DomainError, InvalidCredentials, InvalidInput, TooManyAttempts
 from gql_crm.services.unit_of_work import Services, UnitOfWork
@@ -177,7 +177,7 @@ async def _throttle(uow: UnitOfWork, login_name: str, client: str) -> LoginThrot
     """The (login name, client) row, locked until the unit of work ends."""
     session = uow.session
     await session.execute(
-        insert_ignore(
+        insert_or_lock(
             uow.services.database.dialect,
             LoginThrottle,
             {
@@ -190,9 +190,9 @@ async def _throttle(uow: UnitOfWork, login_name: str, client: str) -> LoginThrot
         )
     )
     throttle = await session.scalar(
-        select(LoginThrottle)
-        .where(LoginThrottle.login_name == login_name, LoginThrottle.client == client)
-        .with_for_update()
+        select(LoginThrottle).where(
+            LoginThrottle.login_name == login_name, LoginThrottle.client == client
+        )
     )
     assert throttle is not None
     return throttle
