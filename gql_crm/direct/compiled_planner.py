@@ -347,9 +347,9 @@ class _Walker:
             if name == "__typename":
                 pairs.append((key, _unshaped(_constant(type_.name))))
                 continue
-            field = type_.fields[name]
-            spec = ROOTS.get(name) or kit_listing(field)
-            if spec is None:
+            field = type_.fields.get(name)  # None: an introspection field
+            spec = field and (ROOTS.get(name) or kit_listing(field))
+            if field is None or spec is None:
                 raise NotPlain
             self.permissions.update(declared_permissions(field))
             if isinstance(spec, Listing):
