@@ -19,7 +19,8 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 from redis.asyncio import Redis
-from sqlalchemy import select, text
+from sqlalchemy import make_url, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 
 from gql_crm.app import create_app
@@ -46,8 +47,30 @@ CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 DEMO_PASSWORD_HASH = CHEAP_HASHER.hash(DEMO_PASSWORD)
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
-TEST_DATABASE_URL = os.environ.get("GQL_CRM_TEST_DATABASE_URL")
-TEST_REDIS_URL = os.environ.get("GQL_CRM_TEST_REDIS_URL")
+# Under pytest-xdist each process ("gw0", "gw1"...) has a database and a Redis database of
+# its own, beside the ones configured: tests empty and fill them freely.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _per_worker_database(url: str | None) -> str | None:
+    """``…/test`` as ``…/test_gw1`` in process gw1 (created by ``migrated`` if missing)."""
+    if url is None or WORKER is None:
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{WORKER}").render_as_string(hide_password=False)
+
+
+def _per_worker_redis(url: str | None) -> str | None:
+    """``redis://…/15`` as ``redis://…/14`` in process gw1: the next database down (mod 16)."""
+    if url is None or WORKER is None:
+        return url
+    base, _, number = url.rpartition("/")
+    return f"{base}/{(int(number or 0) - int(WORKER.removeprefix('gw'))) % 16}"
+
+
+CONFIGURED_DATABASE_URL = os.environ.get("GQL_CRM_TEST_DATABASE_URL")
+TEST_DATABASE_URL = _per_worker_database(CONFIGURED_DATABASE_URL)
+TEST_REDIS_URL = _per_worker_redis(os.environ.get("GQL_CRM_TEST_REDIS_URL"))
 
 
 def pytest_report_header() -> list[str]:
@@ -80,6 +103,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 async def migrated(settings: Settings) -> None:
     """A fresh schema built by the migrations themselves (not by metadata.create_all)."""
+    if CONFIGURED_DATABASE_URL != TEST_DATABASE_URL:
+        await _create_database(settings)
     database = Database(settings)
     try:
         await database.ping()  # a configured but unreachable database fails here, loudly
@@ -90,6 +115,22 @@ async def migrated(settings: Settings) -> None:
     finally:
         await database.dispose()
     await asyncio.to_thread(upgrade, settings)
+
+
+async def _create_database(settings: Settings) -> None:
+    """This process's own database, made beside the configured one if it is not there yet."""
+    assert CONFIGURED_DATABASE_URL is not None
+    name = make_url(settings.resolved_database_url).database
+    configured = create_async_engine(CONFIGURED_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with configured.connect() as connection:  # unreachable: fails here, loudly
+            exists = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    finally:
+        await configured.dispose()
 
 
 @pytest.fixture(scope="session", autouse=True)
