@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
@@ -12,7 +11,13 @@ from gql_crm.schema.common import requires
 from gql_crm.schema.errors import BadRequest
 from gql_crm.schema.statistics import ReportType, StatisticsFilter
 from gql_crm.services import statistics as service
-from gql_crm.services.statistics import STATISTICS_VIEW, Dimension, Metric
+from gql_crm.services.statistics import (
+    STATISTICS_VIEW,
+    Dimension,
+    Metric,
+    ReportKind,
+    ReportRequest,
+)
 
 From = Annotated[
     date, strawberry.argument(name="from", description="First company day (inclusive).")
@@ -22,9 +27,10 @@ By = Annotated[Dimension, strawberry.argument(description="What the rows are.")]
 Narrowing = Annotated[StatisticsFilter | None, strawberry.argument(description="Narrowing.")]
 
 
-async def _report(info: Info, make: Callable[[Any], Awaitable[service.Report]]) -> ReportType:
+async def _report(info: Info, request: ReportRequest) -> ReportType:
+    principal = info.context.require_principal()
     try:
-        return ReportType.of(await read(info, make))
+        return ReportType.of(await read(info, lambda s: request.run(s, principal)))
     except service.ReportProblem as problem:
         raise BadRequest(str(problem)) from None
 
@@ -50,10 +56,9 @@ class StatisticsQuery:
         to: To,
         filter: Narrowing = None,
     ) -> ReportType:
-        principal = info.context.require_principal()
         return await _report(
             info,
-            lambda s: service.report(s, principal, metrics, by, from_, to, _filters(filter)),
+            ReportRequest(ReportKind.STATISTICS, by, from_, to, tuple(metrics), _filters(filter)),
         )
 
     @strawberry.field(
@@ -70,10 +75,8 @@ class StatisticsQuery:
         to: To,
         filter: Narrowing = None,
     ) -> ReportType:
-        principal = info.context.require_principal()
         return await _report(
-            info,
-            lambda s: service.leaderboard(s, principal, metric, by, from_, to, _filters(filter)),
+            info, ReportRequest(ReportKind.LEADERBOARD, by, from_, to, (metric,), _filters(filter))
         )
 
     @strawberry.field(
@@ -85,11 +88,8 @@ class StatisticsQuery:
     async def combined_statistics(
         self, info: Info, by: By, from_: From, to: To, filter: Narrowing = None
     ) -> ReportType:
-        principal = info.context.require_principal()
-        metrics = service.COMBINED
         return await _report(
-            info,
-            lambda s: service.report(s, principal, metrics, by, from_, to, _filters(filter)),
+            info, ReportRequest(ReportKind.COMBINED, by, from_, to, filters=_filters(filter))
         )
 
     @strawberry.field(
@@ -100,11 +100,8 @@ class StatisticsQuery:
     async def product_statistics(
         self, info: Info, by: By, from_: From, to: To, filter: Narrowing = None
     ) -> ReportType:
-        principal = info.context.require_principal()
-        metrics = service.PRODUCT_REPORT
         return await _report(
-            info,
-            lambda s: service.report(s, principal, metrics, by, from_, to, _filters(filter)),
+            info, ReportRequest(ReportKind.PRODUCTS, by, from_, to, filters=_filters(filter))
         )
 
     @strawberry.field(
@@ -124,5 +121,4 @@ class StatisticsQuery:
             date | None, strawberry.argument(description="Last company day of creation.")
         ] = None,
     ) -> ReportType:
-        principal = info.context.require_principal()
-        return await _report(info, lambda s: service.customer_profile(s, principal, by, from_, to))
+        return await _report(info, ReportRequest(ReportKind.CUSTOMERS, by, from_, to))
