@@ -15,7 +15,10 @@ from openpyxl.chart import BarChart, LineChart, PieChart
 from sqlalchemy import select
 
 from gql_crm.db.models import Pool, Position
-from gql_crm.db.models.job import Job
+from gql_crm.db.models.job import Job, JobKind, JobState
+from gql_crm.services import job as jobs
+from gql_crm.services.exports import REPORT
+from gql_crm.services.statistics import Dimension, ReportKind, ReportRequest
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 from tests.conftest import START
@@ -223,3 +226,25 @@ async def test_bad_arguments_or_missing_rights_start_no_job(
     await _grant_sales_staff(services, "statistics:view")
     assert await sales1.error_codes(EXPORT, **good) == ["FORBIDDEN"]
     assert await count(services, Job) == 0
+
+
+async def test_a_job_runs_with_its_owners_rights_of_now(services: Services) -> None:
+    """A report export queued while its owner could export, run after they lost the right:
+    it fails saying why, and writes no file."""
+    users = await user_ids(services)
+    request = ReportRequest(
+        ReportKind.COMBINED, Dimension.USER, date(2026, 3, 1), date(2026, 3, 31)
+    )
+    async with services.database.writer() as session, session.begin():
+        job = Job(
+            kind=JobKind.EXPORT, subject=REPORT, owner_id=users["sales1"], state=JobState.QUEUED,
+            parameters={**request.stored(), "chart": "column"}, created_at=START,
+            updated_at=START,
+        )  # fmt: skip
+        session.add(job)
+    await _grant_sales_staff(services, "statistics:view")  # not statistics:export
+    await jobs.run(services, job.id)
+    async with services.database.reader() as session:
+        ended = await session.get_one(Job, job.id)
+    assert (ended.state, ended.result_key) == (JobState.FAILED, None)
+    assert ended.message is not None and "statistics:export" in ended.message
