@@ -1,18 +1,27 @@
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.resolvers.common import read
+from gql_crm.resolvers.common import mutate, read
+from gql_crm.resolvers.job import StartJobResult
 from gql_crm.schema.common import requires
 from gql_crm.schema.errors import BadRequest
+from gql_crm.schema.job import JobSuccess, job_node
 from gql_crm.schema.statistics import ReportType, StatisticsFilter
+from gql_crm.services import exports
 from gql_crm.services import statistics as service
-from gql_crm.services.statistics import STATISTICS_VIEW, Dimension, Metric
+from gql_crm.services.exports import Chart
+from gql_crm.services.statistics import (
+    STATISTICS_VIEW,
+    Dimension,
+    Metric,
+    ReportKind,
+    ReportRequest,
+)
 
 From = Annotated[
     date, strawberry.argument(name="from", description="First company day (inclusive).")
@@ -22,9 +31,10 @@ By = Annotated[Dimension, strawberry.argument(description="What the rows are.")]
 Narrowing = Annotated[StatisticsFilter | None, strawberry.argument(description="Narrowing.")]
 
 
-async def _report(info: Info, make: Callable[[Any], Awaitable[service.Report]]) -> ReportType:
+async def _report(info: Info, request: ReportRequest) -> ReportType:
+    principal = info.context.require_principal()
     try:
-        return ReportType.of(await read(info, make))
+        return ReportType.of(await read(info, lambda s: request.run(s, principal)))
     except service.ReportProblem as problem:
         raise BadRequest(str(problem)) from None
 
@@ -50,10 +60,9 @@ class StatisticsQuery:
         to: To,
         filter: Narrowing = None,
     ) -> ReportType:
-        principal = info.context.require_principal()
         return await _report(
             info,
-            lambda s: service.report(s, principal, metrics, by, from_, to, _filters(filter)),
+            ReportRequest(ReportKind.STATISTICS, by, from_, to, tuple(metrics), _filters(filter)),
         )
 
     @strawberry.field(
@@ -70,10 +79,8 @@ class StatisticsQuery:
         to: To,
         filter: Narrowing = None,
     ) -> ReportType:
-        principal = info.context.require_principal()
         return await _report(
-            info,
-            lambda s: service.leaderboard(s, principal, metric, by, from_, to, _filters(filter)),
+            info, ReportRequest(ReportKind.LEADERBOARD, by, from_, to, (metric,), _filters(filter))
         )
 
     @strawberry.field(
@@ -85,11 +92,8 @@ class StatisticsQuery:
     async def combined_statistics(
         self, info: Info, by: By, from_: From, to: To, filter: Narrowing = None
     ) -> ReportType:
-        principal = info.context.require_principal()
-        metrics = service.COMBINED
         return await _report(
-            info,
-            lambda s: service.report(s, principal, metrics, by, from_, to, _filters(filter)),
+            info, ReportRequest(ReportKind.COMBINED, by, from_, to, filters=_filters(filter))
         )
 
     @strawberry.field(
@@ -100,11 +104,8 @@ class StatisticsQuery:
     async def product_statistics(
         self, info: Info, by: By, from_: From, to: To, filter: Narrowing = None
     ) -> ReportType:
-        principal = info.context.require_principal()
-        metrics = service.PRODUCT_REPORT
         return await _report(
-            info,
-            lambda s: service.report(s, principal, metrics, by, from_, to, _filters(filter)),
+            info, ReportRequest(ReportKind.PRODUCTS, by, from_, to, filters=_filters(filter))
         )
 
     @strawberry.field(
@@ -124,5 +125,50 @@ class StatisticsQuery:
             date | None, strawberry.argument(description="Last company day of creation.")
         ] = None,
     ) -> ReportType:
-        principal = info.context.require_principal()
-        return await _report(info, lambda s: service.customer_profile(s, principal, by, from_, to))
+        return await _report(info, ReportRequest(ReportKind.CUSTOMERS, by, from_, to))
+
+
+@strawberry.type
+class StatisticsMutation:
+    @strawberry.mutation(
+        extensions=[requires(STATISTICS_VIEW)],
+        description="Export a report as an .xlsx workbook in the background: the table "
+        "(labels, one column per series with its unit, a total row) and a native Excel chart "
+        "drawn from it. The arguments are those of the report's query (`metrics`: any for "
+        "STATISTICS, exactly one for LEADERBOARD, none for the others; `from` and `to` "
+        "optional for CUSTOMERS only), and the figures are the query's for you: the job "
+        "runs it as you, within your data scope. Needs `statistics:export` too. Bad "
+        "arguments are refused at once, with no job; follow the job with `jobProgress`, then "
+        "download `resultUrl`.",
+    )
+    async def start_report_export(
+        self,
+        info: Info,
+        report: Annotated[ReportKind, strawberry.argument(description="Which report to export.")],
+        by: By,
+        from_: Annotated[
+            date | None,
+            strawberry.argument(name="from", description="First company day (inclusive)."),
+        ] = None,
+        to: Annotated[
+            date | None, strawberry.argument(description="Last company day (inclusive).")
+        ] = None,
+        metrics: Annotated[
+            list[Metric] | None,
+            strawberry.argument(description="One series each (STATISTICS, LEADERBOARD)."),
+        ] = None,
+        filter: Narrowing = None,
+        chart: Annotated[
+            Chart | None,
+            strawberry.argument(
+                description="The chart to draw (default: a line along time, bars for a "
+                "leaderboard, a pie for the customer breakdown, columns otherwise)."
+            ),
+        ] = None,
+    ) -> StartJobResult:
+        request = ReportRequest(report, by, from_, to, tuple(metrics or ()), _filters(filter))
+        return await mutate(
+            info,
+            lambda uow: exports.start_report_export(uow, request, chart),
+            lambda job: JobSuccess(job=job_node(job)),
+        )

@@ -252,6 +252,22 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "INCOME": "Income records by date, not rejected.",
         "EXPENSE": "Expense records by date, not rejected.",
     },
+    "StatisticsReportKind": {
+        "STATISTICS": "Any metrics by any dimension (the `statistics` query).",
+        "LEADERBOARD": "People or departments ranked on one metric (`statisticsLeaderboard`).",
+        "COMBINED": "Customers entered and claimed, deal total, quantity and profit "
+        "(`combinedStatistics`).",
+        "PRODUCTS": "Customers who bought, units sold and sales amount (`productStatistics`).",
+        "CUSTOMERS": "Customers by one attribute (`customerStatistics`).",
+    },
+    "ReportChart": {
+        "LINE": "Lines: one per series (the default along time).",
+        "COLUMN": "Vertical bars (the default for groups).",
+        "BAR": "Horizontal bars (the default for leaderboards).",
+        "AREA": "Filled areas, one per series.",
+        "PIE": "Slices of one series (the default for the customer breakdown).",
+        "DOUGHNUT": "A ring of slices of one series.",
+    },
     "StatisticsUnit": {
         "COUNT": "A whole number of records or customers.",
         "MONEY": "An amount in the company currency, two decimals.",

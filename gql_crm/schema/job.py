@@ -70,7 +70,8 @@ class JobType(ModelType, model=Job, fields="created_at owner_id"):
     id: int
     kind: JobKindEnum = strawberry.field(description="Import or export.")  # type: ignore[valid-type]
     subject: str = strawberry.field(
-        description="What it imports or exports: an `ImportKind` or `ExportKind`, in lower case."
+        description="What it imports or exports: an `ImportKind` or `ExportKind`, in lower "
+        "case, or `report` for a statistics report (`startReportExport`)."
     )
     state: JobStateEnum = strawberry.field(description="Where it stands.")  # type: ignore[valid-type]
     dry_run: bool = strawberry.field(description="An import that only checks, writing nothing.")

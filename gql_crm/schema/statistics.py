@@ -6,6 +6,7 @@ from decimal import Decimal
 import strawberry
 
 from gql_crm.services import statistics as service
+from gql_crm.services.exports import Chart
 
 MetricEnum = strawberry.enum(
     service.Metric, name="StatisticsMetric", description="What a statistics report counts."
@@ -18,6 +19,15 @@ DimensionEnum = strawberry.enum(
     name="StatisticsDimension",
     description="What a report groups by: company days, months or years, people, "
     "departments, products, deal types or an attribute of the customer.",
+)
+
+ReportKindEnum = strawberry.enum(
+    service.ReportKind,
+    name="StatisticsReportKind",
+    description="Which report: each is also a query, taking the same arguments.",
+)
+ChartEnum = strawberry.enum(
+    Chart, name="ReportChart", description="The native Excel chart an exported report draws."
 )
 
 
@@ -110,4 +120,12 @@ class ReportType:
         )  # fmt: skip
 
 
-__all__ = ["DimensionEnum", "MetricEnum", "ReportType", "StatisticsFilter", "UnitEnum"]
+__all__ = [
+    "ChartEnum",
+    "DimensionEnum",
+    "MetricEnum",
+    "ReportKindEnum",
+    "ReportType",
+    "StatisticsFilter",
+    "UnitEnum",
+]

@@ -108,6 +108,7 @@ _MANAGER = sorted(
         *_STAFF,
         *(basic(m, a) for m in _SALES_MODULES for a in (Action.DELETE, Action.EXPORT)),
         basic(Module.STATISTICS, Action.VIEW),
+        basic(Module.STATISTICS, Action.EXPORT),  # reports to a spreadsheet with a chart
         Advanced.VIEW_CONTACT_DETAILS,
         Advanced.EDIT_OTHERS_FOLLOWUPS,
         Advanced.APPROVE_EXPENSES,

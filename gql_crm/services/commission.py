@@ -552,10 +552,12 @@ async def monthly_entries(
     *,
     with_cost: bool = True,
     with_lines: bool = False,
+    products: Iterable[int] | None = None,
 ) -> list[Entry]:
     """What ``entries`` gives, added up in SQL per owner, month and kind (and product, with
-    ``with_lines``): a plan's amount depends on its period's sums only, so totals without
-    a breakdown need a few hundred rows rather than every order."""
+    ``with_lines``, only of ``products`` if given): a plan's amount depends on its period's
+    sums only, so totals without a breakdown need a few hundred rows rather than every
+    order."""
     owners = sorted(set(owner_ids))
     if not owners:
         return []
@@ -577,8 +579,12 @@ async def monthly_entries(
     for source, day, amount, table, where in kinds:
         month = func.substr(day, 1, 7)
         # The part of the order's price this row is (x ONE: SQLite divides whole numbers as
-        # integers); an order of no amount carries no margin.
-        share: Any = amount * ONE / func.nullif(Order.amount, 0)
+        # integers; an order of no amount carries no margin); a sale is its whole order,
+        # which needs no arithmetic on every line.
+        share: Any = None if source == "sale" else amount * ONE / func.nullif(Order.amount, 0)
+
+        def shared(value: Any, share: Any = share) -> Any:
+            return value if share is None else value * share
 
         def grouped(
             stmt: Any, *keys: Any, table: Any = table, where: Any = where, month: Any = month
@@ -595,11 +601,13 @@ async def monthly_entries(
         if with_lines:
             stmt = on_lines.with_only_columns(
                 Order.owner_id, month, OrderLine.product_id,
-                func.sum(OrderLine.quantity * share, type_=SUMMED),
-                func.sum(OrderLine.amount * share, type_=SUMMED),
-                func.sum(OrderLine.quantity * Product.cost * share, type_=SUMMED),
+                func.sum(shared(OrderLine.quantity), type_=SUMMED),
+                func.sum(shared(OrderLine.amount), type_=SUMMED),
+                func.sum(shared(OrderLine.quantity * Product.cost), type_=SUMMED),
                 maintain_column_froms=True,
             )  # fmt: skip
+            if products is not None:  # lines of other products earn nothing
+                stmt = stmt.where(OrderLine.product_id.in_(sorted(products)))
             for owner, key, product, quantity, line_amount, line_cost in await session.execute(
                 grouped(stmt, OrderLine.product_id)
             ):
@@ -613,9 +621,9 @@ async def monthly_entries(
             stmt = on_lines.with_only_columns(
                 Order.owner_id,
                 month,
-                func.sum(OrderLine.quantity * Product.cost * share, type_=SUMMED),
+                func.sum(shared(OrderLine.quantity * Product.cost), type_=SUMMED),
                 maintain_column_froms=True,
-            )
+            ).where(Order.amount != 0)
             costs = {
                 (owner, str(key)): _summed(c)
                 for owner, key, c in await session.execute(grouped(stmt))
@@ -758,9 +766,14 @@ async def commissions(
                     with_cost=margin and not with_lines, with_lines=with_lines,
                 )  # fmt: skip
             elif owners:
+                ruled = {
+                    r.product_id for v, _, _ in jobs
+                    if v.rules.counting is counting and v.rules.basis is Basis.PRODUCT
+                    for r in v.rules.products
+                }  # fmt: skip
                 pool[(counting, with_lines)] = await monthly_entries(
                     session, owners, period.first, period.last, counting, settings.timezone,
-                    with_cost=margin and not with_lines, with_lines=with_lines,
+                    with_cost=margin and not with_lines, with_lines=with_lines, products=ruled,
                 )  # fmt: skip
     # Per kind and owner, by day: a plan period's entries are a slice.
     index: dict[tuple[Counting, bool], dict[int, tuple[list[date], list[Entry]]]] = {}

@@ -3,22 +3,31 @@ sheet's; the job streams it in batches into a write-only workbook, so memory sta
 
 To add an export, register its query once::
 
-    @exporter("sales_report", permission=STATISTICS_EXPORT, title="Sales report")
-    def sales_report(principal: Principal, parameters: dict[str, Any]) -> Any:
-        return select(User.name.label("Salesperson"), ...)
+    @exporter("products", permission=basic(Module.PRODUCT, Action.EXPORT), title="Products")
+    def products(principal: Principal, parameters: dict[str, Any]) -> Any:
+        return select(Product.name.label("Name"), ...)
 
 It is then a value of ``ExportKind`` in the schema (its name in upper case), checked against
 ``permission``, run by the same job, and downloadable the same way.
+
+A statistics report is exported by ``start_report_export`` (the job's subject is ``report``):
+the report as its query answers it, run again by the job as its owner, written as a table
+with a native Excel chart drawn from the table's cells.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.chart import AreaChart, BarChart, DoughnutChart, LineChart, PieChart, Reference
+from openpyxl.chart.data_source import AxDataSource, StrRef
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
@@ -39,6 +48,7 @@ from gql_crm.db.models import (
 )
 from gql_crm.db.models.job import Job, JobKind
 from gql_crm.services import customer as customer_service
+from gql_crm.services.errors import InvalidInput
 from gql_crm.services.job import (
     JobRun,
     Outcome,
@@ -47,6 +57,15 @@ from gql_crm.services.job import (
     new_key,
     prepare_dir,
     start,
+)
+from gql_crm.services.statistics import (
+    STATISTICS_VIEW,
+    TIME,
+    Report,
+    ReportKind,
+    ReportProblem,
+    ReportRequest,
+    Unit,
 )
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.workbook import CONTACT_COLUMNS, CUSTOMER_COLUMNS, KIND_COLUMN, cell
@@ -320,3 +339,190 @@ async def start_export(uow: UnitOfWork, kind: str, parameters: dict[str, Any]) -
     uow.principal.require(found.permission)
     found.query(uow.principal, parameters)  # a filter it cannot use fails now, not later
     return await start(uow, JobKind.EXPORT, kind, parameters=parameters)
+
+
+# ---- reports -------------------------------------------------------------------------------
+
+STATISTICS_EXPORT = basic(Module.STATISTICS, Action.EXPORT)
+REPORT = "report"  # the subject of a report's export job
+
+
+class Chart(enum.StrEnum):
+    LINE = "line"
+    COLUMN = "column"
+    BAR = "bar"
+    AREA = "area"
+    PIE = "pie"
+    DOUGHNUT = "doughnut"
+
+
+ONE_SERIES = (Chart.PIE, Chart.DOUGHNUT)
+REPORT_TITLES = {
+    ReportKind.STATISTICS: "Statistics",
+    ReportKind.LEADERBOARD: "Leaderboard",
+    ReportKind.COMBINED: "Combined statistics",
+    ReportKind.PRODUCTS: "Product statistics",
+    ReportKind.CUSTOMERS: "Customer statistics",
+}
+NUMBER_FORMATS = {Unit.COUNT: "0", Unit.MONEY: "#,##0.00", Unit.QUANTITY: "#,##0.00"}
+
+
+def natural_chart(request: ReportRequest) -> Chart:
+    """The chart a report draws unless the caller chooses: a line along time, bars for a
+    ranking, a pie for how customers divide, columns otherwise."""
+    if request.dimension in TIME:
+        return Chart.LINE
+    if request.kind is ReportKind.LEADERBOARD:
+        return Chart.BAR
+    if request.kind is ReportKind.CUSTOMERS:
+        return Chart.PIE
+    return Chart.COLUMN
+
+
+def _check_report(request: ReportRequest, chart: Chart) -> None:
+    try:
+        request.check()
+    except ReportProblem as problem:
+        raise InvalidInput.single(problem.field or "report", str(problem)) from None
+    if chart in ONE_SERIES and len(request.metrics_shown()) > 1:
+        raise InvalidInput.single(
+            "chart", f"A {chart} chart shows one series; choose one metric or another chart."
+        )
+
+
+async def start_report_export(
+    uow: UnitOfWork, request: ReportRequest, chart: Chart | None = None
+) -> Job:
+    """Queue the export of a statistics report for the caller (who needs statistics:export
+    beside the report's own right); bad arguments are refused now, with no job."""
+    uow.principal.require(STATISTICS_EXPORT)
+    chart = chart or natural_chart(request)
+    _check_report(request, chart)
+    parameters = {**request.stored(), "chart": chart.value}
+    return await start(uow, JobKind.EXPORT, REPORT, parameters=parameters)
+
+
+@handler(JobKind.EXPORT, REPORT)
+async def _export_report(run: JobRun) -> Outcome:
+    for code in (STATISTICS_VIEW, STATISTICS_EXPORT):  # rights of now, not of the request
+        run.principal.require(code)
+    request = ReportRequest.from_stored(run.parameters)
+    chart = Chart(run.parameters["chart"])
+    await run.progress(0, None)
+    async with run.services.database.reader() as session:
+        try:
+            report = await request.run(session, run.principal)
+        except ReportProblem as problem:
+            return Outcome(False, 0, message=str(problem))
+    workbook = report_workbook(request, report, chart)
+    await run.progress(len(report.keys), len(report.keys))
+    prepare_dir(run.services.settings)
+    key = new_key()
+    await asyncio.to_thread(workbook.save, file_path(run.services.settings, key))
+    return Outcome(True, len(report.keys), result_key=key, result_name=report_file_name(request))
+
+
+def report_file_name(request: ReportRequest) -> str:
+    title = REPORT_TITLES[request.kind]
+    if request.first is None or request.last is None:
+        return f"{title}.xlsx"
+    return f"{title} {request.first.isoformat()} to {request.last.isoformat()}.xlsx"
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def report_workbook(request: ReportRequest, report: Report, chart: Chart) -> Workbook:
+    """The report's table on the first sheet (a header row, one row per key, a total row)
+    and a chart drawn from the table's cells; what was asked for on a second sheet."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = REPORT_TITLES[request.kind]
+    ranked = report.ranks is not None
+    headers = (["Rank"] if ranked else []) + [_words(report.dimension.value)]
+    headers += [f"{_words(s.metric.value)} ({s.unit.value})" for s in report.series]
+    sheet.append(headers + (["Tied"] if ranked else []))
+    first_value = len(headers) - len(report.series) + 1  # column of the first series
+    for row, label in enumerate(report.labels):
+        values: list[Any] = [report.ranks[row]] if report.ranks is not None else []
+        values += [label, *(s.values[row] for s in report.series)]
+        if report.tied is not None:
+            values.append("yes" if report.tied[row] else "")
+        sheet.append(values)
+    sheet.append(([""] if ranked else []) + ["Total", *(s.total for s in report.series)])
+    for row in sheet.iter_rows(min_row=1, max_row=1):
+        for header in row:
+            header.font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=sheet.max_row, max_row=sheet.max_row):
+        for total in row:
+            total.font = Font(bold=True)
+    for offset, series in enumerate(report.series):
+        column = first_value + offset
+        for (value,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            value.number_format = NUMBER_FORMATS[series.unit]
+    sheet.column_dimensions["A" if not ranked else "B"].width = 24
+    if report.keys:
+        sheet.add_chart(
+            _chart(sheet, report, chart, first_value), f"{get_column_letter(len(headers) + 2)}2"
+        )
+    _about(workbook, request, report, chart)
+    return workbook
+
+
+def _chart(sheet: Any, report: Report, chart: Chart, first_value: int) -> Any:
+    drawn: Any
+    if chart is Chart.LINE:
+        drawn = LineChart()
+    elif chart is Chart.AREA:
+        drawn = AreaChart()
+    elif chart is Chart.PIE:
+        drawn = PieChart()
+    elif chart is Chart.DOUGHNUT:
+        drawn = DoughnutChart()
+    else:
+        drawn = BarChart()
+        drawn.type = "col" if chart is Chart.COLUMN else "bar"
+    rows = len(report.keys)
+    data = Reference(
+        sheet,
+        min_col=first_value,
+        max_col=first_value + len(report.series) - 1,
+        min_row=1,
+        max_row=rows + 1,
+    )
+    labels = Reference(sheet, min_col=first_value - 1, min_row=2, max_row=rows + 1)
+    drawn.add_data(data, titles_from_data=True)
+    for series in drawn.series:  # labels are text: a string reference, as Excel writes it
+        series.cat = AxDataSource(strRef=StrRef(f=str(labels)))
+    drawn.title = sheet.title
+    if chart not in ONE_SERIES:
+        # Shown: without an explicit "not deleted", recent Excel hides openpyxl's axes.
+        drawn.x_axis.delete = drawn.y_axis.delete = False
+        drawn.x_axis.title = _words(report.dimension.value)
+        units = {s.unit for s in report.series}
+        if len(units) == 1:
+            drawn.y_axis.title = units.pop().value
+    if chart is Chart.BAR:  # the first row (a leaderboard's top) at the top
+        drawn.x_axis.scaling.orientation = "maxMin"
+    drawn.width, drawn.height = 24, 12
+    return drawn
+
+
+def _about(workbook: Workbook, request: ReportRequest, report: Report, chart: Chart) -> None:
+    about = workbook.create_sheet("About")
+    narrowing = request.filters
+    for name, value in (
+        ("Report", REPORT_TITLES[request.kind]),
+        ("Rows", _words(report.dimension.value)),
+        ("From", request.first.isoformat() if request.first else "all time"),
+        ("To", request.last.isoformat() if request.last else "all time"),
+        ("Time zone", report.timezone),
+        ("Person id", narrowing.user_id),
+        ("Department id", narrowing.department_id),
+        ("Deal type id", narrowing.deal_type_id),
+        ("Chart", _words(chart.value) if report.keys else "None: the report has no rows."),
+        ("Scope", "The records of the people in the data scope of whoever exported it."),
+    ):
+        about.append([name, cell(value)])

@@ -197,7 +197,11 @@ class Window:
 
 class ReportProblem(ValueError):
     """The report cannot be made as asked (a dimension a metric has no data for, a range too
-    long for its granularity); the message says which."""
+    long for its granularity); the message says which, ``field`` which argument."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(slots=True)
@@ -498,19 +502,33 @@ def buckets(dimension: Dimension, first: date, last: date) -> list[str]:
 def check(metrics: Sequence[Metric], dimension: Dimension, first: date, last: date) -> None:
     """Refuse a report that cannot be made, saying why."""
     if last < first:
-        raise ReportProblem("'to' must not be before 'from'.")
+        raise ReportProblem("'to' must not be before 'from'.", "to")
     if not metrics:
-        raise ReportProblem("Choose at least one metric.")
+        raise ReportProblem("Choose at least one metric.", "metrics")
     if Metric.CUSTOMERS in metrics:
-        raise ReportProblem("'customers' is the customer breakdown's own metric.")
+        raise ReportProblem("'customers' is the customer breakdown's own metric.", "metrics")
     if dimension is Dimension.DAY and (last - first).days >= MAX_BUCKETS:
-        raise ReportProblem(f"A daily series covers at most {MAX_BUCKETS} days.")
+        raise ReportProblem(f"A daily series covers at most {MAX_BUCKETS} days.", "to")
     if dimension in PRODUCTS:
         unfit = [m.value for m in metrics if m not in LINE_METRICS]
         if unfit:
             raise ReportProblem(
-                f"Only product metrics break down by product; not: {', '.join(unfit)}."
+                f"Only product metrics break down by product; not: {', '.join(unfit)}.", "by"
             )
+
+
+def check_leaderboard(dimension: Dimension) -> None:
+    if dimension not in PEOPLE:
+        raise ReportProblem("A leaderboard ranks people or departments.", "by")
+
+
+def check_profile(dimension: Dimension, first: date | None, last: date | None) -> None:
+    if dimension not in CUSTOMER_ATTRIBUTES:
+        raise ReportProblem("Customers break down by a customer attribute.", "by")
+    if (first is None) != (last is None):
+        raise ReportProblem("Give both 'from' and 'to', or neither.", "from")
+    if first is not None and last is not None and last < first:
+        raise ReportProblem("'to' must not be before 'from'.", "to")
 
 
 async def _people_keys(session: AsyncSession, principal: Principal, filters: Filters) -> list[int]:
@@ -662,8 +680,7 @@ async def leaderboard(
     last: date,
     filters: Filters = Filters(),
 ) -> Report:
-    if dimension not in PEOPLE:
-        raise ReportProblem("A leaderboard ranks people or departments.")
+    check_leaderboard(dimension)
     return ranked(await report(session, principal, [metric], dimension, first, last, filters))
 
 
@@ -676,16 +693,11 @@ async def customer_profile(
 ) -> Report:
     """Customers the caller may see, by one attribute (kind, city, status, maturity...): all
     of them, or with a range those created in it."""
-    if dimension not in CUSTOMER_ATTRIBUTES:
-        raise ReportProblem("Customers break down by a customer attribute.")
-    if (first is None) != (last is None):
-        raise ReportProblem("Give both 'from' and 'to', or neither.")
+    check_profile(dimension, first, last)
     timezone = (await get_settings(session)).timezone
     key = _CUSTOMER_COLUMNS[dimension]
     stmt = select(key, func.count()).where(visibility.customer(principal)).group_by(key)
     if first is not None and last is not None:
-        if last < first:
-            raise ReportProblem("'to' must not be before 'from'.")
         stmt = stmt.where(Customer.created_at >= day_bounds(first, last, timezone)[0])
         stmt = stmt.where(Customer.created_at < day_bounds(first, last, timezone)[1])
     values: dict[str, Decimal] = {}
@@ -703,3 +715,100 @@ async def customer_profile(
         labels=[labels[k] for k in ordered],
         series=[Series(Metric.CUSTOMERS, Unit.COUNT, counts, sum(counts, Decimal(0)))],
     )
+
+
+# ---- the reports, as a caller asks for them -----------------------------------------------
+
+
+class ReportKind(enum.StrEnum):
+    STATISTICS = "statistics"
+    LEADERBOARD = "leaderboard"
+    COMBINED = "combined"
+    PRODUCTS = "products"
+    CUSTOMERS = "customers"
+
+
+# The reports whose metrics are their own, not the caller's.
+FIXED_METRICS = {ReportKind.COMBINED: COMBINED, ReportKind.PRODUCTS: PRODUCT_REPORT}
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    """One report with the arguments its query takes: what the query runs and what an export
+    stores (``stored``) and runs again as its owner."""
+
+    kind: ReportKind
+    dimension: Dimension
+    first: date | None = None
+    last: date | None = None
+    metrics: tuple[Metric, ...] = ()  # statistics: any; leaderboard: one; others: none
+    filters: Filters = Filters()
+
+    def metrics_shown(self) -> tuple[Metric, ...]:
+        """The report's series, in order."""
+        if self.kind is ReportKind.CUSTOMERS:
+            return (Metric.CUSTOMERS,)
+        return FIXED_METRICS.get(self.kind, self.metrics)
+
+    def check(self) -> None:
+        """Refuse, before anything runs, what the report's query would refuse."""
+        if self.kind is ReportKind.CUSTOMERS:
+            if self.metrics:
+                raise ReportProblem("The customer breakdown counts customers only.", "metrics")
+            if self.filters != Filters():
+                raise ReportProblem("The customer breakdown takes no filter.", "filter")
+            check_profile(self.dimension, self.first, self.last)
+            return
+        if self.first is None or self.last is None:
+            raise ReportProblem("Give 'from' and 'to'.", "from" if self.first is None else "to")
+        if self.kind in FIXED_METRICS and self.metrics:
+            raise ReportProblem(f"The {self.kind} report's metrics are its own.", "metrics")
+        if self.kind is ReportKind.LEADERBOARD:
+            if len(self.metrics) != 1:
+                raise ReportProblem("A leaderboard ranks on exactly one metric.", "metrics")
+            check_leaderboard(self.dimension)
+        check(self.metrics_shown(), self.dimension, self.first, self.last)
+
+    async def run(self, session: AsyncSession, principal: Principal) -> Report:
+        self.check()
+        if self.kind is ReportKind.CUSTOMERS:
+            return await customer_profile(session, principal, self.dimension, self.first, self.last)
+        assert self.first is not None and self.last is not None  # check() says so
+        if self.kind is ReportKind.LEADERBOARD:
+            return await leaderboard(
+                session, principal, self.metrics[0], self.dimension, self.first, self.last,
+                self.filters,
+            )  # fmt: skip
+        return await report(
+            session, principal, self.metrics_shown(), self.dimension, self.first, self.last,
+            self.filters,
+        )  # fmt: skip
+
+    def stored(self) -> dict[str, Any]:
+        """As JSON (a job's parameters)."""
+        return {
+            "report": self.kind.value,
+            "by": self.dimension.value,
+            "from": self.first.isoformat() if self.first else None,
+            "to": self.last.isoformat() if self.last else None,
+            "metrics": [m.value for m in self.metrics],
+            "filter": {
+                "userId": self.filters.user_id,
+                "departmentId": self.filters.department_id,
+                "dealTypeId": self.filters.deal_type_id,
+            },
+        }
+
+    @classmethod
+    def from_stored(cls, values: dict[str, Any]) -> ReportRequest:
+        narrowing = values.get("filter") or {}
+        return cls(
+            kind=ReportKind(values["report"]),
+            dimension=Dimension(values["by"]),
+            first=date.fromisoformat(values["from"]) if values.get("from") else None,
+            last=date.fromisoformat(values["to"]) if values.get("to") else None,
+            metrics=tuple(Metric(m) for m in values.get("metrics") or ()),
+            filters=Filters(
+                narrowing.get("userId"), narrowing.get("departmentId"), narrowing.get("dealTypeId")
+            ),
+        )
