@@ -31,7 +31,7 @@ from tests.pool.support import CLAIM
 ERRORS = (
     "... on Error { code message field } ... on InvalidInputError { problems { field message } }"
 )
-ENDPOINT = "id url eventTypes enabled disabledReason secret ownerId failingSince"
+ENDPOINT = "id url eventTypes enabled disabledReason secret ownerId failingSince customerFilter"
 CREATE = f"""mutation($input: WebhookEndpointInput!) {{ result: createWebhookEndpoint(
   input: $input) {{ __typename ... on WebhookEndpointSuccess {{ endpoint {{ {ENDPOINT} }} }}
   {ERRORS} }} }}"""
