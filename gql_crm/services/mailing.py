@@ -373,6 +373,14 @@ async def _settled(
             {"channel": [None, message.kind], "subject": [None, payload.get("subject")],
              "mailingId": [None, mailing_id]},
         )  # fmt: skip
+    elif outcome.bounced and payload.get("customerId"):
+        uow.log(
+            "customer",
+            payload["customerId"],
+            "message_bounced",
+            {"channel": [None, message.kind], "contactId": [None, payload.get("contactId")],
+             "reason": [None, outcome.error], "mailingId": [None, mailing_id]},
+        )  # fmt: skip
     if mailing_id is None:
         return
     sender = await uow.session.scalar(select(Mailing.created_by_id).where(Mailing.id == mailing_id))

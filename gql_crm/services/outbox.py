@@ -9,12 +9,14 @@ never claim the same row; a worker that dies mid-send leaves rows that are due a
 the lease ends, and the next worker sends them again under the same idempotency key (the
 webhook-id, the e-mail's Message-ID), by which receivers recognise a repeat. Each attempt is
 logged with its outcome and response time; failures are retried on the handler's schedule
-and then marked ``failed`` with the reason.
+and then marked ``failed`` with the reason; a recipient refused for good is ``bounced`` at
+once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import uuid
@@ -56,6 +58,8 @@ class Outcome:
     # Never worth retrying (an endpoint answering 410 Gone, a disabled endpoint).
     permanent: bool = False
     response_ms: int = 0
+    # The recipient's address was refused for good (implies permanent).
+    bounced: bool = False
 
 
 class Handler(Protocol):
@@ -183,9 +187,7 @@ async def _attempt(
                 outcome = Outcome(False, error=f"{type(error).__name__}: {error}")
         if not outcome.response_ms:
             elapsed = round((time.perf_counter() - started) * 1000)
-            outcome = Outcome(
-                outcome.delivered, outcome.status_code, outcome.error, outcome.permanent, elapsed
-            )
+            outcome = dataclasses.replace(outcome, response_ms=elapsed)
         await outcomes.put((message, outcome))
 
 
@@ -220,13 +222,15 @@ async def record(services: Services, results: Sequence[tuple[Claimed, Outcome]])
         for message, outcome in results:
             handler = HANDLERS.get(message.kind)
             delays = handler.retry_delays if handler else ()
-            final = outcome.delivered or outcome.permanent or message.attempt > len(delays)
+            permanent = outcome.permanent or outcome.bounced
+            final = outcome.delivered or permanent or message.attempt > len(delays)
             next_at: datetime | None = None
             values: dict[str, Any]
             if outcome.delivered:
                 values = {"status": OutboxStatus.DELIVERED, "delivered_at": uow.now}
             elif final:
-                values = {"status": OutboxStatus.FAILED, "last_error": _short(outcome)}
+                status = OutboxStatus.BOUNCED if outcome.bounced else OutboxStatus.FAILED
+                values = {"status": status, "last_error": _short(outcome)}
             else:
                 next_at = uow.now + delays[message.attempt - 1]
                 values = {

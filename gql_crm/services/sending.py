@@ -3,8 +3,10 @@ provider (an HTTP API configured by settings, or "log", which records instead of
 
 A message's payload is ``{to, subject?, body, customerId?, contactId?, mailingId?}``; its
 outbox key is the e-mail's Message-ID (or the SMS provider's id), the same on every attempt,
-so a message sent again after a crash is recognised as a repeat. A permanent refusal (an SMTP
-5xx, a provider's 4xx) fails the message at once as ``bounced``; anything else is retried.
+so a message sent again after a crash is recognised as a repeat. A recipient refused for
+good (an SMTP 5xx to RCPT or DATA; the SMS provider answering one of ``SMS_BOUNCES``: no
+such number) is ``bounced`` at once; another permanent SMTP refusal (5xx to the sender, to the
+sign-in) fails the message at once; anything else is retried.
 What a delivered or failed message means elsewhere (the customer's history, a mailing's
 counts) is said by ``on_settled`` listeners.
 """
@@ -80,9 +82,12 @@ class EmailHandler(_Handler):
             await _send_pooled(settings, email)
         except aiosmtplib.SMTPRecipientsRefused as refused:
             first = refused.recipients[0] if refused.recipients else None
-            return _refused(first.code if first else 550, first.message if first else "refused")
+            code = first.code if first else 550
+            return _refused(code, first.message if first else "refused", recipient=True)
+        except (aiosmtplib.SMTPRecipientRefused, aiosmtplib.SMTPDataError) as error:
+            return _refused(error.code, error.message, recipient=True)
         except aiosmtplib.SMTPResponseException as error:
-            return _refused(error.code, error.message)
+            return _refused(error.code, error.message, recipient=False)
         except aiosmtplib.SMTPTimeoutError:
             return outbox.Outcome(False, error="the SMTP server timed out")
         except (aiosmtplib.SMTPException, OSError) as error:
@@ -139,11 +144,17 @@ async def _connect(settings: Settings) -> aiosmtplib.SMTP:
     return client
 
 
-def _refused(code: int, text: str) -> outbox.Outcome:
+def _refused(code: int, text: str, *, recipient: bool) -> outbox.Outcome:
+    """An SMTP refusal: 5xx is for good (the recipient's: bounced), 4xx for now."""
     permanent = 500 <= code < 600
-    label = "bounced" if permanent else "deferred"
+    bounced = permanent and recipient
+    label = "bounced" if bounced else "refused" if permanent else "deferred"
     return outbox.Outcome(False, status_code=code, error=f"{label}: {code} {text}"[:300],
-                          permanent=permanent)  # fmt: skip
+                          permanent=permanent, bounced=bounced)  # fmt: skip
+
+
+# What the SMS provider answers when it refuses the number (or the message to it) for good.
+SMS_BOUNCES = frozenset({400, 404, 410, 422})
 
 
 class SmsHandler(_Handler):
@@ -165,9 +176,9 @@ class SmsHandler(_Handler):
         code = response.status_code
         if 200 <= code < 300:
             return outbox.Outcome(True, status_code=code)
-        permanent = 400 <= code < 500 and code not in (408, 429)
-        reason = f"{'bounced' if permanent else 'deferred'}: HTTP {code} {response.text[:200]}"
-        return outbox.Outcome(False, status_code=code, error=reason, permanent=permanent)
+        bounced = code in SMS_BOUNCES
+        reason = f"{'bounced' if bounced else 'deferred'}: HTTP {code} {response.text[:200]}"
+        return outbox.Outcome(False, status_code=code, error=reason, bounced=bounced)
 
 
 outbox.register(EMAIL, EmailHandler())

@@ -31,7 +31,7 @@ ERRORS = (
     "... on Error { code message field } ... on InvalidInputError { problems { field message } }"
 )
 MAILING = """id channel queued skippedNoAddress skippedDuplicate skippedOptedOut
-  counts { queued sending sent failed }"""
+  counts { queued sending sent failed bounced }"""
 SEND = f"""mutation($audience: AudienceInput!, $draft: MessageDraftInput!, $sendAt: DateTime) {{
   result: sendMailing(audience: $audience, draft: $draft, sendAt: $sendAt) {{ __typename
   ... on MailingSuccess {{ mailing {{ {MAILING} }} }} {ERRORS} }} }}"""
@@ -109,7 +109,7 @@ async def test_a_manager_emails_the_primary_contacts_in_scope_and_sees_them_sent
     sent = await result(manager1, SEND, audience=all_contacts, draft=EMAIL)
     mailing = sent["mailing"]
     assert (mailing["queued"], mailing["skippedDuplicate"]) == (2, 1), mailing
-    assert mailing["counts"] == {"queued": 2, "sending": 0, "sent": 0, "failed": 0}
+    assert mailing["counts"] == {"queued": 2, "sending": 0, "sent": 0, "failed": 0, "bounced": 0}
     assert await outbox.deliver_due(services) == 2
 
     received = sorted(str(m["To"]) for m in smtp.messages)
@@ -117,7 +117,7 @@ async def test_a_manager_emails_the_primary_contacts_in_scope_and_sees_them_sent
     keys = await select_rows(services, OutboxMessage.key, order_by=[OutboxMessage.id])
     assert sorted(smtp.message_ids()) == sorted(k for (k,) in keys)
     [node] = [e["node"] for e in (await manager1.data(COUNTS))["mailings"]["edges"]]
-    assert node["counts"] == {"queued": 0, "sending": 0, "sent": 2, "failed": 0}
+    assert node["counts"] == {"queued": 0, "sending": 0, "sent": 2, "failed": 0, "bounced": 0}
     history = await select_rows(
         services, OperationLog.entity_id, where=[OperationLog.action == "message_sent"]
     )
@@ -142,16 +142,66 @@ async def test_refusals_retry_then_fail_with_the_reason_and_can_be_sent_again(
     manager = await manager1.as_user("manager1")  # the clock moved past the sign-in
     resent = await result(manager, RESEND, id=mailing["id"])
     assert resent["mailing"]["counts"]["queued"] == 1, resent
-    smtp.refuse_with = "550 5.1.1 no such user"
-    await outbox.deliver_due(services)
-    recipients = await manager.data(RECIPIENTS, id=mailing["id"], status="FAILED")
-    [node] = [e["node"] for e in recipients["mailingRecipients"]["edges"]]
-    assert node["lastError"].startswith("bounced: 550")
-
     smtp.refuse_with = None
-    await result(manager, RESEND, id=mailing["id"])
     await outbox.deliver_due(services)
     assert len(smtp.messages) == 1
+
+
+async def test_a_refused_recipient_bounces_at_once_and_is_never_sent_again(
+    app: Starlette, sales1: GraphQLClient, manager1: GraphQLClient, services: Services,
+    smtp: SmtpServer, clock: FrozenClock,
+) -> None:  # fmt: skip
+    acme = await customer(sales1, "Acme", {"name": "Ann", "email": "ann@acme.test"})
+    await customer(sales1, "Beta", {"name": "Cy", "email": "cy@beta.test"})
+    await customer(sales1, "Gamma", {"name": "Di", "email": "di@gamma.test"})
+    smtp.refused_recipients["ann@acme.test"] = "550 5.1.1 <ann@acme.test>: no such user"
+    async with subscribed(app, PROGRESS_ALL, manager1) as (watcher,):
+        mailing = (await result(manager1, SEND, audience=EVERYONE, draft=EMAIL))["mailing"]
+        smtp.refuse_with = "451 4.3.0 try again later"  # DATA, for now: Beta and Gamma retry
+        assert await outbox.deliver_due(services) == 3
+        settled = {"queued": 2, "sending": 0, "sent": 0, "failed": 0, "bounced": 1}
+        pushed = [(await watcher.next_data())["mailingProgress"]["counts"]]
+        while pushed[-1] != settled and len(pushed) < 3:  # one push per settled batch
+            pushed.append((await watcher.next_data())["mailingProgress"]["counts"])
+    assert pushed[-1] == settled, pushed
+    recipients = await manager1.data(RECIPIENTS, id=mailing["id"], status="BOUNCED")
+    [node] = [e["node"] for e in recipients["mailingRecipients"]["edges"]]
+    assert node["lastError"].startswith("bounced: 550 5.1.1") and node["to"] == "ann@acme.test"
+    history = await select_rows(
+        services, OperationLog.entity_id, where=[OperationLog.action == "message_bounced"]
+    )
+    assert history == [(acme["id"],)]
+
+    # A 5xx to DATA bounces too; a resend of the failed ones leaves the bounced.
+    smtp.refused_recipients.clear()
+    smtp.refuse_with = "554 5.7.1 message refused"
+    clock.advance(sending.RETRY_DELAYS[0])
+    assert await outbox.deliver_due(services) == 2
+    counts = (await manager1.data(COUNTS))["mailings"]["edges"][0]["node"]["counts"]
+    assert (counts["bounced"], counts["queued"], counts["failed"]) == (3, 0, 0)
+    smtp.refuse_with = None
+    out = await result(manager1, RESEND, id=mailing["id"])
+    assert out["code"] == "INVALID_INPUT", out  # nothing failed, nothing sent again
+    assert await outbox.deliver_due(services) == 0
+    assert smtp.messages == []
+
+
+async def test_a_number_the_sms_provider_refuses_bounces_and_an_outage_retries(
+    sales1: GraphQLClient, services: Services, provider: Receiver
+) -> None:
+    made = await customer(sales1, "Acme", {"name": "Ann", "mobile": "13900000001"})
+    sms = {"channel": "SMS", "body": "Hi"}
+    provider.status["/sms"] = 503
+    await result(sales1, SEND_ONE, contactId=made["contacts"][0]["id"], draft=sms)
+    await outbox.deliver_due(services)
+    [(status, error)] = await select_rows(services, OutboxMessage.status, OutboxMessage.last_error)
+    assert (status, error[:17]) == (OutboxStatus.PENDING, "deferred: HTTP 50")
+
+    provider.status["/sms"] = 422
+    await result(sales1, SEND_ONE, contactId=made["contacts"][0]["id"], draft=sms)
+    await outbox.deliver_due(services)
+    statuses = await select_rows(services, OutboxMessage.status, order_by=[OutboxMessage.id])
+    assert statuses == [(OutboxStatus.PENDING,), (OutboxStatus.BOUNCED,)]
 
 
 async def test_an_unreachable_smtp_server_is_retried(
@@ -250,6 +300,7 @@ async def test_a_mailing_waits_for_its_time_and_templates_are_checked(
 
 
 PROGRESS = """subscription { mailingProgress { id counts { queued sent failed } } }"""
+PROGRESS_ALL = f"""subscription {{ mailingProgress {{ {MAILING} }} }}"""
 
 
 async def test_the_sender_and_their_manager_watch_the_counts_go_to_sent(
