@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -17,7 +18,7 @@ from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.outbox import DeliveryStatus  # noqa: F401  (registers the enum first)
 from gql_crm.schema.user import UserType
 from gql_crm.services.unit_of_work import camel
-from gql_crm.services.webhook import stored_filter
+from gql_crm.services.webhook import previous_secret_until, stored_filter
 
 attempts_of_delivery = scoped_children(
     OutboxAttempt.message_id, visibility.outbox_attempt, OutboxAttempt.id
@@ -40,6 +41,15 @@ class WebhookEndpointType(
         description="The signing secret (`whsec_…`): verify `webhook-signature` with it. "
         "rotateWebhookSecret replaces it."
     )
+
+    @strawberry.field(
+        description="After rotateWebhookSecret: until when deliveries carry a second "
+        "signature, made with the secret it replaced, so a receiver may switch to the new "
+        "one meanwhile (null: no rotation, or it was long ago)."
+    )
+    def previous_secret_until(self) -> datetime | None:
+        return previous_secret_until(self._model)
+
     owner = related(UserType, "owner_id", User, description="Whose scope and notifications.")
     _model: strawberry.Private[WebhookEndpoint]
 

@@ -5,8 +5,10 @@ events of records within that user's data scope. ``record`` stages an event duri
 work; just before the commit one outbox row per interested endpoint is written in the same
 transaction. Deliveries are POSTed with ``webhook-id`` (the outbox key: the same on every
 retry), ``webhook-timestamp`` and ``webhook-signature`` (HMAC-SHA256 of
-``{id}.{timestamp}.{body}``), retried over about three days; an endpoint answering 410 Gone,
-or failing every delivery for ``webhook_disable_after_days``, is disabled and its owner told.
+``{id}.{timestamp}.{body}``; for ``SECRET_OVERLAP`` after a rotation with the previous secret
+too, so receivers switch secrets without losing a delivery), retried over about three days;
+an endpoint answering 410 Gone, or failing every delivery for
+``webhook_disable_after_days``, is disabled and its owner told.
 
 An endpoint may narrow what it hears with a customer filter, the customer list's own
 (``services.customer.CustomerFilter``, read as the endpoint's owner reads that list): an
@@ -79,6 +81,8 @@ RETRY_DELAYS = tuple(
     for s in (5, 300, 1800, 7200, 5 * 3600, 10 * 3600, 14 * 3600, 20 * 3600, 24 * 3600)
 )
 _PENDING = "webhooks"
+# How long after a rotation deliveries are signed with the previous secret as well.
+SECRET_OVERLAP = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,10 +306,11 @@ def delivery_list(principal: Principal, endpoint_id: int | None = None) -> Any:
 
 
 async def rotate_secret(uow: UnitOfWork, id: int) -> WebhookEndpoint:
-    """A new secret, used from the next attempt on (the old one stops at once)."""
+    """A new secret, signing from the next attempt on; the one it replaces signs as well
+    until ``SECRET_OVERLAP`` has passed (a second rotation within it drops the oldest)."""
     endpoint = await endpoints.get(uow, id)
-    endpoint.secret = new_secret()
-    endpoint.updated_at = uow.now
+    endpoint.previous_secret, endpoint.secret = endpoint.secret, new_secret()
+    endpoint.secret_rotated_at = endpoint.updated_at = uow.now
     uow.log("webhook_endpoint", id, "rotate_secret")
     return endpoint
 
@@ -357,13 +362,30 @@ def _client() -> httpx.AsyncClient:
     return client
 
 
-def signed_headers(secret: str, key: str, body: bytes, at: datetime) -> dict[str, str]:
+def previous_secret_until(endpoint: WebhookEndpoint) -> datetime | None:
+    """Until when deliveries are signed with the previous secret too (None: no rotation)."""
+    if endpoint.previous_secret is None or endpoint.secret_rotated_at is None:
+        return None
+    return endpoint.secret_rotated_at + SECRET_OVERLAP
+
+
+def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+    """The secrets a delivery is signed with now: the current one, and the previous one
+    during the overlap after a rotation."""
+    until = previous_secret_until(endpoint)
+    if until is not None and endpoint.previous_secret is not None and now < until:
+        return [endpoint.secret, endpoint.previous_secret]
+    return [endpoint.secret]
+
+
+def signed_headers(signing: Sequence[str], key: str, body: bytes, at: datetime) -> dict[str, str]:
+    """The Standard Webhooks headers, one space-separated ``v1,`` signature per secret."""
     return {
         "content-type": "application/json",
         "user-agent": "gql-crm-webhooks",
         "webhook-id": key,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(key, at, body),
+        "webhook-signature": " ".join(Webhook(s).sign(key, at, body) for s in signing),
     }
 
 
@@ -378,7 +400,8 @@ class WebhookHandler:
         body = orjson.dumps(message.payload)
         # The signature's timestamp is the wall clock's: receivers compare it with theirs
         # to refuse replays, whatever time the business clock says.
-        headers = signed_headers(endpoint.secret, message.key, body, datetime.now(UTC))
+        signing = signing_secrets(endpoint, services.clock.now())
+        headers = signed_headers(signing, message.key, body, datetime.now(UTC))
         try:
             response = await _client().post(
                 endpoint.url,

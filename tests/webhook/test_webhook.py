@@ -31,7 +31,10 @@ from tests.pool.support import CLAIM
 ERRORS = (
     "... on Error { code message field } ... on InvalidInputError { problems { field message } }"
 )
-ENDPOINT = "id url eventTypes enabled disabledReason secret ownerId failingSince customerFilter"
+ENDPOINT = (
+    "id url eventTypes enabled disabledReason secret ownerId failingSince customerFilter "
+    "previousSecretUntil"
+)
 CREATE = f"""mutation($input: WebhookEndpointInput!) {{ result: createWebhookEndpoint(
   input: $input) {{ __typename ... on WebhookEndpointSuccess {{ endpoint {{ {ENDPOINT} }} }}
   {ERRORS} }} }}"""
@@ -232,25 +235,42 @@ async def test_days_of_failures_give_up_then_disable_the_endpoint(
 
 
 async def test_test_events_replays_and_secret_rotation(
-    admin: GraphQLClient, services: Services, receiver: Receiver
+    admin: GraphQLClient, services: Services, receiver: Receiver, clock: FrozenClock
 ) -> None:
     endpoint = await register(admin, receiver.url(), "order.signed")
+    assert endpoint["previousSecretUntil"] is None
     sent = await result(admin, TEST_EVENT, id=endpoint["id"])
     assert sent["delivery"]["status"] == "PENDING", sent
     await outbox.deliver_due(services)
     [first] = receiver.requests
     assert verified(first, endpoint["secret"])["type"] == "webhook.test"
+    assert " " not in first.headers["webhook-signature"]  # one secret, one signature
 
     rotated = (await result(admin, ROTATE, id=endpoint["id"]))["endpoint"]
     assert rotated["secret"] != endpoint["secret"]
+    overlap_ends = clock.now() + webhook.SECRET_OVERLAP
+    assert rotated["previousSecretUntil"] == overlap_ends.isoformat()
     replayed = await result(admin, REPLAY, id=sent["delivery"]["id"])
     assert replayed["delivery"]["status"] == "PENDING"
     await outbox.deliver_due(services)
     _, second = receiver.requests
     assert second.headers["webhook-id"] == first.headers["webhook-id"]
+    # During the overlap a receiver holding either secret verifies the delivery.
     assert verified(second, rotated["secret"]) == orjson.loads(first.body)
+    assert verified(second, endpoint["secret"]) == orjson.loads(first.body)
+    assert len(second.headers["webhook-signature"].split(" ")) == 2
     with pytest.raises(WebhookVerificationError):
-        verified(second, endpoint["secret"])
+        verified(second, webhook.new_secret())
+
+    # Once it is over, only the new secret signs.
+    clock.advance(webhook.SECRET_OVERLAP)
+    admin = await admin.as_user("admin")  # the clock moved past the sign-in
+    await result(admin, REPLAY, id=sent["delivery"]["id"])
+    await outbox.deliver_due(services)
+    third = receiver.requests[2]
+    assert verified(third, rotated["secret"])["type"] == "webhook.test"
+    with pytest.raises(WebhookVerificationError):
+        verified(third, endpoint["secret"])
 
 
 async def test_an_endpoint_hears_only_of_records_in_its_owners_scope(

@@ -27,6 +27,10 @@ class WebhookEndpoint(Record, Base):
     customer_filter: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # "whsec_" and base64 of 24 random bytes, as Standard Webhooks signs with.
     secret: Mapped[str] = mapped_column(String(100))
+    # The secret before the last rotation, and when that was: deliveries are signed with it
+    # as well until services.webhook.SECRET_OVERLAP has passed.
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    secret_rotated_at: Mapped[datetime | None]
     enabled: Mapped[bool] = mapped_column(doc="Whether events are delivered to it.")
     disabled_reason: Mapped[str | None] = mapped_column(
         String(200), doc="Why it was disabled, when it was."
