@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 from typing import Any
 
 import orjson
@@ -202,6 +204,25 @@ async def test_a_number_the_sms_provider_refuses_bounces_and_an_outage_retries(
     await outbox.deliver_due(services)
     statuses = await select_rows(services, OutboxMessage.status, order_by=[OutboxMessage.id])
     assert statuses == [(OutboxStatus.PENDING,), (OutboxStatus.BOUNCED,)]
+
+
+async def test_the_message_reads_back_as_written_whatever_the_script(
+    sales1: GraphQLClient, manager1: GraphQLClient, services: Services, smtp: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(services.settings, "mail_from", "Société Générale CRM <crm@sg.test>")
+    await customer(sales1, "北京贸易", {"name": "Zoë", "email": "zoe@bj.test"})
+    long_subject = "News for {customer_name}: " + "a rather long subject line " * 5
+    draft = {**EMAIL, "subject": long_subject, "body": "Dear {contact_name},\n. 你好"}
+    await result(manager1, SEND, audience=EVERYONE, draft=draft)
+    await outbox.deliver_due(services)
+    [message] = smtp.messages
+    parsed = message_from_bytes(message.as_bytes(), policy=policy.default)
+    subject = str(make_header(decode_header(message["Subject"])))
+    assert subject == long_subject.replace("{customer_name}", "北京贸易").strip()
+    assert str(parsed["From"]) == "Société Générale CRM <crm@sg.test>"
+    assert parsed.get_content() == "Dear Zoë,\n. 你好"  # the dot line survives SMTP
+    assert parsed["Message-ID"] == (await select_rows(services, OutboxMessage.key))[0][0]
 
 
 async def test_an_unreachable_smtp_server_is_retried(
