@@ -383,14 +383,15 @@ async def _settled(
         )  # fmt: skip
     if mailing_id is None:
         return
+    # One hint per mailing and batch: the subscriber reads the counts again.
+    staged = uow.pending.setdefault(MAILING_EVENT, [])
+    if mailing_id in staged:
+        return
+    staged.append(mailing_id)
     sender = await uow.session.scalar(select(Mailing.created_by_id).where(Mailing.id == mailing_id))
     if sender is not None:
-        # One hint per mailing and batch: the subscriber reads the counts again.
-        staged = uow.pending.setdefault(MAILING_EVENT, [])
-        if mailing_id not in staged:
-            staged.append(mailing_id)
-            payload = {"mailingId": mailing_id, "senderId": sender}
-            uow.emit(TOPIC, MAILING_EVENT, mailing_id, payload)
+        payload = {"mailingId": mailing_id, "senderId": sender}
+        uow.emit(TOPIC, MAILING_EVENT, mailing_id, payload)
 
 
 sending.on_settled(_settled)
