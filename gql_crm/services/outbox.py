@@ -48,6 +48,8 @@ class Claimed:
     target_id: int | None
     payload: dict[str, Any]
     attempt: int
+    # What the handler's ``load`` read for the batch the message was claimed in.
+    loaded: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,10 @@ class Handler(Protocol):
     """How one kind of message is sent, and what else changes when an attempt ends."""
 
     retry_delays: Sequence[timedelta]  # after the 1st, 2nd… failed attempt; then 'failed'
+
+    async def load(self, services: Services, messages: Sequence[Claimed]) -> Any:
+        """What sending a claimed batch's messages of this kind needs from the database,
+        read once for the batch (it reaches ``send`` as ``message.loaded``)."""
 
     async def send(self, services: Services, message: Claimed) -> Outcome: ...
 
@@ -169,6 +175,7 @@ async def deliver_due(
             if not batch:
                 break
             attempts += len(batch)
+            batch = await _loaded(services, batch)
             await asyncio.gather(*(_attempt(services, m, slots, outcomes) for m in batch))
             # What a killed worker sends again stays within one claimed batch.
             recorded = asyncio.get_running_loop().create_future()
@@ -178,6 +185,15 @@ async def deliver_due(
         await outcomes.put(None)
         await recorder
     return attempts
+
+
+async def _loaded(services: Services, batch: list[Claimed]) -> list[Claimed]:
+    """The batch, each message with what its handler loaded for its kind."""
+    loaded: dict[str, Any] = {}
+    for kind in sorted({message.kind for message in batch}):
+        if (handler := HANDLERS.get(kind)) is not None:
+            loaded[kind] = await handler.load(services, [m for m in batch if m.kind == kind])
+    return [dataclasses.replace(m, loaded=loaded.get(m.kind)) for m in batch]
 
 
 async def _attempt(

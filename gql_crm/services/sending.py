@@ -56,6 +56,9 @@ def sms_id() -> str:
 class _Handler:
     retry_delays: Sequence[timedelta] = RETRY_DELAYS
 
+    async def load(self, services: Services, messages: Sequence[outbox.Claimed]) -> None:
+        return None  # the payload holds everything
+
     async def send(self, services: Services, message: outbox.Claimed) -> outbox.Outcome:
         raise NotImplementedError
 

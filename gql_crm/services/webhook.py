@@ -392,9 +392,19 @@ def signed_headers(signing: Sequence[str], key: str, body: bytes, at: datetime) 
 class WebhookHandler:
     retry_delays: Sequence[timedelta] = RETRY_DELAYS
 
-    async def send(self, services: Services, message: outbox.Claimed) -> outbox.Outcome:
+    async def load(
+        self, services: Services, messages: Sequence[outbox.Claimed]
+    ) -> dict[int, WebhookEndpoint]:
+        """The batch's endpoints as they are when it starts: one read, not one per delivery."""
+        ids = sorted({m.target_id for m in messages if m.target_id is not None})
         async with services.database.reader() as session:
-            endpoint = await session.get(WebhookEndpoint, message.target_id)
+            found = await session.scalars(
+                select(WebhookEndpoint).where(WebhookEndpoint.id.in_(ids))
+            )
+            return {endpoint.id: endpoint for endpoint in found}
+
+    async def send(self, services: Services, message: outbox.Claimed) -> outbox.Outcome:
+        endpoint = message.loaded.get(message.target_id) if message.loaded else None
         if endpoint is None or not endpoint.enabled:
             return outbox.Outcome(False, error="the endpoint is disabled or gone", permanent=True)
         body = orjson.dumps(message.payload)
@@ -421,6 +431,9 @@ class WebhookHandler:
     async def settled(
         self, uow: UnitOfWork, message: outbox.Claimed, outcome: outbox.Outcome, final: bool
     ) -> None:
+        sent_to = message.loaded.get(message.target_id) if message.loaded else None
+        if outcome.delivered and sent_to is not None and sent_to.failing_since is None:
+            return  # nothing to clear (a failure since then is cleared by the next success)
         endpoint = await uow.session.get(WebhookEndpoint, message.target_id, with_for_update=True)
         if endpoint is None or not endpoint.enabled:
             return
