@@ -16,17 +16,19 @@ import pytest
 from starlette.applications import Starlette
 
 from gql_crm.clock import FrozenClock
-from gql_crm.db.models import OperationLog
+from gql_crm.db.models import Contact, OperationLog, Pool
 from gql_crm.db.models.mailing import Mailing
 from gql_crm.db.models.outbox import OutboxMessage, OutboxStatus
 from gql_crm.services import outbox, sending
 from gql_crm.services.reminder import send_reminders
 from gql_crm.services.unit_of_work import Services
-from tests.fixtures.factories import count, select_rows
+from tests.fixtures.factories import add_customer, count, select_rows
 from tests.fixtures.graphql import result
 from tests.fixtures.live import subscribed
 from tests.fixtures.receiver import Receiver, receiving
 from tests.fixtures.smtp import SmtpServer, smtp_server
+from tests.fixtures.statements import count_statements
+from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
 ERRORS = (
@@ -362,3 +364,25 @@ async def test_a_to_do_reminds_by_sms_as_well_as_the_bell(
     body = orjson.loads(request.body)
     assert body["to"] == "13822223333"  # sales1's mobile phone
     assert body["text"].startswith("To-do due") and body["text"].endswith(": Call Ann")
+
+
+async def test_a_mailing_settles_in_as_many_statements_whatever_its_size(
+    manager1: GraphQLClient, services: Services, smtp: SmtpServer
+) -> None:
+    owner = (await user_ids(services))["sales1"]
+    counts = []
+    for size in (3, 30):
+        async with services.database.writer() as session, session.begin():
+            for n in range(size):
+                made = await add_customer(session, f"Firm {size}-{n}", owner, Pool.PRIVATE)
+                session.add(Contact(customer_id=made.id, name=f"C{n}", is_primary=True,
+                                    email=f"c{size}-{n}@firm.test", created_at=made.created_at,
+                                    updated_at=made.created_at))  # fmt: skip
+        sent = await result(manager1, SEND, audience={"filter": {"search": f"Firm {size}-"}},
+                            draft=EMAIL)  # fmt: skip
+        assert sent["mailing"]["queued"] == size, sent
+        async with count_statements(services) as counted:
+            assert await outbox.deliver_due(services) == size
+        counts.append(len(counted))
+    assert counts[0] == counts[1], (counts, counted.statements)
+    counted.assert_at_most(8)

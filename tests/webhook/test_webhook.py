@@ -24,6 +24,7 @@ from gql_crm.services.unit_of_work import Services, UnitOfWork
 from tests.fixtures.factories import count, make_customer, select_rows
 from tests.fixtures.graphql import result
 from tests.fixtures.receiver import Receiver, free_socket, receiving
+from tests.fixtures.statements import count_statements
 from tests.fixtures.users import user_id
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import CLAIM
@@ -352,3 +353,19 @@ async def test_released_customers_reach_every_endpoint_that_wants_them(
     await outbox.deliver_due(services)
     [received] = receiver.requests
     assert orjson.loads(received.body)["data"]["customerIds"] == [customer]
+
+
+async def test_a_burst_settles_in_as_many_statements_whatever_its_size(
+    admin: GraphQLClient, services: Services, receiver: Receiver
+) -> None:
+    await register(admin, receiver.url(), "customer.released")
+    counts = []
+    for size in (3, 30):
+        async with UnitOfWork(services, None) as uow:
+            for n in range(size):
+                webhook.record(uow, "customer.released", {"customerIds": [n]}, None, public=True)
+        async with count_statements(services) as counted:
+            assert await outbox.deliver_due(services) == size
+        counts.append(len(counted))
+    assert counts[0] == counts[1], counts
+    counted.assert_at_most(6)  # claim, endpoints, delivered, attempts, claim (none), ...
