@@ -45,7 +45,6 @@ from gql_crm.db.models import (
     CustomerKind,
     MaturityOption,
     NotificationCategory,
-    OptionList,
     Pool,
 )
 from gql_crm.db.models.outbox import OutboxMessage
@@ -212,14 +211,6 @@ def _filter_enums() -> dict[str, type[Any]]:
     return {"view": customers.CustomerView, "pool": Pool, "kind": CustomerKind}
 
 
-_FILTER_OPTIONS = {
-    "category_id": OptionList.CATEGORY,
-    "source_id": OptionList.SOURCE,
-    "status_id": OptionList.STATUS,
-    "industry_id": OptionList.INDUSTRY,
-}
-
-
 def stored_filter(stored: dict[str, Any]) -> customers.CustomerFilter:
     """An endpoint's filter as the customer list takes it."""
     enums = _filter_enums()
@@ -249,7 +240,7 @@ async def _filter_problems(
     def add(name: str, message: str) -> None:
         problems.add(f"customerFilter.{camel(name)}", message)
 
-    for name, option_list in _FILTER_OPTIONS.items():
+    for name, option_list in customers.OPTION_FIELDS.items():
         if p := await option_problem(uow.session, option_list, getattr(chosen, name)):
             add(name, p)
     maturity = chosen.maturity_id
