@@ -45,7 +45,7 @@ class WebhookEndpointType(
     @strawberry.field(
         description="After rotateWebhookSecret: until when deliveries carry a second "
         "signature, made with the secret it replaced, so a receiver may switch to the new "
-        "one meanwhile (null: no rotation, or it was long ago)."
+        "one meanwhile (null: never rotated; a past time: only the new secret signs)."
     )
     def previous_secret_until(self) -> datetime | None:
         return previous_secret_until(self._model)
