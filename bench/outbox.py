@@ -16,7 +16,6 @@ import asyncio
 import sys
 import time
 from datetime import UTC, datetime
-from email.message import EmailMessage
 
 import aiosmtplib
 import httpx
@@ -58,16 +57,16 @@ async def _until_listening(port: int) -> None:
 
 async def smtp_ceiling(port: int, n: int, concurrency: int) -> float:
     """Messages per second straight to the server: ``concurrency`` open connections, each
-    sending its share one after the other (as the worker's pooled connections do)."""
+    sending its share one after the other (as the worker's pooled connections do), each
+    message written as the worker writes it."""
 
     async def connection(share: range) -> None:
         client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port)
         await client.connect()
         for i in share:
-            message = EmailMessage()
-            message["From"], message["To"], message["Subject"] = "a@b.test", f"r{i}@b.test", "x"
-            message.set_content("ceiling")
-            await client.send_message(message)
+            to, key = f"r{i}@b.test", f"<ceiling{i}@b.test>"
+            message = sending.render_email("a@b.test", to, "Hello", key, f"Message {i}")
+            await client.sendmail("a@b.test", [to], message)
         await client.quit()
 
     started = time.perf_counter()

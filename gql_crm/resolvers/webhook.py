@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import strawberry
 
 from gql_crm.context import Info
@@ -44,7 +46,9 @@ class WebhookMutation:
     )
     rotate_webhook_secret = mutation(
         service.rotate_secret, Endpoint, needs=MANAGE, id=int,
-        description="Gives the endpoint a new signing secret, used from the next attempt on.",
+        description="Gives the endpoint a new signing secret, used from the next attempt on; "
+        f"for {service.SECRET_OVERLAP // timedelta(hours=1)} hours deliveries are signed with "
+        "the replaced one as well (see previousSecretUntil).",
     )  # fmt: skip
     send_webhook_test_event = mutation(
         service.send_test, Delivery, needs=MANAGE, id=int,

@@ -293,6 +293,8 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "SENDING": "An attempt is under way.",
         "DELIVERED": "The receiver accepted it.",
         "FAILED": "Given up: out of attempts, or refused for good (see lastError).",
+        "BOUNCED": "The recipient's address or number was refused for good (see lastError); "
+        "never sent again.",
     },
     "MessageChannel": {"EMAIL": "By e-mail.", "SMS": "By text message."},
     "DocumentSpace": {

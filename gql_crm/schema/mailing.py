@@ -28,6 +28,10 @@ class MailingCountsType:
     sending: int = strawberry.field(description="Being sent right now.")
     sent: int = strawberry.field(description="Accepted by the mail server or SMS provider.")
     failed: int = strawberry.field(description="Given up on (see each recipient's lastError).")
+    bounced: int = strawberry.field(
+        description="Refused for good by the mail server or SMS provider: a bad address or "
+        "number; resendFailedMessages leaves them."
+    )
 
     @classmethod
     def from_model(cls, counts: dict[str, int]) -> Self:
@@ -36,6 +40,7 @@ class MailingCountsType:
             sending=counts.get(OutboxStatus.SENDING, 0),
             sent=counts.get(OutboxStatus.DELIVERED, 0),
             failed=counts.get(OutboxStatus.FAILED, 0),
+            bounced=counts.get(OutboxStatus.BOUNCED, 0),
         )
 
 

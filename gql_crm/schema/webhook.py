@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import enum
+from datetime import datetime
 from typing import Any
 
 import strawberry
@@ -11,9 +13,12 @@ from gql_crm.db.models.outbox import OutboxAttempt, OutboxMessage
 from gql_crm.db.models.webhook import WebhookEndpoint
 from gql_crm.loaders.batch import scoped_children
 from gql_crm.schema.constraints import constraint
+from gql_crm.schema.customer import CustomerFilterInput
 from gql_crm.schema.kit import ModelInput, ModelType, related
 from gql_crm.schema.outbox import DeliveryStatus  # noqa: F401  (registers the enum first)
 from gql_crm.schema.user import UserType
+from gql_crm.services.unit_of_work import camel
+from gql_crm.services.webhook import previous_secret_until, stored_filter
 
 attempts_of_delivery = scoped_children(
     OutboxAttempt.message_id, visibility.outbox_attempt, OutboxAttempt.id
@@ -36,7 +41,34 @@ class WebhookEndpointType(
         description="The signing secret (`whsec_…`): verify `webhook-signature` with it. "
         "rotateWebhookSecret replaces it."
     )
+
+    @strawberry.field(
+        description="After rotateWebhookSecret: until when deliveries carry a second "
+        "signature, made with the secret it replaced, so a receiver may switch to the new "
+        "one meanwhile (null: never rotated; a past time: only the new secret signs)."
+    )
+    def previous_secret_until(self) -> datetime | None:
+        return previous_secret_until(self._model)
+
     owner = related(UserType, "owner_id", User, description="Whose scope and notifications.")
+    _model: strawberry.Private[WebhookEndpoint]
+
+    @strawberry.field(
+        description="The customer filter events about customers must match, as given in "
+        "`WebhookEndpointInput.customerFilter` (its field names, enum values by name); null: "
+        "every customer within the owner's scope."
+    )
+    def customer_filter(self) -> JSON | None:
+        stored = self._model.customer_filter
+        if stored is None:
+            return None
+        chosen = stored_filter(stored)
+        shown: dict[str, Any] = {
+            camel(name): value.name if isinstance(value, enum.Enum) else value
+            for name in stored
+            if (value := getattr(chosen, name)) is not None
+        }
+        return shown  # type: ignore[return-value]
 
 
 @strawberry.type(name="WebhookAttempt", description="One attempt to deliver an event.")
@@ -84,6 +116,13 @@ class WebhookEndpointInput(ModelInput, model=WebhookEndpoint, fields="url descri
     )
     enabled: bool = strawberry.field(
         default=True, description="Off: nothing is delivered; on again: a fresh start."
+    )
+    customer_filter: CustomerFilterInput | None = strawberry.field(
+        default=None,
+        description="Only events about customers this filter matches, as the owner's customer "
+        "list reads it when the event happens (an order or payment by its customer; a batch "
+        "of released customers narrowed to those matching). Events about no customer "
+        "(approvals) are not filtered. Null: every customer within the owner's scope.",
     )
 
 

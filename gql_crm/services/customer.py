@@ -89,7 +89,8 @@ class CustomerFields:
 
 
 _TEXT_LIMITS = {"short_name": 100, "city": 100, "address": 300, "website": 200, "remarks": 5000}
-_OPTION_FIELDS = {
+# The customer fields that name an option, and the list it must be in.
+OPTION_FIELDS = {
     "category_id": OptionList.CATEGORY,
     "source_id": OptionList.SOURCE,
     "status_id": OptionList.STATUS,
@@ -160,7 +161,7 @@ def customer_problems(
         value = getattr(fields, name)
         if value is not None and (p := text_problem(value, max_length=limit, required=False)):
             problems.add(_FORM_NAMES[name], p)
-    for name, option_list in _OPTION_FIELDS.items():
+    for name, option_list in OPTION_FIELDS.items():
         option_id = getattr(fields, name)
         if option_id is not None and rules.option_lists.get(option_id) is not option_list:
             problems.add(_FORM_NAMES[name], f"option {option_id} is not in the {option_list} list")

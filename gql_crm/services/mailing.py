@@ -352,6 +352,7 @@ async def counts(database: Any, mailing_ids: Sequence[int]) -> dict[int, dict[st
 # ---- what a settled message changes -------------------------------------------------------
 
 MAILING_EVENT = "mailing.progress"
+_HISTORY = "mailing.history"
 TOPIC = "mailings"
 
 
@@ -365,24 +366,39 @@ async def _settled(
 ) -> None:
     payload = message.payload
     mailing_id = payload.get("mailingId")
-    if outcome.delivered and payload.get("customerId"):
-        uow.log(
-            "customer",
-            payload["customerId"],
-            "message_sent",
-            {"channel": [None, message.kind], "subject": [None, payload.get("subject")],
-             "mailingId": [None, mailing_id]},
-        )  # fmt: skip
+    customer_id = payload.get("customerId")
+    if customer_id and (outcome.delivered or outcome.bounced):
+        changes: dict[str, Any] = {"channel": [None, message.kind]}
+        if outcome.delivered:
+            action = "message_sent"
+            changes["subject"] = [None, payload.get("subject")]
+        else:
+            action = "message_bounced"
+            changes["contactId"] = [None, payload.get("contactId")]
+            changes["reason"] = [None, outcome.error]
+        changes["mailingId"] = [None, mailing_id]
+        history = uow.pending.setdefault(_HISTORY, [])
+        if not history:
+            uow.before_commit(_HISTORY, lambda: _write_history(uow))
+        history.append((action, (customer_id, changes)))
     if mailing_id is None:
         return
+    # One hint per mailing and batch: the subscriber reads the counts again.
+    staged = uow.pending.setdefault(MAILING_EVENT, [])
+    if mailing_id in staged:
+        return
+    staged.append(mailing_id)
     sender = await uow.session.scalar(select(Mailing.created_by_id).where(Mailing.id == mailing_id))
     if sender is not None:
-        # One hint per mailing and batch: the subscriber reads the counts again.
-        staged = uow.pending.setdefault(MAILING_EVENT, [])
-        if mailing_id not in staged:
-            staged.append(mailing_id)
-            payload = {"mailingId": mailing_id, "senderId": sender}
-            uow.emit(TOPIC, MAILING_EVENT, mailing_id, payload)
+        payload = {"mailingId": mailing_id, "senderId": sender}
+        uow.emit(TOPIC, MAILING_EVENT, mailing_id, payload)
+
+
+async def _write_history(uow: UnitOfWork) -> None:
+    """The customers' history of a settled batch: one INSERT per kind of entry."""
+    entries: list[tuple[str, tuple[int, dict[str, Any]]]] = uow.pending.pop(_HISTORY, [])
+    for action in sorted({action for action, _ in entries}):
+        await uow.log_many("customer", action, [e for a, e in entries if a == action])
 
 
 sending.on_settled(_settled)

@@ -9,12 +9,14 @@ never claim the same row; a worker that dies mid-send leaves rows that are due a
 the lease ends, and the next worker sends them again under the same idempotency key (the
 webhook-id, the e-mail's Message-ID), by which receivers recognise a repeat. Each attempt is
 logged with its outcome and response time; failures are retried on the handler's schedule
-and then marked ``failed`` with the reason.
+and then marked ``failed`` with the reason; a recipient refused for good is ``bounced`` at
+once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import uuid
@@ -46,6 +48,8 @@ class Claimed:
     target_id: int | None
     payload: dict[str, Any]
     attempt: int
+    # What the handler's ``load`` read for the batch the message was claimed in.
+    loaded: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +60,18 @@ class Outcome:
     # Never worth retrying (an endpoint answering 410 Gone, a disabled endpoint).
     permanent: bool = False
     response_ms: int = 0
+    # The recipient's address was refused for good (implies permanent).
+    bounced: bool = False
 
 
 class Handler(Protocol):
     """How one kind of message is sent, and what else changes when an attempt ends."""
 
     retry_delays: Sequence[timedelta]  # after the 1st, 2nd… failed attempt; then 'failed'
+
+    async def load(self, services: Services, messages: Sequence[Claimed]) -> Any:
+        """What sending a claimed batch's messages of this kind needs from the database,
+        read once for the batch (it reaches ``send`` as ``message.loaded``)."""
 
     async def send(self, services: Services, message: Claimed) -> Outcome: ...
 
@@ -140,16 +150,24 @@ async def claim(
     )
 
 
+# What the recorder receives: an outcome; a future, to be set once everything before it is
+# written; None, the end.
+_Recorded = tuple[Claimed, Outcome] | asyncio.Future[None] | None
+
+
 async def deliver_due(
     services: Services, *, passes: int = 50, kinds: Sequence[str] | None = None
 ) -> int:
     """Deliver what is due: claim a batch, send its messages concurrently (a slow receiver
-    holds only its own slot), record outcomes as they come, and claim again while messages
-    are due, up to ``passes`` batches. Returns the number of attempts made."""
+    holds only its own slot), record outcomes in the background as they come, and once the
+    batch is sent and recorded claim again while messages are due, up to ``passes`` batches.
+    Returns the number of attempts made."""
     settings = services.settings
     slots = asyncio.Semaphore(settings.outbox_concurrency)
-    outcomes: asyncio.Queue[tuple[Claimed, Outcome] | None] = asyncio.Queue()
-    recorder = asyncio.create_task(_record_outcomes(services, outcomes))
+    outcomes: asyncio.Queue[_Recorded] = asyncio.Queue()
+    recorder = asyncio.create_task(
+        _record_outcomes(services, outcomes, settings.outbox_concurrency)
+    )
     attempts = 0
     try:
         for _ in range(passes):
@@ -157,18 +175,32 @@ async def deliver_due(
             if not batch:
                 break
             attempts += len(batch)
+            batch = await _loaded(services, batch)
             await asyncio.gather(*(_attempt(services, m, slots, outcomes) for m in batch))
+            # What a killed worker sends again stays within one claimed batch.
+            recorded = asyncio.get_running_loop().create_future()
+            await outcomes.put(recorded)
+            await recorded
     finally:
         await outcomes.put(None)
         await recorder
     return attempts
 
 
+async def _loaded(services: Services, batch: list[Claimed]) -> list[Claimed]:
+    """The batch, each message with what its handler loaded for its kind."""
+    loaded: dict[str, Any] = {}
+    for kind in sorted({message.kind for message in batch}):
+        if (handler := HANDLERS.get(kind)) is not None:
+            loaded[kind] = await handler.load(services, [m for m in batch if m.kind == kind])
+    return [dataclasses.replace(m, loaded=loaded.get(m.kind)) for m in batch]
+
+
 async def _attempt(
     services: Services,
     message: Claimed,
     slots: asyncio.Semaphore,
-    outcomes: asyncio.Queue[tuple[Claimed, Outcome] | None],
+    outcomes: asyncio.Queue[_Recorded],
 ) -> None:
     async with slots:
         handler = HANDLERS.get(message.kind)
@@ -183,50 +215,70 @@ async def _attempt(
                 outcome = Outcome(False, error=f"{type(error).__name__}: {error}")
         if not outcome.response_ms:
             elapsed = round((time.perf_counter() - started) * 1000)
-            outcome = Outcome(
-                outcome.delivered, outcome.status_code, outcome.error, outcome.permanent, elapsed
-            )
+            outcome = dataclasses.replace(outcome, response_ms=elapsed)
         await outcomes.put((message, outcome))
 
 
 async def _record_outcomes(
-    services: Services, outcomes: asyncio.Queue[tuple[Claimed, Outcome] | None]
+    services: Services, outcomes: asyncio.Queue[_Recorded], size: int
 ) -> None:
-    """Write outcomes as they arrive, all those waiting in one transaction."""
-    done = False
-    while not done:
+    """Write outcomes as they arrive, ``size`` to a transaction, and whatever is waiting
+    when asked to (a future) or at the end."""
+    waiting: list[tuple[Claimed, Outcome]] = []
+    while True:
         item = await outcomes.get()
-        batch = [] if item is None else [item]
-        done = item is None
-        while not outcomes.empty():
-            more = outcomes.get_nowait()
-            if more is None:
-                done = True
-            else:
-                batch.append(more)
-        if batch:
+        if isinstance(item, tuple):
+            waiting.append(item)
+            if len(waiting) < size:
+                continue
+        if waiting:
             try:
-                await record(services, batch)
+                await record(services, waiting)
             except Exception:
                 # The messages stay claimed until their lease ends, then are sent again.
-                logger.exception("could not record %d outbox outcome(s)", len(batch))
+                logger.exception("could not record %d outbox outcome(s)", len(waiting))
+            waiting = []
+        if item is None:
+            return
+        if isinstance(item, asyncio.Future):
+            item.set_result(None)
 
 
 async def record(services: Services, results: Sequence[tuple[Claimed, Outcome]]) -> None:
-    """Settle attempts: delivered, due again after the handler's delay, or failed."""
+    """Settle attempts: delivered, due again after the handler's delay, or failed. Only the
+    holder of an attempt settles it (not one whose lease ran out and whose message another
+    worker has claimed since); the delivered are settled with one statement per attempt
+    number."""
     table = core_table(OutboxMessage)
     async with UnitOfWork(services, None) as uow:
-        log: list[dict[str, Any]] = []
+        settled: list[tuple[Claimed, Outcome, datetime | None]] = []
+        by_attempt: dict[int, dict[int, tuple[Claimed, Outcome]]] = {}
         for message, outcome in results:
+            if outcome.delivered:
+                by_attempt.setdefault(message.attempt, {})[message.id] = (message, outcome)
+        for attempt, delivered in by_attempt.items():
+            ids = await uow.session.scalars(
+                update(table)
+                .where(
+                    table.c.id.in_(delivered),
+                    table.c.attempts == attempt,
+                    table.c.status == OutboxStatus.SENDING,
+                )
+                .values(status=OutboxStatus.DELIVERED, delivered_at=uow.now)
+                .returning(table.c.id)
+            )
+            settled += [(*delivered[id], None) for id in ids]
+        for message, outcome in results:
+            if outcome.delivered:
+                continue
             handler = HANDLERS.get(message.kind)
             delays = handler.retry_delays if handler else ()
-            final = outcome.delivered or outcome.permanent or message.attempt > len(delays)
+            permanent = outcome.permanent or outcome.bounced
             next_at: datetime | None = None
             values: dict[str, Any]
-            if outcome.delivered:
-                values = {"status": OutboxStatus.DELIVERED, "delivered_at": uow.now}
-            elif final:
-                values = {"status": OutboxStatus.FAILED, "last_error": _short(outcome)}
+            if permanent or message.attempt > len(delays):
+                status = OutboxStatus.BOUNCED if outcome.bounced else OutboxStatus.FAILED
+                values = {"status": status, "last_error": _short(outcome)}
             else:
                 next_at = uow.now + delays[message.attempt - 1]
                 values = {
@@ -234,9 +286,7 @@ async def record(services: Services, results: Sequence[tuple[Claimed, Outcome]])
                     "next_attempt_at": next_at,
                     "last_error": _short(outcome),
                 }
-            # Only the holder of this attempt settles it (not one whose lease ran out and
-            # whose message another worker has claimed since).
-            settled = await uow.session.execute(
+            done = await uow.session.execute(
                 update(table)
                 .where(
                     table.c.id == message.id,
@@ -245,24 +295,30 @@ async def record(services: Services, results: Sequence[tuple[Claimed, Outcome]])
                 )
                 .values(**values)
             )
-            if not settled.rowcount:  # type: ignore[attr-defined]
-                continue
-            log.append(
-                {
-                    "message_id": message.id,
-                    "attempt": message.attempt,
-                    "started_at": uow.now,
-                    "delivered": outcome.delivered,
-                    "status_code": outcome.status_code,
-                    "response_ms": outcome.response_ms,
-                    "error": None if outcome.delivered else _short(outcome),
-                    "next_attempt_at": next_at,
-                }
-            )
+            if done.rowcount:  # type: ignore[attr-defined]
+                settled.append((message, outcome, next_at))
+        settled.sort(key=lambda s: s[0].id)
+        for message, outcome, next_at in settled:
+            handler = HANDLERS.get(message.kind)
             if handler is not None:
-                await handler.settled(uow, message, outcome, final)
-        if log:
-            await uow.session.execute(insert(core_table(OutboxAttempt)), log)
+                await handler.settled(uow, message, outcome, final=next_at is None)
+        if settled:
+            await uow.session.execute(
+                insert(core_table(OutboxAttempt)),
+                [
+                    {
+                        "message_id": message.id,
+                        "attempt": message.attempt,
+                        "started_at": uow.now,
+                        "delivered": outcome.delivered,
+                        "status_code": outcome.status_code,
+                        "response_ms": outcome.response_ms,
+                        "error": None if outcome.delivered else _short(outcome),
+                        "next_attempt_at": next_at,
+                    }
+                    for message, outcome, next_at in settled
+                ],
+            )
 
 
 async def requeue(uow: UnitOfWork, ids: Sequence[int]) -> int:

@@ -171,7 +171,12 @@ async def record_payment(uow: UnitOfWork, order_id: int, input: dict[str, Any]) 
         "payment",
         {"received": [str(money.received), str(money.received + fields.amount)]},
     )
-    data = {"orderId": order.id, "paymentSequence": record.sequence, "amount": str(record.amount)}
+    data = {
+        "orderId": order.id,
+        "customerId": order.customer_id,
+        "paymentSequence": record.sequence,
+        "amount": str(record.amount),
+    }
     webhook.record(uow, "payment.recorded", data, order.owner_id)
     return record
 

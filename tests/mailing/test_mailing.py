@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from email import message_from_bytes, policy
+from email.header import decode_header, make_header
 from typing import Any
 
 import orjson
@@ -14,24 +16,26 @@ import pytest
 from starlette.applications import Starlette
 
 from gql_crm.clock import FrozenClock
-from gql_crm.db.models import OperationLog
+from gql_crm.db.models import Contact, OperationLog, Pool
 from gql_crm.db.models.mailing import Mailing
 from gql_crm.db.models.outbox import OutboxMessage, OutboxStatus
 from gql_crm.services import outbox, sending
 from gql_crm.services.reminder import send_reminders
 from gql_crm.services.unit_of_work import Services
-from tests.fixtures.factories import count, select_rows
+from tests.fixtures.factories import add_customer, count, select_rows
 from tests.fixtures.graphql import result
 from tests.fixtures.live import subscribed
 from tests.fixtures.receiver import Receiver, receiving
 from tests.fixtures.smtp import SmtpServer, smtp_server
+from tests.fixtures.statements import count_statements
+from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
 ERRORS = (
     "... on Error { code message field } ... on InvalidInputError { problems { field message } }"
 )
 MAILING = """id channel queued skippedNoAddress skippedDuplicate skippedOptedOut
-  counts { queued sending sent failed }"""
+  counts { queued sending sent failed bounced }"""
 SEND = f"""mutation($audience: AudienceInput!, $draft: MessageDraftInput!, $sendAt: DateTime) {{
   result: sendMailing(audience: $audience, draft: $draft, sendAt: $sendAt) {{ __typename
   ... on MailingSuccess {{ mailing {{ {MAILING} }} }} {ERRORS} }} }}"""
@@ -109,7 +113,7 @@ async def test_a_manager_emails_the_primary_contacts_in_scope_and_sees_them_sent
     sent = await result(manager1, SEND, audience=all_contacts, draft=EMAIL)
     mailing = sent["mailing"]
     assert (mailing["queued"], mailing["skippedDuplicate"]) == (2, 1), mailing
-    assert mailing["counts"] == {"queued": 2, "sending": 0, "sent": 0, "failed": 0}
+    assert mailing["counts"] == {"queued": 2, "sending": 0, "sent": 0, "failed": 0, "bounced": 0}
     assert await outbox.deliver_due(services) == 2
 
     received = sorted(str(m["To"]) for m in smtp.messages)
@@ -117,7 +121,7 @@ async def test_a_manager_emails_the_primary_contacts_in_scope_and_sees_them_sent
     keys = await select_rows(services, OutboxMessage.key, order_by=[OutboxMessage.id])
     assert sorted(smtp.message_ids()) == sorted(k for (k,) in keys)
     [node] = [e["node"] for e in (await manager1.data(COUNTS))["mailings"]["edges"]]
-    assert node["counts"] == {"queued": 0, "sending": 0, "sent": 2, "failed": 0}
+    assert node["counts"] == {"queued": 0, "sending": 0, "sent": 2, "failed": 0, "bounced": 0}
     history = await select_rows(
         services, OperationLog.entity_id, where=[OperationLog.action == "message_sent"]
     )
@@ -142,16 +146,85 @@ async def test_refusals_retry_then_fail_with_the_reason_and_can_be_sent_again(
     manager = await manager1.as_user("manager1")  # the clock moved past the sign-in
     resent = await result(manager, RESEND, id=mailing["id"])
     assert resent["mailing"]["counts"]["queued"] == 1, resent
-    smtp.refuse_with = "550 5.1.1 no such user"
-    await outbox.deliver_due(services)
-    recipients = await manager.data(RECIPIENTS, id=mailing["id"], status="FAILED")
-    [node] = [e["node"] for e in recipients["mailingRecipients"]["edges"]]
-    assert node["lastError"].startswith("bounced: 550")
-
     smtp.refuse_with = None
-    await result(manager, RESEND, id=mailing["id"])
     await outbox.deliver_due(services)
     assert len(smtp.messages) == 1
+
+
+async def test_a_refused_recipient_bounces_at_once_and_is_never_sent_again(
+    app: Starlette, sales1: GraphQLClient, manager1: GraphQLClient, services: Services,
+    smtp: SmtpServer, clock: FrozenClock,
+) -> None:  # fmt: skip
+    acme = await customer(sales1, "Acme", {"name": "Ann", "email": "ann@acme.test"})
+    await customer(sales1, "Beta", {"name": "Cy", "email": "cy@beta.test"})
+    await customer(sales1, "Gamma", {"name": "Di", "email": "di@gamma.test"})
+    smtp.refused_recipients["ann@acme.test"] = "550 5.1.1 <ann@acme.test>: no such user"
+    async with subscribed(app, PROGRESS_ALL, manager1) as (watcher,):
+        mailing = (await result(manager1, SEND, audience=EVERYONE, draft=EMAIL))["mailing"]
+        smtp.refuse_with = "451 4.3.0 try again later"  # DATA, for now: Beta and Gamma retry
+        assert await outbox.deliver_due(services) == 3
+        settled = {"queued": 2, "sending": 0, "sent": 0, "failed": 0, "bounced": 1}
+        pushed = [(await watcher.next_data())["mailingProgress"]["counts"]]
+        while pushed[-1] != settled and len(pushed) < 3:  # one push per settled batch
+            pushed.append((await watcher.next_data())["mailingProgress"]["counts"])
+    assert pushed[-1] == settled, pushed
+    recipients = await manager1.data(RECIPIENTS, id=mailing["id"], status="BOUNCED")
+    [node] = [e["node"] for e in recipients["mailingRecipients"]["edges"]]
+    assert node["lastError"].startswith("bounced: 550 5.1.1") and node["to"] == "ann@acme.test"
+    history = await select_rows(
+        services, OperationLog.entity_id, where=[OperationLog.action == "message_bounced"]
+    )
+    assert history == [(acme["id"],)]
+
+    # A 5xx to DATA bounces too; a resend of the failed ones leaves the bounced.
+    smtp.refused_recipients.clear()
+    smtp.refuse_with = "554 5.7.1 message refused"
+    clock.advance(sending.RETRY_DELAYS[0])
+    assert await outbox.deliver_due(services) == 2
+    counts = (await manager1.data(COUNTS))["mailings"]["edges"][0]["node"]["counts"]
+    assert (counts["bounced"], counts["queued"], counts["failed"]) == (3, 0, 0)
+    smtp.refuse_with = None
+    out = await result(manager1, RESEND, id=mailing["id"])
+    assert out["code"] == "INVALID_INPUT", out  # nothing failed, nothing sent again
+    assert await outbox.deliver_due(services) == 0
+    assert smtp.messages == []
+
+
+async def test_a_number_the_sms_provider_refuses_bounces_and_an_outage_retries(
+    sales1: GraphQLClient, services: Services, provider: Receiver
+) -> None:
+    made = await customer(sales1, "Acme", {"name": "Ann", "mobile": "13900000001"})
+    sms = {"channel": "SMS", "body": "Hi"}
+    provider.status["/sms"] = 503
+    await result(sales1, SEND_ONE, contactId=made["contacts"][0]["id"], draft=sms)
+    await outbox.deliver_due(services)
+    [(status, error)] = await select_rows(services, OutboxMessage.status, OutboxMessage.last_error)
+    assert (status, error[:17]) == (OutboxStatus.PENDING, "deferred: HTTP 50")
+
+    provider.status["/sms"] = 422
+    await result(sales1, SEND_ONE, contactId=made["contacts"][0]["id"], draft=sms)
+    await outbox.deliver_due(services)
+    statuses = await select_rows(services, OutboxMessage.status, order_by=[OutboxMessage.id])
+    assert statuses == [(OutboxStatus.PENDING,), (OutboxStatus.BOUNCED,)]
+
+
+async def test_the_message_reads_back_as_written_whatever_the_script(
+    sales1: GraphQLClient, manager1: GraphQLClient, services: Services, smtp: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(services.settings, "mail_from", "Société Générale CRM <crm@sg.test>")
+    await customer(sales1, "北京贸易", {"name": "Zoë", "email": "zoe@bj.test"})
+    long_subject = "News for {customer_name}: " + "a rather long subject line " * 5
+    draft = {**EMAIL, "subject": long_subject, "body": "Dear {contact_name},\n. 你好"}
+    await result(manager1, SEND, audience=EVERYONE, draft=draft)
+    await outbox.deliver_due(services)
+    [message] = smtp.messages
+    parsed = message_from_bytes(message.as_bytes(), policy=policy.default)
+    subject = str(make_header(decode_header(message["Subject"])))
+    assert subject == long_subject.replace("{customer_name}", "北京贸易").strip()
+    assert str(parsed["From"]) == "Société Générale CRM <crm@sg.test>"
+    assert parsed.get_content() == "Dear Zoë,\n. 你好"  # the dot line survives SMTP
+    assert parsed["Message-ID"] == (await select_rows(services, OutboxMessage.key))[0][0]
 
 
 async def test_an_unreachable_smtp_server_is_retried(
@@ -250,6 +323,7 @@ async def test_a_mailing_waits_for_its_time_and_templates_are_checked(
 
 
 PROGRESS = """subscription { mailingProgress { id counts { queued sent failed } } }"""
+PROGRESS_ALL = f"""subscription {{ mailingProgress {{ {MAILING} }} }}"""
 
 
 async def test_the_sender_and_their_manager_watch_the_counts_go_to_sent(
@@ -290,3 +364,25 @@ async def test_a_to_do_reminds_by_sms_as_well_as_the_bell(
     body = orjson.loads(request.body)
     assert body["to"] == "13822223333"  # sales1's mobile phone
     assert body["text"].startswith("To-do due") and body["text"].endswith(": Call Ann")
+
+
+async def test_a_mailing_settles_in_as_many_statements_whatever_its_size(
+    manager1: GraphQLClient, services: Services, smtp: SmtpServer
+) -> None:
+    owner = (await user_ids(services))["sales1"]
+    counts = []
+    for size in (3, 30):
+        async with services.database.writer() as session, session.begin():
+            for n in range(size):
+                made = await add_customer(session, f"Firm {size}-{n}", owner, Pool.PRIVATE)
+                session.add(Contact(customer_id=made.id, name=f"C{n}", is_primary=True,
+                                    email=f"c{size}-{n}@firm.test", created_at=made.created_at,
+                                    updated_at=made.created_at))  # fmt: skip
+        sent = await result(manager1, SEND, audience={"filter": {"search": f"Firm {size}-"}},
+                            draft=EMAIL)  # fmt: skip
+        assert sent["mailing"]["queued"] == size, sent
+        async with count_statements(services) as counted:
+            assert await outbox.deliver_due(services) == size
+        counts.append(len(counted))
+    assert counts[0] == counts[1], (counts, counted.statements)
+    counted.assert_at_most(8)

@@ -24,6 +24,7 @@ from gql_crm.services.unit_of_work import Services, UnitOfWork
 from tests.fixtures.factories import count, make_customer, select_rows
 from tests.fixtures.graphql import result
 from tests.fixtures.receiver import Receiver, free_socket, receiving
+from tests.fixtures.statements import count_statements
 from tests.fixtures.users import user_id
 from tests.graphql_client import GraphQLClient
 from tests.pool.support import CLAIM
@@ -31,7 +32,10 @@ from tests.pool.support import CLAIM
 ERRORS = (
     "... on Error { code message field } ... on InvalidInputError { problems { field message } }"
 )
-ENDPOINT = "id url eventTypes enabled disabledReason secret ownerId failingSince"
+ENDPOINT = (
+    "id url eventTypes enabled disabledReason secret ownerId failingSince customerFilter "
+    "previousSecretUntil"
+)
 CREATE = f"""mutation($input: WebhookEndpointInput!) {{ result: createWebhookEndpoint(
   input: $input) {{ __typename ... on WebhookEndpointSuccess {{ endpoint {{ {ENDPOINT} }} }}
   {ERRORS} }} }}"""
@@ -232,25 +236,42 @@ async def test_days_of_failures_give_up_then_disable_the_endpoint(
 
 
 async def test_test_events_replays_and_secret_rotation(
-    admin: GraphQLClient, services: Services, receiver: Receiver
+    admin: GraphQLClient, services: Services, receiver: Receiver, clock: FrozenClock
 ) -> None:
     endpoint = await register(admin, receiver.url(), "order.signed")
+    assert endpoint["previousSecretUntil"] is None
     sent = await result(admin, TEST_EVENT, id=endpoint["id"])
     assert sent["delivery"]["status"] == "PENDING", sent
     await outbox.deliver_due(services)
     [first] = receiver.requests
     assert verified(first, endpoint["secret"])["type"] == "webhook.test"
+    assert " " not in first.headers["webhook-signature"]  # one secret, one signature
 
     rotated = (await result(admin, ROTATE, id=endpoint["id"]))["endpoint"]
     assert rotated["secret"] != endpoint["secret"]
+    overlap_ends = clock.now() + webhook.SECRET_OVERLAP
+    assert rotated["previousSecretUntil"] == overlap_ends.isoformat()
     replayed = await result(admin, REPLAY, id=sent["delivery"]["id"])
     assert replayed["delivery"]["status"] == "PENDING"
     await outbox.deliver_due(services)
     _, second = receiver.requests
     assert second.headers["webhook-id"] == first.headers["webhook-id"]
+    # During the overlap a receiver holding either secret verifies the delivery.
     assert verified(second, rotated["secret"]) == orjson.loads(first.body)
+    assert verified(second, endpoint["secret"]) == orjson.loads(first.body)
+    assert len(second.headers["webhook-signature"].split(" ")) == 2
     with pytest.raises(WebhookVerificationError):
-        verified(second, endpoint["secret"])
+        verified(second, webhook.new_secret())
+
+    # Once it is over, only the new secret signs.
+    clock.advance(webhook.SECRET_OVERLAP)
+    admin = await admin.as_user("admin")  # the clock moved past the sign-in
+    await result(admin, REPLAY, id=sent["delivery"]["id"])
+    await outbox.deliver_due(services)
+    third = receiver.requests[2]
+    assert verified(third, rotated["secret"])["type"] == "webhook.test"
+    with pytest.raises(WebhookVerificationError):
+        verified(third, endpoint["secret"])
 
 
 async def test_an_endpoint_hears_only_of_records_in_its_owners_scope(
@@ -332,3 +353,19 @@ async def test_released_customers_reach_every_endpoint_that_wants_them(
     await outbox.deliver_due(services)
     [received] = receiver.requests
     assert orjson.loads(received.body)["data"]["customerIds"] == [customer]
+
+
+async def test_a_burst_settles_in_as_many_statements_whatever_its_size(
+    admin: GraphQLClient, services: Services, receiver: Receiver
+) -> None:
+    await register(admin, receiver.url(), "customer.released")
+    counts = []
+    for size in (3, 30):
+        async with UnitOfWork(services, None) as uow:
+            for n in range(size):
+                webhook.record(uow, "customer.released", {"customerIds": [n]}, None, public=True)
+        async with count_statements(services) as counted:
+            assert await outbox.deliver_due(services) == size
+        counts.append(len(counted))
+    assert counts[0] == counts[1], counts
+    counted.assert_at_most(6)  # claim, endpoints, delivered, attempts, claim (none), ...

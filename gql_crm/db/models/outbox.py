@@ -19,6 +19,9 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"  # claimed by a worker until next_attempt_at (its lease)
     DELIVERED = "delivered"
     FAILED = "failed"  # given up: out of attempts, or refused for good
+    # The recipient's address refused for good (an SMTP 5xx to RCPT or DATA, an SMS
+    # provider's "invalid number"): never retried, not even by a resend of failed ones.
+    BOUNCED = "bounced"
 
 
 class OutboxMessage(Base):

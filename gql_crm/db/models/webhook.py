@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,8 +22,15 @@ class WebhookEndpoint(Record, Base):
     event_types: Mapped[list[str]] = mapped_column(
         JSON, doc="The event types delivered to it (see webhookEventTypes)."
     )
+    # The customer list's filter (services.customer.CustomerFilter's fields, enums as their
+    # values) that events about customers must match; null: every customer in scope.
+    customer_filter: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # "whsec_" and base64 of 24 random bytes, as Standard Webhooks signs with.
     secret: Mapped[str] = mapped_column(String(100))
+    # The secret before the last rotation, and when that was: deliveries are signed with it
+    # as well until services.webhook.SECRET_OVERLAP has passed.
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    secret_rotated_at: Mapped[datetime | None]
     enabled: Mapped[bool] = mapped_column(doc="Whether events are delivered to it.")
     disabled_reason: Mapped[str | None] = mapped_column(
         String(200), doc="Why it was disabled, when it was."
