@@ -33,12 +33,14 @@ from openpyxl.styles import PatternFill
 from sqlalchemy import func, select
 
 from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.db import visibility
 from gql_crm.db.base import core_table
 from gql_crm.db.bulk import copy_rows, reserve_ids
 from gql_crm.db.models import (
     Contact,
     Customer,
     CustomerKind,
+    FormName,
     MaturityOption,
     OptionItem,
     OptionList,
@@ -62,13 +64,15 @@ from gql_crm.services.job import (
     prepare_dir,
     start,
 )
-from gql_crm.services.pool import admit
+from gql_crm.services.option import form_settings
+from gql_crm.services.pool import admit, can_manage
 from gql_crm.services.product import ProductFields, product_values
 from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.workbook import (
     CONTACT_COLUMNS,
     CUSTOMER_COLUMNS,
+    CUSTOMER_NAME_COLUMN,
     KIND_COLUMN,
     PRODUCT_COLUMNS,
     Column,
@@ -707,3 +711,188 @@ async def enterprise_customers(run: JobRun) -> Outcome:
 )
 async def individual_customers(run: JobRun) -> Outcome:
     return await _import_customers(run, CustomerKind.INDIVIDUAL)
+
+
+# ---- contacts of existing customers ------------------------------------------------------------
+
+NO_CUSTOMER = "no customer you may see has this name"
+NOT_YOURS = (
+    "is a customer you may not edit: only its owner, their managers or an administrator may "
+    "(claim it first if it is in a pool)"
+)
+KNOWN_CONTACT = "this customer has this contact already (same name, phones and e-mail)"
+
+
+def _contact_key(fields: ContactFields) -> tuple[Any, ...]:
+    """What makes two contacts of a customer the same: the name (in any case), the phones
+    and the e-mail as written."""
+    values = contact_values(fields)
+    return (str(values["name"]).lower(), values["mobile"], values["phone"], values["email"])
+
+
+@dataclass(slots=True)
+class _NewContact:
+    row: int
+    customer_header: str
+    customer_name: str
+    fields: ContactFields
+    customer_id: int = 0
+
+
+def _read_contacts(
+    run: JobRun, form: Any, report: Report, progress: Callable[[int, int], None]
+) -> tuple[list[_NewContact], int]:
+    """Every contact row read and checked on its own (blocking: runs in a thread)."""
+    from gql_crm.schema.contact import ContactInput
+
+    assert run.input_path is not None
+    sheet = open_sheet(run.input_path, run.services.settings.max_import_rows)
+    columns = [CUSTOMER_NAME_COLUMN, *CONTACT_COLUMNS]
+    at = _header_map(sheet.headers, columns)
+    for needed in (CUSTOMER_NAME_COLUMN, CONTACT_COLUMNS[0]):
+        if needed.field not in at:
+            raise InvalidInput.single("file", f"has no '{needed.label}' column in its first row")
+    header_of = {c.field: sheet.headers[at[c.field]] if c.field in at else c.label
+                 for c in columns}  # fmt: skip
+    contacts: list[_NewContact] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    rows = 0
+    for number, values in sheet.rows:
+        rows += 1
+        if rows % BATCH == 0:
+            progress(rows, sheet.size)
+        before = len(report.problems)
+        customer = _text(_get(values, at[CUSTOMER_NAME_COLUMN.field]))
+        if customer is None:
+            report.add(number, header_of["customer"], None, "must name an existing customer")
+        data: dict[str, Any] = {
+            _SNAKE[c.field]: _text(_get(values, at.get(c.field))) for c in CONTACT_COLUMNS
+        }
+        data["name"] = data["name"] or ""
+        # The declared limits of the mutation's own input type, then the contact form's rules.
+        for found in field_problems(ContactInput, data):
+            report.add(number, header_of.get(found.field, found.field),
+                       data.get(_snake(found.field)), found.message)  # fmt: skip
+        fields = ContactFields(**data)
+        problems = Problems()
+        contact_rule_problems([fields], form, problems, "")
+        for p in problems.items:
+            report.add(number, header_of.get(p.field, p.field), data.get(_snake(p.field)),
+                       p.message)  # fmt: skip
+        if customer is not None:
+            key = (customer.lower(), *_contact_key(fields))
+            if key in seen:
+                report.add(number, header_of["name"], fields.name,
+                           f"repeats the contact of row {seen[key]}")  # fmt: skip
+            seen.setdefault(key, number)
+        if customer is not None and len(report.problems) == before:
+            contacts.append(_NewContact(number, header_of["customer"], customer, fields))
+    return contacts, rows
+
+
+async def _resolve_customers(run: JobRun, contacts: list[_NewContact], report: Report) -> None:
+    """Each row's customer by name, among the live customers the importer may see: none, or
+    more than one, or one they may not edit, is a problem of the row."""
+    names = list({c.customer_name.lower() for c in contacts})
+    found: dict[str, list[Customer]] = {}
+    async with run.services.database.reader() as session:
+        for start_at in range(0, len(names), INSERT_BATCH):
+            chunk = names[start_at : start_at + INSERT_BATCH]
+            for customer in await session.scalars(
+                select(Customer).where(
+                    visibility.customer(run.principal), func.lower(Customer.name).in_(chunk)
+                )
+            ):
+                found.setdefault(customer.name.lower(), []).append(customer)
+    for contact in contacts:
+        matches = found.get(contact.customer_name.lower(), [])
+        if not matches:
+            reason = NO_CUSTOMER
+        elif len(matches) > 1:
+            ids = ", ".join(str(c.id) for c in sorted(matches, key=lambda c: c.id))
+            reason = f"names {len(matches)} customers (ids {ids}): add this contact in the app"
+        elif not can_manage(run.principal, matches[0]):
+            reason = NOT_YOURS
+        else:
+            contact.customer_id = matches[0].id
+            continue
+        report.add(contact.row, contact.customer_header, contact.customer_name, reason)
+
+
+async def _existing_contacts(run: JobRun, customer_ids: list[int]) -> set[tuple[Any, ...]]:
+    """(customer id, contact key) of the contacts these customers have."""
+    found: set[tuple[Any, ...]] = set()
+    async with run.services.database.reader() as session:
+        for start_at in range(0, len(customer_ids), INSERT_BATCH):
+            chunk = customer_ids[start_at : start_at + INSERT_BATCH]
+            rows = await session.execute(
+                select(Contact.customer_id, Contact.name, Contact.mobile, Contact.phone,
+                       Contact.email).where(Contact.customer_id.in_(chunk))
+            )  # fmt: skip
+            found.update((c, n.lower(), m, p, e) for c, n, m, p, e in rows)
+    return found
+
+
+@importer(
+    "contacts",
+    permission=basic(Module.CONTACT, Action.IMPORT),
+    description="Further contacts of existing customers you may edit (the contacts template, "
+    "or a contacts export), each row naming its customer.",
+)
+async def contacts(run: JobRun) -> Outcome:
+    run.principal.require(IMPORTERS[run.subject].permission)  # rights as of now
+    async with run.services.database.reader() as session:
+        form = await form_settings(session, FormName.CONTACT)
+    report = Report()
+    found, rows = await _threaded(run, _read_contacts, form, report)
+    await _resolve_customers(run, found, report)
+    resolved = [c for c in found if c.customer_id]
+    existing = await _existing_contacts(run, sorted({c.customer_id for c in resolved}))
+    for contact in resolved:
+        if (contact.customer_id, *_contact_key(contact.fields)) in existing:
+            report.add(contact.row, contact.customer_header, contact.customer_name, KNOWN_CONTACT)
+    if report.problems:
+        report.problems.sort(key=lambda p: p["row"])
+        return _refused(report, rows, await _marked_copy(run, report), run.input_name)
+    await run.progress(rows, rows)
+    message = (
+        f"Checked {rows} row(s): {len(found)} contact(s) would be imported."
+        if run.dry_run
+        else f"Imported {len(found)} contact(s)."
+    )
+    if run.dry_run:
+        return Outcome(True, rows, message=message)
+    async with UnitOfWork(run.services, run.principal) as uow:
+        job = await run.check_not_cancelled(uow)
+        customer_ids = sorted({c.customer_id for c in found})
+        has_primary: set[int] = set()
+        for start_at in range(0, len(customer_ids), INSERT_BATCH):
+            chunk = customer_ids[start_at : start_at + INSERT_BATCH]
+            has_primary.update(
+                await uow.session.scalars(
+                    select(Contact.customer_id).where(
+                        Contact.customer_id.in_(chunk), Contact.is_primary.is_(True)
+                    )
+                )
+            )
+        table = core_table(Contact)
+        ids = await reserve_ids(uow.session, table, len(found))
+        values = []
+        for contact_id, contact in zip(ids, found, strict=True):
+            primary = contact.customer_id not in has_primary  # a customer's first contact
+            has_primary.add(contact.customer_id)
+            values.append(
+                {"id": contact_id, **contact_values(contact.fields), "is_primary": primary,
+                 "customer_id": contact.customer_id, "created_at": uow.now,
+                 "updated_at": uow.now}
+            )  # fmt: skip
+        await copy_rows(uow.session, table, values)
+        await uow.log_copied(
+            "contact",
+            "create",
+            [(i, {"customerId": [None, c.customer_id], "job": [None, run.job_id]})
+             for i, c in zip(ids, found, strict=True)],
+        )  # fmt: skip
+        outcome = Outcome(True, rows, message=message)
+        finish(uow, job, outcome)
+        return Outcome(True, rows, message=message, job=job)
