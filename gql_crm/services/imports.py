@@ -264,15 +264,13 @@ def _refused(report: Report, rows: int, key: str, name: str | None) -> Outcome:
 # ---- customers with contacts -------------------------------------------------------------------
 
 
-EXISTS = "a customer with this name exists already"
-
-
 @dataclass(slots=True)
 class _Customer:
     row: int
     name_header: str
     fields: customer_service.CustomerFields
     contacts: list[ContactFields]
+    contact_rows: list[int]
 
 
 def _labels(rows: Any) -> dict[str, int]:
@@ -293,18 +291,36 @@ async def _customer_lookups(run: JobRun) -> tuple[dict[str, dict[str, int]], Any
     return options, rules
 
 
-async def _existing_names(run: JobRun, names: list[str]) -> set[str]:
-    found: set[str] = set()
+async def _duplicates(
+    run: JobRun, customers: list[_Customer], headers: dict[str, str], report: Report
+) -> None:
+    """The system settings' duplicate rule: a customer repeating an earlier one of the file,
+    or a live one, by any of the values the rule names, is a problem of the cell holding it."""
+    cells: list[tuple[customer_service.DuplicateKey, _Customer, int]] = []
     async with run.services.database.reader() as session:
-        for start_at in range(0, len(names), INSERT_BATCH):
-            chunk = names[start_at : start_at + INSERT_BATCH]
-            rows = await session.scalars(
-                select(func.lower(Customer.name)).where(
-                    Customer.deleted_at.is_(None), func.lower(Customer.name).in_(chunk)
-                )
-            )
-            found.update(rows)
-    return found
+        rule = customer_service.duplicate_rule(await get_settings(session))
+        for entry in customers:
+            for key in customer_service.duplicate_keys(rule, entry.fields.name, ()):
+                cells.append((key, entry, entry.row))
+            for contact, row in zip(entry.contacts, entry.contact_rows, strict=True):
+                for key in customer_service.duplicate_keys(rule, None, [contact], ""):
+                    cells.append((key, entry, row))
+        taken = await customer_service.existing_duplicates(session, [key for key, _, _ in cells])
+    first: dict[tuple[Any, str], _Customer] = {}
+    for key, entry, row in cells:
+        value = _cell_value(entry, key, row)
+        if (key.same, key.value) in taken:
+            report.add(row, headers[key.field], value, customer_service.EXISTS_ALREADY[key.same])
+            continue
+        earlier = first.setdefault((key.same, key.value), entry)
+        if earlier is not entry:
+            report.add(row, headers[key.field], value, key.repeats(earlier.row))
+
+
+def _cell_value(entry: _Customer, key: customer_service.DuplicateKey, row: int) -> Any:
+    if key.field == "name":
+        return entry.fields.name
+    return getattr(entry.contacts[entry.contact_rows.index(row)], key.field)
 
 
 def _read_customers(
@@ -314,8 +330,9 @@ def _read_customers(
     default_kind: CustomerKind,
     report: Report,
     progress: Callable[[int, int], None],
-) -> tuple[list[_Customer], int]:
-    """Every row read and checked (blocking: runs in a thread)."""
+) -> tuple[list[_Customer], int, dict[str, str]]:
+    """Every row read and checked on its own (blocking: runs in a thread): the customers,
+    the rows read and the headers of the name and the contact fields."""
     from gql_crm.schema.contact import ContactInput
     from gql_crm.schema.customer import CustomerInput
 
@@ -330,8 +347,9 @@ def _read_customers(
     contact_header_of = {f: sheet.headers[i] for f, i in contact_at.items()}
     if "name" not in at:
         raise InvalidInput.single("file", f"has no '{label['name']}' column in its first row")
+    contact_header_of = {c.field: contact_header_of.get(c.field, c.label) for c in CONTACT_COLUMNS}
     customers: list[_Customer] = []
-    by_name: dict[str, _Customer] = {}
+    same_customer: dict[customer_service.CustomerFields, _Customer] = {}
     rows = 0
     for number, values in sheet.rows:
         rows += 1
@@ -412,24 +430,16 @@ def _read_customers(
                 )
         for p in problems.items:
             problem(header_of.get(p.field, _label_of(label, p.field)), data.get(p.field), p.message)
-        name_key = fields.name.strip().lower()
-        previous = by_name.get(name_key) if name_key else None
-        if previous is not None and previous.fields != fields:  # the same name, other details
-            problem(
-                header_of["name"], fields.name, f"duplicates the customer of row {previous.row}"
-            )
         if bad:
             continue
-        if previous is not None:
-            if contact_fields is not None:
-                previous.contacts.append(contact_fields)
-            continue
-        entry = _Customer(
-            number, header_of["name"], fields, [contact_fields] if contact_fields else []
-        )
-        by_name[name_key] = entry
-        customers.append(entry)
-    return customers, rows
+        previous = same_customer.get(fields)  # a row repeating a customer: a further contact
+        if previous is None:
+            previous = same_customer[fields] = _Customer(number, header_of["name"], fields, [], [])
+            customers.append(previous)
+        if contact_fields is not None:
+            previous.contacts.append(contact_fields)
+            previous.contact_rows.append(number)
+    return customers, rows, {**contact_header_of, "name": header_of["name"]}
 
 
 def _snake(name: str) -> str:
@@ -449,13 +459,11 @@ async def _import_customers(run: JobRun, default_kind: CustomerKind) -> Outcome:
     started = time.perf_counter()
     options, rules = await _customer_lookups(run)
     report = Report()
-    customers, rows = await _threaded(run, _read_customers, options, rules, default_kind, report)
+    customers, rows, headers = await _threaded(
+        run, _read_customers, options, rules, default_kind, report
+    )
     read = time.perf_counter()
-    # Duplicates against the database, by name.
-    by_name = {c.fields.name.strip().lower(): c for c in customers}
-    for existing in await _existing_names(run, list(by_name)):
-        entry = by_name[existing]
-        report.add(entry.row, entry.name_header, entry.fields.name, EXISTS)
+    await _duplicates(run, customers, headers, report)
     checked = time.perf_counter()
     if report.problems:
         report.problems.sort(key=lambda p: p["row"])
@@ -741,8 +749,9 @@ class _NewContact:
 
 def _read_contacts(
     run: JobRun, form: Any, report: Report, progress: Callable[[int, int], None]
-) -> tuple[list[_NewContact], int]:
-    """Every contact row read and checked on its own (blocking: runs in a thread)."""
+) -> tuple[list[_NewContact], int, dict[str, str]]:
+    """Every contact row read and checked on its own (blocking: runs in a thread): the
+    contacts, the rows read, and the headers of the fields."""
     from gql_crm.schema.contact import ContactInput
 
     assert run.input_path is not None
@@ -787,7 +796,7 @@ def _read_contacts(
             seen.setdefault(key, number)
         if customer is not None and len(report.problems) == before:
             contacts.append(_NewContact(number, header_of["customer"], customer, fields))
-    return contacts, rows
+    return contacts, rows, header_of
 
 
 async def _resolve_customers(run: JobRun, contacts: list[_NewContact], report: Report) -> None:
@@ -833,6 +842,30 @@ async def _existing_contacts(run: JobRun, customer_ids: list[int]) -> set[tuple[
     return found
 
 
+async def _contact_duplicates(
+    run: JobRun, contacts: list[_NewContact], headers: dict[str, str], report: Report
+) -> None:
+    """The duplicate rule, as adding a contact applies it: a number or e-mail (as the rule
+    names them) of another customer, in the file or live, is a problem of its cell."""
+    cells: list[tuple[customer_service.DuplicateKey, _NewContact]] = []
+    async with run.services.database.reader() as session:
+        rule = customer_service.duplicate_rule(await get_settings(session))
+        for contact in contacts:
+            for key in customer_service.duplicate_keys(rule, None, [contact.fields], ""):
+                cells.append((key, contact))
+        taken = await customer_service.existing_duplicates(session, [key for key, _ in cells])
+    first: dict[tuple[Any, str], _NewContact] = {}
+    for key, contact in cells:
+        value = getattr(contact.fields, key.field)
+        if taken.get((key.same, key.value), set()) - {contact.customer_id}:
+            report.add(contact.row, headers[key.field], value,
+                       customer_service.EXISTS_ALREADY[key.same])  # fmt: skip
+            continue  # another customer's already: no row of the file claims it
+        earlier = first.setdefault((key.same, key.value), contact)
+        if earlier.customer_id != contact.customer_id:
+            report.add(contact.row, headers[key.field], value, key.repeats(earlier.row))
+
+
 @importer(
     "contacts",
     permission=basic(Module.CONTACT, Action.IMPORT),
@@ -844,13 +877,14 @@ async def contacts(run: JobRun) -> Outcome:
     async with run.services.database.reader() as session:
         form = await form_settings(session, FormName.CONTACT)
     report = Report()
-    found, rows = await _threaded(run, _read_contacts, form, report)
+    found, rows, headers = await _threaded(run, _read_contacts, form, report)
     await _resolve_customers(run, found, report)
     resolved = [c for c in found if c.customer_id]
     existing = await _existing_contacts(run, sorted({c.customer_id for c in resolved}))
     for contact in resolved:
         if (contact.customer_id, *_contact_key(contact.fields)) in existing:
             report.add(contact.row, contact.customer_header, contact.customer_name, KNOWN_CONTACT)
+    await _contact_duplicates(run, resolved, headers, report)
     if report.problems:
         report.problems.sort(key=lambda p: p["row"])
         return _refused(report, rows, await _marked_copy(run, report), run.input_name)
