@@ -5,11 +5,24 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Table, func, insert, select, text
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 INSERT_BATCH = 1000
@@ -32,6 +45,26 @@ async def reserve_ids(session: AsyncSession, table: Table, count: int) -> list[i
         return sorted(row[0] for row in rows)
     largest = await session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
     return list(range(int(largest or 0) + 1, int(largest or 0) + 1 + count))
+
+
+def batches(session: AsyncSession, values: Sequence[Any]) -> list[Sequence[Any]]:
+    """``values`` in as few lists as ``among`` takes: one on PostgreSQL (an array is one
+    parameter), lists of ``INSERT_BATCH`` on SQLite (whose statements take a limited number
+    of parameters)."""
+    if _dialect(session) == "postgresql":
+        return [values] if values else []
+    return [values[i : i + INSERT_BATCH] for i in range(0, len(values), INSERT_BATCH)]
+
+
+def among(
+    session: AsyncSession, column: ColumnElement[Any], batch: Sequence[Any]
+) -> ColumnElement[bool]:
+    """``column`` is one of ``batch`` (of strings or integers; from ``batches``): ``= ANY``
+    of one array on PostgreSQL, a plain IN on SQLite."""
+    if _dialect(session) != "postgresql":
+        return column.in_(batch)
+    element = Integer() if batch and isinstance(batch[0], int) else String()
+    return column == any_(bindparam(None, list(batch), type_=ARRAY(element)))
 
 
 def _dialect(session: AsyncSession) -> str:

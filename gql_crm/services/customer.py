@@ -27,6 +27,7 @@ from gql_crm.auth.permissions import Module, record_codes
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.base import UTCDateTime
+from gql_crm.db.bulk import among, batches
 from gql_crm.db.models import (
     AttachmentRecordType,
     Contact,
@@ -224,7 +225,6 @@ _SAME_AS = {Same.NAME: "name", Same.PHONE: "phone number", Same.EMAIL: "e-mail"}
 EXISTS_ALREADY = {
     same: f"a customer with this {what} exists already" for same, what in _SAME_AS.items()
 }
-_CHUNK = 1000  # values per statement
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,16 +272,14 @@ def _digits(column: Any) -> ColumnElement[str]:
 async def existing_duplicates(
     session: AsyncSession, keys: Collection[DuplicateKey]
 ) -> dict[tuple[Same, str], set[int]]:
-    """The live customers that have each of the keys already: a few statements for any
-    number of keys (one per kind per thousand values)."""
+    """The live customers that have each of the keys already: one statement per kind of key
+    on PostgreSQL, however many (per thousand keys on SQLite)."""
     wanted: dict[Same, dict[str, None]] = {}
     for key in keys:
         wanted.setdefault(key.same, {})[key.value] = None
     found: dict[tuple[Same, str], set[int]] = {}
     for same, unique in wanted.items():
-        values = list(unique)
-        for start in range(0, len(values), _CHUNK):
-            chunk = values[start : start + _CHUNK]
+        for chunk in batches(session, list(unique)):
             columns: list[ColumnElement[Any]]
             if same is Same.NAME:
                 columns = [func.lower(Customer.name)]
@@ -290,7 +288,7 @@ async def existing_duplicates(
             else:
                 columns = [func.lower(Contact.email)]
             stmt = select(Customer.id, *columns).where(
-                Customer.deleted_at.is_(None), or_(*(c.in_(chunk) for c in columns))
+                Customer.deleted_at.is_(None), or_(*(among(session, c, chunk) for c in columns))
             )
             if same is not Same.NAME:
                 stmt = stmt.select_from(Contact).join(Customer, Customer.id == Contact.customer_id)

@@ -370,6 +370,14 @@ def _read_customers(
     if "name" not in at:
         raise InvalidInput.single("file", f"has no '{label['name']}' column in its first row")
     contact_header_of = {c.field: contact_header_of.get(c.field, c.label) for c in CONTACT_COLUMNS}
+    # Each column's field, index (None: not in the sheet), header and option labels, once.
+    plan = [
+        (c.field, at.get(c.field), header_of.get(c.field, c.label),
+         options.get(c.options, {}) if c.options is not None else None, c.options)
+        for c in CUSTOMER_COLUMNS
+    ]  # fmt: skip
+    contact_plan = [(c.field, contact_at.get(c.field)) for c in CONTACT_COLUMNS]
+    kind_at = at.get("kind")
     customers: list[_Customer] = []
     same_customer: dict[customer_service.CustomerFields, _Customer] = {}
     rows = 0
@@ -385,7 +393,7 @@ def _read_customers(
             bad = True
             report.add(number, column, value, reason)
 
-        raw_kind = _text(_get(values, at.get("kind")))
+        raw_kind = _text(_get(values, kind_at))
         kind = default_kind
         if raw_kind is not None:
             try:
@@ -393,31 +401,29 @@ def _read_customers(
             except ValueError:
                 problem(header_of["kind"], raw_kind, "must be enterprise or individual")
         data["kind"] = kind
-        for column in CUSTOMER_COLUMNS:
-            raw = _get(values, at.get(column.field))
-            header = header_of.get(column.field, column.label)
-            if column.options is not None:
+        for name, index, header, choices, list_name in plan:
+            raw = values[index] if index is not None and index < len(values) else None
+            if isinstance(raw, str):
+                raw = raw.strip()
+            if choices is not None:
                 text = _text(raw)
                 if text is None:
-                    data[column.field] = None
+                    data[name] = None
                     continue
-                choices = options.get(column.options, {})
                 option_id = choices.get(text.lower())
                 if option_id is None:
-                    problem(header, raw, f"is not in the {column.options} list")
-                data[column.field] = option_id
-            elif column.field == "acquiredOn":
+                    problem(header, raw, f"is not in the {list_name} list")
+                data[name] = option_id
+            elif name == "acquiredOn":
                 try:
-                    data[column.field] = _date(raw)
+                    data[name] = _date(raw)
                 except CellProblem as error:
                     problem(header, raw, str(error))
-                    data[column.field] = None
+                    data[name] = None
             else:
                 text = _text(raw)
-                data[column.field] = "" if text is None and column.field == "name" else text
-        contact: dict[str, Any] = {}
-        for column in CONTACT_COLUMNS:
-            contact[column.field] = _text(_get(values, contact_at.get(column.field)))
+                data[name] = "" if text is None and name == "name" else text
+        contact: dict[str, Any] = {n: _text(_get(values, i)) for n, i in contact_plan}
         has_contact = any(v is not None for v in contact.values())
         if has_contact and contact["name"] is None:
             contact["name"] = ""
