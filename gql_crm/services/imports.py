@@ -276,10 +276,10 @@ async def _refuse(run: JobRun, report: Report, rows: int) -> Outcome:
                 job.result_name = f"Problems - {run.input_name or 'import'}"
                 job.updated_at = uow.now
                 announce(uow, job)
+        logger.info("import %s: marked copy written in %.2fs", run.job_id,
+                    time.perf_counter() - decided)  # fmt: skip
     except Exception:  # the verdict stands without its copy
         logger.exception("import %s: the marked copy could not be written", run.job_id)
-    logger.info("import %s: marked copy written in %.2fs", run.job_id,
-                time.perf_counter() - decided)  # fmt: skip
     return dataclasses.replace(refused, job=ended)
 
 
@@ -321,11 +321,14 @@ async def _duplicates(
     cells: list[tuple[customer_service.DuplicateKey, _Customer, int]] = []
     async with run.services.database.reader() as session:
         rule = customer_service.duplicate_rule(await get_settings(session))
+        by_contacts = rule - {customer_service.Same.NAME}
         for entry in customers:
             for key in customer_service.duplicate_keys(rule, entry.fields.name, ()):
                 cells.append((key, entry, entry.row))
+            if not by_contacts:
+                continue
             for contact, row in zip(entry.contacts, entry.contact_rows, strict=True):
-                for key in customer_service.duplicate_keys(rule, None, [contact], ""):
+                for key in customer_service.duplicate_keys(by_contacts, None, [contact], ""):
                     cells.append((key, entry, row))
         taken = await customer_service.existing_duplicates(session, [key for key, _, _ in cells])
     first: dict[tuple[Any, str], _Customer] = {}
