@@ -85,7 +85,8 @@ from gql_crm.storage import CHUNK
 
 logger = logging.getLogger("gql_crm.jobs")
 
-BATCH = 2000
+BATCH = 2000  # rows between progress reports, for sheets of up to PROGRESS_REPORTS batches
+PROGRESS_REPORTS = 20  # at most this many for larger ones: each is a write (and an event)
 INSERT_BATCH = 1000
 _BAD = PatternFill("solid", fgColor="FFC7CE")
 REASON_HEADER = "Reason"
@@ -141,6 +142,10 @@ async def start_import(uow: UnitOfWork, kind: str, upload: UploadedFile, dry_run
 
 
 # ---- reading cells ---------------------------------------------------------------------------
+
+
+def _progress_step(size: int) -> int:
+    return max(BATCH, size // PROGRESS_REPORTS)
 
 
 class CellProblem(Exception):
@@ -363,6 +368,7 @@ def _read_customers(
 
     assert run.input_path is not None
     sheet = open_sheet(run.input_path, run.services.settings.max_import_rows)
+    every = _progress_step(sheet.size)
     columns = [*CUSTOMER_COLUMNS, KIND_COLUMN]
     at = _header_map(sheet.headers, columns)
     contact_at = _header_map(sheet.headers, list(CONTACT_COLUMNS))
@@ -386,7 +392,7 @@ def _read_customers(
     rows = 0
     for number, values in sheet.rows:
         rows += 1
-        if rows % BATCH == 0:
+        if rows % every == 0:
             progress(rows, sheet.size)
         data: dict[str, Any] = {}
         bad = False
@@ -601,6 +607,7 @@ def _read_products(
 
     assert run.input_path is not None
     sheet = open_sheet(run.input_path, run.services.settings.max_import_rows)
+    every = _progress_step(sheet.size)
     columns = list(PRODUCT_COLUMNS)
     at = _header_map(sheet.headers, columns)
     header_of = {c.field: sheet.headers[at[c.field]] if c.field in at else c.label
@@ -614,7 +621,7 @@ def _read_products(
     rows = 0
     for number, values in sheet.rows:
         rows += 1
-        if rows % BATCH == 0:
+        if rows % every == 0:
             progress(rows, sheet.size)
         before = len(report.problems)
         raw = {c.field: _get(values, at.get(c.field)) for c in columns}
@@ -784,6 +791,7 @@ def _read_contacts(
 
     assert run.input_path is not None
     sheet = open_sheet(run.input_path, run.services.settings.max_import_rows)
+    every = _progress_step(sheet.size)
     columns = [CUSTOMER_NAME_COLUMN, *CONTACT_COLUMNS]
     at = _header_map(sheet.headers, columns)
     for needed in (CUSTOMER_NAME_COLUMN, CONTACT_COLUMNS[0]):
@@ -796,7 +804,7 @@ def _read_contacts(
     rows = 0
     for number, values in sheet.rows:
         rows += 1
-        if rows % BATCH == 0:
+        if rows % every == 0:
             progress(rows, sheet.size)
         before = len(report.problems)
         customer = _text(_get(values, at[CUSTOMER_NAME_COLUMN.field]))
