@@ -4,7 +4,7 @@ edits, lists and search within the caller's scope, and the recycle bin."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -270,7 +270,7 @@ def _digits(column: Any) -> ColumnElement[str]:
 
 
 async def existing_duplicates(
-    session: AsyncSession, keys: Collection[DuplicateKey]
+    session: AsyncSession, keys: Iterable[DuplicateKey]
 ) -> dict[tuple[Same, str], set[int]]:
     """The live customers that have each of the keys already: one statement per kind of key
     on PostgreSQL, however many (per thousand keys on SQLite)."""
@@ -292,10 +292,11 @@ async def existing_duplicates(
             )
             if same is not Same.NAME:
                 stmt = stmt.select_from(Contact).join(Customer, Customer.id == Contact.customer_id)
-            asked = set(chunk)
+            # One column: every value found was asked for; two (phones): either may match.
+            asked = set(chunk) if len(columns) > 1 else None
             for customer_id, *row in await session.execute(stmt):
                 for value in row:
-                    if value in asked:
+                    if asked is None or value in asked:
                         found.setdefault((same, value), set()).add(customer_id)
     return found
 

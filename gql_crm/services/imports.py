@@ -21,7 +21,7 @@ import dataclasses
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -322,22 +322,25 @@ async def _duplicates(
     run: JobRun, customers: list[_Customer], headers: dict[str, str], report: Report
 ) -> None:
     """The system settings' duplicate rule: a customer repeating an earlier one of the file,
-    or a live one, by any of the values the rule names, is a problem of the cell holding it."""
-    cells: list[tuple[customer_service.DuplicateKey, _Customer, int]] = []
+    or a live one, by any of the values the rule names, is a problem of the cell holding it.
+    The keys are made twice rather than held: a sheet's worth of them is memory."""
     async with run.services.database.reader() as session:
         rule = customer_service.duplicate_rule(await get_settings(session))
         by_contacts = rule - {customer_service.Same.NAME}
-        for entry in customers:
-            for key in customer_service.duplicate_keys(rule, entry.fields.name, ()):
-                cells.append((key, entry, entry.row))
-            if not by_contacts:
-                continue
-            for contact, row in zip(entry.contacts, entry.contact_rows, strict=True):
-                for key in customer_service.duplicate_keys(by_contacts, None, [contact], ""):
-                    cells.append((key, entry, row))
-        taken = await customer_service.existing_duplicates(session, [key for key, _, _ in cells])
+
+        def keys() -> Iterator[tuple[customer_service.DuplicateKey, _Customer, int]]:
+            for entry in customers:
+                for key in customer_service.duplicate_keys(rule, entry.fields.name, ()):
+                    yield key, entry, entry.row
+                if not by_contacts:
+                    continue
+                for contact, row in zip(entry.contacts, entry.contact_rows, strict=True):
+                    for key in customer_service.duplicate_keys(by_contacts, None, [contact], ""):
+                        yield key, entry, row
+
+        taken = await customer_service.existing_duplicates(session, (k for k, _, _ in keys()))
     first: dict[tuple[Any, str], _Customer] = {}
-    for key, entry, row in cells:
+    for key, entry, row in keys():
         value = _cell_value(entry, key, row)
         if (key.same, key.value) in taken:
             report.add(row, headers[key.field], value, customer_service.EXISTS_ALREADY[key.same])
