@@ -47,19 +47,19 @@ async def reserve_ids(session: AsyncSession, table: Table, count: int) -> list[i
     return list(range(int(largest or 0) + 1, int(largest or 0) + 1 + count))
 
 
-def batches(session: AsyncSession, values: Sequence[Any]) -> list[Sequence[Any]]:
-    """``values`` in as few lists as ``among`` takes: one on PostgreSQL (an array is one
-    parameter), lists of ``INSERT_BATCH`` on SQLite (whose statements take a limited number
-    of parameters)."""
-    if _dialect(session) == "postgresql":
-        return [values] if values else []
-    return [values[i : i + INSERT_BATCH] for i in range(0, len(values), INSERT_BATCH)]
+ARRAY_BATCH = 10_000  # values in one array parameter: few statements, little memory
+
+
+def batch_size(session: AsyncSession) -> int:
+    """How many values ``among`` takes at once: an array parameter's worth on PostgreSQL, a
+    list of ``INSERT_BATCH`` parameters on SQLite (whose statements take a limited number)."""
+    return ARRAY_BATCH if _dialect(session) == "postgresql" else INSERT_BATCH
 
 
 def among(
     session: AsyncSession, column: ColumnElement[Any], batch: Sequence[Any]
 ) -> ColumnElement[bool]:
-    """``column`` is one of ``batch`` (of strings or integers; from ``batches``): ``= ANY``
+    """``column`` is one of ``batch`` (strings or integers, at most ``batch_size``): ``= ANY``
     of one array on PostgreSQL, a plain IN on SQLite."""
     if _dialect(session) != "postgresql":
         return column.in_(batch)

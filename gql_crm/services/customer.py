@@ -27,7 +27,7 @@ from gql_crm.auth.permissions import Module, record_codes
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.base import UTCDateTime
-from gql_crm.db.bulk import among, batches
+from gql_crm.db.bulk import among, batch_size
 from gql_crm.db.models import (
     AttachmentRecordType,
     Contact,
@@ -272,32 +272,41 @@ def _digits(column: Any) -> ColumnElement[str]:
 async def existing_duplicates(
     session: AsyncSession, keys: Iterable[DuplicateKey]
 ) -> dict[tuple[Same, str], set[int]]:
-    """The live customers that have each of the keys already: one statement per kind of key
-    on PostgreSQL, however many (per thousand keys on SQLite)."""
-    wanted: dict[Same, dict[str, None]] = {}
-    for key in keys:
-        wanted.setdefault(key.same, {})[key.value] = None
+    """The live customers that have each of the keys already, looked up a batch of keys at
+    a time (``batch_size``: 10,000 per statement on PostgreSQL) as they come."""
     found: dict[tuple[Same, str], set[int]] = {}
-    for same, unique in wanted.items():
-        for chunk in batches(session, list(unique)):
-            columns: list[ColumnElement[Any]]
-            if same is Same.NAME:
-                columns = [func.lower(Customer.name)]
-            elif same is Same.PHONE:
-                columns = [_digits(Contact.mobile), _digits(Contact.phone)]
-            else:
-                columns = [func.lower(Contact.email)]
-            stmt = select(Customer.id, *columns).where(
-                Customer.deleted_at.is_(None), or_(*(among(session, c, chunk) for c in columns))
-            )
-            if same is not Same.NAME:
-                stmt = stmt.select_from(Contact).join(Customer, Customer.id == Contact.customer_id)
-            # One column: every value found was asked for; two (phones): either may match.
-            asked = set(chunk) if len(columns) > 1 else None
-            for customer_id, *row in await session.execute(stmt):
-                for value in row:
-                    if asked is None or value in asked:
-                        found.setdefault((same, value), set()).add(customer_id)
+    pending: dict[Same, list[str]] = {}
+    size = batch_size(session)
+
+    async def look(same: Same, values: list[str]) -> None:
+        columns: list[ColumnElement[Any]]
+        if same is Same.NAME:
+            columns = [func.lower(Customer.name)]
+        elif same is Same.PHONE:
+            columns = [_digits(Contact.mobile), _digits(Contact.phone)]
+        else:
+            columns = [func.lower(Contact.email)]
+        stmt = select(Customer.id, *columns).where(
+            Customer.deleted_at.is_(None), or_(*(among(session, c, values) for c in columns))
+        )
+        if same is not Same.NAME:
+            stmt = stmt.select_from(Contact).join(Customer, Customer.id == Contact.customer_id)
+        # One column: every value found was asked for; two (phones): either may match.
+        asked = set(values) if len(columns) > 1 else None
+        for customer_id, *row in await session.execute(stmt):
+            for value in row:
+                if asked is None or value in asked:
+                    found.setdefault((same, value), set()).add(customer_id)
+
+    for key in keys:
+        values = pending.setdefault(key.same, [])
+        values.append(key.value)
+        if len(values) == size:
+            await look(key.same, values)
+            pending[key.same] = []
+    for same, values in pending.items():
+        if values:
+            await look(same, values)
     return found
 
 
