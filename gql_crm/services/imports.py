@@ -297,7 +297,13 @@ class _Customer:
     name_header: str
     fields: customer_service.CustomerFields
     contacts: list[ContactFields]
-    contact_rows: list[int]
+    further_rows: list[int] | None = None  # of its contacts, when not just its own row's
+
+    def contact_rows(self) -> list[int]:
+        """The row each contact came from."""
+        if self.further_rows is not None:
+            return self.further_rows
+        return [self.row] * len(self.contacts)  # none, or the one of its own row
 
 
 def _labels(rows: Any) -> dict[str, int]:
@@ -334,18 +340,18 @@ async def _duplicates(
                     yield key, entry, entry.row
                 if not by_contacts:
                     continue
-                for contact, row in zip(entry.contacts, entry.contact_rows, strict=True):
+                for contact, row in zip(entry.contacts, entry.contact_rows(), strict=True):
                     for key in customer_service.duplicate_keys(by_contacts, None, [contact], ""):
                         yield key, entry, row
 
         taken = await customer_service.existing_duplicates(session, (k for k, _, _ in keys()))
-    first: dict[tuple[Any, str], _Customer] = {}
+    first: dict[customer_service.Same, dict[str, _Customer]] = {}
     for key, entry, row in keys():
         value = _cell_value(entry, key, row)
         if (key.same, key.value) in taken:
             report.add(row, headers[key.field], value, customer_service.EXISTS_ALREADY[key.same])
             continue
-        earlier = first.setdefault((key.same, key.value), entry)
+        earlier = first.setdefault(key.same, {}).setdefault(key.value, entry)
         if earlier is not entry:
             report.add(row, headers[key.field], value, key.repeats(earlier.row))
 
@@ -353,7 +359,7 @@ async def _duplicates(
 def _cell_value(entry: _Customer, key: customer_service.DuplicateKey, row: int) -> Any:
     if key.field == "name":
         return entry.fields.name
-    return getattr(entry.contacts[entry.contact_rows.index(row)], key.field)
+    return getattr(entry.contacts[entry.contact_rows().index(row)], key.field)
 
 
 def _read_customers(
@@ -474,11 +480,14 @@ def _read_customers(
             continue
         previous = same_customer.get(fields)  # a row repeating a customer: a further contact
         if previous is None:
-            previous = same_customer[fields] = _Customer(number, header_of["name"], fields, [], [])
+            previous = same_customer[fields] = _Customer(number, header_of["name"], fields, [])
             customers.append(previous)
         if contact_fields is not None:
+            if previous.further_rows is None and (previous.contacts or number != previous.row):
+                previous.further_rows = previous.contact_rows()[: len(previous.contacts)]
             previous.contacts.append(contact_fields)
-            previous.contact_rows.append(number)
+            if previous.further_rows is not None:  # a row's own contact needs no list
+                previous.further_rows.append(number)
     return customers, rows, {**contact_header_of, "name": header_of["name"]}
 
 

@@ -29,6 +29,8 @@ async def test_customer_imports_refuse_repeats_by_the_phones_and_e_mails_chosen(
         ["Gamma", None, "Kim", "137-0000-1111", None],
         ["Delta", None, "Lu", None, "OLD@x.com"],
         ["Old Co", None, "Mo", None, None],  # the name alone makes no duplicate now
+        ["Epsilon", None, None, None, None],
+        ["Epsilon", None, "Zoe", "13912345678", None],  # its contact, on a further row
     ]
     job = await imported(admin, services, "ENTERPRISE_CUSTOMERS", workbook(*rows))
     assert job["state"] == "FAILED", job
@@ -36,6 +38,7 @@ async def test_customer_imports_refuse_repeats_by_the_phones_and_e_mails_chosen(
         (4, "Contact mobile", "duplicates the customer of row 2 (the same phone number)"),
         (5, "Contact mobile", "a customer with this phone number exists already"),
         (6, "Contact email", "a customer with this e-mail exists already"),
+        (9, "Contact mobile", "duplicates the customer of row 2 (the same phone number)"),
     }
     assert await count(services, Customer) == 1
 
@@ -44,7 +47,7 @@ async def test_customer_imports_refuse_repeats_by_the_phones_and_e_mails_chosen(
     twins = [["Twin", "Ningbo", None, None, None], ["Twin", "Hangzhou", None, None, None]]
     job = await imported(admin, services, "ENTERPRISE_CUSTOMERS", workbook(*rows, *twins))
     assert job["state"] == "SUCCEEDED", job
-    assert await count(services, Customer) == 8
+    assert await count(services, Customer) == 9
     assert await count(services, Customer, Customer.name == "Twin") == 2
 
 
