@@ -5,11 +5,24 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Table, func, insert, select, text
+from sqlalchemy import (
+    ARRAY,
+    JSON,
+    ColumnElement,
+    Integer,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 INSERT_BATCH = 1000
@@ -32,6 +45,26 @@ async def reserve_ids(session: AsyncSession, table: Table, count: int) -> list[i
         return sorted(row[0] for row in rows)
     largest = await session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
     return list(range(int(largest or 0) + 1, int(largest or 0) + 1 + count))
+
+
+ARRAY_BATCH = 10_000  # values in one array parameter: few statements, little memory
+
+
+def batch_size(session: AsyncSession) -> int:
+    """How many values ``among`` takes at once: an array parameter's worth on PostgreSQL, a
+    list of ``INSERT_BATCH`` parameters on SQLite (whose statements take a limited number)."""
+    return ARRAY_BATCH if _dialect(session) == "postgresql" else INSERT_BATCH
+
+
+def among(
+    session: AsyncSession, column: ColumnElement[Any], batch: Sequence[Any]
+) -> ColumnElement[bool]:
+    """``column`` is one of ``batch`` (strings or integers, at most ``batch_size``): ``= ANY``
+    of one array on PostgreSQL, a plain IN on SQLite."""
+    if _dialect(session) != "postgresql":
+        return column.in_(batch)
+    element = Integer() if batch and isinstance(batch[0], int) else String()
+    return column == any_(bindparam(None, list(batch), type_=ARRAY(element)))
 
 
 def _dialect(session: AsyncSession) -> str:

@@ -235,8 +235,9 @@ def field_problems(input_type: type, values: Mapping[str, Any]) -> Iterator[Prob
     """What ``problems_in`` says of an ``input_type`` holding ``values`` (by Python field
     name), without building one: imports check every row of a sheet this way."""
     for python_name, name, rule in _input_fields(input_type):
-        if python_name in values:
-            yield from problems_in(values[python_name], rule, name)
+        value = values.get(python_name)
+        if value is not None:  # nothing to say of a missing value (the rules check those)
+            yield from problems_in(value, rule, name)
 
 
 def _returns_invalid_input(field: StrawberryField) -> bool:

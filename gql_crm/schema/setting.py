@@ -37,6 +37,9 @@ class SystemSettingsType(ModelType, model=SystemSettings):
     release_warning_days: int
     staff_see_company_sales: bool
     opportunities_enabled: bool
+    duplicate_customers_by_name: bool
+    duplicate_customers_by_phone: bool
+    duplicate_customers_by_email: bool
     maturity_options: list[MaturityOptionType] = strawberry.field(
         description="The maturity grades, in order, and the pool each sends a customer to."
     )
@@ -77,6 +80,9 @@ class SystemSettingsInput(ModelInput, model=SystemSettings):
     release_warning_days: int | None = None
     staff_see_company_sales: bool | None = None
     opportunities_enabled: bool | None = None
+    duplicate_customers_by_name: bool | None = None
+    duplicate_customers_by_phone: bool | None = None
+    duplicate_customers_by_email: bool | None = None
     maturity_options: list[MaturityOptionInput] = strawberry.field(
         default_factory=list,
         description="Maturity grades to change (by id); those left out stay as they are.",

@@ -4,7 +4,7 @@ edits, lists and search within the caller's scope, and the recycle bin."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -27,6 +27,7 @@ from gql_crm.auth.permissions import Module, record_codes
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.base import UTCDateTime
+from gql_crm.db.bulk import among, batch_size
 from gql_crm.db.models import (
     AttachmentRecordType,
     Contact,
@@ -63,6 +64,7 @@ from gql_crm.services.pool import (
     holding,
     pool_for_maturity,
 )
+from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import UnitOfWork, diff
 from gql_crm.services.validation import text_problem
 
@@ -205,6 +207,124 @@ async def _check(
     uow: UnitOfWork, fields: CustomerFields, problems: Problems, given: Collection[str] = ()
 ) -> None:
     customer_problems(fields, await form_rules(uow.session), problems, given)
+
+
+# ---- duplicates ----------------------------------------------------------------------------
+
+
+class Same(enum.StrEnum):
+    """What may make two customers the same; the system settings choose which do
+    (``duplicate_customers_by_…``), and a customer that repeats a live one by any of them is
+    refused, by the customer mutations and by imports alike."""
+
+    NAME = "name"  # the customer's name, in any case
+    PHONE = "phone"  # a contact's mobile or phone number, its digits
+    EMAIL = "email"  # a contact's e-mail, in any case
+
+
+_SAME_AS = {Same.NAME: "name", Same.PHONE: "phone number", Same.EMAIL: "e-mail"}
+EXISTS_ALREADY = {
+    same: f"a customer with this {what} exists already" for same, what in _SAME_AS.items()
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    same: Same
+    value: str  # as compared: lower case, or a number's digits
+    field: str  # the input field it comes from ("name", "contacts[0].mobile")
+
+    def repeats(self, row: int) -> str:
+        return f"duplicates the customer of row {row} (the same {_SAME_AS[self.same]})"
+
+
+def duplicate_rule(settings: SystemSettings) -> frozenset[Same]:
+    return frozenset(same for same in Same if getattr(settings, f"duplicate_customers_by_{same}"))
+
+
+def duplicate_keys(
+    rule: Collection[Same], name: str | None, contacts: Any, prefix: str = "contacts"
+) -> list[DuplicateKey]:
+    """What identifies a customer of this name (None: leave the name out) and ``contacts``
+    (``ContactFields`` or contacts) under ``rule``."""
+    keys = []
+    if Same.NAME in rule and name is not None and name.strip():
+        keys.append(DuplicateKey(Same.NAME, name.strip().lower(), "name"))
+    for index, contact in enumerate(contacts):
+        at = f"{prefix}[{index}]." if prefix else ""
+        if Same.PHONE in rule:
+            for column in ("mobile", "phone"):
+                digits = "".join(c for c in getattr(contact, column) or "" if c.isdigit())
+                if digits:
+                    keys.append(DuplicateKey(Same.PHONE, digits, f"{at}{column}"))
+        if Same.EMAIL in rule and contact.email and contact.email.strip():
+            keys.append(DuplicateKey(Same.EMAIL, contact.email.strip().lower(), f"{at}email"))
+    return keys
+
+
+def _digits(column: Any) -> ColumnElement[str]:
+    """A phone column's digits (the characters a number may hold besides, removed)."""
+    expression = column
+    for character in " -()+":
+        expression = func.replace(expression, character, "")
+    return expression  # type: ignore[no-any-return]
+
+
+async def existing_duplicates(
+    session: AsyncSession, keys: Iterable[DuplicateKey]
+) -> dict[tuple[Same, str], set[int]]:
+    """The live customers that have each of the keys already, looked up a batch of keys at
+    a time (``batch_size``: 10,000 per statement on PostgreSQL) as they come."""
+    found: dict[tuple[Same, str], set[int]] = {}
+    pending: dict[Same, list[str]] = {}
+    size = batch_size(session)
+
+    async def look(same: Same, values: list[str]) -> None:
+        columns: list[ColumnElement[Any]]
+        if same is Same.NAME:
+            columns = [func.lower(Customer.name)]
+        elif same is Same.PHONE:
+            columns = [_digits(Contact.mobile), _digits(Contact.phone)]
+        else:
+            columns = [func.lower(Contact.email)]
+        stmt = select(Customer.id, *columns).where(
+            Customer.deleted_at.is_(None), or_(*(among(session, c, values) for c in columns))
+        )
+        if same is not Same.NAME:
+            stmt = stmt.select_from(Contact).join(Customer, Customer.id == Contact.customer_id)
+        # One column: every value found was asked for; two (phones): either may match.
+        asked = set(values) if len(columns) > 1 else None
+        for customer_id, *row in await session.execute(stmt):
+            for value in row:
+                if asked is None or value in asked:
+                    found.setdefault((same, value), set()).add(customer_id)
+
+    for key in keys:
+        values = pending.setdefault(key.same, [])
+        values.append(key.value)
+        if len(values) == size:
+            await look(key.same, values)
+            pending[key.same] = []
+    for same, values in pending.items():
+        if values:
+            await look(same, values)
+    return found
+
+
+async def duplicate_problems(
+    session: AsyncSession,
+    keys: list[DuplicateKey],
+    problems: Problems,
+    excluding: int | None = None,
+) -> None:
+    """A problem for each key (``duplicate_keys``) that a live customer (other than
+    ``excluding``) has already."""
+    if not keys:
+        return
+    taken = await existing_duplicates(session, keys)
+    for key in keys:
+        if taken.get((key.same, key.value), set()) - {excluding}:
+            problems.add(key.field, EXISTS_ALREADY[key.same])
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -370,13 +490,31 @@ async def managed_contact(uow: UnitOfWork, contact_id: int) -> Contact:
 
 
 async def add_contact(uow: UnitOfWork, customer_id: int, input: dict[str, Any]) -> Contact:
-    """A new contact of a customer the caller may edit."""
+    """A new contact of a customer the caller may edit; its numbers and e-mail must not
+    make the customer repeat another (the duplicate rule)."""
     customer = await managed_customer(uow, customer_id)
-    return await create_contact(uow, customer, ContactFields(**input))
+    fields = ContactFields(**input)
+    await _refuse_duplicate_contact(uow, customer.id, fields, None)
+    return await create_contact(uow, customer, fields)
 
 
 async def edit_contact(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Contact:
-    return await update_contact(uow, await managed_contact(uow, id), ContactFields(**input))
+    contact = await managed_contact(uow, id)
+    fields = ContactFields(**input)
+    await _refuse_duplicate_contact(uow, contact.customer_id, fields, contact)
+    return await update_contact(uow, contact, fields)
+
+
+async def _refuse_duplicate_contact(
+    uow: UnitOfWork, customer_id: int, fields: ContactFields, before: Contact | None
+) -> None:
+    """The duplicate rule for the values a contact gains (those it had are not news)."""
+    rule = duplicate_rule(await get_settings(uow.session))
+    had = {(k.same, k.value) for k in duplicate_keys(rule, None, [before] if before else [])}
+    new = [k for k in duplicate_keys(rule, None, [fields], "") if (k.same, k.value) not in had]
+    problems = Problems()
+    await duplicate_problems(uow.session, new, problems, excluding=customer_id)
+    problems.raise_if_any()
 
 
 async def remove_contact(uow: UnitOfWork, id: int) -> int:
@@ -392,6 +530,8 @@ async def create_customer(
     problems = Problems()
     await _check(uow, fields, problems, given=_FORM_NAMES)
     await contact_problems(uow.session, list(fields.contacts), problems, prefix="contacts")
+    keys = duplicate_keys(duplicate_rule(settings), fields.name, fields.contacts)
+    await duplicate_problems(uow.session, keys, problems)
     problems.raise_if_any()
 
     pool = await pool_for_maturity(uow.session, fields.maturity_id)
@@ -422,6 +562,9 @@ async def update_customer(
     kept = {name: getattr(customer, name) for name in ("kind", "name", *_FORM_NAMES)}
     fields = CustomerFields(**{**kept, **changes})
     await _check(uow, fields, problems, given=changes)
+    if fields.name.strip().lower() != customer.name.lower():  # a new name, checked as new
+        keys = duplicate_keys(duplicate_rule(settings), fields.name, ())
+        await duplicate_problems(uow.session, keys, problems, excluding=customer.id)
     problems.raise_if_any()
 
     values = _values(fields)

@@ -68,7 +68,13 @@ from gql_crm.services.statistics import (
     Unit,
 )
 from gql_crm.services.unit_of_work import UnitOfWork
-from gql_crm.services.workbook import CONTACT_COLUMNS, CUSTOMER_COLUMNS, KIND_COLUMN, cell
+from gql_crm.services.workbook import (
+    CONTACT_COLUMNS,
+    CUSTOMER_COLUMNS,
+    CUSTOMER_NAME_COLUMN,
+    KIND_COLUMN,
+    cell,
+)
 
 BATCH = 2000
 DETAILS = "_details"  # a query's column: whether the caller sees this row's contact details
@@ -235,7 +241,7 @@ def contacts(principal: Principal, parameters: dict[str, Any]) -> Any:
     labels = {c.field: c.label for c in CONTACT_COLUMNS}
     return (
         select(
-            Customer.name.label("Customer"),
+            Customer.name.label(CUSTOMER_NAME_COLUMN.label),
             Contact.name.label(labels["name"]),
             Contact.gender.label(labels["gender"]),
             Contact.mobile.label(labels["mobile"]),

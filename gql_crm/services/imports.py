@@ -17,10 +17,11 @@ further contacts to it; the first row's contact is the primary one.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -33,12 +34,14 @@ from openpyxl.styles import PatternFill
 from sqlalchemy import func, select
 
 from gql_crm.auth.permissions import Action, Module, basic
+from gql_crm.db import visibility
 from gql_crm.db.base import core_table
 from gql_crm.db.bulk import copy_rows, reserve_ids
 from gql_crm.db.models import (
     Contact,
     Customer,
     CustomerKind,
+    FormName,
     MaturityOption,
     OptionItem,
     OptionList,
@@ -55,6 +58,7 @@ from gql_crm.services.files import UploadedFile, clean_file_name, describe_size
 from gql_crm.services.job import (
     JobRun,
     Outcome,
+    announce,
     file_path,
     finish,
     handler,
@@ -62,13 +66,15 @@ from gql_crm.services.job import (
     prepare_dir,
     start,
 )
-from gql_crm.services.pool import admit
+from gql_crm.services.option import form_settings
+from gql_crm.services.pool import admit, can_manage
 from gql_crm.services.product import ProductFields, product_values
 from gql_crm.services.setting import get_settings
 from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.workbook import (
     CONTACT_COLUMNS,
     CUSTOMER_COLUMNS,
+    CUSTOMER_NAME_COLUMN,
     KIND_COLUMN,
     PRODUCT_COLUMNS,
     Column,
@@ -79,7 +85,8 @@ from gql_crm.storage import CHUNK
 
 logger = logging.getLogger("gql_crm.jobs")
 
-BATCH = 2000
+BATCH = 2000  # rows between progress reports, for sheets of up to PROGRESS_REPORTS batches
+PROGRESS_REPORTS = 20  # at most this many for larger ones: each is a write (and an event)
 INSERT_BATCH = 1000
 _BAD = PatternFill("solid", fgColor="FFC7CE")
 REASON_HEADER = "Reason"
@@ -135,6 +142,10 @@ async def start_import(uow: UnitOfWork, kind: str, upload: UploadedFile, dry_run
 
 
 # ---- reading cells ---------------------------------------------------------------------------
+
+
+def _progress_step(size: int) -> int:
+    return max(BATCH, size // PROGRESS_REPORTS)
 
 
 class CellProblem(Exception):
@@ -239,28 +250,45 @@ async def _marked_copy(run: JobRun, report: Report) -> str:
     return key
 
 
-def _refused(report: Report, rows: int, key: str, name: str | None) -> Outcome:
+async def _refuse(run: JobRun, report: Report, rows: int) -> Outcome:
+    """The verdict first: the job ends failed with every problem as soon as the checks are
+    done; the marked copy, written next, then joins it (a second progress event says so)."""
+    report.problems.sort(key=lambda p: p["row"])
     count = len(report.problems)
-    bad_rows = len(report.by_row)
     first = report.problems[0]
-    return Outcome(
+    refused = Outcome(
         False,
         rows,
-        result_key=key,
-        result_name=f"Problems - {name or 'import'}",
         problems=tuple(report.problems),
         problem_count=count,
-        message=f"Nothing was imported: {bad_rows} row(s) have {count} problem(s), the first "
-        f"in row {first['row']}"
+        message=f"Nothing was imported: {len(report.by_row)} row(s) have {count} problem(s), "
+        f"the first in row {first['row']}"
         + (f", column {first['column']}" if first["column"] else "")
         + f": {first['reason']}",
     )
+    async with UnitOfWork(run.services, run.principal) as uow:
+        ended = await run.check_not_cancelled(uow)
+        finish(uow, ended, refused)
+    decided = time.perf_counter()
+    try:
+        key = await _marked_copy(run, report)
+        async with UnitOfWork(run.services, None) as uow:
+            job = await uow.session.get(Job, run.job_id)
+            if job is None:  # gone meanwhile, and so is its copy
+                file_path(run.services.settings, key).unlink(missing_ok=True)
+            else:
+                job.result_key = key
+                job.result_name = f"Problems - {run.input_name or 'import'}"
+                job.updated_at = uow.now
+                announce(uow, job)
+        logger.info("import %s: marked copy written in %.2fs", run.job_id,
+                    time.perf_counter() - decided)  # fmt: skip
+    except Exception:  # the verdict stands without its copy
+        logger.exception("import %s: the marked copy could not be written", run.job_id)
+    return dataclasses.replace(refused, job=ended)
 
 
 # ---- customers with contacts -------------------------------------------------------------------
-
-
-EXISTS = "a customer with this name exists already"
 
 
 @dataclass(slots=True)
@@ -269,6 +297,13 @@ class _Customer:
     name_header: str
     fields: customer_service.CustomerFields
     contacts: list[ContactFields]
+    further_rows: list[int] | None = None  # of its contacts, when not just its own row's
+
+    def contact_rows(self) -> list[int]:
+        """The row each contact came from."""
+        if self.further_rows is not None:
+            return self.further_rows
+        return [self.row] * len(self.contacts)  # none, or the one of its own row
 
 
 def _labels(rows: Any) -> dict[str, int]:
@@ -289,18 +324,42 @@ async def _customer_lookups(run: JobRun) -> tuple[dict[str, dict[str, int]], Any
     return options, rules
 
 
-async def _existing_names(run: JobRun, names: list[str]) -> set[str]:
-    found: set[str] = set()
+async def _duplicates(
+    run: JobRun, customers: list[_Customer], headers: dict[str, str], report: Report
+) -> None:
+    """The system settings' duplicate rule: a customer repeating an earlier one of the file,
+    or a live one, by any of the values the rule names, is a problem of the cell holding it.
+    The keys are made twice rather than held: a sheet's worth of them is memory."""
     async with run.services.database.reader() as session:
-        for start_at in range(0, len(names), INSERT_BATCH):
-            chunk = names[start_at : start_at + INSERT_BATCH]
-            rows = await session.scalars(
-                select(func.lower(Customer.name)).where(
-                    Customer.deleted_at.is_(None), func.lower(Customer.name).in_(chunk)
-                )
-            )
-            found.update(rows)
-    return found
+        rule = customer_service.duplicate_rule(await get_settings(session))
+        by_contacts = rule - {customer_service.Same.NAME}
+
+        def keys() -> Iterator[tuple[customer_service.DuplicateKey, _Customer, int]]:
+            for entry in customers:
+                for key in customer_service.duplicate_keys(rule, entry.fields.name, ()):
+                    yield key, entry, entry.row
+                if not by_contacts:
+                    continue
+                for contact, row in zip(entry.contacts, entry.contact_rows(), strict=True):
+                    for key in customer_service.duplicate_keys(by_contacts, None, [contact], ""):
+                        yield key, entry, row
+
+        taken = await customer_service.existing_duplicates(session, (k for k, _, _ in keys()))
+    first: dict[customer_service.Same, dict[str, _Customer]] = {}
+    for key, entry, row in keys():
+        value = _cell_value(entry, key, row)
+        if (key.same, key.value) in taken:
+            report.add(row, headers[key.field], value, customer_service.EXISTS_ALREADY[key.same])
+            continue
+        earlier = first.setdefault(key.same, {}).setdefault(key.value, entry)
+        if earlier is not entry:
+            report.add(row, headers[key.field], value, key.repeats(earlier.row))
+
+
+def _cell_value(entry: _Customer, key: customer_service.DuplicateKey, row: int) -> Any:
+    if key.field == "name":
+        return entry.fields.name
+    return getattr(entry.contacts[entry.contact_rows().index(row)], key.field)
 
 
 def _read_customers(
@@ -310,13 +369,15 @@ def _read_customers(
     default_kind: CustomerKind,
     report: Report,
     progress: Callable[[int, int], None],
-) -> tuple[list[_Customer], int]:
-    """Every row read and checked (blocking: runs in a thread)."""
+) -> tuple[list[_Customer], int, dict[str, str]]:
+    """Every row read and checked on its own (blocking: runs in a thread): the customers,
+    the rows read and the headers of the name and the contact fields."""
     from gql_crm.schema.contact import ContactInput
     from gql_crm.schema.customer import CustomerInput
 
     assert run.input_path is not None
     sheet = open_sheet(run.input_path, run.services.settings.max_import_rows)
+    every = _progress_step(sheet.size)
     columns = [*CUSTOMER_COLUMNS, KIND_COLUMN]
     at = _header_map(sheet.headers, columns)
     contact_at = _header_map(sheet.headers, list(CONTACT_COLUMNS))
@@ -326,12 +387,21 @@ def _read_customers(
     contact_header_of = {f: sheet.headers[i] for f, i in contact_at.items()}
     if "name" not in at:
         raise InvalidInput.single("file", f"has no '{label['name']}' column in its first row")
+    contact_header_of = {c.field: contact_header_of.get(c.field, c.label) for c in CONTACT_COLUMNS}
+    # Each column's field, index (None: not in the sheet), header and option labels, once.
+    plan = [
+        (c.field, at.get(c.field), header_of.get(c.field, c.label),
+         options.get(c.options, {}) if c.options is not None else None, c.options)
+        for c in CUSTOMER_COLUMNS
+    ]  # fmt: skip
+    contact_plan = [(c.field, contact_at.get(c.field)) for c in CONTACT_COLUMNS]
+    kind_at = at.get("kind")
     customers: list[_Customer] = []
-    by_name: dict[str, _Customer] = {}
+    same_customer: dict[customer_service.CustomerFields, _Customer] = {}
     rows = 0
     for number, values in sheet.rows:
         rows += 1
-        if rows % BATCH == 0:
+        if rows % every == 0:
             progress(rows, sheet.size)
         data: dict[str, Any] = {}
         bad = False
@@ -341,7 +411,7 @@ def _read_customers(
             bad = True
             report.add(number, column, value, reason)
 
-        raw_kind = _text(_get(values, at.get("kind")))
+        raw_kind = _text(_get(values, kind_at))
         kind = default_kind
         if raw_kind is not None:
             try:
@@ -349,31 +419,29 @@ def _read_customers(
             except ValueError:
                 problem(header_of["kind"], raw_kind, "must be enterprise or individual")
         data["kind"] = kind
-        for column in CUSTOMER_COLUMNS:
-            raw = _get(values, at.get(column.field))
-            header = header_of.get(column.field, column.label)
-            if column.options is not None:
+        for name, index, header, choices, list_name in plan:
+            raw = values[index] if index is not None and index < len(values) else None
+            if isinstance(raw, str):
+                raw = raw.strip()
+            if choices is not None:
                 text = _text(raw)
                 if text is None:
-                    data[column.field] = None
+                    data[name] = None
                     continue
-                choices = options.get(column.options, {})
                 option_id = choices.get(text.lower())
                 if option_id is None:
-                    problem(header, raw, f"is not in the {column.options} list")
-                data[column.field] = option_id
-            elif column.field == "acquiredOn":
+                    problem(header, raw, f"is not in the {list_name} list")
+                data[name] = option_id
+            elif name == "acquiredOn":
                 try:
-                    data[column.field] = _date(raw)
+                    data[name] = _date(raw)
                 except CellProblem as error:
                     problem(header, raw, str(error))
-                    data[column.field] = None
+                    data[name] = None
             else:
                 text = _text(raw)
-                data[column.field] = "" if text is None and column.field == "name" else text
-        contact: dict[str, Any] = {}
-        for column in CONTACT_COLUMNS:
-            contact[column.field] = _text(_get(values, contact_at.get(column.field)))
+                data[name] = "" if text is None and name == "name" else text
+        contact: dict[str, Any] = {n: _text(_get(values, i)) for n, i in contact_plan}
         has_contact = any(v is not None for v in contact.values())
         if has_contact and contact["name"] is None:
             contact["name"] = ""
@@ -408,24 +476,19 @@ def _read_customers(
                 )
         for p in problems.items:
             problem(header_of.get(p.field, _label_of(label, p.field)), data.get(p.field), p.message)
-        name_key = fields.name.strip().lower()
-        previous = by_name.get(name_key) if name_key else None
-        if previous is not None and previous.fields != fields:  # the same name, other details
-            problem(
-                header_of["name"], fields.name, f"duplicates the customer of row {previous.row}"
-            )
         if bad:
             continue
-        if previous is not None:
-            if contact_fields is not None:
-                previous.contacts.append(contact_fields)
-            continue
-        entry = _Customer(
-            number, header_of["name"], fields, [contact_fields] if contact_fields else []
-        )
-        by_name[name_key] = entry
-        customers.append(entry)
-    return customers, rows
+        previous = same_customer.get(fields)  # a row repeating a customer: a further contact
+        if previous is None:
+            previous = same_customer[fields] = _Customer(number, header_of["name"], fields, [])
+            customers.append(previous)
+        if contact_fields is not None:
+            if previous.further_rows is None and (previous.contacts or number != previous.row):
+                previous.further_rows = previous.contact_rows()[: len(previous.contacts)]
+            previous.contacts.append(contact_fields)
+            if previous.further_rows is not None:  # a row's own contact needs no list
+                previous.further_rows.append(number)
+    return customers, rows, {**contact_header_of, "name": header_of["name"]}
 
 
 def _snake(name: str) -> str:
@@ -445,23 +508,19 @@ async def _import_customers(run: JobRun, default_kind: CustomerKind) -> Outcome:
     started = time.perf_counter()
     options, rules = await _customer_lookups(run)
     report = Report()
-    customers, rows = await _threaded(run, _read_customers, options, rules, default_kind, report)
+    customers, rows, headers = await _threaded(
+        run, _read_customers, options, rules, default_kind, report
+    )
     read = time.perf_counter()
-    # Duplicates against the database, by name.
-    by_name = {c.fields.name.strip().lower(): c for c in customers}
-    for existing in await _existing_names(run, list(by_name)):
-        entry = by_name[existing]
-        report.add(entry.row, entry.name_header, entry.fields.name, EXISTS)
+    await _duplicates(run, customers, headers, report)
     checked = time.perf_counter()
     if report.problems:
-        report.problems.sort(key=lambda p: p["row"])
-        key = await _marked_copy(run, report)
         logger.info(
-            "import %s refused: %d rows read and checked in %.2fs, %d problems, marked copy "
-            "in %.2fs", run.job_id, rows, checked - started, len(report.problems),
-            time.perf_counter() - checked,
+            "import %s refused: %d rows read and checked in %.2fs (the database's part "
+            "%.2fs), %d problems", run.job_id, rows, checked - started, checked - read,
+            len(report.problems),
         )  # fmt: skip
-        return _refused(report, rows, key, run.input_name)
+        return await _refuse(run, report, rows)
     await run.progress(rows, rows)
     outcome = await _write_customers(run, customers, rules, rows)
     logger.info(
@@ -560,6 +619,7 @@ def _read_products(
 
     assert run.input_path is not None
     sheet = open_sheet(run.input_path, run.services.settings.max_import_rows)
+    every = _progress_step(sheet.size)
     columns = list(PRODUCT_COLUMNS)
     at = _header_map(sheet.headers, columns)
     header_of = {c.field: sheet.headers[at[c.field]] if c.field in at else c.label
@@ -573,7 +633,7 @@ def _read_products(
     rows = 0
     for number, values in sheet.rows:
         rows += 1
-        if rows % BATCH == 0:
+        if rows % every == 0:
             progress(rows, sheet.size)
         before = len(report.problems)
         raw = {c.field: _get(values, at.get(c.field)) for c in columns}
@@ -643,8 +703,7 @@ async def products(run: JobRun) -> Outcome:
         if fields.code in taken:
             report.add(number, "Code", fields.code, "another product has this code already")
     if report.problems:
-        report.problems.sort(key=lambda p: p["row"])
-        return _refused(report, rows, await _marked_copy(run, report), run.input_name)
+        return await _refuse(run, report, rows)
     await run.progress(rows, rows)
     message = (
         f"Checked {rows} row(s): {len(found)} product(s) would be imported."
@@ -707,3 +766,214 @@ async def enterprise_customers(run: JobRun) -> Outcome:
 )
 async def individual_customers(run: JobRun) -> Outcome:
     return await _import_customers(run, CustomerKind.INDIVIDUAL)
+
+
+# ---- contacts of existing customers ------------------------------------------------------------
+
+NO_CUSTOMER = "no customer you may see has this name"
+NOT_YOURS = (
+    "is a customer you may not edit: only its owner, their managers or an administrator may "
+    "(claim it first if it is in a pool)"
+)
+KNOWN_CONTACT = "this customer has this contact already (same name, phones and e-mail)"
+
+
+def _contact_key(fields: ContactFields) -> tuple[Any, ...]:
+    """What makes two contacts of a customer the same: the name (in any case), the phones
+    and the e-mail as written."""
+    values = contact_values(fields)
+    return (str(values["name"]).lower(), values["mobile"], values["phone"], values["email"])
+
+
+@dataclass(slots=True)
+class _NewContact:
+    row: int
+    customer_header: str
+    customer_name: str
+    fields: ContactFields
+    customer_id: int = 0
+
+
+def _read_contacts(
+    run: JobRun, form: Any, report: Report, progress: Callable[[int, int], None]
+) -> tuple[list[_NewContact], int, dict[str, str]]:
+    """Every contact row read and checked on its own (blocking: runs in a thread): the
+    contacts, the rows read, and the headers of the fields."""
+    from gql_crm.schema.contact import ContactInput
+
+    assert run.input_path is not None
+    sheet = open_sheet(run.input_path, run.services.settings.max_import_rows)
+    every = _progress_step(sheet.size)
+    columns = [CUSTOMER_NAME_COLUMN, *CONTACT_COLUMNS]
+    at = _header_map(sheet.headers, columns)
+    for needed in (CUSTOMER_NAME_COLUMN, CONTACT_COLUMNS[0]):
+        if needed.field not in at:
+            raise InvalidInput.single("file", f"has no '{needed.label}' column in its first row")
+    header_of = {c.field: sheet.headers[at[c.field]] if c.field in at else c.label
+                 for c in columns}  # fmt: skip
+    contacts: list[_NewContact] = []
+    seen: dict[tuple[Any, ...], int] = {}
+    rows = 0
+    for number, values in sheet.rows:
+        rows += 1
+        if rows % every == 0:
+            progress(rows, sheet.size)
+        before = len(report.problems)
+        customer = _text(_get(values, at[CUSTOMER_NAME_COLUMN.field]))
+        if customer is None:
+            report.add(number, header_of["customer"], None, "must name an existing customer")
+        data: dict[str, Any] = {
+            _SNAKE[c.field]: _text(_get(values, at.get(c.field))) for c in CONTACT_COLUMNS
+        }
+        data["name"] = data["name"] or ""
+        # The declared limits of the mutation's own input type, then the contact form's rules.
+        for found in field_problems(ContactInput, data):
+            report.add(number, header_of.get(found.field, found.field),
+                       data.get(_snake(found.field)), found.message)  # fmt: skip
+        fields = ContactFields(**data)
+        problems = Problems()
+        contact_rule_problems([fields], form, problems, "")
+        for p in problems.items:
+            report.add(number, header_of.get(p.field, p.field), data.get(_snake(p.field)),
+                       p.message)  # fmt: skip
+        if customer is not None:
+            key = (customer.lower(), *_contact_key(fields))
+            if key in seen:
+                report.add(number, header_of["name"], fields.name,
+                           f"repeats the contact of row {seen[key]}")  # fmt: skip
+            seen.setdefault(key, number)
+        if customer is not None and len(report.problems) == before:
+            contacts.append(_NewContact(number, header_of["customer"], customer, fields))
+    return contacts, rows, header_of
+
+
+async def _resolve_customers(run: JobRun, contacts: list[_NewContact], report: Report) -> None:
+    """Each row's customer by name, among the live customers the importer may see: none, or
+    more than one, or one they may not edit, is a problem of the row."""
+    names = list({c.customer_name.lower() for c in contacts})
+    found: dict[str, list[Customer]] = {}
+    async with run.services.database.reader() as session:
+        for start_at in range(0, len(names), INSERT_BATCH):
+            chunk = names[start_at : start_at + INSERT_BATCH]
+            for customer in await session.scalars(
+                select(Customer).where(
+                    visibility.customer(run.principal), func.lower(Customer.name).in_(chunk)
+                )
+            ):
+                found.setdefault(customer.name.lower(), []).append(customer)
+    for contact in contacts:
+        matches = found.get(contact.customer_name.lower(), [])
+        if not matches:
+            reason = NO_CUSTOMER
+        elif len(matches) > 1:
+            ids = ", ".join(str(c.id) for c in sorted(matches, key=lambda c: c.id))
+            reason = f"names {len(matches)} customers (ids {ids}): add this contact in the app"
+        elif not can_manage(run.principal, matches[0]):
+            reason = NOT_YOURS
+        else:
+            contact.customer_id = matches[0].id
+            continue
+        report.add(contact.row, contact.customer_header, contact.customer_name, reason)
+
+
+async def _existing_contacts(run: JobRun, customer_ids: list[int]) -> set[tuple[Any, ...]]:
+    """(customer id, contact key) of the contacts these customers have."""
+    found: set[tuple[Any, ...]] = set()
+    async with run.services.database.reader() as session:
+        for start_at in range(0, len(customer_ids), INSERT_BATCH):
+            chunk = customer_ids[start_at : start_at + INSERT_BATCH]
+            rows = await session.execute(
+                select(Contact.customer_id, Contact.name, Contact.mobile, Contact.phone,
+                       Contact.email).where(Contact.customer_id.in_(chunk))
+            )  # fmt: skip
+            found.update((c, n.lower(), m, p, e) for c, n, m, p, e in rows)
+    return found
+
+
+async def _contact_duplicates(
+    run: JobRun, contacts: list[_NewContact], headers: dict[str, str], report: Report
+) -> None:
+    """The duplicate rule, as adding a contact applies it: a number or e-mail (as the rule
+    names them) of another customer, in the file or live, is a problem of its cell."""
+    cells: list[tuple[customer_service.DuplicateKey, _NewContact]] = []
+    async with run.services.database.reader() as session:
+        rule = customer_service.duplicate_rule(await get_settings(session))
+        for contact in contacts:
+            for key in customer_service.duplicate_keys(rule, None, [contact.fields], ""):
+                cells.append((key, contact))
+        taken = await customer_service.existing_duplicates(session, [key for key, _ in cells])
+    first: dict[tuple[Any, str], _NewContact] = {}
+    for key, contact in cells:
+        value = getattr(contact.fields, key.field)
+        if taken.get((key.same, key.value), set()) - {contact.customer_id}:
+            report.add(contact.row, headers[key.field], value,
+                       customer_service.EXISTS_ALREADY[key.same])  # fmt: skip
+            continue  # another customer's already: no row of the file claims it
+        earlier = first.setdefault((key.same, key.value), contact)
+        if earlier.customer_id != contact.customer_id:
+            report.add(contact.row, headers[key.field], value, key.repeats(earlier.row))
+
+
+@importer(
+    "contacts",
+    permission=basic(Module.CONTACT, Action.IMPORT),
+    description="Further contacts of existing customers you may edit (the contacts template, "
+    "or a contacts export), each row naming its customer.",
+)
+async def contacts(run: JobRun) -> Outcome:
+    run.principal.require(IMPORTERS[run.subject].permission)  # rights as of now
+    async with run.services.database.reader() as session:
+        form = await form_settings(session, FormName.CONTACT)
+    report = Report()
+    found, rows, headers = await _threaded(run, _read_contacts, form, report)
+    await _resolve_customers(run, found, report)
+    resolved = [c for c in found if c.customer_id]
+    existing = await _existing_contacts(run, sorted({c.customer_id for c in resolved}))
+    for contact in resolved:
+        if (contact.customer_id, *_contact_key(contact.fields)) in existing:
+            report.add(contact.row, contact.customer_header, contact.customer_name, KNOWN_CONTACT)
+    await _contact_duplicates(run, resolved, headers, report)
+    if report.problems:
+        return await _refuse(run, report, rows)
+    await run.progress(rows, rows)
+    message = (
+        f"Checked {rows} row(s): {len(found)} contact(s) would be imported."
+        if run.dry_run
+        else f"Imported {len(found)} contact(s)."
+    )
+    if run.dry_run:
+        return Outcome(True, rows, message=message)
+    async with UnitOfWork(run.services, run.principal) as uow:
+        job = await run.check_not_cancelled(uow)
+        customer_ids = sorted({c.customer_id for c in found})
+        has_primary: set[int] = set()
+        for start_at in range(0, len(customer_ids), INSERT_BATCH):
+            chunk = customer_ids[start_at : start_at + INSERT_BATCH]
+            has_primary.update(
+                await uow.session.scalars(
+                    select(Contact.customer_id).where(
+                        Contact.customer_id.in_(chunk), Contact.is_primary.is_(True)
+                    )
+                )
+            )
+        table = core_table(Contact)
+        ids = await reserve_ids(uow.session, table, len(found))
+        values = []
+        for contact_id, contact in zip(ids, found, strict=True):
+            primary = contact.customer_id not in has_primary  # a customer's first contact
+            has_primary.add(contact.customer_id)
+            values.append(
+                {"id": contact_id, **contact_values(contact.fields), "is_primary": primary,
+                 "customer_id": contact.customer_id, "created_at": uow.now,
+                 "updated_at": uow.now}
+            )  # fmt: skip
+        await copy_rows(uow.session, table, values)
+        await uow.log_copied(
+            "contact",
+            "create",
+            [(i, {"customerId": [None, c.customer_id], "job": [None, run.job_id]})
+             for i, c in zip(ids, found, strict=True)],
+        )  # fmt: skip
+        outcome = Outcome(True, rows, message=message)
+        finish(uow, job, outcome)
+        return Outcome(True, rows, message=message, job=job)

@@ -29,6 +29,9 @@ DEFAULTS = {
     "release_warning_days": 3,
     "staff_see_company_sales": True,
     "opportunities_enabled": True,
+    "duplicate_customers_by_name": True,
+    "duplicate_customers_by_phone": False,
+    "duplicate_customers_by_email": False,
 }
 # A-C -> private, D-F -> temporary, G-J -> public, as in the manual.
 DEFAULT_MATURITY = [
@@ -96,6 +99,9 @@ class SettingsChange:
     release_warning_days: int | None = None
     staff_see_company_sales: bool | None = None
     opportunities_enabled: bool | None = None
+    duplicate_customers_by_name: bool | None = None
+    duplicate_customers_by_phone: bool | None = None
+    duplicate_customers_by_email: bool | None = None
     maturity_options: tuple[MaturityOptionChange, ...] = ()
 
 

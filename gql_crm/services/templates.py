@@ -21,6 +21,7 @@ from gql_crm.services.unit_of_work import Services
 from gql_crm.services.workbook import (
     CONTACT_COLUMNS,
     CUSTOMER_COLUMNS,
+    CUSTOMER_NAME_COLUMN,
     NOTE_PREFIX,
     PRODUCT_COLUMNS,
     Column,
@@ -43,7 +44,9 @@ TEMPLATES: dict[str, Template] = {
     "individual_customers": Template(
         "Individual customers", "Individuals with their contacts, one contact per row."
     ),
-    "contacts": Template("Contacts", "Further contacts of existing customers, by name."),
+    "contacts": Template(
+        "Contacts", "Further contacts of existing customers, each row naming its customer."
+    ),
     "products": Template("Products", "The product catalogue."),
 }
 
@@ -80,8 +83,9 @@ async def template_columns(session: AsyncSession, kind: str) -> list[Column]:
         return list(PRODUCT_COLUMNS)
     contact_form = await _form(session, FormName.CONTACT)
     if kind == "contacts":
-        return [Column("customer", "Customer" + REQUIRED_MARK, "An existing customer's name."),
-                *_follow(CONTACT_COLUMNS, contact_form)]  # fmt: skip
+        customer = CUSTOMER_NAME_COLUMN
+        marked = Column(customer.field, customer.label + REQUIRED_MARK, customer.note)
+        return [marked, *_follow(CONTACT_COLUMNS, contact_form)]
     contact = _follow(CONTACT_COLUMNS, contact_form, name_required=False)
     return [*_follow(CUSTOMER_COLUMNS, await _form(session, FormName.COMPANY)), *contact]
 

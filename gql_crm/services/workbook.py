@@ -72,6 +72,8 @@ CONTACT_COLUMNS: tuple[Column, ...] = (
     Column("email", "Contact email"),
     Column("title", "Contact title"),
 )
+# The customer a row of the contacts sheet adds to (the contacts export names it so too).
+CUSTOMER_NAME_COLUMN = Column("customer", "Customer", "An existing customer's name.")
 PRODUCT_COLUMNS: tuple[Column, ...] = (
     Column("name", "Name", "Required."),
     Column("code", "Code", "Required; unique."),

@@ -39,9 +39,10 @@ async def export(
     return await finished(client, services, started["job"]["id"])
 
 
-async def post_import(
+async def import_response(
     client: GraphQLClient, kind: str, content: bytes, dry_run: bool, name: str = "book.xlsx"
 ) -> dict[str, Any]:
+    """The whole response body of a ``startImport`` upload, errors and all."""
     operations = {"query": IMPORT, "variables": {"kind": kind, "file": None, "dryRun": dry_run}}
     response = await client.http.post(
         "/graphql",
@@ -50,7 +51,14 @@ async def post_import(
         headers={"Apollo-Require-Preflight": "true", "Authorization": f"Bearer {client.token}"},
     )
     assert response.status_code == 200, response.text
-    body = response.json()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def post_import(
+    client: GraphQLClient, kind: str, content: bytes, dry_run: bool, name: str = "book.xlsx"
+) -> dict[str, Any]:
+    body = await import_response(client, kind, content, dry_run, name)
     assert not body.get("errors"), body
     result: dict[str, Any] = body["data"]["result"]
     return result

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import String, true
+from sqlalchemy import String, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_crm.db.base import Base, str_enum
@@ -64,6 +64,23 @@ class SystemSettings(Base):
         server_default=true(),
         doc="Whether opportunity management is on; off, its lists and mutations refuse "
         "(MODULE_DISABLED).",
+    )
+    # Which of these make two customers the same: imports and the customer mutations refuse a
+    # customer that repeats another (within the file and against the live customers) by any.
+    duplicate_customers_by_name: Mapped[bool] = mapped_column(
+        server_default=true(),
+        doc="Whether a customer whose name (in any case) another live customer has is a "
+        "duplicate, refused by imports and the customer mutations.",
+    )
+    duplicate_customers_by_phone: Mapped[bool] = mapped_column(
+        server_default=false(),
+        doc="Whether a customer with a contact whose mobile or phone number (its digits) a "
+        "contact of another live customer has is a duplicate.",
+    )
+    duplicate_customers_by_email: Mapped[bool] = mapped_column(
+        server_default=false(),
+        doc="Whether a customer with a contact whose e-mail (in any case) a contact of another "
+        "live customer has is a duplicate.",
     )
 
 
