@@ -4,6 +4,7 @@ owner may no longer act; service accounts that only have keys."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 from typing import Any
 
@@ -252,11 +253,14 @@ async def test_a_key_on_the_websocket_is_checked_again_per_subscribe(
     )
 
 
+MARKERS = itertools.count()
+
+
 async def _heard(live: LiveClient, sales2: GraphQLClient) -> dict[str, Any]:
     """Public customers are created until the subscriber hears of one (every listener hears
     those); the event heard."""
-    for attempt in range(20):
-        await public_customer(sales2, f"Marker {attempt}")
+    for _ in range(20):
+        await public_customer(sales2, f"Marker {next(MARKERS)}")  # names stay unique
         try:
             message = await live.receive(0.5)
         except TimeoutError:
