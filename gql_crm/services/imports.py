@@ -543,11 +543,7 @@ async def _write_customers(
     pools = [customer_service.pool_of(rules, c.fields.maturity_id) for c in customers]
     for pool in pools:
         arriving[pool] = arriving.get(pool, 0) + 1
-    message = (
-        f"Checked {rows} row(s): {len(customers)} customer(s) would be imported."
-        if run.dry_run
-        else f"Imported {len(customers)} customer(s) from {rows} row(s)."
-    )
+    message = _passed(run, rows, len(customers), "customer")
     try:
         async with UnitOfWork(run.services, principal) as uow:
             job = await run.check_not_cancelled(uow)
@@ -575,9 +571,7 @@ async def _write_customers(
                     for i, p in zip(ids, pools, strict=True)
                 ),
             )
-            outcome = Outcome(True, rows, message=message)
-            finish(uow, job, outcome)
-            return Outcome(True, rows, message=message, job=job)
+            return _imported(uow, job, rows, message)
     except _DryRun:
         return Outcome(True, rows, message=message)
 
@@ -705,11 +699,7 @@ async def products(run: JobRun) -> Outcome:
     if report.problems:
         return await _refuse(run, report, rows)
     await run.progress(rows, rows)
-    message = (
-        f"Checked {rows} row(s): {len(found)} product(s) would be imported."
-        if run.dry_run
-        else f"Imported {len(found)} product(s)."
-    )
+    message = _passed(run, rows, len(found), "product")
     if run.dry_run:
         return Outcome(True, rows, message=message)
     async with UnitOfWork(run.services, run.principal) as uow:
@@ -729,9 +719,20 @@ async def products(run: JobRun) -> Outcome:
             [(i, {"code": [None, f.code], "job": [None, run.job_id]})
              for i, (_, f) in zip(ids, found, strict=True)],
         )  # fmt: skip
-        outcome = Outcome(True, rows, message=message)
-        finish(uow, job, outcome)
-        return Outcome(True, rows, message=message, job=job)
+        return _imported(uow, job, rows, message)
+
+
+def _passed(run: JobRun, rows: int, count: int, noun: str) -> str:
+    """What an import that passed its checks says: what it would import, or what it did."""
+    if run.dry_run:
+        return f"Checked {rows} row(s): {count} {noun}(s) would be imported."
+    return f"Imported {count} {noun}(s) from {rows} row(s)."
+
+
+def _imported(uow: UnitOfWork, job: Job, rows: int, message: str) -> Outcome:
+    """The job ends succeeded in the unit of work that writes the rows: both land, or neither."""
+    finish(uow, job, Outcome(True, rows, message=message))
+    return Outcome(True, rows, message=message, job=job)
 
 
 async def _threaded(run: JobRun, read: Callable[..., Any], *arguments: Any) -> Any:
@@ -936,11 +937,7 @@ async def contacts(run: JobRun) -> Outcome:
     if report.problems:
         return await _refuse(run, report, rows)
     await run.progress(rows, rows)
-    message = (
-        f"Checked {rows} row(s): {len(found)} contact(s) would be imported."
-        if run.dry_run
-        else f"Imported {len(found)} contact(s)."
-    )
+    message = _passed(run, rows, len(found), "contact")
     if run.dry_run:
         return Outcome(True, rows, message=message)
     async with UnitOfWork(run.services, run.principal) as uow:
@@ -974,6 +971,4 @@ async def contacts(run: JobRun) -> Outcome:
             [(i, {"customerId": [None, c.customer_id], "job": [None, run.job_id]})
              for i, c in zip(ids, found, strict=True)],
         )  # fmt: skip
-        outcome = Outcome(True, rows, message=message)
-        finish(uow, job, outcome)
-        return Outcome(True, rows, message=message, job=job)
+        return _imported(uow, job, rows, message)
