@@ -77,11 +77,6 @@ def month_start(today: date) -> date:
     return today.replace(day=1)
 
 
-def _mine(model: Any, principal: Principal) -> Any:
-    """Live records the caller is responsible for (assignment is access)."""
-    return and_(model.owner_id == principal.user_id, visibility.assigned_record(principal, model))
-
-
 async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
     return list((await session.scalars(stmt)).all())
 
@@ -95,7 +90,12 @@ async def _assigned(
     *pending: Any,
 ) -> list[Any]:
     """The first ``limit`` of the caller's live ``model`` records still ``pending``."""
-    stmt = select(model).where(_mine(model, principal), *pending).order_by(*order).limit(limit)
+    stmt = (
+        select(model)
+        .where(visibility.own_record(principal, model), *pending)
+        .order_by(*order)
+        .limit(limit)
+    )
     return await _rows(session, stmt)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import String, Text, false
+from sqlalchemy import Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_crm.auth.masking import Mask, sensitive
@@ -35,10 +35,20 @@ class _CustomerRecord:
     deleted_by_id: Mapped[int | None] = reference("users")
 
 
+def workbench_index(table: str, order: str, pending: str = "") -> Index:
+    """An owner's live records (still ``pending``: SQL over the table's columns) in the
+    workbench's order: the first few come from the index, without reading the others."""
+    where = text("deleted_at IS NULL" + (f" AND {pending}" if pending else ""))
+    return Index(
+        f"ix_{table}_workbench", "owner_id", order, "id", sqlite_where=where, postgresql_where=where
+    )
+
+
 class Task(_CustomerRecord, Base):
     """A to-do (F4.1); ``owner_id`` is the assignee."""
 
     __tablename__ = "tasks"
+    __table_args__ = (workbench_index("tasks", "due_at", "done IS false"),)
 
     content: Mapped[str] = mapped_column(Text, doc="What to do.")
     due_at: Mapped[datetime] = mapped_column(index=True, doc="When it is due.")
@@ -62,6 +72,7 @@ class Schedule(_CustomerRecord, Base):
     """An appointment in someone's calendar (F4.3)."""
 
     __tablename__ = "schedules"
+    __table_args__ = (workbench_index("schedules", "starts_at"),)
 
     title: Mapped[str] = mapped_column(String(200), doc="What the appointment is.")
     starts_at: Mapped[datetime] = mapped_column(index=True, doc="When it starts.")
@@ -93,6 +104,7 @@ class CallRecord(_CustomerRecord, Base):
     """An incoming call to process (F4.5); ``owner_id`` is the handler."""
 
     __tablename__ = "call_records"
+    __table_args__ = (workbench_index("call_records", "called_at", "processed IS false"),)
 
     caller_number: Mapped[str] = mapped_column(
         String(50), info=sensitive(Mask.PHONE), doc="The number that called."
@@ -109,6 +121,7 @@ class Complaint(_CustomerRecord, Base):
     """A customer complaint (F2.8); ``owner_id`` is the member assigned to handle it."""
 
     __tablename__ = "complaints"
+    __table_args__ = (workbench_index("complaints", "complained_at"),)
 
     complaint_type: Mapped[str] = mapped_column(String(100), doc="What the complaint is about.")
     channel: Mapped[str | None] = mapped_column(
