@@ -16,6 +16,7 @@ from gql_crm.schema.common import (
     requires,
 )
 from gql_crm.schema.contact import (
+    DUPLICATE_REFUSED,
     ContactFilterInput,
     ContactInput,
     ContactSortInput,
@@ -63,12 +64,13 @@ class ContactMutation:
     add_contact = mutation(
         service.add_contact, ContactSuccess, needs=basic(Module.CONTACT, Action.CREATE),
         customer_id=int, input=ContactInput,
-        description="Adds a contact to a customer; the contact form's settings apply.",
+        description="Adds a contact to a customer; the contact form's settings apply. "
+        + DUPLICATE_REFUSED,
     )  # fmt: skip
     update_contact = mutation(
         service.edit_contact, ContactSuccess, needs=basic(Module.CONTACT, Action.EDIT),
         id=int, input=ContactInput,
-        description="Changes a contact; the contact form's settings apply.",
+        description="Changes a contact; the contact form's settings apply. " + DUPLICATE_REFUSED,
     )  # fmt: skip
     delete_contact = mutation(
         service.remove_contact, DeleteSuccess, needs=basic(Module.CONTACT, Action.DELETE),

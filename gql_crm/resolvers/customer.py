@@ -18,7 +18,7 @@ from gql_crm.schema.common import (
     deleted,
     requires,
 )
-from gql_crm.schema.contact import ContactInput
+from gql_crm.schema.contact import DUPLICATE_REFUSED, ContactInput
 from gql_crm.schema.customer import (
     CustomerFilterInput,
     CustomerInput,
@@ -117,7 +117,8 @@ class CustomerQuery:
 class CustomerMutation:
     @strawberry.mutation(
         extensions=[requires(basic(Module.CUSTOMER, Action.CREATE))],
-        description="Enter a customer with its contacts; the maturity decides the pool.",
+        description="Enter a customer with its contacts; the maturity decides the pool. "
+        + DUPLICATE_REFUSED,
     )
     async def create_customer(
         self, info: Info, input: CustomerInput, contacts: list[ContactInput] | None = None
@@ -133,7 +134,7 @@ class CustomerMutation:
         extensions=[requires(basic(Module.CUSTOMER, Action.EDIT))],
         description="Changes the fields given (an explicit null clears one; name and kind "
         "cannot be cleared). The entry form of the customer's kind applies, and a new maturity "
-        "may move it to another pool.",
+        "may move it to another pool. " + DUPLICATE_REFUSED,
     )
     async def update_customer(
         self, info: Info, id: int, input: CustomerUpdateInput

@@ -10,6 +10,13 @@ from gql_crm.schema.links import customer_link
 from gql_crm.schema.masking import masked_field
 from gql_crm.services.contact import ContactSort
 
+# What the customer and contact mutations refuse under the system settings' duplicate rule.
+DUPLICATE_REFUSED = (
+    "A name, number or e-mail that makes the customer repeat a live one under the duplicate "
+    "rule (`duplicateCustomersBy…` in the system settings) is refused (INVALID_INPUT, naming "
+    "the field)."
+)
+
 
 @strawberry.type(name="Contact", description="A person at a customer.")
 class ContactType(ModelType, model=Contact):
