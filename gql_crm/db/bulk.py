@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -24,6 +24,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 INSERT_BATCH = 1000
 
@@ -56,8 +57,17 @@ def batch_size(session: AsyncSession) -> int:
     return ARRAY_BATCH if _dialect(session) == "postgresql" else INSERT_BATCH
 
 
+def batches(session: AsyncSession, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``values`` in the pieces ``among`` takes at once (``batch_size``)."""
+    size = batch_size(session)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def among(
-    session: AsyncSession, column: ColumnElement[Any], batch: Sequence[Any]
+    session: AsyncSession,
+    column: ColumnElement[Any] | QueryableAttribute[Any],
+    batch: Sequence[Any],
 ) -> ColumnElement[bool]:
     """``column`` is one of ``batch`` (strings or integers, at most ``batch_size``): ``= ANY``
     of one array on PostgreSQL, a plain IN on SQLite."""

@@ -36,7 +36,7 @@ from sqlalchemy import func, select
 from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.db import visibility
 from gql_crm.db.base import core_table
-from gql_crm.db.bulk import copy_rows, reserve_ids
+from gql_crm.db.bulk import among, batches, copy_rows, reserve_ids
 from gql_crm.db.models import (
     Contact,
     Customer,
@@ -87,7 +87,6 @@ logger = logging.getLogger("gql_crm.jobs")
 
 BATCH = 2000  # rows between progress reports, for sheets of up to PROGRESS_REPORTS batches
 PROGRESS_REPORTS = 20  # at most this many for larger ones: each is a write (and an event)
-INSERT_BATCH = 1000
 _BAD = PatternFill("solid", fgColor="FFC7CE")
 REASON_HEADER = "Reason"
 
@@ -690,9 +689,9 @@ async def products(run: JobRun) -> Outcome:
     codes = [fields.code for _, fields in found]
     async with run.services.database.reader() as session:
         taken: set[str] = set()
-        for start_at in range(0, len(codes), INSERT_BATCH):
-            chunk = codes[start_at : start_at + INSERT_BATCH]
-            taken.update(await session.scalars(select(Product.code).where(Product.code.in_(chunk))))
+        for chunk in batches(session, codes):
+            known = select(Product.code).where(among(session, Product.code, chunk))
+            taken.update(await session.scalars(known))
     for number, fields in found:
         if fields.code in taken:
             report.add(number, "Code", fields.code, "another product has this code already")
@@ -854,11 +853,11 @@ async def _resolve_customers(run: JobRun, contacts: list[_NewContact], report: R
     names = list({c.customer_name.lower() for c in contacts})
     found: dict[str, list[Customer]] = {}
     async with run.services.database.reader() as session:
-        for start_at in range(0, len(names), INSERT_BATCH):
-            chunk = names[start_at : start_at + INSERT_BATCH]
+        for chunk in batches(session, names):
             for customer in await session.scalars(
                 select(Customer).where(
-                    visibility.customer(run.principal), func.lower(Customer.name).in_(chunk)
+                    visibility.customer(run.principal),
+                    among(session, func.lower(Customer.name), chunk),
                 )
             ):
                 found.setdefault(customer.name.lower(), []).append(customer)
@@ -881,11 +880,10 @@ async def _existing_contacts(run: JobRun, customer_ids: list[int]) -> set[tuple[
     """(customer id, contact key) of the contacts these customers have."""
     found: set[tuple[Any, ...]] = set()
     async with run.services.database.reader() as session:
-        for start_at in range(0, len(customer_ids), INSERT_BATCH):
-            chunk = customer_ids[start_at : start_at + INSERT_BATCH]
+        for chunk in batches(session, customer_ids):
             rows = await session.execute(
                 select(Contact.customer_id, Contact.name, Contact.mobile, Contact.phone,
-                       Contact.email).where(Contact.customer_id.in_(chunk))
+                       Contact.email).where(among(session, Contact.customer_id, chunk))
             )  # fmt: skip
             found.update((c, n.lower(), m, p, e) for c, n, m, p, e in rows)
     return found
@@ -944,12 +942,12 @@ async def contacts(run: JobRun) -> Outcome:
         job = await run.check_not_cancelled(uow)
         customer_ids = sorted({c.customer_id for c in found})
         has_primary: set[int] = set()
-        for start_at in range(0, len(customer_ids), INSERT_BATCH):
-            chunk = customer_ids[start_at : start_at + INSERT_BATCH]
+        for chunk in batches(uow.session, customer_ids):
             has_primary.update(
                 await uow.session.scalars(
                     select(Contact.customer_id).where(
-                        Contact.customer_id.in_(chunk), Contact.is_primary.is_(True)
+                        among(uow.session, Contact.customer_id, chunk),
+                        Contact.is_primary.is_(True),
                     )
                 )
             )
