@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, get_args
 
 from graphql import GraphQLField
-from sqlalchemy import ColumnElement, FromClause, Select, and_, func, literal, select
+from sqlalchemy import ColumnElement, FromClause, Select, and_, case, func, literal, select
 from strawberry.types.base import StrawberryOptional
 from strawberry.types.enum import StrawberryEnumDefinition
 from strawberry.utils.str_converters import to_camel_case
@@ -26,11 +26,13 @@ from gql_crm.db import visibility
 from gql_crm.db.base import ZERO, Money
 from gql_crm.db.masking import masked_sql, sensitive_columns
 from gql_crm.db.models import (
+    Announcement,
     CallRecord,
     Complaint,
     Contact,
     Customer,
     CustomerNote,
+    DeliveryPlan,
     Expense,
     FollowUp,
     Invoice,
@@ -39,6 +41,7 @@ from gql_crm.db.models import (
     OpportunityStage,
     OptionItem,
     Order,
+    OrderLine,
     PaymentPlan,
     PaymentRecord,
     Schedule,
@@ -69,6 +72,7 @@ from gql_crm.loaders.order import (
 )
 from gql_crm.resolvers.kit import LISTED
 from gql_crm.schema.customer import CustomerSortInput
+from gql_crm.services import workbench
 from gql_crm.services.customer import CustomerFilter, customer_query
 from gql_crm.services.order import NEWEST_FIRST, order_query
 
@@ -123,13 +127,18 @@ class Inline:
 
 
 @dataclass(frozen=True, slots=True)
+class Itself:
+    """The parent's own row, read as another type (a wrapper's ``plan`` of the same row)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     """A GraphQL object type read from rows of ``model``; ``fields`` are those that are not
     plain columns (the planner maps the plain ones itself). The model's sensitive columns
     are added as masked values, as their declarations say."""
 
     model: type[Any]
-    fields: dict[str, Value | One | Many | Inline] = field(default_factory=dict)
+    fields: dict[str, Value | One | Many | Inline | Itself] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in sensitive_columns(self.model):
@@ -165,6 +174,26 @@ class Root:
 
     model: type[Any]
     rows: Callable[[Principal, ColumnElement[Any]], Select[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """A board's list: the rows ``statement`` selects for the caller and the terms (ordered
+    by ``order``, limited), each read as ``item`` says (None: as the item type's table)."""
+
+    statement: Callable[[Principal, Any], Select[*tuple[Any, ...]]]
+    order: Sequence[ColumnElement[Any]]
+    item: Callable[[Any], Table] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """A query field answered by one object that is no row, taking at most ``first``: each
+    field a list of rows or a value, built from the request's terms, which ``terms`` makes
+    SQL of the request's time and the page size."""
+
+    terms: Callable[[ColumnElement[Any], ColumnElement[Any]], Any]
+    fields: dict[str, Rows | Callable[[Principal, Any], ColumnElement[Any]]]
 
 
 def _user(column: Any) -> One:
@@ -315,6 +344,8 @@ TABLES: dict[str, Table] = {
         {"owner": _user(Expense.owner_id), "reviewedBy": _user(Expense.reviewed_by_id)},
     ),
     "Task": _record(Task),
+    "Announcement": Table(Announcement),
+    "DeliveryPlan": Table(DeliveryPlan),
     "Schedule": _record(Schedule),
     "CustomerNote": _record(CustomerNote),
     "CallRecord": _record(CallRecord),
@@ -327,7 +358,61 @@ def _customer_keys(sort: dict[str, Any] | None) -> list[SortKey]:
     return (CustomerSortInput(**sort) if sort else CustomerSortInput()).keys()
 
 
-ROOTS: dict[str, Root | Listing] = {
+def _receivable(terms: workbench.Terms) -> Table:
+    overdue = Value(lambda _principal: PaymentPlan.due_on < terms.today)
+    order = One(Order, lambda: Order.id == PaymentPlan.order_id)
+    return Table(PaymentPlan, {"plan": Itself(), "order": order, "overdue": overdue})
+
+
+def _delivery_reminder(_terms: workbench.Terms) -> Table:
+    line = OrderLine.id == DeliveryPlan.order_line_id
+    order_id = select(OrderLine.order_id).where(line).correlate(DeliveryPlan)
+    return Table(
+        DeliveryPlan,
+        {
+            "plan": Itself(),
+            "order": One(Order, lambda: Order.id == order_id.scalar_subquery()),
+            "deliveredQuantity": Value(lambda _principal: workbench.delivered_quantity()),
+        },
+    )
+
+
+def _sales(label: str) -> Callable[[Principal, Any], ColumnElement[Any]]:
+    def value(principal: Principal, terms: workbench.Terms) -> ColumnElement[Any]:
+        sales = workbench.sales(principal, terms).subquery()
+        return select(sales.c[label]).scalar_subquery()
+
+    return value
+
+
+def _company_sales(principal: Principal, terms: workbench.Terms) -> ColumnElement[Any]:
+    shown = workbench.sees_company_sales(principal, terms)
+    sales = _sales("company")(principal, terms)
+    return sales if shown is True else case((shown, sales))
+
+
+# workbench(first) (resolvers/workbench): its parts are the service's statements.
+WORKBENCH = Board(
+    lambda now, limit: workbench.Terms.in_sql(now, limit),
+    {
+        "today": lambda _principal, terms: terms.today,
+        "schedules": Rows(workbench.schedules, workbench.SCHEDULE_ORDER),
+        "tasks": Rows(workbench.tasks, workbench.TASK_ORDER),
+        "announcements": Rows(workbench.announcements, workbench.ANNOUNCEMENT_ORDER),
+        "receivables": Rows(workbench.receivables, workbench.RECEIVABLE_ORDER, _receivable),
+        "callRecords": Rows(workbench.calls, workbench.CALL_ORDER),
+        "complaints": Rows(workbench.complaints, workbench.COMPLAINT_ORDER),
+        "deliveryReminders": Rows(
+            workbench.deliveries, workbench.DELIVERY_ORDER, _delivery_reminder
+        ),
+        "mySalesThisMonth": _sales("mine"),
+        "companySalesThisMonth": _company_sales,
+        "releasingCustomers": Rows(workbench.releasing, workbench.RELEASING_ORDER),
+    },
+)
+
+ROOTS: dict[str, Root | Listing | Board] = {
+    "workbench": WORKBENCH,
     # customer(id): the customer as the caller's lists show it, or null (resolvers/customer).
     "customer": Root(
         Customer,

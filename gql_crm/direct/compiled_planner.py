@@ -75,11 +75,14 @@ from gql_crm.db.pagination import (
 from gql_crm.direct.compiled_graph import (
     ROOTS,
     TABLES,
+    Board,
     Inline,
+    Itself,
     Listing,
     Many,
     One,
     Root,
+    Rows,
     Table,
     Value,
     kit_listing,
@@ -91,6 +94,7 @@ from gql_crm.direct.compiled_sql import (
     cursor,
     json_list,
     json_object,
+    json_rows,
     json_value,
     to_sql,
 )
@@ -355,6 +359,9 @@ class _Walker:
             if isinstance(spec, Listing):
                 pairs.append((key, self.listing(field, nodes, spec, len(pairs))))
                 continue
+            if isinstance(spec, Board):
+                pairs.append((key, _unshaped(self.board(field, nodes, spec))))
+                continue
             id_ = self._argument(field, nodes[0], "id", "integer")
             target = _object_type(field.type)
             render_object = self.object(target, nodes, TABLES[target.name], frozenset({spec.model}))
@@ -364,6 +371,48 @@ class _Walker:
             data = json_object([(key, value(principal, shape)) for key, value in pairs])
             # As text: the driver would decode json into a dict only for us to encode it again.
             return select(cast(json_object([("data", data)]), Text))
+
+        return render
+
+    def board(self, field: GraphQLField, nodes: list[FieldNode], spec: Board) -> Render:
+        """An object of lists and values over the request's terms: its time and ``first``."""
+        if len(nodes) != 1 or not set(field.args) <= {"first"}:
+            raise NotPlain
+        limit = self._argument(
+            field, nodes[0], "first", "integer", lambda v: 0 <= v <= MAX_NESTED_PAGE
+        )
+        terms = spec.terms(self.parameters.add(lambda inputs: inputs.now, "timestamptz"), limit)
+        type_ = _object_type(field.type)
+        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+        pairs: list[tuple[str, Render]] = []
+        for key, field_nodes in self.collect(type_, selection_sets).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, _constant(type_.name)))
+                continue
+            part, part_field = spec.fields.get(name), type_.fields[name]
+            if part is None or part_field.args:
+                raise NotPlain
+            self.permissions.update(declared_permissions(part_field))
+            if isinstance(part, Rows):
+                pairs.append((key, self._rows(part_field, field_nodes, part, terms)))
+            else:
+                pairs.append((key, _term(part_field.type, part, terms)))
+
+        def render(principal: Principal) -> ColumnElement[Any]:
+            return json_object([(key, value(principal)) for key, value in pairs])
+
+        return render
+
+    def _rows(self, field: GraphQLField, nodes: list[FieldNode], spec: Rows, terms: Any) -> Render:
+        item_type = _object_type(field.type)
+        table = spec.item(terms) if spec.item else TABLES.get(item_type.name)
+        if table is None:
+            raise NotPlain
+        inner = self.object(item_type, nodes, table, frozenset({table.model}))
+
+        def render(principal: Principal) -> ColumnElement[Any]:
+            return json_rows(inner(principal), spec.statement(principal, terms), spec.order)
 
         return render
 
@@ -645,6 +694,11 @@ class _Walker:
                 raise NotPlain
             return self._inline(_object_type(field.type), nodes, spec)
         target = _object_type(field.type)
+        if isinstance(spec, Itself):
+            same = TABLES.get(target.name)
+            if same is None or same.model is not table.model or field.args:
+                raise NotPlain
+            return self.object(target, nodes, same, path)
         target_table = TABLES.get(target.name)
         if target_table is None or target_table.model is not spec.model or spec.model in path:
             raise NotPlain  # a table inside itself would correlate to the wrong row
@@ -797,10 +851,20 @@ def _serialized(
     return lambda row: json_value(type_, build(row))
 
 
+def _term(
+    type_: GraphQLOutputType,
+    build: Callable[[Principal, Any], ColumnElement[Any]],
+    terms: Any,
+) -> Render:
+    return lambda principal: json_value(type_, build(principal, terms))
+
+
 def _one(spec: One, inner: Render) -> Render:
     def render(principal: Principal) -> ColumnElement[Any]:
         rows = select(inner(principal)).where(spec.on()).order_by(*spec.order_by).limit(1)
-        return rows.scalar_subquery()
+        # The related row comes from its own table, even where the parent's statement
+        # joins that table too (a receivable's plan joined to its order).
+        return rows.correlate_except(spec.model).scalar_subquery()
 
     return render
 

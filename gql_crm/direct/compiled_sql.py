@@ -142,6 +142,24 @@ def json_list(
     )
 
 
+def json_rows(
+    item: ColumnElement[Any], rows: Select[Any], order_by: Sequence[ColumnElement[Any]]
+) -> ColumnElement[Any]:
+    """A JSON array of ``item`` over the rows a statement selects, in ``order_by`` (its own
+    order): the statement's columns replaced, its FROM, conditions and limit kept."""
+    numbered = rows.with_only_columns(
+        item.label("j"),
+        func.row_number().over(order_by=list(order_by)).label("n"),
+        maintain_column_froms=True,
+    ).subquery()
+    items = func.json_agg(aggregate_order_by(numbered.c.j, numbered.c.n))
+    return (
+        select(func.coalesce(items, literal_column("'[]'::json")))
+        .select_from(numbered)
+        .scalar_subquery()
+    )
+
+
 def _tagged(tag: str, text: ColumnElement[Any]) -> ColumnElement[Any]:
     return literal_column(f"""'{{"{tag}":"'""").op("||")(text).op("||")(literal_column("""'"}'"""))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,8 +85,17 @@ def release_forecast(customer: Customer, settings: SystemSettings) -> ReleaseFor
 
 def due_for_release(settings: SystemSettings, now: datetime) -> ColumnElement[bool]:
     """SQL form of ``release_forecast(...).at <= now``: rows the release job moves."""
+    return released_before(
+        now - timedelta(days=settings.temporary_release_days),
+        now - timedelta(days=settings.private_no_contact_days),
+    )
 
-    def clock_started_before(cutoff: datetime) -> ColumnElement[bool]:
+
+def released_before(temporary_cutoff: Any, private_cutoff: Any) -> ColumnElement[bool]:
+    """Owned customers whose pool's clock started by its cutoff (a time, or SQL for one):
+    those ``due_for_release`` at the time the cutoffs are counted back from."""
+
+    def clock_started_before(cutoff: Any) -> ColumnElement[bool]:
         # max(pool_entered_at, last_follow_up_at) <= cutoff, without dialect-specific GREATEST.
         return and_(
             Customer.pool_entered_at <= cutoff,
@@ -97,14 +107,8 @@ def due_for_release(settings: SystemSettings, now: datetime) -> ColumnElement[bo
         Customer.closed_won_at.is_(None),
         Customer.owner_id.is_not(None),
         or_(
-            and_(
-                Customer.pool == Pool.TEMPORARY,
-                clock_started_before(now - timedelta(days=settings.temporary_release_days)),
-            ),
-            and_(
-                Customer.pool == Pool.PRIVATE,
-                clock_started_before(now - timedelta(days=settings.private_no_contact_days)),
-            ),
+            and_(Customer.pool == Pool.TEMPORARY, clock_started_before(temporary_cutoff)),
+            and_(Customer.pool == Pool.PRIVATE, clock_started_before(private_cutoff)),
         ),
     )
 

@@ -13,7 +13,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    and_,
+    cast,
+    exists,
+    func,
+    literal_column,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.principal import Principal
@@ -35,13 +45,26 @@ from gql_crm.db.models import (
     SystemSettings,
     Task,
 )
-from gql_crm.services.order import company_today, sum_for_order
-from gql_crm.services.pool import due_for_release
+from gql_crm.services.order import company_today
+from gql_crm.services.pool import released_before
 
 SCHEDULE_DAYS = 7
 RECEIVABLE_DAYS = 30
 DELIVERY_DAYS = 7
 RELEASE_DAYS = 3
+
+# The order of each list (ending in a unique key), read by the compiled reads too.
+SCHEDULE_ORDER: list[ColumnElement[Any]] = [Schedule.starts_at.asc(), Schedule.id.asc()]
+TASK_ORDER: list[ColumnElement[Any]] = [Task.due_at.asc(), Task.id.asc()]
+CALL_ORDER: list[ColumnElement[Any]] = [CallRecord.called_at.asc(), CallRecord.id.asc()]
+COMPLAINT_ORDER: list[ColumnElement[Any]] = [Complaint.complained_at.asc(), Complaint.id.asc()]
+ANNOUNCEMENT_ORDER: list[ColumnElement[Any]] = [
+    Announcement.published_at.desc(),
+    Announcement.id.desc(),
+]
+RELEASING_ORDER: list[ColumnElement[Any]] = [Customer.id.asc()]
+RECEIVABLE_ORDER: list[ColumnElement[Any]] = [PaymentPlan.due_on.asc(), PaymentPlan.id.asc()]
+DELIVERY_ORDER: list[ColumnElement[Any]] = [DeliveryPlan.due_on.asc(), DeliveryPlan.id.asc()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,110 +96,216 @@ class Workbench:
     releasing: list[Customer]
 
 
-def month_start(today: date) -> date:
-    return today.replace(day=1)
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """The bounds the workbench's statements are built from. The resolver path gives values
+    (``Terms.at``: the settings row read in Python); compiled reads give SQL (the request's
+    time as a statement parameter, the settings row read in the statement), so both paths
+    read the same statements."""
+
+    now: Any
+    today: Any  # the company's day
+    month_start: Any
+    schedules_until: Any  # appointments starting before this
+    receivables_until: Any  # payment plans due by this day
+    deliveries_until: Any  # delivery plans due by this day
+    temporary_cutoff: Any  # temporary-pool clocks started by this fall back within 3 days
+    private_cutoff: Any  # the same for the private pool
+    company_sales_shown: Any  # the company lets staff see the company's sales
+    limit: Any
+
+    @classmethod
+    def at(cls, settings: SystemSettings, now: datetime, limit: int) -> Terms:
+        today = company_today(settings, now)
+        released_by = now + timedelta(days=RELEASE_DAYS)
+        return cls(
+            now=now,
+            today=today,
+            month_start=today.replace(day=1),
+            schedules_until=now + timedelta(days=SCHEDULE_DAYS),
+            receivables_until=today + timedelta(days=RECEIVABLE_DAYS),
+            deliveries_until=today + timedelta(days=DELIVERY_DAYS),
+            temporary_cutoff=released_by - timedelta(days=settings.temporary_release_days),
+            private_cutoff=released_by - timedelta(days=settings.private_no_contact_days),
+            company_sales_shown=settings.staff_see_company_sales,
+            limit=limit,
+        )
+
+    @classmethod
+    def in_sql(cls, now: ColumnElement[Any], limit: ColumnElement[Any]) -> Terms:
+        """The same bounds as PostgreSQL computes them from ``now`` (a timestamptz) and the
+        settings row, for statements that are prepared once and run at any time."""
+
+        def setting(column: Any) -> ColumnElement[Any]:
+            return select(column).scalar_subquery()
+
+        def days(n: int) -> ColumnElement[Any]:
+            return literal_column(f"interval '{n} days'")
+
+        def days_in(column: Any) -> ColumnElement[Any]:
+            return func.make_interval(0, 0, 0, setting(column))
+
+        today = cast(func.timezone(setting(SystemSettings.timezone), now), Date)
+        released_by = now.op("+")(days(RELEASE_DAYS))
+        return cls(
+            now=now,
+            today=today,
+            month_start=cast(func.date_trunc("month", today), Date),
+            schedules_until=now.op("+")(days(SCHEDULE_DAYS)),
+            receivables_until=today.op("+")(literal_column(str(RECEIVABLE_DAYS))),
+            deliveries_until=today.op("+")(literal_column(str(DELIVERY_DAYS))),
+            temporary_cutoff=released_by.op("-")(days_in(SystemSettings.temporary_release_days)),
+            private_cutoff=released_by.op("-")(days_in(SystemSettings.private_no_contact_days)),
+            company_sales_shown=setting(SystemSettings.staff_see_company_sales),
+            limit=limit,
+        )
 
 
-async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
-    return list((await session.scalars(stmt)).all())
+# ---- the parts: one statement each, in the order the workbench lists them -----------------
 
 
-async def _assigned(
-    session: AsyncSession,
-    principal: Principal,
-    model: Any,
-    order: tuple[Any, ...],
-    limit: int,
-    *pending: Any,
-) -> list[Any]:
+def _assigned(
+    principal: Principal, model: Any, order: list[ColumnElement[Any]], terms: Terms, *pending: Any
+) -> Select[Any]:
     """The first ``limit`` of the caller's live ``model`` records still ``pending``."""
-    stmt = (
-        select(model)
-        .where(visibility.own_record(principal, model), *pending)
-        .order_by(*order)
-        .limit(limit)
+    stmt = select(model).where(visibility.own_record(principal, model), *pending)
+    return stmt.order_by(*order).limit(terms.limit)
+
+
+def schedules(principal: Principal, terms: Terms) -> Select[Any]:
+    return _assigned(
+        principal, Schedule, SCHEDULE_ORDER, terms,
+        Schedule.ends_at >= terms.now, Schedule.starts_at < terms.schedules_until,
+    )  # fmt: skip
+
+
+def tasks(principal: Principal, terms: Terms) -> Select[Any]:
+    return _assigned(principal, Task, TASK_ORDER, terms, Task.done.is_(False))
+
+
+def calls(principal: Principal, terms: Terms) -> Select[Any]:
+    return _assigned(
+        principal, CallRecord, CALL_ORDER, terms,
+        CallRecord.processed.is_(False),
+    )  # fmt: skip
+
+
+def complaints(principal: Principal, terms: Terms) -> Select[Any]:
+    return _assigned(
+        principal, Complaint, COMPLAINT_ORDER, terms,
+        Complaint.status != ComplaintStatus.RESOLVED,
+    )  # fmt: skip
+
+
+def announcements(principal: Principal, terms: Terms) -> Select[Any]:
+    return (
+        select(Announcement)
+        .where(visibility.announcement(principal))
+        .order_by(*ANNOUNCEMENT_ORDER)
+        .limit(terms.limit)
     )
-    return await _rows(session, stmt)
 
 
-async def _receivables(
-    session: AsyncSession, principal: Principal, today: date, limit: int
-) -> list[Receivable]:
-    """Plans due within 30 days (or overdue) that the order's payments do not yet meet.
+def releasing(principal: Principal, terms: Terms) -> Select[Any]:
+    """The caller's customers that fall back to the public pool within three days."""
+    return (
+        select(Customer)
+        .where(
+            Customer.owner_id == principal.user_id,
+            released_before(terms.temporary_cutoff, terms.private_cutoff),
+        )
+        .order_by(*RELEASING_ORDER)
+        .limit(terms.limit)
+    )
+
+
+def receivables(principal: Principal, terms: Terms) -> Select[PaymentPlan, Order]:
+    """Plans due within 30 days (or overdue) that the order's payments do not yet meet, with
+    their orders.
 
     Payments meet plans in due order (``plans_met``), so a plan is unmet while the amounts of
     its order's plans up to it exceed what the order received; every plan before a plan due
-    by the horizon is due by it too, so the running sum needs only those."""
-    horizon = today + timedelta(days=RECEIVABLE_DAYS)
+    by the horizon is due by it too, so the running sum needs only those. Only the page's
+    plans are read whole."""
     covered = func.sum(PaymentPlan.amount).over(
-        partition_by=PaymentPlan.order_id, order_by=(PaymentPlan.due_on, PaymentPlan.id)
+        partition_by=PaymentPlan.order_id, order_by=RECEIVABLE_ORDER
     )
     due = (
-        select(PaymentPlan.id.label("plan_id"), covered.label("covered"))
+        select(PaymentPlan.id, PaymentPlan.order_id, PaymentPlan.due_on, covered.label("covered"))
         .join(Order, Order.id == PaymentPlan.order_id)
-        .where(PaymentPlan.due_on <= horizon, visibility.order(principal))
-        .subquery()
+        .where(PaymentPlan.due_on <= terms.receivables_until, visibility.order(principal))
+        .subquery("due")
     )
-    stmt = (
+    received = (
+        select(func.coalesce(func.sum(PaymentRecord.amount), ZERO))
+        .where(PaymentRecord.order_id == due.c.order_id)
+        .scalar_subquery()
+    )
+    unmet = (
+        select(due.c.id)
+        .where(due.c.covered > received)
+        .order_by(due.c.due_on, due.c.id)
+        .limit(terms.limit)
+    )
+    return (
         select(PaymentPlan, Order)
-        .join(due, due.c.plan_id == PaymentPlan.id)
         .join(Order, Order.id == PaymentPlan.order_id)
-        .where(due.c.covered > sum_for_order(PaymentRecord))
-        .order_by(PaymentPlan.due_on, PaymentPlan.id)
-        .limit(limit)
+        .where(PaymentPlan.id.in_(unmet))
+        .order_by(*RECEIVABLE_ORDER)
     )
-    return [
-        Receivable(plan, order, plan.due_on < today)
-        for plan, order in (await session.execute(stmt)).all()
-    ]
 
 
-async def _deliveries(
-    session: AsyncSession, principal: Principal, today: date, limit: int
-) -> list[DeliveryReminder]:
-    """Delivery plans due within 7 days (or overdue) not yet delivered in full."""
-    delivered = (
+def delivered_quantity() -> ColumnElement[Any]:
+    """How much of a delivery plan has been delivered (correlated to the plan)."""
+    return (
         select(func.coalesce(func.sum(DeliveryRecord.quantity), ZERO))
         .where(DeliveryRecord.plan_id == DeliveryPlan.id)
         .correlate(DeliveryPlan)
         .scalar_subquery()
     )
-    stmt = (
+
+
+def deliveries(principal: Principal, terms: Terms) -> Select[DeliveryPlan, Order, Decimal]:
+    """Delivery plans due within 7 days (or overdue) not yet delivered in full, with their
+    orders and what was delivered."""
+    delivered = delivered_quantity()
+    return (
         select(DeliveryPlan, Order, delivered.label("delivered"))
         .join(OrderLine, OrderLine.id == DeliveryPlan.order_line_id)
         .join(Order, Order.id == OrderLine.order_id)
         .where(
-            DeliveryPlan.due_on <= today + timedelta(days=DELIVERY_DAYS),
+            DeliveryPlan.due_on <= terms.deliveries_until,
             delivered < DeliveryPlan.quantity,
             visibility.order(principal),
         )
-        .order_by(DeliveryPlan.due_on, DeliveryPlan.id)
-        .limit(limit)
+        .order_by(*DELIVERY_ORDER)
+        .limit(terms.limit)
     )
-    return [
-        DeliveryReminder(plan, order, Decimal(done))
-        for plan, order, done in (await session.execute(stmt)).all()
-    ]
 
 
-async def _sales(
-    session: AsyncSession, principal: Principal, today: date
-) -> tuple[Decimal, Decimal]:
+def sales(principal: Principal, terms: Terms) -> Select[Decimal, Decimal]:
     """Order amounts signed this month: the caller's own (as they see them), and the whole
     company's, whatever the caller's scope."""
     mine = and_(Order.owner_id == principal.user_id, visibility.order(principal))
     live_customer = exists().where(Customer.id == Order.customer_id, Customer.deleted_at.is_(None))
-    stmt = select(
-        func.coalesce(func.sum(Order.amount).filter(mine), ZERO),
-        func.coalesce(func.sum(Order.amount), ZERO),
+    return select(
+        func.coalesce(func.sum(Order.amount).filter(mine), ZERO).label("mine"),
+        func.coalesce(func.sum(Order.amount), ZERO).label("company"),
     ).where(
         Order.deleted_at.is_(None),
         live_customer,
-        Order.signed_on >= month_start(today),
-        Order.signed_on <= today,
+        Order.signed_on >= terms.month_start,
+        Order.signed_on <= terms.today,
     )
-    mine_total, company = (await session.execute(stmt)).one()
-    return Decimal(mine_total), Decimal(company)
+
+
+def sees_company_sales(principal: Principal, terms: Terms) -> Any:
+    """Whether the caller is shown the company's sales: always when they see everyone."""
+    return True if principal.visible_owner_ids is None else terms.company_sales_shown
+
+
+async def _rows(session: AsyncSession, stmt: Select[Any]) -> list[Any]:
+    return list((await session.scalars(stmt)).all())
 
 
 async def workbench(
@@ -186,55 +315,20 @@ async def workbench(
     now: datetime,
     limit: int,
 ) -> Workbench:
-    me = principal.user_id
-    today = company_today(settings, now)
-    schedules = await _assigned(
-        session, principal, Schedule, (Schedule.starts_at, Schedule.id), limit,
-        Schedule.ends_at >= now, Schedule.starts_at < now + timedelta(days=SCHEDULE_DAYS),
-    )  # fmt: skip
-    tasks = await _assigned(
-        session, principal, Task, (Task.due_at, Task.id), limit, Task.done.is_(False)
-    )
-    calls = await _assigned(
-        session, principal, CallRecord, (CallRecord.called_at, CallRecord.id), limit,
-        CallRecord.processed.is_(False),
-    )  # fmt: skip
-    complaints = await _assigned(
-        session, principal, Complaint, (Complaint.complained_at, Complaint.id), limit,
-        Complaint.status != ComplaintStatus.RESOLVED,
-    )  # fmt: skip
-    announcements = await _rows(
-        session,
-        select(Announcement)
-        .where(visibility.announcement(principal))
-        .order_by(Announcement.published_at.desc(), Announcement.id.desc())
-        .limit(limit),
-    )
-    releasing = await _rows(
-        session,
-        select(Customer)
-        .where(
-            Customer.owner_id == me,
-            due_for_release(settings, now + timedelta(days=RELEASE_DAYS)),
-        )
-        .order_by(Customer.id)
-        .limit(limit),
-    )
-    my_sales, company_sales = await _sales(session, principal, today)
+    terms = Terms.at(settings, now, limit)
+    due = await session.execute(receivables(principal, terms))
+    delivery = await session.execute(deliveries(principal, terms))
+    mine, company = (await session.execute(sales(principal, terms))).one()
     return Workbench(
-        today=today,
-        schedules=schedules,
-        tasks=tasks,
-        announcements=announcements,
-        receivables=await _receivables(session, principal, today, limit),
-        calls=calls,
-        complaints=complaints,
-        deliveries=await _deliveries(session, principal, today, limit),
-        my_sales=my_sales,
-        company_sales=(
-            company_sales
-            if settings.staff_see_company_sales or principal.visible_owner_ids is None
-            else None
-        ),
-        releasing=releasing,
+        today=terms.today,
+        schedules=await _rows(session, schedules(principal, terms)),
+        tasks=await _rows(session, tasks(principal, terms)),
+        announcements=await _rows(session, announcements(principal, terms)),
+        receivables=[Receivable(plan, order, plan.due_on < terms.today) for plan, order in due],
+        calls=await _rows(session, calls(principal, terms)),
+        complaints=await _rows(session, complaints(principal, terms)),
+        deliveries=[DeliveryReminder(plan, order, Decimal(done)) for plan, order, done in delivery],
+        my_sales=Decimal(mine),
+        company_sales=Decimal(company) if sees_company_sales(principal, terms) else None,
+        releasing=await _rows(session, releasing(principal, terms)),
     )

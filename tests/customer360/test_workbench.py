@@ -3,10 +3,12 @@ scope, and a statement count that does not grow with the data."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from gql_crm.db.models import (
@@ -24,6 +26,7 @@ from gql_crm.db.models import (
     Task,
     User,
 )
+from gql_crm.direct.compiled_planner import Planner
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
 from tests.fixtures.factories import add_order, make_customer, make_product, payment
@@ -296,3 +299,52 @@ async def test_an_assignee_outside_the_customers_scope_sees_the_record_not_the_c
     bench = (await sales1.data(NAMED))["workbench"]
     assert bench["tasks"] and bench["schedules"]
     assert _customer_names({**bench, "receivables": []}) == {None}
+
+
+def _full_workbench(first: int) -> str:
+    """Every workbench field, and every field the compiled reads know of what it lists."""
+    from tests.customer360.test_compiled import _selection
+
+    def items(type_name: str, depth: int = 1) -> str:
+        return f"{{ __typename {_selection(type_name, depth)} }}"
+
+    return f"""
+{{ workbench(first: {first}) {{
+  __typename today mySalesThisMonth companySalesThisMonth
+  schedules {items("Schedule")} tasks {items("Task")} announcements {items("Announcement")}
+  callRecords {items("CallRecord")} complaints {items("Complaint")}
+  releasingCustomers {items("Customer", 0)}
+  receivables {{ __typename overdue plan {items("PaymentPlan")} order {items("Order")} }}
+  deliveryReminders {{
+    deliveredQuantity plan {items("DeliveryPlan")} order {{ id title owner {{ name }} }}
+  }}
+}} }}
+"""
+
+
+async def test_the_compiled_workbench_answers_as_strawberry_does(
+    gql: GraphQLClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if services.database.dialect != "postgresql":
+        pytest.skip("compiled reads run on PostgreSQL")
+    await _seed(services, "sales1", 3)
+    await _seed(services, "sales2", 2)
+    async with services.database.writer() as session, session.begin():
+        for record in (await session.scalars(select(PaymentRecord))).all()[:2]:
+            await session.delete(record)  # two plans overdue
+    for staff_see_company_sales in (True, False):
+        async with services.database.writer() as session, session.begin():
+            settings = await session.scalar(select(SystemSettings))
+            assert settings is not None
+            settings.staff_see_company_sales = staff_see_company_sales
+        for login_name in ("admin", "manager1", "sales1", "sales2"):
+            client = await gql.as_user(login_name)
+            for n in (0, 2, 20):
+                query = _full_workbench(n)
+                compiled, counted = await counted_data(client, services, query)
+                counted.assert_at_most(3)  # the token's user and scope, then the workbench
+                with monkeypatch.context() as patch:
+                    patch.setattr(Planner, "prepare", lambda *_args: None)
+                    reference = await client.data(query)
+                assert json.dumps(compiled) == json.dumps(reference), (login_name, n)
+    assert compiled["workbench"]["receivables"]  # sales2's, overdue or not
