@@ -7,7 +7,7 @@ import strawberry
 from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.context import Info
 from gql_crm.resolvers.common import paginate
-from gql_crm.resolvers.kit import mutation
+from gql_crm.resolvers.kit import connection, mutation
 from gql_crm.schema.common import Connection, DeleteSuccess, NotFoundError
 from gql_crm.schema.customer_record import (
     CallRecordInput,
@@ -16,9 +16,13 @@ from gql_crm.schema.customer_record import (
     CustomerRecord,
     CustomerRecordSuccess,
     RecordKindEnum,  # noqa: F401  (registers the enum's GraphQL name)
+    ScheduleFilterInput,
     ScheduleInput,
+    ScheduleType,
     ServiceRecordInput,
+    TaskFilterInput,
     TaskInput,
+    TaskType,
     record_node,
 )
 from gql_crm.schema.descriptions import words
@@ -27,8 +31,10 @@ from gql_crm.services.customer_record import RecordKind
 
 Kind = Annotated[RecordKind, strawberry.argument(description="The kind of record.")]
 
+TASK_VIEW = basic(Module.TASK, Action.VIEW)
 TASK_CREATE = basic(Module.TASK, Action.CREATE)
 TASK_EDIT = basic(Module.TASK, Action.EDIT)
+CUSTOMER_VIEW = basic(Module.CUSTOMER, Action.VIEW)
 CUSTOMER_EDIT = basic(Module.CUSTOMER, Action.EDIT)
 Record = CustomerRecordSuccess
 # Deleting and purging answer the id, or that the record is not there for the caller.
@@ -37,6 +43,19 @@ GONE: dict[str, Any] = {"failures": (NotFoundError,), "union": "DeleteCustomerRe
 
 @strawberry.type
 class CustomerRecordQuery:
+    tasks = connection(
+        service.task_query, TaskType, service.TASK_ORDER, needs=TASK_VIEW,
+        description="To-dos you may see (yours, and those on customers you may see), by due "
+        "time.",
+        filter=TaskFilterInput | None,
+    )  # fmt: skip
+    schedules = connection(
+        service.schedule_query, ScheduleType, service.SCHEDULE_ORDER, needs=CUSTOMER_VIEW,
+        description="Appointments you may see (yours, and those on customers you may see), "
+        "by start.",
+        filter=ScheduleFilterInput | None,
+    )  # fmt: skip
+
     @strawberry.field(description="Customer records you deleted: restore or purge them.")
     async def record_recycle_bin(
         self,

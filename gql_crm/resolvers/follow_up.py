@@ -4,13 +4,29 @@ import strawberry
 
 from gql_crm.resolvers.kit import connection, mutation
 from gql_crm.schema.common import DeleteSuccess, NotFoundError
-from gql_crm.schema.follow_up import FollowUpInput, FollowUpSuccess, FollowUpType
+from gql_crm.schema.follow_up import (
+    FollowUpFilterInput,
+    FollowUpInput,
+    FollowUpSuccess,
+    FollowUpType,
+)
 from gql_crm.services import follow_up as service
-from gql_crm.services.follow_up import FOLLOWUP_CREATE, FOLLOWUP_DELETE, FOLLOWUP_EDIT
+from gql_crm.services.follow_up import (
+    FOLLOWUP_CREATE,
+    FOLLOWUP_DELETE,
+    FOLLOWUP_EDIT,
+    FOLLOWUP_VIEW,
+)
 
 
 @strawberry.type
 class FollowUpQuery:
+    follow_ups = connection(
+        service.follow_up_query, FollowUpType, service.ORDER, needs=FOLLOWUP_VIEW,
+        description="Follow-ups on the customers you may see, latest first (one customer's "
+        "with `customerId`, page after page).",
+        filter=FollowUpFilterInput | None,
+    )  # fmt: skip
     follow_up_recycle_bin = connection(
         service.follow_up_bin, FollowUpType, service.BIN_ORDER, needs=FOLLOWUP_DELETE,
         description="Follow-ups you deleted, latest first: restore or purge them.",

@@ -194,3 +194,18 @@ def record_node(row: Any) -> CustomerRecord:
     if to_node is None:
         raise TypeError(f"not a customer record: {row!r}")
     return to_node(row)
+
+
+@strawberry.input(description="Narrows the to-do list; every field given must match.")
+class TaskFilterInput:
+    customer_id: int | None = None
+    owner_id: int | None = None
+    done: bool | None = strawberry.field(
+        default=None, description="Only finished to-dos (true), or only open ones (false)."
+    )
+
+
+@strawberry.input(description="Narrows the schedule list; every field given must match.")
+class ScheduleFilterInput:
+    customer_id: int | None = None
+    owner_id: int | None = None

@@ -66,3 +66,11 @@ class FollowUpInput(
 @strawberry.type
 class FollowUpSuccess:
     follow_up: FollowUpType
+
+
+@strawberry.input(description="Narrows the follow-up list; every field given must match.")
+class FollowUpFilterInput:
+    customer_id: int | None = None
+    author_id: int | None = None
+    method_id: int | None = None
+    opportunity_id: int | None = None

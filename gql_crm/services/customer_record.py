@@ -35,7 +35,7 @@ from gql_crm.services import recycle_bin
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound
 from gql_crm.services.follow_up import followable_customer
 from gql_crm.services.opportunity import opportunity_problem
-from gql_crm.services.records import Check, ordered, owned
+from gql_crm.services.records import Check, equal_to, ordered, owned
 from gql_crm.services.unit_of_work import UnitOfWork
 
 
@@ -249,3 +249,22 @@ def recycle_bin_query(principal: Principal, kind: RecordKind) -> tuple[Select[An
     model = spec.model
     stmt = select(model).where(visibility.binned_record(principal, model, spec.delete))
     return stmt, list(recycle_bin.latest_first(model))
+
+
+# ---- the to-do and calendar lists -----------------------------------------------------------
+
+# By due time, and by start: what comes next first (a cursor's keys: no flags, which the
+# filter's ``done`` chooses instead).
+TASK_ORDER = (SortKey(Task.due_at, False), SortKey(Task.id, False))
+SCHEDULE_ORDER = (SortKey(Schedule.starts_at, False), SortKey(Schedule.id, False))
+
+
+def task_query(principal: Principal, filter: dict[str, Any] | None = None) -> Select[Task]:
+    """To-dos the caller may see (assigned to them, or on a customer they may see)."""
+    return select(Task).where(visibility.assigned_record(principal, Task), *equal_to(Task, filter))
+
+
+def schedule_query(principal: Principal, filter: dict[str, Any] | None = None) -> Select[Schedule]:
+    """Appointments the caller may see (assigned to them, or on a customer they may see)."""
+    visible = visibility.assigned_record(principal, Schedule)
+    return select(Schedule).where(visible, *equal_to(Schedule, filter))

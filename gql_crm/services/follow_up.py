@@ -11,15 +11,17 @@ from gql_crm.auth.permissions import Advanced, Module, record_codes
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.models import Contact, Customer, CustomerShare, FollowUp, OptionList
+from gql_crm.db.pagination import SortKey
 from gql_crm.services import recycle_bin
 from gql_crm.services.customer import is_visible
 from gql_crm.services.errors import Conflict, NotFound, Problems
 from gql_crm.services.opportunity import opportunity_problem
 from gql_crm.services.option import option_problem
 from gql_crm.services.pool import can_manage, customer_event
+from gql_crm.services.records import equal_to
 from gql_crm.services.unit_of_work import UnitOfWork
 
-_, FOLLOWUP_CREATE, FOLLOWUP_EDIT, FOLLOWUP_DELETE = record_codes(Module.FOLLOWUP)
+FOLLOWUP_VIEW, FOLLOWUP_CREATE, FOLLOWUP_EDIT, FOLLOWUP_DELETE = record_codes(Module.FOLLOWUP)
 
 
 async def followable_customer(uow: UnitOfWork, customer_id: int) -> Customer:
@@ -151,6 +153,13 @@ async def purge_follow_up(uow: UnitOfWork, id: int) -> int:
 
 
 BIN_ORDER = recycle_bin.latest_first(FollowUp)
+# Latest first, as a customer's own follow-ups are listed.
+ORDER = (SortKey(FollowUp.followed_at, True), SortKey(FollowUp.id, True))
+
+
+def follow_up_query(principal: Principal, filter: dict[str, Any] | None = None) -> Select[FollowUp]:
+    """Follow-ups on the customers the caller may see, narrowed by the filter's ids."""
+    return select(FollowUp).where(visibility.follow_up(principal), *equal_to(FollowUp, filter))
 
 
 def follow_up_bin(principal: Principal) -> Select[FollowUp]:

@@ -76,6 +76,13 @@ def same_parent(field: str, model: Any, parent: str) -> Check:
     return check
 
 
+def equal_to(model: Any, values: Mapping[str, Any] | None) -> list[ColumnElement[bool]]:
+    """Each column named equals its value (None: any value): a list's filter of ids, flags
+    and enums. The values are tested against None only, so that compiled reads can make
+    them statement parameters."""
+    return [getattr(model, k) == v for k, v in (values or {}).items() if v is not None]
+
+
 @dataclass(frozen=True)
 class Records(Generic[M]):
     model: type[M]
@@ -91,7 +98,7 @@ class Records(Generic[M]):
     def rows(self, principal: Principal, search: str | None = None, **equal: Any) -> Select[M]:
         """The rows the caller may see, where each column named equals its value (None: any)
         and, with ``search``, the ``searched`` column contains it."""
-        wanted = [getattr(self.model, k) == v for k, v in equal.items() if v is not None]
+        wanted = equal_to(self.model, equal)
         if term := (search or "").strip():
             assert self.searched is not None, f"{self.entity} has no searched column"
             wanted.append(getattr(self.model, self.searched).icontains(term, autoescape=True))

@@ -18,10 +18,13 @@ from gql_crm.db.engine import Database
 from gql_crm.db.models import (
     Customer,
     Expense,
+    FollowUp,
     Opportunity,
     OptionItem,
     Order,
     PaymentRecord,
+    Schedule,
+    Task,
     User,
 )
 from gql_crm.direct.compiled_planner import Planner, Prepared
@@ -351,6 +354,9 @@ async def test_lists_the_kit_declares_are_the_same_both_ways(
         payment = (await session.execute(select(PaymentRecord).limit(1))).scalar_one()
         order = await session.get(Order, payment.order_id)
         expense = (await session.execute(select(Expense).limit(1))).scalar_one()
+        follow_up = (await session.execute(select(FollowUp).limit(1))).scalar_one()
+        task = (await session.execute(select(Task).limit(1))).scalar_one()
+        schedule = (await session.execute(select(Schedule).limit(1))).scalar_one()
     assert order is not None
     lists: list[tuple[str, str, str, list[dict[str, Any] | None]]] = [
         (
@@ -376,6 +382,23 @@ async def test_lists_the_kit_declares_are_the_same_both_ways(
                 {"search": ""},
             ],
         ),
+        (
+            "FollowUp",
+            "FollowUp",
+            "followUps",
+            [
+                None,
+                {"customerId": follow_up.customer_id},
+                {"authorId": follow_up.author_id, "methodId": follow_up.method_id},
+            ],
+        ),
+        (
+            "Task",
+            "Task",
+            "tasks",
+            [None, {"done": False}, {"customerId": task.customer_id, "ownerId": task.owner_id}],
+        ),
+        ("Schedule", "Schedule", "schedules", [None, {"ownerId": schedule.owner_id}]),
     ]
     for type_name, filter_name, root, filters in lists:
         query = OTHER_LIST % (filter_name, root, _selection(type_name, 1))

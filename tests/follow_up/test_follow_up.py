@@ -7,8 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from gql_crm.clock import FrozenClock
+from gql_crm.db.models import FollowUp
+from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
 from tests.fixtures.errors import error, forbidden, invalid, not_found
+from tests.fixtures.factories import make_customer
 from tests.fixtures.graphql import (
     CLAIM,
     CREATE_FOLLOW_UP,
@@ -27,6 +30,7 @@ from tests.fixtures.graphql import (
     succeeded,
     success,
 )
+from tests.fixtures.statements import counted_data
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
@@ -400,3 +404,52 @@ async def test_a_deleted_follow_up_waits_in_the_recycle_bin_and_comes_back_exact
         "Follow-up in your recycle bin", older["id"]
     )
     assert (await timeline(sales1, acme["id"]))["followUps"] == [{"content": "Second."}]
+
+
+FOLLOW_UP_PAGE = """
+query($filter: FollowUpFilterInput, $after: String) {
+  followUps(filter: $filter, first: 100, after: $after) {
+    totalCount edges { node { id customerId content } } pageInfo { endCursor hasNextPage }
+  }
+}
+"""
+
+
+async def test_a_customer_with_300_follow_ups_is_read_page_by_page(
+    services: Services, sales1: GraphQLClient, sales2: GraphQLClient
+) -> None:
+    customer_id = await make_customer(services, "sales1", "Busy customer")
+    other = await make_customer(services, "sales1", "Quiet customer")
+    author = (await user_ids(services))["sales1"]
+    async with services.database.writer() as session, session.begin():
+        session.add_all(
+            FollowUp(
+                customer_id=customer_id if i < 300 else other,
+                content=f"call {i}",
+                followed_at=START - timedelta(minutes=i // 2),  # ties, broken by id
+                author_id=author,
+                created_at=START,
+            )
+            for i in range(302)
+        )
+    read: list[dict[str, Any]] = []
+    statements: list[int] = []
+    after = None
+    while True:
+        variables = {"filter": {"customerId": customer_id}, "after": after}
+        data, counted = await counted_data(sales1, services, FOLLOW_UP_PAGE, **variables)
+        page = data["followUps"]
+        assert page["totalCount"] == 300
+        read += [edge["node"] for edge in page["edges"]]
+        statements.append(len(counted))
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(read) == 300 and len({n["id"] for n in read}) == 300
+    assert {n["customerId"] for n in read} == {customer_id}
+    # Latest first, the same moment by the higher id first.
+    assert read == sorted(read, key=lambda n: (int(n["content"].split()[1]) // 2, -n["id"]))
+    assert len(set(statements)) == 1  # every page costs the same
+    # A colleague who may not see the customer sees none of its follow-ups.
+    theirs = await sales2.data(FOLLOW_UP_PAGE, filter={"customerId": customer_id})
+    assert theirs["followUps"]["totalCount"] == 0
