@@ -10,10 +10,12 @@ document to Strawberry, which is always correct.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, get_args
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from graphql import GraphQLField
 from sqlalchemy import ColumnElement, FromClause, Select, and_, case, func, literal, select
@@ -37,6 +39,10 @@ from gql_crm.db.models import (
     FollowUp,
     Invoice,
     MaturityOption,
+    Message,
+    MessageRecipient,
+    Notification,
+    OperationLog,
     Opportunity,
     OpportunityStage,
     OptionItem,
@@ -166,6 +172,8 @@ class Listing:
     keys: Callable[[dict[str, Any] | None], Sequence[SortKey]]
     parameters: dict[str, str]
     unplanned: frozenset[str] = frozenset()
+    # Arguments of the field itself read as the filter's fields are (``unreadOnly``).
+    arguments: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +353,15 @@ TABLES: dict[str, Table] = {
     ),
     "Task": _record(Task),
     "Announcement": Table(Announcement),
+    "Notification": Table(Notification),
+    "OperationLogEntry": Table(OperationLog, {"actor": _user(OperationLog.actor_id)}),
+    "Message": Table(
+        Message,
+        {
+            "sender": _user(Message.sender_id),
+            "readAt": Value(lambda principal: _read_at(principal)),
+        },
+    ),
     "DeliveryPlan": Table(DeliveryPlan),
     "Schedule": _record(Schedule),
     "CustomerNote": _record(CustomerNote),
@@ -356,6 +373,13 @@ TABLES: dict[str, Table] = {
 
 def _customer_keys(sort: dict[str, Any] | None) -> list[SortKey]:
     return (CustomerSortInput(**sort) if sort else CustomerSortInput()).keys()
+
+
+def _read_at(principal: Principal) -> ColumnElement[Any]:
+    """When the caller read a message (``message_read_at``): null if unread or sent by them."""
+    receipt = MessageRecipient.message_id == Message.id
+    mine = MessageRecipient.user_id == principal.user_id
+    return select(MessageRecipient.read_at).where(receipt, mine).scalar_subquery()
 
 
 def _receivable(terms: workbench.Terms) -> Table:
@@ -446,35 +470,69 @@ ROOTS: dict[str, Root | Listing | Board] = {
 
 
 def kit_listing(field: GraphQLField) -> Listing | None:
-    """A list the kit's ``connection`` declared, over a type with a table here and narrowed by
-    at most a ``filter`` input: its service query and order say how it reads. Of the filter's
-    fields, ids and days are statement parameters, enums and flags choose the statement, and
-    the others (texts, lists) leave the request to Strawberry."""
+    """A list the kit's ``connection`` declared, over a type with a table here, narrowed by a
+    ``filter`` input and arguments of its own: its service query and order say how it reads.
+    Of the filter's fields and those arguments, ids and days are statement parameters, enums
+    and flags choose the statement, and the others (texts, lists) leave the request to
+    Strawberry."""
     definition = field.extensions.get("strawberry-definition")
     resolver = getattr(definition, "base_resolver", None)
     listed = LISTED.get(resolver.wrapped_func) if resolver is not None else None
-    if listed is None or not set(listed.arguments) <= {"filter"}:
+    if listed is None:
         return None
     table = TABLES.get(listed.node.__strawberry_definition__.name)
     if table is None:
         return None
+    given = listed.arguments.get("filter")
+    own = {
+        name: kind
+        for name, kind in listed.arguments.items()
+        if name not in ("filter", "first", "after")
+    }
     parameters: dict[str, str] = {}
     unplanned: set[str] = set()
-    given = listed.arguments.get("filter")
-    for filter_field in _input_fields(given):
-        kind = filter_field.type
-        kind = kind.of_type if isinstance(kind, StrawberryOptional) else kind
+    read = [(f.python_name, f.type) for f in _input_fields(given)] + list(own.items())
+    for name, kind in read:
+        kind = _plain_kind(kind)
         if kind in _PARAMETER_TYPES:
-            parameters[filter_field.python_name] = _PARAMETER_TYPES[kind]
-        elif not (kind is bool or isinstance(kind, StrawberryEnumDefinition)):
-            unplanned.add(filter_field.python_name)
+            parameters[name] = _PARAMETER_TYPES[kind]
+        elif not (kind is bool or _is_enum(kind)):
+            unplanned.add(name)
     query, order = listed.query, listed.order
 
-    def rows(principal: Principal, filters: dict[str, Any]) -> Select[Any]:
-        stmt: Select[Any] = query(principal, filter=filters) if given else query(principal)
+    def rows(principal: Principal, values: dict[str, Any]) -> Select[Any]:
+        arguments = {name: values.get(name) for name in own}
+        if given:
+            arguments["filter"] = {k: v for k, v in values.items() if k not in own}
+        stmt: Select[Any] = query(principal, **arguments)
         return stmt
 
-    return Listing(table.model, rows, lambda _sort: order, parameters, frozenset(unplanned))
+    return Listing(
+        table.model,
+        rows,
+        lambda _sort: order,
+        parameters,
+        frozenset(unplanned),
+        frozenset(to_camel_case(name) for name in own),
+    )
+
+
+def _plain_kind(kind: Any) -> Any:
+    """The type an argument or input field holds: ``int`` of ``int | None``, of
+    ``default(int, 0)``, of ``described(int | None, "…")``."""
+    kind = getattr(kind, "kind", kind)  # the kit's default(...)
+    while get_origin(kind) is Annotated:
+        kind = get_args(kind)[0]
+    if isinstance(kind, StrawberryOptional):
+        kind = kind.of_type
+    options = [option for option in get_args(kind) if option is not type(None)]
+    return options[0] if len(options) == 1 and get_origin(kind) in (Union, UnionType) else kind
+
+
+def _is_enum(kind: Any) -> bool:
+    return isinstance(kind, StrawberryEnumDefinition) or (
+        isinstance(kind, type) and issubclass(kind, enum.Enum)
+    )
 
 
 _PARAMETER_TYPES: dict[Any, str] = {int: "integer", date: "date"}

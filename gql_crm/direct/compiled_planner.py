@@ -424,7 +424,8 @@ class _Walker:
 
         The sort, whether a cursor is given and which filters are, choose the statement
         (``shape``); page size, ids and the cursor's keys are parameters."""
-        if len(nodes) != 1 or not set(field.args) <= {"filter", "sort", "first", "after"}:
+        known = {"filter", "sort", "first", "after", *spec.arguments}
+        if len(nodes) != 1 or not set(field.args) <= known:
             raise NotPlain
         node, pages = nodes[0], self.pages
         connection_type = _object_type(field.type)
@@ -441,7 +442,8 @@ class _Walker:
         def filters(inputs: Inputs) -> dict[str, Any]:
             memo = ("filters", position)
             if memo not in inputs.read:
-                given = arguments(inputs).get("filter") or {}
+                given = dict(arguments(inputs).get("filter") or {})
+                given.update((name, arguments(inputs).get(name)) for name in spec.arguments)
                 inputs.read[memo] = {_snake(name): value for name, value in given.items()}
             return inputs.read[memo]  # type: ignore[no-any-return]
 

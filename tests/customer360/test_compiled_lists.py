@@ -9,6 +9,7 @@ fail get Strawberry's errors.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,10 @@ from gql_crm.db.models import (
     Customer,
     Expense,
     FollowUp,
+    Message,
+    MessageRecipient,
+    Notification,
+    NotificationCategory,
     Opportunity,
     OptionItem,
     Order,
@@ -28,6 +33,7 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.direct.compiled_planner import Planner, Prepared
+from tests.conftest import START
 from tests.customer360.test_compiled import _selection, demo_company
 from tests.fixtures.statements import count_statements
 from tests.graphql_client import GraphQLClient
@@ -432,3 +438,90 @@ async def test_recycle_bins_are_the_same_both_ways(
     """
     seen = await _pages(admin, database, monkeypatch, query, {"first": 2}, 3, "expenseRecycleBin")
     assert seen == len(expenses)
+
+
+PAGE = "totalCount edges { cursor node { %s } } pageInfo { endCursor hasNextPage }"
+# root field: (its node type, its arguments besides the page's, declared and passed)
+LISTS_WITH_ARGUMENTS = {
+    "notifications": ("Notification", "$unread: Boolean!", "unreadOnly: $unread"),
+    "inbox": ("Message", "$unread: Boolean!", "unreadOnly: $unread"),
+    "sentMessages": ("Message", "", ""),
+    "operationLog": ("OperationLogEntry", "$entityId: Int", "entityId: $entityId"),
+}
+
+
+def _own_arguments_list(root: str) -> str:
+    node, declared, passed = LISTS_WITH_ARGUMENTS[root]
+    page = PAGE % _selection(node, 1)
+    return (
+        f"query List($first: Int, $after: String{', ' if declared else ''}{declared}) {{ "
+        f"{root}(first: $first, after: $after{', ' if passed else ''}{passed}) {{ {page} }} }}"
+    )
+
+
+async def _bell_and_mail(database: Database) -> None:
+    """Seven notifications for each demo user (two read), and messages from each to the
+    others, some read: several pages, ties in time included."""
+    async with database.writer() as session, session.begin():
+        users = (await session.scalars(select(User.id).order_by(User.id))).all()
+        for user_id in users:
+            session.add_all(
+                Notification(
+                    user_id=user_id,
+                    category=NotificationCategory.PERSONAL,
+                    kind="test",
+                    title=f"note {i}",
+                    created_at=START - timedelta(hours=i // 2),
+                    read_at=START if i < 2 else None,
+                )
+                for i in range(7)
+            )
+            for i in range(3):
+                message = Message(
+                    sender_id=user_id, subject=f"hello {i}", body="b", created_at=START
+                )
+                session.add(message)
+                await session.flush()
+                session.add_all(
+                    MessageRecipient(
+                        message_id=message.id, user_id=other, read_at=START if i == 0 else None
+                    )
+                    for other in users
+                    if other != user_id
+                )
+
+
+@pytest.mark.parametrize("login_name", ["admin", "manager1", "sales1"])
+async def test_lists_with_arguments_of_their_own_are_the_same_both_ways(
+    demo_company: None,
+    gql: GraphQLClient,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    login_name: str,
+) -> None:
+    """Notifications, messages and the operation log: their own flags and ids read as a
+    filter's are (``unreadOnly`` chooses the statement, ``entityId`` is a parameter)."""
+    client = await gql.as_user(login_name)
+    await _bell_and_mail(database)
+    async with database.reader() as session:
+        customer_id = await session.scalar(select(Customer.id).order_by(Customer.id).limit(1))
+    seen: dict[str, int] = {}
+    for root, (_node, declared, _passed) in LISTS_WITH_ARGUMENTS.items():
+        for unread, entity_id in ((False, None), (True, customer_id)):
+            variables: dict[str, Any] = {"first": 3}
+            if "$unread" in declared:
+                variables["unread"] = unread
+            if "$entityId" in declared:
+                variables["entityId"] = entity_id
+            query = _own_arguments_list(root)
+            seen[root] = seen.get(root, 0) + await _pages(
+                client, database, monkeypatch, query, variables, 3, root
+            )
+    assert seen["operationLog"] > 0
+    assert seen["notifications"] == 7 + 5 and seen["sentMessages"] == 2 * 3
+    # A kind of record is a text: Strawberry answers.
+    query = "query($type: String) { operationLog(first: 2, entityType: $type) { totalCount } }"
+    compiled, reference, _ = await _both_ways(
+        client, database, monkeypatch, query, {"type": "customer"}, False
+    )
+    assert compiled == reference
