@@ -13,7 +13,10 @@ What counts (each fact stated once, here):
 - customers claimed: claims from the pools, for the claimer;
 - follow-ups: by the time of the follow-up, for its author, on live customers;
 - intent customers: distinct customers with an opportunity created in the range, for the
-  opportunity's owner;
+  opportunity's owner; by product or product category, the products the opportunity names
+  are those on the lines of its live orders, signed or not (a draft order already says what
+  the customer wants): a customer counts once under each such product or category, and
+  under none when the opportunity has no such line;
 - deal total: amounts of live orders by sign date (orders without one are not deals yet),
   less refunds on the day they are paid back, for the order's owner;
 - profit: the same, with each order's cost (line quantity x product cost) taken off;
@@ -42,6 +45,7 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    join,
     null,
     select,
     union_all,
@@ -124,6 +128,9 @@ TIME = (Dimension.DAY, Dimension.MONTH, Dimension.YEAR)
 PEOPLE = (Dimension.USER, Dimension.DEPARTMENT)
 PRODUCTS = (Dimension.PRODUCT, Dimension.PRODUCT_CATEGORY)
 LINE_METRICS = (Metric.QUANTITY, Metric.PRODUCT_SALES, Metric.PRODUCT_CUSTOMERS)
+# What breaks down by product or product category: the order lines' metrics, and intent
+# customers through the products their opportunities' orders name.
+PRODUCT_METRICS = (*LINE_METRICS, Metric.INTENT_CUSTOMERS)
 DISTINCT = (Metric.INTENT_CUSTOMERS, Metric.PRODUCT_CUSTOMERS)
 UNITS = {
     **{m: Unit.COUNT for m in Metric},
@@ -327,7 +334,28 @@ class _Facts:
             *self._person(Expense.owner_id),
         )
 
-    def of(self, metric: Metric) -> list[Select[Any]]:
+    def _intent(self, by_product: bool) -> Select[Any]:
+        w = self.window
+        product = OrderLine.product_id if by_product else None
+        stmt = _fact(
+            w.local(Opportunity.created_at), Opportunity.owner_id, Opportunity.customer_id,
+            Opportunity.customer_id, product, Opportunity.type_id,
+        ).select_from(Opportunity)  # fmt: skip
+        if by_product:
+            lines = join(Order, OrderLine, OrderLine.order_id == Order.id)
+            stmt = stmt.outerjoin(
+                lines, and_(Order.opportunity_id == Opportunity.id, Order.deleted_at.is_(None))
+            )
+        return stmt.where(
+            w.at(Opportunity.created_at),
+            _live_customer(Opportunity.customer_id),
+            *self._person(Opportunity.owner_id),
+            *self._deal(),
+        )
+
+    def of(self, metric: Metric, dimension: Dimension | None = None) -> list[Select[Any]]:
+        """The metric's facts; grouped by ``dimension`` (a product dimension makes intent
+        facts one per product of the opportunity)."""
         w = self.window
         if metric is Metric.NEW_CUSTOMERS:
             stmt = _fact(w.local(Customer.created_at), Customer.created_by_id, 1, Customer.id)
@@ -359,18 +387,7 @@ class _Facts:
                 )
             ]
         if metric is Metric.INTENT_CUSTOMERS:
-            stmt = _fact(
-                w.local(Opportunity.created_at), Opportunity.owner_id, Opportunity.customer_id,
-                Opportunity.customer_id, deal_type_id=Opportunity.type_id,
-            )  # fmt: skip
-            return [
-                stmt.where(
-                    w.at(Opportunity.created_at),
-                    _live_customer(Opportunity.customer_id),
-                    *self._person(Opportunity.owner_id),
-                    *self._deal(),
-                )
-            ]
+            return [self._intent(dimension in PRODUCTS)]
         if metric is Metric.DEAL_TOTAL:
             return [self._signed(Order.amount), self._refunds(-1)]
         if metric is Metric.PROFIT:
@@ -510,10 +527,12 @@ def check(metrics: Sequence[Metric], dimension: Dimension, first: date, last: da
     if dimension is Dimension.DAY and (last - first).days >= MAX_BUCKETS:
         raise ReportProblem(f"A daily series covers at most {MAX_BUCKETS} days.", "to")
     if dimension in PRODUCTS:
-        unfit = [m.value for m in metrics if m not in LINE_METRICS]
+        unfit = [m.value for m in metrics if m not in PRODUCT_METRICS]
         if unfit:
             raise ReportProblem(
-                f"Only product metrics break down by product; not: {', '.join(unfit)}.", "by"
+                "Only product metrics and intent customers break down by product; not: "
+                f"{', '.join(unfit)}.",
+                "by",
             )
 
 
@@ -606,7 +625,7 @@ async def report(
     grouped: list[dict[str, Decimal]] = []
     totals: list[Decimal] = []
     for metric in metrics:
-        metric_facts = facts.of(metric)
+        metric_facts = facts.of(metric, dimension)
         unit = UNITS[metric]
         rows = (await session.execute(_grouped(metric_facts, metric, dimension))).all()
         values: dict[str, Decimal] = {}

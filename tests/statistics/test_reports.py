@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from gql_crm.db.models import SystemSettings
 from gql_crm.services import statistics as service
-from gql_crm.services.statistics import LINE_METRICS, Dimension, Metric, Report
+from gql_crm.services.statistics import PRODUCT_METRICS, Dimension, Metric, Report
 from gql_crm.services.unit_of_work import Services
 from tests.fixtures.users import principal
 from tests.statistics.world import FIRST, LAST, Oracle, populate
@@ -24,7 +24,7 @@ REPORTED = [m for m in Metric if m is not Metric.CUSTOMERS]
 
 def _dimensions(metric: Metric) -> list[Dimension]:
     found = [*ALL_TIME, *PEOPLE, Dimension.CUSTOMER_SOURCE, Dimension.CITY, Dimension.DEAL_TYPE]
-    if metric in LINE_METRICS:
+    if metric in PRODUCT_METRICS:
         found += [Dimension.PRODUCT, Dimension.PRODUCT_CATEGORY]
     return found
 
