@@ -38,6 +38,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Numeric,
     Select,
@@ -46,6 +47,7 @@ from sqlalchemy import (
     exists,
     func,
     join,
+    literal,
     null,
     select,
     union_all,
@@ -237,42 +239,70 @@ class Report:
 
 # ---- facts ----------------------------------------------------------------------------------
 
-_FACT_COLUMNS = ("day", "user_id", "value", "customer_id", "product_id", "deal_type_id")
+_KEY_COLUMNS = ("day", "user_id", "customer_id", "product_id", "deal_type_id")
+_ORDER_METRICS = (
+    Metric.DEAL_TOTAL,
+    Metric.PROFIT,
+    Metric.QUANTITY,
+    Metric.PRODUCT_SALES,
+    Metric.PRODUCT_CUSTOMERS,
+    Metric.PAYMENTS_RECEIVED,
+    Metric.REFUNDS,
+)
 
 
 def _fact(
     day: Any,
     user_id: Any,
-    value: Any,
+    values: Sequence[Any],
     customer_id: Any = None,
     product_id: Any = None,
     deal_type_id: Any = None,
 ) -> Select[Any]:
+    """A fact row: its keys, then one value column per metric read together (``v0``...),
+    NULL for a metric without facts here."""
+
     def typed(column: Any, kind: Any) -> Any:
         return cast(null(), kind) if column is None else column
 
-    columns = (
+    keys = (
         day,
         user_id,
-        cast(value, Numeric(18, 4)),
         typed(customer_id, Integer()),
         typed(product_id, Integer()),
         typed(deal_type_id, Integer()),
     )
-    return select(*(c.label(name) for c, name in zip(columns, _FACT_COLUMNS, strict=True)))
+    return select(
+        *(c.label(name) for c, name in zip(keys, _KEY_COLUMNS, strict=True)),
+        *(
+            (cast(null(), Numeric(18, 4)) if v is None else cast(v, Numeric(18, 4))).label(f"v{i}")
+            for i, v in enumerate(values)
+        ),
+    )
 
 
 def _live_customer(customer_id: Any) -> ColumnElement[bool]:
     return exists().where(Customer.id == customer_id, Customer.deleted_at.is_(None))
 
 
-class _Facts:
-    """The facts of each metric for one caller, range and filters."""
+def source(metric: Metric) -> str:
+    """Where a metric's facts come from: the metrics of one source are read by one statement,
+    one value column each, so a report of several metrics reads each table once."""
+    return "orders" if metric in _ORDER_METRICS else metric.value
 
-    def __init__(self, principal: Principal, window: Window, filters: Filters) -> None:
+
+class _Facts:
+    """The facts of the metrics for one caller, range, filters and grouping."""
+
+    def __init__(
+        self, principal: Principal, window: Window, filters: Filters, dimension: Dimension
+    ) -> None:
         self.principal = principal
         self.window = window
         self.filters = filters
+        self.dimension = dimension
+        # An order's deal type is its opportunity's: joined only where something reads it.
+        self.deal_types = filters.deal_type_id is not None or dimension is Dimension.DEAL_TYPE
 
     def _person(self, column: Any) -> list[ColumnElement[bool]]:
         where = [visibility.counted_for(self.principal, column)]
@@ -290,42 +320,56 @@ class _Facts:
             return []
         return [Opportunity.type_id == self.filters.deal_type_id]
 
+    def _deal_type(self) -> Any:
+        return Opportunity.type_id if self.deal_types else None
+
     def _orders(self, stmt: Select[Any]) -> Select[Any]:
         """Live orders of live customers, counted for their owner."""
-        return stmt.outerjoin(Opportunity, Opportunity.id == Order.opportunity_id).where(
+        if self.deal_types:
+            stmt = stmt.outerjoin(Opportunity, Opportunity.id == Order.opportunity_id)
+        return stmt.where(
             Order.deleted_at.is_(None),
             _live_customer(Order.customer_id),
             *self._person(Order.owner_id),
             *self._deal(),
         )
 
-    def _signed(self, value: Any) -> Select[Any]:
-        w = self.window
+    def _signed(self, values: Sequence[Any]) -> Select[Any]:
+        """Orders signed in the range (orders without a sign date are not deals yet)."""
         stmt = _fact(
-            day_text(Order.signed_on), Order.owner_id, value, Order.customer_id,
-            deal_type_id=Opportunity.type_id,
+            day_text(Order.signed_on), Order.owner_id, values, Order.customer_id,
+            deal_type_id=self._deal_type(),
         ).select_from(Order)  # fmt: skip
-        return self._orders(stmt).where(w.on(Order.signed_on))
+        return self._orders(stmt).where(self.window.on(Order.signed_on))
 
-    def _lines(self, value: Any) -> Select[Any]:
-        w = self.window
+    def _lines(self, values: Sequence[Any], costed: bool) -> Select[Any]:
+        """The lines of those orders (with their product's cost when ``costed``)."""
         stmt = _fact(
-            day_text(Order.signed_on), Order.owner_id, value, Order.customer_id,
-            OrderLine.product_id, Opportunity.type_id,
+            day_text(Order.signed_on), Order.owner_id, values, Order.customer_id,
+            OrderLine.product_id, self._deal_type(),
         ).select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)  # fmt: skip
-        return self._orders(stmt).where(w.on(Order.signed_on))
+        if costed:
+            stmt = stmt.join(Product, Product.id == OrderLine.product_id)
+        return self._orders(stmt).where(self.window.on(Order.signed_on))
 
-    def _refunds(self, sign: int) -> Select[Any]:
+    def _payments(self, values: Sequence[Any]) -> Select[Any]:
+        stmt = _fact(
+            day_text(PaymentRecord.paid_on), Order.owner_id, values, Order.customer_id,
+            deal_type_id=self._deal_type(),
+        ).select_from(PaymentRecord).join(Order, Order.id == PaymentRecord.order_id)  # fmt: skip
+        return self._orders(stmt).where(self.window.on(PaymentRecord.paid_on))
+
+    def _refunds(self, values: Sequence[Any]) -> Select[Any]:
         w = self.window
         stmt = _fact(
-            w.local(Refund.refunded_at), Order.owner_id, Refund.amount * sign,
-            Order.customer_id, deal_type_id=Opportunity.type_id,
+            w.local(Refund.refunded_at), Order.owner_id, values, Order.customer_id,
+            deal_type_id=self._deal_type(),
         ).select_from(Refund).join(Order, Order.id == Refund.order_id)  # fmt: skip
         return self._orders(stmt).where(w.at(Refund.refunded_at))
 
     def _expenses(self, kind: ExpenseKind) -> Select[Any]:
         stmt = _fact(
-            day_text(Expense.occurred_on), Expense.owner_id, Expense.amount, Expense.customer_id
+            day_text(Expense.occurred_on), Expense.owner_id, [Expense.amount], Expense.customer_id
         )
         return stmt.where(
             Expense.kind == kind,
@@ -334,11 +378,12 @@ class _Facts:
             *self._person(Expense.owner_id),
         )
 
-    def _intent(self, by_product: bool) -> Select[Any]:
+    def _intent(self) -> Select[Any]:
         w = self.window
+        by_product = self.dimension in PRODUCTS
         product = OrderLine.product_id if by_product else None
         stmt = _fact(
-            w.local(Opportunity.created_at), Opportunity.owner_id, Opportunity.customer_id,
+            w.local(Opportunity.created_at), Opportunity.owner_id, [Opportunity.customer_id],
             Opportunity.customer_id, product, Opportunity.type_id,
         ).select_from(Opportunity)  # fmt: skip
         if by_product:
@@ -353,12 +398,46 @@ class _Facts:
             *self._deal(),
         )
 
-    def of(self, metric: Metric, dimension: Dimension | None = None) -> list[Select[Any]]:
-        """The metric's facts; grouped by ``dimension`` (a product dimension makes intent
-        facts one per product of the opportunity)."""
+    @staticmethod
+    def _order_values(metric: Metric) -> dict[str, Any]:
+        """An order metric's value in each part of the orders' facts it has facts in."""
+        refunded = -Refund.amount
+        values: dict[Metric, dict[str, Any]] = {
+            Metric.DEAL_TOTAL: {"signed": Order.amount, "refunds": refunded},
+            # An order's cost is its lines' quantity x product cost, taken off line by line.
+            Metric.PROFIT: {
+                "signed": Order.amount,
+                "lines": -(OrderLine.quantity * Product.cost),
+                "refunds": refunded,
+            },
+            Metric.QUANTITY: {"lines": OrderLine.quantity},
+            Metric.PRODUCT_SALES: {"lines": OrderLine.amount},
+            Metric.PRODUCT_CUSTOMERS: {"lines": Order.customer_id},
+            Metric.PAYMENTS_RECEIVED: {"payments": PaymentRecord.amount, "refunds": refunded},
+            Metric.REFUNDS: {"refunds": Refund.amount},
+        }
+        return values[metric]
+
+    def of(self, metrics: Sequence[Metric]) -> list[Select[Any]]:
+        """The facts of metrics of one source, column ``v<i>`` the value of ``metrics[i]``."""
         w = self.window
+        [metric, *others] = metrics
+        if metric in _ORDER_METRICS:
+            parts: dict[str, list[Any]] = {}
+            for i, m in enumerate(metrics):
+                for part, value in self._order_values(m).items():
+                    parts.setdefault(part, [None] * len(metrics))[i] = value
+            costed = Metric.PROFIT in metrics
+            build = {
+                "signed": self._signed,
+                "lines": lambda values: self._lines(values, costed),
+                "payments": self._payments,
+                "refunds": self._refunds,
+            }
+            return [build[part](values) for part, values in parts.items()]
+        assert not others, "a source of one metric"
         if metric is Metric.NEW_CUSTOMERS:
-            stmt = _fact(w.local(Customer.created_at), Customer.created_by_id, 1, Customer.id)
+            stmt = _fact(w.local(Customer.created_at), Customer.created_by_id, [1], Customer.id)
             return [
                 stmt.where(
                     Customer.deleted_at.is_(None),
@@ -368,7 +447,7 @@ class _Facts:
             ]
         if metric is Metric.CUSTOMERS_CLAIMED:
             log = OperationLog
-            stmt = _fact(w.local(log.created_at), log.actor_id, 1, log.entity_id)
+            stmt = _fact(w.local(log.created_at), log.actor_id, [1], log.entity_id)
             return [
                 stmt.where(
                     log.entity_type == "customer",
@@ -378,7 +457,9 @@ class _Facts:
                 )
             ]
         if metric is Metric.FOLLOW_UPS:
-            stmt = _fact(w.local(FollowUp.followed_at), FollowUp.author_id, 1, FollowUp.customer_id)
+            stmt = _fact(
+                w.local(FollowUp.followed_at), FollowUp.author_id, [1], FollowUp.customer_id
+            )
             return [
                 stmt.where(
                     w.at(FollowUp.followed_at),
@@ -387,33 +468,7 @@ class _Facts:
                 )
             ]
         if metric is Metric.INTENT_CUSTOMERS:
-            return [self._intent(dimension in PRODUCTS)]
-        if metric is Metric.DEAL_TOTAL:
-            return [self._signed(Order.amount), self._refunds(-1)]
-        if metric is Metric.PROFIT:
-            cost = (
-                select(func.coalesce(func.sum(OrderLine.quantity * Product.cost), 0))
-                .join(Product, Product.id == OrderLine.product_id)
-                .where(OrderLine.order_id == Order.id)
-                .scalar_subquery()
-            )
-            return [self._signed(Order.amount - cost), self._refunds(-1)]
-        if metric is Metric.QUANTITY:
-            return [self._lines(OrderLine.quantity)]
-        if metric is Metric.PRODUCT_SALES:
-            return [self._lines(OrderLine.amount)]
-        if metric is Metric.PRODUCT_CUSTOMERS:
-            return [self._lines(Order.customer_id)]
-        if metric is Metric.PAYMENTS_RECEIVED:
-            stmt = _fact(
-                day_text(PaymentRecord.paid_on), Order.owner_id, PaymentRecord.amount,
-                Order.customer_id, deal_type_id=Opportunity.type_id,
-            )  # fmt: skip
-            stmt = stmt.select_from(PaymentRecord).join(Order, Order.id == PaymentRecord.order_id)
-            payments = self._orders(stmt).where(w.on(PaymentRecord.paid_on))
-            return [payments, self._refunds(-1)]
-        if metric is Metric.REFUNDS:
-            return [self._refunds(1)]
+            return [self._intent()]
         if metric is Metric.INCOME:
             return [self._expenses(ExpenseKind.INCOME)]
         return [self._expenses(ExpenseKind.EXPENSE)]
@@ -432,53 +487,63 @@ _CUSTOMER_COLUMNS = {
 }
 
 
-def _grouped(facts: Sequence[Select[Any]], metric: Metric, dimension: Dimension) -> Select[Any]:
-    """``(key, value)`` per group of the facts; key None for facts without one."""
-    sub = (facts[0] if len(facts) == 1 else union_all(*facts)).subquery("facts")
-    value: Any = (
-        func.count(sub.c.value.distinct())
+def _grouped(
+    facts: Sequence[Select[Any]], metrics: Sequence[Metric], dimension: Dimension
+) -> Select[Any] | CompoundSelect[Any]:
+    """``(key, is_total, value of each metric)`` per group of the facts (key None for facts
+    without one); with a count of distinct customers among the metrics, one more row with
+    ``is_total`` 1: the values over all the facts, in the same statement (a customer counts
+    once there however many groups they fall in)."""
+    union = facts[0] if len(facts) == 1 else union_all(*facts)
+    distinct = any(m in DISTINCT for m in metrics)
+    sub: Any = union.cte("facts") if distinct else union.subquery("facts")
+    values: list[Any] = [
+        func.count(sub.c[f"v{i}"].distinct())
         if metric in DISTINCT
-        else func.coalesce(func.sum(sub.c.value), 0)
-    )
+        else func.coalesce(func.sum(sub.c[f"v{i}"]), 0)
+        for i, metric in enumerate(metrics)
+    ]
     key: Any
     stmt: Select[Any]
     if dimension in TIME:
         key = sub.c.day if dimension is Dimension.DAY else func.substr(sub.c.day, 1, 7)
         if dimension is Dimension.YEAR:
             key = func.substr(sub.c.day, 1, 4)
-        stmt = select(key, value).select_from(sub)
+        stmt = select(key, literal(0), *values).select_from(sub)
     elif dimension is Dimension.USER:
         key = sub.c.user_id
-        stmt = select(key, value).select_from(sub)
+        stmt = select(key, literal(0), *values).select_from(sub)
     elif dimension is Dimension.DEPARTMENT:
         key = User.department_id
-        stmt = select(key, value).select_from(sub).outerjoin(User, User.id == sub.c.user_id)
+        stmt = (
+            select(key, literal(0), *values)
+            .select_from(sub)
+            .outerjoin(User, User.id == sub.c.user_id)
+        )
     elif dimension is Dimension.PRODUCT:
         key = sub.c.product_id
-        stmt = select(key, value).select_from(sub)
+        stmt = select(key, literal(0), *values).select_from(sub)
     elif dimension is Dimension.PRODUCT_CATEGORY:
         key = Product.category_id
         stmt = (
-            select(key, value).select_from(sub).outerjoin(Product, Product.id == sub.c.product_id)
+            select(key, literal(0), *values)
+            .select_from(sub)
+            .outerjoin(Product, Product.id == sub.c.product_id)
         )
     elif dimension is Dimension.DEAL_TYPE:
         key = sub.c.deal_type_id
-        stmt = select(key, value).select_from(sub)
+        stmt = select(key, literal(0), *values).select_from(sub)
     else:
         key = _CUSTOMER_COLUMNS[dimension]
         stmt = (
-            select(key, value)
+            select(key, literal(0), *values)
             .select_from(sub)
             .outerjoin(Customer, Customer.id == sub.c.customer_id)
         )
-    return stmt.group_by(key)
-
-
-def _total(facts: Sequence[Select[Any]], metric: Metric) -> Select[Any]:
-    sub = (facts[0] if len(facts) == 1 else union_all(*facts)).subquery("facts")
-    if metric in DISTINCT:
-        return select(func.count(sub.c.value.distinct()))
-    return select(func.coalesce(func.sum(sub.c.value), 0))
+    stmt = stmt.group_by(key)
+    if not distinct:
+        return stmt
+    return union_all(stmt, select(null(), literal(1), *values).select_from(sub))
 
 
 def _key(value: Any) -> str:
@@ -621,21 +686,28 @@ async def report(
     check(metrics, dimension, first, last)
     timezone = (await get_settings(session)).timezone
     window = Window.of(first, last, timezone, session.get_bind().dialect.name)
-    facts = _Facts(principal, window, filters)
-    grouped: list[dict[str, Decimal]] = []
-    totals: list[Decimal] = []
-    for metric in metrics:
-        metric_facts = facts.of(metric, dimension)
-        unit = UNITS[metric]
-        rows = (await session.execute(_grouped(metric_facts, metric, dimension))).all()
-        values: dict[str, Decimal] = {}
-        for key, value in rows:
-            values[_key(key)] = values.get(_key(key), Decimal(0)) + Decimal(value or 0)
-        grouped.append({k: _number(v, unit) for k, v in values.items()})
-        if metric in DISTINCT:
-            totals.append(_number(await session.scalar(_total(metric_facts, metric)), unit))
-        else:
-            totals.append(_number(sum(values.values(), Decimal(0)), unit))
+    facts = _Facts(principal, window, filters, dimension)
+    sources: dict[str, list[Metric]] = {}
+    for metric in dict.fromkeys(metrics):
+        sources.setdefault(source(metric), []).append(metric)
+    found: dict[Metric, dict[str, Decimal]] = {}
+    totals: dict[Metric, Decimal] = {}
+    for read in sources.values():
+        sums: dict[Metric, dict[str, Decimal]] = {m: {} for m in read}
+        rows = await session.execute(_grouped(facts.of(read), read, dimension))
+        for key, is_total, *values in rows:
+            for metric, value in zip(read, values, strict=True):
+                if is_total:
+                    totals[metric] = _number(value, UNITS[metric])
+                else:
+                    sums[metric][_key(key)] = sums[metric].get(_key(key), Decimal(0)) + Decimal(
+                        value or 0
+                    )
+        for metric in read:
+            found[metric] = {k: _number(v, UNITS[metric]) for k, v in sums[metric].items()}
+            if metric not in DISTINCT:
+                totals[metric] = _number(sum(sums[metric].values(), Decimal(0)), UNITS[metric])
+    grouped = [found[m] for m in metrics]
     keys: set[str] = set().union(*grouped)
     if dimension in TIME:
         keys |= set(buckets(dimension, first, last))
@@ -661,9 +733,9 @@ async def report(
                 metric=metric,
                 unit=UNITS[metric],
                 values=[values.get(k, _number(0, UNITS[metric])) for k in ordered],
-                total=total,
+                total=totals[metric],
             )
-            for metric, values, total in zip(metrics, grouped, totals, strict=True)
+            for metric, values in zip(metrics, grouped, strict=True)
         ],
         deal_type_id=filters.deal_type_id,
     )
