@@ -44,7 +44,6 @@ from sqlalchemy import (
     Select,
     and_,
     cast,
-    exists,
     func,
     join,
     literal,
@@ -281,10 +280,6 @@ def _fact(
     )
 
 
-def _live_customer(customer_id: Any) -> ColumnElement[bool]:
-    return exists().where(Customer.id == customer_id, Customer.deleted_at.is_(None))
-
-
 def source(metric: Metric) -> str:
     """Where a metric's facts come from: the metrics of one source are read by one statement,
     one value column each, so a report of several metrics reads each table once."""
@@ -329,7 +324,7 @@ class _Facts:
             stmt = stmt.outerjoin(Opportunity, Opportunity.id == Order.opportunity_id)
         return stmt.where(
             Order.deleted_at.is_(None),
-            _live_customer(Order.customer_id),
+            visibility.counts_customer(Order.customer_id),
             *self._person(Order.owner_id),
             *self._deal(),
         )
@@ -393,7 +388,7 @@ class _Facts:
             )
         return stmt.where(
             w.at(Opportunity.created_at),
-            _live_customer(Opportunity.customer_id),
+            visibility.counts_customer(Opportunity.customer_id),
             *self._person(Opportunity.owner_id),
             *self._deal(),
         )
@@ -463,7 +458,7 @@ class _Facts:
             return [
                 stmt.where(
                     w.at(FollowUp.followed_at),
-                    _live_customer(FollowUp.customer_id),
+                    visibility.counts_customer(FollowUp.customer_id),
                     *self._person(FollowUp.author_id),
                 )
             ]
