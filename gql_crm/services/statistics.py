@@ -42,6 +42,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     Select,
+    String,
     and_,
     cast,
     func,
@@ -265,7 +266,7 @@ def _fact(
         return cast(null(), kind) if column is None else column
 
     keys = (
-        day,
+        typed(day, String()),
         user_id,
         typed(customer_id, Integer()),
         typed(product_id, Integer()),
@@ -315,6 +316,15 @@ class _Facts:
             return []
         return [Opportunity.type_id == self.filters.deal_type_id]
 
+    def _day(self, column: Any) -> Any:
+        """The company day of a DATE column, read only when the report is along time."""
+        return day_text(column) if self.dimension in TIME else None
+
+    def _local(self, column: Any) -> Any:
+        """The company day of a timestamp, read only when the report is along time (the
+        conversion costs on every row)."""
+        return self.window.local(column) if self.dimension in TIME else None
+
     def _deal_type(self) -> Any:
         return Opportunity.type_id if self.deal_types else None
 
@@ -332,7 +342,7 @@ class _Facts:
     def _signed(self, values: Sequence[Any]) -> Select[Any]:
         """Orders signed in the range (orders without a sign date are not deals yet)."""
         stmt = _fact(
-            day_text(Order.signed_on), Order.owner_id, values, Order.customer_id,
+            self._day(Order.signed_on), Order.owner_id, values, Order.customer_id,
             deal_type_id=self._deal_type(),
         ).select_from(Order)  # fmt: skip
         return self._orders(stmt).where(self.window.on(Order.signed_on))
@@ -340,7 +350,7 @@ class _Facts:
     def _lines(self, values: Sequence[Any], costed: bool) -> Select[Any]:
         """The lines of those orders (with their product's cost when ``costed``)."""
         stmt = _fact(
-            day_text(Order.signed_on), Order.owner_id, values, Order.customer_id,
+            self._day(Order.signed_on), Order.owner_id, values, Order.customer_id,
             OrderLine.product_id, self._deal_type(),
         ).select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)  # fmt: skip
         if costed:
@@ -349,7 +359,7 @@ class _Facts:
 
     def _payments(self, values: Sequence[Any]) -> Select[Any]:
         stmt = _fact(
-            day_text(PaymentRecord.paid_on), Order.owner_id, values, Order.customer_id,
+            self._day(PaymentRecord.paid_on), Order.owner_id, values, Order.customer_id,
             deal_type_id=self._deal_type(),
         ).select_from(PaymentRecord).join(Order, Order.id == PaymentRecord.order_id)  # fmt: skip
         return self._orders(stmt).where(self.window.on(PaymentRecord.paid_on))
@@ -357,14 +367,14 @@ class _Facts:
     def _refunds(self, values: Sequence[Any]) -> Select[Any]:
         w = self.window
         stmt = _fact(
-            w.local(Refund.refunded_at), Order.owner_id, values, Order.customer_id,
+            self._local(Refund.refunded_at), Order.owner_id, values, Order.customer_id,
             deal_type_id=self._deal_type(),
         ).select_from(Refund).join(Order, Order.id == Refund.order_id)  # fmt: skip
         return self._orders(stmt).where(w.at(Refund.refunded_at))
 
     def _expenses(self, kind: ExpenseKind) -> Select[Any]:
         stmt = _fact(
-            day_text(Expense.occurred_on), Expense.owner_id, [Expense.amount], Expense.customer_id
+            self._day(Expense.occurred_on), Expense.owner_id, [Expense.amount], Expense.customer_id
         )
         return stmt.where(
             Expense.kind == kind,
@@ -378,7 +388,7 @@ class _Facts:
         by_product = self.dimension in PRODUCTS
         product = OrderLine.product_id if by_product else None
         stmt = _fact(
-            w.local(Opportunity.created_at), Opportunity.owner_id, [Opportunity.customer_id],
+            self._local(Opportunity.created_at), Opportunity.owner_id, [Opportunity.customer_id],
             Opportunity.customer_id, product, Opportunity.type_id,
         ).select_from(Opportunity)  # fmt: skip
         if by_product:
@@ -432,7 +442,7 @@ class _Facts:
             return [build[part](values) for part, values in parts.items()]
         assert not others, "a source of one metric"
         if metric is Metric.NEW_CUSTOMERS:
-            stmt = _fact(w.local(Customer.created_at), Customer.created_by_id, [1], Customer.id)
+            stmt = _fact(self._local(Customer.created_at), Customer.created_by_id, [1], Customer.id)
             return [
                 stmt.where(
                     Customer.deleted_at.is_(None),
@@ -442,7 +452,7 @@ class _Facts:
             ]
         if metric is Metric.CUSTOMERS_CLAIMED:
             log = OperationLog
-            stmt = _fact(w.local(log.created_at), log.actor_id, [1], log.entity_id)
+            stmt = _fact(self._local(log.created_at), log.actor_id, [1], log.entity_id)
             return [
                 stmt.where(
                     log.entity_type == "customer",
@@ -453,7 +463,7 @@ class _Facts:
             ]
         if metric is Metric.FOLLOW_UPS:
             stmt = _fact(
-                w.local(FollowUp.followed_at), FollowUp.author_id, [1], FollowUp.customer_id
+                self._local(FollowUp.followed_at), FollowUp.author_id, [1], FollowUp.customer_id
             )
             return [
                 stmt.where(
