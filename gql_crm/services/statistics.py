@@ -620,10 +620,13 @@ def check_profile(dimension: Dimension, first: date | None, last: date | None) -
         raise ReportProblem("'to' must not be before 'from'.", "to")
 
 
-async def _people_keys(session: AsyncSession, principal: Principal, filters: Filters) -> list[int]:
-    """Everyone a person-by-person report lists, with or without figures: the people in the
-    caller's scope (active, not deleted, not service accounts), as narrowed by the filters."""
-    stmt = select(User.id).where(
+async def _listed(
+    session: AsyncSession, principal: Principal, filters: Filters, dimension: Dimension
+) -> dict[str, str]:
+    """Everyone a person-by-person report lists, with or without figures, with their label:
+    the people in the caller's scope (active, not deleted, not service accounts), as
+    narrowed by the filters; by department, the departments they belong to."""
+    stmt: Any = select(User.id, User.name).where(
         User.deleted_at.is_(None),
         User.is_active.is_(True),
         User.is_service_account.is_(False),
@@ -634,7 +637,16 @@ async def _people_keys(session: AsyncSession, principal: Principal, filters: Fil
     if filters.department_id is not None:
         roots = select(Department.id).where(Department.id == filters.department_id)
         stmt = stmt.where(User.department_id.in_(department_subtree(roots)))
-    return list(await session.scalars(stmt))
+    if dimension is Dimension.DEPARTMENT:
+        stmt = (
+            stmt.with_only_columns(User.department_id, Department.name)
+            .outerjoin(Department, Department.id == User.department_id)
+            .distinct()
+        )
+    return {
+        _key(key): NONE_LABEL if key is None else str(label)
+        for key, label in await session.execute(stmt)
+    }
 
 
 async def _labels(
@@ -661,7 +673,9 @@ async def _labels(
     ):
         stmt = select(OptionItem.id, OptionItem.label).where(OptionItem.id.in_(ids))
     found = (
-        {str(k): str(v) for k, v in (await session.execute(stmt)).all()} if stmt is not None else {}
+        {str(k): str(v) for k, v in (await session.execute(stmt)).all()}
+        if stmt is not None and ids
+        else {}
     )
     return {k: found.get(k, k) if k else NONE_LABEL for k in keys}
 
@@ -716,15 +730,11 @@ async def report(
     keys: set[str] = set().union(*grouped)
     if dimension in TIME:
         keys |= set(buckets(dimension, first, last))
-    elif dimension is Dimension.USER:
-        keys |= {str(i) for i in await _people_keys(session, principal, filters)}
-    elif dimension is Dimension.DEPARTMENT:
-        people = await _people_keys(session, principal, filters)
-        departments = await session.scalars(
-            select(User.department_id).where(User.id.in_(people)).distinct()
-        )
-        keys |= {_key(d) for d in departments}
-    labels = await _labels(session, dimension, keys)
+    listed: dict[str, str] = {}
+    if dimension in PEOPLE:
+        listed = await _listed(session, principal, filters, dimension)
+        keys |= set(listed)
+    labels = {**await _labels(session, dimension, keys - set(listed)), **listed}
     ordered = _fill_order(dimension, keys, labels)
     return Report(
         dimension=dimension,
