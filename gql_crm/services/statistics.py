@@ -239,7 +239,7 @@ class Report:
 
 # ---- facts ----------------------------------------------------------------------------------
 
-_KEY_COLUMNS = ("day", "user_id", "customer_id", "product_id", "deal_type_id")
+_KEY_COLUMNS = ("day", "user_id", "product_id", "deal_type_id")
 _ORDER_METRICS = (
     Metric.DEAL_TOTAL,
     Metric.PROFIT,
@@ -255,12 +255,12 @@ def _fact(
     day: Any,
     user_id: Any,
     values: Sequence[Any],
-    customer_id: Any = None,
     product_id: Any = None,
     deal_type_id: Any = None,
 ) -> Select[Any]:
     """A fact row: its keys, then one value column per metric read together (``v0``...),
-    NULL for a metric without facts here."""
+    NULL for a metric without facts here; ``_Facts.customer`` adds the customer's attribute
+    last."""
 
     def typed(column: Any, kind: Any) -> Any:
         return cast(null(), kind) if column is None else column
@@ -268,7 +268,6 @@ def _fact(
     keys = (
         typed(day, String()),
         user_id,
-        typed(customer_id, Integer()),
         typed(product_id, Integer()),
         typed(deal_type_id, Integer()),
     )
@@ -285,6 +284,18 @@ def source(metric: Metric) -> str:
     """Where a metric's facts come from: the metrics of one source are read by one statement,
     one value column each, so a report of several metrics reads each table once."""
     return "orders" if metric in _ORDER_METRICS else metric.value
+
+
+# The customer attributes reports group by.
+_CUSTOMER_COLUMNS = {
+    Dimension.CUSTOMER_KIND: Customer.kind,
+    Dimension.CUSTOMER_CATEGORY: Customer.category_id,
+    Dimension.CUSTOMER_SOURCE: Customer.source_id,
+    Dimension.CUSTOMER_STATUS: Customer.status_id,
+    Dimension.CUSTOMER_INDUSTRY: Customer.industry_id,
+    Dimension.CUSTOMER_MATURITY: Customer.maturity_id,
+    Dimension.CITY: Customer.city,
+}
 
 
 class _Facts:
@@ -328,13 +339,28 @@ class _Facts:
     def _deal_type(self) -> Any:
         return Opportunity.type_id if self.deal_types else None
 
+    def _customer(self, stmt: Select[Any], column: Any, *, live: bool) -> Select[Any]:
+        """The record's customer: when ``live``, the condition that the record counts (its
+        customer is not deleted); and, as the last column ``attribute``, the customer's
+        attribute the report groups by (NULL for other reports). By an attribute, one join
+        to the customers does both."""
+        attribute = _CUSTOMER_COLUMNS.get(self.dimension)
+        if attribute is None:
+            stmt = stmt.add_columns(cast(null(), Integer()).label("attribute"))
+            return stmt.where(visibility.counts_customer(column)) if live else stmt
+        stmt = stmt.add_columns(attribute.label("attribute"))
+        if column is Customer.id:
+            return stmt
+        if live:
+            return stmt.join(Customer, and_(Customer.id == column, Customer.deleted_at.is_(None)))
+        return stmt.outerjoin(Customer, Customer.id == column)
+
     def _orders(self, stmt: Select[Any]) -> Select[Any]:
         """Live orders of live customers, counted for their owner."""
         if self.deal_types:
             stmt = stmt.outerjoin(Opportunity, Opportunity.id == Order.opportunity_id)
-        return stmt.where(
+        return self._customer(stmt, Order.customer_id, live=True).where(
             Order.deleted_at.is_(None),
-            visibility.counts_customer(Order.customer_id),
             *self._person(Order.owner_id),
             *self._deal(),
         )
@@ -342,7 +368,7 @@ class _Facts:
     def _signed(self, values: Sequence[Any]) -> Select[Any]:
         """Orders signed in the range (orders without a sign date are not deals yet)."""
         stmt = _fact(
-            self._day(Order.signed_on), Order.owner_id, values, Order.customer_id,
+            self._day(Order.signed_on), Order.owner_id, values,
             deal_type_id=self._deal_type(),
         ).select_from(Order)  # fmt: skip
         return self._orders(stmt).where(self.window.on(Order.signed_on))
@@ -350,8 +376,8 @@ class _Facts:
     def _lines(self, values: Sequence[Any], costed: bool) -> Select[Any]:
         """The lines of those orders (with their product's cost when ``costed``)."""
         stmt = _fact(
-            self._day(Order.signed_on), Order.owner_id, values, Order.customer_id,
-            OrderLine.product_id, self._deal_type(),
+            self._day(Order.signed_on), Order.owner_id, values, OrderLine.product_id,
+            self._deal_type(),
         ).select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)  # fmt: skip
         if costed:
             stmt = stmt.join(Product, Product.id == OrderLine.product_id)
@@ -359,7 +385,7 @@ class _Facts:
 
     def _payments(self, values: Sequence[Any]) -> Select[Any]:
         stmt = _fact(
-            self._day(PaymentRecord.paid_on), Order.owner_id, values, Order.customer_id,
+            self._day(PaymentRecord.paid_on), Order.owner_id, values,
             deal_type_id=self._deal_type(),
         ).select_from(PaymentRecord).join(Order, Order.id == PaymentRecord.order_id)  # fmt: skip
         return self._orders(stmt).where(self.window.on(PaymentRecord.paid_on))
@@ -367,15 +393,14 @@ class _Facts:
     def _refunds(self, values: Sequence[Any]) -> Select[Any]:
         w = self.window
         stmt = _fact(
-            self._local(Refund.refunded_at), Order.owner_id, values, Order.customer_id,
+            self._local(Refund.refunded_at), Order.owner_id, values,
             deal_type_id=self._deal_type(),
         ).select_from(Refund).join(Order, Order.id == Refund.order_id)  # fmt: skip
         return self._orders(stmt).where(w.at(Refund.refunded_at))
 
     def _expenses(self, kind: ExpenseKind) -> Select[Any]:
-        stmt = _fact(
-            self._day(Expense.occurred_on), Expense.owner_id, [Expense.amount], Expense.customer_id
-        )
+        stmt = _fact(self._day(Expense.occurred_on), Expense.owner_id, [Expense.amount])
+        stmt = self._customer(stmt.select_from(Expense), Expense.customer_id, live=False)
         return stmt.where(
             Expense.kind == kind,
             Expense.status != ExpenseStatus.REJECTED,
@@ -389,16 +414,15 @@ class _Facts:
         product = OrderLine.product_id if by_product else None
         stmt = _fact(
             self._local(Opportunity.created_at), Opportunity.owner_id, [Opportunity.customer_id],
-            Opportunity.customer_id, product, Opportunity.type_id,
+            product, Opportunity.type_id,
         ).select_from(Opportunity)  # fmt: skip
         if by_product:
             lines = join(Order, OrderLine, OrderLine.order_id == Order.id)
             stmt = stmt.outerjoin(
                 lines, and_(Order.opportunity_id == Opportunity.id, Order.deleted_at.is_(None))
             )
-        return stmt.where(
+        return self._customer(stmt, Opportunity.customer_id, live=True).where(
             w.at(Opportunity.created_at),
-            visibility.counts_customer(Opportunity.customer_id),
             *self._person(Opportunity.owner_id),
             *self._deal(),
         )
@@ -442,7 +466,8 @@ class _Facts:
             return [build[part](values) for part, values in parts.items()]
         assert not others, "a source of one metric"
         if metric is Metric.NEW_CUSTOMERS:
-            stmt = _fact(self._local(Customer.created_at), Customer.created_by_id, [1], Customer.id)
+            stmt = _fact(self._local(Customer.created_at), Customer.created_by_id, [1])
+            stmt = self._customer(stmt.select_from(Customer), Customer.id, live=False)
             return [
                 stmt.where(
                     Customer.deleted_at.is_(None),
@@ -452,7 +477,8 @@ class _Facts:
             ]
         if metric is Metric.CUSTOMERS_CLAIMED:
             log = OperationLog
-            stmt = _fact(self._local(log.created_at), log.actor_id, [1], log.entity_id)
+            stmt = _fact(self._local(log.created_at), log.actor_id, [1])
+            stmt = self._customer(stmt.select_from(log), log.entity_id, live=False)
             return [
                 stmt.where(
                     log.entity_type == "customer",
@@ -462,13 +488,11 @@ class _Facts:
                 )
             ]
         if metric is Metric.FOLLOW_UPS:
-            stmt = _fact(
-                self._local(FollowUp.followed_at), FollowUp.author_id, [1], FollowUp.customer_id
-            )
+            stmt = _fact(self._local(FollowUp.followed_at), FollowUp.author_id, [1])
+            stmt = self._customer(stmt.select_from(FollowUp), FollowUp.customer_id, live=True)
             return [
                 stmt.where(
                     w.at(FollowUp.followed_at),
-                    visibility.counts_customer(FollowUp.customer_id),
                     *self._person(FollowUp.author_id),
                 )
             ]
@@ -480,16 +504,6 @@ class _Facts:
 
 
 # ---- grouping -------------------------------------------------------------------------------
-
-_CUSTOMER_COLUMNS = {
-    Dimension.CUSTOMER_KIND: Customer.kind,
-    Dimension.CUSTOMER_CATEGORY: Customer.category_id,
-    Dimension.CUSTOMER_SOURCE: Customer.source_id,
-    Dimension.CUSTOMER_STATUS: Customer.status_id,
-    Dimension.CUSTOMER_INDUSTRY: Customer.industry_id,
-    Dimension.CUSTOMER_MATURITY: Customer.maturity_id,
-    Dimension.CITY: Customer.city,
-}
 
 
 def _grouped(
@@ -538,13 +552,9 @@ def _grouped(
     elif dimension is Dimension.DEAL_TYPE:
         key = sub.c.deal_type_id
         stmt = select(key, literal(0), *values).select_from(sub)
-    else:
-        key = _CUSTOMER_COLUMNS[dimension]
-        stmt = (
-            select(key, literal(0), *values)
-            .select_from(sub)
-            .outerjoin(Customer, Customer.id == sub.c.customer_id)
-        )
+    else:  # a customer attribute, which the facts carry
+        key = sub.c.attribute
+        stmt = select(key, literal(0), *values).select_from(sub)
     stmt = stmt.group_by(key)
     if not distinct:
         return stmt
