@@ -50,6 +50,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -258,9 +259,8 @@ def _fact(
     product_id: Any = None,
     deal_type_id: Any = None,
 ) -> Select[Any]:
-    """A fact row: its keys, then one value column per metric read together (``v0``...),
-    NULL for a metric without facts here; ``_Facts.customer`` adds the customer's attribute
-    last."""
+    """A fact row: its keys, then one value column per metric read together (``v0``...);
+    ``_Facts.customer`` adds the customer's attribute last."""
 
     def typed(column: Any, kind: Any) -> Any:
         return cast(null(), kind) if column is None else column
@@ -271,12 +271,10 @@ def _fact(
         typed(product_id, Integer()),
         typed(deal_type_id, Integer()),
     )
+    # Values are read as exact decimals, with no conversion in SQL (it costs on every row).
     return select(
         *(c.label(name) for c, name in zip(keys, _KEY_COLUMNS, strict=True)),
-        *(
-            (cast(null(), Numeric(18, 4)) if v is None else cast(v, Numeric(18, 4))).label(f"v{i}")
-            for i, v in enumerate(values)
-        ),
+        *(type_coerce(v, Numeric(18, 4)).label(f"v{i}") for i, v in enumerate(values)),
     )
 
 
@@ -452,10 +450,15 @@ class _Facts:
         w = self.window
         [metric, *others] = metrics
         if metric in _ORDER_METRICS:
+            # A metric without facts in a part has NULL there, of its values' type (a union
+            # needs one type per column): customer ids for the distinct counts, else amounts.
+            nothing = [
+                cast(null(), Integer() if m in DISTINCT else Numeric(18, 4)) for m in metrics
+            ]
             parts: dict[str, list[Any]] = {}
             for i, m in enumerate(metrics):
                 for part, value in self._order_values(m).items():
-                    parts.setdefault(part, [None] * len(metrics))[i] = value
+                    parts.setdefault(part, list(nothing))[i] = value
             costed = Metric.PROFIT in metrics
             build = {
                 "signed": self._signed,
@@ -466,7 +469,7 @@ class _Facts:
             return [build[part](values) for part, values in parts.items()]
         assert not others, "a source of one metric"
         if metric is Metric.NEW_CUSTOMERS:
-            stmt = _fact(self._local(Customer.created_at), Customer.created_by_id, [1])
+            stmt = _fact(self._local(Customer.created_at), Customer.created_by_id, [literal(1)])
             stmt = self._customer(stmt.select_from(Customer), Customer.id, live=False)
             return [
                 stmt.where(
@@ -477,7 +480,7 @@ class _Facts:
             ]
         if metric is Metric.CUSTOMERS_CLAIMED:
             log = OperationLog
-            stmt = _fact(self._local(log.created_at), log.actor_id, [1])
+            stmt = _fact(self._local(log.created_at), log.actor_id, [literal(1)])
             stmt = self._customer(stmt.select_from(log), log.entity_id, live=False)
             return [
                 stmt.where(
@@ -488,7 +491,7 @@ class _Facts:
                 )
             ]
         if metric is Metric.FOLLOW_UPS:
-            stmt = _fact(self._local(FollowUp.followed_at), FollowUp.author_id, [1])
+            stmt = _fact(self._local(FollowUp.followed_at), FollowUp.author_id, [literal(1)])
             stmt = self._customer(stmt.select_from(FollowUp), FollowUp.customer_id, live=True)
             return [
                 stmt.where(
