@@ -57,7 +57,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.auth.principal import Principal
-from gql_crm.db import visibility
+from gql_crm.db import grouping, visibility
 from gql_crm.db.local_time import day_bounds, day_text, local_day
 from gql_crm.db.models import (
     Customer,
@@ -510,7 +510,7 @@ class _Facts:
 
 
 def _grouped(
-    facts: Sequence[Select[Any]], metrics: Sequence[Metric], dimension: Dimension
+    facts: Sequence[Select[Any]], metrics: Sequence[Metric], dimension: Dimension, dialect: str
 ) -> Select[Any] | CompoundSelect[Any]:
     """``(key, is_total, value of each metric)`` per group of the facts (key None for facts
     without one); with a count of distinct customers among the metrics, one more row with
@@ -518,7 +518,11 @@ def _grouped(
     once there however many groups they fall in)."""
     union = facts[0] if len(facts) == 1 else union_all(*facts)
     distinct = any(m in DISTINCT for m in metrics)
-    sub: Any = union.cte("facts") if distinct else union.subquery("facts")
+    sub: Any = (
+        union.cte("facts")
+        if distinct and not grouping.one_pass(dialect)
+        else union.subquery("facts")
+    )
     values: list[Any] = [
         func.count(sub.c[f"v{i}"].distinct())
         if metric in DISTINCT
@@ -526,42 +530,28 @@ def _grouped(
         for i, metric in enumerate(metrics)
     ]
     key: Any
-    stmt: Select[Any]
+    grouped_from: Any = sub
     if dimension in TIME:
         key = sub.c.day if dimension is Dimension.DAY else func.substr(sub.c.day, 1, 7)
         if dimension is Dimension.YEAR:
             key = func.substr(sub.c.day, 1, 4)
-        stmt = select(key, literal(0), *values).select_from(sub)
     elif dimension is Dimension.USER:
         key = sub.c.user_id
-        stmt = select(key, literal(0), *values).select_from(sub)
     elif dimension is Dimension.DEPARTMENT:
         key = User.department_id
-        stmt = (
-            select(key, literal(0), *values)
-            .select_from(sub)
-            .outerjoin(User, User.id == sub.c.user_id)
-        )
+        grouped_from = sub.outerjoin(User, User.id == sub.c.user_id)
     elif dimension is Dimension.PRODUCT:
         key = sub.c.product_id
-        stmt = select(key, literal(0), *values).select_from(sub)
     elif dimension is Dimension.PRODUCT_CATEGORY:
         key = Product.category_id
-        stmt = (
-            select(key, literal(0), *values)
-            .select_from(sub)
-            .outerjoin(Product, Product.id == sub.c.product_id)
-        )
+        grouped_from = sub.outerjoin(Product, Product.id == sub.c.product_id)
     elif dimension is Dimension.DEAL_TYPE:
         key = sub.c.deal_type_id
-        stmt = select(key, literal(0), *values).select_from(sub)
     else:  # a customer attribute, which the facts carry
         key = sub.c.attribute
-        stmt = select(key, literal(0), *values).select_from(sub)
-    stmt = stmt.group_by(key)
-    if not distinct:
-        return stmt
-    return union_all(stmt, select(null(), literal(1), *values).select_from(sub))
+    if distinct:
+        return grouping.with_total(key, values, grouped_from, sub, dialect)
+    return select(key, literal(0), *values).select_from(grouped_from).group_by(key)
 
 
 def _key(value: Any) -> str:
@@ -726,7 +716,7 @@ async def report(
     totals: dict[Metric, Decimal] = {}
     for read in sources.values():
         sums: dict[Metric, dict[str, Decimal]] = {m: {} for m in read}
-        rows = await session.execute(_grouped(facts.of(read), read, dimension))
+        rows = await session.execute(_grouped(facts.of(read), read, dimension, window.dialect))
         for key, is_total, *values in rows:
             for metric, value in zip(read, values, strict=True):
                 if is_total:
