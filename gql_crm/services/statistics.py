@@ -260,7 +260,7 @@ def _fact(
     deal_type_id: Any = None,
 ) -> Select[Any]:
     """A fact row: its keys, then one value column per metric read together (``v0``...);
-    ``_Facts.customer`` adds the customer's attribute last."""
+    ``_Facts._customer`` adds the customer's attribute last."""
 
     def typed(column: Any, kind: Any) -> Any:
         return cast(null(), kind) if column is None else column
