@@ -369,6 +369,14 @@ def counted_for(principal: Principal, person_column: Column) -> ColumnElement[bo
     return scope_filter(principal, person_column)
 
 
+def counts_customer(customer_id: Any) -> ColumnElement[bool]:
+    """Statistics and commission: a record counts while its customer is not in the recycle
+    bin. Asked as "no deleted customer of that id" (the column is a foreign key, so the
+    customer exists): deleted customers are few, so the database looks for them rather than
+    matching every record to all the live ones."""
+    return ~exists().where(Customer.id == customer_id, Customer.deleted_at.is_not(None))
+
+
 def job(principal: Principal) -> ColumnElement[bool]:
     """Imports and exports: their owner's, and every one for administrators."""
     if principal.has(ADMIN_EDIT):

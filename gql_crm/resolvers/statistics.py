@@ -49,7 +49,9 @@ class StatisticsQuery:
         extensions=[requires(STATISTICS_VIEW)],
         description="Any metrics grouped by any dimension: by DAY, MONTH or YEAR a time "
         "series with every bucket listed (zeros included); by USER or DEPARTMENT everyone in "
-        "your scope; by product, deal type or a customer attribute the groups with figures.",
+        "your scope; by product, deal type or a customer attribute the groups with figures. "
+        "Products and product categories break down the product metrics and intent "
+        "customers only.",
     )
     async def statistics(
         self,

@@ -225,8 +225,10 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "YEAR": "Calendar years (YYYY), every year of the range listed.",
         "USER": "People: whom each record counts for; everyone in your scope listed.",
         "DEPARTMENT": "The departments those people belong to now.",
-        "PRODUCT": "Products (product metrics only).",
-        "PRODUCT_CATEGORY": "Product categories (product metrics only).",
+        "PRODUCT": "Products (product metrics and intent customers only).",
+        "PRODUCT_CATEGORY": "Product categories (product metrics and intent customers only): "
+        "an intent customer counts under the categories of the products on the orders made "
+        "from their opportunity, signed or not, and under none without such an order line.",
         "DEAL_TYPE": "The opportunity type of the deal.",
         "CUSTOMER_KIND": "Enterprise or individual customer.",
         "CUSTOMER_CATEGORY": "The customer's category option.",

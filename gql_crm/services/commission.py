@@ -43,9 +43,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import ADMIN_EDIT
 from gql_crm.auth.principal import Principal
+from gql_crm.db import visibility
 from gql_crm.db.local_time import day_bounds, day_text, local_day
 from gql_crm.db.models import (
-    Customer,
     Department,
     Order,
     OrderLine,
@@ -452,12 +452,7 @@ def _product_rule(
 
 
 def _live() -> list[Any]:
-    live_customer = (
-        select(Customer.id)
-        .where(Customer.id == Order.customer_id, Customer.deleted_at.is_(None))
-        .exists()
-    )
-    return [Order.deleted_at.is_(None), live_customer]
+    return [Order.deleted_at.is_(None), visibility.counts_customer(Order.customer_id)]
 
 
 async def _orders(

@@ -13,7 +13,10 @@ What counts (each fact stated once, here):
 - customers claimed: claims from the pools, for the claimer;
 - follow-ups: by the time of the follow-up, for its author, on live customers;
 - intent customers: distinct customers with an opportunity created in the range, for the
-  opportunity's owner;
+  opportunity's owner; by product or product category, the products the opportunity names
+  are those on the lines of its live orders, signed or not (a draft order already says what
+  the customer wants): a customer counts once under each such product or category, and
+  under none when the opportunity has no such line;
 - deal total: amounts of live orders by sign date (orders without one are not deals yet),
   less refunds on the day they are paid back, for the order's owner;
 - profit: the same, with each order's cost (line quantity x product cost) taken off;
@@ -35,22 +38,26 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Numeric,
     Select,
+    String,
     and_,
     cast,
-    exists,
     func,
+    join,
+    literal,
     null,
     select,
+    type_coerce,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.permissions import Action, Module, basic
 from gql_crm.auth.principal import Principal
-from gql_crm.db import visibility
+from gql_crm.db import grouping, visibility
 from gql_crm.db.local_time import day_bounds, day_text, local_day
 from gql_crm.db.models import (
     Customer,
@@ -124,6 +131,9 @@ TIME = (Dimension.DAY, Dimension.MONTH, Dimension.YEAR)
 PEOPLE = (Dimension.USER, Dimension.DEPARTMENT)
 PRODUCTS = (Dimension.PRODUCT, Dimension.PRODUCT_CATEGORY)
 LINE_METRICS = (Metric.QUANTITY, Metric.PRODUCT_SALES, Metric.PRODUCT_CUSTOMERS)
+# What breaks down by product or product category: the order lines' metrics, and intent
+# customers through the products their opportunities' orders name.
+PRODUCT_METRICS = (*LINE_METRICS, Metric.INTENT_CUSTOMERS)
 DISTINCT = (Metric.INTENT_CUSTOMERS, Metric.PRODUCT_CUSTOMERS)
 UNITS = {
     **{m: Unit.COUNT for m in Metric},
@@ -230,42 +240,74 @@ class Report:
 
 # ---- facts ----------------------------------------------------------------------------------
 
-_FACT_COLUMNS = ("day", "user_id", "value", "customer_id", "product_id", "deal_type_id")
+_KEY_COLUMNS = ("day", "user_id", "product_id", "deal_type_id")
+_ORDER_METRICS = (
+    Metric.DEAL_TOTAL,
+    Metric.PROFIT,
+    Metric.QUANTITY,
+    Metric.PRODUCT_SALES,
+    Metric.PRODUCT_CUSTOMERS,
+    Metric.PAYMENTS_RECEIVED,
+    Metric.REFUNDS,
+)
 
 
 def _fact(
     day: Any,
     user_id: Any,
-    value: Any,
-    customer_id: Any = None,
+    values: Sequence[Any],
     product_id: Any = None,
     deal_type_id: Any = None,
 ) -> Select[Any]:
+    """A fact row: its keys, then one value column per metric read together (``v0``...);
+    ``_Facts._customer`` adds the customer's attribute last."""
+
     def typed(column: Any, kind: Any) -> Any:
         return cast(null(), kind) if column is None else column
 
-    columns = (
-        day,
+    keys = (
+        typed(day, String()),
         user_id,
-        cast(value, Numeric(18, 4)),
-        typed(customer_id, Integer()),
         typed(product_id, Integer()),
         typed(deal_type_id, Integer()),
     )
-    return select(*(c.label(name) for c, name in zip(columns, _FACT_COLUMNS, strict=True)))
+    # Values are read as exact decimals, with no conversion in SQL (it costs on every row).
+    return select(
+        *(c.label(name) for c, name in zip(keys, _KEY_COLUMNS, strict=True)),
+        *(type_coerce(v, Numeric(18, 4)).label(f"v{i}") for i, v in enumerate(values)),
+    )
 
 
-def _live_customer(customer_id: Any) -> ColumnElement[bool]:
-    return exists().where(Customer.id == customer_id, Customer.deleted_at.is_(None))
+def source(metric: Metric) -> str:
+    """Where a metric's facts come from: the metrics of one source are read by one statement,
+    one value column each, so a report of several metrics reads each table once."""
+    return "orders" if metric in _ORDER_METRICS else metric.value
+
+
+# The customer attributes reports group by.
+_CUSTOMER_COLUMNS = {
+    Dimension.CUSTOMER_KIND: Customer.kind,
+    Dimension.CUSTOMER_CATEGORY: Customer.category_id,
+    Dimension.CUSTOMER_SOURCE: Customer.source_id,
+    Dimension.CUSTOMER_STATUS: Customer.status_id,
+    Dimension.CUSTOMER_INDUSTRY: Customer.industry_id,
+    Dimension.CUSTOMER_MATURITY: Customer.maturity_id,
+    Dimension.CITY: Customer.city,
+}
 
 
 class _Facts:
-    """The facts of each metric for one caller, range and filters."""
+    """The facts of the metrics for one caller, range, filters and grouping."""
 
-    def __init__(self, principal: Principal, window: Window, filters: Filters) -> None:
+    def __init__(
+        self, principal: Principal, window: Window, filters: Filters, dimension: Dimension
+    ) -> None:
         self.principal = principal
         self.window = window
         self.filters = filters
+        self.dimension = dimension
+        # An order's deal type is its opportunity's: joined only where something reads it.
+        self.deal_types = filters.deal_type_id is not None or dimension is Dimension.DEAL_TYPE
 
     def _person(self, column: Any) -> list[ColumnElement[bool]]:
         where = [visibility.counted_for(self.principal, column)]
@@ -283,43 +325,80 @@ class _Facts:
             return []
         return [Opportunity.type_id == self.filters.deal_type_id]
 
+    def _day(self, column: Any) -> Any:
+        """The company day of a DATE column, read only when the report is along time."""
+        return day_text(column) if self.dimension in TIME else None
+
+    def _local(self, column: Any) -> Any:
+        """The company day of a timestamp, read only when the report is along time (the
+        conversion costs on every row)."""
+        return self.window.local(column) if self.dimension in TIME else None
+
+    def _deal_type(self) -> Any:
+        return Opportunity.type_id if self.deal_types else None
+
+    def _customer(self, stmt: Select[Any], column: Any, *, live: bool) -> Select[Any]:
+        """The record's customer: when ``live``, the condition that the record counts (its
+        customer is not deleted); and, as the last column ``attribute``, the customer's
+        attribute the report groups by (NULL for other reports). By an attribute, one join
+        to the customers does both."""
+        attribute = _CUSTOMER_COLUMNS.get(self.dimension)
+        if attribute is None:
+            stmt = stmt.add_columns(cast(null(), Integer()).label("attribute"))
+            return stmt.where(visibility.counts_customer(column)) if live else stmt
+        stmt = stmt.add_columns(attribute.label("attribute"))
+        if column is Customer.id:
+            return stmt
+        if live:
+            return stmt.join(Customer, and_(Customer.id == column, Customer.deleted_at.is_(None)))
+        return stmt.outerjoin(Customer, Customer.id == column)
+
     def _orders(self, stmt: Select[Any]) -> Select[Any]:
         """Live orders of live customers, counted for their owner."""
-        return stmt.outerjoin(Opportunity, Opportunity.id == Order.opportunity_id).where(
+        if self.deal_types:
+            stmt = stmt.outerjoin(Opportunity, Opportunity.id == Order.opportunity_id)
+        return self._customer(stmt, Order.customer_id, live=True).where(
             Order.deleted_at.is_(None),
-            _live_customer(Order.customer_id),
             *self._person(Order.owner_id),
             *self._deal(),
         )
 
-    def _signed(self, value: Any) -> Select[Any]:
-        w = self.window
+    def _signed(self, values: Sequence[Any]) -> Select[Any]:
+        """Orders signed in the range (orders without a sign date are not deals yet)."""
         stmt = _fact(
-            day_text(Order.signed_on), Order.owner_id, value, Order.customer_id,
-            deal_type_id=Opportunity.type_id,
+            self._day(Order.signed_on), Order.owner_id, values,
+            deal_type_id=self._deal_type(),
         ).select_from(Order)  # fmt: skip
-        return self._orders(stmt).where(w.on(Order.signed_on))
+        return self._orders(stmt).where(self.window.on(Order.signed_on))
 
-    def _lines(self, value: Any) -> Select[Any]:
-        w = self.window
+    def _lines(self, values: Sequence[Any], costed: bool) -> Select[Any]:
+        """The lines of those orders (with their product's cost when ``costed``)."""
         stmt = _fact(
-            day_text(Order.signed_on), Order.owner_id, value, Order.customer_id,
-            OrderLine.product_id, Opportunity.type_id,
+            self._day(Order.signed_on), Order.owner_id, values, OrderLine.product_id,
+            self._deal_type(),
         ).select_from(OrderLine).join(Order, Order.id == OrderLine.order_id)  # fmt: skip
-        return self._orders(stmt).where(w.on(Order.signed_on))
+        if costed:
+            stmt = stmt.join(Product, Product.id == OrderLine.product_id)
+        return self._orders(stmt).where(self.window.on(Order.signed_on))
 
-    def _refunds(self, sign: int) -> Select[Any]:
+    def _payments(self, values: Sequence[Any]) -> Select[Any]:
+        stmt = _fact(
+            self._day(PaymentRecord.paid_on), Order.owner_id, values,
+            deal_type_id=self._deal_type(),
+        ).select_from(PaymentRecord).join(Order, Order.id == PaymentRecord.order_id)  # fmt: skip
+        return self._orders(stmt).where(self.window.on(PaymentRecord.paid_on))
+
+    def _refunds(self, values: Sequence[Any]) -> Select[Any]:
         w = self.window
         stmt = _fact(
-            w.local(Refund.refunded_at), Order.owner_id, Refund.amount * sign,
-            Order.customer_id, deal_type_id=Opportunity.type_id,
+            self._local(Refund.refunded_at), Order.owner_id, values,
+            deal_type_id=self._deal_type(),
         ).select_from(Refund).join(Order, Order.id == Refund.order_id)  # fmt: skip
         return self._orders(stmt).where(w.at(Refund.refunded_at))
 
     def _expenses(self, kind: ExpenseKind) -> Select[Any]:
-        stmt = _fact(
-            day_text(Expense.occurred_on), Expense.owner_id, Expense.amount, Expense.customer_id
-        )
+        stmt = _fact(self._day(Expense.occurred_on), Expense.owner_id, [Expense.amount])
+        stmt = self._customer(stmt.select_from(Expense), Expense.customer_id, live=False)
         return stmt.where(
             Expense.kind == kind,
             Expense.status != ExpenseStatus.REJECTED,
@@ -327,10 +406,71 @@ class _Facts:
             *self._person(Expense.owner_id),
         )
 
-    def of(self, metric: Metric) -> list[Select[Any]]:
+    def _intent(self) -> Select[Any]:
         w = self.window
+        by_product = self.dimension in PRODUCTS
+        product = OrderLine.product_id if by_product else None
+        stmt = _fact(
+            self._local(Opportunity.created_at), Opportunity.owner_id, [Opportunity.customer_id],
+            product, Opportunity.type_id,
+        ).select_from(Opportunity)  # fmt: skip
+        if by_product:
+            lines = join(Order, OrderLine, OrderLine.order_id == Order.id)
+            stmt = stmt.outerjoin(
+                lines, and_(Order.opportunity_id == Opportunity.id, Order.deleted_at.is_(None))
+            )
+        return self._customer(stmt, Opportunity.customer_id, live=True).where(
+            w.at(Opportunity.created_at),
+            *self._person(Opportunity.owner_id),
+            *self._deal(),
+        )
+
+    @staticmethod
+    def _order_values(metric: Metric) -> dict[str, Any]:
+        """An order metric's value in each part of the orders' facts it has facts in."""
+        refunded = -Refund.amount
+        values: dict[Metric, dict[str, Any]] = {
+            Metric.DEAL_TOTAL: {"signed": Order.amount, "refunds": refunded},
+            # An order's cost is its lines' quantity x product cost, taken off line by line.
+            Metric.PROFIT: {
+                "signed": Order.amount,
+                "lines": -(OrderLine.quantity * Product.cost),
+                "refunds": refunded,
+            },
+            Metric.QUANTITY: {"lines": OrderLine.quantity},
+            Metric.PRODUCT_SALES: {"lines": OrderLine.amount},
+            Metric.PRODUCT_CUSTOMERS: {"lines": Order.customer_id},
+            Metric.PAYMENTS_RECEIVED: {"payments": PaymentRecord.amount, "refunds": refunded},
+            Metric.REFUNDS: {"refunds": Refund.amount},
+        }
+        return values[metric]
+
+    def of(self, metrics: Sequence[Metric]) -> list[Select[Any]]:
+        """The facts of metrics of one source, column ``v<i>`` the value of ``metrics[i]``."""
+        w = self.window
+        [metric, *others] = metrics
+        if metric in _ORDER_METRICS:
+            # A metric without facts in a part has NULL there, of its values' type (a union
+            # needs one type per column): customer ids for the distinct counts, else amounts.
+            nothing = [
+                cast(null(), Integer() if m in DISTINCT else Numeric(18, 4)) for m in metrics
+            ]
+            parts: dict[str, list[Any]] = {}
+            for i, m in enumerate(metrics):
+                for part, value in self._order_values(m).items():
+                    parts.setdefault(part, list(nothing))[i] = value
+            costed = Metric.PROFIT in metrics
+            build = {
+                "signed": self._signed,
+                "lines": lambda values: self._lines(values, costed),
+                "payments": self._payments,
+                "refunds": self._refunds,
+            }
+            return [build[part](values) for part, values in parts.items()]
+        assert not others, "a source of one metric"
         if metric is Metric.NEW_CUSTOMERS:
-            stmt = _fact(w.local(Customer.created_at), Customer.created_by_id, 1, Customer.id)
+            stmt = _fact(self._local(Customer.created_at), Customer.created_by_id, [literal(1)])
+            stmt = self._customer(stmt.select_from(Customer), Customer.id, live=False)
             return [
                 stmt.where(
                     Customer.deleted_at.is_(None),
@@ -340,7 +480,8 @@ class _Facts:
             ]
         if metric is Metric.CUSTOMERS_CLAIMED:
             log = OperationLog
-            stmt = _fact(w.local(log.created_at), log.actor_id, 1, log.entity_id)
+            stmt = _fact(self._local(log.created_at), log.actor_id, [literal(1)])
+            stmt = self._customer(stmt.select_from(log), log.entity_id, live=False)
             return [
                 stmt.where(
                     log.entity_type == "customer",
@@ -350,53 +491,16 @@ class _Facts:
                 )
             ]
         if metric is Metric.FOLLOW_UPS:
-            stmt = _fact(w.local(FollowUp.followed_at), FollowUp.author_id, 1, FollowUp.customer_id)
+            stmt = _fact(self._local(FollowUp.followed_at), FollowUp.author_id, [literal(1)])
+            stmt = self._customer(stmt.select_from(FollowUp), FollowUp.customer_id, live=True)
             return [
                 stmt.where(
                     w.at(FollowUp.followed_at),
-                    _live_customer(FollowUp.customer_id),
                     *self._person(FollowUp.author_id),
                 )
             ]
         if metric is Metric.INTENT_CUSTOMERS:
-            stmt = _fact(
-                w.local(Opportunity.created_at), Opportunity.owner_id, Opportunity.customer_id,
-                Opportunity.customer_id, deal_type_id=Opportunity.type_id,
-            )  # fmt: skip
-            return [
-                stmt.where(
-                    w.at(Opportunity.created_at),
-                    _live_customer(Opportunity.customer_id),
-                    *self._person(Opportunity.owner_id),
-                    *self._deal(),
-                )
-            ]
-        if metric is Metric.DEAL_TOTAL:
-            return [self._signed(Order.amount), self._refunds(-1)]
-        if metric is Metric.PROFIT:
-            cost = (
-                select(func.coalesce(func.sum(OrderLine.quantity * Product.cost), 0))
-                .join(Product, Product.id == OrderLine.product_id)
-                .where(OrderLine.order_id == Order.id)
-                .scalar_subquery()
-            )
-            return [self._signed(Order.amount - cost), self._refunds(-1)]
-        if metric is Metric.QUANTITY:
-            return [self._lines(OrderLine.quantity)]
-        if metric is Metric.PRODUCT_SALES:
-            return [self._lines(OrderLine.amount)]
-        if metric is Metric.PRODUCT_CUSTOMERS:
-            return [self._lines(Order.customer_id)]
-        if metric is Metric.PAYMENTS_RECEIVED:
-            stmt = _fact(
-                day_text(PaymentRecord.paid_on), Order.owner_id, PaymentRecord.amount,
-                Order.customer_id, deal_type_id=Opportunity.type_id,
-            )  # fmt: skip
-            stmt = stmt.select_from(PaymentRecord).join(Order, Order.id == PaymentRecord.order_id)
-            payments = self._orders(stmt).where(w.on(PaymentRecord.paid_on))
-            return [payments, self._refunds(-1)]
-        if metric is Metric.REFUNDS:
-            return [self._refunds(1)]
+            return [self._intent()]
         if metric is Metric.INCOME:
             return [self._expenses(ExpenseKind.INCOME)]
         return [self._expenses(ExpenseKind.EXPENSE)]
@@ -404,64 +508,50 @@ class _Facts:
 
 # ---- grouping -------------------------------------------------------------------------------
 
-_CUSTOMER_COLUMNS = {
-    Dimension.CUSTOMER_KIND: Customer.kind,
-    Dimension.CUSTOMER_CATEGORY: Customer.category_id,
-    Dimension.CUSTOMER_SOURCE: Customer.source_id,
-    Dimension.CUSTOMER_STATUS: Customer.status_id,
-    Dimension.CUSTOMER_INDUSTRY: Customer.industry_id,
-    Dimension.CUSTOMER_MATURITY: Customer.maturity_id,
-    Dimension.CITY: Customer.city,
-}
 
-
-def _grouped(facts: Sequence[Select[Any]], metric: Metric, dimension: Dimension) -> Select[Any]:
-    """``(key, value)`` per group of the facts; key None for facts without one."""
-    sub = (facts[0] if len(facts) == 1 else union_all(*facts)).subquery("facts")
-    value: Any = (
-        func.count(sub.c.value.distinct())
-        if metric in DISTINCT
-        else func.coalesce(func.sum(sub.c.value), 0)
+def _grouped(
+    facts: Sequence[Select[Any]], metrics: Sequence[Metric], dimension: Dimension, dialect: str
+) -> Select[Any] | CompoundSelect[Any]:
+    """``(key, is_total, value of each metric)`` per group of the facts (key None for facts
+    without one); with a count of distinct customers among the metrics, one more row with
+    ``is_total`` 1: the values over all the facts, in the same statement (a customer counts
+    once there however many groups they fall in)."""
+    union = facts[0] if len(facts) == 1 else union_all(*facts)
+    distinct = any(m in DISTINCT for m in metrics)
+    sub: Any = (
+        union.cte("facts")
+        if distinct and not grouping.one_pass(dialect)
+        else union.subquery("facts")
     )
+    values: list[Any] = [
+        func.count(sub.c[f"v{i}"].distinct())
+        if metric in DISTINCT
+        else func.coalesce(func.sum(sub.c[f"v{i}"]), 0)
+        for i, metric in enumerate(metrics)
+    ]
     key: Any
-    stmt: Select[Any]
+    grouped_from: Any = sub
     if dimension in TIME:
         key = sub.c.day if dimension is Dimension.DAY else func.substr(sub.c.day, 1, 7)
         if dimension is Dimension.YEAR:
             key = func.substr(sub.c.day, 1, 4)
-        stmt = select(key, value).select_from(sub)
     elif dimension is Dimension.USER:
         key = sub.c.user_id
-        stmt = select(key, value).select_from(sub)
     elif dimension is Dimension.DEPARTMENT:
         key = User.department_id
-        stmt = select(key, value).select_from(sub).outerjoin(User, User.id == sub.c.user_id)
+        grouped_from = sub.outerjoin(User, User.id == sub.c.user_id)
     elif dimension is Dimension.PRODUCT:
         key = sub.c.product_id
-        stmt = select(key, value).select_from(sub)
     elif dimension is Dimension.PRODUCT_CATEGORY:
         key = Product.category_id
-        stmt = (
-            select(key, value).select_from(sub).outerjoin(Product, Product.id == sub.c.product_id)
-        )
+        grouped_from = sub.outerjoin(Product, Product.id == sub.c.product_id)
     elif dimension is Dimension.DEAL_TYPE:
         key = sub.c.deal_type_id
-        stmt = select(key, value).select_from(sub)
-    else:
-        key = _CUSTOMER_COLUMNS[dimension]
-        stmt = (
-            select(key, value)
-            .select_from(sub)
-            .outerjoin(Customer, Customer.id == sub.c.customer_id)
-        )
-    return stmt.group_by(key)
-
-
-def _total(facts: Sequence[Select[Any]], metric: Metric) -> Select[Any]:
-    sub = (facts[0] if len(facts) == 1 else union_all(*facts)).subquery("facts")
-    if metric in DISTINCT:
-        return select(func.count(sub.c.value.distinct()))
-    return select(func.coalesce(func.sum(sub.c.value), 0))
+    else:  # a customer attribute, which the facts carry
+        key = sub.c.attribute
+    if distinct:
+        return grouping.with_total(key, values, grouped_from, sub, dialect)
+    return select(key, literal(0), *values).select_from(grouped_from).group_by(key)
 
 
 def _key(value: Any) -> str:
@@ -510,10 +600,12 @@ def check(metrics: Sequence[Metric], dimension: Dimension, first: date, last: da
     if dimension is Dimension.DAY and (last - first).days >= MAX_BUCKETS:
         raise ReportProblem(f"A daily series covers at most {MAX_BUCKETS} days.", "to")
     if dimension in PRODUCTS:
-        unfit = [m.value for m in metrics if m not in LINE_METRICS]
+        unfit = [m.value for m in metrics if m not in PRODUCT_METRICS]
         if unfit:
             raise ReportProblem(
-                f"Only product metrics break down by product; not: {', '.join(unfit)}.", "by"
+                "Only product metrics and intent customers break down by product; not: "
+                f"{', '.join(unfit)}.",
+                "by",
             )
 
 
@@ -531,10 +623,13 @@ def check_profile(dimension: Dimension, first: date | None, last: date | None) -
         raise ReportProblem("'to' must not be before 'from'.", "to")
 
 
-async def _people_keys(session: AsyncSession, principal: Principal, filters: Filters) -> list[int]:
-    """Everyone a person-by-person report lists, with or without figures: the people in the
-    caller's scope (active, not deleted, not service accounts), as narrowed by the filters."""
-    stmt = select(User.id).where(
+async def _listed(
+    session: AsyncSession, principal: Principal, filters: Filters, dimension: Dimension
+) -> dict[str, str]:
+    """Everyone a person-by-person report lists, with or without figures, with their label:
+    the people in the caller's scope (active, not deleted, not service accounts), as
+    narrowed by the filters; by department, the departments they belong to."""
+    stmt: Any = select(User.id, User.name).where(
         User.deleted_at.is_(None),
         User.is_active.is_(True),
         User.is_service_account.is_(False),
@@ -545,7 +640,16 @@ async def _people_keys(session: AsyncSession, principal: Principal, filters: Fil
     if filters.department_id is not None:
         roots = select(Department.id).where(Department.id == filters.department_id)
         stmt = stmt.where(User.department_id.in_(department_subtree(roots)))
-    return list(await session.scalars(stmt))
+    if dimension is Dimension.DEPARTMENT:
+        stmt = (
+            stmt.with_only_columns(User.department_id, Department.name)
+            .outerjoin(Department, Department.id == User.department_id)
+            .distinct()
+        )
+    return {
+        _key(key): NONE_LABEL if key is None else str(label)
+        for key, label in await session.execute(stmt)
+    }
 
 
 async def _labels(
@@ -572,7 +676,9 @@ async def _labels(
     ):
         stmt = select(OptionItem.id, OptionItem.label).where(OptionItem.id.in_(ids))
     found = (
-        {str(k): str(v) for k, v in (await session.execute(stmt)).all()} if stmt is not None else {}
+        {str(k): str(v) for k, v in (await session.execute(stmt)).all()}
+        if stmt is not None and ids
+        else {}
     )
     return {k: found.get(k, k) if k else NONE_LABEL for k in keys}
 
@@ -602,33 +708,36 @@ async def report(
     check(metrics, dimension, first, last)
     timezone = (await get_settings(session)).timezone
     window = Window.of(first, last, timezone, session.get_bind().dialect.name)
-    facts = _Facts(principal, window, filters)
-    grouped: list[dict[str, Decimal]] = []
-    totals: list[Decimal] = []
-    for metric in metrics:
-        metric_facts = facts.of(metric)
-        unit = UNITS[metric]
-        rows = (await session.execute(_grouped(metric_facts, metric, dimension))).all()
-        values: dict[str, Decimal] = {}
-        for key, value in rows:
-            values[_key(key)] = values.get(_key(key), Decimal(0)) + Decimal(value or 0)
-        grouped.append({k: _number(v, unit) for k, v in values.items()})
-        if metric in DISTINCT:
-            totals.append(_number(await session.scalar(_total(metric_facts, metric)), unit))
-        else:
-            totals.append(_number(sum(values.values(), Decimal(0)), unit))
+    facts = _Facts(principal, window, filters, dimension)
+    sources: dict[str, list[Metric]] = {}
+    for metric in dict.fromkeys(metrics):
+        sources.setdefault(source(metric), []).append(metric)
+    found: dict[Metric, dict[str, Decimal]] = {}
+    totals: dict[Metric, Decimal] = {}
+    for read in sources.values():
+        sums: dict[Metric, dict[str, Decimal]] = {m: {} for m in read}
+        rows = await session.execute(_grouped(facts.of(read), read, dimension, window.dialect))
+        for key, is_total, *values in rows:
+            for metric, value in zip(read, values, strict=True):
+                if is_total:
+                    totals[metric] = _number(value, UNITS[metric])
+                else:
+                    sums[metric][_key(key)] = sums[metric].get(_key(key), Decimal(0)) + Decimal(
+                        value or 0
+                    )
+        for metric in read:
+            found[metric] = {k: _number(v, UNITS[metric]) for k, v in sums[metric].items()}
+            if metric not in DISTINCT:
+                totals[metric] = _number(sum(sums[metric].values(), Decimal(0)), UNITS[metric])
+    grouped = [found[m] for m in metrics]
     keys: set[str] = set().union(*grouped)
     if dimension in TIME:
         keys |= set(buckets(dimension, first, last))
-    elif dimension is Dimension.USER:
-        keys |= {str(i) for i in await _people_keys(session, principal, filters)}
-    elif dimension is Dimension.DEPARTMENT:
-        people = await _people_keys(session, principal, filters)
-        departments = await session.scalars(
-            select(User.department_id).where(User.id.in_(people)).distinct()
-        )
-        keys |= {_key(d) for d in departments}
-    labels = await _labels(session, dimension, keys)
+    listed: dict[str, str] = {}
+    if dimension in PEOPLE:
+        listed = await _listed(session, principal, filters, dimension)
+        keys |= set(listed)
+    labels = {**await _labels(session, dimension, keys - set(listed)), **listed}
     ordered = _fill_order(dimension, keys, labels)
     return Report(
         dimension=dimension,
@@ -642,9 +751,9 @@ async def report(
                 metric=metric,
                 unit=UNITS[metric],
                 values=[values.get(k, _number(0, UNITS[metric])) for k in ordered],
-                total=total,
+                total=totals[metric],
             )
-            for metric, values, total in zip(metrics, grouped, totals, strict=True)
+            for metric, values in zip(metrics, grouped, strict=True)
         ],
         deal_type_id=filters.deal_type_id,
     )

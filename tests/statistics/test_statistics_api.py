@@ -6,10 +6,20 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from gql_crm.db.models import Pool
+from sqlalchemy import select
+
+from gql_crm.db.models import (
+    Opportunity,
+    OpportunityStage,
+    OptionItem,
+    OptionList,
+    OrderLine,
+    Pool,
+    Product,
+)
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
-from tests.fixtures.factories import add_customer, add_order, payment
+from tests.fixtures.factories import add_customer, add_order, added, payment
 from tests.fixtures.users import user_ids
 from tests.graphql_client import GraphQLClient
 
@@ -81,3 +91,67 @@ async def test_reports_need_the_statistics_right_and_sound_arguments(
         answer = await manager1.execute(query)
         assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", answer
         assert answer.get("data") is None, answer
+
+
+INTENT_BY_CATEGORY = """{ statistics(metrics: [INTENT_CUSTOMERS], by: PRODUCT_CATEGORY,
+  from: "2026-03-01", to: "2026-03-31") { keys labels series { values total } } }"""
+
+
+async def test_intent_customers_by_the_categories_their_opportunities_name(
+    services: Services, manager1: GraphQLClient
+) -> None:
+    """An intent customer counts once under each category of the products on the orders made
+    from their opportunity, a draft order too; under none without such a line (no order, or
+    only a deleted one); once in the total; and only within the caller's scope."""
+    users = await user_ids(services)
+    async with services.database.writer() as session, session.begin():
+        stage = await session.scalar(select(OpportunityStage.id).limit(1))
+        assert stage is not None
+        hardware, software = [
+            await added(session, OptionItem(list=OptionList.PRODUCT_CATEGORY, label=label,
+                                            sort_order=90 + k))
+            for k, label in enumerate(("Boards", "Licences"))
+        ]  # fmt: skip
+        products = [
+            await added(session, Product(
+                name=f"Intent {k}", code=f"INT{k}", price=Decimal(10), cost=Decimal(1), unit="piece",
+                is_active=True, created_at=START, updated_at=START, category_id=category.id,
+            ))
+            for k, category in enumerate((hardware, hardware, software))
+        ]  # fmt: skip
+
+        async def intent(owner: str, *orders: tuple[list[Product], bool, bool]) -> None:
+            """A customer of ``owner`` with an opportunity and its orders: (products, signed,
+            deleted)."""
+            customer = await add_customer(session, f"{owner} {len(orders)}", users[owner],
+                                          Pool.PRIVATE)  # fmt: skip
+            opportunity = await added(session, Opportunity(
+                customer_id=customer.id, title="Deal", stage_id=stage, amount=Decimal(100),
+                probability=50, owner_id=users[owner], created_at=START, updated_at=START,
+            ))  # fmt: skip
+            for named, signed, deleted in orders:
+                order = await add_order(
+                    session, customer.id, users[owner], "Order", opportunity_id=opportunity.id,
+                    signed_on=START.date() if signed else None,
+                    deleted_at=START if deleted else None,
+                )  # fmt: skip
+                for position, product in enumerate(named):
+                    session.add(OrderLine(
+                        order_id=order.id, position=position, product_id=product.id,
+                        quantity=Decimal(1), unit_price=Decimal(10), discount=Decimal(0),
+                        amount=Decimal(10),
+                    ))  # fmt: skip
+
+        # Two board products on a draft order, a licence on a signed one: once in each.
+        await intent("sales1", (products[:2], False, False), (products[2:], True, False))
+        await intent("sales2")  # no order: none
+        await intent("sales1", (products[2:], True, True))  # only a deleted order: none
+        await intent("sales3", (products[:1], True, False))  # outside manager1's scope
+
+    report = (await manager1.data(INTENT_BY_CATEGORY))["statistics"]
+    [series] = report["series"]
+    assert dict(zip(report["labels"], series["values"], strict=True)) == {
+        "Boards": "1", "Licences": "1", "(none)": "2",
+    }  # fmt: skip
+    assert report["keys"] == [str(hardware.id), str(software.id), ""]
+    assert series["total"] == "3"

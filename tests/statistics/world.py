@@ -252,9 +252,21 @@ class Oracle:
             out = [Fact(self.local(f.followed_at), f.author_id, Decimal(1), f.customer_id)
                    for f in r["follow_ups"] if self.live_customer(f.customer_id)]  # fmt: skip
         elif metric is Metric.INTENT_CUSTOMERS:
-            out = [Fact(self.local(o.created_at), o.owner_id, Decimal(o.customer_id),
-                        o.customer_id, None, o.type_id)
-                   for o in r["opportunities"] if self.live_customer(o.customer_id)]  # fmt: skip
+            # One fact per product on the opportunity's live orders (signed or not), one
+            # without a product when there is none: counts are of distinct customers, so
+            # only the product dimensions see the difference.
+            named: dict[int, set[int]] = defaultdict(set)
+            for line in r["lines"]:
+                o = self.orders[line.order_id]
+                if o.deleted_at is None and o.opportunity_id is not None:
+                    named[o.opportunity_id].add(line.product_id)
+            for p in r["opportunities"]:
+                if self.live_customer(p.customer_id):
+                    products: list[int | None] = [*sorted(named[p.id])] or [None]
+                    for product in products:
+                        out.append(Fact(self.local(p.created_at), p.owner_id,
+                                        Decimal(p.customer_id), p.customer_id, product,
+                                        p.type_id))  # fmt: skip
         elif metric in (Metric.DEAL_TOTAL, Metric.PROFIT, Metric.PAYMENTS_RECEIVED, Metric.REFUNDS):
             for o in r["orders"]:
                 if not self.live_order(o) or o.signed_on is None:
