@@ -114,8 +114,9 @@ async def test_intent_customers_by_the_categories_their_opportunities_name(
         ]  # fmt: skip
         products = [
             await added(session, Product(
-                name=f"Intent {k}", code=f"INT{k}", price=Decimal(10), cost=Decimal(1), unit="piece",
-                is_active=True, created_at=START, updated_at=START, category_id=category.id,
+                name=f"Intent {k}", code=f"INT{k}", price=Decimal(10), cost=Decimal(1),
+                unit="piece", is_active=True, created_at=START, updated_at=START,
+                category_id=category.id,
             ))
             for k, category in enumerate((hardware, hardware, software))
         ]  # fmt: skip
