@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import event, make_url, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext import asyncio as sqlalchemy_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -152,6 +153,17 @@ async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> 
     database), SQLAlchemy's execution context, cursor adaptation and result objects cost
     three times what asyncpg itself needs: 0.33 against 0.10 ms of CPU per customer view.
     """
+    value: str = await _raw(session, sql, values, "fetchval")
+    return value
+
+
+async def fetch_row(session: AsyncSession, sql: str, values: Sequence[Any]) -> Any:
+    """The one row (or None) of a PostgreSQL statement, sent straight to asyncpg as
+    ``fetch_text`` sends its statements: for the statement every request runs."""
+    return await _raw(session, sql, values, "fetchrow")
+
+
+async def _raw(session: AsyncSession, sql: str, values: Sequence[Any], method: str) -> Any:
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
     if driver is None:
@@ -159,11 +171,13 @@ async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> 
     for listener in raw_statement_listeners:
         listener(sql)
     if raw_statement_span is None:
-        value: str = await driver.fetchval(sql, *values)
-        return value
+        return await getattr(driver, method)(sql, *values)
     with raw_statement_span(sql):
-        value = await driver.fetchval(sql, *values)
-    return value
+        return await getattr(driver, method)(sql, *values)
+
+
+# How statements sent straight to asyncpg are written ($n parameters).
+ASYNCPG_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
 
 def _new_engine(url: str, **options: Any) -> AsyncEngine:

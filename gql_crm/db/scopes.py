@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from gql_crm.auth.principal import Principal
+from gql_crm.db.engine import ASYNCPG_DIALECT, fetch_row
 from gql_crm.db.models import (
     DataScope,
     Department,
@@ -73,6 +74,7 @@ _PRINCIPAL = (
         *_MAY_ACT,
     )
 )
+_PRINCIPAL_SQL = str(_PRINCIPAL.compile(dialect=ASYNCPG_DIALECT))  # $1 user, $2 version
 # A key that is not revoked, with its owner if the owner may act (expiry is the clock's).
 _KEY_HOLDER = (
     select(
@@ -112,12 +114,18 @@ async def load_principal(
     session: AsyncSession, user_id: int, token_version: int
 ) -> Principal | None:
     """The principal for a token's user, or None if the user may no longer act."""
-    # Columns, not entities: hydrating a User and a Position cost more than the query.
-    parameters = {"user_id": user_id, "token_version": token_version}
-    row = (await session.execute(_PRINCIPAL, parameters)).one_or_none()
+    # Columns, not entities: hydrating a User and a Position cost more than the query. On
+    # PostgreSQL straight to the driver: SQLAlchemy's execution cost about as much CPU as
+    # the rest of a compiled read's request.
+    if session.get_bind().dialect.name == "postgresql":
+        row = await fetch_row(session, _PRINCIPAL_SQL, (user_id, token_version))
+    else:
+        parameters = {"user_id": user_id, "token_version": token_version}
+        row = (await session.execute(_PRINCIPAL, parameters)).one_or_none()
     if row is None:
         return None
     login_name, department_id, permissions, scope = row
+    scope = None if scope is None else DataScope(scope)  # the driver gives its text
     return await _principal(session, user_id, login_name, department_id, permissions, scope)
 
 

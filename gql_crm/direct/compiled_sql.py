@@ -25,8 +25,8 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 
+from gql_crm.db.engine import ASYNCPG_DIALECT
 from gql_crm.direct.selections import NotPlain
 
 
@@ -202,4 +202,4 @@ def to_sql(statement: Select[Any]) -> str:
     return str(statement.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True}))
 
 
-_DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+_DIALECT = ASYNCPG_DIALECT
