@@ -327,6 +327,36 @@ async def duplicate_problems(
             problems.add(key.field, EXISTS_ALREADY[key.same])
 
 
+async def restore_duplicates(
+    session: AsyncSession, settings: SystemSettings, customer: Customer
+) -> list[str]:
+    """What of a binned customer a live customer has meanwhile (its name, a contact's number
+    or e-mail, as the rule says), one phrase each; restoring it then would make a duplicate.
+
+    Only entering, renaming, contacts and restoring can make a duplicate: claims, transfers,
+    releases and shares move live customers, which the rule has compared already."""
+    rule = duplicate_rule(settings)
+    keys = duplicate_keys(rule, customer.name, ())
+    named: dict[DuplicateKey, str] = {key: "its name" for key in keys}
+    if rule - {Same.NAME}:
+        contacts = await session.scalars(
+            select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id)
+        )
+        for contact in contacts:
+            for key in duplicate_keys(rule, None, [contact], ""):
+                what = {"mobile": "mobile number", "email": "e-mail"}.get(key.field, key.field)
+                named[key] = f"the {what} of its contact {contact.name}"
+                keys.append(key)
+    if not keys:
+        return []
+    taken = await existing_duplicates(session, keys)
+    return [
+        f"a live customer has {named[key]}"
+        for key in keys
+        if taken.get((key.same, key.value), set()) - {customer.id}
+    ]
+
+
 # ---- reading -------------------------------------------------------------------------------
 
 
@@ -625,8 +655,11 @@ async def _binned(uow: UnitOfWork, customer_id: int) -> Customer:
 
 
 async def restore_customer(uow: UnitOfWork, settings: SystemSettings, customer_id: int) -> Customer:
-    """Bring a customer back from the recycle bin exactly as it was (its owner's caps apply)."""
+    """Bring a customer back from the recycle bin exactly as it was (its owner's caps apply),
+    unless a live customer now repeats it under the duplicate rule."""
     customer = await _binned(uow, customer_id)
+    if repeats := await restore_duplicates(uow.session, settings, customer):
+        raise Conflict(f"Customer {customer_id} cannot be restored: {'; '.join(repeats)}.", "id")
     if customer.owner_id is not None and customer.pool in (Pool.PRIVATE, Pool.TEMPORARY):
         arriving = 0 if customer.closed_won_at is not None else 1
         await admit(uow, settings, customer.owner_id, {customer.pool: arriving})
