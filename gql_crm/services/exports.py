@@ -71,6 +71,7 @@ from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.workbook import (
     CONTACT_COLUMNS,
     CUSTOMER_COLUMNS,
+    CUSTOMER_ID_COLUMN,
     CUSTOMER_NAME_COLUMN,
     KIND_COLUMN,
     cell,
@@ -242,6 +243,7 @@ def contacts(principal: Principal, parameters: dict[str, Any]) -> Any:
     return (
         select(
             Customer.name.label(CUSTOMER_NAME_COLUMN.label),
+            Customer.id.label(CUSTOMER_ID_COLUMN.label),
             Contact.name.label(labels["name"]),
             Contact.gender.label(labels["gender"]),
             Contact.mobile.label(labels["mobile"]),

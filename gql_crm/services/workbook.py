@@ -72,8 +72,14 @@ CONTACT_COLUMNS: tuple[Column, ...] = (
     Column("email", "Contact email"),
     Column("title", "Contact title"),
 )
-# The customer a row of the contacts sheet adds to (the contacts export names it so too).
-CUSTOMER_NAME_COLUMN = Column("customer", "Customer", "An existing customer's name.")
+# The customer a row of the contacts sheet adds to, by name or by id (the id decides when
+# both are given); the contacts export writes both.
+CUSTOMER_NAME_COLUMN = Column(
+    "customer", "Customer", "An existing customer's name; required unless Customer ID is given."
+)
+CUSTOMER_ID_COLUMN = Column(
+    "customerId", "Customer ID", "An existing customer's id; when given, it decides the customer."
+)
 PRODUCT_COLUMNS: tuple[Column, ...] = (
     Column("name", "Name", "Required."),
     Column("code", "Code", "Required; unique."),
