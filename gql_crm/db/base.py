@@ -88,7 +88,9 @@ def expression_index(name: str, expression: str, where: str | None = None) -> In
     PostgreSQL and SQLite alike. SQLite's reflection cannot read such an index, so alembic's
     comparison skips it there (with a warning): the migrations' test compares it by its SQL
     instead (``EXPRESSION_INDEXES``)."""
-    condition = {} if where is None else {f"{d}_where": text(where) for d in _DIALECTS}
+    condition: dict[str, Any] = {}
+    if where is not None:
+        condition = {f"{dialect}_where": text(where) for dialect in _DIALECTS}
     index = Index(name, text(expression), **condition)
     EXPRESSION_INDEXES[name] = index
     return index
