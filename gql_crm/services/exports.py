@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -75,6 +76,7 @@ from gql_crm.services.workbook import (
     CUSTOMER_NAME_COLUMN,
     KIND_COLUMN,
     cell,
+    needs_cell,
 )
 
 BATCH = 2000
@@ -135,6 +137,15 @@ async def _export(run: JobRun) -> Outcome:
         total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     await run.progress(0, total)
 
+    # Per value, only what a column needs: its mask (for rows that say so) and ``cell``
+    # (for the columns whose values a sheet cannot take as they are).
+    pick = operator.itemgetter(*written) if len(written) > 1 else lambda r: (r[written[0]],)
+    converted = [
+        position
+        for position, i in enumerate(written)
+        if needs_cell(_python_type(stmt.selected_columns[i]))
+    ]
+    masked = [(written.index(i), masker) for i, masker in masks.items() if i in written]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(found.title)
     sheet.append(headers)
@@ -143,11 +154,13 @@ async def _export(run: JobRun) -> Outcome:
         result = await session.stream(stmt.execution_options(yield_per=BATCH))
         async for batch in result.partitions(BATCH):
             for row in batch:
-                values = list(row)
-                if flag is not None and not values[flag]:
-                    for index, masker in masks.items():
-                        values[index] = masker(values[index])
-                sheet.append([cell(values[i]) for i in written])
+                values = list(pick(row))
+                if flag is not None and not row[flag]:
+                    for position, masker in masked:
+                        values[position] = masker(values[position])
+                for position in converted:
+                    values[position] = cell(values[position])
+                sheet.append(values)
             done += len(batch)
             await run.progress(done, total)
     prepare_dir(run.services.settings)
@@ -155,6 +168,13 @@ async def _export(run: JobRun) -> Outcome:
     await asyncio.to_thread(workbook.save, file_path(run.services.settings, key))
     name = f"{found.title}.xlsx"
     return Outcome(True, done, result_key=key, result_name=name)
+
+
+def _python_type(column: Any) -> type | None:
+    try:
+        return column.type.python_type  # type: ignore[no-any-return]
+    except NotImplementedError:
+        return None
 
 
 def _label(column: Any, header: str) -> Any:
