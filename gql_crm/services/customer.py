@@ -173,13 +173,15 @@ def customer_problems(
     form = entry_form(fields.kind)
     settings = rules.forms[form]
     for python_name, name in _FORM_NAMES.items():
-        if python_name in given and values.get(python_name) not in (None, ""):
+        value = values[python_name]
+        if value is None or value == "":
+            if name in settings.required:
+                problems.add(name, f"is required by the {form} form settings")
+        elif python_name in given:
             if name not in settings.fields:
                 problems.add(name, f"is not a field of {fields.kind} customers")
             elif name in settings.hidden:
                 problems.add(name, f"is hidden by the {form} form settings")
-        if name in settings.required and values.get(python_name) in (None, ""):
-            problems.add(name, f"is required by the {form} form settings")
 
 
 def pool_of(rules: FormRules, maturity_id: int | None) -> Pool:

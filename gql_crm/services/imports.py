@@ -163,6 +163,26 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
+class _Repeated:
+    """One copy of each text a column repeats (a city, a title): a sheet's worth of
+    customers is held until it is written, and the sheet reader gives every cell its own
+    string. A column that turns out not to repeat (names, numbers) stops being kept."""
+
+    KEPT = 1000  # distinct texts of a column before it counts as not repeating
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] | None = {}
+
+    def once(self, text: str) -> str:
+        seen = self.seen
+        if seen is None:
+            return text
+        kept = seen.setdefault(text, text)
+        if len(seen) > self.KEPT:
+            self.seen = None
+        return kept
+
+
 def _date(value: Any) -> date | None:
     if value is None or value == "":
         return None
@@ -388,13 +408,19 @@ def _read_customers(
     if "name" not in at:
         raise InvalidInput.single("file", f"has no '{label['name']}' column in its first row")
     contact_header_of = {c.field: contact_header_of.get(c.field, c.label) for c in CONTACT_COLUMNS}
-    # Each column's field, index (None: not in the sheet), header and option labels, once.
+    # The columns the sheet has, each once: its field, index, header and option labels (a
+    # row's cost is that of its columns; the fields it lacks start as ``absent`` says).
     plan = [
-        (c.field, at.get(c.field), header_of.get(c.field, c.label),
-         options.get(c.options, {}) if c.options is not None else None, c.options)
-        for c in CUSTOMER_COLUMNS
+        (c.field, _SNAKE[c.field], at[c.field], header_of[c.field],
+         options.get(c.options, {}) if c.options is not None else None, c.options,
+         _Repeated())
+        for c in CUSTOMER_COLUMNS if c.field in at
     ]  # fmt: skip
-    contact_plan = [(c.field, contact_at.get(c.field)) for c in CONTACT_COLUMNS]
+    absent: dict[str, Any] = {_SNAKE[c.field]: None for c in CUSTOMER_COLUMNS}
+    absent["name"] = ""
+    contact_plan = [(_SNAKE[c.field], contact_at[c.field], _Repeated()) for c in CONTACT_COLUMNS
+                    if c.field in contact_at]  # fmt: skip
+    no_contact: dict[str, Any] = {_SNAKE[c.field]: None for c in CONTACT_COLUMNS}
     kind_at = at.get("kind")
     customers: list[_Customer] = []
     same_customer: dict[customer_service.CustomerFields, _Customer] = {}
@@ -403,7 +429,8 @@ def _read_customers(
         rows += 1
         if rows % every == 0:
             progress(rows, sheet.size)
-        data: dict[str, Any] = {}
+        size = len(values)
+        python: dict[str, Any] = dict(absent)  # the fields by their Python names
         bad = False
 
         def problem(column: str | None, value: Any, reason: str, number: int = number) -> None:
@@ -411,46 +438,50 @@ def _read_customers(
             bad = True
             report.add(number, column, value, reason)
 
-        raw_kind = _text(_get(values, kind_at))
         kind = default_kind
-        if raw_kind is not None:
+        if kind_at is not None and (raw_kind := _text(_get(values, kind_at))) is not None:
             try:
                 kind = CustomerKind(raw_kind.lower())
             except ValueError:
                 problem(header_of["kind"], raw_kind, "must be enterprise or individual")
-        data["kind"] = kind
-        for name, index, header, choices, list_name in plan:
-            raw = values[index] if index is not None and index < len(values) else None
-            if isinstance(raw, str):
-                raw = raw.strip()
+        python["kind"] = kind
+        for name, snake, index, header, choices, list_name, repeated in plan:
+            raw = values[index] if index < size else None
+            if raw is None:
+                continue
             if choices is not None:
                 text = _text(raw)
                 if text is None:
-                    data[name] = None
                     continue
                 option_id = choices.get(text.lower())
                 if option_id is None:
                     problem(header, raw, f"is not in the {list_name} list")
-                data[name] = option_id
+                python[snake] = option_id
             elif name == "acquiredOn":
                 try:
-                    data[name] = _date(raw)
+                    python[snake] = _date(raw)
                 except CellProblem as error:
                     problem(header, raw, str(error))
-                    data[name] = None
             else:
-                text = _text(raw)
-                data[name] = "" if text is None and name == "name" else text
-        contact: dict[str, Any] = {n: _text(_get(values, i)) for n, i in contact_plan}
-        has_contact = any(v is not None for v in contact.values())
+                text = raw.strip() or None if type(raw) is str else _text(raw)
+                if text is not None:
+                    python[snake] = repeated.once(text)
+        contact: dict[str, Any] = dict(no_contact)
+        has_contact = False
+        for snake, index, repeated in contact_plan:
+            raw = values[index] if index < size else None
+            if raw is not None:
+                text = raw.strip() or None if type(raw) is str else _text(raw)
+                if text is not None:
+                    contact[snake] = repeated.once(text)
+                    has_contact = True
         if has_contact and contact["name"] is None:
             contact["name"] = ""
-        python = {_SNAKE[k]: v for k, v in data.items()}
         # The declared limits of the mutation's own input types, then the services' rules.
         for found in field_problems(CustomerInput, python):
             problem(
                 header_of.get(found.field, _label_of(label, found.field)),
-                data.get(found.field),
+                python.get(_SNAKE.get(found.field, found.field)),
                 found.message,
             )
         fields = customer_service.CustomerFields(**python)
@@ -458,24 +489,27 @@ def _read_customers(
         customer_service.customer_problems(fields, rules, problems, given=python)
         contact_fields = None
         if has_contact:
-            contact_values_ = {_SNAKE[k]: v for k, v in contact.items()}
-            for found in field_problems(ContactInput, contact_values_):
+            for found in field_problems(ContactInput, contact):
                 problem(
                     contact_header_of.get(found.field, _label_of(contact_label, found.field)),
-                    contact.get(found.field),
+                    contact.get(_SNAKE.get(found.field, found.field)),
                     found.message,
                 )
-            contact_fields = ContactFields(**contact_values_)
+            contact_fields = ContactFields(**contact)
             contact_problems = Problems()
             contact_rule_problems([contact_fields], rules.contact_form, contact_problems, "")
             for p in contact_problems.items:
                 problem(
                     contact_header_of.get(p.field, _label_of(contact_label, p.field)),
-                    contact.get(p.field),
+                    contact.get(_SNAKE.get(p.field, p.field)),
                     p.message,
                 )
         for p in problems.items:
-            problem(header_of.get(p.field, _label_of(label, p.field)), data.get(p.field), p.message)
+            problem(
+                header_of.get(p.field, _label_of(label, p.field)),
+                python.get(_SNAKE.get(p.field, p.field)),
+                p.message,
+            )
         if bad:
             continue
         previous = same_customer.get(fields)  # a row repeating a customer: a further contact
