@@ -240,7 +240,7 @@ def field_problems(input_type: type, values: Mapping[str, Any]) -> list[Problem]
         value = values.get(python_name)
         if value is None:  # nothing to say of a missing value (the rules check those)
             continue
-        if type(value) is str:
+        if isinstance(value, str):  # an enum's text too
             if p := text_problem(value, rule):
                 found.append(Problem(name, p))
         else:

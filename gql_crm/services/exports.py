@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -149,20 +149,36 @@ async def _export(run: JobRun) -> Outcome:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(found.title)
     sheet.append(headers)
+
+    def write(batch: Sequence[Any]) -> None:
+        for row in batch:
+            values = list(pick(row))
+            if flag is not None and not row[flag]:
+                for position, masker in masked:
+                    values[position] = masker(values[position])
+            for position in converted:
+                values[position] = cell(values[position])
+            sheet.append(values)
+
+    # A batch is written in a thread while the database sends the next one; one at a time,
+    # in order.
     done = 0
-    async with database.reader() as session:
-        result = await session.stream(stmt.execution_options(yield_per=BATCH))
-        async for batch in result.partitions(BATCH):
-            for row in batch:
-                values = list(pick(row))
-                if flag is not None and not row[flag]:
-                    for position, masker in masked:
-                        values[position] = masker(values[position])
-                for position in converted:
-                    values[position] = cell(values[position])
-                sheet.append(values)
-            done += len(batch)
+    writing: asyncio.Future[None] | None = None
+    try:
+        async with database.reader() as session:
+            result = await session.stream(stmt.execution_options(yield_per=BATCH))
+            async for batch in result.partitions(BATCH):
+                if writing is not None:
+                    await writing
+                    await run.progress(done, total)
+                writing = asyncio.ensure_future(asyncio.to_thread(write, batch))
+                done += len(batch)
+        if writing is not None:
+            await writing
             await run.progress(done, total)
+    finally:
+        if writing is not None and not writing.done():
+            await asyncio.wait([writing])  # never two writers of one sheet
     prepare_dir(run.services.settings)
     key = new_key()
     await asyncio.to_thread(workbook.save, file_path(run.services.settings, key))
