@@ -338,8 +338,7 @@ async def restore_duplicates(
     Only entering, renaming, contacts and restoring can make a duplicate: claims, transfers,
     releases and shares move live customers, which the rule has compared already."""
     rule = duplicate_rule(settings)
-    keys = duplicate_keys(rule, customer.name, ())
-    named: dict[DuplicateKey, str] = {key: "its name" for key in keys}
+    named = [(key, "its name") for key in duplicate_keys(rule, customer.name, ())]
     if rule - {Same.NAME}:
         contacts = await session.scalars(
             select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id)
@@ -347,14 +346,13 @@ async def restore_duplicates(
         for contact in contacts:
             for key in duplicate_keys(rule, None, [contact], ""):
                 what = {"mobile": "mobile number", "email": "e-mail"}.get(key.field, key.field)
-                named[key] = f"the {what} of its contact {contact.name}"
-                keys.append(key)
-    if not keys:
+                named.append((key, f"the {what} of its contact {contact.name}"))
+    if not named:
         return []
-    taken = await existing_duplicates(session, keys)
+    taken = await existing_duplicates(session, (key for key, _ in named))
     return [
-        f"a live customer has {named[key]}"
-        for key in keys
+        f"a live customer has {phrase}"
+        for key, phrase in named
         if taken.get((key.same, key.value), set()) - {customer.id}
     ]
 
