@@ -329,6 +329,9 @@ async def duplicate_problems(
             problems.add(key.field, EXISTS_ALREADY[key.same])
 
 
+_CONTACT_FIELD_NAMES = {"mobile": "mobile number", "phone": "phone number", "email": "e-mail"}
+
+
 async def restore_duplicates(
     session: AsyncSession, settings: SystemSettings, customer: Customer
 ) -> list[str]:
@@ -345,7 +348,7 @@ async def restore_duplicates(
         )
         for contact in contacts:
             for key in duplicate_keys(rule, None, [contact], ""):
-                what = {"mobile": "mobile number", "email": "e-mail"}.get(key.field, key.field)
+                what = _CONTACT_FIELD_NAMES[key.field]
                 named.append((key, f"the {what} of its contact {contact.name}"))
     if not named:
         return []
