@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from sqlalchemy import (
     ARRAY,
     JSON,
     ColumnElement,
+    Enum,
     Integer,
     String,
     Table,
@@ -81,12 +83,22 @@ def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
-def _plain(value: Any, is_json: bool) -> Any:
-    if is_json:
-        return orjson.dumps(value).decode()
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
+def _json(value: Any) -> Any:
+    return orjson.dumps(value).decode()
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _plain_for(column_type: Any) -> Callable[[Any], Any] | None:
+    """How a value of a column of this type is sent by COPY: JSON serialised, an enum as
+    its value, anything else (None) as it is."""
+    if isinstance(column_type, JSON):
+        return _json
+    if isinstance(column_type, Enum):
+        return _enum_value
+    return None
 
 
 async def copy_rows(session: AsyncSession, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -102,11 +114,23 @@ async def copy_rows(session: AsyncSession, table: Table, rows: Iterable[Mapping[
             await session.execute(insert(table), batch)
         return
     columns = list(first)
-    is_json = [isinstance(table.c[name].type, JSON) for name in columns]
-    records = (  # made as COPY sends them, never all at once
-        tuple(_plain(row[name], j) for name, j in zip(columns, is_json, strict=True))
-        for row in every
-    )
+    pick = operator.itemgetter(*columns)
+    # Only JSON and enum columns need their values converted; the rest go as they are.
+    plain = [(i, _plain_for(table.c[name].type)) for i, name in enumerate(columns)]
+    converted = [(i, convert) for i, convert in plain if convert is not None]
+
+    def record(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        values = pick(row)
+        if len(columns) == 1:
+            values = (values,)
+        if not converted:
+            return values  # type: ignore[no-any-return]
+        listed = list(values)
+        for i, convert in converted:
+            listed[i] = convert(listed[i])
+        return tuple(listed)
+
+    records = (record(row) for row in every)  # made as COPY sends them, never all at once
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]

@@ -45,7 +45,7 @@ DeleteCustomerResult = Annotated[
     CustomerSuccess | NotFoundError | ConflictError, strawberry.union("DeleteCustomerResult")
 ]
 RestoreCustomerResult = Annotated[
-    CustomerSuccess | NotFoundError | PoolCapReachedError,
+    CustomerSuccess | NotFoundError | ConflictError | PoolCapReachedError,
     strawberry.union("RestoreCustomerResult"),
 ]
 PurgeCustomerResult = Annotated[
@@ -157,7 +157,9 @@ class CustomerMutation:
     @strawberry.mutation(
         extensions=[requires(basic(Module.CUSTOMER, Action.DELETE))],
         description="Brings a customer back from the recycle bin, as it was; its pool's rules "
-        "(caps) apply.",
+        "(caps) apply. Refused (CONFLICT, naming what repeats) when a live customer now has its "
+        "name, or a contact's number or e-mail, under the duplicate rule "
+        "(`duplicateCustomersBy…` in the system settings).",
     )
     async def restore_customer(self, info: Info, id: int) -> RestoreCustomerResult:
         async def operation(uow: UnitOfWork) -> Customer:

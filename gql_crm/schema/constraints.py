@@ -231,13 +231,21 @@ def problems_in(value: Any, rule: Constraint, path: str) -> Iterator[Problem]:
                 yield from problems_in(inner, inner_rule, f"{path}.{name}" if path else name)
 
 
-def field_problems(input_type: type, values: Mapping[str, Any]) -> Iterator[Problem]:
+def field_problems(input_type: type, values: Mapping[str, Any]) -> list[Problem]:
     """What ``problems_in`` says of an ``input_type`` holding ``values`` (by Python field
-    name), without building one: imports check every row of a sheet this way."""
+    name), without building one: imports check every row of a sheet this way, so text (most
+    of a sheet) goes straight to ``text_problem``."""
+    found: list[Problem] = []
     for python_name, name, rule in _input_fields(input_type):
         value = values.get(python_name)
-        if value is not None:  # nothing to say of a missing value (the rules check those)
-            yield from problems_in(value, rule, name)
+        if value is None:  # nothing to say of a missing value (the rules check those)
+            continue
+        if isinstance(value, str):  # an enum's text too
+            if p := text_problem(value, rule):
+                found.append(Problem(name, p))
+        else:
+            found.extend(problems_in(value, rule, name))
+    return found
 
 
 def _returns_invalid_input(field: StrawberryField) -> bool:

@@ -34,17 +34,18 @@ class ContactFields:
     is_primary: bool = False
 
 
-def _values(fields: ContactFields) -> dict[str, object]:
-    def clean(value: str | None) -> str | None:
-        return value.strip() or None if value is not None else None
+def _clean(value: str | None) -> str | None:
+    return value.strip() or None if value is not None else None
 
+
+def _values(fields: ContactFields) -> dict[str, object]:
     return {
         "name": fields.name.strip(),
-        "gender": clean(fields.gender),
-        "mobile": clean(fields.mobile),
-        "phone": clean(fields.phone),
-        "email": clean(fields.email),
-        "title": clean(fields.title),
+        "gender": _clean(fields.gender),
+        "mobile": _clean(fields.mobile),
+        "phone": _clean(fields.phone),
+        "email": _clean(fields.email),
+        "title": _clean(fields.title),
         "is_primary": fields.is_primary,
     }
 
@@ -82,13 +83,14 @@ def contact_rule_problems(
             problems.add(f"{at}title", p)
         if contact.gender is not None and contact.gender not in GENDERS:
             problems.add(f"{at}gender", f"must be one of {', '.join(GENDERS)}")
-        values = _values(contact)
-        for name in sorted(required):
-            if values.get(name) is None:
-                problems.add(f"{at}{name}", "is required by the contact form settings")
-        for name in sorted(hidden):
-            if values.get(name) is not None:
-                problems.add(f"{at}{name}", "is hidden by the contact form settings")
+        if required or hidden:
+            values = _values(contact)
+            for name in sorted(required):
+                if values.get(name) is None:
+                    problems.add(f"{at}{name}", "is required by the contact form settings")
+            for name in sorted(hidden):
+                if values.get(name) is not None:
+                    problems.add(f"{at}{name}", "is hidden by the contact form settings")
     if sum(1 for c in contacts if c.is_primary) > 1:
         problems.add(prefix or "isPrimary", "a customer has at most one primary contact")
 

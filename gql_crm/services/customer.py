@@ -173,13 +173,15 @@ def customer_problems(
     form = entry_form(fields.kind)
     settings = rules.forms[form]
     for python_name, name in _FORM_NAMES.items():
-        if python_name in given and values.get(python_name) not in (None, ""):
+        value = values[python_name]
+        if value is None or value == "":
+            if name in settings.required:
+                problems.add(name, f"is required by the {form} form settings")
+        elif python_name in given:
             if name not in settings.fields:
                 problems.add(name, f"is not a field of {fields.kind} customers")
             elif name in settings.hidden:
                 problems.add(name, f"is hidden by the {form} form settings")
-        if name in settings.required and values.get(python_name) in (None, ""):
-            problems.add(name, f"is required by the {form} form settings")
 
 
 def pool_of(rules: FormRules, maturity_id: int | None) -> Pool:
@@ -325,6 +327,37 @@ async def duplicate_problems(
     for key in keys:
         if taken.get((key.same, key.value), set()) - {excluding}:
             problems.add(key.field, EXISTS_ALREADY[key.same])
+
+
+_CONTACT_FIELD_NAMES = {"mobile": "mobile number", "phone": "phone number", "email": "e-mail"}
+
+
+async def restore_duplicates(
+    session: AsyncSession, settings: SystemSettings, customer: Customer
+) -> list[str]:
+    """What of a binned customer a live customer has meanwhile (its name, a contact's number
+    or e-mail, as the rule says), one phrase each; restoring it then would make a duplicate.
+
+    Only entering, renaming, contacts and restoring can make a duplicate: claims, transfers,
+    releases and shares move live customers, which the rule has compared already."""
+    rule = duplicate_rule(settings)
+    named = [(key, "its name") for key in duplicate_keys(rule, customer.name, ())]
+    if rule - {Same.NAME}:
+        contacts = await session.scalars(
+            select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id)
+        )
+        for contact in contacts:
+            for key in duplicate_keys(rule, None, [contact], ""):
+                what = _CONTACT_FIELD_NAMES[key.field]
+                named.append((key, f"the {what} of its contact {contact.name}"))
+    if not named:
+        return []
+    taken = await existing_duplicates(session, (key for key, _ in named))
+    return [
+        f"a live customer has {phrase}"
+        for key, phrase in named
+        if taken.get((key.same, key.value), set()) - {customer.id}
+    ]
 
 
 # ---- reading -------------------------------------------------------------------------------
@@ -625,8 +658,11 @@ async def _binned(uow: UnitOfWork, customer_id: int) -> Customer:
 
 
 async def restore_customer(uow: UnitOfWork, settings: SystemSettings, customer_id: int) -> Customer:
-    """Bring a customer back from the recycle bin exactly as it was (its owner's caps apply)."""
+    """Bring a customer back from the recycle bin exactly as it was (its owner's caps apply),
+    unless a live customer now repeats it under the duplicate rule."""
     customer = await _binned(uow, customer_id)
+    if repeats := await restore_duplicates(uow.session, settings, customer):
+        raise Conflict(f"Customer {customer_id} cannot be restored: {'; '.join(repeats)}.", "id")
     if customer.owner_id is not None and customer.pool in (Pool.PRIVATE, Pool.TEMPORARY):
         arriving = 0 if customer.closed_won_at is not None else 1
         await admit(uow, settings, customer.owner_id, {customer.pool: arriving})

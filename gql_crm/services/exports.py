@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import Callable
+import operator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,9 +72,11 @@ from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.workbook import (
     CONTACT_COLUMNS,
     CUSTOMER_COLUMNS,
+    CUSTOMER_ID_COLUMN,
     CUSTOMER_NAME_COLUMN,
     KIND_COLUMN,
     cell,
+    needs_cell,
 )
 
 BATCH = 2000
@@ -134,26 +137,60 @@ async def _export(run: JobRun) -> Outcome:
         total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     await run.progress(0, total)
 
+    # Per value, only what a column needs: its mask (for rows that say so) and ``cell``
+    # (for the columns whose values a sheet cannot take as they are).
+    pick = operator.itemgetter(*written) if len(written) > 1 else lambda r: (r[written[0]],)
+    converted = [
+        position
+        for position, i in enumerate(written)
+        if needs_cell(_python_type(stmt.selected_columns[i]))
+    ]
+    masked = [(written.index(i), masker) for i, masker in masks.items() if i in written]
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(found.title)
     sheet.append(headers)
+
+    def write(batch: Sequence[Any]) -> None:
+        for row in batch:
+            values = list(pick(row))
+            if flag is not None and not row[flag]:
+                for position, masker in masked:
+                    values[position] = masker(values[position])
+            for position in converted:
+                values[position] = cell(values[position])
+            sheet.append(values)
+
+    # A batch is written in a thread while the database sends the next one; one at a time,
+    # in order.
     done = 0
-    async with database.reader() as session:
-        result = await session.stream(stmt.execution_options(yield_per=BATCH))
-        async for batch in result.partitions(BATCH):
-            for row in batch:
-                values = list(row)
-                if flag is not None and not values[flag]:
-                    for index, masker in masks.items():
-                        values[index] = masker(values[index])
-                sheet.append([cell(values[i]) for i in written])
-            done += len(batch)
+    writing: asyncio.Future[None] | None = None
+    try:
+        async with database.reader() as session:
+            result = await session.stream(stmt.execution_options(yield_per=BATCH))
+            async for batch in result.partitions(BATCH):
+                if writing is not None:
+                    await writing
+                    await run.progress(done, total)
+                writing = asyncio.ensure_future(asyncio.to_thread(write, batch))
+                done += len(batch)
+        if writing is not None:
+            await writing
             await run.progress(done, total)
+    finally:
+        if writing is not None and not writing.done():
+            await asyncio.wait([writing])  # never two writers of one sheet
     prepare_dir(run.services.settings)
     key = new_key()
     await asyncio.to_thread(workbook.save, file_path(run.services.settings, key))
     name = f"{found.title}.xlsx"
     return Outcome(True, done, result_key=key, result_name=name)
+
+
+def _python_type(column: Any) -> type | None:
+    try:
+        return column.type.python_type  # type: ignore[no-any-return]
+    except NotImplementedError:
+        return None
 
 
 def _label(column: Any, header: str) -> Any:
@@ -242,6 +279,7 @@ def contacts(principal: Principal, parameters: dict[str, Any]) -> Any:
     return (
         select(
             Customer.name.label(CUSTOMER_NAME_COLUMN.label),
+            Customer.id.label(CUSTOMER_ID_COLUMN.label),
             Contact.name.label(labels["name"]),
             Contact.gender.label(labels["gender"]),
             Contact.mobile.label(labels["mobile"]),

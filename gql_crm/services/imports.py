@@ -74,6 +74,7 @@ from gql_crm.services.unit_of_work import UnitOfWork
 from gql_crm.services.workbook import (
     CONTACT_COLUMNS,
     CUSTOMER_COLUMNS,
+    CUSTOMER_ID_COLUMN,
     CUSTOMER_NAME_COLUMN,
     KIND_COLUMN,
     PRODUCT_COLUMNS,
@@ -160,6 +161,26 @@ def _text(value: Any) -> str | None:
         return value.isoformat()
     text = str(value).strip()
     return text or None
+
+
+class _Repeated:
+    """One copy of each text a column repeats (a city, a title): a sheet's worth of
+    customers is held until it is written, and the sheet reader gives every cell its own
+    string. A column that turns out not to repeat (names, numbers) stops being kept."""
+
+    KEPT = 1000  # distinct texts of a column before it counts as not repeating
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] | None = {}
+
+    def once(self, text: str) -> str:
+        seen = self.seen
+        if seen is None:
+            return text
+        kept = seen.setdefault(text, text)
+        if len(seen) > self.KEPT:
+            self.seen = None
+        return kept
 
 
 def _date(value: Any) -> date | None:
@@ -387,13 +408,19 @@ def _read_customers(
     if "name" not in at:
         raise InvalidInput.single("file", f"has no '{label['name']}' column in its first row")
     contact_header_of = {c.field: contact_header_of.get(c.field, c.label) for c in CONTACT_COLUMNS}
-    # Each column's field, index (None: not in the sheet), header and option labels, once.
+    # The columns the sheet has, each once: its field, index, header and option labels (a
+    # row's cost is that of its columns; the fields it lacks start as ``absent`` says).
     plan = [
-        (c.field, at.get(c.field), header_of.get(c.field, c.label),
-         options.get(c.options, {}) if c.options is not None else None, c.options)
-        for c in CUSTOMER_COLUMNS
+        (c.field, _SNAKE[c.field], at[c.field], header_of[c.field],
+         options.get(c.options, {}) if c.options is not None else None, c.options,
+         _Repeated())
+        for c in CUSTOMER_COLUMNS if c.field in at
     ]  # fmt: skip
-    contact_plan = [(c.field, contact_at.get(c.field)) for c in CONTACT_COLUMNS]
+    absent: dict[str, Any] = {_SNAKE[c.field]: None for c in CUSTOMER_COLUMNS}
+    absent["name"] = ""
+    contact_plan = [(_SNAKE[c.field], contact_at[c.field], _Repeated()) for c in CONTACT_COLUMNS
+                    if c.field in contact_at]  # fmt: skip
+    no_contact: dict[str, Any] = {_SNAKE[c.field]: None for c in CONTACT_COLUMNS}
     kind_at = at.get("kind")
     customers: list[_Customer] = []
     same_customer: dict[customer_service.CustomerFields, _Customer] = {}
@@ -402,7 +429,8 @@ def _read_customers(
         rows += 1
         if rows % every == 0:
             progress(rows, sheet.size)
-        data: dict[str, Any] = {}
+        size = len(values)
+        python: dict[str, Any] = dict(absent)  # the fields by their Python names
         bad = False
 
         def problem(column: str | None, value: Any, reason: str, number: int = number) -> None:
@@ -410,46 +438,50 @@ def _read_customers(
             bad = True
             report.add(number, column, value, reason)
 
-        raw_kind = _text(_get(values, kind_at))
         kind = default_kind
-        if raw_kind is not None:
+        if kind_at is not None and (raw_kind := _text(_get(values, kind_at))) is not None:
             try:
                 kind = CustomerKind(raw_kind.lower())
             except ValueError:
                 problem(header_of["kind"], raw_kind, "must be enterprise or individual")
-        data["kind"] = kind
-        for name, index, header, choices, list_name in plan:
-            raw = values[index] if index is not None and index < len(values) else None
-            if isinstance(raw, str):
-                raw = raw.strip()
+        python["kind"] = kind
+        for name, snake, index, header, choices, list_name, repeated in plan:
+            raw = values[index] if index < size else None
+            if raw is None:
+                continue
             if choices is not None:
                 text = _text(raw)
                 if text is None:
-                    data[name] = None
                     continue
                 option_id = choices.get(text.lower())
                 if option_id is None:
                     problem(header, raw, f"is not in the {list_name} list")
-                data[name] = option_id
+                python[snake] = option_id
             elif name == "acquiredOn":
                 try:
-                    data[name] = _date(raw)
+                    python[snake] = _date(raw)
                 except CellProblem as error:
                     problem(header, raw, str(error))
-                    data[name] = None
             else:
-                text = _text(raw)
-                data[name] = "" if text is None and name == "name" else text
-        contact: dict[str, Any] = {n: _text(_get(values, i)) for n, i in contact_plan}
-        has_contact = any(v is not None for v in contact.values())
+                text = raw.strip() or None if type(raw) is str else _text(raw)
+                if text is not None:
+                    python[snake] = repeated.once(text)
+        contact: dict[str, Any] = dict(no_contact)
+        has_contact = False
+        for snake, index, repeated in contact_plan:
+            raw = values[index] if index < size else None
+            if raw is not None:
+                text = raw.strip() or None if type(raw) is str else _text(raw)
+                if text is not None:
+                    contact[snake] = repeated.once(text)
+                    has_contact = True
         if has_contact and contact["name"] is None:
             contact["name"] = ""
-        python = {_SNAKE[k]: v for k, v in data.items()}
         # The declared limits of the mutation's own input types, then the services' rules.
         for found in field_problems(CustomerInput, python):
             problem(
                 header_of.get(found.field, _label_of(label, found.field)),
-                data.get(found.field),
+                python.get(_SNAKE.get(found.field, found.field)),
                 found.message,
             )
         fields = customer_service.CustomerFields(**python)
@@ -457,24 +489,27 @@ def _read_customers(
         customer_service.customer_problems(fields, rules, problems, given=python)
         contact_fields = None
         if has_contact:
-            contact_values_ = {_SNAKE[k]: v for k, v in contact.items()}
-            for found in field_problems(ContactInput, contact_values_):
+            for found in field_problems(ContactInput, contact):
                 problem(
                     contact_header_of.get(found.field, _label_of(contact_label, found.field)),
-                    contact.get(found.field),
+                    contact.get(_SNAKE.get(found.field, found.field)),
                     found.message,
                 )
-            contact_fields = ContactFields(**contact_values_)
+            contact_fields = ContactFields(**contact)
             contact_problems = Problems()
             contact_rule_problems([contact_fields], rules.contact_form, contact_problems, "")
             for p in contact_problems.items:
                 problem(
                     contact_header_of.get(p.field, _label_of(contact_label, p.field)),
-                    contact.get(p.field),
+                    contact.get(_SNAKE.get(p.field, p.field)),
                     p.message,
                 )
         for p in problems.items:
-            problem(header_of.get(p.field, _label_of(label, p.field)), data.get(p.field), p.message)
+            problem(
+                header_of.get(p.field, _label_of(label, p.field)),
+                python.get(_SNAKE.get(p.field, p.field)),
+                p.message,
+            )
         if bad:
             continue
         previous = same_customer.get(fields)  # a row repeating a customer: a further contact
@@ -771,6 +806,7 @@ async def individual_customers(run: JobRun) -> Outcome:
 # ---- contacts of existing customers ------------------------------------------------------------
 
 NO_CUSTOMER = "no customer you may see has this name"
+NO_CUSTOMER_ID = "no customer you may see has this id"
 NOT_YOURS = (
     "is a customer you may not edit: only its owner, their managers or an administrator may "
     "(claim it first if it is in a pool)"
@@ -788,40 +824,70 @@ def _contact_key(fields: ContactFields) -> tuple[Any, ...]:
 @dataclass(slots=True)
 class _NewContact:
     row: int
-    customer_header: str
-    customer_name: str
+    customer_header: str  # the column that names its customer: the id's when given
+    customer_name: str | None  # the name, when the row does not give an id
+    customer_ref: int | None  # the id the row gives
     fields: ContactFields
-    customer_id: int = 0
+    sound: bool  # the row's own cells have no problem
+    customer_id: int = 0  # its customer, once found
+
+    @property
+    def customer_value(self) -> Any:
+        return self.customer_ref if self.customer_ref is not None else self.customer_name
+
+
+def _customer_ref(value: Any) -> int:
+    """A customer id as a cell holds it: a whole number, as text or as a number."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit() or not 0 < int(text) < 2**63:
+        raise CellProblem("is not a customer id (a whole number)")
+    return int(text)
 
 
 def _read_contacts(
     run: JobRun, form: Any, report: Report, progress: Callable[[int, int], None]
 ) -> tuple[list[_NewContact], int, dict[str, str]]:
-    """Every contact row read and checked on its own (blocking: runs in a thread): the
-    contacts, the rows read, and the headers of the fields."""
+    """Every contact row read and checked on its own (blocking: runs in a thread): the rows
+    that name a customer (with their own problems or not), the rows read, and the headers of
+    the fields."""
     from gql_crm.schema.contact import ContactInput
 
     assert run.input_path is not None
     sheet = open_sheet(run.input_path, run.services.settings.max_import_rows)
     every = _progress_step(sheet.size)
-    columns = [CUSTOMER_NAME_COLUMN, *CONTACT_COLUMNS]
+    columns = [CUSTOMER_NAME_COLUMN, CUSTOMER_ID_COLUMN, *CONTACT_COLUMNS]
     at = _header_map(sheet.headers, columns)
-    for needed in (CUSTOMER_NAME_COLUMN, CONTACT_COLUMNS[0]):
-        if needed.field not in at:
-            raise InvalidInput.single("file", f"has no '{needed.label}' column in its first row")
+    if CUSTOMER_NAME_COLUMN.field not in at and CUSTOMER_ID_COLUMN.field not in at:
+        raise InvalidInput.single(
+            "file",
+            f"has neither a '{CUSTOMER_NAME_COLUMN.label}' nor a '{CUSTOMER_ID_COLUMN.label}' "
+            "column in its first row",
+        )
+    if CONTACT_COLUMNS[0].field not in at:
+        label = CONTACT_COLUMNS[0].label
+        raise InvalidInput.single("file", f"has no '{label}' column in its first row")
     header_of = {c.field: sheet.headers[at[c.field]] if c.field in at else c.label
                  for c in columns}  # fmt: skip
+    name_at, id_at = at.get(CUSTOMER_NAME_COLUMN.field), at.get(CUSTOMER_ID_COLUMN.field)
     contacts: list[_NewContact] = []
-    seen: dict[tuple[Any, ...], int] = {}
     rows = 0
     for number, values in sheet.rows:
         rows += 1
         if rows % every == 0:
             progress(rows, sheet.size)
         before = len(report.problems)
-        customer = _text(_get(values, at[CUSTOMER_NAME_COLUMN.field]))
-        if customer is None:
-            report.add(number, header_of["customer"], None, "must name an existing customer")
+        customer = _text(_get(values, name_at))
+        ref: int | None = None
+        if (raw_ref := _get(values, id_at)) is not None and raw_ref != "":
+            try:
+                ref = _customer_ref(raw_ref)
+            except CellProblem as error:
+                report.add(number, header_of["customerId"], raw_ref, str(error))
+        elif customer is None:
+            report.add(number, header_of["customer"], None,
+                       "must name an existing customer (or give its id)")  # fmt: skip
         data: dict[str, Any] = {
             _SNAKE[c.field]: _text(_get(values, at.get(c.field))) for c in CONTACT_COLUMNS
         }
@@ -836,22 +902,22 @@ def _read_contacts(
         for p in problems.items:
             report.add(number, header_of.get(p.field, p.field), data.get(_snake(p.field)),
                        p.message)  # fmt: skip
-        if customer is not None:
-            key = (customer.lower(), *_contact_key(fields))
-            if key in seen:
-                report.add(number, header_of["name"], fields.name,
-                           f"repeats the contact of row {seen[key]}")  # fmt: skip
-            seen.setdefault(key, number)
-        if customer is not None and len(report.problems) == before:
-            contacts.append(_NewContact(number, header_of["customer"], customer, fields))
+        if ref is not None or (customer is not None and raw_ref in (None, "")):
+            header = header_of["customerId" if ref is not None else "customer"]
+            sound = len(report.problems) == before
+            name = customer if ref is None else None
+            contacts.append(_NewContact(number, header, name, ref, fields, sound))
     return contacts, rows, header_of
 
 
 async def _resolve_customers(run: JobRun, contacts: list[_NewContact], report: Report) -> None:
-    """Each row's customer by name, among the live customers the importer may see: none, or
-    more than one, or one they may not edit, is a problem of the row."""
-    names = list({c.customer_name.lower() for c in contacts})
+    """Each row's customer, by id when it gives one, else by name, among the live customers
+    the importer may see (a statement per batch of ids and of names): none, or more than one
+    name, or one they may not edit, is a problem of the row's customer cell."""
+    names = list({c.customer_name.lower() for c in contacts if c.customer_name is not None})
+    refs = list({c.customer_ref for c in contacts if c.customer_ref is not None})
     found: dict[str, list[Customer]] = {}
+    by_id: dict[int, Customer] = {}
     async with run.services.database.reader() as session:
         for chunk in batches(session, names):
             for customer in await session.scalars(
@@ -861,19 +927,50 @@ async def _resolve_customers(run: JobRun, contacts: list[_NewContact], report: R
                 )
             ):
                 found.setdefault(customer.name.lower(), []).append(customer)
+        for id_chunk in batches(session, refs):
+            for customer in await session.scalars(
+                select(Customer).where(
+                    visibility.customer(run.principal), among(session, Customer.id, id_chunk)
+                )
+            ):
+                by_id[customer.id] = customer
     for contact in contacts:
-        matches = found.get(contact.customer_name.lower(), [])
+        if contact.customer_ref is not None:
+            known = by_id.get(contact.customer_ref)
+            matches = [known] if known else []
+            missing = NO_CUSTOMER_ID
+        else:
+            assert contact.customer_name is not None
+            matches = found.get(contact.customer_name.lower(), [])
+            missing = NO_CUSTOMER
         if not matches:
-            reason = NO_CUSTOMER
+            reason = missing
         elif len(matches) > 1:
             ids = ", ".join(str(c.id) for c in sorted(matches, key=lambda c: c.id))
-            reason = f"names {len(matches)} customers (ids {ids}): add this contact in the app"
+            reason = (
+                f"names {len(matches)} customers (ids {ids}): give the one you mean in "
+                f"{CUSTOMER_ID_COLUMN.label}"
+            )
         elif not can_manage(run.principal, matches[0]):
             reason = NOT_YOURS
         else:
             contact.customer_id = matches[0].id
             continue
-        report.add(contact.row, contact.customer_header, contact.customer_name, reason)
+        report.add(contact.row, contact.customer_header, contact.customer_value, reason)
+
+
+def _repeated_contacts(
+    contacts: list[_NewContact], headers: dict[str, str], report: Report
+) -> None:
+    """A row adding the same contact to the same customer as an earlier row (however each
+    names the customer) is a problem of its name cell."""
+    seen: dict[tuple[Any, ...], int] = {}
+    for contact in contacts:
+        if contact.customer_id:
+            key = (contact.customer_id, *_contact_key(contact.fields))
+            if (earlier := seen.setdefault(key, contact.row)) != contact.row:
+                report.add(contact.row, headers["name"], contact.fields.name,
+                           f"repeats the contact of row {earlier}")  # fmt: skip
 
 
 async def _existing_contacts(run: JobRun, customer_ids: list[int]) -> set[tuple[Any, ...]]:
@@ -917,24 +1014,28 @@ async def _contact_duplicates(
     "contacts",
     permission=basic(Module.CONTACT, Action.IMPORT),
     description="Further contacts of existing customers you may edit (the contacts template, "
-    "or a contacts export), each row naming its customer.",
+    "or a contacts export), each row naming its customer by id or by name (the id decides "
+    "when both are given).",
 )
 async def contacts(run: JobRun) -> Outcome:
     run.principal.require(IMPORTERS[run.subject].permission)  # rights as of now
     async with run.services.database.reader() as session:
         form = await form_settings(session, FormName.CONTACT)
     report = Report()
-    found, rows, headers = await _threaded(run, _read_contacts, form, report)
-    await _resolve_customers(run, found, report)
-    resolved = [c for c in found if c.customer_id]
+    named, rows, headers = await _threaded(run, _read_contacts, form, report)
+    await _resolve_customers(run, named, report)
+    _repeated_contacts(named, headers, report)
+    resolved = [c for c in named if c.customer_id and c.sound]
     existing = await _existing_contacts(run, sorted({c.customer_id for c in resolved}))
     for contact in resolved:
         if (contact.customer_id, *_contact_key(contact.fields)) in existing:
-            report.add(contact.row, contact.customer_header, contact.customer_name, KNOWN_CONTACT)
+            report.add(contact.row, contact.customer_header, contact.customer_value,
+                       KNOWN_CONTACT)  # fmt: skip
     await _contact_duplicates(run, resolved, headers, report)
     if report.problems:
         return await _refuse(run, report, rows)
     await run.progress(rows, rows)
+    found = resolved  # no problems: every row named its customer and is sound
     message = _passed(run, rows, len(found), "contact")
     if run.dry_run:
         return Outcome(True, rows, message=message)

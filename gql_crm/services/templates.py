@@ -21,6 +21,7 @@ from gql_crm.services.unit_of_work import Services
 from gql_crm.services.workbook import (
     CONTACT_COLUMNS,
     CUSTOMER_COLUMNS,
+    CUSTOMER_ID_COLUMN,
     CUSTOMER_NAME_COLUMN,
     NOTE_PREFIX,
     PRODUCT_COLUMNS,
@@ -82,10 +83,8 @@ async def template_columns(session: AsyncSession, kind: str) -> list[Column]:
     if kind == "products":
         return list(PRODUCT_COLUMNS)
     contact_form = await _form(session, FormName.CONTACT)
-    if kind == "contacts":
-        customer = CUSTOMER_NAME_COLUMN
-        marked = Column(customer.field, customer.label + REQUIRED_MARK, customer.note)
-        return [marked, *_follow(CONTACT_COLUMNS, contact_form)]
+    if kind == "contacts":  # either customer column names it: neither is marked required
+        return [CUSTOMER_NAME_COLUMN, CUSTOMER_ID_COLUMN, *_follow(CONTACT_COLUMNS, contact_form)]
     contact = _follow(CONTACT_COLUMNS, contact_form, name_required=False)
     return [*_follow(CUSTOMER_COLUMNS, await _form(session, FormName.COMPANY)), *contact]
 

@@ -72,8 +72,14 @@ CONTACT_COLUMNS: tuple[Column, ...] = (
     Column("email", "Contact email"),
     Column("title", "Contact title"),
 )
-# The customer a row of the contacts sheet adds to (the contacts export names it so too).
-CUSTOMER_NAME_COLUMN = Column("customer", "Customer", "An existing customer's name.")
+# The customer a row of the contacts sheet adds to, by name or by id (the id decides when
+# both are given); the contacts export writes both.
+CUSTOMER_NAME_COLUMN = Column(
+    "customer", "Customer", "An existing customer's name; required unless Customer ID is given."
+)
+CUSTOMER_ID_COLUMN = Column(
+    "customerId", "Customer ID", "An existing customer's id; when given, it decides the customer."
+)
 PRODUCT_COLUMNS: tuple[Column, ...] = (
     Column("name", "Name", "Required."),
     Column("code", "Code", "Required; unique."),
@@ -95,6 +101,18 @@ def cell(value: Any) -> Any:
     if isinstance(value, date | Decimal | int | float | str) or value is None:
         return value
     return str(value)
+
+
+_AS_THEY_ARE = (str, int, float, Decimal, date)  # datetimes excepted (a date subclass)
+
+
+def needs_cell(python_type: type | None) -> bool:
+    """Whether values of a column of this Python type (None: unknown) must pass through
+    ``cell`` on their way to a sheet; the others are written as they come, which spares
+    an export a call per value of its plain columns."""
+    if python_type is None or issubclass(python_type, datetime | Enum):
+        return True
+    return not issubclass(python_type, _AS_THEY_ARE)
 
 
 # ---- reading an upload ---------------------------------------------------------------------
@@ -147,16 +165,18 @@ def _scan_sheets(path: Path, max_rows: int) -> None:
             with archive.open(part) as sheet:
                 while chunk := sheet.read(1024 * 1024):
                     text = tail + chunk
-                    if _MERGE.search(text):
+                    # The literal parts first (a fast scan), the patterns only where they may be.
+                    if b"mergeCell" in text and _MERGE.search(text):
                         raise _refuse(
                             "has merged cells: unmerge them so that each value has its own cell"
                         )
-                    if (formula := _FORMULA.search(text)) is not None:
+                    maybe_formula = b"<f" in text or b":f" in text
+                    if maybe_formula and (formula := _FORMULA.search(text)) is not None:
                         cells = _CELL.findall(text, 0, formula.start())
                         where = f"cell {cells[-1].decode()}" if cells else "a cell"
                         raise _refuse(f"{where} holds a formula: paste values instead")
                     # Rows whose tag starts in the kept tail were cut off and not counted yet.
-                    rows += sum(1 for _ in _ROW.finditer(text, max(0, len(tail) - 4)))
+                    rows += len(_ROW.findall(text, max(0, len(tail) - 4)))
                     if rows > max_rows + 1:  # the header row besides the data
                         raise _refuse(f"has more than {max_rows} data rows, the limit: split it")
                     tail = text[-_TAIL:]
@@ -190,13 +210,20 @@ def open_sheet(path: Path, max_rows: int) -> Sheet:
     headers = [_header(value) for value in next(reader, [])]
 
     def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
+        # An empty cell reads as "" (never None): a row of them is skipped, one among values
+        # becomes None. Counted in C, so that a row without empty cells costs no per-value
+        # Python.
         for number, values in enumerate(reader, start=first_row + 1):
-            if all(v is None or v == "" for v in values):
+            blank = values.count("")
+            if blank == len(values):
                 continue
-            first = values[0] if values else None
+            first = values[0]
             if number == first_row + 1 and isinstance(first, str) and first.startswith(NOTE_PREFIX):
                 continue
-            yield number, tuple(None if v == "" else v for v in values)
+            if blank:
+                yield number, tuple(None if v == "" else v for v in values)
+            else:
+                yield number, tuple(values)
 
     return Sheet(headers, rows(), max(0, sheet.height - 1))
 

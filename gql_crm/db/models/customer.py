@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base, reference, str_enum, trigram_indexes
+from gql_crm.db.base import Base, expression_index, reference, str_enum, trigram_indexes
 from gql_crm.db.models.setting import POOL_TYPE, Pool
 
 
@@ -51,6 +51,8 @@ class Customer(Base):
             sqlite_where=text("deleted_at IS NOT NULL"),
             postgresql_where=text("deleted_at IS NOT NULL"),
         ),
+        # The duplicate rule's lookup of live customers by name in any case.
+        expression_index("ix_customers_live_name", "lower(name)", where="deleted_at IS NULL"),
         *trigram_indexes("customers", "name", "short_name"),
     )
 

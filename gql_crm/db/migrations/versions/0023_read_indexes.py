@@ -7,8 +7,8 @@ Create Date: 2026-12-07 00:20:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0024"
-down_revision: str | None = "0021"
+revision: str = "0023"
+down_revision: str | None = "0022"
 
 LIVE_AND_SIGNED = sa.text("deleted_at IS NULL AND signed_on IS NOT NULL")
 BINNED = sa.text("deleted_at IS NOT NULL")
