@@ -516,6 +516,8 @@ class _Walker:
                 parts.append((key, _total_count))
             elif name == "edges":
                 parts.append((key, self._edges(_object_type(field.type), field_nodes, spec)))
+            elif name == "nodes":
+                parts.append((key, self._nodes(_object_type(field.type), field_nodes, spec)))
             elif name == "pageInfo":
                 parts.append((key, self._page_info(_object_type(field.type), field_nodes)))
             else:
@@ -536,28 +538,25 @@ class _Walker:
                 self._cursors = True
                 pairs.append((key, lambda _p, page: page.rows.c.cursor))
             elif name == "node":
-                target = _object_type(field.type)
-                table = TABLES.get(target.name)
-                if table is None or table.model is not spec.model:
-                    raise NotPlain
-                item = self.object(target, field_nodes, table, frozenset({spec.model}))
+                item = self._listed(_object_type(field.type), field_nodes, spec)
                 pairs.append((key, _on_edge(item)))
             else:
                 raise NotPlain
-        model = spec.model
 
-        def render(principal: Principal, _rows: Select[Any], page: Page) -> ColumnElement[Any]:
-            limited = page.rows
-            edge = json_object([(key, value(principal, page)) for key, value in pairs])
-            items = func.json_agg(aggregate_order_by(edge, limited.c.n))
-            return (
-                select(func.coalesce(items, literal_column("'[]'::json")))
-                .select_from(limited.join(model.__table__, model.id == limited.c.id))
-                .where(limited.c.n <= page.size)
-                .scalar_subquery()
-            )
+        def edge(principal: Principal, page: Page) -> ColumnElement[Any]:
+            return json_object([(key, value(principal, page)) for key, value in pairs])
 
-        return render
+        return _page_items(edge, spec)
+
+    def _nodes(self, type_: GraphQLObjectType, nodes: list[FieldNode], spec: Listing) -> PageRender:
+        """The page's records without cursors."""
+        return _page_items(_on_edge(self._listed(type_, nodes, spec)), spec)
+
+    def _listed(self, type_: GraphQLObjectType, nodes: list[FieldNode], spec: Listing) -> Render:
+        table = TABLES.get(type_.name)
+        if table is None or table.model is not spec.model:
+            raise NotPlain
+        return self.object(type_, nodes, table, frozenset({spec.model}))
 
     def _page_info(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> PageRender:
         pairs: list[tuple[str, Callable[[Page], ColumnElement[Any]]]] = []
@@ -737,7 +736,7 @@ class _Walker:
                 parts.append((key, lambda principal, _rows: _count_under(spec, principal)))
             elif name == "nodes":
                 item = page.item(self._item(_object_type(part.type), field_nodes, spec, path))
-                parts.append((key, _page_items(item, size)))
+                parts.append((key, _sub_page_items(item, size)))
             elif name == "edges":
                 parts.append(
                     (
@@ -894,7 +893,7 @@ def _on_rows(type_name: str) -> Callable[[Any], ColumnElement[Any]]:
     return lambda _rows: literal_column(f"'{type_name}'")  # a GraphQL type name
 
 
-def _page_items(
+def _sub_page_items(
     label: str, size: ColumnElement[Any]
 ) -> Callable[[Principal, Any], ColumnElement[Any]]:
     return lambda _principal, rows: _page_list(rows.c[label], rows, size)
@@ -935,6 +934,23 @@ class Page:
 
 
 PageRender = Callable[[Principal, Select[Any], Page], ColumnElement[Any]]
+
+
+def _page_items(item: Callable[[Principal, Page], ColumnElement[Any]], spec: Listing) -> PageRender:
+    """A JSON array of ``item`` over a root connection's page, in order."""
+    model = spec.model
+
+    def render(principal: Principal, _rows: Select[Any], page: Page) -> ColumnElement[Any]:
+        limited = page.rows
+        items = func.json_agg(aggregate_order_by(item(principal, page), limited.c.n))
+        return (
+            select(func.coalesce(items, literal_column("'[]'::json")))
+            .select_from(limited.join(model.__table__, model.id == limited.c.id))
+            .where(limited.c.n <= page.size)
+            .scalar_subquery()
+        )
+
+    return render
 
 
 def _total_count(_principal: Principal, rows: Select[Any], _page: Page) -> ColumnElement[Any]:
