@@ -54,7 +54,9 @@ query CustomerView($id: Int!) {{
     contacts {{ id name title mobile }}
     schedules(first: {PAGE}) {{ nodes {{ id title startsAt endsAt }} }}
     tasks(first: {PAGE}) {{ nodes {{ id content dueAt done }} }}
-    followUps(first: {PAGE}) {{ nodes {{ id content followedAt method {{ label }} author {{ name }} }} }}
+    followUps(first: {PAGE}) {{
+      nodes {{ id content followedAt method {{ label }} author {{ name }} }}
+    }}
     opportunities(first: {PAGE}) {{ nodes {{ id title amount stage {{ name }} }} }}
     orders(first: {PAGE}) {{ nodes {{ id title amount signedOn }} }}
     paymentPlans(first: {PAGE}) {{ nodes {{ id dueOn amount }} }}

@@ -72,7 +72,8 @@ def _selection(type_name: str, depth: int) -> str:
 def _node_type(connection: str) -> str:
     type_ = SCHEMA.get_type(connection)
     assert isinstance(type_, GraphQLObjectType)
-    return get_named_type(type_.fields["nodes"].type).name
+    name: str = get_named_type(type_.fields["nodes"].type).name
+    return name
 
 
 def _page(name: str, arguments: str, selection: str) -> str:

@@ -227,3 +227,18 @@ async def test_sub_lists_of_50_customers_cost_one_statement_each(
     assert len(customers) == 50
     assert sorted(c["node"]["tasks"]["totalCount"] for c in customers)[-49:] == [7] * 49
     assert len(counted) == len(large)
+
+
+async def test_the_benchmark_view_is_answered_by_one_statement(
+    admin: GraphQLClient, services: Services, clock: FrozenClock
+) -> None:
+    """The view `bench/customer_view.py` measures stays compiled in its page shape."""
+    if services.database.dialect != "postgresql":
+        pytest.skip("compiled reads run on PostgreSQL")
+    from bench.customer_view import OURS
+
+    customer_id = await customer_with(services, clock, 7)
+    data, counted = await counted_data(admin, services, OURS, id=customer_id)
+    counted.assert_at_most(3)
+    assert "json_build_object" in counted.statements[-1]
+    assert len(data["customer"]["followUps"]["nodes"]) == 5

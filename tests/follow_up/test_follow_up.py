@@ -36,7 +36,9 @@ NOT_YOURS = (
 )
 FOLLOW_UPS = """
 query($id: Int!, $first: Int!) {
-  customer(id: $id) { lastFollowUpAt poolRelease { at } followUps(first: $first) { nodes { content } } }
+  customer(id: $id) {
+    lastFollowUpAt poolRelease { at } followUps(first: $first) { nodes { content } }
+  }
 }
 """
 
