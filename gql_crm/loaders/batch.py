@@ -270,6 +270,48 @@ async def first_per_parent(
     )
 
 
+Load = Callable[..., Awaitable[list[Page[Any]]]]
+
+
+def pages(
+    model: type[Any],
+    parent: InstrumentedAttribute[Any],
+    order: Sequence[SortKey],
+    *where: ColumnElement[bool],
+) -> Load:
+    """A loader of pages (``Slice`` keys) of the ``model`` rows under each parent that meet
+    ``where``, in ``order``: one ``windowed`` statement per request level."""
+
+    @functools.cache  # without and with a cursor
+    def statement(after: bool) -> Select[Any]:
+        return windowed(model, parent, order, *where, after=after)
+
+    async def load(database: Reads, keys: Sequence[Slice], **parameters: Any) -> list[Page[Any]]:
+        return await first_per_parent(database, statement, parent.key, keys, order, **parameters)
+
+    return load
+
+
+def scoped_pages(
+    model: type[Any],
+    parent: InstrumentedAttribute[Any],
+    rule: Callable[[Principal], ColumnElement[bool]],
+    order: Sequence[SortKey],
+) -> Load:
+    """``pages`` of the rows the caller may see (``rule``, from ``db/visibility.py``), its
+    statements built once per scope."""
+
+    @per_principal
+    def statements(principal: Principal) -> Callable[[bool], Select[Any]]:
+        visible = rule(principal)
+        return functools.cache(lambda after: windowed(model, parent, order, visible, after=after))
+
+    async def load(database: Reads, principal: Principal, keys: Sequence[Slice]) -> list[Page[Any]]:
+        return await first_per_parent(database, statements(principal), parent.key, keys, order)
+
+    return load
+
+
 @functools.cache  # one loader per model, however many fields read it
 def rows_by_id(model: type[T]) -> Callable[[Reads, Sequence[int]], Awaitable[list[T | None]]]:
     """A loader of ``model`` rows by primary key ``id``."""

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 from sqlalchemy import Select
@@ -22,11 +21,10 @@ from gql_crm.loaders.batch import (
     Slice,
     by_key,
     children,
-    first_per_parent,
     in_keys,
+    pages,
     per_principal,
     rows_by_id,
-    windowed,
 )
 from gql_crm.services.customer import CustomerFilter, customer_query
 
@@ -61,33 +59,18 @@ async def load_shared_with(database: Reads, customer_ids: Sequence[int]) -> list
 
 
 FOLLOW_UP_ORDER = [SortKey(FollowUp.followed_at, descending=True), SortKey(FollowUp.id, True)]
-
-
-@functools.cache  # without and with a cursor
-def _follow_ups(after: bool) -> Select[FollowUp]:
-    live = FollowUp.deleted_at.is_(None)
-    return windowed(FollowUp, FollowUp.customer_id, FOLLOW_UP_ORDER, live, after=after)
-
-
-async def load_follow_ups(database: Reads, keys: Sequence[Slice]) -> list[Page[FollowUp]]:
-    """Pages of a customer's follow-ups, newest first."""
-    return await first_per_parent(database, _follow_ups, "customer_id", keys, FOLLOW_UP_ORDER)
-
-
+# A customer's live follow-ups, newest first.
+load_follow_ups = pages(
+    FollowUp, FollowUp.customer_id, FOLLOW_UP_ORDER, FollowUp.deleted_at.is_(None)
+)
+# The operation-log entries about a customer, newest first.
 OPERATION_LOG_ORDER = [SortKey(OperationLog.id, descending=True)]
-
-
-@functools.cache
-def _operation_log(after: bool) -> Select[OperationLog]:
-    about_customers = OperationLog.entity_type == "customer"
-    return windowed(
-        OperationLog, OperationLog.entity_id, OPERATION_LOG_ORDER, about_customers, after=after
-    )
-
-
-async def load_operation_log(database: Reads, keys: Sequence[Slice]) -> list[Page[OperationLog]]:
-    """Pages of the operation-log entries about a customer, newest first."""
-    return await first_per_parent(database, _operation_log, "entity_id", keys, OPERATION_LOG_ORDER)
+load_operation_log = pages(
+    OperationLog,
+    OperationLog.entity_id,
+    OPERATION_LOG_ORDER,
+    OperationLog.entity_type == "customer",
+)
 
 
 class CustomerLoaders(LoaderSet):

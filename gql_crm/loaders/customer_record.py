@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, case
+from sqlalchemy import ColumnElement, bindparam, case
 
 from gql_crm.db.engine import Reads
 from gql_crm.db.models import (
@@ -21,26 +20,12 @@ from gql_crm.db.models import (
 )
 from gql_crm.db.pagination import Page, SortKey
 from gql_crm.loaders.base import Loader, LoaderSet, loader
-from gql_crm.loaders.batch import Slice, first_per_parent, windowed
-
-R = TypeVar("R")
-Load = Callable[..., Awaitable[list[Page[R]]]]
+from gql_crm.loaders.batch import Load, Slice, pages
 
 
-def _live_records(model: type[R], order: Callable[[], list[SortKey]]) -> Load[R]:
+def _live_records(model: Any, order: list[SortKey]) -> Load:
     """A loader of pages of a customer's live (not deleted) records."""
-
-    @functools.cache  # without and with a cursor
-    def statement(after: bool) -> Select[Any]:
-        live = model.deleted_at.is_(None)  # type: ignore[attr-defined]
-        return windowed(model, model.customer_id, order(), live, after=after)  # type: ignore[attr-defined]
-
-    async def load(database: Reads, keys: Sequence[Slice], **parameters: Any) -> list[Page[R]]:
-        return await first_per_parent(
-            database, statement, "customer_id", keys, order(), **parameters
-        )
-
-    return load
+    return pages(model, model.customer_id, order, model.deleted_at.is_(None))
 
 
 # The orders a customer view lists them in (also read by compiled reads, direct/compiled_graph.py).
@@ -73,13 +58,14 @@ def schedule_order(now: ColumnElement[Any]) -> list[SortKey]:
     ]
 
 
-load_tasks = _live_records(Task, lambda: TASK_ORDER)
-load_notes = _live_records(CustomerNote, lambda: NOTE_ORDER)
-load_calls = _live_records(CallRecord, lambda: CALL_ORDER)
-load_complaints = _live_records(Complaint, lambda: COMPLAINT_ORDER)
-load_services = _live_records(ServiceRecord, lambda: SERVICE_ORDER)
-SCHEDULE_ORDER = schedule_order(bindparam("now", type_=Schedule.starts_at.type))
-_load_schedules = _live_records(Schedule, lambda: SCHEDULE_ORDER)
+load_tasks = _live_records(Task, TASK_ORDER)
+load_notes = _live_records(CustomerNote, NOTE_ORDER)
+load_calls = _live_records(CallRecord, CALL_ORDER)
+load_complaints = _live_records(Complaint, COMPLAINT_ORDER)
+load_services = _live_records(ServiceRecord, SERVICE_ORDER)
+_load_schedules = _live_records(
+    Schedule, schedule_order(bindparam("now", type_=Schedule.starts_at.type))
+)
 
 
 async def load_schedules(

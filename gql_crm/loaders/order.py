@@ -41,13 +41,12 @@ from gql_crm.loaders.base import Loader, LoaderSet, loader, scoped_loader
 from gql_crm.loaders.batch import (
     Slice,
     children,
-    first_per_parent,
     in_keys,
     numbered,
     page_of,
     pages_per_parent,
     per_principal,
-    windowed,
+    scoped_pages,
 )
 from gql_crm.services.order import (
     OrderMoney,
@@ -65,24 +64,7 @@ EXPENSE_ORDER = [SortKey(Expense.occurred_on, True), SortKey(Expense.id, True)]
 Statement = Callable[[bool], Select[Any]]  # a sub-list's statement, without or with a cursor
 
 
-def _windowed(model: Any, rule: Callable[[Principal], Any], order: list[SortKey]) -> Any:
-    """Pages per customer of ``model`` rows the caller may see (``rule``), statements built
-    once per scope."""
-
-    @per_principal
-    def statements(principal: Principal) -> Statement:
-        visible = rule(principal)
-        return functools.cache(
-            lambda after: windowed(model, model.customer_id, order, visible, after=after)
-        )
-
-    async def load(database: Reads, principal: Principal, keys: Sequence[Slice]) -> list[Page[Any]]:
-        return await first_per_parent(database, statements(principal), "customer_id", keys, order)
-
-    return load
-
-
-load_customer_orders = _windowed(Order, visibility.order, ORDER_ORDER)
+load_customer_orders = scoped_pages(Order, Order.customer_id, visibility.order, ORDER_ORDER)
 
 
 load_lines = children(OrderLine.order_id, OrderLine.position, OrderLine.id)
@@ -306,7 +288,9 @@ async def load_customer_invoices(
     return await _per_customer(database, statement, keys, INVOICE_ORDER)
 
 
-load_customer_expenses = _windowed(Expense, visibility.expense, EXPENSE_ORDER)
+load_customer_expenses = scoped_pages(
+    Expense, Expense.customer_id, visibility.expense, EXPENSE_ORDER
+)
 
 
 class OrderLoaders(LoaderSet):
