@@ -734,27 +734,16 @@ class _Walker:
             self.permissions.update(declared_permissions(part))
             if name == "totalCount":
                 parts.append((key, lambda principal, _rows: _count_under(spec, principal)))
-            elif name == "nodes":
-                item = page.item(self._item(_object_type(part.type), field_nodes, spec, path))
+                continue
+            target = _object_type(part.type)
+            if name == "nodes":
+                item = page.item(self._item(target, field_nodes, spec, path))
                 parts.append((key, _sub_page_items(item, size)))
             elif name == "edges":
-                parts.append(
-                    (
-                        key,
-                        self._sub_edges(
-                            _object_type(part.type), field_nodes, spec, path, page, size
-                        ),
-                    )
-                )
+                edges = self._sub_edges(target, field_nodes, spec, path, page, size)
+                parts.append((key, edges))
             elif name == "pageInfo":
-                parts.append(
-                    (
-                        key,
-                        self._sub_page_info(
-                            _object_type(part.type), field_nodes, page, size, given
-                        ),
-                    )
-                )
+                parts.append((key, self._sub_page_info(target, field_nodes, page, size, given)))
             else:
                 raise NotPlain
 
@@ -789,7 +778,7 @@ class _Walker:
     ) -> tuple[ColumnElement[Any], list[ColumnElement[Any]]]:
         """The ``after`` argument as parameters: whether one is given, and its keys' values
         (decoded as the loader decodes them; a bad cursor goes to Strawberry)."""
-        memo = ("after", id(node))
+        memo = ("sub-list after", id(node))
 
         def decoded(inputs: Inputs) -> list[Any] | None:
             if memo not in inputs.read:
