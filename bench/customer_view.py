@@ -52,18 +52,20 @@ query CustomerView($id: Int!) {{
     money {{ contractTotal receivedTotal }}
     primaryContact {{ id name mobile email }}
     contacts {{ id name title mobile }}
-    schedules(first: {PAGE}) {{ id title startsAt endsAt }}
-    tasks(first: {PAGE}) {{ id content dueAt done }}
-    followUps(first: {PAGE}) {{ id content followedAt method {{ label }} author {{ name }} }}
-    opportunities(first: {PAGE}) {{ id title amount stage {{ name }} }}
-    orders(first: {PAGE}) {{ id title amount signedOn }}
-    paymentPlans(first: {PAGE}) {{ id dueOn amount }}
-    payments(first: {PAGE}) {{ id paidOn amount }}
-    invoices(first: {PAGE}) {{ id number amount issuedOn }}
-    complaints(first: {PAGE}) {{ id complaintType content status }}
-    serviceRecords(first: {PAGE}) {{ id serviceType servedAt content }}
-    notes(first: {PAGE}) {{ id content createdAt }}
-    expenses(first: {PAGE}) {{ id amount occurredOn description }}
+    schedules(first: {PAGE}) {{ nodes {{ id title startsAt endsAt }} }}
+    tasks(first: {PAGE}) {{ nodes {{ id content dueAt done }} }}
+    followUps(first: {PAGE}) {{
+      nodes {{ id content followedAt method {{ label }} author {{ name }} }}
+    }}
+    opportunities(first: {PAGE}) {{ nodes {{ id title amount stage {{ name }} }} }}
+    orders(first: {PAGE}) {{ nodes {{ id title amount signedOn }} }}
+    paymentPlans(first: {PAGE}) {{ nodes {{ id dueOn amount }} }}
+    payments(first: {PAGE}) {{ nodes {{ id paidOn amount }} }}
+    invoices(first: {PAGE}) {{ nodes {{ id number amount issuedOn }} }}
+    complaints(first: {PAGE}) {{ nodes {{ id complaintType content status }} }}
+    serviceRecords(first: {PAGE}) {{ nodes {{ id serviceType servedAt content }} }}
+    notes(first: {PAGE}) {{ nodes {{ id content createdAt }} }}
+    expenses(first: {PAGE}) {{ nodes {{ id amount occurredOn description }} }}
   }}
 }}
 """

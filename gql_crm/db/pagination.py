@@ -28,8 +28,17 @@ class InvalidCursor(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SortKey:
+    """One key of a list's order. A key may be null only where the keys before it decide that
+    it is (the schedules' upcoming time, null for past ones): ``nullable`` says so."""
+
     column: ColumnElement[Any] | InstrumentedAttribute[Any]
     descending: bool = False
+    nullable: bool = False
+
+
+def ordered(keys: Sequence[SortKey]) -> list[ColumnElement[Any]]:
+    """The ORDER BY of ``keys``."""
+    return [key.column.desc() if key.descending else key.column.asc() for key in keys]
 
 
 # Stored dates and timestamps lie in these years (dates beyond them overflow in arithmetic).
@@ -60,7 +69,9 @@ def int_bound(column_type: TypeEngine[Any]) -> int:
     return INT64 if isinstance(column_type, BigInteger) else INT32
 
 
-def _decode_value(value: Any, expected: type, bound: int = INT64) -> Any:
+def _decode_value(value: Any, expected: type, bound: int = INT64, nullable: bool = False) -> Any:
+    if value is None and nullable:
+        return None
     if isinstance(value, dict) and len(value) == 1:
         tag, raw = next(iter(value.items()))
         value = _DECODERS[tag](raw) if tag in _DECODERS and isinstance(raw, str) else value
@@ -89,11 +100,15 @@ def encode_cursor(values: Sequence[Any]) -> str:
 
 
 def decode_cursor(
-    cursor: str, types: Sequence[type], bounds: Sequence[int] | None = None
+    cursor: str,
+    types: Sequence[type],
+    bounds: Sequence[int] | None = None,
+    nullable: Sequence[bool] | None = None,
 ) -> list[Any]:
     """The sort-key values in ``cursor``, each checked against its column's Python type
-    (and integers against ``bounds``, what each column holds)."""
+    (and integers against ``bounds``, what each column holds; null only where ``nullable``)."""
     bounds = bounds if bounds is not None else [INT64] * len(types)
+    nullable = nullable if nullable is not None else [False] * len(types)
     try:
         if len(cursor) > MAX_CURSOR_LENGTH:
             raise ValueError("too long")
@@ -101,17 +116,31 @@ def decode_cursor(
         values = orjson.loads(base64.urlsafe_b64decode(padded))
         if not isinstance(values, list) or len(values) != len(types):
             raise ValueError("wrong shape")
-        return [_decode_value(*item) for item in zip(values, types, bounds, strict=True)]
+        items = zip(values, types, bounds, nullable, strict=True)
+        return [_decode_value(*item) for item in items]
     except (ValueError, TypeError, OverflowError, orjson.JSONDecodeError) as error:
         shown = cursor if len(cursor) <= 80 else f"{cursor[:80]}..."
         raise InvalidCursor(f"'{shown}' is not a cursor this list produced") from error
 
 
+def decode_keys(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
+    """The values of ``keys`` in a cursor their list produced (InvalidCursor if not)."""
+    types = [key.column.type.python_type for key in keys]
+    bounds = [int_bound(key.column.type) for key in keys]
+    return decode_cursor(cursor, types, bounds, [key.nullable for key in keys])
+
+
+def _equal(key: SortKey, value: Any) -> ColumnElement[bool]:
+    # Null equals null only in a nullable key: elsewhere `=` keeps the indexes usable.
+    return key.column.is_not_distinct_from(value) if key.nullable else key.column == value
+
+
 def after_clause(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool]:
-    """Rows strictly after ``values`` in the order given by ``keys``."""
+    """Rows strictly after ``values`` in the order given by ``keys`` (a null value of a
+    nullable key is beyond nothing: the keys before it decided the row's place)."""
     clauses: list[ColumnElement[bool]] = []
     for i, key in enumerate(keys):
-        equal_prefix = [keys[j].column == values[j] for j in range(i)]
+        equal_prefix = [_equal(keys[j], values[j]) for j in range(i)]
         beyond = key.column < values[i] if key.descending else key.column > values[i]
         clauses.append(and_(*equal_prefix, beyond))
     return or_(false(), *clauses)
@@ -123,7 +152,13 @@ class Page(Generic[T]):
     cursors: list[str]
     has_next_page: bool
     has_previous_page: bool
-    count_statement: Select[int]
+    # The whole list's size when the page's own statement counted it (a sub-list's window).
+    total: int | None = None
+
+
+def count_of(stmt: Select[Any]) -> Select[int]:
+    """How many rows ``stmt`` lists (what ``totalCount`` answers)."""
+    return select(func.count()).select_from(stmt.order_by(None).subquery())
 
 
 async def keyset_page(
@@ -135,14 +170,10 @@ async def keyset_page(
     after: str | None,
 ) -> Page[T]:
     """One page of ``stmt``; the last key must be unique (usually the primary key)."""
-    count_statement = select(func.count()).select_from(stmt.order_by(None).subquery())
     page_stmt = stmt
     if after is not None:
-        types = [key.column.type.python_type for key in keys]
-        bounds = [int_bound(key.column.type) for key in keys]
-        page_stmt = page_stmt.where(after_clause(keys, decode_cursor(after, types, bounds)))
-    order = [key.column.desc() if key.descending else key.column.asc() for key in keys]
-    page_stmt = page_stmt.order_by(*order).limit(first + 1)
+        page_stmt = page_stmt.where(after_clause(keys, decode_keys(after, keys)))
+    page_stmt = page_stmt.order_by(*ordered(keys)).limit(first + 1)
     key_labels = [key.column.label(f"_k{i}") for i, key in enumerate(keys)]
     rows = (await session.execute(page_stmt.add_columns(*key_labels))).all()
     items = [row[0] for row in rows[:first]]
@@ -152,7 +183,6 @@ async def keyset_page(
         cursors=cursors,
         has_next_page=len(rows) > first,
         has_previous_page=after is not None,
-        count_statement=count_statement,
     )
 
 
@@ -166,7 +196,7 @@ async def read_page(
 
     async def count() -> int:
         async with reads.reader() as session:
-            return int(await session.scalar(page.count_statement) or 0)
+            return int(await session.scalar(count_of(stmt)) or 0)
 
     return page, count
 

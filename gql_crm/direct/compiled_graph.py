@@ -55,7 +55,7 @@ from gql_crm.db.models import (
     Task,
     User,
 )
-from gql_crm.db.pagination import SortKey
+from gql_crm.db.pagination import SortKey, ordered
 from gql_crm.direct.compiled_sql import Parameters
 from gql_crm.loaders.customer import CONTACT_ORDER, FOLLOW_UP_ORDER
 from gql_crm.loaders.customer_record import (
@@ -107,20 +107,21 @@ class One:
 
 @dataclass(frozen=True, slots=True)
 class Many:
-    """A list of ``model`` rows under a row of ``parent``, as the loader lists them.
+    """A list of ``model`` rows under a row of ``parent``, as the loader lists them, in the
+    order of the loader's sort keys (``keys``).
 
-    ``source`` is the FROM (the model's table, or a join through the orders); ``limited``
-    lists take the ``first`` argument (its default from the schema, checked by the planner
-    against the same maximum as ``_nested_limit``).
+    ``source`` is the FROM (the model's table, or a join through the orders); ``paged``
+    lists are connections taking ``first`` and ``after`` (the default from the schema,
+    checked by the planner against the largest page), the others plain lists of every row.
     """
 
     model: type[Any]
     parent: type[Any]
     on: Callable[[], ColumnElement[bool]]
-    order_by: Callable[[Parameters], Sequence[ColumnElement[Any]]]
+    keys: Callable[[Parameters], Sequence[SortKey]]
     where: Where = _nothing
     source: Callable[[], FromClause] | None = None
-    limited: bool = True
+    paged: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +213,7 @@ def _option(column: Any) -> One:
     return One(OptionItem, lambda: OptionItem.id == column)
 
 
-def _fixed_order(order: Sequence[ColumnElement[Any]]) -> Callable[[Parameters], Any]:
+def _fixed_order(order: Sequence[SortKey]) -> Callable[[Parameters], Sequence[SortKey]]:
     """An order that needs no request parameter (unlike the schedules', which needs now)."""
     return lambda _parameters: order
 
@@ -221,14 +222,14 @@ def _live(model: Any) -> Where:
     return lambda _principal: (model.deleted_at.is_(None),)
 
 
-def _on_customer(model: Any, order: Sequence[ColumnElement[Any]], **options: Any) -> Many:
+def _on_customer(model: Any, order: Sequence[SortKey], **options: Any) -> Many:
     """A list of ``model`` rows hanging on the customer by ``customer_id``."""
     return Many(
         model, Customer, lambda: model.customer_id == Customer.id, _fixed_order(order), **options
     )
 
 
-def _through_orders(model: Any, order: Sequence[ColumnElement[Any]]) -> Many:
+def _through_orders(model: Any, order: Sequence[SortKey]) -> Many:
     """A list of an order's child rows over the customer's orders the caller may see."""
     return Many(
         model,
@@ -287,11 +288,11 @@ TABLES: dict[str, Table] = {
             "industry": _option(Customer.industry_id),
             "maturity": One(MaturityOption, lambda: MaturityOption.id == Customer.maturity_id),
             "money": _CUSTOMER_MONEY,
-            "contacts": _on_customer(Contact, CONTACT_ORDER, limited=False),
+            "contacts": _on_customer(Contact, CONTACT_ORDER, paged=False),
             "primaryContact": One(
                 Contact,
                 lambda: and_(Contact.customer_id == Customer.id, Contact.is_primary),
-                CONTACT_ORDER,
+                ordered(CONTACT_ORDER),
             ),
             "followUps": _on_customer(FollowUp, FOLLOW_UP_ORDER, where=_live(FollowUp)),
             "opportunities": _on_customer(

@@ -56,9 +56,12 @@ from sqlalchemy import (
     func,
     inspect,
     literal_column,
+    not_,
+    or_,
     select,
+    type_coerce,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from strawberry.utils.str_converters import to_snake_case
 
 from gql_crm.auth.principal import Principal
@@ -70,7 +73,9 @@ from gql_crm.db.pagination import (
     SortKey,
     after_clause,
     decode_cursor,
+    decode_keys,
     int_bound,
+    ordered,
 )
 from gql_crm.direct.compiled_graph import (
     ROOTS,
@@ -108,7 +113,6 @@ from gql_crm.direct.selections import (
 )
 from gql_crm.direct.selections import operation as document_operation
 from gql_crm.schema.common import declared_permissions
-from gql_crm.schema.customer import MAX_NESTED_PAGE
 
 logger = logging.getLogger("gql_crm.compiled")
 
@@ -563,6 +567,8 @@ class _Walker:
                 parts.append((key, _total_count))
             elif name == "edges":
                 parts.append((key, self._edges(_object_type(field.type), field_nodes, spec)))
+            elif name == "nodes":
+                parts.append((key, self._nodes(_object_type(field.type), field_nodes, spec)))
             elif name == "pageInfo":
                 parts.append((key, self._page_info(_object_type(field.type), field_nodes)))
             else:
@@ -583,28 +589,25 @@ class _Walker:
                 self._cursors = True
                 pairs.append((key, lambda _p, page: page.rows.c.cursor))
             elif name == "node":
-                target = _object_type(field.type)
-                table = TABLES.get(target.name)
-                if table is None or table.model is not spec.model:
-                    raise NotPlain
-                item = self.object(target, field_nodes, table, frozenset({spec.model}))
+                item = self._listed(_object_type(field.type), field_nodes, spec)
                 pairs.append((key, _on_edge(item)))
             else:
                 raise NotPlain
-        model = spec.model
 
-        def render(principal: Principal, _rows: Select[Any], page: Page) -> ColumnElement[Any]:
-            limited = page.rows
-            edge = json_object([(key, value(principal, page)) for key, value in pairs])
-            items = func.json_agg(aggregate_order_by(edge, limited.c.n))
-            return (
-                select(func.coalesce(items, literal_column("'[]'::json")))
-                .select_from(limited.join(model.__table__, model.id == limited.c.id))
-                .where(limited.c.n <= page.size)
-                .scalar_subquery()
-            )
+        def edge(principal: Principal, page: Page) -> ColumnElement[Any]:
+            return json_object([(key, value(principal, page)) for key, value in pairs])
 
-        return render
+        return _page_items(edge, spec)
+
+    def _nodes(self, type_: GraphQLObjectType, nodes: list[FieldNode], spec: Listing) -> PageRender:
+        """The page's records without cursors."""
+        return _page_items(_on_edge(self._listed(type_, nodes, spec)), spec)
+
+    def _listed(self, type_: GraphQLObjectType, nodes: list[FieldNode], spec: Listing) -> Render:
+        table = TABLES.get(type_.name)
+        if table is None or table.model is not spec.model:
+            raise NotPlain
+        return self.object(type_, nodes, table, frozenset({spec.model}))
 
     def _page_info(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> PageRender:
         pairs: list[tuple[str, Callable[[Page], ColumnElement[Any]]]] = []
@@ -695,16 +698,15 @@ class _Walker:
             if field.args:
                 raise NotPlain
             return self._inline(_object_type(field.type), nodes, spec)
+        if isinstance(spec, Many) and spec.paged:
+            return self._sub_page(field, nodes, spec, path)
         target = _object_type(field.type)
         if isinstance(spec, Itself):
             same = TABLES.get(target.name)
             if same is None or same.model is not table.model or field.args:
                 raise NotPlain
             return self.object(target, nodes, same, path)
-        target_table = TABLES.get(target.name)
-        if target_table is None or target_table.model is not spec.model or spec.model in path:
-            raise NotPlain  # a table inside itself would correlate to the wrong row
-        inner = self.object(target, nodes, target_table, path | {spec.model})
+        inner = self._item(target, nodes, spec, path)
         if isinstance(spec, One):
             if field.args:
                 raise NotPlain
@@ -734,29 +736,232 @@ class _Walker:
 
         return render
 
+    def _item(
+        self,
+        target: GraphQLObjectType,
+        nodes: list[FieldNode],
+        spec: One | Many,
+        path: frozenset[type[Any]],
+    ) -> Render:
+        """The selected fields of one related row of ``spec``."""
+        table = TABLES.get(target.name)
+        if table is None or table.model is not spec.model or spec.model in path:
+            raise NotPlain  # a table inside itself would correlate to the wrong row
+        return self.object(target, nodes, table, path | {spec.model})
+
     def _many(
         self, field: GraphQLField, nodes: list[FieldNode], spec: Many, inner: Render
     ) -> Render:
         list_type = field.type.of_type if isinstance(field.type, GraphQLNonNull) else field.type
-        if not isinstance(list_type, GraphQLList):
+        if not isinstance(list_type, GraphQLList) or field.args or len(nodes) != 1:
             raise NotPlain
-        if set(field.args) != ({"first"} if spec.limited else set()) or len(nodes) != 1:
-            raise NotPlain
-        limit = None
-        if spec.limited:
-            limit = self._argument(
-                field, nodes[0], "first", "integer", lambda v: 0 <= v <= MAX_NESTED_PAGE
-            )
-        order_by = spec.order_by(self.parameters)
+        order_by = ordered(spec.keys(self.parameters))
 
         def render(principal: Principal) -> ColumnElement[Any]:
             source: FromClause = spec.source() if spec.source else spec.model.__table__
             where = [spec.on(), *spec.where(principal)]
-            return json_list(
-                inner(principal), source, where, order_by, spec.parent.__table__, limit
-            )
+            return json_list(inner(principal), source, where, order_by, spec.parent.__table__, None)
 
         return render
+
+    def _sub_page(
+        self, field: GraphQLField, nodes: list[FieldNode], spec: Many, path: frozenset[type[Any]]
+    ) -> Render:
+        """A connection under a row (a customer's follow-ups...): the page of rows after the
+        cursor as the loader pages them (rows, order, cursors), its page info and, when
+        asked, the count of the parent's whole list; one lateral subquery per connection."""
+        if set(field.args) != {"first", "after"} or len(nodes) != 1:
+            raise NotPlain
+        node, maximum = nodes[0], self.pages.maximum
+        size = self._argument(field, node, "first", "integer", lambda v: 0 <= v <= maximum)
+        keys = spec.keys(self.parameters)
+        given, values = self._cursor(field, node, keys)
+        connection = _object_type(field.type)
+        page = _SubPage()
+        parts: list[tuple[str, Callable[[Principal, Any], ColumnElement[Any]]]] = []
+        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+        for key, field_nodes in self.collect(connection, selection_sets).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                typename = _on_rows(connection.name)
+                parts.append((key, lambda _principal, rows, t=typename: t(rows)))  # type: ignore[misc]
+                continue
+            part = connection.fields[name]
+            self.permissions.update(declared_permissions(part))
+            if name == "totalCount":
+                parts.append((key, lambda principal, _rows: _count_under(spec, principal)))
+                continue
+            target = _object_type(part.type)
+            if name == "nodes":
+                item = page.item(self._item(target, field_nodes, spec, path))
+                parts.append((key, _sub_page_items(item, size)))
+            elif name == "edges":
+                edges = self._sub_edges(target, field_nodes, spec, path, page, size)
+                parts.append((key, edges))
+            elif name == "pageInfo":
+                parts.append((key, self._sub_page_info(target, field_nodes, page, size, given)))
+            else:
+                raise NotPlain
+
+        def render(principal: Principal) -> ColumnElement[Any]:
+            source: FromClause = spec.source() if spec.source else spec.model.__table__
+            where = [
+                spec.on(),
+                *spec.where(principal),
+                or_(not_(given), after_clause(keys, values)),
+            ]
+            order = ordered(keys)
+            columns: list[ColumnElement[Any]] = [func.row_number().over(order_by=order).label("n")]
+            if page.cursors:
+                columns.append(cursor([k.column for k in keys]).label("c"))  # type: ignore[misc]
+            columns += [item(principal).label(label) for label, item in page.items.items()]
+            rows = (
+                select(*columns)
+                .select_from(source)
+                .where(*where)
+                .order_by(*order)
+                .limit(size.op("+")(1))
+                .correlate(spec.parent.__table__)
+                .lateral()
+            )
+            answer = json_object([(key, value(principal, rows)) for key, value in parts])
+            return select(answer).select_from(rows).scalar_subquery()
+
+        return render
+
+    def _cursor(
+        self, field: GraphQLField, node: FieldNode, keys: Sequence[SortKey]
+    ) -> tuple[ColumnElement[Any], list[ColumnElement[Any]]]:
+        """The ``after`` argument as parameters: whether one is given, and its keys' values
+        (decoded as the loader decodes them; a bad cursor goes to Strawberry)."""
+        memo = ("sub-list after", id(node))
+
+        def decoded(inputs: Inputs) -> list[Any] | None:
+            if memo not in inputs.read:
+                try:
+                    given = get_argument_values(field, node, inputs.variables).get("after")
+                    inputs.read[memo] = None if given is None else decode_keys(given, keys)
+                except (GraphQLError, InvalidCursor) as error:
+                    raise Fallback from error
+            return inputs.read[memo]  # type: ignore[no-any-return]
+
+        def value(i: int) -> Callable[[Inputs], Any]:
+            return lambda inputs: (decoded(inputs) or [None] * len(keys))[i]
+
+        given = self.parameters.add(lambda inputs: decoded(inputs) is not None, "boolean")
+        values = [
+            self.parameters.add(value(i), _key_type(key.column)) for i, key in enumerate(keys)
+        ]
+        return given, values
+
+    def _sub_edges(
+        self,
+        type_: GraphQLObjectType,
+        nodes: list[FieldNode],
+        spec: Many,
+        path: frozenset[type[Any]],
+        page: _SubPage,
+        size: ColumnElement[Any],
+    ) -> Callable[[Principal, Any], ColumnElement[Any]]:
+        pairs: list[tuple[str, Callable[[Any], ColumnElement[Any]]]] = []
+        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+        for key, field_nodes in self.collect(type_, selection_sets).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, _on_rows(type_.name)))
+                continue
+            field = type_.fields[name]
+            self.permissions.update(declared_permissions(field))
+            if name == "cursor":
+                page.cursors = True
+                pairs.append((key, lambda rows: rows.c.c))
+            elif name == "node":
+                item = page.item(self._item(_object_type(field.type), field_nodes, spec, path))
+                pairs.append((key, lambda rows, i=item: rows.c[i]))  # type: ignore[misc]
+            else:
+                raise NotPlain
+
+        def render(_principal: Principal, rows: Any) -> ColumnElement[Any]:
+            edge = json_object([(key, value(rows)) for key, value in pairs])
+            return _page_list(edge, rows, size)
+
+        return render
+
+    def _sub_page_info(
+        self,
+        type_: GraphQLObjectType,
+        nodes: list[FieldNode],
+        page: _SubPage,
+        size: ColumnElement[Any],
+        given: ColumnElement[Any],
+    ) -> Callable[[Principal, Any], ColumnElement[Any]]:
+        pairs: list[tuple[str, Callable[[Any], ColumnElement[Any]]]] = []
+        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
+        for key, field_nodes in self.collect(type_, selection_sets).items():
+            name = field_nodes[0].name.value
+            if name == "__typename":
+                pairs.append((key, _on_rows(type_.name)))
+                continue
+            self.permissions.update(declared_permissions(type_.fields[name]))
+            if name == "hasNextPage":
+                pairs.append((key, lambda _rows: func.count() > size))
+            elif name == "hasPreviousPage":
+                pairs.append((key, lambda _rows: given))
+            elif name in ("startCursor", "endCursor"):
+                page.cursors = True
+                last = name == "endCursor"
+                pairs.append((key, lambda rows, last=last: _page_cursor(rows, size, last)))  # type: ignore[misc]
+            else:
+                raise NotPlain
+
+        def render(_principal: Principal, rows: Any) -> ColumnElement[Any]:
+            return json_object([(key, value(rows)) for key, value in pairs])
+
+        return render
+
+
+class _SubPage:
+    """What a connection under a row selects of its page's rows while it is walked: the
+    rows' JSON objects (``j0``... as many as the selection asks for) and their cursors."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, Render] = {}
+        self.cursors = False
+
+    def item(self, render: Render) -> str:
+        label = f"j{len(self.items)}"
+        self.items[label] = render
+        return label
+
+
+def _on_rows(type_name: str) -> Callable[[Any], ColumnElement[Any]]:
+    return lambda _rows: literal_column(f"'{type_name}'")  # a GraphQL type name
+
+
+def _sub_page_items(
+    label: str, size: ColumnElement[Any]
+) -> Callable[[Principal, Any], ColumnElement[Any]]:
+    return lambda _principal, rows: _page_list(rows.c[label], rows, size)
+
+
+def _page_list(item: ColumnElement[Any], rows: Any, size: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A JSON array of ``item`` over the page's rows (not the one beyond it), in order."""
+    items = func.json_agg(aggregate_order_by(item, rows.c.n)).filter(rows.c.n <= size)
+    return func.coalesce(items, literal_column("'[]'::json"))
+
+
+def _page_cursor(rows: Any, size: ColumnElement[Any], last: bool) -> ColumnElement[Any]:
+    """The cursor of the page's first (or last) row, null for an empty page."""
+    by = rows.c.n.desc() if last else rows.c.n
+    cursors = func.array_agg(aggregate_order_by(rows.c.c, by)).filter(rows.c.n <= size)
+    return type_coerce(cursors, ARRAY(Text))[1]
+
+
+def _count_under(spec: Many, principal: Principal) -> ColumnElement[Any]:
+    """How many rows the parent's whole list holds (``totalCount``), as the loader counts."""
+    source: FromClause = spec.source() if spec.source else spec.model.__table__
+    rows = select(func.count()).select_from(source).where(spec.on(), *spec.where(principal))
+    return rows.correlate(spec.parent.__table__).scalar_subquery()
 
 
 @dataclass(frozen=True, slots=True)
@@ -774,6 +979,23 @@ class Page:
 
 
 PageRender = Callable[[Principal, Select[Any], Page], ColumnElement[Any]]
+
+
+def _page_items(item: Callable[[Principal, Page], ColumnElement[Any]], spec: Listing) -> PageRender:
+    """A JSON array of ``item`` over a root connection's page, in order."""
+    model = spec.model
+
+    def render(principal: Principal, _rows: Select[Any], page: Page) -> ColumnElement[Any]:
+        limited = page.rows
+        items = func.json_agg(aggregate_order_by(item(principal, page), limited.c.n))
+        return (
+            select(func.coalesce(items, literal_column("'[]'::json")))
+            .select_from(limited.join(model.__table__, model.id == limited.c.id))
+            .where(limited.c.n <= page.size)
+            .scalar_subquery()
+        )
+
+    return render
 
 
 def _total_count(_principal: Principal, rows: Select[Any], _page: Page) -> ColumnElement[Any]:
@@ -800,7 +1022,13 @@ def _key_type(column: Any) -> str:
     python_type = column.type.python_type
     if python_type is int:
         return "bigint" if int_bound(column.type) == INT64 else "integer"
-    types = {str: "varchar", datetime: "timestamptz", date: "date", Decimal: "numeric"}
+    types = {
+        str: "varchar",
+        bool: "boolean",
+        datetime: "timestamptz",
+        date: "date",
+        Decimal: "numeric",
+    }
     if python_type not in types:
         raise NotPlain
     return types[python_type]

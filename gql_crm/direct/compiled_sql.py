@@ -171,6 +171,8 @@ def _cursor_value(column: ColumnElement[Any]) -> ColumnElement[Any]:
         return cast(func.to_json(column), Text)  # escapes as orjson does; UTF-8 kept
     if python_type is int:
         return cast(column, Text)
+    if python_type is bool:
+        return case((column, literal_column("'true'")), (~column, literal_column("'false'")))
     if python_type is datetime:
         return _tagged("t", _iso_datetime(column))
     if python_type is date:

@@ -13,20 +13,31 @@ from __future__ import annotations
 import functools
 from collections import OrderedDict, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, func, inspect, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    func,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute
 
 from gql_crm.auth.principal import Principal
 from gql_crm.db.engine import Reads
 from gql_crm.db.keys import InKeys
+from gql_crm.db.pagination import Page, SortKey, after_clause, decode_keys, encode_cursor, ordered
 
 T = TypeVar("T")
 S = TypeVar("S")
 
-# The limit of ``windowed`` statements (their keys are ``in_keys``).
+# The limit of ``windowed`` statements (their keys are ``in_keys``): the page and one more.
 LIMIT: BindParameter[int] = bindparam("limit")
 
 # Distinct scopes kept per statement: each user has one, and a cache miss only costs a build.
@@ -99,70 +110,206 @@ async def grouped(
     return [groups.get(k, []) for k in keys]
 
 
+@dataclass(frozen=True, slots=True)
+class Slice:
+    """A page of one parent's sub-list: its first ``first`` rows after ``after`` (a cursor
+    of that list, decoded by the list's loader)."""
+
+    parent: int
+    first: int
+    after: str | None = None
+
+
+def after_values(keys: Sequence[SortKey]) -> list[BindParameter[Any]]:
+    """The cursor's values in a ``windowed`` statement that reads after one."""
+    return [bindparam(f"after_{i}", type_=key.column.type) for i, key in enumerate(keys)]
+
+
+def numbered(
+    parent_column: ColumnElement[Any] | InstrumentedAttribute[Any],
+    keys: Sequence[SortKey],
+    after: bool,
+) -> list[ColumnElement[Any]]:
+    """The columns numbering each parent's rows in ``keys``' order (``n``; after a cursor,
+    among the rows that follow it, marked ``beyond``), counting the parent's whole list
+    (``total``) and giving each row's sort keys (``k0``...), from which its cursor is made."""
+    partition: list[Any] = [parent_column]
+    columns: list[ColumnElement[Any]] = [
+        func.count().over(partition_by=parent_column).label("total")
+    ]
+    if after:
+        beyond = after_clause(keys, after_values(keys))
+        partition.append(beyond)
+        columns.append(beyond.label("beyond"))
+    number = func.row_number().over(partition_by=partition, order_by=ordered(keys))
+    keyed = [key.column.label(f"k{i}") for i, key in enumerate(keys)]
+    return [number.label("n"), *columns, *keyed]
+
+
+def page_of(numbered_rows: Any, after: bool) -> ColumnElement[bool]:
+    """What a ``windowed`` statement keeps of its numbered rows: the page and one beyond it
+    (to tell whether more follow); after a cursor, the rows that follow it, and one row of
+    those before it (which only tells the parent's ``total``, should none follow)."""
+    within: ColumnElement[bool] = numbered_rows.c.n <= LIMIT
+    if not after:
+        return within
+    beyond = numbered_rows.c.beyond.is_(True)
+    return or_(and_(beyond, within), and_(beyond.is_not(True), numbered_rows.c.n == 1))
+
+
 def windowed(
     model: type[Any],
     parent_column: InstrumentedAttribute[Any],
-    order_by: Sequence[ColumnElement[Any]],
+    keys: Sequence[SortKey],
     *where: ColumnElement[bool],
+    after: bool = False,
 ) -> Select[Any]:
-    """The first ``:limit`` rows of ``model`` per parent in ``:keys``, in one statement.
+    """The first ``:limit`` rows of ``model`` per parent in ``:keys`` (after the cursor's
+    ``:after_0``... when ``after``), in one statement, with ``numbered``'s columns.
 
     ``row_number() over (partition by parent ...)`` numbers each parent's rows, so any number
     of parents costs one query however many rows each has. The window runs over the primary
     key and the rows join back on it.
     """
     primary_key = inspect(model).primary_key[0]
-    numbered = (
-        select(
-            primary_key.label("id"),
-            func.row_number().over(partition_by=parent_column, order_by=list(order_by)).label("n"),
-        )
+    rows = (
+        select(primary_key.label("id"), *numbered(parent_column, keys, after))
         .where(in_keys(parent_column), *where)
         .subquery()
     )
     return (
-        select(model)
-        .join(numbered, primary_key == numbered.c.id)
-        .where(numbered.c.n <= LIMIT)
-        .order_by(numbered.c.n)
+        select(model, *(column for column in rows.c if column.name != "id"))
+        .join(rows, primary_key == rows.c.id)
+        .where(page_of(rows, after))
+        .order_by(rows.c.n)
     )
 
 
 async def first_rows(
-    database: Reads, stmt: Select[Any], keys: Sequence[tuple[Any, int]], **parameters: Any
-) -> Sequence[Any]:
-    """The rows of a ``windowed``-shaped statement for keys ``(parent_id, limit)``."""
-    values = {
-        "keys": _distinct([parent for parent, _ in keys]),
-        "limit": max(limit for _, limit in keys),
-        **parameters,
-    }
-    async with database.reader() as session:
-        rows: Sequence[Any] = (await session.execute(stmt, values)).all()
-    return rows
+    database: Reads,
+    statement: Callable[[bool], Select[Any]],
+    keys: Sequence[Slice],
+    sort: Sequence[SortKey],
+    **parameters: Any,
+) -> dict[Slice, Sequence[Any]]:
+    """The rows of ``windowed``-shaped statements (``statement(after)``) for the keys, one
+    statement per distinct cursor (a request's field asks with one), by key."""
+    found: dict[Slice, Sequence[Any]] = {}
+    by_cursor: dict[str | None, list[Slice]] = defaultdict(list)
+    for key in keys:
+        by_cursor[key.after].append(key)
+    for cursor, group in by_cursor.items():
+        values = {
+            "keys": _distinct([key.parent for key in group]),
+            "limit": max(key.first for key in group) + 1,
+            **parameters,
+        }
+        if cursor is not None:
+            decoded = decode_keys(cursor, sort)
+            values.update({f"after_{i}": value for i, value in enumerate(decoded)})
+        async with database.reader() as session:
+            rows = (await session.execute(statement(cursor is not None), values)).all()
+        for key in group:
+            found[key] = rows
+    return found
 
 
-def per_parent(
-    rows: Sequence[Any], keys: Sequence[tuple[Any, int]], parent: Callable[[Any], Any]
-) -> list[list[Any]]:
-    """Rows (in window order) grouped by ``parent(row)``, cut to each key's limit."""
-    groups: dict[Any, list[Any]] = defaultdict(list)
-    for row in rows:
-        groups[parent(row)].append(row)
-    return [groups.get(parent_id, [])[:limit] for parent_id, limit in keys]
+async def pages_per_parent(
+    database: Reads,
+    statement: Callable[[bool], Select[Any]],
+    keys: Sequence[Slice],
+    sort: Sequence[SortKey],
+    parent: Callable[[Any], Any],
+    item: Callable[[Any], T] = lambda row: row[0],
+    **parameters: Any,
+) -> list[Page[T]]:
+    """Each key's page, from rows of ``windowed``-shaped statements: ``parent(row)`` is the
+    row's parent id, ``item(row)`` what the page lists (by default the model)."""
+    found = await first_rows(database, statement, keys, sort, **parameters)
+    groups: dict[tuple[str | None, Any], list[Any]] = defaultdict(list)
+    totals: dict[tuple[str | None, Any], int] = {}
+    for cursor, rows in {key.after: found[key] for key in keys}.items():
+        for row in rows:
+            values = row._mapping
+            totals[cursor, parent(row)] = values["total"]
+            if cursor is None or values["beyond"] is True:
+                groups[cursor, parent(row)].append(row)
+    pages: list[Page[T]] = []
+    for key in keys:
+        rows = groups.get((key.after, key.parent), [])
+        shown = rows[: key.first]
+        pages.append(
+            Page(
+                items=[item(row) for row in shown],
+                cursors=[encode_cursor(_sort_values(row, len(sort))) for row in shown],
+                has_next_page=len(rows) > key.first,
+                has_previous_page=key.after is not None,
+                total=totals.get((key.after, key.parent), 0),
+            )
+        )
+    return pages
+
+
+def _sort_values(row: Any, count: int) -> list[Any]:
+    values = row._mapping
+    return [values[f"k{i}"] for i in range(count)]
 
 
 async def first_per_parent(
     database: Reads,
-    stmt: Select[T],
+    statement: Callable[[bool], Select[Any]],
     parent_key: str,
-    keys: Sequence[tuple[Any, int]],
+    keys: Sequence[Slice],
+    sort: Sequence[SortKey],
     **parameters: Any,
-) -> list[list[T]]:
-    """The first ``limit`` rows per parent for keys ``(parent_id, limit)``, from a
-    ``windowed`` statement whose model holds the parent id in ``parent_key``."""
-    models = [row[0] for row in await first_rows(database, stmt, keys, **parameters)]
-    return per_parent(models, keys, lambda model: getattr(model, parent_key))
+) -> list[Page[Any]]:
+    """Each key's page from ``windowed`` statements whose model holds the parent id in
+    ``parent_key``."""
+    return await pages_per_parent(
+        database, statement, keys, sort, lambda row: getattr(row[0], parent_key), **parameters
+    )
+
+
+Load = Callable[..., Awaitable[list[Page[Any]]]]
+
+
+def pages(
+    model: type[Any],
+    parent: InstrumentedAttribute[Any],
+    order: Sequence[SortKey],
+    *where: ColumnElement[bool],
+) -> Load:
+    """A loader of pages (``Slice`` keys) of the ``model`` rows under each parent that meet
+    ``where``, in ``order``: one ``windowed`` statement per request level."""
+
+    @functools.cache  # without and with a cursor
+    def statement(after: bool) -> Select[Any]:
+        return windowed(model, parent, order, *where, after=after)
+
+    async def load(database: Reads, keys: Sequence[Slice], **parameters: Any) -> list[Page[Any]]:
+        return await first_per_parent(database, statement, parent.key, keys, order, **parameters)
+
+    return load
+
+
+def scoped_pages(
+    model: type[Any],
+    parent: InstrumentedAttribute[Any],
+    rule: Callable[[Principal], ColumnElement[bool]],
+    order: Sequence[SortKey],
+) -> Load:
+    """``pages`` of the rows the caller may see (``rule``, from ``db/visibility.py``), its
+    statements built once per scope."""
+
+    @per_principal
+    def statements(principal: Principal) -> Callable[[bool], Select[Any]]:
+        visible = rule(principal)
+        return functools.cache(lambda after: windowed(model, parent, order, visible, after=after))
+
+    async def load(database: Reads, principal: Principal, keys: Sequence[Slice]) -> list[Page[Any]]:
+        return await first_per_parent(database, statements(principal), parent.key, keys, order)
+
+    return load
 
 
 @functools.cache  # one loader per model, however many fields read it

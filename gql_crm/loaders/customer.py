@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select
+from sqlalchemy import Select
 
 from gql_crm.auth.principal import Principal
 from gql_crm.db.engine import Reads
@@ -16,16 +15,16 @@ from gql_crm.db.models import (
     OperationLog,
     OptionItem,
 )
+from gql_crm.db.pagination import Page, SortKey, ordered
 from gql_crm.loaders.base import Loader, LoaderSet, loader, scoped_loader
 from gql_crm.loaders.batch import (
+    Slice,
     by_key,
     children,
-    first_per_parent,
     in_keys,
-    once,
+    pages,
     per_principal,
     rows_by_id,
-    windowed,
 )
 from gql_crm.services.customer import CustomerFilter, customer_query
 
@@ -49,8 +48,8 @@ async def load_visible_customers(
 load_options = rows_by_id(OptionItem)
 load_maturity_options = rows_by_id(MaturityOption)
 # Contacts per customer, primary first.
-CONTACT_ORDER: list[ColumnElement[Any]] = [Contact.is_primary.desc(), Contact.id.asc()]
-load_contacts = children(Contact.customer_id, *CONTACT_ORDER)
+CONTACT_ORDER = [SortKey(Contact.is_primary, descending=True), SortKey(Contact.id)]
+load_contacts = children(Contact.customer_id, *ordered(CONTACT_ORDER))
 _load_shares = children(CustomerShare.customer_id, CustomerShare.created_at, CustomerShare.user_id)
 
 
@@ -59,34 +58,19 @@ async def load_shared_with(database: Reads, customer_ids: Sequence[int]) -> list
     return [[share.user_id for share in group] for group in shares]
 
 
-FOLLOW_UP_ORDER: list[ColumnElement[Any]] = [FollowUp.followed_at.desc(), FollowUp.id.desc()]
-
-
-@once
-def _follow_ups() -> Select[FollowUp]:
-    return windowed(FollowUp, FollowUp.customer_id, FOLLOW_UP_ORDER, FollowUp.deleted_at.is_(None))
-
-
-async def load_follow_ups(database: Reads, keys: Sequence[tuple[int, int]]) -> list[list[FollowUp]]:
-    """The newest follow-ups per (customer id, how many)."""
-    return await first_per_parent(database, _follow_ups(), "customer_id", keys)
-
-
-@once
-def _operation_log() -> Select[OperationLog]:
-    return windowed(
-        OperationLog,
-        OperationLog.entity_id,
-        [OperationLog.id.desc()],
-        OperationLog.entity_type == "customer",
-    )
-
-
-async def load_operation_log(
-    database: Reads, keys: Sequence[tuple[int, int]]
-) -> list[list[OperationLog]]:
-    """The newest operation-log entries per (customer id, how many)."""
-    return await first_per_parent(database, _operation_log(), "entity_id", keys)
+FOLLOW_UP_ORDER = [SortKey(FollowUp.followed_at, descending=True), SortKey(FollowUp.id, True)]
+# A customer's live follow-ups, newest first.
+load_follow_ups = pages(
+    FollowUp, FollowUp.customer_id, FOLLOW_UP_ORDER, FollowUp.deleted_at.is_(None)
+)
+# The operation-log entries about a customer, newest first.
+OPERATION_LOG_ORDER = [SortKey(OperationLog.id, descending=True)]
+load_operation_log = pages(
+    OperationLog,
+    OperationLog.entity_id,
+    OPERATION_LOG_ORDER,
+    OperationLog.entity_type == "customer",
+)
 
 
 class CustomerLoaders(LoaderSet):
@@ -94,9 +78,9 @@ class CustomerLoaders(LoaderSet):
     visible_customer: Loader[int, Customer | None] = scoped_loader(load_visible_customers)
     customer_contacts: Loader[int, list[Contact]] = loader(load_contacts)
     contact: Loader[int, Contact | None] = loader(load_contacts_by_id)
-    # Keys: (customer id, how many newest).
-    customer_follow_ups: Loader[tuple[int, int], list[FollowUp]] = loader(load_follow_ups)
-    customer_operation_log: Loader[tuple[int, int], list[OperationLog]] = loader(load_operation_log)
+    # Pages per customer.
+    customer_follow_ups: Loader[Slice, Page[FollowUp]] = loader(load_follow_ups)
+    customer_operation_log: Loader[Slice, Page[OperationLog]] = loader(load_operation_log)
     customer_shared_with: Loader[int, list[int]] = loader(load_shared_with)
     option: Loader[int, OptionItem | None] = loader(load_options)
     maturity: Loader[int, MaturityOption | None] = loader(load_maturity_options)

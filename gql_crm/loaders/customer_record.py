@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, case
 
@@ -18,57 +18,43 @@ from gql_crm.db.models import (
     ServiceRecord,
     Task,
 )
+from gql_crm.db.pagination import Page, SortKey
 from gql_crm.loaders.base import Loader, LoaderSet, loader
-from gql_crm.loaders.batch import first_per_parent, windowed
-
-Keys = Sequence[tuple[int, int]]
-R = TypeVar("R")
+from gql_crm.loaders.batch import Load, Slice, pages
 
 
-def _live_records(
-    model: type[R], order_by: list[ColumnElement[Any]]
-) -> Callable[..., Awaitable[list[list[R]]]]:
-    """A loader of the first live (not deleted) records per (customer id, how many)."""
-    stmt = windowed(
-        model,
-        model.customer_id,  # type: ignore[attr-defined]
-        order_by,
-        model.deleted_at.is_(None),  # type: ignore[attr-defined]
-    )
-
-    async def load(database: Reads, keys: Keys, **parameters: Any) -> list[list[R]]:
-        return await first_per_parent(database, stmt, "customer_id", keys, **parameters)
-
-    return load
+def _live_records(model: Any, order: list[SortKey]) -> Load:
+    """A loader of pages of a customer's live (not deleted) records."""
+    return pages(model, model.customer_id, order, model.deleted_at.is_(None))
 
 
 # The orders a customer view lists them in (also read by compiled reads, direct/compiled_graph.py).
 # Open tasks first, then by due time.
-TASK_ORDER: list[ColumnElement[Any]] = [Task.done.asc(), Task.due_at.asc(), Task.id.asc()]
-NOTE_ORDER: list[ColumnElement[Any]] = [CustomerNote.created_at.desc(), CustomerNote.id.desc()]
+TASK_ORDER = [SortKey(Task.done), SortKey(Task.due_at), SortKey(Task.id)]
+NOTE_ORDER = [SortKey(CustomerNote.created_at, True), SortKey(CustomerNote.id, True)]
 # Unprocessed first, newest first.
-CALL_ORDER: list[ColumnElement[Any]] = [
-    CallRecord.processed.asc(),
-    CallRecord.called_at.desc(),
-    CallRecord.id.desc(),
+CALL_ORDER = [
+    SortKey(CallRecord.processed),
+    SortKey(CallRecord.called_at, True),
+    SortKey(CallRecord.id, True),
 ]
 # Unresolved first, newest first.
-COMPLAINT_ORDER: list[ColumnElement[Any]] = [
-    case((Complaint.status == ComplaintStatus.RESOLVED, 1), else_=0),
-    Complaint.complained_at.desc(),
-    Complaint.id.desc(),
+COMPLAINT_ORDER = [
+    SortKey(case((Complaint.status == ComplaintStatus.RESOLVED, 1), else_=0)),
+    SortKey(Complaint.complained_at, True),
+    SortKey(Complaint.id, True),
 ]
-SERVICE_ORDER: list[ColumnElement[Any]] = [ServiceRecord.served_at.desc(), ServiceRecord.id.desc()]
+SERVICE_ORDER = [SortKey(ServiceRecord.served_at, True), SortKey(ServiceRecord.id, True)]
 
 
-def schedule_order(now: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+def schedule_order(now: ColumnElement[Any]) -> list[SortKey]:
     """Upcoming first (soonest first), then past ones (latest first)."""
     upcoming = Schedule.starts_at >= now
     return [
-        case((upcoming, 0), else_=1),
-        case((upcoming, Schedule.starts_at), else_=None).asc(),
-        Schedule.starts_at.desc(),
-        Schedule.id.asc(),
+        SortKey(case((upcoming, 0), else_=1)),
+        SortKey(case((upcoming, Schedule.starts_at), else_=None), nullable=True),
+        SortKey(Schedule.starts_at, True),
+        SortKey(Schedule.id),
     ]
 
 
@@ -77,24 +63,25 @@ load_notes = _live_records(CustomerNote, NOTE_ORDER)
 load_calls = _live_records(CallRecord, CALL_ORDER)
 load_complaints = _live_records(Complaint, COMPLAINT_ORDER)
 load_services = _live_records(ServiceRecord, SERVICE_ORDER)
-_load_schedules = _live_records(Schedule, schedule_order(bindparam("now")))
+_load_schedules = _live_records(
+    Schedule, schedule_order(bindparam("now", type_=Schedule.starts_at.type))
+)
 
 
 async def load_schedules(
-    database: Reads, keys: Sequence[tuple[int, int, datetime]]
-) -> list[list[Schedule]]:
-    """Keys: (customer id, how many, now); one request asks with one ``now``."""
-    now = min(key[2] for key in keys)
-    limits = [(customer_id, limit) for customer_id, limit, _ in keys]
-    return await _load_schedules(database, limits, now=now)
+    database: Reads, keys: Sequence[tuple[Slice, datetime]]
+) -> list[Page[Schedule]]:
+    """Keys: (the page, now); one request asks with one ``now``."""
+    now = min(key[1] for key in keys)
+    return await _load_schedules(database, [key[0] for key in keys], now=now)
 
 
 class CustomerRecordLoaders(LoaderSet):
-    # Customer records per (customer id, how many); live records only.
-    customer_tasks: Loader[tuple[int, int], list[Task]] = loader(load_tasks)
-    # Keys: (customer id, how many, now to the minute).
-    customer_schedules: Loader[tuple[int, int, datetime], list[Schedule]] = loader(load_schedules)
-    customer_notes: Loader[tuple[int, int], list[CustomerNote]] = loader(load_notes)
-    customer_calls: Loader[tuple[int, int], list[CallRecord]] = loader(load_calls)
-    customer_complaints: Loader[tuple[int, int], list[Complaint]] = loader(load_complaints)
-    customer_services: Loader[tuple[int, int], list[ServiceRecord]] = loader(load_services)
+    # Pages of a customer's live records.
+    customer_tasks: Loader[Slice, Page[Task]] = loader(load_tasks)
+    # Keys: (the page, now to the minute).
+    customer_schedules: Loader[tuple[Slice, datetime], Page[Schedule]] = loader(load_schedules)
+    customer_notes: Loader[Slice, Page[CustomerNote]] = loader(load_notes)
+    customer_calls: Loader[Slice, Page[CallRecord]] = loader(load_calls)
+    customer_complaints: Loader[Slice, Page[Complaint]] = loader(load_complaints)
+    customer_services: Loader[Slice, Page[ServiceRecord]] = loader(load_services)

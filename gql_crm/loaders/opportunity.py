@@ -1,16 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from sqlalchemy import ColumnElement, Select
-
-from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
-from gql_crm.db.engine import Reads
 from gql_crm.db.models import Opportunity, OpportunityChange, OpportunityDetail, OpportunityStage
+from gql_crm.db.pagination import Page, SortKey
 from gql_crm.loaders.base import Loader, LoaderSet, loader, scoped_loader
-from gql_crm.loaders.batch import children, first_per_parent, per_principal, rows_by_id, windowed
+from gql_crm.loaders.batch import (
+    Slice,
+    children,
+    rows_by_id,
+    scoped_pages,
+)
 
 load_stages = rows_by_id(OpportunityStage)
 # Stage history per opportunity, oldest first.
@@ -19,28 +18,19 @@ load_details = children(OpportunityDetail.opportunity_id, OpportunityDetail.id)
 
 
 # Most recently changed first.
-OPPORTUNITY_ORDER: list[ColumnElement[Any]] = [Opportunity.updated_at.desc(), Opportunity.id.desc()]
+OPPORTUNITY_ORDER = [SortKey(Opportunity.updated_at, True), SortKey(Opportunity.id, True)]
 
 
-@per_principal
-def _customer_opportunities(principal: Principal) -> Select[Opportunity]:
-    return windowed(
-        Opportunity, Opportunity.customer_id, OPPORTUNITY_ORDER, visibility.opportunity(principal)
-    )
-
-
-async def load_customer_opportunities(
-    database: Reads, principal: Principal, keys: Sequence[tuple[int, int]]
-) -> list[list[Opportunity]]:
-    """The newest visible opportunities per (customer id, how many)."""
-    stmt = _customer_opportunities(principal)
-    return await first_per_parent(database, stmt, "customer_id", keys)
+# Pages of a customer's opportunities the caller may see, most recently changed first.
+load_customer_opportunities = scoped_pages(
+    Opportunity, Opportunity.customer_id, visibility.opportunity, OPPORTUNITY_ORDER
+)
 
 
 class OpportunityLoaders(LoaderSet):
     opportunity_stage: Loader[int, OpportunityStage | None] = loader(load_stages)
-    # Keys: (customer id, how many newest); only those the caller may see.
-    customer_opportunities: Loader[tuple[int, int], list[Opportunity]] = scoped_loader(
+    # Pages per customer; only those the caller may see.
+    customer_opportunities: Loader[Slice, Page[Opportunity]] = scoped_loader(
         load_customer_opportunities
     )
     opportunity_history: Loader[int, list[OpportunityChange]] = loader(load_history)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,16 +36,17 @@ from gql_crm.db.models import (
     PaymentRecord,
     Refund,
 )
+from gql_crm.db.pagination import Page, SortKey
 from gql_crm.loaders.base import Loader, LoaderSet, loader, scoped_loader
 from gql_crm.loaders.batch import (
-    LIMIT,
+    Slice,
     children,
-    first_per_parent,
-    first_rows,
     in_keys,
-    per_parent,
+    numbered,
+    page_of,
+    pages_per_parent,
     per_principal,
-    windowed,
+    scoped_pages,
 )
 from gql_crm.services.order import (
     OrderMoney,
@@ -53,23 +55,16 @@ from gql_crm.services.order import (
 )
 
 # The orders a customer view lists each part in (also read by the compiled view).
-ORDER_ORDER: list[ColumnElement[Any]] = [Order.created_at.desc(), Order.id.desc()]
-PAYMENT_PLAN_ORDER: list[ColumnElement[Any]] = [PaymentPlan.due_on.asc(), PaymentPlan.id.asc()]
-PAYMENT_ORDER: list[ColumnElement[Any]] = [PaymentRecord.paid_on.desc(), PaymentRecord.id.desc()]
-INVOICE_ORDER: list[ColumnElement[Any]] = [Invoice.issued_on.desc(), Invoice.id.desc()]
-EXPENSE_ORDER: list[ColumnElement[Any]] = [Expense.occurred_on.desc(), Expense.id.desc()]
+ORDER_ORDER = [SortKey(Order.created_at, True), SortKey(Order.id, True)]
+PAYMENT_PLAN_ORDER = [SortKey(PaymentPlan.due_on), SortKey(PaymentPlan.id)]
+PAYMENT_ORDER = [SortKey(PaymentRecord.paid_on, True), SortKey(PaymentRecord.id, True)]
+INVOICE_ORDER = [SortKey(Invoice.issued_on, True), SortKey(Invoice.id, True)]
+EXPENSE_ORDER = [SortKey(Expense.occurred_on, True), SortKey(Expense.id, True)]
+
+Statement = Callable[[bool], Select[Any]]  # a sub-list's statement, without or with a cursor
 
 
-@per_principal
-def _customer_orders(principal: Principal) -> Select[Order]:
-    return windowed(Order, Order.customer_id, ORDER_ORDER, visibility.order(principal))
-
-
-async def load_customer_orders(
-    database: Reads, principal: Principal, keys: Sequence[tuple[int, int]]
-) -> list[list[Order]]:
-    """The newest visible orders per (customer id, how many)."""
-    return await first_per_parent(database, _customer_orders(principal), "customer_id", keys)
+load_customer_orders = scoped_pages(Order, Order.customer_id, visibility.order, ORDER_ORDER)
 
 
 load_lines = children(OrderLine.order_id, OrderLine.position, OrderLine.id)
@@ -191,35 +186,45 @@ async def load_customer_money(
 
 
 def _through_orders(
-    principal: Principal, model: Any, order_by: list[Any], *extra: Any
-) -> Select[Any]:
-    """The first ``:limit`` rows of an order's child per customer in ``:keys``, over the
-    orders the caller may see, numbered by a window over the keys (as in ``windowed``); each
-    row comes with its customer id and the ``extra`` labelled values."""
-    numbered = (
-        select(
-            model.id.label("id"),
-            Order.customer_id.label("parent_customer_id"),
-            *extra,
-            func.row_number().over(partition_by=Order.customer_id, order_by=order_by).label("n"),
+    principal: Principal, model: Any, order: list[SortKey], *extra: Any
+) -> Statement:
+    """Pages per customer in ``:keys`` of an order's child, over the orders the caller may
+    see, numbered as ``windowed`` numbers them; each row comes with its customer id and the
+    ``extra`` labelled values."""
+
+    @functools.cache
+    def statement(after: bool) -> Select[Any]:
+        rows = (
+            select(
+                model.id.label("id"),
+                Order.customer_id.label("parent_customer_id"),
+                *extra,
+                *numbered(Order.customer_id, order, after),
+            )
+            .join(Order, Order.id == model.order_id)
+            .where(in_keys(Order.customer_id), visibility.order(principal))
+            .subquery()
         )
-        .join(Order, Order.id == model.order_id)
-        .where(in_keys(Order.customer_id), visibility.order(principal))
-        .subquery()
-    )
-    return (
-        select(model, numbered.c.parent_customer_id, *(numbered.c[e.name] for e in extra))
-        .join(numbered, model.id == numbered.c.id)
-        .where(numbered.c.n <= LIMIT)
-        .order_by(numbered.c.n)
-    )
+        return (
+            select(model, *(column for column in rows.c if column.name != "id"))
+            .join(rows, model.id == rows.c.id)
+            .where(page_of(rows, after))
+            .order_by(rows.c.n)
+        )
+
+    return statement
 
 
 async def _per_customer(
-    database: Reads, stmt: Select[Any], keys: Sequence[tuple[int, int]]
-) -> list[list[Any]]:
-    rows = await first_rows(database, stmt, keys)
-    return per_parent(rows, keys, lambda row: row[1])
+    database: Reads,
+    statement: Statement,
+    keys: Sequence[Slice],
+    order: list[SortKey],
+    item: Callable[[Any], Any] = lambda row: row[0],
+) -> list[Page[Any]]:
+    return await pages_per_parent(
+        database, statement, keys, order, lambda row: row.parent_customer_id, item
+    )
 
 
 def plan_met() -> ColumnElement[bool]:
@@ -243,58 +248,54 @@ def plan_met() -> ColumnElement[bool]:
 
 
 @per_principal
-def _customer_payment_plans(principal: Principal) -> Select[Any]:
+def _customer_payment_plans(principal: Principal) -> Statement:
     met = plan_met().label("met")
     return _through_orders(principal, PaymentPlan, PAYMENT_PLAN_ORDER, met)
 
 
 async def load_customer_payment_plans(
-    database: Reads, principal: Principal, keys: Sequence[tuple[int, int]]
-) -> list[list[tuple[PaymentPlan, bool]]]:
-    """Payment plans per customer by due date, each with whether it is met (the order's
-    payments cover it and every plan of the order due before it)."""
-    groups = await _per_customer(database, _customer_payment_plans(principal), keys)
-    return [[(row[0], row[2]) for row in group] for group in groups]
+    database: Reads, principal: Principal, keys: Sequence[Slice]
+) -> list[Page[tuple[PaymentPlan, bool]]]:
+    """Pages of a customer's payment plans by due date, each with whether it is met (the
+    order's payments cover it and every plan of the order due before it)."""
+    statement = _customer_payment_plans(principal)
+    return await _per_customer(
+        database, statement, keys, PAYMENT_PLAN_ORDER, lambda row: (row[0], row.met)
+    )
 
 
 @per_principal
-def _customer_payments(principal: Principal) -> Select[Any]:
+def _customer_payments(principal: Principal) -> Statement:
     return _through_orders(principal, PaymentRecord, PAYMENT_ORDER)
 
 
 async def load_customer_payments(
-    database: Reads, principal: Principal, keys: Sequence[tuple[int, int]]
-) -> list[list[PaymentRecord]]:
-    groups = await _per_customer(database, _customer_payments(principal), keys)
-    return [[row[0] for row in group] for group in groups]
+    database: Reads, principal: Principal, keys: Sequence[Slice]
+) -> list[Page[PaymentRecord]]:
+    statement = _customer_payments(principal)
+    return await _per_customer(database, statement, keys, PAYMENT_ORDER)
 
 
 @per_principal
-def _customer_invoices(principal: Principal) -> Select[Any]:
+def _customer_invoices(principal: Principal) -> Statement:
     return _through_orders(principal, Invoice, INVOICE_ORDER)
 
 
 async def load_customer_invoices(
-    database: Reads, principal: Principal, keys: Sequence[tuple[int, int]]
-) -> list[list[Invoice]]:
-    groups = await _per_customer(database, _customer_invoices(principal), keys)
-    return [[row[0] for row in group] for group in groups]
+    database: Reads, principal: Principal, keys: Sequence[Slice]
+) -> list[Page[Invoice]]:
+    statement = _customer_invoices(principal)
+    return await _per_customer(database, statement, keys, INVOICE_ORDER)
 
 
-@per_principal
-def _customer_expenses(principal: Principal) -> Select[Expense]:
-    return windowed(Expense, Expense.customer_id, EXPENSE_ORDER, visibility.expense(principal))
-
-
-async def load_customer_expenses(
-    database: Reads, principal: Principal, keys: Sequence[tuple[int, int]]
-) -> list[list[Expense]]:
-    return await first_per_parent(database, _customer_expenses(principal), "customer_id", keys)
+load_customer_expenses = scoped_pages(
+    Expense, Expense.customer_id, visibility.expense, EXPENSE_ORDER
+)
 
 
 class OrderLoaders(LoaderSet):
-    # Keys: (customer id, how many newest); only those the caller may see.
-    customer_orders: Loader[tuple[int, int], list[Order]] = scoped_loader(load_customer_orders)
+    # Pages per customer; only those the caller may see.
+    customer_orders: Loader[Slice, Page[Order]] = scoped_loader(load_customer_orders)
     # Totals per customer over what the caller may see: one statement per level.
     customer_money: Loader[int, CustomerMoney] = scoped_loader(load_customer_money)
     order_money: Loader[int, OrderMoney] = loader(load_order_money)
@@ -305,16 +306,10 @@ class OrderLoaders(LoaderSet):
     order_refunds: Loader[int, list[Refund]] = loader(load_refunds)
     line_delivery_plans: Loader[int, list[DeliveryPlan]] = loader(load_delivery_plans)
     line_deliveries: Loader[int, list[DeliveryRecord]] = loader(load_deliveries)
-    # Money records per (customer id, how many), over the orders / expenses the caller sees.
-    customer_payment_plans: Loader[tuple[int, int], list[tuple[PaymentPlan, bool]]] = scoped_loader(
+    # Pages of money records per customer, over the orders / expenses the caller sees.
+    customer_payment_plans: Loader[Slice, Page[tuple[PaymentPlan, bool]]] = scoped_loader(
         load_customer_payment_plans
     )
-    customer_payments: Loader[tuple[int, int], list[PaymentRecord]] = scoped_loader(
-        load_customer_payments
-    )
-    customer_invoices: Loader[tuple[int, int], list[Invoice]] = scoped_loader(
-        load_customer_invoices
-    )
-    customer_expenses: Loader[tuple[int, int], list[Expense]] = scoped_loader(
-        load_customer_expenses
-    )
+    customer_payments: Loader[Slice, Page[PaymentRecord]] = scoped_loader(load_customer_payments)
+    customer_invoices: Loader[Slice, Page[Invoice]] = scoped_loader(load_customer_invoices)
+    customer_expenses: Loader[Slice, Page[Expense]] = scoped_loader(load_customer_expenses)

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from gql_crm.context import Info
 from gql_crm.db import pagination
 from gql_crm.db.pagination import SortKey
-from gql_crm.schema.common import Connection, error_from
-from gql_crm.schema.errors import BadRequest
+from gql_crm.schema.common import Connection, error_from, page_size
 from gql_crm.services.errors import DomainError
 from gql_crm.services.unit_of_work import UnitOfWork
 
@@ -35,15 +34,6 @@ async def mutate(
     except DomainError as error:
         return error_from(error)
     return success(result)
-
-
-def page_size(info: Info, first: int | None) -> int:
-    settings = info.context.services.settings
-    if first is None:
-        return settings.default_page_size
-    if first < 0 or first > settings.max_page_size:
-        raise BadRequest(f"first must be between 0 and {settings.max_page_size} (got {first}).")
-    return first
 
 
 async def paginate(

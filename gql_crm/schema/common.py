@@ -187,6 +187,19 @@ def deleted(record_id: int) -> DeleteSuccess:
     return DeleteSuccess(id=record_id)
 
 
+def page_size(info: Info, first: int | None) -> int:
+    """How many records a page lists: ``first`` (the default page size when not given),
+    within the largest page the server allows."""
+    from gql_crm.schema.errors import BadRequest  # errors reach the subscriptions' modules
+
+    settings = info.context.services.settings
+    if first is None:
+        return settings.default_page_size
+    if first < 0 or first > settings.max_page_size:
+        raise BadRequest(f"first must be between 0 and {settings.max_page_size} (got {first}).")
+    return first
+
+
 @strawberry.type(description="Where a page stands in its list.")
 class PageInfo:
     has_next_page: bool
@@ -204,6 +217,9 @@ class Edge(Generic[T]):
 @strawberry.type(description="A page of a list; `totalCount` counts the whole filtered list.")
 class Connection(Generic[T]):
     edges: list[Edge[T]]
+    nodes: list[T] = strawberry.field(
+        description="The records of this page, in order: the edges' nodes, without cursors."
+    )
     page_info: PageInfo
     # Counts the whole filtered list; supplied by whoever read the page (types read nothing).
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
@@ -214,10 +230,18 @@ class Connection(Generic[T]):
 
     @classmethod
     def build(
-        cls, page: Page[Any], nodes: list[T], count: Callable[[], Awaitable[int]]
+        cls,
+        page: Page[Any],
+        nodes: list[T],
+        count: Callable[[], Awaitable[int]] | None = None,
     ) -> Connection[T]:
+        """The connection of ``page``, listing ``nodes`` (its items as the schema's types);
+        ``count`` counts the whole list, unless the page's statement counted it."""
+        if count is None:
+            count = _counted(page)
         return cls(
             edges=[Edge(node=n, cursor=c) for n, c in zip(nodes, page.cursors, strict=True)],
+            nodes=nodes,
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,
@@ -226,3 +250,14 @@ class Connection(Generic[T]):
             ),
             _count=count,
         )
+
+
+def _counted(page: Page[Any]) -> Callable[[], Awaitable[int]]:
+    total = page.total
+    if total is None:
+        raise ValueError("a page read without its count needs a way to count its list")
+
+    async def count() -> int:
+        return total
+
+    return count

@@ -11,8 +11,9 @@ from gql_crm.context import Info
 from gql_crm.db.models import Customer, CustomerKind, TemporaryOrigin
 from gql_crm.db.pagination import SortKey
 from gql_crm.loaders import Loaders
+from gql_crm.loaders.batch import Slice
 from gql_crm.schema.attachment import AttachmentType
-from gql_crm.schema.common import requires
+from gql_crm.schema.common import Connection, page_size, requires
 from gql_crm.schema.contact import ContactType
 from gql_crm.schema.customer_record import (
     CallRecordType,
@@ -61,11 +62,21 @@ MAX_NESTED_PAGE = 100
 
 
 def _nested_limit(first: int) -> int:
+    """The workbench's parts' size (they are lists, not pages)."""
     from gql_crm.schema.errors import BadRequest
 
     if first < 0 or first > MAX_NESTED_PAGE:
         raise BadRequest(f"first must be between 0 and {MAX_NESTED_PAGE} (got {first}).")
     return first
+
+
+# A customer's sub-lists page as the root lists do; their `first` keeps its old default.
+SUB_LIST_PAGE = 20
+
+
+def _slice(info: Info, customer_id: int, first: int, after: str | None) -> Slice:
+    """A page of one of the customer's sub-lists."""
+    return Slice(customer_id, page_size(info, first), after)
 
 
 @strawberry.type(description="When a customer falls back to the public pool if nothing happens.")
@@ -179,55 +190,77 @@ class CustomerType(ModelType, model=Customer):
         return ContactType.from_model(primary) if primary else None
 
     @strawberry.field(description="Newest first.")
-    async def follow_ups(self, info: Info, first: int = 20) -> list[FollowUpType]:
-        rows = await info.context.loaders.customer_follow_ups.load((self.id, _nested_limit(first)))
-        return [FollowUpType.from_model(row) for row in rows]
+    async def follow_ups(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[FollowUpType]:
+        key = _slice(info, self.id, first, after)
+        page = await info.context.loaders.customer_follow_ups.load(key)
+        return Connection.build(page, [FollowUpType.from_model(row) for row in page.items])
 
     @strawberry.field(description="Opportunities you may see, most recently changed first.")
-    async def opportunities(self, info: Info, first: int = 20) -> list[OpportunityType]:
-        key = (self.id, _nested_limit(first))
-        rows = await info.context.loaders.customer_opportunities.load(key)
-        return [OpportunityType.from_model(row) for row in rows]
+    async def opportunities(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[OpportunityType]:
+        key = _slice(info, self.id, first, after)
+        page = await info.context.loaders.customer_opportunities.load(key)
+        return Connection.build(page, [OpportunityType.from_model(row) for row in page.items])
 
     @strawberry.field(description="Orders / contracts you may see, newest first.")
-    async def orders(self, info: Info, first: int = 20) -> list[OrderType]:
-        rows = await info.context.loaders.customer_orders.load((self.id, _nested_limit(first)))
-        return [OrderType.from_model(row) for row in rows]
+    async def orders(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[OrderType]:
+        key = _slice(info, self.id, first, after)
+        page = await info.context.loaders.customer_orders.load(key)
+        return Connection.build(page, [OrderType.from_model(row) for row in page.items])
 
     @strawberry.field(description="Open to-dos first, by due time.")
-    async def tasks(self, info: Info, first: int = 20) -> list[TaskType]:
-        rows = await info.context.loaders.customer_tasks.load((self.id, _nested_limit(first)))
-        return [TaskType.from_model(row) for row in rows]
+    async def tasks(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[TaskType]:
+        key = _slice(info, self.id, first, after)
+        page = await info.context.loaders.customer_tasks.load(key)
+        return Connection.build(page, [TaskType.from_model(row) for row in page.items])
 
     @strawberry.field(description="Upcoming first, soonest first; then past ones, latest first.")
-    async def schedules(self, info: Info, first: int = 20) -> list[ScheduleType]:
+    async def schedules(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[ScheduleType]:
+        key = _slice(info, self.id, first, after)
         now = info.context.services.clock.now().replace(second=0, microsecond=0)
-        key = (self.id, _nested_limit(first), now)
-        rows = await info.context.loaders.customer_schedules.load(key)
-        return [ScheduleType.from_model(row) for row in rows]
+        page = await info.context.loaders.customer_schedules.load((key, now))
+        return Connection.build(page, [ScheduleType.from_model(row) for row in page.items])
 
     @strawberry.field(description="Newest first.")
-    async def notes(self, info: Info, first: int = 20) -> list[CustomerNoteType]:
-        rows = await info.context.loaders.customer_notes.load((self.id, _nested_limit(first)))
-        return [CustomerNoteType.from_model(row) for row in rows]
+    async def notes(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[CustomerNoteType]:
+        key = _slice(info, self.id, first, after)
+        page = await info.context.loaders.customer_notes.load(key)
+        return Connection.build(page, [CustomerNoteType.from_model(row) for row in page.items])
 
     @strawberry.field(description="Unprocessed first, then newest.")
-    async def call_records(self, info: Info, first: int = 20) -> list[CallRecordType]:
-        key = (self.id, _nested_limit(first))
-        rows = await self._with_details(info).customer_calls.load(key)
-        return [CallRecordType.from_model(row) for row in rows]
+    async def call_records(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[CallRecordType]:
+        key = _slice(info, self.id, first, after)
+        page = await self._with_details(info).customer_calls.load(key)
+        return Connection.build(page, [CallRecordType.from_model(row) for row in page.items])
 
     @strawberry.field(description="Unresolved first, then newest.")
-    async def complaints(self, info: Info, first: int = 20) -> list[ComplaintType]:
-        key = (self.id, _nested_limit(first))
-        rows = await info.context.loaders.customer_complaints.load(key)
-        return [ComplaintType.from_model(row) for row in rows]
+    async def complaints(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[ComplaintType]:
+        key = _slice(info, self.id, first, after)
+        page = await info.context.loaders.customer_complaints.load(key)
+        return Connection.build(page, [ComplaintType.from_model(row) for row in page.items])
 
     @strawberry.field(description="Newest first.")
-    async def service_records(self, info: Info, first: int = 20) -> list[ServiceRecordType]:
-        key = (self.id, _nested_limit(first))
-        rows = await info.context.loaders.customer_services.load(key)
-        return [ServiceRecordType.from_model(row) for row in rows]
+    async def service_records(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[ServiceRecordType]:
+        key = _slice(info, self.id, first, after)
+        page = await info.context.loaders.customer_services.load(key)
+        return Connection.build(page, [ServiceRecordType.from_model(row) for row in page.items])
 
     trainings = related(
         TrainingAttendeeType, "id", attendees_of_customer, many=True, scoped=True,
@@ -238,37 +271,46 @@ class CustomerType(ModelType, model=Customer):
         extensions=[requires(ORDER_VIEW)],
         description="Payment plans of the orders you may see, by due date.",
     )
-    async def payment_plans(self, info: Info, first: int = 20) -> list[PaymentPlanType]:
-        key = (self.id, _nested_limit(first))
-        rows = await info.context.loaders.customer_payment_plans.load(key)
-        return [PaymentPlanType.from_model(plan, bool(met)) for plan, met in rows]
+    async def payment_plans(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[PaymentPlanType]:
+        key = _slice(info, self.id, first, after)
+        page = await info.context.loaders.customer_payment_plans.load(key)
+        plans = [PaymentPlanType.from_model(plan, bool(met)) for plan, met in page.items]
+        return Connection.build(page, plans)
 
     @strawberry.field(
         extensions=[requires(ORDER_VIEW)],
         description="Payments on the orders you may see, newest first.",
     )
-    async def payments(self, info: Info, first: int = 20) -> list[PaymentRecordType]:
-        key = (self.id, _nested_limit(first))
-        rows = await info.context.loaders.customer_payments.load(key)
-        return [PaymentRecordType.from_model(row) for row in rows]
+    async def payments(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[PaymentRecordType]:
+        key = _slice(info, self.id, first, after)
+        page = await info.context.loaders.customer_payments.load(key)
+        return Connection.build(page, [PaymentRecordType.from_model(row) for row in page.items])
 
     @strawberry.field(
         extensions=[requires(ORDER_VIEW)],
         description="Invoices on the orders you may see, newest first.",
     )
-    async def invoices(self, info: Info, first: int = 20) -> list[InvoiceType]:
-        key = (self.id, _nested_limit(first))
-        rows = await info.context.loaders.customer_invoices.load(key)
-        return [InvoiceType.from_model(row) for row in rows]
+    async def invoices(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[InvoiceType]:
+        key = _slice(info, self.id, first, after)
+        page = await info.context.loaders.customer_invoices.load(key)
+        return Connection.build(page, [InvoiceType.from_model(row) for row in page.items])
 
     @strawberry.field(
         extensions=[requires(EXPENSE_VIEW)],
         description="Expenses you may see on this customer, newest first.",
     )
-    async def expenses(self, info: Info, first: int = 20) -> list[ExpenseType]:
-        key = (self.id, _nested_limit(first))
-        rows = await info.context.loaders.customer_expenses.load(key)
-        return [ExpenseType.from_model(row) for row in rows]
+    async def expenses(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[ExpenseType]:
+        key = _slice(info, self.id, first, after)
+        page = await info.context.loaders.customer_expenses.load(key)
+        return Connection.build(page, [ExpenseType.from_model(row) for row in page.items])
 
     @strawberry.field(description="Files on the customer, newest first.")
     async def attachments(self, info: Info) -> list[AttachmentType]:
@@ -306,10 +348,12 @@ class CustomerType(ModelType, model=Customer):
         return PoolRelease(at=forecast.at, reason=forecast.reason) if forecast else None
 
     @strawberry.field(description="Newest first: creation, claims, releases, shares, transfers…")
-    async def operation_log(self, info: Info, first: int = 20) -> list[OperationLogEntryType]:
-        key = (self.id, _nested_limit(first))
-        rows = await info.context.loaders.customer_operation_log.load(key)
-        return [OperationLogEntryType.from_model(row) for row in rows]
+    async def operation_log(
+        self, info: Info, first: int = SUB_LIST_PAGE, after: str | None = None
+    ) -> Connection[OperationLogEntryType]:
+        key = _slice(info, self.id, first, after)
+        page = await info.context.loaders.customer_operation_log.load(key)
+        return Connection.build(page, [OperationLogEntryType.from_model(row) for row in page.items])
 
 
 @strawberry.type

@@ -19,6 +19,7 @@ from gql_crm.db.models import (
     StageOutcome,
     Task,
 )
+from gql_crm.db.pagination import ordered
 from gql_crm.loaders.batch import scoped_children
 from gql_crm.loaders.customer import FOLLOW_UP_ORDER
 from gql_crm.loaders.customer_record import TASK_ORDER
@@ -108,7 +109,7 @@ class OpportunityDetailType(ModelType, model=OpportunityDetail):
 
 # What a caller may see of the records about an opportunity (the opportunity view).
 tasks_of_opportunity = scoped_children(
-    Task.opportunity_id, lambda p: visibility.assigned_record(p, Task), *TASK_ORDER
+    Task.opportunity_id, lambda p: visibility.assigned_record(p, Task), *ordered(TASK_ORDER)
 )
 schedules_of_opportunity = scoped_children(
     Schedule.opportunity_id,
@@ -117,7 +118,7 @@ schedules_of_opportunity = scoped_children(
     Schedule.id.desc(),
 )
 follow_ups_of_opportunity = scoped_children(
-    FollowUp.opportunity_id, visibility.follow_up, *FOLLOW_UP_ORDER
+    FollowUp.opportunity_id, visibility.follow_up, *ordered(FOLLOW_UP_ORDER)
 )
 
 

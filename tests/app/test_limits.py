@@ -99,7 +99,7 @@ async def test_a_cursor_with_an_integer_out_of_range_is_bad_user_input(
 
 
 NESTED_LISTS = " ".join(
-    f"{name}(first: 20) {{ id }}"
+    f"{name}(first: 20) {{ nodes {{ id }} }}"
     for name in ("followUps", "opportunities", "orders", "tasks", "schedules", "notes")
 )
 
@@ -129,6 +129,22 @@ async def test_a_variable_page_size_counts_as_its_default_or_the_largest_page(
     refused = await sales1.execute(f"query Pages($n: Int) {{ {pages} }}", n=1)
     assert refused["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
     within = await sales1.execute(f"query Pages($n: Int = 10) {{ {pages} }}", n=10)
+    assert "errors" not in within, within
+
+
+async def test_a_customer_s_connections_count_by_their_page_size(sales1: GraphQLClient) -> None:
+    def views(first: int) -> str:
+        parts = " ".join(
+            f"{name}(first: {first}) {{ edges {{ cursor node {{ id }} }} }}"
+            for name in ("followUps", "tasks", "notes", "orders", "payments", "invoices")
+        )
+        return " ".join(f"a{i}: customer(id: 1) {{ id {parts} }}" for i in range(30))
+
+    # 30 views x 6 connections x 100 records x (edge, cursor, node, id): over the budget
+    refused = await sales1.execute(f"{{ {views(100)} }}")
+    assert refused["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert refused["errors"][0]["extensions"]["cost"] > 30 * 6 * 100 * 3
+    within = await sales1.execute(f"{{ {views(10)} }}")
     assert "errors" not in within, within
 
 

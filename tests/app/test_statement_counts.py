@@ -32,9 +32,9 @@ LIST = """
       category { label } maturity { label pool }
       primaryContact { name mobile }
       contacts { name email }
-      followUps(first: 3) { content author { name } method { label } }
+      followUps(first: 3) { totalCount nodes { content author { name } method { label } } }
       sharedWith { name }
-      operationLog(first: 2) { action actor { name } }
+      operationLog(first: 2) { nodes { action actor { name } } }
     } }
   }
 }

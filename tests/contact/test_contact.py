@@ -273,7 +273,10 @@ async def test_deleting_the_primary_passes_the_flag_to_the_oldest_remaining(
     assert primaries(found) == [("Ann", True), ("Ben", False)]
     assert found is not None
     # The follow-up stays, without its contact.
-    assert (found["followUps"][0]["contactId"], found["followUps"][0]["contactName"]) == (
+    assert (
+        found["followUps"]["nodes"][0]["contactId"],
+        found["followUps"]["nodes"][0]["contactName"],
+    ) == (
         None,
         None,
     )

@@ -181,7 +181,7 @@ async def test_an_enterprise_customer_round_trips_every_field(
             },
         ],
         "primaryContact": {"id": bob["id"], "name": "Bob Stone"},
-        "followUps": [],
+        "followUps": {"nodes": []},
     }
     assert await customer(sales1, customer_id) == created
     assert await customer_log(sales1, customer_id) == [
@@ -458,7 +458,7 @@ async def test_page_size_over_the_cap_and_bad_cursors_are_bad_user_input(
         assert [e["extensions"]["code"] for e in body["errors"]] == ["BAD_USER_INPUT"]
     assert (await customers(admin, first=100))["totalCount"] == 1
     nested = await admin.execute(
-        "{ customers { edges { node { followUps(first: 101) { id } } } } }"
+        "{ customers { edges { node { followUps(first: 101) { nodes { id } } } } } }"
     )
     assert [e["extensions"]["code"] for e in nested["errors"]] == ["BAD_USER_INPUT"]
 

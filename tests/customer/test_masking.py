@@ -64,8 +64,8 @@ SENSITIVE = _sensitive()
 # is not theirs; FIELD stands for the field's name.
 QUERIES = {
     "Contact": "{ customer(id: $id) { contacts { FIELD } primaryContact { FIELD } } }",
-    "CallRecord": "{ customer(id: $id) { callRecords { FIELD } } }",
-    "User": "{ customer(id: $id) { callRecords { owner { FIELD } } } }",
+    "CallRecord": "{ customer(id: $id) { callRecords { nodes { FIELD } } } }",
+    "User": "{ customer(id: $id) { callRecords { nodes { owner { FIELD } } } } }",
 }
 
 

@@ -142,9 +142,12 @@ async def test_a_deleted_customer_disappears_everywhere(
     )
     assert follow_up == not_found("Customer", customer_id, "customerId")
     edit_follow_up = await result(
-        sales1, UPDATE_FOLLOW_UP, id=doomed["followUps"][0]["id"], input={"content": "Edited"}
+        sales1,
+        UPDATE_FOLLOW_UP,
+        id=doomed["followUps"]["nodes"][0]["id"],
+        input={"content": "Edited"},
     )
-    assert edit_follow_up == not_found("Follow-up", doomed["followUps"][0]["id"])
+    assert edit_follow_up == not_found("Follow-up", doomed["followUps"]["nodes"][0]["id"])
 
 
 async def test_restore_brings_back_the_customer_exactly_as_it_was(
@@ -215,9 +218,9 @@ async def test_purge_removes_the_customer_and_what_hangs_on_it_for_good(
     )
     assert edit_contact == not_found("Contact", doomed["contacts"][0]["id"])
     edit_follow_up = await result(
-        sales1, UPDATE_FOLLOW_UP, id=doomed["followUps"][0]["id"], input={"content": "x"}
+        sales1, UPDATE_FOLLOW_UP, id=doomed["followUps"]["nodes"][0]["id"], input={"content": "x"}
     )
-    assert edit_follow_up == not_found("Follow-up", doomed["followUps"][0]["id"])
+    assert edit_follow_up == not_found("Follow-up", doomed["followUps"]["nodes"][0]["id"])
 
     entries = await log(manager1, "customer", customer_id)
     # The manager reads the entries of everyone in Sales Dept 1, sales1's included.

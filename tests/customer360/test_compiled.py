@@ -70,10 +70,42 @@ def _selection(type_name: str, depth: int) -> str:
                 fields.append(name)
         elif isinstance(spec, Inline):
             fields.append(f"{name} {{ {' '.join(spec.fields)} }}")
+        elif isinstance(spec, Many) and spec.paged and depth > 0:
+            node = _node_type(named.name)
+            fields.append(_page(name, "", _selection(node, depth - 1)))
         elif isinstance(spec, One | Many) and depth > 0:
             fields.append(f"{name} {{ {_selection(named.name, depth - 1)} }}")
     return " ".join(fields)
 
+
+def _node_type(connection: str) -> str:
+    type_ = SCHEMA.get_type(connection)
+    assert isinstance(type_, GraphQLObjectType)
+    name: str = get_named_type(type_.fields["nodes"].type).name
+    return name
+
+
+def _page(name: str, arguments: str, selection: str) -> str:
+    info = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"
+    return (
+        f"{name}{arguments} {{ totalCount {info} edges {{ cursor node {{ {selection} }} }} "
+        f"nodes {{ {selection} }} __typename }}"
+    )
+
+
+# The customer's connections, each read again after its first record's cursor (variables).
+PAGED = [
+    name
+    for name, spec in TABLES["Customer"].fields.items()
+    if isinstance(spec, Many) and spec.paged
+]
+AFTER_VIEW = f"""
+query After($id: Int!, {", ".join(f"${name}: String" for name in PAGED)}) {{
+  customer(id: $id) {{
+    {" ".join(_page(name, f"(first: 2, after: ${name})", "id") for name in PAGED)}
+  }}
+}}
+"""
 
 FULL_VIEW = f"""
 query View($id: Int!) {{
@@ -81,7 +113,9 @@ query View($id: Int!) {{
   customer(id: $id) {{ __typename {_selection("Customer", 2)} }}
   again: customer(id: $id) {{ ...Short ... on Customer {{ pool }} }}
 }}
-fragment Short on Customer {{ id name tasks(first: 1) {{ content }} followUps(first: 0) {{ id }} }}
+fragment Short on Customer {{
+  id name tasks(first: 1) {{ nodes {{ content }} }} followUps(first: 0) {{ edges {{ cursor }} }}
+}}
 """
 
 
@@ -98,14 +132,25 @@ async def demo_company(settings: Settings, database: Database) -> None:
 
 
 async def _both_ways(
-    client: GraphQLClient, database: Database, monkeypatch: pytest.MonkeyPatch, customer_id: int
+    client: GraphQLClient,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    customer_id: int,
+    query: str = FULL_VIEW,
+    **afters: str | None,
 ) -> tuple[str, str, int]:
     async with count_statements(database) as statements:
-        compiled = await client.execute(FULL_VIEW, id=customer_id)
+        compiled = await client.execute(query, id=customer_id, **afters)
     with monkeypatch.context() as patch:
         patch.setattr(Planner, "prepare", lambda *_args: None)
-        reference = await client.execute(FULL_VIEW, id=customer_id)
+        reference = await client.execute(query, id=customer_id, **afters)
     return json.dumps(compiled), json.dumps(reference), len(statements)
+
+
+def _first_cursors(answer: str) -> dict[str, str | None]:
+    """Each connection's first cursor in an answer (null for an empty one)."""
+    customer = json.loads(answer)["data"]["customer"] or {}
+    return {name: customer.get(name, {}).get("pageInfo", {}).get("startCursor") for name in PAGED}
 
 
 @pytest.mark.parametrize("login_name", ["admin", "manager1", "sales1", "sales2"])
@@ -114,13 +159,14 @@ async def test_the_full_view_is_the_same_both_ways(
     gql: GraphQLClient,
     database: Database,
     monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
     login_name: str,
 ) -> None:
     client = await gql.as_user(login_name)
     async with database.reader() as session:
         ids = list(await session.scalars(select(Customer.id).order_by(Customer.id)))
     assert len(ids) >= 100
-    seen = 0
+    seen = paged_after = 0
     for customer_id in [*ids[::6], 10**6]:
         compiled, reference, statements = await _both_ways(
             client, database, monkeypatch, customer_id
@@ -129,7 +175,17 @@ async def test_the_full_view_is_the_same_both_ways(
         # The token's user and scope, then the view itself: however much the customer has.
         assert statements <= 3, (customer_id, statements)
         seen += '"customer": {' in compiled
+        # and the pages after each connection's first record
+        afters = _first_cursors(compiled)
+        compiled, reference, statements = await _both_ways(
+            client, database, monkeypatch, customer_id, AFTER_VIEW, **afters
+        )
+        assert compiled == reference, (customer_id, afters)
+        assert statements <= 3, (customer_id, statements)
+        paged_after += sum(1 for cursor in afters.values() if cursor is not None)
     assert seen > 0  # a view that only ever says null proves nothing
+    assert paged_after > 0
+    assert "compiled read failed" not in caplog.text
 
 
 async def test_requests_that_fail_get_strawberrys_errors(
@@ -139,14 +195,17 @@ async def test_requests_that_fail_get_strawberrys_errors(
     assert anonymous["data"] == {"__typename": "Query", "customer": None, "again": None}
     assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     admin = await gql.as_user("admin")
-    too_many = await admin.execute("{ customer(id: 1) { tasks(first: 101) { id } } }")
+    too_many = await admin.execute("{ customer(id: 1) { tasks(first: 101) { nodes { id } } } }")
     assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert too_many["data"] == {"customer": None}
     bad_variable = await admin.execute("query($id: Int!) { customer(id: $id) { id } }", id="x")
     assert bad_variable["errors"] and bad_variable.get("data") is None
     # null for an argument whose default makes a nullable variable acceptable
     for query, variables in [
-        ("query($n: Int) { customer(id: 1) { followUps(first: $n) { id } } }", {"n": None}),
+        (
+            "query($n: Int) { customer(id: 1) { followUps(first: $n) { nodes { id } } } }",
+            {"n": None},
+        ),
         ("query($id: Int = 1) { customer(id: $id) { id } }", {"id": None}),
     ]:
         answer = await admin.execute(query, **variables)
@@ -263,7 +322,7 @@ async def test_one_statement_for_the_view_with_1_or_30_records_per_part(
     counts = []
     for customer_id in (one, thirty):
         data, counted = await counted_data(admin, services, FULL_VIEW, id=customer_id)
-        assert len(data["customer"]["tasks"]) == (1 if customer_id == one else 20)
+        assert len(data["customer"]["tasks"]["edges"]) == (1 if customer_id == one else 20)
         counted.assert_at_most(3)
         counts.append(len(counted))
     assert counts[0] == counts[1], counts
@@ -273,10 +332,10 @@ async def test_a_variable_page_size_is_read_per_request(
     demo_company: None, gql: GraphQLClient, database: Database
 ) -> None:
     admin = await gql.as_user("admin")
-    query = "query($n: Int!) { customer(id: 1) { followUps(first: $n) { id } } }"
+    query = "query($n: Int!) { customer(id: 1) { followUps(first: $n) { nodes { id } } } }"
     for n in (0, 2, 3):
         data, counted = await counted_data(admin, database, query, n=n)
-        assert len(data["customer"]["followUps"]) == n
+        assert len(data["customer"]["followUps"]["nodes"]) == n
         counted.assert_at_most(3)
     too_many = await admin.execute(query, n=101)
     assert too_many["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

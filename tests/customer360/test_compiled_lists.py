@@ -50,6 +50,7 @@ query List($first: Int, $after: String, $filter: CustomerFilterInput, $sort: Cus
     totalCount
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor __typename }
     edges { __typename cursor node { %s } }
+    nodes { id name }
   }
 }
 """

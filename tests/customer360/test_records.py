@@ -57,8 +57,8 @@ IDS = [kind[0] for kind in KINDS]
 
 VIEW = """
 query($id: Int!) { customer(id: $id) {
-  tasks { id } schedules { id } notes { id } callRecords { id } complaints { id }
-  serviceRecords { id }
+  tasks { nodes { id } } schedules { nodes { id } } notes { nodes { id } }
+  callRecords { nodes { id } } complaints { nodes { id } } serviceRecords { nodes { id } }
 } }
 """
 PART = {
@@ -109,7 +109,7 @@ LABEL = {
 
 async def _ids(client: GraphQLClient, customer_id: int, kind: str) -> list[int]:
     data = await client.data(VIEW, id=customer_id)
-    return [row["id"] for row in data["customer"][PART[kind]]]
+    return [row["id"] for row in data["customer"][PART[kind]]["nodes"]]
 
 
 @pytest.mark.parametrize("kind", IDS)

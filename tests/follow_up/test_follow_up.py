@@ -40,7 +40,9 @@ NOT_YOURS = (
 )
 FOLLOW_UPS = """
 query($id: Int!, $first: Int!) {
-  customer(id: $id) { lastFollowUpAt poolRelease { at } followUps(first: $first) { content } }
+  customer(id: $id) {
+    lastFollowUpAt poolRelease { at } followUps(first: $first) { nodes { content } }
+  }
 }
 """
 
@@ -119,7 +121,7 @@ async def test_a_follow_up_is_recorded_and_restarts_the_clock(
     }
     found = await customer(sales1, acme["id"])
     assert found is not None
-    assert found["followUps"] == [created["followUp"]]
+    assert found["followUps"]["nodes"] == [created["followUp"]]
     assert found["lastFollowUpAt"] == iso(visited_at)
     assert found["poolRelease"]["at"] == iso(visited_at + timedelta(days=30))
 
@@ -130,14 +132,18 @@ async def test_a_follow_up_is_recorded_and_restarts_the_clock(
     assert await timeline(sales1, acme["id"]) == {
         "lastFollowUpAt": iso(clock.now()),
         "poolRelease": {"at": iso(clock.now() + timedelta(days=30))},
-        "followUps": [
-            {"content": "Phoned."},
-            {"content": "Visited their office."},
-            {"content": "Old note."},
-        ],
+        "followUps": {
+            "nodes": [
+                {"content": "Phoned."},
+                {"content": "Visited their office."},
+                {"content": "Old note."},
+            ]
+        },
     }
-    assert (await timeline(sales1, acme["id"], first=1))["followUps"] == [{"content": "Phoned."}]
-    assert (await timeline(sales1, acme["id"], first=0))["followUps"] == []
+    assert (await timeline(sales1, acme["id"], first=1))["followUps"]["nodes"] == [
+        {"content": "Phoned."}
+    ]
+    assert (await timeline(sales1, acme["id"], first=0))["followUps"]["nodes"] == []
 
 
 async def test_bad_follow_ups_are_refused_and_nothing_is_written(
@@ -195,7 +201,7 @@ async def test_bad_follow_ups_are_refused_and_nothing_is_written(
         assert refused == invalid(*problems), fields
 
     assert await customer(sales1, acme["id"]) == acme
-    assert (acme["lastFollowUpAt"], acme["followUps"]) == (None, [])
+    assert (acme["lastFollowUpAt"], acme["followUps"]["nodes"]) == (None, [])
 
 
 async def test_only_those_who_manage_or_share_a_customer_may_follow_it_up(
@@ -228,7 +234,7 @@ async def test_only_those_who_manage_or_share_a_customer_may_follow_it_up(
     await follow(sales2, acme["id"], "Helping out.")
     found = await customer(sales1, acme["id"])
     assert found is not None
-    assert [(f["content"], f["author"]["loginName"]) for f in found["followUps"]] == [
+    assert [(f["content"], f["author"]["loginName"]) for f in found["followUps"]["nodes"]] == [
         ("Helping out.", "sales2"),
         ("Manager visit.", "manager1"),
     ]
@@ -314,7 +320,9 @@ async def test_editing_another_author_s_follow_up_needs_the_right(
     assert await result(manager1, DELETE_FOLLOW_UP, id=far["id"]) == not_found(
         "Follow-up", far["id"]
     )
-    assert (await timeline(sales3, theirs["id"]))["followUps"] == [{"content": "Dept 2 call."}]
+    assert (await timeline(sales3, theirs["id"]))["followUps"]["nodes"] == [
+        {"content": "Dept 2 call."}
+    ]
 
 
 async def test_deleting_the_newest_follow_up_moves_the_clock_back(
@@ -328,14 +336,14 @@ async def test_deleting_the_newest_follow_up_moves_the_clock_back(
 
     # Sales staff have no followup:delete right, even for their own records.
     await forbidden(sales1, DELETE_FOLLOW_UP, id=newer["id"])
-    assert len((await timeline(sales1, acme["id"]))["followUps"]) == 2
+    assert len((await timeline(sales1, acme["id"]))["followUps"]["nodes"]) == 2
 
     deleted = await result(manager1, DELETE_FOLLOW_UP, id=newer["id"])
     assert deleted == {"__typename": "DeleteSuccess", "id": newer["id"]}
     assert await timeline(sales1, acme["id"]) == {
         "lastFollowUpAt": older["followedAt"],
         "poolRelease": {"at": iso(START + timedelta(days=30) + timedelta(hours=1))},
-        "followUps": [{"content": "First."}],
+        "followUps": {"nodes": [{"content": "First."}]},
     }
     [entry, _created] = await log(manager1, "follow_up", newer["id"])
     assert entry == {
@@ -348,7 +356,7 @@ async def test_deleting_the_newest_follow_up_moves_the_clock_back(
     assert await timeline(sales1, acme["id"]) == {
         "lastFollowUpAt": None,
         "poolRelease": {"at": iso(START + timedelta(days=30))},
-        "followUps": [],
+        "followUps": {"nodes": []},
     }
     assert await result(manager1, DELETE_FOLLOW_UP, id=older["id"]) == not_found(
         "Follow-up", older["id"]
@@ -403,7 +411,7 @@ async def test_a_deleted_follow_up_waits_in_the_recycle_bin_and_comes_back_exact
     assert await result(manager1, RESTORE_FOLLOW_UP, id=older["id"]) == not_found(
         "Follow-up in your recycle bin", older["id"]
     )
-    assert (await timeline(sales1, acme["id"]))["followUps"] == [{"content": "Second."}]
+    assert (await timeline(sales1, acme["id"]))["followUps"]["nodes"] == [{"content": "Second."}]
 
 
 FOLLOW_UP_PAGE = """

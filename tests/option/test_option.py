@@ -58,7 +58,7 @@ mutation($customerId: Int!, $methodId: Int) {
 }
 """
 FOLLOW_UP_METHODS = (
-    "query($id: Int!) { customer(id: $id) { followUps { methodId method { label } } } }"
+    "query($id: Int!) { customer(id: $id) { followUps { nodes { methodId method { label } } } } }"
 )
 
 COMPANY_FIELDS = [
@@ -283,9 +283,9 @@ async def test_deleting_a_follow_up_method_moves_its_follow_ups(admin: GraphQLCl
         "'Visit' is used by 1 record(s); give a replacementId to move them."
     )
     assert (await result(admin, DELETE, id=visit, replacementId=other))["id"] == visit
-    assert (await admin.data(FOLLOW_UP_METHODS, id=acme["id"]))["customer"]["followUps"] == [
-        {"methodId": other, "method": {"label": "Other"}}
-    ]
+    assert (await admin.data(FOLLOW_UP_METHODS, id=acme["id"]))["customer"]["followUps"][
+        "nodes"
+    ] == [{"methodId": other, "method": {"label": "Other"}}]
 
 
 async def test_an_unused_option_goes_without_a_replacement(admin: GraphQLClient) -> None:

@@ -16,7 +16,7 @@ LIST = """
   customers(first: 60) { edges { node {
     id
     money { contractTotal receivedTotal refundedTotal outstandingTotal approvedExpenseTotal }
-    orders(first: 3) { title amount received outstanding status payments { amount } }
+    orders(first: 3) { nodes { title amount received outstanding status payments { amount } } }
   } } }
 }
 """

@@ -96,7 +96,7 @@ query($id: Int!) {{
   customer(id: $id) {{
     {CUSTOMER_FIELDS}
     sharedWith {{ id }}
-    operationLog(first: 100) {{ action changes actorId }}
+    operationLog(first: 100) {{ nodes {{ action changes actorId }} }}
   }}
 }}
 """
@@ -177,7 +177,7 @@ async def set_settings(admin: GraphQLClient, **fields: Any) -> None:
 
 def log_actions(found: dict[str, Any]) -> list[str]:
     """Operation-log actions of a customer, oldest first."""
-    return [entry["action"] for entry in reversed(found["operationLog"])]
+    return [entry["action"] for entry in reversed(found["operationLog"]["nodes"])]
 
 
 async def release(services: Services) -> list[int]:

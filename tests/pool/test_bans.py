@@ -58,7 +58,7 @@ async def _released_to_public(
     assert (found["pool"], found["ownerId"], found["temporaryOrigin"]) == ("PUBLIC", None, None)
     assert found["poolRelease"] is None
     assert when(found["poolEnteredAt"]) == at
-    assert found["operationLog"][0] == {
+    assert found["operationLog"]["nodes"][0] == {
         "action": "release",
         "changes": {"pool": [from_pool, "public"], "ownerId": [former_owner, None]},
         "actorId": None,

@@ -51,7 +51,7 @@ async def test_claim_puts_a_public_customer_in_the_claimers_temporary_pool(
     assert when(customer["poolRelease"]["at"]) == claimed_at + timedelta(days=7)
 
     found = await visible(sales1, public["id"])
-    assert found["operationLog"][0] == {
+    assert found["operationLog"]["nodes"][0] == {
         "action": "claim",
         "changes": {"pool": ["public", "temporary"], "ownerId": [None, sales1.user_id]},
         "actorId": sales1.user_id,
@@ -116,7 +116,7 @@ async def test_special_pool_is_claimable_only_with_the_right(
         "CLAIMED",
     )
     found = await visible(admin, junk["id"])
-    assert found["operationLog"][0]["changes"] == {
+    assert found["operationLog"]["nodes"][0]["changes"] == {
         "pool": ["special", "temporary"],
         "ownerId": [None, admin.user_id],
     }
@@ -191,7 +191,7 @@ async def test_twenty_simultaneous_claimers_exactly_one_wins(
     found = await visible(admin, public["id"])
     assert (found["ownerId"], found["pool"]) == (winner.user_id, "TEMPORARY")
     assert log_actions(found) == ["create", "claim"]
-    assert found["operationLog"][0]["actorId"] == winner.user_id
+    assert found["operationLog"]["nodes"][0]["actorId"] == winner.user_id
     assert await _claim_entries(services, [public["id"]]) == [(public["id"], winner.user_id)]
     for loser in claimers:
         if loser is not winner:

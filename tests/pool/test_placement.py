@@ -53,7 +53,7 @@ async def test_maturity_decides_pool_owner_and_release_time(
         assert public["temporaryOrigin"] is None
         assert public["poolRelease"] is None
         found = await visible(sales1, public["id"])
-        assert found["operationLog"] == [
+        assert found["operationLog"]["nodes"] == [
             {
                 "action": "create",
                 "changes": {"pool": [None, "public"], "ownerId": [None, None]},
@@ -63,14 +63,14 @@ async def test_maturity_decides_pool_owner_and_release_time(
         # The public pool is open to everyone.
         assert (await visible(await gql.as_user("sales3"), public["id"]))["pool"] == "PUBLIC"
 
-    assert (await visible(sales1, private["id"]))["operationLog"] == [
+    assert (await visible(sales1, private["id"]))["operationLog"]["nodes"] == [
         {
             "action": "create",
             "changes": {"pool": [None, "private"], "ownerId": [None, me]},
             "actorId": me,
         }
     ]
-    assert (await visible(sales1, temporary["id"]))["operationLog"] == [
+    assert (await visible(sales1, temporary["id"]))["operationLog"]["nodes"] == [
         {
             "action": "create",
             "changes": {"pool": [None, "temporary"], "ownerId": [None, me]},
@@ -156,7 +156,7 @@ async def test_maturity_change_moves_between_private_and_temporary(
     assert when(same["poolEnteredAt"]) == back_at
 
     found = await visible(sales1, cid)
-    assert [(e["action"], e["changes"]) for e in reversed(found["operationLog"])] == [
+    assert [(e["action"], e["changes"]) for e in reversed(found["operationLog"]["nodes"])] == [
         ("create", {"pool": [None, "private"], "ownerId": [None, me]}),
         (
             "change_pool",
@@ -231,7 +231,7 @@ async def test_public_grade_moves_an_owned_customer_to_public(
         assert moved["poolRelease"] is None
         assert when(moved["poolEnteredAt"]) == clock.now()
         found = await visible(await gql.as_user("sales3"), customer["id"])
-        assert found["operationLog"][0] == {
+        assert found["operationLog"]["nodes"][0] == {
             "action": "change_pool",
             "changes": {
                 "maturityId": [customer["maturityId"], grade],

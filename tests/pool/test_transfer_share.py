@@ -95,7 +95,7 @@ async def test_transfer_to_a_colleague_keeps_the_pool(
     for cid in (private["id"], public["id"]):
         assert await customer(sales1, cid) is None  # no longer sales1's to see
         found = await visible(sales2, cid)
-        assert found["operationLog"][0] == {
+        assert found["operationLog"]["nodes"][0] == {
             "action": "transfer",
             "changes": {"ownerId": [uid(sales1), uid(sales2)]},
             "actorId": uid(sales1),
@@ -119,7 +119,7 @@ async def test_transfer_to_the_public_and_special_pools(
         assert (moved["pool"], moved["ownerId"], moved["temporaryOrigin"]) == (pool, None, None)
         assert moved["poolRelease"] is None
         again = await visible(await gql.as_user("sales3"), found["id"])
-        assert again["operationLog"][0] == {
+        assert again["operationLog"]["nodes"][0] == {
             "action": "transfer",
             "changes": {"ownerId": [uid(sales1), None], "pool": [from_pool, pool.lower()]},
             "actorId": uid(sales1),
@@ -141,8 +141,8 @@ async def test_manager_transfers_subordinates_customers_only(
     assert out["__typename"] == "CustomersSuccess", out
     assert out["customers"][0]["ownerId"] == sales2_id
     found = await visible(manager1, mine["id"])
-    assert found["operationLog"][0]["actorId"] == uid(manager1)
-    assert found["operationLog"][0]["changes"] == {"ownerId": [uid(sales1), sales2_id]}
+    assert found["operationLog"]["nodes"][0]["actorId"] == uid(manager1)
+    assert found["operationLog"]["nodes"][0]["changes"] == {"ownerId": [uid(sales1), sales2_id]}
 
     before = await snapshot(services)
     assert await transfer(manager1, [foreign["id"]], to_user_id=sales2_id) == refused(
@@ -296,7 +296,7 @@ async def test_share_lets_a_colleague_see_and_follow_up(
     found = await visible(sales1, cid)
     assert when(found["lastFollowUpAt"]) == clock.now()
     assert when(found["poolRelease"]["at"]) == clock.now() + timedelta(days=30)
-    assert found["operationLog"][0] == {
+    assert found["operationLog"]["nodes"][0] == {
         "action": "share",
         "changes": {"sharedWith": [None, uid(sales2)]},
         "actorId": uid(sales1),
@@ -311,7 +311,7 @@ async def test_share_lets_a_colleague_see_and_follow_up(
     out = await follow_up(sales2, cid)
     assert (out["__typename"], out["code"]) == ("NotFoundError", "NOT_FOUND")
     assert await snapshot(services) == before
-    assert (await visible(sales1, cid))["operationLog"][0] == {
+    assert (await visible(sales1, cid))["operationLog"]["nodes"][0] == {
         "action": "unshare",
         "changes": {"sharedWith": [uid(sales2), None]},
         "actorId": uid(sales1),
