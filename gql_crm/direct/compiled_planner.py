@@ -113,6 +113,7 @@ from gql_crm.direct.selections import (
 )
 from gql_crm.direct.selections import operation as document_operation
 from gql_crm.schema.common import declared_permissions
+from gql_crm.schema.customer import MAX_NESTED_PAGE
 
 logger = logging.getLogger("gql_crm.compiled")
 
