@@ -113,7 +113,6 @@ from gql_crm.direct.selections import (
 )
 from gql_crm.direct.selections import operation as document_operation
 from gql_crm.schema.common import declared_permissions
-from gql_crm.schema.customer import MAX_NESTED_PAGE
 
 logger = logging.getLogger("gql_crm.compiled")
 
@@ -383,9 +382,8 @@ class _Walker:
         """An object of lists and values over the request's terms: its time and ``first``."""
         if len(nodes) != 1 or not set(field.args) <= {"first"}:
             raise NotPlain
-        limit = self._argument(
-            field, nodes[0], "first", "integer", lambda v: 0 <= v <= MAX_NESTED_PAGE
-        )
+        maximum = self.pages.maximum
+        limit = self._argument(field, nodes[0], "first", "integer", lambda v: 0 <= v <= maximum)
         terms = spec.terms(self.parameters.add(lambda inputs: inputs.now, "timestamptz"), limit)
         type_ = _object_type(field.type)
         selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]

@@ -6,7 +6,7 @@ import strawberry
 
 from gql_crm.context import Info
 from gql_crm.resolvers.common import read
-from gql_crm.schema.customer import _nested_limit
+from gql_crm.schema.common import page_size
 from gql_crm.schema.workbench import WorkbenchType
 from gql_crm.services import workbench as workbench_service
 
@@ -18,7 +18,7 @@ class WorkbenchQuery:
         principal = info.context.require_principal()
         settings = await info.context.loaders.settings()
         now = info.context.services.clock.now()
-        limit = _nested_limit(first)
+        limit = page_size(info, first)  # its lists are at most a page each
         bench = await read(
             info,
             partial(

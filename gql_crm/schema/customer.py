@@ -58,18 +58,6 @@ CustomerViewEnum = strawberry.enum(
     "scope other than you; SHARED: shared with you; PUBLIC / SPECIAL pools; CLOSED_WON.",
 )
 
-MAX_NESTED_PAGE = 100
-
-
-def _nested_limit(first: int) -> int:
-    """The workbench's parts' size (they are lists, not pages)."""
-    from gql_crm.schema.errors import BadRequest
-
-    if first < 0 or first > MAX_NESTED_PAGE:
-        raise BadRequest(f"first must be between 0 and {MAX_NESTED_PAGE} (got {first}).")
-    return first
-
-
 # A customer's sub-lists page as the root lists do; their `first` keeps its old default.
 SUB_LIST_PAGE = 20
 
