@@ -93,6 +93,7 @@ from gql_crm.direct.compiled_graph import (
     kit_listing,
 )
 from gql_crm.direct.compiled_sql import (
+    MAX_KEYS,
     Fallback,
     Inputs,
     Parameters,
@@ -100,7 +101,7 @@ from gql_crm.direct.compiled_sql import (
     json_list,
     json_object,
     json_rows,
-    json_value,
+    json_scalar,
     to_sql,
 )
 from gql_crm.direct.selections import (
@@ -672,6 +673,8 @@ class _Walker:
                 pairs.append((key, _constant(type_.name)))
                 continue
             pairs.append((key, self.field(type_.fields[name], name, field_nodes, table, path)))
+        if len(pairs) > MAX_KEYS:
+            raise NotPlain  # decided while planning, not each time the statement is written
 
         def render(principal: Principal) -> ColumnElement[Any]:
             return json_object([(key, value(principal)) for key, value in pairs])
@@ -690,9 +693,11 @@ class _Walker:
         spec = table.fields.get(name)
         if spec is None:
             column = _plain_column(table.model, field)
-            return lambda _p: json_value(field.type, column)
+            write = json_scalar(field.type)
+            return lambda _p: write(column)
         if isinstance(spec, Value):
-            return lambda p: json_value(field.type, spec.build(p))
+            write = json_scalar(field.type)
+            return lambda p: write(spec.build(p))
         if isinstance(spec, Inline):
             if field.args:
                 raise NotPlain
@@ -1077,7 +1082,8 @@ def _has_variables(value: ValueNode) -> bool:
 def _serialized(
     type_: GraphQLOutputType, build: Callable[[Any], ColumnElement[Any]]
 ) -> Callable[[Any], ColumnElement[Any]]:
-    return lambda row: json_value(type_, build(row))
+    write = json_scalar(type_)
+    return lambda row: write(build(row))
 
 
 def _term(
@@ -1085,7 +1091,8 @@ def _term(
     build: Callable[[Principal, Any], ColumnElement[Any]],
     terms: Any,
 ) -> Render:
-    return lambda principal: json_value(type_, build(principal, terms))
+    write = json_scalar(type_)
+    return lambda principal: write(build(principal, terms))
 
 
 def _one(spec: One, inner: Render) -> Render:

@@ -68,19 +68,20 @@ class Parameters:
         return tuple(read(inputs) for read in self.readers)
 
 
-def json_value(type_: GraphQLOutputType, value: ColumnElement[Any]) -> ColumnElement[Any]:
-    """``value`` as the JSON that Strawberry's serializer of ``type_`` would give."""
+def json_scalar(type_: GraphQLOutputType) -> Callable[[ColumnElement[Any]], ColumnElement[Any]]:
+    """How a value of ``type_`` is written as Strawberry would write it; NotPlain for a type
+    SQL cannot write alike (asked while planning, so that a document is planned or not once)."""
     if isinstance(type_, GraphQLNonNull):
         type_ = type_.of_type
     if isinstance(type_, GraphQLEnumType):
         names = {definition.value: name for name, definition in type_.values.items()}
-        return case(names, value=type_coerce(value, String()))
+        return lambda value: case(names, value=type_coerce(value, String()))
     if not isinstance(type_, GraphQLScalarType):
-        raise NotPlain
+        raise NotPlain  # a list of values, an object
     serialize = _SCALARS.get(type_.name)
     if serialize is None:
         raise NotPlain  # Float (repr differs), JSON, Upload...
-    return serialize(value)
+    return serialize
 
 
 def _iso_datetime(value: ColumnElement[Any]) -> ColumnElement[Any]:

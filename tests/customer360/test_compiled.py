@@ -356,3 +356,28 @@ async def test_callers_with_the_same_rights_share_one_statement(
     assert len(statements._cache) == 1  # both salespeople: one statement
     (statement,) = statements._cache.values()
     assert statement.owners is not None and statement.caller is not None
+
+
+async def test_what_sql_cannot_write_is_left_to_strawberry_when_planning(
+    demo_company: None,
+    gql: GraphQLClient,
+    app: Starlette,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A list of values, or more fields than one JSON object takes, is decided once, while
+    planning: no statement is tried and failed on every request."""
+    view = next(route.endpoint for route in app.routes if isinstance(route, Route))
+    assert isinstance(view, CrmGraphQL) and view.compiled is not None
+    own = _selection("Customer", 0)
+    aliases = " ".join(f"a{i}: id" for i in range(30))  # as many aliases as a document may
+    assert len(own.split()) + 30 > 50
+    documents = [
+        "{ workbench { announcements { id audienceIds } } }",
+        f"{{ customer(id: 1) {{ {own} {aliases} }} }}",
+    ]
+    admin = await gql.as_user("admin")
+    for document in documents:
+        assert view.compiled.plan(document, None) is None, document
+        assert "errors" not in await admin.execute(document)
+    assert view.compiled.plan(f"{{ customer(id: 1) {{ {own} }} }}", None) is not None
+    assert "compiled read failed" not in caplog.text
