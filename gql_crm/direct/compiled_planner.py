@@ -59,6 +59,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    true,
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
@@ -829,7 +830,9 @@ class _Walker:
                 .lateral()
             )
             answer = json_object([(key, value(principal, rows)) for key, value in parts])
-            return select(answer).select_from(rows).scalar_subquery()
+            # One answer however many rows (none included): an aggregate query even when no
+            # part aggregates the rows (a selection of only totalCount or hasPreviousPage).
+            return select(answer).select_from(rows).having(true()).scalar_subquery()
 
         return render
 

@@ -16,6 +16,7 @@ from gql_crm.db.engine import Database
 from gql_crm.db.models import FollowUp, User
 from gql_crm.direct.compiled_planner import Planner
 from gql_crm.services.unit_of_work import Services
+from tests.conftest import START
 from tests.customer360.test_statement_counts import customer_with
 from tests.fixtures.factories import make_customer
 from tests.fixtures.statements import Counted, count_statements, counted_data
@@ -242,3 +243,33 @@ async def test_the_benchmark_view_is_answered_by_one_statement(
     counted.assert_at_most(3)
     assert "json_build_object" in counted.statements[-1]
     assert len(data["customer"]["followUps"]["nodes"]) == 5
+
+
+async def test_a_page_that_reads_no_row_still_answers_once(
+    admin: GraphQLClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the count, or only whether a cursor was given: one answer for a customer with
+    no follow-ups and for one with several, on both paths."""
+    empty = await make_customer(services, "sales1", "Quiet customer")
+    busy = await make_customer(services, "sales1", "Busy customer")
+    async with services.database.writer() as session, session.begin():
+        author = await session.scalar(select(User.id).where(User.login_name == "sales1"))
+        for j in range(3):
+            session.add(
+                FollowUp(
+                    customer_id=busy,
+                    content=f"f{j}",
+                    followed_at=START,
+                    author_id=author,
+                    created_at=START,
+                )
+            )
+    query = """query($id: Int!) { customer(id: $id) {
+      count: followUps { totalCount } given: followUps { pageInfo { hasPreviousPage } }
+      typename: followUps(first: 1) { __typename } } }"""
+    for ask in await _both_paths(admin, monkeypatch, services.database):
+        for customer_id, total in ((empty, 0), (busy, 3)):
+            data = (await ask(query, {"id": customer_id}))["customer"]
+            assert data["count"] == {"totalCount": total}
+            assert data["given"] == {"pageInfo": {"hasPreviousPage": False}}
+            assert data["typename"] == {"__typename": "FollowUpConnection"}
