@@ -126,13 +126,11 @@ async def total(uow: UnitOfWork, column: Any, *where: Any) -> Decimal:
     return Decimal(found or 0)
 
 
-def sum_for_order(model: Any) -> Any:
-    return (
-        select(func.coalesce(func.sum(model.amount), ZERO))
-        .where(model.order_id == Order.id)
-        .correlate(Order)
-        .scalar_subquery()
-    )
+def sum_for_order(model: Any, order_id: Any = Order.id) -> Any:
+    """The amounts of ``model`` (payments, refunds...) of the order ``order_id`` names (by
+    default the order of the statement it sits in)."""
+    stmt = select(func.coalesce(func.sum(model.amount), ZERO)).where(model.order_id == order_id)
+    return (stmt.correlate(Order) if order_id is Order.id else stmt).scalar_subquery()
 
 
 def order_money_statement(where: ColumnElement[bool]) -> Select[Any]:

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Select,
     and_,
     cast,
-    exists,
     func,
     literal_column,
     select,
@@ -45,7 +44,9 @@ from gql_crm.db.models import (
     SystemSettings,
     Task,
 )
-from gql_crm.services.order import company_today
+from gql_crm.db.pagination import ordered
+from gql_crm.services.customer_record import SCHEDULES_BY_START, TASKS_BY_DUE
+from gql_crm.services.order import company_today, sum_for_order
 from gql_crm.services.pool import released_before
 
 SCHEDULE_DAYS = 7
@@ -54,8 +55,8 @@ DELIVERY_DAYS = 7
 RELEASE_DAYS = 3
 
 # The order of each list (ending in a unique key), read by the compiled reads too.
-SCHEDULE_ORDER: list[ColumnElement[Any]] = [Schedule.starts_at.asc(), Schedule.id.asc()]
-TASK_ORDER: list[ColumnElement[Any]] = [Task.due_at.asc(), Task.id.asc()]
+SCHEDULE_ORDER = ordered(SCHEDULES_BY_START)
+TASK_ORDER = ordered(TASKS_BY_DUE)
 CALL_ORDER: list[ColumnElement[Any]] = [CallRecord.called_at.asc(), CallRecord.id.asc()]
 COMPLAINT_ORDER: list[ColumnElement[Any]] = [Complaint.complained_at.asc(), Complaint.id.asc()]
 ANNOUNCEMENT_ORDER: list[ColumnElement[Any]] = [
@@ -139,11 +140,13 @@ class Terms:
         def setting(column: Any) -> ColumnElement[Any]:
             return select(column).scalar_subquery()
 
+        # Days of 24 hours, as Python counts them: an interval of days would follow the
+        # session's time zone over a change of daylight-saving time.
         def days(n: int) -> ColumnElement[Any]:
-            return literal_column(f"interval '{n} days'")
+            return literal_column(f"interval '{24 * n} hours'")
 
         def days_in(column: Any) -> ColumnElement[Any]:
-            return func.make_interval(0, 0, 0, setting(column))
+            return func.make_interval(0, 0, 0, 0, setting(column) * 24)
 
         today = cast(func.timezone(setting(SystemSettings.timezone), now), Date)
         released_by = now.op("+")(days(RELEASE_DAYS))
@@ -236,11 +239,7 @@ def receivables(principal: Principal, terms: Terms) -> Select[PaymentPlan, Order
         .where(PaymentPlan.due_on <= terms.receivables_until, visibility.order(principal))
         .subquery("due")
     )
-    received = (
-        select(func.coalesce(func.sum(PaymentRecord.amount), ZERO))
-        .where(PaymentRecord.order_id == due.c.order_id)
-        .scalar_subquery()
-    )
+    received = sum_for_order(PaymentRecord, due.c.order_id)
     unmet = (
         select(due.c.id)
         .where(due.c.covered > received)
@@ -287,13 +286,12 @@ def sales(principal: Principal, terms: Terms) -> Select[Decimal, Decimal]:
     """Order amounts signed this month: the caller's own (as they see them), and the whole
     company's, whatever the caller's scope."""
     mine = and_(Order.owner_id == principal.user_id, visibility.order(principal))
-    live_customer = exists().where(Customer.id == Order.customer_id, Customer.deleted_at.is_(None))
     return select(
         func.coalesce(func.sum(Order.amount).filter(mine), ZERO).label("mine"),
         func.coalesce(func.sum(Order.amount), ZERO).label("company"),
     ).where(
         Order.deleted_at.is_(None),
-        live_customer,
+        visibility.counts_customer(Order.customer_id),
         Order.signed_on >= terms.month_start,
         Order.signed_on <= terms.today,
     )
