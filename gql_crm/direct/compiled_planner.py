@@ -455,9 +455,16 @@ class _Walker:
         def keys(inputs: Inputs) -> Sequence[SortKey]:
             return spec.keys(arguments(inputs).get("sort"))
 
+        # A list's own text argument is the service's to read, blank or not; a filter's blank
+        # text (a search) means no filter, as the services read it.
+        own = {_snake(name) for name in spec.arguments}
+
         def shape(inputs: Inputs) -> Hashable:
             values = filters(inputs)
-            if any(_non_blank(values.get(name)) for name in spec.unplanned):
+            if any(
+                values.get(name) is not None if name in own else _non_blank(values.get(name))
+                for name in spec.unplanned
+            ):
                 raise Fallback  # e.g. a text search: Strawberry answers
             chosen = tuple(
                 (name, value)
