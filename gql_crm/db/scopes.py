@@ -74,7 +74,9 @@ _PRINCIPAL = (
         *_MAY_ACT,
     )
 )
-_PRINCIPAL_SQL = str(_PRINCIPAL.compile(dialect=ASYNCPG_DIALECT))  # $1 user, $2 version
+_PRINCIPAL_COMPILED = _PRINCIPAL.compile(dialect=ASYNCPG_DIALECT)
+_PRINCIPAL_SQL = str(_PRINCIPAL_COMPILED)
+_PRINCIPAL_PARAMETERS = tuple(_PRINCIPAL_COMPILED.positiontup or ())  # names of $1, $2...
 # A key that is not revoked, with its owner if the owner may act (expiry is the clock's).
 _KEY_HOLDER = (
     select(
@@ -117,10 +119,11 @@ async def load_principal(
     # Columns, not entities: hydrating a User and a Position cost more than the query. On
     # PostgreSQL straight to the driver: SQLAlchemy's execution cost about as much CPU as
     # the rest of a compiled read's request.
+    parameters = {"user_id": user_id, "token_version": token_version}
     if session.get_bind().dialect.name == "postgresql":
-        row = await fetch_row(session, _PRINCIPAL_SQL, (user_id, token_version))
+        values = tuple(parameters[name] for name in _PRINCIPAL_PARAMETERS)
+        row = await fetch_row(session, _PRINCIPAL_SQL, values)
     else:
-        parameters = {"user_id": user_id, "token_version": token_version}
         row = (await session.execute(_PRINCIPAL, parameters)).one_or_none()
     if row is None:
         return None

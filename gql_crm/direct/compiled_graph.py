@@ -76,7 +76,7 @@ from gql_crm.loaders.order import (
     customer_money_rows,
     plan_met,
 )
-from gql_crm.resolvers.kit import LISTED
+from gql_crm.resolvers.kit import LISTED, Default
 from gql_crm.schema.customer import CustomerSortInput
 from gql_crm.services import workbench
 from gql_crm.services.customer import CustomerFilter, customer_query
@@ -521,7 +521,7 @@ def kit_listing(field: GraphQLField) -> Listing | None:
 def _plain_kind(kind: Any) -> Any:
     """The type an argument or input field holds: ``int`` of ``int | None``, of
     ``default(int, 0)``, of ``described(int | None, "…")``."""
-    kind = getattr(kind, "kind", kind)  # the kit's default(...)
+    kind = kind.kind if isinstance(kind, Default) else kind
     while get_origin(kind) is Annotated:
         kind = get_args(kind)[0]
     if isinstance(kind, StrawberryOptional):

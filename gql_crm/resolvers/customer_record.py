@@ -27,14 +27,13 @@ from gql_crm.schema.customer_record import (
 )
 from gql_crm.schema.descriptions import words
 from gql_crm.services import customer_record as service
+from gql_crm.services.customer import CUSTOMER_VIEW
 from gql_crm.services.customer_record import RecordKind
 
 Kind = Annotated[RecordKind, strawberry.argument(description="The kind of record.")]
 
-TASK_VIEW = basic(Module.TASK, Action.VIEW)
 TASK_CREATE = basic(Module.TASK, Action.CREATE)
 TASK_EDIT = basic(Module.TASK, Action.EDIT)
-CUSTOMER_VIEW = basic(Module.CUSTOMER, Action.VIEW)
 CUSTOMER_EDIT = basic(Module.CUSTOMER, Action.EDIT)
 Record = CustomerRecordSuccess
 # Deleting and purging answer the id, or that the record is not there for the caller.
@@ -44,13 +43,13 @@ GONE: dict[str, Any] = {"failures": (NotFoundError,), "union": "DeleteCustomerRe
 @strawberry.type
 class CustomerRecordQuery:
     tasks = connection(
-        service.task_query, TaskType, service.TASK_ORDER, needs=TASK_VIEW,
+        service.task_query, TaskType, service.TASKS_BY_DUE, needs=service.TASK_VIEW,
         description="To-dos you may see (yours, and those on customers you may see), by due "
         "time.",
         filter=TaskFilterInput | None,
     )  # fmt: skip
     schedules = connection(
-        service.schedule_query, ScheduleType, service.SCHEDULE_ORDER, needs=CUSTOMER_VIEW,
+        service.schedule_query, ScheduleType, service.SCHEDULES_BY_START, needs=CUSTOMER_VIEW,
         description="Appointments you may see (yours, and those on customers you may see), "
         "by start.",
         filter=ScheduleFilterInput | None,

@@ -253,10 +253,12 @@ def recycle_bin_query(principal: Principal, kind: RecordKind) -> tuple[Select[An
 
 # ---- the to-do and calendar lists -----------------------------------------------------------
 
-# By due time, and by start: what comes next first (a cursor's keys: no flags, which the
-# filter's ``done`` chooses instead).
-TASK_ORDER = (SortKey(Task.due_at, False), SortKey(Task.id, False))
-SCHEDULE_ORDER = (SortKey(Schedule.starts_at, False), SortKey(Schedule.id, False))
+TASK_VIEW = basic(Module.TASK, Action.VIEW)
+# The lists of their own: by due time, and by start, what comes next first (a customer's
+# sub-lists put open to-dos and upcoming appointments first; here the filter's ``done``
+# chooses instead).
+TASKS_BY_DUE = [SortKey(Task.due_at, False), SortKey(Task.id, False)]
+SCHEDULES_BY_START = [SortKey(Schedule.starts_at, False), SortKey(Schedule.id, False)]
 
 
 def task_query(principal: Principal, filter: dict[str, Any] | None = None) -> Select[Task]:

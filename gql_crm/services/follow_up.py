@@ -11,7 +11,7 @@ from gql_crm.auth.permissions import Advanced, Module, record_codes
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.models import Contact, Customer, CustomerShare, FollowUp, OptionList
-from gql_crm.db.pagination import SortKey
+from gql_crm.loaders.customer import FOLLOW_UP_ORDER
 from gql_crm.services import recycle_bin
 from gql_crm.services.customer import is_visible
 from gql_crm.services.errors import Conflict, NotFound, Problems
@@ -154,7 +154,7 @@ async def purge_follow_up(uow: UnitOfWork, id: int) -> int:
 
 BIN_ORDER = recycle_bin.latest_first(FollowUp)
 # Latest first, as a customer's own follow-ups are listed.
-ORDER = (SortKey(FollowUp.followed_at, True), SortKey(FollowUp.id, True))
+ORDER = FOLLOW_UP_ORDER
 
 
 def follow_up_query(principal: Principal, filter: dict[str, Any] | None = None) -> Select[FollowUp]:
