@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -76,6 +76,22 @@ async def _both_paths(
     return [served, resolved] if database.dialect == "postgresql" else [resolved]
 
 
+async def _follow_ups(services: Services, customer_id: int, times: list[datetime]) -> None:
+    """Follow-ups by sales1 on the customer, one at each time."""
+    async with services.database.writer() as session, session.begin():
+        author = await session.scalar(select(User.id).where(User.login_name == "sales1"))
+        session.add_all(
+            FollowUp(
+                customer_id=customer_id,
+                content=f"f{j}",
+                followed_at=at,
+                author_id=author,
+                created_at=at,
+            )
+            for j, at in enumerate(times)
+        )
+
+
 async def _read_all(ask: Ask, field: str, customer_id: int, first: int) -> list[dict[str, Any]]:
     """Every page of ``field`` in turn, checking each page's shape; the pages' connections."""
     query = PAGE.format(field=field, selection=SUB_LISTS[field])
@@ -106,19 +122,8 @@ async def test_300_follow_ups_page_by_page_both_ways(
 ) -> None:
     customer_id = await make_customer(services, "sales1", "Busy customer")
     now = clock.now()
-    async with services.database.writer() as session, session.begin():
-        author = await session.scalar(select(User.id).where(User.login_name == "sales1"))
-        for j in range(300):
-            # pairs at the same time: the id decides between them
-            session.add(
-                FollowUp(
-                    customer_id=customer_id,
-                    content=f"f{j}",
-                    followed_at=now - timedelta(minutes=j // 2),
-                    author_id=author,
-                    created_at=now,
-                )
-            )
+    # pairs at the same time: the id decides between them
+    await _follow_ups(services, customer_id, [now - timedelta(minutes=j // 2) for j in range(300)])
     async with services.database.reader() as session:
         newest_first = list(
             await session.scalars(
@@ -252,18 +257,7 @@ async def test_a_page_that_reads_no_row_still_answers_once(
     no follow-ups and for one with several, on both paths."""
     empty = await make_customer(services, "sales1", "Quiet customer")
     busy = await make_customer(services, "sales1", "Busy customer")
-    async with services.database.writer() as session, session.begin():
-        author = await session.scalar(select(User.id).where(User.login_name == "sales1"))
-        for j in range(3):
-            session.add(
-                FollowUp(
-                    customer_id=busy,
-                    content=f"f{j}",
-                    followed_at=START,
-                    author_id=author,
-                    created_at=START,
-                )
-            )
+    await _follow_ups(services, busy, [START] * 3)
     query = """query($id: Int!) { customer(id: $id) {
       count: followUps { totalCount } given: followUps { pageInfo { hasPreviousPage } }
       typename: followUps(first: 1) { __typename } } }"""
