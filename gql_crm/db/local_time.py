@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, bindparam, case, cast, func
+from sqlalchemy import Date, String, bindparam, case, cast, func, literal
 from sqlalchemy.sql.expression import ColumnElement
 
 
@@ -74,3 +74,24 @@ def day_bounds(first: date, last: date, timezone: str) -> tuple[datetime, dateti
     start = datetime.combine(first, time(), zone).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
     return start, end
+
+
+# PostgreSQL forms of the same, for statements prepared once and run at any time (compiled
+# reads): the time and the zone are SQL there, not values.
+
+
+def pg_company_day(now: ColumnElement[Any], timezone: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The company day of the timestamptz ``now`` in ``timezone`` (a date)."""
+    return cast(func.timezone(timezone, now), Date)
+
+
+def pg_days(days: int | ColumnElement[Any]) -> ColumnElement[Any]:
+    """An interval of ``days`` days of 24 hours, as Python's ``timedelta`` counts them: an
+    interval of days would follow the session's time zone over a daylight-saving change."""
+    hours = (literal(days) if isinstance(days, int) else days) * 24
+    return func.make_interval(0, 0, 0, 0, hours)
+
+
+def pg_month_start(day: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The first day of ``day``'s month (a date)."""
+    return cast(func.date_trunc("month", day), Date)

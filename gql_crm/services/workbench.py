@@ -15,10 +15,8 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Date,
     Select,
     and_,
-    cast,
     func,
     literal_column,
     select,
@@ -28,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.base import ZERO
+from gql_crm.db.local_time import pg_company_day, pg_days, pg_month_start
 from gql_crm.db.models import (
     Announcement,
     CallRecord,
@@ -140,25 +139,21 @@ class Terms:
         def setting(column: Any) -> ColumnElement[Any]:
             return select(column).scalar_subquery()
 
-        # Days of 24 hours, as Python counts them: an interval of days would follow the
-        # session's time zone over a change of daylight-saving time.
-        def days(n: int) -> ColumnElement[Any]:
-            return literal_column(f"interval '{24 * n} hours'")
-
-        def days_in(column: Any) -> ColumnElement[Any]:
-            return func.make_interval(0, 0, 0, 0, setting(column) * 24)
-
-        today = cast(func.timezone(setting(SystemSettings.timezone), now), Date)
-        released_by = now.op("+")(days(RELEASE_DAYS))
+        today = pg_company_day(now, setting(SystemSettings.timezone))
+        released_by = now.op("+")(pg_days(RELEASE_DAYS))
         return cls(
             now=now,
             today=today,
-            month_start=cast(func.date_trunc("month", today), Date),
-            schedules_until=now.op("+")(days(SCHEDULE_DAYS)),
+            month_start=pg_month_start(today),
+            schedules_until=now.op("+")(pg_days(SCHEDULE_DAYS)),
             receivables_until=today.op("+")(literal_column(str(RECEIVABLE_DAYS))),
             deliveries_until=today.op("+")(literal_column(str(DELIVERY_DAYS))),
-            temporary_cutoff=released_by.op("-")(days_in(SystemSettings.temporary_release_days)),
-            private_cutoff=released_by.op("-")(days_in(SystemSettings.private_no_contact_days)),
+            temporary_cutoff=released_by.op("-")(
+                pg_days(setting(SystemSettings.temporary_release_days))
+            ),
+            private_cutoff=released_by.op("-")(
+                pg_days(setting(SystemSettings.private_no_contact_days))
+            ),
             company_sales_shown=setting(SystemSettings.staff_see_company_sales),
             limit=limit,
         )
