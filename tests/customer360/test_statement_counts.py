@@ -159,18 +159,27 @@ LIST = """
 """
 
 
-async def test_list_of_50_customers_is_constant(
-    admin: GraphQLClient, services: Services, clock: FrozenClock
-) -> None:
+async def one_and_50_customers(
+    admin: GraphQLClient, services: Services, clock: FrozenClock, query: str, records: int
+) -> tuple[Counted, Counted]:
+    """The statements of a customer list ``query`` over one customer with a record of each
+    kind, then over 50 (the others with ``records`` of each kind)."""
+
     async def statements() -> Counted:
-        data, counted = await counted_data(admin, services, LIST)
+        data, counted = await counted_data(admin, services, query)
         assert data["customers"]["edges"]
         return counted
 
     await customer_with(services, clock, 1)
     small = await statements()
     for _ in range(49):
-        await customer_with(services, clock, 3)
-    large = await statements()
+        await customer_with(services, clock, records)
+    return small, await statements()
+
+
+async def test_list_of_50_customers_is_constant(
+    admin: GraphQLClient, services: Services, clock: FrozenClock
+) -> None:
+    small, large = await one_and_50_customers(admin, services, clock, LIST, 3)
     assert len(small) == len(large)
     large.assert_at_most(6)

@@ -17,9 +17,9 @@ from gql_crm.db.models import FollowUp, User
 from gql_crm.direct.compiled_planner import Planner
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
-from tests.customer360.test_statement_counts import customer_with
+from tests.customer360.test_statement_counts import customer_with, one_and_50_customers
 from tests.fixtures.factories import make_customer
-from tests.fixtures.statements import Counted, count_statements, counted_data
+from tests.fixtures.statements import count_statements, counted_data
 from tests.graphql_client import GraphQLClient
 
 # Every sub-list of the customer view, with a field to tell its records apart.
@@ -214,16 +214,7 @@ LIST = """
 async def test_sub_lists_of_50_customers_cost_one_statement_each(
     admin: GraphQLClient, services: Services, clock: FrozenClock
 ) -> None:
-    async def statements() -> Counted:
-        data, counted = await counted_data(admin, services, LIST)
-        assert data["customers"]["edges"]
-        return counted
-
-    await customer_with(services, clock, 1)
-    small = await statements()
-    for _ in range(49):
-        await customer_with(services, clock, 7)
-    large = await statements()
+    small, large = await one_and_50_customers(admin, services, clock, LIST, 7)
     assert len(small) == len(large)
     # the caller, the page, its count-free connection, and one statement per sub-list
     large.assert_at_most(6)
