@@ -57,7 +57,12 @@ from gql_crm.db.models import (
 )
 from gql_crm.db.pagination import SortKey, ordered
 from gql_crm.direct.compiled_sql import Parameters
-from gql_crm.loaders.customer import CONTACT_ORDER, FOLLOW_UP_ORDER
+from gql_crm.loaders.customer import (
+    ABOUT_A_CUSTOMER,
+    CONTACT_ORDER,
+    FOLLOW_UP_ORDER,
+    OPERATION_LOG_ORDER,
+)
 from gql_crm.loaders.customer_record import (
     CALL_ORDER,
     COMPLAINT_ORDER,
@@ -324,6 +329,12 @@ TABLES: dict[str, Table] = {
                 Expense,
                 EXPENSE_ORDER,
                 where=lambda principal: (visibility.expense(principal),),
+            ),
+            "operationLog": Many(
+                OperationLog,
+                Customer,
+                lambda: and_(OperationLog.entity_id == Customer.id, ABOUT_A_CUSTOMER),
+                _fixed_order(OPERATION_LOG_ORDER),
             ),
         },
     ),

@@ -65,11 +65,9 @@ load_follow_ups = pages(
 )
 # The operation-log entries about a customer, newest first.
 OPERATION_LOG_ORDER = [SortKey(OperationLog.id, descending=True)]
+ABOUT_A_CUSTOMER = OperationLog.entity_type == "customer"
 load_operation_log = pages(
-    OperationLog,
-    OperationLog.entity_id,
-    OPERATION_LOG_ORDER,
-    OperationLog.entity_type == "customer",
+    OperationLog, OperationLog.entity_id, OPERATION_LOG_ORDER, ABOUT_A_CUSTOMER
 )
 
 
