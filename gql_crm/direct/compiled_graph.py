@@ -82,8 +82,10 @@ from gql_crm.loaders.order import (
     plan_met,
 )
 from gql_crm.resolvers.kit import LISTED, Default
+from gql_crm.schema.contact import ContactSortInput
 from gql_crm.schema.customer import CustomerSortInput
 from gql_crm.services import workbench
+from gql_crm.services.contact import contact_query
 from gql_crm.services.customer import CustomerFilter, customer_query
 from gql_crm.services.order import NEWEST_FIRST, order_query
 
@@ -465,6 +467,14 @@ ROOTS: dict[str, Root | Listing | Board] = {
             ("category_id", "source_id", "status_id", "industry_id", "maturity_id", "owner_id"),
             "integer",
         ),
+        unplanned=frozenset({"search"}),
+    ),
+    # contacts(filter, sort, first, after) (resolvers/contact).
+    "contacts": Listing(
+        Contact,
+        contact_query,
+        lambda sort: (ContactSortInput(**sort) if sort else ContactSortInput()).keys(),
+        parameters=dict.fromkeys(("customer_id", "owner_id"), "integer"),
         unplanned=frozenset({"search"}),
     ),
     # orders(filter, first, after) (resolvers/order): a status filter reads the company's day.

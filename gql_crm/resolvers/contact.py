@@ -26,7 +26,7 @@ from gql_crm.schema.contact import (
 from gql_crm.schema.kit import values_of
 from gql_crm.services import contact as contact_service
 from gql_crm.services import customer as service
-from gql_crm.services.contact import CONTACT_VIEW, ContactSort
+from gql_crm.services.contact import CONTACT_VIEW
 
 # Whoever may change a customer's contacts may see them in full (the success shows them so).
 
@@ -52,8 +52,7 @@ class ContactQuery:
     ) -> Connection[ContactType]:
         principal = info.context.require_principal()
         stmt = contact_service.contact_query(principal, values_of(filter) if filter else None)
-        order = sort or ContactSortInput()
-        keys = contact_service.contact_sort_keys(ContactSort(order.field), order.descending)
+        keys = (sort or ContactSortInput()).keys()
         return await paginate(
             info, stmt, keys, first=first, after=after, to_node=ContactType.from_model
         )

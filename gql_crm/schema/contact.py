@@ -5,10 +5,11 @@ from datetime import datetime
 import strawberry
 
 from gql_crm.db.models import Contact
+from gql_crm.db.pagination import SortKey
 from gql_crm.schema.kit import ModelInput, ModelType
 from gql_crm.schema.links import customer_link
 from gql_crm.schema.masking import masked_field
-from gql_crm.services.contact import ContactSort
+from gql_crm.services.contact import ContactSort, contact_sort_keys
 
 # What the customer and contact mutations refuse under the system settings' duplicate rule.
 DUPLICATE_REFUSED = (
@@ -73,6 +74,10 @@ class ContactSortInput:
         default=ContactSort.NAME, description="What to order by."
     )
     descending: bool = strawberry.field(default=False, description="Largest first.")
+
+    def keys(self) -> list[SortKey]:
+        """The list's keyset order (the cursors' keys)."""
+        return contact_sort_keys(ContactSort(self.field), self.descending)
 
 
 @strawberry.type
