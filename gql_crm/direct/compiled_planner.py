@@ -22,7 +22,7 @@ import functools
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,7 +42,6 @@ from graphql import (
     ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
-    SelectionSetNode,
     ValueNode,
     VariableNode,
 )
@@ -288,7 +287,7 @@ class Planner:
             if operation.operation is not OperationType.QUERY:
                 return None
             walker = _Walker(document, self.pages)
-            render = walker.root(root, operation.selection_set)
+            render = walker.root(root, operation)
         except NotPlain:
             return None
         plan = Plan(render, walker.parameters, frozenset(walker.permissions), walker.shapes)
@@ -343,25 +342,36 @@ class _Walker:
         self.pages = pages
         self._cursors = False
 
-    def collect(
-        self, parent: GraphQLObjectType, selection_sets: list[SelectionSetNode]
-    ) -> dict[str, list[FieldNode]]:
-        return collect_fields(parent, selection_sets, self.fragments, _without_directives)
-
-    def root(
-        self, type_: GraphQLObjectType, selection_set: SelectionSetNode
-    ) -> Callable[[Principal, Shape], Select[Any]]:
-        pairs: list[tuple[str, ShapedRender]] = []
-        for key, nodes in self.collect(type_, [selection_set]).items():
+    def selected(
+        self, type_: GraphQLObjectType, within: Sequence[FieldNode | OperationDefinitionNode]
+    ) -> Iterator[tuple[str, str, GraphQLField | None, list[FieldNode]]]:
+        """The fields selected on ``type_`` under ``within``, by response key: name,
+        definition (None for ``__typename``) and nodes. The permissions they declare are
+        collected on the way; an introspection field is not plain."""
+        selection_sets = [n.selection_set for n in within if n.selection_set is not None]
+        collected = collect_fields(type_, selection_sets, self.fragments, _without_directives)
+        for key, nodes in collected.items():
             name = nodes[0].name.value
             if name == "__typename":
-                pairs.append((key, _unshaped(_constant(type_.name))))
+                yield key, name, None, nodes
                 continue
-            field = type_.fields.get(name)  # None: an introspection field
-            spec = field and (ROOTS.get(name) or kit_listing(field))
-            if field is None or spec is None:
+            field = type_.fields.get(name)
+            if field is None:
                 raise NotPlain
             self.permissions.update(declared_permissions(field))
+            yield key, name, field, nodes
+
+    def root(
+        self, type_: GraphQLObjectType, operation: OperationDefinitionNode
+    ) -> Callable[[Principal, Shape], Select[Any]]:
+        pairs: list[tuple[str, ShapedRender]] = []
+        for key, name, field, nodes in self.selected(type_, [operation]):
+            if field is None:
+                pairs.append((key, _unshaped(_constant(type_.name))))
+                continue
+            spec = ROOTS.get(name) or kit_listing(field)
+            if spec is None:
+                raise NotPlain
             if isinstance(spec, Listing):
                 pairs.append((key, self.listing(field, nodes, spec, len(pairs))))
                 continue
@@ -388,17 +398,14 @@ class _Walker:
         limit = self._argument(field, nodes[0], "first", "integer", lambda v: 0 <= v <= maximum)
         terms = spec.terms(self.parameters.add(lambda inputs: inputs.now, "timestamptz"), limit)
         type_ = _object_type(field.type)
-        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
         pairs: list[tuple[str, Render]] = []
-        for key, field_nodes in self.collect(type_, selection_sets).items():
-            name = field_nodes[0].name.value
-            if name == "__typename":
+        for key, name, part_field, field_nodes in self.selected(type_, nodes):
+            if part_field is None:
                 pairs.append((key, _constant(type_.name)))
                 continue
-            part, part_field = spec.fields.get(name), type_.fields[name]
+            part = spec.fields.get(name)
             if part is None or part_field.args:
                 raise NotPlain
-            self.permissions.update(declared_permissions(part_field))
             if isinstance(part, Rows):
                 pairs.append((key, self._rows(part_field, field_nodes, part, terms)))
             else:
@@ -563,15 +570,10 @@ class _Walker:
     ) -> list[tuple[str, PageRender]]:
         """The selected fields of a connection, each rendered over its page."""
         parts: list[tuple[str, PageRender]] = []
-        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
-        for key, field_nodes in self.collect(type_, selection_sets).items():
-            name = field_nodes[0].name.value
-            if name == "__typename":
+        for key, name, field, field_nodes in self.selected(type_, nodes):
+            if field is None:
                 parts.append((key, _on_page(_constant(type_.name))))
-                continue
-            field = type_.fields[name]
-            self.permissions.update(declared_permissions(field))
-            if name == "totalCount":
+            elif name == "totalCount":
                 parts.append((key, _total_count))
             elif name == "edges":
                 parts.append((key, self._edges(_object_type(field.type), field_nodes, spec)))
@@ -585,15 +587,10 @@ class _Walker:
 
     def _edges(self, type_: GraphQLObjectType, nodes: list[FieldNode], spec: Listing) -> PageRender:
         pairs: list[tuple[str, Callable[[Principal, Page], ColumnElement[Any]]]] = []
-        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
-        for key, field_nodes in self.collect(type_, selection_sets).items():
-            name = field_nodes[0].name.value
-            if name == "__typename":
+        for key, name, field, field_nodes in self.selected(type_, nodes):
+            if field is None:
                 pairs.append((key, _on_edge(_constant(type_.name))))
-                continue
-            field = type_.fields[name]
-            self.permissions.update(declared_permissions(field))
-            if name == "cursor":
+            elif name == "cursor":
                 self._cursors = True
                 pairs.append((key, lambda _p, page: page.rows.c.cursor))
             elif name == "node":
@@ -619,13 +616,10 @@ class _Walker:
 
     def _page_info(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> PageRender:
         pairs: list[tuple[str, Callable[[Page], ColumnElement[Any]]]] = []
-        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
-        for key, field_nodes in self.collect(type_, selection_sets).items():
-            name = field_nodes[0].name.value
-            if name == "__typename":
+        for key, name, field, _nodes in self.selected(type_, nodes):
+            if field is None:
                 pairs.append((key, _page_constant(type_.name)))
                 continue
-            self.permissions.update(declared_permissions(type_.fields[name]))
             part = _PAGE_INFO.get(name)
             if part is None:
                 raise NotPlain
@@ -673,14 +667,12 @@ class _Walker:
         path: frozenset[type[Any]],
     ) -> Render:
         """``json_build_object`` of the selected fields of one row."""
-        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
         pairs: list[tuple[str, Render]] = []
-        for key, field_nodes in self.collect(type_, selection_sets).items():
-            name = field_nodes[0].name.value
-            if name == "__typename":
+        for key, name, field, field_nodes in self.selected(type_, nodes):
+            if field is None:
                 pairs.append((key, _constant(type_.name)))
-                continue
-            pairs.append((key, self.field(type_.fields[name], name, field_nodes, table, path)))
+            else:
+                pairs.append((key, self.field(field, name, field_nodes, table, path)))
         if len(pairs) > MAX_KEYS:
             raise NotPlain  # decided while planning, not each time the statement is written
 
@@ -697,7 +689,6 @@ class _Walker:
         table: Table,
         path: frozenset[type[Any]],
     ) -> Render:
-        self.permissions.update(declared_permissions(field))
         spec = table.fields.get(name)
         if spec is None:
             column = _plain_column(table.model, field)
@@ -728,18 +719,15 @@ class _Walker:
     def _inline(self, type_: GraphQLObjectType, nodes: list[FieldNode], spec: Inline) -> Render:
         """An object of values over the one row ``spec.source`` computes for the parent row,
         computed once however many of its fields are selected."""
-        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
         pairs: list[tuple[str, Callable[[Any], ColumnElement[Any]]]] = []
-        for key, field_nodes in self.collect(type_, selection_sets).items():
-            name = field_nodes[0].name.value
-            if name == "__typename":
+        for key, name, field, _nodes in self.selected(type_, nodes):
+            if field is None:
                 pairs.append((key, _constant(type_.name)))
                 continue
             build = spec.fields.get(name)
             if build is None:
                 raise NotPlain
-            self.permissions.update(declared_permissions(type_.fields[name]))
-            pairs.append((key, _serialized(type_.fields[name].type, build)))
+            pairs.append((key, _serialized(field.type, build)))
 
         def render(principal: Principal) -> ColumnElement[Any]:
             row = spec.source(principal).lateral()
@@ -791,15 +779,11 @@ class _Walker:
         connection = _object_type(field.type)
         page = _SubPage()
         parts: list[tuple[str, Callable[[Principal, Any], ColumnElement[Any]]]] = []
-        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
-        for key, field_nodes in self.collect(connection, selection_sets).items():
-            name = field_nodes[0].name.value
-            if name == "__typename":
+        for key, name, part, field_nodes in self.selected(connection, nodes):
+            if part is None:
                 typename = _on_rows(connection.name)
                 parts.append((key, lambda _principal, rows, t=typename: t(rows)))  # type: ignore[misc]
                 continue
-            part = connection.fields[name]
-            self.permissions.update(declared_permissions(part))
             if name == "totalCount":
                 parts.append((key, lambda principal, _rows: _count_under(spec, principal)))
                 continue
@@ -878,15 +862,10 @@ class _Walker:
         size: ColumnElement[Any],
     ) -> Callable[[Principal, Any], ColumnElement[Any]]:
         pairs: list[tuple[str, Callable[[Any], ColumnElement[Any]]]] = []
-        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
-        for key, field_nodes in self.collect(type_, selection_sets).items():
-            name = field_nodes[0].name.value
-            if name == "__typename":
+        for key, name, field, field_nodes in self.selected(type_, nodes):
+            if field is None:
                 pairs.append((key, _on_rows(type_.name)))
-                continue
-            field = type_.fields[name]
-            self.permissions.update(declared_permissions(field))
-            if name == "cursor":
+            elif name == "cursor":
                 page.cursors = True
                 pairs.append((key, lambda rows: rows.c.c))
             elif name == "node":
@@ -910,14 +889,10 @@ class _Walker:
         given: ColumnElement[Any],
     ) -> Callable[[Principal, Any], ColumnElement[Any]]:
         pairs: list[tuple[str, Callable[[Any], ColumnElement[Any]]]] = []
-        selection_sets = [n.selection_set for n in nodes if n.selection_set is not None]
-        for key, field_nodes in self.collect(type_, selection_sets).items():
-            name = field_nodes[0].name.value
-            if name == "__typename":
+        for key, name, field, _nodes in self.selected(type_, nodes):
+            if field is None:
                 pairs.append((key, _on_rows(type_.name)))
-                continue
-            self.permissions.update(declared_permissions(type_.fields[name]))
-            if name == "hasNextPage":
+            elif name == "hasNextPage":
                 pairs.append((key, lambda _rows: func.count() > size))
             elif name == "hasPreviousPage":
                 pairs.append((key, lambda _rows: given))
