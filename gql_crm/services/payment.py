@@ -283,6 +283,7 @@ async def record_refund(
     elif when > uow.now:
         problems.add("refundedAt", "cannot be in the future")
     problems.raise_if_any()
+    await statistics_rollup.changing(uow, [order.id])
     money, _ = await status_of(uow, order)
     if amount > money.net_received:
         raise AmountExceeded(

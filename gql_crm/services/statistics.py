@@ -27,8 +27,9 @@ What counts (each fact stated once, here):
 A department's figures are its members' as the members stand now.
 
 The sums among the order metrics (deal total, profit, quantity, product sales, payments
-received) are read from daily sums kept with every write (``statistics_rollup``), with the
-rules above; product costs are applied as they stand when the report is made.
+received, refunds) are read from sums kept with every write (``statistics_rollup``), with
+the rules above; product costs are applied as they stand when the report is made, and a
+refund's moment turned into its company day then too.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ from gql_crm.db.models import (
     Refund,
     User,
 )
-from gql_crm.db.models.statistics import OrderDay, ProductDay
+from gql_crm.db.models.statistics import OrderDay, ProductDay, RefundSum
 from gql_crm.db.scopes import department_subtree
 from gql_crm.services.setting import get_settings
 
@@ -421,17 +422,22 @@ class _Facts:
     def _summed(
         self, model: Any, values: Sequence[Any], counted: Sequence[Any], costed: bool = False
     ) -> Select[Any]:
-        """Rows of the daily sums ``model`` (``OrderDay`` or ``ProductDay``) as facts: those
-        with facts of the metrics read (``counted``), in the range, for people counted."""
+        """Rows of the sums ``model`` (``OrderDay``, ``ProductDay``, ``RefundSum``) as facts:
+        those with facts of the metrics read (``counted``), in the range, for people
+        counted."""
         product = model.product_id if model is ProductDay else None
         deal_type = func.nullif(model.deal_type_id, 0) if self.deal_types else None
-        stmt = _fact(self._day(model.day), model.owner_id, values, product, deal_type)
+        if model is RefundSum:
+            day, in_range = self._local(model.refunded_at), self.window.at(model.refunded_at)
+        else:
+            day, in_range = self._day(model.day), self.window.on(model.day)
+        stmt = _fact(day, model.owner_id, values, product, deal_type)
         stmt = stmt.select_from(model)
         if costed:
             stmt = stmt.join(Product, Product.id == model.product_id)
         where = [
             or_(*(column > 0 for column in dict.fromkeys(counted))),
-            self.window.on(model.day),
+            in_range,
             *self._person(model.owner_id),
         ]
         if self.filters.deal_type_id is not None:
@@ -488,9 +494,8 @@ class _Facts:
         return values[metric]
 
     def _summed_values(self, metric: Metric, metrics: Sequence[Metric]) -> dict[str, Any]:
-        """An order metric's value in each part of the daily sums' facts (refunds are read
-        from their table: their day depends on the time zone, and they are few)."""
-        refunded = -Refund.amount
+        """An order metric's value in each part of the sums' facts."""
+        refunded = -RefundSum.amount
         # Quantities by product come from the products' sums; with other metrics read there,
         # so do the others (one part fewer).
         by_product = self.dimension in PRODUCTS or any(
@@ -508,7 +513,7 @@ class _Facts:
             ),
             Metric.PRODUCT_SALES: {"products": ProductDay.amount},
             Metric.PAYMENTS_RECEIVED: {"days": OrderDay.received, "refunds": refunded},
-            Metric.REFUNDS: {"refunds": Refund.amount},
+            Metric.REFUNDS: {"refunds": RefundSum.amount},
         }
         return values[metric]
 
@@ -525,7 +530,7 @@ class _Facts:
         build = {
             "days": lambda values: self._summed(OrderDay, values, counted),
             "products": lambda values: self._summed(ProductDay, values, [ProductDay.lines], costed),
-            "refunds": self._refunds,
+            "refunds": lambda values: self._summed(RefundSum, values, [RefundSum.refunds]),
         }
         return [build[part](values) for part, values in parts.items()]
 

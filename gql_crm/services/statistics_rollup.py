@@ -1,17 +1,17 @@
-"""The daily sums the statistics reports read (``db/models/statistics.py``), kept in the
+"""The sums the statistics reports read (``db/models/statistics.py``), kept in the
 transaction of every write that changes what an order counts for.
 
 What an order contributes is stated once, in ``contribution``, with the rules of
 ``services/statistics.py``: live orders of customers not in the recycle bin; amounts and
-lines by sign date (orders without one are not deals yet), payments by the day received;
-for the order's owner, under its opportunity's type. The services call ``changing`` with
-the orders a write is about to change (their amount, lines, sign date, owner, opportunity,
-payments, deletion, their customer's deletion, their opportunity's type) before changing
-them: their contribution as it stands is taken off the sums then, once per unit of work,
-and their contribution as it stands at the end is added back just before the commit. A new
-order is only ``added``. Each step is one statement per table, whatever the number of
-orders, lines or payments. ``rebuild`` computes every sum afresh (after loads that write the
-tables directly).
+lines by sign date (orders without one are not deals yet), payments by the day received,
+refunds by the moment paid back; for the order's owner, under its opportunity's type. The
+services call ``changing`` with the orders a write is about to change (their amount,
+lines, sign date, owner, opportunity, payments, refunds, deletion, their customer's
+deletion, their opportunity's type) before changing them: their contribution as it stands
+is taken off the sums then, once per unit of work, and their contribution as it stands at
+the end is added back just before the commit. A new order is only ``added``. Each step is
+one statement per table, whatever the number of orders, lines or payments. ``rebuild``
+computes every sum afresh (after loads that write the tables directly).
 """
 
 from __future__ import annotations
@@ -35,15 +35,26 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.db import visibility
-from gql_crm.db.models import Opportunity, Order, OrderLine, PaymentRecord
-from gql_crm.db.models.statistics import OrderDay, ProductDay
+from gql_crm.db.models import Opportunity, Order, OrderLine, PaymentRecord, Refund
+from gql_crm.db.models.statistics import OrderDay, ProductDay, RefundSum
 from gql_crm.db.upsert import insert_adding
 from gql_crm.services.unit_of_work import UnitOfWork
 
 PENDING = "statistics_rollup"
 _KEYS = ["owner_id", "day", "deal_type_id"]
-ORDER_DAY = [*_KEYS, "signed_orders", "signed_amount", "lines", "quantity", "payments", "received"]
-PRODUCT_DAY = [*_KEYS, "product_id", "lines", "quantity", "amount"]
+COLUMNS: dict[Any, list[str]] = {
+    OrderDay: [
+        *_KEYS,
+        "signed_orders",
+        "signed_amount",
+        "lines",
+        "quantity",
+        "payments",
+        "received",
+    ],
+    ProductDay: [*_KEYS, "product_id", "lines", "quantity", "amount"],
+    RefundSum: ["owner_id", "refunded_at", "deal_type_id", "refunds", "amount"],
+}
 
 
 def _counted(orders: ColumnElement[bool]) -> list[ColumnElement[bool]]:
@@ -54,9 +65,9 @@ def _of_type(stmt: Any) -> Any:
     return stmt.outerjoin(Opportunity, Opportunity.id == Order.opportunity_id)
 
 
-def contribution(orders: ColumnElement[bool], sign: int = 1) -> tuple[Select[Any], Select[Any]]:
-    """What the orders matching ``orders`` add to ``OrderDay`` and to ``ProductDay`` (times
-    ``sign``): SELECTs of the columns ``ORDER_DAY`` and ``PRODUCT_DAY``, one row per key."""
+def contribution(orders: ColumnElement[bool], sign: int = 1) -> dict[Any, Select[Any]]:
+    """What the orders matching ``orders`` add to each table of sums (times ``sign``): a
+    SELECT of its columns (``COLUMNS``) per table, one row per key."""
     deal_type = func.coalesce(Opportunity.type_id, 0)
     signed = [*_counted(orders), Order.signed_on.is_not(None)]
 
@@ -107,14 +118,28 @@ def contribution(orders: ColumnElement[bool], sign: int = 1) -> tuple[Select[Any
         .where(*signed)
         .group_by(Order.owner_id, Order.signed_on, deal_type, OrderLine.product_id)
     )
-    return by_day, by_product
+    refunds = (
+        _of_type(
+            select(
+                Order.owner_id,
+                Refund.refunded_at,
+                deal_type,
+                sign * func.count(),
+                sign * func.sum(Refund.amount),
+            )
+            .select_from(Refund)
+            .join(Order, Order.id == Refund.order_id)
+        )
+        .where(*_counted(orders))
+        .group_by(Order.owner_id, Refund.refunded_at, deal_type)
+    )
+    return {OrderDay: by_day, ProductDay: by_product, RefundSum: refunds}
 
 
 async def _add(session: AsyncSession, orders: ColumnElement[bool], sign: int) -> None:
     dialect = session.get_bind().dialect.name
-    by_day, by_product = contribution(orders, sign)
-    await session.execute(insert_adding(dialect, OrderDay, ORDER_DAY, by_day))
-    await session.execute(insert_adding(dialect, ProductDay, PRODUCT_DAY, by_product))
+    for model, rows in contribution(orders, sign).items():
+        await session.execute(insert_adding(dialect, model, COLUMNS[model], rows))
 
 
 def _held(uow: UnitOfWork) -> list[int]:
@@ -158,6 +183,6 @@ async def orders_where(uow: UnitOfWork, *where: Any) -> list[int]:
 
 async def rebuild(session: AsyncSession) -> None:
     """Every sum computed afresh from the orders, in the caller's transaction."""
-    await session.execute(delete(OrderDay))
-    await session.execute(delete(ProductDay))
+    for model in COLUMNS:
+        await session.execute(delete(model))
     await _add(session, true(), 1)

@@ -21,8 +21,9 @@ from gql_crm.db.models import (
     Order,
     OrderLine,
     PaymentRecord,
+    Refund,
 )
-from gql_crm.db.models.statistics import OrderDay, ProductDay
+from gql_crm.db.models.statistics import OrderDay, ProductDay, RefundSum
 from gql_crm.services import customer, opportunity, option, order, payment, statistics_rollup
 from gql_crm.services.errors import DomainError
 from gql_crm.services.order import LineFields
@@ -36,7 +37,7 @@ DAY = date(2026, 3, 1)
 Sums = dict[tuple[Any, ...], tuple[Any, ...]]
 
 
-async def _expected(services: Services) -> tuple[Sums, Sums]:
+async def _expected(services: Services) -> tuple[Sums, Sums, Sums]:
     """What the sums should hold, from the rows, by the rules of ``services/statistics``."""
     async with services.database.reader() as session:
         binned = set(
@@ -46,8 +47,10 @@ async def _expected(services: Services) -> tuple[Sums, Sums]:
         orders = list(await session.scalars(select(Order)))
         lines = list(await session.scalars(select(OrderLine)))
         payments = list(await session.scalars(select(PaymentRecord)))
+        refunds = list(await session.scalars(select(Refund)))
     by_day: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, D(0), 0, D(0), 0, D(0)])
     by_product: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, D(0), D(0)])
+    by_moment: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, D(0)])
     counted = {o.id: o for o in orders if o.deleted_at is None and o.customer_id not in binned}
 
     def key(o: Order, day: date) -> tuple[Any, ...]:
@@ -75,14 +78,21 @@ async def _expected(services: Services) -> tuple[Sums, Sums]:
             row = by_day[key(o, p.paid_on)]
             row[4] += 1
             row[5] += p.amount
-    return {k: tuple(v) for k, v in by_day.items()}, {k: tuple(v) for k, v in by_product.items()}
+    for r in refunds:
+        o = counted.get(r.order_id)  # type: ignore[assignment]
+        if o is not None:
+            sums = by_moment[(o.owner_id, r.refunded_at, types.get(o.opportunity_id) or 0)]
+            sums[0] += 1
+            sums[1] += r.amount
+    return tuple({k: tuple(v) for k, v in sums.items()} for sums in (by_day, by_product, by_moment))  # type: ignore[return-value]
 
 
-async def _held(services: Services) -> tuple[Sums, Sums]:
+async def _held(services: Services) -> tuple[Sums, Sums, Sums]:
     """What the sums hold; a row without facts (all taken off again) must hold nothing."""
     async with services.database.reader() as session:
         days = (await session.execute(select(OrderDay))).scalars().all()
         products = (await session.execute(select(ProductDay))).scalars().all()
+        moments = (await session.execute(select(RefundSum))).scalars().all()
     by_day: Sums = {}
     for r in days:
         values = (r.signed_orders, r.signed_amount, r.lines, r.quantity, r.payments, r.received)
@@ -100,7 +110,13 @@ async def _held(services: Services) -> tuple[Sums, Sums]:
             p.quantity,
             p.amount,
         )
-    return by_day, by_product
+    by_moment: Sums = {}
+    for m in moments:
+        if m.refunds == 0:
+            assert m.amount == 0
+            continue
+        by_moment[(m.owner_id, m.refunded_at, m.deal_type_id)] = (m.refunds, m.amount)
+    return by_day, by_product, by_moment
 
 
 async def _moved(item: int, source: list[int], target: list[int]) -> None:
@@ -251,10 +267,11 @@ async def test_the_sums_equal_the_orders_after_random_writes(services: Services)
             except DomainError:
                 pass  # refused (over-payment, a binned customer...): nothing was written
         assert await _held(services) == await _expected(services), f"after batch {batch}"
-    by_day, by_product = await _expected(services)
+    by_day, by_product, by_moment = await _expected(services)
     assert len(by_day) > 5 and len(by_product) > 5, "the writes left something to sum"
+    assert len(by_moment) > 2, "the writes left refunds to sum"
 
     # Computed afresh, the sums are what they were kept at.
     async with services.database.writer() as session, session.begin():
         await statistics_rollup.rebuild(session)
-    assert await _held(services) == (by_day, by_product)
+    assert await _held(services) == (by_day, by_product, by_moment)

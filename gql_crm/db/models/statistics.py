@@ -2,15 +2,16 @@
 says what counts; ``services/statistics_rollup.py`` keeps these equal to it).
 
 A row holds what one owner's counted orders of one deal type came to on one company day.
-Every key is a DATE or an id, never a timestamp: an order's sign date and a payment's date
-are company days already, so the sums do not depend on the company's time zone (refunds,
-which are timestamps, are few and stay read from their table). ``deal_type_id`` is 0 for
-orders without a deal type: the key is the primary key, and a key column cannot be NULL.
+The days are DATE columns: an order's sign date and a payment's date are company days
+already, so the sums do not depend on the company's time zone. A refund is a moment, whose
+day the time zone decides: refunds are summed by the moment (they are few), and a report
+turns the moment into its day as it reads. ``deal_type_id`` is 0 for orders without a deal
+type: the key is the primary key, and a key column cannot be NULL.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Numeric
@@ -52,3 +53,15 @@ class ProductDay(Base):
     lines: Mapped[int] = mapped_column(doc="Order lines.")
     quantity: Mapped[Decimal] = mapped_column(Sum, doc="Units sold.")
     amount: Mapped[Decimal] = mapped_column(Sum, doc="What the lines came to.")
+
+
+class RefundSum(Base):
+    """Refunds by (owner, moment, deal type), with the owner and deal type of their order."""
+
+    __tablename__ = "statistics_refund_sums"
+
+    owner_id: Mapped[int] = mapped_column(primary_key=True)
+    refunded_at: Mapped[datetime] = mapped_column(primary_key=True)
+    deal_type_id: Mapped[int] = mapped_column(primary_key=True)
+    refunds: Mapped[int] = mapped_column(doc="Refunds paid back at that moment.")
+    amount: Mapped[Decimal] = mapped_column(Sum, doc="What they came to.")

@@ -1,5 +1,5 @@
-"""daily sums of the order facts statistics read (signed amounts, lines, payments), filled
-from the orders already there
+"""sums of the order facts statistics read (signed amounts, lines and payments by day,
+refunds by moment), filled from the orders already there
 
 Create Date: 2026-12-07 03:10:00.000000
 """
@@ -49,6 +49,17 @@ def upgrade() -> None:
         sa.Column("amount", SUM, nullable=False),
         sa.PrimaryKeyConstraint(*KEYS, "product_id", name=op.f("pk_statistics_product_days")),
     )
+    op.create_table(
+        "statistics_refund_sums",
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("refunded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deal_type_id", sa.Integer(), nullable=False),
+        sa.Column("refunds", sa.Integer(), nullable=False),
+        sa.Column("amount", SUM, nullable=False),
+        sa.PrimaryKeyConstraint(
+            "owner_id", "refunded_at", "deal_type_id", name=op.f("pk_statistics_refund_sums")
+        ),
+    )
     # The sums of the orders already there (the same rules as the services' contribution).
     op.execute(f"""
         INSERT INTO statistics_order_days
@@ -74,8 +85,15 @@ def upgrade() -> None:
         FROM order_lines l JOIN orders o ON o.id = l.order_id {WITH_TYPE}
         WHERE {LIVE} AND o.signed_on IS NOT NULL
         GROUP BY o.owner_id, o.signed_on, {TYPE}, l.product_id""")
+    op.execute(f"""
+        INSERT INTO statistics_refund_sums
+        SELECT o.owner_id, r.refunded_at, {TYPE}, count(*), sum(r.amount)
+        FROM refunds r JOIN orders o ON o.id = r.order_id {WITH_TYPE}
+        WHERE {LIVE}
+        GROUP BY o.owner_id, r.refunded_at, {TYPE}""")
 
 
 def downgrade() -> None:
+    op.drop_table("statistics_refund_sums")
     op.drop_table("statistics_product_days")
     op.drop_table("statistics_order_days")
