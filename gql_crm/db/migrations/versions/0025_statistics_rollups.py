@@ -1,5 +1,6 @@
 """sums of the order facts statistics read (signed amounts, lines and payments by day,
-refunds by moment), filled from the orders already there
+refunds by moment), filled from the orders already there; indexes for the reports that
+still read their records (follow-ups, new customers, intent customers)
 
 Create Date: 2026-12-07 03:10:00.000000
 """
@@ -18,6 +19,7 @@ LIVE = (
 )
 TYPE = "coalesce(p.type_id, 0)"
 WITH_TYPE = "LEFT OUTER JOIN opportunities p ON p.id = o.opportunity_id"
+LIVE_CUSTOMER = sa.text("deleted_at IS NULL")
 
 
 def _keys() -> list[sa.Column]:  # type: ignore[type-arg]
@@ -92,8 +94,31 @@ def upgrade() -> None:
         WHERE {LIVE}
         GROUP BY o.owner_id, r.refunded_at, {TYPE}""")
 
+    op.create_index(
+        "ix_follow_ups_author_time",
+        "follow_ups",
+        ["author_id", "followed_at"],
+        postgresql_include=["customer_id"],
+    )
+    op.create_index(
+        "ix_opportunities_owner_created",
+        "opportunities",
+        ["owner_id", "created_at"],
+        postgresql_include=["customer_id", "type_id"],
+    )
+    op.create_index(
+        "ix_customers_creator_live",
+        "customers",
+        ["created_by_id", "created_at"],
+        sqlite_where=LIVE_CUSTOMER,
+        postgresql_where=LIVE_CUSTOMER,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_customers_creator_live", table_name="customers")
+    op.drop_index("ix_opportunities_owner_created", table_name="opportunities")
+    op.drop_index("ix_follow_ups_author_time", table_name="follow_ups")
     op.drop_table("statistics_refund_sums")
     op.drop_table("statistics_product_days")
     op.drop_table("statistics_order_days")
