@@ -177,8 +177,10 @@ def added(uow: UnitOfWork, order_ids: Iterable[int]) -> None:
 
 async def orders_where(uow: UnitOfWork, *where: Any) -> list[int]:
     """The ids of the orders matching ``where`` (a customer's, an opportunity's), to give
-    to ``changing``."""
-    return list(await uow.session.scalars(select(Order.id).where(*where)))
+    to ``changing``; locked, as a write on one order locks it, so that no other unit of
+    work changes their contribution between this one taking it off and adding it back."""
+    stmt = select(Order.id).where(*where).order_by(Order.id).with_for_update()
+    return list(await uow.session.scalars(stmt))
 
 
 async def rebuild(session: AsyncSession) -> None:
