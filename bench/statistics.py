@@ -2,17 +2,20 @@
 commission for every salesperson (PostgreSQL).
 
     .venv/bin/python -m bench.statistics [--customers 100000] [--lines 1000000]
-        [--salespeople 50] [--samples 20] [--database-url URL]
+        [--salespeople 50] [--samples 20] [--database-url URL] [--keep]
 
 Rebuilds the database (default ``gqlcrm_bench18``; never point it at data you want to keep)
 and loads two years (2025-2026) of customers, orders with lines, payments, refunds,
 follow-ups, opportunities, claims and expenses with set-based ``INSERT … SELECT …
-generate_series`` statements. The salespeople are spread over five departments, each with a
-manager; ``manager1`` (data scope: own and subordinates) reads every report over 2026 —
-about a fifth of the data. Each report is also computed by a plain hand-written ``GROUP BY``
-over the raw tables with the same conditions (the naive baseline: one statement per metric,
-timed together), one sample of ours and one of the baseline in turn so that both see the
-same load; the two must agree, and the ratios of their p95 and of their medians are printed.
+generate_series`` statements, then computes the statistics' sums of them at once, as after
+any load past the services (``--keep`` measures what a previous run loaded, migrated to the
+current schema, its sums computed afresh). The salespeople are spread over five
+departments, each with a manager; ``manager1`` (data scope: own and subordinates) reads
+every report over 2026 — about a fifth of the data. Each report is also computed by a plain
+hand-written ``GROUP BY`` over the raw tables with the same conditions (the naive baseline:
+one statement per metric, timed together), one sample of ours and one of the baseline in
+turn so that both see the same load; the two must agree, and the ratios of their p95 and of
+their medians are printed.
 """
 
 from __future__ import annotations
