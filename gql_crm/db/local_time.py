@@ -47,7 +47,9 @@ def local_day(
     parameters, so the statement is compiled once and cached."""
     if dialect == "postgresql":
         local = func.timezone(bindparam(None, timezone, String()), column)
-        return func.to_char(local, "YYYY-MM-DD")
+        # A date as text, as ``day_text`` reads one: to_char costs about twice as much, which
+        # shows on a year of follow-ups.
+        return day_text(cast(local, Date()))
 
     def shifted(minutes: int) -> ColumnElement[str]:
         return func.strftime("%Y-%m-%d", column, f"{minutes:+d} minutes")

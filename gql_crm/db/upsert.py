@@ -27,3 +27,16 @@ def insert_or_lock(dialect: str, model: type[Base], values: dict[str, Any]) -> I
     return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
         index_elements=keys, set_={keys[0]: stmt.excluded[keys[0]]}
     )
+
+
+def insert_adding(dialect: str, model: type[Base], names: list[str], rows: Any) -> Insert:
+    """INSERT ``rows`` (a SELECT of the columns ``names``, the primary key among them), each
+    added to the row with its key when there is one: running sums kept by increments."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(model).from_select(names, rows)
+    keys = [column.name for column in inspect(model).primary_key]
+    table: Any = model.__table__
+    return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
+        index_elements=keys,
+        set_={name: table.c[name] + stmt.excluded[name] for name in names if name not in keys},
+    )

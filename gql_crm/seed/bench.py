@@ -52,6 +52,7 @@ from gql_crm.db.scopes import load_principal
 from gql_crm.seed.demo import POSITIONS
 from gql_crm.services import department as department_service
 from gql_crm.services import position as position_service
+from gql_crm.services import statistics_rollup
 from gql_crm.services import user as user_service
 from gql_crm.services.bootstrap import create_administrator
 from gql_crm.services.setting import ensure_defaults
@@ -903,6 +904,10 @@ async def seed_benchmark(
                 await _check_foreign_keys(connection)
                 await connection.commit()
                 step("foreign keys checked", at)
+        at = time.perf_counter()
+        async with database.writer() as session, session.begin():
+            await statistics_rollup.rebuild(session)
+        step("statistics sums", at)
         at = time.perf_counter()
         async with database.engine.connect() as connection:
             autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")

@@ -45,7 +45,7 @@ from gql_crm.db.models import (
 )
 from gql_crm.db.pagination import SortKey
 from gql_crm.db.scopes import scope_filter
-from gql_crm.services import files, recycle_bin, webhook
+from gql_crm.services import files, recycle_bin, statistics_rollup, webhook
 from gql_crm.services.contact import (
     ContactFields,
     add_contacts,
@@ -646,9 +646,16 @@ async def _move_for_maturity(
 async def delete_customer(uow: UnitOfWork, customer_id: int) -> Customer:
     """Move a customer (with its contacts and follow-ups) to the caller's recycle bin."""
     customer = await managed_customer(uow, customer_id)
+    await _orders_counted_again(uow, customer)
     recycle_bin.discard(uow, ENTITY, customer)
     customer_event(uow, customer, "customer.deleted")
     return customer
+
+
+async def _orders_counted_again(uow: UnitOfWork, customer: Customer) -> None:
+    """A customer's orders count for statistics only while it is out of the recycle bin."""
+    orders = await statistics_rollup.orders_where(uow, Order.customer_id == customer.id)
+    await statistics_rollup.changing(uow, orders)
 
 
 async def _binned(uow: UnitOfWork, customer_id: int) -> Customer:
@@ -666,6 +673,7 @@ async def restore_customer(uow: UnitOfWork, settings: SystemSettings, customer_i
     if customer.owner_id is not None and customer.pool in (Pool.PRIVATE, Pool.TEMPORARY):
         arriving = 0 if customer.closed_won_at is not None else 1
         await admit(uow, settings, customer.owner_id, {customer.pool: arriving})
+    await _orders_counted_again(uow, customer)
     recycle_bin.restore(uow, ENTITY, customer)
     customer_event(uow, customer, "customer.restored")
     return customer

@@ -21,12 +21,14 @@ from gql_crm.db.models import (
     OpportunityDetail,
     OpportunityStage,
     OptionList,
+    Order,
     StageOutcome,
     SystemSettings,
     User,
 )
 from gql_crm.db.pagination import SortKey
 from gql_crm.db.scopes import department_subtree
+from gql_crm.services import statistics_rollup
 from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
 from gql_crm.services.money import cents, money_problem
@@ -239,6 +241,8 @@ async def update_opportunity(uow: UnitOfWork, id: int, input: dict[str, Any]) ->
     values = _values(fields)
     if fields.owner_id is not None:
         values["owner_id"] = fields.owner_id
+    if values["type_id"] != opportunity.type_id:
+        await _deal_type_changing(uow, opportunity.id)
     before = {name: getattr(opportunity, name) for name in (*values, *TRACKED)}
     for name, value in values.items():
         setattr(opportunity, name, value)
@@ -254,12 +258,19 @@ async def update_opportunity(uow: UnitOfWork, id: int, input: dict[str, Any]) ->
     return opportunity
 
 
+async def _deal_type_changing(uow: UnitOfWork, opportunity_id: int) -> None:
+    """An order's deal type is its opportunity's: statistics count its orders anew."""
+    orders = await statistics_rollup.orders_where(uow, Order.opportunity_id == opportunity_id)
+    await statistics_rollup.changing(uow, orders)
+
+
 def _loggable(value: object) -> object:
     return str(value) if isinstance(value, Decimal | date) else value
 
 
 async def delete_opportunity(uow: UnitOfWork, id: int) -> int:
     opportunity = await managed_opportunity(uow, id)
+    await _deal_type_changing(uow, opportunity.id)
     await uow.session.delete(opportunity)
     uow.log(ENTITY, id, "delete", {"title": [opportunity.title, None]})
     return id

@@ -16,9 +16,11 @@ from gql_crm.db.models import (
     OpportunityStage,
     OptionItem,
     OptionList,
+    Order,
     Product,
     StageOutcome,
 )
+from gql_crm.services import statistics_rollup
 from gql_crm.services.errors import Conflict, InvalidInput, NotFound, Problems
 from gql_crm.services.unit_of_work import UnitOfWork
 
@@ -185,6 +187,11 @@ async def delete_option(uow: UnitOfWork, option_id: int, replacement_id: int | N
             f"'{item.label}' is used by {in_use} record(s); give a replacementId to move them.",
             "id",
         )
+    if item.list is OptionList.OPPORTUNITY_TYPE:
+        # An order's deal type is its opportunity's: statistics count those orders anew.
+        typed = select(Opportunity.id).where(Opportunity.type_id == option_id)
+        orders = await statistics_rollup.orders_where(uow, Order.opportunity_id.in_(typed))
+        await statistics_rollup.changing(uow, orders)
     for column in _USED_BY[item.list]:
         await uow.session.execute(
             update(column.class_).where(column == option_id).values({column.key: replacement_id})

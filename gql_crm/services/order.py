@@ -34,7 +34,7 @@ from gql_crm.db.models import (
     SystemSettings,
 )
 from gql_crm.db.pagination import SortKey
-from gql_crm.services import files, recycle_bin, webhook
+from gql_crm.services import files, recycle_bin, statistics_rollup, webhook
 from gql_crm.services.customer import customer_for_sales
 from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
 from gql_crm.services.money import cents, money_problem, quantity_problem
@@ -324,6 +324,7 @@ async def create_order(uow: UnitOfWork, customer_id: int, input: dict[str, Any])
     await uow.session.flush()
     _write_lines(uow, order, lines)
     await uow.session.flush()
+    statistics_rollup.added(uow, [order.id])
     await _refresh_closed_won(uow, customer)
     uow.log(ENTITY, order.id, "create", {"amount": [None, str(order.amount)]})
     data = {"orderId": order.id, "customerId": customer.id, "amount": str(order.amount)}
@@ -371,6 +372,7 @@ async def update_order(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Order
     values = _order_values(fields)
     if fields.owner_id is not None:
         values["owner_id"] = fields.owner_id
+    await statistics_rollup.changing(uow, [order.id])
     if lines is not None:
         delivered = await uow.session.scalar(
             select(
@@ -426,6 +428,7 @@ def _loggable(value: object) -> object:
 async def delete_order(uow: UnitOfWork, id: int) -> Order:
     """Move an order (with its lines, payments and everything on it) to the recycle bin."""
     order = await managed_order(uow, id)
+    await statistics_rollup.changing(uow, [order.id])
     recycle_bin.discard(uow, ENTITY, order)
     await uow.session.flush()
     customer = await uow.session.get(Customer, order.customer_id, with_for_update=True)
@@ -445,6 +448,7 @@ async def restore_order(uow: UnitOfWork, id: int) -> Order:
     customer = await uow.session.get(Customer, order.customer_id, with_for_update=True)
     if customer is None or customer.deleted_at is not None:
         raise Conflict("Restore the customer of this order first.", "id")
+    await statistics_rollup.changing(uow, [order.id])
     recycle_bin.restore(uow, ENTITY, order)
     await uow.session.flush()
     await _refresh_closed_won(uow, customer)

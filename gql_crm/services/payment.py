@@ -19,7 +19,7 @@ from gql_crm.db import visibility
 from gql_crm.db.base import ZERO
 from gql_crm.db.models import Order, PaymentPlan, PaymentRecord, Refund
 from gql_crm.db.pagination import SortKey
-from gql_crm.services import webhook
+from gql_crm.services import statistics_rollup, webhook
 from gql_crm.services.errors import AmountExceeded, Conflict, NotFound, Problems
 from gql_crm.services.money import cents, money_problem
 from gql_crm.services.order import managed_order, status_of, total, visible_order
@@ -147,6 +147,7 @@ async def record_payment(uow: UnitOfWork, order_id: int, input: dict[str, Any]) 
             "amount",
             money.outstanding,
         )
+    await statistics_rollup.changing(uow, [order.id])
     # The highest number so far, not the count: numbers never repeat after a deletion.
     sequence = await uow.session.scalar(
         select(func.max(PaymentRecord.sequence)).where(PaymentRecord.order_id == order.id)
@@ -214,6 +215,7 @@ async def update_payment(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Pay
             f"{money.refunded} was refunded on this order; the payments cannot drop below it.",
             "amount",
         )
+    await statistics_rollup.changing(uow, [order.id])
     changes = uow.apply(
         "payment",
         record,
@@ -247,6 +249,7 @@ async def delete_payment(uow: UnitOfWork, id: int) -> int:
             f"{money.refunded} was refunded on this order; the payments cannot drop below it.",
             "id",
         )
+    await statistics_rollup.changing(uow, [order.id])
     await uow.session.delete(record)
     uow.log(
         ENTITY,
@@ -280,6 +283,7 @@ async def record_refund(
     elif when > uow.now:
         problems.add("refundedAt", "cannot be in the future")
     problems.raise_if_any()
+    await statistics_rollup.changing(uow, [order.id])
     money, _ = await status_of(uow, order)
     if amount > money.net_received:
         raise AmountExceeded(

@@ -25,6 +25,11 @@ What counts (each fact stated once, here):
 - payments received: payments by date received, less refunds on the day paid back;
 - refunds; income and expense: records not rejected, by the date they occurred.
 A department's figures are its members' as the members stand now.
+
+The sums among the order metrics (deal total, profit, quantity, product sales, payments
+received, refunds) are read from sums kept with every write (``statistics_rollup``), with
+the rules above; product costs are applied as they stand when the report is made, and a
+refund's moment turned into its company day then too.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ from sqlalchemy import (
     join,
     literal,
     null,
+    or_,
     select,
     type_coerce,
     union_all,
@@ -77,6 +83,7 @@ from gql_crm.db.models import (
     Refund,
     User,
 )
+from gql_crm.db.models.statistics import OrderDay, ProductDay, RefundSum
 from gql_crm.db.scopes import department_subtree
 from gql_crm.services.setting import get_settings
 
@@ -278,10 +285,26 @@ def _fact(
     )
 
 
-def source(metric: Metric) -> str:
+def source(metric: Metric, dimension: Dimension) -> str:
     """Where a metric's facts come from: the metrics of one source are read by one statement,
-    one value column each, so a report of several metrics reads each table once."""
-    return "orders" if metric in _ORDER_METRICS else metric.value
+    one value column each, so a report of several metrics reads each table once. Order
+    metrics that are sums read the daily sums (``statistics_rollup``), except by a customer
+    attribute, which the sums do not keep; a count of distinct customers reads the orders."""
+    if metric not in _ORDER_METRICS:
+        return metric.value
+    if dimension in CUSTOMER_ATTRIBUTES:
+        return "orders"
+    return metric.value if metric in DISTINCT else "sums"
+
+
+# The daily sums' count of the facts behind each metric read from ``OrderDay``: a row
+# counts for a metric when it has some (a group is listed when it has facts).
+_DAY_FACTS = {
+    Metric.DEAL_TOTAL: OrderDay.signed_orders,
+    Metric.PROFIT: OrderDay.signed_orders,
+    Metric.QUANTITY: OrderDay.lines,
+    Metric.PAYMENTS_RECEIVED: OrderDay.payments,
+}
 
 
 # The customer attributes reports group by.
@@ -396,6 +419,31 @@ class _Facts:
         ).select_from(Refund).join(Order, Order.id == Refund.order_id)  # fmt: skip
         return self._orders(stmt).where(w.at(Refund.refunded_at))
 
+    def _summed(
+        self, model: Any, values: Sequence[Any], counted: Sequence[Any], costed: bool = False
+    ) -> Select[Any]:
+        """Rows of the sums ``model`` (``OrderDay``, ``ProductDay``, ``RefundSum``) as facts:
+        those with facts of the metrics read (``counted``), in the range, for people
+        counted."""
+        product = model.product_id if model is ProductDay else None
+        deal_type = func.nullif(model.deal_type_id, 0) if self.deal_types else None
+        if model is RefundSum:
+            day, in_range = self._local(model.refunded_at), self.window.at(model.refunded_at)
+        else:
+            day, in_range = self._day(model.day), self.window.on(model.day)
+        stmt = _fact(day, model.owner_id, values, product, deal_type)
+        stmt = stmt.select_from(model)
+        if costed:
+            stmt = stmt.join(Product, Product.id == model.product_id)
+        where = [
+            or_(*(column > 0 for column in dict.fromkeys(counted))),
+            in_range,
+            *self._person(model.owner_id),
+        ]
+        if self.filters.deal_type_id is not None:
+            where.append(model.deal_type_id == self.filters.deal_type_id)
+        return stmt.add_columns(cast(null(), Integer()).label("attribute")).where(*where)
+
     def _expenses(self, kind: ExpenseKind) -> Select[Any]:
         stmt = _fact(self._day(Expense.occurred_on), Expense.owner_id, [Expense.amount])
         stmt = self._customer(stmt.select_from(Expense), Expense.customer_id, live=False)
@@ -445,10 +493,53 @@ class _Facts:
         }
         return values[metric]
 
+    def _summed_values(self, metric: Metric, metrics: Sequence[Metric]) -> dict[str, Any]:
+        """An order metric's value in each part of the sums' facts."""
+        refunded = -RefundSum.amount
+        # Quantities by product come from the products' sums; with other metrics read there,
+        # so do the others (one part fewer).
+        by_product = self.dimension in PRODUCTS or any(
+            m in (Metric.PROFIT, Metric.PRODUCT_SALES) for m in metrics
+        )
+        values: dict[Metric, dict[str, Any]] = {
+            Metric.DEAL_TOTAL: {"days": OrderDay.signed_amount, "refunds": refunded},
+            Metric.PROFIT: {
+                "days": OrderDay.signed_amount,
+                "products": -(ProductDay.quantity * Product.cost),
+                "refunds": refunded,
+            },
+            Metric.QUANTITY: (
+                {"products": ProductDay.quantity} if by_product else {"days": OrderDay.quantity}
+            ),
+            Metric.PRODUCT_SALES: {"products": ProductDay.amount},
+            Metric.PAYMENTS_RECEIVED: {"days": OrderDay.received, "refunds": refunded},
+            Metric.REFUNDS: {"refunds": RefundSum.amount},
+        }
+        return values[metric]
+
+    def _summed_parts(self, metrics: Sequence[Metric]) -> list[Select[Any]]:
+        nothing = [cast(null(), Numeric(18, 4)) for _ in metrics]
+        parts: dict[str, list[Any]] = {}
+        counted: list[Any] = []
+        for i, m in enumerate(metrics):
+            for part, value in self._summed_values(m, metrics).items():
+                parts.setdefault(part, list(nothing))[i] = value
+                if part == "days":
+                    counted.append(_DAY_FACTS[m])
+        costed = Metric.PROFIT in metrics
+        build = {
+            "days": lambda values: self._summed(OrderDay, values, counted),
+            "products": lambda values: self._summed(ProductDay, values, [ProductDay.lines], costed),
+            "refunds": lambda values: self._summed(RefundSum, values, [RefundSum.refunds]),
+        }
+        return [build[part](values) for part, values in parts.items()]
+
     def of(self, metrics: Sequence[Metric]) -> list[Select[Any]]:
         """The facts of metrics of one source, column ``v<i>`` the value of ``metrics[i]``."""
         w = self.window
         [metric, *others] = metrics
+        if source(metric, self.dimension) == "sums":
+            return self._summed_parts(metrics)
         if metric in _ORDER_METRICS:
             # A metric without facts in a part has NULL there, of its values' type (a union
             # needs one type per column): customer ids for the distinct counts, else amounts.
@@ -711,7 +802,7 @@ async def report(
     facts = _Facts(principal, window, filters, dimension)
     sources: dict[str, list[Metric]] = {}
     for metric in dict.fromkeys(metrics):
-        sources.setdefault(source(metric), []).append(metric)
+        sources.setdefault(source(metric, dimension), []).append(metric)
     found: dict[Metric, dict[str, Decimal]] = {}
     totals: dict[Metric, Decimal] = {}
     for read in sources.values():

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from gql_crm.db.models import Pool, Position
 from gql_crm.db.models.job import Job, JobKind, JobState
 from gql_crm.services import job as jobs
+from gql_crm.services import statistics_rollup
 from gql_crm.services.exports import REPORT
 from gql_crm.services.statistics import Dimension, ReportKind, ReportRequest
 from gql_crm.services.unit_of_work import Services
@@ -77,6 +78,9 @@ async def _sales(services: Services) -> None:
             )  # fmt: skip
             if login == "sales1":
                 session.add(payment(order.id, "120.50", START.replace(day=3)))
+        # Written past the services: the statistics' daily sums are computed afresh.
+        await session.flush()
+        await statistics_rollup.rebuild(session)
 
 
 async def _exported(

@@ -17,6 +17,7 @@ from gql_crm.db.models import (
     Pool,
     Product,
 )
+from gql_crm.services import statistics_rollup
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
 from tests.fixtures.factories import add_customer, add_order, added, payment
@@ -46,6 +47,9 @@ async def _sales(services: Services) -> None:
             )  # fmt: skip
             if login == "sales1":
                 session.add(payment(order.id, "120.50", START.replace(day=3)))
+        # Written past the services: the statistics' daily sums are computed afresh.
+        await session.flush()
+        await statistics_rollup.rebuild(session)
 
 
 async def test_a_manager_ranks_their_team_with_ties_stated(

@@ -36,6 +36,7 @@ from gql_crm.db.models import (
     Refund,
     User,
 )
+from gql_crm.services import statistics_rollup
 from gql_crm.services.statistics import DISTINCT, Dimension, Metric
 
 FIRST, LAST = date(2026, 1, 1), date(2026, 6, 30)
@@ -186,6 +187,8 @@ async def populate(session: AsyncSession, seed: int = 7) -> None:
         update(User).where(User.id == users["sales2"]).values(department_id=dept2)
     )
     await session.flush()
+    # Written as a load writes, past the services: the daily sums are computed afresh.
+    await statistics_rollup.rebuild(session)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,14 @@ class Customer(Base):
             postgresql_where=text("deleted_at IS NULL"),
         ),
         Index("ix_customers_deleted_by", "deleted_by_id"),
+        # Statistics (new customers): the live customers a person entered over a range.
+        Index(
+            "ix_customers_creator_live",
+            "created_by_id",
+            "created_at",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
         # The few customers in the recycle bin, which statistics look for to leave out
         # (visibility.counts_customer) instead of matching every record to the live ones.
         Index(

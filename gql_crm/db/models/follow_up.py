@@ -12,7 +12,17 @@ class FollowUp(Base):
     """A contact with the customer (F4.2); it resets the customer's pool clock."""
 
     __tablename__ = "follow_ups"
-    __table_args__ = (Index("ix_follow_ups_customer_time", "customer_id", "followed_at"),)
+    __table_args__ = (
+        Index("ix_follow_ups_customer_time", "customer_id", "followed_at"),
+        # Statistics: an author's follow-ups over a range, with their customer, from the
+        # index alone.
+        Index(
+            "ix_follow_ups_author_time",
+            "author_id",
+            "followed_at",
+            postgresql_include=["customer_id"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))

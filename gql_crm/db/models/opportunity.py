@@ -33,7 +33,17 @@ class OpportunityStage(Base):
 
 class Opportunity(Base):
     __tablename__ = "opportunities"
-    __table_args__ = (Index("ix_opportunities_owner_expected", "owner_id", "expected_sign_date"),)
+    __table_args__ = (
+        Index("ix_opportunities_owner_expected", "owner_id", "expected_sign_date"),
+        # Statistics (intent customers): an owner's opportunities created over a range, with
+        # their customer and type, from the index alone.
+        Index(
+            "ix_opportunities_owner_created",
+            "owner_id",
+            "created_at",
+            postgresql_include=["customer_id", "type_id"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = reference("customers", "CASCADE")

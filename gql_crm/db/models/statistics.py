@@ -1,0 +1,67 @@
+"""Daily sums of the order facts the statistics reports add up (``services/statistics.py``
+says what counts; ``services/statistics_rollup.py`` keeps these equal to it).
+
+A row holds what one owner's counted orders of one deal type came to on one company day.
+The days are DATE columns: an order's sign date and a payment's date are company days
+already, so the sums do not depend on the company's time zone. A refund is a moment, whose
+day the time zone decides: refunds are summed by the moment (they are few), and a report
+turns the moment into its day as it reads. ``deal_type_id`` is 0 for orders without a deal
+type: the key is the primary key, and a key column cannot be NULL.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Numeric
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gql_crm.db.base import Base
+
+Sum = Numeric(18, 2, asdecimal=True)
+
+
+class OrderDay(Base):
+    """Signed amounts, payments received and line quantities by (owner, day, deal type)."""
+
+    __tablename__ = "statistics_order_days"
+
+    owner_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    deal_type_id: Mapped[int] = mapped_column(primary_key=True)
+    # Each sum has the number of facts in it: a report lists a group (a deal type) when it
+    # has facts, even facts that come to nothing.
+    signed_orders: Mapped[int] = mapped_column(doc="Orders signed that day.")
+    signed_amount: Mapped[Decimal] = mapped_column(Sum, doc="What they came to.")
+    lines: Mapped[int] = mapped_column(doc="The lines of those orders.")
+    quantity: Mapped[Decimal] = mapped_column(Sum, doc="Units on those lines.")
+    payments: Mapped[int] = mapped_column(doc="Payments received that day.")
+    received: Mapped[Decimal] = mapped_column(Sum, doc="What they came to.")
+
+
+class ProductDay(Base):
+    """The lines of signed orders by (owner, day, deal type, product): quantity and amount.
+    A line's cost is the product's cost now, so it is applied when a report reads."""
+
+    __tablename__ = "statistics_product_days"
+
+    owner_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    deal_type_id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(primary_key=True)
+    lines: Mapped[int] = mapped_column(doc="Order lines.")
+    quantity: Mapped[Decimal] = mapped_column(Sum, doc="Units sold.")
+    amount: Mapped[Decimal] = mapped_column(Sum, doc="What the lines came to.")
+
+
+class RefundSum(Base):
+    """Refunds by (owner, moment, deal type), with the owner and deal type of their order."""
+
+    __tablename__ = "statistics_refund_sums"
+
+    owner_id: Mapped[int] = mapped_column(primary_key=True)
+    refunded_at: Mapped[datetime] = mapped_column(primary_key=True)
+    deal_type_id: Mapped[int] = mapped_column(primary_key=True)
+    refunds: Mapped[int] = mapped_column(doc="Refunds paid back at that moment.")
+    amount: Mapped[Decimal] = mapped_column(Sum, doc="What they came to.")

@@ -1,0 +1,190 @@
+"""The sums the statistics reports read (``db/models/statistics.py``), kept in the
+transaction of every write that changes what an order counts for.
+
+What an order contributes is stated once, in ``contribution``, with the rules of
+``services/statistics.py``: live orders of customers not in the recycle bin; amounts and
+lines by sign date (orders without one are not deals yet), payments by the day received,
+refunds by the moment paid back; for the order's owner, under its opportunity's type. The
+services call ``changing`` with the orders a write is about to change (their amount,
+lines, sign date, owner, opportunity, payments, refunds, deletion, their customer's
+deletion, their opportunity's type) before changing them: their contribution as it stands
+is taken off the sums then, once per unit of work, and their contribution as it stands at
+the end is added back just before the commit. A new order is only ``added``. Each step is
+one statement per table, whatever the number of orders, lines or payments. ``rebuild``
+computes every sum afresh (after loads that write the tables directly).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Numeric,
+    Select,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gql_crm.db import visibility
+from gql_crm.db.models import Opportunity, Order, OrderLine, PaymentRecord, Refund
+from gql_crm.db.models.statistics import OrderDay, ProductDay, RefundSum
+from gql_crm.db.upsert import insert_adding
+from gql_crm.services.unit_of_work import UnitOfWork
+
+PENDING = "statistics_rollup"
+_KEYS = ["owner_id", "day", "deal_type_id"]
+COLUMNS: dict[Any, list[str]] = {
+    OrderDay: [
+        *_KEYS,
+        "signed_orders",
+        "signed_amount",
+        "lines",
+        "quantity",
+        "payments",
+        "received",
+    ],
+    ProductDay: [*_KEYS, "product_id", "lines", "quantity", "amount"],
+    RefundSum: ["owner_id", "refunded_at", "deal_type_id", "refunds", "amount"],
+}
+
+
+def _counted(orders: ColumnElement[bool]) -> list[ColumnElement[bool]]:
+    return [orders, Order.deleted_at.is_(None), visibility.counts_customer(Order.customer_id)]
+
+
+def _of_type(stmt: Any) -> Any:
+    return stmt.outerjoin(Opportunity, Opportunity.id == Order.opportunity_id)
+
+
+def contribution(orders: ColumnElement[bool], sign: int = 1) -> dict[Any, Select[Any]]:
+    """What the orders matching ``orders`` add to each table of sums (times ``sign``): a
+    SELECT of its columns (``COLUMNS``) per table, one row per key."""
+    deal_type = func.coalesce(Opportunity.type_id, 0)
+    signed = [*_counted(orders), Order.signed_on.is_not(None)]
+
+    def count(n: int) -> Any:
+        return cast(literal(n), Integer())
+
+    def money(value: Any) -> Any:
+        return cast(literal(0), Numeric(18, 2)) if value is None else value
+
+    def fact(day: Any, values: tuple[int, Any, int, Any, int, Any]) -> list[Any]:
+        n1, v1, n2, v2, n3, v3 = values
+        keys = [Order.owner_id.label("owner_id"), day.label("day"), deal_type.label("type")]
+        return [*keys, count(n1), money(v1), count(n2), money(v2), count(n3), money(v3)]
+
+    parts = union_all(
+        _of_type(select(*fact(Order.signed_on, (1, Order.amount, 0, None, 0, None)))).where(
+            *signed
+        ),
+        _of_type(
+            select(*fact(Order.signed_on, (0, None, 1, OrderLine.quantity, 0, None)))
+            .select_from(OrderLine)
+            .join(Order, Order.id == OrderLine.order_id)
+        ).where(*signed),
+        _of_type(
+            select(*fact(PaymentRecord.paid_on, (0, None, 0, None, 1, PaymentRecord.amount)))
+            .select_from(PaymentRecord)
+            .join(Order, Order.id == PaymentRecord.order_id)
+        ).where(*_counted(orders)),
+    ).subquery("facts")
+    keys = [parts.c.owner_id, parts.c.day, parts.c.type]
+    sums = [sign * func.sum(column) for column in list(parts.c)[3:]]
+    # SQLite reads an upsert's SELECT unambiguously only with a WHERE clause.
+    by_day = select(*keys, *sums).where(true()).group_by(*keys)
+    by_product = (
+        _of_type(
+            select(
+                Order.owner_id,
+                Order.signed_on,
+                deal_type,
+                OrderLine.product_id,
+                sign * func.count(),
+                sign * func.sum(OrderLine.quantity),
+                sign * func.sum(OrderLine.amount),
+            )
+            .select_from(OrderLine)
+            .join(Order, Order.id == OrderLine.order_id)
+        )
+        .where(*signed)
+        .group_by(Order.owner_id, Order.signed_on, deal_type, OrderLine.product_id)
+    )
+    refunds = (
+        _of_type(
+            select(
+                Order.owner_id,
+                Refund.refunded_at,
+                deal_type,
+                sign * func.count(),
+                sign * func.sum(Refund.amount),
+            )
+            .select_from(Refund)
+            .join(Order, Order.id == Refund.order_id)
+        )
+        .where(*_counted(orders))
+        .group_by(Order.owner_id, Refund.refunded_at, deal_type)
+    )
+    return {OrderDay: by_day, ProductDay: by_product, RefundSum: refunds}
+
+
+async def _add(session: AsyncSession, orders: ColumnElement[bool], sign: int) -> None:
+    dialect = session.get_bind().dialect.name
+    for model, rows in contribution(orders, sign).items():
+        await session.execute(insert_adding(dialect, model, COLUMNS[model], rows))
+
+
+def _held(uow: UnitOfWork) -> list[int]:
+    """The orders whose contribution this unit of work took off and adds back at the end."""
+    held = uow.pending.setdefault(PENDING, [])
+    if not held:
+
+        async def add_back() -> None:
+            await uow.session.flush()
+            await _add(uow.session, Order.id.in_(held), 1)
+
+        uow.before_commit(PENDING, add_back)
+    return held
+
+
+async def changing(uow: UnitOfWork, order_ids: Iterable[int]) -> None:
+    """Call before changing these orders or anything they count by (see the module)."""
+    held = _held(uow)
+    known = set(held)
+    fresh = [i for i in dict.fromkeys(order_ids) if i not in known]
+    if not fresh:
+        return
+    held.extend(fresh)
+    # What the database holds is the contribution before the change: an attribute already
+    # set on a loaded order must not be flushed first.
+    with uow.session.no_autoflush:
+        await _add(uow.session, Order.id.in_(fresh), -1)
+
+
+def added(uow: UnitOfWork, order_ids: Iterable[int]) -> None:
+    """New orders: nothing to take off; their contribution is added before the commit."""
+    held = _held(uow)
+    held.extend(i for i in order_ids if i not in set(held))
+
+
+async def orders_where(uow: UnitOfWork, *where: Any) -> list[int]:
+    """The ids of the orders matching ``where`` (a customer's, an opportunity's), to give
+    to ``changing``; locked, as a write on one order locks it, so that no other unit of
+    work changes their contribution between this one taking it off and adding it back."""
+    stmt = select(Order.id).where(*where).order_by(Order.id).with_for_update()
+    return list(await uow.session.scalars(stmt))
+
+
+async def rebuild(session: AsyncSession) -> None:
+    """Every sum computed afresh from the orders, in the caller's transaction."""
+    for model in COLUMNS:
+        await session.execute(delete(model))
+    await _add(session, true(), 1)
