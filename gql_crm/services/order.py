@@ -425,8 +425,18 @@ def _loggable(value: object) -> object:
     return str(value) if isinstance(value, Decimal | date) else value
 
 
+async def _lock_customer_first(uow: UnitOfWork, order_id: int) -> None:
+    """Lock the order's customer before the order: a write that locks both takes the
+    customer first (binning a customer locks it, then its orders), so two cannot deadlock."""
+    customer_id = select(Order.customer_id).where(Order.id == order_id).scalar_subquery()
+    await uow.session.execute(
+        select(Customer.id).where(Customer.id == customer_id).with_for_update()
+    )
+
+
 async def delete_order(uow: UnitOfWork, id: int) -> Order:
     """Move an order (with its lines, payments and everything on it) to the recycle bin."""
+    await _lock_customer_first(uow, id)
     order = await managed_order(uow, id)
     await statistics_rollup.changing(uow, [order.id])
     recycle_bin.discard(uow, ENTITY, order)
@@ -444,6 +454,7 @@ async def _binned(uow: UnitOfWork, order_id: int) -> Order:
 
 
 async def restore_order(uow: UnitOfWork, id: int) -> Order:
+    await _lock_customer_first(uow, id)
     order = await _binned(uow, id)
     customer = await uow.session.get(Customer, order.customer_id, with_for_update=True)
     if customer is None or customer.deleted_at is not None:
