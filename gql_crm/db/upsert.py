@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import Select, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -29,11 +29,15 @@ def insert_or_lock(dialect: str, model: type[Base], values: dict[str, Any]) -> I
     )
 
 
-def insert_adding(dialect: str, model: type[Base], names: list[str], rows: Any) -> Insert:
-    """INSERT ``rows`` (a SELECT of the columns ``names``, the primary key among them), each
-    added to the row with its key when there is one: running sums kept by increments."""
+def insert_adding(
+    dialect: str, model: type[Base], names: list[str], rows: Select[Any] | list[dict[str, Any]]
+) -> Insert:
+    """INSERT ``rows`` (a SELECT of the columns ``names``, or the rows' values, the primary
+    key among them), each added to the row with its key when there is one: running sums kept
+    by increments. Rows are written in the order given."""
     module = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(model).from_select(names, rows)
+    insert = module.insert(model)
+    stmt = insert.values(rows) if isinstance(rows, list) else insert.from_select(names, rows)
     keys = [column.name for column in inspect(model).primary_key]
     table: Any = model.__table__
     return stmt.on_conflict_do_update(  # type: ignore[no-any-return]

@@ -8,10 +8,11 @@ refunds by the moment paid back; for the order's owner, under its opportunity's 
 services call ``changing`` with the orders a write is about to change (their amount,
 lines, sign date, owner, opportunity, payments, refunds, deletion, their customer's
 deletion, their opportunity's type) before changing them: their contribution as it stands
-is taken off the sums then, once per unit of work, and their contribution as it stands at
-the end is added back just before the commit. A new order is only ``added``. Each step is
-one statement per table, whatever the number of orders, lines or payments. ``rebuild``
-computes every sum afresh (after loads that write the tables directly).
+is read then, once per unit of work, and their contribution as it stands at the end when
+it commits; the difference is added to the sums in one statement per table. A new order
+is only ``added``. Reading is one statement per table whatever the number of orders, lines
+or payments. ``rebuild`` computes every sum afresh (after loads that write the tables
+directly).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy import (
     cast,
     delete,
     func,
+    inspect,
     literal,
     select,
     true,
@@ -41,6 +43,8 @@ from gql_crm.db.upsert import insert_adding
 from gql_crm.services.unit_of_work import UnitOfWork
 
 PENDING = "statistics_rollup"
+# Rows of sums per INSERT: well within SQLite's 32,766 parameters at 9 columns a row.
+ROWS_PER_STATEMENT = 2_000
 _KEYS = ["owner_id", "day", "deal_type_id"]
 COLUMNS: dict[Any, list[str]] = {
     OrderDay: [
@@ -65,9 +69,9 @@ def _of_type(stmt: Any) -> Any:
     return stmt.outerjoin(Opportunity, Opportunity.id == Order.opportunity_id)
 
 
-def contribution(orders: ColumnElement[bool], sign: int = 1) -> dict[Any, Select[Any]]:
-    """What the orders matching ``orders`` add to each table of sums (times ``sign``): a
-    SELECT of its columns (``COLUMNS``) per table, one row per key."""
+def contribution(orders: ColumnElement[bool]) -> dict[Any, Select[Any]]:
+    """What the orders matching ``orders`` add to each table of sums: a SELECT of its
+    columns (``COLUMNS``) per table, one row per key."""
     deal_type = func.coalesce(Opportunity.type_id, 0)
     signed = [*_counted(orders), Order.signed_on.is_not(None)]
 
@@ -98,7 +102,7 @@ def contribution(orders: ColumnElement[bool], sign: int = 1) -> dict[Any, Select
         ).where(*_counted(orders)),
     ).subquery("facts")
     keys = [parts.c.owner_id, parts.c.day, parts.c.type]
-    sums = [sign * func.sum(column) for column in list(parts.c)[3:]]
+    sums = [func.sum(column) for column in list(parts.c)[3:]]
     # SQLite reads an upsert's SELECT unambiguously only with a WHERE clause.
     by_day = select(*keys, *sums).where(true()).group_by(*keys)
     by_product = (
@@ -108,9 +112,9 @@ def contribution(orders: ColumnElement[bool], sign: int = 1) -> dict[Any, Select
                 Order.signed_on,
                 deal_type,
                 OrderLine.product_id,
-                sign * func.count(),
-                sign * func.sum(OrderLine.quantity),
-                sign * func.sum(OrderLine.amount),
+                func.count(),
+                func.sum(OrderLine.quantity),
+                func.sum(OrderLine.amount),
             )
             .select_from(OrderLine)
             .join(Order, Order.id == OrderLine.order_id)
@@ -124,8 +128,8 @@ def contribution(orders: ColumnElement[bool], sign: int = 1) -> dict[Any, Select
                 Order.owner_id,
                 Refund.refunded_at,
                 deal_type,
-                sign * func.count(),
-                sign * func.sum(Refund.amount),
+                func.count(),
+                func.sum(Refund.amount),
             )
             .select_from(Refund)
             .join(Order, Order.id == Refund.order_id)
@@ -136,42 +140,68 @@ def contribution(orders: ColumnElement[bool], sign: int = 1) -> dict[Any, Select
     return {OrderDay: by_day, ProductDay: by_product, RefundSum: refunds}
 
 
-async def _add(session: AsyncSession, orders: ColumnElement[bool], sign: int) -> None:
+async def _add(session: AsyncSession, orders: ColumnElement[bool]) -> None:
     dialect = session.get_bind().dialect.name
-    for model, rows in contribution(orders, sign).items():
+    for model, rows in contribution(orders).items():
         await session.execute(insert_adding(dialect, model, COLUMNS[model], rows))
 
 
-def _held(uow: UnitOfWork) -> list[int]:
-    """The orders whose contribution this unit of work took off and adds back at the end."""
-    held = uow.pending.setdefault(PENDING, [])
-    if not held:
+Sums = dict[Any, dict[tuple[Any, ...], list[Any]]]  # table -> key -> the sums' values
 
-        async def add_back() -> None:
-            await uow.session.flush()
-            await _add(uow.session, Order.id.in_(held), 1)
 
-        uow.before_commit(PENDING, add_back)
-    return held
+async def _read(session: AsyncSession, order_ids: list[int], sign: int, into: Sums) -> None:
+    """Add ``sign`` times the orders' contribution to ``into``, one statement per table."""
+    for model, rows in contribution(Order.id.in_(order_ids)).items():
+        keys = len(inspect(model).primary_key)
+        held = into.setdefault(model, {})
+        for row in await session.execute(rows):
+            values = held.setdefault(tuple(row[:keys]), [0] * (len(row) - keys))
+            for i, value in enumerate(row[keys:]):
+                values[i] += sign * value
+
+
+def _held(uow: UnitOfWork) -> tuple[list[int], Sums]:
+    """The orders this unit of work changes, and the change to the sums it owes: their
+    contribution before is read (taken off) when they are named, after when it commits."""
+    held, change = uow.pending.setdefault(PENDING, ([], {}))
+
+    async def write_change() -> None:
+        await uow.session.flush()
+        await _read(uow.session, held, 1, change)
+        dialect = uow.session.get_bind().dialect.name
+        for model, sums in change.items():
+            # In key order, at the very end: units of work that add to the same sums take
+            # their rows' locks in one order and hold them only while they commit, so they
+            # wait for one another but never deadlock.
+            rows = [
+                dict(zip(COLUMNS[model], (*key, *values), strict=True))
+                for key, values in sorted(sums.items())
+                if any(values)
+            ]
+            for start in range(0, len(rows), ROWS_PER_STATEMENT):
+                chunk = rows[start : start + ROWS_PER_STATEMENT]
+                await uow.session.execute(insert_adding(dialect, model, COLUMNS[model], chunk))
+
+    uow.before_commit(PENDING, write_change)  # once: the first step named so is kept
+    return held, change
 
 
 async def changing(uow: UnitOfWork, order_ids: Iterable[int]) -> None:
     """Call before changing these orders or anything they count by (see the module)."""
-    held = _held(uow)
-    known = set(held)
-    fresh = [i for i in dict.fromkeys(order_ids) if i not in known]
+    held, change = _held(uow)
+    fresh = [i for i in dict.fromkeys(order_ids) if i not in set(held)]
     if not fresh:
         return
     held.extend(fresh)
     # What the database holds is the contribution before the change: an attribute already
     # set on a loaded order must not be flushed first.
     with uow.session.no_autoflush:
-        await _add(uow.session, Order.id.in_(fresh), -1)
+        await _read(uow.session, fresh, -1, change)
 
 
 def added(uow: UnitOfWork, order_ids: Iterable[int]) -> None:
-    """New orders: nothing to take off; their contribution is added before the commit."""
-    held = _held(uow)
+    """New orders: nothing to take off; their contribution is added when the unit commits."""
+    held, _change = _held(uow)
     held.extend(i for i in order_ids if i not in set(held))
 
 
@@ -187,4 +217,4 @@ async def rebuild(session: AsyncSession) -> None:
     """Every sum computed afresh from the orders, in the caller's transaction."""
     for model in COLUMNS:
         await session.execute(delete(model))
-    await _add(session, true(), 1)
+    await _add(session, true())

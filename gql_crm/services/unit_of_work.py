@@ -70,7 +70,7 @@ class UnitOfWork:
         self._before_commit: dict[str, Callable[[], Awaitable[None]]] = {}
         # What a domain gathers during the unit of work for its before-commit step to write
         # (the outbox rows of webhook events), by the step's name.
-        self.pending: dict[str, list[Any]] = {}
+        self.pending: dict[str, Any] = {}
         self._session: AsyncSession | None = None
 
     @property
