@@ -248,10 +248,7 @@ async def update_opportunity(uow: UnitOfWork, id: int, input: dict[str, Any]) ->
         setattr(opportunity, name, value)
     if _history(uow, opportunity, before) is not None:
         opportunity.updated_at = uow.now
-    changes = diff(
-        {k: _loggable(v) for k, v in before.items() if k in values},
-        {k: _loggable(v) for k, v in values.items()},
-    )
+    changes = diff({k: v for k, v in before.items() if k in values}, values)
     if changes:
         opportunity.updated_at = uow.now
         uow.log(ENTITY, opportunity.id, "update", changes)
@@ -262,10 +259,6 @@ async def _deal_type_changing(uow: UnitOfWork, opportunity_id: int) -> None:
     """An order's deal type is its opportunity's: statistics count its orders anew."""
     orders = await statistics_rollup.orders_where(uow, Order.opportunity_id == opportunity_id)
     await statistics_rollup.changing(uow, orders)
-
-
-def _loggable(value: object) -> object:
-    return str(value) if isinstance(value, Decimal | date) else value
 
 
 async def delete_opportunity(uow: UnitOfWork, id: int) -> int:

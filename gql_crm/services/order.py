@@ -413,16 +413,10 @@ async def update_order(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Order
     for name, value in values.items():
         setattr(order, name, value)
     order.updated_at = uow.now
-    changes = diff(
-        {k: _loggable(v) for k, v in before.items()}, {k: _loggable(v) for k, v in values.items()}
-    )
+    changes = diff(before, values)
     if changes or lines is not None:
         uow.log(ENTITY, order.id, "update", changes)
     return order
-
-
-def _loggable(value: object) -> object:
-    return str(value) if isinstance(value, Decimal | date) else value
 
 
 async def _lock_customer_first(uow: UnitOfWork, order_id: int) -> None:
