@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy import Select, Update, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from gql_crm.auth.permissions import Action, Advanced, Module, basic
 from gql_crm.auth.principal import Principal
@@ -142,9 +144,13 @@ async def store_plans_met(session: AsyncSession, *order_ids: int) -> None:
     if not order_ids:
         return
     await session.flush()
-    await session.execute(
-        plans_met_update(order_ids), execution_options={"synchronize_session": "fetch"}
+    changed = await session.execute(
+        plans_met_update(order_ids).returning(PaymentPlan.id, PaymentPlan.met),
+        execution_options={"synchronize_session": False},
     )
+    for plan_id, met in changed:
+        if (plan := session.identity_map.get(identity_key(PaymentPlan, plan_id))) is not None:
+            set_committed_value(plan, "met", met)
 
 
 # ---- payments ------------------------------------------------------------------------------

@@ -195,11 +195,17 @@ async def test_cents_add_up_exactly(services: Services) -> None:
         assert owner is not None
         order = (await add_order(session, customer, owner, "cents", amount="1.00")).id
     async with UnitOfWork(services, await principal(services, "sales1")) as uow:
-        for k, amount in enumerate(("0.10", "0.20", "0.70")):
-            due = FIRST_DUE + timedelta(days=k)
-            await payment_service.add_payment_plan(uow, order, due, Decimal(amount))
+        plans = [
+            await payment_service.add_payment_plan(
+                uow, order, FIRST_DUE + timedelta(days=k), Decimal(amount)
+            )
+            for k, amount in enumerate(("0.10", "0.20", "0.70"))
+        ]
+        assert [plan.met for plan in plans] == [False, False, False]
         paid = {"amount": Decimal("0.30"), "paid_on": FIRST_DUE}
         await payment_service.record_payment(uow, order, paid)
+        # The plans the unit of work holds (what a mutation answers with) follow too.
+        assert [plan.met for plan in plans] == [True, True, False]
     stored, expected = await _stored_and_expected(services)
     assert [stored[plan] for plan in sorted(stored)] == [True, True, False]
     assert stored == expected
