@@ -79,7 +79,6 @@ from gql_crm.loaders.order import (
     PAYMENT_ORDER,
     PAYMENT_PLAN_ORDER,
     customer_money_rows,
-    plan_met,
 )
 from gql_crm.resolvers.kit import LISTED, Default
 from gql_crm.schema.contact import ContactSortInput
@@ -358,7 +357,7 @@ TABLES: dict[str, Table] = {
         },
     ),
     "Order": Table(Order, {"owner": _user(Order.owner_id)}),
-    "PaymentPlan": Table(PaymentPlan, {"met": Value(lambda _principal: plan_met())}),
+    "PaymentPlan": Table(PaymentPlan),
     "PaymentRecord": Table(PaymentRecord, {"handler": _user(PaymentRecord.handler_id)}),
     "Invoice": Table(Invoice),
     "Expense": Table(

@@ -10,14 +10,11 @@ from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
     Select,
-    and_,
     func,
     literal,
-    or_,
     select,
     union_all,
 )
-from sqlalchemy.orm import aliased
 
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
@@ -185,12 +182,9 @@ async def load_customer_money(
     return result
 
 
-def _through_orders(
-    principal: Principal, model: Any, order: list[SortKey], *extra: Any
-) -> Statement:
+def _through_orders(principal: Principal, model: Any, order: list[SortKey]) -> Statement:
     """Pages per customer in ``:keys`` of an order's child, over the orders the caller may
-    see, numbered as ``windowed`` numbers them; each row comes with its customer id and the
-    ``extra`` labelled values."""
+    see, numbered as ``windowed`` numbers them; each row comes with its customer id."""
 
     @functools.cache
     def statement(after: bool) -> Select[Any]:
@@ -198,7 +192,6 @@ def _through_orders(
             select(
                 model.id.label("id"),
                 Order.customer_id.label("parent_customer_id"),
-                *extra,
                 *numbered(Order.customer_id, order, after),
             )
             .join(Order, Order.id == model.order_id)
@@ -227,41 +220,17 @@ async def _per_customer(
     )
 
 
-def plan_met() -> ColumnElement[bool]:
-    """Whether a payment plan is met: its order's payments cover it and every plan of the
-    order due before it."""
-    earlier = aliased(PaymentPlan)
-    covered = (
-        select(func.coalesce(func.sum(earlier.amount), ZERO))
-        .where(
-            earlier.order_id == PaymentPlan.order_id,
-            or_(
-                earlier.due_on < PaymentPlan.due_on,
-                and_(earlier.due_on == PaymentPlan.due_on, earlier.id <= PaymentPlan.id),
-            ),
-        )
-        .correlate(PaymentPlan)
-        .scalar_subquery()
-    )
-    met: ColumnElement[bool] = sum_for_order(PaymentRecord) >= covered
-    return met
-
-
 @per_principal
 def _customer_payment_plans(principal: Principal) -> Statement:
-    met = plan_met().label("met")
-    return _through_orders(principal, PaymentPlan, PAYMENT_PLAN_ORDER, met)
+    return _through_orders(principal, PaymentPlan, PAYMENT_PLAN_ORDER)
 
 
 async def load_customer_payment_plans(
     database: Reads, principal: Principal, keys: Sequence[Slice]
-) -> list[Page[tuple[PaymentPlan, bool]]]:
-    """Pages of a customer's payment plans by due date, each with whether it is met (the
-    order's payments cover it and every plan of the order due before it)."""
+) -> list[Page[PaymentPlan]]:
+    """Pages of a customer's payment plans by due date."""
     statement = _customer_payment_plans(principal)
-    return await _per_customer(
-        database, statement, keys, PAYMENT_PLAN_ORDER, lambda row: (row[0], row.met)
-    )
+    return await _per_customer(database, statement, keys, PAYMENT_PLAN_ORDER)
 
 
 @per_principal
@@ -307,7 +276,7 @@ class OrderLoaders(LoaderSet):
     line_delivery_plans: Loader[int, list[DeliveryPlan]] = loader(load_delivery_plans)
     line_deliveries: Loader[int, list[DeliveryRecord]] = loader(load_deliveries)
     # Pages of money records per customer, over the orders / expenses the caller sees.
-    customer_payment_plans: Loader[Slice, Page[tuple[PaymentPlan, bool]]] = scoped_loader(
+    customer_payment_plans: Loader[Slice, Page[PaymentPlan]] = scoped_loader(
         load_customer_payment_plans
     )
     customer_payments: Loader[Slice, Page[PaymentRecord]] = scoped_loader(load_customer_payments)

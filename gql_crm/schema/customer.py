@@ -264,8 +264,7 @@ class CustomerType(ModelType, model=Customer):
     ) -> Connection[PaymentPlanType]:
         key = _slice(info, self.id, first, after)
         page = await info.context.loaders.customer_payment_plans.load(key)
-        plans = [PaymentPlanType.from_model(plan, bool(met)) for plan, met in page.items]
-        return Connection.build(page, plans)
+        return Connection.build(page, [PaymentPlanType.from_model(p) for p in page.items])
 
     @strawberry.field(
         extensions=[requires(ORDER_VIEW)],

@@ -14,7 +14,6 @@ from gql_crm.schema.payment import PaymentPlanType, PaymentRecordType, RefundTyp
 from gql_crm.schema.product import ProductType
 from gql_crm.schema.user import UserType
 from gql_crm.services.order import OrderStatus, company_today, days_left, order_status
-from gql_crm.services.payment import plans_met
 
 OrderStatusEnum = strawberry.enum(
     OrderStatus,
@@ -174,9 +173,7 @@ class OrderType(ModelType, model=Order):
     @strawberry.field(description="By due date.")
     async def payment_plans(self, info: Info) -> list[PaymentPlanType]:
         plans = await info.context.loaders.order_payment_plans.load(self.id)
-        money = await info.context.loaders.order_money.load(self.id)
-        met = plans_met(plans, money.received)
-        return [PaymentPlanType.from_model(p, m) for p, m in zip(plans, met, strict=True)]
+        return [PaymentPlanType.from_model(p) for p in plans]
 
     @strawberry.field(description="In the order they were recorded.")
     async def payments(self, info: Info) -> list[PaymentRecordType]:

@@ -21,22 +21,8 @@ class PaymentPlanType(ModelType, model=PaymentPlan):
     due_on: date
     amount: Decimal
     remarks: str | None
-    met: bool = strawberry.field(
-        description="The order's payments cover this plan and every plan due before it."
-    )
+    met: bool  # stored with the plan, kept by the payment service
     order = order_link()
-
-    @classmethod
-    def from_model(cls, p: PaymentPlan, met: bool = False) -> PaymentPlanType:
-        """``met`` is known from the order's payments; a plan just added is taken as not met."""
-        return cls(
-            id=p.id,
-            order_id=p.order_id,
-            due_on=p.due_on,
-            amount=p.amount,
-            remarks=p.remarks,
-            met=met,
-        )
 
 
 @strawberry.type(name="PaymentRecord", description="Money received for an order.")

@@ -28,7 +28,7 @@ class ReceivableType:
     def from_model(cls, r: Receivable) -> ReceivableType:
         # Two rows and a flag computed by the workbench, each row wrapped in its own type.
         return cls(
-            plan=PaymentPlanType.from_model(r.plan, False),
+            plan=PaymentPlanType.from_model(r.plan),
             order=OrderType.from_model(r.order),
             overdue=r.overdue,
         )

@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import ARRAY, Date, DateTime, Integer, Text, bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Executable
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeEngine
 
@@ -55,6 +56,7 @@ from gql_crm.services import position as position_service
 from gql_crm.services import statistics_rollup
 from gql_crm.services import user as user_service
 from gql_crm.services.bootstrap import create_administrator
+from gql_crm.services.payment import plans_met_update
 from gql_crm.services.setting import ensure_defaults
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 from gql_crm.settings import Settings
@@ -148,7 +150,7 @@ _FILES = (
 # or 1 + hash % 4 / 3 (one, and two for a customer in four).
 # Orders exist on four customers in five (id % 5 != 0; the fifth are prospects), with their
 # lines, plans, payments and invoices.
-LOADS: dict[str, str] = {
+LOADS: dict[str, str | Executable] = {
     "products": f"""
         INSERT INTO products (name, code, category_id, price, cost, unit, is_active,
                               created_at, updated_at)
@@ -398,6 +400,8 @@ LOADS: dict[str, str] = {
               AND (p.due_on = o.signed_on OR {h("p.id", 100)} % 4 <> 0)
         ) paid
         ORDER BY order_id, due_on, id""",
+    # Which plans those payments meet, by the payment service's own statement.
+    "payment_plans.met": plans_met_update(),
     "invoices": """
         INSERT INTO invoices (order_id, number, amount, issued_on, created_by_id, created_at)
         SELECT r.order_id, 'INV-' || lpad(CAST(r.order_id AS text), 6, '0') || '-' || r.sequence,
@@ -882,7 +886,8 @@ async def seed_benchmark(
             await connection.commit()
             for table, sql in LOADS.items():
                 at = time.perf_counter()
-                result = await connection.execute(_statement(sql, parameters))
+                load = _statement(sql, parameters) if isinstance(sql, str) else sql
+                result = await connection.execute(load)
                 if table == "customers":
                     # Explicit ids 1..N: move the sequence past them for later inserts.
                     await connection.execute(

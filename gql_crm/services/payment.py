@@ -6,12 +6,16 @@ order are serialised and the over-payment check cannot be passed by both.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, Update, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from gql_crm.auth.permissions import Action, Advanced, Module, basic
 from gql_crm.auth.principal import Principal
@@ -72,7 +76,7 @@ async def add_payment_plan(
         created_at=uow.now,
     )
     uow.session.add(plan)
-    await uow.session.flush()
+    await store_plans_met(uow.session, order.id)
     uow.log(ENTITY, order.id, "plan_payment", {"plannedAmount": [None, str(amount)]})
     return plan
 
@@ -87,20 +91,66 @@ async def delete_payment_plan(uow: UnitOfWork, id: int) -> int:
     except NotFound:
         raise NotFound("Payment plan", plan_id) from None
     await uow.session.delete(plan)
+    await store_plans_met(uow.session, order.id)
     uow.log(ENTITY, order.id, "delete_payment_plan", {"plannedAmount": [str(plan.amount), None]})
     return plan_id
 
 
-def plans_met(plans: list[PaymentPlan], received: Decimal) -> list[bool]:
-    """Whether each plan is met: payments are applied to plans in due-date order, so a plan
-    is met once the order's payments cover it and every plan due before it."""
-    ordered = sorted(plans, key=lambda p: (p.due_on, p.id))
-    met: dict[int, bool] = {}
-    covered = ZERO
-    for plan in ordered:
-        covered += plan.amount
-        met[plan.id] = received >= covered
-    return [met[plan.id] for plan in plans]
+def plans_met_update(order_ids: Sequence[int] | None = None) -> Update:
+    """The statement that stores whether each plan of the orders ``order_ids`` (of every
+    order: None) is met. Payments are applied to plans in due order (due day, then id), so
+    a plan is met once the order's payments cover it and every plan due before it; refunds
+    do not undo that (they are money paid back, not payments taken away).
+
+    One statement whatever the number of plans or orders: a window sums each order's plans
+    in due order, a grouped subquery sums its payments, and only the flags that change are
+    written, so a write that leaves them as they were touches no row.
+    """
+
+    def of_orders(column: Any) -> list[Any]:
+        return [] if order_ids is None else [column.in_(order_ids)]
+
+    received = (
+        select(PaymentRecord.order_id, func.sum(PaymentRecord.amount).label("amount"))
+        .where(*of_orders(PaymentRecord.order_id))
+        .group_by(PaymentRecord.order_id)
+        .subquery("received")
+    )
+    covered = func.sum(PaymentPlan.amount).over(
+        partition_by=PaymentPlan.order_id, order_by=(PaymentPlan.due_on, PaymentPlan.id)
+    )
+    # SQLite adds money as binary floating point: the difference rounded to cents compares
+    # as PostgreSQL's exact numerics do (0.10 + 0.20 covers 0.30).
+    shortfall = func.round(covered - func.coalesce(received.c.amount, ZERO), 2)
+    flags = (
+        select(PaymentPlan.id, (shortfall <= 0).label("met"))
+        .outerjoin(received, received.c.order_id == PaymentPlan.order_id)
+        .where(*of_orders(PaymentPlan.order_id))
+        .subquery("flags")
+    )
+    return (
+        update(PaymentPlan)
+        .where(PaymentPlan.id == flags.c.id, PaymentPlan.met != flags.c.met)
+        .values(met=flags.c.met)
+    )
+
+
+async def store_plans_met(session: AsyncSession, *order_ids: int) -> None:
+    """Re-derive the ``met`` flags of the plans of ``order_ids`` after their plans or
+    payments changed, in the caller's transaction (pending changes are flushed first):
+    one statement per write, however many plans the orders have. Every write to an order's
+    plans or payments calls it with the order row locked, so no other write to the same
+    order can interleave. Plans already loaded in the session take the stored values."""
+    if not order_ids:
+        return
+    await session.flush()
+    changed = await session.execute(
+        plans_met_update(order_ids).returning(PaymentPlan.id, PaymentPlan.met),
+        execution_options={"synchronize_session": False},
+    )
+    for plan_id, met in changed:
+        if (plan := session.identity_map.get(identity_key(PaymentPlan, plan_id))) is not None:
+            set_committed_value(plan, "met", met)
 
 
 # ---- payments ------------------------------------------------------------------------------
@@ -165,7 +215,7 @@ async def record_payment(uow: UnitOfWork, order_id: int, input: dict[str, Any]) 
         created_at=uow.now,
     )
     uow.session.add(record)
-    await uow.session.flush()
+    await store_plans_met(uow.session, order.id)
     uow.log(
         ENTITY,
         order.id,
@@ -235,6 +285,8 @@ async def update_payment(uow: UnitOfWork, id: int, input: dict[str, Any]) -> Pay
             "update_payment",
             {"received": [str(money.received), str(received)]},
         )
+        # Only the amounts count: which plan a payment names does not change what is met.
+        await store_plans_met(uow.session, order.id)
     await uow.session.flush()
     return record
 
@@ -251,6 +303,7 @@ async def delete_payment(uow: UnitOfWork, id: int) -> int:
         )
     await statistics_rollup.changing(uow, [order.id])
     await uow.session.delete(record)
+    await store_plans_met(uow.session, order.id)
     uow.log(
         ENTITY,
         order.id,

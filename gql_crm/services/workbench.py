@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     func,
     literal_column,
+    not_,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,14 +39,13 @@ from gql_crm.db.models import (
     Order,
     OrderLine,
     PaymentPlan,
-    PaymentRecord,
     Schedule,
     SystemSettings,
     Task,
 )
 from gql_crm.db.pagination import ordered
 from gql_crm.services.customer_record import SCHEDULES_BY_START, TASKS_BY_DUE
-from gql_crm.services.order import company_today, sum_for_order
+from gql_crm.services.order import company_today
 from gql_crm.services.pool import released_before
 
 SCHEDULE_DAYS = 7
@@ -218,34 +218,18 @@ def releasing(principal: Principal, terms: Terms) -> Select[Any]:
 
 
 def receivables(principal: Principal, terms: Terms) -> Select[PaymentPlan, Order]:
-    """Plans due within 30 days (or overdue) that the order's payments do not yet meet, with
-    their orders.
-
-    Payments meet plans in due order (``plans_met``), so a plan is unmet while the amounts of
-    its order's plans up to it exceed what the order received; every plan before a plan due
-    by the horizon is due by it too, so the running sum needs only those. Only the page's
-    plans are read whole."""
-    covered = func.sum(PaymentPlan.amount).over(
-        partition_by=PaymentPlan.order_id, order_by=RECEIVABLE_ORDER
-    )
-    due = (
-        select(PaymentPlan.id, PaymentPlan.order_id, PaymentPlan.due_on, covered.label("covered"))
-        .join(Order, Order.id == PaymentPlan.order_id)
-        .where(PaymentPlan.due_on <= terms.receivables_until, visibility.order(principal))
-        .subquery("due")
-    )
-    received = sum_for_order(PaymentRecord, due.c.order_id)
-    unmet = (
-        select(due.c.id)
-        .where(due.c.covered > received)
-        .order_by(due.c.due_on, due.c.id)
-        .limit(terms.limit)
-    )
+    """Plans due within 30 days (or overdue) that the order's payments do not yet meet
+    (``PaymentPlan.met``, kept by the payment service), with their orders."""
     return (
         select(PaymentPlan, Order)
         .join(Order, Order.id == PaymentPlan.order_id)
-        .where(PaymentPlan.id.in_(unmet))
+        .where(
+            not_(PaymentPlan.met),
+            PaymentPlan.due_on <= terms.receivables_until,
+            visibility.order(principal),
+        )
         .order_by(*RECEIVABLE_ORDER)
+        .limit(terms.limit)
     )
 
 

@@ -138,6 +138,12 @@ async def test_money_adds_up(seeded: Database) -> None:
         "nothing is paid beyond the order": """
             SELECT count(*) FROM orders o WHERE o.amount <
                 (SELECT coalesce(sum(amount), 0) FROM payment_records p WHERE p.order_id = o.id)""",
+        "a plan is met when the payments cover it and every plan due before it": """
+            SELECT count(*) FROM payment_plans p WHERE p.met <> (
+                (SELECT coalesce(sum(amount), 0) FROM payment_records r
+                 WHERE r.order_id = p.order_id)
+                >= (SELECT sum(amount) FROM payment_plans e WHERE e.order_id = p.order_id
+                    AND (e.due_on, e.id) <= (p.due_on, p.id)))""",
         "payments are numbered 1, 2, ... per order": """
             SELECT count(*) FROM payment_records r WHERE r.sequence <>
                 (SELECT count(*) FROM payment_records q

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from gql_crm.db.models import Invoice, PaymentPlan, Pool, User
+from gql_crm.services.payment import store_plans_met
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
 from tests.fixtures.factories import add_order, make_customer, payment
@@ -39,6 +40,7 @@ async def _order(services: Services, customer_id: int, owner: str, paid: str) ->
                 )
             )
         session.add(payment(order.id, paid))
+        await store_plans_met(session, order.id)
         session.add(
             Invoice(
                 order_id=order.id,

@@ -25,6 +25,7 @@ from gql_crm.db.models import (
     Task,
     User,
 )
+from gql_crm.services.payment import store_plans_met
 from gql_crm.services.unit_of_work import Services
 from tests.fixtures.factories import add_order, make_customer, payment
 from tests.fixtures.statements import Counted, counted_data
@@ -105,6 +106,7 @@ async def customer_with(services: Services, clock: FrozenClock, per_part: int) -
             session.add(plan)
             await session.flush()
             session.add(payment(order.id, "50.00", now, plan_id=plan.id, invoiced=True))
+            await store_plans_met(session, order.id)
             session.add(
                 Invoice(
                     order_id=order.id,

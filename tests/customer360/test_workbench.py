@@ -27,6 +27,7 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.direct.compiled_planner import Planner
+from gql_crm.services.payment import store_plans_met
 from gql_crm.services.unit_of_work import Services
 from tests.conftest import START
 from tests.fixtures.factories import add_order, make_customer, make_product, payment
@@ -112,6 +113,7 @@ async def _seed(services: Services, owner: str, n: int) -> dict[str, Any]:
             session.add_all([first, second])
             await session.flush()
             session.add(payment(order.id, "40.00", now, plan_id=first.id))
+            await store_plans_met(session, order.id)
             line = OrderLine(
                 order_id=order.id,
                 position=1,
@@ -207,8 +209,10 @@ async def test_the_company_may_keep_its_sales_total_from_staff(
 async def test_overdue_receivables(sales1: GraphQLClient, services: Services) -> None:
     await _seed(services, "sales1", 1)
     async with services.database.writer() as session, session.begin():
-        for record in await session.scalars(select(PaymentRecord)):
+        records = list(await session.scalars(select(PaymentRecord)))
+        for record in records:
             await session.delete(record)
+        await store_plans_met(session, *{record.order_id for record in records})
     bench = (await sales1.data(WORKBENCH))["workbench"]
     overdue = [r["plan"]["amount"] for r in bench["receivables"] if r["overdue"]]
     assert overdue == ["40.00", "40.00"]

@@ -105,12 +105,15 @@ async def test_sales1_signs_an_order_and_is_paid_in_instalments(
     for due, amount in (("2026-03-10", "500.00"), ("2026-03-20", "650.02")):
         plan = await sales1.data(
             "mutation($o: Int!, $d: Date!, $a: Decimal!) { addPaymentPlan(orderId: $o, dueOn: $d,"
-            " amount: $a) { __typename } }",
+            " amount: $a) { __typename ... on PaymentPlanSuccess { plan { met } } } }",
             o=order["id"],
             d=due,
             a=amount,
         )
-        assert plan["addPaymentPlan"]["__typename"] == "PaymentPlanSuccess"
+        assert plan["addPaymentPlan"] == {
+            "__typename": "PaymentPlanSuccess",
+            "plan": {"met": False},
+        }
     first = await sales1.data(
         PAY, orderId=order["id"], input={"amount": "600", "paidOn": "2026-03-02"}
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import String, Text
+from sqlalchemy import Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_crm.db.base import Base, Money, reference
@@ -13,12 +13,30 @@ class PaymentPlan(Base):
     """A planned instalment of an order (F5.4)."""
 
     __tablename__ = "payment_plans"
+    __table_args__ = (
+        # The workbench's receivables: the open plans of an order, by due date, without
+        # reading the plans already met.
+        Index(
+            "ix_payment_plans_unmet",
+            "order_id",
+            "due_on",
+            sqlite_where=text("NOT met"),
+            postgresql_where=text("NOT met"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = reference("orders", "CASCADE")
     due_on: Mapped[date] = mapped_column(doc="When the amount is due.")
     amount: Mapped[Decimal] = mapped_column(Money, doc="The amount due.")
     remarks: Mapped[str | None] = mapped_column(Text, doc="Free notes.")
+    # Kept by services/payment.py (``store_plans_met``) on every write to the order's plans
+    # or payments, so that reads can skip the plans already met by an index.
+    met: Mapped[bool] = mapped_column(
+        default=False,
+        server_default=false(),
+        doc="The order's payments cover this plan and every plan due before it.",
+    )
     created_at: Mapped[datetime]
 
 
