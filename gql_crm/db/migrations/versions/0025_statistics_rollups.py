@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0023"
+down_revision: str | None = "0024"
 
 KEYS = ("owner_id", "day", "deal_type_id")
 SUM = sa.Numeric(18, 2)
