@@ -67,3 +67,22 @@ async def test_idle_connections_are_pinged_before_use(
         await connection.scalar(text(TERMINATE_OTHERS))
     for _ in range(3):
         assert (await admin.data(view))["me"] == {"loginName": "admin"}
+
+
+@pytest.mark.postgres
+async def test_compiled_reads_are_planned_generically_and_other_statements_as_chosen(
+    database: Database,
+) -> None:
+    """A compiled read's statement runs with a generic plan; the next statement SQLAlchemy
+    sends on that connection is planned for its values again. Inside a transaction the
+    setting is left alone (a rollback would undo it unseen)."""
+    if database.dialect != "postgresql":
+        pytest.skip("PostgreSQL's plan cache")
+    mode = "SELECT current_setting('plan_cache_mode')"
+    async with database.reader() as session:
+        assert await engine.fetch_text(session, mode, []) == "force_generic_plan"
+        assert await engine.fetch_text(session, mode, []) == "force_generic_plan"
+        assert await session.scalar(text(mode)) == "auto"
+    async with database.reader() as session:
+        assert await session.scalar(text(mode)) == "auto"  # a transaction has begun
+        assert await engine.fetch_text(session, mode, []) == "auto"
