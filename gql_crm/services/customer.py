@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Select,
+    String,
     exists,
     func,
     literal,
@@ -26,7 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from gql_crm.auth.permissions import Module, record_codes
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
-from gql_crm.db.base import UTCDateTime
+from gql_crm.db.base import UTCDateTime, core_table
 from gql_crm.db.bulk import among, batch_size
 from gql_crm.db.models import (
     AttachmentRecordType,
@@ -90,7 +91,20 @@ class CustomerFields:
     contacts: tuple[ContactFields, ...] = field(default=())
 
 
-_TEXT_LIMITS = {"short_name": 100, "city": 100, "address": 300, "website": 200, "remarks": 5000}
+REMARKS_LIMIT = 5000  # remarks are a Text column: the form limits them
+
+
+def _limit(name: str) -> int:
+    """A text field's limit: its column's length, as the model states it (remarks: the
+    form's)."""
+    kind = core_table(Customer).c[name].type
+    return kind.length if isinstance(kind, String) and kind.length else REMARKS_LIMIT
+
+
+_NAME_LIMIT = _limit("name")
+_TEXT_LIMITS = {
+    name: _limit(name) for name in ("short_name", "city", "address", "website", "remarks")
+}
 # The customer fields that name an option, and the list it must be in.
 OPTION_FIELDS = {
     "category_id": OptionList.CATEGORY,
@@ -157,7 +171,7 @@ def customer_problems(
     """Every rule a customer's fields break (the declared input limits aside), against its
     kind's form: a value for a field the form does not have or hides (of those ``given``) is
     refused, a required one must be there."""
-    if p := text_problem(fields.name, max_length=200):
+    if p := text_problem(fields.name, max_length=_NAME_LIMIT):
         problems.add("name", p)
     for name, limit in _TEXT_LIMITS.items():
         value = getattr(fields, name)
@@ -169,12 +183,11 @@ def customer_problems(
             problems.add(_FORM_NAMES[name], f"option {option_id} is not in the {option_list} list")
     if fields.maturity_id is not None and fields.maturity_id not in rules.maturity_pools:
         problems.add("maturityId", f"maturity option {fields.maturity_id} does not exist")
-    values = _values(fields)
     form = entry_form(fields.kind)
     settings = rules.forms[form]
     for python_name, name in _FORM_NAMES.items():
-        value = values[python_name]
-        if value is None or value == "":
+        value = getattr(fields, python_name)  # blank text counts as none, as ``_values`` has it
+        if value is None or (isinstance(value, str) and not value.strip()):
             if name in settings.required:
                 problems.add(name, f"is required by the {form} form settings")
         elif python_name in given:
