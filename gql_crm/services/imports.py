@@ -240,11 +240,13 @@ def _get(values: tuple[Any, ...], index: int | None) -> Any:
 async def _marked_copy(run: JobRun, report: Report) -> str:
     """A copy of the uploaded sheet with the bad cells filled and a reason column."""
     assert run.input_path is not None
+    path = run.input_path
     settings = run.services.settings
     key = new_key()
 
     def write() -> None:
-        sheet = open_sheet(run.input_path, settings.max_import_rows)  # type: ignore[arg-type]
+        # Refused for its rows, the file passed the container and sheet checks.
+        sheet = open_sheet(path, settings.max_import_rows, checked=True)
         out = Workbook(write_only=True)
         target = out.create_sheet("Problems")
         headers = sheet.headers
