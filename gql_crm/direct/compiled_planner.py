@@ -165,19 +165,19 @@ class Statements:
     """Rendered statements by plan and kind of caller, least recently used dropped first.
 
     The kind is what a rule reads besides the caller's id and visible owners: the
-    permissions and the data scope; the shape is what of the request chooses the
-    statement's text (a list's sort, which filters are given). The cache
-    is bounded by the text it holds (a statement is some 20-60 KB of SQL).
+    permissions, the data scope, and whether the caller sees only their own records; the
+    shape is what of the request chooses the statement's text (a list's sort, which filters
+    are given). The cache is bounded by the text it holds (a statement is some 20-60 KB).
     """
 
     def __init__(self, max_chars: int = 32 * 1024 * 1024) -> None:
         self._max_chars = max_chars
         self._chars = 0
-        self._cache: OrderedDict[tuple[Plan, frozenset[str], DataScope, Shape], Statement]
+        self._cache: OrderedDict[tuple[Plan, frozenset[str], DataScope, bool, Shape], Statement]
         self._cache = OrderedDict()
 
     def get(self, plan: Plan, principal: Principal, shape: Shape = ()) -> Statement:
-        key = (plan, principal.permissions, principal.data_scope, shape)
+        key = (plan, principal.permissions, principal.data_scope, _alone(principal), shape)
         statement = self._cache.get(key)
         if statement is not None:
             self._cache.move_to_end(key)
@@ -200,6 +200,10 @@ def _render(plan: Plan, principal: Principal, shape: Shape) -> Statement:
         visible_owner_ids=None if principal.visible_owner_ids is None else frozenset({_OWNERS}),
     )
     sql = to_sql(plan.render(stand_in, shape))
+    if _alone(principal):
+        # The caller's own records: a generic plan estimates "owner = $n" from the owners'
+        # statistics, where "owner = ANY($n)" is a guess that chose whole-table scans.
+        sql = sql.replace(_OWNERS_SQL, f"= {_CALLER}")
     # Only the parameters the text uses, numbered anew (the server must type each one).
     used = sorted({int(n) for n in _PARAMETER.findall(sql)})
     numbers = {old: new for new, old in enumerate(used, start=1)}
@@ -218,6 +222,11 @@ def _render(plan: Plan, principal: Principal, shape: Shape) -> Statement:
 
 
 _PARAMETER = re.compile(r"\$(\d+)\b")
+
+
+def _alone(principal: Principal) -> bool:
+    """Whether the caller's records are the only ones their scope lets them see."""
+    return principal.visible_owner_ids == frozenset({principal.user_id})
 
 
 class Plan:
