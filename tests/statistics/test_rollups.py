@@ -43,7 +43,8 @@ async def _expected(services: Services) -> tuple[Sums, Sums, Sums]:
         binned = set(
             await session.scalars(select(Customer.id).where(Customer.deleted_at.is_not(None)))
         )
-        types = dict((await session.execute(select(Opportunity.id, Opportunity.type_id))).all())
+        rows = (await session.execute(select(Opportunity.id, Opportunity.type_id))).all()
+        types: dict[int | None, int | None] = dict(rows)
         orders = list(await session.scalars(select(Order)))
         lines = list(await session.scalars(select(OrderLine)))
         payments = list(await session.scalars(select(PaymentRecord)))
@@ -97,13 +98,13 @@ async def _held(services: Services) -> tuple[Sums, Sums, Sums]:
     for r in days:
         values = (r.signed_orders, r.signed_amount, r.lines, r.quantity, r.payments, r.received)
         if r.signed_orders == r.lines == r.payments == 0:
-            assert values == (0, 0, 0, 0, 0, 0), values
+            assert not any(values), values
             continue
         by_day[(r.owner_id, r.day, r.deal_type_id)] = values
     by_product: Sums = {}
     for p in products:
         if p.lines == 0:
-            assert (p.quantity, p.amount) == (0, 0)
+            assert not any((p.quantity, p.amount))
             continue
         by_product[(p.owner_id, p.day, p.deal_type_id, p.product_id)] = (
             p.lines,
