@@ -67,6 +67,11 @@ def _origin(value: str) -> str:
 StrList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
 
 
+def _blank_is_none(value: object) -> object:
+    """An empty variable means "not set" (``GQL_CRM_DB_RANDOM_PAGE_COST=``)."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
@@ -129,6 +134,13 @@ class Settings(BaseSettings):
     # Connections per process: as many as the requests it serves at once (each holds one only
     # while it reads or writes), so that the overflow, opened and closed per use, stays idle.
     db_pool_size: int = Field(default=20, gt=0)
+    # What PostgreSQL's planner takes a page read out of order to cost on our connections,
+    # against 1 for one in order. PostgreSQL's own 4 models spinning disks; on SSDs, or with
+    # the data in memory, it makes the planner scan whole tables where an index reads a few
+    # rows (the workbench's visible orders). None keeps the server's setting.
+    db_random_page_cost: Annotated[float | None, BeforeValidator(_blank_is_none)] = Field(
+        default=1.1, gt=0
+    )
     # On PostgreSQL, answer queries that compiled reads (gql_crm/direct/) can plan with one SQL
     # statement (off: every query runs through Strawberry and the loaders; the answers are the
     # same).

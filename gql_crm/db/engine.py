@@ -246,7 +246,7 @@ def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
             # The visibility rules' correlated subqueries make PostgreSQL's cost estimates
             # large enough to switch on JIT compilation, which then takes 30-45 ms to save
             # nothing on statements that read a few hundred rows.
-            "server_settings": {"jit": "off"},
+            "server_settings": {"jit": "off", **_planner_costs(settings)},
         },
     }
     options.update(overrides)
@@ -254,6 +254,11 @@ def _create_engine(settings: Settings, **overrides: Any) -> AsyncEngine:
     _check_on_checkout(engine)
     _chosen_plans_again(engine)
     return engine
+
+
+def _planner_costs(settings: Settings) -> dict[str, str]:
+    cost = settings.db_random_page_cost
+    return {} if cost is None else {"random_page_cost": str(cost)}
 
 
 def prepare_sqlite_file(settings: Settings) -> None:

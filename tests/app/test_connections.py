@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
@@ -12,6 +13,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from gql_crm.db import engine
 from gql_crm.db.engine import Database, SharedReads
 from gql_crm.services.unit_of_work import Services
+from gql_crm.settings import Settings
 from tests.graphql_client import GraphQLClient
 
 TERMINATE_OTHERS = """
@@ -86,3 +88,28 @@ async def test_compiled_reads_are_planned_generically_and_other_statements_as_ch
     async with database.reader() as session:
         assert await session.scalar(text(mode)) == "auto"  # a transaction has begun
         assert await engine.fetch_text(session, mode, []) == "auto"
+
+
+@pytest.mark.postgres
+async def test_the_planner_costs_random_reads_as_the_settings_say(
+    database: Database, settings: Settings
+) -> None:
+    """1.1 by default (SSDs, data in memory); a blank setting keeps the server's own."""
+    if database.dialect != "postgresql":
+        pytest.skip("PostgreSQL's planner")
+    cost = "SELECT current_setting('random_page_cost')"
+    async with database.reader() as session:
+        assert await session.scalar(text(cost)) == "1.1"
+    plain = await asyncpg.connect(settings.resolved_database_url.replace("+asyncpg", ""))
+    try:
+        server = await plain.fetchval("SHOW random_page_cost")  # the server's own
+    finally:
+        await plain.close()
+    kept = Database(settings.model_copy(update={"db_random_page_cost": None}))
+    try:
+        async with kept.reader() as session:
+            assert await session.scalar(text(cost)) == server
+    finally:
+        await kept.dispose()
+    blank = Settings.model_validate({"db_random_page_cost": "  "})
+    assert blank.db_random_page_cost is None
