@@ -72,7 +72,6 @@ from gql_crm.db.pagination import (
     InvalidCursor,
     SortKey,
     after_clause,
-    decode_cursor,
     decode_keys,
     int_bound,
     ordered,
@@ -506,11 +505,8 @@ class _Walker:
                 if given is None:
                     inputs.read[memo] = None
                 else:
-                    columns = [key.column for key in keys(inputs)]
-                    types = [column.type.python_type for column in columns]
-                    bounds = [int_bound(column.type) for column in columns]
                     try:
-                        inputs.read[memo] = decode_cursor(given, types, bounds)
+                        inputs.read[memo] = decode_keys(given, keys(inputs))
                     except InvalidCursor as error:
                         raise Fallback from error  # Strawberry names the bad cursor
             return inputs.read[memo]  # type: ignore[no-any-return]
@@ -556,7 +552,7 @@ class _Walker:
             if has_after:
                 values = [positions[i, _key_type(k.column)] for i, k in enumerate(order_keys)]
                 page = page.where(after_clause(order_keys, values))
-            order = [k.column.desc() if k.descending else k.column.asc() for k in order_keys]
+            order = ordered(order_keys)
             columns = [
                 spec.model.id.label("id"),
                 func.row_number().over(order_by=order).label("n"),
