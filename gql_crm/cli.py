@@ -253,6 +253,25 @@ def report(day: datetime, notify: bool) -> None:
     click.echo(f"{written} daily reports written for {the_day.isoformat()}.")
 
 
+@main.command("rebuild-statistics")
+def rebuild_statistics() -> None:
+    """Recompute the sums the statistics reports read, from the orders, in one transaction.
+
+    The server keeps them with every write; run this after orders, payments or refunds were
+    changed outside it (a restore of part of the data, SQL by hand)."""
+    from gql_crm.services import statistics_rollup
+
+    settings = _settings()
+    _log_progress(settings)
+
+    async def work(services: Services) -> None:
+        async with services.database.writer() as session, session.begin():
+            await statistics_rollup.rebuild(session)
+
+    asyncio.run(_with_services(settings, SystemClock(), work))
+    click.echo("Statistics sums rebuilt from the orders.")
+
+
 @main.command("bench-seed")
 @click.option("--customers", default=10_000, show_default=True, type=click.IntRange(min=1))
 @click.option(

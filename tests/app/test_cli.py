@@ -59,6 +59,31 @@ def test_migrate_then_seed_demo_is_idempotent(embedded: Path) -> None:
     assert (embedded / "secret_key").exists() is False, "migrating needs no signing key"
 
 
+def test_rebuild_statistics_recomputes_the_sums_from_the_orders(embedded: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(main, ["migrate"]).exit_code == 0
+    assert runner.invoke(main, ["seed-demo"]).exit_code == 0
+    database = embedded / "gql-crm.sqlite3"
+
+    def sums() -> list[tuple[object, ...]]:
+        with sqlite3.connect(database) as connection:
+            return connection.execute(
+                "SELECT owner_id, day, deal_type_id, signed_orders, signed_amount, received "
+                "FROM statistics_order_days WHERE signed_orders > 0 OR payments > 0 "
+                "ORDER BY 1, 2, 3"
+            ).fetchall()
+
+    kept = sums()
+    assert kept, "the demo's orders are summed as they are written"
+    with sqlite3.connect(database) as connection:  # as a restore of part of the data would
+        connection.execute("DELETE FROM statistics_order_days")
+    assert sums() == []
+    result = runner.invoke(main, ["rebuild-statistics"])
+    assert result.exit_code == 0, result.output
+    assert "rebuilt" in result.output
+    assert sums() == kept
+
+
 def test_create_admin_refuses_a_weak_password(embedded: Path) -> None:
     runner = CliRunner()
     runner.invoke(main, ["migrate"])
