@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.db import visibility
+from gql_crm.db.base import core_table
 from gql_crm.db.models import Opportunity, Order, OrderLine, PaymentRecord, Refund
 from gql_crm.db.models.statistics import OrderDay, ProductDay, RefundSum
 from gql_crm.db.upsert import insert_adding
@@ -45,19 +46,10 @@ from gql_crm.services.unit_of_work import UnitOfWork
 PENDING = "statistics_rollup"
 # Rows of sums per INSERT: well within SQLite's 32,766 parameters at 9 columns a row.
 ROWS_PER_STATEMENT = 2_000
-_KEYS = ["owner_id", "day", "deal_type_id"]
+# Each table's columns in order, key first: what ``contribution`` selects for it.
 COLUMNS: dict[Any, list[str]] = {
-    OrderDay: [
-        *_KEYS,
-        "signed_orders",
-        "signed_amount",
-        "lines",
-        "quantity",
-        "payments",
-        "received",
-    ],
-    ProductDay: [*_KEYS, "product_id", "lines", "quantity", "amount"],
-    RefundSum: ["owner_id", "refunded_at", "deal_type_id", "refunds", "amount"],
+    model: [column.name for column in core_table(model).columns]
+    for model in (OrderDay, ProductDay, RefundSum)
 }
 
 

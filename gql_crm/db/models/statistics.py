@@ -22,14 +22,20 @@ from gql_crm.db.base import Base
 Sum = Numeric(18, 2, asdecimal=True)
 
 
-class OrderDay(Base):
+class _OwnerDayType:
+    """The key of a day's sums: whose, which company day, which deal type (0: none); the
+    first columns of its table."""
+
+    owner_id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+    day: Mapped[date] = mapped_column(primary_key=True, sort_order=-1)
+    deal_type_id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
+
+
+class OrderDay(_OwnerDayType, Base):
     """Signed amounts, payments received and line quantities by (owner, day, deal type)."""
 
     __tablename__ = "statistics_order_days"
 
-    owner_id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
-    deal_type_id: Mapped[int] = mapped_column(primary_key=True)
     # Each sum has the number of facts in it: a report lists a group (a deal type) when it
     # has facts, even facts that come to nothing.
     signed_orders: Mapped[int] = mapped_column(doc="Orders signed that day.")
@@ -40,15 +46,12 @@ class OrderDay(Base):
     received: Mapped[Decimal] = mapped_column(Sum, doc="What they came to.")
 
 
-class ProductDay(Base):
+class ProductDay(_OwnerDayType, Base):
     """The lines of signed orders by (owner, day, deal type, product): quantity and amount.
     A line's cost is the product's cost now, so it is applied when a report reads."""
 
     __tablename__ = "statistics_product_days"
 
-    owner_id: Mapped[int] = mapped_column(primary_key=True)
-    day: Mapped[date] = mapped_column(primary_key=True)
-    deal_type_id: Mapped[int] = mapped_column(primary_key=True)
     product_id: Mapped[int] = mapped_column(primary_key=True)
     lines: Mapped[int] = mapped_column(doc="Order lines.")
     quantity: Mapped[Decimal] = mapped_column(Sum, doc="Units sold.")
