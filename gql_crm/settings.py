@@ -356,23 +356,25 @@ def load_settings(**values: Any) -> Settings:
 
 def _form(field: FieldInfo) -> str:
     """What a setting's value looks like, from its type and bounds."""
-    form = _type_form(field.annotation)
+    kinds = [field.annotation]
+    if typing.get_origin(field.annotation) in (typing.Union, types.UnionType):
+        kinds = list(typing.get_args(field.annotation))
+    form = " or ".join(_type_form(kind) for kind in kinds if kind is not type(None))
     for bound in field.metadata:
         if isinstance(bound, annotated_types.Gt):
             form += f" greater than {bound.gt}"
         elif isinstance(bound, annotated_types.Ge):
             form += f" of at least {bound.ge}"
-    return form
+    return form + (", or unset" if type(None) in kinds else "")
 
 
 def _type_form(annotation: object) -> str:
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        forms = [_type_form(a) for a in typing.get_args(annotation) if a is not type(None)]
-        return " or ".join(forms) + ", or unset"
     if annotation is bool:
         return "true or false"
     if annotation is int:
         return "a whole number"
+    if annotation is float:
+        return "a number"
     if annotation is Path:
         return "a file system path"
     if typing.get_origin(annotation) is list:

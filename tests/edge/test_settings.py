@@ -53,6 +53,8 @@ def test_content_types_take_a_comma_separated_list_too(environment: pytest.Monke
         ("GQL_CRM_MAX_BODY_BYTES", "4MB", "expected a whole number greater than 0"),
         ("GQL_CRM_MAX_CONNECTIONS_PER_USER", "0", "expected a whole number greater than 0"),
         ("GQL_CRM_DEBUG", "maybe", "expected true or false"),
+        ("GQL_CRM_DB_RANDOM_PAGE_COST", "fast", "expected a number greater than 0, or unset"),
+        ("GQL_CRM_DB_RANDOM_PAGE_COST", "0", "expected a number greater than 0, or unset"),
         ("GQL_CRM_RATE_LIMIT", "lots", "give rates such as 20/second;600/minute"),
     ],
 )
