@@ -132,12 +132,6 @@ def contribution(orders: ColumnElement[bool]) -> dict[Any, Select[Any]]:
     return {OrderDay: by_day, ProductDay: by_product, RefundSum: refunds}
 
 
-async def _add(session: AsyncSession, orders: ColumnElement[bool]) -> None:
-    dialect = session.get_bind().dialect.name
-    for model, rows in contribution(orders).items():
-        await session.execute(insert_adding(dialect, model, COLUMNS[model], rows))
-
-
 Sums = dict[Any, dict[tuple[Any, ...], list[Any]]]  # table -> key -> the sums' values
 
 
@@ -181,10 +175,9 @@ def _held(uow: UnitOfWork) -> tuple[list[int], Sums]:
 async def changing(uow: UnitOfWork, order_ids: Iterable[int]) -> None:
     """Call before changing these orders or anything they count by (see the module)."""
     held, change = _held(uow)
-    fresh = [i for i in dict.fromkeys(order_ids) if i not in set(held)]
+    fresh = _new(held, order_ids)
     if not fresh:
         return
-    held.extend(fresh)
     # What the database holds is the contribution before the change: an attribute already
     # set on a loaded order must not be flushed first.
     with uow.session.no_autoflush:
@@ -194,7 +187,15 @@ async def changing(uow: UnitOfWork, order_ids: Iterable[int]) -> None:
 def added(uow: UnitOfWork, order_ids: Iterable[int]) -> None:
     """New orders: nothing to take off; their contribution is added when the unit commits."""
     held, _change = _held(uow)
-    held.extend(i for i in order_ids if i not in set(held))
+    _new(held, order_ids)
+
+
+def _new(held: list[int], order_ids: Iterable[int]) -> list[int]:
+    """The orders not held yet, now held."""
+    known = set(held)
+    fresh = [i for i in dict.fromkeys(order_ids) if i not in known]
+    held.extend(fresh)
+    return fresh
 
 
 async def orders_where(uow: UnitOfWork, *where: Any) -> list[int]:
@@ -207,6 +208,7 @@ async def orders_where(uow: UnitOfWork, *where: Any) -> list[int]:
 
 async def rebuild(session: AsyncSession) -> None:
     """Every sum computed afresh from the orders, in the caller's transaction."""
-    for model in COLUMNS:
+    dialect = session.get_bind().dialect.name
+    for model, rows in contribution(true()).items():
         await session.execute(delete(model))
-    await _add(session, true())
+        await session.execute(insert_adding(dialect, model, COLUMNS[model], rows))
