@@ -22,6 +22,7 @@ import enum
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -506,13 +507,33 @@ def report_workbook(request: ReportRequest, report: Report, chart: Chart) -> Wor
         column = first_value + offset
         for (value,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
             value.number_format = NUMBER_FORMATS[series.unit]
-    sheet.column_dimensions["A" if not ranked else "B"].width = 24
+    _fit_columns(sheet)
+    # Printed (or turned into a PDF), the table and its chart come out one page wide.
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     if report.keys:
         sheet.add_chart(
             _chart(sheet, report, chart, first_value), f"{get_column_letter(len(headers) + 2)}2"
         )
     _about(workbook, request, report, chart)
     return workbook
+
+
+def _shown(value: Any) -> str:
+    """A cell's value as a spreadsheet shows it with ``NUMBER_FORMATS`` (near enough to size
+    its column)."""
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return "" if value is None else str(value)
+
+
+def _fit_columns(sheet: Any) -> None:
+    """Each column as wide as its widest cell, so that no header is cut and no figure shows
+    as ``###``; bold text (headers, totals) takes a little more room."""
+    for column in sheet.iter_cols():
+        widest = max(len(_shown(cell.value)) * (1.15 if cell.font.b else 1) for cell in column)
+        sheet.column_dimensions[get_column_letter(column[0].column)].width = max(8, widest + 2)
 
 
 def _chart(sheet: Any, report: Report, chart: Chart, first_value: int) -> Any:
@@ -548,6 +569,9 @@ def _chart(sheet: Any, report: Report, chart: Chart, first_value: int) -> Any:
         units = {s.unit for s in report.series}
         if len(units) == 1:
             drawn.y_axis.title = units.pop().value
+    if chart is Chart.LINE:  # straight between the points: a curve would show values between
+        for series in drawn.series:  # them that no bucket has (below zero, past a peak)
+            series.smooth = False
     if chart is Chart.BAR:  # the first row (a leaderboard's top) at the top
         drawn.x_axis.scaling.orientation = "maxMin"
     drawn.width, drawn.height = 24, 12

@@ -143,6 +143,9 @@ async def test_an_export_holds_the_query_answer_for_its_owner_with_a_chart(
         assert table[0] == ["User", "Deal total (money)", "Payments received (money)"]
         assert _numbers(table[1:]) == _as_answered(answer, ranked=False)
         assert sheet["B2"].number_format == "#,##0.00"
+        for header in sheet[1]:  # shown whole, and printed one page wide with the chart
+            assert sheet.column_dimensions[header.column_letter].width > len(header.value)
+        assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
         assert job["rowsDone"] == len(answer["labels"])
         assert job["resultName"] == "Statistics 2026-03-01 to 2026-03-31.xlsx"
         [chart] = sheet._charts
@@ -184,6 +187,8 @@ async def test_each_report_exports_with_its_natural_chart(
         assert type(chart) is chart_type, kind
         if bar_type:
             assert chart.type == bar_type
+        if chart_type is LineChart:  # no curve through values no bucket has
+            assert [s.smooth for s in chart.series] == [False]
         if kind == "LEADERBOARD":  # rank 1 at the top, axes shown
             assert chart.x_axis.scaling.orientation == "maxMin"
             assert chart.x_axis.delete is False and chart.y_axis.delete is False
