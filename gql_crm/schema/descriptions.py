@@ -243,7 +243,10 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "NEW_CUSTOMERS": "Customers entered (still live), for whoever entered them.",
         "CUSTOMERS_CLAIMED": "Claims of customers from the pools, for the claimer.",
         "FOLLOW_UPS": "Follow-ups by their time, for their author.",
-        "INTENT_CUSTOMERS": "Distinct customers with an opportunity created, for its owner.",
+        "INTENT_CUSTOMERS": "Distinct customers with an opportunity created, for its owner; by "
+        "product, under each product the opportunity's orders name.",
+        "INTENT_PRODUCTS": "Distinct products named by the orders of opportunities created, "
+        "for the opportunity's owner.",
         "DEAL_TOTAL": "Amounts of orders by sign date, less refunds on the day paid back.",
         "PROFIT": "Deal total less each signed order's cost (quantity x product cost).",
         "QUANTITY": "Units on the lines of orders signed.",
@@ -259,7 +262,7 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "LEADERBOARD": "People or departments ranked on one metric (`statisticsLeaderboard`).",
         "COMBINED": "Customers entered and claimed, deal total, quantity and profit "
         "(`combinedStatistics`).",
-        "PRODUCTS": "Customers who bought, units sold and sales amount (`productStatistics`).",
+        "PRODUCTS": "Intent customers, units sold and sales amount (`productStatistics`).",
         "CUSTOMERS": "Customers by one attribute (`customerStatistics`).",
     },
     "ReportChart": {

@@ -522,7 +522,9 @@ async def _pipeline(demo: _Demo, customers: list[_Entered]) -> set[int]:
                 async with demo.uow(login_name, demo.now - timedelta(days=2)) as uow:
                     await update_opportunity(uow, opportunity.id, moved)
             if index < _WITH_ORDERS:
-                await _order(demo, rng, customer, login_name, products, refund=index == 0)
+                await _order(
+                    demo, rng, customer, login_name, products, opportunity.id, refund=index == 0
+                )
                 with_orders.add(customer.id)
             async with demo.uow(login_name, demo.now) as uow:
                 await create_expense(
@@ -544,10 +546,12 @@ async def _order(
     customer: _Entered,
     login_name: str,
     products: list[tuple[int, Decimal]],
+    opportunity_id: int,
     *,
     refund: bool,
 ) -> None:
-    """An order signed a day after the customer was entered, half paid (and invoiced) when
+    """An order made from the customer's opportunity, signed a day after the customer was
+    entered, half paid (and invoiced) when
     its first instalment fell due, its first line delivered; with ``refund``, a seat
     returned three days ago."""
     signed_at = customer.entered + timedelta(days=1)
@@ -562,6 +566,7 @@ async def _order(
     )
     fields = dict(
         title=f"{customer.name.split()[0]} contract",
+        opportunity_id=opportunity_id,
         lines=lines,
         signed_on=signed,
         starts_on=signed,

@@ -17,6 +17,8 @@ What counts (each fact stated once, here):
   are those on the lines of its live orders, signed or not (a draft order already says what
   the customer wants): a customer counts once under each such product or category, and
   under none when the opportunity has no such line;
+- intent products: distinct products so named by those opportunities (a product counts once
+  in a group however many customers name it);
 - deal total: amounts of live orders by sign date (orders without one are not deals yet),
   less refunds on the day they are paid back, for the order's owner;
 - profit: the same, with each order's cost (line quantity x product cost) taken off;
@@ -99,6 +101,7 @@ class Metric(enum.StrEnum):
     CUSTOMERS_CLAIMED = "customers_claimed"
     FOLLOW_UPS = "follow_ups"
     INTENT_CUSTOMERS = "intent_customers"
+    INTENT_PRODUCTS = "intent_products"
     DEAL_TOTAL = "deal_total"
     PROFIT = "profit"
     QUANTITY = "quantity"
@@ -138,10 +141,11 @@ TIME = (Dimension.DAY, Dimension.MONTH, Dimension.YEAR)
 PEOPLE = (Dimension.USER, Dimension.DEPARTMENT)
 PRODUCTS = (Dimension.PRODUCT, Dimension.PRODUCT_CATEGORY)
 LINE_METRICS = (Metric.QUANTITY, Metric.PRODUCT_SALES, Metric.PRODUCT_CUSTOMERS)
-# What breaks down by product or product category: the order lines' metrics, and intent
-# customers through the products their opportunities' orders name.
-PRODUCT_METRICS = (*LINE_METRICS, Metric.INTENT_CUSTOMERS)
-DISTINCT = (Metric.INTENT_CUSTOMERS, Metric.PRODUCT_CUSTOMERS)
+# Counted from the opportunities and the products their orders name: read together.
+INTENT = (Metric.INTENT_CUSTOMERS, Metric.INTENT_PRODUCTS)
+# What breaks down by product or product category: the order lines' metrics and intent.
+PRODUCT_METRICS = (*LINE_METRICS, *INTENT)
+DISTINCT = (*INTENT, Metric.PRODUCT_CUSTOMERS)
 UNITS = {
     **{m: Unit.COUNT for m in Metric},
     **{
@@ -165,7 +169,9 @@ COMBINED = (
     Metric.QUANTITY,
     Metric.PROFIT,
 )
-PRODUCT_REPORT = (Metric.PRODUCT_CUSTOMERS, Metric.QUANTITY, Metric.PRODUCT_SALES)
+# The product report of the manual (000 §8.3): per product, the customers who want it, the
+# units sold and the sales amount.
+PRODUCT_REPORT = (Metric.INTENT_CUSTOMERS, Metric.QUANTITY, Metric.PRODUCT_SALES)
 CUSTOMER_ATTRIBUTES = (
     Dimension.CUSTOMER_KIND,
     Dimension.CUSTOMER_CATEGORY,
@@ -290,6 +296,8 @@ def source(metric: Metric, dimension: Dimension) -> str:
     one value column each, so a report of several metrics reads each table once. Order
     metrics that are sums read the daily sums (``statistics_rollup``), except by a customer
     attribute, which the sums do not keep; a count of distinct customers reads the orders."""
+    if metric in INTENT:
+        return "intent"
     if metric not in _ORDER_METRICS:
         return metric.value
     if dimension in CUSTOMER_ATTRIBUTES:
@@ -454,15 +462,19 @@ class _Facts:
             *self._person(Expense.owner_id),
         )
 
-    def _intent(self) -> Select[Any]:
+    def _intent(self, metrics: Sequence[Metric]) -> Select[Any]:
+        """Opportunities created in the range, each with every product its live orders name
+        (or none), when a product is grouped by or counted."""
         w = self.window
-        by_product = self.dimension in PRODUCTS
-        product = OrderLine.product_id if by_product else None
+        named = self.dimension in PRODUCTS or Metric.INTENT_PRODUCTS in metrics
+        values = {Metric.INTENT_CUSTOMERS: Opportunity.customer_id,
+                  Metric.INTENT_PRODUCTS: OrderLine.product_id}  # fmt: skip
+        product = OrderLine.product_id if self.dimension in PRODUCTS else None
         stmt = _fact(
-            self._local(Opportunity.created_at), Opportunity.owner_id, [Opportunity.customer_id],
-            product, Opportunity.type_id,
+            self._local(Opportunity.created_at), Opportunity.owner_id,
+            [values[m] for m in metrics], product, Opportunity.type_id,
         ).select_from(Opportunity)  # fmt: skip
-        if by_product:
+        if named:
             lines = join(Order, OrderLine, OrderLine.order_id == Order.id)
             stmt = stmt.outerjoin(
                 lines, and_(Order.opportunity_id == Opportunity.id, Order.deleted_at.is_(None))
@@ -540,6 +552,8 @@ class _Facts:
         [metric, *others] = metrics
         if source(metric, self.dimension) == "sums":
             return self._summed_parts(metrics)
+        if metric in INTENT:
+            return [self._intent(metrics)]
         if metric in _ORDER_METRICS:
             # A metric without facts in a part has NULL there, of its values' type (a union
             # needs one type per column): customer ids for the distinct counts, else amounts.
@@ -590,8 +604,6 @@ class _Facts:
                     *self._person(FollowUp.author_id),
                 )
             ]
-        if metric is Metric.INTENT_CUSTOMERS:
-            return [self._intent()]
         if metric is Metric.INCOME:
             return [self._expenses(ExpenseKind.INCOME)]
         return [self._expenses(ExpenseKind.EXPENSE)]
@@ -694,8 +706,7 @@ def check(metrics: Sequence[Metric], dimension: Dimension, first: date, last: da
         unfit = [m.value for m in metrics if m not in PRODUCT_METRICS]
         if unfit:
             raise ReportProblem(
-                "Only product metrics and intent customers break down by product; not: "
-                f"{', '.join(unfit)}.",
+                f"Only product and intent metrics break down by product; not: {', '.join(unfit)}.",
                 "by",
             )
 

@@ -200,7 +200,7 @@ async def test_each_report_exports_with_its_natural_chart(
     _, book = await _exported(manager1, services, report="PRODUCTS", by="PRODUCT", **MARCH)
     sheet = book.worksheets[0]
     assert _table(sheet) == [
-        ["Product", "Product customers (count)", "Quantity (quantity)", "Product sales (money)"],
+        ["Product", "Intent customers (count)", "Quantity (quantity)", "Product sales (money)"],
         ["Total", 0, 0, 0],
     ]
     assert sheet._charts == []

@@ -254,7 +254,7 @@ class Oracle:
         elif metric is Metric.FOLLOW_UPS:
             out = [Fact(self.local(f.followed_at), f.author_id, Decimal(1), f.customer_id)
                    for f in r["follow_ups"] if self.live_customer(f.customer_id)]  # fmt: skip
-        elif metric is Metric.INTENT_CUSTOMERS:
+        elif metric in (Metric.INTENT_CUSTOMERS, Metric.INTENT_PRODUCTS):
             # One fact per product on the opportunity's live orders (signed or not), one
             # without a product when there is none: counts are of distinct customers, so
             # only the product dimensions see the difference.
@@ -267,9 +267,14 @@ class Oracle:
                 if self.live_customer(p.customer_id):
                     products: list[int | None] = [*sorted(named[p.id])] or [None]
                     for product in products:
-                        out.append(Fact(self.local(p.created_at), p.owner_id,
-                                        Decimal(p.customer_id), p.customer_id, product,
-                                        p.type_id))  # fmt: skip
+                        if metric is Metric.INTENT_CUSTOMERS:
+                            value = Decimal(p.customer_id)
+                        elif product is None:  # names no product
+                            continue
+                        else:
+                            value = Decimal(product)
+                        out.append(Fact(self.local(p.created_at), p.owner_id, value,
+                                        p.customer_id, product, p.type_id))  # fmt: skip
         elif metric in (Metric.DEAL_TOTAL, Metric.PROFIT, Metric.PAYMENTS_RECEIVED, Metric.REFUNDS):
             for o in r["orders"]:
                 if not self.live_order(o) or o.signed_on is None:
