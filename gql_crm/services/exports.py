@@ -536,42 +536,56 @@ def _fit_columns(sheet: Any) -> None:
         sheet.column_dimensions[get_column_letter(column[0].column)].width = max(8, widest + 2)
 
 
-def _chart(sheet: Any, report: Report, chart: Chart, first_value: int) -> Any:
-    drawn: Any
+def _plot(chart: Chart) -> Any:
     if chart is Chart.LINE:
-        drawn = LineChart()
-    elif chart is Chart.AREA:
-        drawn = AreaChart()
-    elif chart is Chart.PIE:
-        drawn = PieChart()
-    elif chart is Chart.DOUGHNUT:
-        drawn = DoughnutChart()
-    else:
-        drawn = BarChart()
-        drawn.type = "col" if chart is Chart.COLUMN else "bar"
+        return LineChart()
+    if chart is Chart.AREA:
+        return AreaChart()
+    if chart is Chart.PIE:
+        return PieChart()
+    if chart is Chart.DOUGHNUT:
+        return DoughnutChart()
+    drawn = BarChart()
+    drawn.type = "col" if chart is Chart.COLUMN else "bar"
+    return drawn
+
+
+def _chart(sheet: Any, report: Report, chart: Chart, first_value: int) -> Any:
+    """The chart of the table's series. Series of one unit share the value axis; with
+    several units, amounts (or the first unit) keep the chart's own and the others are
+    lines against a second axis on the right, or counts would lie flat under amounts a
+    thousand times larger."""
     rows = len(report.keys)
-    data = Reference(
-        sheet,
-        min_col=first_value,
-        max_col=first_value + len(report.series) - 1,
-        min_row=1,
-        max_row=rows + 1,
-    )
+    units = [s.unit for s in report.series]
+    main = Unit.MONEY if Unit.MONEY in units else units[0]
+    drawn = _plot(chart)
+    others = LineChart() if chart not in ONE_SERIES and len(set(units)) > 1 else None
+    for offset, series in enumerate(report.series):
+        plot = drawn if others is None or series.unit is main else others
+        column = first_value + offset
+        values = Reference(sheet, min_col=column, max_col=column, min_row=1, max_row=rows + 1)
+        plot.add_data(values, titles_from_data=True)
+    plots = [drawn] if others is None else [drawn, others]
     labels = Reference(sheet, min_col=first_value - 1, min_row=2, max_row=rows + 1)
-    drawn.add_data(data, titles_from_data=True)
-    for series in drawn.series:  # labels are text: a string reference, as Excel writes it
-        series.cat = AxDataSource(strRef=StrRef(f=str(labels)))
+    for plot in plots:
+        for series in plot.series:  # labels are text: a string reference, as Excel writes it
+            series.cat = AxDataSource(strRef=StrRef(f=str(labels)))
+        if isinstance(plot, LineChart):  # straight between the points: a curve would show
+            for series in plot.series:  # values no bucket has (below zero, past a peak)
+                series.smooth = False
     drawn.title = sheet.title
     if chart not in ONE_SERIES:
         # Shown: without an explicit "not deleted", recent Excel hides openpyxl's axes.
         drawn.x_axis.delete = drawn.y_axis.delete = False
         drawn.x_axis.title = _words(report.dimension.value)
-        units = {s.unit for s in report.series}
-        if len(units) == 1:
-            drawn.y_axis.title = units.pop().value
-    if chart is Chart.LINE:  # straight between the points: a curve would show values between
-        for series in drawn.series:  # them that no bucket has (below zero, past a peak)
-            series.smooth = False
+        drawn.y_axis.title = main.value
+    if others is not None:
+        others.x_axis = drawn.x_axis  # the same categories
+        others.y_axis.axId = 200  # its own value axis, crossing the categories at the right
+        others.y_axis.crosses = "max"
+        others.y_axis.delete = False
+        others.y_axis.title = " / ".join(dict.fromkeys(u.value for u in units if u is not main))
+        drawn += others
     if chart is Chart.BAR:  # the first row (a leaderboard's top) at the top
         drawn.x_axis.scaling.orientation = "maxMin"
     drawn.width, drawn.height = 24, 12

@@ -192,6 +192,13 @@ async def test_each_report_exports_with_its_natural_chart(
         if kind == "LEADERBOARD":  # rank 1 at the top, axes shown
             assert chart.x_axis.scaling.orientation == "maxMin"
             assert chart.x_axis.delete is False and chart.y_axis.delete is False
+        if kind == "COMBINED":  # amounts on the chart's axis, counts and units on a second
+            assert chart.y_axis.title is not None and chart.y_axis.delete is False
+            [_, others] = chart._charts
+            assert isinstance(others, LineChart) and others.y_axis.crosses == "max"
+            assert others.y_axis.axId != chart.y_axis.axId
+            assert [s.tx.strRef.f[-2:] for s in chart.series] == ["D1", "F1"]  # deals, profit
+            assert [s.tx.strRef.f[-2:] for s in others.series] == ["B1", "C1", "E1"]
         label_column = "B" if ranked else "A"
         last = len(answer["labels"]) + 1
         assert chart.series[0].cat.strRef.f.endswith(f"!{_cells(label_column, last)}")
