@@ -57,7 +57,8 @@ def _shared_with(principal: Principal, customer: Any = Customer) -> ColumnElemen
     # Not correlated to the customer: the caller's shares are read once (PostgreSQL hashes
     # them), not looked up again for every customer the rest of the rule turns down.
     shared = select(CustomerShare.customer_id).where(CustomerShare.user_id == principal.user_id)
-    return customer.id.in_(shared)
+    condition: ColumnElement[bool] = customer.id.in_(shared)
+    return condition
 
 
 def _customer_reach(principal: Principal) -> ColumnElement[bool]:
