@@ -54,11 +54,9 @@ OPEN_POOLS = (Pool.PUBLIC, Pool.SPECIAL)
 
 
 def _shared_with(principal: Principal, customer: Any = Customer) -> ColumnElement[bool]:
-    # Not correlated to the customer: the caller's shares are read once (PostgreSQL hashes
-    # them), not looked up again for every customer the rest of the rule turns down.
-    shared = select(CustomerShare.customer_id).where(CustomerShare.user_id == principal.user_id)
-    condition: ColumnElement[bool] = customer.id.in_(shared)
-    return condition
+    return exists().where(
+        CustomerShare.customer_id == customer.id, CustomerShare.user_id == principal.user_id
+    )
 
 
 def _customer_reach(principal: Principal) -> ColumnElement[bool]:
