@@ -146,9 +146,9 @@ raw_statement_listeners: list[Callable[[str], None]] = []
 raw_statement_span: Callable[[str], contextlib.AbstractContextManager[object]] | None = None
 
 
-async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> str:
-    """The one text value of a PostgreSQL statement, sent straight to asyncpg on the
-    session's connection.
+async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> str | None:
+    """The one text value of a PostgreSQL statement (None without a row), sent straight to
+    asyncpg on the session's connection.
 
     For a statement whose answer is a single string (a response body built by the
     database), SQLAlchemy's execution context, cursor adaptation and result objects cost
@@ -156,7 +156,7 @@ async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> 
 
     The statement runs with a generic plan (``_generic_plans``).
     """
-    value: str = await _raw(session, sql, values, "fetchval", generic_plans=True)
+    value: str | None = await _raw(session, sql, values, "fetchval", generic_plans=True)
     return value
 
 

@@ -52,6 +52,7 @@ from sqlalchemy import (
     Select,
     Text,
     cast,
+    exists,
     func,
     inspect,
     literal_column,
@@ -67,6 +68,7 @@ from strawberry.utils.str_converters import to_snake_case
 from gql_crm.auth.principal import Principal
 from gql_crm.db.engine import Reads, fetch_text
 from gql_crm.db.models.position import DataScope
+from gql_crm.db.models.setting import SystemSettings
 from gql_crm.db.pagination import (
     INT64,
     InvalidCursor,
@@ -112,7 +114,7 @@ from gql_crm.direct.selections import (
     plain_field,
 )
 from gql_crm.direct.selections import operation as document_operation
-from gql_crm.schema.common import declared_permissions
+from gql_crm.schema.common import HasPermission, SettingOn, declared_checks
 
 logger = logging.getLogger("gql_crm.compiled")
 
@@ -327,13 +329,15 @@ class Prepared:
             try:
                 statement = self.planner.statements.get(self.plan, principal, shape)
                 sql_values = statement.values(values, principal)
-                body = await fetch_text(session, statement.sql, sql_values)
+                body: str | None = await fetch_text(session, statement.sql, sql_values)
             except Exception as error:  # whatever it is, Strawberry answers it as it would
                 logger.exception("compiled read failed, answering through Strawberry")
                 if not isinstance(error, PostgresError):
                     # Not an error the server reported: the connection itself may be broken.
                     await session.invalidate()
                 raise Fallback from error
+        if body is None:
+            raise Fallback  # a module turned off (the plan's settings): MODULE_DISABLED
         return body
 
 
@@ -346,6 +350,7 @@ class _Walker:
         self.fragments = fragments(document)
         self.parameters = Parameters()
         self.permissions: set[str] = set()
+        self.settings: set[str] = set()  # system settings the fields need on (``while_on``)
         self.shapes: list[Callable[[Inputs], Hashable]] = []
         self.pages = pages
         self._cursors = False
@@ -354,8 +359,8 @@ class _Walker:
         self, type_: GraphQLObjectType, within: Sequence[FieldNode | OperationDefinitionNode]
     ) -> Iterator[tuple[str, str, GraphQLField | None, list[FieldNode]]]:
         """The fields selected on ``type_`` under ``within``, by response key: name,
-        definition (None for ``__typename``) and nodes. The permissions they declare are
-        collected on the way; an introspection field is not plain."""
+        definition (None for ``__typename``) and nodes. The permissions and settings they
+        declare are collected on the way; an introspection field is not plain."""
         selection_sets = [n.selection_set for n in within if n.selection_set is not None]
         collected = collect_fields(type_, selection_sets, self.fragments, _without_directives)
         for key, nodes in collected.items():
@@ -366,7 +371,13 @@ class _Walker:
             field = type_.fields.get(name)
             if field is None:
                 raise NotPlain
-            self.permissions.update(declared_permissions(field))
+            for check in declared_checks(field):
+                if isinstance(check, HasPermission):
+                    self.permissions.add(check.code)
+                elif isinstance(check, SettingOn):
+                    self.settings.add(check.setting)
+                else:
+                    raise NotPlain  # a check only Strawberry knows how to make
             yield key, name, field, nodes
 
     def root(
@@ -391,10 +402,15 @@ class _Walker:
             render_object = self.object(target, nodes, TABLES[target.name], frozenset({spec.model}))
             pairs.append((key, _unshaped(_root(spec, id_, render_object))))
 
+        settings = self.settings
+
         def render(principal: Principal, shape: Shape) -> Select[Any]:
             data = json_object([(key, value(principal, shape)) for key, value in pairs])
             # As text: the driver would decode json into a dict only for us to encode it again.
-            return select(cast(json_object([("data", data)]), Text))
+            answer = select(cast(json_object([("data", data)]), Text))
+            # No row while a module the fields belong to is off: Strawberry says so.
+            on = [getattr(SystemSettings, setting).is_(True) for setting in sorted(settings)]
+            return answer.where(exists().where(*on)) if on else answer
 
         return render
 

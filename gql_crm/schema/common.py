@@ -85,20 +85,24 @@ def while_on(setting: str, refusal: str) -> PermissionExtension:
     return PermissionExtension(permissions=[SettingOn(setting, refusal)], use_directives=False)
 
 
-def declared_permissions(field: StrawberryField | GraphQLField) -> tuple[str, ...]:
-    """The permission codes a field declares with ``requires`` (none for most fields)."""
+def declared_checks(field: StrawberryField | GraphQLField) -> list[BasePermission]:
+    """The checks a field declares: ``requires`` and ``while_on`` (none for most fields)."""
     if isinstance(field, GraphQLField):
         definition = (field.extensions or {}).get("strawberry-definition")
         if not isinstance(definition, StrawberryField):
-            return ()
+            return []
         field = definition
-    return tuple(
-        permission.code
+    return [
+        permission
         for extension in field.extensions
         if isinstance(extension, PermissionExtension)
         for permission in extension.permissions
-        if isinstance(permission, HasPermission)
-    )
+    ]
+
+
+def declared_permissions(field: StrawberryField | GraphQLField) -> tuple[str, ...]:
+    """The permission codes a field declares with ``requires`` (none for most fields)."""
+    return tuple(check.code for check in declared_checks(field) if isinstance(check, HasPermission))
 
 
 @strawberry.interface(description="An expected failure, returned as data by mutations.")

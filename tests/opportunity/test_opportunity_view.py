@@ -103,6 +103,7 @@ async def test_a_company_may_turn_opportunity_management_off(
         (VIEW, {"id": deal}),
         (CREATE, {"customerId": customer, "stageId": stage}),
         ("{ salesFunnel { count } }", {}),
+        ("{ opportunities(first: 5) { totalCount edges { node { id title } } } }", {}),
     ):
         body = await sales1.execute(document, **variables)
         assert not any((body["data"] or {}).values()), body
