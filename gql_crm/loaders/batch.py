@@ -354,13 +354,22 @@ def children(
     return load
 
 
+@dataclass(frozen=True, slots=True)
+class Children:
+    """The rows under a parent row that the caller may see: those whose ``parent`` column
+    names it and that ``rule`` (from ``db/visibility.py``) lets through, in ``order``. The
+    loader (``scoped_children``) and compiled reads list them from this one declaration."""
+
+    parent: InstrumentedAttribute[Any]
+    rule: Callable[[Principal], ColumnElement[bool]]
+    order: Sequence[SortKey]
+
+
 def scoped_children(
-    parent: InstrumentedAttribute[Any],
-    rule: Callable[[Principal], ColumnElement[bool]],
-    *order_by: ColumnElement[Any] | InstrumentedAttribute[Any],
+    children: Children,
 ) -> Callable[[Reads, Principal, Sequence[int]], Awaitable[list[list[Any]]]]:
-    """A loader of the rows per parent id that the caller may see (``rule``, from
-    ``db/visibility.py``), in the given order."""
+    """A loader of ``children`` per parent id."""
+    parent, rule, order_by = children.parent, children.rule, ordered(children.order)
     statement = per_principal(
         lambda principal: (
             select(parent.class_).where(in_keys(parent), rule(principal)).order_by(*order_by)

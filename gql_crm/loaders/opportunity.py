@@ -1,15 +1,26 @@
 from __future__ import annotations
 
 from gql_crm.db import visibility
-from gql_crm.db.models import Opportunity, OpportunityChange, OpportunityDetail, OpportunityStage
+from gql_crm.db.models import (
+    FollowUp,
+    Opportunity,
+    OpportunityChange,
+    OpportunityDetail,
+    OpportunityStage,
+    Schedule,
+    Task,
+)
 from gql_crm.db.pagination import Page, SortKey
 from gql_crm.loaders.base import Loader, LoaderSet, loader, scoped_loader
 from gql_crm.loaders.batch import (
+    Children,
     Slice,
     children,
     rows_by_id,
     scoped_pages,
 )
+from gql_crm.loaders.customer import FOLLOW_UP_ORDER
+from gql_crm.loaders.customer_record import TASK_ORDER
 
 load_stages = rows_by_id(OpportunityStage)
 # Stage history per opportunity, oldest first.
@@ -25,6 +36,19 @@ OPPORTUNITY_ORDER = [SortKey(Opportunity.updated_at, True), SortKey(Opportunity.
 load_customer_opportunities = scoped_pages(
     Opportunity, Opportunity.customer_id, visibility.opportunity, OPPORTUNITY_ORDER
 )
+
+
+# The records about an opportunity that the caller may see (the opportunity view): to-dos
+# open ones first, appointments latest first, follow-ups newest first.
+OPPORTUNITY_TASKS = Children(
+    Task.opportunity_id, lambda p: visibility.assigned_record(p, Task), TASK_ORDER
+)
+OPPORTUNITY_SCHEDULES = Children(
+    Schedule.opportunity_id,
+    lambda p: visibility.assigned_record(p, Schedule),
+    [SortKey(Schedule.starts_at, True), SortKey(Schedule.id, True)],
+)
+OPPORTUNITY_FOLLOW_UPS = Children(FollowUp.opportunity_id, visibility.follow_up, FOLLOW_UP_ORDER)
 
 
 class OpportunityLoaders(LoaderSet):

@@ -9,7 +9,8 @@ import strawberry
 from gql_crm.db import visibility
 from gql_crm.db.models import Contact, User
 from gql_crm.db.models.campaign import Campaign, CampaignMember, CampaignStatus
-from gql_crm.loaders.batch import scoped_children
+from gql_crm.db.pagination import SortKey
+from gql_crm.loaders.batch import Children, scoped_children
 from gql_crm.schema.contact import ContactType
 from gql_crm.schema.kit import ModelInput, ModelType, owner_field, related
 from gql_crm.schema.links import customer_link
@@ -18,7 +19,7 @@ from gql_crm.services.campaign import CampaignResults, load_results
 
 strawberry.enum(CampaignStatus, name="CampaignStatus", description="Where a campaign stands.")
 members_of_campaign = scoped_children(
-    CampaignMember.campaign_id, visibility.campaign_member, CampaignMember.id
+    Children(CampaignMember.campaign_id, visibility.campaign_member, [SortKey(CampaignMember.id)])
 )
 
 

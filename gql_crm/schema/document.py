@@ -6,7 +6,8 @@ from gql_crm.context import Info
 from gql_crm.db import visibility
 from gql_crm.db.models import Department, User
 from gql_crm.db.models.document import Document, DocumentFolder, DocumentShare, DocumentSpace
-from gql_crm.loaders.batch import scoped_children
+from gql_crm.db.pagination import SortKey
+from gql_crm.loaders.batch import Children, scoped_children
 from gql_crm.loaders.document import (
     load_changeable_documents,
     load_changeable_folders,
@@ -21,7 +22,7 @@ DocumentSpaceEnum = strawberry.enum(
     DocumentSpace, name="DocumentSpace", description="Whose documents a folder or file is among."
 )
 shares_of_folder = scoped_children(
-    DocumentShare.folder_id, visibility.document_share, DocumentShare.id
+    Children(DocumentShare.folder_id, visibility.document_share, [SortKey(DocumentShare.id)])
 )
 
 

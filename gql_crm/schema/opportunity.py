@@ -7,22 +7,20 @@ from typing import Annotated
 import strawberry
 
 from gql_crm.context import Info
-from gql_crm.db import visibility
 from gql_crm.db.models import (
     DetailKind,
-    FollowUp,
     Opportunity,
     OpportunityChange,
     OpportunityDetail,
     OpportunityStage,
-    Schedule,
     StageOutcome,
-    Task,
 )
-from gql_crm.db.pagination import ordered
 from gql_crm.loaders.batch import scoped_children
-from gql_crm.loaders.customer import FOLLOW_UP_ORDER
-from gql_crm.loaders.customer_record import TASK_ORDER
+from gql_crm.loaders.opportunity import (
+    OPPORTUNITY_FOLLOW_UPS,
+    OPPORTUNITY_SCHEDULES,
+    OPPORTUNITY_TASKS,
+)
 from gql_crm.schema.department import DepartmentType
 from gql_crm.schema.kit import ModelInput, ModelType, owner_field, related
 from gql_crm.schema.links import customer_link
@@ -107,21 +105,6 @@ class OpportunityDetailType(ModelType, model=OpportunityDetail):
     created_at: datetime
 
 
-# What a caller may see of the records about an opportunity (the opportunity view).
-tasks_of_opportunity = scoped_children(
-    Task.opportunity_id, lambda p: visibility.assigned_record(p, Task), *ordered(TASK_ORDER)
-)
-schedules_of_opportunity = scoped_children(
-    Schedule.opportunity_id,
-    lambda p: visibility.assigned_record(p, Schedule),
-    Schedule.starts_at.desc(),
-    Schedule.id.desc(),
-)
-follow_ups_of_opportunity = scoped_children(
-    FollowUp.opportunity_id, visibility.follow_up, *ordered(FOLLOW_UP_ORDER)
-)
-
-
 @strawberry.type(name="Opportunity", description="A sales opportunity.")
 class OpportunityType(ModelType, model=Opportunity):
     id: int
@@ -140,17 +123,17 @@ class OpportunityType(ModelType, model=Opportunity):
 
     customer = customer_link()
     tasks = related(
-        "TaskType", "id", tasks_of_opportunity, many=True, scoped=True,
+        "TaskType", "id", scoped_children(OPPORTUNITY_TASKS), many=True, scoped=True,
         module="gql_crm.schema.customer_record",
         description="To-dos about this opportunity that you may see, open ones first.",
     )  # fmt: skip
     schedules = related(
-        "ScheduleType", "id", schedules_of_opportunity, many=True, scoped=True,
+        "ScheduleType", "id", scoped_children(OPPORTUNITY_SCHEDULES), many=True, scoped=True,
         module="gql_crm.schema.customer_record",
         description="Appointments about this opportunity that you may see, latest first.",
     )  # fmt: skip
     follow_ups = related(
-        "FollowUpType", "id", follow_ups_of_opportunity, many=True, scoped=True,
+        "FollowUpType", "id", scoped_children(OPPORTUNITY_FOLLOW_UPS), many=True, scoped=True,
         module="gql_crm.schema.follow_up",
         description="Follow-ups about this opportunity, latest first.",
     )  # fmt: skip

@@ -10,7 +10,8 @@ from gql_crm.db.models.training import (
     TrainingCourse,
     TrainingProject,
 )
-from gql_crm.loaders.batch import scoped_children
+from gql_crm.db.pagination import SortKey
+from gql_crm.loaders.batch import Children, scoped_children
 from gql_crm.loaders.customer import load_visible_customers
 from gql_crm.schema.contact import ContactType
 from gql_crm.schema.kit import ModelInput, ModelType, owner_field, related
@@ -23,13 +24,21 @@ strawberry.enum(
 )
 # What a caller may see of a project's courses, a course's list and a customer's places.
 courses_of_project = scoped_children(
-    TrainingCourse.project_id, visibility.training_course, TrainingCourse.starts_at
+    Children(
+        TrainingCourse.project_id, visibility.training_course, [SortKey(TrainingCourse.starts_at)]
+    )
 )
 attendees_of_course = scoped_children(
-    TrainingAttendee.course_id, visibility.training_attendee, TrainingAttendee.id
+    Children(
+        TrainingAttendee.course_id, visibility.training_attendee, [SortKey(TrainingAttendee.id)]
+    )
 )
 attendees_of_customer = scoped_children(
-    TrainingAttendee.customer_id, visibility.training_attendee, TrainingAttendee.id.desc()
+    Children(
+        TrainingAttendee.customer_id,
+        visibility.training_attendee,
+        [SortKey(TrainingAttendee.id, descending=True)],
+    )
 )
 
 

@@ -11,7 +11,8 @@ from gql_crm.db import visibility
 from gql_crm.db.models import User
 from gql_crm.db.models.outbox import OutboxAttempt, OutboxMessage
 from gql_crm.db.models.webhook import WebhookEndpoint
-from gql_crm.loaders.batch import scoped_children
+from gql_crm.db.pagination import SortKey
+from gql_crm.loaders.batch import Children, scoped_children
 from gql_crm.schema.constraints import constraint
 from gql_crm.schema.customer import CustomerFilterInput
 from gql_crm.schema.kit import ModelInput, ModelType, related
@@ -21,7 +22,7 @@ from gql_crm.services.unit_of_work import camel
 from gql_crm.services.webhook import previous_secret_until, stored_filter
 
 attempts_of_delivery = scoped_children(
-    OutboxAttempt.message_id, visibility.outbox_attempt, OutboxAttempt.id
+    Children(OutboxAttempt.message_id, visibility.outbox_attempt, [SortKey(OutboxAttempt.id)])
 )
 
 
