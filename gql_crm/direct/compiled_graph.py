@@ -57,6 +57,7 @@ from gql_crm.db.models import (
 )
 from gql_crm.db.pagination import SortKey, ordered
 from gql_crm.direct.compiled_sql import Parameters
+from gql_crm.loaders.batch import Children
 from gql_crm.loaders.customer import (
     ABOUT_A_CUSTOMER,
     CONTACT_ORDER,
@@ -71,7 +72,12 @@ from gql_crm.loaders.customer_record import (
     TASK_ORDER,
     schedule_order,
 )
-from gql_crm.loaders.opportunity import OPPORTUNITY_ORDER
+from gql_crm.loaders.opportunity import (
+    OPPORTUNITY_FOLLOW_UPS,
+    OPPORTUNITY_ORDER,
+    OPPORTUNITY_SCHEDULES,
+    OPPORTUNITY_TASKS,
+)
 from gql_crm.loaders.order import (
     EXPENSE_ORDER,
     INVOICE_ORDER,
@@ -86,6 +92,7 @@ from gql_crm.schema.customer import CustomerSortInput
 from gql_crm.services import workbench
 from gql_crm.services.contact import contact_query
 from gql_crm.services.customer import CustomerFilter, customer_query
+from gql_crm.services.opportunity import opportunity_query
 from gql_crm.services.order import NEWEST_FIRST, order_query
 
 Where = Callable[[Principal], Sequence[ColumnElement[bool]]]
@@ -235,6 +242,20 @@ def _on_customer(model: Any, order: Sequence[SortKey], **options: Any) -> Many:
     )
 
 
+def _children(parent: type[Any], children: Children) -> Many:
+    """The plain list of the rows ``children`` declares under a row of ``parent`` (what its
+    loader lists)."""
+    model: Any = children.parent.class_  # a mapped class, never an alias here
+    return Many(
+        model,
+        parent,
+        lambda: children.parent == parent.id,
+        _fixed_order(children.order),
+        where=lambda principal: (children.rule(principal),),
+        paged=False,
+    )
+
+
 def _through_orders(model: Any, order: Sequence[SortKey]) -> Many:
     """A list of an order's child rows over the customer's orders the caller may see."""
     return Many(
@@ -354,6 +375,9 @@ TABLES: dict[str, Table] = {
             "owner": _user(Opportunity.owner_id),
             "type": _option(Opportunity.type_id),
             "source": _option(Opportunity.source_id),
+            "tasks": _children(Opportunity, OPPORTUNITY_TASKS),
+            "schedules": _children(Opportunity, OPPORTUNITY_SCHEDULES),
+            "followUps": _children(Opportunity, OPPORTUNITY_FOLLOW_UPS),
         },
     ),
     "Order": Table(Order, {"owner": _user(Order.owner_id)}),
@@ -456,6 +480,11 @@ ROOTS: dict[str, Root | Listing | Board] = {
         lambda principal, id_: customer_query(principal, CustomerFilter()).where(
             Customer.id == id_
         ),
+    ),
+    # opportunity(id): one the caller may see, or null (resolvers/opportunity).
+    "opportunity": Root(
+        Opportunity,
+        lambda principal, id_: opportunity_query(principal).where(Opportunity.id == id_),
     ),
     # customers(filter, sort, first, after): the customer lists (resolvers/customer).
     "customers": Listing(

@@ -578,3 +578,72 @@ async def test_lists_with_arguments_of_their_own_are_the_same_both_ways(
             client, database, monkeypatch, query, {"type": kind}, False
         )
         assert compiled == reference
+
+
+OPPORTUNITY = "query View($id: Int!) { opportunity(id: $id) { %s } }"
+RECORD = """mutation($customerId: Int!, $task: TaskInput!, $done: TaskInput!,
+  $schedule: ScheduleInput!, $call: FollowUpInput!, $visit: FollowUpInput!) {
+  task: createTask(customerId: $customerId, input: $task) { __typename }
+  done: createTask(customerId: $customerId, input: $done) { __typename }
+  schedule: createSchedule(customerId: $customerId, input: $schedule) { __typename }
+  call: createFollowUp(customerId: $customerId, input: $call) {
+    ... on FollowUpSuccess { followUp { id } } }
+  visit: createFollowUp(customerId: $customerId, input: $visit) { __typename } }"""
+
+
+async def _records_about(gql: GraphQLClient, database: Database) -> int:
+    """An opportunity of sales1 with to-dos (one done), an appointment and follow-ups (one
+    deleted, by the administrator): its id."""
+    async with database.reader() as session:
+        sales1_id = await session.scalar(select(User.id).where(User.login_name == "sales1"))
+        deal, customer = (
+            await session.execute(
+                select(Opportunity.id, Opportunity.customer_id)
+                .where(Opportunity.owner_id == sales1_id)
+                .order_by(Opportunity.id)
+                .limit(1)
+            )
+        ).one()
+    due = (START + timedelta(days=2)).isoformat()
+    about = {"opportunityId": deal}
+    written = await (await gql.as_user("sales1")).data(
+        RECORD,
+        customerId=customer,
+        task={"content": "Send the quote", "dueAt": due, **about},
+        done={"content": "Book the demo", "dueAt": due, "done": True, **about},
+        schedule={"title": "Demo", "startsAt": due, "endsAt": due, **about},
+        call={"content": "Called about seats", **about},
+        visit={"content": "Visited", **about},
+    )
+    deleted = "mutation($id: Int!) { deleteFollowUp(id: $id) { __typename } }"
+    await (await gql.as_user("admin")).data(deleted, id=written["call"]["followUp"]["id"])
+    return int(deal)
+
+
+@pytest.mark.parametrize("login_name", ["admin", "manager1", "sales1", "sales2"])
+async def test_an_opportunity_and_its_records_are_the_same_both_ways(
+    demo_company: None,
+    gql: GraphQLClient,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+    login_name: str,
+) -> None:
+    """The opportunity view (its to-dos, appointments and follow-ups, as each caller may
+    see them) and a page of opportunities with theirs: one statement on either path."""
+    deal = await _records_about(gql, database)
+    client = await gql.as_user(login_name)
+    query = OPPORTUNITY % _selection("Opportunity", 1)
+    compiled, reference, statements = await _both_ways(
+        client, database, monkeypatch, query, {"id": deal}
+    )
+    assert json.dumps(compiled) == json.dumps(reference)
+    assert statements <= 3
+    opportunity = compiled["data"]["opportunity"]
+    if login_name == "sales2":  # another salesperson's customer
+        assert opportunity is None
+    else:
+        assert [t["content"] for t in opportunity["tasks"]] == ["Send the quote", "Book the demo"]
+        assert [s["title"] for s in opportunity["schedules"]] == ["Demo"]
+        assert [f["content"] for f in opportunity["followUps"]] == ["Visited"]
+    page = OTHER_LIST % ("Opportunity", "opportunities", _selection("Opportunity", 1))
+    assert await _pages(client, database, monkeypatch, page, {"first": 4}, 2, "opportunities") > 0
