@@ -58,30 +58,25 @@ from gql_crm.db.models import (
 from gql_crm.db.pagination import SortKey, ordered
 from gql_crm.direct.compiled_sql import Parameters
 from gql_crm.loaders.batch import Children
-from gql_crm.loaders.customer import (
-    ABOUT_A_CUSTOMER,
-    CONTACT_ORDER,
-    FOLLOW_UP_ORDER,
-    OPERATION_LOG_ORDER,
-)
+from gql_crm.loaders.customer import CONTACT_ORDER, CUSTOMER_FOLLOW_UPS, CUSTOMER_LOG
 from gql_crm.loaders.customer_record import (
-    CALL_ORDER,
-    COMPLAINT_ORDER,
-    NOTE_ORDER,
-    SERVICE_ORDER,
-    TASK_ORDER,
+    CUSTOMER_CALLS,
+    CUSTOMER_COMPLAINTS,
+    CUSTOMER_NOTES,
+    CUSTOMER_SERVICES,
+    CUSTOMER_TASKS,
     schedule_order,
 )
 from gql_crm.loaders.opportunity import (
+    CUSTOMER_OPPORTUNITIES,
     OPPORTUNITY_FOLLOW_UPS,
-    OPPORTUNITY_ORDER,
     OPPORTUNITY_SCHEDULES,
     OPPORTUNITY_TASKS,
 )
 from gql_crm.loaders.order import (
-    EXPENSE_ORDER,
+    CUSTOMER_EXPENSES,
+    CUSTOMER_ORDERS,
     INVOICE_ORDER,
-    ORDER_ORDER,
     PAYMENT_ORDER,
     PAYMENT_PLAN_ORDER,
     customer_money_rows,
@@ -242,17 +237,16 @@ def _on_customer(model: Any, order: Sequence[SortKey], **options: Any) -> Many:
     )
 
 
-def _children(parent: type[Any], children: Children) -> Many:
-    """The plain list of the rows ``children`` declares under a row of ``parent`` (what its
-    loader lists)."""
-    model: Any = children.parent.class_  # a mapped class, never an alias here
+def _children(parent: type[Any], children: Children, *, paged: bool = False) -> Many:
+    """The rows ``children`` declares under a row of ``parent``, as its loader lists them:
+    a connection when ``paged``, else a plain list."""
     return Many(
-        model,
+        children.model,
         parent,
         lambda: children.parent == parent.id,
         _fixed_order(children.order),
-        where=lambda principal: (children.rule(principal),),
-        paged=False,
+        where=children.conditions,
+        paged=paged,
     )
 
 
@@ -321,16 +315,10 @@ TABLES: dict[str, Table] = {
                 lambda: and_(Contact.customer_id == Customer.id, Contact.is_primary),
                 ordered(CONTACT_ORDER),
             ),
-            "followUps": _on_customer(FollowUp, FOLLOW_UP_ORDER, where=_live(FollowUp)),
-            "opportunities": _on_customer(
-                Opportunity,
-                OPPORTUNITY_ORDER,
-                where=lambda principal: (visibility.opportunity(principal),),
-            ),
-            "orders": _on_customer(
-                Order, ORDER_ORDER, where=lambda principal: (visibility.order(principal),)
-            ),
-            "tasks": _on_customer(Task, TASK_ORDER, where=_live(Task)),
+            "followUps": _children(Customer, CUSTOMER_FOLLOW_UPS, paged=True),
+            "opportunities": _children(Customer, CUSTOMER_OPPORTUNITIES, paged=True),
+            "orders": _children(Customer, CUSTOMER_ORDERS, paged=True),
+            "tasks": _children(Customer, CUSTOMER_TASKS, paged=True),
             "schedules": Many(
                 Schedule,
                 Customer,
@@ -338,26 +326,15 @@ TABLES: dict[str, Table] = {
                 lambda parameters: schedule_order(parameters.now),
                 where=_live(Schedule),
             ),
-            "notes": _on_customer(CustomerNote, NOTE_ORDER, where=_live(CustomerNote)),
-            "callRecords": _on_customer(CallRecord, CALL_ORDER, where=_live(CallRecord)),
-            "complaints": _on_customer(Complaint, COMPLAINT_ORDER, where=_live(Complaint)),
-            "serviceRecords": _on_customer(
-                ServiceRecord, SERVICE_ORDER, where=_live(ServiceRecord)
-            ),
+            "notes": _children(Customer, CUSTOMER_NOTES, paged=True),
+            "callRecords": _children(Customer, CUSTOMER_CALLS, paged=True),
+            "complaints": _children(Customer, CUSTOMER_COMPLAINTS, paged=True),
+            "serviceRecords": _children(Customer, CUSTOMER_SERVICES, paged=True),
             "paymentPlans": _through_orders(PaymentPlan, PAYMENT_PLAN_ORDER),
             "payments": _through_orders(PaymentRecord, PAYMENT_ORDER),
             "invoices": _through_orders(Invoice, INVOICE_ORDER),
-            "expenses": _on_customer(
-                Expense,
-                EXPENSE_ORDER,
-                where=lambda principal: (visibility.expense(principal),),
-            ),
-            "operationLog": Many(
-                OperationLog,
-                Customer,
-                lambda: and_(OperationLog.entity_id == Customer.id, ABOUT_A_CUSTOMER),
-                _fixed_order(OPERATION_LOG_ORDER),
-            ),
+            "expenses": _children(Customer, CUSTOMER_EXPENSES, paged=True),
+            "operationLog": _children(Customer, CUSTOMER_LOG, paged=True),
         },
     ),
     "User": Table(User),

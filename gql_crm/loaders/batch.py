@@ -273,18 +273,14 @@ async def first_per_parent(
 Load = Callable[..., Awaitable[list[Page[Any]]]]
 
 
-def pages(
-    model: type[Any],
-    parent: InstrumentedAttribute[Any],
-    order: Sequence[SortKey],
-    *where: ColumnElement[bool],
-) -> Load:
-    """A loader of pages (``Slice`` keys) of the ``model`` rows under each parent that meet
-    ``where``, in ``order``: one ``windowed`` statement per request level."""
+def pages(children: Children) -> Load:
+    """A loader of pages (``Slice`` keys) of ``children`` (with no rule of the caller's)
+    under each parent: one ``windowed`` statement per request level."""
+    parent, order, where = children.parent, children.order, children.conditions(None)
 
     @functools.cache  # without and with a cursor
     def statement(after: bool) -> Select[Any]:
-        return windowed(model, parent, order, *where, after=after)
+        return windowed(children.model, parent, order, *where, after=after)
 
     async def load(database: Reads, keys: Sequence[Slice], **parameters: Any) -> list[Page[Any]]:
         return await first_per_parent(database, statement, parent.key, keys, order, **parameters)
@@ -292,19 +288,17 @@ def pages(
     return load
 
 
-def scoped_pages(
-    model: type[Any],
-    parent: InstrumentedAttribute[Any],
-    rule: Callable[[Principal], ColumnElement[bool]],
-    order: Sequence[SortKey],
-) -> Load:
-    """``pages`` of the rows the caller may see (``rule``, from ``db/visibility.py``), its
-    statements built once per scope."""
+def scoped_pages(children: Children) -> Load:
+    """``pages`` of ``children`` as the caller may see them, its statements built once per
+    scope."""
+    parent, order = children.parent, children.order
 
     @per_principal
     def statements(principal: Principal) -> Callable[[bool], Select[Any]]:
-        visible = rule(principal)
-        return functools.cache(lambda after: windowed(model, parent, order, visible, after=after))
+        where = children.conditions(principal)
+        return functools.cache(
+            lambda after: windowed(children.model, parent, order, *where, after=after)
+        )
 
     async def load(database: Reads, principal: Principal, keys: Sequence[Slice]) -> list[Page[Any]]:
         return await first_per_parent(database, statements(principal), parent.key, keys, order)
@@ -356,23 +350,40 @@ def children(
 
 @dataclass(frozen=True, slots=True)
 class Children:
-    """The rows under a parent row that the caller may see: those whose ``parent`` column
-    names it and that ``rule`` (from ``db/visibility.py``) lets through, in ``order``. The
-    loader (``scoped_children``) and compiled reads list them from this one declaration."""
+    """The rows under a parent row: those whose ``parent`` column names it and that meet
+    ``where`` and, for each caller, ``rule`` (from ``db/visibility.py``), in ``order``. The
+    loaders (``scoped_children``, ``pages``, ``scoped_pages``) and compiled reads list them
+    from this one declaration."""
 
     parent: InstrumentedAttribute[Any]
-    rule: Callable[[Principal], ColumnElement[bool]]
     order: Sequence[SortKey]
+    where: Sequence[ColumnElement[bool]] = ()
+    rule: Callable[[Principal], ColumnElement[bool]] | None = None
+
+    @property
+    def model(self) -> Any:
+        """The rows' mapped class (the parent column is never on an alias here)."""
+        return self.parent.class_
+
+    def conditions(self, principal: Principal | None) -> list[ColumnElement[bool]]:
+        """What a row meets to be listed (for ``principal``: with the rule, if there is one)."""
+        if self.rule is None:
+            return list(self.where)
+        if principal is None:
+            raise TypeError("the rows the caller may see need the caller")
+        return [*self.where, self.rule(principal)]
 
 
 def scoped_children(
     children: Children,
 ) -> Callable[[Reads, Principal, Sequence[int]], Awaitable[list[list[Any]]]]:
-    """A loader of ``children`` per parent id."""
-    parent, rule, order_by = children.parent, children.rule, ordered(children.order)
+    """A loader of ``children`` per parent id, as the caller may see them."""
+    parent, order_by = children.parent, ordered(children.order)
     statement = per_principal(
         lambda principal: (
-            select(parent.class_).where(in_keys(parent), rule(principal)).order_by(*order_by)
+            select(children.model)
+            .where(in_keys(parent), *children.conditions(principal))
+            .order_by(*order_by)
         )
     )
     key = parent.key

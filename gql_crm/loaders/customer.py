@@ -18,6 +18,7 @@ from gql_crm.db.models import (
 from gql_crm.db.pagination import Page, SortKey, ordered
 from gql_crm.loaders.base import Loader, LoaderSet, loader, scoped_loader
 from gql_crm.loaders.batch import (
+    Children,
     Slice,
     by_key,
     children,
@@ -60,15 +61,16 @@ async def load_shared_with(database: Reads, customer_ids: Sequence[int]) -> list
 
 FOLLOW_UP_ORDER = [SortKey(FollowUp.followed_at, descending=True), SortKey(FollowUp.id, True)]
 # A customer's live follow-ups, newest first.
-load_follow_ups = pages(
-    FollowUp, FollowUp.customer_id, FOLLOW_UP_ORDER, FollowUp.deleted_at.is_(None)
+CUSTOMER_FOLLOW_UPS = Children(
+    FollowUp.customer_id, FOLLOW_UP_ORDER, where=(FollowUp.deleted_at.is_(None),)
 )
+load_follow_ups = pages(CUSTOMER_FOLLOW_UPS)
 # The operation-log entries about a customer, newest first.
 OPERATION_LOG_ORDER = [SortKey(OperationLog.id, descending=True)]
-ABOUT_A_CUSTOMER = OperationLog.entity_type == "customer"
-load_operation_log = pages(
-    OperationLog, OperationLog.entity_id, OPERATION_LOG_ORDER, ABOUT_A_CUSTOMER
+CUSTOMER_LOG = Children(
+    OperationLog.entity_id, OPERATION_LOG_ORDER, where=(OperationLog.entity_type == "customer",)
 )
+load_operation_log = pages(CUSTOMER_LOG)
 
 
 class CustomerLoaders(LoaderSet):

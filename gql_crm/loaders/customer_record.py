@@ -20,12 +20,12 @@ from gql_crm.db.models import (
 )
 from gql_crm.db.pagination import Page, SortKey
 from gql_crm.loaders.base import Loader, LoaderSet, loader
-from gql_crm.loaders.batch import Load, Slice, pages
+from gql_crm.loaders.batch import Children, Slice, pages
 
 
-def _live_records(model: Any, order: list[SortKey]) -> Load:
-    """A loader of pages of a customer's live (not deleted) records."""
-    return pages(model, model.customer_id, order, model.deleted_at.is_(None))
+def _live_records(model: Any, order: list[SortKey]) -> Children:
+    """A customer's live (not deleted) records."""
+    return Children(model.customer_id, order, where=(model.deleted_at.is_(None),))
 
 
 # The orders a customer view lists them in (also read by compiled reads, direct/compiled_graph.py).
@@ -58,13 +58,18 @@ def schedule_order(now: ColumnElement[Any]) -> list[SortKey]:
     ]
 
 
-load_tasks = _live_records(Task, TASK_ORDER)
-load_notes = _live_records(CustomerNote, NOTE_ORDER)
-load_calls = _live_records(CallRecord, CALL_ORDER)
-load_complaints = _live_records(Complaint, COMPLAINT_ORDER)
-load_services = _live_records(ServiceRecord, SERVICE_ORDER)
-_load_schedules = _live_records(
-    Schedule, schedule_order(bindparam("now", type_=Schedule.starts_at.type))
+CUSTOMER_TASKS = _live_records(Task, TASK_ORDER)
+CUSTOMER_NOTES = _live_records(CustomerNote, NOTE_ORDER)
+CUSTOMER_CALLS = _live_records(CallRecord, CALL_ORDER)
+CUSTOMER_COMPLAINTS = _live_records(Complaint, COMPLAINT_ORDER)
+CUSTOMER_SERVICES = _live_records(ServiceRecord, SERVICE_ORDER)
+load_tasks = pages(CUSTOMER_TASKS)
+load_notes = pages(CUSTOMER_NOTES)
+load_calls = pages(CUSTOMER_CALLS)
+load_complaints = pages(CUSTOMER_COMPLAINTS)
+load_services = pages(CUSTOMER_SERVICES)
+_load_schedules = pages(
+    _live_records(Schedule, schedule_order(bindparam("now", type_=Schedule.starts_at.type)))
 )
 
 

@@ -33,22 +33,25 @@ OPPORTUNITY_ORDER = [SortKey(Opportunity.updated_at, True), SortKey(Opportunity.
 
 
 # Pages of a customer's opportunities the caller may see, most recently changed first.
-load_customer_opportunities = scoped_pages(
-    Opportunity, Opportunity.customer_id, visibility.opportunity, OPPORTUNITY_ORDER
+CUSTOMER_OPPORTUNITIES = Children(
+    Opportunity.customer_id, OPPORTUNITY_ORDER, rule=visibility.opportunity
 )
+load_customer_opportunities = scoped_pages(CUSTOMER_OPPORTUNITIES)
 
 
 # The records about an opportunity that the caller may see (the opportunity view): to-dos
 # open ones first, appointments latest first, follow-ups newest first.
 OPPORTUNITY_TASKS = Children(
-    Task.opportunity_id, lambda p: visibility.assigned_record(p, Task), TASK_ORDER
+    Task.opportunity_id, TASK_ORDER, rule=lambda p: visibility.assigned_record(p, Task)
 )
 OPPORTUNITY_SCHEDULES = Children(
     Schedule.opportunity_id,
-    lambda p: visibility.assigned_record(p, Schedule),
     [SortKey(Schedule.starts_at, True), SortKey(Schedule.id, True)],
+    rule=lambda p: visibility.assigned_record(p, Schedule),
 )
-OPPORTUNITY_FOLLOW_UPS = Children(FollowUp.opportunity_id, visibility.follow_up, FOLLOW_UP_ORDER)
+OPPORTUNITY_FOLLOW_UPS = Children(
+    FollowUp.opportunity_id, FOLLOW_UP_ORDER, rule=visibility.follow_up
+)
 
 
 class OpportunityLoaders(LoaderSet):

@@ -36,6 +36,7 @@ from gql_crm.db.models import (
 from gql_crm.db.pagination import Page, SortKey
 from gql_crm.loaders.base import Loader, LoaderSet, loader, scoped_loader
 from gql_crm.loaders.batch import (
+    Children,
     Slice,
     children,
     in_keys,
@@ -61,7 +62,8 @@ EXPENSE_ORDER = [SortKey(Expense.occurred_on, True), SortKey(Expense.id, True)]
 Statement = Callable[[bool], Select[Any]]  # a sub-list's statement, without or with a cursor
 
 
-load_customer_orders = scoped_pages(Order, Order.customer_id, visibility.order, ORDER_ORDER)
+CUSTOMER_ORDERS = Children(Order.customer_id, ORDER_ORDER, rule=visibility.order)
+load_customer_orders = scoped_pages(CUSTOMER_ORDERS)
 
 
 load_lines = children(OrderLine.order_id, OrderLine.position, OrderLine.id)
@@ -257,9 +259,8 @@ async def load_customer_invoices(
     return await _per_customer(database, statement, keys, INVOICE_ORDER)
 
 
-load_customer_expenses = scoped_pages(
-    Expense, Expense.customer_id, visibility.expense, EXPENSE_ORDER
-)
+CUSTOMER_EXPENSES = Children(Expense.customer_id, EXPENSE_ORDER, rule=visibility.expense)
+load_customer_expenses = scoped_pages(CUSTOMER_EXPENSES)
 
 
 class OrderLoaders(LoaderSet):

@@ -19,7 +19,9 @@ from gql_crm.services.campaign import CampaignResults, load_results
 
 strawberry.enum(CampaignStatus, name="CampaignStatus", description="Where a campaign stands.")
 members_of_campaign = scoped_children(
-    Children(CampaignMember.campaign_id, visibility.campaign_member, [SortKey(CampaignMember.id)])
+    Children(
+        CampaignMember.campaign_id, [SortKey(CampaignMember.id)], rule=visibility.campaign_member
+    )
 )
 
 

@@ -22,7 +22,7 @@ DocumentSpaceEnum = strawberry.enum(
     DocumentSpace, name="DocumentSpace", description="Whose documents a folder or file is among."
 )
 shares_of_folder = scoped_children(
-    Children(DocumentShare.folder_id, visibility.document_share, [SortKey(DocumentShare.id)])
+    Children(DocumentShare.folder_id, [SortKey(DocumentShare.id)], rule=visibility.document_share)
 )
 
 

@@ -25,19 +25,23 @@ strawberry.enum(
 # What a caller may see of a project's courses, a course's list and a customer's places.
 courses_of_project = scoped_children(
     Children(
-        TrainingCourse.project_id, visibility.training_course, [SortKey(TrainingCourse.starts_at)]
+        TrainingCourse.project_id,
+        [SortKey(TrainingCourse.starts_at)],
+        rule=visibility.training_course,
     )
 )
 attendees_of_course = scoped_children(
     Children(
-        TrainingAttendee.course_id, visibility.training_attendee, [SortKey(TrainingAttendee.id)]
+        TrainingAttendee.course_id,
+        [SortKey(TrainingAttendee.id)],
+        rule=visibility.training_attendee,
     )
 )
 attendees_of_customer = scoped_children(
     Children(
         TrainingAttendee.customer_id,
-        visibility.training_attendee,
         [SortKey(TrainingAttendee.id, descending=True)],
+        rule=visibility.training_attendee,
     )
 )
 

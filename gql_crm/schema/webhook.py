@@ -22,7 +22,7 @@ from gql_crm.services.unit_of_work import camel
 from gql_crm.services.webhook import previous_secret_until, stored_filter
 
 attempts_of_delivery = scoped_children(
-    Children(OutboxAttempt.message_id, visibility.outbox_attempt, [SortKey(OutboxAttempt.id)])
+    Children(OutboxAttempt.message_id, [SortKey(OutboxAttempt.id)], rule=visibility.outbox_attempt)
 )
 
 
