@@ -463,11 +463,11 @@ _FOLLOW_UPS = (
 )
 # code -> (name, price, cost, unit)
 _PRODUCTS = {
-    "CRM-STD": ("CRM seat, standard", "1200.00", "300.00", "seat/year"),
-    "CRM-PRO": ("CRM seat, professional", "2400.00", "550.00", "seat/year"),
-    "IMPL": ("Implementation service", "800.00", "500.00", "day"),
-    "TRAIN": ("On-site training", "650.00", "300.00", "day"),
-    "SCAN": ("Card scanner", "199.90", "120.00", "piece"),
+    "CRM-STD": ("CRM seat, standard", "1200.00", "300.00", "seat/year", "Software"),
+    "CRM-PRO": ("CRM seat, professional", "2400.00", "550.00", "seat/year", "Software"),
+    "IMPL": ("Implementation service", "800.00", "500.00", "day", "Service"),
+    "TRAIN": ("On-site training", "650.00", "300.00", "day", "Service"),
+    "SCAN": ("Card scanner", "199.90", "120.00", "piece", "Hardware"),
 }
 
 
@@ -477,25 +477,25 @@ async def _pipeline(demo: _Demo, customers: list[_Entered]) -> set[int]:
     the ids of the customers with an order."""
     rng = random.Random(20260302)
     async with demo.services.database.reader() as session:
-        categories = list(
-            await session.scalars(
-                select(OptionItem.id)
-                .where(OptionItem.list == OptionList.PRODUCT_CATEGORY)
-                .order_by(OptionItem.id)
+        categories = {
+            label: id_
+            for id_, label in await session.execute(
+                select(OptionItem.id, OptionItem.label).where(
+                    OptionItem.list == OptionList.PRODUCT_CATEGORY
+                )
             )
-        )
+        }
         stages = list(
             await session.scalars(select(OpportunityStage).order_by(OpportunityStage.sort_order))
         )
     products: list[tuple[int, Decimal]] = []
     async with demo.uow("admin", demo.now - timedelta(days=30)) as uow:
-        for code, (name, price, cost, unit) in _PRODUCTS.items():
-            category = categories[0 if code.startswith("CRM") else 2 if code != "SCAN" else 1]
+        for code, (name, price, cost, unit, category) in _PRODUCTS.items():
             product = await create_product(
                 uow,
                 dict(
                     name=name, code=code, price=Decimal(price), cost=Decimal(cost), unit=unit,
-                    category_id=category,
+                    category_id=categories[category],
                 ),
             )  # fmt: skip
             products.append((product.id, product.price))
