@@ -573,7 +573,8 @@ def _chart(sheet: Any, report: Report, chart: Chart, first_value: int) -> Any:
         if isinstance(plot, LineChart):  # straight between the points: a curve would show
             for series in plot.series:  # values no bucket has (below zero, past a peak)
                 series.smooth = False
-    drawn.title = sheet.title
+    metrics = ", ".join(_words(s.metric.value).lower() for s in report.series)
+    drawn.title = f"{sheet.title}: {metrics} by {_words(report.dimension.value).lower()}"
     if chart not in ONE_SERIES:
         # Shown: without an explicit "not deleted", recent Excel hides openpyxl's axes.
         drawn.x_axis.delete = drawn.y_axis.delete = False

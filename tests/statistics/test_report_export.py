@@ -150,6 +150,8 @@ async def test_an_export_holds_the_query_answer_for_its_owner_with_a_chart(
         assert job["resultName"] == "Statistics 2026-03-01 to 2026-03-31.xlsx"
         [chart] = sheet._charts
         assert isinstance(chart, BarChart) and chart.type == "col"
+        [title] = [r.t for p in chart.title.tx.rich.p for r in p.r]
+        assert title == "Statistics: deal total, payments received by user"
         last = len(answer["labels"]) + 1
         assert [s.val.numRef.f for s in chart.series] == [
             f"'Statistics'!{_cells('B', last)}", f"'Statistics'!{_cells('C', last)}",
