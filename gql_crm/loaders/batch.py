@@ -270,6 +270,32 @@ async def first_per_parent(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Children:
+    """The rows under a parent row: those whose ``parent`` column names it and that meet
+    ``where`` and, for each caller, ``rule`` (from ``db/visibility.py``), in ``order``. The
+    loaders (``scoped_children``, ``pages``, ``scoped_pages``) and compiled reads list them
+    from this one declaration."""
+
+    parent: InstrumentedAttribute[Any]
+    order: Sequence[SortKey]
+    where: Sequence[ColumnElement[bool]] = ()
+    rule: Callable[[Principal], ColumnElement[bool]] | None = None
+
+    @property
+    def model(self) -> Any:
+        """The rows' mapped class (the parent column is never on an alias here)."""
+        return self.parent.class_
+
+    def conditions(self, principal: Principal | None) -> list[ColumnElement[bool]]:
+        """What a row meets to be listed (for ``principal``: with the rule, if there is one)."""
+        if self.rule is None:
+            return list(self.where)
+        if principal is None:
+            raise TypeError("the rows the caller may see need the caller")
+        return [*self.where, self.rule(principal)]
+
+
 Load = Callable[..., Awaitable[list[Page[Any]]]]
 
 
@@ -346,32 +372,6 @@ def children(
         return await grouped(database, stmt, lambda row: getattr(row, key), parent_ids)
 
     return load
-
-
-@dataclass(frozen=True, slots=True)
-class Children:
-    """The rows under a parent row: those whose ``parent`` column names it and that meet
-    ``where`` and, for each caller, ``rule`` (from ``db/visibility.py``), in ``order``. The
-    loaders (``scoped_children``, ``pages``, ``scoped_pages``) and compiled reads list them
-    from this one declaration."""
-
-    parent: InstrumentedAttribute[Any]
-    order: Sequence[SortKey]
-    where: Sequence[ColumnElement[bool]] = ()
-    rule: Callable[[Principal], ColumnElement[bool]] | None = None
-
-    @property
-    def model(self) -> Any:
-        """The rows' mapped class (the parent column is never on an alias here)."""
-        return self.parent.class_
-
-    def conditions(self, principal: Principal | None) -> list[ColumnElement[bool]]:
-        """What a row meets to be listed (for ``principal``: with the rule, if there is one)."""
-        if self.rule is None:
-            return list(self.where)
-        if principal is None:
-            raise TypeError("the rows the caller may see need the caller")
-        return [*self.where, self.rule(principal)]
 
 
 def scoped_children(
