@@ -11,8 +11,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, not_, or_, select, true, union
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    false,
+    not_,
+    or_,
+    select,
+    true,
+    union,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from gql_crm.auth.permissions import ADMIN_EDIT, Action, Advanced, Module, basic
 from gql_crm.auth.principal import Principal
@@ -53,10 +68,43 @@ Column = InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
 OPEN_POOLS = (Pool.PUBLIC, Pool.SPECIAL)
 
 
+class _AmongShares(ColumnElement[bool]):
+    """``customer_id`` is one of the customers ``shares`` selects (the caller's). PostgreSQL
+    gets ``= ANY(ARRAY(SELECT …))``: the shares are read once per statement, even where the
+    rule is checked for each row of a correlated subquery, and each row is then looked up in
+    that array; an ``IN (SELECT …)`` there is re-hashed per row, an ``EXISTS`` probes the
+    index per row. SQLite gets the ``IN``, which it reads once."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [
+        ("customer_id", InternalTraversal.dp_clauseelement),
+        ("shares", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, customer_id: ColumnElement[int], shares: Select[Any]) -> None:
+        self.customer_id = customer_id
+        self.shares = shares
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return self.customer_id._from_objects
+
+
+@compiles(_AmongShares)
+def _in_shares(element: _AmongShares, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.customer_id.in_(element.shares), **kw)
+
+
+@compiles(_AmongShares, "postgresql")
+def _any_of_shares(element: _AmongShares, compiler: SQLCompiler, **kw: Any) -> str:
+    customer_id = compiler.process(element.customer_id, **kw)
+    return f"{customer_id} = ANY(ARRAY{compiler.process(element.shares.scalar_subquery(), **kw)})"
+
+
 def _shared_with(principal: Principal, customer: Any = Customer) -> ColumnElement[bool]:
-    return exists().where(
-        CustomerShare.customer_id == customer.id, CustomerShare.user_id == principal.user_id
-    )
+    shares = select(CustomerShare.customer_id).where(CustomerShare.user_id == principal.user_id)
+    return _AmongShares(customer.id, shares)
 
 
 def _customer_reach(principal: Principal) -> ColumnElement[bool]:
