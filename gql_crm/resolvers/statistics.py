@@ -101,8 +101,8 @@ class StatisticsQuery:
     @strawberry.field(
         extensions=[requires(STATISTICS_VIEW)],
         description="Per product, product category, person or department: intent customers "
-        "(with an opportunity created in the range whose orders name the product), units sold "
-        "and sales amount (order lines of deals signed in the range).",
+        "(with an opportunity created in the range; by product or category, under those its "
+        "orders name), units sold and sales amount (order lines of deals signed in the range).",
     )
     async def product_statistics(
         self, info: Info, by: By, from_: From, to: To, filter: Narrowing = None

@@ -225,8 +225,8 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "YEAR": "Calendar years (YYYY), every year of the range listed.",
         "USER": "People: whom each record counts for; everyone in your scope listed.",
         "DEPARTMENT": "The departments those people belong to now.",
-        "PRODUCT": "Products (product metrics and intent customers only).",
-        "PRODUCT_CATEGORY": "Product categories (product metrics and intent customers only): "
+        "PRODUCT": "Products (product and intent metrics only).",
+        "PRODUCT_CATEGORY": "Product categories (product and intent metrics only): "
         "an intent customer counts under the categories of the products on the orders made "
         "from their opportunity, signed or not, and under none without such an order line.",
         "DEAL_TYPE": "The opportunity type of the deal.",
