@@ -213,6 +213,7 @@ async def create_opportunity(
     )
     uow.session.add(opportunity)
     await uow.session.flush()
+    statistics_rollup.opportunities_changing(uow, [opportunity.id])
     _history(uow, opportunity, None)
     uow.log(ENTITY, opportunity.id, "create", {"customerId": [None, customer.id]})
     return opportunity
@@ -241,6 +242,8 @@ async def update_opportunity(uow: UnitOfWork, id: int, input: dict[str, Any]) ->
     values = _values(fields)
     if fields.owner_id is not None:
         values["owner_id"] = fields.owner_id
+        if fields.owner_id != opportunity.owner_id:
+            statistics_rollup.opportunities_changing(uow, [opportunity.id])
     if values["type_id"] != opportunity.type_id:
         await _deal_type_changing(uow, opportunity.id)
     before = {name: getattr(opportunity, name) for name in (*values, *TRACKED)}

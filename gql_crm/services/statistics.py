@@ -53,7 +53,6 @@ from sqlalchemy import (
     and_,
     cast,
     func,
-    join,
     literal,
     null,
     or_,
@@ -85,7 +84,7 @@ from gql_crm.db.models import (
     Refund,
     User,
 )
-from gql_crm.db.models.statistics import OrderDay, ProductDay, RefundSum
+from gql_crm.db.models.statistics import IntentProduct, OrderDay, ProductDay, RefundSum
 from gql_crm.db.scopes import department_subtree
 from gql_crm.services.setting import get_settings
 
@@ -464,24 +463,19 @@ class _Facts:
 
     def _intent(self, metrics: Sequence[Metric]) -> Select[Any]:
         """Opportunities created in the range, each with every product its live orders name
-        (or none), when a product is grouped by or counted."""
-        w = self.window
-        named = self.dimension in PRODUCTS or Metric.INTENT_PRODUCTS in metrics
-        values = {Metric.INTENT_CUSTOMERS: Opportunity.customer_id,
-                  Metric.INTENT_PRODUCTS: OrderLine.product_id}  # fmt: skip
-        product = OrderLine.product_id if self.dimension in PRODUCTS else None
+        (the intent facts ``statistics_rollup`` keeps; product NULL where they name none)."""
+        facts = IntentProduct
+        named = func.nullif(facts.product_id, 0)
+        values = {Metric.INTENT_CUSTOMERS: facts.customer_id, Metric.INTENT_PRODUCTS: named}
         stmt = _fact(
-            self._local(Opportunity.created_at), Opportunity.owner_id,
-            [values[m] for m in metrics], product, Opportunity.type_id,
-        ).select_from(Opportunity)  # fmt: skip
-        if named:
-            lines = join(Order, OrderLine, OrderLine.order_id == Order.id)
-            stmt = stmt.outerjoin(
-                lines, and_(Order.opportunity_id == Opportunity.id, Order.deleted_at.is_(None))
-            )
-        return self._customer(stmt, Opportunity.customer_id, live=True).where(
-            w.at(Opportunity.created_at),
-            *self._person(Opportunity.owner_id),
+            self._local(facts.created_at), facts.owner_id, [values[m] for m in metrics],
+            named if self.dimension in PRODUCTS else None, self._deal_type(),
+        ).select_from(facts)  # fmt: skip
+        if self.deal_types:
+            stmt = stmt.join(Opportunity, Opportunity.id == facts.opportunity_id)
+        return self._customer(stmt, facts.customer_id, live=True).where(
+            self.window.at(facts.created_at),
+            *self._person(facts.owner_id),
             *self._deal(),
         )
 

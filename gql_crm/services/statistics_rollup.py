@@ -13,11 +13,18 @@ it commits; the difference is added to the sums in one statement per table. A ne
 is only ``added``. Reading is one statement per table whatever the number of orders, lines
 or payments. ``rebuild`` computes every sum afresh (after loads that write the tables
 directly).
+
+The intent facts (``IntentProduct``: each opportunity with the products its live orders
+name) are not sums but copies, stated once in ``intent_facts``: when the unit commits, the
+facts of every opportunity it touched are written afresh. That is the opportunities the
+held orders belonged to before and belong to after, and those named to
+``opportunities_changing`` (created, or given another owner).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
@@ -25,10 +32,13 @@ from sqlalchemy import (
     Integer,
     Numeric,
     Select,
+    and_,
     cast,
     delete,
     func,
+    insert,
     inspect,
+    join,
     literal,
     select,
     true,
@@ -39,7 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gql_crm.db import visibility
 from gql_crm.db.base import core_table
 from gql_crm.db.models import Opportunity, Order, OrderLine, PaymentRecord, Refund
-from gql_crm.db.models.statistics import OrderDay, ProductDay, RefundSum
+from gql_crm.db.models.statistics import IntentProduct, OrderDay, ProductDay, RefundSum
 from gql_crm.db.upsert import insert_adding
 from gql_crm.services.unit_of_work import UnitOfWork
 
@@ -49,8 +59,11 @@ ROWS_PER_STATEMENT = 2_000
 # Each table's columns in order, key first: what ``contribution`` selects for it.
 COLUMNS: dict[Any, list[str]] = {
     model: [column.name for column in core_table(model).columns]
-    for model in (OrderDay, ProductDay, RefundSum)
+    for model in (OrderDay, ProductDay, RefundSum, IntentProduct)
 }
+# Concurrent units of work write one opportunity's intent facts in turn (PostgreSQL):
+# a transaction-scoped advisory lock per opportunity, in this class of locks.
+INTENT_LOCKS = 0x5157  # any constant no other advisory lock of the database uses
 
 
 def _counted(orders: ColumnElement[bool]) -> list[ColumnElement[bool]]:
@@ -132,6 +145,21 @@ def contribution(orders: ColumnElement[bool]) -> dict[Any, Select[Any]]:
     return {OrderDay: by_day, ProductDay: by_product, RefundSum: refunds}
 
 
+def intent_facts(opportunities: ColumnElement[bool]) -> Select[Any]:
+    """The intent facts of the opportunities matching ``opportunities`` (``COLUMNS``): each
+    with every product its live orders name, or product 0 when they name none."""
+    columns: list[Any] = [
+        Opportunity.id,
+        func.coalesce(OrderLine.product_id, 0),
+        Opportunity.owner_id,
+        Opportunity.created_at,
+        Opportunity.customer_id,
+    ]
+    lines = join(Order, OrderLine, OrderLine.order_id == Order.id)
+    live = and_(Order.opportunity_id == Opportunity.id, Order.deleted_at.is_(None))
+    return select(*columns).outerjoin(lines, live).where(opportunities).distinct()
+
+
 Sums = dict[Any, dict[tuple[Any, ...], list[Any]]]  # table -> key -> the sums' values
 
 
@@ -146,16 +174,25 @@ async def _read(session: AsyncSession, order_ids: list[int], sign: int, into: Su
                 values[i] += sign * value
 
 
-def _held(uow: UnitOfWork) -> tuple[list[int], Sums]:
-    """The orders this unit of work changes, and the change to the sums it owes: their
-    contribution before is read (taken off) when they are named, after when it commits."""
-    held, change = uow.pending.setdefault(PENDING, ([], {}))
+@dataclass
+class _Pending:
+    """What a unit of work owes the statistics tables when it commits."""
+
+    orders: list[int] = field(default_factory=list)  # held: their contribution taken off
+    change: Sums = field(default_factory=dict)  # the change to the sums so far
+    opportunities: set[int] = field(default_factory=set)  # whose intent facts to rewrite
+
+
+def _pending(uow: UnitOfWork) -> _Pending:
+    """This unit of work's pending change; written, in one step, just before it commits."""
+    pending: _Pending = uow.pending.setdefault(PENDING, _Pending())
 
     async def write_change() -> None:
-        await uow.session.flush()
-        await _read(uow.session, held, 1, change)
-        dialect = uow.session.get_bind().dialect.name
-        for model, sums in change.items():
+        session = uow.session
+        await session.flush()
+        await _read(session, pending.orders, 1, pending.change)
+        dialect = session.get_bind().dialect.name
+        for model, sums in pending.change.items():
             # In key order, at the very end: units of work that add to the same sums take
             # their rows' locks in one order and hold them only while they commit, so they
             # wait for one another but never deadlock.
@@ -166,28 +203,64 @@ def _held(uow: UnitOfWork) -> tuple[list[int], Sums]:
             ]
             for start in range(0, len(rows), ROWS_PER_STATEMENT):
                 chunk = rows[start : start + ROWS_PER_STATEMENT]
-                await uow.session.execute(insert_adding(dialect, model, COLUMNS[model], chunk))
+                await session.execute(insert_adding(dialect, model, COLUMNS[model], chunk))
+        touched = pending.opportunities | set(await _opportunities_of(session, pending.orders))
+        await _write_intents(session, sorted(touched))
 
     uow.before_commit(PENDING, write_change)  # once: the first step named so is kept
-    return held, change
+    return pending
+
+
+async def _opportunities_of(session: AsyncSession, order_ids: list[int]) -> list[int]:
+    found: list[int] = []
+    for start in range(0, len(order_ids), ROWS_PER_STATEMENT):
+        chunk = order_ids[start : start + ROWS_PER_STATEMENT]
+        stmt = select(Order.opportunity_id).where(
+            Order.id.in_(chunk), Order.opportunity_id.is_not(None)
+        )
+        found.extend(await session.scalars(stmt.distinct()))
+    return found
+
+
+async def _write_intents(session: AsyncSession, opportunity_ids: list[int]) -> None:
+    """Rewrite the intent facts of these opportunities (in id order) from their orders."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    for start in range(0, len(opportunity_ids), ROWS_PER_STATEMENT):
+        chunk = opportunity_ids[start : start + ROWS_PER_STATEMENT]
+        if postgresql:
+            # Taken last, after every row lock of the unit: a unit holding one of these
+            # waits for nothing else, so two writers of one opportunity take turns, and
+            # each reads the orders as the other committed them.
+            ids = select(Opportunity.id).where(Opportunity.id.in_(chunk)).order_by(Opportunity.id)
+            ordered = ids.subquery()
+            await session.execute(select(func.pg_advisory_xact_lock(INTENT_LOCKS, ordered.c.id)))
+        await session.execute(delete(IntentProduct).where(IntentProduct.opportunity_id.in_(chunk)))
+        facts = intent_facts(Opportunity.id.in_(chunk))
+        await session.execute(insert(IntentProduct).from_select(COLUMNS[IntentProduct], facts))
 
 
 async def changing(uow: UnitOfWork, order_ids: Iterable[int]) -> None:
     """Call before changing these orders or anything they count by (see the module)."""
-    held, change = _held(uow)
-    fresh = _new(held, order_ids)
+    pending = _pending(uow)
+    fresh = _new(pending.orders, order_ids)
     if not fresh:
         return
     # What the database holds is the contribution before the change: an attribute already
     # set on a loaded order must not be flushed first.
     with uow.session.no_autoflush:
-        await _read(uow.session, fresh, -1, change)
+        await _read(uow.session, fresh, -1, pending.change)
+        pending.opportunities.update(await _opportunities_of(uow.session, fresh))
 
 
 def added(uow: UnitOfWork, order_ids: Iterable[int]) -> None:
     """New orders: nothing to take off; their contribution is added when the unit commits."""
-    held, _change = _held(uow)
-    _new(held, order_ids)
+    _new(_pending(uow).orders, order_ids)
+
+
+def opportunities_changing(uow: UnitOfWork, opportunity_ids: Iterable[int]) -> None:
+    """Opportunities created, or changing owner: their intent facts are written anew when
+    the unit commits."""
+    _pending(uow).opportunities.update(opportunity_ids)
 
 
 def _new(held: list[int], order_ids: Iterable[int]) -> list[int]:
@@ -207,8 +280,13 @@ async def orders_where(uow: UnitOfWork, *where: Any) -> list[int]:
 
 
 async def rebuild(session: AsyncSession) -> None:
-    """Every sum computed afresh from the orders, in the caller's transaction."""
+    """Every sum and intent fact computed afresh from the orders, in the caller's
+    transaction."""
     dialect = session.get_bind().dialect.name
     for model, rows in contribution(true()).items():
         await session.execute(delete(model))
         await session.execute(insert_adding(dialect, model, COLUMNS[model], rows))
+    await session.execute(delete(IntentProduct))
+    await session.execute(
+        insert(IntentProduct).from_select(COLUMNS[IntentProduct], intent_facts(true()))
+    )

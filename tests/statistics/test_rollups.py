@@ -1,7 +1,8 @@
-"""The daily sums the reports read stay equal to the orders they sum, recomputed in Python
-from the rows, after seeded random writes through the services: orders created and edited
-(lines, amounts, sign dates, owners, opportunities), payments, refunds, orders and customers
-deleted and restored, opportunities' types changed and opportunities deleted."""
+"""The daily sums and the intent facts the reports read stay equal to the orders and
+opportunities they come from, recomputed in Python from the rows, after seeded random writes
+through the services: orders created and edited (lines, amounts, sign dates, owners,
+opportunities), payments, refunds, orders and customers deleted and restored,
+opportunities created, given another owner or type, and deleted."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from gql_crm.db.models import (
     PaymentRecord,
     Refund,
 )
-from gql_crm.db.models.statistics import OrderDay, ProductDay, RefundSum
+from gql_crm.db.models.statistics import IntentProduct, OrderDay, ProductDay, RefundSum
 from gql_crm.services import customer, opportunity, option, order, payment, statistics_rollup
 from gql_crm.services.errors import DomainError
 from gql_crm.services.order import LineFields
@@ -120,6 +121,33 @@ async def _held(services: Services) -> tuple[Sums, Sums, Sums]:
     return by_day, by_product, by_moment
 
 
+async def _intents_expected(services: Services) -> set[tuple[Any, ...]]:
+    """Each opportunity with every product its live orders name (0: none), with its owner,
+    creation moment and customer."""
+    async with services.database.reader() as session:
+        opportunities = list(await session.scalars(select(Opportunity)))
+        live = {o.id: o for o in await session.scalars(select(Order)) if o.deleted_at is None}
+        lines = list(await session.scalars(select(OrderLine)))
+    named: dict[int, set[int]] = defaultdict(set)
+    for line in lines:
+        o = live.get(line.order_id)
+        if o is not None and o.opportunity_id is not None:
+            named[o.opportunity_id].add(line.product_id)
+    return {
+        (p.id, product, p.owner_id, p.created_at, p.customer_id)
+        for p in opportunities
+        for product in named[p.id] or {0}
+    }
+
+
+async def _intents_held(services: Services) -> set[tuple[Any, ...]]:
+    async with services.database.reader() as session:
+        rows = await session.scalars(select(IntentProduct))
+        return {
+            (r.opportunity_id, r.product_id, r.owner_id, r.created_at, r.customer_id) for r in rows
+        }
+
+
 async def _moved(item: int, source: list[int], target: list[int]) -> None:
     """What a committed unit of work moved (an order to the bin, a customer back)."""
     if item in source:
@@ -127,8 +155,8 @@ async def _moved(item: int, source: list[int], target: list[int]) -> None:
         target.append(item)
 
 
-async def test_the_sums_equal_the_orders_after_random_writes(services: Services) -> None:
-    rng = random.Random(20261207)
+async def test_sums_and_intents_equal_the_orders_after_random_writes(services: Services) -> None:
+    rng = random.Random(20261209)
     admin = await principal(services, "admin")
     users = await user_ids(services)
     owners = [users[n] for n in ("sales1", "sales2", "manager1")]
@@ -190,7 +218,8 @@ async def test_the_sums_equal_the_orders_after_random_writes(services: Services)
     async def write(uow: UnitOfWork) -> None:
         kind = rng.choice(
             ["create", "create", "update", "pay", "pay", "repay", "unpay", "refund",
-             "delete", "restore", "bin", "unbin", "retype", "drop_opportunity"]
+             "delete", "restore", "bin", "unbin", "retype", "reown", "new_opportunity",
+             "drop_opportunity"]
         )  # fmt: skip
         target = rng.choice(order_ids) if order_ids else None
         if kind == "create" or target is None:
@@ -203,7 +232,8 @@ async def test_the_sums_equal_the_orders_after_random_writes(services: Services)
             )  # fmt: skip
             if which not in opportunities:
                 form["opportunity_id"] = None
-            order_ids.append((await order.create_order(uow, owner_customer, form)).id)
+            made = (await order.create_order(uow, owner_customer, form)).id
+            uow.after_commit(lambda: _moved(made, [made], order_ids))
         elif kind == "update":
             row = await uow.session.get(Order, target)
             assert row is not None
@@ -254,8 +284,25 @@ async def test_the_sums_equal_the_orders_after_random_writes(services: Services)
                 uow, opportunities[k], {"title": "Deal", "stage_id": stage, "amount": D(100),
                                         "probability": 10, "type_id": rng.choice([None, *types])},
             )  # fmt: skip
+        elif kind == "reown":
+            k = rng.randrange(len(opportunities))
+            await opportunity.update_opportunity(
+                uow, opportunities[k], {"title": "Deal", "stage_id": stage, "amount": D(100),
+                                        "probability": 10, "owner_id": rng.choice(owners)},
+            )  # fmt: skip
+        elif kind == "new_opportunity" and len(opportunities) < 5:
+            chosen = rng.choice(customers)
+            new = await opportunity.create_opportunity(
+                uow, chosen, {"title": "Deal", "stage_id": stage, "amount": D(100),
+                              "probability": 10, "owner_id": rng.choice(owners)},
+            )  # fmt: skip
+            uow.after_commit(lambda: _made(new.id, chosen))
         elif kind == "drop_opportunity" and rng.random() < 0.2 and len(opportunities) > 1:
             await opportunity.delete_opportunity(uow, opportunities.pop())
+
+    async def _made(opportunity_id: int, customer_id: int) -> None:
+        opportunities.append(opportunity_id)
+        customer_of[opportunity_id] = customer_id
 
     for batch in range(12):
         for _ in range(12):
@@ -268,11 +315,15 @@ async def test_the_sums_equal_the_orders_after_random_writes(services: Services)
             except DomainError:
                 pass  # refused (over-payment, a binned customer...): nothing was written
         assert await _held(services) == await _expected(services), f"after batch {batch}"
+        intents = await _intents_expected(services)
+        assert await _intents_held(services) == intents, f"after batch {batch}"
     by_day, by_product, by_moment = await _expected(services)
     assert len(by_day) > 5 and len(by_product) > 5, "the writes left something to sum"
     assert len(by_moment) > 2, "the writes left refunds to sum"
+    assert {fact[1] for fact in intents} > {0}, "opportunities with and without products"
 
     # Computed afresh, the sums are what they were kept at.
     async with services.database.writer() as session, session.begin():
         await statistics_rollup.rebuild(session)
     assert await _held(services) == (by_day, by_product, by_moment)
+    assert await _intents_held(services) == intents

@@ -152,6 +152,7 @@ async def test_intent_customers_by_the_categories_their_opportunities_name(
         await intent("sales2")  # no order: none
         await intent("sales1", (products[2:], True, True))  # only a deleted order: none
         await intent("sales3", (products[:1], True, False))  # outside manager1's scope
+        await statistics_rollup.rebuild(session)  # written past the services
 
     report = (await manager1.data(INTENT_BY_CATEGORY))["statistics"]
     [series] = report["series"]

@@ -7,6 +7,10 @@ already, so the sums do not depend on the company's time zone. A refund is a mom
 day the time zone decides: refunds are summed by the moment (they are few), and a report
 turns the moment into its day as it reads. ``deal_type_id`` is 0 for orders without a deal
 type: the key is the primary key, and a key column cannot be NULL.
+
+``IntentProduct`` is not a sum but the facts of the intent metrics themselves, one row per
+opportunity and product its live orders name, so that a report reads them without walking
+every opportunity's orders and lines.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Numeric
+from sqlalchemy import ForeignKey, Index, Numeric
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gql_crm.db.base import Base
@@ -68,3 +72,27 @@ class RefundSum(Base):
     deal_type_id: Mapped[int] = mapped_column(primary_key=True)
     refunds: Mapped[int] = mapped_column(doc="Refunds paid back at that moment.")
     amount: Mapped[Decimal] = mapped_column(Sum, doc="What they came to.")
+
+
+class IntentProduct(Base):
+    """Each opportunity with every product its live orders name, or product 0 when they
+    name none; with the opportunity's owner, creation moment and customer (which the
+    reports select and group by), copied so that one index answers a caller's range."""
+
+    __tablename__ = "statistics_intent_products"
+    __table_args__ = (
+        Index(
+            "ix_statistics_intent_products_owner_created",
+            "owner_id",
+            "created_at",
+            postgresql_include=["product_id", "customer_id"],
+        ),
+    )
+
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[int] = mapped_column(primary_key=True, doc="0: no product named.")
+    owner_id: Mapped[int] = mapped_column(doc="The opportunity's owner.")
+    created_at: Mapped[datetime] = mapped_column(doc="When the opportunity was created.")
+    customer_id: Mapped[int] = mapped_column(doc="The opportunity's customer.")
