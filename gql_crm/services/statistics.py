@@ -84,7 +84,7 @@ from gql_crm.db.models import (
     Refund,
     User,
 )
-from gql_crm.db.models.statistics import IntentProduct, OrderDay, ProductDay, RefundSum
+from gql_crm.db.models.statistics import BuyerDay, IntentProduct, OrderDay, ProductDay, RefundSum
 from gql_crm.db.scopes import department_subtree
 from gql_crm.services.setting import get_settings
 
@@ -293,15 +293,15 @@ def _fact(
 def source(metric: Metric, dimension: Dimension) -> str:
     """Where a metric's facts come from: the metrics of one source are read by one statement,
     one value column each, so a report of several metrics reads each table once. Order
-    metrics that are sums read the daily sums (``statistics_rollup``), except by a customer
-    attribute, which the sums do not keep; a count of distinct customers reads the orders."""
+    metrics read the daily sums (``statistics_rollup``), buyers the daily buyers, except by
+    a customer attribute, which those do not keep."""
     if metric in INTENT:
         return "intent"
     if metric not in _ORDER_METRICS:
         return metric.value
     if dimension in CUSTOMER_ATTRIBUTES:
         return "orders"
-    return metric.value if metric in DISTINCT else "sums"
+    return "buyers" if metric is Metric.PRODUCT_CUSTOMERS else "sums"
 
 
 # The daily sums' count of the facts behind each metric read from ``OrderDay``: a row
@@ -429,10 +429,10 @@ class _Facts:
     def _summed(
         self, model: Any, values: Sequence[Any], counted: Sequence[Any], costed: bool = False
     ) -> Select[Any]:
-        """Rows of the sums ``model`` (``OrderDay``, ``ProductDay``, ``RefundSum``) as facts:
-        those with facts of the metrics read (``counted``), in the range, for people
-        counted."""
-        product = model.product_id if model is ProductDay else None
+        """Rows of the sums ``model`` (``OrderDay``, ``ProductDay``, ``BuyerDay``,
+        ``RefundSum``) as facts: those with facts of the metrics read (``counted``), in the
+        range, for people counted."""
+        product = model.product_id if model in (ProductDay, BuyerDay) else None
         deal_type = func.nullif(model.deal_type_id, 0) if self.deal_types else None
         if model is RefundSum:
             day, in_range = self._local(model.refunded_at), self.window.at(model.refunded_at)
@@ -546,6 +546,8 @@ class _Facts:
         [metric, *others] = metrics
         if source(metric, self.dimension) == "sums":
             return self._summed_parts(metrics)
+        if source(metric, self.dimension) == "buyers":
+            return [self._summed(BuyerDay, [BuyerDay.customer_id], [BuyerDay.lines])]
         if metric in INTENT:
             return [self._intent(metrics)]
         if metric in _ORDER_METRICS:

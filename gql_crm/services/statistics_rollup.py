@@ -49,7 +49,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gql_crm.db import visibility
 from gql_crm.db.base import core_table
 from gql_crm.db.models import Opportunity, Order, OrderLine, PaymentRecord, Refund
-from gql_crm.db.models.statistics import IntentProduct, OrderDay, ProductDay, RefundSum
+from gql_crm.db.models.statistics import (
+    BuyerDay,
+    IntentProduct,
+    OrderDay,
+    ProductDay,
+    RefundSum,
+)
 from gql_crm.db.upsert import insert_adding
 from gql_crm.services.unit_of_work import UnitOfWork
 
@@ -59,7 +65,7 @@ ROWS_PER_STATEMENT = 2_000
 # Each table's columns in order, key first: what ``contribution`` selects for it.
 COLUMNS: dict[Any, list[str]] = {
     model: [column.name for column in core_table(model).columns]
-    for model in (OrderDay, ProductDay, RefundSum, IntentProduct)
+    for model in (OrderDay, ProductDay, BuyerDay, RefundSum, IntentProduct)
 }
 # Concurrent units of work write one opportunity's intent facts in turn (PostgreSQL):
 # a transaction-scoped advisory lock per opportunity, in this class of locks.
@@ -127,6 +133,24 @@ def contribution(orders: ColumnElement[bool]) -> dict[Any, Select[Any]]:
         .where(*signed)
         .group_by(Order.owner_id, Order.signed_on, deal_type, OrderLine.product_id)
     )
+    by_buyer = (
+        _of_type(
+            select(
+                Order.owner_id,
+                Order.signed_on,
+                deal_type,
+                OrderLine.product_id,
+                Order.customer_id,
+                func.count(),
+            )
+            .select_from(OrderLine)
+            .join(Order, Order.id == OrderLine.order_id)
+        )
+        .where(*signed)
+        .group_by(
+            Order.owner_id, Order.signed_on, deal_type, OrderLine.product_id, Order.customer_id
+        )
+    )
     refunds = (
         _of_type(
             select(
@@ -142,7 +166,7 @@ def contribution(orders: ColumnElement[bool]) -> dict[Any, Select[Any]]:
         .where(*_counted(orders))
         .group_by(Order.owner_id, Refund.refunded_at, deal_type)
     )
-    return {OrderDay: by_day, ProductDay: by_product, RefundSum: refunds}
+    return {OrderDay: by_day, ProductDay: by_product, BuyerDay: by_buyer, RefundSum: refunds}
 
 
 def intent_facts(opportunities: ColumnElement[bool]) -> Select[Any]:

@@ -24,7 +24,7 @@ from gql_crm.db.models import (
     PaymentRecord,
     Refund,
 )
-from gql_crm.db.models.statistics import IntentProduct, OrderDay, ProductDay, RefundSum
+from gql_crm.db.models.statistics import BuyerDay, IntentProduct, OrderDay, ProductDay, RefundSum
 from gql_crm.services import customer, opportunity, option, order, payment, statistics_rollup
 from gql_crm.services.errors import DomainError
 from gql_crm.services.order import LineFields
@@ -38,7 +38,7 @@ DAY = date(2026, 3, 1)
 Sums = dict[tuple[Any, ...], tuple[Any, ...]]
 
 
-async def _expected(services: Services) -> tuple[Sums, Sums, Sums]:
+async def _expected(services: Services) -> tuple[Sums, Sums, Sums, Sums]:
     """What the sums should hold, from the rows, by the rules of ``services/statistics``."""
     async with services.database.reader() as session:
         binned = set(
@@ -53,6 +53,7 @@ async def _expected(services: Services) -> tuple[Sums, Sums, Sums]:
     by_day: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, D(0), 0, D(0), 0, D(0)])
     by_product: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, D(0), D(0)])
     by_moment: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, D(0)])
+    by_buyer: dict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0])
     counted = {o.id: o for o in orders if o.deleted_at is None and o.customer_id not in binned}
 
     def key(o: Order, day: date) -> tuple[Any, ...]:
@@ -74,6 +75,7 @@ async def _expected(services: Services) -> tuple[Sums, Sums, Sums]:
         sums[0] += 1
         sums[1] += line.quantity
         sums[2] += line.amount
+        by_buyer[(*key(o, o.signed_on), line.product_id, o.customer_id)][0] += 1
     for p in payments:
         o = counted.get(p.order_id)  # type: ignore[assignment]
         if o is not None:
@@ -86,15 +88,17 @@ async def _expected(services: Services) -> tuple[Sums, Sums, Sums]:
             sums = by_moment[(o.owner_id, r.refunded_at, types.get(o.opportunity_id) or 0)]
             sums[0] += 1
             sums[1] += r.amount
-    return tuple({k: tuple(v) for k, v in sums.items()} for sums in (by_day, by_product, by_moment))  # type: ignore[return-value]
+    every = (by_day, by_product, by_moment, by_buyer)
+    return tuple({k: tuple(v) for k, v in sums.items()} for sums in every)  # type: ignore[return-value]
 
 
-async def _held(services: Services) -> tuple[Sums, Sums, Sums]:
+async def _held(services: Services) -> tuple[Sums, Sums, Sums, Sums]:
     """What the sums hold; a row without facts (all taken off again) must hold nothing."""
     async with services.database.reader() as session:
         days = (await session.execute(select(OrderDay))).scalars().all()
         products = (await session.execute(select(ProductDay))).scalars().all()
         moments = (await session.execute(select(RefundSum))).scalars().all()
+        buyers = (await session.execute(select(BuyerDay))).scalars().all()
     by_day: Sums = {}
     for r in days:
         values = (r.signed_orders, r.signed_amount, r.lines, r.quantity, r.payments, r.received)
@@ -118,7 +122,12 @@ async def _held(services: Services) -> tuple[Sums, Sums, Sums]:
             assert m.amount == 0
             continue
         by_moment[(m.owner_id, m.refunded_at, m.deal_type_id)] = (m.refunds, m.amount)
-    return by_day, by_product, by_moment
+    by_buyer: Sums = {
+        (b.owner_id, b.day, b.deal_type_id, b.product_id, b.customer_id): (b.lines,)
+        for b in buyers
+        if b.lines
+    }
+    return by_day, by_product, by_moment, by_buyer
 
 
 async def _intents_expected(services: Services) -> set[tuple[Any, ...]]:
@@ -317,13 +326,14 @@ async def test_sums_and_intents_equal_the_orders_after_random_writes(services: S
         assert await _held(services) == await _expected(services), f"after batch {batch}"
         intents = await _intents_expected(services)
         assert await _intents_held(services) == intents, f"after batch {batch}"
-    by_day, by_product, by_moment = await _expected(services)
-    assert len(by_day) > 5 and len(by_product) > 5, "the writes left something to sum"
+    expected = await _expected(services)
+    by_day, by_product, by_moment, by_buyer = expected
+    assert min(len(by_day), len(by_product), len(by_buyer)) > 5, "the writes left sums"
     assert len(by_moment) > 2, "the writes left refunds to sum"
     assert {fact[1] for fact in intents} > {0}, "opportunities with and without products"
 
     # Computed afresh, the sums are what they were kept at.
     async with services.database.writer() as session, session.begin():
         await statistics_rollup.rebuild(session)
-    assert await _held(services) == (by_day, by_product, by_moment)
+    assert await _held(services) == expected
     assert await _intents_held(services) == intents

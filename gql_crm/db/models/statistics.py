@@ -62,6 +62,26 @@ class ProductDay(_OwnerDayType, Base):
     amount: Mapped[Decimal] = mapped_column(Sum, doc="What the lines came to.")
 
 
+class BuyerDay(_OwnerDayType, Base):
+    """Who bought what: the lines of signed orders by (owner, day, deal type, product,
+    customer), so that a count of distinct buyers reads one row per purchase at most."""
+
+    __tablename__ = "statistics_buyer_days"
+    __table_args__ = (
+        # A caller's range of days, with what the count reads: an index-only scan.
+        Index(
+            "ix_statistics_buyer_days_owner_day",
+            "owner_id",
+            "day",
+            postgresql_include=["product_id", "customer_id", "lines"],
+        ),
+    )
+
+    product_id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(primary_key=True)
+    lines: Mapped[int] = mapped_column(doc="Order lines.")
+
+
 class RefundSum(Base):
     """Refunds by (owner, moment, deal type), with the owner and deal type of their order."""
 
