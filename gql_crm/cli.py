@@ -255,10 +255,11 @@ def report(day: datetime, notify: bool) -> None:
 
 @main.command("rebuild-statistics")
 def rebuild_statistics() -> None:
-    """Recompute the sums the statistics reports read, from the orders, in one transaction.
+    """Recompute the sums and facts the statistics reports read, from the orders and
+    opportunities, in one transaction.
 
-    The server keeps them with every write; run this after orders, payments or refunds were
-    changed outside it (a restore of part of the data, SQL by hand)."""
+    The server keeps them with every write; run this after orders, payments, refunds or
+    opportunities were changed outside it (a restore of part of the data, SQL by hand)."""
     from gql_crm.services import statistics_rollup
 
     settings = _settings()
