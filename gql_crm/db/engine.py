@@ -7,6 +7,7 @@ import contextlib
 import os
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,7 +16,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext import asyncio as sqlalchemy_asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.util import await_only
+from sqlalchemy.util import await_only, greenlet_spawn
 
 from gql_crm.private_files import create_private, private_dir, tighten
 from gql_crm.settings import Settings
@@ -55,6 +56,19 @@ class Database:
         # SharedReads keeping a connection for their request's next wave.
         self.idle_reads: set[SharedReads] = set()
 
+    @contextlib.asynccontextmanager
+    async def driver(self) -> AsyncIterator[Driver]:
+        """A pooled connection's asyncpg connection (PostgreSQL) for statements sent straight
+        to it (``fetch_text``, ``fetch_row``), without a session: checked out for the block
+        and given back after it."""
+        pooled = await self.engine.raw_connection()
+        try:
+            yield Driver(
+                pooled.driver_connection, pooled.info, lambda: greenlet_spawn(pooled.invalidate)
+            )
+        finally:
+            await greenlet_spawn(pooled.close)
+
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
@@ -67,12 +81,23 @@ class Database:
         await self.engine.dispose()
 
 
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """A pooled connection's asyncpg connection, for statements sent straight to it."""
+
+    connection: Any
+    info: dict[Any, Any]  # the pooled connection's own, kept across check-outs
+    invalidate: Callable[[], Any]  # awaitable: the connection is broken, close it
+
+
 class Reads(Protocol):
     """Where loaders and list queries read from: a ``Database`` or one request's ``SharedReads``."""
 
     dialect: str
 
     def reader(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]: ...
+
+    def driver(self) -> contextlib.AbstractAsyncContextManager[Driver]: ...
 
 
 class SharedReads:
@@ -123,6 +148,18 @@ class SharedReads:
                 self._release = loop.call_later(self.IDLE_SECONDS, self._release_when_idle)
                 self._database.idle_reads.add(self)
 
+    @contextlib.asynccontextmanager
+    async def driver(self) -> AsyncIterator[Driver]:
+        """The asyncpg connection for a statement sent straight to it: the readers' own while
+        they keep one, else one checked out for the block (a session costs more CPU than
+        the statement it would carry)."""
+        if self._session is None:
+            async with self._database.driver() as driver:
+                yield driver
+            return
+        async with self.reader() as session:
+            yield await session_driver(session)
+
     def _release_when_idle(self) -> None:
         self._release = None
         self._releasing = asyncio.get_running_loop().create_task(self.release())
@@ -146,7 +183,16 @@ raw_statement_listeners: list[Callable[[str], None]] = []
 raw_statement_span: Callable[[str], contextlib.AbstractContextManager[object]] | None = None
 
 
-async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> str | None:
+async def session_driver(session: AsyncSession) -> Driver:
+    """The asyncpg connection under a session's connection."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    if driver is None:
+        raise RuntimeError("the session's connection has no driver connection")
+    return Driver(driver, connection.info, session.invalidate)
+
+
+async def fetch_text(driver: Driver, sql: str, values: Sequence[Any]) -> str | None:
     """The one text value of a PostgreSQL statement (None without a row), sent straight to
     asyncpg on the session's connection.
 
@@ -156,35 +202,27 @@ async def fetch_text(session: AsyncSession, sql: str, values: Sequence[Any]) -> 
 
     The statement runs with a generic plan (``_generic_plans``).
     """
-    value: str | None = await _raw(session, sql, values, "fetchval", generic_plans=True)
+    value: str | None = await _raw(driver, sql, values, "fetchval", generic_plans=True)
     return value
 
 
-async def fetch_row(session: AsyncSession, sql: str, values: Sequence[Any]) -> Any:
+async def fetch_row(driver: Driver, sql: str, values: Sequence[Any]) -> Any:
     """The one row (or None) of a PostgreSQL statement, sent straight to asyncpg as
     ``fetch_text`` sends its statements: for the statement every request runs."""
-    return await _raw(session, sql, values, "fetchrow")
+    return await _raw(driver, sql, values, "fetchrow")
 
 
 async def _raw(
-    session: AsyncSession,
-    sql: str,
-    values: Sequence[Any],
-    method: str,
-    generic_plans: bool = False,
+    driver: Driver, sql: str, values: Sequence[Any], method: str, generic_plans: bool = False
 ) -> Any:
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    if driver is None:
-        raise RuntimeError("the session's connection has no driver connection")
-    if generic_plans and not connection.info.get(_GENERIC_PLANS):
-        await _generic_plans(connection.info, driver)
+    if generic_plans and not driver.info.get(_GENERIC_PLANS):
+        await _generic_plans(driver.info, driver.connection)
     for listener in raw_statement_listeners:
         listener(sql)
     if raw_statement_span is None:
-        return await getattr(driver, method)(sql, *values)
+        return await getattr(driver.connection, method)(sql, *values)
     with raw_statement_span(sql):
-        return await getattr(driver, method)(sql, *values)
+        return await getattr(driver.connection, method)(sql, *values)
 
 
 # Set in a connection's info while its session plans every prepared statement generically.

@@ -6,16 +6,19 @@ sees which row, built on it, are in ``db/visibility.py``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Callable, Iterable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from gql_crm.auth.principal import Principal
-from gql_crm.db.engine import ASYNCPG_DIALECT, fetch_row
+from gql_crm.db.engine import ASYNCPG_DIALECT, Reads, fetch_row, session_driver
 from gql_crm.db.models import (
     DataScope,
     Department,
@@ -23,6 +26,13 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.db.models.api_key import ApiKey
+
+# Where a read that needs a session gets one: a session already open, or a request's reads.
+Sessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
+def _given(session: AsyncSession) -> Sessions:
+    return lambda: contextlib.nullcontext(session)
 
 
 def scope_filter(
@@ -44,8 +54,10 @@ def department_subtree(roots: Select[int]) -> Select[int]:
 
 
 async def visible_owner_ids(
-    session: AsyncSession, user_id: int, department_id: int | None, scope: DataScope
+    sessions: Sessions, user_id: int, department_id: int | None, scope: DataScope
 ) -> frozenset[int] | None:
+    """Whose records the scope covers (None: everyone's); ``sessions`` gives a session when
+    the members of departments must be read."""
     if scope is DataScope.ALL:
         return None
     if scope is DataScope.OWN:
@@ -57,7 +69,8 @@ async def visible_owner_ids(
     else:
         roots = select(Department.id).where(Department.id == department_id)
     members = select(User.id).where(User.department_id.in_(department_subtree(roots)))
-    ids = set((await session.scalars(members)).all())
+    async with sessions() as session:
+        ids = set((await session.scalars(members)).all())
     ids.add(user_id)
     return frozenset(ids)
 
@@ -121,15 +134,35 @@ async def load_principal(
     # the rest of a compiled read's request.
     parameters = {"user_id": user_id, "token_version": token_version}
     if session.get_bind().dialect.name == "postgresql":
-        values = tuple(parameters[name] for name in _PRINCIPAL_PARAMETERS)
-        row = await fetch_row(session, _PRINCIPAL_SQL, values)
+        row = await fetch_row(await session_driver(session), _PRINCIPAL_SQL, _values(parameters))
     else:
         row = (await session.execute(_PRINCIPAL, parameters)).one_or_none()
+    return await _token_principal(_given(session), user_id, row)
+
+
+async def read_principal(reads: Reads, user_id: int, token_version: int) -> Principal | None:
+    """``load_principal`` for a request's reads: on PostgreSQL its statement goes to a pooled
+    connection without a session (which costs more CPU than the statement), and a session
+    is opened only when the caller's scope needs the members of departments."""
+    if reads.dialect != "postgresql":
+        async with reads.reader() as session:
+            return await load_principal(session, user_id, token_version)
+    parameters = {"user_id": user_id, "token_version": token_version}
+    async with reads.driver() as driver:
+        row = await fetch_row(driver, _PRINCIPAL_SQL, _values(parameters))
+    return await _token_principal(reads.reader, user_id, row)
+
+
+def _values(parameters: dict[str, int]) -> tuple[int, ...]:
+    return tuple(parameters[name] for name in _PRINCIPAL_PARAMETERS)
+
+
+async def _token_principal(sessions: Sessions, user_id: int, row: Any) -> Principal | None:
     if row is None:
         return None
     login_name, department_id, permissions, scope = row
     scope = None if scope is None else DataScope(scope)  # the driver gives its text
-    return await _principal(session, user_id, login_name, department_id, permissions, scope)
+    return await _principal(sessions, user_id, login_name, department_id, permissions, scope)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +183,7 @@ async def load_key_holder(session: AsyncSession, prefix: str) -> KeyHolder | Non
         return None
     owner_permissions = frozenset(row.permissions or ())
     principal = await _principal(
-        session,
+        _given(session),
         row.user_id,
         row.login_name,
         row.department_id,
@@ -163,7 +196,7 @@ async def load_key_holder(session: AsyncSession, prefix: str) -> KeyHolder | Non
 
 
 async def _principal(
-    session: AsyncSession,
+    sessions: Sessions,
     user_id: int,
     login_name: str,
     department_id: int | None,
@@ -180,7 +213,7 @@ async def _principal(
         department_id=department_id,
         permissions=_shared(frozenset(permissions or ())),
         data_scope=scope,
-        visible_owner_ids=await visible_owner_ids(session, user_id, department_id, scope),
+        visible_owner_ids=await visible_owner_ids(sessions, user_id, department_id, scope),
         token_expires_at=token_expires_at,
         api_key_id=api_key_id,
     )
@@ -200,4 +233,4 @@ async def acting_principal(session: AsyncSession, user_id: int) -> Principal | N
     if row is None:
         return None
     login_name, department_id, permissions, scope = row
-    return await _principal(session, user_id, login_name, department_id, permissions, scope)
+    return await _principal(_given(session), user_id, login_name, department_id, permissions, scope)

@@ -325,16 +325,16 @@ class Prepared:
         inputs = Inputs(coerced, now)
         shape = self.plan.shape(inputs)
         values = self.plan.parameters.values(inputs)
-        async with reads.reader() as session:
+        async with reads.driver() as driver:
             try:
                 statement = self.planner.statements.get(self.plan, principal, shape)
                 sql_values = statement.values(values, principal)
-                body: str | None = await fetch_text(session, statement.sql, sql_values)
+                body: str | None = await fetch_text(driver, statement.sql, sql_values)
             except Exception as error:  # whatever it is, Strawberry answers it as it would
                 logger.exception("compiled read failed, answering through Strawberry")
                 if not isinstance(error, PostgresError):
                     # Not an error the server reported: the connection itself may be broken.
-                    await session.invalidate()
+                    await driver.invalidate()
                 raise Fallback from error
         if body is None:
             raise Fallback  # a module turned off (the plan's settings): MODULE_DISABLED

@@ -18,7 +18,7 @@ from gql_crm.auth.tokens import issue_token
 from gql_crm.db.engine import Reads
 from gql_crm.db.models import LoginThrottle, User
 from gql_crm.db.models.auth import CLIENT_MAX
-from gql_crm.db.scopes import load_key_holder, load_principal
+from gql_crm.db.scopes import load_key_holder, read_principal
 from gql_crm.db.upsert import insert_or_lock
 from gql_crm.services import api_key
 from gql_crm.services.errors import DomainError, InvalidCredentials, InvalidInput, TooManyAttempts
@@ -303,12 +303,12 @@ async def current(
 ) -> Principal | None:
     """The principal of checked credentials as it is now, or None when they no longer stand
     for a user who may act (for a key: also revoked or expired)."""
-    async with (reads or services.database).reader() as session:
-        if isinstance(claims, KeyClaims):
-            holder = await load_key_holder(session, claims.prefix)
-        else:
-            principal = await load_principal(session, claims.user_id, claims.token_version)
-            return replace(principal, token_expires_at=claims.expires_at) if principal else None
+    source = reads or services.database
+    if not isinstance(claims, KeyClaims):
+        principal = await read_principal(source, claims.user_id, claims.token_version)
+        return replace(principal, token_expires_at=claims.expires_at) if principal else None
+    async with source.reader() as session:
+        holder = await load_key_holder(session, claims.prefix)
     principal = api_key.accepted(services, claims, holder)
     if principal is not None and holder is not None:
         # Once the read is over: on SQLite a write waits for open reads.

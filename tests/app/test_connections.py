@@ -82,12 +82,17 @@ async def test_compiled_reads_are_planned_generically_and_other_statements_as_ch
         pytest.skip("PostgreSQL's plan cache")
     mode = "SELECT current_setting('plan_cache_mode')"
     async with database.reader() as session:
-        assert await engine.fetch_text(session, mode, []) == "force_generic_plan"
-        assert await engine.fetch_text(session, mode, []) == "force_generic_plan"
+        driver = await engine.session_driver(session)
+        assert await engine.fetch_text(driver, mode, []) == "force_generic_plan"
+        assert await engine.fetch_text(driver, mode, []) == "force_generic_plan"
         assert await session.scalar(text(mode)) == "auto"
     async with database.reader() as session:
         assert await session.scalar(text(mode)) == "auto"  # a transaction has begun
-        assert await engine.fetch_text(session, mode, []) == "auto"
+        assert await engine.fetch_text(await engine.session_driver(session), mode, []) == "auto"
+    # A pooled connection checked out without a session, as a request's compiled read takes
+    # one: the same.
+    async with database.driver() as driver:
+        assert await engine.fetch_text(driver, mode, []) == "force_generic_plan"
 
 
 @pytest.mark.postgres
