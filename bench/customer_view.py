@@ -10,7 +10,8 @@ ids rotating over every seeded customer, passed as a GraphQL variable, under the
 (``../shared/peers/load.sh``: 16 connections, 10 s after a 3 s warm-up). Ours runs as
 ``gql-crm serve`` in production configuration (PostgreSQL, Redis, two worker processes, and
 again with one, then with compiled reads switched off: every query through Strawberry and the
-loaders); the benchmark user logs in and goes through the normal permission path.
+loaders, and last with one connection: the time one user waits on an idle server); the
+benchmark user logs in and goes through the normal permission path.
 PostGraphile reads the same tables without any permission checks (the peer's reference setup).
 Nothing is cached across requests in either server beyond parsed and planned documents.
 """
@@ -233,7 +234,12 @@ async def prepare(customers_needed: int) -> None:
 
 
 def load(
-    url: str, body: dict[str, object], ids: str, seconds: int, *headers: str
+    url: str,
+    body: dict[str, object],
+    ids: str,
+    seconds: int,
+    *headers: str,
+    connections: int = CONNECTIONS,
 ) -> dict[str, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
         json.dump(body, file)
@@ -242,7 +248,7 @@ def load(
             str(PEERS / "load.sh"),
             "--url", url,
             "--body", file.name,
-            "--connections", str(CONNECTIONS),
+            "--connections", str(connections),
             "--seconds", str(seconds),
             "--ids", ids,
         ]  # fmt: skip
@@ -256,7 +262,13 @@ def load(
 
 
 async def measure(
-    name: str, url: str, query: str, read: Read, seconds: int, *headers: str
+    name: str,
+    url: str,
+    query: str,
+    read: Read,
+    seconds: int,
+    *headers: str,
+    connections: int = CONNECTIONS,
 ) -> Figures:
     ids = read.ids
     variables = {"id": "__ID__"} if "$id" in query else {}
@@ -272,7 +284,7 @@ async def measure(
     if answer.get("errors") or not answer.get("data", {}).get(read.root):
         raise SystemExit(f"{name} answered with {sample.text[:500]}")
     load(url, body, ids, 3, *headers)  # warm-up: connections, plans, caches
-    result = load(url, body, ids, seconds, *headers)
+    result = load(url, body, ids, seconds, *headers, connections=connections)
     failures = int(result["errors"] + result["non2xx"] + result["graphql_errors"])
     return Figures(
         name,
@@ -285,7 +297,9 @@ async def measure(
     )
 
 
-async def ours(workers: int, read: Read, seconds: int, compiled: bool = True) -> Figures:
+async def ours(
+    workers: int, read: Read, seconds: int, compiled: bool = True, connections: int = CONNECTIONS
+) -> Figures:
     settings = bench_settings(DATABASE_URL, REDIS_URL)
     # The server process reads its settings from the environment it starts with.
     os.environ["GQL_CRM_COMPILED_READS"] = str(compiled).lower()
@@ -305,7 +319,12 @@ async def ours(workers: int, read: Read, seconds: int, compiled: bool = True) ->
             answer = (await client.post(url, json=login)).json()
         token = answer["data"]["login"]["token"]
         name = f"gql-crm serve --workers {workers}" + ("" if compiled else ", compiled reads off")
-        return await measure(name, url, read.ours, read, seconds, f"authorization: Bearer {token}")
+        if connections != CONNECTIONS:
+            name += f", {connections} connection" + ("s" if connections > 1 else "")
+        authorization = f"authorization: Bearer {token}"
+        return await measure(
+            name, url, read.ours, read, seconds, authorization, connections=connections
+        )
     finally:
         server.stop()
 
@@ -354,12 +373,14 @@ async def main() -> None:
         await ours(1, read, args.seconds),
         # Every query through Strawberry and the loaders: what the compiled reads replace.
         await ours(2, read, args.seconds, compiled=False),
+        # One user at a time: how long one waits when the server has nothing else to do.
+        await ours(2, read, args.seconds, connections=1),
     ]
     print("| server | req/s | p50 | p99 | requests | failed | response |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for figures in ([peer] if peer else []) + results:
         print(figures.row())
-    for figures in results:
+    for figures in results[:-1]:  # the last: one connection, against no peer figure
         if peer is None:
             break
         print(

@@ -32,6 +32,7 @@ class Customer(Base):
     __tablename__ = "customers"
     __table_args__ = (
         Index("ix_customers_pool_owner", "pool", "owner_id"),
+        Index("ix_customers_owner_id", "owner_id", postgresql_include=["id"]),  # as orders
         # An owner's customers in list order (newest first, read backwards) and their count,
         # from the index alone: the customer list as a salesperson opens it.
         Index(
@@ -82,7 +83,7 @@ class Customer(Base):
     remarks: Mapped[str | None] = mapped_column(Text, doc="Free notes.")
 
     # Ownership and the pool clocks.
-    owner_id: Mapped[int | None] = reference("users")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # ix_customers_owner_id
     pool: Mapped[Pool] = mapped_column(
         POOL_TYPE, doc="The pool the customer is in, which decides who may work on it."
     )

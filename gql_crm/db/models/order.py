@@ -17,7 +17,10 @@ class Order(Base):
 
     __tablename__ = "orders"
     __table_args__ = (
-        Index("ix_orders_customer_deleted", "customer_id", "deleted_at"),
+        # With the ids: the orders a caller may see (owner's or customer's, as
+        # ``visibility.on_customer`` narrows them first) come from the indexes alone.
+        Index("ix_orders_customer_deleted", "customer_id", "deleted_at", postgresql_include=["id"]),
+        Index("ix_orders_owner_id", "owner_id", postgresql_include=["id"]),
         Index("ix_orders_deleted_by", "deleted_by_id"),
         # A month's signed orders (the workbench's sales), without reading the others.
         Index(
@@ -44,7 +47,7 @@ class Order(Base):
         doc="The day it expires: unpaid after it, the order counts as expired."
     )
     remarks: Mapped[str | None] = mapped_column(Text, doc="Free notes.")
-    owner_id: Mapped[int] = reference("users")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))  # ix_orders_owner_id
     created_by_id: Mapped[int | None] = reference("users")
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
