@@ -228,7 +228,7 @@ async def principal_of(database: Database, user_id: int, scope: DataScope) -> Pr
             await session.execute(text("SELECT department_id FROM users WHERE id = :u"),
                                   {"u": user_id})
         ).scalar_one()  # fmt: skip
-        owners = await visible_owner_ids(session, user_id, department, scope)
+    owners = await visible_owner_ids(database.reader, user_id, department, scope)
     return Principal(user_id=user_id, login_name=f"user{user_id}", department_id=department,
                      permissions=frozenset(ALL_PERMISSIONS), data_scope=scope,
                      visible_owner_ids=owners)  # fmt: skip
