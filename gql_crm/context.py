@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -11,9 +12,20 @@ from strawberry.types import Info as StrawberryInfo
 
 from gql_crm.auth.api_keys import Credentials
 from gql_crm.auth.principal import Principal, Unauthenticated
+from gql_crm.auth.tokens import TokenClaims
 from gql_crm.db.engine import SharedReads
 from gql_crm.loaders import Loaders
 from gql_crm.services.unit_of_work import Services, UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Unchecked:
+    """A login token whose principal was taken as read a moment ago, not read again yet: the
+    fingerprint it was built from, and the request's reads to read it again with."""
+
+    claims: TokenClaims
+    fingerprint: str
+    reads: SharedReads
 
 
 class Context:
@@ -27,6 +39,9 @@ class Context:
     ) -> None:
         self.services = services
         self.principal = principal
+        # Set when ``principal`` is a recent one of the token's, not read for this request:
+        # the request checks it before relying on it (``web/graphql_view.py``).
+        self.unchecked: Unchecked | None = None
         self.request = request
         self.response = response
         self._reads = reads

@@ -206,6 +206,13 @@ async def fetch_text(driver: Driver, sql: str, values: Sequence[Any]) -> str | N
     return value
 
 
+async def fetch_checked(driver: Driver, sql: str, values: Sequence[Any]) -> tuple[bool, str | None]:
+    """The (check, text) row of a statement that answers only when its check holds, sent
+    and planned as ``fetch_text`` sends and plans its statements."""
+    ok, value = await _raw(driver, sql, values, "fetchrow", generic_plans=True)
+    return bool(ok), value
+
+
 async def fetch_row(driver: Driver, sql: str, values: Sequence[Any]) -> Any:
     """The one row (or None) of a PostgreSQL statement, sent straight to asyncpg as
     ``fetch_text`` sends its statements: for the statement every request runs."""

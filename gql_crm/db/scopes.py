@@ -7,13 +7,25 @@ sees which row, built on it, are in ``db/visibility.py``.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    bindparam,
+    cast,
+    exists,
+    func,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -87,9 +99,22 @@ _PRINCIPAL = (
         *_MAY_ACT,
     )
 )
-_PRINCIPAL_COMPILED = _PRINCIPAL.compile(dialect=ASYNCPG_DIALECT)
+# What a token's principal is built from, as one value (PostgreSQL). A request holding a
+# principal built from that value a moment ago has its statement check the value
+# (``principal_guard``) instead of reading the principal again first.
+_FINGERPRINT = func.md5(
+    cast(
+        tuple_(User.login_name, User.department_id, Position.permissions, Position.data_scope), Text
+    )
+)
+_PRINCIPAL_COMPILED = _PRINCIPAL.add_columns(_FINGERPRINT).compile(dialect=ASYNCPG_DIALECT)
 _PRINCIPAL_SQL = str(_PRINCIPAL_COMPILED)
 _PRINCIPAL_PARAMETERS = tuple(_PRINCIPAL_COMPILED.positiontup or ())  # names of $1, $2...
+_GUARD = exists(
+    _PRINCIPAL.with_only_columns(User.id).where(bindparam("fingerprint") == _FINGERPRINT)
+).compile(dialect=ASYNCPG_DIALECT)
+_GUARD_PARAMETERS = tuple(_GUARD.positiontup or ())
+_NUMBER = re.compile(r"\$(\d+)\b")
 # A key that is not revoked, with its owner if the owner may act (expiry is the clock's).
 _KEY_HOLDER = (
     select(
@@ -140,17 +165,43 @@ async def load_principal(
     return await _token_principal(_given(session), user_id, row)
 
 
-async def read_principal(reads: Reads, user_id: int, token_version: int) -> Principal | None:
+@dataclass(frozen=True, slots=True)
+class Vouched:
+    """A token's principal, with the fingerprint of what it was built from when a statement
+    can check that it still stands (``principal_guard``): PostgreSQL, and a scope that does
+    not read departments (their members change without the user's row changing)."""
+
+    principal: Principal
+    fingerprint: str | None
+
+
+async def read_principal(reads: Reads, user_id: int, token_version: int) -> Vouched | None:
     """``load_principal`` for a request's reads: on PostgreSQL its statement goes to a pooled
     connection without a session (which costs more CPU than the statement), and a session
     is opened only when the caller's scope needs the members of departments."""
     if reads.dialect != "postgresql":
         async with reads.reader() as session:
-            return await load_principal(session, user_id, token_version)
+            principal = await load_principal(session, user_id, token_version)
+        return None if principal is None else Vouched(principal, None)
     parameters = {"user_id": user_id, "token_version": token_version}
     async with reads.driver() as driver:
         row = await fetch_row(driver, _PRINCIPAL_SQL, _values(parameters))
-    return await _token_principal(reads.reader, user_id, row)
+    principal = await _token_principal(reads.reader, user_id, row)
+    if principal is None:
+        return None
+    checkable = principal.data_scope in (DataScope.OWN, DataScope.ALL)
+    return Vouched(principal, row[-1] if checkable else None)
+
+
+def principal_guard(first: int) -> str:
+    """SQL true while the user of a token may act and their principal is still built from
+    the same fingerprint: parameters ``$first`` and on, ``guard_values`` gives them."""
+    return _NUMBER.sub(lambda match: f"${int(match[1]) + first - 1}", str(_GUARD))
+
+
+def guard_values(user_id: int, token_version: int, fingerprint: str) -> tuple[Any, ...]:
+    given = {"user_id": user_id, "token_version": token_version, "fingerprint": fingerprint}
+    return tuple(given[name] for name in _GUARD_PARAMETERS)
 
 
 def _values(parameters: dict[str, int]) -> tuple[int, ...]:
@@ -160,7 +211,7 @@ def _values(parameters: dict[str, int]) -> tuple[int, ...]:
 async def _token_principal(sessions: Sessions, user_id: int, row: Any) -> Principal | None:
     if row is None:
         return None
-    login_name, department_id, permissions, scope = row
+    login_name, department_id, permissions, scope = row[:4]  # on PostgreSQL, a fingerprint
     scope = None if scope is None else DataScope(scope)  # the driver gives its text
     return await _principal(sessions, user_id, login_name, department_id, permissions, scope)
 

@@ -66,7 +66,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from strawberry.utils.str_converters import to_snake_case
 
 from gql_crm.auth.principal import Principal
-from gql_crm.db.engine import Reads, fetch_text
+from gql_crm.db.engine import Reads, fetch_checked, fetch_text
 from gql_crm.db.models.position import DataScope
 from gql_crm.db.models.setting import SystemSettings
 from gql_crm.db.pagination import (
@@ -78,6 +78,7 @@ from gql_crm.db.pagination import (
     int_bound,
     ordered,
 )
+from gql_crm.db.scopes import principal_guard
 from gql_crm.direct.compiled_graph import (
     ROOTS,
     TABLES,
@@ -150,6 +151,9 @@ class Statement:
     # Which of the plan's request parameters the text uses, in order (None: all of them);
     # a statement for a list without a filter has no place for the filter's value.
     used: tuple[int, ...] | None = None
+    # The same answer behind a check of the caller's principal (``scopes.principal_guard``),
+    # its values after the statement's own: (check, answer or NULL).
+    guarded: str = ""
 
     def values(self, request: tuple[Any, ...], principal: Principal) -> tuple[Any, ...]:
         if self.used is not None:
@@ -184,9 +188,9 @@ class Statements:
             self._cache.move_to_end(key)
             return statement
         statement = self._cache[key] = _render(plan, principal, shape)
-        self._chars += len(statement.sql)
+        self._chars += 2 * len(statement.sql)  # and its guarded text
         while self._chars > self._max_chars and len(self._cache) > 1:
-            self._chars -= len(self._cache.popitem(last=False)[1].sql)
+            self._chars -= 2 * len(self._cache.popitem(last=False)[1].sql)
         return statement
 
 
@@ -219,7 +223,9 @@ def _render(plan: Plan, principal: Principal, shape: Shape) -> Statement:
         sql = sql.replace(str(_CALLER), f"CAST(${caller} AS INTEGER)")
     if str(_OWNERS) in sql:
         raise RuntimeError(f"the visible owners stand in the SQL other than as IN ({_OWNERS})")
-    return Statement(sql, owners, caller, tuple(n - 1 for n in used))
+    guard = principal_guard(len(used) + (owners is not None) + (caller is not None) + 1)
+    guarded = f"SELECT g.ok, CASE WHEN g.ok THEN ({sql}) END FROM (SELECT {guard} AS ok) AS g"
+    return Statement(sql, owners, caller, tuple(n - 1 for n in used), guarded)
 
 
 _PARAMETER = re.compile(r"\$(\d+)\b")
@@ -304,6 +310,14 @@ class Planner:
         return plan, operation
 
 
+# The values of ``scopes.principal_guard``: the token's user and version, the fingerprint.
+Guard = tuple[Any, ...]
+
+
+class StalePrincipal(Exception):
+    """The principal a guarded statement was sent for no longer stands: read it again."""
+
+
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """One request's operation with its plan, before the caller is known."""
@@ -313,8 +327,12 @@ class Prepared:
     operation: OperationDefinitionNode
     variables: dict[str, Any]
 
-    async def answer(self, principal: Principal | None, now: datetime, reads: Reads) -> str:
-        """The response body; Fallback when Strawberry must answer instead (an error)."""
+    async def answer(
+        self, principal: Principal | None, now: datetime, reads: Reads, guard: Guard | None = None
+    ) -> str:
+        """The response body; Fallback when Strawberry must answer instead (an error). With
+        a ``guard`` (the values of ``scopes.principal_guard``) the statement answers only if
+        the principal still stands, else StalePrincipal."""
         if principal is None or not self.plan.permitted(principal):
             raise Fallback  # UNAUTHENTICATED / FORBIDDEN, worded by the resolvers
         coerced = get_variable_values(
@@ -329,7 +347,17 @@ class Prepared:
             try:
                 statement = self.planner.statements.get(self.plan, principal, shape)
                 sql_values = statement.values(values, principal)
-                body: str | None = await fetch_text(driver, statement.sql, sql_values)
+                body: str | None
+                if guard is None:
+                    body = await fetch_text(driver, statement.sql, sql_values)
+                else:
+                    stands, body = await fetch_checked(
+                        driver, statement.guarded, (*sql_values, *guard)
+                    )
+                    if not stands:
+                        raise StalePrincipal
+            except StalePrincipal:
+                raise
             except Exception as error:  # whatever it is, Strawberry answers it as it would
                 logger.exception("compiled read failed, answering through Strawberry")
                 if not isinstance(error, PostgresError):

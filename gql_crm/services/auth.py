@@ -14,11 +14,11 @@ from sqlalchemy import delete, func, select, tuple_
 from gql_crm.auth.api_keys import Credentials, KeyClaims, read_credentials
 from gql_crm.auth.passwords import verify_password
 from gql_crm.auth.principal import Principal
-from gql_crm.auth.tokens import issue_token
+from gql_crm.auth.tokens import TokenClaims, issue_token
 from gql_crm.db.engine import Reads
 from gql_crm.db.models import LoginThrottle, User
 from gql_crm.db.models.auth import CLIENT_MAX
-from gql_crm.db.scopes import load_key_holder, read_principal
+from gql_crm.db.scopes import Vouched, load_key_holder, read_principal
 from gql_crm.db.upsert import insert_or_lock
 from gql_crm.services import api_key
 from gql_crm.services.errors import DomainError, InvalidCredentials, InvalidInput, TooManyAttempts
@@ -298,6 +298,44 @@ async def authenticate(
     return await current(services, claims, reads) if claims is not None else None
 
 
+async def vouched(reads: Reads, claims: TokenClaims) -> Vouched | None:
+    """A login token's principal as it is now (with the token's expiry), and the fingerprint
+    a statement can check it by; None when the user may no longer act."""
+    found = await read_principal(reads, claims.user_id, claims.token_version)
+    if found is None:
+        return None
+    principal = replace(found.principal, token_expires_at=claims.expires_at)
+    return Vouched(principal, found.fingerprint)
+
+
+class RecentPrincipals:
+    """Principals of login tokens read a moment ago, with their fingerprints, so that a
+    request answered by one statement has that statement check its principal instead of
+    reading it first (``web/graphql_view.py``). Bounded: emptied when full."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._found: dict[tuple[int, int], tuple[Principal, str]] = {}
+
+    def get(self, claims: TokenClaims) -> tuple[Principal, str] | None:
+        """The principal (with this token's expiry) and its fingerprint, if kept."""
+        found = self._found.get((claims.user_id, claims.token_version))
+        if found is None:
+            return None
+        principal, fingerprint = found
+        return replace(principal, token_expires_at=claims.expires_at), fingerprint
+
+    def keep(self, claims: TokenClaims, found: Vouched | None) -> None:
+        """Keep what was just read for the token; forget it when it cannot be checked."""
+        key = (claims.user_id, claims.token_version)
+        if found is None or found.fingerprint is None:
+            self._found.pop(key, None)
+            return
+        if len(self._found) >= self._size:
+            self._found.clear()
+        self._found[key] = (found.principal, found.fingerprint)
+
+
 async def current(
     services: Services, claims: Credentials, reads: Reads | None = None
 ) -> Principal | None:
@@ -305,8 +343,8 @@ async def current(
     for a user who may act (for a key: also revoked or expired)."""
     source = reads or services.database
     if not isinstance(claims, KeyClaims):
-        principal = await read_principal(source, claims.user_id, claims.token_version)
-        return replace(principal, token_expires_at=claims.expires_at) if principal else None
+        found = await vouched(source, claims)
+        return None if found is None else found.principal
     async with source.reader() as session:
         holder = await load_key_holder(session, claims.prefix)
     principal = api_key.accepted(services, claims, holder)

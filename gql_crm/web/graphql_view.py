@@ -28,18 +28,20 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
-from gql_crm.auth.api_keys import read_credentials
-from gql_crm.auth.tokens import bearer_token
-from gql_crm.context import Context
+from gql_crm.auth.api_keys import Credentials, read_credentials
+from gql_crm.auth.principal import Principal
+from gql_crm.auth.tokens import TokenClaims, bearer_token
+from gql_crm.context import Context, Unchecked
 from gql_crm.db.engine import SharedReads
-from gql_crm.direct.compiled_planner import PageSizes, Planner
+from gql_crm.db.scopes import guard_values
+from gql_crm.direct.compiled_planner import PageSizes, Planner, StalePrincipal
 from gql_crm.direct.compiled_sql import Fallback
 from gql_crm.direct.selections import Documents
 from gql_crm.direct.subscriptions import DirectPlanner
 from gql_crm.observability.metrics import observation
 from gql_crm.schema import build_schema, validation_limits
 from gql_crm.schema.errors import ErrorPolicy
-from gql_crm.services.auth import authenticate
+from gql_crm.services.auth import RecentPrincipals, current, vouched
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
 from gql_crm.subscriptions.live import FEEDS
@@ -81,6 +83,7 @@ class CrmGraphQL(GraphQL[Context, None]):
             else None
         )
         self.persisted = PersistedQueries(settings)
+        self.recent = RecentPrincipals()
         self.max_batch_operations = settings.max_batch_operations if settings.batching else None
         super().__init__(
             schema,
@@ -130,6 +133,7 @@ class CrmGraphQL(GraphQL[Context, None]):
         context = await self.get_context(request, sub_response)
         data = await self.parse_http_body(adapter)
         if isinstance(data, list):
+            await self._check_principal(context)  # once, before the operations run together
             outcomes = await asyncio.gather(
                 *(self._operation(adapter.method, item, context) for item in data)
             )
@@ -165,10 +169,11 @@ class CrmGraphQL(GraphQL[Context, None]):
             if resolved.query is None:
                 raise bad_request("No GraphQL query found in the request")
             if compiled is not None and (
-                answer := await _compiled_answer(compiled, resolved.query, data, context)
+                answer := await self._compiled_answer(compiled, resolved.query, data, context)
             ):
                 await self.persisted.register(resolved)
                 return answer
+            await self._check_principal(context)
             result = await self._execute(method, resolved.query, data, context)
         except RequestRefused as refusal:
             return refusal.outcome()
@@ -254,6 +259,7 @@ class CrmGraphQL(GraphQL[Context, None]):
     ) -> Context:
         services: Services = request.app.state.services
         principal = None
+        unchecked = None
         reads = None  # a WebSocket connection's loaders are built per event, when used
         if isinstance(request, Request):
             reads = SharedReads(services.database)
@@ -263,14 +269,87 @@ class CrmGraphQL(GraphQL[Context, None]):
                 # linger until garbage collection. Close them once the response is sent.
                 response.background = BackgroundTask(request.close)
             token = bearer_token(request.headers.get("authorization"))
+            claims = None
             if token:
-                principal = await authenticate(services, token, reads)
+                now = services.clock.now()
+                claims = read_credentials(services.settings.signing_key, token, now=now)
+            # A principal read a moment ago for this token is taken as it is; the request
+            # reads it again before anything relies on it (_check_principal), unless its one
+            # statement checks it (compiled reads).
+            if (
+                isinstance(claims, TokenClaims)
+                and not upload
+                and (recent := self.recent.get(claims))
+            ):
+                principal, fingerprint = recent
+                unchecked = Unchecked(claims, fingerprint, reads)
+            elif claims is not None:
+                principal = await self._read_principal(services, claims, reads)
             # Before Strawberry reads the body: refusals here cost the server no parsing.
             if upload:
                 require_uploader(principal)
             if principal is not None:
                 await rate_limits_of(request).check(principal)
-        return Context(services, principal, request, response, reads)
+        context = Context(services, principal, request, response, reads)
+        context.unchecked = unchecked
+        return context
+
+    async def _read_principal(
+        self, services: Services, claims: Credentials, reads: SharedReads
+    ) -> Principal | None:
+        if not isinstance(claims, TokenClaims):
+            return await current(services, claims, reads)
+        found = await vouched(reads, claims)
+        self.recent.keep(claims, found)
+        return None if found is None else found.principal
+
+    async def _check_principal(self, context: Context) -> None:
+        """Read the principal taken from ``recent`` again, as it is now."""
+        unchecked, context.unchecked = context.unchecked, None
+        if unchecked is not None:
+            context.principal = await self._read_principal(
+                context.services, unchecked.claims, unchecked.reads
+            )
+
+    async def _compiled_answer(
+        self, planner: Planner, query: str, data: GraphQLRequestData, context: Context
+    ) -> str | None:
+        """A query answered by one SQL statement (``direct/compiled_planner.py``) where it
+        can be; None leaves it, errors included, to Strawberry. A principal taken from
+        ``recent`` is checked by that statement: if it no longer stands, it is read again
+        and the statement sent again for it."""
+        planned = planner.prepare(
+            {"query": query, "variables": data.variables, "operationName": data.operation_name}
+        )
+        if planned is None:
+            return None
+        services: Services = context.services
+        unchecked = context.unchecked
+        guard = None
+        if unchecked is not None:
+            claims = unchecked.claims
+            guard = guard_values(claims.user_id, claims.token_version, unchecked.fingerprint)
+        try:
+            try:
+                body = await planned.answer(
+                    context.principal, services.clock.now(), context.loaders.reads, guard
+                )
+                context.unchecked = None
+            except StalePrincipal:
+                await self._check_principal(context)
+                body = await planned.answer(
+                    context.principal, services.clock.now(), context.loaders.reads
+                )
+        except Fallback:
+            return None
+        # Strawberry's operations are observed by the metrics' schema extension; this one by
+        # hand.
+        scope = getattr(context.request, "scope", None)
+        observed = observation(scope) if scope is not None else None
+        if observed is not None:
+            name = planned.operation.name
+            observed.operation_ran(name.value if name else None, failed=False)
+        return body
 
     async def on_ws_connect(self, context: Context) -> UnsetType:
         """The connection_init payload must carry a valid token or API key:
@@ -311,30 +390,6 @@ class CrmGraphQL(GraphQL[Context, None]):
 
 _QUERIES = frozenset({OperationType.QUERY})
 _QUERIES_AND_MUTATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
-
-
-async def _compiled_answer(
-    planner: Planner, query: str, data: GraphQLRequestData, context: Context
-) -> str | None:
-    """A query answered by one SQL statement (``direct/compiled_planner.py``) where it can
-    be; None leaves it, errors included, to Strawberry."""
-    planned = planner.prepare(
-        {"query": query, "variables": data.variables, "operationName": data.operation_name}
-    )
-    if planned is None:
-        return None
-    services: Services = context.services
-    try:
-        body = await planned.answer(context.principal, services.clock.now(), context.loaders.reads)
-    except Fallback:
-        return None
-    # Strawberry's operations are observed by the metrics' schema extension; this one by hand.
-    scope = getattr(context.request, "scope", None)
-    observed = observation(scope) if scope is not None else None
-    if observed is not None:
-        name = planned.operation.name
-        observed.operation_ran(name.value if name else None, failed=False)
-    return body
 
 
 def _well_formed(data: GraphQLRequestData) -> bool:

@@ -392,13 +392,13 @@ async def test_compiled_reads_answer_with_the_same_media_type_and_persisted_quer
     customer_id = created["createCustomer"]["customer"]["id"]
 
     answered: list[str | None] = []
-    compiled_answer = graphql_view._compiled_answer
+    compiled_answer = graphql_view.CrmGraphQL._compiled_answer
 
     async def spy(*args: Any) -> str | None:
         answered.append(await compiled_answer(*args))
         return answered[-1]
 
-    monkeypatch.setattr(graphql_view, "_compiled_answer", spy)
+    monkeypatch.setattr(graphql_view.CrmGraphQL, "_compiled_answer", spy)
     query = _unique("query($id: Int!) { customer(id: $id) { id } }")
     body = {"query": query, "variables": {"id": customer_id}, "extensions": _persisted(query)}
     headers = {**MODERN, **_bearer(admin)}
