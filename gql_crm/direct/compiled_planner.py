@@ -882,14 +882,21 @@ class _Walker:
         """The ``after`` argument as parameters: whether one is given, and its keys' values
         (decoded as the loader decodes them; a bad cursor goes to Strawberry)."""
         memo = ("sub-list after", id(node))
+        argument = next((a for a in node.arguments or () if a.name.value == "after"), None)
+        constant = argument is None or not _has_variables(argument.value)
+        known: list[list[Any] | None] = []  # without a variable: decoded once, when first read
 
         def decoded(inputs: Inputs) -> list[Any] | None:
+            if known:
+                return known[0]
             if memo not in inputs.read:
                 try:
                     given = get_argument_values(field, node, inputs.variables).get("after")
                     inputs.read[memo] = None if given is None else decode_keys(given, keys)
                 except (GraphQLError, InvalidCursor) as error:
                     raise Fallback from error
+                if constant:
+                    known.append(inputs.read[memo])
             return inputs.read[memo]  # type: ignore[no-any-return]
 
         def value(i: int) -> Callable[[Inputs], Any]:
