@@ -220,11 +220,15 @@ async def create_opportunity(
 
 
 async def managed_opportunity(uow: UnitOfWork, opportunity_id: int) -> Opportunity:
-    """A visible opportunity the caller may change: its owner is within their scope."""
+    """A visible opportunity the caller may change: its owner is within their scope.
+
+    Locked FOR NO KEY UPDATE: its id stays, so rows that refer to it (an order's, its
+    intent facts) may still be written meanwhile; a write on its orders that had to wait
+    for this lock could deadlock with a deal-type change waiting for those orders."""
     opportunity = await uow.session.scalar(
         select(Opportunity)
         .where(Opportunity.id == opportunity_id, visibility.opportunity(uow.principal))
-        .with_for_update(of=Opportunity)
+        .with_for_update(of=Opportunity, key_share=True)
     )
     if opportunity is None:
         raise NotFound("Opportunity", opportunity_id)

@@ -253,8 +253,9 @@ async def _write_intents(session: AsyncSession, opportunity_ids: list[int]) -> N
         chunk = opportunity_ids[start : start + ROWS_PER_STATEMENT]
         if postgresql:
             # Taken last, after every row lock of the unit: a unit holding one of these
-            # waits for nothing else, so two writers of one opportunity take turns, and
-            # each reads the orders as the other committed them.
+            # waits for nothing else (the facts' reference to the opportunity shares its
+            # row with a unit changing it: ``managed_opportunity``), so two writers of one
+            # opportunity take turns, and each reads the orders as the other committed them.
             ids = select(Opportunity.id).where(Opportunity.id.in_(chunk)).order_by(Opportunity.id)
             ordered = ids.subquery()
             await session.execute(select(func.pg_advisory_xact_lock(INTENT_LOCKS, ordered.c.id)))

@@ -6,12 +6,14 @@ opportunities created, given another owner or type, and deleted."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from gql_crm.db.models import (
@@ -337,3 +339,34 @@ async def test_sums_and_intents_equal_the_orders_after_random_writes(services: S
         await statistics_rollup.rebuild(session)
     assert await _held(services) == expected
     assert await _intents_held(services) == intents
+
+
+async def test_an_order_write_does_not_wait_for_a_locked_opportunity(services: Services) -> None:
+    """Rewriting an opportunity's intent facts checks the facts' reference to it, which
+    must not wait for a unit of work that holds the opportunity to change it: that unit may
+    itself be waiting for the order (a new deal type counts the opportunity's orders anew),
+    and the two would deadlock."""
+    if services.database.dialect != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    admin = await principal(services, "admin")
+    customer_id = await make_customer(services, "sales1", "Locked")
+    product = await make_product(services, "L1", price="10.00")
+    async with services.database.reader() as session:
+        stage = await session.scalar(select(OpportunityStage.id).limit(1))
+    deal = {"title": "Deal", "stage_id": stage, "amount": D(100), "probability": 10}
+    async with UnitOfWork(services, admin) as uow:
+        opportunity_id = (await opportunity.create_opportunity(uow, customer_id, deal)).id
+        form = {"title": "Order", "lines": [LineFields(product, D(1))]}
+        made = await order.create_order(
+            uow, customer_id, {**form, "opportunity_id": opportunity_id}
+        )
+    async with UnitOfWork(services, admin) as holding:
+        await opportunity.managed_opportunity(holding, opportunity_id)
+
+        async def edit_the_order() -> None:
+            async with UnitOfWork(services, admin) as uow:
+                await order.update_order(
+                    uow, made.id, {"title": "Order", "lines": [LineFields(product, D(2))]}
+                )
+
+        await asyncio.wait_for(edit_the_order(), timeout=5)
