@@ -65,6 +65,18 @@ def department_subtree(roots: Select[int]) -> Select[int]:
     return select(tree.c.id)
 
 
+def _members(user_id: int, department_id: int | None, scope: DataScope) -> Select[Any] | None:
+    """The users of the departments the scope covers; None when it covers no department
+    (everyone's records, or only the user's own)."""
+    if scope is DataScope.OWN_AND_SUBORDINATES:
+        roots = select(Department.id).where(Department.manager_id == user_id)
+    elif scope in (DataScope.ALL, DataScope.OWN) or department_id is None:
+        return None
+    else:
+        roots = select(Department.id).where(Department.id == department_id)
+    return select(User.id).where(User.department_id.in_(department_subtree(roots)))
+
+
 async def visible_owner_ids(
     sessions: Sessions, user_id: int, department_id: int | None, scope: DataScope
 ) -> frozenset[int] | None:
@@ -72,15 +84,9 @@ async def visible_owner_ids(
     the members of departments must be read."""
     if scope is DataScope.ALL:
         return None
-    if scope is DataScope.OWN:
+    members = _members(user_id, department_id, scope)
+    if members is None:
         return frozenset({user_id})
-    if scope is DataScope.OWN_AND_SUBORDINATES:
-        roots = select(Department.id).where(Department.manager_id == user_id)
-    elif department_id is None:
-        return frozenset({user_id})
-    else:
-        roots = select(Department.id).where(Department.id == department_id)
-    members = select(User.id).where(User.department_id.in_(department_subtree(roots)))
     async with sessions() as session:
         ids = set((await session.scalars(members)).all())
     ids.add(user_id)
@@ -168,8 +174,8 @@ async def load_principal(
 @dataclass(frozen=True, slots=True)
 class Vouched:
     """A token's principal, with the fingerprint of what it was built from when a statement
-    can check that it still stands (``principal_guard``): PostgreSQL, and a scope that does
-    not read departments (their members change without the user's row changing)."""
+    can check that it still stands (``principal_guard``): on PostgreSQL, for a scope that
+    covers no department."""
 
     principal: Principal
     fingerprint: str | None
@@ -189,8 +195,9 @@ async def read_principal(reads: Reads, user_id: int, token_version: int) -> Vouc
     principal = await _token_principal(reads.reader, user_id, row)
     if principal is None:
         return None
-    checkable = principal.data_scope in (DataScope.OWN, DataScope.ALL)
-    return Vouched(principal, row[-1] if checkable else None)
+    # Members of departments change without the user's row: not a fingerprint's to vouch for.
+    members = _members(user_id, principal.department_id, principal.data_scope)
+    return Vouched(principal, row[-1] if members is None else None)
 
 
 def principal_guard(first: int) -> str:
