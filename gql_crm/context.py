@@ -20,12 +20,11 @@ from gql_crm.services.unit_of_work import Services, UnitOfWork
 
 @dataclass(frozen=True, slots=True)
 class Unchecked:
-    """A login token whose principal was taken as read a moment ago, not read again yet: the
-    fingerprint it was built from, and the request's reads to read it again with."""
+    """A login token whose principal was taken as read a moment ago, not read again yet,
+    and the fingerprint it was built from."""
 
     claims: TokenClaims
     fingerprint: str
-    reads: SharedReads
 
 
 class Context:

@@ -32,7 +32,7 @@ from gql_crm.auth.api_keys import Credentials, read_credentials
 from gql_crm.auth.principal import Principal
 from gql_crm.auth.tokens import TokenClaims, bearer_token
 from gql_crm.context import Context, Unchecked
-from gql_crm.db.engine import SharedReads
+from gql_crm.db.engine import Reads, SharedReads
 from gql_crm.db.scopes import guard_values
 from gql_crm.direct.compiled_planner import PageSizes, Planner, StalePrincipal
 from gql_crm.direct.compiled_sql import Fallback
@@ -282,7 +282,7 @@ class CrmGraphQL(GraphQL[Context, None]):
                 and (recent := self.recent.get(claims))
             ):
                 principal, fingerprint = recent
-                unchecked = Unchecked(claims, fingerprint, reads)
+                unchecked = Unchecked(claims, fingerprint)
             elif claims is not None:
                 principal = await self._read_principal(services, claims, reads)
             # Before Strawberry reads the body: refusals here cost the server no parsing.
@@ -295,7 +295,7 @@ class CrmGraphQL(GraphQL[Context, None]):
         return context
 
     async def _read_principal(
-        self, services: Services, claims: Credentials, reads: SharedReads
+        self, services: Services, claims: Credentials, reads: Reads
     ) -> Principal | None:
         if not isinstance(claims, TokenClaims):
             return await current(services, claims, reads)
@@ -307,8 +307,9 @@ class CrmGraphQL(GraphQL[Context, None]):
         """Read the principal taken from ``recent`` again, as it is now."""
         unchecked, context.unchecked = context.unchecked, None
         if unchecked is not None:
+            reads = context.loaders.reads
             context.principal = await self._read_principal(
-                context.services, unchecked.claims, unchecked.reads
+                context.services, unchecked.claims, reads
             )
 
     async def _compiled_answer(
@@ -323,7 +324,7 @@ class CrmGraphQL(GraphQL[Context, None]):
         )
         if planned is None:
             return None
-        services: Services = context.services
+        now, reads = context.services.clock.now(), context.loaders.reads
         unchecked = context.unchecked
         guard = None
         if unchecked is not None:
@@ -331,15 +332,11 @@ class CrmGraphQL(GraphQL[Context, None]):
             guard = guard_values(claims.user_id, claims.token_version, unchecked.fingerprint)
         try:
             try:
-                body = await planned.answer(
-                    context.principal, services.clock.now(), context.loaders.reads, guard
-                )
+                body = await planned.answer(context.principal, now, reads, guard)
                 context.unchecked = None
             except StalePrincipal:
                 await self._check_principal(context)
-                body = await planned.answer(
-                    context.principal, services.clock.now(), context.loaders.reads
-                )
+                body = await planned.answer(context.principal, now, reads)
         except Fallback:
             return None
         # Strawberry's operations are observed by the metrics' schema extension; this one by
