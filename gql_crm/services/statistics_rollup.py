@@ -116,41 +116,17 @@ def contribution(orders: ColumnElement[bool]) -> dict[Any, Select[Any]]:
     sums = [func.sum(column) for column in list(parts.c)[3:]]
     # SQLite reads an upsert's SELECT unambiguously only with a WHERE clause.
     by_day = select(*keys, *sums).where(true()).group_by(*keys)
-    by_product = (
-        _of_type(
-            select(
-                Order.owner_id,
-                Order.signed_on,
-                deal_type,
-                OrderLine.product_id,
-                func.count(),
-                func.sum(OrderLine.quantity),
-                func.sum(OrderLine.amount),
-            )
-            .select_from(OrderLine)
-            .join(Order, Order.id == OrderLine.order_id)
-        )
-        .where(*signed)
-        .group_by(Order.owner_id, Order.signed_on, deal_type, OrderLine.product_id)
-    )
-    by_buyer = (
-        _of_type(
-            select(
-                Order.owner_id,
-                Order.signed_on,
-                deal_type,
-                OrderLine.product_id,
-                Order.customer_id,
-                func.count(),
-            )
-            .select_from(OrderLine)
-            .join(Order, Order.id == OrderLine.order_id)
-        )
-        .where(*signed)
-        .group_by(
-            Order.owner_id, Order.signed_on, deal_type, OrderLine.product_id, Order.customer_id
-        )
-    )
+
+    def signed_lines(by: list[Any], values: list[Any]) -> Select[Any]:
+        """The lines of signed orders summed by owner, sign date, deal type and ``by``."""
+        grouped = [Order.owner_id, Order.signed_on, deal_type, *by]
+        lines = select(*grouped, *values).join(Order, Order.id == OrderLine.order_id)
+        counted: Select[Any] = _of_type(lines.select_from(OrderLine))
+        return counted.where(*signed).group_by(*grouped)
+
+    quantity, amount = func.sum(OrderLine.quantity), func.sum(OrderLine.amount)
+    by_product = signed_lines([OrderLine.product_id], [func.count(), quantity, amount])
+    by_buyer = signed_lines([OrderLine.product_id, Order.customer_id], [func.count()])
     refunds = (
         _of_type(
             select(
