@@ -12,7 +12,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, String, bindparam, case, cast, func, literal
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 
 def offsets(timezone: str, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
@@ -68,6 +71,38 @@ def local_day(
 def day_text(column: Any) -> ColumnElement[str]:
     """``YYYY-MM-DD`` of a DATE column (already a company day)."""
     return cast(column, String())
+
+
+class PeriodStart(ColumnElement[date]):
+    """The first day of the month or year (``unit``) holding the DATE ``day``."""
+
+    inherit_cache = True
+    type = Date()
+    _traverse_internals = [
+        ("day", InternalTraversal.dp_clauseelement),
+        ("unit", InternalTraversal.dp_string),
+    ]
+
+    def __init__(self, unit: str, day: Any) -> None:
+        assert unit in ("month", "year"), unit  # written into the statement's text
+        self.unit = unit
+        self.day = day
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        tables: list[Any] = self.day._from_objects
+        return tables
+
+
+@compiles(PeriodStart)
+def _sqlite_period_start(element: PeriodStart, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({compiler.process(element.day, **kw)}, 'start of {element.unit}')"
+
+
+@compiles(PeriodStart, "postgresql")
+def _pg_period_start(element: PeriodStart, compiler: SQLCompiler, **kw: Any) -> str:
+    day = compiler.process(element.day, **kw)
+    return f"CAST(date_trunc('{element.unit}', CAST({day} AS TIMESTAMP)) AS DATE)"
 
 
 def day_bounds(first: date, last: date, timezone: str) -> tuple[datetime, datetime]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, inspect
+from sqlalchemy import CompoundSelect, Select, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -30,7 +30,10 @@ def insert_or_lock(dialect: str, model: type[Base], values: dict[str, Any]) -> I
 
 
 def insert_adding(
-    dialect: str, model: type[Base], names: list[str], rows: Select[Any] | list[dict[str, Any]]
+    dialect: str,
+    model: type[Base],
+    names: list[str],
+    rows: Select[Any] | CompoundSelect[Any] | list[dict[str, Any]],
 ) -> Insert:
     """INSERT ``rows`` (a SELECT of the columns ``names``, or the rows' values, the primary
     key among them), each added to the row with its key when there is one: running sums kept

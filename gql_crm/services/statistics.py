@@ -84,7 +84,14 @@ from gql_crm.db.models import (
     Refund,
     User,
 )
-from gql_crm.db.models.statistics import BuyerDay, IntentProduct, OrderDay, ProductDay, RefundSum
+from gql_crm.db.models.statistics import (
+    BuyerPeriod,
+    IntentProduct,
+    OrderDay,
+    ProductDay,
+    RefundSum,
+    Span,
+)
 from gql_crm.db.scopes import department_subtree
 from gql_crm.services.setting import get_settings
 
@@ -217,6 +224,31 @@ class Window:
         return local_day(column, self.timezone, self.start, self.end, self.dialect)
 
 
+def periods(first: date, last: date, coarsest: Span) -> list[tuple[Span, date, date]]:
+    """Days ``first`` to ``last`` as runs of whole periods, each ``(span, first day of its
+    first period, first day of its last period)``: whole periods of ``coarsest`` where they
+    fit, whole months between, days at the edges."""
+    if coarsest is Span.DAY:
+        return [(Span.DAY, first, last)]
+    finer = Span.MONTH if coarsest is Span.YEAR else Span.DAY
+
+    def start(day: date) -> date:
+        return day.replace(month=1, day=1) if coarsest is Span.YEAR else day.replace(day=1)
+
+    def following(day: date) -> date:  # the first day of the next period
+        if coarsest is Span.YEAR:
+            return date(day.year + 1, 1, 1)
+        return (day.replace(day=1) + timedelta(days=31)).replace(day=1)
+
+    whole_from = first if start(first) == first else following(first)
+    whole_until = following(last) if following(last) - timedelta(days=1) == last else start(last)
+    if whole_from >= whole_until:
+        return periods(first, last, finer)
+    before = periods(first, whole_from - timedelta(days=1), finer) if first < whole_from else []
+    after = periods(whole_until, last, finer) if whole_until <= last else []
+    return [*before, (coarsest, whole_from, start(whole_until - timedelta(days=1))), *after]
+
+
 class ReportProblem(ValueError):
     """The report cannot be made as asked (a dimension a metric has no data for, a range too
     long for its granularity); the message says which, ``field`` which argument."""
@@ -293,7 +325,7 @@ def _fact(
 def source(metric: Metric, dimension: Dimension) -> str:
     """Where a metric's facts come from: the metrics of one source are read by one statement,
     one value column each, so a report of several metrics reads each table once. Order
-    metrics read the daily sums (``statistics_rollup``), buyers the daily buyers, except by
+    metrics read the daily sums (``statistics_rollup``), buyers the buyers by period, except by
     a customer attribute, which those do not keep."""
     if metric in INTENT:
         return "intent"
@@ -427,17 +459,23 @@ class _Facts:
         return self._orders(stmt).where(w.at(Refund.refunded_at))
 
     def _summed(
-        self, model: Any, values: Sequence[Any], counted: Sequence[Any], costed: bool = False
+        self,
+        model: Any,
+        values: Sequence[Any],
+        counted: Sequence[Any],
+        costed: bool = False,
+        in_range: ColumnElement[bool] | None = None,
     ) -> Select[Any]:
-        """Rows of the sums ``model`` (``OrderDay``, ``ProductDay``, ``BuyerDay``,
+        """Rows of the sums ``model`` (``OrderDay``, ``ProductDay``, ``BuyerPeriod``,
         ``RefundSum``) as facts: those with facts of the metrics read (``counted``), in the
-        range, for people counted."""
-        product = model.product_id if model in (ProductDay, BuyerDay) else None
+        range (or ``in_range``), for people counted."""
+        product = model.product_id if model in (ProductDay, BuyerPeriod) else None
         deal_type = func.nullif(model.deal_type_id, 0) if self.deal_types else None
         if model is RefundSum:
             day, in_range = self._local(model.refunded_at), self.window.at(model.refunded_at)
         else:
-            day, in_range = self._day(model.day), self.window.on(model.day)
+            day = self._day(model.day)
+            in_range = self.window.on(model.day) if in_range is None else in_range
         stmt = _fact(day, model.owner_id, values, product, deal_type)
         stmt = stmt.select_from(model)
         if costed:
@@ -547,7 +585,20 @@ class _Facts:
         if source(metric, self.dimension) == "sums":
             return self._summed_parts(metrics)
         if source(metric, self.dimension) == "buyers":
-            return [self._summed(BuyerDay, [BuyerDay.customer_id], [BuyerDay.lines])]
+            buyers = BuyerPeriod
+            # Whole months and years read their own rows, unless the report is by day or
+            # month.
+            coarsest = {Dimension.DAY: Span.DAY, Dimension.MONTH: Span.MONTH}
+            runs = periods(w.first, w.last, coarsest.get(self.dimension, Span.YEAR))
+            return [
+                self._summed(
+                    buyers,
+                    [buyers.customer_id],
+                    [buyers.lines],
+                    in_range=and_(buyers.span == span, buyers.day.between(first, last)),
+                )
+                for span, first, last in runs
+            ]
         if metric in INTENT:
             return [self._intent(metrics)]
         if metric in _ORDER_METRICS:

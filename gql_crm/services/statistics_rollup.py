@@ -29,9 +29,11 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Integer,
     Numeric,
     Select,
+    String,
     and_,
     cast,
     delete,
@@ -48,13 +50,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.db import visibility
 from gql_crm.db.base import core_table
+from gql_crm.db.local_time import PeriodStart
 from gql_crm.db.models import Opportunity, Order, OrderLine, PaymentRecord, Refund
 from gql_crm.db.models.statistics import (
-    BuyerDay,
+    BuyerPeriod,
     IntentProduct,
     OrderDay,
     ProductDay,
     RefundSum,
+    Span,
 )
 from gql_crm.db.upsert import insert_adding
 from gql_crm.services.unit_of_work import UnitOfWork
@@ -65,7 +69,7 @@ ROWS_PER_STATEMENT = 2_000
 # Each table's columns in order, key first: what ``contribution`` selects for it.
 COLUMNS: dict[Any, list[str]] = {
     model: [column.name for column in core_table(model).columns]
-    for model in (OrderDay, ProductDay, BuyerDay, RefundSum, IntentProduct)
+    for model in (OrderDay, ProductDay, BuyerPeriod, RefundSum, IntentProduct)
 }
 # Concurrent units of work write one opportunity's intent facts in turn (PostgreSQL):
 # a transaction-scoped advisory lock per opportunity, in this class of locks.
@@ -80,7 +84,7 @@ def _of_type(stmt: Any) -> Any:
     return stmt.outerjoin(Opportunity, Opportunity.id == Order.opportunity_id)
 
 
-def contribution(orders: ColumnElement[bool]) -> dict[Any, Select[Any]]:
+def contribution(orders: ColumnElement[bool]) -> dict[Any, Select[Any] | CompoundSelect[Any]]:
     """What the orders matching ``orders`` add to each table of sums: a SELECT of its
     columns (``COLUMNS``) per table, one row per key."""
     deal_type = func.coalesce(Opportunity.type_id, 0)
@@ -117,16 +121,27 @@ def contribution(orders: ColumnElement[bool]) -> dict[Any, Select[Any]]:
     # SQLite reads an upsert's SELECT unambiguously only with a WHERE clause.
     by_day = select(*keys, *sums).where(true()).group_by(*keys)
 
-    def signed_lines(by: list[Any], values: list[Any]) -> Select[Any]:
-        """The lines of signed orders summed by owner, sign date, deal type and ``by``."""
-        grouped = [Order.owner_id, Order.signed_on, deal_type, *by]
+    def signed_lines(by: list[Any], values: list[Any], day: Any = Order.signed_on) -> Select[Any]:
+        """The lines of signed orders summed by owner, ``day`` (the sign date's), deal type
+        and ``by``."""
+        grouped = [Order.owner_id, day, deal_type, *by]
         lines = select(*grouped, *values).join(Order, Order.id == OrderLine.order_id)
         counted: Select[Any] = _of_type(lines.select_from(OrderLine))
         return counted.where(*signed).group_by(*grouped)
 
     quantity, amount = func.sum(OrderLine.quantity), func.sum(OrderLine.amount)
     by_product = signed_lines([OrderLine.product_id], [func.count(), quantity, amount])
-    by_buyer = signed_lines([OrderLine.product_id, Order.customer_id], [func.count()])
+    buyers = [OrderLine.product_id, Order.customer_id]
+    by_buyer = union_all(
+        *(
+            signed_lines(
+                buyers,
+                [literal(span.value, String()), func.count()],
+                Order.signed_on if span is Span.DAY else PeriodStart(span.value, Order.signed_on),
+            )
+            for span in Span
+        )
+    )
     refunds = (
         _of_type(
             select(
@@ -142,7 +157,7 @@ def contribution(orders: ColumnElement[bool]) -> dict[Any, Select[Any]]:
         .where(*_counted(orders))
         .group_by(Order.owner_id, Refund.refunded_at, deal_type)
     )
-    return {OrderDay: by_day, ProductDay: by_product, BuyerDay: by_buyer, RefundSum: refunds}
+    return {OrderDay: by_day, ProductDay: by_product, BuyerPeriod: by_buyer, RefundSum: refunds}
 
 
 def intent_facts(opportunities: ColumnElement[bool]) -> Select[Any]:

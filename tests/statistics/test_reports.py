@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import update
 
 from gql_crm.db.models import SystemSettings
+from gql_crm.db.models.statistics import Span
 from gql_crm.services import statistics as service
 from gql_crm.services.statistics import PRODUCT_METRICS, Dimension, Metric, Report
 from gql_crm.services.unit_of_work import Services
@@ -74,6 +75,57 @@ async def test_every_report_equals_the_recomputation(
                     if metric not in service.DISTINCT:
                         assert per_person == report.series[0].total
         assert checked > 100
+
+
+def test_a_range_splits_into_whole_years_months_and_days() -> None:
+    year, month, day = Span.YEAR, Span.MONTH, Span.DAY
+    assert service.periods(date(2026, 1, 1), date(2026, 12, 31), year) == [
+        (year, date(2026, 1, 1), date(2026, 1, 1))
+    ]
+    assert service.periods(date(2025, 11, 20), date(2027, 2, 3), year) == [
+        (day, date(2025, 11, 20), date(2025, 11, 30)),
+        (month, date(2025, 12, 1), date(2025, 12, 1)),
+        (year, date(2026, 1, 1), date(2026, 1, 1)),
+        (month, date(2027, 1, 1), date(2027, 1, 1)),
+        (day, date(2027, 2, 1), date(2027, 2, 3)),
+    ]
+    assert service.periods(date(2026, 1, 15), date(2026, 5, 31), month) == [
+        (day, date(2026, 1, 15), date(2026, 1, 31)),
+        (month, date(2026, 2, 1), date(2026, 5, 1)),
+    ]
+    # Within one month: days only, whatever the coarsest span allowed.
+    assert service.periods(date(2024, 2, 2), date(2024, 2, 29), year) == [
+        (day, date(2024, 2, 2), date(2024, 2, 29))
+    ]
+    assert service.periods(date(2026, 3, 1), date(2026, 3, 31), day) == [
+        (day, date(2026, 3, 1), date(2026, 3, 31))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [
+        (date(2025, 12, 20), date(2026, 12, 31)),
+        (date(2026, 1, 15), date(2026, 5, 10)),
+        (date(2026, 2, 1), date(2026, 2, 28)),
+        (date(2025, 1, 1), date(2026, 12, 31)),
+    ],
+)
+async def test_buyers_over_whole_and_partial_periods_equal_the_recomputation(
+    world: Services, first: date, last: date
+) -> None:
+    """Buyers are counted from rows per day, month and year (a range's whole years and
+    months read those): every way a range splits gives the same distinct buyers."""
+    caller = await principal(world, "manager1")
+    async with world.database.reader() as session:
+        oracle = await Oracle.load(session, caller, "Asia/Shanghai")
+        dimensions = [Dimension.PRODUCT, Dimension.YEAR, Dimension.MONTH, Dimension.USER]
+        if (last - first).days < 200:
+            dimensions.append(Dimension.DAY)
+        for dimension in dimensions:
+            metric = Metric.PRODUCT_CUSTOMERS
+            report = await service.report(session, caller, [metric], dimension, first, last)
+            _assert_equal(report, *oracle.figures(metric, dimension, first, last))
 
 
 async def test_scope_and_deal_type_filter(world: Services) -> None:

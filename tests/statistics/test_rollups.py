@@ -26,7 +26,14 @@ from gql_crm.db.models import (
     PaymentRecord,
     Refund,
 )
-from gql_crm.db.models.statistics import BuyerDay, IntentProduct, OrderDay, ProductDay, RefundSum
+from gql_crm.db.models.statistics import (
+    BuyerPeriod,
+    IntentProduct,
+    OrderDay,
+    ProductDay,
+    RefundSum,
+    Span,
+)
 from gql_crm.services import customer, opportunity, option, order, payment, statistics_rollup
 from gql_crm.services.errors import DomainError
 from gql_crm.services.order import LineFields
@@ -77,7 +84,13 @@ async def _expected(services: Services) -> tuple[Sums, Sums, Sums, Sums]:
         sums[0] += 1
         sums[1] += line.quantity
         sums[2] += line.amount
-        by_buyer[(*key(o, o.signed_on), line.product_id, o.customer_id)][0] += 1
+        starts = {
+            Span.DAY: o.signed_on,
+            Span.MONTH: o.signed_on.replace(day=1),
+            Span.YEAR: o.signed_on.replace(month=1, day=1),
+        }
+        for span, start in starts.items():
+            by_buyer[(*key(o, start), line.product_id, o.customer_id, span)][0] += 1
     for p in payments:
         o = counted.get(p.order_id)  # type: ignore[assignment]
         if o is not None:
@@ -100,7 +113,7 @@ async def _held(services: Services) -> tuple[Sums, Sums, Sums, Sums]:
         days = (await session.execute(select(OrderDay))).scalars().all()
         products = (await session.execute(select(ProductDay))).scalars().all()
         moments = (await session.execute(select(RefundSum))).scalars().all()
-        buyers = (await session.execute(select(BuyerDay))).scalars().all()
+        buyers = (await session.execute(select(BuyerPeriod))).scalars().all()
     by_day: Sums = {}
     for r in days:
         values = (r.signed_orders, r.signed_amount, r.lines, r.quantity, r.payments, r.received)
@@ -125,7 +138,7 @@ async def _held(services: Services) -> tuple[Sums, Sums, Sums, Sums]:
             continue
         by_moment[(m.owner_id, m.refunded_at, m.deal_type_id)] = (m.refunds, m.amount)
     by_buyer: Sums = {
-        (b.owner_id, b.day, b.deal_type_id, b.product_id, b.customer_id): (b.lines,)
+        (b.owner_id, b.day, b.deal_type_id, b.product_id, b.customer_id, b.span): (b.lines,)
         for b in buyers
         if b.lines
     }

@@ -1,7 +1,8 @@
 """Daily sums of the order facts the statistics reports add up (``services/statistics.py``
 says what counts; ``services/statistics_rollup.py`` keeps these equal to it).
 
-A row holds what one owner's counted orders of one deal type came to on one company day.
+A row holds what one owner's counted orders of one deal type came to on one company day
+(the buyers, ``BuyerPeriod``, also in one month and in one year).
 The days are DATE columns: an order's sign date and a payment's date are company days
 already, so the sums do not depend on the company's time zone. A refund is a moment, whose
 day the time zone decides: refunds are summed by the moment (they are few), and a report
@@ -15,13 +16,14 @@ every opportunity's orders and lines.
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric
+from sqlalchemy import ForeignKey, Index, Numeric, PrimaryKeyConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gql_crm.db.base import Base
+from gql_crm.db.base import Base, str_enum
 
 Sum = Numeric(18, 2, asdecimal=True)
 
@@ -62,23 +64,38 @@ class ProductDay(_OwnerDayType, Base):
     amount: Mapped[Decimal] = mapped_column(Sum, doc="What the lines came to.")
 
 
-class BuyerDay(_OwnerDayType, Base):
-    """Who bought what: the lines of signed orders by (owner, day, deal type, product,
-    customer), so that a count of distinct buyers reads one row per purchase at most."""
+class Span(enum.StrEnum):
+    """How long the period of a row of buyers is; its ``day`` is the period's first day."""
 
-    __tablename__ = "statistics_buyer_days"
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+class BuyerPeriod(_OwnerDayType, Base):
+    """Who bought what: the lines of signed orders by (owner, period, deal type, product,
+    customer), for every day, month and year with purchases. A count of distinct buyers over
+    whole months or years then reads one row per buyer and product in each, not one per
+    purchase (over a year of the benchmark's data, 66,000 rows instead of 109,000)."""
+
+    __tablename__ = "statistics_buyer_periods"
     __table_args__ = (
-        # A caller's range of days, with what the count reads: an index-only scan.
-        Index(
-            "ix_statistics_buyer_days_owner_day",
+        # The key in the order a report reads it, a caller's range of periods of one span,
+        # with the lines beside it: an index-only scan, and the only index to keep.
+        PrimaryKeyConstraint(
             "owner_id",
+            "span",
             "day",
-            postgresql_include=["product_id", "customer_id", "lines"],
+            "product_id",
+            "customer_id",
+            "deal_type_id",
+            postgresql_include=["lines"],
         ),
     )
 
     product_id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(primary_key=True)
+    span: Mapped[Span] = mapped_column(str_enum(Span, 5), primary_key=True)
     lines: Mapped[int] = mapped_column(doc="Order lines.")
 
 
