@@ -1,5 +1,6 @@
 """Exports (F11): one registry entry per kind, each a query whose labelled columns are the
-sheet's; the job streams it in batches into a write-only workbook, so memory stays flat.
+sheet's; the job streams it in batches into a workbook (``workbook.write_table``), so
+memory stays flat.
 
 To add an export, register its query once::
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -78,6 +79,7 @@ from gql_crm.services.workbook import (
     KIND_COLUMN,
     cell,
     needs_cell,
+    write_table,
 )
 
 BATCH = 2000
@@ -147,42 +149,38 @@ async def _export(run: JobRun) -> Outcome:
         if needs_cell(_python_type(stmt.selected_columns[i]))
     ]
     masked = [(written.index(i), masker) for i, masker in masks.items() if i in written]
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(found.title)
-    sheet.append(headers)
 
-    def write(batch: Sequence[Any]) -> None:
-        for row in batch:
-            values = list(pick(row))
-            if flag is not None and not row[flag]:
-                for position, masker in masked:
-                    values[position] = masker(values[position])
-            for position in converted:
-                values[position] = cell(values[position])
-            sheet.append(values)
+    def values(row: Any) -> list[Any]:
+        picked = list(pick(row))
+        if flag is not None and not row[flag]:
+            for position, masker in masked:
+                picked[position] = masker(picked[position])
+        for position in converted:
+            picked[position] = cell(picked[position])
+        return picked
 
-    # A batch is written in a thread while the database sends the next one; one at a time,
-    # in order.
-    done = 0
-    writing: asyncio.Future[None] | None = None
-    try:
-        async with database.reader() as session:
-            result = await session.stream(stmt.execution_options(yield_per=BATCH))
-            async for batch in result.partitions(BATCH):
-                if writing is not None:
-                    await writing
-                    await run.progress(done, total)
-                writing = asyncio.ensure_future(asyncio.to_thread(write, batch))
-                done += len(batch)
-        if writing is not None:
-            await writing
-            await run.progress(done, total)
-    finally:
-        if writing is not None and not writing.done():
-            await asyncio.wait([writing])  # never two writers of one sheet
     prepare_dir(run.services.settings)
     key = new_key()
-    await asyncio.to_thread(workbook.save, file_path(run.services.settings, key))
+    loop = asyncio.get_running_loop()
+    done = 0
+    async with database.reader() as session:
+        result = await session.stream(stmt.execution_options(yield_per=BATCH))
+        batches = aiter(result.partitions(BATCH))
+
+        async def next_batch() -> Sequence[Any] | None:
+            await run.progress(done, total)  # raises once the job is cancelled
+            return await anext(batches, None)
+
+        # The sheet is written in a thread, which asks the event loop for each next batch.
+        def rows() -> Iterator[list[Any]]:
+            nonlocal done
+            while batch := asyncio.run_coroutine_threadsafe(next_batch(), loop).result():
+                done += len(batch)
+                yield from map(values, batch)
+
+        path = file_path(run.services.settings, key)
+        await asyncio.to_thread(write_table, path, found.title, headers, rows())
+    await run.progress(done, total)
     name = f"{found.title}.xlsx"
     return Outcome(True, done, result_key=key, result_name=name)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook, SheetVisibleEnum
+from rustpy_xlsxwriter import FastExcel
 
 from gql_crm.services.errors import InvalidInput
 
@@ -28,6 +29,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_EXPANDED_BYTES = 512 * 1024 * 1024
 MAX_RATIO = 200
 NOTE_PREFIX = "Note:"  # the first cell of a template's notes row
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b")
@@ -104,6 +106,27 @@ def cell(value: Any) -> Any:
 
 
 _AS_THEY_ARE = (str, int, float, Decimal, date)  # datetimes excepted (a date subclass)
+
+
+def write_table(
+    path: Path, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """A workbook of one sheet, ``title``: the headers, then the rows (values as ``cell``
+    gives them, one Python type per column), streamed from the iterable, so memory stays
+    flat whatever their number. rust_xlsxwriter writes it: an export of 100,000 customers
+    spent three quarters of its time in openpyxl's write-only cell writer."""
+    assert len(set(headers)) == len(headers), "a header names one column"
+
+    def records() -> Iterator[dict[str, Any]]:
+        empty = True
+        for row in rows:
+            empty = False
+            yield dict(zip(headers, row, strict=True))
+        if empty:
+            yield dict.fromkeys(headers)  # the header row alone
+
+    sheet = FastExcel(path).format(datetime_format=DATETIME_FORMAT).freeze(row=1)
+    sheet.sheet(title, records()).save()
 
 
 def needs_cell(python_type: type | None) -> bool:
