@@ -238,7 +238,8 @@ def _get(values: tuple[Any, ...], index: int | None) -> Any:
 
 
 async def _marked_copy(run: JobRun, report: Report) -> str:
-    """A copy of the uploaded sheet with the bad cells filled and a reason column."""
+    """A copy of the uploaded sheet with the bad cells filled and a reason column: every
+    row where it was, so that the problems' row numbers are the copy's too."""
     assert run.input_path is not None
     path = run.input_path
     settings = run.services.settings
@@ -246,10 +247,12 @@ async def _marked_copy(run: JobRun, report: Report) -> str:
 
     def write() -> None:
         # Refused for its rows, the file passed the container and sheet checks.
-        sheet = open_sheet(path, settings.max_import_rows, checked=True)
+        sheet = open_sheet(path, settings.max_import_rows, checked=True, every_row=True)
         out = Workbook(write_only=True)
         target = out.create_sheet("Problems")
         headers = sheet.headers
+        for _ in range(sheet.header_row - 1):
+            target.append([])
         target.append([*headers, REASON_HEADER])
         for number, values in sheet.rows:
             reasons = report.by_row.get(number, {})

@@ -221,14 +221,18 @@ class Sheet:
     spreadsheet numbers them)."""
 
     headers: list[str]
+    header_row: int
     rows: Iterator[tuple[int, tuple[Any, ...]]]
     size: int  # rows under the header, empty ones and a notes row included
 
 
-def open_sheet(path: Path, max_rows: int, *, checked: bool = False) -> Sheet:
+def open_sheet(
+    path: Path, max_rows: int, *, checked: bool = False, every_row: bool = False
+) -> Sheet:
     """The checked workbook's first sheet, its values as stored (no formula is evaluated:
     a workbook with formulas is refused); hidden sheets refused too. ``checked``: the file
-    passed the container and sheet checks already (a job reading its upload again)."""
+    passed the container and sheet checks already (a job reading its upload again).
+    Empty rows and a notes row are skipped unless ``every_row``."""
     if not checked:
         check_container(path)
         _scan_sheets(path, max_rows)
@@ -250,17 +254,18 @@ def open_sheet(path: Path, max_rows: int, *, checked: bool = False) -> Sheet:
         # Python.
         for number, values in enumerate(reader, start=first_row + 1):
             blank = values.count("")
-            if blank == len(values):
+            if blank == len(values) and not every_row:
                 continue
             first = values[0]
-            if number == first_row + 1 and isinstance(first, str) and first.startswith(NOTE_PREFIX):
+            notes = isinstance(first, str) and first.startswith(NOTE_PREFIX)
+            if number == first_row + 1 and notes and not every_row:
                 continue
             if blank:
                 yield number, tuple(None if v == "" else v for v in values)
             else:
                 yield number, tuple(values)
 
-    return Sheet(headers, rows(), max(0, sheet.height - 1))
+    return Sheet(headers, first_row, rows(), max(0, sheet.height - 1))
 
 
 def _header(value: Any) -> str:
