@@ -122,6 +122,7 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
     except ConfigurationError as error:
         raise click.UsageError(str(error)) from error
     from gql_crm.observability import logs, metrics
+    from gql_crm.web import processes
 
     if settings.metrics_enabled and workers > 1:
         metrics.prepare_processes(settings.data_dir / "metrics")
@@ -130,21 +131,23 @@ def serve(host: str, port: int, workers: int, demo: bool, access_log: bool) -> N
     if demo:
         asyncio.run(_prepare(settings, demo=True))
     click.echo(f"GraphQL at http://{host}:{port}/graphql")
-    uvicorn.run(
-        "gql_crm.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="debug" if settings.debug else "info",
-        log_config=logs.config(settings),
-        access_log=access_log,
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "log_level": "debug" if settings.debug else "info",
+        "log_config": logs.config(settings),
+        "access_log": access_log,
         # Compression buys little on small JSON events and costs ~100 KB of zlib state per
         # WebSocket connection.
-        ws_per_message_deflate=False,
+        "ws_per_message_deflate": False,
         # A WebSocket message is held to the request body limit, as an HTTP request is.
-        ws_max_size=settings.max_body_bytes,
-    )
+        "ws_max_size": settings.max_body_bytes,
+    }
+    if workers > 1 and processes.own_sockets_supported():
+        processes.serve(uvicorn.Config("gql_crm.app:create_app", **options), workers)
+    else:
+        uvicorn.run("gql_crm.app:create_app", workers=workers, **options)
 
 
 @main.command()
