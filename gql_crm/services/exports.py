@@ -168,7 +168,8 @@ async def _export(run: JobRun) -> Outcome:
         batches = aiter(result.partitions(BATCH))
 
         async def next_batch() -> Sequence[Any] | None:
-            await run.progress(done, total)  # raises once the job is cancelled
+            if done:
+                await run.progress(done, total)  # raises once the job is cancelled
             return await anext(batches, None)
 
         # The sheet is written in a thread, which asks the event loop for each next batch.
@@ -180,7 +181,6 @@ async def _export(run: JobRun) -> Outcome:
 
         path = file_path(run.services.settings, key)
         await asyncio.to_thread(write_table, path, found.title, headers, rows())
-    await run.progress(done, total)
     name = f"{found.title}.xlsx"
     return Outcome(True, done, result_key=key, result_name=name)
 
