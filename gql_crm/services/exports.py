@@ -23,6 +23,7 @@ import enum
 import operator
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -180,7 +181,8 @@ async def _export(run: JobRun) -> Outcome:
                 yield from map(values, batch)
 
         path = file_path(run.services.settings, key)
-        await asyncio.to_thread(write_table, path, found.title, headers, rows())
+        days = [names[i] for i in written if _python_type(stmt.selected_columns[i]) is date]
+        await asyncio.to_thread(write_table, path, found.title, headers, rows(), days)
     name = f"{found.title}.xlsx"
     return Outcome(True, done, result_key=key, result_name=name)
 

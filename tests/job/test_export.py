@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+from datetime import datetime
 from typing import Any
+
+from openpyxl import load_workbook
 
 from gql_crm.services.unit_of_work import Services
 from tests.graphql_client import GraphQLClient
@@ -86,3 +90,21 @@ async def test_every_kind_exports_for_an_administrator(
         assert header[0] and all(header), header
         # A row per contact (two); nothing was ordered: those sheets are their header alone.
         assert len(data) == (0 if kind in ("ORDERS", "PAYMENTS", "REFUNDS") else 2), kind
+
+
+async def test_days_are_shown_as_days_and_moments_with_their_time(
+    admin: GraphQLClient, services: Services
+) -> None:
+    await admin.data(
+        'mutation { createCustomer(input: {name: "Dated", acquiredOn: "2026-05-06"}) '
+        "{ __typename } }"
+    )
+    job = await export(admin, services, "CUSTOMERS")
+    sheet = load_workbook(io.BytesIO(await download(admin, job["resultUrl"]))).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    acquired = sheet.cell(2, header.index("Acquired on") + 1)
+    created = sheet.cell(2, header.index("Created at (UTC)") + 1)
+    assert acquired.value == datetime(2026, 5, 6) and acquired.number_format == "yyyy-mm-dd"
+    assert isinstance(created.value, datetime)
+    assert created.number_format == "yyyy-mm-dd hh:mm:ss"
+    assert sheet.freeze_panes == "A2"  # the header stays in view
