@@ -134,6 +134,13 @@ class Settings(BaseSettings):
     # Connections per process: as many as the requests it serves at once (each holds one only
     # while it reads or writes), so that the overflow, opened and closed per use, stays idle.
     db_pool_size: int = Field(default=20, gt=0)
+    # Statements one process sends straight to PostgreSQL at once (compiled reads and the
+    # principals they check); the others wait their turn, in order. PostgreSQL runs as many
+    # at a time as it has cores: more in flight only share them, and the unluckiest request
+    # waits longest (list page, two processes on two cores, 16 connections: p99 38-47 ms
+    # with no limit, 20-22 ms with 2; bench/README.md). Raise it when PostgreSQL has cores
+    # of its own to spare for each server process.
+    db_statements_at_once: int = Field(default=2, gt=0)
     # What PostgreSQL's planner takes a page read out of order to cost on our connections,
     # against 1 for one in order. PostgreSQL's own 4 models spinning disks; on SSDs, or with
     # the data in memory, it makes the planner scan whole tables where an index reads a few

@@ -55,19 +55,32 @@ class Database:
         )
         # SharedReads keeping a connection for their request's next wave.
         self.idle_reads: set[SharedReads] = set()
+        self._statements_at_once = settings.db_statements_at_once
+        self._turns: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    def _turn(self) -> asyncio.Semaphore:
+        """The turns of this process's statements sent straight to PostgreSQL (one set per
+        event loop: a semaphore belongs to the loop it first waits on)."""
+        loop = asyncio.get_running_loop()
+        if self._turns is None or self._turns[0] is not loop:
+            self._turns = (loop, asyncio.Semaphore(self._statements_at_once))
+        return self._turns[1]
 
     @contextlib.asynccontextmanager
     async def driver(self) -> AsyncIterator[Driver]:
         """A pooled connection's asyncpg connection (PostgreSQL) for statements sent straight
         to it (``fetch_text``, ``fetch_row``), without a session: checked out for the block
-        and given back after it."""
-        pooled = await self.engine.raw_connection()
-        try:
-            yield Driver(
-                pooled.driver_connection, pooled.info, lambda: greenlet_spawn(pooled.invalidate)
-            )
-        finally:
-            await greenlet_spawn(pooled.close)
+        and given back after it, at most ``db_statements_at_once`` blocks at a time."""
+        async with self._turn():
+            pooled = await self.engine.raw_connection()
+            try:
+                yield Driver(
+                    pooled.driver_connection,
+                    pooled.info,
+                    lambda: greenlet_spawn(pooled.invalidate),
+                )
+            finally:
+                await greenlet_spawn(pooled.close)
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

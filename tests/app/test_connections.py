@@ -118,3 +118,28 @@ async def test_the_planner_costs_random_reads_as_the_settings_say(
         await kept.dispose()
     blank = Settings.model_validate({"db_random_page_cost": "  "})
     assert blank.db_random_page_cost is None
+
+
+@pytest.mark.postgres
+async def test_statements_sent_straight_take_turns(settings: Settings, database: Database) -> None:
+    """No more than ``db_statements_at_once`` of a process's statements are in PostgreSQL at
+    a time; the others wait, and each still runs."""
+    if database.dialect != "postgresql":
+        pytest.skip("statements sent straight to asyncpg")
+    limited = Database(settings.model_copy(update={"db_statements_at_once": 2}))
+    inside = most = 0
+
+    async def read(n: int) -> int:
+        nonlocal inside, most
+        async with limited.driver() as driver:
+            inside += 1
+            most = max(most, inside)
+            answer: int = await driver.connection.fetchval("SELECT $1::int FROM pg_sleep(0.05)", n)
+            inside -= 1
+            return answer
+
+    try:
+        assert await asyncio.gather(*(read(n) for n in range(6))) == list(range(6))
+    finally:
+        await limited.dispose()
+    assert most == 2
