@@ -1,14 +1,16 @@
 """`gql-crm serve --workers N` on Linux: each process listens on a socket of its own, so a
 burst of new connections is spread over the processes instead of landing on whichever
-woke first."""
+woke first; a process that ends is replaced."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import pytest
 
 from gql_crm.db.engine import Database
@@ -44,16 +46,24 @@ def _owners(inodes: set[str]) -> Counter[int]:
     return +held
 
 
+async def _listening_processes(port: int, count: int, without: int = 0) -> Counter[int]:
+    """The processes listening on ``port`` once there are ``count`` of them (``without``
+    that one), waiting up to 20 s: a process answers before the others have started."""
+    listening: Counter[int] = Counter()
+    for _ in range(200):
+        listening = _owners(_sockets(port, LISTEN))
+        if len(listening) == count and without not in listening:
+            break
+        await asyncio.sleep(0.1)
+    return listening
+
+
 async def test_each_process_accepts_on_its_own_socket_and_a_burst_is_spread(
     settings: Settings, database: Database, redis_url: str, tmp_path: Path
 ) -> None:
     async with serve(settings, redis_url, tmp_path, workers=2) as base:
         port = int(base.rsplit(":", 1)[1])
-        for _ in range(100):  # one process answers first; the other may still be starting
-            listening = _owners(_sockets(port, LISTEN))
-            if len(listening) == 2:
-                break
-            await asyncio.sleep(0.1)
+        listening = await _listening_processes(port, 2)
         assert len(listening) == 2 and set(listening.values()) == {1}, listening
         # 32 connections opened at once, kept open: a shared socket gives them all to the
         # process that wakes first; two sockets all to one only once in 2**31 bursts.
@@ -71,3 +81,17 @@ async def test_each_process_accepts_on_its_own_socket_and_a_burst_is_spread(
         finally:
             for _, writer in opened:
                 writer.close()
+
+
+async def test_a_process_that_ends_is_replaced(
+    settings: Settings, database: Database, redis_url: str, tmp_path: Path
+) -> None:
+    async with serve(settings, redis_url, tmp_path, workers=2) as base:
+        port = int(base.rsplit(":", 1)[1])
+        first = await _listening_processes(port, 2)
+        killed = min(first)
+        os.kill(killed, signal.SIGKILL)
+        after = await _listening_processes(port, 2, without=killed)
+        assert killed not in after and len(after) == 2, (first, after)
+        async with httpx.AsyncClient(base_url=base) as client:
+            assert (await client.get("/readyz")).status_code == 200
