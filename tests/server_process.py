@@ -86,7 +86,8 @@ async def serve(
         await _wait_until(ready, f"server on port {port}")
         yield base
     finally:
-        process.terminate()
+        with contextlib.suppress(ProcessLookupError):  # a test may have ended it already
+            process.terminate()
         try:
             await asyncio.wait_for(process.wait(), 10)
         except TimeoutError:

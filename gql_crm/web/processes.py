@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import multiprocessing.connection
+import os
 import signal
 import socket
 import sys
@@ -46,8 +48,18 @@ def _socket(host: str, port: int, *, shared: bool) -> socket.socket:
     return sock
 
 
+def _stop_when_the_parent_ends() -> None:
+    """A process whose parent was killed (it cannot pass on a signal then) stops too, as
+    on SIGTERM, instead of serving on unsupervised."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 def _serve(config: uvicorn.Config) -> None:
     """One server process: its own socket on the port, then uvicorn's server on it."""
+    threading.Thread(target=_stop_when_the_parent_ends, daemon=True).start()
     config.configure_logging()
     try:
         sock = _socket(config.host, config.port, shared=True)

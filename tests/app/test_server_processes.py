@@ -1,6 +1,6 @@
 """`gql-crm serve --workers N` on Linux: each process listens on a socket of its own, so a
 burst of new connections is spread over the processes instead of landing on whichever
-woke first; a process that ends is replaced."""
+woke first; a process that ends is replaced, and all end with their parent."""
 
 from __future__ import annotations
 
@@ -95,3 +95,23 @@ async def test_a_process_that_ends_is_replaced(
         assert killed not in after and len(after) == 2, (first, after)
         async with httpx.AsyncClient(base_url=base) as client:
             assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_the_processes_stop_when_their_parent_is_killed(
+    settings: Settings, database: Database, redis_url: str, tmp_path: Path
+) -> None:
+    async with serve(settings, redis_url, tmp_path, workers=2) as base:
+        port = int(base.rsplit(":", 1)[1])
+        children = await _listening_processes(port, 2)
+        parents = {_parent(pid) for pid in children}
+        assert len(parents) == 1, parents
+        os.kill(parents.pop(), signal.SIGKILL)  # no chance to stop its processes itself
+        for _ in range(200):
+            if not _owners(_sockets(port, LISTEN)):
+                break
+            await asyncio.sleep(0.1)
+        assert not _owners(_sockets(port, LISTEN)), "nobody serves on unsupervised"
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
