@@ -24,7 +24,7 @@ def free_port() -> int:
         return port
 
 
-async def _wait_until(check: object, what: str, seconds: float = 20.0) -> None:
+async def wait_until(check: object, what: str, seconds: float = 20.0) -> None:
     deadline = asyncio.get_running_loop().time() + seconds
     while True:
         try:
@@ -83,7 +83,7 @@ async def serve(
             return (await client.get(f"{base}/readyz")).status_code == 200
 
     try:
-        await _wait_until(ready, f"server on port {port}")
+        await wait_until(ready, f"server on port {port}")
         yield base
     finally:
         with contextlib.suppress(ProcessLookupError):  # a test may have ended it already
@@ -132,7 +132,7 @@ class RedisServer:
             writer.close()
             return True
 
-        await _wait_until(accepts, "redis-server")
+        await wait_until(accepts, "redis-server")
 
     async def stop(self) -> None:
         if self.process is not None:

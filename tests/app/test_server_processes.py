@@ -16,7 +16,7 @@ import pytest
 from gql_crm.db.engine import Database
 from gql_crm.settings import Settings
 from gql_crm.web.processes import own_sockets_supported
-from tests.server_process import serve
+from tests.server_process import serve, wait_until
 
 pytestmark = pytest.mark.skipif(
     not own_sockets_supported(), reason="the kernel balances SO_REUSEPORT sockets on Linux"
@@ -50,11 +50,13 @@ async def _listening_processes(port: int, count: int, without: int = 0) -> Count
     """The processes listening on ``port`` once there are ``count`` of them (``without``
     that one), waiting up to 20 s: a process answers before the others have started."""
     listening: Counter[int] = Counter()
-    for _ in range(200):
+
+    async def settled() -> bool:
+        nonlocal listening
         listening = _owners(_sockets(port, LISTEN))
-        if len(listening) == count and without not in listening:
-            break
-        await asyncio.sleep(0.1)
+        return len(listening) == count and without not in listening
+
+    await wait_until(settled, f"{count} processes listening on port {port}")
     return listening
 
 
@@ -72,11 +74,13 @@ async def test_each_process_accepts_on_its_own_socket_and_a_burst_is_spread(
         )
         try:
             accepted = Counter[int]()
-            for _ in range(50):  # until both processes have accepted them all
+
+            async def all_accepted() -> bool:
+                nonlocal accepted
                 accepted = _owners(_sockets(port, ESTABLISHED)) - Counter({os.getpid(): 32})
-                if sum(accepted[pid] for pid in listening) == 32:
-                    break
-                await asyncio.sleep(0.1)
+                return sum(accepted[pid] for pid in listening) == 32
+
+            await wait_until(all_accepted, "the 32 connections accepted", seconds=5)
             assert all(accepted[pid] > 0 for pid in listening), accepted
         finally:
             for _, writer in opened:
@@ -106,10 +110,11 @@ async def test_the_processes_stop_when_their_parent_is_killed(
         parents = {_parent(pid) for pid in children}
         assert len(parents) == 1, parents
         os.kill(parents.pop(), signal.SIGKILL)  # no chance to stop its processes itself
-        for _ in range(200):
-            if not _owners(_sockets(port, LISTEN)):
-                break
-            await asyncio.sleep(0.1)
+
+        async def port_free() -> bool:
+            return not _owners(_sockets(port, LISTEN))
+
+        await wait_until(port_free, f"port {port} free")
         assert not _owners(_sockets(port, LISTEN)), "nobody serves on unsupervised"
 
 
