@@ -127,8 +127,3 @@ def pg_days(days: int | ColumnElement[Any]) -> ColumnElement[Any]:
     interval of days would follow the session's time zone over a daylight-saving change."""
     hours = (literal(days) if isinstance(days, int) else days) * 24
     return func.make_interval(0, 0, 0, 0, hours)
-
-
-def pg_month_start(day: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The first day of ``day``'s month (a date)."""
-    return cast(func.date_trunc("month", day), Date)

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
 from gql_crm.db.base import ZERO
-from gql_crm.db.local_time import pg_company_day, pg_days, pg_month_start
+from gql_crm.db.local_time import PeriodStart, pg_company_day, pg_days
 from gql_crm.db.models import (
     Announcement,
     CallRecord,
@@ -144,7 +144,7 @@ class Terms:
         return cls(
             now=now,
             today=today,
-            month_start=pg_month_start(today),
+            month_start=PeriodStart("month", today),
             schedules_until=now.op("+")(pg_days(SCHEDULE_DAYS)),
             receivables_until=today.op("+")(literal_column(str(RECEIVABLE_DAYS))),
             deliveries_until=today.op("+")(literal_column(str(DELIVERY_DAYS))),
