@@ -190,7 +190,11 @@ def on_customer(
 
 
 def _on_customer(
-    principal: Principal, owner_column: Column, customer_column: Column, *customer_state: Any
+    principal: Principal,
+    owner_column: Column,
+    customer_column: Column,
+    *customer_state: Any,
+    narrowed: bool = True,
 ) -> ColumnElement[bool]:
     owner_in_scope = scope_filter(principal, Customer.owner_id)
     on_reachable_customer = exists().where(
@@ -199,29 +203,34 @@ def _on_customer(
         or_(scope_filter(principal, owner_column), owner_in_scope),
         *customer_state,
     )
-    # Implied by the rule below, and written so that PostgreSQL finds the candidates by index
-    # (records of owners in scope, records on the customers of owners in scope) instead of
-    # testing the correlated rule on every row of the table.
-    record_id = owner_column.class_.id
-    candidates = (
-        true()
-        if principal.visible_owner_ids is None
-        else record_id.in_(
-            union(  # self-contained: never correlated to a statement reading the same table
-                select(record_id).where(scope_filter(principal, owner_column)).correlate(None),
-                select(record_id)
-                .join(Customer, Customer.id == customer_column)
-                .where(owner_in_scope)
-                .correlate(None),
-            )
-        )
+    rule = or_(
+        on_reachable_customer,
+        and_(customer_column.is_(None), scope_filter(principal, owner_column)),
     )
-    return and_(
-        candidates,
-        or_(
-            on_reachable_customer,
-            and_(customer_column.is_(None), scope_filter(principal, owner_column)),
-        ),
+    if not narrowed:
+        return rule
+    key = owner_column.class_.id
+    return and_(_among_candidates(principal, key, owner_column, customer_column), rule)
+
+
+def _among_candidates(
+    principal: Principal, key: ColumnElement[Any], owner_column: Column, customer_column: Column
+) -> ColumnElement[bool]:
+    """``key`` names one of the records ``_on_customer`` may let through: those of owners in
+    scope and those on the customers of owners in scope. Implied by the rule, and written so
+    that PostgreSQL finds the candidates by index instead of testing the correlated rule on
+    every row of the table."""
+    if principal.visible_owner_ids is None:
+        return true()
+    record_id = owner_column.class_.id
+    return key.in_(
+        union(  # self-contained: never correlated to a statement reading the same table
+            select(record_id).where(scope_filter(principal, owner_column)).correlate(None),
+            select(record_id)
+            .join(Customer, Customer.id == customer_column)
+            .where(scope_filter(principal, Customer.owner_id))
+            .correlate(None),
+        )
     )
 
 
@@ -306,11 +315,22 @@ def opportunity(principal: Principal) -> ColumnElement[bool]:
     return on_customer(principal, Opportunity.owner_id, Opportunity.customer_id)
 
 
-def order(principal: Principal) -> ColumnElement[bool]:
-    """Live orders on a visible customer whose owner (or the customer's) is in scope."""
-    return and_(
-        Order.deleted_at.is_(None), on_customer(principal, Order.owner_id, Order.customer_id)
-    )
+def order(principal: Principal, narrowed: bool = True) -> ColumnElement[bool]:
+    """Live orders on a visible customer whose owner (or the customer's) is in scope.
+    ``narrowed=False`` leaves out the candidates' index narrowing, for a statement that
+    narrowed the orders already (``order_among``) and tests the rule on a few of them."""
+    reach = _on_customer(
+        principal, Order.owner_id, Order.customer_id, Customer.deleted_at.is_(None),
+        narrowed=narrowed,
+    )  # fmt: skip
+    return and_(Order.deleted_at.is_(None), reach)
+
+
+def order_among(principal: Principal, order_id: Any) -> ColumnElement[bool]:
+    """``order_id`` names one of the orders ``order`` may let through (a superset, found
+    by index): a statement over a table referencing orders narrows its rows with it before
+    joining the orders."""
+    return _among_candidates(principal, order_id, Order.owner_id, Order.customer_id)
 
 
 def binned_order(principal: Principal) -> ColumnElement[bool]:

@@ -219,15 +219,34 @@ def releasing(principal: Principal, terms: Terms) -> Select[Any]:
 
 def receivables(principal: Principal, terms: Terms) -> Select[PaymentPlan, Order]:
     """Plans due within 30 days (or overdue) that the order's payments do not yet meet
-    (``PaymentPlan.met``, kept by the payment service), with their orders."""
-    return (
-        select(PaymentPlan, Order)
-        .join(Order, Order.id == PaymentPlan.order_id)
+    (``PaymentPlan.met``, kept by the payment service), with their orders.
+
+    The open plans due by then come first, in their order, from the unmet plans' index
+    (narrowed to the orders the caller may see by the orders' indexes); the order rule is
+    then tested on them one by one until ``limit`` pass. Joined first, the rule was tested
+    on every open plan of the company for a caller who sees all orders."""
+    due = (
+        select(PaymentPlan.id, PaymentPlan.order_id, PaymentPlan.due_on)
         .where(
             not_(PaymentPlan.met),
             PaymentPlan.due_on <= terms.receivables_until,
-            visibility.order(principal),
+            visibility.order_among(principal, PaymentPlan.order_id),
         )
+        .order_by(*RECEIVABLE_ORDER)
+        .offset(0)  # keeps PostgreSQL from merging it into the join below
+        .subquery("due")
+    )
+    first_visible = (
+        select(due.c.id)
+        .join(Order, Order.id == due.c.order_id)
+        .where(visibility.order(principal, narrowed=False))
+        .order_by(due.c.due_on, due.c.id)
+        .limit(terms.limit)
+    )
+    return (
+        select(PaymentPlan, Order)
+        .join(Order, Order.id == PaymentPlan.order_id)
+        .where(PaymentPlan.id.in_(first_visible))
         .order_by(*RECEIVABLE_ORDER)
         .limit(terms.limit)
     )

@@ -18,6 +18,7 @@ from gql_crm.db.models import (
     Customer,
     DeliveryPlan,
     DeliveryRecord,
+    Order,
     OrderLine,
     PaymentPlan,
     PaymentRecord,
@@ -217,6 +218,29 @@ async def test_overdue_receivables(sales1: GraphQLClient, services: Services) ->
     overdue = [r["plan"]["amount"] for r in bench["receivables"] if r["overdue"]]
     assert overdue == ["40.00", "40.00"]
     assert len(bench["receivables"]) == 4
+
+
+async def test_receivables_are_the_first_open_plans_the_caller_may_see(
+    gql: GraphQLClient, services: Services
+) -> None:
+    """Open plans of orders the caller may not see come first in due order (sales2's, and
+    due dates running against the ids); each caller's page is still their own first plans,
+    as a recomputation orders them."""
+    await _seed(services, "sales2", 3)
+    await _seed(services, "sales1", 3)
+    async with services.database.writer() as session, session.begin():
+        plans = list(await session.scalars(select(PaymentPlan).where(PaymentPlan.met.is_(False))))
+        for n, plan in enumerate(sorted(plans, key=lambda plan: -plan.id)):
+            plan.due_on = (START + timedelta(days=n // 2)).date()  # pairs share a day
+        by_owner = select(Order.id, User.login_name).join(User, User.id == Order.owner_id)
+        owners = dict((await session.execute(by_owner)).all())
+        due = sorted((plan.due_on, plan.id, owners[plan.order_id]) for plan in plans)
+    for login_name, first in (("sales1", 2), ("sales1", 20), ("sales2", 3), ("admin", 5)):
+        client = await gql.as_user(login_name)
+        query = f"{{ workbench(first: {first}) {{ receivables {{ plan {{ id }} }} }} }}"
+        receivables = (await client.data(query))["workbench"]["receivables"]
+        seen = [plan_id for _, plan_id, owner in due if login_name in (owner, "admin")]
+        assert [r["plan"]["id"] for r in receivables] == seen[:first], login_name
 
 
 async def test_workbench_statement_count_is_constant(

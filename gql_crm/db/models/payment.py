@@ -14,12 +14,13 @@ class PaymentPlan(Base):
 
     __tablename__ = "payment_plans"
     __table_args__ = (
-        # The workbench's receivables: the open plans of an order, by due date, without
-        # reading the plans already met.
+        # The workbench's receivables: the open plans in their order (due date, id), with
+        # their orders (PostgreSQL), without reading the plans already met or the table.
         Index(
             "ix_payment_plans_unmet",
-            "order_id",
             "due_on",
+            "id",
+            postgresql_include=["order_id"],
             sqlite_where=text("NOT met"),
             postgresql_where=text("NOT met"),
         ),
