@@ -4,6 +4,7 @@
     .venv/bin/python -m bench.customer_view              # ~2 minutes: the customer view
     .venv/bin/python -m bench.customer_view --read list  # a list page of one owner's customers
     .venv/bin/python -m bench.customer_view --read workbench   # sales01's workbench (ours only)
+    .venv/bin/python -m bench.customer_view --read workbench --login bench   # who sees everyone
 
 Both servers answer the same 16-part customer view (written in each one's names) for customer
 ids rotating over every seeded customer, passed as a GraphQL variable, under the same load
@@ -13,6 +14,8 @@ again with one, then with compiled reads switched off: every query through Straw
 loaders, and last with one and with four connections: the time a user waits when few others
 are asking); the benchmark user logs in and goes through the normal permission path.
 PostGraphile reads the same tables without any permission checks (the peer's reference setup).
+The workbench has no peer: its baseline is our server answering ``{ __typename }`` under the
+same load, a read of nothing, the most any read reaches on the machine.
 Nothing is cached across requests in either server beyond parsed and planned documents, and
 in ours each token's principal, which the one statement of a compiled answer checks against
 the database (a request answered otherwise reads it again first); never a response.
@@ -26,7 +29,7 @@ import json
 import os
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -366,11 +369,23 @@ async def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--customers", type=int, default=10_000, help="ids rotate over 1..N")
     parser.add_argument("--read", choices=("view", "list", "workbench"), default="view")
+    parser.add_argument("--login", help="who reads (the workbench: sales01, scope 'own'; "
+                        "manager01 sees a department, bench everyone)")  # fmt: skip
     args = parser.parse_args()
     await prepare(args.customers)
     read = reads(args.customers)[args.read]
-    print(f"{args.read}, {CONNECTIONS} connections, {args.seconds} s, ids {read.ids}")
-    peer = await postgraphile(read, args.seconds) if read.peer else None
+    if args.login:
+        read = replace(read, login=args.login)
+    under = f"{CONNECTIONS} connections, {args.seconds} s, ids {read.ids}"
+    print(f"{args.read} as {read.login}, {under}")
+    # Without a peer, the baseline is our own server answering a query that reads nothing:
+    # the most any read can reach on this machine under the same load.
+    floor = replace(read, ours="{ __typename }", root="__typename")
+    if read.peer:
+        baseline = await postgraphile(read, args.seconds)
+    else:
+        nothing = await ours(2, floor, args.seconds)
+        baseline = replace(nothing, name=f"{nothing.name}, {floor.ours}")
     results = [
         await ours(2, read, args.seconds),
         await ours(1, read, args.seconds),
@@ -381,14 +396,15 @@ async def main() -> None:
     ]
     print("| server | req/s | p50 | p99 | requests | failed | response |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for figures in ([peer] if peer else []) + results:
+    for figures in [baseline, *results]:
         print(figures.row())
-    for figures in results[: -len(FEWER_CONNECTIONS)]:  # the peer ran with 16 connections
-        if peer is None:
-            break
+    for figures in results[: -len(FEWER_CONNECTIONS)]:  # the baseline ran with 16
+        if not read.peer:
+            print(f"{figures.name}: throughput {figures.rps / baseline.rps:.2f}x a read of nothing")
+            continue
         print(
-            f"{figures.name}: throughput {figures.rps / peer.rps:.2f}x PostGraphile, "
-            f"p99 {figures.p99 / peer.p99:.2f}x PostGraphile's"
+            f"{figures.name}: throughput {figures.rps / baseline.rps:.2f}x PostGraphile, "
+            f"p99 {figures.p99 / baseline.p99:.2f}x PostGraphile's"
         )
 
 
