@@ -124,17 +124,24 @@ async def claim(
     due = and_(OutboxMessage.status.in_(_DUE_STATUSES), OutboxMessage.next_attempt_at <= now)
     if kinds is not None:
         due = and_(due, OutboxMessage.kind.in_(kinds))
+    # Chosen once: as a subquery of the update, PostgreSQL may run the locking read again
+    # for each row it updates (a nested loop, when the table has no statistics yet), and
+    # each run skips what other workers locked meanwhile. Rows locked by one run and not
+    # chosen by the next stayed locked and unclaimed, and one claim could take more than
+    # its limit.
     chosen = (
         select(OutboxMessage.id)
         .where(due)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("chosen")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     table = core_table(OutboxMessage)
     statement = (
         update(table)
-        .where(table.c.id.in_(chosen.scalar_subquery()), due)
+        .where(table.c.id.in_(select(chosen.c.id)), due)
         .values(
             status=OutboxStatus.SENDING,
             attempts=table.c.attempts + 1,

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from gql_crm.clock import FrozenClock
@@ -317,6 +317,23 @@ async def test_a_slow_endpoint_does_not_hold_the_others(
     await make_customer_through(admin)
     assert await outbox.deliver_due(services) == 2
     assert [s for s, *_ in await deliveries(services)] == [OutboxStatus.DELIVERED] * 2
+
+
+async def test_a_claim_takes_its_limit_when_the_table_looks_empty_to_the_planner(
+    admin: GraphQLClient, services: Services, receiver: Receiver
+) -> None:
+    """Statistics taken while the outbox was empty (as on a new database) plan the claim as
+    a nested loop, where a locking subquery would run again for every row updated."""
+    if services.database.dialect == "postgresql":
+        async with services.database.writer() as session, session.begin():
+            await session.execute(text("ANALYZE outbox"))
+    await register(admin, receiver.url(), "customer.released")
+    async with UnitOfWork(services, None) as uow:
+        for n in range(60):
+            webhook.record(uow, "customer.released", {"customerIds": [n]}, None, public=True)
+    assert len(await outbox.claim(services, 25)) == 25
+    statuses = [status for status, *_ in await deliveries(services)]
+    assert statuses.count(OutboxStatus.SENDING) == 25
 
 
 async def test_two_workers_never_claim_the_same_message(
