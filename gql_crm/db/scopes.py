@@ -18,16 +18,20 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Text,
+    and_,
     bindparam,
     cast,
     exists,
     func,
+    or_,
     select,
     true,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from gql_crm.auth.principal import Principal
 from gql_crm.db.engine import ASYNCPG_DIALECT, Reads, fetch_row, session_driver
@@ -57,24 +61,46 @@ def scope_filter(
     return owner_column.in_(sorted(principal.visible_owner_ids))
 
 
-def department_subtree(roots: Select[int]) -> Select[int]:
-    """Ids of the given departments and of all departments below them."""
-    tree = roots.cte("department_tree", recursive=True)
+def department_subtree(roots: Select[int], *, nested: bool = False) -> Select[int]:
+    """Ids of the given departments and of all departments below them. ``nested``: written
+    inside the statement it is part of, for roots correlated to that statement's rows."""
+    tree = roots.cte("department_tree", recursive=True, nesting=nested)
     children = select(Department.id).join(tree, Department.parent_id == tree.c.id)
     tree = tree.union(children)
     return select(tree.c.id)
 
 
-def _members(user_id: int, department_id: int | None, scope: DataScope) -> Select[Any] | None:
-    """The users of the departments the scope covers; None when it covers no department
-    (everyone's records, or only the user's own)."""
-    if scope is DataScope.OWN_AND_SUBORDINATES:
-        roots = select(Department.id).where(Department.manager_id == user_id)
-    elif scope in (DataScope.ALL, DataScope.OWN) or department_id is None:
-        return None
-    else:
-        roots = select(Department.id).where(Department.id == department_id)
-    return select(User.id).where(User.department_id.in_(department_subtree(roots)))
+_MEMBER = aliased(User, name="member")
+
+
+def _members(user_id: Any, department_id: Any, scope: Any) -> Select[int]:
+    """The users of the departments a scope covers besides the user's own records: the
+    departments the user manages and those below them (own and subordinates), or the user's
+    department and those below it (department); none for the other scopes. Of values, or of
+    the columns of a statement reading the user (correlated to it)."""
+    roots = select(Department.id).where(
+        or_(
+            and_(scope == DataScope.OWN_AND_SUBORDINATES, Department.manager_id == user_id),
+            and_(scope == DataScope.DEPARTMENT, Department.id == department_id),
+        )
+    )
+    correlated = not isinstance(user_id, int)
+    if correlated:
+        roots = roots.correlate_except(Department)
+    subtree = department_subtree(roots, nested=correlated)
+    return select(_MEMBER.id).where(_MEMBER.department_id.in_(subtree))
+
+
+def _covers_departments(department_id: int | None, scope: DataScope) -> bool:
+    return scope is DataScope.OWN_AND_SUBORDINATES or (
+        scope is DataScope.DEPARTMENT and department_id is not None
+    )
+
+
+def _visible_owners(
+    user_id: int, scope: DataScope, members: Iterable[int]
+) -> frozenset[int] | None:
+    return None if scope is DataScope.ALL else frozenset({user_id, *members})
 
 
 async def visible_owner_ids(
@@ -82,15 +108,11 @@ async def visible_owner_ids(
 ) -> frozenset[int] | None:
     """Whose records the scope covers (None: everyone's); ``sessions`` gives a session when
     the members of departments must be read."""
-    if scope is DataScope.ALL:
-        return None
-    members = _members(user_id, department_id, scope)
-    if members is None:
-        return frozenset({user_id})
-    async with sessions() as session:
-        ids = set((await session.scalars(members)).all())
-    ids.add(user_id)
-    return frozenset(ids)
+    members: list[int] = []
+    if _covers_departments(department_id, scope):
+        async with sessions() as session:
+            members = list(await session.scalars(_members(user_id, department_id, scope)))
+    return _visible_owners(user_id, scope, members)
 
 
 # Built once: every request authenticates, and building the statement (coercing each
@@ -105,21 +127,32 @@ _PRINCIPAL = (
         *_MAY_ACT,
     )
 )
+# The members of the departments the user's scope covers, in the statement (PostgreSQL): a
+# token's principal is one statement whatever its scope.
+_MEMBERS = _members(User.id, User.department_id, Position.data_scope).subquery()
+_MEMBER_IDS = select(func.array_agg(aggregate_order_by(_MEMBERS.c.id, _MEMBERS.c.id)))
 # What a token's principal is built from, as one value (PostgreSQL). A request holding a
 # principal built from that value a moment ago has its statement check the value
 # (``principal_guard``) instead of reading the principal again first.
 _FINGERPRINT = func.md5(
     cast(
-        tuple_(User.login_name, User.department_id, Position.permissions, Position.data_scope), Text
+        tuple_(
+            User.login_name,
+            User.department_id,
+            Position.permissions,
+            Position.data_scope,
+            _MEMBER_IDS.scalar_subquery(),
+        ),
+        Text,
     )
 )
-_PRINCIPAL_COMPILED = _PRINCIPAL.add_columns(_FINGERPRINT).compile(dialect=ASYNCPG_DIALECT)
+_PRINCIPAL_COMPILED = _PRINCIPAL.add_columns(_MEMBER_IDS.scalar_subquery(), _FINGERPRINT).compile(
+    dialect=ASYNCPG_DIALECT
+)
 _PRINCIPAL_SQL = str(_PRINCIPAL_COMPILED)
-_PRINCIPAL_PARAMETERS = tuple(_PRINCIPAL_COMPILED.positiontup or ())  # names of $1, $2...
 _GUARD = exists(
     _PRINCIPAL.with_only_columns(User.id).where(bindparam("fingerprint") == _FINGERPRINT)
 ).compile(dialect=ASYNCPG_DIALECT)
-_GUARD_PARAMETERS = tuple(_GUARD.positiontup or ())
 _NUMBER = re.compile(r"\$(\d+)\b")
 # A key that is not revoked, with its owner if the owner may act (expiry is the clock's).
 _KEY_HOLDER = (
@@ -165,17 +198,20 @@ async def load_principal(
     # the rest of a compiled read's request.
     parameters = {"user_id": user_id, "token_version": token_version}
     if session.get_bind().dialect.name == "postgresql":
-        row = await fetch_row(await session_driver(session), _PRINCIPAL_SQL, _values(parameters))
-    else:
-        row = (await session.execute(_PRINCIPAL, parameters)).one_or_none()
-    return await _token_principal(_given(session), user_id, row)
+        driver = await session_driver(session)
+        row = await fetch_row(driver, _PRINCIPAL_SQL, _positional(_PRINCIPAL_COMPILED, parameters))
+        return _read_principal_row(user_id, row)
+    row = (await session.execute(_PRINCIPAL, parameters)).one_or_none()
+    if row is None:
+        return None
+    login_name, department_id, permissions, scope = row
+    return await _principal(_given(session), user_id, login_name, department_id, permissions, scope)
 
 
 @dataclass(frozen=True, slots=True)
 class Vouched:
     """A token's principal, with the fingerprint of what it was built from when a statement
-    can check that it still stands (``principal_guard``): on PostgreSQL, for a scope that
-    covers no department."""
+    can check that it still stands (``principal_guard``; on PostgreSQL)."""
 
     principal: Principal
     fingerprint: str | None
@@ -183,21 +219,16 @@ class Vouched:
 
 async def read_principal(reads: Reads, user_id: int, token_version: int) -> Vouched | None:
     """``load_principal`` for a request's reads: on PostgreSQL its statement goes to a pooled
-    connection without a session (which costs more CPU than the statement), and a session
-    is opened only when the caller's scope needs the members of departments."""
+    connection without a session (which costs more CPU than the statement)."""
     if reads.dialect != "postgresql":
         async with reads.reader() as session:
             principal = await load_principal(session, user_id, token_version)
         return None if principal is None else Vouched(principal, None)
     parameters = {"user_id": user_id, "token_version": token_version}
     async with reads.driver() as driver:
-        row = await fetch_row(driver, _PRINCIPAL_SQL, _values(parameters))
-    principal = await _token_principal(reads.reader, user_id, row)
-    if principal is None:
-        return None
-    # Members of departments change without the user's row: not a fingerprint's to vouch for.
-    members = _members(user_id, principal.department_id, principal.data_scope)
-    return Vouched(principal, row[-1] if members is None else None)
+        row = await fetch_row(driver, _PRINCIPAL_SQL, _positional(_PRINCIPAL_COMPILED, parameters))
+    principal = _read_principal_row(user_id, row)
+    return None if principal is None else Vouched(principal, row[-1])
 
 
 def principal_guard(first: int) -> str:
@@ -208,19 +239,25 @@ def principal_guard(first: int) -> str:
 
 def guard_values(user_id: int, token_version: int, fingerprint: str) -> tuple[Any, ...]:
     given = {"user_id": user_id, "token_version": token_version, "fingerprint": fingerprint}
-    return tuple(given[name] for name in _GUARD_PARAMETERS)
+    return _positional(_GUARD, given)
 
 
-def _values(parameters: dict[str, int]) -> tuple[int, ...]:
-    return tuple(parameters[name] for name in _PRINCIPAL_PARAMETERS)
+def _positional(compiled: SQLCompiler, given: dict[str, Any]) -> tuple[Any, ...]:
+    """The values of a statement compiled once, in its $1, $2... order: those given, and
+    the constants it holds (the scopes it compares with)."""
+    values = compiled.construct_params(given)
+    return tuple(values[name] for name in compiled.positiontup or ())
 
 
-async def _token_principal(sessions: Sessions, user_id: int, row: Any) -> Principal | None:
+def _read_principal_row(user_id: int, row: Any) -> Principal | None:
+    """A token's principal from the row of ``_PRINCIPAL_SQL`` (PostgreSQL), which holds the
+    members of the departments its scope covers."""
     if row is None:
         return None
-    login_name, department_id, permissions, scope = row[:4]  # on PostgreSQL, a fingerprint
-    scope = None if scope is None else DataScope(scope)  # the driver gives its text
-    return await _principal(sessions, user_id, login_name, department_id, permissions, scope)
+    login_name, department_id, permissions, scope, members = row[:5]  # then a fingerprint
+    scope = _scope(scope)
+    visible = _visible_owners(user_id, scope, members or ())
+    return _built(user_id, login_name, department_id, permissions, scope, visible)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,19 +296,42 @@ async def _principal(
     login_name: str,
     department_id: int | None,
     permissions: Iterable[str] | None,
-    scope: DataScope | None,
+    scope: str | None,
     *,
     token_expires_at: datetime | None = None,
     api_key_id: int | None = None,
 ) -> Principal:
-    scope = scope or DataScope.OWN  # no position: own records only
+    data_scope = _scope(scope)
+    visible = await visible_owner_ids(sessions, user_id, department_id, data_scope)
+    return _built(
+        user_id, login_name, department_id, permissions, data_scope, visible,
+        token_expires_at=token_expires_at, api_key_id=api_key_id,
+    )  # fmt: skip
+
+
+def _scope(value: str | None) -> DataScope:
+    """A position's scope (the driver gives its text); no position: own records only."""
+    return DataScope(value) if value else DataScope.OWN
+
+
+def _built(
+    user_id: int,
+    login_name: str,
+    department_id: int | None,
+    permissions: Iterable[str] | None,
+    scope: DataScope,
+    visible_owner_ids: frozenset[int] | None,
+    *,
+    token_expires_at: datetime | None = None,
+    api_key_id: int | None = None,
+) -> Principal:
     return Principal(
         user_id=user_id,
         login_name=login_name,
         department_id=department_id,
         permissions=_shared(frozenset(permissions or ())),
         data_scope=scope,
-        visible_owner_ids=await visible_owner_ids(sessions, user_id, department_id, scope),
+        visible_owner_ids=visible_owner_ids,
         token_expires_at=token_expires_at,
         api_key_id=api_key_id,
     )

@@ -278,10 +278,12 @@ async def _prune(uow: UnitOfWork) -> None:
         .where(LoginThrottle.expires_at <= uow.now)
         .limit(PRUNE_BATCH)
         .with_for_update(skip_locked=True)
+        .cte("expired")  # locked once (as the outbox's claims are), not once per row
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     await uow.session.execute(
         delete(LoginThrottle)
-        .where(tuple_(LoginThrottle.login_name, LoginThrottle.client).in_(expired))
+        .where(tuple_(LoginThrottle.login_name, LoginThrottle.client).in_(select(expired)))
         .execution_options(synchronize_session=False)
     )
 

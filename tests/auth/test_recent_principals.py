@@ -6,7 +6,9 @@ rights shows at once, as when every request read the principal first."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from gql_crm.db.models import User
 from gql_crm.services.unit_of_work import Services
 from tests.fixtures.factories import make_customer
 from tests.fixtures.statements import count_statements
@@ -43,6 +45,32 @@ async def test_the_next_request_is_one_statement_that_checks_the_principal(
         assert await _count(sales1) == first
     assert len(counted) == 1, counted.statements
     assert "md5(" in counted.statements[0]
+
+
+async def test_a_managers_next_request_is_one_statement_too(
+    services: Services, manager1: GraphQLClient
+) -> None:
+    """The members of the departments a scope covers are part of what the statement checks."""
+    first = await _count(manager1)
+    async with count_statements(services) as counted:
+        assert await _count(manager1) == first
+    assert len(counted) == 1, counted.statements
+
+
+async def test_a_new_member_of_the_managers_department_shows_at_once(
+    services: Services, manager1: GraphQLClient
+) -> None:
+    await make_customer(services, "sales1", "In the department")
+    await make_customer(services, "sales3", "Elsewhere")
+    assert await _count(manager1) == await _count(manager1) == 1
+    async with services.database.writer() as session, session.begin():
+        department = await session.scalar(
+            select(User.department_id).where(User.login_name == "sales1")
+        )
+        sales3 = await session.scalar(select(User).where(User.login_name == "sales3"))
+        assert sales3 is not None
+        sales3.department_id = department
+    assert await _count(manager1) == 2
 
 
 async def test_a_wider_scope_shows_at_once(
