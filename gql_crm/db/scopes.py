@@ -92,6 +92,7 @@ def _members(user_id: Any, department_id: Any, scope: Any) -> Select[int]:
 
 
 def _covers_departments(department_id: int | None, scope: DataScope) -> bool:
+    """Whether ``_members`` can find anyone (saves reading it for the other scopes)."""
     return scope is DataScope.OWN_AND_SUBORDINATES or (
         scope is DataScope.DEPARTMENT and department_id is not None
     )
@@ -130,7 +131,9 @@ _PRINCIPAL = (
 # The members of the departments the user's scope covers, in the statement (PostgreSQL): a
 # token's principal is one statement whatever its scope.
 _MEMBERS = _members(User.id, User.department_id, Position.data_scope).subquery()
-_MEMBER_IDS = select(func.array_agg(aggregate_order_by(_MEMBERS.c.id, _MEMBERS.c.id)))
+_MEMBER_IDS = select(
+    func.array_agg(aggregate_order_by(_MEMBERS.c.id, _MEMBERS.c.id))
+).scalar_subquery()
 # What a token's principal is built from, as one value (PostgreSQL). A request holding a
 # principal built from that value a moment ago has its statement check the value
 # (``principal_guard``) instead of reading the principal again first.
@@ -141,12 +144,12 @@ _FINGERPRINT = func.md5(
             User.department_id,
             Position.permissions,
             Position.data_scope,
-            _MEMBER_IDS.scalar_subquery(),
+            _MEMBER_IDS,
         ),
         Text,
     )
 )
-_PRINCIPAL_COMPILED = _PRINCIPAL.add_columns(_MEMBER_IDS.scalar_subquery(), _FINGERPRINT).compile(
+_PRINCIPAL_COMPILED = _PRINCIPAL.add_columns(_MEMBER_IDS, _FINGERPRINT).compile(
     dialect=ASYNCPG_DIALECT
 )
 _PRINCIPAL_SQL = str(_PRINCIPAL_COMPILED)
