@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     cast,
     exists,
     func,
@@ -91,11 +92,8 @@ def _members(user_id: Any, department_id: Any, scope: Any) -> Select[int]:
     return select(_MEMBER.id).where(_MEMBER.department_id.in_(subtree))
 
 
-def _covers_departments(department_id: int | None, scope: DataScope) -> bool:
-    """Whether ``_members`` can find anyone (saves reading it for the other scopes)."""
-    return scope is DataScope.OWN_AND_SUBORDINATES or (
-        scope is DataScope.DEPARTMENT and department_id is not None
-    )
+# The scopes that reach past the user's own records to the members of departments.
+_DEPARTMENT_SCOPES = (DataScope.OWN_AND_SUBORDINATES, DataScope.DEPARTMENT)
 
 
 def _visible_owners(
@@ -110,7 +108,7 @@ async def visible_owner_ids(
     """Whose records the scope covers (None: everyone's); ``sessions`` gives a session when
     the members of departments must be read."""
     members: list[int] = []
-    if _covers_departments(department_id, scope):
+    if scope in _DEPARTMENT_SCOPES:
         async with sessions() as session:
             members = list(await session.scalars(_members(user_id, department_id, scope)))
     return _visible_owners(user_id, scope, members)
@@ -131,9 +129,13 @@ _PRINCIPAL = (
 # The members of the departments the user's scope covers, in the statement (PostgreSQL): a
 # token's principal is one statement whatever its scope.
 _MEMBERS = _members(User.id, User.department_id, Position.data_scope).subquery()
-_MEMBER_IDS = select(
-    func.array_agg(aggregate_order_by(_MEMBERS.c.id, _MEMBERS.c.id))
-).scalar_subquery()
+_MEMBER_IDS = case(
+    (
+        # Not read for the other scopes (an IN list would not survive compiling once).
+        or_(*(Position.data_scope == scope for scope in _DEPARTMENT_SCOPES)),
+        select(func.array_agg(aggregate_order_by(_MEMBERS.c.id, _MEMBERS.c.id))).scalar_subquery(),
+    )
+)
 # What a token's principal is built from, as one value (PostgreSQL). A request holding a
 # principal built from that value a moment ago has its statement check the value
 # (``principal_guard``) instead of reading the principal again first.
