@@ -21,6 +21,7 @@ from sqlalchemy import (
     literal_column,
     not_,
     select,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +35,7 @@ from gql_crm.db.models import (
     Complaint,
     ComplaintStatus,
     Customer,
+    DataScope,
     DeliveryPlan,
     DeliveryRecord,
     Order,
@@ -221,17 +223,21 @@ def receivables(principal: Principal, terms: Terms) -> Select[PaymentPlan, Order
     """Plans due within 30 days (or overdue) that the order's payments do not yet meet
     (``PaymentPlan.met``, kept by the payment service), with their orders.
 
-    The open plans due by then come first, in their order, from the unmet plans' index
-    (narrowed to the orders the caller may see by the orders' indexes); the order rule is
-    then tested on them one by one until ``limit`` pass. Joined first, the rule was tested
-    on every open plan of the company for a caller who sees all orders."""
+    The open plans due by then come first, in their order, from the unmet plans' index; the
+    order rule is then tested on them one by one until ``limit`` pass. Joined first, the
+    rule was tested on every open plan of the company for a caller who sees all orders.
+    For a caller who sees their own records only, the plans are first narrowed to their
+    orders by the orders' indexes: one owner's orders are few, and most plans of the
+    company are not theirs. A department's orders are many (computing them took 13 ms on
+    the benchmark data, for 11 of 50 salespeople), and a page of its plans is found soon."""
+    narrowed = (
+        visibility.order_among(principal, PaymentPlan.order_id)
+        if principal.data_scope is DataScope.OWN
+        else true()
+    )
     due = (
         select(PaymentPlan.id, PaymentPlan.order_id, PaymentPlan.due_on)
-        .where(
-            not_(PaymentPlan.met),
-            PaymentPlan.due_on <= terms.receivables_until,
-            visibility.order_among(principal, PaymentPlan.order_id),
-        )
+        .where(not_(PaymentPlan.met), PaymentPlan.due_on <= terms.receivables_until, narrowed)
         .order_by(*RECEIVABLE_ORDER)
         .offset(0)  # keeps PostgreSQL from merging it into the join below
         .subquery("due")
