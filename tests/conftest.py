@@ -68,6 +68,10 @@ def _per_worker_redis(url: str | None) -> str | None:
     return f"{base}/{(int(number or 0) - int(WORKER.removeprefix('gw'))) % 16}"
 
 
+# Where fixtures keep copies of data that takes long to make (PostgreSQL): made again by
+# every run, as the schema may have changed.
+SNAPSHOTS = "test_snapshots"
+
 CONFIGURED_DATABASE_URL = os.environ.get("GQL_CRM_TEST_DATABASE_URL")
 TEST_DATABASE_URL = _per_worker_database(CONFIGURED_DATABASE_URL)
 TEST_REDIS_URL = _per_worker_redis(os.environ.get("GQL_CRM_TEST_REDIS_URL"))
@@ -112,6 +116,7 @@ async def migrated(settings: Settings) -> None:
             if database.dialect == "postgresql":
                 await connection.execute(text("DROP SCHEMA public CASCADE"))
                 await connection.execute(text("CREATE SCHEMA public"))
+                await connection.execute(text(f"DROP SCHEMA IF EXISTS {SNAPSHOTS} CASCADE"))
     finally:
         await database.dispose()
     await asyncio.to_thread(upgrade, settings)
