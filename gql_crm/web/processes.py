@@ -48,6 +48,16 @@ def _socket(host: str, port: int, *, shared: bool) -> socket.socket:
     return sock
 
 
+def _listening(config: uvicorn.Config, *, shared: bool) -> socket.socket:
+    """``_socket`` on the configured address, or the process exits as uvicorn's own
+    startup does when it cannot listen."""
+    try:
+        return _socket(config.host, config.port, shared=shared)
+    except OSError as error:
+        logger.error("Cannot listen on %s:%s: %s", config.host, config.port, error)
+        sys.exit(STARTUP_FAILURE)
+
+
 def _stop_when_the_parent_ends() -> None:
     """A process whose parent was killed (it cannot pass on a signal then) stops too, as
     on SIGTERM, instead of serving on unsupervised."""
@@ -61,23 +71,14 @@ def _serve(config: uvicorn.Config) -> None:
     """One server process: its own socket on the port, then uvicorn's server on it."""
     threading.Thread(target=_stop_when_the_parent_ends, daemon=True).start()
     config.configure_logging()
-    try:
-        sock = _socket(config.host, config.port, shared=True)
-    except OSError as error:
-        logger.error("Cannot listen on %s:%s: %s", config.host, config.port, error)
-        sys.exit(STARTUP_FAILURE)
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(config).run(sockets=[_listening(config, shared=True)])
 
 
 def serve(config: uvicorn.Config, workers: int) -> None:
     """Serve ``config`` from ``workers`` processes until SIGINT or SIGTERM."""
     # A port some other server holds is an error here, as it is for a single socket: the
     # processes' own sockets would otherwise join that server's and share its connections.
-    try:
-        _socket(config.host, config.port, shared=False).close()
-    except OSError as error:
-        logger.error("Cannot listen on %s:%s: %s", config.host, config.port, error)
-        sys.exit(STARTUP_FAILURE)
+    _listening(config, shared=False).close()
     stop = threading.Event()
 
     def stopping(signum: int, _frame: Any) -> None:
