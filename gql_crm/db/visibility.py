@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     ColumnElement,
+    CompoundSelect,
     Select,
     and_,
     exists,
@@ -68,43 +69,44 @@ Column = InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
 OPEN_POOLS = (Pool.PUBLIC, Pool.SPECIAL)
 
 
-class _AmongShares(ColumnElement[bool]):
-    """``customer_id`` is one of the customers ``shares`` selects (the caller's). PostgreSQL
-    gets ``= ANY(ARRAY(SELECT …))``: the shares are read once per statement, even where the
-    rule is checked for each row of a correlated subquery, and each row is then looked up in
-    that array; an ``IN (SELECT …)`` there is re-hashed per row, an ``EXISTS`` probes the
-    index per row. SQLite gets the ``IN``, which it reads once."""
+class _Among(ColumnElement[bool]):
+    """``column`` is one of the ids ``ids`` selects. PostgreSQL gets ``= ANY(ARRAY(SELECT …))``:
+    the ids are read once per statement, even where the rule is checked for each row of a
+    correlated subquery, and each row is then looked up in that array (an ``IN (SELECT …)``
+    there is re-hashed per row, an ``EXISTS`` probes the index per row); and an index that
+    leads with ``column`` is probed once per id instead of the table being hashed. SQLite gets
+    the ``IN``, which it reads once."""
 
     inherit_cache = True
     type = Boolean()
     _traverse_internals = [
-        ("customer_id", InternalTraversal.dp_clauseelement),
-        ("shares", InternalTraversal.dp_clauseelement),
+        ("column", InternalTraversal.dp_clauseelement),
+        ("ids", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, customer_id: ColumnElement[int], shares: Select[Any]) -> None:
-        self.customer_id = customer_id
-        self.shares = shares
+    def __init__(self, column: ColumnElement[int], ids: Select[Any] | CompoundSelect[Any]) -> None:
+        self.column = column
+        self.ids = ids
 
     @property
     def _from_objects(self) -> list[Any]:
-        return self.customer_id._from_objects
+        return self.column._from_objects
 
 
-@compiles(_AmongShares)
-def _in_shares(element: _AmongShares, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.customer_id.in_(element.shares), **kw)
+@compiles(_Among)
+def _in_ids(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.column.in_(element.ids), **kw)
 
 
-@compiles(_AmongShares, "postgresql")
-def _any_of_shares(element: _AmongShares, compiler: SQLCompiler, **kw: Any) -> str:
-    customer_id = compiler.process(element.customer_id, **kw)
-    return f"{customer_id} = ANY(ARRAY{compiler.process(element.shares.scalar_subquery(), **kw)})"
+@compiles(_Among, "postgresql")
+def _any_of_ids(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} = ANY(ARRAY{compiler.process(element.ids.scalar_subquery(), **kw)})"
 
 
 def _shared_with(principal: Principal, customer: Any = Customer) -> ColumnElement[bool]:
     shares = select(CustomerShare.customer_id).where(CustomerShare.user_id == principal.user_id)
-    return _AmongShares(customer.id, shares)
+    return _Among(customer.id, shares)
 
 
 def _customer_reach(principal: Principal) -> ColumnElement[bool]:
@@ -222,15 +224,20 @@ def _among_candidates(
     every row of the table."""
     if principal.visible_owner_ids is None:
         return true()
+    return key.in_(_candidates(principal, owner_column, customer_column))
+
+
+def _candidates(
+    principal: Principal, owner_column: Column, customer_column: Column
+) -> CompoundSelect[Any]:
+    """The ids of the records of owners in scope and of those on their customers."""
     record_id = owner_column.class_.id
-    return key.in_(
-        union(  # self-contained: never correlated to a statement reading the same table
-            select(record_id).where(scope_filter(principal, owner_column)).correlate(None),
-            select(record_id)
-            .join(Customer, Customer.id == customer_column)
-            .where(scope_filter(principal, Customer.owner_id))
-            .correlate(None),
-        )
+    return union(  # self-contained: never correlated to a statement reading the same table
+        select(record_id).where(scope_filter(principal, owner_column)).correlate(None),
+        select(record_id)
+        .join(Customer, Customer.id == customer_column)
+        .where(scope_filter(principal, Customer.owner_id))
+        .correlate(None),
     )
 
 
@@ -329,8 +336,10 @@ def order(principal: Principal, narrowed: bool = True) -> ColumnElement[bool]:
 def order_among(principal: Principal, order_id: Any) -> ColumnElement[bool]:
     """``order_id`` names one of the orders ``order`` may let through (a superset, found
     by index): a statement over a table referencing orders narrows its rows with it before
-    joining the orders."""
-    return _among_candidates(principal, order_id, Order.owner_id, Order.customer_id)
+    joining the orders, probing its own index on ``order_id`` once per candidate."""
+    if principal.visible_owner_ids is None:
+        return true()
+    return _Among(order_id, _candidates(principal, Order.owner_id, Order.customer_id))
 
 
 def binned_order(principal: Principal) -> ColumnElement[bool]:

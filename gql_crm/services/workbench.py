@@ -226,10 +226,11 @@ def receivables(principal: Principal, terms: Terms) -> Select[PaymentPlan, Order
     The open plans due by then come first, in their order, from the unmet plans' index; the
     order rule is then tested on them one by one until ``limit`` pass. Joined first, the
     rule was tested on every open plan of the company for a caller who sees all orders.
-    For a caller who sees their own records only, the plans are first narrowed to their
-    orders by the orders' indexes: one owner's orders are few, and most plans of the
-    company are not theirs. A department's orders are many (computing them took 13 ms on
-    the benchmark data, for 11 of 50 salespeople), and a page of its plans is found soon."""
+    For a caller who sees their own records only, the plans are instead those of their
+    candidate orders, found by the orders' indexes and then the open plans' index by order:
+    one owner's orders are few, and most plans of the company are not theirs. A
+    department's orders are many (computing them took 13 ms on the benchmark data, for 11
+    of 50 salespeople), and a page of its plans is found soon in due order."""
     narrowed = (
         visibility.order_among(principal, PaymentPlan.order_id)
         if principal.data_scope is DataScope.OWN

@@ -24,6 +24,15 @@ class PaymentPlan(Base):
             sqlite_where=text("NOT met"),
             postgresql_where=text("NOT met"),
         ),
+        # The same for a caller who sees only some orders: their orders' open plans.
+        Index(
+            "ix_payment_plans_unmet_by_order",
+            "order_id",
+            "due_on",
+            "id",
+            sqlite_where=text("NOT met"),
+            postgresql_where=text("NOT met"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
