@@ -224,7 +224,11 @@ def _render(plan: Plan, principal: Principal, shape: Shape) -> Statement:
     if str(_OWNERS) in sql:
         raise RuntimeError(f"the visible owners stand in the SQL other than as IN ({_OWNERS})")
     guard = principal_guard(len(used) + (owners is not None) + (caller is not None) + 1)
-    guarded = f"SELECT g.ok, CASE WHEN g.ok THEN ({sql}) END FROM (SELECT {guard} AS ok) AS g"
+    # OFFSET 0 keeps PostgreSQL from pulling the guard up into both of its uses (checking
+    # the principal twice).
+    guarded = (
+        f"SELECT g.ok, CASE WHEN g.ok THEN ({sql}) END FROM (SELECT {guard} AS ok OFFSET 0) AS g"
+    )
     return Statement(sql, owners, caller, tuple(n - 1 for n in used), guarded)
 
 
