@@ -170,7 +170,7 @@ class ExpenseFilter:
 
 def expense_query(principal: Principal, filter: dict[str, Any] | None) -> Select[Expense]:
     filters = ExpenseFilter(**(filter or {}))
-    stmt = select(Expense).where(visibility.expense(principal))
+    stmt = select(Expense).where(visibility.expense(principal, narrowed=True))
     if term := (filters.search or "").strip():
         stmt = stmt.where(
             or_(

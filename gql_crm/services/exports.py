@@ -320,7 +320,7 @@ def orders(principal: Principal, parameters: dict[str, Any]) -> Any:
         )
         .join(customer, customer.id == Order.customer_id)
         .join(owner, owner.id == Order.owner_id)
-        .where(visibility.order(principal))
+        .where(visibility.order(principal, narrowed=True))
         .order_by(Order.id)
     )
 
@@ -349,7 +349,7 @@ def payments(principal: Principal, parameters: dict[str, Any]) -> Any:
         .join(Order, Order.id == PaymentRecord.order_id)
         .join(customer, customer.id == Order.customer_id)
         .outerjoin(handler_user, handler_user.id == PaymentRecord.handler_id)
-        .where(visibility.order(principal))
+        .where(visibility.order(principal, narrowed=True))
         .order_by(PaymentRecord.id)
     )
 
@@ -373,7 +373,7 @@ def refunds(principal: Principal, parameters: dict[str, Any]) -> Any:
         )
         .join(Order, Order.id == Refund.order_id)
         .join(customer, customer.id == Order.customer_id)
-        .where(visibility.order(principal))
+        .where(visibility.order(principal, narrowed=True))
         .order_by(Refund.id)
     )
 

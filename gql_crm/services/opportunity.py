@@ -347,7 +347,7 @@ class OpportunityFilter:
 
 
 def _conditions(principal: Principal, f: OpportunityFilter) -> list[ColumnElement[bool]]:
-    where = [visibility.opportunity(principal)]
+    where = [visibility.opportunity(principal, narrowed=True)]
     if f.customer_id is not None:
         where.append(Opportunity.customer_id == f.customer_id)
     if f.owner_id is not None:

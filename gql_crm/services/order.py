@@ -486,7 +486,7 @@ def order_query(
     """Orders the caller may see matching every filter given; a status filter needs the
     company's ``today``."""
     filters = OrderFilter(**(filter or {}))
-    stmt = select(Order).where(visibility.order(principal))
+    stmt = select(Order).where(visibility.order(principal, narrowed=True))
     if filters.status is not None:
         assert today is not None, "a status filter needs today"
         stmt = stmt.where(status_clause(filters.status, today))

@@ -386,7 +386,7 @@ def payment_query(principal: Principal, filter: dict[str, Any] | None) -> Select
     filters = PaymentFilter(**(filter or {}))
     on_visible_order = exists().where(
         Order.id == PaymentRecord.order_id,
-        visibility.order(principal),
+        visibility.order(principal, narrowed=True),
         *([Order.customer_id == filters.customer_id] if filters.customer_id is not None else []),
     )
     stmt = select(PaymentRecord).where(on_visible_order)

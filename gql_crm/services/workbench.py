@@ -21,7 +21,6 @@ from sqlalchemy import (
     literal_column,
     not_,
     select,
-    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +34,6 @@ from gql_crm.db.models import (
     Complaint,
     ComplaintStatus,
     Customer,
-    DataScope,
     DeliveryPlan,
     DeliveryRecord,
     Order,
@@ -227,18 +225,16 @@ def receivables(principal: Principal, terms: Terms) -> Select[PaymentPlan, Order
     order rule is then tested on them one by one until ``limit`` pass. Joined first, the
     rule was tested on every open plan of the company for a caller who sees all orders.
     For a caller who sees their own records only, the plans are instead those of their
-    candidate orders, found by the orders' indexes and then the open plans' index by order:
-    one owner's orders are few, and most plans of the company are not theirs. A
-    department's orders are many (computing them took 13 ms on the benchmark data, for 11
-    of 50 salespeople), and a page of its plans is found soon in due order."""
-    narrowed = (
-        visibility.order_among(principal, PaymentPlan.order_id)
-        if principal.data_scope is DataScope.OWN
-        else true()
-    )
+    candidate orders (``visibility.order_among``), found by the orders' indexes and then
+    the open plans' index by order: one owner's orders are few, and most plans of the
+    company are not theirs."""
     due = (
         select(PaymentPlan.id, PaymentPlan.order_id, PaymentPlan.due_on)
-        .where(not_(PaymentPlan.met), PaymentPlan.due_on <= terms.receivables_until, narrowed)
+        .where(
+            not_(PaymentPlan.met),
+            PaymentPlan.due_on <= terms.receivables_until,
+            visibility.order_among(principal, PaymentPlan.order_id),
+        )
         .order_by(*RECEIVABLE_ORDER)
         .offset(0)  # keeps PostgreSQL from merging it into the join below
         .subquery("due")
@@ -246,7 +242,7 @@ def receivables(principal: Principal, terms: Terms) -> Select[PaymentPlan, Order
     first_visible = (
         select(due.c.id)
         .join(Order, Order.id == due.c.order_id)
-        .where(visibility.order(principal, narrowed=False))
+        .where(visibility.order(principal))
         .order_by(due.c.due_on, due.c.id)
         .limit(terms.limit)
     )
@@ -280,7 +276,7 @@ def deliveries(principal: Principal, terms: Terms) -> Select[DeliveryPlan, Order
         .where(
             DeliveryPlan.due_on <= terms.deliveries_until,
             delivered < DeliveryPlan.quantity,
-            visibility.order(principal),
+            visibility.order(principal, narrowed=True),
         )
         .order_by(*DELIVERY_ORDER)
         .limit(terms.limit)
@@ -290,7 +286,7 @@ def deliveries(principal: Principal, terms: Terms) -> Select[DeliveryPlan, Order
 def sales(principal: Principal, terms: Terms) -> Select[Decimal, Decimal]:
     """Order amounts signed this month: the caller's own (as they see them), and the whole
     company's, whatever the caller's scope."""
-    mine = and_(Order.owner_id == principal.user_id, visibility.order(principal))
+    mine = and_(Order.owner_id == principal.user_id, visibility.order(principal, narrowed=True))
     return select(
         func.coalesce(func.sum(Order.amount).filter(mine), ZERO).label("mine"),
         func.coalesce(func.sum(Order.amount), ZERO).label("company"),
