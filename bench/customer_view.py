@@ -5,6 +5,7 @@
     .venv/bin/python -m bench.customer_view --read list  # a list page of one owner's customers
     .venv/bin/python -m bench.customer_view --read workbench   # sales01's workbench (ours only)
     .venv/bin/python -m bench.customer_view --read workbench --login bench   # who sees everyone
+    .venv/bin/python -m bench.customer_view --read orders   # manager01's orders page (ours only)
 
 Both servers answer the same 16-part customer view (written in each one's names) for customer
 ids rotating over every seeded customer, passed as a GraphQL variable, under the same load
@@ -14,8 +15,9 @@ again with one, then with compiled reads switched off: every query through Straw
 loaders, and last with one and with four connections: the time a user waits when few others
 are asking); the benchmark user logs in and goes through the normal permission path.
 PostGraphile reads the same tables without any permission checks (the peer's reference setup).
-The workbench has no peer: its baseline is our server answering ``{ __typename }`` under the
-same load, a read of nothing, the most any read reaches on the machine.
+The workbench and the orders page have no peer: their baseline is our server answering
+``{ __typename }`` under the same load, a read of nothing, the most any read reaches on the
+machine.
 Nothing is cached across requests in either server beyond parsed and planned documents, and
 in ours each token's principal, which the one statement of a compiled answer checks against
 the database (a request answered otherwise reads it again first); never a response.
@@ -162,6 +164,17 @@ query Workbench {
 """
 
 
+# The orders page a manager opens: the newest orders of their department, with the count.
+ORDERS = """
+query Orders {
+  orders(first: 20) {
+    totalCount
+    nodes { id title amount signedOn customerName owner { id name } }
+  }
+}
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class Read:
     """One read of the benchmark: our query, PostGraphile's (if it has one), the ids it
@@ -179,6 +192,7 @@ def reads(customers: int) -> dict[str, Read]:
         "view": Read(OURS, POSTGRAPHILE, f"1-{customers}", "customer"),
         "list": Read(LIST, LIST_POSTGRAPHILE, SALES_IDS, "customers"),
         "workbench": Read(WORKBENCH, None, "1-1", "workbench", login="sales01"),
+        "orders": Read(ORDERS, None, "1-1", "orders", login="manager01"),
     }
 
 
@@ -368,7 +382,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--customers", type=int, default=10_000, help="ids rotate over 1..N")
-    parser.add_argument("--read", choices=("view", "list", "workbench"), default="view")
+    parser.add_argument("--read", choices=("view", "list", "workbench", "orders"), default="view")
     parser.add_argument("--login", help="who reads (the workbench: sales01, scope 'own'; "
                         "manager01 sees a department, bench everyone)")  # fmt: skip
     args = parser.parse_args()

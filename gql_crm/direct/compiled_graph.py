@@ -357,7 +357,9 @@ TABLES: dict[str, Table] = {
             "followUps": _children(Opportunity, OPPORTUNITY_FOLLOW_UPS),
         },
     ),
-    "Order": Table(Order, {"owner": _user(Order.owner_id)}),
+    "Order": Table(
+        Order, {"owner": _user(Order.owner_id), "customerName": Value(lambda _p: _customer_name())}
+    ),
     "PaymentPlan": Table(PaymentPlan),
     "PaymentRecord": Table(PaymentRecord, {"handler": _user(PaymentRecord.handler_id)}),
     "Invoice": Table(Invoice),
@@ -387,6 +389,11 @@ TABLES: dict[str, Table] = {
 
 def _customer_keys(sort: dict[str, Any] | None) -> list[SortKey]:
     return (CustomerSortInput(**sort) if sort else CustomerSortInput()).keys()
+
+
+def _customer_name() -> ColumnElement[Any]:
+    """The name of the order's customer (``Order.customer_name``: the row by its id)."""
+    return select(Customer.name).where(Customer.id == Order.customer_id).scalar_subquery()
 
 
 def _read_at(principal: Principal) -> ColumnElement[Any]:
