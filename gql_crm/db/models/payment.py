@@ -54,6 +54,8 @@ class PaymentRecord(Base):
     """Money received for an order; the received total never exceeds the order amount."""
 
     __tablename__ = "payment_records"
+    # The payments list, latest first: a page from the index, the rule tested on its rows.
+    __table_args__ = (Index("ix_payment_records_paid", "paid_on", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = reference("orders", "CASCADE")
