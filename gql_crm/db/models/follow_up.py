@@ -23,7 +23,7 @@ class FollowUp(Base):
             postgresql_include=["customer_id"],
         ),
         # The follow-ups list, newest first: a page is read from the index and the rule
-        # tested on its rows, where the live follow-ups were all joined and sorted.
+        # tested on its rows (without it, every visible follow-up is joined and sorted).
         Index(
             "ix_follow_ups_live_time",
             "followed_at",
