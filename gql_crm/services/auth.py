@@ -15,6 +15,7 @@ from gql_crm.auth.api_keys import Credentials, KeyClaims, read_credentials
 from gql_crm.auth.passwords import verify_password
 from gql_crm.auth.principal import Principal
 from gql_crm.auth.tokens import TokenClaims, issue_token
+from gql_crm.db.claims import skipping_locked
 from gql_crm.db.engine import Reads
 from gql_crm.db.models import LoginThrottle, User
 from gql_crm.db.models.auth import CLIENT_MAX
@@ -273,13 +274,11 @@ async def _prune(uow: UnitOfWork) -> None:
     pruning each other's rows would otherwise deadlock.
     """
     await uow.session.flush()  # the caller's own row with its new expiry, first
-    expired = (
+    expired = skipping_locked(
         select(LoginThrottle.login_name, LoginThrottle.client)
         .where(LoginThrottle.expires_at <= uow.now)
-        .limit(PRUNE_BATCH)
-        .with_for_update(skip_locked=True)
-        .cte("expired")  # locked once (as the outbox's claims are), not once per row
-        .prefix_with("MATERIALIZED", dialect="postgresql")
+        .limit(PRUNE_BATCH),
+        "expired",
     )
     await uow.session.execute(
         delete(LoginThrottle)

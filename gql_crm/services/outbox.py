@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from sqlalchemy import and_, insert, select, update
 
 from gql_crm.db.base import core_table
+from gql_crm.db.claims import skipping_locked
 from gql_crm.db.models.outbox import OutboxAttempt, OutboxMessage, OutboxStatus
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 
@@ -124,19 +125,12 @@ async def claim(
     due = and_(OutboxMessage.status.in_(_DUE_STATUSES), OutboxMessage.next_attempt_at <= now)
     if kinds is not None:
         due = and_(due, OutboxMessage.kind.in_(kinds))
-    # Chosen once: as a subquery of the update, PostgreSQL may run the locking read again
-    # for each row it updates (a nested loop, when the table has no statistics yet), and
-    # each run skips what other workers locked meanwhile. Rows locked by one run and not
-    # chosen by the next stayed locked and unclaimed, and one claim could take more than
-    # its limit.
-    chosen = (
+    chosen = skipping_locked(
         select(OutboxMessage.id)
         .where(due)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .cte("chosen")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
+        .limit(limit),
+        "chosen",
     )
     table = core_table(OutboxMessage)
     statement = (
