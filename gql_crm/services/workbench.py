@@ -286,7 +286,7 @@ def deliveries(principal: Principal, terms: Terms) -> Select[DeliveryPlan, Order
 def sales(principal: Principal, terms: Terms) -> Select[Decimal, Decimal]:
     """Order amounts signed this month: the caller's own (as they see them), and the whole
     company's, whatever the caller's scope."""
-    mine = and_(Order.owner_id == principal.user_id, visibility.order(principal, narrowed=True))
+    mine = and_(Order.owner_id == principal.user_id, visibility.order(principal))
     return select(
         func.coalesce(func.sum(Order.amount).filter(mine), ZERO).label("mine"),
         func.coalesce(func.sum(Order.amount), ZERO).label("company"),
