@@ -266,6 +266,11 @@ def _masked(model: type[Any], name: str) -> Value:
     return Value(lambda principal: masked_sql(principal, model, name))
 
 
+def _customer_name(_principal: Principal) -> ColumnElement[Any]:
+    """The name of the order's customer (``Order.customer_name``: the row by its id)."""
+    return select(Customer.name).where(Customer.id == Order.customer_id).scalar_subquery()
+
+
 def _customer_money(principal: Principal) -> Select[Any]:
     """The customer's totals over what the caller may see, one row (``load_customer_money``:
     the same rows, summed without grouping so that a customer without any gets zeros)."""
@@ -357,9 +362,7 @@ TABLES: dict[str, Table] = {
             "followUps": _children(Opportunity, OPPORTUNITY_FOLLOW_UPS),
         },
     ),
-    "Order": Table(
-        Order, {"owner": _user(Order.owner_id), "customerName": Value(lambda _p: _customer_name())}
-    ),
+    "Order": Table(Order, {"owner": _user(Order.owner_id), "customerName": Value(_customer_name)}),
     "PaymentPlan": Table(PaymentPlan),
     "PaymentRecord": Table(PaymentRecord, {"handler": _user(PaymentRecord.handler_id)}),
     "Invoice": Table(Invoice),
@@ -389,11 +392,6 @@ TABLES: dict[str, Table] = {
 
 def _customer_keys(sort: dict[str, Any] | None) -> list[SortKey]:
     return (CustomerSortInput(**sort) if sort else CustomerSortInput()).keys()
-
-
-def _customer_name() -> ColumnElement[Any]:
-    """The name of the order's customer (``Order.customer_name``: the row by its id)."""
-    return select(Customer.name).where(Customer.id == Order.customer_id).scalar_subquery()
 
 
 def _read_at(principal: Principal) -> ColumnElement[Any]:
