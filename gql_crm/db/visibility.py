@@ -227,7 +227,11 @@ def _on_customer(
 
 
 def _among_candidates(
-    principal: Principal, key: ColumnElement[Any], owner_column: Column, customer_column: Column
+    principal: Principal,
+    key: ColumnElement[Any],
+    owner_column: Column,
+    customer_column: Column,
+    *where: ColumnElement[bool],
 ) -> ColumnElement[bool]:
     """``key`` names one of the records ``_on_customer`` may let through: those of owners in
     scope and those on the customers of owners in scope. Implied by the rule, and written so
@@ -237,22 +241,23 @@ def _among_candidates(
     Only for a caller who sees their own records: theirs are few. A department's are many
     (on the benchmark data, 3,853 orders of 11 salespeople, and 8 ms to find them, where
     joining the rule to every order took less), and a page of them is found soon in any
-    order."""
+    order. ``where``: conditions on the records themselves, tested among the candidates."""
     if principal.data_scope is not DataScope.OWN:
         return true()
-    return _Among(key, _candidates(principal, owner_column, customer_column))
+    return _Among(key, _candidates(principal, owner_column, customer_column, *where))
 
 
 def _candidates(
-    principal: Principal, owner_column: Column, customer_column: Column
+    principal: Principal, owner_column: Column, customer_column: Column, *where: Any
 ) -> CompoundSelect[Any]:
-    """The ids of the records of owners in scope and of those on their customers."""
+    """The ids of the records of owners in scope and of those on their customers (that
+    pass ``where``)."""
     record_id = owner_column.class_.id
     return union(  # self-contained: never correlated to a statement reading the same table
-        select(record_id).where(scope_filter(principal, owner_column)).correlate(None),
+        select(record_id).where(scope_filter(principal, owner_column), *where).correlate(None),
         select(record_id)
         .join(Customer, Customer.id == customer_column)
-        .where(scope_filter(principal, Customer.owner_id))
+        .where(scope_filter(principal, Customer.owner_id), *where)
         .correlate(None),
     )
 
@@ -348,11 +353,12 @@ def order(principal: Principal, narrowed: bool = False) -> ColumnElement[bool]:
     return and_(Order.deleted_at.is_(None), reach)
 
 
-def order_among(principal: Principal, order_id: Any) -> ColumnElement[bool]:
+def order_among(principal: Principal, order_id: Any, *where: Any) -> ColumnElement[bool]:
     """``order_id`` names one of the orders ``order`` may let through (a superset, found
-    by index): a statement over a table referencing orders narrows its rows with it before
-    joining the orders, probing its own index on ``order_id`` once per candidate."""
-    return _among_candidates(principal, order_id, Order.owner_id, Order.customer_id)
+    by index) that pass ``where``: a statement over a table referencing orders narrows its
+    rows with it before joining the orders, probing its own index on ``order_id`` once per
+    candidate."""
+    return _among_candidates(principal, order_id, Order.owner_id, Order.customer_id, *where)
 
 
 def binned_order(principal: Principal) -> ColumnElement[bool]:

@@ -56,7 +56,7 @@ from gql_crm.services import position as position_service
 from gql_crm.services import statistics_rollup
 from gql_crm.services import user as user_service
 from gql_crm.services.bootstrap import create_administrator
-from gql_crm.services.payment import plans_met_update
+from gql_crm.services.payment import plans_met_update, unmet_due_update
 from gql_crm.services.setting import ensure_defaults
 from gql_crm.services.unit_of_work import Services, UnitOfWork
 from gql_crm.settings import Settings
@@ -402,6 +402,7 @@ LOADS: dict[str, str | Executable] = {
         ORDER BY order_id, due_on, id""",
     # Which plans those payments meet, by the payment service's own statement.
     "payment_plans.met": plans_met_update(),
+    "orders.unmet_due_on": unmet_due_update(),
     "invoices": """
         INSERT INTO invoices (order_id, number, amount, issued_on, created_by_id, created_at)
         SELECT r.order_id, 'INV-' || lpad(CAST(r.order_id AS text), 6, '0') || '-' || r.sequence,

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, Update, exists, func, select, update
+from sqlalchemy import Select, Update, exists, func, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -135,22 +135,43 @@ def plans_met_update(order_ids: Sequence[int] | None = None) -> Update:
     )
 
 
+def unmet_due_update(order_ids: Sequence[int] | None = None) -> Update:
+    """The statement that stores the due day of the first plan not yet met of each order of
+    ``order_ids`` (of every order: None) from the plans' stored flags: run after
+    ``plans_met_update``. Only the days that change are written."""
+    first_unmet = (
+        select(func.min(PaymentPlan.due_on))
+        .where(PaymentPlan.order_id == Order.id, not_(PaymentPlan.met))
+        .scalar_subquery()
+    )
+    statement = update(Order).where(Order.unmet_due_on.is_distinct_from(first_unmet))
+    if order_ids is not None:
+        statement = statement.where(Order.id.in_(order_ids))
+    return statement.values(unmet_due_on=first_unmet)
+
+
 async def store_plans_met(session: AsyncSession, *order_ids: int) -> None:
     """Re-derive the ``met`` flags of the plans of ``order_ids`` after their plans or
-    payments changed, in the caller's transaction (pending changes are flushed first):
-    one statement per write, however many plans the orders have. Every write to an order's
-    plans or payments calls it with the order row locked, so no other write to the same
-    order can interleave. Plans already loaded in the session take the stored values."""
+    payments changed, and the orders' first unmet due day, in the caller's transaction
+    (pending changes are flushed first): two statements per write, however many plans the
+    orders have. Every write to an order's plans or payments calls it with the order row
+    locked, so no other write to the same order can interleave. Rows already loaded in the
+    session take the stored values."""
     if not order_ids:
         return
     await session.flush()
+    await _store(session, plans_met_update(order_ids), PaymentPlan, "met")
+    await _store(session, unmet_due_update(order_ids), Order, "unmet_due_on")
+
+
+async def _store(session: AsyncSession, statement: Update, model: Any, attribute: str) -> None:
     changed = await session.execute(
-        plans_met_update(order_ids).returning(PaymentPlan.id, PaymentPlan.met),
+        statement.returning(model.id, getattr(model, attribute)),
         execution_options={"synchronize_session": False},
     )
-    for plan_id, met in changed:
-        if (plan := session.identity_map.get(identity_key(PaymentPlan, plan_id))) is not None:
-            set_committed_value(plan, "met", met)
+    for row_id, value in changed:
+        if (row := session.identity_map.get(identity_key(model, row_id))) is not None:
+            set_committed_value(row, attribute, value)
 
 
 # ---- payments ------------------------------------------------------------------------------

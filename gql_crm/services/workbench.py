@@ -225,15 +225,21 @@ def receivables(principal: Principal, terms: Terms) -> Select[PaymentPlan, Order
     order rule is then tested on them one by one until ``limit`` pass. Joined first, the
     rule was tested on every open plan of the company for a caller who sees all orders.
     For a caller who sees their own records only, the plans are instead those of their
-    candidate orders (``visibility.order_among``), found by the orders' indexes and then
-    the open plans' index by order: one owner's orders are few, and most plans of the
-    company are not theirs."""
+    candidate orders (``visibility.order_among``) with a plan due by then still open
+    (``Order.unmet_due_on``), found by the orders' indexes and then the open plans' index by
+    order: those orders are few, however many the caller has signed before, and most plans
+    of the company are not theirs."""
     due = (
         select(PaymentPlan.id, PaymentPlan.order_id, PaymentPlan.due_on)
         .where(
             not_(PaymentPlan.met),
             PaymentPlan.due_on <= terms.receivables_until,
-            visibility.order_among(principal, PaymentPlan.order_id),
+            visibility.order_among(
+                principal,
+                PaymentPlan.order_id,
+                Order.unmet_due_on <= terms.receivables_until,
+                Order.deleted_at.is_(None),
+            ),
         )
         .order_by(*RECEIVABLE_ORDER)
         .offset(0)  # keeps PostgreSQL from merging it into the join below

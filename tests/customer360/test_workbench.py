@@ -28,11 +28,13 @@ from gql_crm.db.models import (
     User,
 )
 from gql_crm.direct.compiled_planner import Planner
+from gql_crm.services import payment as payment_service
 from gql_crm.services.payment import store_plans_met
-from gql_crm.services.unit_of_work import Services
+from gql_crm.services.unit_of_work import Services, UnitOfWork
 from tests.conftest import START
 from tests.fixtures.factories import add_order, make_customer, make_product, payment
 from tests.fixtures.statements import counted_data
+from tests.fixtures.users import principal
 from tests.graphql_client import GraphQLClient
 
 WORKBENCH = """
@@ -233,6 +235,7 @@ async def test_receivables_are_the_first_open_plans_the_caller_may_see(
         plans = list(await session.scalars(select(PaymentPlan).where(PaymentPlan.met.is_(False))))
         for n, plan in enumerate(sorted(plans, key=lambda plan: -plan.id)):
             plan.due_on = (START + timedelta(days=n // 2)).date()  # pairs share a day
+        await store_plans_met(session, *{plan.order_id for plan in plans})
         by_owner = select(Order.id, User.login_name).join(User, User.id == Order.owner_id)
         owners = dict((await session.execute(by_owner)).all())
         due = sorted((plan.due_on, plan.id, owners[plan.order_id]) for plan in plans)
@@ -246,6 +249,37 @@ async def test_receivables_are_the_first_open_plans_the_caller_may_see(
         their = sees.get(login_name)
         seen = [plan_id for _, plan_id, owner in due if their is None or owner in their]
         assert [r["plan"]["id"] for r in receivables] == seen[:first], login_name
+
+
+async def test_receivables_follow_what_is_left_to_collect(
+    sales1: GraphQLClient, services: Services
+) -> None:
+    """A salesperson's receivables: the open plans of their orders and of a colleague's
+    order on their customer. A paid-up order leaves them, and comes back when the payment
+    is taken away."""
+    customer = await make_customer(services, "sales1", "Collecting")
+    async with services.database.writer() as session, session.begin():
+        users = {name: id for name, id in await session.execute(select(User.login_name, User.id))}
+        own = (await add_order(session, customer, users["sales1"], "own")).id
+        colleagues = (await add_order(session, customer, users["sales2"], "colleague's")).id
+    admin = await principal(services, "admin")
+    async with UnitOfWork(services, admin) as uow:
+        for order in (own, colleagues):
+            due = (START + timedelta(days=3)).date()
+            await payment_service.add_payment_plan(uow, order, due, Decimal("100.00"))
+
+    async def collecting() -> list[str]:
+        bench = (await sales1.data(WORKBENCH))["workbench"]
+        return sorted(r["order"]["title"] for r in bench["receivables"])
+
+    assert await collecting() == ["colleague's", "own"]
+    paid = {"amount": Decimal("100.00"), "paid_on": START.date()}
+    async with UnitOfWork(services, admin) as uow:
+        record = await payment_service.record_payment(uow, own, paid)
+    assert await collecting() == ["colleague's"]
+    async with UnitOfWork(services, admin) as uow:
+        await payment_service.delete_payment(uow, record.id)
+    assert await collecting() == ["colleague's", "own"]
 
 
 async def test_workbench_statement_count_is_constant(

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from gql_crm.auth.principal import Principal
-from gql_crm.db.models import PaymentPlan, PaymentRecord, User
+from gql_crm.db.models import Order, PaymentPlan, PaymentRecord, User
 from gql_crm.services import order as order_service
 from gql_crm.services import payment as payment_service
 from gql_crm.services.errors import DomainError
@@ -50,6 +50,24 @@ async def _stored_and_expected(
         plans = list(await session.scalars(select(PaymentPlan)))
         payments = list(await session.scalars(select(PaymentRecord)))
     return {plan.id: plan.met for plan in plans}, expected_flags(plans, payments)
+
+
+async def _stored_and_expected_days(
+    services: Services,
+) -> tuple[dict[int, date | None], dict[int, date | None]]:
+    """Each order's stored first unmet due day, and the day its plans' rule gives."""
+    async with services.database.reader() as session:
+        orders = list(await session.scalars(select(Order)))
+        plans = list(await session.scalars(select(PaymentPlan)))
+        payments = list(await session.scalars(select(PaymentRecord)))
+    met = expected_flags(plans, payments)
+    expected = {
+        order.id: min(
+            (p.due_on for p in plans if p.order_id == order.id and not met[p.id]), default=None
+        )
+        for order in orders
+    }
+    return {order.id: order.unmet_due_on for order in orders}, expected
 
 
 def _amount(rng: random.Random, most: Decimal) -> Decimal:
@@ -150,14 +168,19 @@ async def test_stored_flags_follow_every_write(services: Services, seed: int) ->
     run = Run(services, me, admin, orders, seed)
     kinds: set[str | None] = set()
     flags_seen: set[bool] = set()
+    days_seen: set[date | None] = set()
     for number in range(80):
         kinds.add(await run.step())
         stored, expected = await _stored_and_expected(services)
         assert stored == expected, (seed, number)
         flags_seen |= set(stored.values())
+        stored_days, expected_days = await _stored_and_expected_days(services)
+        assert stored_days == expected_days, (seed, number)
+        days_seen |= set(stored_days.values())
     # The run went through every kind of write, with plans met and open along the way.
     assert kinds >= {"plan", "unplan", "pay", "correct", "unpay", "refund", "bin", "restore"}
     assert flags_seen == {True, False}
+    assert None in days_seen and len(days_seen) > 2  # orders paid up, and open since a day
 
 
 async def test_a_write_costs_the_same_statements_whatever_the_number_of_plans(

@@ -10,6 +10,7 @@ from gql_crm.db.base import Base, Money, reference
 
 Quantity = Numeric(14, 2, asdecimal=True)
 Rate = Numeric(5, 4, asdecimal=True)
+OPEN_LIVE_ORDER = "unmet_due_on IS NOT NULL AND deleted_at IS NULL"
 
 
 class Order(Base):
@@ -28,6 +29,19 @@ class Order(Base):
             "signed_on",
             sqlite_where=text("deleted_at IS NULL AND signed_on IS NOT NULL"),
             postgresql_where=text("deleted_at IS NULL AND signed_on IS NOT NULL"),
+        ),
+        # A salesperson's orders with a plan still to be paid (the workbench's receivables),
+        # whatever the number of orders they have signed before.
+        *(
+            Index(
+                f"ix_orders_unmet_by_{key}",
+                f"{key}_id",
+                "unmet_due_on",
+                sqlite_where=text(OPEN_LIVE_ORDER),
+                postgresql_where=text(OPEN_LIVE_ORDER),
+                postgresql_include=["id"],
+            )
+            for key in ("owner", "customer")
         ),
     )
 
@@ -53,6 +67,9 @@ class Order(Base):
     updated_at: Mapped[datetime]
     deleted_at: Mapped[datetime | None]
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The due day of the order's first payment plan not yet met (null: none), kept with the
+    # plans' ``met`` flags by services/payment.py (``store_plans_met``).
+    unmet_due_on: Mapped[date | None]
 
 
 class OrderLine(Base):
