@@ -138,16 +138,21 @@ def plans_met_update(order_ids: Sequence[int] | None = None) -> Update:
 def unmet_due_update(order_ids: Sequence[int] | None = None) -> Update:
     """The statement that stores the due day of the first plan not yet met of each order of
     ``order_ids`` (of every order: None) from the plans' stored flags: run after
-    ``plans_met_update``. Only the days that change are written."""
+    ``plans_met_update``. Grouped, as that one is, and only the days that change are
+    written."""
+    of_orders = [] if order_ids is None else [Order.id.in_(order_ids)]
     first_unmet = (
-        select(func.min(PaymentPlan.due_on))
-        .where(PaymentPlan.order_id == Order.id, not_(PaymentPlan.met))
-        .scalar_subquery()
+        select(Order.id, func.min(PaymentPlan.due_on).filter(not_(PaymentPlan.met)).label("day"))
+        .outerjoin(PaymentPlan, PaymentPlan.order_id == Order.id)
+        .where(*of_orders)
+        .group_by(Order.id)
+        .subquery("first_unmet")
     )
-    statement = update(Order).where(Order.unmet_due_on.is_distinct_from(first_unmet))
-    if order_ids is not None:
-        statement = statement.where(Order.id.in_(order_ids))
-    return statement.values(unmet_due_on=first_unmet)
+    return (
+        update(Order)
+        .where(Order.id == first_unmet.c.id, Order.unmet_due_on.is_distinct_from(first_unmet.c.day))
+        .values(unmet_due_on=first_unmet.c.day)
+    )
 
 
 async def store_plans_met(session: AsyncSession, *order_ids: int) -> None:
