@@ -84,7 +84,7 @@ def details_visible(principal: Principal, model: type[Any]) -> ColumnElement[boo
     # PostgreSQL into a hash of every customer the rule lets the caller see, built for a page
     # of ten rows.
     customer = aliased(Customer)
-    rule = visibility.contact_details(principal, customer)
+    rule = visibility.contact_details(principal, customer, probed=True)
     seen = select(rule).where(customer.id == customer_id).scalar_subquery()
     return func.coalesce(seen, false())
 
