@@ -138,7 +138,8 @@ class PersistedQueries:
         persisted = (extensions or {}).get("persistedQuery")
         if persisted is None:
             if isinstance(query, str):
-                self.check_trusted(document_hash(query))
+                if self.trusted is not None:  # a hash is looked up among trusted documents only
+                    self.check_trusted(document_hash(query))
                 return Resolved(query)
             return Resolved(None)
         digest = _persisted_hash(persisted)
