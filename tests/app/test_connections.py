@@ -4,6 +4,7 @@ them (a restart, an idle timeout or an administrator ends every connection)."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import asyncpg
 import pytest
@@ -143,3 +144,53 @@ async def test_statements_sent_straight_take_turns(settings: Settings, database:
     finally:
         await limited.dispose()
     assert most == 2
+
+
+@pytest.mark.postgres
+async def test_statements_sent_straight_keep_their_connections_while_they_work(
+    settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A turn's connection is kept checked out for the next turn, not given back to the pool;
+    one the server closed is replaced, one idle past the limit is pinged first, one whose
+    block failed goes back to the pool, and the kept ones go back when the database is
+    disposed of."""
+    if database.dialect != "postgresql":
+        pytest.skip("statements sent straight to asyncpg")
+    kept = Database(settings.model_copy(update={"db_statements_at_once": 1}))
+    pool: Any = kept.engine.pool
+
+    async def backend() -> int:
+        async with kept.driver() as driver:
+            pid: int = await driver.connection.fetchval("SELECT pg_backend_pid()")
+            return pid
+
+    try:
+        first = await backend()
+        assert await backend() == first
+        assert pool.checkedout() == 1 and pool.checkedin() == 0
+        async with database.engine.connect() as connection:
+            await connection.execute(text(f"SELECT pg_terminate_backend({first})"))
+        await asyncio.sleep(0.2)  # the socket's end reaches the event loop
+        second = await backend()
+        assert second != first
+        pings: list[object] = []
+        ping = AsyncAdapt_asyncpg_connection.ping
+
+        def counted_ping(connection: AsyncAdapt_asyncpg_connection) -> None:
+            pings.append(connection)
+            ping(connection)  # type: ignore[no-untyped-call]
+
+        monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted_ping)
+        monkeypatch.setattr(engine, "IDLE_PING_SECONDS", 0.0)
+        assert await backend() == second
+        assert len(pings) == 1
+        with pytest.raises(ZeroDivisionError):
+            async with kept.driver():
+                1 / 0  # noqa: B018
+        assert pool.checkedout() == 0
+        await backend()
+        assert pool.checkedout() == 1
+        await kept.dispose()
+        assert pool.checkedout() == 0
+    finally:
+        await kept.dispose()
