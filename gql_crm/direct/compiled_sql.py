@@ -24,7 +24,9 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from gql_crm.db.engine import ASYNCPG_DIALECT
 from gql_crm.direct.selections import NotPlain
@@ -126,21 +128,10 @@ def json_list(
     limit: ColumnElement[Any] | None,
 ) -> ColumnElement[Any]:
     """A JSON array of ``item`` over the first ``limit`` rows of ``source`` in order."""
-    rows: Select[Any] = (
-        select(item.label("j"), func.row_number().over(order_by=list(order_by)).label("n"))
-        .select_from(source)
-        .where(*where)
-        .order_by(*order_by)
-    )
+    rows: Select[Any] = select(item).select_from(source).where(*where).order_by(*order_by)
     if limit is not None:
         rows = rows.limit(limit)
-    numbered = rows.correlate(correlate).lateral()
-    items = func.json_agg(aggregate_order_by(numbered.c.j, numbered.c.n))
-    return (
-        select(func.coalesce(items, literal_column("'[]'::json")))
-        .select_from(numbered)
-        .scalar_subquery()
-    )
+    return _json_array(rows.correlate(correlate))
 
 
 def json_rows(
@@ -148,17 +139,37 @@ def json_rows(
 ) -> ColumnElement[Any]:
     """A JSON array of ``item`` over the rows a statement selects, in ``order_by`` (its own
     order): the statement's columns replaced, its FROM, conditions and limit kept."""
-    numbered = rows.with_only_columns(
-        item.label("j"),
-        func.row_number().over(order_by=list(order_by)).label("n"),
-        maintain_column_froms=True,
-    ).subquery()
-    items = func.json_agg(aggregate_order_by(numbered.c.j, numbered.c.n))
-    return (
-        select(func.coalesce(items, literal_column("'[]'::json")))
-        .select_from(numbered)
-        .scalar_subquery()
-    )
+    items = rows.with_only_columns(item, maintain_column_froms=True)
+    return _json_array(items.order_by(None).order_by(*order_by))
+
+
+def _json_array(rows: Select[Any]) -> ColumnElement[Any]:
+    """The JSON values one statement selects, as an array in the statement's order.
+
+    ``ARRAY(SELECT …)`` keeps the rows in the order the statement gives them, which an
+    aggregate does only when told to sort them again (``json_agg(… ORDER BY …)``: a sort
+    per list, set up and run for a few rows, 8 % of the workbench's statement).
+    """
+    return func.array_to_json(_ArrayOf(rows))
+
+
+class _ArrayOf(ColumnElement[Any]):
+    """``ARRAY(SELECT …)``: the one column of ``rows`` as a PostgreSQL array."""
+
+    inherit_cache = True
+    _traverse_internals = [("rows", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, rows: Select[Any]) -> None:
+        self.rows = rows
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return []
+
+
+@compiles(_ArrayOf)
+def _array_of(element: _ArrayOf, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"ARRAY{compiler.process(element.rows.scalar_subquery(), **kw)}"
 
 
 def _tagged(tag: str, text: ColumnElement[Any]) -> ColumnElement[Any]:
