@@ -85,7 +85,7 @@ class _Among(ColumnElement[bool]):
         ("ids", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, column: ColumnElement[int], ids: Select[Any] | CompoundSelect[Any]) -> None:
+    def __init__(self, column: ColumnElement[Any], ids: Select[Any] | CompoundSelect[Any]) -> None:
         self.column = column
         self.ids = ids
 
@@ -264,13 +264,13 @@ def _candidates(
     principal: Principal, owner_column: Column, customer_column: Column, *where: Any
 ) -> CompoundSelect[Any]:
     """The ids of the records of owners in scope and of those on their customers (that
-    pass ``where``)."""
+    pass ``where``); the records' index by customer probed once per customer."""
     record_id = owner_column.class_.id
+    their_customers = select(Customer.id).where(scope_filter(principal, Customer.owner_id))
     return union(  # self-contained: never correlated to a statement reading the same table
         select(record_id).where(scope_filter(principal, owner_column), *where).correlate(None),
         select(record_id)
-        .join(Customer, Customer.id == customer_column)
-        .where(scope_filter(principal, Customer.owner_id), *where)
+        .where(_Among(customer_column.expression, their_customers), *where)
         .correlate(None),
     )
 
