@@ -32,6 +32,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 
 from gql_crm.auth.permissions import ADMIN_EDIT, Action, Advanced, Module, basic
 from gql_crm.auth.principal import Principal
+from gql_crm.db.arrays import ArrayOf
 from gql_crm.db.models import (
     Announcement,
     Approval,
@@ -102,7 +103,7 @@ def _in_ids(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(_Among, "postgresql")
 def _any_of_ids(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
-    return f"{column} = ANY(ARRAY{compiler.process(element.ids.scalar_subquery(), **kw)})"
+    return f"{column} = ANY({compiler.process(ArrayOf(element.ids), **kw)})"
 
 
 def _shared_with(

@@ -24,10 +24,8 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.visitors import InternalTraversal
 
+from gql_crm.db.arrays import ArrayOf
 from gql_crm.db.engine import ASYNCPG_DIALECT
 from gql_crm.direct.selections import NotPlain
 
@@ -150,26 +148,7 @@ def _json_array(rows: Select[Any]) -> ColumnElement[Any]:
     aggregate does only when told to sort them again (``json_agg(… ORDER BY …)``: a sort
     per list, set up and run for a few rows, 8 % of the workbench's statement).
     """
-    return func.array_to_json(_ArrayOf(rows))
-
-
-class _ArrayOf(ColumnElement[Any]):
-    """``ARRAY(SELECT …)``: the one column of ``rows`` as a PostgreSQL array."""
-
-    inherit_cache = True
-    _traverse_internals = [("rows", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, rows: Select[Any]) -> None:
-        self.rows = rows
-
-    @property
-    def _from_objects(self) -> list[Any]:
-        return []
-
-
-@compiles(_ArrayOf)
-def _array_of(element: _ArrayOf, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"ARRAY{compiler.process(element.rows.scalar_subquery(), **kw)}"
+    return func.array_to_json(ArrayOf(rows))
 
 
 def _tagged(tag: str, text: ColumnElement[Any]) -> ColumnElement[Any]:
