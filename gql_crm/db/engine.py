@@ -88,6 +88,9 @@ class Database:
                 yield Driver(connection, pooled.info, lambda: greenlet_spawn(pooled.invalidate))
                 keep = pooled.is_valid and not connection.is_in_transaction()
             finally:
+                if self._turns is not turns:  # disposed of meanwhile: not back to the old pool
+                    await greenlet_spawn(pooled.invalidate)
+                    keep = False
                 if keep:
                     turns.kept.append((pooled, time.monotonic()))
                 else:
@@ -118,9 +121,9 @@ class Database:
         # open there: give back the ones request reads are keeping idle first.
         for reads in list(self.idle_reads):
             await reads.release()
-        if self._turns is not None and self._turns.loop is asyncio.get_running_loop():
-            kept, self._turns.kept = self._turns.kept, []
-            for pooled, _ in kept:
+        turns, self._turns = self._turns, None
+        if turns is not None and turns.loop is asyncio.get_running_loop():
+            for pooled, _ in turns.kept:
                 await greenlet_spawn(pooled.close)
         await self.engine.dispose()
 

@@ -153,7 +153,7 @@ async def test_statements_sent_straight_keep_their_connections_while_they_work(
     """A turn's connection is kept checked out for the next turn, not given back to the pool;
     one the server closed is replaced, one idle past the limit is pinged first, one whose
     block failed goes back to the pool, and the kept ones go back when the database is
-    disposed of."""
+    disposed of; one in use then is closed after its block."""
     if database.dialect != "postgresql":
         pytest.skip("statements sent straight to asyncpg")
     kept = Database(settings.model_copy(update={"db_statements_at_once": 1}))
@@ -192,5 +192,8 @@ async def test_statements_sent_straight_keep_their_connections_while_they_work(
         assert pool.checkedout() == 1
         await kept.dispose()
         assert pool.checkedout() == 0
+        async with kept.driver() as driver:
+            await kept.dispose()  # while a turn holds its connection: closed after it
+        assert driver.connection.is_closed()
     finally:
         await kept.dispose()
