@@ -78,7 +78,7 @@ class Database:
         cost a quarter of the server's CPU for a compiled read. The pool's checks are made
         here instead: a connection the server closed is not used again, one kept idle past
         ``IDLE_PING_SECONDS`` is pinged first, and after an error in the block the
-        connection goes back to the pool."""
+        connection goes back to the pool (closed if the block left it in a transaction)."""
         turns = self._turn()
         async with turns.free:
             pooled = await self._kept_or_checked_out(turns)
@@ -86,9 +86,11 @@ class Database:
             keep = False
             try:
                 yield Driver(connection, pooled.info, lambda: greenlet_spawn(pooled.invalidate))
-                keep = pooled.is_valid and not connection.is_in_transaction()
+                keep = pooled.is_valid
             finally:
-                if self._turns is not turns:  # disposed of meanwhile: not back to the old pool
+                # Disposed of meanwhile (not back to the old pool), or left in a transaction
+                # begun on asyncpg itself, which the pool's reset would not end: closed.
+                if self._turns is not turns or (pooled.is_valid and connection.is_in_transaction()):
                     await greenlet_spawn(pooled.invalidate)
                     keep = False
                 if keep:

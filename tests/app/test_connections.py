@@ -152,8 +152,8 @@ async def test_statements_sent_straight_keep_their_connections_while_they_work(
 ) -> None:
     """A turn's connection is kept checked out for the next turn, not given back to the pool;
     one the server closed is replaced, one idle past the limit is pinged first, one whose
-    block failed goes back to the pool, and the kept ones go back when the database is
-    disposed of; one in use then is closed after its block."""
+    block failed goes back to the pool (closed if left in a transaction), and the kept ones
+    go back when the database is disposed of; one in use then is closed after its block."""
     if database.dialect != "postgresql":
         pytest.skip("statements sent straight to asyncpg")
     kept = Database(settings.model_copy(update={"db_statements_at_once": 1}))
@@ -188,6 +188,9 @@ async def test_statements_sent_straight_keep_their_connections_while_they_work(
             async with kept.driver():
                 1 / 0  # noqa: B018
         assert pool.checkedout() == 0
+        async with kept.driver() as driver:
+            await driver.connection.execute("BEGIN")
+        assert driver.connection.is_closed() and pool.checkedout() == 0
         await backend()
         assert pool.checkedout() == 1
         await kept.dispose()
