@@ -195,11 +195,10 @@ class Root:
 
 @dataclass(frozen=True, slots=True)
 class Rows:
-    """A board's list: the rows ``statement`` selects for the caller and the terms (ordered
-    by ``order``, limited), each read as ``item`` says (None: as the item type's table)."""
+    """A board's list: the rows ``statement`` selects for the caller and the terms (in its
+    own order, limited), each read as ``item`` says (None: as the item type's table)."""
 
     statement: Callable[[Principal, Any], Select[*tuple[Any, ...]]]
-    order: Sequence[ColumnElement[Any]]
     item: Callable[[Any], Table] | None = None
 
 
@@ -439,18 +438,16 @@ WORKBENCH = Board(
     lambda now, limit: workbench.Terms.in_sql(now, limit),
     {
         "today": lambda _principal, terms: terms.today,
-        "schedules": Rows(workbench.schedules, workbench.SCHEDULE_ORDER),
-        "tasks": Rows(workbench.tasks, workbench.TASK_ORDER),
-        "announcements": Rows(workbench.announcements, workbench.ANNOUNCEMENT_ORDER),
-        "receivables": Rows(workbench.receivables, workbench.RECEIVABLE_ORDER, _receivable),
-        "callRecords": Rows(workbench.calls, workbench.CALL_ORDER),
-        "complaints": Rows(workbench.complaints, workbench.COMPLAINT_ORDER),
-        "deliveryReminders": Rows(
-            workbench.deliveries, workbench.DELIVERY_ORDER, _delivery_reminder
-        ),
+        "schedules": Rows(workbench.schedules),
+        "tasks": Rows(workbench.tasks),
+        "announcements": Rows(workbench.announcements),
+        "receivables": Rows(workbench.receivables, _receivable),
+        "callRecords": Rows(workbench.calls),
+        "complaints": Rows(workbench.complaints),
+        "deliveryReminders": Rows(workbench.deliveries, _delivery_reminder),
         "mySalesThisMonth": _sales("mine"),
         "companySalesThisMonth": _company_sales,
-        "releasingCustomers": Rows(workbench.releasing, workbench.RELEASING_ORDER),
+        "releasingCustomers": Rows(workbench.releasing),
     },
 )
 

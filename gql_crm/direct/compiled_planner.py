@@ -480,7 +480,7 @@ class _Walker:
         inner = self.object(item_type, nodes, table, frozenset({table.model}))
 
         def render(principal: Principal) -> ColumnElement[Any]:
-            return json_rows(inner(principal), spec.statement(principal, terms), spec.order)
+            return json_rows(inner(principal), spec.statement(principal, terms))
 
         return render
 

@@ -132,13 +132,10 @@ def json_list(
     return _json_array(rows.correlate(correlate))
 
 
-def json_rows(
-    item: ColumnElement[Any], rows: Select[Any], order_by: Sequence[ColumnElement[Any]]
-) -> ColumnElement[Any]:
-    """A JSON array of ``item`` over the rows a statement selects, in ``order_by`` (its own
-    order): the statement's columns replaced, its FROM, conditions and limit kept."""
-    items = rows.with_only_columns(item, maintain_column_froms=True)
-    return _json_array(items.order_by(None).order_by(*order_by))
+def json_rows(item: ColumnElement[Any], rows: Select[Any]) -> ColumnElement[Any]:
+    """A JSON array of ``item`` over the rows a statement selects, in its order: the
+    statement's columns replaced, its FROM, conditions, order and limit kept."""
+    return _json_array(rows.with_only_columns(item, maintain_column_froms=True))
 
 
 def _json_array(rows: Select[Any]) -> ColumnElement[Any]:

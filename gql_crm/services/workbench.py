@@ -53,7 +53,7 @@ RECEIVABLE_DAYS = 30
 DELIVERY_DAYS = 7
 RELEASE_DAYS = 3
 
-# The order of each list (ending in a unique key), read by the compiled reads too.
+# The order of each list (ending in a unique key).
 SCHEDULE_ORDER = ordered(SCHEDULES_BY_START)
 TASK_ORDER = ordered(TASKS_BY_DUE)
 CALL_ORDER: list[ColumnElement[Any]] = [CallRecord.called_at.asc(), CallRecord.id.asc()]
