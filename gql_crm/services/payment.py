@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, Update, exists, func, not_, select, update
+from sqlalchemy import ColumnElement, Select, Update, exists, func, not_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -96,6 +96,11 @@ async def delete_payment_plan(uow: UnitOfWork, id: int) -> int:
     return plan_id
 
 
+def _of_orders(column: Any, order_ids: Sequence[int] | None) -> list[ColumnElement[bool]]:
+    """``column`` names one of the orders ``order_ids`` (every order: None)."""
+    return [] if order_ids is None else [column.in_(order_ids)]
+
+
 def plans_met_update(order_ids: Sequence[int] | None = None) -> Update:
     """The statement that stores whether each plan of the orders ``order_ids`` (of every
     order: None) is met. Payments are applied to plans in due order (due day, then id), so
@@ -107,12 +112,9 @@ def plans_met_update(order_ids: Sequence[int] | None = None) -> Update:
     written, so a write that leaves them as they were touches no row.
     """
 
-    def of_orders(column: Any) -> list[Any]:
-        return [] if order_ids is None else [column.in_(order_ids)]
-
     received = (
         select(PaymentRecord.order_id, func.sum(PaymentRecord.amount).label("amount"))
-        .where(*of_orders(PaymentRecord.order_id))
+        .where(*_of_orders(PaymentRecord.order_id, order_ids))
         .group_by(PaymentRecord.order_id)
         .subquery("received")
     )
@@ -125,7 +127,7 @@ def plans_met_update(order_ids: Sequence[int] | None = None) -> Update:
     flags = (
         select(PaymentPlan.id, (shortfall <= 0).label("met"))
         .outerjoin(received, received.c.order_id == PaymentPlan.order_id)
-        .where(*of_orders(PaymentPlan.order_id))
+        .where(*_of_orders(PaymentPlan.order_id, order_ids))
         .subquery("flags")
     )
     return (
@@ -140,11 +142,10 @@ def unmet_due_update(order_ids: Sequence[int] | None = None) -> Update:
     ``order_ids`` (of every order: None) from the plans' stored flags: run after
     ``plans_met_update``. Grouped, as that one is, and only the days that change are
     written."""
-    of_orders = [] if order_ids is None else [Order.id.in_(order_ids)]
     first_unmet = (
         select(Order.id, func.min(PaymentPlan.due_on).filter(not_(PaymentPlan.met)).label("day"))
         .outerjoin(PaymentPlan, PaymentPlan.order_id == Order.id)
-        .where(*of_orders)
+        .where(*_of_orders(Order.id, order_ids))
         .group_by(Order.id)
         .subquery("first_unmet")
     )
