@@ -23,6 +23,20 @@ WHERE datname = current_database() AND pid <> pg_backend_pid()
 """
 
 
+@pytest.fixture
+def pings(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The connections pinged while the test runs (the pool's pre-use check and ours)."""
+    pinged: list[object] = []
+    ping = AsyncAdapt_asyncpg_connection.ping
+
+    def counted_ping(connection: AsyncAdapt_asyncpg_connection) -> None:
+        pinged.append(connection)
+        ping(connection)  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted_ping)
+    return pinged
+
+
 @pytest.mark.postgres
 async def test_requests_survive_the_server_closing_pooled_connections(
     admin: GraphQLClient, services: Services, database: Database
@@ -43,21 +57,13 @@ async def test_requests_survive_the_server_closing_pooled_connections(
 
 @pytest.mark.postgres
 async def test_idle_connections_are_pinged_before_use(
-    admin: GraphQLClient, database: Database, monkeypatch: pytest.MonkeyPatch
+    admin: GraphQLClient, database: Database, monkeypatch: pytest.MonkeyPatch, pings: list[object]
 ) -> None:
     """A connection idle past the limit is pinged at check-out; a dead one is replaced."""
     if database.dialect != "postgresql":
         pytest.skip("PostgreSQL's connections")
     view = "{ me { loginName } }"
     await admin.data(view)
-    pings: list[object] = []
-    ping = AsyncAdapt_asyncpg_connection.ping
-
-    def counted_ping(connection: AsyncAdapt_asyncpg_connection) -> None:
-        pings.append(connection)
-        ping(connection)  # type: ignore[no-untyped-call]
-
-    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted_ping)
     await admin.data(view)
     assert pings == []  # used a moment ago: no ping
     monkeypatch.setattr(engine, "IDLE_PING_SECONDS", 0.0)
@@ -148,7 +154,7 @@ async def test_statements_sent_straight_take_turns(settings: Settings, database:
 
 @pytest.mark.postgres
 async def test_statements_sent_straight_keep_their_connections_while_they_work(
-    settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch, pings: list[object]
 ) -> None:
     """A turn's connection is kept checked out for the next turn, not given back to the pool;
     one the server closed is replaced, one idle past the limit is pinged first, one whose
@@ -173,14 +179,6 @@ async def test_statements_sent_straight_keep_their_connections_while_they_work(
         await asyncio.sleep(0.2)  # the socket's end reaches the event loop
         second = await backend()
         assert second != first
-        pings: list[object] = []
-        ping = AsyncAdapt_asyncpg_connection.ping
-
-        def counted_ping(connection: AsyncAdapt_asyncpg_connection) -> None:
-            pings.append(connection)
-            ping(connection)  # type: ignore[no-untyped-call]
-
-        monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted_ping)
         monkeypatch.setattr(engine, "IDLE_PING_SECONDS", 0.0)
         assert await backend() == second
         assert len(pings) == 1
