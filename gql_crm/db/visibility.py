@@ -9,13 +9,12 @@ Python twins for single events (``customer_visible``) are held to the SQL by
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
     CompoundSelect,
-    Select,
     and_,
     exists,
     false,
@@ -25,14 +24,11 @@ from sqlalchemy import (
     true,
     union,
 )
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, aliased
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.visitors import InternalTraversal
 
 from gql_crm.auth.permissions import ADMIN_EDIT, Action, Advanced, Module, basic
 from gql_crm.auth.principal import Principal
-from gql_crm.db.arrays import ArrayOf
+from gql_crm.db.arrays import Among
 from gql_crm.db.models import (
     Announcement,
     Approval,
@@ -71,41 +67,6 @@ Column = InstrumentedAttribute[int] | InstrumentedAttribute[int | None]
 OPEN_POOLS = (Pool.PUBLIC, Pool.SPECIAL)
 
 
-class _Among(ColumnElement[bool]):
-    """``column`` is one of the ids ``ids`` selects. PostgreSQL gets ``= ANY(ARRAY(SELECT …))``:
-    the ids are read once per statement, even where the rule is checked for each row of a
-    correlated subquery, and each row is then looked up in that array (an ``IN (SELECT …)``
-    there is re-hashed per row, an ``EXISTS`` probes the index per row); and an index that
-    leads with ``column`` is probed once per id instead of the table being hashed. SQLite gets
-    the ``IN``, which it reads once."""
-
-    inherit_cache = True
-    type = Boolean()
-    _traverse_internals = [
-        ("column", InternalTraversal.dp_clauseelement),
-        ("ids", InternalTraversal.dp_clauseelement),
-    ]
-
-    def __init__(self, column: ColumnElement[Any], ids: Select[Any] | CompoundSelect[Any]) -> None:
-        self.column = column
-        self.ids = ids
-
-    @property
-    def _from_objects(self) -> list[Any]:
-        return self.column._from_objects
-
-
-@compiles(_Among)
-def _in_ids(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
-    return compiler.process(element.column.in_(element.ids), **kw)
-
-
-@compiles(_Among, "postgresql")
-def _any_of_ids(element: _Among, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(element.column, **kw)
-    return f"{column} = ANY({compiler.process(ArrayOf(element.ids), **kw)})"
-
-
 def _shared_with(
     principal: Principal, customer: Any = Customer, probed: bool = False
 ) -> ColumnElement[bool]:
@@ -118,7 +79,7 @@ def _shared_with(
             CustomerShare.customer_id == customer.id, CustomerShare.user_id == principal.user_id
         )
     shares = select(CustomerShare.customer_id).where(CustomerShare.user_id == principal.user_id)
-    return _Among(customer.id, shares)
+    return Among(customer.id, shares)
 
 
 def _customer_reach(principal: Principal) -> ColumnElement[bool]:
@@ -245,7 +206,6 @@ def _among_candidates(
     key: ColumnElement[Any],
     owner_column: Column,
     customer_column: Column,
-    *where: ColumnElement[bool],
 ) -> ColumnElement[bool]:
     """``key`` names one of the records ``_on_customer`` may let through: those of owners in
     scope and those on the customers of owners in scope. Implied by the rule, and written so
@@ -255,23 +215,28 @@ def _among_candidates(
     Only for a caller who sees their own records: theirs are few. A department's are many
     (on the benchmark data, 3,853 orders of 11 salespeople, and 8 ms to find them, where
     joining the rule to every order took less), and a page of them is found soon in any
-    order. ``where``: conditions on the records themselves, tested among the candidates."""
+    order."""
     if principal.data_scope is not DataScope.OWN:
         return true()
-    return _Among(key, _candidates(principal, owner_column, customer_column, *where))
+    return Among(key, _candidates(principal, owner_column, customer_column))
 
 
 def _candidates(
-    principal: Principal, owner_column: Column, customer_column: Column, *where: Any
+    principal: Principal,
+    owner_column: Column,
+    customer_column: Column,
+    *where: Any,
+    also: Sequence[Any] = (),
 ) -> CompoundSelect[Any]:
-    """The ids of the records of owners in scope and of those on their customers (that
-    pass ``where``); the records' index by customer probed once per customer."""
-    record_id = owner_column.class_.id
+    """The ids (and the columns ``also``) of the records of owners in scope and of those on
+    their customers (that pass ``where``); the records' index by customer probed once per
+    customer."""
+    record = (owner_column.class_.id, *also)
     their_customers = select(Customer.id).where(scope_filter(principal, Customer.owner_id))
     return union(  # self-contained: never correlated to a statement reading the same table
-        select(record_id).where(scope_filter(principal, owner_column), *where).correlate(None),
-        select(record_id)
-        .where(_Among(customer_column.expression, their_customers), *where)
+        select(*record).where(scope_filter(principal, owner_column), *where).correlate(None),
+        select(*record)
+        .where(Among(customer_column.expression, their_customers), *where)
         .correlate(None),
     )
 
@@ -367,12 +332,13 @@ def order(principal: Principal, narrowed: bool = False) -> ColumnElement[bool]:
     return and_(Order.deleted_at.is_(None), reach)
 
 
-def order_among(principal: Principal, order_id: Any, *where: Any) -> ColumnElement[bool]:
-    """``order_id`` names one of the orders ``order`` may let through (a superset, found
-    by index) that pass ``where``: a statement over a table referencing orders narrows its
-    rows with it before joining the orders, probing its own index on ``order_id`` once per
-    candidate."""
-    return _among_candidates(principal, order_id, Order.owner_id, Order.customer_id, *where)
+def order_candidates(principal: Principal, *where: Any, also: Sequence[Any] = ()) -> Any:
+    """For a caller who sees their own records: the ids (and the columns ``also``) of the
+    orders ``order`` may let through, a superset found by index (their own orders and those on
+    their customers), that pass ``where``."""
+    if principal.data_scope is not DataScope.OWN:
+        raise ValueError("order candidates are found for a caller who sees their own records")
+    return _candidates(principal, Order.owner_id, Order.customer_id, *where, also=also)
 
 
 def binned_order(principal: Principal) -> ColumnElement[bool]:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gql_crm.auth.principal import Principal
 from gql_crm.db import visibility
+from gql_crm.db.arrays import Among
 from gql_crm.db.base import ZERO
 from gql_crm.db.local_time import PeriodStart, pg_company_day, pg_days
 from gql_crm.db.models import (
@@ -34,6 +35,7 @@ from gql_crm.db.models import (
     Complaint,
     ComplaintStatus,
     Customer,
+    DataScope,
     DeliveryPlan,
     DeliveryRecord,
     Order,
@@ -219,43 +221,76 @@ def releasing(principal: Principal, terms: Terms) -> Select[Any]:
 
 def receivables(principal: Principal, terms: Terms) -> Select[PaymentPlan, Order]:
     """Plans due within 30 days (or overdue) that the order's payments do not yet meet
-    (``PaymentPlan.met``, kept by the payment service), with their orders.
+    (``PaymentPlan.met``, kept by the payment service), with their orders."""
+    first = (
+        _plans_of_first_orders(principal, terms)
+        if principal.data_scope is DataScope.OWN
+        else _first_visible_plans(principal, terms)
+    )
+    return (
+        select(PaymentPlan, Order)
+        .join(Order, Order.id == PaymentPlan.order_id)
+        .where(PaymentPlan.id.in_(first))
+        .order_by(*RECEIVABLE_ORDER)
+        .limit(terms.limit)
+    )
 
-    The open plans due by then come first, in their order, from the unmet plans' index; the
-    order rule is then tested on them one by one until ``limit`` pass. Joined first, the
-    rule was tested on every open plan of the company for a caller who sees all orders.
-    For a caller who sees their own records only, the plans are instead those of their
-    candidate orders (``visibility.order_among``) with a plan due by then still open
-    (``Order.unmet_due_on``), found by the orders' indexes and then the open plans' index by
-    order: those orders are few, however many the caller has signed before, and most plans
-    of the company are not theirs."""
+
+def _open_by_then(terms: Terms) -> tuple[ColumnElement[bool], ...]:
+    return not_(PaymentPlan.met), PaymentPlan.due_on <= terms.receivables_until
+
+
+def _first_visible_plans(principal: Principal, terms: Terms) -> Select[Any]:
+    """The open plans due by then, in their order, from the unmet plans' index; the order
+    rule is then tested on them one by one until ``limit`` pass. Joined first, the rule was
+    tested on every open plan of the company for a caller who sees all orders."""
     due = (
         select(PaymentPlan.id, PaymentPlan.order_id, PaymentPlan.due_on)
-        .where(
-            not_(PaymentPlan.met),
-            PaymentPlan.due_on <= terms.receivables_until,
-            visibility.order_among(
-                principal,
-                PaymentPlan.order_id,
-                Order.unmet_due_on <= terms.receivables_until,
-                Order.deleted_at.is_(None),
-            ),
-        )
+        .where(*_open_by_then(terms))
         .order_by(*RECEIVABLE_ORDER)
         .offset(0)  # keeps PostgreSQL from merging it into the join below
         .subquery("due")
     )
-    first_visible = (
+    return (
         select(due.c.id)
         .join(Order, Order.id == due.c.order_id)
         .where(visibility.order(principal))
         .order_by(due.c.due_on, due.c.id)
         .limit(terms.limit)
     )
+
+
+def _plans_of_first_orders(principal: Principal, terms: Terms) -> Select[Any]:
+    """For a caller who sees their own records: the open plans of the first ``limit`` orders
+    they may see by the day their first open plan falls due (``Order.unmet_due_on``), ties
+    included. Those hold the first ``limit`` plans: an order after them has the first open
+    plans of ``limit`` orders due before any plan of its own.
+
+    The candidate orders with a plan due by then still open (``visibility.order_candidates``)
+    are found by the orders' indexes and sorted by that day; the order rule is tested on them
+    one by one until ``limit`` pass (PostgreSQL stops the ranking there), and the open plans'
+    index is probed for those orders only, not for every order the caller has signed."""
+    candidates = visibility.order_candidates(
+        principal,
+        Order.unmet_due_on <= terms.receivables_until,
+        Order.deleted_at.is_(None),
+        also=[Order.unmet_due_on],
+    )
+    by_day = (
+        candidates.order_by(candidates.selected_columns.unmet_due_on)
+        .offset(0)  # sorted before the rule is tested, which keeps that order
+        .subquery("by_day")
+    )
+    ranked = (
+        select(Order.id, func.rank().over(order_by=by_day.c.unmet_due_on).label("rank"))
+        .join_from(by_day, Order, Order.id == by_day.c.id)
+        .where(visibility.order(principal))
+        .subquery("ranked")
+    )
+    first_orders = select(ranked.c.id).where(ranked.c.rank <= terms.limit)
     return (
-        select(PaymentPlan, Order)
-        .join(Order, Order.id == PaymentPlan.order_id)
-        .where(PaymentPlan.id.in_(first_visible))
+        select(PaymentPlan.id)
+        .where(*_open_by_then(terms), Among(PaymentPlan.order_id.expression, first_orders))
         .order_by(*RECEIVABLE_ORDER)
         .limit(terms.limit)
     )

@@ -4,6 +4,7 @@ scope, and a statement count that does not grow with the data."""
 from __future__ import annotations
 
 import json
+import random
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -249,6 +250,44 @@ async def test_receivables_are_the_first_open_plans_the_caller_may_see(
         their = sees.get(login_name)
         seen = [plan_id for _, plan_id, owner in due if their is None or owner in their]
         assert [r["plan"]["id"] for r in receivables] == seen[:first], login_name
+
+
+async def test_receivables_interleave_the_open_plans_of_orders(
+    gql: GraphQLClient, services: Services
+) -> None:
+    """Orders with several open plans on a few days: an order's later plans fall between
+    other orders' first ones, and many orders' first plans share a day. Every page, of any
+    size, is the first open plans the caller may see, as a recomputation orders them."""
+    await _seed(services, "sales1", 4)
+    await _seed(services, "sales2", 2)
+    days = random.Random(7)
+    async with services.database.writer() as session, session.begin():
+        live = select(Order.id).where(Order.deleted_at.is_(None)).order_by(Order.id.desc())
+        orders = list(await session.scalars(live))
+        for order_id in orders:  # the plans' ids run against their orders'
+            for _ in range(3):
+                day = (START + timedelta(days=days.randrange(4))).date()
+                plan = PaymentPlan(order_id=order_id, due_on=day, created_at=START)
+                plan.amount = Decimal("5")
+                session.add(plan)
+        await session.flush()
+        await store_plans_met(session, *orders)
+        open_plans = (
+            select(PaymentPlan.due_on, PaymentPlan.id, User.login_name)
+            .join(Order, Order.id == PaymentPlan.order_id)
+            .join(User, User.id == Order.owner_id)
+            .where(PaymentPlan.met.is_(False), Order.deleted_at.is_(None))
+        )
+        due = sorted((await session.execute(open_plans)).all())
+    for login_name, theirs in (
+        ("sales1", {"sales1"}), ("sales2", {"sales2"}), ("manager1", {"sales1", "sales2"})
+    ):  # fmt: skip
+        client = await gql.as_user(login_name)
+        seen = [plan_id for _, plan_id, owner in due if owner in theirs]
+        for first in (1, 2, 3, 5, 8, 13, 30):
+            query = f"{{ workbench(first: {first}) {{ receivables {{ plan {{ id }} }} }} }}"
+            receivables = (await client.data(query))["workbench"]["receivables"]
+            assert [r["plan"]["id"] for r in receivables] == seen[:first], (login_name, first)
 
 
 async def test_receivables_follow_what_is_left_to_collect(
