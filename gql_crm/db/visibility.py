@@ -332,7 +332,9 @@ def order(principal: Principal, narrowed: bool = False) -> ColumnElement[bool]:
     return and_(Order.deleted_at.is_(None), reach)
 
 
-def order_candidates(principal: Principal, *where: Any, also: Sequence[Any] = ()) -> Any:
+def order_candidates(
+    principal: Principal, *where: Any, also: Sequence[Any] = ()
+) -> CompoundSelect[Any]:
     """For a caller who sees their own records: the ids (and the columns ``also``) of the
     orders ``order`` may let through, a superset found by index (their own orders and those on
     their customers), that pass ``where``."""

@@ -242,8 +242,8 @@ def _open_by_then(terms: Terms) -> tuple[ColumnElement[bool], ...]:
 
 def _first_visible_plans(principal: Principal, terms: Terms) -> Select[Any]:
     """The open plans due by then, in their order, from the unmet plans' index; the order
-    rule is then tested on them one by one until ``limit`` pass. Joined first, the rule was
-    tested on every open plan of the company for a caller who sees all orders."""
+    rule is then tested on them one by one until ``limit`` pass (joined first instead, the
+    rule would be tested on every open plan of the company for a caller who sees all orders)."""
     due = (
         select(PaymentPlan.id, PaymentPlan.order_id, PaymentPlan.due_on)
         .where(*_open_by_then(terms))
