@@ -17,7 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
+import strawberry
 from argon2 import PasswordHasher
+from graphql import ASTValidationRule
 from redis.asyncio import Redis
 from sqlalchemy import make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -30,10 +32,12 @@ from gql_crm.db.base import Base
 from gql_crm.db.engine import Database
 from gql_crm.db.migrate import upgrade
 from gql_crm.db.models import MaturityOption
+from gql_crm.schema import build_schema
 from gql_crm.seed.demo import seed_organisation
 from gql_crm.services.setting import ensure_defaults
 from gql_crm.services.unit_of_work import Services
 from gql_crm.settings import Settings
+from gql_crm.web import graphql_view
 from tests.fixtures.live_server import started
 from tests.graphql_client import GraphQLClient
 
@@ -144,6 +148,26 @@ def cheap_password_hashing() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(passwords, "_hasher", CHEAP_HASHER)
         patch.setattr(passwords, "_DUMMY_HASH", CHEAP_HASHER.hash("not-a-real-password"))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def schema_built_once_per_settings() -> Iterator[None]:
+    """Each app a test starts builds its GraphQL schema from its settings (0.15-0.3 s a
+    test); apps of equal settings share one, as a server's requests share its one. Not with
+    tracing on: the schema keeps the tracer provider a test chose."""
+    built: dict[str, strawberry.Schema] = {}
+
+    def build(settings: Settings, limits: list[type[ASTValidationRule]]) -> strawberry.Schema:
+        if settings.tracing != "off":
+            return build_schema(settings, limits)
+        key = settings.model_dump_json()
+        if key not in built:
+            built[key] = build_schema(settings, limits)
+        return built[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(graphql_view, "build_schema", build)
         yield
 
 
