@@ -121,10 +121,8 @@ class Bus:
             self._supervisor = asyncio.create_task(self._supervise(), name="bus-supervisor")
 
     async def disconnect(self) -> None:
-        if self._supervisor is not None:
-            self._supervisor.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._supervisor
+        supervisor, self._supervisor = self._supervisor, None
+        await _stopped(supervisor)
         self._fail_all(BusUnavailable("the server is shutting down"))
         await self._close()
 
@@ -246,10 +244,7 @@ class Bus:
     async def _close(self) -> None:
         self._healthy.clear()
         reconciler, self._reconciler = self._reconciler, None
-        if reconciler is not None:
-            reconciler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reconciler
+        await _stopped(reconciler)
         # Whoever waits for a SUBSCRIBE finds its channel inactive and fails its subscription.
         self._active.clear()
         self._dirty.clear()
@@ -320,6 +315,20 @@ class Bus:
                     await self._close()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+
+
+async def _stopped(task: asyncio.Task[None] | None) -> None:
+    """Cancel ``task`` and wait for it to end, cancelling it again until it does: on Python
+    3.11 ``asyncio.wait_for`` drops a cancellation that arrives as the call it waits on
+    completes (the heartbeat's publish), and the supervisor then went on with its loop while
+    the server's shutdown waited for it."""
+    if task is None:
+        return
+    while not task.done():
+        task.cancel()
+        await asyncio.wait([task], timeout=0.1)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task  # its own failure, if it had one
 
 
 async def _release(broadcast: _Dispatching | None, publisher: Redis | None) -> None:

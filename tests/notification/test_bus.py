@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -80,3 +81,36 @@ async def test_a_subscriber_that_falls_behind_is_dropped(bus: Bus) -> None:
         assert slow.failed
         with pytest.raises(SlowSubscriber):
             await slow.next(1.0)
+
+
+async def test_disconnect_ends_a_supervisor_that_dropped_its_cancellation(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Python 3.11 ``asyncio.wait_for`` drops a cancellation that arrives as the call it
+    waits on completes, and the heartbeat waits on one. A supervisor that lost the shutdown's
+    cancellation that way went on with its loop, and the shutdown waited for it forever."""
+    bus = Bus(redis_url, namespace=f"test-bus-{uuid.uuid4().hex}", heartbeat_interval=0.01)
+    in_heartbeat = asyncio.Event()
+    dropped = False
+
+    async def heartbeat_that_drops_one_cancellation() -> bool:
+        nonlocal dropped
+        in_heartbeat.set()
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            if dropped:
+                raise
+            dropped = True
+        return True
+
+    monkeypatch.setattr(bus, "_heartbeat", heartbeat_that_drops_one_cancellation)
+    await bus.connect()
+    await asyncio.wait_for(in_heartbeat.wait(), 5)
+    stopping = asyncio.create_task(bus.disconnect())
+    ended, _ = await asyncio.wait([stopping], timeout=5)
+    if not ended:  # cancelled from outside, it still ends the supervisor: clean up, then fail
+        stopping.cancel()
+        await asyncio.wait([stopping], timeout=5)
+    assert dropped
+    assert ended, "disconnect() waited for the supervisor's loop"
