@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Select,
     and_,
     func,
@@ -35,7 +36,6 @@ from gql_crm.db.models import (
     Complaint,
     ComplaintStatus,
     Customer,
-    DataScope,
     DeliveryPlan,
     DeliveryRecord,
     Order,
@@ -222,10 +222,16 @@ def releasing(principal: Principal, terms: Terms) -> Select[Any]:
 def receivables(principal: Principal, terms: Terms) -> Select[PaymentPlan, Order]:
     """Plans due within 30 days (or overdue) that the order's payments do not yet meet
     (``PaymentPlan.met``, kept by the payment service), with their orders."""
+    candidates = visibility.order_candidates(
+        principal,
+        Order.unmet_due_on <= terms.receivables_until,
+        Order.deleted_at.is_(None),
+        also=[Order.unmet_due_on],
+    )
     first = (
-        _plans_of_first_orders(principal, terms)
-        if principal.data_scope is DataScope.OWN
-        else _first_visible_plans(principal, terms)
+        _first_visible_plans(principal, terms)
+        if candidates is None
+        else _plans_of_first_orders(candidates, principal, terms)
     )
     return (
         select(PaymentPlan, Order)
@@ -260,22 +266,18 @@ def _first_visible_plans(principal: Principal, terms: Terms) -> Select[Any]:
     )
 
 
-def _plans_of_first_orders(principal: Principal, terms: Terms) -> Select[Any]:
-    """For a caller who sees their own records: the open plans of the first ``limit`` orders
-    they may see by the day their first open plan falls due (``Order.unmet_due_on``), ties
-    included. Those hold the first ``limit`` plans: an order after them has the first open
-    plans of ``limit`` orders due before any plan of its own.
+def _plans_of_first_orders(
+    candidates: CompoundSelect[Any], principal: Principal, terms: Terms
+) -> Select[Any]:
+    """The open plans of the first ``limit`` orders the caller may see among ``candidates``
+    by the day their first open plan falls due (``Order.unmet_due_on``), ties included.
+    Those hold the first ``limit`` plans: an order after them has the first open plans of
+    ``limit`` orders due before any plan of its own.
 
     The candidate orders with a plan due by then still open (``visibility.order_candidates``)
     are found by the orders' indexes and sorted by that day; the order rule is tested on them
     one by one until ``limit`` pass (PostgreSQL stops the ranking there), and the open plans'
     index is probed for those orders only, not for every order the caller has signed."""
-    candidates = visibility.order_candidates(
-        principal,
-        Order.unmet_due_on <= terms.receivables_until,
-        Order.deleted_at.is_(None),
-        also=[Order.unmet_due_on],
-    )
     by_day = (
         candidates.order_by(candidates.selected_columns.unmet_due_on)
         .offset(0)  # sorted before the rule is tested, which keeps that order
